@@ -1,0 +1,36 @@
+#!/usr/bin/env bash
+# Installs the Debian packages that camdex's build, tests and demo need.
+# Idempotent: packages already present are left alone and apt is not asked.
+set -euo pipefail
+
+packages=(
+  # build
+  build-essential cmake pkg-config clang libclang-rt-14-dev
+  libuv1-dev liblmdb-dev libavformat-dev libavcodec-dev libavutil-dev
+  libjansson-dev libcsv-dev
+  # tests and benchmarks
+  libcriterion-dev lmdb-utils ffmpeg hyperfine
+)
+
+missing=()
+for p in "${packages[@]}"; do
+  if ! dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q 'install ok installed'; then
+    missing+=("$p")
+  fi
+done
+
+if [ ${#missing[@]} -eq 0 ]; then
+  echo "setup: all ${#packages[@]} packages present"
+  exit 0
+fi
+
+if [ "$(id -u)" -ne 0 ]; then
+  echo "setup: missing packages: ${missing[*]}" >&2
+  echo "setup: run this script as root (or with sudo) to install them" >&2
+  exit 1
+fi
+
+echo "setup: installing ${missing[*]}"
+export DEBIAN_FRONTEND=noninteractive
+apt-get update -q
+apt-get install -y -q --no-install-recommends "${missing[@]}"
