@@ -1,0 +1,365 @@
+/* Opening the index: environment, named tables, schema check, map growth
+ * on resize by another process, stale reader slots, error mapping. */
+#include <errno.h>
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <sys/stat.h>
+#include <time.h>
+
+#include "internal.h"
+
+#define MiB (1024ull * 1024)
+#define GiB (1024 * MiB)
+
+static const struct {
+    const char *name;
+    unsigned flags;
+} db_table[DB_COUNT] = {
+    [DB_META] = {"meta", 0},
+    [DB_CAMERAS] = {"cameras", 0},
+    [DB_HEALTH] = {"health", 0},
+    [DB_UNITS] = {"units", 0},
+    [DB_BY_UNIT] = {"by_unit", MDB_DUPSORT},
+    [DB_BY_STATE] = {"by_state", MDB_DUPSORT},
+    [DB_BY_REASON] = {"by_reason", MDB_DUPSORT},
+    [DB_EVENTS] = {"events", 0},
+    [DB_EV_BY_CAM] = {"ev_by_cam", MDB_DUPSORT | MDB_DUPFIXED},
+    [DB_EV_BY_UNIT] = {"ev_by_unit", MDB_DUPSORT | MDB_DUPFIXED},
+    [DB_DAILY] = {"daily", 0},
+};
+
+static const char *const state_names[STORE_STATE_COUNT] = {
+    [STORE_UNKNOWN] = "unknown",         [STORE_ONLINE] = "online",
+    [STORE_DEGRADED] = "degraded",       [STORE_OFFLINE] = "offline",
+    [STORE_MAINTENANCE] = "maintenance",
+};
+
+const char *store_state_name(enum store_state s)
+{
+    return (unsigned)s < STORE_STATE_COUNT ? state_names[s] : "invalid";
+}
+
+int store_state_parse(const char *name)
+{
+    for (int i = 0; i < STORE_STATE_COUNT; i++)
+        if (name && strcmp(name, state_names[i]) == 0)
+            return i;
+    return -EINVAL;
+}
+
+int store_err(struct store *s, int rc)
+{
+    if (rc == 0)
+        return 0;
+    if (s)
+        snprintf(s->last_error, sizeof(s->last_error), "%s", mdb_strerror(rc));
+    switch (rc) {
+    case MDB_NOTFOUND:
+        return -ENOENT;
+    case MDB_KEYEXIST:
+        return -EEXIST;
+    case MDB_MAP_FULL:
+        return -ENOSPC;
+    case MDB_READERS_FULL:
+        return -EAGAIN;
+    case MDB_TXN_FULL:
+        return -E2BIG;
+    case MDB_BAD_VALSIZE:
+        return -EINVAL;
+    case MDB_VERSION_MISMATCH:
+    case MDB_INVALID:
+        return -EPROTO;
+    default:
+        if (rc > 0)
+            return -rc; /* LMDB passes system errors through as errno */
+        return -EIO;
+    }
+}
+
+const char *store_strerror(int err)
+{
+    switch (err) {
+    case -ENOENT:
+        return "not found";
+    case -EBADMSG:
+        return "stored value cannot be decoded (corrupt index or newer camdex)";
+    case -EPROTO:
+        return "index has an unknown format or schema version";
+    case -ENOSPC:
+        return "index map is full and may not grow further";
+    case -EAGAIN:
+        return "too many readers";
+    default:
+        return strerror(-err);
+    }
+}
+
+const char *store_last_error(const struct store *s)
+{
+    return s && s->last_error[0] ? s->last_error : "";
+}
+
+void store_options_default(struct store_options *o)
+{
+    memset(o, 0, sizeof(*o));
+    o->day_offset_s = INT32_MIN;
+}
+
+static int32_t local_day_offset(void)
+{
+    time_t now = time(NULL);
+    struct tm tm;
+    localtime_r(&now, &tm);
+    return (int32_t)tm.tm_gmtoff;
+}
+
+int read_txn_begin(struct store *s, MDB_txn **txn)
+{
+    for (int attempt = 0; attempt < 3; attempt++) {
+        int rc = mdb_txn_begin(s->env, NULL, MDB_RDONLY, txn);
+        if (rc == MDB_MAP_RESIZED) {
+            /* Another process grew the map: adopt its size and retry. */
+            mdb_env_set_mapsize(s->env, 0);
+            continue;
+        }
+        if (rc == MDB_READERS_FULL) {
+            int dead = 0;
+            mdb_reader_check(s->env, &dead);
+            if (dead > 0)
+                continue;
+        }
+        return store_err(s, rc);
+    }
+    return -EAGAIN;
+}
+
+/* Opens every table; a writer creates missing ones and the meta records. */
+static int open_tables(struct store *s)
+{
+    MDB_txn *txn;
+    int rc;
+    if (s->read_only)
+        rc = read_txn_begin(s, &txn);
+    else
+        rc = store_err(s, mdb_txn_begin(s->env, NULL, 0, &txn));
+    if (rc)
+        return rc;
+
+    for (int i = 0; i < DB_COUNT; i++) {
+        unsigned flags = db_table[i].flags | (s->read_only ? 0 : MDB_CREATE);
+        rc = mdb_dbi_open(txn, db_table[i].name, flags, &s->dbi[i]);
+        if (rc == MDB_NOTFOUND) {
+            mdb_txn_abort(txn);
+            snprintf(s->last_error, sizeof(s->last_error), "table %s missing", db_table[i].name);
+            return -EPROTO;
+        }
+        if (rc) {
+            mdb_txn_abort(txn);
+            return store_err(s, rc);
+        }
+    }
+
+    MDB_val v;
+    rc = mdb_get(txn, s->dbi[DB_META], &(MDB_val){6, "schema"}, &v);
+    if (rc == MDB_NOTFOUND && !s->read_only) {
+        uint8_t buf[4];
+        be32_put(buf, STORE_SCHEMA_VERSION);
+        rc = mdb_put(txn, s->dbi[DB_META], &(MDB_val){6, "schema"}, &(MDB_val){4, buf}, 0);
+        if (!rc) {
+            be32_put(buf, (uint32_t)s->day_offset_s);
+            rc = mdb_put(txn, s->dbi[DB_META], &(MDB_val){10, "day_offset"},
+                         &(MDB_val){4, buf}, 0);
+        }
+    } else if (rc == 0) {
+        if (v.mv_size != 4 || be32_get(v.mv_data) != STORE_SCHEMA_VERSION) {
+            mdb_txn_abort(txn);
+            snprintf(s->last_error, sizeof(s->last_error), "schema version %u, expected %u",
+                     v.mv_size == 4 ? be32_get(v.mv_data) : 0, STORE_SCHEMA_VERSION);
+            return -EPROTO;
+        }
+        rc = mdb_get(txn, s->dbi[DB_META], &(MDB_val){10, "day_offset"}, &v);
+        if (rc == 0 && v.mv_size == 4)
+            s->day_offset_s = (int32_t)be32_get(v.mv_data);
+    }
+    if (rc) {
+        mdb_txn_abort(txn);
+        return rc == MDB_NOTFOUND ? -EPROTO : store_err(s, rc);
+    }
+    /* Committing (even a read transaction) keeps the table handles open. */
+    return store_err(s, mdb_txn_commit(txn));
+}
+
+int store_open(const char *dir, const struct store_options *o, struct store **out)
+{
+    struct store_options def;
+    if (!o) {
+        store_options_default(&def);
+        o = &def;
+    }
+    *out = NULL;
+    struct store *s = calloc(1, sizeof(*s));
+    if (!s)
+        return -ENOMEM;
+    s->read_only = o->read_only;
+    s->no_sync = o->no_sync;
+    s->map_size = o->map_size ? o->map_size : 256 * MiB;
+    s->map_size_max = o->map_size_max ? o->map_size_max : 64 * GiB;
+    s->day_offset_s = o->day_offset_s == INT32_MIN ? local_day_offset() : o->day_offset_s;
+    s->max_credit_gap_ms = o->max_credit_gap_ms ? o->max_credit_gap_ms : 15 * 60 * 1000;
+    pthread_rwlock_init(&s->resize_lock, NULL);
+    pthread_mutex_init(&s->write_lock, NULL);
+
+    int rc;
+    if (!s->read_only && mkdir(dir, 0750) != 0 && errno != EEXIST) {
+        rc = -errno;
+        snprintf(s->last_error, sizeof(s->last_error), "cannot create %s: %s", dir,
+                 strerror(errno));
+        goto err;
+    }
+    rc = store_err(s, mdb_env_create(&s->env));
+    if (rc)
+        goto err;
+    mdb_env_set_maxdbs(s->env, DB_COUNT);
+    /* API connections, CLI invocations and the service share the slots. */
+    mdb_env_set_maxreaders(s->env, 512);
+    unsigned flags = MDB_NOTLS | (s->read_only ? MDB_RDONLY : 0) | (s->no_sync ? MDB_NOSYNC : 0);
+    if (!s->read_only) {
+        /* A reader's map may be smaller than the file: only a writer sets it. */
+        rc = store_err(s, mdb_env_set_mapsize(s->env, s->map_size));
+        if (rc)
+            goto err;
+    }
+    rc = store_err(s, mdb_env_open(s->env, dir, flags, 0640));
+    if (rc) {
+        if (rc == -ENOENT)
+            snprintf(s->last_error, sizeof(s->last_error), "no index in %s", dir);
+        goto err;
+    }
+    /* Slots of readers that died without closing would pin old pages. */
+    int dead = 0;
+    mdb_reader_check(s->env, &dead);
+    MDB_envinfo info;
+    mdb_env_info(s->env, &info);
+    s->map_size = info.me_mapsize;
+
+    rc = open_tables(s);
+    if (rc)
+        goto err;
+    *out = s;
+    return 0;
+err:
+    if (s->env)
+        mdb_env_close(s->env);
+    /* Keep the message for the caller: hand back a closed shell. */
+    s->env = NULL;
+    *out = s;
+    return rc;
+}
+
+void store_close(struct store **sp)
+{
+    struct store *s = *sp;
+    if (!s)
+        return;
+    if (s->env)
+        mdb_env_close(s->env);
+    pthread_rwlock_destroy(&s->resize_lock);
+    pthread_mutex_destroy(&s->write_lock);
+    free(s);
+    *sp = NULL;
+}
+
+int store_info(struct store *s, struct store_info *out)
+{
+    MDB_envinfo info;
+    MDB_stat st;
+    int rc = store_err(s, mdb_env_info(s->env, &info));
+    if (!rc)
+        rc = store_err(s, mdb_env_stat(s->env, &st));
+    if (rc)
+        return rc;
+    out->map_size = info.me_mapsize;
+    out->map_used = (uint64_t)(info.me_last_pgno + 1) * st.ms_psize;
+    out->last_txn = info.me_last_txnid;
+    out->readers_used = info.me_numreaders;
+    out->readers_max = info.me_maxreaders;
+    out->day_offset_s = s->day_offset_s;
+    out->schema = STORE_SCHEMA_VERSION;
+    return 0;
+}
+
+int32_t store_day_of(const struct store *s, int64_t ms)
+{
+    int64_t local = ms + (int64_t)s->day_offset_s * 1000;
+    int64_t day = local / 86400000;
+    if (local < 0 && local % 86400000)
+        day--;
+    return (int32_t)day;
+}
+
+int64_t store_day_start(const struct store *s, int32_t day)
+{
+    return (int64_t)day * 86400000 - (int64_t)s->day_offset_s * 1000;
+}
+
+int store_read_begin(struct store *s, struct store_read **out)
+{
+    *out = NULL;
+    struct store_read *r = malloc(sizeof(*r));
+    if (!r)
+        return -ENOMEM;
+    pthread_rwlock_rdlock(&s->resize_lock);
+    int rc = read_txn_begin(s, &r->txn);
+    if (rc) {
+        pthread_rwlock_unlock(&s->resize_lock);
+        free(r);
+        return rc;
+    }
+    r->s = s;
+    *out = r;
+    return 0;
+}
+
+void store_read_end(struct store_read **rp)
+{
+    struct store_read *r = *rp;
+    if (!r)
+        return;
+    mdb_txn_abort(r->txn);
+    pthread_rwlock_unlock(&r->s->resize_lock);
+    free(r);
+    *rp = NULL;
+}
+
+int store_meta_get(struct store_read *r, const char *key, const void **val, size_t *len)
+{
+    MDB_val v;
+    int rc = store_err(r->s, mdb_get(r->txn, r->s->dbi[DB_META], &(MDB_val){strlen(key),
+                                                                         (void *)key}, &v));
+    if (rc)
+        return rc;
+    *val = v.mv_data;
+    *len = v.mv_size;
+    return 0;
+}
+
+double store_daily_online_rate(const struct store_daily *d)
+{
+    uint64_t up = d->ms[STORE_ONLINE] + d->ms[STORE_DEGRADED];
+    uint64_t mon = up + d->ms[STORE_OFFLINE];
+    return mon ? (double)up / (double)mon : NAN;
+}
+
+double store_daily_intact_rate(const struct store_daily *d)
+{
+    uint64_t mon = d->ms[STORE_ONLINE] + d->ms[STORE_DEGRADED] + d->ms[STORE_OFFLINE];
+    return mon ? (double)d->ms[STORE_ONLINE] / (double)mon : NAN;
+}
+
+double store_unit_online_rate(const struct store_unit *u)
+{
+    uint32_t up = u->count[STORE_ONLINE] + u->count[STORE_DEGRADED];
+    uint32_t mon = up + u->count[STORE_OFFLINE];
+    return mon ? (double)up / (double)mon : NAN;
+}

@@ -1,0 +1,100 @@
+/* Private to storage/: the environment handle, table handles, key layouts,
+ * the LMDB error mapping and the write-transaction wrapper. */
+#ifndef CAMDEX_STORE_INTERNAL_H
+#define CAMDEX_STORE_INTERNAL_H
+
+#include <lmdb.h>
+#include <pthread.h>
+#include <string.h>
+
+#include "codec.h"
+#include "records.h"
+#include "store.h"
+
+/* Named databases, opened once at start. */
+enum store_db {
+    DB_META,       /* key string -> value; "schema", "day_offset" */
+    DB_CAMERAS,    /* camera id -> camera record */
+    DB_HEALTH,     /* camera id -> health record */
+    DB_UNITS,      /* unit id -> unit record with live counters */
+    DB_BY_UNIT,    /* DUPSORT: unit id -> camera id */
+    DB_BY_STATE,   /* DUPSORT: [state u8][unit id] -> camera id */
+    DB_BY_REASON,  /* DUPSORT: reason NUL unit id -> camera id (non-empty reasons) */
+    DB_EVENTS,     /* be64 event key -> event record */
+    DB_EV_BY_CAM,  /* DUPSORT|DUPFIXED: camera id -> be64 event key */
+    DB_EV_BY_UNIT, /* DUPSORT|DUPFIXED: unit id -> be64 event key */
+    DB_DAILY,      /* ['c'|'u'] id NUL be32(day + 2^31) -> daily record */
+    DB_COUNT
+};
+
+struct store {
+    MDB_env *env;
+    MDB_dbi dbi[DB_COUNT];
+    bool read_only, no_sync;
+    uint64_t map_size, map_size_max;
+    int32_t day_offset_s;
+    int64_t max_credit_gap_ms;
+    /* Growing the map needs every transaction of this process closed:
+     * readers hold it shared, the resize holds it exclusively. */
+    pthread_rwlock_t resize_lock;
+    pthread_mutex_t write_lock; /* one writer at a time in this process */
+    char last_error[256];
+};
+
+struct store_read {
+    struct store *s;
+    MDB_txn *txn;
+};
+
+/* Maps an LMDB (or errno) result to the project's negative errno and keeps
+ * LMDB's own text for logs. */
+int store_err(struct store *s, int mdb_rc);
+
+/* Keys. Buffers must hold KEY_MAX bytes. */
+#define KEY_MAX (STORE_ID_MAX + STORE_REASON_MAX + 16)
+size_t key_by_state(uint8_t *buf, uint8_t state, const char *unit_id);
+size_t key_by_reason(uint8_t *buf, const char *reason, const char *unit_id);
+size_t key_daily(uint8_t *buf, bool is_unit, const char *id, int32_t day);
+int32_t key_daily_day(const uint8_t *key, size_t len);
+
+static inline MDB_val mval(const void *p, size_t n)
+{
+    MDB_val v = {.mv_size = n, .mv_data = (void *)p};
+    return v;
+}
+
+static inline MDB_val mstr(const char *s)
+{
+    return mval(s, strlen(s));
+}
+
+/* A write transaction that keeps its first error and refuses to commit
+ * after it, so a half-applied batch can never be committed. */
+struct wtxn {
+    struct store *s;
+    MDB_txn *txn;
+    int err;
+    int64_t now;
+    uint64_t last_event_key; /* 0 = not loaded yet */
+    struct enc scratch;                /* encoding a value before a put */
+    struct enc hold_cam, hold_health;  /* copies of old values: pages change under puts */
+    struct store_commit_stats *stats;
+    struct enc events; /* transitions produced, encoded back to back */
+    uint32_t event_count;
+};
+
+int wtxn_fail(struct wtxn *t, int rc);
+int wtxn_get(struct wtxn *t, enum store_db db, MDB_val key, MDB_val *val);
+int wtxn_put(struct wtxn *t, enum store_db db, MDB_val key, MDB_val val, unsigned flags);
+int wtxn_del(struct wtxn *t, enum store_db db, MDB_val key, MDB_val *val);
+
+/* Applying single changes inside a write transaction (apply.c). */
+int apply_camera_put(struct wtxn *t, const struct store_camera *cam, const char *unit_name);
+int apply_camera_del(struct wtxn *t, const char *id);
+int apply_health_put(struct wtxn *t, const char *id, const struct store_health *h,
+                     int64_t now_ms);
+
+/* Begins a read transaction on an open handle; shared by reads and fsck. */
+int read_txn_begin(struct store *s, MDB_txn **txn);
+
+#endif

@@ -1,0 +1,241 @@
+/* Read-side queries: point lookups and scans over the secondary indexes.
+ * Prefix scans start at the prefix and stop as soon as keys leave it. */
+#include <errno.h>
+
+#include "internal.h"
+
+static int get_val(struct store_read *r, enum store_db db, const char *key, MDB_val *v)
+{
+    return store_err(r->s, mdb_get(r->txn, r->s->dbi[db], &(MDB_val){strlen(key), (void *)key},
+                                   v));
+}
+
+int store_camera_get(struct store_read *r, const char *id, struct store_camera *cam)
+{
+    MDB_val v;
+    int rc = get_val(r, DB_CAMERAS, id, &v);
+    return rc ? rc : rec_camera_decode(v.mv_data, v.mv_size, id, cam);
+}
+
+int store_health_get(struct store_read *r, const char *id, struct store_health *h)
+{
+    MDB_val v;
+    int rc = get_val(r, DB_HEALTH, id, &v);
+    return rc ? rc : rec_health_decode(v.mv_data, v.mv_size, h);
+}
+
+int store_unit_get(struct store_read *r, const char *id, struct store_unit *u)
+{
+    MDB_val v;
+    int rc = get_val(r, DB_UNITS, id, &v);
+    return rc ? rc : rec_unit_decode(v.mv_data, v.mv_size, id, u);
+}
+
+/* Camera ids in index values are not NUL-terminated: copy them out. */
+static int id_copy(char *buf, const MDB_val *v)
+{
+    if (v->mv_size == 0 || v->mv_size > STORE_ID_MAX)
+        return -EBADMSG;
+    memcpy(buf, v->mv_data, v->mv_size);
+    buf[v->mv_size] = 0;
+    return 0;
+}
+
+/* Looks the camera up and hands it over if it passes the state filter. */
+static int emit_camera(struct store_read *r, const MDB_val *idv, const struct store_filter *f,
+                       store_camera_cb cb, void *ctx)
+{
+    char id[STORE_ID_MAX + 1];
+    struct store_camera cam;
+    struct store_health h;
+    int rc = id_copy(id, idv);
+    if (!rc)
+        rc = store_camera_get(r, id, &cam);
+    if (!rc)
+        rc = store_health_get(r, id, &h);
+    if (rc)
+        return rc;
+    if (f && f->state >= 0 && h.state != f->state)
+        return 0;
+    if (f && f->unit_id && strcmp(cam.unit_id, f->unit_id) != 0)
+        return 0;
+    return cb(&cam, &h, ctx);
+}
+
+/* Walks every duplicate of every key starting with prefix[0..plen). With
+ * `exact`, only the key equal to the prefix. */
+static int scan_index(struct store_read *r, enum store_db db, const uint8_t *prefix, size_t plen,
+                      bool exact, const struct store_filter *f, store_camera_cb cb, void *ctx)
+{
+    MDB_cursor *c;
+    int rc = store_err(r->s, mdb_cursor_open(r->txn, r->s->dbi[db], &c));
+    if (rc)
+        return rc;
+    MDB_val k = mval(prefix, plen), v;
+    int mrc = mdb_cursor_get(c, &k, &v, exact ? MDB_SET_KEY : MDB_SET_RANGE);
+    while (mrc == 0) {
+        if (k.mv_size < plen || memcmp(k.mv_data, prefix, plen) != 0)
+            break;
+        if (exact && k.mv_size != plen)
+            break;
+        rc = emit_camera(r, &v, f, cb, ctx);
+        if (rc)
+            break;
+        mrc = mdb_cursor_get(c, &k, &v, MDB_NEXT);
+    }
+    mdb_cursor_close(c);
+    if (rc)
+        return rc < 0 ? rc : 0;
+    return mrc == MDB_NOTFOUND ? 0 : store_err(r->s, mrc);
+}
+
+int store_cameras_scan(struct store_read *r, const struct store_filter *f, store_camera_cb cb,
+                       void *ctx)
+{
+    uint8_t key[KEY_MAX];
+    const char *unit = f ? f->unit_id : NULL;
+    if (unit && strlen(unit) > STORE_ID_MAX)
+        return -EINVAL;
+    if (f && f->reason) {
+        if (strlen(f->reason) > STORE_REASON_MAX)
+            return -EINVAL;
+        size_t n = key_by_reason(key, f->reason, unit ? unit : "");
+        return scan_index(r, DB_BY_REASON, key, n, unit != NULL, f, cb, ctx);
+    }
+    if (f && f->state >= 0) {
+        if (f->state >= STORE_STATE_COUNT)
+            return -EINVAL;
+        size_t n = key_by_state(key, (uint8_t)f->state, unit ? unit : "");
+        struct store_filter rest = *f;
+        rest.state = -1; /* the index already selects the state */
+        return scan_index(r, DB_BY_STATE, key, n, unit != NULL, &rest, cb, ctx);
+    }
+    if (unit)
+        return scan_index(r, DB_BY_UNIT, (const uint8_t *)unit, strlen(unit), true, NULL, cb,
+                          ctx);
+
+    MDB_cursor *c;
+    int rc = store_err(r->s, mdb_cursor_open(r->txn, r->s->dbi[DB_CAMERAS], &c));
+    if (rc)
+        return rc;
+    MDB_val k, v;
+    int mrc = mdb_cursor_get(c, &k, &v, MDB_FIRST);
+    while (mrc == 0 && !rc) {
+        rc = emit_camera(r, &k, NULL, cb, ctx);
+        mrc = mdb_cursor_get(c, &k, &v, MDB_NEXT);
+    }
+    mdb_cursor_close(c);
+    if (rc)
+        return rc < 0 ? rc : 0;
+    return mrc == MDB_NOTFOUND ? 0 : store_err(r->s, mrc);
+}
+
+int store_units_scan(struct store_read *r, store_unit_cb cb, void *ctx)
+{
+    MDB_cursor *c;
+    int rc = store_err(r->s, mdb_cursor_open(r->txn, r->s->dbi[DB_UNITS], &c));
+    if (rc)
+        return rc;
+    MDB_val k, v;
+    char id[STORE_ID_MAX + 1];
+    struct store_unit u;
+    int mrc = mdb_cursor_get(c, &k, &v, MDB_FIRST);
+    while (mrc == 0 && !rc) {
+        rc = id_copy(id, &k);
+        if (!rc)
+            rc = rec_unit_decode(v.mv_data, v.mv_size, id, &u);
+        if (!rc)
+            rc = cb(&u, ctx);
+        mrc = mdb_cursor_get(c, &k, &v, MDB_NEXT);
+    }
+    mdb_cursor_close(c);
+    if (rc)
+        return rc < 0 ? rc : 0;
+    return mrc == MDB_NOTFOUND ? 0 : store_err(r->s, mrc);
+}
+
+static uint64_t event_key_at(int64_t ms)
+{
+    return ms <= 0 ? 0 : (uint64_t)ms << 12;
+}
+
+static int emit_event(struct store_read *r, const uint8_t *kb, store_event_cb cb, void *ctx)
+{
+    MDB_val v;
+    int rc = store_err(r->s, mdb_get(r->txn, r->s->dbi[DB_EVENTS], &(MDB_val){8, (void *)kb},
+                                     &v));
+    struct store_event ev;
+    if (!rc)
+        rc = rec_event_decode(v.mv_data, v.mv_size, be64_get(kb), &ev);
+    return rc ? rc : cb(&ev, ctx);
+}
+
+int store_events_scan(struct store_read *r, const char *camera_id, const char *unit_id,
+                      int64_t from_ms, int64_t to_ms, store_event_cb cb, void *ctx)
+{
+    uint8_t from[8];
+    uint64_t end = to_ms == INT64_MAX ? UINT64_MAX : event_key_at(to_ms);
+    be64_put(from, event_key_at(from_ms));
+    const char *owner = camera_id ? camera_id : unit_id;
+    enum store_db db = camera_id ? DB_EV_BY_CAM : unit_id ? DB_EV_BY_UNIT : DB_EVENTS;
+    MDB_cursor *c;
+    int rc = store_err(r->s, mdb_cursor_open(r->txn, r->s->dbi[db], &c));
+    if (rc)
+        return rc;
+    MDB_val k, v;
+    int mrc;
+    if (owner) {
+        k = mstr(owner);
+        v = mval(from, 8);
+        mrc = mdb_cursor_get(c, &k, &v, MDB_GET_BOTH_RANGE);
+        while (mrc == 0 && !rc && v.mv_size == 8 && be64_get(v.mv_data) < end) {
+            rc = emit_event(r, v.mv_data, cb, ctx);
+            mrc = mdb_cursor_get(c, &k, &v, MDB_NEXT_DUP);
+        }
+    } else {
+        k = mval(from, 8);
+        mrc = mdb_cursor_get(c, &k, &v, MDB_SET_RANGE);
+        while (mrc == 0 && !rc && k.mv_size == 8 && be64_get(k.mv_data) < end) {
+            struct store_event ev;
+            rc = rec_event_decode(v.mv_data, v.mv_size, be64_get(k.mv_data), &ev);
+            if (!rc)
+                rc = cb(&ev, ctx);
+            mrc = mdb_cursor_get(c, &k, &v, MDB_NEXT);
+        }
+    }
+    mdb_cursor_close(c);
+    if (rc)
+        return rc < 0 ? rc : 0;
+    return mrc == 0 || mrc == MDB_NOTFOUND ? 0 : store_err(r->s, mrc);
+}
+
+int store_daily_scan(struct store_read *r, bool is_unit, const char *id, int32_t from_day,
+                     int32_t to_day, store_daily_cb cb, void *ctx)
+{
+    if (!id || strlen(id) > STORE_ID_MAX)
+        return -EINVAL;
+    uint8_t key[KEY_MAX];
+    size_t klen = key_daily(key, is_unit, id, from_day);
+    size_t plen = klen - 4; /* kind, id and NUL: the owner's prefix */
+    MDB_cursor *c;
+    int rc = store_err(r->s, mdb_cursor_open(r->txn, r->s->dbi[DB_DAILY], &c));
+    if (rc)
+        return rc;
+    MDB_val k = mval(key, klen), v;
+    int mrc = mdb_cursor_get(c, &k, &v, MDB_SET_RANGE);
+    while (mrc == 0 && !rc) {
+        if (k.mv_size != klen || memcmp(k.mv_data, key, plen) != 0)
+            break;
+        struct store_daily d = {.id = id, .day = key_daily_day(k.mv_data, k.mv_size)};
+        if (d.day > to_day)
+            break;
+        rc = rec_daily_decode(v.mv_data, v.mv_size, &d);
+        if (!rc)
+            rc = cb(&d, ctx);
+        mrc = mdb_cursor_get(c, &k, &v, MDB_NEXT);
+    }
+    mdb_cursor_close(c);
+    if (rc)
+        return rc < 0 ? rc : 0;
+    return mrc == 0 || mrc == MDB_NOTFOUND ? 0 : store_err(r->s, mrc);
+}

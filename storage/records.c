@@ -1,0 +1,214 @@
+/* Encoders and decoders for the stored values; see records.h. */
+#include <errno.h>
+#include <string.h>
+
+#include "records.h"
+
+static int dec_check(struct dec *d, uint8_t version, uint8_t known)
+{
+    if (d->err)
+        return d->err;
+    /* Version 0 was never written; anything newer is decoded as far as we
+     * know it, since versions only append fields. */
+    if (version == 0)
+        return -EBADMSG;
+    (void)known;
+    return 0;
+}
+
+void rec_camera_encode(struct enc *e, const struct store_camera *c)
+{
+    enc_u8(e, REC_CAMERA_V);
+    enc_str(e, c->name, STORE_TEXT_MAX);
+    enc_str(e, c->unit_id, STORE_ID_MAX);
+    enc_str(e, c->url, STORE_TEXT_MAX);
+    enc_str(e, c->address, STORE_TEXT_MAX);
+    enc_str(e, c->tags, STORE_TEXT_MAX);
+    enc_u8(e, c->has_location);
+    if (c->has_location) {
+        enc_f64(e, c->lat);
+        enc_f64(e, c->lon);
+    }
+    enc_uvar(e, c->width);
+    enc_uvar(e, c->height);
+    enc_uvar(e, c->fps);
+}
+
+int rec_camera_decode(const void *buf, size_t len, const char *id, struct store_camera *c)
+{
+    struct dec d;
+    dec_init(&d, buf, len);
+    memset(c, 0, sizeof(*c));
+    uint8_t v = dec_u8(&d);
+    c->id = id;
+    c->name = dec_str(&d);
+    c->unit_id = dec_str(&d);
+    c->url = dec_str(&d);
+    c->address = dec_str(&d);
+    c->tags = dec_str(&d);
+    c->has_location = dec_u8(&d) != 0;
+    if (c->has_location) {
+        c->lat = dec_f64(&d);
+        c->lon = dec_f64(&d);
+    }
+    c->width = (uint16_t)dec_uvar(&d);
+    c->height = (uint16_t)dec_uvar(&d);
+    c->fps = (uint16_t)dec_uvar(&d);
+    return dec_check(&d, v, REC_CAMERA_V);
+}
+
+static void media_encode(struct enc *e, const struct store_media *m)
+{
+    enc_str(e, m->codec, STORE_REASON_MAX);
+    enc_str(e, m->profile, STORE_REASON_MAX);
+    enc_str(e, m->audio, STORE_REASON_MAX);
+    enc_str(e, m->server, 128);
+    enc_uvar(e, m->width);
+    enc_uvar(e, m->height);
+    enc_uvar(e, m->fps_milli);
+    enc_uvar(e, m->bitrate_kbps);
+}
+
+static void media_decode(struct dec *d, struct store_media *m)
+{
+    m->codec = dec_str(d);
+    m->profile = dec_str(d);
+    m->audio = dec_str(d);
+    m->server = dec_str(d);
+    m->width = (uint16_t)dec_uvar(d);
+    m->height = (uint16_t)dec_uvar(d);
+    m->fps_milli = (uint32_t)dec_uvar(d);
+    m->bitrate_kbps = (uint32_t)dec_uvar(d);
+}
+
+void rec_health_encode(struct enc *e, const struct store_health *h)
+{
+    enc_u8(e, REC_HEALTH_V);
+    enc_u8(e, h->state);
+    enc_str(e, h->reason, STORE_REASON_MAX);
+    enc_str(e, h->detail, 256);
+    enc_svar(e, h->since);
+    enc_svar(e, h->last_probe);
+    enc_svar(e, h->last_success);
+    enc_uvar(e, h->consec_fail);
+    enc_uvar(e, h->consec_ok);
+    enc_uvar(e, h->transitions);
+    enc_u8(e, h->flapping);
+    enc_svar(e, h->rtsp_status);
+    enc_uvar(e, h->latency_us);
+    media_encode(e, &h->media);
+    enc_svar(e, h->accounted_until);
+}
+
+void rec_health_unknown(struct store_health *h)
+{
+    memset(h, 0, sizeof(*h));
+    h->state = STORE_UNKNOWN;
+    h->reason = "";
+    h->detail = "";
+    h->media.codec = h->media.profile = h->media.audio = h->media.server = "";
+}
+
+int rec_health_decode(const void *buf, size_t len, struct store_health *h)
+{
+    struct dec d;
+    dec_init(&d, buf, len);
+    rec_health_unknown(h);
+    uint8_t v = dec_u8(&d);
+    h->state = dec_u8(&d);
+    h->reason = dec_str(&d);
+    h->detail = dec_str(&d);
+    h->since = dec_svar(&d);
+    h->last_probe = dec_svar(&d);
+    h->last_success = dec_svar(&d);
+    h->consec_fail = (uint32_t)dec_uvar(&d);
+    h->consec_ok = (uint32_t)dec_uvar(&d);
+    h->transitions = (uint32_t)dec_uvar(&d);
+    h->flapping = dec_u8(&d) != 0;
+    h->rtsp_status = (int16_t)dec_svar(&d);
+    h->latency_us = (uint32_t)dec_uvar(&d);
+    media_decode(&d, &h->media);
+    h->accounted_until = dec_svar(&d);
+    if (!d.err && h->state >= STORE_STATE_COUNT)
+        return -EBADMSG;
+    return dec_check(&d, v, REC_HEALTH_V);
+}
+
+void rec_unit_encode(struct enc *e, const struct store_unit *u)
+{
+    enc_u8(e, REC_UNIT_V);
+    enc_str(e, u->name, STORE_TEXT_MAX);
+    enc_uvar(e, u->cameras);
+    enc_uvar(e, STORE_STATE_COUNT);
+    for (int i = 0; i < STORE_STATE_COUNT; i++)
+        enc_uvar(e, u->count[i]);
+}
+
+int rec_unit_decode(const void *buf, size_t len, const char *id, struct store_unit *u)
+{
+    struct dec d;
+    dec_init(&d, buf, len);
+    memset(u, 0, sizeof(*u));
+    uint8_t v = dec_u8(&d);
+    u->id = id;
+    u->name = dec_str(&d);
+    u->cameras = (uint32_t)dec_uvar(&d);
+    uint64_t n = dec_uvar(&d);
+    for (uint64_t i = 0; i < n && !d.err; i++) {
+        uint64_t c = dec_uvar(&d);
+        if (i < STORE_STATE_COUNT)
+            u->count[i] = (uint32_t)c;
+    }
+    return dec_check(&d, v, REC_UNIT_V);
+}
+
+void rec_event_encode(struct enc *e, const struct store_event *ev)
+{
+    enc_u8(e, REC_EVENT_V);
+    enc_str(e, ev->camera_id, STORE_ID_MAX);
+    enc_str(e, ev->unit_id, STORE_ID_MAX);
+    enc_u8(e, ev->from);
+    enc_u8(e, ev->to);
+    enc_str(e, ev->reason, STORE_REASON_MAX);
+    enc_str(e, ev->detail, 256);
+}
+
+int rec_event_decode(const void *buf, size_t len, uint64_t key, struct store_event *ev)
+{
+    struct dec d;
+    dec_init(&d, buf, len);
+    memset(ev, 0, sizeof(*ev));
+    uint8_t v = dec_u8(&d);
+    ev->key = key;
+    ev->time_ms = (int64_t)(key >> 12);
+    ev->camera_id = dec_str(&d);
+    ev->unit_id = dec_str(&d);
+    ev->from = dec_u8(&d);
+    ev->to = dec_u8(&d);
+    ev->reason = dec_str(&d);
+    ev->detail = dec_str(&d);
+    return dec_check(&d, v, REC_EVENT_V);
+}
+
+void rec_daily_encode(struct enc *e, const struct store_daily *dd)
+{
+    enc_u8(e, REC_DAILY_V);
+    enc_uvar(e, STORE_STATE_COUNT);
+    for (int i = 0; i < STORE_STATE_COUNT; i++)
+        enc_uvar(e, dd->ms[i]);
+}
+
+int rec_daily_decode(const void *buf, size_t len, struct store_daily *dd)
+{
+    struct dec d;
+    dec_init(&d, buf, len);
+    memset(dd->ms, 0, sizeof(dd->ms));
+    uint8_t v = dec_u8(&d);
+    uint64_t n = dec_uvar(&d);
+    for (uint64_t i = 0; i < n && !d.err; i++) {
+        uint64_t ms = dec_uvar(&d);
+        if (i < STORE_STATE_COUNT)
+            dd->ms[i] = ms;
+    }
+    return dec_check(&d, v, REC_DAILY_V);
+}

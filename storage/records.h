@@ -1,0 +1,32 @@
+/* Versioned encodings of every stored value. Each value starts with a
+ * version byte; later versions only append fields, so a reader decodes the
+ * fields it knows and ignores the rest. Never a raw struct dump. */
+#ifndef CAMDEX_STORE_RECORDS_H
+#define CAMDEX_STORE_RECORDS_H
+
+#include "codec.h"
+#include "store.h"
+
+#define REC_CAMERA_V 1
+#define REC_HEALTH_V 1
+#define REC_UNIT_V   1
+#define REC_EVENT_V  1
+#define REC_DAILY_V  1
+
+void rec_camera_encode(struct enc *e, const struct store_camera *c);
+int rec_camera_decode(const void *buf, size_t len, const char *id, struct store_camera *c);
+
+void rec_health_encode(struct enc *e, const struct store_health *h);
+int rec_health_decode(const void *buf, size_t len, struct store_health *h);
+void rec_health_unknown(struct store_health *h);
+
+void rec_unit_encode(struct enc *e, const struct store_unit *u);
+int rec_unit_decode(const void *buf, size_t len, const char *id, struct store_unit *u);
+
+void rec_event_encode(struct enc *e, const struct store_event *ev);
+int rec_event_decode(const void *buf, size_t len, uint64_t key, struct store_event *ev);
+
+void rec_daily_encode(struct enc *e, const struct store_daily *d);
+int rec_daily_decode(const void *buf, size_t len, struct store_daily *d);
+
+#endif

@@ -1,0 +1,249 @@
+/* The camdex index: an LMDB environment holding every camera, its health,
+ * per-unit live counters, the outage log and daily time-weighted rollups.
+ *
+ * One writer applies batches (struct store_batch) in one write transaction
+ * each; any number of readers, in this process or others, read consistent
+ * snapshots through struct store_read without blocking the writer.
+ *
+ * Every function returns 0 or a negative errno:
+ *   -ENOENT   no such camera / unit / record
+ *   -EINVAL   invalid argument (too long, bad state, ...)
+ *   -EBADMSG  a stored value could not be decoded (corruption or newer schema)
+ *   -EPROTO   the index has a schema this build does not know
+ *   -ENOSPC   the map could not grow any further
+ *   -EAGAIN   too many readers
+ *   -EIO      other LMDB failure (see store_last_error())
+ * Strings returned by readers point into the database map and stay valid
+ * only until that read transaction ends. */
+#ifndef CAMDEX_STORE_H
+#define CAMDEX_STORE_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#define STORE_SCHEMA_VERSION 1
+#define STORE_ID_MAX         64  /* camera and unit ids, bytes */
+#define STORE_REASON_MAX     31  /* reason tokens: [a-z0-9_] */
+#define STORE_TEXT_MAX       2048
+
+/* Health states. The numeric values are stored: never renumber. */
+enum store_state {
+    STORE_UNKNOWN = 0,     /* never probed since it entered the inventory */
+    STORE_ONLINE = 1,      /* media flows and looks right */
+    STORE_DEGRADED = 2,    /* media flows but something is wrong (reason says what) */
+    STORE_OFFLINE = 3,     /* unreachable or refusing (reason says why) */
+    STORE_MAINTENANCE = 4, /* set by operations; excluded from rates and alerts */
+    STORE_STATE_COUNT
+};
+
+const char *store_state_name(enum store_state s);
+/* Returns the state or -EINVAL. */
+int store_state_parse(const char *name);
+
+/* A camera as the inventory describes it. */
+struct store_camera {
+    const char *id;
+    const char *name;
+    const char *unit_id;
+    const char *url; /* with credentials: redact before showing */
+    const char *address;
+    const char *tags;
+    double lat, lon;
+    bool has_location;
+    uint16_t width, height, fps; /* expected; 0 = not given */
+};
+
+/* What the last probes learnt about the stream. */
+struct store_media {
+    const char *codec;   /* "h264", "h265", ... or "" */
+    const char *profile; /* "High", "Main", ... or "" */
+    const char *audio;   /* audio codec or "" */
+    const char *server;  /* RTSP Server header (vendor hint) or "" */
+    uint16_t width, height;
+    uint32_t fps_milli;    /* frames per second x 1000 */
+    uint32_t bitrate_kbps;
+};
+
+/* A camera's health. The writer sets state/reason/detail/probe fields; the
+ * store maintains `since` and the accounting watermark itself. */
+struct store_health {
+    uint8_t state;      /* enum store_state */
+    const char *reason; /* "" when online or unknown */
+    const char *detail; /* one human line, "" when none */
+    int64_t since;      /* ms since epoch of the last state change (store-maintained) */
+    int64_t last_probe; /* ms; 0 = never */
+    int64_t last_success;
+    uint32_t consec_fail, consec_ok;
+    uint32_t transitions; /* state changes inside the flapping window */
+    bool flapping;
+    int16_t rtsp_status; /* last RTSP status, 0 = none */
+    uint32_t latency_us; /* time of the last probe, all phases */
+    struct store_media media;
+    int64_t accounted_until; /* ms up to which daily seconds were credited (store-maintained) */
+};
+
+/* A unit (organisational unit) with its live counters. */
+struct store_unit {
+    const char *id;
+    const char *name;
+    uint32_t cameras;                  /* cameras in the unit */
+    uint32_t count[STORE_STATE_COUNT]; /* cameras per state, sums to `cameras` */
+};
+
+/* One transition of the outage log. */
+struct store_event {
+    uint64_t key;      /* unique, strictly increasing; time_ms == key >> 12 */
+    int64_t time_ms;
+    const char *camera_id;
+    const char *unit_id;
+    uint8_t from, to;   /* enum store_state */
+    const char *reason; /* reason of the new state */
+    const char *detail;
+};
+
+/* Time spent per state by one camera or unit during one day, in ms (a unit
+ * sums its cameras, so a unit-day holds up to cameras x 86,400,000 ms). */
+struct store_daily {
+    const char *id;
+    int32_t day; /* days since 1970-01-01 in the index's day zone */
+    uint64_t ms[STORE_STATE_COUNT];
+};
+
+/* Online rate (在线率): online or degraded time over monitored time
+ * (online + degraded + offline); intact rate (完好率): online only.
+ * NAN when nothing was monitored. */
+double store_daily_online_rate(const struct store_daily *d);
+double store_daily_intact_rate(const struct store_daily *d);
+double store_unit_online_rate(const struct store_unit *u);
+
+/* ---- environment ---- */
+
+struct store;
+
+struct store_options {
+    uint64_t map_size;       /* initial map size in bytes; 0 = 256 MiB */
+    uint64_t map_size_max;   /* growth limit; 0 = 64 GiB */
+    bool read_only;          /* open for reading only (CLI queries) */
+    bool no_sync;            /* skip fsync at commit (tests, benchmarks) */
+    int32_t day_offset_s;    /* for a new index: seconds east of UTC that define
+                              * day boundaries; INT32_MIN = take the local zone */
+    int64_t max_credit_gap_ms; /* longer gaps between probes are not credited
+                                * to any state; 0 = 15 minutes */
+};
+
+void store_options_default(struct store_options *o);
+/* Opens (and for a writer creates) the index in directory `dir`. On
+ * failure *out may still hold a closed handle so that store_last_error()
+ * can explain; release it with store_close() either way. */
+int store_open(const char *dir, const struct store_options *o, struct store **out);
+void store_close(struct store **s);
+/* Text of the last foreign (LMDB) error seen by this handle, for logs. */
+const char *store_last_error(const struct store *s);
+const char *store_strerror(int err);
+
+struct store_info {
+    uint64_t map_size, map_used, last_txn;
+    uint32_t readers_used, readers_max;
+    int32_t day_offset_s;
+    uint32_t schema;
+};
+int store_info(struct store *s, struct store_info *out);
+
+/* Day number of a time in this index's day zone, and the ms at its start. */
+int32_t store_day_of(const struct store *s, int64_t ms);
+int64_t store_day_start(const struct store *s, int32_t day);
+
+/* ---- reading ---- */
+
+struct store_read;
+int store_read_begin(struct store *s, struct store_read **out);
+void store_read_end(struct store_read **r);
+
+int store_camera_get(struct store_read *r, const char *id, struct store_camera *cam);
+int store_health_get(struct store_read *r, const char *id, struct store_health *h);
+int store_unit_get(struct store_read *r, const char *id, struct store_unit *u);
+
+/* Scan callbacks return 0 to go on, 1 to stop early, negative to fail the scan. */
+typedef int (*store_camera_cb)(const struct store_camera *cam, const struct store_health *h,
+                               void *ctx);
+typedef int (*store_unit_cb)(const struct store_unit *u, void *ctx);
+typedef int (*store_event_cb)(const struct store_event *ev, void *ctx);
+typedef int (*store_daily_cb)(const struct store_daily *d, void *ctx);
+
+struct store_filter {
+    const char *unit_id; /* NULL = any */
+    int state;           /* enum store_state, -1 = any */
+    const char *reason;  /* NULL = any */
+};
+
+/* Cameras matching the filter, ordered by (unit id, camera id) when a unit
+ * or state or reason is given, else by camera id. Uses the secondary index
+ * that fits the filter best. */
+int store_cameras_scan(struct store_read *r, const struct store_filter *f, store_camera_cb cb,
+                       void *ctx);
+int store_units_scan(struct store_read *r, store_unit_cb cb, void *ctx);
+
+/* Events with from_ms <= time < to_ms, oldest first; camera_id or unit_id
+ * (at most one) narrows them. */
+int store_events_scan(struct store_read *r, const char *camera_id, const char *unit_id,
+                      int64_t from_ms, int64_t to_ms, store_event_cb cb, void *ctx);
+/* Daily rollups of a camera (is_unit false) or unit for days in [from, to]. */
+int store_daily_scan(struct store_read *r, bool is_unit, const char *id, int32_t from_day,
+                     int32_t to_day, store_daily_cb cb, void *ctx);
+
+/* ---- writing ---- */
+
+/* A batch of changes applied in one write transaction. Strings are copied
+ * into the batch, so the caller's buffers may go away after each call. */
+struct store_batch;
+
+/* What a committed batch did. */
+struct store_commit_stats {
+    uint32_t cameras_added, cameras_changed, cameras_removed, cameras_unchanged;
+    uint32_t health_updates, health_skipped; /* skipped: camera no longer exists */
+    uint32_t transitions;
+    uint32_t map_grows;
+};
+
+int store_batch_new(struct store_batch **out);
+void store_batch_free(struct store_batch **b);
+void store_batch_clear(struct store_batch *b);
+size_t store_batch_size(const struct store_batch *b);
+
+/* Adds or replaces a camera (and creates or renames its unit). A new camera
+ * starts in state unknown; a camera moved to another unit keeps its health. */
+int store_batch_camera_put(struct store_batch *b, const struct store_camera *cam,
+                           const char *unit_name);
+/* Removes a camera from the live index; its events and rollups stay. */
+int store_batch_camera_del(struct store_batch *b, const char *id);
+/* Records a new health for an existing camera at time now_ms. A change of
+ * state appends an event; time since the last update is credited to the
+ * previous state in the daily rollups. */
+int store_batch_health_put(struct store_batch *b, const char *id, const struct store_health *h,
+                           int64_t now_ms);
+/* Stores an opaque value under `key` in the meta table (cursors, markers). */
+int store_batch_meta_put(struct store_batch *b, const char *key, const void *val, size_t len);
+
+/* Applies the batch in one transaction; on MDB_MAP_FULL grows the map and
+ * replays it. Transitions it produced are passed to `on_event` (may be NULL)
+ * after the commit succeeded. The batch is left as it was. */
+int store_batch_commit(struct store *s, struct store_batch *b, struct store_commit_stats *stats,
+                       store_event_cb on_event, void *ctx);
+
+int store_meta_get(struct store_read *r, const char *key, const void **val, size_t *len);
+
+/* ---- consistency ---- */
+
+struct store_fsck_report {
+    uint32_t cameras, units, events;
+    uint32_t problems; /* total differences found */
+};
+typedef void (*store_fsck_cb)(const char *problem, void *ctx);
+/* Recomputes unit counters and every secondary index from the camera and
+ * health records and reports each difference through `cb`. With `repair`
+ * (writer handles only) the derived data is rebuilt in one transaction. */
+int store_fsck(struct store *s, bool repair, struct store_fsck_report *rep, store_fsck_cb cb,
+               void *ctx);
+
+#endif
