@@ -1,0 +1,523 @@
+/* Tests for the index: records, counters, secondary indexes, events, daily
+ * rollups, map growth and fsck (storage/). */
+#include <criterion/criterion.h>
+#include <errno.h>
+#include <math.h>
+#include <stdio.h>
+
+#include "internal.h"
+#include "store.h"
+#include "testutil.h"
+
+static char *dir;
+static struct store *st;
+
+/* Day zone of the index under test: China Standard Time. */
+#define CST (8 * 3600)
+
+static void open_store(uint64_t map_size)
+{
+    struct store_options o;
+    store_options_default(&o);
+    o.no_sync = true;
+    o.day_offset_s = CST;
+    o.map_size = map_size;
+    int rc = store_open(dir, &o, &st);
+    cr_assert_eq(rc, 0, "store_open: %s (%s)", store_strerror(rc), store_last_error(st));
+}
+
+static void setup(void)
+{
+    dir = testutil_mkdtemp();
+    open_store(0);
+}
+
+static void teardown(void)
+{
+    store_close(&st);
+    testutil_rmdir(dir);
+}
+
+TestSuite(store, .init = setup, .fini = teardown);
+
+static struct store_camera camera(const char *id, const char *unit)
+{
+    struct store_camera c = {
+        .id = id,
+        .name = "中山路与解放路交叉口东向西",
+        .unit_id = unit,
+        .url = "rtsp://admin:secret@127.1.0.1:8554/Streaming/Channels/101",
+        .address = "中山路1号",
+        .tags = "road,traffic",
+        .lat = 32.0603,
+        .lon = 118.7969,
+        .has_location = true,
+        .width = 1920,
+        .height = 1080,
+        .fps = 25,
+    };
+    return c;
+}
+
+static void commit(struct store_batch *b, struct store_commit_stats *stats)
+{
+    int rc = store_batch_commit(st, b, stats, NULL, NULL);
+    cr_assert_eq(rc, 0, "commit: %s (%s)", store_strerror(rc), store_last_error(st));
+    store_batch_clear(b);
+}
+
+static void add_cameras(int n, int units)
+{
+    struct store_batch *b;
+    cr_assert_eq(store_batch_new(&b), 0);
+    for (int i = 0; i < n; i++) {
+        char id[32], unit[32], uname[64];
+        snprintf(id, sizeof(id), "cam%05d", i);
+        snprintf(unit, sizeof(unit), "u%02d", i % units);
+        snprintf(uname, sizeof(uname), "单位%02d", i % units);
+        struct store_camera c = camera(id, unit);
+        cr_assert_eq(store_batch_camera_put(b, &c, uname), 0);
+    }
+    commit(b, NULL);
+    store_batch_free(&b);
+}
+
+static void set_health(const char *id, enum store_state s, const char *reason, int64_t now)
+{
+    struct store_batch *b;
+    struct store_health h;
+    rec_health_unknown(&h);
+    h.state = s;
+    h.reason = reason;
+    h.detail = reason[0] ? "connection refused by 127.1.0.1:8554" : "";
+    h.last_probe = now;
+    cr_assert_eq(store_batch_new(&b), 0);
+    cr_assert_eq(store_batch_health_put(b, id, &h, now), 0);
+    commit(b, NULL);
+    store_batch_free(&b);
+}
+
+static struct store_unit get_unit(const char *id)
+{
+    struct store_read *r;
+    struct store_unit u;
+    cr_assert_eq(store_read_begin(st, &r), 0);
+    int rc = store_unit_get(r, id, &u);
+    cr_assert_eq(rc, 0, "unit %s: %s", id, store_strerror(rc));
+    static char name[256];
+    snprintf(name, sizeof(name), "%s", u.name);
+    u.name = name;
+    u.id = NULL;
+    store_read_end(&r);
+    return u;
+}
+
+static int count_cb(const struct store_camera *c, const struct store_health *h, void *ctx)
+{
+    (void)c;
+    (void)h;
+    (*(int *)ctx)++;
+    return 0;
+}
+
+static int count_matching(const char *unit, int state, const char *reason)
+{
+    struct store_read *r;
+    struct store_filter f = {.unit_id = unit, .state = state, .reason = reason};
+    int n = 0;
+    cr_assert_eq(store_read_begin(st, &r), 0);
+    cr_assert_eq(store_cameras_scan(r, &f, count_cb, &n), 0);
+    store_read_end(&r);
+    return n;
+}
+
+static uint32_t fsck_problems(bool repair)
+{
+    struct store_fsck_report rep;
+    cr_assert_eq(store_fsck(st, repair, &rep, NULL, NULL), 0);
+    return rep.problems;
+}
+
+Test(store, new_camera_round_trips_and_starts_unknown_in_its_unit)
+{
+    add_cameras(1, 1);
+    struct store_read *r;
+    struct store_camera c;
+    struct store_health h;
+    cr_assert_eq(store_read_begin(st, &r), 0);
+    cr_assert_eq(store_camera_get(r, "cam00000", &c), 0);
+    cr_assert_str_eq(c.name, "中山路与解放路交叉口东向西");
+    cr_assert_str_eq(c.unit_id, "u00");
+    cr_assert_str_eq(c.url, "rtsp://admin:secret@127.1.0.1:8554/Streaming/Channels/101");
+    cr_assert(c.has_location);
+    cr_assert_float_eq(c.lat, 32.0603, 1e-9);
+    cr_assert_eq(c.width, 1920);
+    cr_assert_eq(c.fps, 25);
+    cr_assert_eq(store_health_get(r, "cam00000", &h), 0);
+    cr_assert_eq(h.state, STORE_UNKNOWN);
+    cr_assert_eq(store_camera_get(r, "nope", &c), -ENOENT);
+    store_read_end(&r);
+
+    struct store_unit u = get_unit("u00");
+    cr_assert_str_eq(u.name, "单位00");
+    cr_assert_eq(u.cameras, 1);
+    cr_assert_eq(u.count[STORE_UNKNOWN], 1);
+    cr_assert_eq(fsck_problems(false), 0);
+}
+
+Test(store, reimport_counts_unchanged_and_changed_cameras)
+{
+    add_cameras(3, 1);
+    struct store_batch *b;
+    struct store_commit_stats stats;
+    cr_assert_eq(store_batch_new(&b), 0);
+    struct store_camera c0 = camera("cam00000", "u00"), c1 = camera("cam00001", "u00");
+    c1.name = "北门入口";
+    store_batch_camera_put(b, &c0, "单位00");
+    store_batch_camera_put(b, &c1, "单位00");
+    commit(b, &stats);
+    cr_assert_eq(stats.cameras_unchanged, 1);
+    cr_assert_eq(stats.cameras_changed, 1);
+    cr_assert_eq(stats.cameras_added, 0);
+    store_batch_free(&b);
+}
+
+Test(store, transition_moves_counters_indexes_and_logs_one_event)
+{
+    add_cameras(10, 2);
+    int64_t t0 = testutil_now_ms();
+    set_health("cam00002", STORE_OFFLINE, "connect_refused", t0);
+
+    struct store_unit u = get_unit("u00");
+    cr_assert_eq(u.count[STORE_OFFLINE], 1);
+    cr_assert_eq(u.count[STORE_UNKNOWN], 4);
+    cr_assert_eq(count_matching(NULL, STORE_OFFLINE, NULL), 1);
+    cr_assert_eq(count_matching("u00", STORE_OFFLINE, NULL), 1);
+    cr_assert_eq(count_matching("u01", STORE_OFFLINE, NULL), 0);
+    cr_assert_eq(count_matching(NULL, -1, "connect_refused"), 1);
+    cr_assert_eq(count_matching("u00", -1, "connect_refused"), 1);
+    cr_assert_eq(count_matching(NULL, STORE_UNKNOWN, NULL), 9);
+
+    /* Same state, new reason: no event, reason index follows. */
+    set_health("cam00002", STORE_OFFLINE, "connect_timeout", t0 + 1000);
+    cr_assert_eq(count_matching(NULL, -1, "connect_refused"), 0);
+    cr_assert_eq(count_matching(NULL, -1, "connect_timeout"), 1);
+
+    struct store_read *r;
+    struct store_health h;
+    cr_assert_eq(store_read_begin(st, &r), 0);
+    cr_assert_eq(store_health_get(r, "cam00002", &h), 0);
+    cr_assert_eq(h.since, t0, "since must stay at the state change");
+    cr_assert_str_eq(h.reason, "connect_timeout");
+    store_read_end(&r);
+    cr_assert_eq(fsck_problems(false), 0);
+}
+
+struct ev_list {
+    int n;
+    struct {
+        char cam[32];
+        uint8_t from, to;
+        char reason[32];
+        int64_t t;
+    } ev[16];
+};
+
+static int ev_cb(const struct store_event *ev, void *ctx)
+{
+    struct ev_list *l = ctx;
+    if (l->n < 16) {
+        snprintf(l->ev[l->n].cam, 32, "%s", ev->camera_id);
+        snprintf(l->ev[l->n].reason, 32, "%s", ev->reason);
+        l->ev[l->n].from = ev->from;
+        l->ev[l->n].to = ev->to;
+        l->ev[l->n].t = ev->time_ms;
+    }
+    l->n++;
+    return 0;
+}
+
+Test(store, events_are_found_by_camera_unit_and_time_range)
+{
+    add_cameras(4, 2);
+    int64_t t0 = 1764000000000;
+    set_health("cam00000", STORE_ONLINE, "", t0);
+    set_health("cam00001", STORE_OFFLINE, "auth_failed", t0 + 10);
+    set_health("cam00000", STORE_OFFLINE, "rtsp_timeout", t0 + 20);
+    set_health("cam00000", STORE_ONLINE, "", t0 + 30);
+
+    struct store_read *r;
+    struct ev_list l = {0};
+    cr_assert_eq(store_read_begin(st, &r), 0);
+    cr_assert_eq(store_events_scan(r, "cam00000", NULL, 0, INT64_MAX, ev_cb, &l), 0);
+    cr_assert_eq(l.n, 3);
+    cr_assert_eq(l.ev[0].to, STORE_ONLINE);
+    cr_assert_eq(l.ev[1].to, STORE_OFFLINE);
+    cr_assert_str_eq(l.ev[1].reason, "rtsp_timeout");
+    cr_assert_eq(l.ev[1].t, t0 + 20);
+
+    memset(&l, 0, sizeof(l));
+    cr_assert_eq(store_events_scan(r, NULL, "u01", 0, INT64_MAX, ev_cb, &l), 0);
+    cr_assert_eq(l.n, 1);
+    cr_assert_str_eq(l.ev[0].cam, "cam00001");
+
+    memset(&l, 0, sizeof(l));
+    cr_assert_eq(store_events_scan(r, NULL, NULL, t0 + 10, t0 + 30, ev_cb, &l), 0);
+    cr_assert_eq(l.n, 2, "range is [from, to)");
+    cr_assert_str_eq(l.ev[0].cam, "cam00001");
+    store_read_end(&r);
+}
+
+Test(store, committed_transitions_are_handed_to_the_caller)
+{
+    add_cameras(2, 1);
+    struct store_batch *b;
+    struct store_health h;
+    rec_health_unknown(&h);
+    h.state = STORE_DEGRADED;
+    h.reason = "black";
+    cr_assert_eq(store_batch_new(&b), 0);
+    store_batch_health_put(b, "cam00000", &h, 1764000000000);
+    store_batch_health_put(b, "cam00001", &h, 1764000000001);
+    struct ev_list l = {0};
+    cr_assert_eq(store_batch_commit(st, b, NULL, ev_cb, &l), 0);
+    cr_assert_eq(l.n, 2);
+    cr_assert_eq(l.ev[1].to, STORE_DEGRADED);
+    store_batch_free(&b);
+}
+
+Test(store, camera_moved_to_another_unit_keeps_its_health)
+{
+    add_cameras(2, 1);
+    set_health("cam00001", STORE_OFFLINE, "not_found", testutil_now_ms());
+    struct store_batch *b;
+    cr_assert_eq(store_batch_new(&b), 0);
+    struct store_camera c = camera("cam00001", "u99");
+    store_batch_camera_put(b, &c, "新单位");
+    commit(b, NULL);
+    store_batch_free(&b);
+
+    struct store_unit old = get_unit("u00"), moved = get_unit("u99");
+    cr_assert_eq(old.cameras, 1);
+    cr_assert_eq(old.count[STORE_OFFLINE], 0);
+    cr_assert_eq(moved.cameras, 1);
+    cr_assert_eq(moved.count[STORE_OFFLINE], 1);
+    cr_assert_str_eq(moved.name, "新单位");
+    cr_assert_eq(count_matching("u99", -1, "not_found"), 1);
+    cr_assert_eq(fsck_problems(false), 0);
+}
+
+Test(store, removed_camera_leaves_indexes_but_keeps_its_events)
+{
+    add_cameras(2, 2);
+    set_health("cam00001", STORE_OFFLINE, "not_found", testutil_now_ms());
+    struct store_batch *b;
+    struct store_commit_stats stats;
+    cr_assert_eq(store_batch_new(&b), 0);
+    store_batch_camera_del(b, "cam00001");
+    store_batch_camera_del(b, "never-existed");
+    commit(b, &stats);
+    store_batch_free(&b);
+    cr_assert_eq(stats.cameras_removed, 1);
+
+    struct store_read *r;
+    struct store_unit u;
+    struct ev_list l = {0};
+    cr_assert_eq(store_read_begin(st, &r), 0);
+    cr_assert_eq(store_unit_get(r, "u01", &u), -ENOENT, "empty unit is dropped");
+    cr_assert_eq(store_events_scan(r, "cam00001", NULL, 0, INT64_MAX, ev_cb, &l), 0);
+    cr_assert_eq(l.n, 1);
+    store_read_end(&r);
+    cr_assert_eq(count_matching(NULL, STORE_OFFLINE, NULL), 0);
+    cr_assert_eq(fsck_problems(false), 0);
+}
+
+Test(store, health_of_a_removed_camera_is_skipped_not_an_error)
+{
+    add_cameras(1, 1);
+    struct store_batch *b;
+    struct store_health h;
+    struct store_commit_stats stats;
+    rec_health_unknown(&h);
+    h.state = STORE_ONLINE;
+    cr_assert_eq(store_batch_new(&b), 0);
+    store_batch_health_put(b, "gone", &h, testutil_now_ms());
+    store_batch_health_put(b, "cam00000", &h, testutil_now_ms());
+    commit(b, &stats);
+    store_batch_free(&b);
+    cr_assert_eq(stats.health_skipped, 1);
+    cr_assert_eq(stats.health_updates, 1);
+}
+
+struct daily_list {
+    int n;
+    int32_t day[8];
+    uint64_t online[8], offline[8];
+};
+
+static int daily_cb(const struct store_daily *d, void *ctx)
+{
+    struct daily_list *l = ctx;
+    if (l->n < 8) {
+        l->day[l->n] = d->day;
+        l->online[l->n] = d->ms[STORE_ONLINE];
+        l->offline[l->n] = d->ms[STORE_OFFLINE];
+    }
+    l->n++;
+    return 0;
+}
+
+Test(store, time_is_credited_to_the_previous_state_split_at_local_midnight)
+{
+    add_cameras(1, 1);
+    /* Later than the camera's creation, which starts its accounting. */
+    int32_t day = store_day_of(st, testutil_now_ms()) + 2;
+    int64_t midnight = store_day_start(st, day + 1);
+    cr_assert_eq(store_day_of(st, midnight), day + 1);
+    cr_assert_eq(store_day_of(st, midnight - 1), day);
+    cr_assert_eq((midnight + CST * 1000) % 86400000, 0, "midnight is local midnight");
+
+    set_health("cam00000", STORE_ONLINE, "", midnight - 60000);     /* 23:59 */
+    set_health("cam00000", STORE_OFFLINE, "rtsp_timeout", midnight + 120000); /* 00:02 */
+    set_health("cam00000", STORE_OFFLINE, "rtsp_timeout", midnight + 180000); /* 00:03 */
+
+    struct store_read *r;
+    struct daily_list cam = {0}, unit = {0};
+    cr_assert_eq(store_read_begin(st, &r), 0);
+    cr_assert_eq(store_daily_scan(r, false, "cam00000", day, day + 1, daily_cb, &cam), 0);
+    cr_assert_eq(store_daily_scan(r, true, "u00", day - 5, day + 5, daily_cb, &unit), 0);
+    store_read_end(&r);
+    cr_assert_eq(cam.n, 2);
+    cr_assert_eq(cam.day[0], day);
+    cr_assert_eq(cam.online[0], 60000);
+    cr_assert_eq(cam.online[1], 120000);
+    cr_assert_eq(cam.offline[1], 60000);
+    cr_assert_eq(unit.n, 2);
+    cr_assert_eq(unit.online[1], 120000);
+
+    struct store_daily d = {.ms = {[STORE_ONLINE] = 3, [STORE_DEGRADED] = 1,
+                                   [STORE_OFFLINE] = 4, [STORE_MAINTENANCE] = 100}};
+    cr_assert_float_eq(store_daily_online_rate(&d), 0.5, 1e-12);
+    cr_assert_float_eq(store_daily_intact_rate(&d), 0.375, 1e-12);
+    struct store_daily none = {0};
+    cr_assert(isnan(store_daily_online_rate(&none)));
+}
+
+Test(store, gap_longer_than_the_limit_is_credited_to_nobody)
+{
+    add_cameras(1, 1);
+    int64_t t = store_day_start(st, store_day_of(st, testutil_now_ms()) + 2);
+    set_health("cam00000", STORE_ONLINE, "", t);
+    set_health("cam00000", STORE_ONLINE, "", t + 600 * 1000);      /* watched 10 minutes */
+    set_health("cam00000", STORE_ONLINE, "", t + 4200 * 1000);     /* then down an hour */
+    struct store_read *r;
+    struct daily_list l = {0};
+    cr_assert_eq(store_read_begin(st, &r), 0);
+    cr_assert_eq(store_daily_scan(r, false, "cam00000", 0, INT32_MAX, daily_cb, &l), 0);
+    store_read_end(&r);
+    cr_assert_eq(l.n, 1);
+    cr_assert_eq(l.online[0], 600 * 1000);
+}
+
+Test(store, full_map_grows_and_the_batch_is_replayed)
+{
+    store_close(&st);
+    testutil_rmdir(dir);
+    dir = testutil_mkdtemp();
+    open_store(256 * 1024);
+    add_cameras(5000, 20);
+    struct store_info info;
+    cr_assert_eq(store_info(st, &info), 0);
+    cr_assert_gt(info.map_size, 256 * 1024);
+    cr_assert_eq(count_matching(NULL, STORE_UNKNOWN, NULL), 5000);
+    cr_assert_eq(fsck_problems(false), 0);
+}
+
+Test(store, fsck_finds_tampered_derived_data_and_repair_rebuilds_it)
+{
+    add_cameras(50, 5);
+    set_health("cam00003", STORE_OFFLINE, "auth_failed", testutil_now_ms());
+    cr_assert_eq(fsck_problems(false), 0);
+
+    /* Damage derived data behind the store's back. */
+    MDB_txn *txn;
+    cr_assert_eq(mdb_txn_begin(st->env, NULL, 0, &txn), 0);
+    uint8_t key[KEY_MAX];
+    MDB_val k = mval(key, key_by_state(key, STORE_OFFLINE, "u03")), v = mstr("cam00003");
+    cr_assert_eq(mdb_del(txn, st->dbi[DB_BY_STATE], &k, &v), 0);
+    k = mval(key, key_by_state(key, STORE_ONLINE, "u04"));
+    v = mstr("cam00004");
+    cr_assert_eq(mdb_put(txn, st->dbi[DB_BY_STATE], &k, &v, 0), 0);
+    struct enc e;
+    enc_init(&e);
+    struct store_unit u = {.id = "u01", .name = "单位01", .cameras = 7};
+    rec_unit_encode(&e, &u);
+    k = mstr("u01");
+    v = mval(e.buf, e.len);
+    cr_assert_eq(mdb_put(txn, st->dbi[DB_UNITS], &k, &v, 0), 0);
+    enc_free(&e);
+    cr_assert_eq(mdb_txn_commit(txn), 0);
+
+    uint32_t found = fsck_problems(true);
+    cr_assert_geq(found, 3, "found only %u problems", found);
+    cr_assert_eq(fsck_problems(false), 0, "repair left problems");
+    cr_assert_eq(count_matching(NULL, STORE_OFFLINE, NULL), 1);
+    cr_assert_eq(get_unit("u01").cameras, 10);
+}
+
+Test(store, reader_in_read_only_mode_sees_committed_data)
+{
+    add_cameras(3, 1);
+    struct store *ro;
+    struct store_options o;
+    store_options_default(&o);
+    o.read_only = true;
+    cr_assert_eq(store_open(dir, &o, &ro), 0);
+    struct store_read *r;
+    cr_assert_eq(store_read_begin(ro, &r), 0);
+    int n = 0;
+    cr_assert_eq(store_cameras_scan(r, NULL, count_cb, &n), 0);
+    cr_assert_eq(n, 3);
+    store_read_end(&r);
+    struct store_batch *b;
+    store_batch_new(&b);
+    cr_assert_eq(store_batch_commit(ro, b, NULL, NULL, NULL), -EROFS);
+    store_batch_free(&b);
+    store_close(&ro);
+}
+
+Test(store, opening_a_missing_index_read_only_says_so)
+{
+    struct store *ro;
+    struct store_options o;
+    store_options_default(&o);
+    o.read_only = true;
+    char path[4200];
+    snprintf(path, sizeof(path), "%s/absent", dir);
+    int rc = store_open(path, &o, &ro);
+    cr_assert_eq(rc, -ENOENT);
+    cr_assert(strstr(store_last_error(ro), "no index") != NULL);
+    store_close(&ro);
+}
+
+Test(store, invalid_arguments_are_refused_before_any_write)
+{
+    struct store_batch *b;
+    store_batch_new(&b);
+    char long_id[STORE_ID_MAX + 2];
+    memset(long_id, 'x', sizeof(long_id) - 1);
+    long_id[sizeof(long_id) - 1] = 0;
+    struct store_camera c = camera(long_id, "u00");
+    cr_assert_eq(store_batch_camera_put(b, &c, "n"), -EINVAL);
+    struct store_health h;
+    rec_health_unknown(&h);
+    h.state = STORE_STATE_COUNT;
+    cr_assert_eq(store_batch_health_put(b, "cam", &h, 1), -EINVAL);
+    h.state = STORE_ONLINE;
+    h.reason = "this_reason_is_far_too_long_for_an_index_key";
+    cr_assert_eq(store_batch_health_put(b, "cam", &h, 1), -EINVAL);
+    cr_assert_eq(store_batch_size(b), 0);
+    store_batch_free(&b);
+    cr_assert_eq(store_state_parse("offline"), STORE_OFFLINE);
+    cr_assert_eq(store_state_parse("sideways"), -EINVAL);
+}
