@@ -1,0 +1,371 @@
+/* Camera stream URL parsing and credential redaction (no I/O). */
+#include "url.h"
+
+#include <arpa/inet.h>
+#include <errno.h>
+#include <string.h>
+#include <strings.h>
+
+static const struct {
+    const char *name;
+    enum probe_url_scheme scheme;
+    uint16_t port;
+} schemes[] = {
+    {"rtsp", PROBE_URL_RTSP, 554},   {"rtsps", PROBE_URL_RTSPS, 322},
+    {"http", PROBE_URL_HTTP, 80},    {"https", PROBE_URL_HTTPS, 443},
+    {"rtmp", PROBE_URL_RTMP, 1935},
+};
+
+/* Query parameters whose values are credentials on streaming platforms
+ * (signed HLS/FLV URLs of CDNs and video platforms carry them). */
+static const char *const secret_params[] = {
+    "password", "passwd",  "pwd",       "pass",     "token",     "access_token",
+    "auth",     "auth_key", "key",      "secret",   "sign",      "signature",
+    "txsecret", "wssecret", "authinfo", "credential",
+};
+
+uint16_t probe_url_default_port(const char *scheme)
+{
+    for (size_t i = 0; i < sizeof schemes / sizeof schemes[0]; i++)
+        if (strcasecmp(scheme, schemes[i].name) == 0)
+            return schemes[i].port;
+    return 0;
+}
+
+static int fail(struct probe_url *out, int rc, const char *why)
+{
+    /* Do not leave half-parsed credentials behind on failure. */
+    memset(out->user, 0, sizeof out->user);
+    memset(out->password, 0, sizeof out->password);
+    out->error = why;
+    return rc;
+}
+
+static int is_scheme_char(int c, int first)
+{
+    if ((c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z'))
+        return 1;
+    return !first && ((c >= '0' && c <= '9') || c == '+' || c == '-' || c == '.');
+}
+
+static int hexval(int c)
+{
+    if (c >= '0' && c <= '9')
+        return c - '0';
+    if (c >= 'a' && c <= 'f')
+        return c - 'a' + 10;
+    if (c >= 'A' && c <= 'F')
+        return c - 'A' + 10;
+    return -1;
+}
+
+/* Percent-decode [s, s+n) into dst (size cap). RTSP auth needs the raw
+ * credentials, and a decoded NUL could never be sent anyway. */
+static int pct_decode(const char *s, size_t n, char *dst, size_t cap)
+{
+    size_t o = 0;
+    for (size_t i = 0; i < n; i++) {
+        int c = (unsigned char)s[i];
+        if (c == '%') {
+            if (i + 2 >= n)
+                return -EINVAL;
+            int hi = hexval((unsigned char)s[i + 1]);
+            int lo = hexval((unsigned char)s[i + 2]);
+            if (hi < 0 || lo < 0)
+                return -EINVAL;
+            c = hi * 16 + lo;
+            if (c == 0)
+                return -EINVAL;
+            i += 2;
+        }
+        if (o + 1 >= cap)
+            return -ENAMETOOLONG;
+        dst[o++] = (char)c;
+    }
+    dst[o] = '\0';
+    return 0;
+}
+
+static int parse_host(const char *s, size_t n, struct probe_url *out)
+{
+    if (n == 0)
+        return fail(out, -EINVAL, "has no host");
+    if (n >= PROBE_URL_HOST_MAX)
+        return fail(out, -ENAMETOOLONG, "has a host name that is too long");
+    int all_num = 1;
+    for (size_t i = 0; i < n; i++) {
+        int c = (unsigned char)s[i];
+        if (!((c >= '0' && c <= '9') || c == '.'))
+            all_num = 0;
+        if (!((c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') ||
+              c == '-' || c == '.' || c == '_'))
+            return fail(out, -EINVAL, "has a character that is not allowed in a host name");
+        out->host[i] = (char)((c >= 'A' && c <= 'Z') ? c + 32 : c);
+    }
+    out->host[n] = '\0';
+    if (all_num) {
+        struct in_addr a;
+        if (inet_pton(AF_INET, out->host, &a) != 1)
+            return fail(out, -EINVAL, "has an invalid IPv4 address");
+        out->host_is_ipv4 = true;
+        return 0;
+    }
+    /* DNS labels: 1..63 bytes, not starting or ending with '-'. */
+    size_t start = 0;
+    for (size_t i = 0; i <= n; i++) {
+        if (i < n && s[i] != '.')
+            continue;
+        size_t label = i - start;
+        if (label == 0)
+            return fail(out, -EINVAL, "has an empty label in its host name");
+        if (label > 63)
+            return fail(out, -EINVAL, "has a host name label longer than 63 bytes");
+        if (s[start] == '-' || s[i - 1] == '-')
+            return fail(out, -EINVAL, "has a host name label starting or ending with '-'");
+        start = i + 1;
+    }
+    return 0;
+}
+
+static int parse_port(const char *s, size_t n, struct probe_url *out)
+{
+    if (n == 0)
+        return 0; /* "host:" means the default port (RFC 3986 3.2.3) */
+    unsigned long v = 0;
+    for (size_t i = 0; i < n; i++) {
+        if (s[i] < '0' || s[i] > '9')
+            return fail(out, -EINVAL, "has a port that is not a number");
+        v = v * 10 + (unsigned long)(s[i] - '0');
+        if (v > 65535)
+            return fail(out, -EINVAL, "has a port above 65535");
+    }
+    if (v == 0)
+        return fail(out, -EINVAL, "has port 0");
+    out->port = (uint16_t)v;
+    out->port_explicit = true;
+    return 0;
+}
+
+int probe_url_parse(const char *url, struct probe_url *out)
+{
+    if (!out)
+        return -EINVAL;
+    memset(out, 0, sizeof *out);
+    if (!url)
+        return fail(out, -EINVAL, "is missing");
+    size_t len = strnlen(url, PROBE_URL_MAX);
+    if (len >= PROBE_URL_MAX)
+        return fail(out, -ENAMETOOLONG, "is longer than 2047 bytes");
+    for (size_t i = 0; i < len; i++) {
+        unsigned char c = (unsigned char)url[i];
+        if (c <= ' ' || c == 0x7f)
+            return fail(out, -EINVAL, "contains a space or a control character");
+    }
+
+    const char *sep = strstr(url, "://");
+    size_t slen = sep ? (size_t)(sep - url) : 0;
+    for (size_t i = 0; sep && i < slen; i++)
+        if (!is_scheme_char((unsigned char)url[i], i == 0))
+            sep = NULL;
+    if (!sep || slen == 0 || slen >= sizeof out->scheme_name)
+        return fail(out, -EINVAL, "is not a URL (expected scheme://host/path)");
+    for (size_t i = 0; i < sizeof schemes / sizeof schemes[0]; i++) {
+        if (strlen(schemes[i].name) == slen && strncasecmp(url, schemes[i].name, slen) == 0) {
+            out->scheme = schemes[i].scheme;
+            out->port = schemes[i].port;
+            memcpy(out->scheme_name, schemes[i].name, slen + 1);
+        }
+    }
+    if (!out->scheme)
+        return fail(out, -EPROTONOSUPPORT,
+                    "is not a supported scheme (use " PROBE_URL_SCHEMES ")");
+
+    const char *auth = sep + 3;
+    size_t alen = strcspn(auth, "/?#");
+    const char *rest = auth + alen;
+
+    /* An '@' after the authority means a password held '/', '?' or '#'
+     * unencoded; guessing would send credentials to the wrong host. */
+    if (strchr(rest, '@'))
+        return fail(out, -EINVAL,
+                    "has an '@' after the host; percent-encode '/', '?', '#' and '@' in "
+                    "credentials (%2F, %3F, %23, %40)");
+
+    /* The last '@' ends the userinfo: passwords like "Admin@123" are common. */
+    const char *at = NULL;
+    for (size_t i = 0; i < alen; i++)
+        if (auth[i] == '@')
+            at = auth + i;
+    const char *hp = auth;
+    if (at) {
+        out->has_userinfo = true;
+        const char *colon = memchr(auth, ':', (size_t)(at - auth));
+        size_t ulen = colon ? (size_t)(colon - auth) : (size_t)(at - auth);
+        int rc = pct_decode(auth, ulen, out->user, sizeof out->user);
+        if (rc == 0 && colon) {
+            out->has_password = true;
+            rc = pct_decode(colon + 1, (size_t)(at - colon - 1), out->password,
+                            sizeof out->password);
+        }
+        if (rc == -ENAMETOOLONG)
+            return fail(out, rc, "has a user name or password longer than 255 bytes");
+        if (rc < 0)
+            return fail(out, rc, "has bad percent-encoding in its user name or password");
+        hp = at + 1;
+    }
+    size_t hplen = (size_t)(auth + alen - hp);
+
+    int rc;
+    if (hplen > 0 && hp[0] == '[') {
+        const char *close = memchr(hp, ']', hplen);
+        if (!close)
+            return fail(out, -EINVAL, "has an IPv6 address without a closing ']'");
+        size_t hlen = (size_t)(close - hp - 1);
+        if (hlen == 0 || hlen >= 64)
+            return fail(out, -EINVAL, "has an invalid IPv6 address");
+        memcpy(out->host, hp + 1, hlen);
+        out->host[hlen] = '\0';
+        struct in6_addr a6;
+        if (inet_pton(AF_INET6, out->host, &a6) != 1)
+            return fail(out, -EINVAL, "has an invalid IPv6 address");
+        out->host_is_ipv6 = true;
+        const char *after = close + 1;
+        size_t left = (size_t)(hp + hplen - after);
+        if (left > 0) {
+            if (after[0] != ':')
+                return fail(out, -EINVAL, "has text after the IPv6 address");
+            rc = parse_port(after + 1, left - 1, out);
+            if (rc < 0)
+                return rc;
+        }
+    } else {
+        const char *colon = memchr(hp, ':', hplen);
+        size_t hlen = colon ? (size_t)(colon - hp) : hplen;
+        if (colon && memchr(colon + 1, ':', (size_t)(hp + hplen - colon - 1)))
+            return fail(out, -EINVAL, "has more than one ':' after the host (IPv6 needs [ ])");
+        rc = parse_host(hp, hlen, out);
+        if (rc < 0)
+            return rc;
+        if (colon) {
+            rc = parse_port(colon + 1, (size_t)(hp + hplen - colon - 1), out);
+            if (rc < 0)
+                return rc;
+        }
+    }
+
+    /* The fragment is never sent to a server; keep path and query only. */
+    size_t plen = strcspn(rest, "#");
+    size_t o = 0;
+    if (plen == 0 || rest[0] != '/')
+        out->path[o++] = '/';
+    if (o + plen >= sizeof out->path)
+        return fail(out, -ENAMETOOLONG, "has a path that is too long");
+    memcpy(out->path + o, rest, plen);
+    out->path[o + plen] = '\0';
+    return 0;
+}
+
+/* Bounded writer for probe_url_redact: remembers when it ran out of room. */
+struct sink {
+    char *buf;
+    size_t cap, len;
+    int full;
+};
+
+static void put(struct sink *k, const char *s, size_t n)
+{
+    for (size_t i = 0; i < n && !k->full; i++) {
+        if (k->len + 4 >= k->cap) { /* keep room for "..." and NUL */
+            k->full = 1;
+            break;
+        }
+        unsigned char c = (unsigned char)s[i];
+        k->buf[k->len++] = (c < 0x20 || c == 0x7f) ? '?' : (char)c;
+    }
+}
+
+static int is_secret_param(const char *name, size_t n)
+{
+    for (size_t i = 0; i < sizeof secret_params / sizeof secret_params[0]; i++)
+        if (strlen(secret_params[i]) == n && strncasecmp(name, secret_params[i], n) == 0)
+            return 1;
+    return 0;
+}
+
+/* Emit the host/path/query part, hiding values of secret parameters. */
+static void put_tail(struct sink *k, const char *s)
+{
+    const char *q = strchr(s, '?');
+    if (!q) {
+        put(k, s, strlen(s));
+        return;
+    }
+    put(k, s, (size_t)(q - s) + 1);
+    const char *p = q + 1;
+    while (*p) {
+        size_t plen = strcspn(p, "&;#");
+        const char *eq = memchr(p, '=', plen);
+        if (eq && is_secret_param(p, (size_t)(eq - p))) {
+            put(k, p, (size_t)(eq - p) + 1);
+            put(k, "***", 3);
+        } else {
+            put(k, p, plen);
+        }
+        p += plen;
+        if (*p == '#') {
+            put(k, p, strlen(p));
+            break;
+        }
+        if (*p)
+            put(k, p++, 1);
+    }
+}
+
+int probe_url_redact(const char *url, char *out, size_t outlen)
+{
+    if (!out || outlen < 8)
+        return -EINVAL;
+    struct sink k = {out, outlen, 0, 0};
+    if (!url)
+        url = "";
+
+    /* Credentials start after a well-formed "scheme://"; without one we cannot
+     * tell where they begin, so everything up to the last '@' goes. */
+    size_t start = 0;
+    const char *sep = strstr(url, "://");
+    if (sep && sep > url && sep - url <= 16) {
+        int ok = 1;
+        for (const char *c = url; c < sep; c++)
+            ok &= is_scheme_char((unsigned char)*c, c == url);
+        if (ok)
+            start = (size_t)(sep - url) + 3;
+    }
+
+    /* The last '@' anywhere, or a "%40" standing in for it, ends the
+     * credentials: '@', '/' or '?' inside a password must not leak. */
+    const char *cut = NULL;
+    size_t cutlen = 0;
+    for (const char *c = url + start; *c; c++) {
+        if (*c == '@') {
+            cut = c;
+            cutlen = 1;
+        } else if (c[0] == '%' && c[1] == '4' && c[2] == '0') {
+            cut = c;
+            cutlen = 3;
+        }
+    }
+    put(&k, url, start);
+    if (cut) {
+        put(&k, "***", 3);
+        put(&k, cut, cutlen);
+        put_tail(&k, cut + cutlen);
+    } else {
+        put_tail(&k, url + start);
+    }
+    if (k.full) {
+        memcpy(k.buf + k.len, "...", 3);
+        k.len += 3;
+    }
+    k.buf[k.len] = '\0';
+    return (int)k.len;
+}

@@ -1,0 +1,59 @@
+/* Camera stream URLs: splitting them into parts and redacting credentials
+ * before a URL is shown to anybody. Pure string handling, no I/O. */
+#ifndef CAMDEX_PROBE_URL_H
+#define CAMDEX_PROBE_URL_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+/* Hard limits; longer URLs or parts are refused with -ENAMETOOLONG. */
+#define PROBE_URL_MAX      2048
+#define PROBE_URL_USER_MAX 256
+#define PROBE_URL_HOST_MAX 256
+
+/* The schemes camdex can probe, as shown in error messages. */
+#define PROBE_URL_SCHEMES "rtsp, rtsps, http, https, rtmp"
+
+enum probe_url_scheme {
+    PROBE_URL_RTSP = 1,
+    PROBE_URL_RTSPS,
+    PROBE_URL_HTTP,
+    PROBE_URL_HTTPS,
+    PROBE_URL_RTMP,
+};
+
+struct probe_url {
+    enum probe_url_scheme scheme;
+    char scheme_name[8]; /* lower case: "rtsp", ... */
+    bool has_userinfo;   /* an '@' introduced credentials, maybe empty ones */
+    bool has_password;   /* a ':' separated user and password */
+    char user[PROBE_URL_USER_MAX];     /* percent-decoded */
+    char password[PROBE_URL_USER_MAX]; /* percent-decoded; never print it */
+    char host[PROBE_URL_HOST_MAX];     /* IPv6 without brackets, names lower-cased */
+    bool host_is_ipv6;
+    bool host_is_ipv4;
+    uint16_t port;      /* explicit, else the scheme's default */
+    bool port_explicit;
+    char path[PROBE_URL_MAX]; /* path and query as written, "/" when empty */
+    const char *error;        /* after a failure: what is wrong, for people */
+};
+
+/* Split `url`. Returns 0; -EPROTONOSUPPORT when the scheme is not one of
+ * PROBE_URL_SCHEMES; -ENAMETOOLONG over a limit; -EINVAL otherwise. On
+ * failure out->error says what is wrong in a few words. The password is
+ * only ever in out->password, so callers can wipe it. */
+int probe_url_parse(const char *url, struct probe_url *out);
+
+/* Default port of a scheme name (case-insensitive), 0 when unknown. */
+uint16_t probe_url_default_port(const char *scheme);
+
+/* Copy `url` to `out` with credentials replaced by "***": everything between
+ * "://" and the last '@' (so an '@' inside a password is covered), and the
+ * values of query parameters that carry secrets (token, password, key, ...).
+ * Works on malformed input too; control bytes become '?'. The result is
+ * always NUL-terminated and cut (ending in "...") when `outlen` is short.
+ * Returns the length written, or -EINVAL when out is NULL or outlen < 8. */
+int probe_url_redact(const char *url, char *out, size_t outlen);
+
+#endif
