@@ -1,0 +1,178 @@
+/* camfarm_bench: how many RTSP OPTIONS handshakes per second camfarm
+ * serves. Each probe is connect + OPTIONS + reply + close, to a different
+ * camera address each time, with many probes in flight. */
+#include <errno.h>
+#include <getopt.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <arpa/inet.h>
+#include <uv.h>
+
+struct bench {
+    uv_loop_t *loop;
+    uint32_t base_ip;
+    unsigned cameras, port, deadline_ms;
+    unsigned long total, started, done, ok, failed, timeouts;
+    const char *path;
+    uint64_t t0, lat_sum, lat_max;
+    char rdbuf[4096];
+};
+
+struct probe {
+    uv_tcp_t tcp;
+    uv_timer_t timer;
+    uv_connect_t conn;
+    struct bench *b;
+    uint64_t t_start;
+    unsigned cam;
+    int handles, finished;
+    size_t got;
+    char head[16];
+};
+
+static void launch(struct bench *b);
+
+static void on_closed(uv_handle_t *h)
+{
+    struct probe *p = h->data;
+    if (--p->handles == 0) {
+        struct bench *b = p->b;
+        free(p);
+        launch(b);
+    }
+}
+
+static void finish(struct probe *p, int ok, int timeout)
+{
+    struct bench *b = p->b;
+    if (p->finished)
+        return;
+    p->finished = 1;
+    b->done++;
+    if (ok) {
+        b->ok++;
+        uint64_t lat = uv_hrtime() - p->t_start;
+        b->lat_sum += lat;
+        if (lat > b->lat_max)
+            b->lat_max = lat;
+    } else {
+        b->failed++;
+        b->timeouts += (unsigned long)timeout;
+    }
+    uv_close((uv_handle_t *)&p->timer, on_closed);
+    uv_close((uv_handle_t *)&p->tcp, on_closed);
+}
+
+static void on_timeout(uv_timer_t *t)
+{
+    finish(t->data, 0, 1);
+}
+
+static void on_alloc(uv_handle_t *h, size_t hint, uv_buf_t *buf)
+{
+    struct probe *p = h->data;
+    (void)hint;
+    buf->base = p->b->rdbuf;
+    buf->len = sizeof(p->b->rdbuf);
+}
+
+static void on_read(uv_stream_t *s, ssize_t n, const uv_buf_t *buf)
+{
+    struct probe *p = s->data;
+    if (n < 0) {
+        finish(p, 0, 0);
+        return;
+    }
+    /* Keep the first bytes for the status check; the reply ends at CRLFCRLF. */
+    for (ssize_t i = 0; i < n && p->got < sizeof(p->head); i++)
+        p->head[p->got++] = buf->base[i];
+    if (n >= 4 && memmem(buf->base, (size_t)n, "\r\n\r\n", 4))
+        finish(p, p->got >= 12 && memcmp(p->head, "RTSP/1.0 200", 12) == 0, 0);
+}
+
+static void on_connect(uv_connect_t *req, int status)
+{
+    struct probe *p = req->data;
+    if (status < 0) {
+        finish(p, 0, 0);
+        return;
+    }
+    char msg[512];
+    int n = snprintf(msg, sizeof(msg),
+                     "OPTIONS rtsp://%u.%u.%u.%u:%u%s RTSP/1.0\r\nCSeq: 1\r\n"
+                     "User-Agent: camfarm_bench\r\n\r\n",
+                     (p->b->base_ip + p->cam) >> 24, ((p->b->base_ip + p->cam) >> 16) & 255,
+                     ((p->b->base_ip + p->cam) >> 8) & 255, (p->b->base_ip + p->cam) & 255,
+                     p->b->port, p->b->path);
+    uv_buf_t b = {msg, (size_t)n};
+    if (uv_try_write((uv_stream_t *)&p->tcp, &b, 1) != n ||
+        uv_read_start((uv_stream_t *)&p->tcp, on_alloc, on_read) < 0)
+        finish(p, 0, 0);
+}
+
+static void launch(struct bench *b)
+{
+    if (b->started >= b->total)
+        return;
+    struct probe *p = calloc(1, sizeof(*p));
+    if (!p)
+        return;
+    p->b = b;
+    p->cam = (unsigned)(b->started % b->cameras);
+    b->started++;
+    p->t_start = uv_hrtime();
+    uv_tcp_init(b->loop, &p->tcp);
+    uv_timer_init(b->loop, &p->timer);
+    p->tcp.data = p->timer.data = p->conn.data = p;
+    p->handles = 2;
+    struct sockaddr_in a = {.sin_family = AF_INET, .sin_port = htons((uint16_t)b->port),
+                            .sin_addr.s_addr = htonl(b->base_ip + p->cam)};
+    uv_timer_start(&p->timer, on_timeout, b->deadline_ms, 0);
+    if (uv_tcp_connect(&p->conn, &p->tcp, (const struct sockaddr *)&a, on_connect) < 0)
+        finish(p, 0, 0);
+}
+
+int main(int argc, char **argv)
+{
+    struct bench b = {.cameras = 43000, .port = 8554, .total = 200000, .deadline_ms = 5000,
+                      .path = "/Streaming/Channels/101"};
+    unsigned concurrency = 256;
+    const char *base = "127.1.0.1";
+    int c;
+    while ((c = getopt(argc, argv, "b:n:p:t:c:d:P:h")) != -1) {
+        switch (c) {
+        case 'b': base = optarg; break;
+        case 'n': b.cameras = (unsigned)strtoul(optarg, NULL, 10); break;
+        case 'p': b.port = (unsigned)strtoul(optarg, NULL, 10); break;
+        case 't': b.total = strtoul(optarg, NULL, 10); break;
+        case 'c': concurrency = (unsigned)strtoul(optarg, NULL, 10); break;
+        case 'd': b.deadline_ms = (unsigned)strtoul(optarg, NULL, 10); break;
+        case 'P': b.path = optarg; break;
+        default:
+            fprintf(stderr, "usage: camfarm_bench [-b FIRST_IP] [-n CAMERAS] [-p PORT] [-t TOTAL] "
+                            "[-c IN_FLIGHT] [-d DEADLINE_MS] [-P PATH]\n");
+            return 2;
+        }
+    }
+    struct in_addr ia;
+    if (inet_pton(AF_INET, base, &ia) != 1 || (ntohl(ia.s_addr) >> 24) != 127 || !b.cameras) {
+        fprintf(stderr, "camfarm_bench: -b must be a 127.x.y.z address\n");
+        return 2;
+    }
+    b.base_ip = ntohl(ia.s_addr);
+    b.loop = uv_default_loop();
+    b.t0 = uv_hrtime();
+    for (unsigned i = 0; i < concurrency; i++)
+        launch(&b);
+    uv_run(b.loop, UV_RUN_DEFAULT);
+    double secs = (double)(uv_hrtime() - b.t0) / 1e9;
+    printf("camfarm_bench: %lu probes in %.2f s: %.0f handshakes/s, ok=%lu failed=%lu "
+           "(timeouts %lu), mean latency %.2f ms, max %.2f ms, in flight %u\n",
+           b.done, secs, (double)b.ok / secs, b.ok, b.failed, b.timeouts,
+           b.ok ? (double)b.lat_sum / (double)b.ok / 1e6 : 0.0, (double)b.lat_max / 1e6,
+           concurrency);
+    uv_loop_close(b.loop);
+    return b.failed ? 1 : 0;
+}

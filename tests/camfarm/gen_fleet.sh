@@ -1,0 +1,28 @@
+#!/usr/bin/env bash
+# Stand-in for `camdex generate`: writes an inventory CSV of N cameras on
+# 127.1.x.y with the columns camdex imports. Every third camera is
+# Dahua-style, the rest Hikvision-style.
+# Usage: gen_fleet.sh N [PORT] > fleet.csv
+set -euo pipefail
+n=${1:?usage: gen_fleet.sh N [PORT]}
+port=${2:-8554}
+if [ "$n" -lt 1 ] || [ "$n" -gt 65000 ]; then
+    echo "gen_fleet: N must be 1..65000 (one 127.1.x.y address each)" >&2
+    exit 2
+fi
+awk -v n="$n" -v port="$port" 'BEGIN {
+    print "id,name,unit_id,unit_name,url,lat,lon,address,tags,resolution,fps"
+    for (i = 0; i < n; i++) {
+        a = i + 1
+        ip = sprintf("127.1.%d.%d", int(a / 256), a % 256)
+        id = sprintf("34010000001320%06d", i)
+        unit = i % 212
+        if (i % 3 == 2) {
+            url = sprintf("rtsp://admin:dh%04d@%s:%d/cam/realmonitor?channel=1&subtype=0", unit, ip, port)
+        } else {
+            url = sprintf("rtsp://admin:hk%04d@%s:%d/Streaming/Channels/101", unit, ip, port)
+        }
+        printf "%s,\"Camera %d, gate %d\",U%03d,Unit %d,%s,%.6f,%.6f,\"%d Example Road\",\"road,entrance\",1920x1080,25\n", \
+            id, i, i % 7, unit, unit, url, 31.80 + (i % 1000) * 0.0001, 117.20 + int(i / 1000) * 0.0001, i
+    }
+}'
