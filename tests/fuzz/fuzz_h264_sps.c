@@ -1,0 +1,20 @@
+/* libFuzzer target for probes/h264_sps.c. */
+#include <stddef.h>
+#include <stdint.h>
+
+#include "video_params.h"
+
+int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
+
+int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
+{
+    struct video_params vp;
+    if (h264_parse_sps(data, size, &vp) == 0) {
+        /* Whatever it accepts must be a sane picture size. */
+        if (vp.width <= 0 || vp.height <= 0 || vp.width > 16384 || vp.height > 32768)
+            __builtin_trap();
+        struct probe_video pv;
+        video_params_to_probe(&vp, &pv);
+    }
+    return 0;
+}

@@ -1,0 +1,20 @@
+/* libFuzzer target for probes/h265_sps.c (SPS and VPS). */
+#include <stddef.h>
+#include <stdint.h>
+
+#include "video_params.h"
+
+int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
+
+int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
+{
+    struct video_params vp;
+    if (h265_parse_sps(data, size, &vp) == 0) {
+        if (vp.width <= 0 || vp.height <= 0 || vp.width > 16888 || vp.height > 16888)
+            __builtin_trap();
+        struct probe_video pv;
+        video_params_to_probe(&vp, &pv);
+    }
+    h265_parse_vps(data, size, &vp);
+    return 0;
+}
