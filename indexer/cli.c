@@ -1,13 +1,155 @@
-/* Subcommand dispatch for the camdex program. */
+/* The camdex command line: global options and the subcommand table. */
+#include <errno.h>
+#include <getopt.h>
+#include <locale.h>
+#include <stdarg.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
-#include "cli.h"
+#include "cli_internal.h"
+#include "timefmt.h"
+#include "url.h"
+
+static const struct cli_command commands[] = {
+    {"import", "load an inventory (CSV or JSON) into the index", cmd_import},
+    {"list", "list cameras by unit, state or reason", cmd_list},
+    {"units", "per-unit camera counts and online rates", cmd_units},
+    {"show", "everything about one camera", cmd_show},
+    {"history", "state changes of a camera, a unit or all", cmd_history},
+    {"report", "online-rate report per unit and day", cmd_report},
+    {"maintenance", "put a camera under maintenance or take it out", cmd_maintenance},
+    {"fsck", "check the index for consistency (and repair it)", cmd_fsck},
+    {"generate", "write a Sharp-Eyes-like test fleet inventory", cmd_generate},
+    {"demo", "generate a fleet, import it, show the summary", cmd_demo},
+};
+
+static void usage(FILE *f)
+{
+    fprintf(f, "usage: camdex [--db DIR] COMMAND [ARGS]\n\n"
+               "Camera stream health index for video aggregation platforms.\n\n"
+               "commands:\n");
+    for (size_t i = 0; i < sizeof(commands) / sizeof(commands[0]); i++)
+        fprintf(f, "  %-12s %s\n", commands[i].name, commands[i].summary);
+    fprintf(f, "\noptions:\n"
+               "  --db DIR      index directory (default $CAMDEX_DB, else %s)\n"
+               "  -h, --help    this help; `camdex COMMAND --help` for a command\n"
+               "  --version     print the version\n\n"
+               "exit codes: 0 ok, 1 failure, 2 usage error; `probe`: 3 degraded, 4 offline\n",
+            CLI_DEFAULT_DB);
+}
+
+void cli_error(const char *fmt, ...)
+{
+    va_list ap;
+    fputs("camdex: ", stderr);
+    va_start(ap, fmt);
+    vfprintf(stderr, fmt, ap);
+    va_end(ap);
+    fputc('\n', stderr);
+}
+
+int cli_open(struct cli *cli, bool writer, struct store **s)
+{
+    struct store_options o;
+    store_options_default(&o);
+    o.read_only = !writer;
+    int rc = store_open(cli->db_dir, &o, s);
+    if (rc) {
+        const char *why = store_last_error(*s);
+        if (rc == -ENOENT && !writer)
+            cli_error("no index in %s (create one with `camdex --db %s import FILE`, or "
+                      "point --db or CAMDEX_DB at an existing one)",
+                      cli->db_dir, cli->db_dir);
+        else if (rc == -EACCES)
+            cli_error("cannot open the index in %s: permission denied (run as the service "
+                      "user or root)",
+                      cli->db_dir);
+        else
+            cli_error("cannot open the index in %s: %s%s%s", cli->db_dir, store_strerror(rc),
+                      *why ? ": " : "", why);
+        store_close(s);
+        return CLI_FAIL;
+    }
+    struct store_info info;
+    if (store_info(*s, &info) == 0)
+        cli->tz_offset = info.day_offset_s;
+    return 0;
+}
+
+int cli_format(const char *arg, enum out_format *f)
+{
+    if (out_format_parse(arg, f) == 0)
+        return 0;
+    cli_error("--format: \"%s\" is not a format (use table, json or csv)", arg);
+    return CLI_USAGE;
+}
+
+void cli_redact(const char *url, char *buf, size_t len)
+{
+    if (probe_url_redact(url, buf, len) != 0)
+        snprintf(buf, len, "%s", "(unparsable URL hidden)");
+}
+
+json_t *cli_camera_row(struct cli *cli, const struct store_camera *cam,
+                       const struct store_health *h, const char *unit_name)
+{
+    char since[40], probed[40], url[2100];
+    timefmt_rfc3339(h->since, cli->tz_offset, since, sizeof(since));
+    timefmt_rfc3339(h->last_probe, cli->tz_offset, probed, sizeof(probed));
+    cli_redact(cam->url, url, sizeof(url));
+    return json_pack("{s:s, s:s, s:s, s:s, s:s, s:s, s:s, s:s, s:s, s:s}", "id", cam->id, "name",
+                     cam->name, "unit", cam->unit_id, "unit_name", unit_name ? unit_name : "",
+                     "state", store_state_name(h->state), "reason", h->reason, "detail",
+                     h->detail, "since", since, "last_probe", probed, "url", url);
+}
 
 int cli_main(int argc, char **argv)
 {
-    (void)argc;
-    (void)argv;
-    fprintf(stderr, "camdex: no commands yet\n");
+    /* Display widths of Chinese text need a UTF-8 character type. */
+    if (!setlocale(LC_CTYPE, "C.UTF-8"))
+        setlocale(LC_CTYPE, "");
+    struct cli cli = {.db_dir = getenv("CAMDEX_DB")};
+    if (!cli.db_dir || !*cli.db_dir)
+        cli.db_dir = CLI_DEFAULT_DB;
+
+    static const struct option opts[] = {
+        {"db", required_argument, NULL, 'd'},
+        {"help", no_argument, NULL, 'h'},
+        {"version", no_argument, NULL, 'V'},
+        {0},
+    };
+    int c;
+    while ((c = getopt_long(argc, argv, "+h", opts, NULL)) != -1) {
+        switch (c) {
+        case 'd':
+            cli.db_dir = optarg;
+            break;
+        case 'h':
+            usage(stdout);
+            return CLI_OK;
+        case 'V':
+            printf("camdex %s\n", CAMDEX_VERSION);
+            return CLI_OK;
+        default:
+            usage(stderr);
+            return CLI_USAGE;
+        }
+    }
+    if (optind >= argc) {
+        usage(stderr);
+        return CLI_USAGE;
+    }
+    const char *name = argv[optind];
+    for (size_t i = 0; i < sizeof(commands) / sizeof(commands[0]); i++) {
+        if (strcmp(commands[i].name, name) == 0) {
+            /* Each command parses its own options from a fresh getopt state. */
+            int sub_argc = argc - optind;
+            char **sub_argv = argv + optind;
+            optind = 0;
+            return commands[i].run(&cli, sub_argc, sub_argv);
+        }
+    }
+    cli_error("unknown command \"%s\" (see `camdex --help`)", name);
     return CLI_USAGE;
 }

@@ -1,0 +1,54 @@
+/* Shared by the subcommands (cmd_*.c): the parsed global options, opening
+ * the index with errors people can act on, and the camera row shape. */
+#ifndef CAMDEX_CLI_INTERNAL_H
+#define CAMDEX_CLI_INTERNAL_H
+
+#include <jansson.h>
+#include <stdbool.h>
+
+#include "cli.h"
+#include "output.h"
+#include "store.h"
+
+struct cli {
+    const char *db_dir; /* --db, $CAMDEX_DB, or the default */
+    int32_t tz_offset;  /* the index's day zone once opened */
+};
+
+#define CLI_DEFAULT_DB "/var/lib/camdex"
+
+struct cli_command {
+    const char *name;
+    const char *summary;
+    int (*run)(struct cli *cli, int argc, char **argv);
+};
+
+/* "camdex: <message>" on stderr. */
+void cli_error(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+
+/* Opens the index; on failure says what and what to do, returns non-zero. */
+int cli_open(struct cli *cli, bool writer, struct store **s);
+
+/* Parses --format's argument, printing the error. */
+int cli_format(const char *arg, enum out_format *f);
+
+/* The row `list` prints and `show` starts from: id, name, unit, unit_name,
+ * state, reason, detail, since (RFC 3339), last_probe, url (redacted). */
+json_t *cli_camera_row(struct cli *cli, const struct store_camera *cam,
+                       const struct store_health *h, const char *unit_name);
+
+/* Writes the redacted URL (credentials replaced by ***) into buf. */
+void cli_redact(const char *url, char *buf, size_t len);
+
+int cmd_import(struct cli *cli, int argc, char **argv);
+int cmd_list(struct cli *cli, int argc, char **argv);
+int cmd_units(struct cli *cli, int argc, char **argv);
+int cmd_show(struct cli *cli, int argc, char **argv);
+int cmd_history(struct cli *cli, int argc, char **argv);
+int cmd_report(struct cli *cli, int argc, char **argv);
+int cmd_fsck(struct cli *cli, int argc, char **argv);
+int cmd_generate(struct cli *cli, int argc, char **argv);
+int cmd_maintenance(struct cli *cli, int argc, char **argv);
+int cmd_demo(struct cli *cli, int argc, char **argv);
+
+#endif
