@@ -87,7 +87,7 @@ int cli_format(const char *arg, enum out_format *f)
 
 void cli_redact(const char *url, char *buf, size_t len)
 {
-    if (probe_url_redact(url, buf, len) != 0)
+    if (probe_url_redact(url, buf, len) < 0)
         snprintf(buf, len, "%s", "(unparsable URL hidden)");
 }
 

@@ -1,5 +1,4 @@
 /* Table, CSV and JSON rendering; see output.h. */
-#include <csv.h>
 #include <errno.h>
 #include <stdint.h>
 #include <stdlib.h>
@@ -169,6 +168,23 @@ out:
     return rc;
 }
 
+/* RFC 4180 quoting, only where a field needs it (libcsv's writer quotes
+ * every field, which makes plain ids awkward for shell tools). */
+static void csv_write_field(FILE *f, const char *s)
+{
+    if (!s[strcspn(s, ",\"\r\n")] && s[0] != ' ' && (!*s || s[strlen(s) - 1] != ' ')) {
+        fputs(s, f);
+        return;
+    }
+    fputc('"', f);
+    for (; *s; s++) {
+        if (*s == '"')
+            fputc('"', f);
+        fputc(*s, f);
+    }
+    fputc('"', f);
+}
+
 static void csv_field(FILE *f, json_t *v)
 {
     char buf[64];
@@ -181,13 +197,13 @@ static void csv_field(FILE *f, json_t *v)
         snprintf(buf, sizeof(buf), "%.6g", json_real_value(v)), s = buf;
     else if (json_is_boolean(v))
         s = json_is_true(v) ? "true" : "false";
-    csv_fwrite(f, s, strlen(s));
+    csv_write_field(f, s);
 }
 
 static int render_csv(FILE *f, const struct out_col *cols, size_t ncols, json_t *rows)
 {
     for (size_t c = 0; c < ncols; c++) {
-        csv_fwrite(f, cols[c].key, strlen(cols[c].key));
+        csv_write_field(f, cols[c].key);
         fputs(c + 1 == ncols ? "\r\n" : ",", f);
     }
     size_t i;
