@@ -1,0 +1,85 @@
+/* Runs a program with arguments and captures its exit code, stdout and
+ * stderr, for tests that drive the camdex binary as a person would. */
+#ifndef CAMDEX_RUNCMD_H
+#define CAMDEX_RUNCMD_H
+
+#include <criterion/criterion.h>
+#include <fcntl.h>
+#include <poll.h>
+#include <stdarg.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+struct run {
+    int rc; /* exit code, or 128 + signal */
+    char *out, *err;
+};
+
+static inline void run_free(struct run *r)
+{
+    free(r->out);
+    free(r->err);
+}
+
+static inline void runcmd_append(char **buf, size_t *len, const char *src, size_t n)
+{
+    *buf = realloc(*buf, *len + n + 1);
+    cr_assert_not_null(*buf);
+    memcpy(*buf + *len, src, n);
+    *len += n;
+    (*buf)[*len] = 0;
+}
+
+/* argv ends with NULL. */
+static inline struct run runv(char *const argv[])
+{
+    int po[2], pe[2];
+    cr_assert_eq(pipe(po), 0);
+    cr_assert_eq(pipe(pe), 0);
+    pid_t pid = fork();
+    cr_assert_geq(pid, 0);
+    if (pid == 0) {
+        dup2(po[1], 1);
+        dup2(pe[1], 2);
+        close(po[0]);
+        close(pe[0]);
+        int null = open("/dev/null", O_RDONLY);
+        dup2(null, 0);
+        execv(argv[0], argv);
+        _exit(127);
+    }
+    close(po[1]);
+    close(pe[1]);
+    struct run r = {0};
+    size_t olen = 0, elen = 0;
+    runcmd_append(&r.out, &olen, "", 0);
+    runcmd_append(&r.err, &elen, "", 0);
+    struct pollfd fds[2] = {{po[0], POLLIN, 0}, {pe[0], POLLIN, 0}};
+    int open_fds = 2;
+    while (open_fds > 0) {
+        cr_assert_gt(poll(fds, 2, 60000), 0, "%s produced nothing for 60 s", argv[0]);
+        for (int i = 0; i < 2; i++) {
+            if (fds[i].fd < 0 || !(fds[i].revents & (POLLIN | POLLHUP)))
+                continue;
+            char buf[65536];
+            ssize_t n = read(fds[i].fd, buf, sizeof(buf));
+            if (n <= 0) {
+                close(fds[i].fd);
+                fds[i].fd = -1;
+                open_fds--;
+            } else if (i == 0) {
+                runcmd_append(&r.out, &olen, buf, (size_t)n);
+            } else {
+                runcmd_append(&r.err, &elen, buf, (size_t)n);
+            }
+        }
+    }
+    int status;
+    waitpid(pid, &status, 0);
+    r.rc = WIFEXITED(status) ? WEXITSTATUS(status) : 128 + WTERMSIG(status);
+    return r;
+}
+
+#endif
