@@ -528,6 +528,9 @@ static void handle_request(struct conn *c, const struct rtsp_req *req)
     }
     struct cam *cam = cam_of(c);
     c->last_req_ms = now_ms(f);
+    if (f->opts.verbose)
+        fprintf(stderr, "camfarm: conn %p cam %d: %s CSeq %ld (mode %s)\n", (void *)c, c->cam,
+                rtsp_method_name(req->method), req->cseq, fault_name((enum fault)cam->mode));
 
     if (cam->mode == FAULT_SILENT) {
         conn_set_state(c, CONN_SILENT);
