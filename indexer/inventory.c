@@ -545,7 +545,9 @@ int inv_add_row(struct inv_builder *b, const struct inv_row *r)
     int have[INV_COL_COUNT] = {0};
     for (size_t i = 0; i < sizeof cols_text / sizeof cols_text[0]; i++) {
         int col = cols_text[i];
-        int rc = check_text(b, r, col, max[col], col != INV_COL_ADDRESS, &v[col], &l[col]);
+        /* URLs are checked (and redacted) by check_url, never echoed here. */
+        int one_line = col != INV_COL_ADDRESS && col != INV_COL_URL;
+        int rc = check_text(b, r, col, max[col], one_line, &v[col], &l[col]);
         if (rc < 0)
             bad = 1;
         have[col] = rc > 0;
