@@ -850,6 +850,8 @@ static void on_timer(uv_timer_t *t)
 static void drain_input(struct conn *c)
 {
     size_t off = 0;
+    if (!c->in)
+        return;
     while (off < c->in_len && (c->state == CONN_READING || c->state == CONN_PLAYING)) {
         struct rtsp_req req;
         int rc = rtsp_req_parse(c->in + off, c->in_len - off, &req);

@@ -404,6 +404,13 @@ int fc_request(int fd, const char *method, const char *url, int cseq, const char
     return fc_send(fd, msg, (size_t)n);
 }
 
+int fc_play_early_frames;
+
+size_t fc_pending(int fd)
+{
+    return rx_of(fd)->len;
+}
+
 int fc_play(const struct fc_farm *f, int n, int fd, char *session, size_t cap, int *cseq)
 {
     char url[256], track[300], tr[64];
@@ -439,6 +446,7 @@ int fc_play(const struct fc_farm *f, int n, int fd, char *session, size_t cap, i
                          ch.status == 401 ? &ch : NULL)) < 0 ||
         (rc = fc_read_reply(fd, &r, 3000)) < 0)
         return rc;
+    fc_play_early_frames = r.early_frames;
     return r.status == 200 ? 0 : r.status;
 }
 

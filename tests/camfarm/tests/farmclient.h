@@ -112,6 +112,11 @@ int fc_request(int fd, const char *method, const char *url, int cseq, const char
  * Fills session. Returns 0 or the first failing status / negative errno. */
 int fc_play(const struct fc_farm *f, int n, int fd, char *session, size_t cap, int *cseq);
 
+/* Interleaved frames fc_play() saw before the PLAY reply. */
+extern int fc_play_early_frames;
+/* Bytes received on fd but not yet consumed by a reader. */
+size_t fc_pending(int fd);
+
 /* Reads one interleaved frame within deadline_ms: channel, payload. */
 int fc_read_frame(int fd, int *channel, uint8_t *buf, size_t cap, size_t *len, int deadline_ms);
 
