@@ -209,10 +209,13 @@ static int one_camera(struct inv_builder *b, json_t *obj, size_t index, uint32_t
 int inv_parse_json(struct inv_builder *b, const char *text, size_t len)
 {
     json_error_t err;
-    json_t *root = json_loadb(text, len, JSON_REJECT_DUPLICATES, &err);
+    json_t *root = json_loadb(text, len, JSON_REJECT_DUPLICATES | JSON_DECODE_ANY, &err);
     if (!root) {
-        inv_error(b, err.line > 0 ? (uint32_t)err.line : 0, "column %d: invalid JSON: %s",
-                  err.column, err.text);
+        /* 20-digit GB/T 28181 codes written as numbers overflow jansson. */
+        inv_error(b, err.line > 0 ? (uint32_t)err.line : 0, "column %d: invalid JSON: %s%s",
+                  err.column, err.text,
+                  strstr(err.text, "too big") ? "; quote ids so 20-digit codes keep every digit"
+                                              : "");
         return 0;
     }
     json_t *list = root;
