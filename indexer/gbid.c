@@ -53,18 +53,45 @@ static const char *const networks[] = {
     "social resources network",
 };
 
+/* 00..11 are the video-surveillance industries of appendix D; 40..59
+ * follow the sections of GB/T 4754 (industries of the national economy),
+ * which is how social resources are coded. */
 static const struct {
     uint8_t code;
     const char *name;
 } industries[] = {
-    {0, "public security, road"},   {1, "public security, community"},
-    {2, "public security, indoor"}, {3, "public security, other"},
-    {4, "traffic, road"},           {5, "traffic, checkpoint"},
-    {6, "traffic, indoor"},         {7, "traffic, other"},
-    {8, "city management"},         {9, "health and environment"},
-    {10, "customs and inspection"}, {11, "education"},
-    {40, "agriculture and forestry"}, {41, "water conservancy"},
-    {42, "transport hubs"},
+    {0, "public security, road"},
+    {1, "public security, community"},
+    {2, "public security, indoor"},
+    {3, "public security, other"},
+    {4, "traffic, road"},
+    {5, "traffic, checkpoint"},
+    {6, "traffic, indoor"},
+    {7, "traffic, other"},
+    {8, "city management"},
+    {9, "health and environment"},
+    {10, "customs and inspection"},
+    {11, "education"},
+    {40, "agriculture"},
+    {41, "mining"},
+    {42, "manufacturing"},
+    {43, "utilities"},
+    {44, "construction"},
+    {45, "wholesale and retail"},
+    {46, "transport and logistics"},
+    {47, "hotels and catering"},
+    {48, "information technology"},
+    {49, "finance"},
+    {50, "real estate"},
+    {51, "business services"},
+    {52, "research"},
+    {53, "water, environment and public facilities"},
+    {54, "resident services"},
+    {55, "education (social)"},
+    {56, "health and social work"},
+    {57, "culture, sports and entertainment"},
+    {58, "public administration"},
+    {59, "international organisations"},
 };
 
 /* Province-level codes of GB/T 2260 (mainland, Taiwan, Hong Kong, Macao). */
