@@ -44,6 +44,8 @@ static size_t utf8_next(const char *s, uint32_t *cp)
 
 static int cp_width(uint32_t cp)
 {
+    if (cp < 0x80)
+        return 1; /* printable ASCII, or a control shown as ' ' */
     int w = wcwidth((wchar_t)cp);
     if (w >= 0)
         return w;
@@ -61,15 +63,20 @@ int out_display_width(const char *s)
     int w = 0;
     uint32_t cp;
     while (*s) {
+        if ((unsigned char)*s < 0x80) { /* most of every table is ASCII */
+            s++;
+            w++;
+            continue;
+        }
         s += utf8_next(s, &cp);
-        w += cp < 0x20 || cp == 0x7f ? 1 : cp_width(cp);
+        w += cp_width(cp);
     }
     return w;
 }
 
 /* A cell's text, with control characters (a hostile name could carry
  * terminal escapes) replaced and cut to max_width columns. */
-static char *cell_text(json_t *v, const struct out_col *c)
+static char *cell_text(json_t *v, const struct out_col *c, int *width_out)
 {
     char buf[64];
     const char *s = "";
@@ -112,7 +119,18 @@ static char *cell_text(json_t *v, const struct out_col *c)
         s += n;
     }
     out[o] = 0;
+    *width_out = width;
     return out;
+}
+
+static void put_spaces(FILE *f, int n)
+{
+    static const char spaces[] = "                                ";
+    while (n > 0) {
+        int k = n < 32 ? n : 32;
+        fwrite(spaces, 1, (size_t)k, f);
+        n -= k;
+    }
 }
 
 static int render_table(FILE *f, const struct out_col *cols, size_t ncols, json_t *rows)
@@ -120,8 +138,9 @@ static int render_table(FILE *f, const struct out_col *cols, size_t ncols, json_
     size_t nrows = json_array_size(rows);
     char **cells = calloc((nrows + 1) * ncols, sizeof(*cells));
     int *width = calloc(ncols, sizeof(*width));
+    int *cw = calloc((nrows + 1) * ncols, sizeof(*cw)); /* each cell's width */
     int rc = 0;
-    if (!cells || !width) {
+    if (!cells || !width || !cw) {
         rc = -ENOMEM;
         goto out;
     }
@@ -131,18 +150,19 @@ static int render_table(FILE *f, const struct out_col *cols, size_t ncols, json_
             rc = -ENOMEM;
             goto out;
         }
-        width[c] = out_display_width(cells[c]);
+        width[c] = cw[c] = out_display_width(cells[c]);
     }
     for (size_t r = 0; r < nrows; r++) {
         json_t *row = json_array_get(rows, r);
         for (size_t c = 0; c < ncols; c++) {
-            char *t = cell_text(json_object_get(row, cols[c].key), &cols[c]);
+            int w;
+            char *t = cell_text(json_object_get(row, cols[c].key), &cols[c], &w);
             if (!t) {
                 rc = -ENOMEM;
                 goto out;
             }
             cells[(r + 1) * ncols + c] = t;
-            int w = out_display_width(t);
+            cw[(r + 1) * ncols + c] = w;
             if (w > width[c])
                 width[c] = w;
         }
@@ -150,12 +170,13 @@ static int render_table(FILE *f, const struct out_col *cols, size_t ncols, json_
     for (size_t r = 0; r <= nrows; r++) {
         for (size_t c = 0; c < ncols; c++) {
             const char *t = cells[r * ncols + c];
-            int pad = width[c] - out_display_width(t);
+            int pad = width[c] - cw[r * ncols + c];
             bool last = c + 1 == ncols;
             if (cols[c].kind != OUT_TEXT)
-                fprintf(f, "%*s%s", pad, "", t);
-            else
-                fprintf(f, "%s%*s", t, last ? 0 : pad, "");
+                put_spaces(f, pad);
+            fputs(t, f);
+            if (cols[c].kind == OUT_TEXT && !last)
+                put_spaces(f, pad);
             fputs(last ? "\n" : "  ", f);
         }
     }
@@ -165,6 +186,7 @@ out:
             free(cells[i]);
     free(cells);
     free(width);
+    free(cw);
     return rc;
 }
 

@@ -2,6 +2,8 @@
  * (secondary indexes, unit counters, events, daily rollups) in step with the
  * camera and health records in the same transaction. */
 #include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
 
 #include "internal.h"
 
@@ -185,8 +187,8 @@ static void event_append(struct wtxn *t, const char *cam_id, const char *unit_id
 
 /* ---- daily rollups ---- */
 
-static void daily_add(struct wtxn *t, bool is_unit, const char *id, int32_t day, uint8_t state,
-                      int64_t ms)
+static void daily_add(struct wtxn *t, bool is_unit, const char *id, int32_t day,
+                      const uint64_t ms[STORE_STATE_COUNT])
 {
     uint8_t key[KEY_MAX];
     MDB_val k = mval(key, key_daily(key, is_unit, id, day)), v;
@@ -196,17 +198,86 @@ static void daily_add(struct wtxn *t, bool is_unit, const char *id, int32_t day,
         wtxn_fail(t, rc);
     if (rc && rc != -ENOENT)
         return;
-    d.ms[state] += (uint64_t)ms;
+    for (int i = 0; i < STORE_STATE_COUNT; i++)
+        d.ms[i] += ms[i];
     enc_reset(&t->scratch);
     rec_daily_encode(&t->scratch, &d);
     put_encoded(t, DB_DAILY, k, &t->scratch);
 }
 
-/* Credits [from, to) to `state` for the camera and its unit, split at day
- * boundaries. Gaps longer than the configured maximum (the service was
- * down) are credited to nobody: nobody watched. */
+static uint64_t hash_unit_day(const char *unit, int32_t day)
+{
+    uint64_t h = 1469598103934665603ull ^ (uint32_t)day;
+    while (*unit)
+        h = (h ^ (uint8_t)*unit++) * 1099511628211ull;
+    return h;
+}
+
+static void unit_acc_add(struct wtxn *t, const char *unit, int32_t day, uint8_t state,
+                         int64_t ms)
+{
+    if ((t->unit_acc_n + 1) * 2 > t->unit_acc_cap) {
+        size_t cap = t->unit_acc_cap ? t->unit_acc_cap * 2 : 1024;
+        struct unit_acc *na = calloc(cap, sizeof(*na));
+        if (!na) {
+            wtxn_fail(t, -ENOMEM);
+            return;
+        }
+        for (size_t i = 0; i < t->unit_acc_cap; i++) {
+            struct unit_acc *o = &t->unit_acc[i];
+            if (!o->unit[0])
+                continue;
+            size_t j = hash_unit_day(o->unit, o->day) & (cap - 1);
+            while (na[j].unit[0])
+                j = (j + 1) & (cap - 1);
+            na[j] = *o;
+        }
+        free(t->unit_acc);
+        t->unit_acc = na;
+        t->unit_acc_cap = cap;
+    }
+    size_t j = hash_unit_day(unit, day) & (t->unit_acc_cap - 1);
+    struct unit_acc *a;
+    for (;; j = (j + 1) & (t->unit_acc_cap - 1)) {
+        a = &t->unit_acc[j];
+        if (!a->unit[0]) {
+            snprintf(a->unit, sizeof(a->unit), "%s", unit);
+            a->day = day;
+            t->unit_acc_n++;
+            break;
+        }
+        if (a->day == day && strcmp(a->unit, unit) == 0)
+            break;
+    }
+    a->ms[state] += (uint64_t)ms;
+}
+
+int apply_flush(struct wtxn *t)
+{
+    for (size_t i = 0; i < t->unit_acc_cap && !t->err; i++) {
+        struct unit_acc *a = &t->unit_acc[i];
+        if (a->unit[0])
+            daily_add(t, true, a->unit, a->day, a->ms);
+    }
+    return t->err;
+}
+
+/* Moves a camera's accumulated day into the daily table. */
+static void cam_acc_flush(struct wtxn *t, const char *cam_id, struct store_health *h)
+{
+    uint64_t any = 0;
+    for (int i = 0; i < STORE_STATE_COUNT; i++)
+        any |= h->acc_ms[i];
+    if (any)
+        daily_add(t, false, cam_id, h->acc_day, h->acc_ms);
+    memset(h->acc_ms, 0, sizeof(h->acc_ms));
+}
+
+/* Credits [from, to) to `state` for the camera (into h's accumulator) and
+ * its unit, split at day boundaries. Gaps longer than the configured
+ * maximum (the service was down) are credited to nobody: nobody watched. */
 static void credit(struct wtxn *t, const char *cam_id, const char *unit_id, uint8_t state,
-                   int64_t from, int64_t to)
+                   struct store_health *h, int64_t from, int64_t to)
 {
     if (from <= 0 || to <= from || to - from > t->s->max_credit_gap_ms)
         return;
@@ -215,8 +286,18 @@ static void credit(struct wtxn *t, const char *cam_id, const char *unit_id, uint
         int64_t end = store_day_start(t->s, day + 1);
         if (end > to)
             end = to;
-        daily_add(t, false, cam_id, day, state, end - from);
-        daily_add(t, true, unit_id, day, state, end - from);
+        unit_acc_add(t, unit_id, day, state, end - from);
+        if (day > h->acc_day) {
+            cam_acc_flush(t, cam_id, h);
+            h->acc_day = day;
+        }
+        if (day == h->acc_day) {
+            h->acc_ms[state] += (uint64_t)(end - from);
+        } else { /* the clock went back past midnight: straight to the table */
+            uint64_t ms[STORE_STATE_COUNT] = {0};
+            ms[state] = (uint64_t)(end - from);
+            daily_add(t, false, cam_id, day, ms);
+        }
         from = end;
     }
 }
@@ -299,7 +380,7 @@ int apply_camera_put(struct wtxn *t, const struct store_camera *cam, const char 
         /* Time so far belongs to the old unit; the camera's history stays. */
         if ((rc = load_health(t, cam->id, &h)))
             return rc;
-        credit(t, cam->id, old.unit_id, h.state, h.accounted_until, t->now);
+        credit(t, cam->id, old.unit_id, h.state, &h, h.accounted_until, t->now);
         if (h.accounted_until < t->now)
             h.accounted_until = t->now;
         put_health(t, cam->id, &h);
@@ -323,7 +404,8 @@ int apply_camera_del(struct wtxn *t, const char *id)
         return rc == -ENOENT ? 0 : rc;
     if ((rc = load_health(t, id, &h)))
         return rc;
-    credit(t, id, cam.unit_id, h.state, h.accounted_until, t->now);
+    credit(t, id, cam.unit_id, h.state, &h, h.accounted_until, t->now);
+    cam_acc_flush(t, id, &h);
     idx_all(t, false, cam.unit_id, id, &h);
     unit_update(t, cam.unit_id, NULL, -1, h.state, -1);
     wtxn_del(t, DB_HEALTH, mstr(id), NULL);
@@ -347,7 +429,9 @@ int apply_health_put(struct wtxn *t, const char *id, const struct store_health *
         return rc;
 
     struct store_health h = *nh;
-    credit(t, id, cam.unit_id, old.state, old.accounted_until, now_ms);
+    h.acc_day = old.acc_day;
+    memcpy(h.acc_ms, old.acc_ms, sizeof(h.acc_ms));
+    credit(t, id, cam.unit_id, old.state, &h, old.accounted_until, now_ms);
     bool state_changed = old.state != h.state;
     bool reason_changed = strcmp(old.reason, h.reason ? h.reason : "") != 0;
     if (state_changed) {

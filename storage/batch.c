@@ -321,6 +321,9 @@ int store_batch_commit(struct store *s, struct store_batch *b, struct store_comm
         t.last_event_key = 0;
         t.event_count = 0;
         t.stats = stats;
+        if (t.unit_acc)
+            memset(t.unit_acc, 0, t.unit_acc_cap * sizeof(*t.unit_acc));
+        t.unit_acc_n = 0;
         t.now = now_ms();
         enc_reset(&t.events);
         int mrc = mdb_txn_begin(s->env, NULL, 0, &t.txn);
@@ -333,6 +336,8 @@ int store_batch_commit(struct store *s, struct store_batch *b, struct store_comm
         if (rc)
             break;
         rc = apply_ops(&t, b);
+        if (!rc)
+            rc = apply_flush(&t);
         if (!rc)
             rc = store_err(s, mdb_txn_commit(t.txn));
         else
@@ -354,5 +359,6 @@ int store_batch_commit(struct store *s, struct store_batch *b, struct store_comm
     enc_free(&t.hold_cam);
     enc_free(&t.hold_health);
     enc_free(&t.events);
+    free(t.unit_acc);
     return rc;
 }

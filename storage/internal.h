@@ -81,7 +81,20 @@ struct wtxn {
     struct store_commit_stats *stats;
     struct enc events; /* transitions produced, encoded back to back */
     uint32_t event_count;
+    /* Unit-day time credited by this batch, written once at its end: a
+     * batch credits every camera of a unit, so this saves a write each. */
+    struct unit_acc *unit_acc;
+    size_t unit_acc_cap, unit_acc_n;
 };
+
+struct unit_acc {
+    char unit[STORE_ID_MAX + 1]; /* "" = empty slot */
+    int32_t day;
+    uint64_t ms[STORE_STATE_COUNT];
+};
+
+/* Writes the batch's unit-day credit; call once before committing. */
+int apply_flush(struct wtxn *t);
 
 int wtxn_fail(struct wtxn *t, int rc);
 int wtxn_get(struct wtxn *t, enum store_db db, MDB_val key, MDB_val *val);

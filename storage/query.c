@@ -209,11 +209,43 @@ int store_events_scan(struct store_read *r, const char *camera_id, const char *u
     return mrc == 0 || mrc == MDB_NOTFOUND ? 0 : store_err(r->s, mrc);
 }
 
+/* A camera's current day lives in its health record until the day ends:
+ * merge it into the rows from the daily table, in day order. */
+struct pending_day {
+    bool have;
+    struct store_daily d;
+};
+
+static int emit_daily(struct pending_day *p, struct store_daily *d, store_daily_cb cb, void *ctx)
+{
+    if (p->have && p->d.day < d->day) {
+        p->have = false;
+        int rc = cb(&p->d, ctx);
+        if (rc)
+            return rc;
+    }
+    if (p->have && p->d.day == d->day) {
+        p->have = false;
+        for (int i = 0; i < STORE_STATE_COUNT; i++)
+            d->ms[i] += p->d.ms[i];
+    }
+    return cb(d, ctx);
+}
+
 int store_daily_scan(struct store_read *r, bool is_unit, const char *id, int32_t from_day,
                      int32_t to_day, store_daily_cb cb, void *ctx)
 {
     if (!id || strlen(id) > STORE_ID_MAX)
         return -EINVAL;
+    struct pending_day pend = {.d = {.id = id}};
+    struct store_health h;
+    if (!is_unit && store_health_get(r, id, &h) == 0 && h.acc_day >= from_day &&
+        h.acc_day <= to_day) {
+        for (int i = 0; i < STORE_STATE_COUNT; i++)
+            pend.have |= h.acc_ms[i] != 0;
+        pend.d.day = h.acc_day;
+        memcpy(pend.d.ms, h.acc_ms, sizeof(pend.d.ms));
+    }
     uint8_t key[KEY_MAX];
     size_t klen = key_daily(key, is_unit, id, from_day);
     size_t plen = klen - 4; /* kind, id and NUL: the owner's prefix */
@@ -231,10 +263,12 @@ int store_daily_scan(struct store_read *r, bool is_unit, const char *id, int32_t
             break;
         rc = rec_daily_decode(v.mv_data, v.mv_size, &d);
         if (!rc)
-            rc = cb(&d, ctx);
+            rc = emit_daily(&pend, &d, cb, ctx);
         mrc = mdb_cursor_get(c, &k, &v, MDB_NEXT);
     }
     mdb_cursor_close(c);
+    if (!rc && pend.have)
+        rc = cb(&pend.d, ctx);
     if (rc)
         return rc < 0 ? rc : 0;
     return mrc == 0 || mrc == MDB_NOTFOUND ? 0 : store_err(r->s, mrc);

@@ -98,6 +98,10 @@ void rec_health_encode(struct enc *e, const struct store_health *h)
     enc_uvar(e, h->latency_us);
     media_encode(e, &h->media);
     enc_svar(e, h->accounted_until);
+    enc_svar(e, h->acc_day);
+    enc_uvar(e, STORE_STATE_COUNT);
+    for (int i = 0; i < STORE_STATE_COUNT; i++)
+        enc_uvar(e, h->acc_ms[i]);
 }
 
 void rec_health_unknown(struct store_health *h)
@@ -129,6 +133,13 @@ int rec_health_decode(const void *buf, size_t len, struct store_health *h)
     h->latency_us = (uint32_t)dec_uvar(&d);
     media_decode(&d, &h->media);
     h->accounted_until = dec_svar(&d);
+    h->acc_day = (int32_t)dec_svar(&d);
+    uint64_t n = dec_uvar(&d);
+    for (uint64_t i = 0; i < n && !d.err; i++) {
+        uint64_t ms = dec_uvar(&d);
+        if (i < STORE_STATE_COUNT)
+            h->acc_ms[i] = ms;
+    }
     if (!d.err && h->state >= STORE_STATE_COUNT)
         return -EBADMSG;
     return dec_check(&d, v, REC_HEALTH_V);

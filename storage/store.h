@@ -80,7 +80,13 @@ struct store_health {
     int16_t rtsp_status; /* last RTSP status, 0 = none */
     uint32_t latency_us; /* time of the last probe, all phases */
     struct store_media media;
-    int64_t accounted_until; /* ms up to which daily seconds were credited (store-maintained) */
+    /* Store-maintained time accounting: time is credited up to
+     * accounted_until; the current day's share stays here (acc_*) and moves
+     * to the daily table when the day ends, which spares a daily write per
+     * probe. Writers need not set these: the store carries them over. */
+    int64_t accounted_until;
+    int32_t acc_day;
+    uint64_t acc_ms[STORE_STATE_COUNT];
 };
 
 /* A unit (organisational unit) with its live counters. */
