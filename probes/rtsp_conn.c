@@ -1,0 +1,998 @@
+/* The tier-1 RTSP probe connection: one state machine on libuv handles.
+ * Every state change goes through rc_set_state(), which times the phase
+ * being left, logs the change and arms the deadline of the next state. */
+#include "rtsp_conn.h"
+
+#include <errno.h>
+#include <stdarg.h>
+#include <stdbool.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "rtp_nal.h"
+#include "rtsp_auth.h"
+#include "rtsp_parse.h"
+#include "sdp.h"
+#include "url.h"
+#include "video_params.h"
+
+enum rc_state {
+    RC_INIT = 0,      /* allocated, nothing done yet */
+    RC_CONNECTING,    /* TCP connect in flight */
+    RC_OPTIONS,       /* OPTIONS sent, waiting for its reply */
+    RC_DESCRIBE,      /* DESCRIBE sent, waiting for the SDP */
+    RC_SETUP,         /* SETUP (TCP interleaved) sent, waiting for the session */
+    RC_PLAY,          /* PLAY sent; RTP may already arrive before its reply */
+    RC_WAIT_RTP,      /* PLAY answered, waiting for the first video RTP packet */
+    RC_WAIT_KEYFRAME, /* RTP flows, waiting for an IDR / IRAP */
+    RC_TEARDOWN,      /* verdict reached, TEARDOWN sent, waiting briefly for its reply */
+    RC_RECONNECT,     /* closing the socket to follow a redirect */
+    RC_CLOSING,       /* handles closing; the callback runs from the last close */
+    RC_COUNT
+};
+
+static const char *const state_names[RC_COUNT] = {
+    [RC_INIT] = "init",
+    [RC_CONNECTING] = "connecting",
+    [RC_OPTIONS] = "options",
+    [RC_DESCRIBE] = "describe",
+    [RC_SETUP] = "setup",
+    [RC_PLAY] = "play",
+    [RC_WAIT_RTP] = "wait_rtp",
+    [RC_WAIT_KEYFRAME] = "wait_keyframe",
+    [RC_TEARDOWN] = "teardown",
+    [RC_RECONNECT] = "reconnect",
+    [RC_CLOSING] = "closing",
+};
+
+/* The phase whose latency a state measures, -1 for none. */
+static const int state_phase[RC_COUNT] = {
+    [RC_INIT] = -1,
+    [RC_CONNECTING] = PROBE_PH_CONNECT,
+    [RC_OPTIONS] = PROBE_PH_OPTIONS,
+    [RC_DESCRIBE] = PROBE_PH_DESCRIBE,
+    [RC_SETUP] = PROBE_PH_SETUP,
+    [RC_PLAY] = PROBE_PH_PLAY,
+    [RC_WAIT_RTP] = -1,
+    [RC_WAIT_KEYFRAME] = -1,
+    [RC_TEARDOWN] = -1,
+    [RC_RECONNECT] = -1,
+    [RC_CLOSING] = -1,
+};
+
+#define RC_BUF_INITIAL  (16 * 1024)
+/* Large enough for the biggest item the parser accepts: a 16 KiB header
+ * block plus a 64 KiB body, or a 64 KiB interleaved frame. */
+#define RC_BUF_MAX      (RTSP_HEADER_BLOCK_MAX + RTSP_BODY_MAX + 1024)
+#define RC_REQ_MAX      4096
+#define RC_REDIRECT_MAX 3
+
+struct rc_write {
+    uv_write_t req;
+    bool busy;
+    char buf[RC_REQ_MAX];
+};
+
+struct rtsp_conn {
+    uv_loop_t *loop;
+    uv_tcp_t tcp;
+    uv_timer_t timer;
+    uv_connect_t connect_req;
+    struct rc_write w[2]; /* a TEARDOWN may be queued while the last request is still being written */
+
+    enum rc_state state;
+    uint64_t state_since; /* uv_hrtime() when the current phase began */
+    uint64_t play_sent;   /* uv_hrtime() of the PLAY request, 0 before */
+    bool verdict;         /* result decided; later errors do not change it */
+    bool connected;
+
+    struct rtsp_conn_opts opts;
+    rtsp_conn_cb cb;
+    void *data;
+    struct sockaddr_storage addr;
+
+    struct probe_url url;              /* holds the password: wiped before free */
+    char req_url[PROBE_URL_MAX];       /* the URL we ask for, never with credentials */
+    char shown_url[256];               /* redacted, for details and logs */
+    uint32_t cseq;
+    const char *cur_method;            /* the request in flight, for auth retries */
+    char cur_url[PROBE_URL_MAX];
+
+    struct rtsp_auth_challenge auth;
+    bool have_auth;
+    int auth_attempts;
+    uint32_t nc;
+    char cnonce[17];
+    int redirects;
+
+    /* From DESCRIBE. */
+    char content_base[SDP_CONTROL_MAX];
+    char content_location[SDP_CONTROL_MAX];
+    char setup_url[PROBE_URL_MAX];
+    char play_url[PROBE_URL_MAX]; /* aggregate control: PLAY and TEARDOWN */
+    enum probe_codec vcodec;
+    int vpayload;
+
+    /* From SETUP and PLAY. */
+    char session[RTSP_SESSION_ID_MAX + 1];
+    bool has_session;
+    int ch_rtp;
+    bool got_rtp, got_keyframe, have_size;
+
+    uint8_t *in;
+    size_t in_len, in_cap;
+    int handles;   /* initialised libuv handles not yet closed */
+    bool tcp_open; /* tcp initialised and uv_close not yet called on it */
+
+    struct probe_result result;
+};
+
+const char *rtsp_conn_state_name(int state)
+{
+    if (state < 0 || state >= RC_COUNT)
+        return "unknown";
+    return state_names[state];
+}
+
+static void rc_log(struct rtsp_conn *c, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+static void rc_log(struct rtsp_conn *c, const char *fmt, ...)
+{
+    if (!c->opts.log)
+        return;
+    char line[512];
+    int n = snprintf(line, sizeof(line), "rtsp %s: ", c->shown_url);
+    va_list ap;
+    va_start(ap, fmt);
+    if (n > 0 && (size_t)n < sizeof(line))
+        vsnprintf(line + n, sizeof(line) - (size_t)n, fmt, ap);
+    va_end(ap);
+    c->opts.log(c->data, line);
+}
+
+static uint32_t state_deadline(const struct rtsp_conn *c, enum rc_state s)
+{
+    switch (s) {
+    case RC_CONNECTING:
+        return c->opts.connect_ms;
+    case RC_OPTIONS:
+    case RC_DESCRIBE:
+    case RC_SETUP:
+    case RC_PLAY:
+        return c->opts.reply_ms;
+    case RC_WAIT_RTP:
+        return c->opts.first_rtp_ms;
+    case RC_WAIT_KEYFRAME:
+        return c->opts.first_keyframe_ms;
+    case RC_TEARDOWN:
+        return c->opts.teardown_ms;
+    default:
+        return 0;
+    }
+}
+
+static void on_timer(uv_timer_t *t);
+
+/* The one place where the state changes. Re-entering the same state (an
+ * authenticated retry) re-arms its deadline but keeps timing the phase from
+ * its first request, so the figure includes the retry. */
+static void rc_set_state(struct rtsp_conn *c, enum rc_state to)
+{
+    uint64_t now = uv_hrtime();
+    enum rc_state from = c->state;
+    if (from != to) {
+        int ph = state_phase[from];
+        uint64_t us = (now - c->state_since) / 1000;
+        if (ph >= 0)
+            c->result.phase_us[ph] = us > UINT32_MAX ? UINT32_MAX : (uint32_t)us;
+        rc_log(c, "%s -> %s after %llu us", state_names[from], state_names[to], (unsigned long long)us);
+        c->state_since = now;
+    } else {
+        rc_log(c, "%s again (authenticated retry)", state_names[to]);
+    }
+    c->state = to;
+    uint32_t ms = state_deadline(c, to);
+    uv_timer_stop(&c->timer);
+    if (ms)
+        uv_timer_start(&c->timer, on_timer, ms, 0);
+}
+
+/* ---- closing and the verdict ---- */
+
+/* Frees the connection once its last handle is closed; the callback runs
+ * only then, so the caller knows every resource is released. */
+static void on_close(uv_handle_t *h)
+{
+    struct rtsp_conn *c = h->data;
+    if (--c->handles > 0 || c->state != RC_CLOSING)
+        return;
+    if (c->cb)
+        c->cb(c, &c->result, c->data);
+    /* Credentials live in url and the auth buffers: wipe before freeing. */
+    memset(&c->url, 0, sizeof(c->url));
+    memset(c->w, 0, sizeof(c->w));
+    free(c->in);
+    free(c);
+}
+
+static void rc_close(struct rtsp_conn *c)
+{
+    if (c->state == RC_CLOSING)
+        return;
+    rc_set_state(c, RC_CLOSING);
+    uv_close((uv_handle_t *)&c->timer, on_close);
+    if (c->tcp_open) {
+        c->tcp_open = false;
+        uv_close((uv_handle_t *)&c->tcp, on_close);
+    }
+}
+
+static int rc_send(struct rtsp_conn *c, const char *method, const char *url, const char *extra);
+
+/* The verdict is in: send TEARDOWN if a session exists, else close. */
+static void rc_finish(struct rtsp_conn *c)
+{
+    if (c->state == RC_CLOSING || c->state == RC_TEARDOWN)
+        return;
+    if (c->has_session && c->connected) {
+        const char *url = c->play_url[0] ? c->play_url : c->req_url;
+        if (rc_send(c, "TEARDOWN", url, NULL) == 0) {
+            rc_set_state(c, RC_TEARDOWN);
+            return;
+        }
+    }
+    rc_close(c);
+}
+
+static void rc_verdict(struct rtsp_conn *c, enum probe_state st, enum probe_reason why, const char *fmt, ...)
+    __attribute__((format(printf, 4, 5)));
+static void rc_verdict(struct rtsp_conn *c, enum probe_state st, enum probe_reason why, const char *fmt, ...)
+{
+    if (!c->verdict) {
+        c->verdict = true;
+        char detail[PROBE_DETAIL_MAX] = "";
+        if (fmt) {
+            va_list ap;
+            va_start(ap, fmt);
+            vsnprintf(detail, sizeof(detail), fmt, ap);
+            va_end(ap);
+        }
+        probe_result_set(&c->result, st, why, "%s", detail);
+        rc_log(c, "verdict %s/%s %s", probe_state_name(st), probe_reason_name(why), c->result.detail);
+    }
+    rc_finish(c);
+}
+
+static const char *method_of(enum rc_state s)
+{
+    switch (s) {
+    case RC_OPTIONS:
+        return "OPTIONS";
+    case RC_DESCRIBE:
+        return "DESCRIBE";
+    case RC_SETUP:
+        return "SETUP";
+    case RC_PLAY:
+        return "PLAY";
+    default:
+        return state_names[s];
+    }
+}
+
+static void on_timer(uv_timer_t *t)
+{
+    struct rtsp_conn *c = t->data;
+    switch (c->state) {
+    case RC_CONNECTING:
+        rc_verdict(c, PROBE_OFFLINE, PROBE_R_CONNECT_TIMEOUT, "TCP connect: no answer within %u ms",
+                   (unsigned)c->opts.connect_ms);
+        break;
+    case RC_OPTIONS:
+    case RC_DESCRIBE:
+    case RC_SETUP:
+    case RC_PLAY:
+        rc_verdict(c, PROBE_OFFLINE, PROBE_R_RTSP_TIMEOUT, "%s: no reply within %u ms", method_of(c->state),
+                   (unsigned)c->opts.reply_ms);
+        break;
+    case RC_WAIT_RTP:
+        rc_verdict(c, PROBE_OFFLINE, PROBE_R_NO_MEDIA, "PLAY accepted but no RTP packet within %u ms",
+                   (unsigned)c->opts.first_rtp_ms);
+        break;
+    case RC_WAIT_KEYFRAME:
+        rc_verdict(c, PROBE_DEGRADED, PROBE_R_NO_KEYFRAME, "RTP flows but no %s keyframe within %u ms",
+                   probe_codec_name(c->vcodec), (unsigned)c->opts.first_keyframe_ms);
+        break;
+    default: /* TEARDOWN unanswered: the verdict stands, just close */
+        rc_close(c);
+        break;
+    }
+}
+
+/* ---- mapping foreign errors ---- */
+
+static enum probe_reason reason_of_uv(int err)
+{
+    switch (err) {
+    case UV_ECONNREFUSED:
+        return PROBE_R_CONNECT_REFUSED;
+    case UV_ETIMEDOUT:
+        return PROBE_R_CONNECT_TIMEOUT;
+    case UV_ENETUNREACH:
+    case UV_EHOSTUNREACH:
+    case UV_ENETDOWN:
+    case UV_EADDRNOTAVAIL:
+        return PROBE_R_NET_UNREACHABLE;
+    case UV_ECONNRESET:
+    case UV_EPIPE:
+    case UV_EOF:
+        return PROBE_R_CONNECT_RESET;
+    case UV_ENOMEM:
+    case UV_ENOBUFS:
+    case UV_EMFILE:
+    case UV_ENFILE:
+        return PROBE_R_INTERNAL_ERROR;
+    default:
+        return PROBE_R_NET_UNREACHABLE;
+    }
+}
+
+static bool icontains(const char *s, size_t n, const char *word)
+{
+    size_t wl = strlen(word);
+    for (size_t i = 0; i + wl <= n; i++) {
+        size_t k = 0;
+        while (k < wl && (s[i + k] | 0x20) == (word[k] | 0x20))
+            k++;
+        if (k == wl)
+            return true;
+    }
+    return false;
+}
+
+static void fail_status(struct rtsp_conn *c, const struct rtsp_msg *msg)
+{
+    enum probe_reason why = PROBE_R_SERVER_ERROR;
+    int st = msg->status;
+    if (st == 403)
+        why = PROBE_R_FORBIDDEN;
+    else if (st == 404)
+        why = PROBE_R_NOT_FOUND;
+    else if (st == 453)
+        why = PROBE_R_SESSION_LIMIT;
+    else if (st == 503 && (icontains(msg->reason, msg->reason_len, "session") ||
+                           icontains(msg->reason, msg->reason_len, "bandwidth") ||
+                           icontains(msg->reason, msg->reason_len, "limit") ||
+                           icontains(msg->reason, msg->reason_len, "busy")))
+        why = PROBE_R_SESSION_LIMIT;
+    else if (st == 461)
+        why = PROBE_R_PROTOCOL_ERROR;
+    else if (st < 200 || (st >= 300 && st < 400))
+        why = PROBE_R_PROTOCOL_ERROR;
+    int rl = (int)(msg->reason_len > 60 ? 60 : msg->reason_len);
+    rc_verdict(c, PROBE_OFFLINE, why, "%s %s: %d %.*s", method_of(c->state), c->shown_url, st, rl, msg->reason);
+}
+
+/* ---- writing requests ---- */
+
+static void on_write(uv_write_t *req, int status)
+{
+    struct rc_write *w = (struct rc_write *)req;
+    struct rtsp_conn *c = req->data;
+    w->busy = false;
+    if (status < 0 && status != UV_ECANCELED && c->state != RC_CLOSING && c->state != RC_RECONNECT) {
+        c->connected = false;
+        rc_verdict(c, PROBE_OFFLINE, reason_of_uv(status), "sending %s: %s", c->cur_method ? c->cur_method : "?",
+                   uv_strerror(status));
+    }
+}
+
+static void new_cnonce(struct rtsp_conn *c)
+{
+    uint8_t r[8];
+    if (uv_random(NULL, NULL, r, sizeof(r), 0, NULL) != 0) {
+        uint64_t t = uv_hrtime() ^ (uint64_t)(uintptr_t)c;
+        memcpy(r, &t, sizeof(r));
+    }
+    for (int i = 0; i < 8; i++)
+        snprintf(c->cnonce + 2 * i, 3, "%02x", r[i]);
+}
+
+/* Format and queue one request. `extra` holds more header lines, each
+ * ending in CRLF. The request is remembered for an authenticated retry. */
+static int rc_send(struct rtsp_conn *c, const char *method, const char *url, const char *extra)
+{
+    struct rc_write *w = !c->w[0].busy ? &c->w[0] : !c->w[1].busy ? &c->w[1] : NULL;
+    if (!w)
+        return -EBUSY;
+    if (url != c->cur_url)
+        snprintf(c->cur_url, sizeof(c->cur_url), "%s", url);
+    c->cur_method = method;
+    c->cseq++;
+    int n = snprintf(w->buf, sizeof(w->buf), "%s %s RTSP/1.0\r\nCSeq: %u\r\nUser-Agent: %s\r\n", method, url,
+                     (unsigned)c->cseq, c->opts.user_agent);
+    if (n < 0 || (size_t)n >= sizeof(w->buf))
+        return -ENAMETOOLONG;
+    size_t len = (size_t)n;
+    if (c->have_auth) {
+        char hdr[RTSP_AUTH_HEADER_MAX];
+        int rc = rtsp_auth_header(&c->auth, c->url.user, c->url.password, method, url, ++c->nc, c->cnonce, hdr,
+                                  sizeof(hdr));
+        if (rc != 0)
+            return rc;
+        n = snprintf(w->buf + len, sizeof(w->buf) - len, "Authorization: %s\r\n", hdr);
+        memset(hdr, 0, sizeof(hdr));
+        if (n < 0 || (size_t)n >= sizeof(w->buf) - len)
+            return -ENAMETOOLONG;
+        len += (size_t)n;
+    }
+    if (c->has_session) {
+        n = snprintf(w->buf + len, sizeof(w->buf) - len, "Session: %s\r\n", c->session);
+        if (n < 0 || (size_t)n >= sizeof(w->buf) - len)
+            return -ENAMETOOLONG;
+        len += (size_t)n;
+    }
+    n = snprintf(w->buf + len, sizeof(w->buf) - len, "%s\r\n", extra ? extra : "");
+    if (n < 0 || (size_t)n >= sizeof(w->buf) - len)
+        return -ENAMETOOLONG;
+    len += (size_t)n;
+    uv_buf_t b = uv_buf_init(w->buf, (unsigned)len);
+    w->req.data = c;
+    int rc = uv_write(&w->req, (uv_stream_t *)&c->tcp, &b, 1, on_write);
+    if (rc == 0)
+        w->busy = true;
+    return rc;
+}
+
+/* Send a request and enter the state that waits for its reply. */
+static void rc_request(struct rtsp_conn *c, enum rc_state st, const char *url, const char *extra)
+{
+    int rc = rc_send(c, method_of(st), url, extra);
+    if (rc != 0) {
+        rc_verdict(c, PROBE_OFFLINE, rc == -ENAMETOOLONG ? PROBE_R_UNSUPPORTED_URL : PROBE_R_INTERNAL_ERROR,
+                   "cannot send %s: %s", method_of(st), rc == -ENAMETOOLONG ? "request too long" : uv_strerror(rc));
+        return;
+    }
+    if (st == RC_PLAY && !c->play_sent)
+        c->play_sent = uv_hrtime();
+    rc_set_state(c, st);
+}
+
+static void send_describe(struct rtsp_conn *c)
+{
+    rc_request(c, RC_DESCRIBE, c->req_url, "Accept: application/sdp\r\n");
+}
+
+/* ---- connecting ---- */
+
+static void on_connect(uv_connect_t *req, int status);
+static void alloc_cb(uv_handle_t *h, size_t hint, uv_buf_t *buf);
+static void on_read(uv_stream_t *s, ssize_t nread, const uv_buf_t *buf);
+
+static int rc_connect(struct rtsp_conn *c)
+{
+    int rc = uv_tcp_init(c->loop, &c->tcp);
+    if (rc != 0)
+        return rc;
+    c->handles++;
+    c->tcp_open = true;
+    c->tcp.data = c;
+    uv_tcp_nodelay(&c->tcp, 1);
+    c->connect_req.data = c;
+    c->in_len = 0;
+    c->connected = false;
+    rc = uv_tcp_connect(&c->connect_req, &c->tcp, (const struct sockaddr *)&c->addr, on_connect);
+    if (rc != 0)
+        return rc;
+    rc_set_state(c, RC_CONNECTING);
+    return 0;
+}
+
+static void on_connect(uv_connect_t *req, int status)
+{
+    struct rtsp_conn *c = req->data;
+    if (status == UV_ECANCELED || c->state != RC_CONNECTING)
+        return;
+    if (status < 0) {
+        rc_verdict(c, PROBE_OFFLINE, reason_of_uv(status), "TCP connect: %s", uv_strerror(status));
+        return;
+    }
+    c->connected = true;
+    int rc = uv_read_start((uv_stream_t *)&c->tcp, alloc_cb, on_read);
+    if (rc != 0) {
+        rc_verdict(c, PROBE_OFFLINE, PROBE_R_INTERNAL_ERROR, "read start: %s", uv_strerror(rc));
+        return;
+    }
+    rc_request(c, RC_OPTIONS, c->req_url, NULL);
+}
+
+/* Rebuild the request URL from the parsed URL, leaving the credentials out:
+ * they go in Authorization headers only. */
+static int build_req_url(struct rtsp_conn *c)
+{
+    const struct probe_url *u = &c->url;
+    char port[8] = "";
+    if (u->port_explicit)
+        snprintf(port, sizeof(port), ":%u", (unsigned)u->port);
+    int n = snprintf(c->req_url, sizeof(c->req_url), "%s://%s%s%s%s%s", u->scheme_name, u->host_is_ipv6 ? "[" : "",
+                     u->host, u->host_is_ipv6 ? "]" : "", port, u->path);
+    if (n < 0 || (size_t)n >= sizeof(c->req_url))
+        return -ENAMETOOLONG;
+    probe_url_redact(c->req_url, c->shown_url, sizeof(c->shown_url));
+    return 0;
+}
+
+static void set_port(struct sockaddr_storage *ss, uint16_t port)
+{
+    if (ss->ss_family == AF_INET)
+        ((struct sockaddr_in *)ss)->sin_port = htons(port);
+    else if (ss->ss_family == AF_INET6)
+        ((struct sockaddr_in6 *)ss)->sin6_port = htons(port);
+}
+
+/* ---- redirects ---- */
+
+static void on_reconnect_close(uv_handle_t *h)
+{
+    struct rtsp_conn *c = h->data;
+    if (c->state != RC_RECONNECT) {
+        on_close(h); /* cancelled while the old socket was closing */
+        return;
+    }
+    c->handles--;
+    int rc = rc_connect(c);
+    if (rc != 0)
+        rc_verdict(c, PROBE_OFFLINE, rc == UV_ENOMEM ? PROBE_R_INTERNAL_ERROR : reason_of_uv(rc),
+                   "connect after redirect: %s", uv_strerror(rc));
+}
+
+static void handle_redirect(struct rtsp_conn *c, const struct rtsp_msg *msg)
+{
+    size_t ll;
+    const char *loc = rtsp_msg_header(msg, "Location", 0, &ll);
+    if (!loc || ll == 0 || ll >= PROBE_URL_MAX) {
+        fail_status(c, msg);
+        return;
+    }
+    char where[PROBE_URL_MAX], shown[256];
+    memcpy(where, loc, ll);
+    where[ll] = '\0';
+    probe_url_redact(where, shown, sizeof(shown));
+    if (++c->redirects > RC_REDIRECT_MAX) {
+        rc_verdict(c, PROBE_OFFLINE, PROBE_R_REDIRECT_LOOP, "more than %d redirects, last to %s", RC_REDIRECT_MAX,
+                   shown);
+        return;
+    }
+    struct probe_url nu;
+    if (probe_url_parse(where, &nu) != 0 || nu.scheme != c->url.scheme) {
+        memset(&nu, 0, sizeof(nu));
+        rc_verdict(c, PROBE_OFFLINE, PROBE_R_REDIRECT_LOOP, "%d redirect to %s: not an %s URL", msg->status, shown,
+                   c->url.scheme_name);
+        return;
+    }
+    bool same_host = strcmp(nu.host, c->url.host) == 0;
+    if (!same_host && !nu.host_is_ipv4 && !nu.host_is_ipv6) {
+        memset(&nu, 0, sizeof(nu));
+        rc_verdict(c, PROBE_OFFLINE, PROBE_R_UNSUPPORTED_URL, "%d redirect to host name %s needs DNS", msg->status,
+                   shown);
+        return;
+    }
+    if (!same_host) {
+        struct sockaddr_storage ss = {0};
+        int rc = nu.host_is_ipv6 ? uv_ip6_addr(nu.host, nu.port, (struct sockaddr_in6 *)&ss)
+                                 : uv_ip4_addr(nu.host, nu.port, (struct sockaddr_in *)&ss);
+        if (rc != 0) {
+            memset(&nu, 0, sizeof(nu));
+            rc_verdict(c, PROBE_OFFLINE, PROBE_R_UNSUPPORTED_URL, "%d redirect to %s: bad address", msg->status,
+                       shown);
+            return;
+        }
+        c->addr = ss;
+    } else {
+        set_port(&c->addr, nu.port);
+    }
+    /* Keep our credentials only for the same host, so a redirect cannot
+     * collect them for somebody else. */
+    if (!nu.has_userinfo && same_host) {
+        memcpy(nu.user, c->url.user, sizeof(nu.user));
+        memcpy(nu.password, c->url.password, sizeof(nu.password));
+        nu.has_userinfo = c->url.has_userinfo;
+    }
+    memset(&c->url, 0, sizeof(c->url));
+    c->url = nu;
+    memset(&nu, 0, sizeof(nu));
+    if (build_req_url(c) != 0) {
+        rc_verdict(c, PROBE_OFFLINE, PROBE_R_UNSUPPORTED_URL, "redirect URL too long");
+        return;
+    }
+    rc_log(c, "redirected (%d)", msg->status);
+    c->have_auth = false;
+    c->auth_attempts = 0;
+    rc_set_state(c, RC_RECONNECT);
+    uv_read_stop((uv_stream_t *)&c->tcp);
+    c->tcp_open = false;
+    uv_close((uv_handle_t *)&c->tcp, on_reconnect_close);
+}
+
+/* ---- replies ---- */
+
+static void handle_auth(struct rtsp_conn *c, const struct rtsp_msg *msg)
+{
+    const char *m = method_of(c->state);
+    if (!c->url.has_userinfo || !c->url.user[0]) {
+        rc_verdict(c, PROBE_OFFLINE, PROBE_R_AUTH_FAILED, "%s: 401, and the URL has no credentials", m);
+        return;
+    }
+    struct rtsp_auth_challenge ch;
+    int rc = rtsp_auth_choose(msg, &ch);
+    if (rc != 0) {
+        rc_verdict(c, PROBE_OFFLINE, PROBE_R_AUTH_FAILED, "%s: 401 with %s", m,
+                   rc == -ENOENT ? "no WWW-Authenticate" : "no supported auth scheme");
+        return;
+    }
+    /* One retry with credentials; a second only when the server says our
+     * nonce went stale. Never more: cameras lock out after bad passwords. */
+    bool retry = c->auth_attempts == 0 || (c->auth_attempts == 1 && ch.stale && ch.scheme == RTSP_AUTH_DIGEST);
+    if (!retry) {
+        rc_verdict(c, PROBE_OFFLINE, PROBE_R_AUTH_FAILED, "%s: credentials refused (%s)", m,
+                   c->auth.scheme == RTSP_AUTH_DIGEST ? "Digest" : "Basic");
+        return;
+    }
+    c->auth_attempts++;
+    c->auth = ch;
+    c->have_auth = true;
+    c->nc = 0;
+    new_cnonce(c);
+    enum rc_state st = c->state;
+    const char *extra = st == RC_DESCRIBE ? "Accept: application/sdp\r\n" : NULL;
+    char extra_buf[256];
+    if (st == RC_SETUP) {
+        snprintf(extra_buf, sizeof(extra_buf), "Transport: RTP/AVP/TCP;unicast;interleaved=0-1\r\n");
+        extra = extra_buf;
+    } else if (st == RC_PLAY) {
+        snprintf(extra_buf, sizeof(extra_buf), "Range: npt=0.000-\r\n");
+        extra = extra_buf;
+    }
+    rc_request(c, st, c->cur_url, extra);
+}
+
+static void copy_header(const struct rtsp_msg *msg, const char *name, char *out, size_t cap)
+{
+    size_t n;
+    const char *v = rtsp_msg_header(msg, name, 0, &n);
+    out[0] = '\0';
+    if (v && n < cap) {
+        memcpy(out, v, n);
+        out[n] = '\0';
+    }
+}
+
+static void on_describe_ok(struct rtsp_conn *c, const struct rtsp_msg *msg)
+{
+    static const char setup_extra[] = "Transport: RTP/AVP/TCP;unicast;interleaved=0-1\r\n";
+    struct sdp *s = malloc(sizeof(*s));
+    if (!s) {
+        rc_verdict(c, PROBE_OFFLINE, PROBE_R_INTERNAL_ERROR, "out of memory for the SDP");
+        return;
+    }
+    int rc = msg->body ? sdp_parse((const char *)msg->body, msg->body_len, s) : -EBADMSG;
+    if (rc != 0) {
+        free(s);
+        rc_verdict(c, PROBE_OFFLINE, PROBE_R_PROTOCOL_ERROR, "DESCRIBE: reply has no usable SDP");
+        return;
+    }
+    const struct sdp_media *v = sdp_find_media(s, SDP_MEDIA_VIDEO);
+    const struct sdp_media *a = sdp_find_media(s, SDP_MEDIA_AUDIO);
+    if (a)
+        c->result.audio_codec = sdp_media_codec(a);
+    if (!v) {
+        free(s);
+        rc_verdict(c, PROBE_OFFLINE, PROBE_R_NO_MEDIA, "DESCRIBE: the SDP has no video");
+        return;
+    }
+    struct probe_video *pv = &c->result.video;
+    c->vcodec = sdp_media_codec(v);
+    c->vpayload = v->payload;
+    pv->codec = c->vcodec;
+    pv->fps_milli = v->framerate_milli;
+    pv->width = v->width;
+    pv->height = v->height;
+    uint32_t kbps = v->bandwidth_kbps ? v->bandwidth_kbps : s->bandwidth_kbps;
+    pv->bitrate = kbps > UINT32_MAX / 1000 ? 0 : kbps * 1000;
+    struct video_params vp;
+    if (v->sps.len && ((c->vcodec == PROBE_CODEC_H264 && h264_parse_sps(v->sps.data, v->sps.len, &vp) == 0) ||
+                       (c->vcodec == PROBE_CODEC_H265 && h265_parse_sps(v->sps.data, v->sps.len, &vp) == 0))) {
+        video_params_to_probe(&vp, pv);
+        c->have_size = true;
+    }
+    copy_header(msg, "Content-Base", c->content_base, sizeof(c->content_base));
+    copy_header(msg, "Content-Location", c->content_location, sizeof(c->content_location));
+    rc = sdp_resolve_control(c->req_url, c->content_base, c->content_location, s->control, v->control, c->setup_url,
+                             sizeof(c->setup_url));
+    if (rc == 0)
+        rc = sdp_resolve_control(c->req_url, c->content_base, c->content_location, s->control, NULL, c->play_url,
+                                 sizeof(c->play_url));
+    free(s);
+    if (c->opts.depth == RTSP_DEPTH_DESCRIBE) {
+        rc_verdict(c, PROBE_ONLINE, PROBE_R_NONE, NULL);
+        return;
+    }
+    if (rc != 0) {
+        rc_verdict(c, PROBE_OFFLINE, PROBE_R_PROTOCOL_ERROR, "DESCRIBE: the SETUP URL would be too long");
+        return;
+    }
+    rc_request(c, RC_SETUP, c->setup_url, setup_extra);
+}
+
+static void on_setup_ok(struct rtsp_conn *c, const struct rtsp_msg *msg)
+{
+    size_t n;
+    const char *v = rtsp_msg_header(msg, "Session", 0, &n);
+    unsigned timeout;
+    if (!v || rtsp_parse_session(v, n, c->session, sizeof(c->session), &timeout) != 0) {
+        rc_verdict(c, PROBE_OFFLINE, PROBE_R_PROTOCOL_ERROR, "SETUP: reply without a usable Session");
+        return;
+    }
+    c->has_session = true;
+    int ch_rtp = 0, ch_rtcp = 1;
+    v = rtsp_msg_header(msg, "Transport", 0, &n);
+    int rc = v ? rtsp_parse_transport_interleaved(v, n, &ch_rtp, &ch_rtcp) : 0;
+    if (rc != 0) {
+        rc_verdict(c, PROBE_OFFLINE, PROBE_R_PROTOCOL_ERROR, "SETUP: server did not grant TCP interleaving");
+        return;
+    }
+    c->ch_rtp = ch_rtp;
+    rc_request(c, RC_PLAY, c->play_url, "Range: npt=0.000-\r\n");
+}
+
+static void on_success(struct rtsp_conn *c, const struct rtsp_msg *msg)
+{
+    switch (c->state) {
+    case RC_OPTIONS:
+        if (c->opts.depth == RTSP_DEPTH_OPTIONS)
+            rc_verdict(c, PROBE_ONLINE, PROBE_R_NONE, NULL);
+        else
+            send_describe(c);
+        break;
+    case RC_DESCRIBE:
+        on_describe_ok(c, msg);
+        break;
+    case RC_SETUP:
+        on_setup_ok(c, msg);
+        break;
+    case RC_PLAY:
+        if (c->got_keyframe)
+            rc_verdict(c, PROBE_ONLINE, PROBE_R_NONE, NULL);
+        else
+            rc_set_state(c, c->got_rtp ? RC_WAIT_KEYFRAME : RC_WAIT_RTP);
+        break;
+    default:
+        break;
+    }
+}
+
+static void on_reply(struct rtsp_conn *c, const struct rtsp_msg *msg)
+{
+    if (msg->is_request)
+        return; /* e.g. a server-side GET_PARAMETER keep-alive: not needed for a short probe */
+    uint32_t cseq;
+    int rc = rtsp_msg_cseq(msg, &cseq);
+    if (rc == 0 && cseq != c->cseq) {
+        if (cseq < c->cseq)
+            return; /* a late reply to a request we gave up on */
+        rc_verdict(c, PROBE_OFFLINE, PROBE_R_PROTOCOL_ERROR, "reply CSeq %u to request %u", (unsigned)cseq,
+                   (unsigned)c->cseq);
+        return;
+    }
+    if (c->state == RC_TEARDOWN) {
+        rc_close(c);
+        return;
+    }
+    if (c->state < RC_OPTIONS || c->state > RC_PLAY)
+        return; /* nothing asked */
+    c->result.rtsp_status = msg->status;
+    if (!c->result.server[0]) {
+        size_t n;
+        const char *v = rtsp_msg_header(msg, "Server", 0, &n);
+        if (v)
+            probe_result_set_server(&c->result, v, n);
+    }
+    int st = msg->status;
+    if (st == 401)
+        handle_auth(c, msg);
+    else if (st >= 300 && st < 400 && st != 304)
+        handle_redirect(c, msg);
+    else if (st >= 200 && st < 300)
+        on_success(c, msg);
+    else if (c->state == RC_OPTIONS && (st == 405 || st == 501))
+        /* Some servers do not implement OPTIONS; the port does speak RTSP. */
+        on_success(c, msg);
+    else
+        fail_status(c, msg);
+}
+
+static void on_frame(struct rtsp_conn *c, const struct rtsp_frame *f)
+{
+    if (!c->has_session || f->channel != c->ch_rtp || c->verdict)
+        return;
+    if (c->state != RC_PLAY && c->state != RC_WAIT_RTP && c->state != RC_WAIT_KEYFRAME)
+        return;
+    struct rtp_packet p;
+    if (rtp_parse_packet(f->data, f->len, &p) != 0 || (c->vpayload >= 0 && p.payload_type != c->vpayload))
+        return;
+    uint64_t now = uv_hrtime();
+    if (!c->got_rtp) {
+        c->got_rtp = true;
+        uint64_t us = (now - c->play_sent) / 1000;
+        c->result.phase_us[PROBE_PH_FIRST_RTP] = us > UINT32_MAX ? UINT32_MAX : (uint32_t)us;
+        if (c->state == RC_WAIT_RTP)
+            rc_set_state(c, RC_WAIT_KEYFRAME);
+    }
+    bool key = false;
+    if (c->vcodec == PROBE_CODEC_H264 || c->vcodec == PROBE_CODEC_H265) {
+        struct rtp_nal_info info;
+        if (rtp_nal_scan(c->vcodec, p.payload, p.payload_len, &info) != 0)
+            return;
+        key = info.keyframe;
+        struct video_params vp;
+        if (!c->have_size && info.sps &&
+            ((c->vcodec == PROBE_CODEC_H264 && h264_parse_sps(info.sps, info.sps_len, &vp) == 0) ||
+             (c->vcodec == PROBE_CODEC_H265 && h265_parse_sps(info.sps, info.sps_len, &vp) == 0))) {
+            uint32_t fps = c->result.video.fps_milli;
+            video_params_to_probe(&vp, &c->result.video);
+            if (!vp.fps_milli)
+                c->result.video.fps_milli = fps;
+            c->have_size = true;
+        }
+    } else {
+        /* MJPEG frames are all intra; for other codecs RTP is the best we
+         * can check here and the deep probe looks further. */
+        key = true;
+    }
+    if (!key)
+        return;
+    c->got_keyframe = true;
+    uint64_t us = (now - c->play_sent) / 1000;
+    c->result.phase_us[PROBE_PH_FIRST_KEYFRAME] = us > UINT32_MAX ? UINT32_MAX : (uint32_t)us;
+    if (c->state != RC_PLAY) /* otherwise the PLAY reply decides */
+        rc_verdict(c, PROBE_ONLINE, PROBE_R_NONE, NULL);
+}
+
+/* ---- reading ---- */
+
+static void alloc_cb(uv_handle_t *h, size_t hint, uv_buf_t *buf)
+{
+    struct rtsp_conn *c = h->data;
+    /* Grow before the free space gets so small that reads crawl. */
+    if (c->in_cap - c->in_len < 4096 && c->in_cap < RC_BUF_MAX) {
+        size_t cap = c->in_cap ? c->in_cap * 2 : RC_BUF_INITIAL;
+        if (cap > RC_BUF_MAX)
+            cap = RC_BUF_MAX;
+        uint8_t *p = realloc(c->in, cap);
+        if (p) {
+            c->in = p;
+            c->in_cap = cap;
+        }
+    }
+    /* An empty buffer makes libuv report UV_ENOBUFS, handled in on_read. */
+    *buf = uv_buf_init((char *)c->in + c->in_len, (unsigned)(c->in_cap - c->in_len));
+}
+
+static void on_read(uv_stream_t *s, ssize_t nread, const uv_buf_t *buf)
+{
+    struct rtsp_conn *c = s->data;
+    if (nread == 0 || c->state == RC_CLOSING || c->state == RC_RECONNECT)
+        return;
+    if (nread < 0) {
+        c->connected = false;
+        if (c->state == RC_TEARDOWN || c->verdict) {
+            rc_close(c);
+            return;
+        }
+        if (nread == UV_EOF)
+            rc_verdict(c, PROBE_OFFLINE, PROBE_R_CONNECT_RESET, "server closed the connection during %s",
+                       method_of(c->state));
+        else
+            rc_verdict(c, PROBE_OFFLINE, reason_of_uv((int)nread), "reading during %s: %s", method_of(c->state),
+                       uv_strerror((int)nread));
+        return;
+    }
+    c->in_len += (size_t)nread;
+    size_t off = 0;
+    while (off < c->in_len && c->state != RC_CLOSING && c->state != RC_RECONNECT) {
+        struct rtsp_msg msg;
+        struct rtsp_frame frame;
+        size_t used;
+        enum rtsp_perr perr;
+        int rc = rtsp_parse(c->in + off, c->in_len - off, &msg, &frame, &used, &perr);
+        if (rc == RTSP_NEED_MORE)
+            break;
+        if (rc < 0) {
+            c->in_len = 0;
+            if (c->verdict) {
+                rc_close(c);
+                return;
+            }
+            rc_verdict(c, PROBE_OFFLINE, PROBE_R_PROTOCOL_ERROR, "%s reply: %s", method_of(c->state),
+                       rtsp_perr_name(perr));
+            return;
+        }
+        if (rc == RTSP_FRAME)
+            on_frame(c, &frame);
+        else
+            on_reply(c, &msg);
+        off += used;
+    }
+    if (c->state == RC_RECONNECT) {
+        c->in_len = 0;
+        return;
+    }
+    if (off) {
+        memmove(c->in, c->in + off, c->in_len - off);
+        c->in_len -= off;
+    }
+}
+
+/* ---- public ---- */
+
+int rtsp_conn_start(uv_loop_t *loop, const struct sockaddr *addr, const char *url,
+                    const struct rtsp_conn_opts *opts, rtsp_conn_cb cb, void *data, struct rtsp_conn **out)
+{
+    if (!loop || !addr || !url || !cb || (addr->sa_family != AF_INET && addr->sa_family != AF_INET6))
+        return -EINVAL;
+    struct rtsp_conn *c = calloc(1, sizeof(*c));
+    if (!c)
+        return -ENOMEM;
+    int rc = probe_url_parse(url, &c->url);
+    if (rc != 0 || c->url.scheme != PROBE_URL_RTSP || build_req_url(c) != 0) {
+        memset(&c->url, 0, sizeof(c->url));
+        free(c);
+        return -EINVAL;
+    }
+    if (opts)
+        c->opts = *opts;
+    if (!c->opts.connect_ms)
+        c->opts.connect_ms = 3000;
+    if (!c->opts.reply_ms)
+        c->opts.reply_ms = 5000;
+    if (!c->opts.first_rtp_ms)
+        c->opts.first_rtp_ms = 5000;
+    if (!c->opts.first_keyframe_ms)
+        c->opts.first_keyframe_ms = 8000;
+    if (!c->opts.teardown_ms)
+        c->opts.teardown_ms = 1000;
+    if (!c->opts.user_agent)
+        c->opts.user_agent = "camdex";
+    c->loop = loop;
+    c->cb = cb;
+    c->data = data;
+    c->vpayload = -1;
+    memcpy(&c->addr, addr, addr->sa_family == AF_INET ? sizeof(struct sockaddr_in) : sizeof(struct sockaddr_in6));
+    set_port(&c->addr, c->url.port);
+    probe_result_init(&c->result);
+    c->state_since = uv_hrtime();
+    rc = uv_timer_init(loop, &c->timer);
+    if (rc != 0) {
+        memset(&c->url, 0, sizeof(c->url));
+        free(c);
+        return rc;
+    }
+    c->timer.data = c;
+    c->handles = 1;
+    rc = rc_connect(c);
+    if (rc != 0) {
+        /* The callback must not run when start fails: close quietly. */
+        c->cb = NULL;
+        rc_close(c);
+        return rc;
+    }
+    if (out)
+        *out = c;
+    return 0;
+}
+
+void rtsp_conn_cancel(struct rtsp_conn *c)
+{
+    if (!c || c->state == RC_CLOSING)
+        return;
+    rc_verdict(c, PROBE_OFFLINE, PROBE_R_INTERNAL_ERROR, "cancelled");
+}

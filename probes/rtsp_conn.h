@@ -1,0 +1,57 @@
+/* The tier-1 RTSP probe: one libuv TCP connection to an already-resolved
+ * address that walks OPTIONS, DESCRIBE, SETUP (TCP interleaved) and PLAY as
+ * deep as asked, waits for the first RTP packet and keyframe, always sends
+ * TEARDOWN once a session exists, and reports one probe_result. */
+#ifndef CAMDEX_RTSP_CONN_H
+#define CAMDEX_RTSP_CONN_H
+
+#include <stdint.h>
+#include <uv.h>
+
+#include "probe_result.h"
+
+enum rtsp_depth {
+    RTSP_DEPTH_OPTIONS = 0, /* TCP connect + OPTIONS */
+    RTSP_DEPTH_DESCRIBE,    /* + DESCRIBE with auth: codecs, size, profile */
+    RTSP_DEPTH_PLAY,        /* + SETUP, PLAY, first RTP, first keyframe, TEARDOWN */
+};
+
+/* Every deadline in milliseconds; 0 picks the default in brackets. */
+struct rtsp_conn_opts {
+    enum rtsp_depth depth;
+    uint32_t connect_ms;        /* TCP connect [3000] */
+    uint32_t reply_ms;          /* each RTSP reply [5000] */
+    uint32_t first_rtp_ms;      /* first RTP packet after PLAY [5000] */
+    uint32_t first_keyframe_ms; /* first keyframe after the first RTP packet [8000] */
+    uint32_t teardown_ms;       /* TEARDOWN reply before we just close [1000] */
+    const char *user_agent;     /* [camdex] */
+    /* Optional: called on every state change with one line for the log
+     * (URL redacted, no credentials). The library itself never prints. */
+    void (*log)(void *data, const char *line);
+};
+
+struct rtsp_conn;
+
+/* Called exactly once, after every handle is closed; `r` is valid only
+ * during the call. The connection's memory is freed after it returns. */
+typedef void (*rtsp_conn_cb)(struct rtsp_conn *c, const struct probe_result *r, void *data);
+
+/* Start probing `url` (rtsp://[user[:pass]@]host[:port]/path, credentials
+ * percent-encoded) at `addr` (IPv4 or IPv6; its port is replaced by the
+ * URL's). On success *out (may be NULL) is the connection, usable with
+ * rtsp_conn_cancel until the callback runs. Returns 0, or a negative errno
+ * and then the callback is never called: -EINVAL for a URL that is not
+ * rtsp://, -ENOMEM, or a libuv error. */
+int rtsp_conn_start(uv_loop_t *loop, const struct sockaddr *addr, const char *url,
+                    const struct rtsp_conn_opts *opts, rtsp_conn_cb cb, void *data,
+                    struct rtsp_conn **out);
+
+/* Stop early (e.g. at shutdown): a session that exists still gets its
+ * TEARDOWN within teardown_ms; the callback reports internal_error
+ * "cancelled" unless a verdict was already reached. */
+void rtsp_conn_cancel(struct rtsp_conn *c);
+
+/* The state names, for logs and tests. */
+const char *rtsp_conn_state_name(int state);
+
+#endif
