@@ -8,6 +8,15 @@
 #include <libavutil/base64.h>
 #include <libavutil/md5.h>
 
+/* Copies src, cut to fit: callers have already flagged values that do not
+ * fit, so the cut copy is only ever a best effort for error messages. */
+static void copy_cut(char *dst, size_t size, const char *src)
+{
+    size_t n = strnlen(src, size - 1);
+    memcpy(dst, src, n);
+    dst[n] = 0;
+}
+
 static int lower(int c)
 {
     return (c >= 'A' && c <= 'Z') ? c + ('a' - 'A') : c;
@@ -156,15 +165,15 @@ static int parse_one(struct lex *lx, struct rtsp_auth_challenge *ch, bool *usabl
         bool fits = rc == 0;
         if (ieq(name, nl, "realm")) {
             ok &= fits && strlen(val) < sizeof(ch->realm);
-            snprintf(ch->realm, sizeof(ch->realm), "%s", val);
+            copy_cut(ch->realm, sizeof(ch->realm), val);
         } else if (ieq(name, nl, "nonce")) {
             ok &= fits;
             have_nonce = true;
-            snprintf(ch->nonce, sizeof(ch->nonce), "%s", val);
+            copy_cut(ch->nonce, sizeof(ch->nonce), val);
         } else if (ieq(name, nl, "opaque")) {
             ok &= fits;
             ch->has_opaque = true;
-            snprintf(ch->opaque, sizeof(ch->opaque), "%s", val);
+            copy_cut(ch->opaque, sizeof(ch->opaque), val);
         } else if (ieq(name, nl, "stale")) {
             ch->stale = ieq(val, strlen(val), "true");
         } else if (ieq(name, nl, "algorithm")) {
