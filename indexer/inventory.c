@@ -204,16 +204,18 @@ static struct inv_entry *table_slot(struct inv_table *t, const char *key, size_t
 {
     if ((t->n + 1) * 2 > t->cap && table_grow(t) < 0)
         return NULL;
-    return table_find(t, key, len, fnv1a(key, len));
+    uint32_t h = fnv1a(key, len);
+    struct inv_entry *e = table_find(t, key, len, h);
+    e->hash = h; /* harmless on a hit: same key, same hash */
+    return e;
 }
 
-static void table_fill(struct inv_table *t, struct inv_entry *e, const char *key, size_t len,
-                       const char *val, uint32_t line)
+static void table_fill(struct inv_table *t, struct inv_entry *e, const char *key, const char *val,
+                       uint32_t line)
 {
     e->key = key;
     e->val = val;
     e->line = line;
-    e->hash = fnv1a(key, len);
     t->n++;
 }
 
@@ -579,7 +581,7 @@ int inv_add_row(struct inv_builder *b, const struct inv_row *r)
             c.id = arena_strdup(b->inv, v[INV_COL_ID], l[INV_COL_ID]);
             if (!c.id)
                 return -ENOMEM;
-            table_fill(b->ids, e, c.id, l[INV_COL_ID], NULL, r->line);
+            table_fill(b->ids, e, c.id, NULL, r->line);
         }
     }
     if (unit_ok && have[INV_COL_UNIT_NAME] && !bad) {
@@ -607,7 +609,7 @@ int inv_add_row(struct inv_builder *b, const struct inv_row *r)
             c.unit_name = c.unit_id ? arena_strdup(b->inv, un, ul) : NULL;
             if (!c.unit_name)
                 return -ENOMEM;
-            table_fill(b->units, e, c.unit_id, l[INV_COL_UNIT_ID], c.unit_name, r->line);
+            table_fill(b->units, e, c.unit_id, c.unit_name, r->line);
         }
     }
     if (bad)

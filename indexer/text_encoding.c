@@ -54,7 +54,12 @@ static int utf8_scan(const char *buf, size_t len, size_t *bad_off, size_t *multi
     while (i < len) {
         unsigned c = s[i];
         if (c < 0x80) {
-            i++;
+            /* Inventories are mostly ASCII: skip 8 bytes at a time. */
+            uint64_t w;
+            while (i + 8 <= len && (memcpy(&w, s + i, 8), (w & 0x8080808080808080ull) == 0))
+                i += 8;
+            if (i < len && s[i] < 0x80)
+                i++;
             continue;
         }
         size_t need;
