@@ -9,8 +9,19 @@
 static bool has_chroma_info(int profile_idc)
 {
     switch (profile_idc) {
-    case 100: case 110: case 122: case 244: case 44: case 83:
-    case 86: case 118: case 128: case 138: case 139: case 134: case 135:
+    case 100:
+    case 110:
+    case 122:
+    case 244:
+    case 44:
+    case 83:
+    case 86:
+    case 118:
+    case 128:
+    case 138:
+    case 139:
+    case 134:
+    case 135:
         return true;
     default:
         return false;
@@ -99,7 +110,7 @@ int h264_parse_sps(const uint8_t *nal, size_t len, struct video_params *out)
         if (bdl > 6 || bdc > 6)
             return -EBADMSG;
         out->bit_depth = 8 + (int)bdl;
-        br_skip(&br, 1); /* qpprime_y_zero_transform_bypass_flag */
+        br_skip(&br, 1);   /* qpprime_y_zero_transform_bypass_flag */
         if (br_bit(&br)) { /* seq_scaling_matrix_present_flag */
             int lists = cf != 3 ? 8 : 12;
             for (int i = 0; i < lists && !br.overrun; i++)
@@ -125,8 +136,8 @@ int h264_parse_sps(const uint8_t *nal, size_t len, struct video_params *out)
     } else if (poc_type != 2) {
         return -EBADMSG;
     }
-    br_ue(&br);         /* max_num_ref_frames */
-    br_skip(&br, 1);    /* gaps_in_frame_num_value_allowed_flag */
+    br_ue(&br);      /* max_num_ref_frames */
+    br_skip(&br, 1); /* gaps_in_frame_num_value_allowed_flag */
     uint32_t w_mbs = br_ue(&br) + 1, h_units = br_ue(&br) + 1;
     int frame_mbs_only = (int)br_bit(&br);
     if (!frame_mbs_only)

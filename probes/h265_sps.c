@@ -258,7 +258,7 @@ int h265_parse_sps(const uint8_t *nal, size_t len, struct video_params *out)
         br_ue(&br);
     if (br_bit(&br) && br_bit(&br)) /* scaling_list_enabled, sps_scaling_list_data_present */
         skip_scaling_list_data(&br);
-    br_skip(&br, 2); /* amp, sample_adaptive_offset */
+    br_skip(&br, 2);   /* amp, sample_adaptive_offset */
     if (br_bit(&br)) { /* pcm_enabled_flag */
         br_skip(&br, 8);
         br_ue(&br);
@@ -286,7 +286,7 @@ int h265_parse_sps(const uint8_t *nal, size_t len, struct video_params *out)
     struct st_rps sets[MAX_ST_RPS];
     for (uint32_t i = 0; i < nsets; i++)
         if (parse_st_rps(&br, (int)i, sets) != 0 || br.overrun)
-            return 0; /* size and profile stand; only timing is lost */
+            return 0;  /* size and profile stand; only timing is lost */
     if (br_bit(&br)) { /* long_term_ref_pics_present_flag */
         uint32_t nlt = br_ue(&br);
         if (nlt > 32)

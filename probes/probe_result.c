@@ -53,14 +53,9 @@ static const char *const phase_names[PROBE_PH_COUNT] = {
 };
 
 static const char *const codec_names[PROBE_CODEC_COUNT] = {
-    [PROBE_CODEC_NONE] = "none",
-    [PROBE_CODEC_H264] = "h264",
-    [PROBE_CODEC_H265] = "h265",
-    [PROBE_CODEC_MJPEG] = "mjpeg",
-    [PROBE_CODEC_AAC] = "aac",
-    [PROBE_CODEC_PCMA] = "pcma",
-    [PROBE_CODEC_PCMU] = "pcmu",
-    [PROBE_CODEC_OTHER] = "other",
+    [PROBE_CODEC_NONE] = "none",   [PROBE_CODEC_H264] = "h264",   [PROBE_CODEC_H265] = "h265",
+    [PROBE_CODEC_MJPEG] = "mjpeg", [PROBE_CODEC_AAC] = "aac",     [PROBE_CODEC_PCMA] = "pcma",
+    [PROBE_CODEC_PCMU] = "pcmu",   [PROBE_CODEC_OTHER] = "other",
 };
 
 void probe_result_init(struct probe_result *r)
@@ -215,7 +210,8 @@ int probe_result_format(const struct probe_result *r, char *buf, size_t cap)
         if (v->width && v->height)
             put(&o, " size=%ux%u", (unsigned)v->width, (unsigned)v->height);
         if (v->fps_milli)
-            put(&o, " fps=%u.%03u", (unsigned)(v->fps_milli / 1000), (unsigned)(v->fps_milli % 1000));
+            put(&o, " fps=%u.%03u", (unsigned)(v->fps_milli / 1000),
+                (unsigned)(v->fps_milli % 1000));
         if (v->bitrate)
             put(&o, " bitrate=%u", (unsigned)v->bitrate);
     }

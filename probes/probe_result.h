@@ -15,21 +15,21 @@ enum probe_state {
 /* Stable machine-readable reasons. The numeric values are persisted: append
  * new codes at the end, never renumber. */
 enum probe_reason {
-    PROBE_R_NONE = 0,        /* online, nothing to report */
+    PROBE_R_NONE = 0, /* online, nothing to report */
     PROBE_R_DNS_FAILED,
     PROBE_R_CONNECT_REFUSED,
     PROBE_R_CONNECT_TIMEOUT,
     PROBE_R_NET_UNREACHABLE,
-    PROBE_R_RTSP_TIMEOUT,    /* connected but a reply did not come in time */
-    PROBE_R_PROTOCOL_ERROR,  /* the server spoke something we cannot parse */
-    PROBE_R_AUTH_FAILED,     /* 401 even with credentials, or none given */
-    PROBE_R_FORBIDDEN,       /* 403 */
-    PROBE_R_SESSION_LIMIT,   /* 453 or a 503 that names a session/bandwidth limit */
-    PROBE_R_NOT_FOUND,       /* 404 */
-    PROBE_R_SERVER_ERROR,    /* other 4xx/5xx */
-    PROBE_R_REDIRECT_LOOP,   /* too many 3xx, or a 3xx to another scheme */
-    PROBE_R_NO_MEDIA,        /* no usable video in the SDP, or no RTP in time */
-    PROBE_R_NO_KEYFRAME,     /* RTP flows but no keyframe in time */
+    PROBE_R_RTSP_TIMEOUT,   /* connected but a reply did not come in time */
+    PROBE_R_PROTOCOL_ERROR, /* the server spoke something we cannot parse */
+    PROBE_R_AUTH_FAILED,    /* 401 even with credentials, or none given */
+    PROBE_R_FORBIDDEN,      /* 403 */
+    PROBE_R_SESSION_LIMIT,  /* 453 or a 503 that names a session/bandwidth limit */
+    PROBE_R_NOT_FOUND,      /* 404 */
+    PROBE_R_SERVER_ERROR,   /* other 4xx/5xx */
+    PROBE_R_REDIRECT_LOOP,  /* too many 3xx, or a 3xx to another scheme */
+    PROBE_R_NO_MEDIA,       /* no usable video in the SDP, or no RTP in time */
+    PROBE_R_NO_KEYFRAME,    /* RTP flows but no keyframe in time */
     PROBE_R_DECODE_ERROR,
     PROBE_R_BLACK,
     PROBE_R_FROZEN,
@@ -39,8 +39,8 @@ enum probe_reason {
     PROBE_R_LOW_BITRATE,
     PROBE_R_RESOLUTION_MISMATCH,
     PROBE_R_UNSUPPORTED_URL,
-    PROBE_R_INTERNAL_ERROR,  /* our own fault (out of memory, bug) */
-    PROBE_R_CONNECT_RESET,   /* the peer closed or reset the connection mid-exchange */
+    PROBE_R_INTERNAL_ERROR, /* our own fault (out of memory, bug) */
+    PROBE_R_CONNECT_RESET,  /* the peer closed or reset the connection mid-exchange */
     PROBE_R_COUNT
 };
 
@@ -63,7 +63,7 @@ enum probe_codec {
     PROBE_CODEC_H265,
     PROBE_CODEC_MJPEG,
     PROBE_CODEC_AAC,
-    PROBE_CODEC_PCMA,     /* G.711 A-law, common on Chinese cameras */
+    PROBE_CODEC_PCMA, /* G.711 A-law, common on Chinese cameras */
     PROBE_CODEC_PCMU,
     PROBE_CODEC_OTHER,
     PROBE_CODEC_COUNT
@@ -76,21 +76,21 @@ enum probe_codec {
 struct probe_video {
     enum probe_codec codec;
     char profile[PROBE_PROFILE_MAX]; /* "High", "Main", "Main 10", ... */
-    uint16_t level;                  /* H.264: level_idc (40 = 4.0); H.265: general_level_idc (120 = 4.0) */
-    uint16_t width, height;          /* display size after cropping */
-    uint32_t fps_milli;              /* declared frame rate x1000, 0 if unknown */
-    uint32_t bitrate;                /* bits/s, declared or measured, 0 if unknown */
+    uint16_t level;         /* H.264: level_idc (40 = 4.0); H.265: general_level_idc (120 = 4.0) */
+    uint16_t width, height; /* display size after cropping */
+    uint32_t fps_milli;     /* declared frame rate x1000, 0 if unknown */
+    uint32_t bitrate;       /* bits/s, declared or measured, 0 if unknown */
 };
 
 struct probe_result {
     enum probe_state state;
     enum probe_reason reason;
-    int rtsp_status;                /* last RTSP status code seen, 0 if none */
-    char detail[PROBE_DETAIL_MAX];  /* one line, never holds credentials */
+    int rtsp_status;               /* last RTSP status code seen, 0 if none */
+    char detail[PROBE_DETAIL_MAX]; /* one line, never holds credentials */
     uint32_t phase_us[PROBE_PH_COUNT];
     struct probe_video video;
     enum probe_codec audio_codec;
-    char server[PROBE_SERVER_MAX];  /* Server header: a vendor hint */
+    char server[PROBE_SERVER_MAX]; /* Server header: a vendor hint */
 };
 
 void probe_result_init(struct probe_result *r);

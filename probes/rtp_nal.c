@@ -28,7 +28,8 @@ int rtp_parse_packet(const uint8_t *buf, size_t len, struct rtp_packet *out)
     out->marker = buf[1] & 0x80;
     out->payload_type = buf[1] & 0x7f;
     out->seq = (uint16_t)((buf[2] << 8) | buf[3]);
-    out->timestamp = (uint32_t)buf[4] << 24 | (uint32_t)buf[5] << 16 | (uint32_t)buf[6] << 8 | buf[7];
+    out->timestamp =
+        (uint32_t)buf[4] << 24 | (uint32_t)buf[5] << 16 | (uint32_t)buf[6] << 8 | buf[7];
     out->ssrc = (uint32_t)buf[8] << 24 | (uint32_t)buf[9] << 16 | (uint32_t)buf[10] << 8 | buf[11];
     out->payload = buf + off;
     out->payload_len = end - off;
@@ -36,7 +37,8 @@ int rtp_parse_packet(const uint8_t *buf, size_t len, struct rtp_packet *out)
 }
 
 /* Record one whole NAL unit (or the first fragment of one, complete=false). */
-static void note_h264(int type, const uint8_t *nal, size_t len, bool complete, struct rtp_nal_info *out)
+static void note_h264(int type, const uint8_t *nal, size_t len, bool complete,
+                      struct rtp_nal_info *out)
 {
     out->nal_units++;
     switch (type) {
@@ -58,7 +60,8 @@ static void note_h264(int type, const uint8_t *nal, size_t len, bool complete, s
     }
 }
 
-static void note_h265(int type, const uint8_t *nal, size_t len, bool complete, struct rtp_nal_info *out)
+static void note_h265(int type, const uint8_t *nal, size_t len, bool complete,
+                      struct rtp_nal_info *out)
 {
     out->nal_units++;
     if (type >= 16 && type <= 23) /* BLA, IDR, CRA and reserved IRAP types */
@@ -76,7 +79,8 @@ static void note_h265(int type, const uint8_t *nal, size_t len, bool complete, s
 }
 
 /* Aggregation units: 16-bit size, then that many bytes, repeated. */
-static int scan_aggregate(enum probe_codec codec, const uint8_t *p, size_t len, struct rtp_nal_info *out)
+static int scan_aggregate(enum probe_codec codec, const uint8_t *p, size_t len,
+                          struct rtp_nal_info *out)
 {
     size_t hdr = codec == PROBE_CODEC_H264 ? 1 : 2;
     while (len > 0) {

@@ -38,6 +38,7 @@ struct rtp_nal_info {
 /* Scan a payload of the given codec (H.264 or H.265). -EBADMSG when the
  * packetisation is malformed (truncated aggregation, forbidden bit set),
  * -ENOTSUP for other codecs. */
-int rtp_nal_scan(enum probe_codec codec, const uint8_t *payload, size_t len, struct rtp_nal_info *out);
+int rtp_nal_scan(enum probe_codec codec, const uint8_t *payload, size_t len,
+                 struct rtp_nal_info *out);
 
 #endif

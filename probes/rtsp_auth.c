@@ -297,8 +297,8 @@ int rtsp_auth_header(const struct rtsp_auth_challenge *ch, const char *user, con
     if (!ch || !user || !pass || !method || !uri || !out || cap == 0)
         return -EINVAL;
     out[0] = '\0';
-    if (!clean(user, RTSP_AUTH_CRED_MAX) || !clean(pass, RTSP_AUTH_CRED_MAX) || !clean(method, 32) ||
-        !clean(uri, 1024))
+    if (!clean(user, RTSP_AUTH_CRED_MAX) || !clean(pass, RTSP_AUTH_CRED_MAX) ||
+        !clean(method, 32) || !clean(uri, 1024))
         return -EINVAL;
     if (ch->scheme == RTSP_AUTH_BASIC)
         return basic_header(user, pass, out, cap);
@@ -332,7 +332,8 @@ int rtsp_auth_header(const struct rtsp_auth_challenge *ch, const char *user, con
         quote(qnonce, sizeof(qnonce), ch->nonce) || quote(qopaque, sizeof(qopaque), ch->opaque) ||
         quote(quri, sizeof(quri), uri))
         return -EINVAL;
-    n = snprintf(out, cap, "Digest username=\"%s\", realm=\"%s\", nonce=\"%s\", uri=\"%s\", response=\"%s\"",
+    n = snprintf(out, cap,
+                 "Digest username=\"%s\", realm=\"%s\", nonce=\"%s\", uri=\"%s\", response=\"%s\"",
                  quser, qrealm, qnonce, quri, resp);
     size_t used = n < 0 ? cap : (size_t)n;
     if (used < cap && ch->algo == RTSP_DIGEST_MD5_SESS)
@@ -340,7 +341,8 @@ int rtsp_auth_header(const struct rtsp_auth_challenge *ch, const char *user, con
     if (used < cap && ch->has_opaque)
         used += (size_t)snprintf(out + used, cap - used, ", opaque=\"%s\"", qopaque);
     if (used < cap && ch->qop_auth)
-        used += (size_t)snprintf(out + used, cap - used, ", qop=auth, nc=%s, cnonce=\"%s\"", ncs, cnonce);
+        used += (size_t)snprintf(out + used, cap - used, ", qop=auth, nc=%s, cnonce=\"%s\"", ncs,
+                                 cnonce);
     if (used >= cap) {
         out[0] = '\0';
         return -ENOSPC;

@@ -27,8 +27,8 @@ enum rtsp_digest_algo { RTSP_DIGEST_MD5 = 0, RTSP_DIGEST_MD5_SESS };
 struct rtsp_auth_challenge {
     enum rtsp_auth_scheme scheme;
     enum rtsp_digest_algo algo;
-    bool qop_auth;  /* server offered qop=auth */
-    bool stale;     /* the nonce expired; the password itself was fine */
+    bool qop_auth; /* server offered qop=auth */
+    bool stale;    /* the nonce expired; the password itself was fine */
     bool has_opaque;
     char realm[RTSP_AUTH_REALM_MAX];
     char nonce[RTSP_AUTH_NONCE_MAX];

@@ -33,16 +33,11 @@ enum rc_state {
 };
 
 static const char *const state_names[RC_COUNT] = {
-    [RC_INIT] = "init",
-    [RC_CONNECTING] = "connecting",
-    [RC_OPTIONS] = "options",
-    [RC_DESCRIBE] = "describe",
-    [RC_SETUP] = "setup",
-    [RC_PLAY] = "play",
-    [RC_WAIT_RTP] = "wait_rtp",
-    [RC_WAIT_KEYFRAME] = "wait_keyframe",
-    [RC_TEARDOWN] = "teardown",
-    [RC_RECONNECT] = "reconnect",
+    [RC_INIT] = "init",         [RC_CONNECTING] = "connecting",
+    [RC_OPTIONS] = "options",   [RC_DESCRIBE] = "describe",
+    [RC_SETUP] = "setup",       [RC_PLAY] = "play",
+    [RC_WAIT_RTP] = "wait_rtp", [RC_WAIT_KEYFRAME] = "wait_keyframe",
+    [RC_TEARDOWN] = "teardown", [RC_RECONNECT] = "reconnect",
     [RC_CLOSING] = "closing",
 };
 
@@ -61,7 +56,7 @@ static const int state_phase[RC_COUNT] = {
     [RC_CLOSING] = -1,
 };
 
-#define RC_BUF_INITIAL  (16 * 1024)
+#define RC_BUF_INITIAL (16 * 1024)
 /* Large enough for the biggest item the parser accepts: a 16 KiB header
  * block plus a 64 KiB body, or a 64 KiB interleaved frame. */
 #define RC_BUF_MAX      (RTSP_HEADER_BLOCK_MAX + RTSP_BODY_MAX + 1024)
@@ -79,7 +74,8 @@ struct rtsp_conn {
     uv_tcp_t tcp;
     uv_timer_t timer;
     uv_connect_t connect_req;
-    struct rc_write w[2]; /* a TEARDOWN may be queued while the last request is still being written */
+    struct rc_write
+        w[2]; /* a TEARDOWN may be queued while the last request is still being written */
 
     enum rc_state state;
     uint64_t state_since; /* uv_hrtime() when the current phase began */
@@ -92,11 +88,11 @@ struct rtsp_conn {
     void *data;
     struct sockaddr_storage addr;
 
-    struct probe_url url;              /* holds the password: wiped before free */
-    char req_url[PROBE_URL_MAX];       /* the URL we ask for, never with credentials */
-    char shown_url[256];               /* redacted, for details and logs */
+    struct probe_url url;        /* holds the password: wiped before free */
+    char req_url[PROBE_URL_MAX]; /* the URL we ask for, never with credentials */
+    char shown_url[256];         /* redacted, for details and logs */
     uint32_t cseq;
-    const char *cur_method;            /* the request in flight, for auth retries */
+    const char *cur_method; /* the request in flight, for auth retries */
     char cur_url[PROBE_URL_MAX];
 
     struct rtsp_auth_challenge auth;
@@ -185,7 +181,8 @@ static void rc_set_state(struct rtsp_conn *c, enum rc_state to)
         uint64_t us = (now - c->state_since) / 1000;
         if (ph >= 0)
             c->result.phase_us[ph] = us > UINT32_MAX ? UINT32_MAX : (uint32_t)us;
-        rc_log(c, "%s -> %s after %llu us", state_names[from], state_names[to], (unsigned long long)us);
+        rc_log(c, "%s -> %s after %llu us", state_names[from], state_names[to],
+               (unsigned long long)us);
         c->state_since = now;
     } else {
         rc_log(c, "%s again (authenticated retry)", state_names[to]);
@@ -193,6 +190,9 @@ static void rc_set_state(struct rtsp_conn *c, enum rc_state to)
     c->state = to;
     uint32_t ms = state_deadline(c, to);
     uv_timer_stop(&c->timer);
+    /* The loop's clock is only refreshed once per iteration; a deadline
+     * measured from a stale time would fire early. */
+    uv_update_time(c->loop);
     if (ms)
         uv_timer_start(&c->timer, on_timer, ms, 0);
 }
@@ -244,9 +244,10 @@ static void rc_finish(struct rtsp_conn *c)
     rc_close(c);
 }
 
-static void rc_verdict(struct rtsp_conn *c, enum probe_state st, enum probe_reason why, const char *fmt, ...)
-    __attribute__((format(printf, 4, 5)));
-static void rc_verdict(struct rtsp_conn *c, enum probe_state st, enum probe_reason why, const char *fmt, ...)
+static void rc_verdict(struct rtsp_conn *c, enum probe_state st, enum probe_reason why,
+                       const char *fmt, ...) __attribute__((format(printf, 4, 5)));
+static void rc_verdict(struct rtsp_conn *c, enum probe_state st, enum probe_reason why,
+                       const char *fmt, ...)
 {
     if (!c->verdict) {
         c->verdict = true;
@@ -258,7 +259,8 @@ static void rc_verdict(struct rtsp_conn *c, enum probe_state st, enum probe_reas
             va_end(ap);
         }
         probe_result_set(&c->result, st, why, "%s", detail);
-        rc_log(c, "verdict %s/%s %s", probe_state_name(st), probe_reason_name(why), c->result.detail);
+        rc_log(c, "verdict %s/%s %s", probe_state_name(st), probe_reason_name(why),
+               c->result.detail);
     }
     rc_finish(c);
 }
@@ -291,16 +293,17 @@ static void on_timer(uv_timer_t *t)
     case RC_DESCRIBE:
     case RC_SETUP:
     case RC_PLAY:
-        rc_verdict(c, PROBE_OFFLINE, PROBE_R_RTSP_TIMEOUT, "%s: no reply within %u ms", method_of(c->state),
-                   (unsigned)c->opts.reply_ms);
+        rc_verdict(c, PROBE_OFFLINE, PROBE_R_RTSP_TIMEOUT, "%s: no reply within %u ms",
+                   method_of(c->state), (unsigned)c->opts.reply_ms);
         break;
     case RC_WAIT_RTP:
-        rc_verdict(c, PROBE_OFFLINE, PROBE_R_NO_MEDIA, "PLAY accepted but no RTP packet within %u ms",
-                   (unsigned)c->opts.first_rtp_ms);
+        rc_verdict(c, PROBE_OFFLINE, PROBE_R_NO_MEDIA,
+                   "PLAY accepted but no RTP packet within %u ms", (unsigned)c->opts.first_rtp_ms);
         break;
     case RC_WAIT_KEYFRAME:
-        rc_verdict(c, PROBE_DEGRADED, PROBE_R_NO_KEYFRAME, "RTP flows but no %s keyframe within %u ms",
-                   probe_codec_name(c->vcodec), (unsigned)c->opts.first_keyframe_ms);
+        rc_verdict(c, PROBE_DEGRADED, PROBE_R_NO_KEYFRAME,
+                   "RTP flows but no %s keyframe within %u ms", probe_codec_name(c->vcodec),
+                   (unsigned)c->opts.first_keyframe_ms);
         break;
     default: /* TEARDOWN unanswered: the verdict stands, just close */
         rc_close(c);
@@ -369,7 +372,8 @@ static void fail_status(struct rtsp_conn *c, const struct rtsp_msg *msg)
     else if (st < 200 || (st >= 300 && st < 400))
         why = PROBE_R_PROTOCOL_ERROR;
     int rl = (int)(msg->reason_len > 60 ? 60 : msg->reason_len);
-    rc_verdict(c, PROBE_OFFLINE, why, "%s %s: %d %.*s", method_of(c->state), c->shown_url, st, rl, msg->reason);
+    rc_verdict(c, PROBE_OFFLINE, why, "%s %s: %d %.*s", method_of(c->state), c->shown_url, st, rl,
+               msg->reason);
 }
 
 /* ---- writing requests ---- */
@@ -379,10 +383,11 @@ static void on_write(uv_write_t *req, int status)
     struct rc_write *w = (struct rc_write *)req;
     struct rtsp_conn *c = req->data;
     w->busy = false;
-    if (status < 0 && status != UV_ECANCELED && c->state != RC_CLOSING && c->state != RC_RECONNECT) {
+    if (status < 0 && status != UV_ECANCELED && c->state != RC_CLOSING &&
+        c->state != RC_RECONNECT) {
         c->connected = false;
-        rc_verdict(c, PROBE_OFFLINE, reason_of_uv(status), "sending %s: %s", c->cur_method ? c->cur_method : "?",
-                   uv_strerror(status));
+        rc_verdict(c, PROBE_OFFLINE, reason_of_uv(status), "sending %s: %s",
+                   c->cur_method ? c->cur_method : "?", uv_strerror(status));
     }
 }
 
@@ -408,15 +413,15 @@ static int rc_send(struct rtsp_conn *c, const char *method, const char *url, con
         snprintf(c->cur_url, sizeof(c->cur_url), "%s", url);
     c->cur_method = method;
     c->cseq++;
-    int n = snprintf(w->buf, sizeof(w->buf), "%s %s RTSP/1.0\r\nCSeq: %u\r\nUser-Agent: %s\r\n", method, url,
-                     (unsigned)c->cseq, c->opts.user_agent);
+    int n = snprintf(w->buf, sizeof(w->buf), "%s %s RTSP/1.0\r\nCSeq: %u\r\nUser-Agent: %s\r\n",
+                     method, url, (unsigned)c->cseq, c->opts.user_agent);
     if (n < 0 || (size_t)n >= sizeof(w->buf))
         return -ENAMETOOLONG;
     size_t len = (size_t)n;
     if (c->have_auth) {
         char hdr[RTSP_AUTH_HEADER_MAX];
-        int rc = rtsp_auth_header(&c->auth, c->url.user, c->url.password, method, url, ++c->nc, c->cnonce, hdr,
-                                  sizeof(hdr));
+        int rc = rtsp_auth_header(&c->auth, c->url.user, c->url.password, method, url, ++c->nc,
+                                  c->cnonce, hdr, sizeof(hdr));
         if (rc != 0)
             return rc;
         n = snprintf(w->buf + len, sizeof(w->buf) - len, "Authorization: %s\r\n", hdr);
@@ -448,8 +453,10 @@ static void rc_request(struct rtsp_conn *c, enum rc_state st, const char *url, c
 {
     int rc = rc_send(c, method_of(st), url, extra);
     if (rc != 0) {
-        rc_verdict(c, PROBE_OFFLINE, rc == -ENAMETOOLONG ? PROBE_R_UNSUPPORTED_URL : PROBE_R_INTERNAL_ERROR,
-                   "cannot send %s: %s", method_of(st), rc == -ENAMETOOLONG ? "request too long" : uv_strerror(rc));
+        rc_verdict(c, PROBE_OFFLINE,
+                   rc == -ENAMETOOLONG ? PROBE_R_UNSUPPORTED_URL : PROBE_R_INTERNAL_ERROR,
+                   "cannot send %s: %s", method_of(st),
+                   rc == -ENAMETOOLONG ? "request too long" : uv_strerror(rc));
         return;
     }
     if (st == RC_PLAY && !c->play_sent)
@@ -513,8 +520,9 @@ static int build_req_url(struct rtsp_conn *c)
     char port[8] = "";
     if (u->port_explicit)
         snprintf(port, sizeof(port), ":%u", (unsigned)u->port);
-    int n = snprintf(c->req_url, sizeof(c->req_url), "%s://%s%s%s%s%s", u->scheme_name, u->host_is_ipv6 ? "[" : "",
-                     u->host, u->host_is_ipv6 ? "]" : "", port, u->path);
+    int n =
+        snprintf(c->req_url, sizeof(c->req_url), "%s://%s%s%s%s%s", u->scheme_name,
+                 u->host_is_ipv6 ? "[" : "", u->host, u->host_is_ipv6 ? "]" : "", port, u->path);
     if (n < 0 || (size_t)n >= sizeof(c->req_url))
         return -ENAMETOOLONG;
     probe_url_redact(c->req_url, c->shown_url, sizeof(c->shown_url));
@@ -554,26 +562,40 @@ static void handle_redirect(struct rtsp_conn *c, const struct rtsp_msg *msg)
         return;
     }
     char where[PROBE_URL_MAX], shown[256];
-    memcpy(where, loc, ll);
-    where[ll] = '\0';
+    if (loc[0] == '/') {
+        /* A path-only Location stays on this server. */
+        const char *path = strstr(c->req_url, "://");
+        path = path ? strchr(path + 3, '/') : NULL;
+        size_t origin = path ? (size_t)(path - c->req_url) : strlen(c->req_url);
+        if (origin + ll >= sizeof(where)) {
+            fail_status(c, msg);
+            return;
+        }
+        memcpy(where, c->req_url, origin);
+        memcpy(where + origin, loc, ll);
+        where[origin + ll] = '\0';
+    } else {
+        memcpy(where, loc, ll);
+        where[ll] = '\0';
+    }
     probe_url_redact(where, shown, sizeof(shown));
     if (++c->redirects > RC_REDIRECT_MAX) {
-        rc_verdict(c, PROBE_OFFLINE, PROBE_R_REDIRECT_LOOP, "more than %d redirects, last to %s", RC_REDIRECT_MAX,
-                   shown);
+        rc_verdict(c, PROBE_OFFLINE, PROBE_R_REDIRECT_LOOP, "more than %d redirects, last to %s",
+                   RC_REDIRECT_MAX, shown);
         return;
     }
     struct probe_url nu;
     if (probe_url_parse(where, &nu) != 0 || nu.scheme != c->url.scheme) {
         memset(&nu, 0, sizeof(nu));
-        rc_verdict(c, PROBE_OFFLINE, PROBE_R_REDIRECT_LOOP, "%d redirect to %s: not an %s URL", msg->status, shown,
-                   c->url.scheme_name);
+        rc_verdict(c, PROBE_OFFLINE, PROBE_R_REDIRECT_LOOP, "%d redirect to %s: not an %s URL",
+                   msg->status, shown, c->url.scheme_name);
         return;
     }
     bool same_host = strcmp(nu.host, c->url.host) == 0;
     if (!same_host && !nu.host_is_ipv4 && !nu.host_is_ipv6) {
         memset(&nu, 0, sizeof(nu));
-        rc_verdict(c, PROBE_OFFLINE, PROBE_R_UNSUPPORTED_URL, "%d redirect to host name %s needs DNS", msg->status,
-                   shown);
+        rc_verdict(c, PROBE_OFFLINE, PROBE_R_UNSUPPORTED_URL,
+                   "%d redirect to host name %s needs DNS", msg->status, shown);
         return;
     }
     if (!same_host) {
@@ -582,8 +604,8 @@ static void handle_redirect(struct rtsp_conn *c, const struct rtsp_msg *msg)
                                  : uv_ip4_addr(nu.host, nu.port, (struct sockaddr_in *)&ss);
         if (rc != 0) {
             memset(&nu, 0, sizeof(nu));
-            rc_verdict(c, PROBE_OFFLINE, PROBE_R_UNSUPPORTED_URL, "%d redirect to %s: bad address", msg->status,
-                       shown);
+            rc_verdict(c, PROBE_OFFLINE, PROBE_R_UNSUPPORTED_URL, "%d redirect to %s: bad address",
+                       msg->status, shown);
             return;
         }
         c->addr = ss;
@@ -619,7 +641,8 @@ static void handle_auth(struct rtsp_conn *c, const struct rtsp_msg *msg)
 {
     const char *m = method_of(c->state);
     if (!c->url.has_userinfo || !c->url.user[0]) {
-        rc_verdict(c, PROBE_OFFLINE, PROBE_R_AUTH_FAILED, "%s: 401, and the URL has no credentials", m);
+        rc_verdict(c, PROBE_OFFLINE, PROBE_R_AUTH_FAILED, "%s: 401, and the URL has no credentials",
+                   m);
         return;
     }
     struct rtsp_auth_challenge ch;
@@ -631,7 +654,8 @@ static void handle_auth(struct rtsp_conn *c, const struct rtsp_msg *msg)
     }
     /* One retry with credentials; a second only when the server says our
      * nonce went stale. Never more: cameras lock out after bad passwords. */
-    bool retry = c->auth_attempts == 0 || (c->auth_attempts == 1 && ch.stale && ch.scheme == RTSP_AUTH_DIGEST);
+    bool retry = c->auth_attempts == 0 ||
+                 (c->auth_attempts == 1 && ch.stale && ch.scheme == RTSP_AUTH_DIGEST);
     if (!retry) {
         rc_verdict(c, PROBE_OFFLINE, PROBE_R_AUTH_FAILED, "%s: credentials refused (%s)", m,
                    c->auth.scheme == RTSP_AUTH_DIGEST ? "Digest" : "Basic");
@@ -646,7 +670,8 @@ static void handle_auth(struct rtsp_conn *c, const struct rtsp_msg *msg)
     const char *extra = st == RC_DESCRIBE ? "Accept: application/sdp\r\n" : NULL;
     char extra_buf[256];
     if (st == RC_SETUP) {
-        snprintf(extra_buf, sizeof(extra_buf), "Transport: RTP/AVP/TCP;unicast;interleaved=0-1\r\n");
+        snprintf(extra_buf, sizeof(extra_buf),
+                 "Transport: RTP/AVP/TCP;unicast;interleaved=0-1\r\n");
         extra = extra_buf;
     } else if (st == RC_PLAY) {
         snprintf(extra_buf, sizeof(extra_buf), "Range: npt=0.000-\r\n");
@@ -699,25 +724,27 @@ static void on_describe_ok(struct rtsp_conn *c, const struct rtsp_msg *msg)
     uint32_t kbps = v->bandwidth_kbps ? v->bandwidth_kbps : s->bandwidth_kbps;
     pv->bitrate = kbps > UINT32_MAX / 1000 ? 0 : kbps * 1000;
     struct video_params vp;
-    if (v->sps.len && ((c->vcodec == PROBE_CODEC_H264 && h264_parse_sps(v->sps.data, v->sps.len, &vp) == 0) ||
-                       (c->vcodec == PROBE_CODEC_H265 && h265_parse_sps(v->sps.data, v->sps.len, &vp) == 0))) {
+    if (v->sps.len &&
+        ((c->vcodec == PROBE_CODEC_H264 && h264_parse_sps(v->sps.data, v->sps.len, &vp) == 0) ||
+         (c->vcodec == PROBE_CODEC_H265 && h265_parse_sps(v->sps.data, v->sps.len, &vp) == 0))) {
         video_params_to_probe(&vp, pv);
         c->have_size = true;
     }
     copy_header(msg, "Content-Base", c->content_base, sizeof(c->content_base));
     copy_header(msg, "Content-Location", c->content_location, sizeof(c->content_location));
-    rc = sdp_resolve_control(c->req_url, c->content_base, c->content_location, s->control, v->control, c->setup_url,
-                             sizeof(c->setup_url));
+    rc = sdp_resolve_control(c->req_url, c->content_base, c->content_location, s->control,
+                             v->control, c->setup_url, sizeof(c->setup_url));
     if (rc == 0)
-        rc = sdp_resolve_control(c->req_url, c->content_base, c->content_location, s->control, NULL, c->play_url,
-                                 sizeof(c->play_url));
+        rc = sdp_resolve_control(c->req_url, c->content_base, c->content_location, s->control, NULL,
+                                 c->play_url, sizeof(c->play_url));
     free(s);
     if (c->opts.depth == RTSP_DEPTH_DESCRIBE) {
         rc_verdict(c, PROBE_ONLINE, PROBE_R_NONE, NULL);
         return;
     }
     if (rc != 0) {
-        rc_verdict(c, PROBE_OFFLINE, PROBE_R_PROTOCOL_ERROR, "DESCRIBE: the SETUP URL would be too long");
+        rc_verdict(c, PROBE_OFFLINE, PROBE_R_PROTOCOL_ERROR,
+                   "DESCRIBE: the SETUP URL would be too long");
         return;
     }
     rc_request(c, RC_SETUP, c->setup_url, setup_extra);
@@ -729,7 +756,8 @@ static void on_setup_ok(struct rtsp_conn *c, const struct rtsp_msg *msg)
     const char *v = rtsp_msg_header(msg, "Session", 0, &n);
     unsigned timeout;
     if (!v || rtsp_parse_session(v, n, c->session, sizeof(c->session), &timeout) != 0) {
-        rc_verdict(c, PROBE_OFFLINE, PROBE_R_PROTOCOL_ERROR, "SETUP: reply without a usable Session");
+        rc_verdict(c, PROBE_OFFLINE, PROBE_R_PROTOCOL_ERROR,
+                   "SETUP: reply without a usable Session");
         return;
     }
     c->has_session = true;
@@ -737,7 +765,8 @@ static void on_setup_ok(struct rtsp_conn *c, const struct rtsp_msg *msg)
     v = rtsp_msg_header(msg, "Transport", 0, &n);
     int rc = v ? rtsp_parse_transport_interleaved(v, n, &ch_rtp, &ch_rtcp) : 0;
     if (rc != 0) {
-        rc_verdict(c, PROBE_OFFLINE, PROBE_R_PROTOCOL_ERROR, "SETUP: server did not grant TCP interleaving");
+        rc_verdict(c, PROBE_OFFLINE, PROBE_R_PROTOCOL_ERROR,
+                   "SETUP: server did not grant TCP interleaving");
         return;
     }
     c->ch_rtp = ch_rtp;
@@ -779,8 +808,8 @@ static void on_reply(struct rtsp_conn *c, const struct rtsp_msg *msg)
     if (rc == 0 && cseq != c->cseq) {
         if (cseq < c->cseq)
             return; /* a late reply to a request we gave up on */
-        rc_verdict(c, PROBE_OFFLINE, PROBE_R_PROTOCOL_ERROR, "reply CSeq %u to request %u", (unsigned)cseq,
-                   (unsigned)c->cseq);
+        rc_verdict(c, PROBE_OFFLINE, PROBE_R_PROTOCOL_ERROR, "reply CSeq %u to request %u",
+                   (unsigned)cseq, (unsigned)c->cseq);
         return;
     }
     if (c->state == RC_TEARDOWN) {
@@ -817,7 +846,8 @@ static void on_frame(struct rtsp_conn *c, const struct rtsp_frame *f)
     if (c->state != RC_PLAY && c->state != RC_WAIT_RTP && c->state != RC_WAIT_KEYFRAME)
         return;
     struct rtp_packet p;
-    if (rtp_parse_packet(f->data, f->len, &p) != 0 || (c->vpayload >= 0 && p.payload_type != c->vpayload))
+    if (rtp_parse_packet(f->data, f->len, &p) != 0 ||
+        (c->vpayload >= 0 && p.payload_type != c->vpayload))
         return;
     uint64_t now = uv_hrtime();
     if (!c->got_rtp) {
@@ -889,11 +919,11 @@ static void on_read(uv_stream_t *s, ssize_t nread, const uv_buf_t *buf)
             return;
         }
         if (nread == UV_EOF)
-            rc_verdict(c, PROBE_OFFLINE, PROBE_R_CONNECT_RESET, "server closed the connection during %s",
-                       method_of(c->state));
+            rc_verdict(c, PROBE_OFFLINE, PROBE_R_CONNECT_RESET,
+                       "server closed the connection during %s", method_of(c->state));
         else
-            rc_verdict(c, PROBE_OFFLINE, reason_of_uv((int)nread), "reading during %s: %s", method_of(c->state),
-                       uv_strerror((int)nread));
+            rc_verdict(c, PROBE_OFFLINE, reason_of_uv((int)nread), "reading during %s: %s",
+                       method_of(c->state), uv_strerror((int)nread));
         return;
     }
     c->in_len += (size_t)nread;
@@ -912,8 +942,8 @@ static void on_read(uv_stream_t *s, ssize_t nread, const uv_buf_t *buf)
                 rc_close(c);
                 return;
             }
-            rc_verdict(c, PROBE_OFFLINE, PROBE_R_PROTOCOL_ERROR, "%s reply: %s", method_of(c->state),
-                       rtsp_perr_name(perr));
+            rc_verdict(c, PROBE_OFFLINE, PROBE_R_PROTOCOL_ERROR, "%s reply: %s",
+                       method_of(c->state), rtsp_perr_name(perr));
             return;
         }
         if (rc == RTSP_FRAME)
@@ -935,9 +965,11 @@ static void on_read(uv_stream_t *s, ssize_t nread, const uv_buf_t *buf)
 /* ---- public ---- */
 
 int rtsp_conn_start(uv_loop_t *loop, const struct sockaddr *addr, const char *url,
-                    const struct rtsp_conn_opts *opts, rtsp_conn_cb cb, void *data, struct rtsp_conn **out)
+                    const struct rtsp_conn_opts *opts, rtsp_conn_cb cb, void *data,
+                    struct rtsp_conn **out)
 {
-    if (!loop || !addr || !url || !cb || (addr->sa_family != AF_INET && addr->sa_family != AF_INET6))
+    if (!loop || !addr || !url || !cb ||
+        (addr->sa_family != AF_INET && addr->sa_family != AF_INET6))
         return -EINVAL;
     struct rtsp_conn *c = calloc(1, sizeof(*c));
     if (!c)
@@ -966,7 +998,8 @@ int rtsp_conn_start(uv_loop_t *loop, const struct sockaddr *addr, const char *ur
     c->cb = cb;
     c->data = data;
     c->vpayload = -1;
-    memcpy(&c->addr, addr, addr->sa_family == AF_INET ? sizeof(struct sockaddr_in) : sizeof(struct sockaddr_in6));
+    memcpy(&c->addr, addr,
+           addr->sa_family == AF_INET ? sizeof(struct sockaddr_in) : sizeof(struct sockaddr_in6));
     set_port(&c->addr, c->url.port);
     probe_result_init(&c->result);
     c->state_since = uv_hrtime();

@@ -190,7 +190,8 @@ static int parse_one(const uint8_t *buf, size_t len, struct rtsp_msg *msg, struc
         }
     }
     if (!found)
-        return len >= RTSP_HEADER_BLOCK_MAX ? fail(err, RTSP_PERR_HEADER_TOO_LARGE) : RTSP_NEED_MORE;
+        return len >= RTSP_HEADER_BLOCK_MAX ? fail(err, RTSP_PERR_HEADER_TOO_LARGE)
+                                            : RTSP_NEED_MORE;
 
     memset(msg, 0, sizeof(*msg));
     /* Status line. */

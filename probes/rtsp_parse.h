@@ -43,15 +43,15 @@ struct rtsp_header {
 };
 
 struct rtsp_msg {
-    bool is_request;         /* a request from the server (e.g. GET_PARAMETER, ANNOUNCE) */
-    int status;              /* replies: 100..999 */
-    const char *reason;      /* replies: reason phrase, may be empty */
+    bool is_request;    /* a request from the server (e.g. GET_PARAMETER, ANNOUNCE) */
+    int status;         /* replies: 100..999 */
+    const char *reason; /* replies: reason phrase, may be empty */
     size_t reason_len;
-    const char *method;      /* requests only */
+    const char *method; /* requests only */
     size_t method_len;
     struct rtsp_header headers[RTSP_HEADERS_MAX];
     size_t nheaders;
-    const uint8_t *body;     /* Content-Length bytes, NULL when there is no body */
+    const uint8_t *body; /* Content-Length bytes, NULL when there is no body */
     size_t body_len;
 };
 

@@ -166,7 +166,8 @@ static void parse_fmtp(struct sdp_media *m, const char *v, size_t n)
             if (vl == 6) {
                 bool ok = true;
                 for (int k = 0; k < 3; k++) {
-                    int hi = hexval((unsigned char)val[2 * k]), lo = hexval((unsigned char)val[2 * k + 1]);
+                    int hi = hexval((unsigned char)val[2 * k]),
+                        lo = hexval((unsigned char)val[2 * k + 1]);
                     if (hi < 0 || lo < 0)
                         ok = false;
                     else

@@ -9,14 +9,19 @@
 
 #include "probe_result.h"
 
-#define SDP_MEDIA_MAX     8    /* media sections kept; the rest are counted */
-#define SDP_CONTROL_MAX   512
-#define SDP_ENCODING_MAX  32
-#define SDP_NAL_MAX       512  /* one decoded parameter set */
-#define SDP_NAME_MAX      64
-#define SDP_INPUT_MAX     (64 * 1024)
+#define SDP_MEDIA_MAX    8 /* media sections kept; the rest are counted */
+#define SDP_CONTROL_MAX  512
+#define SDP_ENCODING_MAX 32
+#define SDP_NAL_MAX      512 /* one decoded parameter set */
+#define SDP_NAME_MAX     64
+#define SDP_INPUT_MAX    (64 * 1024)
 
-enum sdp_media_type { SDP_MEDIA_OTHER = 0, SDP_MEDIA_VIDEO, SDP_MEDIA_AUDIO, SDP_MEDIA_APPLICATION };
+enum sdp_media_type {
+    SDP_MEDIA_OTHER = 0,
+    SDP_MEDIA_VIDEO,
+    SDP_MEDIA_AUDIO,
+    SDP_MEDIA_APPLICATION
+};
 
 struct sdp_nal {
     uint16_t len; /* 0 when absent */
@@ -30,15 +35,15 @@ struct sdp_media {
     char encoding[SDP_ENCODING_MAX]; /* rtpmap encoding name for it, "" if not given */
     uint32_t clock_rate;
     unsigned channels;
-    char control[SDP_CONTROL_MAX];   /* a=control, "" when absent */
-    uint32_t framerate_milli;        /* a=framerate x1000, 0 when absent */
-    uint16_t width, height;          /* a=x-dimensions, 0 when absent */
-    uint32_t bandwidth_kbps;         /* b=AS */
+    char control[SDP_CONTROL_MAX]; /* a=control, "" when absent */
+    uint32_t framerate_milli;      /* a=framerate x1000, 0 when absent */
+    uint16_t width, height;        /* a=x-dimensions, 0 when absent */
+    uint32_t bandwidth_kbps;       /* b=AS */
     /* fmtp of the preferred payload */
-    uint8_t profile_level_id[3];     /* H.264 profile-level-id */
+    uint8_t profile_level_id[3]; /* H.264 profile-level-id */
     int has_profile_level_id;
-    int packetization_mode;          /* H.264, default 0 */
-    struct sdp_nal vps, sps, pps;    /* first of each; vps only for H.265 */
+    int packetization_mode;       /* H.264, default 0 */
+    struct sdp_nal vps, sps, pps; /* first of each; vps only for H.265 */
 };
 
 struct sdp {
@@ -47,7 +52,7 @@ struct sdp {
     uint32_t bandwidth_kbps;
     struct sdp_media media[SDP_MEDIA_MAX];
     size_t nmedia;
-    size_t nmedia_seen;              /* including those beyond SDP_MEDIA_MAX */
+    size_t nmedia_seen; /* including those beyond SDP_MEDIA_MAX */
 };
 
 /* Parse an SDP body. Lines it does not understand are skipped, as RFC 4566

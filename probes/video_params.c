@@ -76,7 +76,8 @@ const char *h265_profile_name(int profile_idc)
 void video_params_to_probe(const struct video_params *vp, struct probe_video *out)
 {
     out->codec = vp->codec;
-    const char *name = vp->codec == PROBE_CODEC_H264 ? h264_profile_name(vp->profile_idc, vp->constraint_flags)
+    const char *name = vp->codec == PROBE_CODEC_H264
+                           ? h264_profile_name(vp->profile_idc, vp->constraint_flags)
                        : vp->codec == PROBE_CODEC_H265 ? h265_profile_name(vp->profile_idc)
                                                        : "";
     snprintf(out->profile, sizeof(out->profile), "%s", name);

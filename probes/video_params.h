@@ -22,9 +22,9 @@ struct video_params {
     int bit_depth;         /* luma */
     int max_sub_layers;    /* H.265 */
     int coded_width, coded_height;
-    int width, height;     /* after the cropping / conformance window */
-    int interlaced;        /* H.264 frame_mbs_only_flag == 0 */
-    uint32_t fps_milli;    /* VUI timing x1000, 0 when absent */
+    int width, height;  /* after the cropping / conformance window */
+    int interlaced;     /* H.264 frame_mbs_only_flag == 0 */
+    uint32_t fps_milli; /* VUI timing x1000, 0 when absent */
 };
 
 /* Parse an SPS NAL unit (NAL header included, start code optional,

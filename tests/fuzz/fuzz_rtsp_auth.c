@@ -14,8 +14,8 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     if (rtsp_auth_parse((const char *)data, size, &ch) != 0)
         return 0;
     char hdr[RTSP_AUTH_HEADER_MAX];
-    if (rtsp_auth_header(&ch, "admin", "12345", "DESCRIBE", "rtsp://10.1.2.3/live", 1, "0a4f113b", hdr,
-                         sizeof(hdr)) == 0) {
+    if (rtsp_auth_header(&ch, "admin", "12345", "DESCRIBE", "rtsp://10.1.2.3/live", 1, "0a4f113b",
+                         hdr, sizeof(hdr)) == 0) {
         if (strpbrk(hdr, "\r\n"))
             __builtin_trap();
     }

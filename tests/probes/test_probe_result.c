@@ -45,7 +45,8 @@ Test(probe_result, detail_stays_on_one_line)
 {
     struct probe_result r;
     probe_result_init(&r);
-    probe_result_set(&r, PROBE_OFFLINE, PROBE_R_SERVER_ERROR, "server said %s", "500\r\nInjected: yes");
+    probe_result_set(&r, PROBE_OFFLINE, PROBE_R_SERVER_ERROR, "server said %s",
+                     "500\r\nInjected: yes");
     cr_expect_null(strchr(r.detail, '\n'));
     cr_expect_null(strchr(r.detail, '\r'));
     cr_expect_eq(r.reason, PROBE_R_SERVER_ERROR);
@@ -68,8 +69,9 @@ Test(probe_result, formatter_prints_the_fields_that_are_set)
     char buf[512];
     int n = probe_result_format(&r, buf, sizeof(buf));
     cr_expect_eq((size_t)n, strlen(buf));
-    cr_expect_str_eq(buf, "state=online reason=none rtsp=200 connect_us=812 describe_us=4100 video=h264 "
-                          "profile=\"High\" size=1920x1080 fps=25.000 server=\"Hikvision? RTSP\"");
+    cr_expect_str_eq(buf,
+                     "state=online reason=none rtsp=200 connect_us=812 describe_us=4100 video=h264 "
+                     "profile=\"High\" size=1920x1080 fps=25.000 server=\"Hikvision? RTSP\"");
 }
 
 Test(probe_result, formatter_truncates_safely_and_reports_full_length)

@@ -8,9 +8,10 @@
 
 #include "rtsp_auth.h"
 
-static const char rfc2617_challenge[] = "Digest realm=\"testrealm@host.com\", qop=\"auth,auth-int\", "
-                                        "nonce=\"dcd98b7102dd2f0e8b11d0f600bfb0c093\", "
-                                        "opaque=\"5ccc069c403ebaf9f0171e9517f40e41\"";
+static const char rfc2617_challenge[] =
+    "Digest realm=\"testrealm@host.com\", qop=\"auth,auth-int\", "
+    "nonce=\"dcd98b7102dd2f0e8b11d0f600bfb0c093\", "
+    "opaque=\"5ccc069c403ebaf9f0171e9517f40e41\"";
 
 static const char *field(const char *hdr, const char *name, char *out, size_t cap)
 {
@@ -44,8 +45,8 @@ Test(rtsp_auth, rfc2617_example_gives_the_published_response)
     cr_expect(ch.has_opaque);
     cr_expect_str_eq(ch.realm, "testrealm@host.com");
     char hdr[RTSP_AUTH_HEADER_MAX], v[128];
-    cr_assert_eq(rtsp_auth_header(&ch, "Mufasa", "Circle Of Life", "GET", "/dir/index.html", 1, "0a4f113b", hdr,
-                                  sizeof(hdr)),
+    cr_assert_eq(rtsp_auth_header(&ch, "Mufasa", "Circle Of Life", "GET", "/dir/index.html", 1,
+                                  "0a4f113b", hdr, sizeof(hdr)),
                  0);
     cr_expect_str_eq(field(hdr, "response", v, sizeof(v)), "6629fae49393a05397450978507c4ef1");
     cr_expect_str_eq(field(hdr, "nc", v, sizeof(v)), "00000001");
@@ -65,12 +66,14 @@ struct digest_case {
  * formulas, independently of the code under test. */
 static const struct digest_case digest_cases[] = {
     {"no qop (RFC 2069 style, most IP cameras)",
-     "Digest realm=\"IP Camera(C2358)\", nonce=\"4e4a1c1b5a6f9\", stale=\"FALSE\"", "admin", "12345",
-     "DESCRIBE", "rtsp://10.1.2.3:554/Streaming/Channels/101", NULL, "ca652cb3e87fa0b5e1206fe603486ce8"},
-    {"MD5-sess with qop", "Digest realm=\"r\", nonce=\"n0\", algorithm=MD5-sess, qop=\"auth\"", "u", "p",
-     "SETUP", "rtsp://h/live/trackID=1", "c0ffee", "1196c39f96f011ec76d05a4e50c592eb"},
-    {"algorithm=MD5 explicit, qop token", "Digest realm=\"r\", nonce=\"n0\", algorithm=MD5, qop=auth", "u", "p",
-     "OPTIONS", "rtsp://h/live", "c0ffee", "6ce5d96dc9611a0fb2e80616ae96e7c7"},
+     "Digest realm=\"IP Camera(C2358)\", nonce=\"4e4a1c1b5a6f9\", stale=\"FALSE\"", "admin",
+     "12345", "DESCRIBE", "rtsp://10.1.2.3:554/Streaming/Channels/101", NULL,
+     "ca652cb3e87fa0b5e1206fe603486ce8"},
+    {"MD5-sess with qop", "Digest realm=\"r\", nonce=\"n0\", algorithm=MD5-sess, qop=\"auth\"", "u",
+     "p", "SETUP", "rtsp://h/live/trackID=1", "c0ffee", "1196c39f96f011ec76d05a4e50c592eb"},
+    {"algorithm=MD5 explicit, qop token",
+     "Digest realm=\"r\", nonce=\"n0\", algorithm=MD5, qop=auth", "u", "p", "OPTIONS",
+     "rtsp://h/live", "c0ffee", "6ce5d96dc9611a0fb2e80616ae96e7c7"},
 };
 
 Test(rtsp_auth, digest_variants_match_independent_computation)
@@ -80,8 +83,9 @@ Test(rtsp_auth, digest_variants_match_independent_computation)
         struct rtsp_auth_challenge ch;
         cr_assert_eq(rtsp_auth_parse(c->challenge, strlen(c->challenge), &ch), 0, "%s", c->what);
         char hdr[RTSP_AUTH_HEADER_MAX], v[128];
-        cr_assert_eq(rtsp_auth_header(&ch, c->user, c->pass, c->method, c->uri, 1, c->cnonce, hdr, sizeof(hdr)), 0,
-                     "%s", c->what);
+        cr_assert_eq(rtsp_auth_header(&ch, c->user, c->pass, c->method, c->uri, 1, c->cnonce, hdr,
+                                      sizeof(hdr)),
+                     0, "%s", c->what);
         cr_expect_str_eq(field(hdr, "response", v, sizeof(v)), c->want, "%s: %s", c->what, hdr);
     }
 }
@@ -93,7 +97,8 @@ Test(rtsp_auth, basic_header_is_base64_of_user_colon_password)
     cr_assert_eq(rtsp_auth_parse(c, strlen(c), &ch), 0);
     cr_expect_eq(ch.scheme, RTSP_AUTH_BASIC);
     char hdr[RTSP_AUTH_HEADER_MAX];
-    cr_assert_eq(rtsp_auth_header(&ch, "Aladdin", "open sesame", "DESCRIBE", "rtsp://h/", 1, NULL, hdr, sizeof(hdr)),
+    cr_assert_eq(rtsp_auth_header(&ch, "Aladdin", "open sesame", "DESCRIBE", "rtsp://h/", 1, NULL,
+                                  hdr, sizeof(hdr)),
                  0);
     cr_expect_str_eq(hdr, "Basic QWxhZGRpbjpvcGVuIHNlc2FtZQ==");
 }
@@ -106,7 +111,8 @@ Test(rtsp_auth, digest_is_chosen_over_basic_whatever_the_order)
     struct rtsp_msg msg;
     struct rtsp_frame fr;
     size_t used;
-    cr_assert_eq(rtsp_parse((const uint8_t *)reply, strlen(reply), &msg, &fr, &used, NULL), RTSP_MESSAGE);
+    cr_assert_eq(rtsp_parse((const uint8_t *)reply, strlen(reply), &msg, &fr, &used, NULL),
+                 RTSP_MESSAGE);
     struct rtsp_auth_challenge ch;
     cr_assert_eq(rtsp_auth_choose(&msg, &ch), 0);
     cr_expect_eq(ch.scheme, RTSP_AUTH_DIGEST);
@@ -136,7 +142,8 @@ Test(rtsp_auth, unusable_challenges_are_skipped_or_refused)
     cr_expect_eq(rtsp_auth_parse(authint, strlen(authint), &ch), -ENOTSUP);
     const char *nononce = "Digest realm=\"r\"";
     cr_expect_eq(rtsp_auth_parse(nononce, strlen(nononce), &ch), -ENOTSUP);
-    const char *mixed = "Digest realm=\"r\", nonce=\"n\", algorithm=SHA-256, Digest realm=\"r\", nonce=\"m\"";
+    const char *mixed =
+        "Digest realm=\"r\", nonce=\"n\", algorithm=SHA-256, Digest realm=\"r\", nonce=\"m\"";
     cr_assert_eq(rtsp_auth_parse(mixed, strlen(mixed), &ch), 0);
     cr_expect_str_eq(ch.nonce, "m");
     const char *neg = "Negotiate abc==, Basic realm=\"x\"";
@@ -162,9 +169,12 @@ Test(rtsp_auth, header_injection_through_credentials_is_refused)
     struct rtsp_auth_challenge ch;
     cr_assert_eq(rtsp_auth_parse(c, strlen(c), &ch), 0);
     char hdr[RTSP_AUTH_HEADER_MAX];
-    cr_expect_eq(rtsp_auth_header(&ch, "admin\r\nX-Evil: 1", "p", "DESCRIBE", "rtsp://h/", 1, NULL, hdr, sizeof(hdr)),
+    cr_expect_eq(rtsp_auth_header(&ch, "admin\r\nX-Evil: 1", "p", "DESCRIBE", "rtsp://h/", 1, NULL,
+                                  hdr, sizeof(hdr)),
                  -EINVAL);
-    cr_expect_eq(rtsp_auth_header(&ch, "admin", "p", "DESCRIBE", "rtsp://h/\n", 1, NULL, hdr, sizeof(hdr)), -EINVAL);
+    cr_expect_eq(
+        rtsp_auth_header(&ch, "admin", "p", "DESCRIBE", "rtsp://h/\n", 1, NULL, hdr, sizeof(hdr)),
+        -EINVAL);
 }
 
 Test(rtsp_auth, quotes_in_user_names_are_escaped)
@@ -173,7 +183,8 @@ Test(rtsp_auth, quotes_in_user_names_are_escaped)
     struct rtsp_auth_challenge ch;
     cr_assert_eq(rtsp_auth_parse(c, strlen(c), &ch), 0);
     char hdr[RTSP_AUTH_HEADER_MAX];
-    cr_assert_eq(rtsp_auth_header(&ch, "a\"b", "p", "DESCRIBE", "rtsp://h/", 1, NULL, hdr, sizeof(hdr)), 0);
+    cr_assert_eq(
+        rtsp_auth_header(&ch, "a\"b", "p", "DESCRIBE", "rtsp://h/", 1, NULL, hdr, sizeof(hdr)), 0);
     cr_expect_not_null(strstr(hdr, "username=\"a\\\"b\""));
 }
 
@@ -182,7 +193,8 @@ Test(rtsp_auth, small_output_buffer_is_reported)
     struct rtsp_auth_challenge ch;
     cr_assert_eq(rtsp_auth_parse(rfc2617_challenge, strlen(rfc2617_challenge), &ch), 0);
     char hdr[40];
-    cr_expect_eq(rtsp_auth_header(&ch, "Mufasa", "x", "GET", "/", 1, "c", hdr, sizeof(hdr)), -ENOSPC);
+    cr_expect_eq(rtsp_auth_header(&ch, "Mufasa", "x", "GET", "/", 1, "c", hdr, sizeof(hdr)),
+                 -ENOSPC);
     cr_expect_str_eq(hdr, "");
 }
 
@@ -192,7 +204,8 @@ Test(rtsp_auth, no_challenge_header_is_enoent)
     struct rtsp_msg msg;
     struct rtsp_frame fr;
     size_t used;
-    cr_assert_eq(rtsp_parse((const uint8_t *)reply, strlen(reply), &msg, &fr, &used, NULL), RTSP_MESSAGE);
+    cr_assert_eq(rtsp_parse((const uint8_t *)reply, strlen(reply), &msg, &fr, &used, NULL),
+                 RTSP_MESSAGE);
     struct rtsp_auth_challenge ch;
     cr_expect_eq(rtsp_auth_choose(&msg, &ch), -ENOENT);
 }

@@ -39,7 +39,8 @@ static void gst_start(struct gst_server *g)
     posix_spawn_file_actions_adddup2(&fa, fds[1], 1);
     posix_spawn_file_actions_addclose(&fa, fds[0]);
     /* Debian's python3-gi is built for /usr/bin/python3 only. */
-    char *argv[] = {"/usr/bin/python3", GST_SCRIPT, "--user", GST_USER, "--password", GST_PASS, NULL};
+    char *argv[] = {"/usr/bin/python3", GST_SCRIPT, "--user", GST_USER,
+                    "--password",       GST_PASS,   NULL};
     int rc = posix_spawn(&g->pid, argv[0], &fa, NULL, argv, environ);
     posix_spawn_file_actions_destroy(&fa);
     close(fds[1]);
@@ -107,7 +108,8 @@ static size_t count(const char *hay, const char *needle)
 }
 
 /* Start a probe on loop; the caller runs the loop. */
-static void start_probe(uv_loop_t *loop, struct run *run, int port, const char *url, struct rtsp_conn_opts *o)
+static void start_probe(uv_loop_t *loop, struct run *run, int port, const char *url,
+                        struct rtsp_conn_opts *o)
 {
     struct sockaddr_in sa;
     uv_ip4_addr("127.0.0.1", port, &sa);
@@ -174,7 +176,8 @@ Test(rtsp_conn_gst, play_h265_finds_an_irap_keyframe)
     char url[128];
     snprintf(url, sizeof(url), "rtsp://127.0.0.1:%d/h265", gst.open_port);
     struct run run;
-    probe(&run, gst.open_port, url, (struct rtsp_conn_opts){.depth = RTSP_DEPTH_PLAY, .first_keyframe_ms = 15000});
+    probe(&run, gst.open_port, url,
+          (struct rtsp_conn_opts){.depth = RTSP_DEPTH_PLAY, .first_keyframe_ms = 15000});
     char buf[1024];
     probe_result_format(&run.r, buf, sizeof(buf));
     cr_assert_eq(run.r.state, PROBE_ONLINE, "%s\n%s", buf, run.log);
@@ -216,14 +219,16 @@ Test(rtsp_conn_gst, unknown_path_is_not_found)
     struct run run;
     probe(&run, gst.open_port, url, (struct rtsp_conn_opts){.depth = RTSP_DEPTH_PLAY});
     cr_expect_eq(run.r.state, PROBE_OFFLINE);
-    cr_expect_eq(run.r.reason, PROBE_R_NOT_FOUND, "%s: %s", probe_reason_name(run.r.reason), run.r.detail);
+    cr_expect_eq(run.r.reason, PROBE_R_NOT_FOUND, "%s: %s", probe_reason_name(run.r.reason),
+                 run.r.detail);
     cr_expect_eq(run.r.rtsp_status, 404);
 }
 
 Test(rtsp_conn_gst, digest_auth_with_the_right_password_plays)
 {
     char url[160];
-    snprintf(url, sizeof(url), "rtsp://%s:%s@127.0.0.1:%d/h264", GST_USER, GST_PASS, gst.digest_port);
+    snprintf(url, sizeof(url), "rtsp://%s:%s@127.0.0.1:%d/h264", GST_USER, GST_PASS,
+             gst.digest_port);
     struct run run;
     probe(&run, gst.digest_port, url, (struct rtsp_conn_opts){.depth = RTSP_DEPTH_PLAY});
     cr_assert_eq(run.r.state, PROBE_ONLINE, "%s\n%s", run.r.detail, run.log);
@@ -234,11 +239,13 @@ Test(rtsp_conn_gst, digest_auth_with_the_right_password_plays)
 Test(rtsp_conn_gst, wrong_password_fails_after_exactly_one_retry)
 {
     char url[160];
-    snprintf(url, sizeof(url), "rtsp://%s:wrong-%s@127.0.0.1:%d/h264", GST_USER, GST_PASS, gst.digest_port);
+    snprintf(url, sizeof(url), "rtsp://%s:wrong-%s@127.0.0.1:%d/h264", GST_USER, GST_PASS,
+             gst.digest_port);
     struct run run;
     probe(&run, gst.digest_port, url, (struct rtsp_conn_opts){.depth = RTSP_DEPTH_PLAY});
     cr_expect_eq(run.r.state, PROBE_OFFLINE);
-    cr_expect_eq(run.r.reason, PROBE_R_AUTH_FAILED, "%s: %s", probe_reason_name(run.r.reason), run.r.detail);
+    cr_expect_eq(run.r.reason, PROBE_R_AUTH_FAILED, "%s: %s", probe_reason_name(run.r.reason),
+                 run.r.detail);
     cr_expect_eq(run.r.rtsp_status, 401);
     cr_expect_leq(count(run.log, "(authenticated retry)"), 1, "%s", run.log);
     assert_no_secret(&run);
@@ -279,14 +286,15 @@ Test(rtsp_conn_gst, parallel_probes_on_one_loop_all_finish)
 /* ---- in-test servers ---- */
 
 enum fake_mode {
-    FAKE_SILENT,          /* accept and never answer */
-    FAKE_NO_RTP,          /* answers everything, sends no RTP */
-    FAKE_NO_KEYFRAME,     /* sends one non-IDR slice after PLAY, then nothing */
-    FAKE_EARLY_KEYFRAME,  /* frames (STAP-A SPS+PPS+IDR) before the PLAY reply */
-    FAKE_REDIRECT_LOOP,   /* 302 to itself, forever */
-    FAKE_SESSION_LIMIT,   /* 453 to DESCRIBE */
-    FAKE_HTTP,            /* an HTTP server on the port */
-    FAKE_WRONG_CSEQ,      /* replies to OPTIONS with a CSeq from the future */
+    FAKE_SILENT,         /* accept and never answer */
+    FAKE_NO_RTP,         /* answers everything, sends no RTP */
+    FAKE_NO_KEYFRAME,    /* sends one non-IDR slice after PLAY, then nothing */
+    FAKE_EARLY_KEYFRAME, /* frames (STAP-A SPS+PPS+IDR) before the PLAY reply */
+    FAKE_REDIRECT_LOOP,  /* 302 to itself, forever */
+    FAKE_REDIRECT_ONCE,  /* 301 with a path-only Location, then serves there */
+    FAKE_SESSION_LIMIT,  /* 453 to DESCRIBE */
+    FAKE_HTTP,           /* an HTTP server on the port */
+    FAKE_WRONG_CSEQ,     /* replies to OPTIONS with a CSeq from the future */
 };
 
 struct fake {
@@ -318,12 +326,15 @@ static void fake_send(struct fake_client *fc, const void *data, size_t len)
     cr_assert_eq(rc, (int)len, "fake server write: %d", rc);
 }
 
-static void fake_reply(struct fake_client *fc, int cseq, const char *status, const char *headers, const char *body)
+static void fake_reply(struct fake_client *fc, int cseq, const char *status, const char *headers,
+                       const char *body)
 {
     char buf[4096];
-    int n = snprintf(buf, sizeof(buf), "RTSP/1.0 %s\r\nCSeq: %d\r\nServer: fake\r\n%s", status, cseq, headers);
+    int n = snprintf(buf, sizeof(buf), "RTSP/1.0 %s\r\nCSeq: %d\r\nServer: fake\r\n%s", status,
+                     cseq, headers);
     if (body)
-        n += snprintf(buf + n, sizeof(buf) - (size_t)n, "Content-Length: %zu\r\n\r\n%s", strlen(body), body);
+        n += snprintf(buf + n, sizeof(buf) - (size_t)n, "Content-Length: %zu\r\n\r\n%s",
+                      strlen(body), body);
     else
         n += snprintf(buf + n, sizeof(buf) - (size_t)n, "\r\n");
     fake_send(fc, buf, (size_t)n);
@@ -332,23 +343,38 @@ static void fake_reply(struct fake_client *fc, int cseq, const char *status, con
 /* One interleaved RTP packet on channel 0 with payload type 96. */
 static void fake_rtp(struct fake_client *fc, const uint8_t *payload, size_t len)
 {
-    uint8_t pkt[512] = {'$', 0, (uint8_t)((12 + len) >> 8), (uint8_t)(12 + len), 0x80, 0x80 | 96, 0, 1,
-                        0, 0, 0, 0, 0x12, 0x34, 0x56, 0x78};
+    uint8_t pkt[512] = {'$',
+                        0,
+                        (uint8_t)((12 + len) >> 8),
+                        (uint8_t)(12 + len),
+                        0x80,
+                        0x80 | 96,
+                        0,
+                        1,
+                        0,
+                        0,
+                        0,
+                        0,
+                        0x12,
+                        0x34,
+                        0x56,
+                        0x78};
     memcpy(pkt + 16, payload, len);
     fake_send(fc, pkt, 16 + len);
 }
 
-static const char fake_sdp[] = "v=0\r\no=- 1 1 IN IP4 127.0.0.1\r\ns=fake\r\nt=0 0\r\na=control:*\r\n"
-                               "m=video 0 RTP/AVP 96\r\na=rtpmap:96 H264/90000\r\na=control:trackID=0\r\n";
+static const char fake_sdp[] =
+    "v=0\r\no=- 1 1 IN IP4 127.0.0.1\r\ns=fake\r\nt=0 0\r\na=control:*\r\n"
+    "m=video 0 RTP/AVP 96\r\na=rtpmap:96 H264/90000\r\na=control:trackID=0\r\n";
 
 /* 1280x720 SPS from tests/data/sps/h264_1280x720_main.sps, then a PPS and
  * the first bytes of an IDR slice, as a STAP-A. */
-static const uint8_t stap_a_key[] = {
-    0x18,                                                                   /* STAP-A */
-    0x00, 0x19, 0x67, 0x4d, 0x40, 0x1f, 0xec, 0xa0, 0x28, 0x02, 0xdd, 0x80, 0x88, 0x00, /* SPS */
-    0x00, 0x03, 0x00, 0x08, 0x00, 0x00, 0x03, 0x01, 0xe0, 0x78, 0xc1, 0x8c, 0xb0,
-    0x00, 0x04, 0x68, 0xeb, 0xe3, 0xcb,                                     /* PPS */
-    0x00, 0x04, 0x65, 0x88, 0x84, 0x00};                                    /* IDR */
+static const uint8_t stap_a_key[] = {0x18, /* STAP-A */
+                                     0x00, 0x19, 0x67, 0x4d, 0x40, 0x1f, 0xec, 0xa0, 0x28, 0x02,
+                                     0xdd, 0x80, 0x88, 0x00, /* SPS */
+                                     0x00, 0x03, 0x00, 0x08, 0x00, 0x00, 0x03, 0x01, 0xe0, 0x78,
+                                     0xc1, 0x8c, 0xb0, 0x00, 0x04, 0x68, 0xeb, 0xe3, 0xcb, /* PPS */
+                                     0x00, 0x04, 0x65, 0x88, 0x84, 0x00};                  /* IDR */
 
 static void fake_request(struct fake_client *fc, const char *req)
 {
@@ -379,19 +405,28 @@ static void fake_request(struct fake_client *fc, const char *req)
         fake_reply(fc, cseq, "302 Moved Temporarily", loc, NULL);
         return;
     }
+    case FAKE_REDIRECT_ONCE:
+        if (strstr(req, "/live ")) {
+            fake_reply(fc, cseq, "301 Moved Permanently", "Location: /moved\r\n", NULL);
+            return;
+        }
+        break;
     default:
         break;
     }
     if (strcmp(method, "OPTIONS") == 0) {
-        fake_reply(fc, cseq, "200 OK", "Public: OPTIONS, DESCRIBE, SETUP, PLAY, TEARDOWN\r\n", NULL);
+        fake_reply(fc, cseq, "200 OK", "Public: OPTIONS, DESCRIBE, SETUP, PLAY, TEARDOWN\r\n",
+                   NULL);
     } else if (strcmp(method, "DESCRIBE") == 0) {
         if (f->mode == FAKE_SESSION_LIMIT)
             fake_reply(fc, cseq, "453 Not Enough Bandwidth", "", NULL);
         else
             fake_reply(fc, cseq, "200 OK", "Content-Type: application/sdp\r\n", fake_sdp);
     } else if (strcmp(method, "SETUP") == 0) {
-        fake_reply(fc, cseq, "200 OK",
-                   "Session: 12345678;timeout=60\r\nTransport: RTP/AVP/TCP;unicast;interleaved=0-1\r\n", NULL);
+        fake_reply(
+            fc, cseq, "200 OK",
+            "Session: 12345678;timeout=60\r\nTransport: RTP/AVP/TCP;unicast;interleaved=0-1\r\n",
+            NULL);
     } else if (strcmp(method, "PLAY") == 0) {
         if (f->mode == FAKE_EARLY_KEYFRAME)
             fake_rtp(fc, stap_a_key, sizeof(stap_a_key));
@@ -468,7 +503,8 @@ static void close_all(uv_handle_t *h, void *arg)
 }
 
 /* Run one probe against a fake server and tear everything down. */
-static void fake_probe(enum fake_mode mode, struct rtsp_conn_opts o, struct run *run, struct fake *f)
+static void fake_probe(enum fake_mode mode, struct rtsp_conn_opts o, struct run *run,
+                       struct fake *f)
 {
     uv_loop_t loop;
     uv_loop_init(&loop);
@@ -488,9 +524,10 @@ Test(rtsp_conn_deadline, silent_server_times_out_on_the_options_reply)
 {
     struct run run;
     struct fake f;
-    fake_probe(FAKE_SILENT, (struct rtsp_conn_opts){.depth = RTSP_DEPTH_PLAY, .reply_ms = 300}, &run, &f);
+    fake_probe(FAKE_SILENT, (struct rtsp_conn_opts){.depth = RTSP_DEPTH_PLAY, .reply_ms = 300},
+               &run, &f);
     cr_expect_eq(run.r.reason, PROBE_R_RTSP_TIMEOUT, "%s", run.r.detail);
-    cr_expect_geq(run.elapsed_ms, 300);
+    cr_expect_geq(run.elapsed_ms, 299, "libuv counts whole milliseconds");
     cr_expect_lt(run.elapsed_ms, 2000);
     cr_expect_gt(run.r.phase_us[PROBE_PH_CONNECT], 0);
 }
@@ -514,8 +551,9 @@ Test(rtsp_conn_deadline, full_backlog_times_out_the_connect)
     snprintf(url, sizeof(url), "rtsp://127.0.0.1:%d/", ntohs(sa.sin_port));
     struct run run;
     probe(&run, ntohs(sa.sin_port), url, (struct rtsp_conn_opts){.connect_ms = 300});
-    cr_expect_eq(run.r.reason, PROBE_R_CONNECT_TIMEOUT, "%s: %s", probe_reason_name(run.r.reason), run.r.detail);
-    cr_expect_geq(run.elapsed_ms, 300);
+    cr_expect_eq(run.r.reason, PROBE_R_CONNECT_TIMEOUT, "%s: %s", probe_reason_name(run.r.reason),
+                 run.r.detail);
+    cr_expect_geq(run.elapsed_ms, 299, "libuv counts whole milliseconds");
     cr_expect_lt(run.elapsed_ms, 2000);
     for (int i = 0; i < 4; i++)
         close(fillers[i]);
@@ -541,7 +579,8 @@ Test(rtsp_conn_deadline, no_rtp_after_play_is_no_media_and_still_tears_down)
 {
     struct run run;
     struct fake f;
-    fake_probe(FAKE_NO_RTP, (struct rtsp_conn_opts){.depth = RTSP_DEPTH_PLAY, .first_rtp_ms = 300}, &run, &f);
+    fake_probe(FAKE_NO_RTP, (struct rtsp_conn_opts){.depth = RTSP_DEPTH_PLAY, .first_rtp_ms = 300},
+               &run, &f);
     cr_expect_eq(run.r.reason, PROBE_R_NO_MEDIA, "%s", run.r.detail);
     cr_expect_eq(f.teardowns, 1, "methods: %s", f.methods);
     cr_expect_str_eq(f.methods, "OPTIONS DESCRIBE SETUP PLAY TEARDOWN ");
@@ -551,7 +590,8 @@ Test(rtsp_conn_deadline, rtp_without_keyframe_is_no_keyframe_and_still_tears_dow
 {
     struct run run;
     struct fake f;
-    fake_probe(FAKE_NO_KEYFRAME, (struct rtsp_conn_opts){.depth = RTSP_DEPTH_PLAY, .first_keyframe_ms = 300}, &run,
+    fake_probe(FAKE_NO_KEYFRAME,
+               (struct rtsp_conn_opts){.depth = RTSP_DEPTH_PLAY, .first_keyframe_ms = 300}, &run,
                &f);
     cr_expect_eq(run.r.state, PROBE_DEGRADED);
     cr_expect_eq(run.r.reason, PROBE_R_NO_KEYFRAME, "%s", run.r.detail);
@@ -577,6 +617,16 @@ Test(rtsp_conn_fake, endless_redirects_stop_after_three)
     fake_probe(FAKE_REDIRECT_LOOP, (struct rtsp_conn_opts){.depth = RTSP_DEPTH_DESCRIBE}, &run, &f);
     cr_expect_eq(run.r.reason, PROBE_R_REDIRECT_LOOP, "%s", run.r.detail);
     cr_expect_eq(f.connections, 4, "one first try and three redirects");
+}
+
+Test(rtsp_conn_fake, path_only_redirect_is_followed_on_the_same_server)
+{
+    struct run run;
+    struct fake f;
+    fake_probe(FAKE_REDIRECT_ONCE, (struct rtsp_conn_opts){.depth = RTSP_DEPTH_DESCRIBE}, &run, &f);
+    cr_expect_eq(run.r.state, PROBE_ONLINE, "%s\n%s", run.r.detail, run.log);
+    cr_expect_eq(f.connections, 2);
+    cr_expect_str_eq(f.methods, "OPTIONS OPTIONS DESCRIBE ");
 }
 
 Test(rtsp_conn_fake, status_453_is_session_limit)
@@ -613,9 +663,12 @@ Test(rtsp_conn_api, non_rtsp_urls_are_refused_without_a_callback)
     struct sockaddr_in sa;
     uv_ip4_addr("127.0.0.1", 554, &sa);
     struct run run = {0};
-    cr_expect_eq(rtsp_conn_start(&loop, (struct sockaddr *)&sa, "http://127.0.0.1/x.flv", NULL, on_result, &run, NULL),
+    cr_expect_eq(rtsp_conn_start(&loop, (struct sockaddr *)&sa, "http://127.0.0.1/x.flv", NULL,
+                                 on_result, &run, NULL),
                  -EINVAL);
-    cr_expect_eq(rtsp_conn_start(&loop, (struct sockaddr *)&sa, "not a url", NULL, on_result, &run, NULL), -EINVAL);
+    cr_expect_eq(
+        rtsp_conn_start(&loop, (struct sockaddr *)&sa, "not a url", NULL, on_result, &run, NULL),
+        -EINVAL);
     uv_run(&loop, UV_RUN_DEFAULT);
     cr_expect_not(run.done);
     cr_expect_eq(uv_loop_close(&loop), 0);

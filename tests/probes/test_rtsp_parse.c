@@ -8,34 +8,34 @@
 
 #include "rtsp_parse.h"
 
-#define OPTIONS_REPLY                                                                        \
-    "RTSP/1.0 200 OK\r\n"                                                                    \
-    "CSeq: 2\r\n"                                                                            \
-    "Public: OPTIONS, DESCRIBE, PLAY, PAUSE, SETUP, TEARDOWN, SET_PARAMETER, GET_PARAMETER\r\n" \
-    "Date:  Fri, Nov 27 2026 16:00:00 GMT\r\n"                                              \
+#define OPTIONS_REPLY                                                                              \
+    "RTSP/1.0 200 OK\r\n"                                                                          \
+    "CSeq: 2\r\n"                                                                                  \
+    "Public: OPTIONS, DESCRIBE, PLAY, PAUSE, SETUP, TEARDOWN, SET_PARAMETER, GET_PARAMETER\r\n"    \
+    "Date:  Fri, Nov 27 2026 16:00:00 GMT\r\n"                                                     \
     "\r\n"
 
-#define SDP_BODY                                                                 \
-    "v=0\r\n"                                                                    \
-    "o=- 1 1 IN IP4 10.1.2.3\r\n"                                                \
-    "s=Media Presentation\r\n"                                                   \
-    "m=video 0 RTP/AVP 96\r\n"                                                   \
-    "a=rtpmap:96 H264/90000\r\n"                                                 \
+#define SDP_BODY                                                                                   \
+    "v=0\r\n"                                                                                      \
+    "o=- 1 1 IN IP4 10.1.2.3\r\n"                                                                  \
+    "s=Media Presentation\r\n"                                                                     \
+    "m=video 0 RTP/AVP 96\r\n"                                                                     \
+    "a=rtpmap:96 H264/90000\r\n"                                                                   \
     "a=control:trackID=1\r\n"
 
-#define DESCRIBE_REPLY                                                          \
-    "RTSP/1.0 200 OK\r\n"                                                       \
-    "CSeq: 3\r\n"                                                               \
-    "Content-Type: application/sdp\r\n"                                         \
-    "Content-Base: rtsp://10.1.2.3:554/Streaming/Channels/101/\r\n"             \
-    "Content-Length: 119\r\n"                                                   \
+#define DESCRIBE_REPLY                                                                             \
+    "RTSP/1.0 200 OK\r\n"                                                                          \
+    "CSeq: 3\r\n"                                                                                  \
+    "Content-Type: application/sdp\r\n"                                                            \
+    "Content-Base: rtsp://10.1.2.3:554/Streaming/Channels/101/\r\n"                                \
+    "Content-Length: 119\r\n"                                                                      \
     "\r\n" SDP_BODY
 
-#define UNAUTHORIZED_LF_ONLY                                                     \
-    "RTSP/1.0 401 Unauthorized\n"                                                \
-    "CSeq: 2\n"                                                                  \
-    "WWW-Authenticate: Digest realm=\"IP Camera(C2358)\", nonce=\"abc\", stale=\"FALSE\"\n" \
-    "WWW-Authenticate: Basic realm=\"IP Camera(C2358)\"\n"                       \
+#define UNAUTHORIZED_LF_ONLY                                                                       \
+    "RTSP/1.0 401 Unauthorized\n"                                                                  \
+    "CSeq: 2\n"                                                                                    \
+    "WWW-Authenticate: Digest realm=\"IP Camera(C2358)\", nonce=\"abc\", stale=\"FALSE\"\n"        \
+    "WWW-Authenticate: Basic realm=\"IP Camera(C2358)\"\n"                                         \
     "\n"
 
 struct parsed {
@@ -112,7 +112,8 @@ Test(rtsp_parse, header_lookup_is_case_insensitive_and_indexed)
     struct rtsp_msg msg;
     struct rtsp_frame frame;
     size_t consumed, vl;
-    cr_assert_eq(rtsp_parse((const uint8_t *)t, strlen(t), &msg, &frame, &consumed, NULL), RTSP_MESSAGE);
+    cr_assert_eq(rtsp_parse((const uint8_t *)t, strlen(t), &msg, &frame, &consumed, NULL),
+                 RTSP_MESSAGE);
     const char *v = rtsp_msg_header(&msg, "www-authenticate", 0, &vl);
     cr_assert_not_null(v);
     cr_expect(strncmp(v, "Digest ", 7) == 0);
@@ -161,7 +162,8 @@ Test(rtsp_parse, stray_crlf_after_a_body_is_skipped)
     struct rtsp_msg msg;
     struct rtsp_frame frame;
     size_t used;
-    cr_assert_eq(rtsp_parse((const uint8_t *)in, sizeof(in) - 1, &msg, &frame, &used, NULL), RTSP_MESSAGE);
+    cr_assert_eq(rtsp_parse((const uint8_t *)in, sizeof(in) - 1, &msg, &frame, &used, NULL),
+                 RTSP_MESSAGE);
     cr_expect_eq(used, sizeof(in) - 1);
 }
 
@@ -171,7 +173,8 @@ Test(rtsp_parse, server_request_is_reported_as_request)
     struct rtsp_msg msg;
     struct rtsp_frame frame;
     size_t used;
-    cr_assert_eq(rtsp_parse((const uint8_t *)in, sizeof(in) - 1, &msg, &frame, &used, NULL), RTSP_MESSAGE);
+    cr_assert_eq(rtsp_parse((const uint8_t *)in, sizeof(in) - 1, &msg, &frame, &used, NULL),
+                 RTSP_MESSAGE);
     cr_expect(msg.is_request);
     cr_expect_eq(msg.method_len, strlen("GET_PARAMETER"));
 }
@@ -184,7 +187,8 @@ struct bad_case {
 };
 
 static const struct bad_case bad_cases[] = {
-    {"garbage bytes", "\x16\x03\x01\x02\x00\x01\x00\x01\xfc\x03\x03", -EBADMSG, RTSP_PERR_BAD_STATUS_LINE},
+    {"garbage bytes", "\x16\x03\x01\x02\x00\x01\x00\x01\xfc\x03\x03", -EBADMSG,
+     RTSP_PERR_BAD_STATUS_LINE},
     {"not a status line", "HELLO WORLD\r\n\r\n", -EBADMSG, RTSP_PERR_BAD_STATUS_LINE},
     {"status not a number", "RTSP/1.0 2x0 OK\r\n\r\n", -EBADMSG, RTSP_PERR_BAD_STATUS_LINE},
     {"status too short", "RTSP/1.0 20 OK\r\n\r\n", -EBADMSG, RTSP_PERR_BAD_STATUS_LINE},
@@ -194,17 +198,19 @@ static const struct bad_case bad_cases[] = {
      RTSP_PERR_HTTP_REPLY},
     {"header without colon", "RTSP/1.0 200 OK\r\nCSeq 2\r\n\r\n", -EBADMSG, RTSP_PERR_BAD_HEADER},
     {"header with empty name", "RTSP/1.0 200 OK\r\n: 2\r\n\r\n", -EBADMSG, RTSP_PERR_BAD_HEADER},
-    {"fold before any header", "RTSP/1.0 200 OK\r\n folded\r\n\r\n", -EBADMSG, RTSP_PERR_BAD_HEADER},
+    {"fold before any header", "RTSP/1.0 200 OK\r\n folded\r\n\r\n", -EBADMSG,
+     RTSP_PERR_BAD_HEADER},
     {"negative content-length", "RTSP/1.0 200 OK\r\nContent-Length: -1\r\n\r\n", -EBADMSG,
      RTSP_PERR_BAD_CONTENT_LENGTH},
     {"content-length with junk", "RTSP/1.0 200 OK\r\nContent-Length: 12abc\r\n\r\n", -EBADMSG,
      RTSP_PERR_BAD_CONTENT_LENGTH},
-    {"conflicting content-lengths", "RTSP/1.0 200 OK\r\nContent-Length: 1\r\nContent-Length: 2\r\n\r\n",
-     -EBADMSG, RTSP_PERR_BAD_CONTENT_LENGTH},
+    {"conflicting content-lengths",
+     "RTSP/1.0 200 OK\r\nContent-Length: 1\r\nContent-Length: 2\r\n\r\n", -EBADMSG,
+     RTSP_PERR_BAD_CONTENT_LENGTH},
     {"body over 64 KiB", "RTSP/1.0 200 OK\r\nContent-Length: 65537\r\n\r\n", -EMSGSIZE,
      RTSP_PERR_BODY_TOO_LARGE},
-    {"huge content-length", "RTSP/1.0 200 OK\r\nContent-Length: 99999999999999999999\r\n\r\n", -EMSGSIZE,
-     RTSP_PERR_BODY_TOO_LARGE},
+    {"huge content-length", "RTSP/1.0 200 OK\r\nContent-Length: 99999999999999999999\r\n\r\n",
+     -EMSGSIZE, RTSP_PERR_BODY_TOO_LARGE},
     {"nul in a header", "RTSP/1.0 200 OK\r\nServer: a\0b\r\n\r\n", -EBADMSG, RTSP_PERR_BAD_HEADER},
 };
 
@@ -266,13 +272,15 @@ Test(rtsp_parse, body_exactly_at_the_limit_is_accepted)
     size_t hl = 64, len = hl + RTSP_BODY_MAX;
     uint8_t *buf = malloc(len);
     cr_assert_not_null(buf);
-    int n = snprintf((char *)buf, hl + 1, "RTSP/1.0 200 OK\r\nContent-Length: %d\r\n\r\n", RTSP_BODY_MAX);
+    int n = snprintf((char *)buf, hl + 1, "RTSP/1.0 200 OK\r\nContent-Length: %d\r\n\r\n",
+                     RTSP_BODY_MAX);
     cr_assert_lt((size_t)n, hl);
     memset(buf + n, 'x', len - (size_t)n);
     struct rtsp_msg msg;
     struct rtsp_frame frame;
     size_t used;
-    cr_expect_eq(rtsp_parse(buf, (size_t)n + RTSP_BODY_MAX, &msg, &frame, &used, NULL), RTSP_MESSAGE);
+    cr_expect_eq(rtsp_parse(buf, (size_t)n + RTSP_BODY_MAX, &msg, &frame, &used, NULL),
+                 RTSP_MESSAGE);
     cr_expect_eq(msg.body_len, RTSP_BODY_MAX);
     free(buf);
 }
@@ -283,7 +291,8 @@ Test(rtsp_parse, folded_header_value_is_joined)
     struct rtsp_msg msg;
     struct rtsp_frame frame;
     size_t used, vl;
-    cr_assert_eq(rtsp_parse((const uint8_t *)in, sizeof(in) - 1, &msg, &frame, &used, NULL), RTSP_MESSAGE);
+    cr_assert_eq(rtsp_parse((const uint8_t *)in, sizeof(in) - 1, &msg, &frame, &used, NULL),
+                 RTSP_MESSAGE);
     const char *v = rtsp_msg_header(&msg, "x-long", 0, &vl);
     cr_assert_not_null(v);
     cr_expect(vl > 8 && strncmp(v, "part one", 8) == 0 && strncmp(v + vl - 8, "part two", 8) == 0);

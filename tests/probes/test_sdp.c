@@ -31,7 +31,8 @@ static const char hik_sdp[] =
     "a=recvonly\r\n"
     "a=control:rtsp://10.1.2.3:554/Streaming/Channels/101/trackID=2?transportmode=unicast\r\n"
     "a=rtpmap:8 PCMA/8000\r\n"
-    "a=Media_header:MEDIAINFO=494D4B48010200000400000111710110401F000000FA000000000000000000000000000000000000;\r\n";
+    "a=Media_header:MEDIAINFO="
+    "494D4B48010200000400000111710110401F000000FA000000000000000000000000000000000000;\r\n";
 
 /* Shaped like a Dahua reply: relative controls, H.265 with sprop-vps/sps/pps,
  * LF-only line ends, framerate. */
@@ -132,8 +133,9 @@ Test(sdp, static_payload_types_need_no_rtpmap)
 
 Test(sdp, fmtp_for_another_payload_is_ignored)
 {
-    const char t[] = "v=0\r\nm=video 0 RTP/AVP 96 97\r\na=rtpmap:97 H265/90000\r\na=rtpmap:96 H264/90000\r\n"
-                     "a=fmtp:97 sprop-sps=QgEBAWAAAAMAsAAAAwAAAwB4oAPAgBDlja5JMvTcBAQEAg==\r\n";
+    const char t[] =
+        "v=0\r\nm=video 0 RTP/AVP 96 97\r\na=rtpmap:97 H265/90000\r\na=rtpmap:96 H264/90000\r\n"
+        "a=fmtp:97 sprop-sps=QgEBAWAAAAMAsAAAAwAAAwB4oAPAgBDlja5JMvTcBAQEAg==\r\n";
     struct sdp s;
     cr_assert_eq(sdp_parse(t, strlen(t), &s), 0);
     cr_expect_str_eq(s.media[0].encoding, "H264");
@@ -178,24 +180,29 @@ struct resolve_case {
 
 static const struct resolve_case resolve_cases[] = {
     {"absolute media control wins", "rtsp://10.1.2.3/a", "rtsp://10.1.2.3/base/", NULL, NULL,
-     "rtsp://10.1.2.3/Streaming/Channels/101/trackID=1", "rtsp://10.1.2.3/Streaming/Channels/101/trackID=1"},
-    {"content-base with slash", "rtsp://10.1.2.3/Streaming/Channels/101", "rtsp://10.1.2.3/Streaming/Channels/101/",
-     NULL, NULL, "trackID=1", "rtsp://10.1.2.3/Streaming/Channels/101/trackID=1"},
+     "rtsp://10.1.2.3/Streaming/Channels/101/trackID=1",
+     "rtsp://10.1.2.3/Streaming/Channels/101/trackID=1"},
+    {"content-base with slash", "rtsp://10.1.2.3/Streaming/Channels/101",
+     "rtsp://10.1.2.3/Streaming/Channels/101/", NULL, NULL, "trackID=1",
+     "rtsp://10.1.2.3/Streaming/Channels/101/trackID=1"},
     {"dahua query-string base", "rtsp://10.1.2.3:554/cam/realmonitor?channel=1&subtype=0",
      "rtsp://10.1.2.3:554/cam/realmonitor?channel=1&subtype=0", NULL, "*", "trackID=0",
      "rtsp://10.1.2.3:554/cam/realmonitor?channel=1&subtype=0/trackID=0"},
-    {"dahua without content-base", "rtsp://10.1.2.3:554/cam/realmonitor?channel=1&subtype=0", NULL, NULL, NULL,
-     "trackID=0", "rtsp://10.1.2.3:554/cam/realmonitor?channel=1&subtype=0/trackID=0"},
-    {"content-location when no base", "rtsp://h/req", NULL, "rtsp://h/loc/", NULL, "track1", "rtsp://h/loc/track1"},
-    {"request url when nothing else", "rtsp://h/live", "", "", "", "track1", "rtsp://h/live/track1"},
-    {"media star means the base", "rtsp://h/live", "rtsp://h/live/", NULL, NULL, "*", "rtsp://h/live/"},
+    {"dahua without content-base", "rtsp://10.1.2.3:554/cam/realmonitor?channel=1&subtype=0", NULL,
+     NULL, NULL, "trackID=0", "rtsp://10.1.2.3:554/cam/realmonitor?channel=1&subtype=0/trackID=0"},
+    {"content-location when no base", "rtsp://h/req", NULL, "rtsp://h/loc/", NULL, "track1",
+     "rtsp://h/loc/track1"},
+    {"request url when nothing else", "rtsp://h/live", "", "", "", "track1",
+     "rtsp://h/live/track1"},
+    {"media star means the base", "rtsp://h/live", "rtsp://h/live/", NULL, NULL, "*",
+     "rtsp://h/live/"},
     {"empty media control means the base", "rtsp://h/live", NULL, NULL, NULL, "", "rtsp://h/live"},
-    {"absolute session control is the base", "rtsp://h/live", "rtsp://h/other/", NULL, "rtsp://h/agg/", "video",
-     "rtsp://h/agg/video"},
-    {"relative session control joins the base", "rtsp://h/live", "rtsp://h/live/", NULL, "sess", "v",
-     "rtsp://h/live/sess/v"},
-    {"path-absolute control replaces the path", "rtsp://h:8554/live/stream", NULL, NULL, NULL, "/other/track1",
-     "rtsp://h:8554/other/track1"},
+    {"absolute session control is the base", "rtsp://h/live", "rtsp://h/other/", NULL,
+     "rtsp://h/agg/", "video", "rtsp://h/agg/video"},
+    {"relative session control joins the base", "rtsp://h/live", "rtsp://h/live/", NULL, "sess",
+     "v", "rtsp://h/live/sess/v"},
+    {"path-absolute control replaces the path", "rtsp://h:8554/live/stream", NULL, NULL, NULL,
+     "/other/track1", "rtsp://h:8554/other/track1"},
 };
 
 Test(sdp, setup_url_resolution_follows_rfc2326_c11_and_camera_practice)
@@ -203,7 +210,8 @@ Test(sdp, setup_url_resolution_follows_rfc2326_c11_and_camera_practice)
     for (size_t i = 0; i < sizeof(resolve_cases) / sizeof(resolve_cases[0]); i++) {
         const struct resolve_case *c = &resolve_cases[i];
         char out[512];
-        int rc = sdp_resolve_control(c->request, c->base, c->location, c->session, c->media, out, sizeof(out));
+        int rc = sdp_resolve_control(c->request, c->base, c->location, c->session, c->media, out,
+                                     sizeof(out));
         cr_expect_eq(rc, 0, "%s: rc %d", c->what, rc);
         cr_expect_str_eq(out, c->want, "%s", c->what);
     }
@@ -212,7 +220,8 @@ Test(sdp, setup_url_resolution_follows_rfc2326_c11_and_camera_practice)
 Test(sdp, setup_url_too_long_for_the_buffer_is_refused)
 {
     char out[16];
-    cr_expect_eq(sdp_resolve_control("rtsp://10.1.2.3/live", NULL, NULL, NULL, "trackID=1", out, sizeof(out)),
+    cr_expect_eq(sdp_resolve_control("rtsp://10.1.2.3/live", NULL, NULL, NULL, "trackID=1", out,
+                                     sizeof(out)),
                  -ENAMETOOLONG);
     cr_expect_str_eq(out, "");
 }
