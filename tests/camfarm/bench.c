@@ -14,6 +14,7 @@ struct bench {
     uv_loop_t *loop;
     uint32_t base_ip;
     unsigned cameras, port, deadline_ms;
+    int reset; /* close with RST: leaves no TIME_WAIT behind on the client */
     unsigned long total, started, done, ok, failed, timeouts;
     const char *path;
     uint64_t t0, lat_sum, lat_max;
@@ -62,7 +63,8 @@ static void finish(struct probe *p, int ok, int timeout)
         b->timeouts += (unsigned long)timeout;
     }
     uv_close((uv_handle_t *)&p->timer, on_closed);
-    uv_close((uv_handle_t *)&p->tcp, on_closed);
+    if (!(b->reset && ok && uv_tcp_close_reset(&p->tcp, on_closed) == 0))
+        uv_close((uv_handle_t *)&p->tcp, on_closed);
 }
 
 static void on_timeout(uv_timer_t *t)
@@ -141,7 +143,7 @@ int main(int argc, char **argv)
     unsigned concurrency = 256;
     const char *base = "127.1.0.1";
     int c;
-    while ((c = getopt(argc, argv, "b:n:p:t:c:d:P:h")) != -1) {
+    while ((c = getopt(argc, argv, "b:n:p:t:c:d:P:rh")) != -1) {
         switch (c) {
         case 'b': base = optarg; break;
         case 'n': b.cameras = (unsigned)strtoul(optarg, NULL, 10); break;
@@ -150,9 +152,10 @@ int main(int argc, char **argv)
         case 'c': concurrency = (unsigned)strtoul(optarg, NULL, 10); break;
         case 'd': b.deadline_ms = (unsigned)strtoul(optarg, NULL, 10); break;
         case 'P': b.path = optarg; break;
+        case 'r': b.reset = 1; break;
         default:
             fprintf(stderr, "usage: camfarm_bench [-b FIRST_IP] [-n CAMERAS] [-p PORT] [-t TOTAL] "
-                            "[-c IN_FLIGHT] [-d DEADLINE_MS] [-P PATH]\n");
+                            "[-c IN_FLIGHT] [-d DEADLINE_MS] [-P PATH] [-r]\n");
             return 2;
         }
     }

@@ -234,8 +234,8 @@ int clip_set_load(struct clip_set *set, const char *dir, char *err, size_t errle
         }
         snprintf(c->name, sizeof(c->name), "%s", name);
         c->codec = strcmp(codec, "h264") == 0 ? CLIP_H264 : CLIP_H265;
-        uint8_t *data;
-        size_t size;
+        uint8_t *data = NULL;
+        size_t size = 0;
         snprintf(path, sizeof(path), "%s/%s", dir, file);
         if ((rc = read_file(path, &data, &size)) < 0) {
             snprintf(err, errlen, "%s: %s", path, strerror(-rc));

@@ -1,0 +1,75 @@
+/* Internal to camfarm's RTSP side: one client connection, shared by
+ * server.c (sockets, state machine, deadlines, media pacing) and camera.c
+ * (what the camera answers). */
+#ifndef CAMFARM_CONN_H
+#define CAMFARM_CONN_H
+
+#include <stdbool.h>
+#include <stdint.h>
+#include <uv.h>
+
+#include "packetizer.h"
+#include "rtsp_req.h"
+#include "server.h"
+#include "session.h"
+
+struct conn {
+    uv_tcp_t tcp; /* first: a handle pointer is a conn pointer */
+    uv_timer_t timer;
+    struct farm *farm;
+    struct conn *prev, *next;
+    int cam; /* camera index, -1 until known */
+    enum conn_state state;
+    enum sess_state sess;
+    uint32_t session_id;
+    uint32_t local_ip, peer_ip;
+    uint16_t client_port; /* UDP transport: the client's RTP port */
+    bool reading, has_session, described, udp, play_after_reply;
+    int handles_open;
+    char *in; /* bytes of a partial request, NULL when none */
+    size_t in_len;
+    char *out; /* reply held back ("slow") or dribbled ("slowloris") */
+    size_t out_len, out_off;
+    /* playing */
+    int clip;
+    uint64_t play_start_ms, last_req_ms;
+    uint32_t frame_no, ts_base;
+    struct pkt_stream pkt;
+};
+
+static inline struct cam *conn_cam(struct conn *c)
+{
+    return c->cam >= 0 ? &c->farm->fleet->cams[c->cam] : NULL;
+}
+
+static inline uint64_t farm_now_ms(const struct farm *f)
+{
+    return uv_now(f->loop);
+}
+
+/* server.c */
+/* The one function that changes a connection's state (see session.h). */
+void conn_set_state(struct conn *c, enum conn_state s);
+/* Closes both handles; reset sends RST (SO_LINGER 0). Idempotent. */
+void conn_close(struct conn *c, bool reset);
+/* Writes now or queues a copy; counts bytes. Returns 0 or a uv error. */
+int conn_write(struct conn *c, const char *data, size_t len);
+/* Sends a reply through the "slow"/"slowloris" faults when they apply. */
+void conn_reply(struct conn *c, const char *data, size_t len);
+void conn_release_session(struct conn *c);
+/* Enters CONN_PLAYING: frames start at once, paced by the clip's rate. */
+void conn_start_media(struct conn *c);
+/* Sends the access unit due now (or drops it when the client lags). */
+void conn_send_frame(struct conn *c);
+
+/* camera.c */
+/* Answers one parsed request as the connection's camera would. */
+void camera_request(struct conn *c, const struct rtsp_req *req);
+void camera_reply_simple(struct conn *c, int code, long cseq, const char *extra);
+/* True when the camera resets connections now (refused, killed, flap). */
+bool camera_refuses(const struct farm *f, const struct cam *cam);
+/* Clip the camera streams now: its own, or its video fault's. */
+int camera_clip(const struct farm *f, const struct cam *cam);
+void camera_ip_str(uint32_t ip, char *out, size_t cap);
+
+#endif
