@@ -7,7 +7,7 @@ packages=(
   # build
   build-essential cmake pkg-config clang libclang-rt-14-dev
   libuv1-dev liblmdb-dev libavformat-dev libavcodec-dev libavutil-dev
-  libjansson-dev libcsv-dev
+  libjansson-dev libcsv-dev libinih-dev libsystemd-dev
   # tests and benchmarks
   libcriterion-dev lmdb-utils ffmpeg hyperfine
 )

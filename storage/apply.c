@@ -414,8 +414,25 @@ int apply_camera_del(struct wtxn *t, const char *id)
     return t->err;
 }
 
+/* Media fields merge: what a lighter probe did not learn stays known. */
+static void merge_media(struct store_media *m, const struct store_media *old)
+{
+#define KEEP_STR(f) if (!m->f || !m->f[0]) m->f = old->f
+#define KEEP_NUM(f) if (!m->f) m->f = old->f
+    KEEP_STR(codec);
+    KEEP_STR(profile);
+    KEEP_STR(audio);
+    KEEP_STR(server);
+    KEEP_NUM(width);
+    KEEP_NUM(height);
+    KEEP_NUM(fps_milli);
+    KEEP_NUM(bitrate_kbps);
+#undef KEEP_STR
+#undef KEEP_NUM
+}
+
 int apply_health_put(struct wtxn *t, const char *id, const struct store_health *nh,
-                     int64_t now_ms)
+                     bool keep_detail, int64_t now_ms)
 {
     struct store_camera cam;
     struct store_health old;
@@ -429,6 +446,9 @@ int apply_health_put(struct wtxn *t, const char *id, const struct store_health *
         return rc;
 
     struct store_health h = *nh;
+    if (keep_detail)
+        h.detail = old.detail;
+    merge_media(&h.media, &old.media);
     h.acc_day = old.acc_day;
     memcpy(h.acc_ms, old.acc_ms, sizeof(h.acc_ms));
     credit(t, id, cam.unit_id, old.state, &h, old.accounted_until, now_ms);

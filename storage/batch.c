@@ -18,6 +18,7 @@ struct op {
     struct store_health health;
     const void *val;
     size_t len;
+    bool keep_detail; /* the writer passed detail NULL */
 };
 
 /* Strings are copied into chunks that live as long as the batch. */
@@ -191,6 +192,7 @@ int store_batch_health_put(struct store_batch *b, const char *id, const struct s
     op->now_ms = now_ms;
     op->id = batch_str(b, id, STORE_ID_MAX, &err);
     op->health = *h;
+    op->keep_detail = h->detail == NULL;
     op->health.reason = batch_str(b, h->reason, STORE_REASON_MAX, &err);
     op->health.detail = batch_str(b, h->detail, 255, &err);
     struct store_media *m = &op->health.media;
@@ -242,7 +244,7 @@ static int apply_ops(struct wtxn *t, const struct store_batch *b)
             apply_camera_del(t, op->id);
             break;
         case OP_HEALTH_PUT:
-            apply_health_put(t, op->id, &op->health, op->now_ms);
+            apply_health_put(t, op->id, &op->health, op->keep_detail, op->now_ms);
             break;
         case OP_META_PUT:
             wtxn_put(t, DB_META, mstr(op->id), mval(op->val, op->len), 0);

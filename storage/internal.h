@@ -105,7 +105,7 @@ int wtxn_del(struct wtxn *t, enum store_db db, MDB_val key, MDB_val *val);
 int apply_camera_put(struct wtxn *t, const struct store_camera *cam, const char *unit_name);
 int apply_camera_del(struct wtxn *t, const char *id);
 int apply_health_put(struct wtxn *t, const char *id, const struct store_health *h,
-                     int64_t now_ms);
+                     bool keep_detail, int64_t now_ms);
 
 /* Begins a read transaction on an open handle; shared by reads and fsck. */
 int read_txn_begin(struct store *s, MDB_txn **txn);

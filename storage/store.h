@@ -66,7 +66,10 @@ struct store_media {
 };
 
 /* A camera's health. The writer sets state/reason/detail/probe fields; the
- * store maintains `since` and the accounting watermark itself. */
+ * store maintains `since` and the accounting watermark itself. On a write,
+ * a NULL detail keeps the stored one, and media fields merge: an empty
+ * string or a zero keeps what was known (a handshake learns less than a
+ * deep probe, and must not erase what the deep probe measured). */
 struct store_health {
     uint8_t state;      /* enum store_state */
     const char *reason; /* "" when online or unknown */

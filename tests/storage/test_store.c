@@ -521,3 +521,40 @@ Test(store, invalid_arguments_are_refused_before_any_write)
     cr_assert_eq(store_state_parse("offline"), STORE_OFFLINE);
     cr_assert_eq(store_state_parse("sideways"), -EINVAL);
 }
+
+Test(store, null_detail_keeps_the_stored_one_and_media_fields_merge)
+{
+    add_cameras(1, 1);
+    int64_t t = testutil_now_ms();
+    struct store_batch *b;
+    struct store_health h;
+    rec_health_unknown(&h);
+    h.state = STORE_DEGRADED;
+    h.reason = "black";
+    h.detail = "mean luma 3/255";
+    h.media.codec = "h264";
+    h.media.width = 1920;
+    h.media.height = 1080;
+    h.media.bitrate_kbps = 2048;
+    cr_assert_eq(store_batch_new(&b), 0);
+    store_batch_health_put(b, "cam00000", &h, t);
+    commit(b, NULL);
+    /* A handshake: knows codec and size, not the bitrate, nothing of the picture. */
+    h.detail = NULL;
+    h.media.bitrate_kbps = 0;
+    h.media.width = 1280;
+    h.media.height = 720;
+    store_batch_health_put(b, "cam00000", &h, t + 1000);
+    commit(b, NULL);
+    store_batch_free(&b);
+
+    struct store_read *r;
+    struct store_health got;
+    cr_assert_eq(store_read_begin(st, &r), 0);
+    cr_assert_eq(store_health_get(r, "cam00000", &got), 0);
+    cr_assert_str_eq(got.detail, "mean luma 3/255");
+    cr_assert_eq(got.media.bitrate_kbps, 2048);
+    cr_assert_eq(got.media.width, 1280);
+    cr_assert_str_eq(got.media.codec, "h264");
+    store_read_end(&r);
+}

@@ -1,0 +1,63 @@
+/* The service configuration: every key has a default, a file (INI) may set
+ * any of them, and command-line flags override both. */
+#ifndef CAMDEX_CONFIG_H
+#define CAMDEX_CONFIG_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+enum config_depth { CONFIG_DEPTH_OPTIONS, CONFIG_DEPTH_DESCRIBE, CONFIG_DEPTH_PLAY };
+enum log_level { LEVEL_ERROR, LEVEL_WARN, LEVEL_INFO, LEVEL_DEBUG };
+
+struct config {
+    /* [camdex] */
+    char db[1024];
+    char inventory[1024];     /* re-imported on SIGHUP when set */
+    enum log_level log_level;
+    /* [probe] */
+    uint32_t interval_ms;     /* time between two probes of one camera */
+    enum config_depth depth;
+    uint32_t connect_timeout_ms, reply_timeout_ms, first_rtp_timeout_ms, keyframe_timeout_ms;
+    uint32_t dns_timeout_ms, dns_cache_ms;
+    uint32_t fail_threshold;    /* consecutive failures before offline */
+    uint32_t recover_threshold; /* consecutive successes before online again */
+    uint32_t recheck_ms;        /* delay of the quick re-check after a first failure */
+    uint32_t auth_backoff_ms;   /* wait after auth_failed (cameras lock out an IP) */
+    uint32_t max_in_flight;     /* 0 = below the open-files limit */
+    uint32_t max_per_host;      /* one NVR serves many channels */
+    uint32_t flap_window_ms, flap_threshold;
+    /* [deep] */
+    uint32_t deep_interval_ms;  /* 0 = only on state change and on demand */
+    uint32_t deep_workers;
+    uint32_t deep_timeout_ms;
+    /* [writer] */
+    uint32_t commit_interval_ms; /* results are committed at least this often */
+    uint32_t commit_max;         /* ... or when this many are waiting */
+    /* [http] */
+    char listen[256];
+};
+
+void config_default(struct config *c);
+
+#define CONFIG_ERRORS_KEPT 32
+struct config_errors {
+    size_t count;
+    char msg[CONFIG_ERRORS_KEPT][320]; /* "camdex.ini:12: [probe] interval: ..." */
+};
+
+/* Parses INI text into `c` (which holds defaults or earlier values); no I/O.
+ * Returns 0, or -EINVAL with every problem in `errs`. */
+int config_parse(const char *text, const char *name, struct config *c, struct config_errors *errs);
+int config_load(const char *path, struct config *c, struct config_errors *errs);
+
+/* Sets one key as `section.key` (command-line overrides). */
+int config_set(struct config *c, const char *section, const char *key, const char *value,
+               char *err, size_t errlen);
+
+/* Durations: "250ms", "10s", "5m", "1h", "2d"; a bare number is seconds. */
+int config_parse_duration(const char *s, uint32_t *ms);
+
+const char *config_depth_name(enum config_depth d);
+
+#endif
