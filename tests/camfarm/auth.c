@@ -42,7 +42,8 @@ int auth_challenge(int scheme, const char *realm, const char *nonce, char *out, 
     if (scheme == AUTH_BASIC)
         n = snprintf(out, cap, "WWW-Authenticate: Basic realm=\"%s\"\r\n", realm);
     else
-        n = snprintf(out, cap, "WWW-Authenticate: Digest realm=\"%s\", nonce=\"%s\", stale=\"FALSE\"\r\n",
+        n = snprintf(out, cap,
+                     "WWW-Authenticate: Digest realm=\"%s\", nonce=\"%s\", stale=\"FALSE\"\r\n",
                      realm, nonce);
     return n < 0 || (size_t)n >= cap ? -ENOSPC : n;
 }
@@ -62,8 +63,8 @@ static int check_basic(struct rtsp_span cred, const char *user, const char *pass
     return span_is(cred, enc) ? 0 : -EACCES;
 }
 
-static int check_digest(struct rtsp_span h, const char *method, const char *realm,
-                        const char *user, const char *pass)
+static int check_digest(struct rtsp_span h, const char *method, const char *realm, const char *user,
+                        const char *pass)
 {
     struct rtsp_span u, r, nonce, uri, resp, qop, nc, cnonce;
     if (rtsp_param(h, "username", &u) || rtsp_param(h, "realm", &r) ||

@@ -129,7 +129,8 @@ static void launch(struct bench *b)
     uv_timer_init(b->loop, &p->timer);
     p->tcp.data = p->timer.data = p->conn.data = p;
     p->handles = 2;
-    struct sockaddr_in a = {.sin_family = AF_INET, .sin_port = htons((uint16_t)b->port),
+    struct sockaddr_in a = {.sin_family = AF_INET,
+                            .sin_port = htons((uint16_t)b->port),
                             .sin_addr.s_addr = htonl(b->base_ip + p->cam)};
     uv_timer_start(&p->timer, on_timeout, b->deadline_ms, 0);
     if (uv_tcp_connect(&p->conn, &p->tcp, (const struct sockaddr *)&a, on_connect) < 0)
@@ -138,21 +139,40 @@ static void launch(struct bench *b)
 
 int main(int argc, char **argv)
 {
-    struct bench b = {.cameras = 43000, .port = 8554, .total = 200000, .deadline_ms = 5000,
+    struct bench b = {.cameras = 43000,
+                      .port = 8554,
+                      .total = 200000,
+                      .deadline_ms = 5000,
                       .path = "/Streaming/Channels/101"};
     unsigned concurrency = 256;
     const char *base = "127.1.0.1";
     int c;
     while ((c = getopt(argc, argv, "b:n:p:t:c:d:P:rh")) != -1) {
         switch (c) {
-        case 'b': base = optarg; break;
-        case 'n': b.cameras = (unsigned)strtoul(optarg, NULL, 10); break;
-        case 'p': b.port = (unsigned)strtoul(optarg, NULL, 10); break;
-        case 't': b.total = strtoul(optarg, NULL, 10); break;
-        case 'c': concurrency = (unsigned)strtoul(optarg, NULL, 10); break;
-        case 'd': b.deadline_ms = (unsigned)strtoul(optarg, NULL, 10); break;
-        case 'P': b.path = optarg; break;
-        case 'r': b.reset = 1; break;
+        case 'b':
+            base = optarg;
+            break;
+        case 'n':
+            b.cameras = (unsigned)strtoul(optarg, NULL, 10);
+            break;
+        case 'p':
+            b.port = (unsigned)strtoul(optarg, NULL, 10);
+            break;
+        case 't':
+            b.total = strtoul(optarg, NULL, 10);
+            break;
+        case 'c':
+            concurrency = (unsigned)strtoul(optarg, NULL, 10);
+            break;
+        case 'd':
+            b.deadline_ms = (unsigned)strtoul(optarg, NULL, 10);
+            break;
+        case 'P':
+            b.path = optarg;
+            break;
+        case 'r':
+            b.reset = 1;
+            break;
         default:
             fprintf(stderr, "usage: camfarm_bench [-b FIRST_IP] [-n CAMERAS] [-p PORT] [-t TOTAL] "
                             "[-c IN_FLIGHT] [-d DEADLINE_MS] [-P PATH] [-r]\n");

@@ -23,21 +23,36 @@
 static const char *reason(int code)
 {
     switch (code) {
-    case 200: return "OK";
-    case 302: return "Moved Temporarily";
-    case 400: return "Bad Request";
-    case 401: return "Unauthorized";
-    case 403: return "Forbidden";
-    case 404: return "Not Found";
-    case 405: return "Method Not Allowed";
-    case 453: return "Not Enough Bandwidth";
-    case 454: return "Session Not Found";
-    case 455: return "Method Not Valid in This State";
-    case 461: return "Unsupported Transport";
-    case 500: return "Internal Server Error";
-    case 501: return "Not Implemented";
-    case 503: return "Service Unavailable";
-    default: return "Unknown";
+    case 200:
+        return "OK";
+    case 302:
+        return "Moved Temporarily";
+    case 400:
+        return "Bad Request";
+    case 401:
+        return "Unauthorized";
+    case 403:
+        return "Forbidden";
+    case 404:
+        return "Not Found";
+    case 405:
+        return "Method Not Allowed";
+    case 453:
+        return "Not Enough Bandwidth";
+    case 454:
+        return "Session Not Found";
+    case 455:
+        return "Method Not Valid in This State";
+    case 461:
+        return "Unsupported Transport";
+    case 500:
+        return "Internal Server Error";
+    case 501:
+        return "Not Implemented";
+    case 503:
+        return "Service Unavailable";
+    default:
+        return "Unknown";
     }
 }
 
@@ -61,8 +76,8 @@ static int head(struct conn *c, char *out, size_t cap, int code, long cseq)
         n = snprintf(out, cap, "RTSP/1.0 %d %s\r\nCSeq: %ld\r\nServer: %s\r\nDate: %s\r\n", code,
                      reason(code), cseq, server, date);
     else
-        n = snprintf(out, cap, "RTSP/1.0 %d %s\r\nServer: %s\r\nDate: %s\r\n", code,
-                     reason(code), server, date);
+        n = snprintf(out, cap, "RTSP/1.0 %d %s\r\nServer: %s\r\nDate: %s\r\n", code, reason(code),
+                     server, date);
     return n < 0 || (size_t)n >= cap ? -ENOSPC : n;
 }
 
@@ -152,8 +167,8 @@ static void cam_url(const struct farm *f, int i, char *out, size_t cap)
         camera_ip_str(cam->ip, ip, sizeof(ip));
         snprintf(out, cap, "rtsp://%s:%u%s", ip, f->port, fleet_str(f->fleet, cam->path));
     } else {
-        snprintf(out, cap, "rtsp://127.0.0.1:%u/cam/%s%s", f->port,
-                 fleet_str(f->fleet, cam->id), fleet_str(f->fleet, cam->path));
+        snprintf(out, cap, "rtsp://127.0.0.1:%u/cam/%s%s", f->port, fleet_str(f->fleet, cam->id),
+                 fleet_str(f->fleet, cam->path));
     }
 }
 
@@ -187,8 +202,7 @@ bool camera_refuses(const struct farm *f, const struct cam *cam)
 
 /* ---- SDP and methods ---- */
 
-static int build_sdp(struct conn *c, const struct cam *cam, const char *base, char *out,
-                     size_t cap)
+static int build_sdp(struct conn *c, const struct cam *cam, const char *base, char *out, size_t cap)
 {
     const struct clip *k = &c->farm->clips->clips[camera_clip(c->farm, cam)];
     char ip[16];
@@ -283,8 +297,8 @@ static void do_setup(struct conn *c, struct cam *cam, const struct rtsp_req *req
         }
         if (b != a + 1)
             b = a + 1;
-        snprintf(transport, sizeof(transport), "RTP/AVP/TCP;unicast;interleaved=%d-%d;ssrc=%08x;mode=\"play\"",
-                 a, b, 0u);
+        snprintf(transport, sizeof(transport),
+                 "RTP/AVP/TCP;unicast;interleaved=%d-%d;ssrc=%08x;mode=\"play\"", a, b, 0u);
     } else {
         int cp = 0, cp2 = 0;
         if (!(cam->flags & CAM_UDP) || !f->udp_open ||
@@ -297,7 +311,8 @@ static void do_setup(struct conn *c, struct cam *cam, const struct rtsp_req *req
         /* Looked up only here: most connections never need it. */
         struct sockaddr_storage ss;
         int slen = sizeof(ss);
-        if (uv_tcp_getpeername(&c->tcp, (struct sockaddr *)&ss, &slen) < 0 || ss.ss_family != AF_INET) {
+        if (uv_tcp_getpeername(&c->tcp, (struct sockaddr *)&ss, &slen) < 0 ||
+            ss.ss_family != AF_INET) {
             camera_reply_simple(c, 461, req->cseq, NULL);
             return;
         }
@@ -312,9 +327,11 @@ static void do_setup(struct conn *c, struct cam *cam, const struct rtsp_req *req
             if (cam->vendor == VENDOR_DAHUA) {
                 char b2[1024];
                 int n = head(c, b2, sizeof(b2), 403, req->cseq);
-                const char *msg = "Forbidden: the number of connections has reached the upper limit";
-                n = append(b2, sizeof(b2), n, "Content-Type: text/plain\r\nContent-Length: %zu\r\n\r\n%s",
-                           strlen(msg), msg);
+                const char *msg =
+                    "Forbidden: the number of connections has reached the upper limit";
+                n = append(b2, sizeof(b2), n,
+                           "Content-Type: text/plain\r\nContent-Length: %zu\r\n\r\n%s", strlen(msg),
+                           msg);
                 if (n > 0)
                     conn_reply(c, b2, (size_t)n);
             } else {
@@ -323,7 +340,8 @@ static void do_setup(struct conn *c, struct cam *cam, const struct rtsp_req *req
             return;
         }
         c->has_session = true;
-        c->session_id = (uint32_t)(fault_hash(f->start_ms, ++f->session_seq, 3) % 900000000u) + 100000000u;
+        c->session_id =
+            (uint32_t)(fault_hash(f->start_ms, ++f->session_seq, 3) % 900000000u) + 100000000u;
         cam->sessions++;
         f->sessions_open++;
     }
@@ -439,15 +457,16 @@ void camera_request(struct conn *c, const struct rtsp_req *req)
         int n = head(c, big, 1024, 200, req->cseq);
         size_t used = n > 0 ? (size_t)n : 0;
         for (int k = 0; used + 80 < want; k++)
-            used += (size_t)snprintf(big + used, want + 1024 - used, "X-Extension-%05d: %060d\r\n", k, k);
+            used += (size_t)snprintf(big + used, want + 1024 - used, "X-Extension-%05d: %060d\r\n",
+                                     k, k);
         memcpy(big + used, "\r\n", 2);
         conn_reply(c, big, used + 2);
         free(big);
         return;
     }
 
-    bool stream_method = req->method == RTSP_M_DESCRIBE || req->method == RTSP_M_SETUP ||
-                         req->method == RTSP_M_PLAY;
+    bool stream_method =
+        req->method == RTSP_M_DESCRIBE || req->method == RTSP_M_SETUP || req->method == RTSP_M_PLAY;
     if (req->method != RTSP_M_OPTIONS && req->method != RTSP_M_UNKNOWN) {
         char realm[AUTH_REALM_MAX];
         auth_realm(cam->vendor, id_key(f, cam), realm, sizeof(realm));
@@ -458,7 +477,8 @@ void camera_request(struct conn *c, const struct rtsp_req *req)
             snprintf(wrong, sizeof(wrong), "%s-changed", pass);
             pass = wrong;
         }
-        int scheme = cam->mode == FAULT_BAD_AUTH && cam->auth == AUTH_NONE ? AUTH_DIGEST : cam->auth;
+        int scheme =
+            cam->mode == FAULT_BAD_AUTH && cam->auth == AUTH_NONE ? AUTH_DIGEST : cam->auth;
         if (auth_check(req, scheme, realm, fleet_str(f->fleet, cam->user), pass) < 0) {
             char nonce_src[64], nonce[33], ch[512];
             snprintf(nonce_src, sizeof(nonce_src), "%d:%llu", c->cam,
@@ -501,14 +521,18 @@ void camera_request(struct conn *c, const struct rtsp_req *req)
 
     enum sess_state next;
     if (sess_next(c->sess, req->method, &next) < 0) {
-        camera_reply_simple(c, req->method == RTSP_M_RECORD || req->method == RTSP_M_ANNOUNCE ? 405 : 455,
-                     req->cseq, "Allow: OPTIONS, DESCRIBE, SETUP, PLAY, PAUSE, TEARDOWN, GET_PARAMETER, SET_PARAMETER\r\n");
+        camera_reply_simple(
+            c, req->method == RTSP_M_RECORD || req->method == RTSP_M_ANNOUNCE ? 405 : 455,
+            req->cseq,
+            "Allow: OPTIONS, DESCRIBE, SETUP, PLAY, PAUSE, TEARDOWN, GET_PARAMETER, "
+            "SET_PARAMETER\r\n");
         return;
     }
     switch (req->method) {
     case RTSP_M_OPTIONS:
         camera_reply_simple(c, 200, req->cseq,
-                     "Public: OPTIONS, DESCRIBE, PLAY, PAUSE, SETUP, TEARDOWN, SET_PARAMETER, GET_PARAMETER\r\n");
+                            "Public: OPTIONS, DESCRIBE, PLAY, PAUSE, SETUP, TEARDOWN, "
+                            "SET_PARAMETER, GET_PARAMETER\r\n");
         return;
     case RTSP_M_DESCRIBE:
         do_describe(c, cam, req);

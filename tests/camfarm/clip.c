@@ -75,8 +75,9 @@ static int build_fmtp(struct clip *c)
         const uint8_t *s = c->data + sps->off;
         if (sps->len < 4)
             return -EINVAL;
-        snprintf(f, cap, "packetization-mode=1;profile-level-id=%02x%02x%02x;sprop-parameter-sets=",
-                 s[1], s[2], s[3]);
+        snprintf(f, cap,
+                 "packetization-mode=1;profile-level-id=%02x%02x%02x;sprop-parameter-sets=", s[1],
+                 s[2], s[3]);
         rc |= append_b64(f, cap, s, sps->len);
         strncat(f, ",", cap - strlen(f) - 1);
         rc |= append_b64(f, cap, c->data + pps->off, pps->len);

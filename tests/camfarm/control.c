@@ -88,8 +88,10 @@ int control_exec(struct farm *farm, const char *line, char *out, size_t cap)
             return 0;
         int m = fault_from_name(tok[2]);
         if (m < 0) {
-            snprintf(out, cap, "error: unknown mode \"%.64s\" (modes: ok, refused, blackhole, ...; see README)\n",
-                     tok[2]);
+            snprintf(
+                out, cap,
+                "error: unknown mode \"%.64s\" (modes: ok, refused, blackhole, ...; see README)\n",
+                tok[2]);
             return 0;
         }
         struct cam tmp = farm->fleet->cams[i];
@@ -108,7 +110,9 @@ int control_exec(struct farm *farm, const char *line, char *out, size_t cap)
         }
         for (; k < n; k++) {
             if (fleet_apply_option(farm->fleet, &tmp, tok[k], farm->clips) < 0) {
-                snprintf(out, cap, "error: bad option \"%.64s\" (clip=NAME auth=none|basic|digest sessions=N udp=0|1 vendor=hikvision|dahua)\n",
+                snprintf(out, cap,
+                         "error: bad option \"%.64s\" (clip=NAME auth=none|basic|digest sessions=N "
+                         "udp=0|1 vendor=hikvision|dahua)\n",
                          tok[k]);
                 return 0;
             }

@@ -8,8 +8,8 @@
 
 #include "server.h"
 
-#define CONTROL_LINE_MAX    1024
-#define CONTROL_IDLE_MS     300000 /* a control client silent this long is dropped */
+#define CONTROL_LINE_MAX 1024
+#define CONTROL_IDLE_MS  300000 /* a control client silent this long is dropped */
 
 struct control {
     /* public, read-only */

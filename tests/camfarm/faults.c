@@ -54,24 +54,36 @@ int fault_from_name(const char *name)
 uint16_t fault_default_arg(enum fault f)
 {
     switch (f) {
-    case FAULT_SLOW: return 2000;
-    case FAULT_RTP_STOP: return 5;
-    case FAULT_FLAP: return 30;
-    case FAULT_BIG_HEADERS: return 64;
-    default: return 0;
+    case FAULT_SLOW:
+        return 2000;
+    case FAULT_RTP_STOP:
+        return 5;
+    case FAULT_FLAP:
+        return 30;
+    case FAULT_BIG_HEADERS:
+        return 64;
+    default:
+        return 0;
     }
 }
 
 const char *fault_clip(enum fault f)
 {
     switch (f) {
-    case FAULT_BLACK: return "black";
-    case FAULT_FROZEN: return "frozen";
-    case FAULT_BLURRED: return "blurred";
-    case FAULT_NOISY: return "noisy";
-    case FAULT_LOW_FPS: return "lowfps";
-    case FAULT_RESOLUTION: return "smallres";
-    default: return NULL;
+    case FAULT_BLACK:
+        return "black";
+    case FAULT_FROZEN:
+        return "frozen";
+    case FAULT_BLURRED:
+        return "blurred";
+    case FAULT_NOISY:
+        return "noisy";
+    case FAULT_LOW_FPS:
+        return "lowfps";
+    case FAULT_RESOLUTION:
+        return "smallres";
+    default:
+        return NULL;
     }
 }
 
@@ -83,15 +95,15 @@ static void mix_default(struct fault_mix *mix)
         enum fault f;
         uint32_t share;
     } d[] = {
-        {FAULT_REFUSED, 1450},      {FAULT_BLACKHOLE, 1000},     {FAULT_SILENT, 200},
-        {FAULT_SLOW, 300},          {FAULT_STALL_DESCRIBE, 150}, {FAULT_NO_RTP, 250},
-        {FAULT_RTP_STOP, 150},      {FAULT_BAD_AUTH, 500},       {FAULT_NOT_FOUND, 250},
-        {FAULT_ERROR_500, 100},     {FAULT_ERROR_503, 100},      {FAULT_SESSION_LIMIT, 200},
-        {FAULT_REDIRECT, 50},       {FAULT_REDIRECT_LOOP, 25},   {FAULT_FLAP, 300},
-        {FAULT_GARBAGE, 25},        {FAULT_BIG_HEADERS, 25},     {FAULT_SLOWLORIS, 25},
-        {FAULT_BAD_SDP, 50},        {FAULT_TRUNCATED_SDP, 50},   {FAULT_BAD_LENGTH, 50},
-        {FAULT_EARLY_RTP, 50},      {FAULT_BLACK, 400},          {FAULT_FROZEN, 400},
-        {FAULT_BLURRED, 300},       {FAULT_NOISY, 100},          {FAULT_LOW_FPS, 300},
+        {FAULT_REFUSED, 1450},   {FAULT_BLACKHOLE, 1000},     {FAULT_SILENT, 200},
+        {FAULT_SLOW, 300},       {FAULT_STALL_DESCRIBE, 150}, {FAULT_NO_RTP, 250},
+        {FAULT_RTP_STOP, 150},   {FAULT_BAD_AUTH, 500},       {FAULT_NOT_FOUND, 250},
+        {FAULT_ERROR_500, 100},  {FAULT_ERROR_503, 100},      {FAULT_SESSION_LIMIT, 200},
+        {FAULT_REDIRECT, 50},    {FAULT_REDIRECT_LOOP, 25},   {FAULT_FLAP, 300},
+        {FAULT_GARBAGE, 25},     {FAULT_BIG_HEADERS, 25},     {FAULT_SLOWLORIS, 25},
+        {FAULT_BAD_SDP, 50},     {FAULT_TRUNCATED_SDP, 50},   {FAULT_BAD_LENGTH, 50},
+        {FAULT_EARLY_RTP, 50},   {FAULT_BLACK, 400},          {FAULT_FROZEN, 400},
+        {FAULT_BLURRED, 300},    {FAULT_NOISY, 100},          {FAULT_LOW_FPS, 300},
         {FAULT_RESOLUTION, 200},
     };
     memset(mix, 0, sizeof(*mix));

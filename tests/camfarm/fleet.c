@@ -129,8 +129,8 @@ static int pct_decode(const char *s, size_t n, char *out, size_t cap)
     return 0;
 }
 
-int fleet_parse_url(const char *url, char *user, size_t ulen, char *pass, size_t plen,
-                    uint32_t *ip, uint16_t *port, const char **path)
+int fleet_parse_url(const char *url, char *user, size_t ulen, char *pass, size_t plen, uint32_t *ip,
+                    uint16_t *port, const char **path)
 {
     if (strncasecmp(url, "rtsp://", 7) != 0)
         return -EINVAL;
@@ -361,9 +361,10 @@ static void on_row(int ch, void *data)
         return;
     if (x->row == 0) {
         if (x->col_id < 0 || x->col_url < 0) {
-            snprintf(x->err, x->errlen,
-                     "%s:1: header must name columns \"id\" and \"url\" (is this an inventory CSV?)",
-                     x->path);
+            snprintf(
+                x->err, x->errlen,
+                "%s:1: header must name columns \"id\" and \"url\" (is this an inventory CSV?)",
+                x->path);
             x->rc = -EINVAL;
         }
     } else if (x->col > 1 || x->have_id) {
@@ -401,8 +402,8 @@ int fleet_load_csv(struct fleet *f, const char *path, const struct fleet_default
         fclose(fp);
         return -ENOMEM;
     }
-    *x = (struct csv_ctx){.f = f, .d = d, .path = path, .err = err, .errlen = errlen,
-                          .col_id = -1, .col_url = -1};
+    *x = (struct csv_ctx){
+        .f = f, .d = d, .path = path, .err = err, .errlen = errlen, .col_id = -1, .col_url = -1};
     if (!f->str.buf) {
         /* Offset 0 is the empty string, so a zeroed record reads as "". */
         if (!(f->str.buf = calloc(1, 4096)))
@@ -433,8 +434,7 @@ int fleet_load_csv(struct fleet *f, const char *path, const struct fleet_default
 
 /* ---- fleet file ---- */
 
-int fleet_apply_option(struct fleet *f, struct cam *c, const char *kv,
-                       const struct clip_set *clips)
+int fleet_apply_option(struct fleet *f, struct cam *c, const char *kv, const struct clip_set *clips)
 {
     const char *eq = strchr(kv, '=');
     if (!eq)
@@ -521,8 +521,8 @@ int fleet_load_modes(struct fleet *f, const char *path, const struct clip_set *c
         }
         int m = fault_from_name(tok[1]);
         if (m < 0) {
-            snprintf(err, errlen, "%s:%d: unknown mode \"%s\" (see README, Faults)", path,
-                     line_no, tok[1]);
+            snprintf(err, errlen, "%s:%d: unknown mode \"%s\" (see README, Faults)", path, line_no,
+                     tok[1]);
             rc = -EINVAL;
             break;
         }

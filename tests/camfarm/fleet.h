@@ -94,7 +94,7 @@ int fleet_resolve(const struct fleet *f, const char *ref);
 
 /* Splits an rtsp:// URL. Host must be a dotted quad. user/pass are
  * percent-decoded into the caller's buffers. Returns 0 or -EINVAL. */
-int fleet_parse_url(const char *url, char *user, size_t ulen, char *pass, size_t plen,
-                    uint32_t *ip, uint16_t *port, const char **path);
+int fleet_parse_url(const char *url, char *user, size_t ulen, char *pass, size_t plen, uint32_t *ip,
+                    uint16_t *port, const char **path);
 
 #endif

@@ -105,21 +105,51 @@ int main(int argc, char **argv)
     int c;
     while ((c = getopt_long(argc, argv, "vh", opts, NULL)) != -1) {
         switch (c) {
-        case 'i': inventory = optarg; break;
-        case 'c': clips_dir = optarg; break;
-        case 'f': fleet_file = optarg; break;
-        case 'F': faults = optarg; break;
-        case 's': seed = strtoull(optarg, NULL, 10); break;
-        case 'l': listen_addr = optarg; break;
-        case 'C': control_addr = optarg; break;
-        case 'm': max_sessions = strtol(optarg, NULL, 10); break;
-        case 'I': fo.idle_timeout_ms = (unsigned)strtoul(optarg, NULL, 10); break;
-        case 'T': fo.session_timeout_s = (unsigned)strtoul(optarg, NULL, 10); break;
-        case 'r': ready_fd = strtol(optarg, NULL, 10); break;
-        case 'p': pidfile = optarg; break;
-        case 'v': fo.verbose = 1; break;
-        case 'h': fputs(usage, stdout); return 0;
-        default: fputs(usage, stderr); return 2;
+        case 'i':
+            inventory = optarg;
+            break;
+        case 'c':
+            clips_dir = optarg;
+            break;
+        case 'f':
+            fleet_file = optarg;
+            break;
+        case 'F':
+            faults = optarg;
+            break;
+        case 's':
+            seed = strtoull(optarg, NULL, 10);
+            break;
+        case 'l':
+            listen_addr = optarg;
+            break;
+        case 'C':
+            control_addr = optarg;
+            break;
+        case 'm':
+            max_sessions = strtol(optarg, NULL, 10);
+            break;
+        case 'I':
+            fo.idle_timeout_ms = (unsigned)strtoul(optarg, NULL, 10);
+            break;
+        case 'T':
+            fo.session_timeout_s = (unsigned)strtoul(optarg, NULL, 10);
+            break;
+        case 'r':
+            ready_fd = strtol(optarg, NULL, 10);
+            break;
+        case 'p':
+            pidfile = optarg;
+            break;
+        case 'v':
+            fo.verbose = 1;
+            break;
+        case 'h':
+            fputs(usage, stdout);
+            return 0;
+        default:
+            fputs(usage, stderr);
+            return 2;
         }
     }
     if (!inventory || !clips_dir || optind != argc) {
@@ -146,7 +176,8 @@ int main(int argc, char **argv)
         fprintf(stderr, "camfarm: %s\n", err);
         return 1;
     }
-    struct fleet_defaults d = {.seed = seed, .max_sessions = (uint8_t)max_sessions,
+    struct fleet_defaults d = {.seed = seed,
+                               .max_sessions = (uint8_t)max_sessions,
                                .clip_normal = clip_find(&clips, "normal"),
                                .clip_h265 = clip_find(&clips, "normal265"),
                                .clip_hd = clip_find(&clips, "hd")};
@@ -169,8 +200,8 @@ int main(int argc, char **argv)
     app.farm = &farm;
     int rc = farm_init(&farm, app.loop, &fleet, &clips, &fo);
     if (rc == 0 && (rc = farm_listen(&farm, lip, lport)) < 0)
-        fprintf(stderr, "camfarm: RTSP socket %s: %s (port in use? choose --listen)\n",
-                listen_addr, uv_strerror(rc));
+        fprintf(stderr, "camfarm: RTSP socket %s: %s (port in use? choose --listen)\n", listen_addr,
+                uv_strerror(rc));
     if (rc == 0 && (rc = control_listen(&app.ctl, app.loop, &farm, cip, cport)) < 0)
         fprintf(stderr, "camfarm: control socket %s: %s (must be 127.x.y.z:PORT, free)\n",
                 control_addr, uv_strerror(rc));

@@ -46,8 +46,8 @@ int pkt_au(const struct clip *c, size_t au, uint32_t ts, struct pkt_stream *s, u
 {
     const struct clip_au *a = &c->aus[au];
     size_t frame = s->channel >= 0 ? 4 : 2;
-    size_t hdr = c->codec == CLIP_H264 ? 1 : 2;     /* NAL header bytes */
-    size_t fu_hdr = c->codec == CLIP_H264 ? 2 : 3;  /* FU indicator/payload hdr + FU hdr */
+    size_t hdr = c->codec == CLIP_H264 ? 1 : 2;    /* NAL header bytes */
+    size_t fu_hdr = c->codec == CLIP_H264 ? 2 : 3; /* FU indicator/payload hdr + FU hdr */
     uint8_t *p = out, *end = out + cap;
     unsigned n = 0;
 

@@ -44,8 +44,8 @@ struct rtsp_req {
     enum rtsp_method method;
     struct rtsp_span method_name; /* as sent, also for unknown methods */
     struct rtsp_span uri;
-    long cseq; /* -1 when absent */
-    struct rtsp_span session;   /* Session header without ";timeout=" */
+    long cseq;                /* -1 when absent */
+    struct rtsp_span session; /* Session header without ";timeout=" */
     struct rtsp_span transport;
     struct rtsp_span authorization;
     struct rtsp_span user_agent;

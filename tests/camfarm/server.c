@@ -135,7 +135,8 @@ void conn_send_frame(struct conn *c)
         conn_write(c, (const char *)f->scratch, (size_t)n);
         return;
     }
-    struct sockaddr_in to = {.sin_family = AF_INET, .sin_port = htons(c->client_port),
+    struct sockaddr_in to = {.sin_family = AF_INET,
+                             .sin_port = htons(c->client_port),
                              .sin_addr.s_addr = htonl(c->peer_ip)};
     for (size_t off = 0; off + 2 <= (size_t)n;) {
         size_t len = ((size_t)f->scratch[off] << 8) | f->scratch[off + 1];
@@ -160,8 +161,9 @@ static void on_play_tick(struct conn *c)
         conn_close(c, false);
         return;
     }
-    bool media = cam->mode != FAULT_NO_RTP &&
-                 !(cam->mode == FAULT_RTP_STOP && now - c->play_start_ms >= (uint64_t)cam->arg * 1000);
+    bool media =
+        cam->mode != FAULT_NO_RTP &&
+        !(cam->mode == FAULT_RTP_STOP && now - c->play_start_ms >= (uint64_t)cam->arg * 1000);
     uint64_t due = c->play_start_ms + (uint64_t)c->frame_no * 1000 / (uint64_t)k->fps;
     if (media && now >= due) {
         /* After a stall (busy loop) skip ahead rather than burst. */

@@ -4,9 +4,8 @@
 #include <errno.h>
 
 static const char *const conn_names[CONN_STATE_COUNT] = {
-    [CONN_READING] = "reading",     [CONN_DELAYING] = "delaying",
-    [CONN_DRIBBLING] = "dribbling", [CONN_PLAYING] = "playing",
-    [CONN_SILENT] = "silent",       [CONN_CLOSING] = "closing",
+    [CONN_READING] = "reading", [CONN_DELAYING] = "delaying", [CONN_DRIBBLING] = "dribbling",
+    [CONN_PLAYING] = "playing", [CONN_SILENT] = "silent",     [CONN_CLOSING] = "closing",
 };
 
 static const char *const sess_names[SESS_STATE_COUNT] = {

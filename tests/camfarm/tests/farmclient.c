@@ -108,7 +108,8 @@ int fc_start(struct fc_farm *f, const char *fleet_text, const char *const *extra
     char *csv = malloc(FC_TEST_CAMERAS * 256 + 256);
     if (!csv)
         return -ENOMEM;
-    size_t used = (size_t)sprintf(csv, "id,name,unit_id,unit_name,url,lat,lon,address,tags,resolution,fps\n");
+    size_t used =
+        (size_t)sprintf(csv, "id,name,unit_id,unit_name,url,lat,lon,address,tags,resolution,fps\n");
     for (int n = 1; n <= FC_TEST_CAMERAS; n++)
         used += (size_t)sprintf(csv + used,
                                 "34010000001320%06d,\"Camera %d, gate\",U%03d,Unit,"
@@ -119,9 +120,9 @@ int fc_start(struct fc_farm *f, const char *fleet_text, const char *const *extra
     if (rc < 0 || (rc = write_file(fleet, fleet_text ? fleet_text : "")) < 0)
         return rc;
 
-    const char *argv[32] = {CAMFARM_BIN, "--inventory", inv, "--clips", CAMFARM_CLIPS,
-                            "--fleet", fleet, "--listen", "0.0.0.0:0", "--control",
-                            "127.0.0.1:0"};
+    const char *argv[32] = {CAMFARM_BIN,   "--inventory", inv,          "--clips",
+                            CAMFARM_CLIPS, "--fleet",     fleet,        "--listen",
+                            "0.0.0.0:0",   "--control",   "127.0.0.1:0"};
     int argc = 11;
     for (int i = 0; extra && extra[i] && argc < 31; i++)
         argv[argc++] = extra[i];
@@ -245,8 +246,8 @@ int fc_connect(uint32_t ip, uint16_t port, int deadline_ms)
     int fd = socket(AF_INET, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
     if (fd < 0)
         return -errno;
-    struct sockaddr_in a = {.sin_family = AF_INET, .sin_port = htons(port),
-                            .sin_addr.s_addr = htonl(ip)};
+    struct sockaddr_in a = {
+        .sin_family = AF_INET, .sin_port = htons(port), .sin_addr.s_addr = htonl(ip)};
     if (connect(fd, (struct sockaddr *)&a, sizeof(a)) < 0 && errno != EINPROGRESS) {
         int e = errno;
         close(fd);
@@ -399,8 +400,9 @@ int fc_request(int fd, const char *method, const char *url, int cseq, const char
                      user, realm, nonce, url, resp);
         }
     }
-    int n = snprintf(msg, sizeof(msg), "%s %s RTSP/1.0\r\nCSeq: %d\r\nUser-Agent: camfarm-test\r\n%s%s\r\n",
-                     method, url, cseq, auth, extra ? extra : "");
+    int n = snprintf(msg, sizeof(msg),
+                     "%s %s RTSP/1.0\r\nCSeq: %d\r\nUser-Agent: camfarm-test\r\n%s%s\r\n", method,
+                     url, cseq, auth, extra ? extra : "");
     return fc_send(fd, msg, (size_t)n);
 }
 
@@ -419,13 +421,15 @@ int fc_play(const struct fc_farm *f, int n, int fd, char *session, size_t cap, i
     fc_url(f, n, url, sizeof(url));
     snprintf(track, sizeof(track), "%s/trackID=1", url);
     const char *pass = fc_password(n);
-    if ((rc = fc_request(fd, "DESCRIBE", url, (*cseq)++, "Accept: application/sdp\r\n", NULL, NULL, NULL)) < 0 ||
+    if ((rc = fc_request(fd, "DESCRIBE", url, (*cseq)++, "Accept: application/sdp\r\n", NULL, NULL,
+                         NULL)) < 0 ||
         (rc = fc_read_reply(fd, &ch, 3000)) < 0)
         return rc;
     if (ch.status != 401 && ch.status != 200)
         return ch.status;
     if (ch.status == 401) {
-        if ((rc = fc_request(fd, "DESCRIBE", url, (*cseq)++, "Accept: application/sdp\r\n", "admin", pass, &ch)) < 0 ||
+        if ((rc = fc_request(fd, "DESCRIBE", url, (*cseq)++, "Accept: application/sdp\r\n", "admin",
+                             pass, &ch)) < 0 ||
             (rc = fc_read_reply(fd, &r, 3000)) < 0)
             return rc;
         if (r.status != 200)

@@ -12,47 +12,47 @@
 
 /* The fleet file every camfarm test uses: one camera per behaviour, so
  * tests running in parallel never share a camera. */
-#define FC_FLEET                                                               \
-    "# camera  mode  [arg]  [options]\n"                                       \
-    "#1 ok clip=normal\n"                                                      \
-    "#2 ok clip=normal265\n"                                                   \
-    "#3 ok clip=normal\n"                                                      \
-    "#4 ok auth=basic clip=normal\n"                                           \
-    "#5 refused\n"                                                             \
-    "#6 blackhole\n"                                                           \
-    "#7 silent\n"                                                              \
-    "#8 slow 700\n"                                                            \
-    "#9 stall_describe\n"                                                      \
-    "#10 no_rtp\n"                                                             \
-    "#11 rtp_stop 1\n"                                                         \
-    "#13 bad_auth\n"                                                           \
-    "#14 not_found\n"                                                          \
-    "#16 error_500\n"                                                          \
-    "#17 error_503\n"                                                          \
-    "#19 session_limit\n"                                                      \
-    "#18 session_limit\n"                                                      \
-    "#20 redirect 1\n"                                                         \
-    "#22 redirect_loop\n"                                                      \
-    "#23 flap 1\n"                                                             \
-    "#25 garbage\n"                                                            \
-    "#26 big_headers 64\n"                                                     \
-    "#28 slowloris\n"                                                          \
-    "#29 bad_sdp\n"                                                            \
-    "#31 truncated_sdp\n"                                                      \
-    "#32 bad_length\n"                                                         \
-    "#34 early_rtp\n"                                                          \
-    "#35 black\n"                                                              \
-    "#37 frozen\n"                                                             \
-    "#38 low_fps\n"                                                            \
-    "#40 resolution\n"                                                         \
-    "#41 ok sessions=2 clip=normal\n"                                          \
-    "#42 ok sessions=1 clip=normal\n"                                          \
-    "#43 ok udp=1 clip=normal\n"                                               \
-    "#44 ok clip=normal\n"                                                     \
-    "#46 ok clip=normal\n"                                                     \
-    "#47 blurred\n"                                                            \
-    "#49 noisy\n"                                                              \
-    "#50 ok auth=none clip=normal\n"                                           \
+#define FC_FLEET                                                                                   \
+    "# camera  mode  [arg]  [options]\n"                                                           \
+    "#1 ok clip=normal\n"                                                                          \
+    "#2 ok clip=normal265\n"                                                                       \
+    "#3 ok clip=normal\n"                                                                          \
+    "#4 ok auth=basic clip=normal\n"                                                               \
+    "#5 refused\n"                                                                                 \
+    "#6 blackhole\n"                                                                               \
+    "#7 silent\n"                                                                                  \
+    "#8 slow 700\n"                                                                                \
+    "#9 stall_describe\n"                                                                          \
+    "#10 no_rtp\n"                                                                                 \
+    "#11 rtp_stop 1\n"                                                                             \
+    "#13 bad_auth\n"                                                                               \
+    "#14 not_found\n"                                                                              \
+    "#16 error_500\n"                                                                              \
+    "#17 error_503\n"                                                                              \
+    "#19 session_limit\n"                                                                          \
+    "#18 session_limit\n"                                                                          \
+    "#20 redirect 1\n"                                                                             \
+    "#22 redirect_loop\n"                                                                          \
+    "#23 flap 1\n"                                                                                 \
+    "#25 garbage\n"                                                                                \
+    "#26 big_headers 64\n"                                                                         \
+    "#28 slowloris\n"                                                                              \
+    "#29 bad_sdp\n"                                                                                \
+    "#31 truncated_sdp\n"                                                                          \
+    "#32 bad_length\n"                                                                             \
+    "#34 early_rtp\n"                                                                              \
+    "#35 black\n"                                                                                  \
+    "#37 frozen\n"                                                                                 \
+    "#38 low_fps\n"                                                                                \
+    "#40 resolution\n"                                                                             \
+    "#41 ok sessions=2 clip=normal\n"                                                              \
+    "#42 ok sessions=1 clip=normal\n"                                                              \
+    "#43 ok udp=1 clip=normal\n"                                                                   \
+    "#44 ok clip=normal\n"                                                                         \
+    "#46 ok clip=normal\n"                                                                         \
+    "#47 blurred\n"                                                                                \
+    "#49 noisy\n"                                                                                  \
+    "#50 ok auth=none clip=normal\n"                                                               \
     "#52 ok clip=normal\n"
 
 struct fc_farm {
@@ -85,7 +85,7 @@ int fc_connect(uint32_t ip, uint16_t port, int deadline_ms);
 int fc_send(int fd, const char *data, size_t len);
 
 struct fc_reply {
-    int status;    /* 0 if the status line was not RTSP */
+    int status; /* 0 if the status line was not RTSP */
     long cseq;
     char head[70000];
     size_t head_len;

@@ -118,7 +118,8 @@ Test(rtsp, h265_camera_describes_vps_sps_pps)
     cr_assert_eq(rep.status, 200);
     cr_expect(strstr(rep.body, "a=rtpmap:96 H265/90000") != NULL);
     cr_expect(strstr(rep.body, "sprop-vps=") && strstr(rep.body, "sprop-sps=") &&
-              strstr(rep.body, "sprop-pps="), "sdp: %s", rep.body);
+                  strstr(rep.body, "sprop-pps="),
+              "sdp: %s", rep.body);
     fc_close(fd);
 }
 
@@ -200,7 +201,8 @@ Test(rtsp, setup_play_streams_h264_rtp_paced_at_90khz_then_teardown)
         cr_assert_eq(pkt[0] >> 6, 2, "RTP version 2");
         cr_assert_eq(pkt[1] & 0x7f, 96);
         uint16_t seq = (uint16_t)(pkt[2] << 8 | pkt[3]);
-        uint32_t ts = (uint32_t)pkt[4] << 24 | (uint32_t)pkt[5] << 16 | (uint32_t)pkt[6] << 8 | pkt[7];
+        uint32_t ts =
+            (uint32_t)pkt[4] << 24 | (uint32_t)pkt[5] << 16 | (uint32_t)pkt[6] << 8 | pkt[7];
         if (frames + fu + single > 0)
             cr_assert_eq(seq, (uint16_t)(last_seq + 1), "sequence numbers have no gaps");
         else
@@ -250,7 +252,8 @@ Test(rtsp, setup_reply_has_session_timeout_and_interleaved_transport)
     int fd = cam_connect(50);
     url(50, u, sizeof(u));
     snprintf(t, sizeof(t), "%s/trackID=1", u);
-    fc_request(fd, "SETUP", t, 1, "Transport: RTP/AVP/TCP;unicast;interleaved=2-3\r\n", NULL, NULL, NULL);
+    fc_request(fd, "SETUP", t, 1, "Transport: RTP/AVP/TCP;unicast;interleaved=2-3\r\n", NULL, NULL,
+               NULL);
     cr_assert_eq(fc_read_reply(fd, &rep, 2000), 0);
     cr_assert_eq(rep.status, 200);
     cr_assert_eq(fc_header(&rep, "Session", v, sizeof(v)), 0);
@@ -281,7 +284,8 @@ Test(rtsp, udp_transport_refused_unless_camera_offers_it)
     int fd = cam_connect(50);
     url(50, u, sizeof(u));
     snprintf(t, sizeof(t), "%s/trackID=1", u);
-    fc_request(fd, "SETUP", t, 1, "Transport: RTP/AVP;unicast;client_port=50000-50001\r\n", NULL, NULL, NULL);
+    fc_request(fd, "SETUP", t, 1, "Transport: RTP/AVP;unicast;client_port=50000-50001\r\n", NULL,
+               NULL, NULL);
     cr_assert_eq(fc_read_reply(fd, &rep, 2000), 0);
     cr_expect_eq(rep.status, 461);
     fc_close(fd);
@@ -291,7 +295,8 @@ Test(rtsp, udp_transport_refused_unless_camera_offers_it)
     snprintf(t, sizeof(t), "%s/trackID=1", u);
     fc_request(fd, "SETUP", t, 1, NULL, NULL, NULL, NULL);
     cr_assert_eq(fc_read_reply(fd, &ch, 2000), 0);
-    fc_request(fd, "SETUP", t, 2, "Transport: RTP/AVP;unicast;client_port=50000-50001\r\n", "admin", fc_password(43), &ch);
+    fc_request(fd, "SETUP", t, 2, "Transport: RTP/AVP;unicast;client_port=50000-50001\r\n", "admin",
+               fc_password(43), &ch);
     cr_assert_eq(fc_read_reply(fd, &rep, 2000), 0);
     cr_expect_eq(rep.status, 200);
     cr_assert_eq(fc_header(&rep, "Transport", v, sizeof(v)), 0);
@@ -410,7 +415,8 @@ Test(rtsp, control_kill_revive_mode_stats_and_errors)
 
     cr_assert_eq(fc_control(&farm, "stats #44", out, sizeof(out)), 0);
     cr_expect(strstr(out, "\"mode\":\"error_503\"") && strstr(out, "\"connections\":3") &&
-              strstr(out, "\"id\":\"34010000001320000043\""), "stats: %s", out);
+                  strstr(out, "\"id\":\"34010000001320000043\""),
+              "stats: %s", out);
     cr_assert_eq(fc_control(&farm, "stats", out, sizeof(out)), 0);
     cr_expect(strstr(out, "\"cameras\":64") && strstr(out, "\"resets\":1"), "stats: %s", out);
 

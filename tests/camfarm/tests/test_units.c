@@ -18,13 +18,14 @@
 
 /* ---- request parser ---- */
 
-static const char req_text[] = "DESCRIBE rtsp://127.1.0.5:8554/Streaming/Channels/101 RTSP/1.0\r\n"
-                               "CSeq: 7\r\n"
-                               "Session: 12345678;timeout=60\r\n"
-                               "Authorization: Digest username=\"admin\", realm=\"IP Camera(A00001)\"\r\n"
-                               "Content-Length: 4\r\n"
-                               "\r\n"
-                               "abcd";
+static const char req_text[] =
+    "DESCRIBE rtsp://127.1.0.5:8554/Streaming/Channels/101 RTSP/1.0\r\n"
+    "CSeq: 7\r\n"
+    "Session: 12345678;timeout=60\r\n"
+    "Authorization: Digest username=\"admin\", realm=\"IP Camera(A00001)\"\r\n"
+    "Content-Length: 4\r\n"
+    "\r\n"
+    "abcd";
 
 Test(parser, whole_request_fields)
 {
@@ -34,7 +35,8 @@ Test(parser, whole_request_fields)
     cr_expect_eq(r.kind, RTSP_KIND_REQUEST);
     cr_expect_eq(r.method, RTSP_M_DESCRIBE);
     cr_expect_eq(r.cseq, 7);
-    cr_expect(r.uri.len == 44 && memcmp(r.uri.p, "rtsp://127.1.0.5:8554/Streaming/Channels/101", 44) == 0);
+    cr_expect(r.uri.len == 44 &&
+              memcmp(r.uri.p, "rtsp://127.1.0.5:8554/Streaming/Channels/101", 44) == 0);
     cr_expect(r.session.len == 8 && memcmp(r.session.p, "12345678", 8) == 0);
     cr_expect(r.body.len == 4 && memcmp(r.body.p, "abcd", 4) == 0);
     struct rtsp_span v;
@@ -210,14 +212,14 @@ static void roundtrip(enum clip_codec codec)
     uint8_t *nals[4];
     int n;
     if (h265) {
-        nals[0] = fill_nal(lens[0] = 24, 32 << 1, 1, 2); /* VPS */
-        nals[1] = fill_nal(lens[1] = 40, 33 << 1, 1, 2); /* SPS */
-        nals[2] = fill_nal(lens[2] = 8, 34 << 1, 1, 2);  /* PPS */
+        nals[0] = fill_nal(lens[0] = 24, 32 << 1, 1, 2);   /* VPS */
+        nals[1] = fill_nal(lens[1] = 40, 33 << 1, 1, 2);   /* SPS */
+        nals[2] = fill_nal(lens[2] = 8, 34 << 1, 1, 2);    /* PPS */
         nals[3] = fill_nal(lens[3] = 5000, 19 << 1, 1, 2); /* IDR */
         n = 4;
     } else {
-        nals[0] = fill_nal(lens[0] = 20, 0x67, 0, 1); /* SPS */
-        nals[1] = fill_nal(lens[1] = 6, 0x68, 0, 1);  /* PPS */
+        nals[0] = fill_nal(lens[0] = 20, 0x67, 0, 1);   /* SPS */
+        nals[1] = fill_nal(lens[1] = 6, 0x68, 0, 1);    /* PPS */
         nals[2] = fill_nal(lens[2] = 5000, 0x65, 0, 1); /* IDR */
         n = 3;
     }
@@ -336,19 +338,28 @@ Test(fleet, url_parsing)
     uint32_t ip;
     uint16_t port;
     const char *path;
-    cr_assert_eq(fleet_parse_url("rtsp://admin:p%40ss@w0rd@127.1.2.3:8554/cam/realmonitor?channel=1",
-                                 u, sizeof(u), p, sizeof(p), &ip, &port, &path), 0);
+    cr_assert_eq(
+        fleet_parse_url("rtsp://admin:p%40ss@w0rd@127.1.2.3:8554/cam/realmonitor?channel=1", u,
+                        sizeof(u), p, sizeof(p), &ip, &port, &path),
+        0);
     cr_expect_str_eq(u, "admin");
     cr_expect_str_eq(p, "p@ss@w0rd");
     cr_expect_eq(ip, (127u << 24) | (1u << 16) | (2u << 8) | 3u);
     cr_expect_eq(port, 8554);
     cr_expect_str_eq(path, "/cam/realmonitor?channel=1");
-    cr_assert_eq(fleet_parse_url("rtsp://10.0.0.1/x", u, sizeof(u), p, sizeof(p), &ip, &port, &path), 0);
+    cr_assert_eq(
+        fleet_parse_url("rtsp://10.0.0.1/x", u, sizeof(u), p, sizeof(p), &ip, &port, &path), 0);
     cr_expect_eq(port, 554);
     cr_expect_str_eq(u, "");
-    cr_expect_eq(fleet_parse_url("http://127.0.0.1/", u, sizeof(u), p, sizeof(p), &ip, &port, &path), -EINVAL);
-    cr_expect_eq(fleet_parse_url("rtsp://cam.example/", u, sizeof(u), p, sizeof(p), &ip, &port, &path), -EINVAL);
-    cr_expect_eq(fleet_parse_url("rtsp://127.0.0.1:99999/", u, sizeof(u), p, sizeof(p), &ip, &port, &path), -EINVAL);
+    cr_expect_eq(
+        fleet_parse_url("http://127.0.0.1/", u, sizeof(u), p, sizeof(p), &ip, &port, &path),
+        -EINVAL);
+    cr_expect_eq(
+        fleet_parse_url("rtsp://cam.example/", u, sizeof(u), p, sizeof(p), &ip, &port, &path),
+        -EINVAL);
+    cr_expect_eq(
+        fleet_parse_url("rtsp://127.0.0.1:99999/", u, sizeof(u), p, sizeof(p), &ip, &port, &path),
+        -EINVAL);
 }
 
 static char tmpdir[64];
@@ -357,7 +368,8 @@ static const char *write_tmp(const char *name, const char *text)
 {
     static char path[128];
     if (!tmpdir[0]) {
-        snprintf(tmpdir, sizeof(tmpdir), "%s/camfarm-unit-XXXXXX", getenv("TMPDIR") ? getenv("TMPDIR") : "/tmp");
+        snprintf(tmpdir, sizeof(tmpdir), "%s/camfarm-unit-XXXXXX",
+                 getenv("TMPDIR") ? getenv("TMPDIR") : "/tmp");
         cr_assert_not_null(mkdtemp(tmpdir));
     }
     snprintf(path, sizeof(path), "%s/%s", tmpdir, name);
@@ -372,8 +384,11 @@ Test(fleet, csv_loads_quoted_rows_and_interns_strings)
 {
     const char *csv =
         "id,name,unit_id,unit_name,url,lat,lon,address,tags,resolution,fps\n"
-        "A1,\"Gate, north\",U1,Unit,rtsp://admin:pw@127.1.0.5:8554/Streaming/Channels/101,1,2,,,1920x1080,25\n"
-        "A2,\"Say \"\"hi\"\"\",U1,Unit,rtsp://admin:pw@127.1.0.6:8554/cam/realmonitor?channel=1&subtype=0,1,2,,,,\n"
+        "A1,\"Gate, "
+        "north\",U1,Unit,rtsp://admin:pw@127.1.0.5:8554/Streaming/Channels/101,1,2,,,1920x1080,25\n"
+        "A2,\"Say "
+        "\"\"hi\"\"\",U1,Unit,rtsp://admin:pw@127.1.0.6:8554/cam/"
+        "realmonitor?channel=1&subtype=0,1,2,,,,\n"
         "A3,x,U1,Unit,rtsp://127.0.0.9/Streaming/Channels/101,1,2,,,,\n";
     struct fleet f;
     struct fleet_defaults d = {.seed = 1, .max_sessions = 4, .clip_h265 = -1, .clip_hd = -1};
@@ -394,14 +409,17 @@ Test(fleet, csv_loads_quoted_rows_and_interns_strings)
     cr_expect_eq(sizeof(struct cam), 48);
 
     const char *modes = "# comment\n#1 slow 250 sessions=2\nA2 bad_auth # trailing comment\n\n";
-    cr_assert_eq(fleet_load_modes(&f, write_tmp("m.txt", modes), NULL, err, sizeof(err)), 0, "%s", err);
+    cr_assert_eq(fleet_load_modes(&f, write_tmp("m.txt", modes), NULL, err, sizeof(err)), 0, "%s",
+                 err);
     cr_expect_eq(f.cams[0].mode, FAULT_SLOW);
     cr_expect_eq(f.cams[0].arg, 250);
     cr_expect_eq(f.cams[0].max_sessions, 2);
     cr_expect_eq(f.cams[1].mode, FAULT_BAD_AUTH);
-    cr_expect_lt(fleet_load_modes(&f, write_tmp("m2.txt", "#1 ok\nZZ ok\n"), NULL, err, sizeof(err)), 0);
+    cr_expect_lt(
+        fleet_load_modes(&f, write_tmp("m2.txt", "#1 ok\nZZ ok\n"), NULL, err, sizeof(err)), 0);
     cr_expect(strstr(err, "m2.txt:2: camera \"ZZ\"") != NULL, "%s", err);
-    cr_expect_lt(fleet_load_modes(&f, write_tmp("m3.txt", "#1 slow fast\n"), NULL, err, sizeof(err)), 0);
+    cr_expect_lt(
+        fleet_load_modes(&f, write_tmp("m3.txt", "#1 slow fast\n"), NULL, err, sizeof(err)), 0);
     cr_expect(strstr(err, "m3.txt:1: argument \"fast\"") != NULL, "%s", err);
     fleet_free(&f);
 
@@ -411,7 +429,8 @@ Test(fleet, csv_loads_quoted_rows_and_interns_strings)
     cr_expect(strstr(err, "b.csv:3: column \"url\"") != NULL, "%s", err);
     fleet_free(&f);
     fleet_init(&f);
-    cr_expect_lt(fleet_load_csv(&f, write_tmp("c.csv", "name,address\nx,y\n"), &d, err, sizeof(err)), 0);
+    cr_expect_lt(
+        fleet_load_csv(&f, write_tmp("c.csv", "name,address\nx,y\n"), &d, err, sizeof(err)), 0);
     cr_expect(strstr(err, "header must name columns") != NULL, "%s", err);
     fleet_free(&f);
 }
@@ -424,7 +443,8 @@ Test(auth, digest_rfc2617_example_with_qop)
         "GET_PARAMETER /dir/index.html RTSP/1.0\r\nCSeq: 1\r\n"
         "Authorization: Digest username=\"Mufasa\", realm=\"testrealm@host.com\", "
         "nonce=\"dcd98b7102dd2f0e8b11d0f600bfb0c093\", uri=\"/dir/index.html\", qop=auth, "
-        "nc=00000001, cnonce=\"0a4f113b\", response=\"%s\", opaque=\"5ccc069c403ebaf9f0171e9517f40e41\"\r\n\r\n";
+        "nc=00000001, cnonce=\"0a4f113b\", response=\"%s\", "
+        "opaque=\"5ccc069c403ebaf9f0171e9517f40e41\"\r\n\r\n";
     char text[1024], ha1[33], ha2[33], resp[33], buf[512];
     /* RFC 2617 3.5 with method GET gives 6629fae4...; recompute for this method. */
     snprintf(buf, sizeof(buf), "Mufasa:testrealm@host.com:Circle Of Life");
@@ -432,27 +452,32 @@ Test(auth, digest_rfc2617_example_with_qop)
     cr_expect_str_eq(ha1, "939e7578ed9e3c518a452acee763bce9");
     snprintf(buf, sizeof(buf), "GET_PARAMETER:/dir/index.html");
     auth_md5_hex(buf, strlen(buf), ha2);
-    snprintf(buf, sizeof(buf), "%s:dcd98b7102dd2f0e8b11d0f600bfb0c093:00000001:0a4f113b:auth:%s", ha1, ha2);
+    snprintf(buf, sizeof(buf), "%s:dcd98b7102dd2f0e8b11d0f600bfb0c093:00000001:0a4f113b:auth:%s",
+             ha1, ha2);
     auth_md5_hex(buf, strlen(buf), resp);
     snprintf(text, sizeof(text), req, resp);
     struct rtsp_req r;
     cr_assert_gt(rtsp_req_parse(text, strlen(text), &r), 0);
     cr_expect_eq(auth_check(&r, AUTH_DIGEST, "testrealm@host.com", "Mufasa", "Circle Of Life"), 0);
-    cr_expect_eq(auth_check(&r, AUTH_DIGEST, "testrealm@host.com", "Mufasa", "circle of life"), -EACCES);
+    cr_expect_eq(auth_check(&r, AUTH_DIGEST, "testrealm@host.com", "Mufasa", "circle of life"),
+                 -EACCES);
     cr_expect_eq(auth_check(&r, AUTH_DIGEST, "other realm", "Mufasa", "Circle Of Life"), -EACCES);
-    cr_expect_eq(auth_check(&r, AUTH_BASIC, "testrealm@host.com", "Mufasa", "Circle Of Life"), -EACCES);
+    cr_expect_eq(auth_check(&r, AUTH_BASIC, "testrealm@host.com", "Mufasa", "Circle Of Life"),
+                 -EACCES);
 }
 
 Test(auth, basic_and_realms)
 {
-    const char req[] = "DESCRIBE rtsp://x/ RTSP/1.0\r\nCSeq: 1\r\nAuthorization: Basic YWRtaW46cHc=\r\n\r\n";
+    const char req[] =
+        "DESCRIBE rtsp://x/ RTSP/1.0\r\nCSeq: 1\r\nAuthorization: Basic YWRtaW46cHc=\r\n\r\n";
     struct rtsp_req r;
     cr_assert_gt(rtsp_req_parse(req, sizeof(req) - 1, &r), 0);
     cr_expect_eq(auth_check(&r, AUTH_BASIC, "r", "admin", "pw"), 0);
     cr_expect_eq(auth_check(&r, AUTH_BASIC, "r", "admin", "pw2"), -EACCES);
     char realm[AUTH_REALM_MAX];
     auth_realm(VENDOR_HIK, 12345, realm, sizeof(realm));
-    cr_expect(strncmp(realm, "IP Camera(", 10) == 0 && realm[strlen(realm) - 1] == ')', "%s", realm);
+    cr_expect(strncmp(realm, "IP Camera(", 10) == 0 && realm[strlen(realm) - 1] == ')', "%s",
+              realm);
     auth_realm(VENDOR_DAHUA, 12345, realm, sizeof(realm));
     cr_expect(strncmp(realm, "Login to ", 9) == 0 && strlen(realm) == 24, "%s", realm);
 }

@@ -30,10 +30,21 @@ static const char *probe(int n, const char *transport)
 {
     char url[256];
     fc_url_auth(&farm, n, url, sizeof(url));
-    const char *argv[] = {"ffprobe", "-v", "error", "-rtsp_transport", transport, "-timeout",
-                          "5000000", "-select_streams", "v:0", "-show_entries",
-                          "stream=codec_name,width,height,r_frame_rate", "-of",
-                          "compact=p=0", url, NULL};
+    const char *argv[] = {"ffprobe",
+                          "-v",
+                          "error",
+                          "-rtsp_transport",
+                          transport,
+                          "-timeout",
+                          "5000000",
+                          "-select_streams",
+                          "v:0",
+                          "-show_entries",
+                          "stream=codec_name,width,height,r_frame_rate",
+                          "-of",
+                          "compact=p=0",
+                          url,
+                          NULL};
     int rc = fc_run(argv, out, sizeof(out), 20000);
     cr_assert_eq(rc, 0, "ffprobe %s exited %d: %s", url, rc, out);
     out[strcspn(out, "\n")] = 0;
@@ -45,9 +56,16 @@ static const char *analyse(int n, const char *filter, const char *secs)
 {
     char url[256];
     fc_url_auth(&farm, n, url, sizeof(url));
-    const char *argv[] = {"ffmpeg", "-hide_banner", "-nostdin", "-loglevel", "info",
-                          "-rtsp_transport", "tcp", "-timeout", "5000000", "-i", url,
-                          "-t", secs, "-an", "-vf", filter, "-f", "null", "-", NULL};
+    const char *argv[] = {"ffmpeg",   "-hide_banner",
+                          "-nostdin", "-loglevel",
+                          "info",     "-rtsp_transport",
+                          "tcp",      "-timeout",
+                          "5000000",  "-i",
+                          url,        "-t",
+                          secs,       "-an",
+                          "-vf",      filter,
+                          "-f",       "null",
+                          "-",        NULL};
     int rc = fc_run(argv, out, sizeof(out), 30000);
     cr_assert_eq(rc, 0, "ffmpeg on %s exited %d: %s", url, rc, out);
     return out;
