@@ -240,6 +240,30 @@ void inv_error(struct inv_builder *b, uint32_t line, const char *fmt, ...)
     errs->count++;
 }
 
+const char *inv_redact_value(const char *s, size_t len, char *buf, size_t buflen)
+{
+    if (buflen < 16) {
+        if (buflen)
+            buf[0] = '\0';
+        return buf;
+    }
+    /* Only "user:pass@" or "scheme://" shapes can carry credentials; other
+     * values stay as they are (names with an '@' are not secrets). */
+    const char *colon = memchr(s, ':', len);
+    if (!colon) {
+        size_t n = len < buflen - 1 ? len : buflen - 1;
+        memcpy(buf, s, n);
+        buf[n] = '\0';
+        return buf;
+    }
+    /* Redact the whole value, not a cut of it: the last '@' may lie far on. */
+    char *copy = strndup(s, len);
+    if (!copy || probe_url_redact(copy, buf, buflen) < 0)
+        snprintf(buf, buflen, "%s", "(hidden)");
+    free(copy);
+    return buf;
+}
+
 const char *inv_quote(const char *s, size_t len, char *buf, size_t buflen)
 {
     size_t o = 0, shown = 60;
@@ -247,6 +271,13 @@ const char *inv_quote(const char *s, size_t len, char *buf, size_t buflen)
         if (buflen)
             buf[0] = '\0';
         return buf;
+    }
+    /* A value in the wrong column may be a URL with its password. */
+    char safe[128];
+    if (memchr(s, ':', len)) {
+        inv_redact_value(s, len, safe, sizeof safe);
+        s = safe;
+        len = strlen(safe);
     }
     buf[o++] = '"';
     size_t i = 0;

@@ -66,6 +66,10 @@ void inv_error(struct inv_builder *b, uint32_t line, const char *fmt, ...)
  * inv_error. Returns 0, or -ENOMEM. */
 int inv_add_row(struct inv_builder *b, const struct inv_row *row);
 
+/* A value as it may be shown: credentials redacted when it looks like a
+ * URL or "user:pass@host". Not quoted. Returns buf. */
+const char *inv_redact_value(const char *s, size_t len, char *buf, size_t buflen);
+
 /* Quote a value for a message: at most ~60 bytes, control bytes escaped. */
 const char *inv_quote(const char *s, size_t len, char *buf, size_t buflen);
 

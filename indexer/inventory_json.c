@@ -211,9 +211,17 @@ int inv_parse_json(struct inv_builder *b, const char *text, size_t len)
     json_error_t err;
     json_t *root = json_loadb(text, len, JSON_REJECT_DUPLICATES | JSON_DECODE_ANY, &err);
     if (!root) {
+        /* jansson quotes the text near the error, which may be a URL with
+         * its password (an unterminated string, say). */
+        char safe[sizeof err.text + 8];
+        const char *near = strstr(err.text, "near '");
+        size_t keep = near ? (size_t)(near - err.text) + 6 : 0;
+        memcpy(safe, err.text, keep);
+        inv_redact_value(err.text + keep, strlen(err.text + keep), safe + keep,
+                         sizeof safe - keep);
         /* 20-digit GB/T 28181 codes written as numbers overflow jansson. */
         inv_error(b, err.line > 0 ? (uint32_t)err.line : 0, "column %d: invalid JSON: %s%s",
-                  err.column, err.text,
+                  err.column, safe,
                   strstr(err.text, "too big") ? "; quote ids so 20-digit codes keep every digit"
                                               : "");
         return 0;

@@ -173,9 +173,14 @@ Test(inventory_csv, trailing_unnamed_columns_are_ignored_when_empty)
     int rc = parse("id,name,unit_id,unit_name,url,,\nc1,a,u,U,rtsp://h/x,,\n");
     cr_assert_eq(rc, 0, "%s", errs.msg[0]);
     reset();
-    rc = parse("id,name,unit_id,unit_name,url,\nc1,a,u,U,rtsp://h/x,oops\n");
-    only_error(rc, "inventory.csv:2: column 6 has no header but holds \"oops\"; name the column or "
-                   "empty it");
+    rc = parse("id,name,unit_id,unit_name,url,\nc1,a,u,U,rtsp://h/x,oops\n"
+               "c2,a,u,U,rtsp://h/y,rtsp://admin:S3cr3t@h/z\n");
+    cr_assert_eq(rc, -EINVAL);
+    cr_assert_eq(errs.count, 2);
+    cr_assert_str_eq(errs.msg[0], "inventory.csv:2: column 6 has no header but holds \"oops\"; name "
+                                  "the column or empty it");
+    cr_assert_str_eq(errs.msg[1], "inventory.csv:3: column 6 has no header but holds "
+                                  "\"rtsp://***@h/z\"; name the column or empty it");
 }
 
 Test(inventory_csv, reads_gb18030_fixture_with_chinese_headers_and_crlf)
@@ -385,9 +390,11 @@ Test(inventory_csv, credentials_never_appear_in_any_error)
                        "c7,a,u,U,\"rtsp://admin:S3cr3t\n@h/x\",,,,,,\n"
                        "c8,a,u,U,http://h/live/a.flv?token=S3cr3t&x=\x01,,,,,,\n"
                        "c9,a,u,U,rtsp://admin:S3cr3t@h/x,oops,,,,,\n"
-                       "c1,a,u,U,rtsp://admin:S3cr3t@h/x,,,,,,,\n");
+                       "c1,a,u,U,rtsp://admin:S3cr3t@h/x,,,,,,,\n"
+                       "rtsp://admin:S3cr3t@h/x,a,u,U,c11,,,,,,\n"
+                       "rtsp://admin:S3cr3t@h/x,a,u,U,rtsp://h/12,,,,,,\n");
     cr_assert_eq(rc, -EINVAL);
-    cr_assert_eq(errs.count, 10, "%zu", errs.count);
+    cr_assert_eq(errs.count, 12, "%zu", errs.count);
     no_secret_in_errors("S3cr3t");
     no_secret_in_errors("3cr3");
 }

@@ -162,6 +162,20 @@ Test(inventory_json, wrong_value_types_are_explained)
                                   "{\"id\": ..., \"url\": ...}");
 }
 
+Test(inventory_json, syntax_errors_never_quote_credentials)
+{
+    int rc = parse("[{\"id\": \"c1\", \"url\": \"rtsp://admin:S3cr3t@10.1.2.3/x");
+    cr_assert_eq(rc, -EINVAL);
+    cr_assert_eq(errs.count, 1);
+    cr_assert_null(strstr(errs.msg[0], "S3cr3t"), "%s", errs.msg[0]);
+    cr_assert_not_null(strstr(errs.msg[0], "cameras.json:1: column "), "%s", errs.msg[0]);
+    reset();
+    rc = parse("[{\"id\": \"c1\", \"url\" \"rtsp://admin:S3cr3t@10.1.2.3/x\"}]");
+    cr_assert_eq(rc, -EINVAL);
+    cr_assert_null(strstr(errs.msg[0], "S3cr3t"), "%s", errs.msg[0]);
+    cr_assert_not_null(strstr(errs.msg[0], "cameras.json:1: column "), "%s", errs.msg[0]);
+}
+
 Test(inventory_json, twenty_digit_numeric_ids_get_a_hint)
 {
     int rc = parse("[{\"id\": 32010500001320000001}]");
