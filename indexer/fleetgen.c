@@ -18,20 +18,20 @@
 static const struct {
     const char *code, *name, *shortname;
 } districts[] = {
-    {"320102", "玄武区", "玄武"}, {"320104", "秦淮区", "秦淮"},     {"320105", "建邺区", "建邺"},
-    {"320106", "鼓楼区", "鼓楼"}, {"320111", "浦口区", "浦口"},     {"320113", "栖霞区", "栖霞"},
+    {"320102", "玄武区", "玄武"},     {"320104", "秦淮区", "秦淮"}, {"320105", "建邺区", "建邺"},
+    {"320106", "鼓楼区", "鼓楼"},     {"320111", "浦口区", "浦口"}, {"320113", "栖霞区", "栖霞"},
     {"320114", "雨花台区", "雨花台"}, {"320115", "江宁区", "江宁"}, {"320116", "六合区", "六合"},
-    {"320117", "溧水区", "溧水"}, {"320118", "高淳区", "高淳"},
+    {"320117", "溧水区", "溧水"},     {"320118", "高淳区", "高淳"},
 };
 #define NDISTRICTS (sizeof districts / sizeof districts[0])
 
 static const char *const roads[] = {
-    "中山路",   "中山北路", "中山南路", "中山东路", "汉中路",   "北京东路", "北京西路",
-    "龙蟠路",   "虎踞路",   "江东中路", "集庆门大街", "应天大街", "建宁路",   "模范马路",
-    "珠江路",   "广州路",   "上海路",   "草场门大街", "水西门大街", "升州路", "白下路",
-    "太平南路", "长江路",   "玄武大道", "黄埔路",   "解放路",   "御道街",   "光华路",
-    "卡子门大街", "雨花路", "宁南大道", "双龙大道", "天元路",   "胜太路",   "仙林大道",
-    "文苑路",   "燕山路",   "浦珠路",   "河西大街", "清凉门大街",
+    "中山路",     "中山北路", "中山南路", "中山东路",   "汉中路",     "北京东路", "北京西路",
+    "龙蟠路",     "虎踞路",   "江东中路", "集庆门大街", "应天大街",   "建宁路",   "模范马路",
+    "珠江路",     "广州路",   "上海路",   "草场门大街", "水西门大街", "升州路",   "白下路",
+    "太平南路",   "长江路",   "玄武大道", "黄埔路",     "解放路",     "御道街",   "光华路",
+    "卡子门大街", "雨花路",   "宁南大道", "双龙大道",   "天元路",     "胜太路",   "仙林大道",
+    "文苑路",     "燕山路",   "浦珠路",   "河西大街",   "清凉门大街",
 };
 #define NROADS (sizeof roads / sizeof roads[0])
 
@@ -124,37 +124,57 @@ static const struct {
     uint8_t industry;
     enum label_set labels;
 } socials[] = {
-    {"$区第一中学", 55, L_SCHOOL},        {"$区实验小学", 55, L_SCHOOL},
-    {"$区外国语学校", 55, L_SCHOOL},      {"$区第二中学", 55, L_SCHOOL},
-    {"$区职业技术学校", 55, L_SCHOOL},    {"$区人民医院", 56, L_HOSPITAL},
-    {"$区中医院", 56, L_HOSPITAL},        {"$区妇幼保健院", 56, L_HOSPITAL},
-    {"$区第二人民医院", 56, L_HOSPITAL},  {"$汽车客运站", 46, L_STATION},
-    {"$区公交枢纽站", 46, L_STATION},     {"地铁$站", 46, L_STATION},
-    {"$万达广场", 45, L_MALL},            {"$苏宁广场", 45, L_MALL},
-    {"$金鹰购物中心", 45, L_MALL},        {"$区农贸市场", 45, L_MALL},
-    {"工商银行$支行", 49, L_BANK},        {"建设银行$支行", 49, L_BANK},
-    {"农业银行$支行", 49, L_BANK},        {"中国银行$支行", 49, L_BANK},
-    {"南京银行$支行", 49, L_BANK},        {"$区锦绣花园小区", 1, L_COMMUNITY},
-    {"$区阳光新村", 1, L_COMMUNITY},      {"$区银城家园", 1, L_COMMUNITY},
-    {"$区金陵小区", 1, L_COMMUNITY},      {"$区翠竹园", 1, L_COMMUNITY},
-    {"$区机械厂", 42, L_FACTORY},         {"$区电子科技有限公司", 42, L_FACTORY},
-    {"$区食品厂", 42, L_FACTORY},         {"$区燃气供应站", 43, L_FACTORY},
-    {"$区国际大酒店", 47, L_HOTEL},       {"$区锦江之星酒店", 47, L_HOTEL},
-    {"$区中心公园", 53, L_PARK},          {"$区湿地公园", 53, L_PARK},
-    {"$区体育中心", 57, L_VENUE},         {"$区图书馆", 57, L_VENUE},
-    {"$区文化馆", 57, L_VENUE},           {"$区政务服务中心", 58, L_OFFICE},
-    {"$区养老服务中心", 56, L_COMMUNITY}, {"$区物流园", 46, L_FACTORY},
+    {"$区第一中学", 55, L_SCHOOL},
+    {"$区实验小学", 55, L_SCHOOL},
+    {"$区外国语学校", 55, L_SCHOOL},
+    {"$区第二中学", 55, L_SCHOOL},
+    {"$区职业技术学校", 55, L_SCHOOL},
+    {"$区人民医院", 56, L_HOSPITAL},
+    {"$区中医院", 56, L_HOSPITAL},
+    {"$区妇幼保健院", 56, L_HOSPITAL},
+    {"$区第二人民医院", 56, L_HOSPITAL},
+    {"$汽车客运站", 46, L_STATION},
+    {"$区公交枢纽站", 46, L_STATION},
+    {"地铁$站", 46, L_STATION},
+    {"$万达广场", 45, L_MALL},
+    {"$苏宁广场", 45, L_MALL},
+    {"$金鹰购物中心", 45, L_MALL},
+    {"$区农贸市场", 45, L_MALL},
+    {"工商银行$支行", 49, L_BANK},
+    {"建设银行$支行", 49, L_BANK},
+    {"农业银行$支行", 49, L_BANK},
+    {"中国银行$支行", 49, L_BANK},
+    {"南京银行$支行", 49, L_BANK},
+    {"$区锦绣花园小区", 1, L_COMMUNITY},
+    {"$区阳光新村", 1, L_COMMUNITY},
+    {"$区银城家园", 1, L_COMMUNITY},
+    {"$区金陵小区", 1, L_COMMUNITY},
+    {"$区翠竹园", 1, L_COMMUNITY},
+    {"$区机械厂", 42, L_FACTORY},
+    {"$区电子科技有限公司", 42, L_FACTORY},
+    {"$区食品厂", 42, L_FACTORY},
+    {"$区燃气供应站", 43, L_FACTORY},
+    {"$区国际大酒店", 47, L_HOTEL},
+    {"$区锦江之星酒店", 47, L_HOTEL},
+    {"$区中心公园", 53, L_PARK},
+    {"$区湿地公园", 53, L_PARK},
+    {"$区体育中心", 57, L_VENUE},
+    {"$区图书馆", 57, L_VENUE},
+    {"$区文化馆", 57, L_VENUE},
+    {"$区政务服务中心", 58, L_OFFICE},
+    {"$区养老服务中心", 56, L_COMMUNITY},
+    {"$区物流园", 46, L_FACTORY},
 };
 #define NSOCIALS (sizeof socials / sizeof socials[0])
 
 /* Weak-but-typical device passwords, percent-encoded where RFC 3986 wants. */
 static const char *const passwords[] = {
-    "Abc12345", "admin123", "Hik12345", "Dh123456", "Admin%40123", "Sy2023abc", "jk888888",
-    "Xl%23202401",
+    "Abc12345",    "admin123",  "Hik12345", "Dh123456",
+    "Admin%40123", "Sy2023abc", "jk888888", "Xl%23202401",
 };
 
-static const char *const tag_pool[] = {"路口", "出入口", "重点部位", "周界", "人脸抓拍",
-                                       "车辆卡口", "高点", "室内", "全景"};
+static const char *const tag_pool[] = {"路口",     "出入口", "重点部位", "周界", "人脸抓拍",
+                                       "车辆卡口", "高点",   "室内",     "全景"};
 
 /* ---- deterministic randomness ---------------------------------------- */
 
@@ -225,8 +245,9 @@ static int make_plan(const struct fleetgen_opts *o, struct plan *p)
         p->nunits = o->units;
     } else {
         /* Keep the full-size ratio of cameras per unit for small fleets. */
-        uint64_t u = ((uint64_t)FLEETGEN_UNITS_DEFAULT * p->cameras + FLEETGEN_CAMERAS_DEFAULT / 2) /
-                     FLEETGEN_CAMERAS_DEFAULT;
+        uint64_t u =
+            ((uint64_t)FLEETGEN_UNITS_DEFAULT * p->cameras + FLEETGEN_CAMERAS_DEFAULT / 2) /
+            FLEETGEN_CAMERAS_DEFAULT;
         if (u > FLEETGEN_UNITS_DEFAULT)
             u = FLEETGEN_UNITS_DEFAULT;
         if (u < 2)
@@ -309,8 +330,8 @@ static int make_plan(const struct fleetgen_opts *o, struct plan *p)
         }
         un->password = below(&rs, (uint32_t)(sizeof passwords / sizeof passwords[0]));
         /* Units are virtual organisations (type 216) under their region. */
-        snprintf(un->id, sizeof un->id, "%s00%02u216%u%06u", un->region, (unsigned)un->industry % 100,
-                 (unsigned)un->network % 10, (u + 1) % 1000000);
+        snprintf(un->id, sizeof un->id, "%s00%02u216%u%06u", un->region,
+                 (unsigned)un->industry % 100, (unsigned)un->network % 10, (u + 1) % 1000000);
         total += w[u];
     }
     /* Every unit gets one camera, the rest goes by weight (largest
@@ -380,23 +401,21 @@ static void make_url(char *out, size_t cap, const struct plan *p, const struct u
     char cred[48] = "";
     /* Some cameras are left open (or behind an ACL) and have no credentials. */
     if (below(rs, 100) >= 6) {
-        uint32_t pw = below(rs, 10) < 8 ? un->password
-                                        : below(rs, (uint32_t)(sizeof passwords /
-                                                               sizeof passwords[0]));
-        snprintf(cred, sizeof cred, "%s:%s@", below(rs, 10) ? "admin" : "operator",
-                 passwords[pw]);
+        uint32_t pw = below(rs, 10) < 8
+                          ? un->password
+                          : below(rs, (uint32_t)(sizeof passwords / sizeof passwords[0]));
+        snprintf(cred, sizeof cred, "%s:%s@", below(rs, 10) ? "admin" : "operator", passwords[pw]);
     }
     if (kind < 600) {
         uint32_t ch = below(rs, 10) < 8 ? 1 : 1 + below(rs, 8);
-        snprintf(out, cap, "rtsp://%s%s:%u/Streaming/Channels/%u0%u", cred, host,
-                 (unsigned)p->port, ch, below(rs, 20) ? 1u : 2u);
+        snprintf(out, cap, "rtsp://%s%s:%u/Streaming/Channels/%u0%u", cred, host, (unsigned)p->port,
+                 ch, below(rs, 20) ? 1u : 2u);
     } else if (kind < 950) {
         uint32_t ch = below(rs, 10) < 8 ? 1 : 1 + below(rs, 4);
         snprintf(out, cap, "rtsp://%s%s:%u/cam/realmonitor?channel=%u&subtype=%u", cred, host,
                  (unsigned)p->port, ch, below(rs, 20) ? 0u : 1u);
     } else if (kind < 970) {
-        snprintf(out, cap, "rtsp://%s%s:%u/h264/ch1/main/av_stream", cred, host,
-                 (unsigned)p->port);
+        snprintf(out, cap, "rtsp://%s%s:%u/h264/ch1/main/av_stream", cred, host, (unsigned)p->port);
     } else if (kind < 980) {
         snprintf(out, cap, "http://%s:%u/hls/%s.m3u8", host, (unsigned)p->http_port, id);
     } else if (kind < 990) {
@@ -444,10 +463,10 @@ static int run_plan(const struct plan *p, int (*cb)(const struct inv_camera *, v
                 /* Departments spread over the city, social units stay on site. */
                 int32_t spread_lat = un->district >= 0 ? 3000 : 150000;
                 int32_t spread_lon = un->district >= 0 ? 3000 : 180000;
-                int32_t la = un->lat + (int32_t)below(&rs, (uint32_t)(2 * spread_lat + 1)) -
-                             spread_lat;
-                int32_t lo = un->lon + (int32_t)below(&rs, (uint32_t)(2 * spread_lon + 1)) -
-                             spread_lon;
+                int32_t la =
+                    un->lat + (int32_t)below(&rs, (uint32_t)(2 * spread_lat + 1)) - spread_lat;
+                int32_t lo =
+                    un->lon + (int32_t)below(&rs, (uint32_t)(2 * spread_lon + 1)) - spread_lon;
                 c.has_location = true;
                 c.lat = la / 1e6;
                 c.lon = lo / 1e6;

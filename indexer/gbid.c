@@ -97,9 +97,9 @@ static const struct {
 /* Province-level codes of GB/T 2260 (mainland, Taiwan, Hong Kong, Macao). */
 static int province_ok(unsigned p)
 {
-    static const uint8_t ok[] = {11, 12, 13, 14, 15, 21, 22, 23, 31, 32, 33, 34, 35, 36, 37, 41,
-                                 42, 43, 44, 45, 46, 50, 51, 52, 53, 54, 61, 62, 63, 64, 65, 71,
-                                 81, 82};
+    static const uint8_t ok[] = {11, 12, 13, 14, 15, 21, 22, 23, 31, 32, 33, 34,
+                                 35, 36, 37, 41, 42, 43, 44, 45, 46, 50, 51, 52,
+                                 53, 54, 61, 62, 63, 64, 65, 71, 81, 82};
     for (size_t i = 0; i < sizeof ok; i++)
         if (ok[i] == p)
             return 1;

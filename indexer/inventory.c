@@ -25,14 +25,20 @@ static const struct {
     const char *missing;    /* the rest of the "is empty" message */
     int required;
 } cols[INV_COL_COUNT] = {
-    [INV_COL_ID] = {"id", {"camera_id", "设备编码", "摄像机编码", "国标编码"},
-                    "every camera needs a unique id", 1},
+    [INV_COL_ID] = {"id",
+                    {"camera_id", "设备编码", "摄像机编码", "国标编码"},
+                    "every camera needs a unique id",
+                    1},
     [INV_COL_NAME] = {"name", {"设备名称", "名称"}, "every camera needs a name", 1},
     [INV_COL_UNIT_ID] = {"unit_id", {"单位编码"}, "every camera needs the id of its unit", 1},
-    [INV_COL_UNIT_NAME] = {"unit_name", {"单位名称", "所属单位"},
-                           "every camera needs the name of its unit", 1},
-    [INV_COL_URL] = {"url", {"stream_url", "视频流地址", "取流地址"},
-                     "every camera needs a stream URL", 1},
+    [INV_COL_UNIT_NAME] = {"unit_name",
+                           {"单位名称", "所属单位"},
+                           "every camera needs the name of its unit",
+                           1},
+    [INV_COL_URL] = {"url",
+                     {"stream_url", "视频流地址", "取流地址"},
+                     "every camera needs a stream URL",
+                     1},
     [INV_COL_LAT] = {"lat", {"纬度"}, NULL, 0},
     [INV_COL_LON] = {"lon", {"经度"}, NULL, 0},
     [INV_COL_ADDRESS] = {"address", {"安装地址", "地址"}, NULL, 0},
@@ -170,8 +176,7 @@ static uint32_t fnv1a(const char *s, size_t len)
     return h;
 }
 
-static struct inv_entry *table_find(struct inv_table *t, const char *key, size_t len,
-                                    uint32_t h)
+static struct inv_entry *table_find(struct inv_table *t, const char *key, size_t len, uint32_t h)
 {
     size_t mask = t->cap - 1;
     for (size_t i = h & mask;; i = (i + 1) & mask) {
@@ -316,7 +321,7 @@ static const char *label(const struct inv_row *r, int col)
     return r->f[col].label ? r->f[col].label : cols[col].name;
 }
 
-#define ROW_ERR(b, r, col, fmt, ...)                                                             \
+#define ROW_ERR(b, r, col, fmt, ...)                                                               \
     inv_error((b), (r)->line, "%s \"%s\": " fmt, (b)->what, label((r), (col)), __VA_ARGS__)
 
 /* A required or optional text field: trimmed, length-checked; `one_line`
@@ -362,7 +367,9 @@ static int check_id(struct inv_builder *b, const struct inv_row *r, int col, con
             ROW_ERR(b, r, col,
                     "%s contains %s; ids are printable ASCII without spaces, at most %d bytes",
                     inv_quote(s, len, q, sizeof q),
-                    c == ' ' ? "a space" : c >= 0x80 ? "a non-ASCII character" : "a control character",
+                    c == ' '    ? "a space"
+                    : c >= 0x80 ? "a non-ASCII character"
+                                : "a control character",
                     INV_ID_MAX);
             return -1;
         }
@@ -566,14 +573,14 @@ int inv_add_row(struct inv_builder *b, const struct inv_row *r)
     size_t l[INV_COL_COUNT];
     int bad = 0;
     static const size_t max[INV_COL_COUNT] = {
-        [INV_COL_ID] = INV_ID_MAX,       [INV_COL_NAME] = INV_NAME_MAX,
-        [INV_COL_UNIT_ID] = INV_ID_MAX,  [INV_COL_UNIT_NAME] = INV_NAME_MAX,
-        [INV_COL_URL] = INV_URL_MAX,     [INV_COL_ADDRESS] = INV_ADDRESS_MAX,
+        [INV_COL_ID] = INV_ID_MAX,      [INV_COL_NAME] = INV_NAME_MAX,
+        [INV_COL_UNIT_ID] = INV_ID_MAX, [INV_COL_UNIT_NAME] = INV_NAME_MAX,
+        [INV_COL_URL] = INV_URL_MAX,    [INV_COL_ADDRESS] = INV_ADDRESS_MAX,
         [INV_COL_TAGS] = INV_TAGS_MAX,
     };
     /* Addresses may legitimately span lines (Alt+Enter in a spreadsheet cell). */
-    static const int cols_text[] = {INV_COL_ID,  INV_COL_NAME,    INV_COL_UNIT_ID,
-                                    INV_COL_UNIT_NAME, INV_COL_URL, INV_COL_ADDRESS,
+    static const int cols_text[] = {INV_COL_ID,        INV_COL_NAME, INV_COL_UNIT_ID,
+                                    INV_COL_UNIT_NAME, INV_COL_URL,  INV_COL_ADDRESS,
                                     INV_COL_TAGS};
     int have[INV_COL_COUNT] = {0};
     for (size_t i = 0; i < sizeof cols_text / sizeof cols_text[0]; i++) {
@@ -627,9 +634,8 @@ int inv_add_row(struct inv_builder *b, const struct inv_row *r)
                 ROW_ERR(b, r, INV_COL_UNIT_NAME,
                         "unit %s is named %s here but %s on line %u; use one name per unit id",
                         inv_quote(e->key, strlen(e->key), q1, sizeof q1),
-                        inv_quote(un, ul, q2, sizeof q2), inv_quote(e->val, strlen(e->val), q3,
-                                                                    sizeof q3),
-                        (unsigned)e->line);
+                        inv_quote(un, ul, q2, sizeof q2),
+                        inv_quote(e->val, strlen(e->val), q3, sizeof q3), (unsigned)e->line);
                 bad = 1;
             } else {
                 c.unit_id = e->key;
@@ -693,8 +699,12 @@ int inv_parse(const char *buf, size_t len, const char *name, enum inv_format fmt
     errs->count = 0;
     struct inv_table ids = {0}, units = {0};
     struct inv_builder b = {
-        .inv = inv, .errs = errs, .name = name ? name : "inventory",
-        .what = "column", .ids = &ids, .units = &units,
+        .inv = inv,
+        .errs = errs,
+        .name = name ? name : "inventory",
+        .what = "column",
+        .ids = &ids,
+        .units = &units,
     };
 
     const char *text;
@@ -717,9 +727,10 @@ int inv_parse(const char *buf, size_t len, const char *name, enum inv_format fmt
     while (i < tlen && (text[i] == ' ' || text[i] == '\t' || text[i] == '\r' || text[i] == '\n'))
         i++;
     if (i == tlen) {
-        inv_error(&b, 0,
-                  "the file is empty; expected a CSV header row (id,name,unit_id,unit_name,url,...) "
-                  "or a JSON list of cameras");
+        inv_error(
+            &b, 0,
+            "the file is empty; expected a CSV header row (id,name,unit_id,unit_name,url,...) "
+            "or a JSON list of cameras");
         free(owned);
         return -EINVAL;
     }

@@ -24,9 +24,9 @@ struct csv_state {
     /* the header */
     int header_done;
     size_t ncols;
-    int colmap[CSV_FIELDS_MAX];          /* field position -> column, -1 unnamed */
-    char *labels[INV_COL_COUNT];         /* header spelling of each column */
-    int rc;                              /* -ENOMEM from a callback */
+    int colmap[CSV_FIELDS_MAX];  /* field position -> column, -1 unnamed */
+    char *labels[INV_COL_COUNT]; /* header spelling of each column */
+    int rc;                      /* -ENOMEM from a callback */
 };
 
 static void on_field(void *s, size_t len, void *data)
@@ -88,8 +88,7 @@ static void header(struct csv_state *st)
         if (seen[col] >= 0) {
             inv_error(b, st->rec_start,
                       "column %s (column %zu) repeats column %d, both mean \"%s\"; keep one",
-                      inv_quote(name, len, q, sizeof q), i + 1, seen[col] + 1,
-                      inv_col_name(col));
+                      inv_quote(name, len, q, sizeof q), i + 1, seen[col] + 1, inv_col_name(col));
             continue;
         }
         seen[col] = (int)i;
@@ -205,8 +204,7 @@ int inv_parse_csv(struct inv_builder *b, const char *text, size_t len)
         }
         pos += n;
     }
-    if (!b->stop && st.rc == 0 &&
-        csv_fini(&p, on_field, on_row, &st) != 0) {
+    if (!b->stop && st.rc == 0 && csv_fini(&p, on_field, on_row, &st) != 0) {
         inv_error(b, st.rec_start,
                   "malformed CSV: the row starting here has a quoted field that is never "
                   "closed; add the missing '\"'");

@@ -108,8 +108,8 @@ struct row_text {
     char tags[INV_TAGS_MAX + 2];
 };
 
-static int take_value(struct inv_builder *b, uint32_t line, const char *key, int col,
-                      json_t *v, struct inv_field *f, struct row_text *rt, int *nums)
+static int take_value(struct inv_builder *b, uint32_t line, const char *key, int col, json_t *v,
+                      struct inv_field *f, struct row_text *rt, int *nums)
 {
     f->present = 1;
     f->label = key;
@@ -122,8 +122,8 @@ static int take_value(struct inv_builder *b, uint32_t line, const char *key, int
         f->len = json_string_length(v);
         return 0;
     }
-    if (json_is_number(v) &&
-        (col == INV_COL_LAT || col == INV_COL_LON || col == INV_COL_FPS) && *nums < 3) {
+    if (json_is_number(v) && (col == INV_COL_LAT || col == INV_COL_LON || col == INV_COL_FPS) &&
+        *nums < 3) {
         char *o = rt->num[(*nums)++];
         if (json_is_integer(v))
             snprintf(o, sizeof rt->num[0], "%lld", (long long)json_integer_value(v));
@@ -217,8 +217,7 @@ int inv_parse_json(struct inv_builder *b, const char *text, size_t len)
         const char *near = strstr(err.text, "near '");
         size_t keep = near ? (size_t)(near - err.text) + 6 : 0;
         memcpy(safe, err.text, keep);
-        inv_redact_value(err.text + keep, strlen(err.text + keep), safe + keep,
-                         sizeof safe - keep);
+        inv_redact_value(err.text + keep, strlen(err.text + keep), safe + keep, sizeof safe - keep);
         /* 20-digit GB/T 28181 codes written as numbers overflow jansson. */
         inv_error(b, err.line > 0 ? (uint32_t)err.line : 0, "column %d: invalid JSON: %s%s",
                   err.column, safe,

@@ -34,8 +34,7 @@ void tenc_locate(const char *buf, size_t len, struct tenc_pos *pos)
     pos->column = (uint32_t)(end - bol + 1);
 }
 
-static void set_bad(struct tenc_pos *bad, const char *buf, size_t len, size_t off,
-                    const char *what)
+static void set_bad(struct tenc_pos *bad, const char *buf, size_t len, size_t off, const char *what)
 {
     if (!bad)
         return;

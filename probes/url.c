@@ -11,17 +11,15 @@ static const struct {
     enum probe_url_scheme scheme;
     uint16_t port;
 } schemes[] = {
-    {"rtsp", PROBE_URL_RTSP, 554},   {"rtsps", PROBE_URL_RTSPS, 322},
-    {"http", PROBE_URL_HTTP, 80},    {"https", PROBE_URL_HTTPS, 443},
-    {"rtmp", PROBE_URL_RTMP, 1935},
+    {"rtsp", PROBE_URL_RTSP, 554},   {"rtsps", PROBE_URL_RTSPS, 322}, {"http", PROBE_URL_HTTP, 80},
+    {"https", PROBE_URL_HTTPS, 443}, {"rtmp", PROBE_URL_RTMP, 1935},
 };
 
 /* Query parameters whose values are credentials on streaming platforms
  * (signed HLS/FLV URLs of CDNs and video platforms carry them). */
 static const char *const secret_params[] = {
-    "password", "passwd",  "pwd",       "pass",     "token",     "access_token",
-    "auth",     "auth_key", "key",      "secret",   "sign",      "signature",
-    "txsecret", "wssecret", "authinfo", "credential",
+    "password", "passwd", "pwd",  "pass",      "token",    "access_token", "auth",     "auth_key",
+    "key",      "secret", "sign", "signature", "txsecret", "wssecret",     "authinfo", "credential",
 };
 
 uint16_t probe_url_default_port(const char *scheme)
@@ -177,8 +175,7 @@ int probe_url_parse(const char *url, struct probe_url *out)
         }
     }
     if (!out->scheme)
-        return fail(out, -EPROTONOSUPPORT,
-                    "is not a supported scheme (use " PROBE_URL_SCHEMES ")");
+        return fail(out, -EPROTONOSUPPORT, "is not a supported scheme (use " PROBE_URL_SCHEMES ")");
 
     const char *auth = sep + 3;
     size_t alen = strcspn(auth, "/?#");

@@ -25,15 +25,15 @@ enum probe_url_scheme {
 
 struct probe_url {
     enum probe_url_scheme scheme;
-    char scheme_name[8]; /* lower case: "rtsp", ... */
-    bool has_userinfo;   /* an '@' introduced credentials, maybe empty ones */
-    bool has_password;   /* a ':' separated user and password */
+    char scheme_name[8];               /* lower case: "rtsp", ... */
+    bool has_userinfo;                 /* an '@' introduced credentials, maybe empty ones */
+    bool has_password;                 /* a ':' separated user and password */
     char user[PROBE_URL_USER_MAX];     /* percent-decoded */
     char password[PROBE_URL_USER_MAX]; /* percent-decoded; never print it */
     char host[PROBE_URL_HOST_MAX];     /* IPv6 without brackets, names lower-cased */
     bool host_is_ipv6;
     bool host_is_ipv4;
-    uint16_t port;      /* explicit, else the scheme's default */
+    uint16_t port; /* explicit, else the scheme's default */
     bool port_explicit;
     char path[PROBE_URL_MAX]; /* path and query as written, "/" when empty */
     const char *error;        /* after a failure: what is wrong, for people */

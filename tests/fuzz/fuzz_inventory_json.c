@@ -18,7 +18,8 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     enum inv_encoding enc = (enum inv_encoding)(data[0] % 3);
     struct inventory inv;
     inv_init(&inv);
-    int rc = inv_parse((const char *)data + 1, size - 1, "fuzz.json", INV_FMT_JSON, enc, &inv, &errs);
+    int rc =
+        inv_parse((const char *)data + 1, size - 1, "fuzz.json", INV_FMT_JSON, enc, &inv, &errs);
     if (rc == 0 && (errs.count != 0 || inv.count == 0))
         __builtin_trap();
     if (rc == -EINVAL && errs.count == 0)

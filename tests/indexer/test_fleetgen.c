@@ -95,8 +95,8 @@ static int tally_cb(const struct inv_camera *c, void *ctx)
     }
     if (c->width) {
         t->with_res++;
-        int ok = (c->width == 1920 && c->height == 1080) || (c->width == 2560 && c->height == 1440) ||
-                 (c->width == 1280 && c->height == 720);
+        int ok = (c->width == 1920 && c->height == 1080) ||
+                 (c->width == 2560 && c->height == 1440) || (c->width == 1280 && c->height == 720);
         if (!ok || c->fps != 25) {
             t->bad = 1;
             snprintf(t->why, sizeof t->why, "camera %s %ux%u@%u", c->id, c->width, c->height,
@@ -183,8 +183,8 @@ Test(fleetgen, small_fleets_scale_units_down_but_keep_both_kinds)
 {
     static const struct {
         uint32_t cams, units, depts_min;
-    } t[] = {{1, 1, 1}, {2, 2, 1}, {10, 2, 1}, {100, 2, 1}, {1000, 5, 1}, {5000, 25, 3},
-             {20000, 99, 12}};
+    } t[] = {{1, 1, 1},    {2, 2, 1},     {10, 2, 1},     {100, 2, 1},
+             {1000, 5, 1}, {5000, 25, 3}, {20000, 99, 12}};
     for (size_t i = 0; i < sizeof t / sizeof t[0]; i++) {
         struct tally *r = run(t[i].cams, 0, 1);
         cr_assert_eq(r->cams, t[i].cams);
@@ -266,7 +266,8 @@ Test(fleetgen, same_seed_gives_identical_bytes)
 
 Test(fleetgen, ports_are_options)
 {
-    struct fleetgen_opts o = {.cameras = 2000, .port = 10554, .http_port = 18080, .rtmp_port = 11935};
+    struct fleetgen_opts o = {
+        .cameras = 2000, .port = 10554, .http_port = 18080, .rtmp_port = 11935};
     size_t len;
     char *csv = csv_of(&o, &len);
     cr_assert_not_null(strstr(csv, ":10554/Streaming/Channels/"));
@@ -339,12 +340,12 @@ Test(fleetgen, names_look_like_a_chinese_city_platform)
     struct fleetgen_opts o = {.seed = 1};
     size_t len;
     char *csv = csv_of(&o, &len);
-    static const char *expect[] = {"交叉口", "市公安局", "市交通运输局", "市城市管理局", "市教育局",
-                                   "北门入口", "停车场", "南京市", "支行", "医院", "中学"};
+    static const char *expect[] = {"交叉口",   "市公安局", "市交通运输局", "市城市管理局",
+                                   "市教育局", "北门入口", "停车场",       "南京市",
+                                   "支行",     "医院",     "中学"};
     for (size_t i = 0; i < sizeof expect / sizeof expect[0]; i++)
         cr_assert_not_null(strstr(csv, expect[i]), "no \"%s\" anywhere", expect[i]);
-    cr_assert_eq(strncmp(csv, "id,name,unit_id,unit_name,url,lat,lon,address,tags,resolution,fps\n",
-                         66),
-                 0);
+    cr_assert_eq(
+        strncmp(csv, "id,name,unit_id,unit_name,url,lat,lon,address,tags,resolution,fps\n", 66), 0);
     free(csv);
 }

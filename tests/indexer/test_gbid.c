@@ -52,11 +52,9 @@ Test(gbid, rejects_anything_but_twenty_digits_of_a_real_province)
     static const char *bad[] = {
         "3201050000132000012",   /* 19 digits */
         "320105000013200001234", /* 21 digits */
-        "3201050000132000012a",
-        " 32010500001320000123",
+        "3201050000132000012a",  " 32010500001320000123",
         "99010500001320000123", /* no province 99 */
-        "00010500001320000123",
-        "",
+        "00010500001320000123",  "",
     };
     for (size_t i = 0; i < sizeof bad / sizeof bad[0]; i++)
         cr_assert_eq(gbid_parse(bad[i], &g), -EINVAL, "accepted \"%s\"", bad[i]);
@@ -70,10 +68,10 @@ Test(gbid, names_device_types)
         unsigned code;
         const char *name;
     } t[] = {
-        {111, "DVR"},           {112, "video server"},    {113, "encoder"},
-        {118, "NVR"},           {131, "camera"},          {132, "IPC"},
-        {200, "SIP server"},    {215, "business group"},  {216, "virtual organisation"},
-        {999, "unknown"},       {0, "unknown"},
+        {111, "DVR"},        {112, "video server"},   {113, "encoder"},
+        {118, "NVR"},        {131, "camera"},         {132, "IPC"},
+        {200, "SIP server"}, {215, "business group"}, {216, "virtual organisation"},
+        {999, "unknown"},    {0, "unknown"},
     };
     for (size_t i = 0; i < sizeof t / sizeof t[0]; i++)
         cr_assert_str_eq(gbid_type_name(t[i].code), t[i].name, "type %u", t[i].code);

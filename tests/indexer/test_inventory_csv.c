@@ -10,7 +10,8 @@
 #include "inventory.h"
 
 #define HDR "id,name,unit_id,unit_name,url,lat,lon,address,tags,resolution,fps\n"
-#define ROW1 "c1,北门入口,u1,市公安局,rtsp://admin:S3cr3t@10.1.2.3:554/Streaming/Channels/101,,,,,,\n"
+#define ROW1                                                                                       \
+    "c1,北门入口,u1,市公安局,rtsp://admin:S3cr3t@10.1.2.3:554/Streaming/Channels/101,,,,,,\n"
 
 static struct inventory inv;
 static struct inv_errors errs;
@@ -105,8 +106,9 @@ Test(inventory_csv, reads_all_columns_of_a_valid_row)
 
 Test(inventory_csv, header_is_case_insensitive_and_accepts_chinese_aliases)
 {
-    int rc = parse(" ID ,设备名称,单位编码,所属单位,视频流地址,纬度,经度,安装地址,标签,分辨率,帧率\n"
-                   "c1,北门,u1,某小区,rtsp://h/x,32.1,118.8,地址,周界,2560x1440,25\n");
+    int rc =
+        parse(" ID ,设备名称,单位编码,所属单位,视频流地址,纬度,经度,安装地址,标签,分辨率,帧率\n"
+              "c1,北门,u1,某小区,rtsp://h/x,32.1,118.8,地址,周界,2560x1440,25\n");
     cr_assert_eq(rc, 0, "%s", errs.msg[0]);
     cr_assert_eq(inv.count, 1);
     cr_assert_eq(inv.cams[0].height, 1440);
@@ -161,7 +163,8 @@ Test(inventory_csv, embedded_newlines_keep_line_numbers_of_later_rows)
 
 Test(inventory_csv, blank_lines_and_rows_of_empty_cells_are_skipped)
 {
-    int rc = parse("\n" HDR "\n" ROW1 ",,,,,,,,,,\n\nc2,x,u1,市公安局,rtsp://h/2,,,,,,\n,,,,,,,,,,\n");
+    int rc =
+        parse("\n" HDR "\n" ROW1 ",,,,,,,,,,\n\nc2,x,u1,市公安局,rtsp://h/2,,,,,,\n,,,,,,,,,,\n");
     cr_assert_eq(rc, 0, "%s", errs.msg[0]);
     cr_assert_eq(inv.count, 2);
     cr_assert_eq(inv.cams[0].line, 4);
@@ -177,8 +180,9 @@ Test(inventory_csv, trailing_unnamed_columns_are_ignored_when_empty)
                "c2,a,u,U,rtsp://h/y,rtsp://admin:S3cr3t@h/z\n");
     cr_assert_eq(rc, -EINVAL);
     cr_assert_eq(errs.count, 2);
-    cr_assert_str_eq(errs.msg[0], "inventory.csv:2: column 6 has no header but holds \"oops\"; name "
-                                  "the column or empty it");
+    cr_assert_str_eq(errs.msg[0],
+                     "inventory.csv:2: column 6 has no header but holds \"oops\"; name "
+                     "the column or empty it");
     cr_assert_str_eq(errs.msg[1], "inventory.csv:3: column 6 has no header but holds "
                                   "\"rtsp://***@h/z\"; name the column or empty it");
 }
@@ -292,8 +296,9 @@ Test(inventory_csv, unknown_column_is_named_with_the_accepted_ones)
 Test(inventory_csv, missing_required_column_lists_its_aliases)
 {
     int rc = parse("id,name,unit_id,unit_name\nc1,a,u,U\n");
-    only_error(rc, "inventory.csv:1: missing column \"url\" (also accepted: stream_url, 视频流地址, "
-                   "取流地址)");
+    only_error(rc,
+               "inventory.csv:1: missing column \"url\" (also accepted: stream_url, 视频流地址, "
+               "取流地址)");
 }
 
 Test(inventory_csv, file_without_header_is_refused)
@@ -315,7 +320,8 @@ Test(inventory_csv, empty_inputs_are_refused)
     reset();
     only_error(parse(HDR), "inventory.csv:1: no cameras after the header row");
     reset();
-    only_error(parse("\n\n" HDR ",,,,,,,,,,\n"), "inventory.csv:3: no cameras after the header row");
+    only_error(parse("\n\n" HDR ",,,,,,,,,,\n"),
+               "inventory.csv:3: no cameras after the header row");
 }
 
 /* ---- row checks ------------------------------------------------------ */
@@ -323,8 +329,9 @@ Test(inventory_csv, empty_inputs_are_refused)
 Test(inventory_csv, duplicate_id_names_the_earlier_line)
 {
     int rc = parse(HDR ROW1 "c2,b,u1,市公安局,rtsp://h/2,,,,,,\n" ROW1);
-    only_error(rc, "inventory.csv:4: column \"id\": duplicate id \"c1\" (first used on line 2); ids "
-                   "must be unique");
+    only_error(rc,
+               "inventory.csv:4: column \"id\": duplicate id \"c1\" (first used on line 2); ids "
+               "must be unique");
 }
 
 Test(inventory_csv, missing_required_values_are_named)
@@ -338,8 +345,9 @@ Test(inventory_csv, missing_required_values_are_named)
     cr_assert_eq(errs.count, 5);
     cr_assert_str_eq(errs.msg[0],
                      "inventory.csv:2: column \"id\": is empty; every camera needs a unique id");
-    cr_assert_str_eq(errs.msg[1], "inventory.csv:3: column \"name\": is empty; every camera needs a "
-                                  "name");
+    cr_assert_str_eq(errs.msg[1],
+                     "inventory.csv:3: column \"name\": is empty; every camera needs a "
+                     "name");
     cr_assert_str_eq(errs.msg[2], "inventory.csv:4: column \"unit_id\": is empty; every camera "
                                   "needs the id of its unit");
     cr_assert_str_eq(errs.msg[3], "inventory.csv:5: column \"unit_name\": is empty; every camera "
@@ -401,7 +409,8 @@ Test(inventory_csv, credentials_never_appear_in_any_error)
 
 Test(inventory_csv, over_long_fields_are_refused_with_the_limit)
 {
-    char id[INV_ID_MAX + 2], name[INV_NAME_MAX + 2], addr[INV_ADDRESS_MAX + 2], tags[INV_TAGS_MAX + 2];
+    char id[INV_ID_MAX + 2], name[INV_NAME_MAX + 2], addr[INV_ADDRESS_MAX + 2],
+        tags[INV_TAGS_MAX + 2];
     static char url[INV_URL_MAX + 64];
     memset(id, 'i', sizeof id - 1);
     id[sizeof id - 1] = '\0';
@@ -425,7 +434,8 @@ Test(inventory_csv, over_long_fields_are_refused_with_the_limit)
     int rc = parse(csv);
     cr_assert_eq(rc, -EINVAL);
     cr_assert_eq(errs.count, 5);
-    cr_assert_str_eq(errs.msg[0], "inventory.csv:2: column \"id\": is 65 bytes long; the limit is 64");
+    cr_assert_str_eq(errs.msg[0],
+                     "inventory.csv:2: column \"id\": is 65 bytes long; the limit is 64");
     cr_assert_str_eq(errs.msg[1],
                      "inventory.csv:3: column \"name\": is 257 bytes long; the limit is 256");
     cr_assert_str_eq(errs.msg[2],
@@ -450,9 +460,10 @@ Test(inventory_csv, ids_must_be_printable_ascii_without_spaces)
     cr_assert_eq(errs.count, 3);
     cr_assert_str_eq(errs.msg[0], "inventory.csv:2: column \"id\": \"c 1\" contains a space; ids "
                                   "are printable ASCII without spaces, at most 64 bytes");
-    cr_assert_str_eq(errs.msg[1], "inventory.csv:3: column \"id\": \"摄像机1\" contains a non-ASCII "
-                                  "character; ids are printable ASCII without spaces, at most 64 "
-                                  "bytes");
+    cr_assert_str_eq(errs.msg[1],
+                     "inventory.csv:3: column \"id\": \"摄像机1\" contains a non-ASCII "
+                     "character; ids are printable ASCII without spaces, at most 64 "
+                     "bytes");
     cr_assert_str_eq(errs.msg[2], "inventory.csv:4: column \"unit_id\": \"u 1\" contains a space; "
                                   "ids are printable ASCII without spaces, at most 64 bytes");
 }
@@ -460,8 +471,9 @@ Test(inventory_csv, ids_must_be_printable_ascii_without_spaces)
 Test(inventory_csv, names_must_be_one_line)
 {
     int rc = parse(HDR "c1,\"北\n门\",u,U,rtsp://h/1,,,,,,\n");
-    only_error(rc, "inventory.csv:2: column \"name\": \"北\\x0a门\" contains a line break or control "
-                   "character; keep it on one line");
+    only_error(rc,
+               "inventory.csv:2: column \"name\": \"北\\x0a门\" contains a line break or control "
+               "character; keep it on one line");
 }
 
 Test(inventory_csv, bad_coordinates_are_explained)
@@ -515,7 +527,8 @@ Test(inventory_csv, resolution_forms_and_errors)
     cr_assert_eq(errs.count, 3);
     cr_assert_str_eq(errs.msg[0], "inventory.csv:2: column \"resolution\": \"1920-1080\" is not a "
                                   "resolution; expected WIDTHxHEIGHT like 1920x1080 (16..16384)");
-    cr_assert_not_null(strstr(errs.msg[1], "inventory.csv:3: column \"resolution\": \"99999x1080\""));
+    cr_assert_not_null(
+        strstr(errs.msg[1], "inventory.csv:3: column \"resolution\": \"99999x1080\""));
     cr_assert_not_null(strstr(errs.msg[2], "inventory.csv:4: column \"resolution\": \"x1080\""));
 }
 
@@ -556,8 +569,9 @@ Test(inventory_csv, unit_id_with_two_names_is_refused)
                        "c2,a,u2,市教育局,rtsp://h/2,,,,,,\n"
                        "c3,a,u1,市公安局,rtsp://h/3,,,,,,\n"
                        "c4,a,u1,市交通运输局,rtsp://h/4,,,,,,\n");
-    only_error(rc, "inventory.csv:5: column \"unit_name\": unit \"u1\" is named \"市交通运输局\" here "
-                   "but \"市公安局\" on line 2; use one name per unit id");
+    only_error(rc,
+               "inventory.csv:5: column \"unit_name\": unit \"u1\" is named \"市交通运输局\" here "
+               "but \"市公安局\" on line 2; use one name per unit id");
     cr_assert_eq(inv.cams[2].unit_name, inv.cams[0].unit_name, "units share one string");
 }
 

@@ -40,7 +40,9 @@ static void only_error(int rc, const char *want)
     cr_assert_str_eq(errs.msg[0], want);
 }
 
-#define CAM(id, url) "{\"id\":\"" id "\",\"name\":\"北门\",\"unit_id\":\"u1\",\"unit_name\":\"U\",\"url\":\"" url "\"}"
+#define CAM(id, url)                                                                               \
+    "{\"id\":\"" id "\",\"name\":\"北门\",\"unit_id\":\"u1\",\"unit_name\":\"U\",\"url\":\"" url   \
+    "\"}"
 
 Test(inventory_json, reads_a_top_level_list)
 {
@@ -80,7 +82,8 @@ Test(inventory_json, other_top_level_keys_are_ignored_and_null_means_absent)
     /* the duplicate "lat" is refused by jansson */
     cr_assert_eq(rc, -EINVAL);
     cr_assert_not_null(strstr(errs.msg[0], "cameras.json:1: column "), "%s", errs.msg[0]);
-    cr_assert_not_null(strstr(errs.msg[0], "invalid JSON: duplicate object key"), "%s", errs.msg[0]);
+    cr_assert_not_null(strstr(errs.msg[0], "invalid JSON: duplicate object key"), "%s",
+                       errs.msg[0]);
     reset();
     rc = parse("{\"version\": 1, \"cameras\": [{\"id\":\"c1\",\"name\":\"n\",\"unit_id\":\"u\","
                "\"unit_name\":\"U\",\"url\":\"rtsp://h/x\",\"lat\":null,\"fps\":\"25\"}]}");
@@ -100,15 +103,16 @@ Test(inventory_json, syntax_errors_carry_jansson_line_and_column)
 
 Test(inventory_json, lines_of_objects_survive_tricky_strings)
 {
-    int rc = parse("{\"note\": \"[{,}]\\\"\",\n"
-                   " \"cameras\": [\n"
-                   "  {\"id\": \"c1\", \"name\": \"a]{\\\"\", \"unit_id\": \"u\", \"unit_name\": \"U\",\n"
-                   "   \"url\": \"rtsp://h/1\", \"tags\": [\"x\", \"y\"]},\n"
-                   "\n"
-                   "  {\"id\": \"c2\", \"name\": \"b\", \"unit_id\": \"u\", \"unit_name\": \"U\",\n"
-                   "   \"url\": \"rtps://admin:S3cr3t@h/2\"}\n"
-                   " ]\n"
-                   "}\n");
+    int rc = parse(
+        "{\"note\": \"[{,}]\\\"\",\n"
+        " \"cameras\": [\n"
+        "  {\"id\": \"c1\", \"name\": \"a]{\\\"\", \"unit_id\": \"u\", \"unit_name\": \"U\",\n"
+        "   \"url\": \"rtsp://h/1\", \"tags\": [\"x\", \"y\"]},\n"
+        "\n"
+        "  {\"id\": \"c2\", \"name\": \"b\", \"unit_id\": \"u\", \"unit_name\": \"U\",\n"
+        "   \"url\": \"rtps://admin:S3cr3t@h/2\"}\n"
+        " ]\n"
+        "}\n");
     only_error(rc, "cameras.json:6: key \"url\": \"rtps://***@h/2\" is not a supported scheme (use "
                    "rtsp, rtsps, http, https, rtmp)");
     cr_assert_eq(inv.cams[0].line, 3);
@@ -215,8 +219,9 @@ Test(inventory_json, wrong_document_shapes)
     only_error(parse("{\"cameras\": {}}"),
                "cameras.json:1: \"cameras\" is an object; expected a list of camera objects");
     reset();
-    only_error(parse("\"x\""), "cameras.json:1: the document is a string; expected a list of camera "
-                               "objects");
+    only_error(parse("\"x\""),
+               "cameras.json:1: the document is a string; expected a list of camera "
+               "objects");
 }
 
 Test(inventory_json, gb18030_json_is_decoded_first)

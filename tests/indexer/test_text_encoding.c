@@ -49,9 +49,9 @@ Test(tenc_utf8, rejects_overlongs_surrogates_and_out_of_range)
         {"\xF4\x90\x80\x80", 4}, /* U+110000 */
         {"\xF5\x80\x80\x80", 4}, /* lead byte beyond F4 */
         {"\xFF", 1},
-        {"\x80", 1},             /* lone continuation */
-        {"\xE5\xA4", 2},         /* truncated at end */
-        {"\xE5\x41\x80", 3},     /* continuation missing */
+        {"\x80", 1},         /* lone continuation */
+        {"\xE5\xA4", 2},     /* truncated at end */
+        {"\xE5\x41\x80", 3}, /* continuation missing */
     };
     for (size_t i = 0; i < sizeof bad / sizeof bad[0]; i++) {
         struct tenc_pos p = {0};

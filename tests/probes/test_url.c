@@ -9,7 +9,8 @@ static struct probe_url u;
 
 Test(url_parse, splits_hikvision_rtsp_url_with_credentials)
 {
-    cr_assert_eq(probe_url_parse("rtsp://admin:Abc12345@10.1.2.3:554/Streaming/Channels/101", &u), 0);
+    cr_assert_eq(probe_url_parse("rtsp://admin:Abc12345@10.1.2.3:554/Streaming/Channels/101", &u),
+                 0);
     cr_assert_eq(u.scheme, PROBE_URL_RTSP);
     cr_assert_str_eq(u.scheme_name, "rtsp");
     cr_assert(u.has_userinfo && u.has_password);
@@ -38,8 +39,8 @@ Test(url_parse, default_port_per_scheme)
         uint16_t port;
         enum probe_url_scheme s;
     } t[] = {
-        {"rtsp://h/x", 554, PROBE_URL_RTSP},    {"rtsps://h/x", 322, PROBE_URL_RTSPS},
-        {"http://h/x", 80, PROBE_URL_HTTP},     {"https://h/x", 443, PROBE_URL_HTTPS},
+        {"rtsp://h/x", 554, PROBE_URL_RTSP},       {"rtsps://h/x", 322, PROBE_URL_RTSPS},
+        {"http://h/x", 80, PROBE_URL_HTTP},        {"https://h/x", 443, PROBE_URL_HTTPS},
         {"rtmp://h/live/a", 1935, PROBE_URL_RTMP},
     };
     for (size_t i = 0; i < sizeof t / sizeof t[0]; i++) {
