@@ -153,7 +153,7 @@ int probe_url_parse(const char *url, struct probe_url *out)
         return fail(out, -EINVAL, "is missing");
     size_t len = strnlen(url, PROBE_URL_MAX);
     if (len >= PROBE_URL_MAX)
-        return fail(out, -ENAMETOOLONG, "is longer than 2047 bytes");
+        return fail(out, -ENAMETOOLONG, "is longer than 2048 bytes");
     for (size_t i = 0; i < len; i++) {
         unsigned char c = (unsigned char)url[i];
         if (c <= ' ' || c == 0x7f)

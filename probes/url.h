@@ -8,7 +8,7 @@
 #include <stdint.h>
 
 /* Hard limits; longer URLs or parts are refused with -ENAMETOOLONG. */
-#define PROBE_URL_MAX      2048
+#define PROBE_URL_MAX      2049 /* 2048 bytes (the inventory limit) and a NUL */
 #define PROBE_URL_USER_MAX 256
 #define PROBE_URL_HOST_MAX 256
 

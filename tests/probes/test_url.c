@@ -158,6 +158,9 @@ Test(url_parse, enforces_length_limits)
     memset(big, 'a', sizeof big - 1);
     memcpy(big, "rtsp://h/", 9);
     cr_assert_eq(probe_url_parse(big, &u), -ENAMETOOLONG);
+    big[PROBE_URL_MAX - 1] = '\0'; /* 2048 bytes: the longest accepted */
+    cr_assert_eq(probe_url_parse(big, &u), 0, "%s", u.error);
+    cr_assert_eq(strlen(u.path), PROBE_URL_MAX - 1 - 8);
     char host[300] = "rtsp://";
     memset(host + 7, 'a', 280);
     cr_assert_eq(probe_url_parse(host, &u), -ENAMETOOLONG);
