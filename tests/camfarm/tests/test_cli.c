@@ -1,0 +1,109 @@
+/* camfarm as a program: readiness a script can wait on (stdout line,
+ * --ready-fd, --pidfile), errors a person can act on, and control commands
+ * that affect live sessions. */
+#include <criterion/criterion.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <poll.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "farmclient.h"
+
+static char out[8192];
+
+TestSuite(cli, .timeout = 30);
+
+Test(cli, ready_fd_and_pidfile)
+{
+    int p[2];
+    cr_assert_eq(pipe(p), 0); /* no O_CLOEXEC: camfarm inherits the write end */
+    char fdarg[16], pidfile[128];
+    snprintf(fdarg, sizeof(fdarg), "%d", p[1]);
+    snprintf(pidfile, sizeof(pidfile), "%s/camfarm-test-%d.pid",
+             getenv("TMPDIR") ? getenv("TMPDIR") : "/tmp", (int)getpid());
+    const char *args[] = {"--ready-fd", fdarg, "--pidfile", pidfile, NULL};
+    struct fc_farm farm;
+    cr_assert_eq(fc_start(&farm, "", args), 0);
+    close(p[1]);
+    struct pollfd pfd = {.fd = p[0], .events = POLLIN};
+    cr_assert_eq(poll(&pfd, 1, 5000), 1, "ready line on --ready-fd");
+    ssize_t n = read(p[0], out, sizeof(out) - 1);
+    cr_assert_gt(n, 0);
+    out[n] = 0;
+    cr_expect_str_eq(out, farm.ready);
+    /* camfarm closed its end after writing: EOF follows. */
+    cr_expect_eq(read(p[0], out, sizeof(out)), 0);
+    close(p[0]);
+    FILE *f = fopen(pidfile, "r");
+    cr_assert_not_null(f);
+    long pid = 0;
+    cr_expect_eq(fscanf(f, "%ld", &pid), 1);
+    fclose(f);
+    cr_expect_eq(pid, (long)farm.pid);
+    cr_expect_eq(fc_stop(&farm), 0);
+    cr_expect_eq(access(pidfile, F_OK), -1, "pidfile removed at exit");
+}
+
+Test(cli, errors_say_what_and_where)
+{
+    const char *no_inv[] = {CAMFARM_BIN, "--inventory", "/nonexistent/fleet.csv",
+                            "--clips",   CAMFARM_CLIPS, NULL};
+    cr_expect_eq(fc_run(no_inv, out, sizeof(out), 10000), 1);
+    cr_expect(strstr(out, "/nonexistent/fleet.csv: No such file or directory") != NULL, "%s", out);
+
+    const char *no_clips[] = {CAMFARM_BIN, "--inventory",        "/dev/null",
+                              "--clips",   "/nonexistent/clips", NULL};
+    cr_expect_eq(fc_run(no_clips, out, sizeof(out), 10000), 1);
+    cr_expect(strstr(out, "run make_clips.sh") != NULL, "%s", out);
+
+    const char *bad_faults[] = {CAMFARM_BIN,   "--inventory", "/dev/null",   "--clips",
+                                CAMFARM_CLIPS, "--faults",    "lightning=3", NULL};
+    cr_expect_eq(fc_run(bad_faults, out, sizeof(out), 10000), 2);
+    cr_expect(strstr(out, "unknown fault \"lightning\"") != NULL, "%s", out);
+
+    const char *usage[] = {CAMFARM_BIN, NULL};
+    cr_expect_eq(fc_run(usage, out, sizeof(out), 10000), 2);
+    cr_expect(strstr(out, "usage: camfarm") != NULL, "%s", out);
+}
+
+Test(cli, control_socket_off_loopback_is_refused)
+{
+    struct fc_farm farm;
+    const char *args[] = {"--control", "0.0.0.0:0", NULL};
+    cr_expect_lt(fc_start(&farm, "", args), 0, "control must stay on 127/8");
+    fc_stop(&farm);
+}
+
+Test(cli, fleet_file_errors_name_the_line)
+{
+    struct fc_farm farm;
+    int rc = fc_start(&farm, "#1 ok\n#2 thunderstorm\n", NULL);
+    cr_expect_lt(rc, 0, "camfarm must refuse the fleet file");
+    fc_stop(&farm);
+}
+
+Test(cli, kill_drops_live_sessions)
+{
+    struct fc_farm farm;
+    cr_assert_eq(fc_start(&farm, FC_FLEET, NULL), 0);
+    char s[64], reply[512];
+    uint8_t pkt[2048];
+    size_t len;
+    int cseq = 1, chn, fd = fc_connect(fc_ip(46), farm.rtsp_port, 2000);
+    cr_assert_geq(fd, 0);
+    cr_assert_eq(fc_play(&farm, 46, fd, s, sizeof(s), &cseq), 0);
+    cr_assert_eq(fc_read_frame(fd, &chn, pkt, sizeof(pkt), &len, 2000), 0);
+    cr_assert_eq(fc_control(&farm, "kill #46", reply, sizeof(reply)), 0);
+    cr_expect_str_eq(reply, "ok");
+    int rc;
+    while ((rc = fc_read_frame(fd, &chn, pkt, sizeof(pkt), &len, 2000)) == 0)
+        ;
+    cr_expect_eq(rc, -ECONNRESET, "stream ends with a reset: %s", strerror(-rc));
+    fc_close(fd);
+    cr_assert_eq(fc_control(&farm, "stats", reply, sizeof(reply)), 0);
+    cr_expect(strstr(reply, "\"sessions_open\":0") != NULL, "%s", reply);
+    cr_expect_eq(fc_stop(&farm), 0);
+}
