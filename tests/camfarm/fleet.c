@@ -303,6 +303,10 @@ static int add_camera(struct csv_ctx *x)
     uint32_t ip;
     uint16_t port;
     const char *path;
+    if (strncasecmp(x->url, "rtsp://", 7) != 0 && strstr(x->url, "://")) {
+        f->skipped++; /* platform streams (HLS, FLV, RTMP) are another simulator's job */
+        return 0;
+    }
     if (fleet_parse_url(x->url, user, sizeof(user), pass, sizeof(pass), &ip, &port, &path) < 0) {
         snprintf(x->err, x->errlen,
                  "%s:%ld: column \"url\": not rtsp://[user:pass@]A.B.C.D[:port]/path "

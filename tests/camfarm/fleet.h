@@ -53,6 +53,7 @@ struct strtab {
 struct fleet {
     struct cam *cams;
     uint32_t count, cap;
+    uint32_t skipped; /* rows with non-RTSP URLs (HLS, HTTP-FLV, RTMP): not simulated */
     struct strtab str;
     uint32_t *by_ip; /* open addressing: index+1, 0 = empty */
     uint32_t *by_id;

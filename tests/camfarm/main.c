@@ -195,6 +195,10 @@ int main(int argc, char **argv)
         return 1;
     }
 
+    if (fleet.skipped)
+        fprintf(stderr, "camfarm: %s: skipped %u rows whose URL is not rtsp:// (not simulated)\n",
+                inventory, fleet.skipped);
+
     struct app app = {.loop = uv_default_loop()};
     static struct farm farm;
     app.farm = &farm;

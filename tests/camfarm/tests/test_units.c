@@ -424,9 +424,11 @@ Test(fleet, csv_loads_quoted_rows_and_interns_strings)
     fleet_free(&f);
 
     fleet_init(&f);
-    const char *bad = "id,url\nB1,rtsp://127.1.0.1/a\nB2,rtps://127.1.0.2/a\n";
+    const char *bad = "id,url\nB1,rtsp://127.1.0.1/a\nB2,http://127.1.0.2/a.m3u8\n"
+                      "B3,rtsp://camera.example/a\n";
     cr_expect_lt(fleet_load_csv(&f, write_tmp("b.csv", bad), &d, err, sizeof(err)), 0);
-    cr_expect(strstr(err, "b.csv:3: column \"url\"") != NULL, "%s", err);
+    cr_expect(strstr(err, "b.csv:4: column \"url\"") != NULL, "%s", err);
+    cr_expect_eq(f.skipped, 1, "the HLS row is skipped, not an error");
     fleet_free(&f);
     fleet_init(&f);
     cr_expect_lt(
