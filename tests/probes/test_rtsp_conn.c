@@ -292,6 +292,8 @@ enum fake_mode {
     FAKE_EARLY_KEYFRAME, /* frames (STAP-A SPS+PPS+IDR) before the PLAY reply */
     FAKE_REDIRECT_LOOP,  /* 302 to itself, forever */
     FAKE_REDIRECT_ONCE,  /* 301 with a path-only Location, then serves there */
+    FAKE_STALE_ONCE,     /* Digest on DESCRIBE; the first answer's nonce is declared stale */
+    FAKE_STALE_FOREVER,  /* Digest on DESCRIBE; every answer's nonce is declared stale */
     FAKE_SESSION_LIMIT,  /* 453 to DESCRIBE */
     FAKE_HTTP,           /* an HTTP server on the port */
     FAKE_WRONG_CSEQ,     /* replies to OPTIONS with a CSeq from the future */
@@ -414,6 +416,22 @@ static void fake_request(struct fake_client *fc, const char *req)
     default:
         break;
     }
+    if ((f->mode == FAKE_STALE_ONCE || f->mode == FAKE_STALE_FOREVER) &&
+        strcmp(method, "DESCRIBE") == 0) {
+        const char *auth = strstr(req, "Authorization: Digest ");
+        bool fresh_nonce_used = auth && strstr(auth, "nonce=\"n2\"");
+        if (!auth) {
+            fake_reply(fc, cseq, "401 Unauthorized",
+                       "WWW-Authenticate: Digest realm=\"fake\", nonce=\"n1\"\r\n", NULL);
+            return;
+        }
+        if (f->mode == FAKE_STALE_FOREVER || !fresh_nonce_used) {
+            fake_reply(fc, cseq, "401 Unauthorized",
+                       "WWW-Authenticate: Digest realm=\"fake\", nonce=\"n2\", stale=true\r\n",
+                       NULL);
+            return;
+        }
+    }
     if (strcmp(method, "OPTIONS") == 0) {
         fake_reply(fc, cseq, "200 OK", "Public: OPTIONS, DESCRIBE, SETUP, PLAY, TEARDOWN\r\n",
                    NULL);
@@ -503,21 +521,27 @@ static void close_all(uv_handle_t *h, void *arg)
 }
 
 /* Run one probe against a fake server and tear everything down. */
-static void fake_probe(enum fake_mode mode, struct rtsp_conn_opts o, struct run *run,
-                       struct fake *f)
+static void fake_probe_url(enum fake_mode mode, struct rtsp_conn_opts o, struct run *run,
+                           struct fake *f, const char *userinfo)
 {
     uv_loop_t loop;
     uv_loop_init(&loop);
     memset(run, 0, sizeof(*run));
     fake_start(&loop, f, mode);
     char url[128];
-    snprintf(url, sizeof(url), "rtsp://127.0.0.1:%d/live", f->port);
+    snprintf(url, sizeof(url), "rtsp://%s127.0.0.1:%d/live", userinfo, f->port);
     start_probe(&loop, run, f->port, url, &o);
     while (!run->done)
         uv_run(&loop, UV_RUN_ONCE);
     uv_walk(&loop, close_all, f);
     uv_run(&loop, UV_RUN_DEFAULT);
     cr_assert_eq(uv_loop_close(&loop), 0);
+}
+
+static void fake_probe(enum fake_mode mode, struct rtsp_conn_opts o, struct run *run,
+                       struct fake *f)
+{
+    fake_probe_url(mode, o, run, f, "");
 }
 
 Test(rtsp_conn_deadline, silent_server_times_out_on_the_options_reply)
@@ -627,6 +651,27 @@ Test(rtsp_conn_fake, path_only_redirect_is_followed_on_the_same_server)
     cr_expect_eq(run.r.state, PROBE_ONLINE, "%s\n%s", run.r.detail, run.log);
     cr_expect_eq(f.connections, 2);
     cr_expect_str_eq(f.methods, "OPTIONS OPTIONS DESCRIBE ");
+}
+
+Test(rtsp_conn_fake, stale_nonce_gets_one_more_try)
+{
+    struct run run;
+    struct fake f;
+    fake_probe_url(FAKE_STALE_ONCE, (struct rtsp_conn_opts){.depth = RTSP_DEPTH_DESCRIBE}, &run, &f,
+                   "u:p@");
+    cr_expect_eq(run.r.state, PROBE_ONLINE, "%s\n%s", run.r.detail, run.log);
+    cr_expect_str_eq(f.methods, "OPTIONS DESCRIBE DESCRIBE DESCRIBE ");
+}
+
+Test(rtsp_conn_fake, endless_stale_nonces_never_loop)
+{
+    struct run run;
+    struct fake f;
+    fake_probe_url(FAKE_STALE_FOREVER, (struct rtsp_conn_opts){.depth = RTSP_DEPTH_DESCRIBE}, &run,
+                   &f, "u:p@");
+    cr_expect_eq(run.r.reason, PROBE_R_AUTH_FAILED, "%s", run.r.detail);
+    cr_expect_str_eq(f.methods, "OPTIONS DESCRIBE DESCRIBE DESCRIBE ",
+                     "initial + auth + one stale retry");
 }
 
 Test(rtsp_conn_fake, status_453_is_session_limit)
