@@ -1,0 +1,120 @@
+/* Tier 2 of the probe engine: one synchronous libav deep probe of one stream
+ * URL (RTSP, HLS, HTTP-FLV, RTMP) under a hard deadline. Measures frame rate
+ * and bitrate from received packets and decodes the first keyframe into a
+ * small luma plane (and optionally a JPEG thumbnail). Blocking: run it on a
+ * worker thread (deep_pool.h), never on the loop thread. */
+#ifndef CAMDEX_DEEP_PROBE_H
+#define CAMDEX_DEEP_PROBE_H
+
+#include <stdatomic.h>
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "probe_result.h"
+
+/* The luma plane handed back is at most this big; 160x90 is enough for
+ * black / blur / frozen checks and keeps a result at ~15 KiB. */
+#define DEEP_LUMA_MAX_W 160
+#define DEEP_LUMA_MAX_H 90
+/* Thumbnails are at most this big (JPEG, ~5-20 KiB). */
+#define DEEP_THUMB_MAX_W 320
+#define DEEP_THUMB_MAX_H 180
+
+#define DEEP_FORMAT_MAX 24
+#define DEEP_UNUSED_MAX 96
+
+/* Tunables; zero fields take the defaults of deep_opts_default(). */
+struct deep_opts {
+    uint32_t deadline_ms;        /* whole probe, hard (interrupt callback); default 5000 */
+    uint32_t socket_timeout_ms;  /* libav "timeout"/"rw_timeout" for socket I/O; default =
+                                    deadline + 500 so our own deadline fires first */
+    uint32_t measure_ms;         /* measuring window by stream time and wall time; default 500 */
+    uint32_t measure_frames;     /* ...or this many video pictures, whichever first; default 50 */
+    uint32_t probesize;          /* bytes for avformat_find_stream_info; default 256 KiB */
+    uint32_t analyzeduration_ms; /* default 1000 */
+    bool no_decode;              /* skip the keyframe decode (and the thumbnail) */
+    bool thumbnail;              /* also encode a JPEG thumbnail of the keyframe */
+    int thumb_quality;           /* mjpeg qscale 2 (best) .. 31; default 6 */
+};
+
+void deep_opts_default(struct deep_opts *o);
+
+/* Which part of the probe was running, for details and timing. */
+enum deep_phase {
+    DEEP_PH_SETUP = 0, /* URL checks and option set-up, no I/O */
+    DEEP_PH_OPEN,      /* avformat_open_input: connect + protocol handshake */
+    DEEP_PH_INFO,      /* avformat_find_stream_info */
+    DEEP_PH_MEASURE,   /* reading packets for fps / bitrate */
+    DEEP_PH_DECODE,    /* decoding the keyframe */
+    DEEP_PH_COUNT
+};
+
+const char *deep_phase_name(enum deep_phase ph);
+
+/* A downscaled copy of the keyframe's luma (box filter), 8 bits a sample,
+ * rows packed (stride == width). Values as coded: limited-range video has
+ * black at 16, full-range (yuvj, many cameras) at 0. */
+struct deep_luma {
+    uint16_t width, height; /* 0 when nothing was decoded */
+    bool full_range;
+    uint8_t data[DEEP_LUMA_MAX_W * DEEP_LUMA_MAX_H];
+};
+
+struct deep_result {
+    struct probe_result base; /* verdict, reason, detail, video metadata */
+    int av_error;             /* the libav error behind a failure, 0 if none */
+    enum deep_phase failed_phase;
+    bool deadline_hit;                 /* our own deadline interrupted libav */
+    char format[DEEP_FORMAT_MAX];      /* demuxer name: "rtsp", "hls", "flv", ... */
+    char unused_opts[DEEP_UNUSED_MAX]; /* options libav did not consume ("a,b"), as ffprobe reports
+                                        */
+    uint32_t phase_ms[DEEP_PH_COUNT];  /* wall time per phase */
+    uint32_t total_ms;
+    /* measured over the window (base.video.fps_milli and .bitrate hold the
+     * measured values when there were enough packets, else the container's) */
+    uint32_t video_packets;
+    uint32_t video_frames; /* pictures: packets with distinct timestamps */
+    uint64_t video_bytes;
+    uint32_t span_ms;             /* stream-time span of the counted packets */
+    uint32_t wall_ms;             /* wall time of the window */
+    uint32_t fps_milli_container; /* what the container / SDP claimed, 0 if nothing */
+    uint32_t keyframes;           /* in the window */
+    struct deep_luma luma;        /* of the first keyframe */
+    uint8_t *jpeg;                /* thumbnail, malloc'd; freed by deep_result_clear */
+    size_t jpeg_len;
+};
+
+/* Zero a result; deep_result_clear frees the thumbnail and zeroes again. */
+void deep_result_init(struct deep_result *r);
+void deep_result_clear(struct deep_result *r);
+
+/* Probe `url` once. libavformat cannot interrupt its own DNS lookups, so the
+ * host must be numeric: pass the resolved address in `numeric_host` (IPv4 or
+ * IPv6, no brackets) and it replaces the URL's host, or pass NULL and the URL
+ * host must already be numeric. The deadline covers everything; a probe that
+ * hits it while opening spends up to 200 ms of it on one TCP connect to tell
+ * connect_timeout from rtsp_timeout. `stop`, when not NULL, is polled by the
+ * interrupt callback: setting it (from any thread) ends the probe promptly
+ * with reason internal_error and av_error AVERROR_EXIT.
+ *
+ * Returns 0 when `out` holds a verdict (online, degraded or offline, with a
+ * reason and a one-line detail that never holds credentials); -EINVAL for a
+ * NULL argument; -ECANCELED when `stop` ended it (out still filled in). */
+int deep_probe_run(const char *url, const char *numeric_host, const struct deep_opts *opts,
+                   const atomic_bool *stop, struct deep_result *out);
+
+/* The one mapping from a libav error to a camdex reason. `deadline_hit`
+ * says our interrupt callback fired; `ph` is where the error came from;
+ * `connected` says whether a TCP connection to the server could be made
+ * after a deadline in open (1 yes, 0 no, -1 not checked: then the error code
+ * decides). Writes a detail ("open: Connection refused") into `detail`. */
+enum probe_reason deep_reason_from_averror(int averr, enum deep_phase ph, bool deadline_hit,
+                                           int connected, char *detail, size_t detail_len);
+
+/* Substitute `numeric_host` for the host of `url`, keeping user info, port,
+ * path and query verbatim (IPv6 gets brackets). 0, -EINVAL when the host is
+ * not a numeric address or the URL has no authority, -ENAMETOOLONG. */
+int deep_url_with_host(const char *url, const char *numeric_host, char *out, size_t outlen);
+
+#endif
