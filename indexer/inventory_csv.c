@@ -68,6 +68,15 @@ static void header(struct csv_state *st)
         seen[c] = -1;
     st->header_line = st->rec_start;
     st->ncols = st->nfields;
+    /* Tab- or semicolon-separated exports arrive as one long column. */
+    if (st->nfields == 1 && strpbrk(st->buf, "\t;")) {
+        inv_error(b, st->rec_start,
+                  "the header is one column; the file seems to be separated by tabs or ';' - "
+                  "save it as comma-separated CSV");
+        b->stop = 1;
+        st->header_done = 1;
+        return;
+    }
     for (size_t i = 0; i < st->nfields; i++) {
         const char *name = st->buf + st->off[i];
         size_t len = st->len[i];
@@ -178,12 +187,14 @@ int inv_parse_csv(struct inv_builder *b, const char *text, size_t len)
     struct csv_state st = {.b = b};
     int inside_quotes = 0;
     size_t pos = 0;
+    /* Files from old Mac spreadsheets end lines with a lone CR. */
+    char eol = memchr(text, '\n', len) || !memchr(text, '\r', len) ? '\n' : '\r';
 
     /* Feed one physical line at a time: a record starts on a line that
      * begins outside quotes, and RFC 4180 quotes balance ("" counts two),
      * so quote parity says where each record started for the messages. */
     while (pos < len && !b->stop && st.rc == 0) {
-        const char *nl = memchr(text + pos, '\n', len - pos);
+        const char *nl = memchr(text + pos, eol, len - pos);
         size_t n = nl ? (size_t)(nl - (text + pos)) + 1 : len - pos;
         st.line++;
         if (!inside_quotes)

@@ -24,8 +24,10 @@ void tenc_locate(const char *buf, size_t len, struct tenc_pos *pos)
     uint32_t line = 1;
     size_t bol = 0;
     size_t end = pos->offset < len ? pos->offset : len;
+    /* Count lines the way the CSV reader does: LF, or CR in LF-less files. */
+    char eol = memchr(buf, '\n', len) || !memchr(buf, '\r', len) ? '\n' : '\r';
     for (size_t i = 0; i < end; i++) {
-        if (buf[i] == '\n') {
+        if (buf[i] == eol) {
             line++;
             bol = i + 1;
         }

@@ -145,6 +145,25 @@ Test(inventory_csv, reads_crlf_line_endings)
                    "(use rtsp, rtsps, http, https, rtmp)");
 }
 
+Test(inventory_csv, reads_lone_cr_line_endings_of_old_mac_exports)
+{
+    int rc = parse("id,name,unit_id,unit_name,url\rc1,a,u,U,rtsp://h/x\rc2,b,u,U,rtps://h/y\r");
+    cr_assert_eq(inv.count, 1);
+    only_error(rc, "inventory.csv:3: column \"url\": \"rtps://h/y\" is not a supported scheme "
+                   "(use rtsp, rtsps, http, https, rtmp)");
+}
+
+Test(inventory_csv, tab_or_semicolon_separated_files_get_a_hint)
+{
+    only_error(parse("id\tname\tunit_id\tunit_name\turl\nc1\ta\tu\tU\trtsp://h/x\n"),
+               "inventory.csv:1: the header is one column; the file seems to be separated by tabs "
+               "or ';' - save it as comma-separated CSV");
+    reset();
+    only_error(parse("id;name;unit_id;unit_name;url\n"),
+               "inventory.csv:1: the header is one column; the file seems to be separated by tabs "
+               "or ';' - save it as comma-separated CSV");
+}
+
 Test(inventory_csv, embedded_newlines_keep_line_numbers_of_later_rows)
 {
     int rc = parse(HDR "c1,a,u,U,rtsp://h/1,,,\"南京市建邺区\n集庆门大街1号\n3楼\",,,\n"

@@ -73,6 +73,17 @@ Test(tenc_utf8, reports_line_and_column_of_first_bad_sequence)
     cr_assert_str_eq(p.what, "invalid UTF-8 sequence");
 }
 
+Test(tenc_utf8, counts_lone_cr_lines_in_files_without_lf)
+{
+    struct tenc_pos p = {0};
+    cr_assert_eq(tenc_utf8_check("a\rb\rc\xFF", 7, &p), -EILSEQ);
+    cr_assert_eq(p.line, 3);
+    cr_assert_eq(p.column, 2);
+    cr_assert_eq(tenc_utf8_check("a\r\nb\xFF", 6, &p), -EILSEQ);
+    cr_assert_eq(p.line, 2);
+    cr_assert_eq(p.column, 2);
+}
+
 Test(tenc_gb18030, converts_gbk_text_and_four_byte_sequences)
 {
     char gb[128];
