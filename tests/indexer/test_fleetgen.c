@@ -210,6 +210,12 @@ Test(fleetgen, explicit_units_and_big_fleets_spill_addresses)
     cr_assert_eq(t->cams, 70000);
     cr_assert_eq(t->units, 300);
     free(t);
+    t = run(5000, 1000, 9); /* more units than district x pattern pairs */
+    cr_assert_eq(t->units, 1000);
+    for (size_t i = 0; i < t->units; i++)
+        for (size_t j = i + 1; j < t->units; j++)
+            cr_assert_str_neq(t->unit_name[i], t->unit_name[j]);
+    free(t);
     struct fleetgen_opts o = {.cameras = 10, .units = 11};
     cr_assert_eq(fleetgen_run(&o, tally_cb, NULL), -EINVAL, "more units than cameras");
     o = (struct fleetgen_opts){.cameras = FLEETGEN_CAMERAS_MAX + 1};
