@@ -20,6 +20,9 @@ static const struct cli_command commands[] = {
     {"history", "state changes of a camera, a unit or all", cmd_history},
     {"report", "online-rate report per unit and day", cmd_report},
     {"maintenance", "put a camera under maintenance or take it out", cmd_maintenance},
+    {"sweep", "probe every camera once and write the index", cmd_sweep},
+    {"serve", "run the monitoring service", cmd_serve},
+    {"config", "check a configuration file", cmd_config},
     {"fsck", "check the index for consistency (and repair it)", cmd_fsck},
     {"generate", "write a Sharp-Eyes-like test fleet inventory", cmd_generate},
     {"demo", "generate a fleet, import it, show the summary", cmd_demo},
@@ -156,7 +159,8 @@ int cli_main(int argc, char **argv)
     if (!setlocale(LC_CTYPE, "C.UTF-8"))
         setlocale(LC_CTYPE, "");
     struct cli cli = {.db_dir = getenv("CAMDEX_DB")};
-    if (!cli.db_dir || !*cli.db_dir)
+    cli.db_explicit = cli.db_dir && *cli.db_dir;
+    if (!cli.db_explicit)
         cli.db_dir = CLI_DEFAULT_DB;
 
     static const struct option opts[] = {
@@ -170,6 +174,7 @@ int cli_main(int argc, char **argv)
         switch (c) {
         case 'd':
             cli.db_dir = optarg;
+            cli.db_explicit = true;
             break;
         case 'h':
             usage(stdout);

@@ -12,6 +12,7 @@
 
 struct cli {
     const char *db_dir; /* --db, $CAMDEX_DB, or the default */
+    bool db_explicit;   /* --db or $CAMDEX_DB given: wins over a config file */
     int32_t tz_offset;  /* the index's day zone once opened */
 };
 
@@ -50,5 +51,16 @@ int cmd_fsck(struct cli *cli, int argc, char **argv);
 int cmd_generate(struct cli *cli, int argc, char **argv);
 int cmd_maintenance(struct cli *cli, int argc, char **argv);
 int cmd_demo(struct cli *cli, int argc, char **argv);
+int cmd_sweep(struct cli *cli, int argc, char **argv);
+int cmd_serve(struct cli *cli, int argc, char **argv);
+int cmd_config(struct cli *cli, int argc, char **argv);
+
+/* Options shared by serve and sweep: --config FILE, --set SECTION.KEY=VALUE
+ * and shortcuts for the common keys. Parses argv from optind; fills `cfg`
+ * (`defaults` or config_default(), then the file, then flags). Returns 0,
+ * -1 after --help, or an exit code after printing what is wrong. */
+struct config;
+int cli_service_options(struct cli *cli, int argc, char **argv, struct config *cfg,
+                        const struct config *defaults, const char *usage_text);
 
 #endif

@@ -2,6 +2,7 @@
 #include <errno.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 
 #include "import.h"
 
@@ -135,6 +136,9 @@ int import_apply(struct store *s, const struct inventory *inv, bool prune, bool 
     }
     if (d.batch && store_batch_size(d.batch) > 0) {
         struct store_commit_stats st;
+        uint64_t rev = (uint64_t)time(NULL) << 20 ^ (uint64_t)clock();
+        if ((rc = store_batch_meta_put(d.batch, IMPORT_REV_KEY, &rev, sizeof(rev))))
+            goto out;
         rc = store_batch_commit(s, d.batch, &st, NULL, NULL);
         if (!rc) {
             /* The commit is the truth: the index may have moved since the scan. */

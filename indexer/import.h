@@ -10,6 +10,10 @@
 #include "inventory.h"
 #include "store.h"
 
+/* Meta key bumped by every import that changed something, so a running
+ * service notices an import made by another process. */
+#define IMPORT_REV_KEY "inventory_rev"
+
 struct import_result {
     uint32_t added, changed, unchanged;
     uint32_t missing; /* in the index, not in the file */

@@ -1,0 +1,208 @@
+/* `camdex serve`: the monitoring service. Probes every camera on schedule
+ * until SIGTERM, re-reads the inventory on SIGHUP or when `camdex import`
+ * changed the index, and talks to systemd (READY, WATCHDOG, STATUS). */
+#include <errno.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <systemd/sd-daemon.h>
+
+#include "cli_internal.h"
+#include "config.h"
+#include "import.h"
+#include "log.h"
+#include "monitor.h"
+#include "timefmt.h"
+
+static const char serve_usage[] =
+    "usage: camdex serve [--config FILE] [--interval T] [--depth D] [--inventory FILE]\n"
+    "                    [--log-level L] [--set SECTION.KEY=VALUE]...\n\n"
+    "Runs the monitoring service in the foreground (systemd: Type=notify).\n"
+    "Every camera of the index is probed each interval, start times spread by\n"
+    "camera id; state changes are logged (logfmt on stderr) and recorded.\n"
+    "SIGHUP re-imports the configured inventory file and reloads; an import by\n"
+    "`camdex import` into the same index is picked up within seconds.\n"
+    "SIGTERM or SIGINT: in-flight probes are ended (sessions torn down), results\n"
+    "committed, exit 0.\n";
+
+struct service {
+    uv_loop_t loop;
+    struct config cfg;
+    struct store *store;
+    struct monitor *mon;
+    uv_signal_t sigint, sigterm, sighup;
+    uv_timer_t status_timer, watchdog_timer, inventory_timer;
+    uint64_t inventory_rev;
+    bool stopping;
+};
+
+static uint64_t inventory_rev(struct store *s)
+{
+    struct store_read *r;
+    const void *v;
+    size_t n;
+    uint64_t rev = 0;
+    if (store_read_begin(s, &r) == 0) {
+        if (store_meta_get(r, IMPORT_REV_KEY, &v, &n) == 0 && n == 8)
+            memcpy(&rev, v, 8);
+        store_read_end(&r);
+    }
+    return rev;
+}
+
+static void send_status(struct service *sv)
+{
+    struct monitor_stats st;
+    monitor_get_stats(sv->mon, &st);
+    sd_notifyf(0, "STATUS=%u cameras, %u online, %u offline, %u degraded, %u in flight",
+               st.cameras, st.count[STORE_ONLINE], st.count[STORE_OFFLINE],
+               st.count[STORE_DEGRADED], st.in_flight);
+}
+
+static void on_status(uv_timer_t *t)
+{
+    send_status(t->data);
+}
+
+static void on_watchdog(uv_timer_t *t)
+{
+    (void)t;
+    /* Sent from the loop: if the loop stalls, systemd notices. */
+    sd_notify(0, "WATCHDOG=1");
+}
+
+static void reload(struct service *sv, const char *why)
+{
+    if (sv->cfg.inventory[0] && strcmp(why, "SIGHUP") == 0) {
+        struct inventory inv;
+        static struct inv_errors errs;
+        memset(&errs, 0, sizeof(errs));
+        inv_init(&inv);
+        int rc = inv_load_file(sv->cfg.inventory, INV_FMT_AUTO, INV_ENC_AUTO, &inv, &errs);
+        if (rc) {
+            log_kv(LEVEL_ERROR, "inventory not reloaded: it has errors; the running inventory "
+                                "stays",
+                   "file", sv->cfg.inventory, "first_error", errs.count ? errs.msg[0] : "",
+                   NULL);
+            inv_free(&inv);
+            return;
+        }
+        struct import_result res;
+        rc = import_apply(sv->store, &inv, true, false, &res);
+        inv_free(&inv);
+        if (rc) {
+            log_kv(LEVEL_ERROR, "inventory import failed", "error", store_strerror(rc), NULL);
+            return;
+        }
+        char a[16], c[16], d[16];
+        snprintf(a, sizeof(a), "%u", res.added);
+        snprintf(c, sizeof(c), "%u", res.changed);
+        snprintf(d, sizeof(d), "%u", res.removed);
+        log_kv(LEVEL_INFO, "inventory imported", "file", sv->cfg.inventory, "added", a,
+               "changed", c, "removed", d, NULL);
+    }
+    sv->inventory_rev = inventory_rev(sv->store);
+    int rc = monitor_reload(sv->mon);
+    if (rc)
+        log_kv(LEVEL_ERROR, "reload failed", "error", store_strerror(rc), NULL);
+    else
+        log_kv(LEVEL_INFO, "reloaded", "why", why, NULL);
+}
+
+static void on_inventory_poll(uv_timer_t *t)
+{
+    struct service *sv = t->data;
+    if (inventory_rev(sv->store) != sv->inventory_rev)
+        reload(sv, "index changed");
+}
+
+static void close_all(struct service *sv)
+{
+    uv_handle_t *hs[] = {(uv_handle_t *)&sv->sigint,         (uv_handle_t *)&sv->sigterm,
+                         (uv_handle_t *)&sv->sighup,         (uv_handle_t *)&sv->status_timer,
+                         (uv_handle_t *)&sv->watchdog_timer, (uv_handle_t *)&sv->inventory_timer};
+    for (size_t i = 0; i < sizeof(hs) / sizeof(hs[0]); i++)
+        if (!uv_is_closing(hs[i]))
+            uv_close(hs[i], NULL);
+}
+
+static void on_stopped(void *data)
+{
+    struct service *sv = data;
+    log_kv(LEVEL_INFO, "stopped: probes ended, results committed", NULL);
+    close_all(sv);
+}
+
+static void on_signal(uv_signal_t *h, int signum)
+{
+    struct service *sv = h->data;
+    if (signum == SIGHUP) {
+        reload(sv, "SIGHUP");
+        return;
+    }
+    if (sv->stopping)
+        return;
+    sv->stopping = true;
+    sd_notify(0, "STOPPING=1");
+    log_kv(LEVEL_INFO, "stopping", "signal", signum == SIGTERM ? "SIGTERM" : "SIGINT", NULL);
+    uv_timer_stop(&sv->inventory_timer);
+    monitor_stop(sv->mon);
+}
+
+int cmd_serve(struct cli *cli, int argc, char **argv)
+{
+    static struct service sv;
+    memset(&sv, 0, sizeof(sv));
+    int rc = cli_service_options(cli, argc, argv, &sv.cfg, NULL, serve_usage);
+    if (rc)
+        return rc < 0 ? CLI_OK : rc;
+    log_set_level(sv.cfg.log_level);
+    struct cli wcli = *cli;
+    wcli.db_dir = sv.cfg.db;
+    if (cli_open(&wcli, true, &sv.store))
+        return CLI_FAIL;
+    uv_loop_init(&sv.loop);
+    struct monitor_opts mo = {.cfg = &sv.cfg, .store = sv.store, .on_stopped = on_stopped,
+                              .data = &sv};
+    rc = monitor_new(&sv.loop, &mo, &sv.mon);
+    if (!rc)
+        rc = monitor_start(sv.mon);
+    /* With an inventory file configured, start from it, as SIGHUP would. */
+    if (!rc && sv.cfg.inventory[0])
+        reload(&sv, "SIGHUP");
+    if (rc) {
+        cli_error("serve: cannot start: %s", store_strerror(rc));
+        monitor_free(&sv.mon);
+        uv_run(&sv.loop, UV_RUN_DEFAULT);
+        uv_loop_close(&sv.loop);
+        store_close(&sv.store);
+        return CLI_FAIL;
+    }
+    sv.inventory_rev = inventory_rev(sv.store);
+    uv_signal_init(&sv.loop, &sv.sigint);
+    uv_signal_init(&sv.loop, &sv.sigterm);
+    uv_signal_init(&sv.loop, &sv.sighup);
+    sv.sigint.data = sv.sigterm.data = sv.sighup.data = &sv;
+    uv_signal_start(&sv.sigint, on_signal, SIGINT);
+    uv_signal_start(&sv.sigterm, on_signal, SIGTERM);
+    uv_signal_start(&sv.sighup, on_signal, SIGHUP);
+    uv_timer_init(&sv.loop, &sv.status_timer);
+    uv_timer_init(&sv.loop, &sv.watchdog_timer);
+    uv_timer_init(&sv.loop, &sv.inventory_timer);
+    sv.status_timer.data = sv.watchdog_timer.data = sv.inventory_timer.data = &sv;
+    uv_timer_start(&sv.status_timer, on_status, 1000, 5000);
+    uv_timer_start(&sv.inventory_timer, on_inventory_poll, 2000, 2000);
+    uint64_t wd_usec = 0;
+    if (sd_watchdog_enabled(0, &wd_usec) > 0 && wd_usec >= 2000)
+        uv_timer_start(&sv.watchdog_timer, on_watchdog, 0, wd_usec / 2000);
+    sd_notify(0, "READY=1");
+    log_kv(LEVEL_INFO, "serving", "db", sv.cfg.db, "depth", config_depth_name(sv.cfg.depth),
+           NULL);
+    uv_run(&sv.loop, UV_RUN_DEFAULT);
+    monitor_free(&sv.mon);
+    uv_run(&sv.loop, UV_RUN_DEFAULT);
+    uv_loop_close(&sv.loop);
+    store_close(&sv.store);
+    return CLI_OK;
+}

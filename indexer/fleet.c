@@ -1,0 +1,251 @@
+/* In-memory fleet; see fleet.h. */
+#include <errno.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "fleet.h"
+#include "url.h"
+
+struct chunk {
+    struct chunk *next;
+    size_t used, cap;
+    char data[];
+};
+
+static char *arena_strdup(struct fleet *f, const char *s)
+{
+    size_t n = strlen(s) + 1;
+    struct chunk *c = f->arena;
+    if (!c || c->cap - c->used < n) {
+        size_t cap = n > 65536 ? n : 65536;
+        c = malloc(sizeof(*c) + cap);
+        if (!c)
+            return NULL;
+        c->next = f->arena;
+        c->used = 0;
+        c->cap = cap;
+        f->arena = c;
+    }
+    char *p = c->data + c->used;
+    memcpy(p, s, n);
+    c->used += n;
+    return p;
+}
+
+static uint64_t hash_id(const char *s)
+{
+    uint64_t h = 1469598103934665603ull;
+    while (*s)
+        h = (h ^ (uint8_t)*s++) * 1099511628211ull;
+    return h;
+}
+
+uint32_t fleet_offset(const char *id, uint32_t interval_ms)
+{
+    /* A second mixing round: GB/T 28181 ids differ mostly in their last
+     * digits, and offsets must not cluster. */
+    uint64_t h = hash_id(id);
+    h ^= h >> 33;
+    h *= 0xff51afd7ed558ccdull;
+    h ^= h >> 33;
+    return interval_ms ? (uint32_t)(h % interval_ms) : 0;
+}
+
+struct cam *fleet_find(const struct fleet *f, const char *id)
+{
+    if (!f->nslots)
+        return NULL;
+    for (size_t j = hash_id(id) & (f->nslots - 1);; j = (j + 1) & (f->nslots - 1)) {
+        uint32_t v = f->slots[j];
+        if (!v)
+            return NULL;
+        if (strcmp(f->cams[v - 1].id, id) == 0)
+            return &f->cams[v - 1];
+    }
+}
+
+/* Host strings are interned so the per-host counters can key on them. */
+static const char *intern_host(struct fleet *f, const char *host, const char ***hosts,
+                               size_t *nhosts, size_t *cap)
+{
+    /* Hosts repeat (one NVR, many channels): a linear probe over a hash. */
+    size_t n = *cap;
+    if ((*nhosts + 1) * 2 > n) {
+        size_t ncap = n ? n * 2 : 1024;
+        const char **nh = calloc(ncap, sizeof(*nh));
+        if (!nh)
+            return NULL;
+        for (size_t i = 0; i < n; i++) {
+            if (!(*hosts)[i])
+                continue;
+            size_t j = hash_id((*hosts)[i]) & (ncap - 1);
+            while (nh[j])
+                j = (j + 1) & (ncap - 1);
+            nh[j] = (*hosts)[i];
+        }
+        free(*hosts);
+        *hosts = nh;
+        *cap = n = ncap;
+    }
+    size_t j = hash_id(host) & (n - 1);
+    while ((*hosts)[j]) {
+        if (strcmp((*hosts)[j], host) == 0)
+            return (*hosts)[j];
+        j = (j + 1) & (n - 1);
+    }
+    const char *s = arena_strdup(f, host);
+    if (s) {
+        (*hosts)[j] = s;
+        (*nhosts)++;
+    }
+    return s;
+}
+
+struct load_ctx {
+    struct fleet *f;
+    size_t cap;
+    const char **hosts;
+    size_t nhosts, hosts_cap;
+    int err;
+};
+
+static int load_cb(const struct store_camera *c, const struct store_health *h, void *ctx)
+{
+    struct load_ctx *l = ctx;
+    struct fleet *f = l->f;
+    if (f->count == l->cap) {
+        size_t cap = l->cap ? l->cap * 2 : 1024;
+        struct cam *nc = realloc(f->cams, cap * sizeof(*nc));
+        if (!nc)
+            return -ENOMEM;
+        f->cams = nc;
+        l->cap = cap;
+    }
+    struct cam *cam = &f->cams[f->count];
+    memset(cam, 0, sizeof(*cam));
+    cam->id = arena_strdup(f, c->id);
+    cam->url = arena_strdup(f, c->url);
+    cam->unit_id = arena_strdup(f, c->unit_id);
+    if (!cam->id || !cam->url || !cam->unit_id)
+        return -ENOMEM;
+    /* probe_url is large (it holds every part of a URL): keep it off the stack
+     * of this callback, which runs 43,000 times. */
+    static struct probe_url u;
+    if (probe_url_parse(c->url, &u) == 0) {
+        cam->kind = u.scheme == PROBE_URL_RTSP ? CAM_RTSP : CAM_DEEP;
+        cam->port = u.port;
+        cam->host = intern_host(f, u.host, &l->hosts, &l->nhosts, &l->hosts_cap);
+        if (!cam->host)
+            return -ENOMEM;
+    } else {
+        cam->kind = CAM_INVALID;
+        cam->host = "";
+    }
+    memset(u.password, 0, sizeof(u.password));
+    cam->heap_pos = CAM_NOT_QUEUED;
+    health_mem_from_store(&cam->mem, h);
+    f->count++;
+    return 0;
+}
+
+int fleet_load(struct fleet *f, struct store *s)
+{
+    memset(f, 0, sizeof(*f));
+    struct load_ctx l = {.f = f};
+    struct store_read *r;
+    int rc = store_read_begin(s, &r);
+    if (rc)
+        return rc;
+    rc = store_cameras_scan(r, NULL, load_cb, &l);
+    store_read_end(&r);
+    free(l.hosts); /* the strings stay in the arena */
+    if (rc) {
+        fleet_free(f);
+        return rc;
+    }
+    f->nslots = 1024;
+    while (f->nslots < f->count * 2)
+        f->nslots *= 2;
+    f->slots = calloc(f->nslots, sizeof(*f->slots));
+    f->heap = malloc((f->count + 1) * sizeof(*f->heap));
+    if (!f->slots || !f->heap) {
+        fleet_free(f);
+        return -ENOMEM;
+    }
+    for (size_t i = 0; i < f->count; i++) {
+        size_t j = hash_id(f->cams[i].id) & (f->nslots - 1);
+        while (f->slots[j])
+            j = (j + 1) & (f->nslots - 1);
+        f->slots[j] = (uint32_t)i + 1;
+    }
+    return 0;
+}
+
+void fleet_free(struct fleet *f)
+{
+    struct chunk *c = f->arena;
+    while (c) {
+        struct chunk *next = c->next;
+        free(c);
+        c = next;
+    }
+    free(f->cams);
+    free(f->slots);
+    free(f->heap);
+    memset(f, 0, sizeof(*f));
+}
+
+static bool earlier(const struct fleet *f, uint32_t a, uint32_t b)
+{
+    return f->cams[a].due < f->cams[b].due;
+}
+
+static void heap_set(struct fleet *f, size_t pos, uint32_t cam)
+{
+    f->heap[pos] = cam;
+    f->cams[cam].heap_pos = (uint32_t)pos;
+}
+
+void heap_push(struct fleet *f, uint32_t cam)
+{
+    if (f->cams[cam].heap_pos != CAM_NOT_QUEUED)
+        return;
+    size_t i = f->heap_n++;
+    while (i > 0) {
+        size_t parent = (i - 1) / 2;
+        if (!earlier(f, cam, f->heap[parent]))
+            break;
+        heap_set(f, i, f->heap[parent]);
+        i = parent;
+    }
+    heap_set(f, i, cam);
+}
+
+uint32_t heap_pop(struct fleet *f)
+{
+    uint32_t top = f->heap[0];
+    f->cams[top].heap_pos = CAM_NOT_QUEUED;
+    uint32_t last = f->heap[--f->heap_n];
+    if (f->heap_n == 0)
+        return top;
+    size_t i = 0;
+    for (;;) {
+        size_t l = 2 * i + 1, r = l + 1, m = i;
+        uint32_t mc = last;
+        if (l < f->heap_n && earlier(f, f->heap[l], mc))
+            m = l, mc = f->heap[l];
+        if (r < f->heap_n && earlier(f, f->heap[r], mc))
+            m = r, mc = f->heap[r];
+        if (m == i)
+            break;
+        heap_set(f, i, mc);
+        i = m;
+    }
+    heap_set(f, i, last);
+    return top;
+}
+
+int64_t heap_top_due(const struct fleet *f)
+{
+    return f->heap_n ? f->cams[f->heap[0]].due : INT64_MAX;
+}

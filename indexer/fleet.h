@@ -1,0 +1,58 @@
+/* The service's in-memory view of the fleet: one compact entry per camera
+ * (id, URL, unit, host, due time, health memory), a lookup by id, and the
+ * min-heap of due times the scheduler pops from. Loop thread only. */
+#ifndef CAMDEX_FLEET_H
+#define CAMDEX_FLEET_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "health.h"
+#include "store.h"
+
+enum cam_kind {
+    CAM_RTSP,    /* tier 1 on the loop */
+    CAM_DEEP,    /* HLS, HTTP-FLV, RTMP, RTSPS: tier 2 only */
+    CAM_INVALID, /* URL that cannot be probed; reported, never retried */
+};
+
+#define CAM_NOT_QUEUED UINT32_MAX
+
+struct cam {
+    const char *id, *url, *unit_id;
+    const char *host; /* interned: per-host caps compare pointers */
+    uint16_t port;
+    uint8_t kind;     /* enum cam_kind */
+    bool in_flight;
+    bool decided;     /* sweep: reached a verdict this pass */
+    bool url_changed; /* set by a reload: credentials may be right now */
+    uint32_t heap_pos;
+    int64_t due;      /* loop time (ms) of the next probe */
+    struct health_mem mem;
+};
+
+struct fleet {
+    struct cam *cams;
+    size_t count;
+    uint32_t *slots; /* id hash -> index + 1, 0 = empty */
+    size_t nslots;
+    uint32_t *heap;  /* camera indexes by due */
+    size_t heap_n;
+    void *arena;     /* strings */
+};
+
+/* Builds the fleet from the index's cameras and health records. */
+int fleet_load(struct fleet *f, struct store *s);
+void fleet_free(struct fleet *f);
+struct cam *fleet_find(const struct fleet *f, const char *id);
+
+void heap_push(struct fleet *f, uint32_t cam);
+uint32_t heap_pop(struct fleet *f);
+/* Lowest due time, or INT64_MAX when nothing is queued. */
+int64_t heap_top_due(const struct fleet *f);
+
+/* Stable spread of start offsets across the interval, from the id. */
+uint32_t fleet_offset(const char *id, uint32_t interval_ms);
+
+#endif

@@ -1,0 +1,543 @@
+/* The monitoring engine; see monitor.h. Everything here runs on the loop
+ * thread except the commit, which the writer thread does. */
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/resource.h>
+
+#include "fleet.h"
+#include "health.h"
+#include "log.h"
+#include "monitor.h"
+#include "resolver.h"
+#include "rtsp_conn.h"
+#include "timefmt.h"
+#include "writer.h"
+
+const uint32_t monitor_lag_bounds[MONITOR_LAG_BUCKETS] = {1,   5,    10,   50,   100,
+                                                          250, 500, 1000, 5000, 30000};
+
+/* Per-host probes in flight, keyed by the interned host pointer. Survives
+ * reloads: probes started under an old fleet still hold their slot. */
+struct host_slot {
+    const char *host;
+    uint32_t in_flight;
+};
+
+/* One probe in flight. Its camera is found again by id when it ends, so a
+ * reload in between cannot make it write into the wrong entry. */
+struct job {
+    struct monitor *m;
+    struct job *prev, *next;
+    struct rtsp_conn *conn;
+    struct host_slot *slot;
+    char id[STORE_ID_MAX + 1];
+    uint32_t fleet_gen;
+    bool resolving;
+};
+
+struct monitor {
+    uv_loop_t *loop;
+    struct monitor_opts o;
+    struct config cfg;
+    struct fleet fleet, old_fleet;
+    uint32_t fleet_gen;
+    struct resolver *resolver;
+    struct writer *writer;
+    uv_timer_t tick, commit_timer;
+    struct job *jobs;
+    struct host_slot *hosts;
+    size_t nhosts_cap;
+    struct health_cfg hcfg;
+    struct rtsp_conn_opts conn_opts;
+    struct monitor_stats st;
+    bool stopping, stopped_notified;
+    bool pumping, pump_again; /* a probe may end inside pump(): no recursion */
+    int closing;
+};
+
+static void pump(struct monitor *m);
+static void notify_stopped(struct monitor *m);
+static void on_tick(uv_timer_t *t);
+
+static struct host_slot *host_slot(struct monitor *m, const char *host)
+{
+    if (!m->nhosts_cap) {
+        m->nhosts_cap = 1u << 17;
+        m->hosts = calloc(m->nhosts_cap, sizeof(*m->hosts));
+        if (!m->hosts)
+            return NULL;
+    }
+    uintptr_t h = (uintptr_t)host;
+    size_t j = (size_t)((h >> 4) * 0x9e3779b97f4a7c15ull) & (m->nhosts_cap - 1);
+    for (size_t probes = 0; probes < m->nhosts_cap; probes++, j = (j + 1) & (m->nhosts_cap - 1)) {
+        if (m->hosts[j].host == host)
+            return &m->hosts[j];
+        if (!m->hosts[j].host || m->hosts[j].in_flight == 0) {
+            m->hosts[j].host = host;
+            m->hosts[j].in_flight = 0;
+            return &m->hosts[j];
+        }
+    }
+    return NULL;
+}
+
+static uint32_t max_in_flight(const struct config *cfg)
+{
+    /* Each probe holds one socket: stay well below the descriptor limit,
+     * which is raised to its hard maximum first. */
+    struct rlimit rl;
+    uint32_t cap = 1000;
+    if (getrlimit(RLIMIT_NOFILE, &rl) == 0) {
+        rl.rlim_cur = rl.rlim_max;
+        setrlimit(RLIMIT_NOFILE, &rl);
+        getrlimit(RLIMIT_NOFILE, &rl);
+        if (rl.rlim_cur > 512)
+            cap = (uint32_t)((rl.rlim_cur - 256) * 3 / 4);
+    }
+    if (cfg->max_in_flight && cfg->max_in_flight < cap)
+        cap = cfg->max_in_flight;
+    return cap;
+}
+
+static void on_commit(void *data, int status, const struct store_commit_stats *cs,
+                      uint64_t commit_us)
+{
+    struct monitor *m = data;
+    m->st.commits++;
+    m->st.commit_us_last = commit_us;
+    if (commit_us > m->st.commit_us_max)
+        m->st.commit_us_max = commit_us;
+    if (status) {
+        m->st.last_commit_error = status;
+        log_kv(LEVEL_ERROR, "index commit failed", "error", store_strerror(status), "detail",
+               store_last_error(m->o.store), NULL);
+    } else if (log_enabled(LEVEL_DEBUG)) {
+        char n[32], us[32];
+        snprintf(n, sizeof(n), "%u", cs->health_updates);
+        snprintf(us, sizeof(us), "%llu", (unsigned long long)commit_us);
+        log_kv(LEVEL_DEBUG, "committed", "updates", n, "commit_us", us, NULL);
+    }
+}
+
+static void on_event(void *data, const struct store_event *ev)
+{
+    struct monitor *m = data;
+    m->st.transitions++;
+    log_kv(ev->to == STORE_OFFLINE ? LEVEL_WARN : LEVEL_INFO, "state change", "camera",
+           ev->camera_id, "unit", ev->unit_id, "from", store_state_name(ev->from), "to",
+           store_state_name(ev->to), "reason", ev->reason, "detail", ev->detail, NULL);
+    if (m->o.on_event)
+        m->o.on_event(m->o.data, ev);
+}
+
+int monitor_new(uv_loop_t *loop, const struct monitor_opts *o, struct monitor **out)
+{
+    struct monitor *m = calloc(1, sizeof(*m));
+    if (!m)
+        return -ENOMEM;
+    m->loop = loop;
+    m->o = *o;
+    m->cfg = *o->cfg;
+    m->hcfg = (struct health_cfg){
+        .fail_threshold = m->cfg.fail_threshold,
+        .recover_threshold = m->cfg.recover_threshold,
+        .flap_window_ms = m->cfg.flap_window_ms,
+        .flap_threshold = m->cfg.flap_threshold,
+    };
+    static const enum rtsp_depth depths[] = {RTSP_DEPTH_OPTIONS, RTSP_DEPTH_DESCRIBE,
+                                             RTSP_DEPTH_PLAY};
+    m->conn_opts = (struct rtsp_conn_opts){
+        .depth = depths[m->cfg.depth],
+        .connect_ms = m->cfg.connect_timeout_ms,
+        .reply_ms = m->cfg.reply_timeout_ms,
+        .first_rtp_ms = m->cfg.first_rtp_timeout_ms,
+        .first_keyframe_ms = m->cfg.keyframe_timeout_ms,
+        .user_agent = "camdex",
+    };
+    m->st.max_in_flight = max_in_flight(&m->cfg);
+    struct resolver_opts ro = {.timeout_ms = m->cfg.dns_timeout_ms,
+                               .cache_ms = m->cfg.dns_cache_ms ? m->cfg.dns_cache_ms : 1};
+    int rc = resolver_new(loop, &ro, &m->resolver);
+    if (!rc)
+        rc = writer_new(loop, o->store, on_event, on_commit, m, &m->writer);
+    if (rc) {
+        resolver_free(&m->resolver);
+        free(m);
+        return rc;
+    }
+    uv_timer_init(loop, &m->tick);
+    uv_timer_init(loop, &m->commit_timer);
+    m->tick.data = m->commit_timer.data = m;
+    *out = m;
+    return 0;
+}
+
+/* ---- scheduling ---- */
+
+static int64_t wall_ms(void)
+{
+    return timefmt_now_ms();
+}
+
+static void schedule(struct monitor *m, struct cam *c, int64_t due)
+{
+    c->due = due;
+    heap_push(&m->fleet, (uint32_t)(c - m->fleet.cams));
+}
+
+static void count_state(struct monitor *m, uint8_t state, int delta)
+{
+    if (state < STORE_STATE_COUNT)
+        m->st.count[state] += (uint32_t)delta;
+}
+
+static void maybe_finish_sweep(struct monitor *m)
+{
+    if (m->o.sweep && !m->stopping && m->st.decided + m->st.skipped >= m->fleet.count &&
+        m->st.in_flight == 0)
+        monitor_stop(m);
+}
+
+static void record_lag(struct monitor *m, int64_t lag)
+{
+    if (lag < 0)
+        lag = 0;
+    size_t b = 0;
+    while (b < MONITOR_LAG_BUCKETS && (uint64_t)lag > monitor_lag_bounds[b])
+        b++;
+    m->st.lag_bucket[b]++;
+    m->st.lag_count++;
+    m->st.lag_sum_ms += (uint64_t)lag;
+    if ((uint64_t)lag > m->st.lag_max_ms)
+        m->st.lag_max_ms = (uint64_t)lag;
+}
+
+/* ---- results ---- */
+
+static void job_unlink(struct monitor *m, struct job *j)
+{
+    if (j->prev)
+        j->prev->next = j->next;
+    else
+        m->jobs = j->next;
+    if (j->next)
+        j->next->prev = j->prev;
+    if (j->slot && j->slot->in_flight)
+        j->slot->in_flight--;
+    m->st.in_flight--;
+}
+
+static void apply_result(struct monitor *m, struct job *j, const struct probe_result *r)
+{
+    struct cam *c = fleet_find(&m->fleet, j->id);
+    if (!c || j->fleet_gen != m->fleet_gen) {
+        /* Probed under an earlier inventory: the camera is gone or was
+         * re-read; its new entry schedules itself. */
+        if (c && c->in_flight && j->fleet_gen != m->fleet_gen) {
+            c->in_flight = false;
+            schedule(m, c, (int64_t)uv_now(m->loop));
+        }
+        return;
+    }
+    c->in_flight = false;
+    if (m->stopping)
+        return; /* a cancelled probe says nothing about the camera */
+    m->st.probes++;
+    if (r->state == PROBE_OFFLINE)
+        m->st.probes_failed++;
+
+    int64_t now = wall_ms();
+    struct health_step step;
+    uint8_t before = c->mem.state;
+    health_step(&m->hcfg, &c->mem, r, false, now, &step);
+    if (step.changed) {
+        count_state(m, before, -1);
+        count_state(m, c->mem.state, +1);
+    }
+    struct store_health h;
+    health_to_store(&c->mem, r, now, &h);
+    int rc = store_batch_health_put(writer_batch(m->writer), c->id, &h, now);
+    if (rc)
+        log_kv(LEVEL_ERROR, "cannot queue a health update", "camera", c->id, "error",
+               strerror(-rc), NULL);
+    if (store_batch_size(writer_batch(m->writer)) >= m->cfg.commit_max)
+        writer_flush(m->writer);
+
+    int64_t t = (int64_t)uv_now(m->loop);
+    if (step.recheck) {
+        m->st.rechecks++;
+        schedule(m, c, t + m->cfg.recheck_ms);
+    } else if (m->o.sweep) {
+        if (!c->decided) {
+            c->decided = true;
+            m->st.decided++;
+        }
+    } else if (step.auth_backoff) {
+        /* Cameras lock out an address after repeated bad passwords. */
+        schedule(m, c, t + m->cfg.auth_backoff_ms);
+    } else {
+        /* Keep the camera's phase: due times march in steps of the interval. */
+        int64_t next = c->due + m->cfg.interval_ms;
+        schedule(m, c, next > t ? next : t);
+    }
+}
+
+static void on_probe_done(struct rtsp_conn *conn, const struct probe_result *r, void *data)
+{
+    (void)conn;
+    struct job *j = data;
+    struct monitor *m = j->m;
+    job_unlink(m, j);
+    apply_result(m, j, r);
+    free(j);
+    if (m->stopping) {
+        notify_stopped(m);
+        return;
+    }
+    pump(m);
+    maybe_finish_sweep(m);
+}
+
+static void fail_job(struct monitor *m, struct job *j, enum probe_reason why, const char *detail)
+{
+    struct probe_result r;
+    probe_result_init(&r);
+    probe_result_set(&r, PROBE_OFFLINE, why, "%s", detail);
+    on_probe_done(NULL, &r, j);
+    (void)m;
+}
+
+static void on_resolved(void *data, int status, const struct sockaddr_storage *addr)
+{
+    struct job *j = data;
+    struct monitor *m = j->m;
+    j->resolving = false;
+    struct cam *c = fleet_find(&m->fleet, j->id);
+    if (m->stopping || !c || j->fleet_gen != m->fleet_gen) {
+        fail_job(m, j, PROBE_R_INTERNAL_ERROR, "cancelled");
+        return;
+    }
+    if (status) {
+        char detail[128];
+        snprintf(detail, sizeof(detail), "cannot resolve %s: %s", c->host,
+                 status == -ETIMEDOUT ? "timed out" : strerror(-status));
+        fail_job(m, j, PROBE_R_DNS_FAILED, detail);
+        return;
+    }
+    struct sockaddr_storage sa = *addr;
+    int rc = rtsp_conn_start(m->loop, (struct sockaddr *)&sa, c->url, &m->conn_opts,
+                             on_probe_done, j, &j->conn);
+    if (rc) {
+        char detail[128];
+        snprintf(detail, sizeof(detail), "cannot start the probe: %s",
+                 rc == -EMFILE || rc == UV_EMFILE ? "out of file descriptors" : uv_strerror(rc));
+        fail_job(m, j, PROBE_R_INTERNAL_ERROR, detail);
+    }
+}
+
+static void start_probe(struct monitor *m, struct cam *c, struct host_slot *slot)
+{
+    struct job *j = calloc(1, sizeof(*j));
+    if (!j) {
+        schedule(m, c, (int64_t)uv_now(m->loop) + 1000);
+        return;
+    }
+    j->m = m;
+    j->slot = slot;
+    j->fleet_gen = m->fleet_gen;
+    snprintf(j->id, sizeof(j->id), "%s", c->id);
+    j->next = m->jobs;
+    if (m->jobs)
+        m->jobs->prev = j;
+    m->jobs = j;
+    slot->in_flight++;
+    m->st.in_flight++;
+    c->in_flight = true;
+    j->resolving = true;
+    int rc = resolver_lookup(m->resolver, c->host, on_resolved, j);
+    if (rc)
+        fail_job(m, j, PROBE_R_DNS_FAILED, "host name cannot be resolved");
+}
+
+/* Starts every probe that is due, within the caps, and arms the timer for
+ * the next one. Called after each event that can free a slot. */
+static void pump(struct monitor *m)
+{
+    if (m->stopping)
+        return;
+    if (m->pumping) {
+        m->pump_again = true;
+        return;
+    }
+    m->pumping = true;
+    do {
+        m->pump_again = false;
+        int64_t now = (int64_t)uv_now(m->loop);
+        while (m->fleet.heap_n && m->st.in_flight < m->st.max_in_flight &&
+               heap_top_due(&m->fleet) <= now && !m->stopping) {
+            uint32_t i = heap_pop(&m->fleet);
+            struct cam *c = &m->fleet.cams[i];
+            if (c->in_flight)
+                continue; /* it reschedules itself when it ends */
+            struct host_slot *slot = host_slot(m, c->host);
+            if (!slot || slot->in_flight >= m->cfg.max_per_host) {
+                /* One NVR serves many channels: wait for its other probes. */
+                schedule(m, c, now + 20);
+                continue;
+            }
+            record_lag(m, now - c->due);
+            start_probe(m, c, slot);
+        }
+    } while (m->pump_again && !m->stopping);
+    m->pumping = false;
+    if (m->stopping)
+        return;
+    int64_t now = (int64_t)uv_now(m->loop), next = heap_top_due(&m->fleet);
+    if (next != INT64_MAX && m->st.in_flight < m->st.max_in_flight)
+        uv_timer_start(&m->tick, on_tick, (uint64_t)(next > now ? next - now : 0), 0);
+    else
+        uv_timer_stop(&m->tick);
+}
+
+static void on_tick(uv_timer_t *t)
+{
+    pump(t->data);
+}
+
+static void on_commit_timer(uv_timer_t *t)
+{
+    struct monitor *m = t->data;
+    writer_flush(m->writer);
+}
+
+/* ---- loading ---- */
+
+/* Puts the fleet's cameras on the schedule: spread over the interval for
+ * the service, all at once for a sweep. */
+static void queue_fleet(struct monitor *m, const struct fleet *old)
+{
+    int64_t now = (int64_t)uv_now(m->loop);
+    memset(m->st.count, 0, sizeof(m->st.count));
+    m->st.skipped = 0;
+    for (size_t i = 0; i < m->fleet.count; i++) {
+        struct cam *c = &m->fleet.cams[i];
+        const struct cam *was = old ? fleet_find(old, c->id) : NULL;
+        if (was) {
+            /* Runtime state survives a reload; a changed URL is probed soon. */
+            bool same_url = strcmp(was->url, c->url) == 0;
+            c->mem = was->mem;
+            c->due = same_url ? was->due : now;
+            c->in_flight = was->in_flight;
+            c->decided = was->decided;
+        } else {
+            c->due = now + (m->o.sweep ? 0 : fleet_offset(c->id, m->cfg.interval_ms));
+        }
+        count_state(m, c->mem.state, +1);
+        if (c->kind != CAM_RTSP) {
+            m->st.skipped++; /* tier 2 takes these once the deep pool runs */
+            continue;
+        }
+        if (!c->in_flight)
+            heap_push(&m->fleet, (uint32_t)i);
+    }
+    m->st.cameras = (uint32_t)m->fleet.count;
+}
+
+int monitor_start(struct monitor *m)
+{
+    int rc = fleet_load(&m->fleet, m->o.store);
+    if (rc)
+        return rc;
+    m->fleet_gen++;
+    queue_fleet(m, NULL);
+    uv_timer_start(&m->tick, on_tick, 0, 0);
+    uv_timer_start(&m->commit_timer, on_commit_timer, m->cfg.commit_interval_ms,
+                   m->cfg.commit_interval_ms);
+    char n[32], cap[32];
+    snprintf(n, sizeof(n), "%zu", m->fleet.count);
+    snprintf(cap, sizeof(cap), "%u", m->st.max_in_flight);
+    log_kv(LEVEL_INFO, "fleet loaded", "cameras", n, "max_in_flight", cap, NULL);
+    maybe_finish_sweep(m);
+    return 0;
+}
+
+int monitor_reload(struct monitor *m)
+{
+    struct fleet next;
+    int rc = fleet_load(&next, m->o.store);
+    if (rc)
+        return rc;
+    /* Jobs find cameras by id; the old strings must outlive them, so the
+     * previous fleet is kept one reload longer. */
+    fleet_free(&m->old_fleet);
+    m->old_fleet = m->fleet;
+    m->fleet = next;
+    m->fleet_gen++;
+    queue_fleet(m, &m->old_fleet);
+    /* Probes in flight belong to the old generation; their cameras, if
+     * still here, are rescheduled when they end. */
+    char n[32];
+    snprintf(n, sizeof(n), "%zu", m->fleet.count);
+    log_kv(LEVEL_INFO, "inventory reloaded", "cameras", n, NULL);
+    pump(m);
+    return 0;
+}
+
+/* ---- stopping ---- */
+
+static void notify_stopped(struct monitor *m)
+{
+    if (m->stopped_notified || m->st.in_flight || m->closing)
+        return;
+    m->stopped_notified = true;
+    writer_close(&m->writer);
+    if (m->o.on_stopped)
+        m->o.on_stopped(m->o.data);
+}
+
+static void on_timer_closed(uv_handle_t *h)
+{
+    struct monitor *m = h->data;
+    m->closing--;
+    notify_stopped(m);
+}
+
+void monitor_stop(struct monitor *m)
+{
+    if (m->stopping)
+        return;
+    m->stopping = true;
+    m->closing = 2;
+    uv_close((uv_handle_t *)&m->tick, on_timer_closed);
+    uv_close((uv_handle_t *)&m->commit_timer, on_timer_closed);
+    /* Sessions still get their TEARDOWN: cameras have few slots. */
+    for (struct job *j = m->jobs, *next; j; j = next) {
+        next = j->next;
+        if (j->conn && !j->resolving)
+            rtsp_conn_cancel(j->conn);
+    }
+    resolver_free(&m->resolver); /* answers pending lookups with -ECANCELED */
+}
+
+void monitor_free(struct monitor **mp)
+{
+    struct monitor *m = *mp;
+    if (!m)
+        return;
+    if (m->writer)
+        writer_close(&m->writer);
+    resolver_free(&m->resolver);
+    fleet_free(&m->fleet);
+    fleet_free(&m->old_fleet);
+    free(m->hosts);
+    free(m);
+    *mp = NULL;
+}
+
+void monitor_get_stats(const struct monitor *m, struct monitor_stats *st)
+{
+    *st = m->st;
+    st->queued = (uint32_t)m->fleet.heap_n;
+}

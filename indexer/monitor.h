@@ -1,0 +1,56 @@
+/* The monitoring engine: schedules every camera of the index on the loop,
+ * runs tier-1 probes within global and per-host caps, feeds results through
+ * the health state machine into the writer, and re-reads the inventory on
+ * demand. `camdex serve` runs it forever, `camdex sweep` for one pass. */
+#ifndef CAMDEX_MONITOR_H
+#define CAMDEX_MONITOR_H
+
+#include <stdbool.h>
+#include <stdint.h>
+#include <uv.h>
+
+#include "config.h"
+#include "store.h"
+
+struct monitor;
+
+/* Schedule lag histogram buckets (upper bounds in ms), for metrics. */
+#define MONITOR_LAG_BUCKETS 10
+extern const uint32_t monitor_lag_bounds[MONITOR_LAG_BUCKETS];
+
+struct monitor_stats {
+    uint32_t cameras, queued, in_flight, max_in_flight;
+    uint32_t count[STORE_STATE_COUNT]; /* cameras per state, as the engine sees them */
+    uint32_t skipped;                  /* URLs tier 1 cannot probe (HLS, RTMP...) or invalid */
+    uint64_t probes, probes_failed, transitions, rechecks;
+    uint32_t decided;                  /* sweep: cameras with a verdict this pass */
+    uint64_t lag_bucket[MONITOR_LAG_BUCKETS + 1], lag_count;
+    uint64_t lag_sum_ms, lag_max_ms;
+    uint64_t commits, commit_us_last, commit_us_max;
+    int64_t last_commit_error;
+};
+
+struct monitor_opts {
+    const struct config *cfg;
+    struct store *store;
+    bool sweep; /* probe every camera once (with re-checks) and stop */
+    /* Optional, on the loop thread. */
+    void (*on_event)(void *data, const struct store_event *ev);
+    void (*on_stopped)(void *data);
+    void *data;
+};
+
+int monitor_new(uv_loop_t *loop, const struct monitor_opts *o, struct monitor **out);
+/* Loads the fleet from the index and starts probing. */
+int monitor_start(struct monitor *m);
+/* Re-reads the inventory from the index: new cameras are scheduled, removed
+ * ones dropped (a probe in flight for them is discarded), changed URLs are
+ * probed soon and lose any auth backoff. Health memory carries over. */
+int monitor_reload(struct monitor *m);
+/* Stops scheduling, cancels probes in flight (sessions still get their
+ * TEARDOWN), commits everything, then calls on_stopped. */
+void monitor_stop(struct monitor *m);
+void monitor_free(struct monitor **m);
+void monitor_get_stats(const struct monitor *m, struct monitor_stats *st);
+
+#endif
