@@ -349,10 +349,11 @@ static void on_read(uv_stream_t *s, ssize_t n, const uv_buf_t *buf)
             if (req.kind == RTSP_KIND_REQUEST)
                 camera_request(c, &req);
         }
-        if (c->state == CONN_CLOSING || c->state == CONN_SILENT || off == (size_t)n)
-            return;
+        /* Each answered request restarts the idle deadline. */
         if (c->state == CONN_READING && off > 0)
             uv_timer_start(&c->timer, on_timer, c->farm->opts.idle_timeout_ms, 0);
+        if (c->state == CONN_CLOSING || c->state == CONN_SILENT || off == (size_t)n)
+            return;
         if (!(c->in = malloc(IN_MAX))) {
             conn_close(c, false);
             return;

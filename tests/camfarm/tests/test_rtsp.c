@@ -381,6 +381,32 @@ Test(rtsp, idle_connection_is_closed_at_the_deadline)
     fc_close(fd);
 }
 
+Test(rtsp, each_request_restarts_the_idle_deadline)
+{
+    fc_stop(&farm);
+    const char *args[] = {"--idle-timeout", "500", NULL};
+    cr_assert_eq(fc_start(&farm, FC_FLEET, args), 0);
+    int fd = cam_connect(1);
+    uint64_t t0 = fc_now_ms();
+    /* Requests at 0, 300 and 600 ms keep the connection past 500 ms. */
+    for (int i = 0; i < 3; i++) {
+        char u[256];
+        url(1, u, sizeof(u));
+        fc_request(fd, "OPTIONS", u, i + 1, NULL, NULL, NULL, NULL);
+        cr_assert_eq(fc_read_reply(fd, &rep, 1000), 0, "request %d after %llu ms", i,
+                     (unsigned long long)(fc_now_ms() - t0));
+        cr_assert_eq(rep.status, 200);
+        if (i < 2)
+            cr_assert_eq(fc_read_reply(fd, &rep, 300), -ETIMEDOUT, "nothing unasked");
+    }
+    /* Then silence: closed one idle timeout after the last request. */
+    uint64_t t1 = fc_now_ms();
+    cr_expect_eq(fc_read_reply(fd, &rep, 2000), -EPIPE);
+    uint64_t waited = fc_now_ms() - t1;
+    cr_expect(waited >= 400 && waited < 1500, "closed after %llu ms", (unsigned long long)waited);
+    fc_close(fd);
+}
+
 Test(rtsp, control_kill_revive_mode_stats_and_errors)
 {
     char out[2048];
