@@ -105,6 +105,7 @@ static int hexval(int c)
 static void decode_nal(struct sdp_nal *nal, const char *s, size_t n)
 {
     char tmp[SDP_NAL_MAX * 4 / 3 + 8];
+    nal->len = 0;
     const char *comma = memchr(s, ',', n);
     if (comma)
         n = (size_t)(comma - s);
