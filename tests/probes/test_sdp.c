@@ -225,3 +225,16 @@ Test(sdp, setup_url_too_long_for_the_buffer_is_refused)
                  -ENAMETOOLONG);
     cr_expect_str_eq(out, "");
 }
+
+Test(sdp, empty_or_oversized_sprop_items_are_skipped)
+{
+    char t[2048] = "v=0\r\nm=video 0 RTP/AVP 96\r\na=rtpmap:96 H264/90000\r\n"
+                   "a=fmtp:96 sprop-parameter-sets=,aO48gA==,";
+    size_t n = strlen(t);
+    memset(t + n, 'Z', 900); /* a third item far beyond SDP_NAL_MAX once decoded */
+    strcpy(t + n + 900, "\r\n");
+    struct sdp s;
+    cr_assert_eq(sdp_parse(t, strlen(t), &s), 0);
+    cr_expect_eq(s.media[0].sps.len, 0);
+    cr_expect_eq(s.media[0].pps.len, 4);
+}
