@@ -293,6 +293,7 @@ enum fake_mode {
     FAKE_REDIRECT_LOOP,  /* 302 to itself, forever */
     FAKE_REDIRECT_ONCE,  /* 301 with a path-only Location, then serves there */
     FAKE_STALE_ONCE,     /* Digest on DESCRIBE; the first answer's nonce is declared stale */
+    FAKE_DAHUA,          /* Content-Base with a query string, relative track control */
     FAKE_STALE_FOREVER,  /* Digest on DESCRIBE; every answer's nonce is declared stale */
     FAKE_SESSION_LIMIT,  /* 453 to DESCRIBE */
     FAKE_HTTP,           /* an HTTP server on the port */
@@ -306,6 +307,7 @@ struct fake {
     int connections;
     int teardowns;
     char methods[1024]; /* every request method seen, space-separated */
+    char urls[2048];    /* every request URL seen, space-separated */
 };
 
 struct fake_client {
@@ -387,6 +389,10 @@ static void fake_request(struct fake_client *fc, const char *req)
     const char *cs = strstr(req, "CSeq:");
     if (cs)
         cseq = atoi(cs + 5);
+    char rurl[512] = "";
+    sscanf(req, "%*s %511s", rurl);
+    size_t ul = strlen(f->urls);
+    snprintf(f->urls + ul, sizeof(f->urls) - ul, "%s ", rurl);
     size_t ml = strlen(f->methods);
     snprintf(f->methods + ml, sizeof(f->methods) - ml, "%s ", method);
     if (strcmp(method, "TEARDOWN") == 0) {
@@ -438,7 +444,13 @@ static void fake_request(struct fake_client *fc, const char *req)
     } else if (strcmp(method, "DESCRIBE") == 0) {
         if (f->mode == FAKE_SESSION_LIMIT)
             fake_reply(fc, cseq, "453 Not Enough Bandwidth", "", NULL);
-        else
+        else if (f->mode == FAKE_DAHUA) {
+            /* Content-Base is the request URL, query string and all. */
+            char base[600];
+            snprintf(base, sizeof(base), "Content-Type: application/sdp\r\nContent-Base: %s\r\n",
+                     rurl);
+            fake_reply(fc, cseq, "200 OK", base, fake_sdp);
+        } else
             fake_reply(fc, cseq, "200 OK", "Content-Type: application/sdp\r\n", fake_sdp);
     } else if (strcmp(method, "SETUP") == 0) {
         fake_reply(
@@ -521,21 +533,27 @@ static void close_all(uv_handle_t *h, void *arg)
 }
 
 /* Run one probe against a fake server and tear everything down. */
-static void fake_probe_url(enum fake_mode mode, struct rtsp_conn_opts o, struct run *run,
-                           struct fake *f, const char *userinfo)
+static void fake_probe_path(enum fake_mode mode, struct rtsp_conn_opts o, struct run *run,
+                            struct fake *f, const char *userinfo, const char *path)
 {
     uv_loop_t loop;
     uv_loop_init(&loop);
     memset(run, 0, sizeof(*run));
     fake_start(&loop, f, mode);
     char url[128];
-    snprintf(url, sizeof(url), "rtsp://%s127.0.0.1:%d/live", userinfo, f->port);
+    snprintf(url, sizeof(url), "rtsp://%s127.0.0.1:%d%s", userinfo, f->port, path);
     start_probe(&loop, run, f->port, url, &o);
     while (!run->done)
         uv_run(&loop, UV_RUN_ONCE);
     uv_walk(&loop, close_all, f);
     uv_run(&loop, UV_RUN_DEFAULT);
     cr_assert_eq(uv_loop_close(&loop), 0);
+}
+
+static void fake_probe_url(enum fake_mode mode, struct rtsp_conn_opts o, struct run *run,
+                           struct fake *f, const char *userinfo)
+{
+    fake_probe_path(mode, o, run, f, userinfo, "/live");
 }
 
 static void fake_probe(enum fake_mode mode, struct rtsp_conn_opts o, struct run *run,
@@ -740,4 +758,18 @@ Test(rtsp_conn_api, cancel_reports_cancelled_once)
     uv_walk(&loop, close_all, &f);
     uv_run(&loop, UV_RUN_DEFAULT);
     cr_expect_eq(uv_loop_close(&loop), 0);
+}
+
+Test(rtsp_conn_fake, dahua_query_string_base_gives_the_setup_url_cameras_expect)
+{
+    struct run run;
+    struct fake f;
+    fake_probe_path(FAKE_DAHUA,
+                    (struct rtsp_conn_opts){.depth = RTSP_DEPTH_PLAY, .first_rtp_ms = 200}, &run,
+                    &f, "", "/cam/realmonitor?channel=1&subtype=0");
+    char want[256];
+    snprintf(want, sizeof(want),
+             "rtsp://127.0.0.1:%d/cam/realmonitor?channel=1&subtype=0/trackID=0 ", f.port);
+    cr_expect_not_null(strstr(f.urls, want), "SETUP URL not among: %s", f.urls);
+    cr_expect_eq(f.teardowns, 1);
 }
