@@ -543,7 +543,7 @@ static int check_url(struct inv_builder *b, const struct inv_row *r, const char 
     tmp[len] = '\0';
     struct probe_url u;
     int rc = probe_url_parse(tmp, &u);
-    memset(u.password, 0, sizeof u.password);
+    explicit_bzero(u.password, sizeof u.password);
     if (rc == 0)
         return 0;
     probe_url_redact(tmp, red, sizeof red);

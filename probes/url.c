@@ -33,8 +33,8 @@ uint16_t probe_url_default_port(const char *scheme)
 static int fail(struct probe_url *out, int rc, const char *why)
 {
     /* Do not leave half-parsed credentials behind on failure. */
-    memset(out->user, 0, sizeof out->user);
-    memset(out->password, 0, sizeof out->password);
+    explicit_bzero(out->user, sizeof out->user);
+    explicit_bzero(out->password, sizeof out->password);
     out->error = why;
     return rc;
 }
@@ -148,7 +148,13 @@ int probe_url_parse(const char *url, struct probe_url *out)
 {
     if (!out)
         return -EINVAL;
-    memset(out, 0, sizeof *out);
+    /* Not a full memset: the struct is ~3 KiB and inventories parse 43,000 URLs. */
+    out->scheme = 0;
+    out->scheme_name[0] = out->user[0] = out->password[0] = out->host[0] = out->path[0] = '\0';
+    out->has_userinfo = out->has_password = out->host_is_ipv6 = out->host_is_ipv4 = false;
+    out->port = 0;
+    out->port_explicit = false;
+    out->error = NULL;
     if (!url)
         return fail(out, -EINVAL, "is missing");
     size_t len = strnlen(url, PROBE_URL_MAX);
