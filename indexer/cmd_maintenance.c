@@ -6,6 +6,7 @@
 #include <string.h>
 
 #include "cli_internal.h"
+#include "import.h"
 #include "timefmt.h"
 
 static void maint_usage(FILE *f)
@@ -54,30 +55,27 @@ int cmd_maintenance(struct cli *cli, int argc, char **argv)
     struct store_read *r;
     struct store_health h;
     int rc = store_read_begin(s, &r);
+    if (!rc) {
+        rc = store_health_get(r, id, &h);
+        bool already = !rc && on == (h.state == STORE_MAINTENANCE);
+        store_read_end(&r); /* before the commit below: never overlap them */
+        if (already) {
+            store_close(&s);
+            printf("%s: %s\n", id, on ? "was already under maintenance" : "was not under maintenance");
+            return CLI_OK;
+        }
+    }
     struct store_batch *b = NULL;
     if (!rc)
-        rc = store_health_get(r, id, &h);
-    if (!rc && on == (h.state == STORE_MAINTENANCE)) {
-        store_read_end(&r);
-        store_close(&s);
-        printf("%s: %s\n", id, on ? "was already under maintenance" : "was not under maintenance");
-        return CLI_OK;
-    }
-    if (!rc)
         rc = store_batch_new(&b);
-    if (!rc) {
-        struct store_health nh = h;
-        nh.state = on ? STORE_MAINTENANCE : STORE_UNKNOWN;
-        nh.reason = on ? "maintenance" : "";
-        nh.detail = on ? note : "";
-        nh.consec_fail = nh.consec_ok = 0;
-        rc = store_batch_health_put(b, id, &nh, timefmt_now_ms());
-    }
-    /* The batch copied what it needs; the commit must not overlap a read. */
-    store_read_end(&r);
-    struct store_commit_stats stats = {0};
     if (!rc)
-        rc = store_batch_commit(s, b, &stats, NULL, NULL);
+        rc = store_batch_maintenance(b, id, on, note, timefmt_now_ms());
+    /* A running service re-reads the index when this key changes. */
+    uint64_t rev = (uint64_t)timefmt_now_ms();
+    if (!rc)
+        rc = store_batch_meta_put(b, IMPORT_REV_KEY, &rev, sizeof(rev));
+    if (!rc)
+        rc = store_batch_commit(s, b, NULL, NULL, NULL);
     store_batch_free(&b);
     store_close(&s);
     if (rc == -ENOENT) {

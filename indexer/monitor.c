@@ -427,7 +427,10 @@ static void queue_fleet(struct monitor *m, const struct fleet *old)
         if (was) {
             /* Runtime state survives a reload; a changed URL is probed soon. */
             bool same_url = strcmp(was->url, c->url) == 0;
-            c->mem = was->mem;
+            /* Maintenance is the operators': the index decides it. */
+            bool maint_now = c->mem.state == STORE_MAINTENANCE;
+            if (maint_now == (was->mem.state == STORE_MAINTENANCE))
+                c->mem = was->mem;
             c->due = same_url ? was->due : now;
             c->in_flight = was->in_flight;
             c->decided = was->decided;

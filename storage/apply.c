@@ -431,8 +431,41 @@ static void merge_media(struct store_media *m, const struct store_media *old)
 #undef KEEP_NUM
 }
 
+static int health_change(struct wtxn *t, const char *id, const struct store_health *nh,
+                         bool keep_detail, bool operator, int64_t now_ms);
+
 int apply_health_put(struct wtxn *t, const char *id, const struct store_health *nh,
                      bool keep_detail, int64_t now_ms)
+{
+    return health_change(t, id, nh, keep_detail, false, now_ms);
+}
+
+int apply_maintenance(struct wtxn *t, const char *id, bool on, const char *note, int64_t now_ms)
+{
+    struct store_health h;
+    MDB_val v;
+    int rc = wtxn_get(t, DB_HEALTH, mstr(id), &v);
+    if (rc == -ENOENT) {
+        t->stats->health_skipped++;
+        return 0;
+    }
+    if (rc || (rc = rec_health_decode(v.mv_data, v.mv_size, &h)))
+        return wtxn_fail(t, rc);
+    if ((h.state == STORE_MAINTENANCE) == on)
+        return 0; /* already so: no event */
+    struct store_health nh = h;
+    nh.state = on ? STORE_MAINTENANCE : STORE_UNKNOWN;
+    nh.reason = on ? "maintenance" : "";
+    nh.detail = on ? note : "";
+    nh.consec_fail = nh.consec_ok = 0;
+    /* h's strings point into a page that later puts may rewrite: carry no
+     * media here, the merge takes it from health_change's own copy. */
+    memset(&nh.media, 0, sizeof(nh.media));
+    return health_change(t, id, &nh, false, true, now_ms);
+}
+
+static int health_change(struct wtxn *t, const char *id, const struct store_health *nh,
+                         bool keep_detail, bool operator, int64_t now_ms)
 {
     struct store_camera cam;
     struct store_health old;
@@ -448,6 +481,12 @@ int apply_health_put(struct wtxn *t, const char *id, const struct store_health *
     struct store_health h = *nh;
     if (keep_detail)
         h.detail = old.detail;
+    if (!operator && (old.state == STORE_MAINTENANCE || h.state == STORE_MAINTENANCE)) {
+        /* Maintenance belongs to operations (store_batch_maintenance). */
+        h.state = old.state;
+        h.reason = old.reason;
+        h.detail = old.detail;
+    }
     merge_media(&h.media, &old.media);
     h.acc_day = old.acc_day;
     memcpy(h.acc_ms, old.acc_ms, sizeof(h.acc_ms));

@@ -7,7 +7,7 @@
 
 #include "internal.h"
 
-enum op_kind { OP_CAMERA_PUT, OP_CAMERA_DEL, OP_HEALTH_PUT, OP_META_PUT };
+enum op_kind { OP_CAMERA_PUT, OP_CAMERA_DEL, OP_HEALTH_PUT, OP_MAINTENANCE, OP_META_PUT };
 
 struct op {
     enum op_kind kind;
@@ -19,6 +19,7 @@ struct op {
     const void *val;
     size_t len;
     bool keep_detail; /* the writer passed detail NULL */
+    bool on;          /* maintenance on or off */
 };
 
 /* Strings are copied into chunks that live as long as the batch. */
@@ -206,6 +207,25 @@ int store_batch_health_put(struct store_batch *b, const char *id, const struct s
     return 0;
 }
 
+int store_batch_maintenance(struct store_batch *b, const char *id, bool on, const char *note,
+                            int64_t now_ms)
+{
+    if (check_id(id))
+        return -EINVAL;
+    struct op *op = batch_op(b, OP_MAINTENANCE);
+    if (!op)
+        return -ENOMEM;
+    int err = 0;
+    op->id = batch_str(b, id, STORE_ID_MAX, &err);
+    op->unit_name = batch_str(b, note, 255, &err); /* the note, kept as the detail */
+    op->on = on;
+    op->now_ms = now_ms;
+    if (err)
+        return err;
+    b->count++;
+    return 0;
+}
+
 int store_batch_meta_put(struct store_batch *b, const char *key, const void *val, size_t len)
 {
     if (!key || !*key || strlen(key) > STORE_ID_MAX)
@@ -245,6 +265,9 @@ static int apply_ops(struct wtxn *t, const struct store_batch *b)
             break;
         case OP_HEALTH_PUT:
             apply_health_put(t, op->id, &op->health, op->keep_detail, op->now_ms);
+            break;
+        case OP_MAINTENANCE:
+            apply_maintenance(t, op->id, op->on, op->unit_name, op->now_ms);
             break;
         case OP_META_PUT:
             wtxn_put(t, DB_META, mstr(op->id), mval(op->val, op->len), 0);

@@ -107,6 +107,8 @@ int apply_camera_del(struct wtxn *t, const char *id);
 int apply_health_put(struct wtxn *t, const char *id, const struct store_health *h,
                      bool keep_detail, int64_t now_ms);
 
+int apply_maintenance(struct wtxn *t, const char *id, bool on, const char *note, int64_t now_ms);
+
 /* Begins a read transaction on an open handle; shared by reads and fsck. */
 int read_txn_begin(struct store *s, MDB_txn **txn);
 

@@ -231,6 +231,13 @@ int store_batch_camera_del(struct store_batch *b, const char *id);
  * previous state in the daily rollups. */
 int store_batch_health_put(struct store_batch *b, const char *id, const struct store_health *h,
                            int64_t now_ms);
+/* Operations put a camera under maintenance (on) or take it back (off: it
+ * becomes unknown and is probed again). This is the only way in or out of
+ * STORE_MAINTENANCE: a health update for a camera under maintenance records
+ * the probe but keeps the state, so a service that has not yet noticed the
+ * operator's change cannot undo it. */
+int store_batch_maintenance(struct store_batch *b, const char *id, bool on, const char *note,
+                            int64_t now_ms);
 /* Stores an opaque value under `key` in the meta table (cursors, markers). */
 int store_batch_meta_put(struct store_batch *b, const char *key, const void *val, size_t len);
 

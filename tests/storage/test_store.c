@@ -558,3 +558,34 @@ Test(store, null_detail_keeps_the_stored_one_and_media_fields_merge)
     cr_assert_str_eq(got.media.codec, "h264");
     store_read_end(&r);
 }
+
+Test(store, only_an_operator_moves_a_camera_in_or_out_of_maintenance)
+{
+    add_cameras(2, 1);
+    int64_t t = testutil_now_ms();
+    set_health("cam00000", STORE_ONLINE, "", t);
+    struct store_batch *b;
+    cr_assert_eq(store_batch_new(&b), 0);
+    cr_assert_eq(store_batch_maintenance(b, "cam00000", true, "镜头更换", t + 10), 0);
+    commit(b, NULL);
+    /* A service that has not noticed yet reports the camera offline. */
+    set_health("cam00000", STORE_OFFLINE, "connect_refused", t + 20);
+    struct store_unit u = get_unit("u00");
+    cr_assert_eq(u.count[STORE_MAINTENANCE], 1);
+    cr_assert_eq(u.count[STORE_OFFLINE], 0);
+    struct store_read *r;
+    struct store_health h;
+    cr_assert_eq(store_read_begin(st, &r), 0);
+    cr_assert_eq(store_health_get(r, "cam00000", &h), 0);
+    cr_assert_str_eq(h.detail, "镜头更换");
+    cr_assert_eq(h.last_probe, t + 20, "the probe itself is still recorded");
+    store_read_end(&r);
+
+    cr_assert_eq(store_batch_maintenance(b, "cam00000", false, "", t + 30), 0);
+    commit(b, NULL);
+    store_batch_free(&b);
+    u = get_unit("u00");
+    cr_assert_eq(u.count[STORE_MAINTENANCE], 0);
+    cr_assert_eq(u.count[STORE_UNKNOWN], 2);
+    cr_assert_eq(fsck_problems(false), 0);
+}
