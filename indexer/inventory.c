@@ -757,9 +757,14 @@ int inv_load_file(const char *path, enum inv_format fmt, enum inv_encoding enc,
     if (!path || !inv || !errs)
         return -EINVAL;
     errs->count = 0;
+    /* "-" reads standard input, so `camdex generate | camdex import -` works. */
+    int from_stdin = strcmp(path, "-") == 0;
+    if (from_stdin)
+        path = "stdin";
     struct inv_builder b = {.inv = inv, .errs = errs, .name = path};
     char eb[128];
-    int fd = open(path, O_RDONLY | O_CLOEXEC);
+    int fd =
+        from_stdin ? fcntl(STDIN_FILENO, F_DUPFD_CLOEXEC, 0) : open(path, O_RDONLY | O_CLOEXEC);
     if (fd < 0) {
         int e = errno;
         inv_error(&b, 0, "cannot open: %s", strerror_r(e, eb, sizeof eb));

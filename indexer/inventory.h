@@ -63,7 +63,8 @@ void inv_free(struct inventory *inv);
 int inv_parse(const char *buf, size_t len, const char *name, enum inv_format fmt,
               enum inv_encoding enc, struct inventory *inv, struct inv_errors *errs);
 
-/* Read a file and parse it as above; I/O errors are reported in `errs` too. */
+/* Read a file and parse it as above; I/O errors are reported in `errs` too.
+ * "-" reads standard input (messages then say "stdin"). */
 int inv_load_file(const char *path, enum inv_format fmt, enum inv_encoding enc,
                   struct inventory *inv, struct inv_errors *errs);
 

@@ -263,6 +263,19 @@ Test(inventory_csv, load_file_reads_a_file_and_reports_missing_ones)
     cr_assert_eq(rc, -EISDIR);
 }
 
+Test(inventory_csv, load_file_reads_standard_input_for_a_dash)
+{
+    cr_assert_not_null(freopen(CAMDEX_TEST_DATA "/inventory_gb18030.csv", "rb", stdin));
+    int rc = inv_load_file("-", INV_FMT_AUTO, INV_ENC_AUTO, &inv, &errs);
+    cr_assert_eq(rc, 0, "%s", errs.msg[0]);
+    cr_assert_eq(inv.count, 3);
+    reset();
+    cr_assert_not_null(freopen(CAMDEX_TEST_DATA "/inventory_small.json", "rb", stdin));
+    rc = inv_load_file("-", INV_FMT_CSV, INV_ENC_AUTO, &inv, &errs);
+    cr_assert_eq(rc, -EINVAL);
+    cr_assert_eq(strncmp(errs.msg[0], "stdin:1: ", 9), 0, "%s", errs.msg[0]);
+}
+
 /* ---- malformed CSV --------------------------------------------------- */
 
 Test(inventory_csv, unterminated_quote_names_the_row_start)
