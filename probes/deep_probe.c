@@ -26,7 +26,7 @@
 #define DEF_MEASURE_MS   500
 #define DEF_MEASURE_PKTS 50
 #define DEF_PROBESIZE    (256 * 1024)
-#define DEF_ANALYZE_MS   1000
+#define DEF_ANALYZE_MS   500
 #define DEF_THUMB_Q      6
 
 static const char *const phase_names[DEEP_PH_COUNT] = {
@@ -197,7 +197,7 @@ enum probe_reason deep_reason_from_averror(int e, enum deep_phase ph, bool deadl
         why = PROBE_R_SERVER_ERROR;
         break;
     case AVERROR_INVALIDDATA:
-        why = PROBE_R_PROTOCOL_ERROR;
+        why = ph == DEEP_PH_DECODE ? PROBE_R_DECODE_ERROR : PROBE_R_PROTOCOL_ERROR;
         break;
     case AVERROR_PROTOCOL_NOT_FOUND:
     case AVERROR_DEMUXER_NOT_FOUND:

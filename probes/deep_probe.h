@@ -32,7 +32,7 @@ struct deep_opts {
     uint32_t measure_ms;         /* measuring window by stream time and wall time; default 500 */
     uint32_t measure_frames;     /* ...or this many video pictures, whichever first; default 50 */
     uint32_t probesize;          /* bytes for avformat_find_stream_info; default 256 KiB */
-    uint32_t analyzeduration_ms; /* default 1000 */
+    uint32_t analyzeduration_ms; /* default 500 */
     bool no_decode;              /* skip the keyframe decode (and the thumbnail) */
     bool thumbnail;              /* also encode a JPEG thumbnail of the keyframe */
     int thumb_quality;           /* mjpeg qscale 2 (best) .. 31; default 6 */

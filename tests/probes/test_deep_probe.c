@@ -1,0 +1,826 @@
+/* Tests for probes/deep_probe.c: URL refusal, the libav error mapping,
+ * deadlines against in-test sockets, and real streams made at test time:
+ * RTSP from GStreamer's gst-rtsp-server, HLS and HTTP-FLV files made by the
+ * ffmpeg CLI behind python's http.server, RTMP from `ffmpeg -listen 1`. */
+#include <arpa/inet.h>
+#include <criterion/criterion.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <libavutil/error.h>
+#include <libavutil/log.h>
+#include <netinet/in.h>
+#include <poll.h>
+#include <pthread.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/prctl.h>
+#include <sys/socket.h>
+#include <sys/wait.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "deep_probe.h"
+#include "frame_quality.h"
+#include "testutil.h"
+
+/* ---- helpers ---- */
+
+static int64_t mono_ms(void)
+{
+    struct timespec ts;
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+}
+
+static void quiet_libav(void)
+{
+    av_log_set_level(AV_LOG_QUIET);
+}
+
+/* Start argv with stdout on a pipe (returned in *out_fd, or /dev/null when
+ * out_fd is NULL); the child dies with the test process. */
+static pid_t spawn(char *const argv[], int *out_fd)
+{
+    int fds[2];
+    cr_assert_eq(pipe(fds), 0);
+    pid_t pid = fork();
+    cr_assert_geq(pid, 0);
+    if (pid == 0) {
+        prctl(PR_SET_PDEATHSIG, SIGKILL);
+        int null = open("/dev/null", O_RDWR);
+        dup2(null, 0);
+        dup2(out_fd ? fds[1] : null, 1);
+        dup2(null, 2);
+        close(fds[0]);
+        close(fds[1]);
+        execvp(argv[0], argv);
+        _exit(127);
+    }
+    close(fds[1]);
+    if (out_fd)
+        *out_fd = fds[0];
+    else
+        close(fds[0]);
+    return pid;
+}
+
+static void stop_child(pid_t pid)
+{
+    if (pid <= 0)
+        return;
+    kill(pid, SIGKILL);
+    waitpid(pid, NULL, 0);
+}
+
+/* Run a command to completion; its exit code. */
+static int run_quiet(char *const argv[])
+{
+    pid_t pid = spawn(argv, NULL);
+    int st;
+    waitpid(pid, &st, 0);
+    return WIFEXITED(st) ? WEXITSTATUS(st) : 128;
+}
+
+/* One line from fd within timeout_ms; false on timeout or EOF. */
+static bool read_line(int fd, char *buf, size_t cap, int timeout_ms)
+{
+    size_t n = 0;
+    int64_t end = mono_ms() + timeout_ms;
+    struct pollfd p = {.fd = fd, .events = POLLIN};
+    while (n + 1 < cap) {
+        int left = (int)(end - mono_ms());
+        if (left <= 0 || poll(&p, 1, left) != 1)
+            break;
+        if (read(fd, buf + n, 1) != 1)
+            break;
+        if (buf[n] == '\n') {
+            buf[n] = '\0';
+            return true;
+        }
+        n++;
+    }
+    buf[n] = '\0';
+    return false;
+}
+
+/* Is something listening on 127.0.0.1:port? From /proc, so that asking
+ * does not use up a one-client server's only connection. */
+static bool is_listening(uint16_t port)
+{
+    FILE *f = fopen("/proc/net/tcp", "r");
+    if (!f)
+        return false;
+    char line[256];
+    bool found = false;
+    while (!found && fgets(line, sizeof(line), f)) {
+        unsigned lport, st;
+        if (sscanf(line, " %*d: %*8X:%X %*8X:%*X %X", &lport, &st) == 2)
+            found = lport == port && st == 0x0A;
+    }
+    fclose(f);
+    return found;
+}
+
+static void wait_listening(uint16_t port, int timeout_ms)
+{
+    int64_t end = mono_ms() + timeout_ms;
+    while (!is_listening(port)) {
+        cr_assert_lt(mono_ms(), end, "nothing listens on port %u after %d ms", port, timeout_ms);
+        poll(NULL, 0, 10); /* a server process starting up has no event to wait on */
+    }
+}
+
+static uint16_t free_port(void)
+{
+    int fd = socket(AF_INET, SOCK_STREAM, 0);
+    struct sockaddr_in sa = {.sin_family = AF_INET, .sin_addr.s_addr = htonl(INADDR_LOOPBACK)};
+    cr_assert_eq(bind(fd, (struct sockaddr *)&sa, sizeof(sa)), 0);
+    socklen_t sl = sizeof(sa);
+    getsockname(fd, (struct sockaddr *)&sa, &sl);
+    close(fd);
+    return ntohs(sa.sin_port);
+}
+
+/* A listener that accepts (through the kernel backlog) and never says a
+ * word. backlog 0 plus fillers: a listener whose backlog is full, so Linux
+ * drops further SYNs and a connect hangs as to a dead camera. */
+struct lsock {
+    int fd;
+    uint16_t port;
+    int fillers[4];
+    int nfill;
+};
+
+static void lsock_open(struct lsock *l, bool full)
+{
+    memset(l, 0, sizeof(*l));
+    l->fd = socket(AF_INET, SOCK_STREAM, 0);
+    struct sockaddr_in sa = {.sin_family = AF_INET, .sin_addr.s_addr = htonl(INADDR_LOOPBACK)};
+    cr_assert_eq(bind(l->fd, (struct sockaddr *)&sa, sizeof(sa)), 0);
+    cr_assert_eq(listen(l->fd, full ? 0 : 16), 0);
+    socklen_t sl = sizeof(sa);
+    getsockname(l->fd, (struct sockaddr *)&sa, &sl);
+    l->port = ntohs(sa.sin_port);
+    if (full) {
+        for (; l->nfill < 4; l->nfill++) {
+            l->fillers[l->nfill] = socket(AF_INET, SOCK_STREAM | SOCK_NONBLOCK, 0);
+            connect(l->fillers[l->nfill], (struct sockaddr *)&sa, sizeof(sa));
+        }
+    }
+}
+
+static void lsock_close(struct lsock *l)
+{
+    for (int i = 0; i < l->nfill; i++)
+        close(l->fillers[i]);
+    close(l->fd);
+}
+
+static struct deep_result *new_result(void)
+{
+    struct deep_result *r = malloc(sizeof(*r));
+    cr_assert_not_null(r);
+    deep_result_init(r);
+    return r;
+}
+
+static void free_result(struct deep_result **r)
+{
+    deep_result_clear(*r);
+    free(*r);
+    *r = NULL;
+}
+
+static struct deep_result *probe_url(const char *url, const char *host, uint32_t deadline_ms)
+{
+    struct deep_opts o;
+    deep_opts_default(&o);
+    o.deadline_ms = deadline_ms;
+    o.thumbnail = true;
+    struct deep_result *r = new_result();
+    cr_assert_eq(deep_probe_run(url, host, &o, NULL, r), 0);
+    return r;
+}
+
+#define expect_reason(r, why)                                                                      \
+    cr_expect_eq((r)->base.reason, (why), "reason %s, expected %s: %s",                            \
+                 probe_reason_name((r)->base.reason), probe_reason_name(why), (r)->base.detail)
+
+/* ---- URLs refused before any I/O ---- */
+
+TestSuite(deep_url, .init = quiet_libav);
+
+Test(deep_url, file_url_is_refused_as_unsupported_url)
+{
+    struct deep_result *r = probe_url("file:///etc/passwd", NULL, 1000);
+    cr_expect_eq(r->base.state, PROBE_OFFLINE);
+    expect_reason(r, PROBE_R_UNSUPPORTED_URL);
+    cr_expect(strstr(r->base.detail, "rtsp"), "the detail names what is supported: %s",
+              r->base.detail);
+    cr_expect_eq(r->phase_ms[DEEP_PH_OPEN], 0, "nothing was opened");
+    free_result(&r);
+}
+
+Test(deep_url, concat_subfile_and_other_libav_protocols_are_refused)
+{
+    const char *urls[] = {"concat:/etc/passwd|/etc/hosts",
+                          "subfile:,start,0,end,10,:/etc/passwd",
+                          "/etc/passwd",
+                          "pipe:0",
+                          "data:text/plain,hello",
+                          "crypto+file:///etc/passwd",
+                          "rtp://127.0.0.1:5004"};
+    for (size_t i = 0; i < sizeof(urls) / sizeof(urls[0]); i++) {
+        struct deep_result *r = probe_url(urls[i], "127.0.0.1", 1000);
+        cr_expect_eq(r->base.reason, PROBE_R_UNSUPPORTED_URL, "%s: %s", urls[i],
+                     probe_reason_name(r->base.reason));
+        free_result(&r);
+    }
+}
+
+Test(deep_url, host_name_without_an_address_is_refused)
+{
+    struct deep_result *r = probe_url("rtsp://camera.example:554/live", NULL, 1000);
+    expect_reason(r, PROBE_R_UNSUPPORTED_URL);
+    cr_expect(strstr(r->base.detail, "resolve"), "%s", r->base.detail);
+    free_result(&r);
+}
+
+Test(deep_url, substitute_host_must_be_numeric)
+{
+    struct deep_result *r = probe_url("rtsp://10.0.0.1/live", "camera.example", 1000);
+    expect_reason(r, PROBE_R_UNSUPPORTED_URL);
+    cr_expect(strstr(r->base.detail, "numeric"), "%s", r->base.detail);
+    free_result(&r);
+}
+
+Test(deep_url, host_substitution_keeps_userinfo_port_path_and_query)
+{
+    char out[256];
+    cr_assert_eq(deep_url_with_host("rtsp://admin:p@ss@cam.example:8554/cam/realmonitor?channel=1",
+                                    "10.1.2.3", out, sizeof(out)),
+                 0);
+    cr_expect_str_eq(out, "rtsp://admin:p@ss@10.1.2.3:8554/cam/realmonitor?channel=1");
+    cr_assert_eq(deep_url_with_host("http://cam.example/live.m3u8", "::1", out, sizeof(out)), 0);
+    cr_expect_str_eq(out, "http://[::1]/live.m3u8");
+    cr_assert_eq(deep_url_with_host("rtmp://[fe80::1]:1935/app/x", "10.0.0.2", out, sizeof(out)),
+                 0);
+    cr_expect_str_eq(out, "rtmp://10.0.0.2:1935/app/x");
+    cr_assert_eq(deep_url_with_host("rtsp://cam.example", "10.0.0.2", out, sizeof(out)), 0);
+    cr_expect_str_eq(out, "rtsp://10.0.0.2");
+    cr_expect_eq(deep_url_with_host("rtsp://cam/x", "cam2", out, sizeof(out)), -EINVAL);
+    cr_expect_eq(deep_url_with_host("no-scheme", "10.0.0.2", out, sizeof(out)), -EINVAL);
+    cr_expect_eq(deep_url_with_host("rtsp://cam.example/x", "10.0.0.2", out, 12), -ENAMETOOLONG);
+}
+
+Test(deep_url, credentials_never_reach_the_detail)
+{
+    struct deep_result *r = probe_url("rtsps://admin:S3cret-pw@camera.example/x", NULL, 1000);
+    cr_expect_null(strstr(r->base.detail, "S3cret"), "%s", r->base.detail);
+    free_result(&r);
+    r = probe_url("ftp://admin:S3cret-pw@10.0.0.1/x", NULL, 1000);
+    expect_reason(r, PROBE_R_UNSUPPORTED_URL);
+    cr_expect_null(strstr(r->base.detail, "S3cret"), "%s", r->base.detail);
+    free_result(&r);
+}
+
+Test(deep_url, null_arguments_are_einval)
+{
+    struct deep_result *r = new_result();
+    cr_expect_eq(deep_probe_run(NULL, NULL, NULL, NULL, r), -EINVAL);
+    cr_expect_eq(deep_probe_run("rtsp://10.0.0.1/", NULL, NULL, NULL, NULL), -EINVAL);
+    free_result(&r);
+}
+
+/* ---- the error mapping ---- */
+
+Test(deep_map, libav_errors_map_to_stable_reasons)
+{
+    static const struct {
+        int err;
+        enum deep_phase ph;
+        enum probe_reason why;
+    } cases[] = {
+        {AVERROR(ECONNREFUSED), DEEP_PH_OPEN, PROBE_R_CONNECT_REFUSED},
+        {AVERROR(ETIMEDOUT), DEEP_PH_OPEN, PROBE_R_CONNECT_TIMEOUT},
+        {AVERROR(ETIMEDOUT), DEEP_PH_MEASURE, PROBE_R_RTSP_TIMEOUT},
+        {AVERROR(EHOSTUNREACH), DEEP_PH_OPEN, PROBE_R_NET_UNREACHABLE},
+        {AVERROR(ENETUNREACH), DEEP_PH_OPEN, PROBE_R_NET_UNREACHABLE},
+        {AVERROR(ECONNRESET), DEEP_PH_INFO, PROBE_R_CONNECT_RESET},
+        {AVERROR_EOF, DEEP_PH_OPEN, PROBE_R_CONNECT_RESET},
+        {AVERROR_EOF, DEEP_PH_INFO, PROBE_R_NO_MEDIA},
+        {AVERROR_HTTP_UNAUTHORIZED, DEEP_PH_OPEN, PROBE_R_AUTH_FAILED},
+        {AVERROR_HTTP_FORBIDDEN, DEEP_PH_OPEN, PROBE_R_FORBIDDEN},
+        {AVERROR_HTTP_NOT_FOUND, DEEP_PH_OPEN, PROBE_R_NOT_FOUND},
+        {AVERROR_HTTP_SERVER_ERROR, DEEP_PH_OPEN, PROBE_R_SERVER_ERROR},
+        {AVERROR_HTTP_OTHER_4XX, DEEP_PH_OPEN, PROBE_R_SERVER_ERROR},
+        {AVERROR_HTTP_BAD_REQUEST, DEEP_PH_OPEN, PROBE_R_SERVER_ERROR},
+        {AVERROR_INVALIDDATA, DEEP_PH_OPEN, PROBE_R_PROTOCOL_ERROR},
+        {AVERROR_INVALIDDATA, DEEP_PH_DECODE, PROBE_R_DECODE_ERROR},
+        {AVERROR_PROTOCOL_NOT_FOUND, DEEP_PH_OPEN, PROBE_R_UNSUPPORTED_URL},
+        {AVERROR(EINVAL), DEEP_PH_OPEN, PROBE_R_UNSUPPORTED_URL},
+        {AVERROR_DECODER_NOT_FOUND, DEEP_PH_DECODE, PROBE_R_DECODE_ERROR},
+        {AVERROR(ENOMEM), DEEP_PH_INFO, PROBE_R_INTERNAL_ERROR},
+    };
+    for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+        char d[PROBE_DETAIL_MAX];
+        enum probe_reason why =
+            deep_reason_from_averror(cases[i].err, cases[i].ph, false, -1, d, sizeof(d));
+        cr_expect_eq(why, cases[i].why, "case %zu: %s, expected %s (%s)", i, probe_reason_name(why),
+                     probe_reason_name(cases[i].why), d);
+        cr_expect(strncmp(d, deep_phase_name(cases[i].ph), strlen(deep_phase_name(cases[i].ph))) ==
+                      0,
+                  "the detail starts with the phase: %s", d);
+    }
+}
+
+Test(deep_map, detail_carries_the_libav_error_text)
+{
+    char d[PROBE_DETAIL_MAX];
+    deep_reason_from_averror(AVERROR(ECONNREFUSED), DEEP_PH_OPEN, false, -1, d, sizeof(d));
+    cr_expect_str_eq(d, "open: Connection refused");
+}
+
+Test(deep_map, deadline_in_open_is_connect_or_reply_timeout)
+{
+    char d[PROBE_DETAIL_MAX];
+    cr_expect_eq(deep_reason_from_averror(AVERROR_EXIT, DEEP_PH_OPEN, true, 0, d, sizeof(d)),
+                 PROBE_R_CONNECT_TIMEOUT);
+    cr_expect_eq(deep_reason_from_averror(AVERROR_EXIT, DEEP_PH_OPEN, true, 1, d, sizeof(d)),
+                 PROBE_R_RTSP_TIMEOUT);
+    /* Unchecked: RTSP turns an interrupted reply into invalid data. */
+    cr_expect_eq(
+        deep_reason_from_averror(AVERROR_INVALIDDATA, DEEP_PH_OPEN, true, -1, d, sizeof(d)),
+        PROBE_R_RTSP_TIMEOUT);
+    cr_expect_eq(deep_reason_from_averror(AVERROR_EXIT, DEEP_PH_INFO, true, -1, d, sizeof(d)),
+                 PROBE_R_RTSP_TIMEOUT);
+    cr_expect(strstr(d, "stream info"), "%s", d);
+}
+
+/* ---- deadlines and refusals against in-test sockets ---- */
+
+TestSuite(deep_net, .init = quiet_libav);
+
+Test(deep_net, refused_port_is_connect_refused)
+{
+    char url[64];
+    snprintf(url, sizeof(url), "rtsp://127.0.0.1:%u/x", free_port());
+    struct deep_result *r = probe_url(url, NULL, 2000);
+    expect_reason(r, PROBE_R_CONNECT_REFUSED);
+    cr_expect_eq(r->av_error, AVERROR(ECONNREFUSED));
+    cr_expect_eq(r->failed_phase, DEEP_PH_OPEN);
+    cr_expect_not(r->deadline_hit);
+    free_result(&r);
+}
+
+Test(deep_net, silent_server_hits_the_deadline_as_a_reply_timeout_for_every_scheme)
+{
+    struct lsock l;
+    lsock_open(&l, false);
+    const char *fmts[] = {"rtsp://127.0.0.1:%u/x", "http://127.0.0.1:%u/live.flv",
+                          "rtmp://127.0.0.1:%u/app/x"};
+    for (int i = 0; i < 3; i++) {
+        char url[64];
+        snprintf(url, sizeof(url), fmts[i], l.port);
+        int64_t t0 = mono_ms();
+        struct deep_result *r = probe_url(url, NULL, 1000);
+        int64_t took = mono_ms() - t0;
+        expect_reason(r, PROBE_R_RTSP_TIMEOUT);
+        cr_expect(r->deadline_hit, "%s", url);
+        cr_expect_eq(r->failed_phase, DEEP_PH_OPEN);
+        cr_expect_geq(took, 700, "%s took %lld ms", url, (long long)took);
+        cr_expect_leq(took, 1500, "%s took %lld ms for a 1 s deadline", url, (long long)took);
+        free_result(&r);
+    }
+    lsock_close(&l);
+}
+
+Test(deep_net, dropped_syns_are_a_connect_timeout_within_the_deadline)
+{
+    struct lsock l;
+    lsock_open(&l, true);
+    char url[64];
+    snprintf(url, sizeof(url), "rtsp://127.0.0.1:%u/x", l.port);
+    int64_t t0 = mono_ms();
+    struct deep_result *r = probe_url(url, NULL, 1000);
+    int64_t took = mono_ms() - t0;
+    expect_reason(r, PROBE_R_CONNECT_TIMEOUT);
+    cr_expect_leq(took, 1500, "took %lld ms for a 1 s deadline", (long long)took);
+    free_result(&r);
+    snprintf(url, sizeof(url), "http://127.0.0.1:%u/x.m3u8", l.port);
+    r = probe_url(url, NULL, 1000);
+    expect_reason(r, PROBE_R_CONNECT_TIMEOUT);
+    free_result(&r);
+    lsock_close(&l);
+}
+
+struct stopper {
+    int lfd;
+    atomic_bool *stop;
+    int64_t set_at;
+};
+
+/* Raise the stop flag once the probe's connection is in the backlog. */
+static void *stopper_main(void *arg)
+{
+    struct stopper *s = arg;
+    struct pollfd p = {.fd = s->lfd, .events = POLLIN};
+    if (poll(&p, 1, 5000) == 1) {
+        s->set_at = mono_ms();
+        atomic_store(s->stop, true);
+    }
+    return NULL;
+}
+
+Test(deep_net, stop_flag_interrupts_a_running_probe_promptly)
+{
+    struct lsock l;
+    lsock_open(&l, false);
+    atomic_bool stop;
+    atomic_init(&stop, false);
+    struct stopper s = {.lfd = l.fd, .stop = &stop};
+    pthread_t th;
+    cr_assert_eq(pthread_create(&th, NULL, stopper_main, &s), 0);
+    char url[64];
+    snprintf(url, sizeof(url), "rtsp://127.0.0.1:%u/x", l.port);
+    struct deep_opts o;
+    deep_opts_default(&o);
+    o.deadline_ms = 10000;
+    struct deep_result *r = new_result();
+    int rc = deep_probe_run(url, NULL, &o, &stop, r);
+    int64_t done = mono_ms();
+    pthread_join(th, NULL);
+    cr_expect_eq(rc, -ECANCELED);
+    cr_assert_gt(s.set_at, 0, "the probe never connected");
+    cr_expect_lt(done - s.set_at, 500, "stopped %lld ms after the flag",
+                 (long long)(done - s.set_at));
+    expect_reason(r, PROBE_R_INTERNAL_ERROR);
+    cr_expect(strstr(r->base.detail, "cancelled"), "%s", r->base.detail);
+    free_result(&r);
+    lsock_close(&l);
+}
+
+/* ---- RTSP from gst-rtsp-server ---- */
+
+/* Our own mounts: live and black H.264 test pictures at 25 fps and
+ * 400 kbit/s, and an audio-only (G.711 A-law) stream; a second server
+ * behind Digest (admin / right). */
+static const char GST_SCRIPT[] =
+    "import sys, gi\n"
+    "gi.require_version('Gst', '1.0'); gi.require_version('GstRtsp', '1.0')\n"
+    "gi.require_version('GstRtspServer', '1.0')\n"
+    "from gi.repository import GLib, Gst, GstRtsp, GstRtspServer\n"
+    "V = ('videotestsrc is-live=true pattern=%s ! video/x-raw,format=I420,width=640,height=360,'\n"
+    "     'framerate=25/1 ! x264enc tune=zerolatency speed-preset=ultrafast key-int-max=25 '\n"
+    "     'bitrate=400 ! rtph264pay name=pay0 pt=96 config-interval=-1')\n"
+    "M = {'/live': V % 'smpte', '/black': V % 'black',\n"
+    "     '/audio': 'audiotestsrc is-live=true ! audio/x-raw,rate=8000,channels=1 ! alawenc '\n"
+    "               '! rtppcmapay name=pay0 pt=8'}\n"
+    "def srv(auth):\n"
+    "    s = GstRtspServer.RTSPServer(); s.set_address('127.0.0.1'); s.set_service('0')\n"
+    "    m = s.get_mount_points()\n"
+    "    for p, l in M.items():\n"
+    "        f = GstRtspServer.RTSPMediaFactory(); f.set_launch('( ' + l + ' )')\n"
+    "        f.set_shared(False)\n"
+    "        if auth:\n"
+    "            f.add_role_from_structure(Gst.Structure.from_string('user, "
+    "media.factory.access=(boolean)true, media.factory.construct=(boolean)true')[0])\n"
+    "        m.add_factory(p, f)\n"
+    "    if auth:\n"
+    "        a = GstRtspServer.RTSPAuth(); t = GstRtspServer.RTSPToken()\n"
+    "        t.set_string('media.factory.role', 'user')\n"
+    "        a.add_digest('admin', 'right', t)\n"
+    "        a.set_supported_methods(GstRtsp.RTSPAuthMethod.DIGEST); s.set_auth(a)\n"
+    "    if s.attach(None) == 0: sys.exit('cannot listen')\n"
+    "    return s\n"
+    "Gst.init(None)\n"
+    "a = srv(False); b = srv(True)\n"
+    "print('READY %d %d' % (a.get_bound_port(), b.get_bound_port()), flush=True)\n"
+    "GLib.MainLoop().run()\n";
+
+static pid_t gst_pid;
+static int gst_open_port, gst_auth_port;
+
+static void gst_init(void)
+{
+    quiet_libav();
+    int fd;
+    /* Debian's python3-gi is built for /usr/bin/python3 only. */
+    char *argv[] = {"/usr/bin/python3", "-c", (char *)GST_SCRIPT, NULL};
+    gst_pid = spawn(argv, &fd);
+    char line[128];
+    bool ok = read_line(fd, line, sizeof(line), 30000);
+    close(fd);
+    if (!ok || sscanf(line, "READY %d %d", &gst_open_port, &gst_auth_port) != 2) {
+        stop_child(gst_pid);
+        cr_assert_fail("gst-rtsp-server did not start (\"%s\"); it needs python3-gi, "
+                       "gir1.2-gst-rtsp-server-1.0, gstreamer1.0-plugins-{base,good,ugly}",
+                       line);
+    }
+}
+
+static void gst_fini(void)
+{
+    stop_child(gst_pid);
+}
+
+static struct deep_result *gst_probe(const char *path, int port, const char *userinfo)
+{
+    char url[128];
+    snprintf(url, sizeof(url), "rtsp://%s127.0.0.1:%d%s", userinfo, port, path);
+    return probe_url(url, NULL, 5000);
+}
+
+TestSuite(deep_rtsp, .init = gst_init, .fini = gst_fini);
+
+Test(deep_rtsp, live_h264_is_online_with_measured_fps_and_bitrate)
+{
+    struct deep_result *r = gst_probe("/live", gst_open_port, "");
+    cr_assert_eq(r->base.state, PROBE_ONLINE, "%s: %s", probe_reason_name(r->base.reason),
+                 r->base.detail);
+    cr_expect_str_eq(r->format, "rtsp");
+    cr_expect_str_eq(r->unused_opts, "", "libav left options unused: %s", r->unused_opts);
+    cr_expect_eq(r->base.video.codec, PROBE_CODEC_H264);
+    cr_expect_eq(r->base.video.width, 640);
+    cr_expect_eq(r->base.video.height, 360);
+    cr_expect_gt(r->video_frames, 5);
+    cr_expect(r->base.video.fps_milli >= 22500 && r->base.video.fps_milli <= 27500,
+              "measured %u mfps, encoded at 25 fps", r->base.video.fps_milli);
+    cr_expect(r->base.video.bitrate >= 200000 && r->base.video.bitrate <= 800000,
+              "measured %u bit/s, encoded at 400 kbit/s", r->base.video.bitrate);
+    cr_expect_gt(r->base.phase_us[PROBE_PH_FIRST_KEYFRAME], 0);
+    cr_expect_lt(r->total_ms, 5000);
+    free_result(&r);
+}
+
+Test(deep_rtsp, luma_of_a_test_pattern_is_bright_and_sharp_and_of_black_is_dark)
+{
+    struct frameq_stats st;
+    struct frameq_limits lim;
+    struct deep_result *r = gst_probe("/live", gst_open_port, "");
+    cr_assert_eq(r->base.state, PROBE_ONLINE, "%s", r->base.detail);
+    cr_assert_eq(r->luma.width, 160, "640x360 shrinks by 4");
+    cr_assert_eq(r->luma.height, 90);
+    cr_assert_eq(frameq_compute(r->luma.data, r->luma.width, r->luma.height, r->luma.width, &st),
+                 0);
+    frameq_limits_default(&lim, r->luma.full_range);
+    cr_expect_gt(st.mean, 60, "SMPTE bars: mean luma %.1f", st.mean);
+    cr_expect_gt(st.variance, 500, "variance %.1f", st.variance);
+    cr_expect_eq(frameq_judge(&st, &lim), PROBE_R_NONE, "mean %.1f var %.1f lap %.1f", st.mean,
+                 st.variance, st.lap_var);
+    free_result(&r);
+
+    r = gst_probe("/black", gst_open_port, "");
+    cr_assert_eq(r->base.state, PROBE_ONLINE, "%s", r->base.detail);
+    cr_assert_gt(r->luma.width, 0);
+    cr_assert_eq(frameq_compute(r->luma.data, r->luma.width, r->luma.height, r->luma.width, &st),
+                 0);
+    frameq_limits_default(&lim, r->luma.full_range);
+    cr_expect_lt(st.mean, 24, "black: mean luma %.1f", st.mean);
+    cr_expect_eq(frameq_judge(&st, &lim), PROBE_R_BLACK, "mean %.1f var %.1f", st.mean,
+                 st.variance);
+    free_result(&r);
+}
+
+Test(deep_rtsp, thumbnail_is_a_small_jpeg)
+{
+    struct deep_result *r = gst_probe("/live", gst_open_port, "");
+    cr_assert_eq(r->base.state, PROBE_ONLINE, "%s", r->base.detail);
+    cr_assert_not_null(r->jpeg);
+    cr_assert_gt(r->jpeg_len, 100);
+    cr_expect_lt(r->jpeg_len, 64 * 1024);
+    cr_expect(r->jpeg[0] == 0xFF && r->jpeg[1] == 0xD8, "JPEG SOI marker");
+    cr_expect(r->jpeg[r->jpeg_len - 2] == 0xFF && r->jpeg[r->jpeg_len - 1] == 0xD9, "EOI marker");
+    free_result(&r);
+}
+
+Test(deep_rtsp, audio_only_stream_is_no_media)
+{
+    struct deep_result *r = gst_probe("/audio", gst_open_port, "");
+    cr_expect_eq(r->base.state, PROBE_OFFLINE);
+    expect_reason(r, PROBE_R_NO_MEDIA);
+    cr_expect_eq(r->base.audio_codec, PROBE_CODEC_PCMA);
+    cr_expect(strstr(r->base.detail, "audio only"), "%s", r->base.detail);
+    free_result(&r);
+}
+
+Test(deep_rtsp, wrong_password_is_auth_failed_and_never_echoed)
+{
+    struct deep_result *r = gst_probe("/live", gst_auth_port, "admin:Wr0ng-pw@");
+    expect_reason(r, PROBE_R_AUTH_FAILED);
+    cr_expect_eq(r->av_error, AVERROR_HTTP_UNAUTHORIZED);
+    cr_expect_null(strstr(r->base.detail, "Wr0ng"), "%s", r->base.detail);
+    free_result(&r);
+}
+
+Test(deep_rtsp, right_password_plays)
+{
+    struct deep_result *r = gst_probe("/live", gst_auth_port, "admin:right@");
+    cr_expect_eq(r->base.state, PROBE_ONLINE, "%s: %s", probe_reason_name(r->base.reason),
+                 r->base.detail);
+    free_result(&r);
+}
+
+Test(deep_rtsp, unknown_path_is_not_found)
+{
+    struct deep_result *r = gst_probe("/nope", gst_open_port, "");
+    expect_reason(r, PROBE_R_NOT_FOUND);
+    free_result(&r);
+}
+
+Test(deep_rtsp, resolved_address_replaces_the_host_name)
+{
+    char url[128];
+    snprintf(url, sizeof(url), "rtsp://camera.invalid:%d/live", gst_open_port);
+    struct deep_result *r = probe_url(url, "127.0.0.1", 5000);
+    cr_expect_eq(r->base.state, PROBE_ONLINE, "%s: %s", probe_reason_name(r->base.reason),
+                 r->base.detail);
+    free_result(&r);
+}
+
+Test(deep_rtsp, no_decode_skips_the_picture)
+{
+    char url[128];
+    snprintf(url, sizeof(url), "rtsp://127.0.0.1:%d/live", gst_open_port);
+    struct deep_opts o;
+    deep_opts_default(&o);
+    o.no_decode = true;
+    struct deep_result *r = new_result();
+    cr_assert_eq(deep_probe_run(url, NULL, &o, NULL, r), 0);
+    cr_expect_eq(r->base.state, PROBE_ONLINE, "%s", r->base.detail);
+    cr_expect_eq(r->luma.width, 0);
+    cr_expect_null(r->jpeg);
+    free_result(&r);
+}
+
+/* ---- HLS and HTTP-FLV files behind python's http.server ---- */
+
+static char *http_dir;
+static pid_t http_pid;
+static int http_port;
+
+/* 3 s of 640x360 test pattern at 25 fps, constant 300 kbit/s, one keyframe a
+ * second; as HLS (1 s segments), FLV and MP4. */
+static void http_init(void)
+{
+    quiet_libav();
+    http_dir = testutil_mkdtemp();
+    char m3u8[4200], flv[4200], mp4[4200], seg[4200];
+    snprintf(m3u8, sizeof(m3u8), "%s/live.m3u8", http_dir);
+    snprintf(seg, sizeof(seg), "%s/seg%%d.ts", http_dir);
+    snprintf(flv, sizeof(flv), "%s/live.flv", http_dir);
+    snprintf(mp4, sizeof(mp4), "%s/clip.mp4", http_dir);
+    char *gen[] = {"ffmpeg",      "-nostdin", "-v",
+                   "error",       "-y",       "-f",
+                   "lavfi",       "-i",       "testsrc=size=640x360:rate=25:duration=3",
+                   "-c:v",        "libx264",  "-preset",
+                   "ultrafast",   "-g",       "25",
+                   "-b:v",        "300k",     "-minrate",
+                   "300k",        "-maxrate", "300k",
+                   "-bufsize",    "300k",     "-x264-params",
+                   "nal-hrd=cbr", "-pix_fmt", "yuv420p",
+                   mp4,           NULL};
+    cr_assert_eq(run_quiet(gen), 0, "ffmpeg could not make the test clip");
+    char *hls[] = {"ffmpeg", "-nostdin",
+                   "-v",     "error",
+                   "-y",     "-i",
+                   mp4,      "-c",
+                   "copy",   "-f",
+                   "hls",    "-hls_time",
+                   "1",      "-hls_list_size",
+                   "0",      "-hls_playlist_type",
+                   "vod",    "-hls_segment_filename",
+                   seg,      m3u8,
+                   NULL};
+    cr_assert_eq(run_quiet(hls), 0, "ffmpeg could not make the HLS files");
+    char *fl[] = {"ffmpeg", "-nostdin", "-v", "error", "-y", "-i", mp4,
+                  "-c",     "copy",     "-f", "flv",   flv,  NULL};
+    cr_assert_eq(run_quiet(fl), 0, "ffmpeg could not make the FLV file");
+    /* A playlist whose segment is a local file: the protocol whitelist must
+     * refuse it even though the file is valid media. */
+    char evil[4200];
+    snprintf(evil, sizeof(evil), "%s/evil.m3u8", http_dir);
+    FILE *f = fopen(evil, "w");
+    cr_assert_not_null(f);
+    fprintf(f,
+            "#EXTM3U\n#EXT-X-VERSION:3\n#EXT-X-TARGETDURATION:1\n#EXT-X-MEDIA-SEQUENCE:0\n"
+            "#EXTINF:1.0,\nfile://%s/seg0.ts\n#EXT-X-ENDLIST\n",
+            http_dir);
+    fclose(f);
+
+    int fd;
+    char *srv[] = {"python3",   "-u",          "-m",     "http.server", "--bind",
+                   "127.0.0.1", "--directory", http_dir, "0",           NULL};
+    http_pid = spawn(srv, &fd);
+    char line[256];
+    bool ok = read_line(fd, line, sizeof(line), 15000);
+    close(fd);
+    const char *p = strstr(line, " port ");
+    if (!ok || !p || sscanf(p, " port %d", &http_port) != 1) {
+        stop_child(http_pid);
+        cr_assert_fail("python3 -m http.server did not start (\"%s\")", line);
+    }
+}
+
+static void http_fini(void)
+{
+    stop_child(http_pid);
+    testutil_rmdir(http_dir);
+}
+
+static struct deep_result *http_probe(const char *name)
+{
+    char url[128];
+    snprintf(url, sizeof(url), "http://127.0.0.1:%d/%s", http_port, name);
+    return probe_url(url, NULL, 5000);
+}
+
+TestSuite(deep_http, .init = http_init, .fini = http_fini);
+
+Test(deep_http, hls_playlist_is_online_with_the_clip_frame_rate_and_bitrate)
+{
+    struct deep_result *r = http_probe("live.m3u8");
+    cr_assert_eq(r->base.state, PROBE_ONLINE, "%s: %s", probe_reason_name(r->base.reason),
+                 r->base.detail);
+    cr_expect_str_eq(r->format, "hls");
+    cr_expect_str_eq(r->unused_opts, "", "libav left options unused: %s", r->unused_opts);
+    cr_expect_eq(r->base.video.width, 640);
+    cr_expect(r->base.video.fps_milli >= 22500 && r->base.video.fps_milli <= 27500,
+              "measured %u mfps, encoded at 25 fps", r->base.video.fps_milli);
+    cr_expect(r->base.video.bitrate >= 150000 && r->base.video.bitrate <= 450000,
+              "measured %u bit/s, encoded at 300 kbit/s", r->base.video.bitrate);
+    cr_expect_gt(r->luma.width, 0);
+    free_result(&r);
+}
+
+Test(deep_http, http_flv_is_online)
+{
+    struct deep_result *r = http_probe("live.flv");
+    cr_assert_eq(r->base.state, PROBE_ONLINE, "%s: %s", probe_reason_name(r->base.reason),
+                 r->base.detail);
+    cr_expect_str_eq(r->format, "flv");
+    cr_expect_str_eq(r->unused_opts, "", "%s", r->unused_opts);
+    cr_expect(r->base.video.fps_milli >= 22500 && r->base.video.fps_milli <= 27500,
+              "measured %u mfps", r->base.video.fps_milli);
+    free_result(&r);
+}
+
+Test(deep_http, mp4_over_http_is_refused_by_the_format_whitelist)
+{
+    struct deep_result *r = http_probe("clip.mp4");
+    expect_reason(r, PROBE_R_UNSUPPORTED_URL);
+    free_result(&r);
+}
+
+Test(deep_http, hls_segment_on_the_file_protocol_is_refused)
+{
+    struct deep_result *r = http_probe("evil.m3u8");
+    cr_expect_eq(r->base.state, PROBE_OFFLINE, "%s", r->base.detail);
+    cr_expect_eq(r->luma.width, 0, "nothing from the local file was decoded");
+    free_result(&r);
+}
+
+Test(deep_http, missing_file_is_not_found)
+{
+    struct deep_result *r = http_probe("nope.flv");
+    expect_reason(r, PROBE_R_NOT_FOUND);
+    free_result(&r);
+}
+
+/* ---- RTMP from ffmpeg's one-client listen mode ---- */
+
+TestSuite(deep_rtmp, .init = quiet_libav);
+
+Test(deep_rtmp, rtmp_stream_is_online_without_a_timeout_option)
+{
+    char *dir = testutil_mkdtemp();
+    char flv[4200];
+    snprintf(flv, sizeof(flv), "%s/live.flv", dir);
+    char *gen[] = {"ffmpeg",    "-nostdin", "-v",
+                   "error",     "-y",       "-f",
+                   "lavfi",     "-i",       "testsrc=size=320x240:rate=25:duration=2",
+                   "-c:v",      "libx264",  "-preset",
+                   "ultrafast", "-g",       "25",
+                   "-pix_fmt",  "yuv420p",  flv,
+                   NULL};
+    cr_assert_eq(run_quiet(gen), 0);
+    uint16_t port = free_port();
+    char url[128];
+    snprintf(url, sizeof(url), "rtmp://127.0.0.1:%u/app/live", port);
+    char *srv[] = {"ffmpeg", "-nostdin", "-v", "error", "-re",  "-stream_loop",
+                   "-1",     "-i",       flv,  "-c",    "copy", "-f",
+                   "flv",    "-listen",  "1",  url,     NULL};
+    pid_t pid = spawn(srv, NULL);
+    wait_listening(port, 10000);
+    struct deep_result *r = probe_url(url, NULL, 5000);
+    cr_expect_eq(r->base.state, PROBE_ONLINE, "%s: %s", probe_reason_name(r->base.reason),
+                 r->base.detail);
+    cr_expect_str_eq(r->format, "flv");
+    cr_expect_str_eq(r->unused_opts, "", "%s", r->unused_opts);
+    cr_expect_eq(r->base.video.width, 320);
+    free_result(&r);
+    stop_child(pid);
+    testutil_rmdir(dir);
+}
