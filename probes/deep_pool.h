@@ -58,8 +58,9 @@ int deep_pool_submit(struct deep_pool *p, struct deep_request *req, const char *
                      const char *numeric_host, const struct deep_opts *opts, deep_done_cb cb);
 
 /* Take a request off the queue before a worker starts it; its callback runs
- * with -ECANCELED on the next loop iteration. 0, -EBUSY when a worker has it
- * already (it runs to its deadline), -ENOENT when it is not in this pool. */
+ * with -ECANCELED on the next loop iteration. 0; -EBUSY when a worker has it
+ * already (it runs to its deadline) or its callback is pending; -ENOENT when
+ * it is not in this pool. */
 int deep_pool_cancel(struct deep_pool *p, struct deep_request *req);
 
 void deep_pool_stats(struct deep_pool *p, struct deep_pool_stats *st);
