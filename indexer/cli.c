@@ -20,6 +20,7 @@ static const struct cli_command commands[] = {
     {"history", "state changes of a camera, a unit or all", cmd_history},
     {"report", "online-rate report per unit and day", cmd_report},
     {"maintenance", "put a camera under maintenance or take it out", cmd_maintenance},
+    {"probe", "probe one stream URL now and print what it is", cmd_probe},
     {"sweep", "probe every camera once and write the index", cmd_sweep},
     {"serve", "run the monitoring service", cmd_serve},
     {"config", "check a configuration file", cmd_config},

@@ -21,6 +21,7 @@ static const struct shortcut {
     {"max-in-flight", "probe", "max_in_flight"},
     {"max-per-host", "probe", "max_per_host"},
     {"log-level", "camdex", "log_level"},
+    {"status-log", "camdex", "status_log"},
     {"listen", "http", "listen"},
     {"inventory", "camdex", "inventory"},
 };

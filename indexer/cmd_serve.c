@@ -32,7 +32,8 @@ struct service {
     struct store *store;
     struct monitor *mon;
     uv_signal_t sigint, sigterm, sighup;
-    uv_timer_t status_timer, watchdog_timer, inventory_timer;
+    uv_timer_t status_timer, watchdog_timer, inventory_timer, status_log_timer;
+    struct monitor_stats last; /* at the previous status line, for rates */
     uint64_t inventory_rev;
     bool stopping;
 };
@@ -63,6 +64,41 @@ static void send_status(struct service *sv)
 static void on_status(uv_timer_t *t)
 {
     send_status(t->data);
+}
+
+/* p99 of the schedule lag from the histogram: the bucket bound it falls in. */
+static uint32_t lag_p99(const struct monitor_stats *now, const struct monitor_stats *then)
+{
+    uint64_t total = now->lag_count - then->lag_count, seen = 0;
+    if (!total)
+        return 0;
+    for (size_t b = 0; b <= MONITOR_LAG_BUCKETS; b++) {
+        seen += now->lag_bucket[b] - then->lag_bucket[b];
+        if (seen * 100 >= total * 99)
+            return b < MONITOR_LAG_BUCKETS ? monitor_lag_bounds[b] : UINT32_MAX;
+    }
+    return UINT32_MAX;
+}
+
+static void on_status_log(uv_timer_t *t)
+{
+    struct service *sv = t->data;
+    struct monitor_stats st;
+    monitor_get_stats(sv->mon, &st);
+    double secs = sv->cfg.status_log_ms / 1000.0;
+    char cams[16], on[16], off[16], deg[16], maint[16], rate[32], lag[16], commit[32];
+    snprintf(cams, sizeof(cams), "%u", st.cameras);
+    snprintf(on, sizeof(on), "%u", st.count[STORE_ONLINE]);
+    snprintf(off, sizeof(off), "%u", st.count[STORE_OFFLINE]);
+    snprintf(deg, sizeof(deg), "%u", st.count[STORE_DEGRADED]);
+    snprintf(maint, sizeof(maint), "%u", st.count[STORE_MAINTENANCE]);
+    snprintf(rate, sizeof(rate), "%.0f", (st.probes - sv->last.probes) / secs);
+    snprintf(lag, sizeof(lag), "%u", lag_p99(&st, &sv->last));
+    snprintf(commit, sizeof(commit), "%.1f", st.commit_us_last / 1000.0);
+    log_kv(LEVEL_INFO, "status", "cameras", cams, "online", on, "offline", off, "degraded", deg,
+           "maintenance", maint, "probes_per_s", rate, "lag_p99_ms", lag, "commit_ms", commit,
+           NULL);
+    sv->last = st;
 }
 
 static void on_watchdog(uv_timer_t *t)
@@ -121,7 +157,8 @@ static void close_all(struct service *sv)
 {
     uv_handle_t *hs[] = {(uv_handle_t *)&sv->sigint,         (uv_handle_t *)&sv->sigterm,
                          (uv_handle_t *)&sv->sighup,         (uv_handle_t *)&sv->status_timer,
-                         (uv_handle_t *)&sv->watchdog_timer, (uv_handle_t *)&sv->inventory_timer};
+                         (uv_handle_t *)&sv->watchdog_timer, (uv_handle_t *)&sv->inventory_timer,
+                         (uv_handle_t *)&sv->status_log_timer};
     for (size_t i = 0; i < sizeof(hs) / sizeof(hs[0]); i++)
         if (!uv_is_closing(hs[i]))
             uv_close(hs[i], NULL);
@@ -190,7 +227,12 @@ int cmd_serve(struct cli *cli, int argc, char **argv)
     uv_timer_init(&sv.loop, &sv.status_timer);
     uv_timer_init(&sv.loop, &sv.watchdog_timer);
     uv_timer_init(&sv.loop, &sv.inventory_timer);
+    uv_timer_init(&sv.loop, &sv.status_log_timer);
     sv.status_timer.data = sv.watchdog_timer.data = sv.inventory_timer.data = &sv;
+    sv.status_log_timer.data = &sv;
+    if (sv.cfg.status_log_ms)
+        uv_timer_start(&sv.status_log_timer, on_status_log, sv.cfg.status_log_ms,
+                       sv.cfg.status_log_ms);
     uv_timer_start(&sv.status_timer, on_status, 1000, 5000);
     uv_timer_start(&sv.inventory_timer, on_inventory_poll, 2000, 2000);
     uint64_t wd_usec = 0;

@@ -214,7 +214,7 @@ int cmd_show(struct cli *cli, int argc, char **argv)
         return CLI_FAIL;
     }
     if (fmt == OUT_JSON) {
-        json_dumpf(o, stdout, JSON_INDENT(2));
+        json_dumpf(o, stdout, JSON_INDENT(2) | JSON_REAL_PRECISION(6));
         putchar('\n');
     } else {
         print_text(cli, o);

@@ -16,6 +16,7 @@ void config_default(struct config *c)
     memset(c, 0, sizeof(*c));
     snprintf(c->db, sizeof(c->db), "%s", "/var/lib/camdex");
     c->log_level = LEVEL_INFO;
+    c->status_log_ms = 60000;
     c->interval_ms = 60000;
     c->depth = CONFIG_DEPTH_DESCRIBE;
     c->connect_timeout_ms = 3000;
@@ -28,7 +29,7 @@ void config_default(struct config *c)
     c->recover_threshold = 2;
     c->recheck_ms = 5000;
     c->auth_backoff_ms = 30 * 60000;
-    c->max_in_flight = 0;
+    c->max_in_flight = 1024;
     c->max_per_host = 4;
     c->flap_window_ms = 3600000;
     c->flap_threshold = 6;
@@ -87,6 +88,7 @@ static const struct key {
     STR("camdex", "db", db),
     STR("camdex", "inventory", inventory),
     {"camdex", "log_level", K_LEVEL, offsetof(struct config, log_level), 0, 0, 0},
+    DUR("camdex", "status_log", status_log_ms, 0, 86400000),
     DUR("probe", "interval", interval_ms, 1000, 86400000),
     {"probe", "depth", K_DEPTH, offsetof(struct config, depth), 0, 0, 0},
     DUR("probe", "connect_timeout", connect_timeout_ms, 50, 120000),

@@ -15,6 +15,7 @@ struct config {
     char db[1024];
     char inventory[1024];     /* re-imported on SIGHUP when set */
     enum log_level log_level;
+    uint32_t status_log_ms;   /* a status line this often, 0 = never */
     /* [probe] */
     uint32_t interval_ms;     /* time between two probes of one camera */
     enum config_depth depth;

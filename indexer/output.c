@@ -249,7 +249,7 @@ static int render_json(FILE *f, json_t *rows)
     json_array_foreach(rows, i, row)
     {
         fputs("  ", f);
-        if (json_dumpf(row, f, JSON_COMPACT | JSON_PRESERVE_ORDER))
+        if (json_dumpf(row, f, JSON_COMPACT | JSON_PRESERVE_ORDER | JSON_REAL_PRECISION(6)))
             return -EIO;
         fputs(i + 1 < n ? ",\n" : "\n", f);
     }

@@ -1,0 +1,234 @@
+/* `camdex probe URL`: probe one stream now and say what it is, like
+ * ffprobe for liveness. Exit code says the verdict. */
+#include <errno.h>
+#include <getopt.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "cli_internal.h"
+#include "config.h"
+#include "resolver.h"
+#include "rtsp_conn.h"
+#include "url.h"
+
+static void probe_usage(FILE *f)
+{
+    fprintf(f, "usage: camdex probe URL [--depth options|describe|play] [--timeout T]\n"
+               "                        [--format text|json]\n\n"
+               "Probes one stream and prints its state, the reason when it is not online,\n"
+               "the RTSP status, the time of every phase and what the stream carries.\n"
+               "--timeout is the deadline of each phase (default 5s). The URL is shown\n"
+               "with its credentials redacted.\n"
+               "Exit: 0 online, 3 degraded, 4 offline, 1 failure, 2 usage error.\n");
+}
+
+struct probe_run {
+    uv_loop_t loop;
+    struct resolver *resolver;
+    const char *url;
+    struct rtsp_conn_opts opts;
+    struct probe_result result;
+    uint64_t dns_us;
+    bool done;
+};
+
+static void on_result(struct rtsp_conn *c, const struct probe_result *r, void *data)
+{
+    (void)c;
+    struct probe_run *p = data;
+    p->result = *r;
+    if (p->dns_us)
+        p->result.phase_us[PROBE_PH_DNS] = (uint32_t)p->dns_us;
+    p->done = true;
+}
+
+static void fail(struct probe_run *p, enum probe_reason why, const char *detail)
+{
+    probe_result_init(&p->result);
+    probe_result_set(&p->result, PROBE_OFFLINE, why, "%s", detail);
+    p->done = true;
+}
+
+static uint64_t dns_start;
+
+static void on_resolved(void *data, int status, const struct sockaddr_storage *addr)
+{
+    struct probe_run *p = data;
+    p->dns_us = (uv_hrtime() - dns_start) / 1000;
+    if (status) {
+        char d[160];
+        snprintf(d, sizeof(d), "cannot resolve the host: %s",
+                 status == -ETIMEDOUT ? "timed out" : strerror(-status));
+        fail(p, PROBE_R_DNS_FAILED, d);
+        return;
+    }
+    struct sockaddr_storage sa = *addr;
+    int rc = rtsp_conn_start(&p->loop, (struct sockaddr *)&sa, p->url, &p->opts, on_result, p,
+                             NULL);
+    if (rc)
+        fail(p, PROBE_R_INTERNAL_ERROR, uv_strerror(rc));
+}
+
+static void print_text(const char *redacted, const struct probe_result *r)
+{
+    printf("%-9s %s\n", "url", redacted);
+    printf("%-9s %s\n", "state", probe_state_name(r->state));
+    if (r->state != PROBE_ONLINE)
+        printf("%-9s %s\n", "reason", probe_reason_name(r->reason));
+    if (r->detail[0])
+        printf("%-9s %s\n", "detail", r->detail);
+    if (r->rtsp_status)
+        printf("%-9s %d\n", "status", r->rtsp_status);
+    if (r->server[0])
+        printf("%-9s %s\n", "server", r->server);
+    if (r->video.codec) {
+        printf("%-9s %s", "video", probe_codec_name(r->video.codec));
+        if (r->video.profile[0])
+            printf(" %s", r->video.profile);
+        if (r->video.width)
+            printf(" %ux%u", r->video.width, r->video.height);
+        if (r->video.fps_milli)
+            printf(" %.3g fps", r->video.fps_milli / 1000.0);
+        if (r->video.bitrate)
+            printf(" %u kbit/s", r->video.bitrate / 1000);
+        printf("\n");
+    }
+    if (r->audio_codec)
+        printf("%-9s %s\n", "audio", probe_codec_name(r->audio_codec));
+    printf("%-9s", "timings");
+    for (int i = 0; i < PROBE_PH_COUNT; i++)
+        if (r->phase_us[i])
+            printf(" %s %.1f ms", probe_phase_name(i), r->phase_us[i] / 1000.0);
+    printf("\n");
+}
+
+static void print_json(const char *redacted, const struct probe_result *r)
+{
+    json_t *t = json_object();
+    for (int i = 0; i < PROBE_PH_COUNT; i++)
+        if (r->phase_us[i])
+            json_object_set_new(t, probe_phase_name(i), json_real(r->phase_us[i] / 1000.0));
+    json_t *o = json_pack("{s:s, s:s, s:s, s:i, s:s, s:s, s:o}", "url", redacted, "state",
+                          probe_state_name(r->state), "reason",
+                          r->state == PROBE_ONLINE ? "" : probe_reason_name(r->reason),
+                          "status", r->rtsp_status, "detail", r->detail, "server", r->server,
+                          "timings_ms", t);
+    if (r->video.codec)
+        json_object_set_new(o, "video",
+                            json_pack("{s:s, s:s, s:i, s:i, s:i, s:f, s:i}", "codec",
+                                      probe_codec_name(r->video.codec), "profile",
+                                      r->video.profile, "level", r->video.level, "width",
+                                      r->video.width, "height", r->video.height, "fps",
+                                      r->video.fps_milli / 1000.0, "bitrate", r->video.bitrate));
+    if (r->audio_codec)
+        json_object_set_new(o, "audio",
+                            json_pack("{s:s}", "codec", probe_codec_name(r->audio_codec)));
+    json_dumpf(o, stdout, JSON_INDENT(2) | JSON_REAL_PRECISION(6));
+    putchar('\n');
+    json_decref(o);
+}
+
+int cmd_probe(struct cli *cli, int argc, char **argv)
+{
+    (void)cli;
+    static const struct option opts[] = {
+        {"depth", required_argument, NULL, 'd'},
+        {"timeout", required_argument, NULL, 't'},
+        {"format", required_argument, NULL, 'f'},
+        {"help", no_argument, NULL, 'h'},
+        {0},
+    };
+    static struct probe_run p;
+    memset(&p, 0, sizeof(p));
+    p.opts.depth = RTSP_DEPTH_DESCRIBE;
+    bool json = false;
+    uint32_t timeout = 5000;
+    int c;
+    while ((c = getopt_long(argc, argv, "h", opts, NULL)) != -1) {
+        switch (c) {
+        case 'd':
+            if (strcmp(optarg, "options") == 0)
+                p.opts.depth = RTSP_DEPTH_OPTIONS;
+            else if (strcmp(optarg, "describe") == 0)
+                p.opts.depth = RTSP_DEPTH_DESCRIBE;
+            else if (strcmp(optarg, "play") == 0)
+                p.opts.depth = RTSP_DEPTH_PLAY;
+            else {
+                cli_error("--depth: \"%s\" is not a depth (use options, describe or play)",
+                          optarg);
+                return CLI_USAGE;
+            }
+            break;
+        case 't':
+            if (config_parse_duration(optarg, &timeout) || timeout < 10 || timeout > 600000) {
+                cli_error("--timeout: \"%s\" is not a duration from 10ms to 10m", optarg);
+                return CLI_USAGE;
+            }
+            break;
+        case 'f':
+            if (strcmp(optarg, "json") == 0)
+                json = true;
+            else if (strcmp(optarg, "text") != 0) {
+                cli_error("--format: \"%s\" is not a format (use text or json)", optarg);
+                return CLI_USAGE;
+            }
+            break;
+        case 'h':
+            probe_usage(stdout);
+            return CLI_OK;
+        default:
+            probe_usage(stderr);
+            return CLI_USAGE;
+        }
+    }
+    if (argc - optind != 1) {
+        cli_error("probe: give exactly one stream URL (see `camdex probe --help`)");
+        return CLI_USAGE;
+    }
+    p.url = argv[optind];
+    char redacted[2100];
+    if (probe_url_redact(p.url, redacted, sizeof(redacted)) < 0)
+        snprintf(redacted, sizeof(redacted), "(unparsable URL)");
+    static struct probe_url u;
+    int rc = probe_url_parse(p.url, &u);
+    if (rc) {
+        cli_error("probe: %s: %s", redacted, u.error ? u.error : "not a stream URL");
+        return CLI_USAGE;
+    }
+    if (u.scheme != PROBE_URL_RTSP) {
+        cli_error("probe: %s: only rtsp:// is probed by the handshake; HLS, HTTP-FLV, RTMP "
+                  "and RTSPS need the deep probe",
+                  redacted);
+        return CLI_FAIL;
+    }
+    p.opts.connect_ms = p.opts.reply_ms = p.opts.first_rtp_ms = p.opts.first_keyframe_ms =
+        timeout;
+    uv_loop_init(&p.loop);
+    struct resolver_opts ro = {.timeout_ms = timeout};
+    rc = resolver_new(&p.loop, &ro, &p.resolver);
+    if (rc) {
+        cli_error("probe: %s", strerror(-rc));
+        return CLI_FAIL;
+    }
+    dns_start = uv_hrtime();
+    rc = resolver_lookup(p.resolver, u.host, on_resolved, &p);
+    explicit_bzero(u.password, sizeof(u.password));
+    if (rc)
+        fail(&p, PROBE_R_DNS_FAILED, "the host name cannot be resolved");
+    uv_run(&p.loop, UV_RUN_DEFAULT);
+    resolver_free(&p.resolver);
+    uv_run(&p.loop, UV_RUN_DEFAULT);
+    uv_loop_close(&p.loop);
+    if (!p.done) {
+        cli_error("probe: no result (internal error)");
+        return CLI_FAIL;
+    }
+    if (json)
+        print_json(redacted, &p.result);
+    else
+        print_text(redacted, &p.result);
+    return p.result.state == PROBE_ONLINE     ? CLI_OK
+           : p.result.state == PROBE_DEGRADED ? CLI_DEGRADED
+                                              : CLI_OFFLINE;
+}
