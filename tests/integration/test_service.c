@@ -313,3 +313,49 @@ Test(service, sigterm_tears_down_every_session)
     cr_assert_eq(open, 0, "%lld sessions left open on the cameras", (long long)open);
     (void)cam;
 }
+
+Test(service, sweep_killed_mid_way_leaves_a_clean_index_and_resumes)
+{
+    import(fleet, false);
+    char reply[256], id[64];
+    /* Slow cameras keep the sweep busy long enough to be killed inside it. */
+    for (int i = 0; i < 6; i++) {
+        rtsp_camera(id, sizeof(id), i);
+        control(i % 2 ? "mode %s slow 400" : "mode %s silent", id, reply, sizeof(reply));
+        cr_assert_str_eq(reply, "ok");
+    }
+    uint32_t seed = (uint32_t)getpid();
+    for (int k = 0; k < 8; k++) {
+        char *argv[] = {CAMDEX_BIN, "--db", db, "sweep", "--reply-timeout", "300ms",
+                        "--recheck-delay", "50ms", NULL};
+        struct proc sweep;
+        proc_start(&sweep, 1, argv);
+        seed = seed * 1103515245u + 12345u;
+        struct pollfd none;
+        poll(&none, 0, (int)(20 + (seed >> 16) % 400));
+        int rc = proc_stop(&sweep, SIGKILL, 5000);
+        cr_assert(rc == 128 + SIGKILL || rc == 0, "sweep ended with %d", rc);
+        struct run r = CAMDEX("fsck");
+        cr_assert_eq(r.rc, 0, "fsck after kill %d: %s", k, r.out);
+        run_free(&r);
+    }
+    struct run r = CAMDEX("sweep", "--reply-timeout", "300ms", "--recheck-delay", "50ms");
+    cr_assert_eq(r.rc, 0, "%s", r.err);
+    run_free(&r);
+    /* Every RTSP camera has a verdict now. */
+    r = CAMDEX("list", "--state", "unknown", "--format", "json");
+    json_t *rows = json_loads(r.out, 0, NULL);
+    size_t i;
+    json_t *row;
+    json_array_foreach(rows, i, row)
+    {
+        const char *url = json_string_value(json_object_get(row, "url"));
+        cr_assert_neq(strncmp(url, "rtsp://", 7), 0, "%s still unknown",
+                      json_string_value(json_object_get(row, "id")));
+    }
+    json_decref(rows);
+    run_free(&r);
+    r = CAMDEX("fsck");
+    cr_assert_eq(r.rc, 0, "%s", r.out);
+    run_free(&r);
+}
