@@ -7,6 +7,9 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include <signal.h>
+#include <sys/resource.h>
+
 #include <arpa/inet.h>
 #include <uv.h>
 
@@ -15,9 +18,12 @@ struct bench {
     uint32_t base_ip;
     unsigned cameras, port, deadline_ms;
     int reset; /* close with RST: leaves no TIME_WAIT behind on the client */
+    int hold;  /* keep answered connections open until SIGINT/SIGTERM */
+    unsigned long held;
+    uv_signal_t sigint, sigterm;
     unsigned long total, started, done, ok, failed, timeouts;
     const char *path;
-    uint64_t t0, lat_sum, lat_max;
+    uint64_t t0, t_end, lat_sum, lat_max;
     char rdbuf[4096];
 };
 
@@ -34,6 +40,14 @@ struct probe {
 };
 
 static void launch(struct bench *b);
+
+/* At the end of a hold run: free each probe once, when its last handle closes. */
+static void on_closed_quiet(uv_handle_t *h)
+{
+    struct probe *p = h->data;
+    if (p && --p->handles == 0)
+        free(p);
+}
 
 static void on_closed(uv_handle_t *h)
 {
@@ -52,6 +66,22 @@ static void finish(struct probe *p, int ok, int timeout)
         return;
     p->finished = 1;
     b->done++;
+    if (b->done == b->total)
+        b->t_end = uv_hrtime();
+    if (ok && b->hold) {
+        /* Keep the socket: this measures camfarm with many open clients. */
+        uint64_t lat = uv_hrtime() - p->t_start;
+        b->ok++;
+        b->lat_sum += lat;
+        uv_timer_stop(&p->timer);
+        b->held++;
+        if (b->done == b->total) {
+            printf("camfarm_bench: holding %lu connections (Ctrl-C or SIGTERM ends)\n", b->held);
+            fflush(stdout);
+        }
+        launch(b);
+        return;
+    }
     if (ok) {
         b->ok++;
         uint64_t lat = uv_hrtime() - p->t_start;
@@ -137,6 +167,19 @@ static void launch(struct bench *b)
         finish(p, 0, 0);
 }
 
+static void close_any(uv_handle_t *h, void *arg)
+{
+    (void)arg;
+    if (!uv_is_closing(h))
+        uv_close(h, h->type == UV_TCP || h->type == UV_TIMER ? on_closed_quiet : NULL);
+}
+
+static void on_stop(uv_signal_t *s, int signum)
+{
+    (void)signum;
+    uv_walk(s->loop, close_any, NULL);
+}
+
 int main(int argc, char **argv)
 {
     struct bench b = {.cameras = 43000,
@@ -147,7 +190,7 @@ int main(int argc, char **argv)
     unsigned concurrency = 256;
     const char *base = "127.1.0.1";
     int c;
-    while ((c = getopt(argc, argv, "b:n:p:t:c:d:P:rh")) != -1) {
+    while ((c = getopt(argc, argv, "b:n:p:t:c:d:P:rkh")) != -1) {
         switch (c) {
         case 'b':
             base = optarg;
@@ -173,9 +216,12 @@ int main(int argc, char **argv)
         case 'r':
             b.reset = 1;
             break;
+        case 'k':
+            b.hold = 1;
+            break;
         default:
             fprintf(stderr, "usage: camfarm_bench [-b FIRST_IP] [-n CAMERAS] [-p PORT] [-t TOTAL] "
-                            "[-c IN_FLIGHT] [-d DEADLINE_MS] [-P PATH] [-r]\n");
+                            "[-c IN_FLIGHT] [-d DEADLINE_MS] [-P PATH] [-r] [-k]\n");
             return 2;
         }
     }
@@ -186,11 +232,22 @@ int main(int argc, char **argv)
     }
     b.base_ip = ntohl(ia.s_addr);
     b.loop = uv_default_loop();
+    struct rlimit rl;
+    if (getrlimit(RLIMIT_NOFILE, &rl) == 0) {
+        rl.rlim_cur = rl.rlim_max; /* -k holds one descriptor per connection */
+        setrlimit(RLIMIT_NOFILE, &rl);
+    }
+    if (b.hold) {
+        uv_signal_init(b.loop, &b.sigint);
+        uv_signal_init(b.loop, &b.sigterm);
+        uv_signal_start(&b.sigint, on_stop, SIGINT);
+        uv_signal_start(&b.sigterm, on_stop, SIGTERM);
+    }
     b.t0 = uv_hrtime();
     for (unsigned i = 0; i < concurrency; i++)
         launch(&b);
     uv_run(b.loop, UV_RUN_DEFAULT);
-    double secs = (double)(uv_hrtime() - b.t0) / 1e9;
+    double secs = (double)((b.t_end ? b.t_end : uv_hrtime()) - b.t0) / 1e9;
     printf("camfarm_bench: %lu probes in %.2f s: %.0f handshakes/s, ok=%lu failed=%lu "
            "(timeouts %lu), mean latency %.2f ms, max %.2f ms, in flight %u\n",
            b.done, secs, (double)b.ok / secs, b.ok, b.failed, b.timeouts,

@@ -38,13 +38,20 @@ read -r -t 60 line <&3 || { echo "bench: camfarm not ready" >&2; exit 1; }
 echo "bench: $line"
 
 rss() { awk '/^VmRSS/ {print $2 " kB"}' "/proc/$pid/status"; }
+alive() {
+    kill -0 "$pid" 2>/dev/null && return 0
+    echo "bench: camfarm (pid $pid) is gone: killed from outside? (another script's pkill)" >&2
+    exit 1
+}
 echo "bench: camfarm RSS idle with $cameras cameras: $(rss)"
 echo "bench: load average before: $(cut -d' ' -f1-3 /proc/loadavg)"
 
 run() {
     local cpu0 cpu1
+    alive
     cpu0=$(awk '{print $14 + $15}' "/proc/$pid/stat")
     "$bench" -p "$port" -n "$cameras" "$@" || true
+    alive
     cpu1=$(awk '{print $14 + $15}' "/proc/$pid/stat")
     echo "bench:   camfarm CPU for that run: $(( (cpu1 - cpu0) * 1000 / $(getconf CLK_TCK) )) ms"
 }
@@ -55,6 +62,20 @@ run -t $((cameras * 2)) -c 64 -r
 echo "bench: 2 sweeps, 256 in flight, RST close"
 run -t $((cameras * 2)) -c 256 -r
 echo "bench: camfarm RSS after: $(rss), peak $(awk '/^VmHWM/ {print $2 " kB"}' "/proc/$pid/status")"
+
+hold=${CAMFARM_BENCH_HOLD:-15000}
+echo "bench: $hold connections held open at once (open-files hard limit: $(ulimit -Hn))"
+mkfifo "$work/hold"
+"$bench" -p "$port" -n "$cameras" -t "$hold" -c 512 -k >"$work/hold" &
+bpid=$!
+exec 4<"$work/hold"
+if read -r -t 120 line <&4; then
+    echo "bench:   $line"
+    echo "bench:   camfarm RSS $(rss), descriptors $(ls "/proc/$pid/fd" | wc -l)"
+fi
+kill -TERM "$bpid"
+cat <&4 || true
+wait "$bpid" || true
 echo "bench: load average after: $(cut -d' ' -f1-3 /proc/loadavg)"
 
 kill -TERM "$pid"
