@@ -414,7 +414,8 @@ static int check_location(struct inv_builder *b, const struct inv_row *r, struct
         return 0;
     if (hl != ho) {
         int missing = hl ? INV_COL_LON : INV_COL_LAT;
-        ROW_ERR(b, r, missing, "is empty while \"%s\" is given; give both lat and lon or neither",
+        ROW_ERR(b, r, missing, "%s while \"%s\" is given; give both lat and lon or neither",
+                r->f[missing].present ? "is empty" : "is missing",
                 label(r, hl ? INV_COL_LAT : INV_COL_LON));
         return -1;
     }

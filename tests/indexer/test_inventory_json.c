@@ -199,6 +199,14 @@ Test(inventory_json, numeric_coordinates_and_fps_are_checked)
                                   "expected a whole number from 1 to 240, e.g. 25");
 }
 
+Test(inventory_json, lat_without_lon_says_the_key_is_missing)
+{
+    int rc = parse("[{\"id\":\"c1\",\"name\":\"n\",\"unit_id\":\"u\",\"unit_name\":\"U\","
+                   "\"url\":\"rtsp://h/\",\"lat\":32.1}]");
+    only_error(rc, "cameras.json:1: key \"lon\": is missing while \"lat\" is given; give both lat "
+                   "and lon or neither");
+}
+
 Test(inventory_json, alias_keys_may_not_repeat_a_column)
 {
     int rc = parse("[{\"id\":\"c1\",\"camera_id\":\"c1\",\"name\":\"n\",\"unit_id\":\"u\","
