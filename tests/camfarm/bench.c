@@ -3,6 +3,7 @@
  * camera address each time, with many probes in flight. */
 #include <errno.h>
 #include <getopt.h>
+#include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -20,6 +21,9 @@ struct bench {
     int reset; /* close with RST: leaves no TIME_WAIT behind on the client */
     int hold;  /* keep answered connections open until SIGINT/SIGTERM */
     unsigned long held;
+    unsigned play_secs; /* -m: SETUP+PLAY each camera, then measure media for this long */
+    uint64_t media_bytes, media_bytes0, media_t0;
+    uv_timer_t play_timer;
     uv_signal_t sigint, sigterm;
     unsigned long total, started, done, ok, failed, timeouts;
     const char *path;
@@ -34,12 +38,14 @@ struct probe {
     struct bench *b;
     uint64_t t_start;
     unsigned cam;
-    int handles, finished;
+    int handles, finished, phase; /* play mode: 0 SETUP sent, 1 PLAY sent */
     size_t got;
-    char head[16];
+    char head[512];
 };
 
 static void launch(struct bench *b);
+static void on_play_done(uv_timer_t *t);
+static void close_any(uv_handle_t *h, void *arg);
 
 /* At the end of a hold run: free each probe once, when its last handle closes. */
 static void on_closed_quiet(uv_handle_t *h)
@@ -73,11 +79,18 @@ static void finish(struct probe *p, int ok, int timeout)
         uint64_t lat = uv_hrtime() - p->t_start;
         b->ok++;
         b->lat_sum += lat;
+        if (lat > b->lat_max)
+            b->lat_max = lat;
         uv_timer_stop(&p->timer);
         b->held++;
         if (b->done == b->total) {
             printf("camfarm_bench: holding %lu connections (Ctrl-C or SIGTERM ends)\n", b->held);
             fflush(stdout);
+            if (b->play_secs) {
+                b->media_bytes0 = b->media_bytes;
+                b->media_t0 = uv_hrtime();
+                uv_timer_start(&b->play_timer, on_play_done, b->play_secs * 1000ull, 0);
+            }
         }
         launch(b);
         return;
@@ -117,11 +130,52 @@ static void on_read(uv_stream_t *s, ssize_t n, const uv_buf_t *buf)
         finish(p, 0, 0);
         return;
     }
+    if (p->phase == 1) {
+        p->b->media_bytes += (uint64_t)n; /* RTP flowing (the PLAY reply too, a few bytes) */
+        return;
+    }
     /* Keep the first bytes for the status check; the reply ends at CRLFCRLF. */
-    for (ssize_t i = 0; i < n && p->got < sizeof(p->head); i++)
+    for (ssize_t i = 0; i < n && p->got < sizeof(p->head) - 1; i++)
         p->head[p->got++] = buf->base[i];
-    if (n >= 4 && memmem(buf->base, (size_t)n, "\r\n\r\n", 4))
-        finish(p, p->got >= 12 && memcmp(p->head, "RTSP/1.0 200", 12) == 0, 0);
+    p->head[p->got] = 0;
+    if (!strstr(p->head, "\r\n\r\n"))
+        return;
+    int ok = p->got >= 12 && memcmp(p->head, "RTSP/1.0 200", 12) == 0;
+    if (!p->b->play_secs || !ok) {
+        finish(p, ok, 0);
+        return;
+    }
+    /* SETUP answered: PLAY with its session, then count what flows. */
+    const char *sess = strstr(p->head, "Session: ");
+    char msg[512];
+    if (!sess) {
+        finish(p, 0, 0);
+        return;
+    }
+    uint32_t ip = p->b->base_ip + p->cam;
+    int n2 = snprintf(msg, sizeof(msg),
+                      "PLAY rtsp://%u.%u.%u.%u:%u%s RTSP/1.0\r\nCSeq: 2\r\nSession: %.*s\r\n\r\n",
+                      ip >> 24, (ip >> 16) & 255, (ip >> 8) & 255, ip & 255, p->b->port, p->b->path,
+                      (int)strcspn(sess + 9, ";\r"), sess + 9);
+    uv_buf_t b = {msg, (size_t)n2};
+    if (uv_try_write((uv_stream_t *)&p->tcp, &b, 1) != n2) {
+        finish(p, 0, 0);
+        return;
+    }
+    p->phase = 1;
+    finish(p, 1, 0);
+}
+
+static void on_play_done(uv_timer_t *t)
+{
+    struct bench *b = t->data;
+    double secs = (double)(uv_hrtime() - b->media_t0) / 1e9;
+    double mbit = (double)(b->media_bytes - b->media_bytes0) * 8 / secs / 1e6;
+    printf("camfarm_bench: %lu sessions playing for %.1f s: %.1f Mbit/s in total, %.0f kbit/s "
+           "per session\n",
+           b->held, secs, mbit, b->held ? mbit * 1000 / (double)b->held : 0.0);
+    fflush(stdout);
+    uv_walk(t->loop, close_any, b);
 }
 
 static void on_connect(uv_connect_t *req, int status)
@@ -132,12 +186,15 @@ static void on_connect(uv_connect_t *req, int status)
         return;
     }
     char msg[512];
-    int n = snprintf(msg, sizeof(msg),
-                     "OPTIONS rtsp://%u.%u.%u.%u:%u%s RTSP/1.0\r\nCSeq: 1\r\n"
-                     "User-Agent: camfarm_bench\r\n\r\n",
-                     (p->b->base_ip + p->cam) >> 24, ((p->b->base_ip + p->cam) >> 16) & 255,
-                     ((p->b->base_ip + p->cam) >> 8) & 255, (p->b->base_ip + p->cam) & 255,
-                     p->b->port, p->b->path);
+    /* Play mode needs cameras without auth (bench.sh sets auth=none). */
+    const char *fmt = p->b->play_secs
+                          ? "SETUP rtsp://%u.%u.%u.%u:%u%s/trackID=1 RTSP/1.0\r\nCSeq: 1\r\n"
+                            "Transport: RTP/AVP/TCP;unicast;interleaved=0-1\r\n\r\n"
+                          : "OPTIONS rtsp://%u.%u.%u.%u:%u%s RTSP/1.0\r\nCSeq: 1\r\n"
+                            "User-Agent: camfarm_bench\r\n\r\n";
+    int n = snprintf(msg, sizeof(msg), fmt, (p->b->base_ip + p->cam) >> 24,
+                     ((p->b->base_ip + p->cam) >> 16) & 255, ((p->b->base_ip + p->cam) >> 8) & 255,
+                     (p->b->base_ip + p->cam) & 255, p->b->port, p->b->path);
     uv_buf_t b = {msg, (size_t)n};
     if (uv_try_write((uv_stream_t *)&p->tcp, &b, 1) != n ||
         uv_read_start((uv_stream_t *)&p->tcp, on_alloc, on_read) < 0)
@@ -169,15 +226,19 @@ static void launch(struct bench *b)
 
 static void close_any(uv_handle_t *h, void *arg)
 {
-    (void)arg;
-    if (!uv_is_closing(h))
-        uv_close(h, h->type == UV_TCP || h->type == UV_TIMER ? on_closed_quiet : NULL);
+    struct bench *b = arg;
+    if (uv_is_closing(h))
+        return;
+    /* Probe handles free their probe; the bench's own handles own nothing. */
+    bool own = h == (uv_handle_t *)&b->play_timer || h == (uv_handle_t *)&b->sigint ||
+               h == (uv_handle_t *)&b->sigterm;
+    uv_close(h, own ? NULL : on_closed_quiet);
 }
 
 static void on_stop(uv_signal_t *s, int signum)
 {
     (void)signum;
-    uv_walk(s->loop, close_any, NULL);
+    uv_walk(s->loop, close_any, s->data);
 }
 
 int main(int argc, char **argv)
@@ -190,7 +251,7 @@ int main(int argc, char **argv)
     unsigned concurrency = 256;
     const char *base = "127.1.0.1";
     int c;
-    while ((c = getopt(argc, argv, "b:n:p:t:c:d:P:rkh")) != -1) {
+    while ((c = getopt(argc, argv, "b:n:p:t:c:d:P:rkm:h")) != -1) {
         switch (c) {
         case 'b':
             base = optarg;
@@ -219,9 +280,14 @@ int main(int argc, char **argv)
         case 'k':
             b.hold = 1;
             break;
+        case 'm':
+            b.play_secs = (unsigned)strtoul(optarg, NULL, 10);
+            b.hold = 1;
+            break;
         default:
-            fprintf(stderr, "usage: camfarm_bench [-b FIRST_IP] [-n CAMERAS] [-p PORT] [-t TOTAL] "
-                            "[-c IN_FLIGHT] [-d DEADLINE_MS] [-P PATH] [-r] [-k]\n");
+            fprintf(stderr,
+                    "usage: camfarm_bench [-b FIRST_IP] [-n CAMERAS] [-p PORT] [-t TOTAL] "
+                    "[-c IN_FLIGHT] [-d DEADLINE_MS] [-P PATH] [-r] [-k] [-m PLAY_SECONDS]\n");
             return 2;
         }
     }
@@ -238,8 +304,10 @@ int main(int argc, char **argv)
         setrlimit(RLIMIT_NOFILE, &rl);
     }
     if (b.hold) {
+        uv_timer_init(b.loop, &b.play_timer);
         uv_signal_init(b.loop, &b.sigint);
         uv_signal_init(b.loop, &b.sigterm);
+        b.play_timer.data = b.sigint.data = b.sigterm.data = &b;
         uv_signal_start(&b.sigint, on_stop, SIGINT);
         uv_signal_start(&b.sigterm, on_stop, SIGTERM);
     }

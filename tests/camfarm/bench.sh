@@ -27,10 +27,15 @@ cleanup() {
 }
 trap cleanup EXIT
 
-"$here/gen_fleet.sh" "$cameras" "$port" >"$work/fleet.csv"
+play=${CAMFARM_BENCH_PLAY:-1000}
+# All Hikvision-style so one path fits every camera; the first $play cameras
+# need no auth so the client can SETUP/PLAY them without Digest.
+"$here/gen_fleet.sh" "$cameras" "$port" hik >"$work/fleet.csv"
+awk -v n="$play" 'BEGIN { for (i = 1; i <= n; i++) print "#" i " ok auth=none clip=normal" }' \
+    >"$work/modes.txt"
 mkfifo "$work/ready"
-"$farm" --inventory "$work/fleet.csv" --clips "$clips" --listen "0.0.0.0:$port" \
-    --control "127.0.0.1:$((port + 1))" >"$work/ready" &
+"$farm" --inventory "$work/fleet.csv" --fleet "$work/modes.txt" --clips "$clips" \
+    --listen "0.0.0.0:$port" --control "127.0.0.1:$((port + 1))" >"$work/ready" &
 pid=$!
 exec 3<"$work/ready"
 # Blocks until camfarm prints its ready line (or gives up after 60 s).
@@ -77,6 +82,10 @@ kill -TERM "$bpid"
 cat <&4 || true
 wait "$bpid" || true
 echo "bench: load average after: $(cut -d' ' -f1-3 /proc/loadavg)"
+
+echo "bench: $play sessions streaming H.264 640x360 25 fps over interleaved TCP for 10 s"
+run -t "$play" -n "$play" -c 200 -m 10
+echo "bench: camfarm RSS after streaming: $(rss), peak $(awk '/^VmHWM/ {print $2 " kB"}' "/proc/$pid/status")"
 
 kill -TERM "$pid"
 status=0
