@@ -27,7 +27,7 @@ void config_default(struct config *c)
     c->dns_cache_ms = 60000;
     c->fail_threshold = 3;
     c->recover_threshold = 2;
-    c->recheck_ms = 5000;
+    c->recheck_ms = 2000;
     c->auth_backoff_ms = 30 * 60000;
     c->max_in_flight = 1024;
     c->max_per_host = 4;
@@ -145,7 +145,7 @@ int config_set(struct config *c, const char *section, const char *name, const ch
         return -EINVAL;
     }
     char *field = (char *)c + k->off;
-    uint32_t v;
+    uint32_t v = 0;
     char *end;
     switch (k->kind) {
     case K_STR:

@@ -1,0 +1,175 @@
+#!/usr/bin/env python3
+"""Steady-state benchmark of `camdex serve` against camfarm on this machine.
+
+Starts camfarm with a generated fleet and its default fault mix, imports the
+fleet, runs `camdex serve` at the given interval, lets one interval pass so
+every camera has been probed, then for MEASURE seconds samples camdex's CPU
+time and RSS, reads its status lines (probe rate, schedule lag p99, commit
+time), and kills healthy cameras at random moments through camfarm's control
+channel to time how long each takes to be reported offline.
+
+Usage: tests/bench/bench_serve.py [--cameras 43000] [--interval 10]
+       [--measure 60] [--kills 40] [--build build/bench]
+"""
+import argparse
+import json
+import os
+import random
+import re
+import shutil
+import signal
+import socket
+import subprocess
+import sys
+import tempfile
+import time
+
+
+def control(port, cmd):
+    with socket.create_connection(("127.0.0.1", port), timeout=5) as s:
+        s.sendall((cmd + "\n").encode())
+        data = b""
+        while not data.endswith(b"\n"):
+            chunk = s.recv(4096)
+            if not chunk:
+                break
+            data += chunk
+    return data.decode().strip()
+
+
+def proc_cpu_rss(pid):
+    with open(f"/proc/{pid}/stat") as f:
+        fields = f.read().rsplit(")", 1)[1].split()
+    ticks = os.sysconf("SC_CLK_TCK")
+    cpu = (int(fields[11]) + int(fields[12])) / ticks
+    rss = {}
+    with open(f"/proc/{pid}/status") as f:
+        for line in f:
+            if line.startswith(("VmRSS:", "RssAnon:", "RssFile:")):
+                rss[line.split(":")[0]] = int(line.split()[1]) * 1024
+    return cpu, rss
+
+
+def main():
+    ap = argparse.ArgumentParser()
+    ap.add_argument("--cameras", type=int, default=43000)
+    ap.add_argument("--interval", type=int, default=10)
+    ap.add_argument("--measure", type=int, default=60)
+    ap.add_argument("--kills", type=int, default=40)
+    ap.add_argument("--build", default="build/bench")
+    ap.add_argument("--extra", default="", help="more flags for camdex serve")
+    a = ap.parse_args()
+
+    root = os.path.dirname(os.path.abspath(__file__)) + "/../.."
+    os.chdir(root)
+    b = a.build
+    subprocess.run(["cmake", "-S", ".", "-B", b, "-DCMAKE_BUILD_TYPE=Release"], check=True,
+                   stdout=subprocess.DEVNULL)
+    subprocess.run(["cmake", "--build", b, "-j", str(os.cpu_count()), "--target", "camdex",
+                    "camfarm", "camfarm_clips"], check=True, stdout=subprocess.DEVNULL)
+    camdex = f"{b}/camdex"
+    work = tempfile.mkdtemp(prefix="camdex-bench-")
+    farm = serve = None
+    try:
+        fleet = f"{work}/fleet.csv"
+        with open(fleet, "w") as f:
+            subprocess.run([camdex, "generate", "--cameras", str(a.cameras)], stdout=f,
+                           check=True)
+        ctl = 18555
+        farm = subprocess.Popen([f"{b}/camfarm", "--inventory", fleet, "--clips",
+                                 f"{b}/camfarm-clips", "--faults", "default", "--control",
+                                 f"127.0.0.1:{ctl}"], stdout=subprocess.PIPE,
+                                stderr=subprocess.DEVNULL, text=True)
+        ready = farm.stdout.readline()
+        if "camfarm ready" not in ready:
+            sys.exit("camfarm did not start")
+        db = f"{work}/index"
+        subprocess.run([camdex, "--db", db, "import", fleet], check=True,
+                       stdout=subprocess.DEVNULL)
+        # Healthy RTSP cameras to kill: mode ok in camfarm's view.
+        rows = json.loads(subprocess.run([camdex, "--db", db, "list", "--format", "json"],
+                                         check=True, capture_output=True, text=True).stdout)
+        rtsp = [r["id"] for r in rows if r["url"].startswith("rtsp://")]
+        random.seed(7)
+        candidates = random.sample(rtsp, min(len(rtsp), a.kills * 4))
+        victims = []
+        for cid in candidates:
+            st = json.loads(control(ctl, f"stats {cid}"))
+            if st.get("mode") == "ok":
+                victims.append(cid)
+            if len(victims) == a.kills:
+                break
+
+        log = open(f"{work}/serve.log", "w+")
+        cmd = [camdex, "--db", db, "serve", "--interval", f"{a.interval}s", "--status-log",
+               f"{a.interval}s", "--log-level", "info"] + a.extra.split()
+        serve = subprocess.Popen(cmd, stderr=log, stdout=subprocess.DEVNULL)
+        time.sleep(a.interval + 2)  # one full interval: every camera probed once
+
+        cpu0, _ = proc_cpu_rss(serve.pid)
+        t0 = time.time()
+        rss_max = {"VmRSS": 0, "RssAnon": 0, "RssFile": 0}
+        kill_at = sorted(random.uniform(0, a.measure - a.interval * 2.5)
+                         for _ in victims)
+        killed = {}
+        i = 0
+        while time.time() - t0 < a.measure:
+            now = time.time() - t0
+            while i < len(victims) and kill_at[i] <= now:
+                control(ctl, f"kill {victims[i]}")
+                killed[victims[i]] = time.time()
+                i += 1
+            _, rss = proc_cpu_rss(serve.pid)
+            for k in rss_max:
+                rss_max[k] = max(rss_max[k], rss.get(k, 0))
+            time.sleep(0.05)
+        cpu1, _ = proc_cpu_rss(serve.pid)
+        wall = time.time() - t0
+        serve.send_signal(signal.SIGTERM)
+        serve.wait(timeout=60)
+
+        log.seek(0)
+        lines = log.read().splitlines()
+        detect = []
+        for line in lines:
+            m = re.search(r'^ts=(\S+) .*msg="state change" camera=(\S+) .*to=offline', line)
+            if m and m.group(2) in killed:
+                ts = time.mktime(time.strptime(m.group(1)[:19], "%Y-%m-%dT%H:%M:%S")) \
+                    - time.timezone + float("0." + m.group(1)[20:23])
+                detect.append(ts - killed.pop(m.group(2)))
+        status = [l for l in lines if 'msg=status' in l]
+        rates = [float(re.search(r"probes_per_s=(\d+)", l).group(1)) for l in status[1:]]
+        lags = [int(re.search(r"lag_p99_ms=(\d+)", l).group(1)) for l in status[1:]]
+        commits = [float(re.search(r"commit_ms=([\d.]+)", l).group(1)) for l in status[1:]]
+        detect.sort()
+
+        def pct(v, p):
+            return v[min(len(v) - 1, int(len(v) * p / 100))] if v else float("nan")
+
+        print(f"cameras {a.cameras}, interval {a.interval} s, measured {wall:.0f} s")
+        print(f"camdex CPU: {100 * (cpu1 - cpu0) / wall:.1f} % of one core")
+        print(f"camdex RSS max: {rss_max['VmRSS'] / 1048576:.1f} MiB "
+              f"({rss_max['VmRSS'] / a.cameras:.0f} bytes per camera); of it anonymous "
+              f"{rss_max['RssAnon'] / 1048576:.1f} MiB "
+              f"({rss_max['RssAnon'] / a.cameras:.0f} bytes per camera), "
+              f"index pages mapped from the file {rss_max['RssFile'] / 1048576:.1f} MiB")
+        print(f"probe rate per status line: {rates}")
+        print(f"schedule lag p99 per status line (bucket bound, ms): {lags}")
+        print(f"commit time at status lines (ms): {commits}")
+        print(f"killed {len(victims)} cameras, detected {len(detect)}: "
+              f"p50 {pct(detect, 50):.1f} s, p99 {pct(detect, 99):.1f} s, "
+              f"max {max(detect) if detect else float('nan'):.1f} s; "
+              f"undetected in the window: {len(killed)}")
+    finally:
+        for p in (serve, farm):
+            if p and p.poll() is None:
+                p.send_signal(signal.SIGTERM)
+                try:
+                    p.wait(timeout=30)
+                except subprocess.TimeoutExpired:
+                    p.kill()
+        shutil.rmtree(work, ignore_errors=True)
+
+
+if __name__ == "__main__":
+    main()
