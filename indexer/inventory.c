@@ -63,7 +63,18 @@ static void trim(const char **s, size_t *len)
 
 int inv_col_lookup(const char *name, size_t len)
 {
-    trim(&name, &len);
+    /* Chinese spreadsheets pad headers with ideographic spaces (U+3000) too. */
+    for (;;) {
+        trim(&name, &len);
+        if (len >= 3 && memcmp(name, "\xE3\x80\x80", 3) == 0) {
+            name += 3;
+            len -= 3;
+        } else if (len >= 3 && memcmp(name + len - 3, "\xE3\x80\x80", 3) == 0) {
+            len -= 3;
+        } else {
+            break;
+        }
+    }
     for (int c = 0; c < INV_COL_COUNT; c++) {
         if (strlen(cols[c].name) == len && strncasecmp(name, cols[c].name, len) == 0)
             return c;
