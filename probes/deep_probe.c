@@ -555,9 +555,51 @@ out:
     return rc;
 }
 
-/* Decode one keyframe on its own: send it, drain, take the first frame.
- * One decoder thread: a probe is one of many running side by side. */
-static int decode_keyframe(const AVCodecParameters *par, const AVPacket *key,
+/* The packets of the first keyframe picture: depacketizers may split one
+ * picture over several packets (parameter sets, slices), some without a
+ * timestamp, so keep them until a packet of the next picture shows up. */
+#define KEY_PKTS_MAX 8
+
+struct keypic {
+    AVPacket *pkt[KEY_PKTS_MAX];
+    int n;
+    int64_t ts; /* the picture's timestamp once seen */
+    bool complete;
+};
+
+/* Offer a video packet; true when it was kept. */
+static bool keypic_offer(struct keypic *k, const AVPacket *p)
+{
+    int64_t ts = p->dts != AV_NOPTS_VALUE ? p->dts : p->pts;
+    if (k->complete || (k->n == 0 && !(p->flags & AV_PKT_FLAG_KEY)))
+        return false;
+    if (k->n > 0 && ts != AV_NOPTS_VALUE && k->ts != AV_NOPTS_VALUE && ts != k->ts) {
+        k->complete = true; /* the next picture began */
+        return false;
+    }
+    if (k->n == 0)
+        k->ts = AV_NOPTS_VALUE;
+    AVPacket *c = av_packet_clone(p);
+    if (!c)
+        return false;
+    k->pkt[k->n++] = c;
+    if (k->ts == AV_NOPTS_VALUE)
+        k->ts = ts;
+    if (k->n == KEY_PKTS_MAX)
+        k->complete = true;
+    return true;
+}
+
+static void keypic_free(struct keypic *k)
+{
+    for (int i = 0; i < k->n; i++)
+        av_packet_free(&k->pkt[i]);
+    k->n = 0;
+}
+
+/* Decode the keyframe picture on its own: send its packets, drain, take the
+ * first frame. One decoder thread: a probe is one of many side by side. */
+static int decode_keyframe(const AVCodecParameters *par, const struct keypic *key,
                            const struct deep_opts *o, const AVIOInterruptCB *icb,
                            struct deep_result *r)
 {
@@ -574,11 +616,22 @@ static int decode_keyframe(const AVCodecParameters *par, const AVPacket *key,
     dc->thread_count = 1;
     if ((rc = avcodec_open2(dc, dec, NULL)) < 0)
         goto out;
-    if ((rc = avcodec_send_packet(dc, key)) < 0)
-        goto out;
-    if ((rc = avcodec_send_packet(dc, NULL)) < 0)
-        goto out;
-    if ((rc = avcodec_receive_frame(dc, f)) < 0)
+    rc = AVERROR(EAGAIN);
+    for (int i = 0; i < key->n && rc == AVERROR(EAGAIN); i++) {
+        int src = avcodec_send_packet(dc, key->pkt[i]);
+        if (src < 0 && src != AVERROR_INVALIDDATA) {
+            rc = src;
+            goto out;
+        }
+        rc = avcodec_receive_frame(dc, f);
+    }
+    if (rc == AVERROR(EAGAIN)) {
+        avcodec_send_packet(dc, NULL); /* drain a decoder that holds pictures back */
+        rc = avcodec_receive_frame(dc, f);
+    }
+    if (rc == AVERROR_EOF || rc == AVERROR(EAGAIN))
+        rc = AVERROR_INVALIDDATA; /* the packets held no whole picture */
+    if (rc < 0)
         goto out;
     if (icb->callback(icb->opaque)) {
         rc = AVERROR_EXIT;
@@ -623,12 +676,12 @@ static void window_add(struct window *w, const AVPacket *p)
     }
     /* RTP depacketizers may hand SPS, PPS and slices of one picture over
      * as separate packets with one timestamp: count pictures, not packets. */
-    if (w->pkts == 0 || ts == AV_NOPTS_VALUE || ts != w->last_ts) {
+    if (ts != AV_NOPTS_VALUE && (w->frames == 0 || ts != w->last_ts)) {
         w->frames++;
         if (p->flags & AV_PKT_FLAG_KEY)
             w->keyframes++;
+        w->last_ts = ts;
     }
-    w->last_ts = ts;
     w->pkts++;
     w->bytes += (uint64_t)p->size;
 }
@@ -683,11 +736,22 @@ static void fail(struct deep_result *r, int averr, enum deep_phase ph, const str
     probe_result_set(&r->base, PROBE_OFFLINE, why, "%s", detail);
 }
 
-static void phase_end(struct deep_result *r, enum deep_phase ph, int64_t *t)
+/* CPU time of the calling thread: libav does all of a probe's work on it
+ * (decoders run with one thread). */
+static int64_t thread_cpu_us(void)
 {
-    int64_t n = now_us();
+    struct timespec ts;
+    clock_gettime(CLOCK_THREAD_CPUTIME_ID, &ts);
+    return (int64_t)ts.tv_sec * 1000000 + ts.tv_nsec / 1000;
+}
+
+static void phase_end(struct deep_result *r, enum deep_phase ph, int64_t *t, int64_t *cpu)
+{
+    int64_t n = now_us(), c = thread_cpu_us();
     r->phase_ms[ph] = (uint32_t)((n - *t) / 1000);
+    r->phase_cpu_us[ph] = (uint32_t)(c - *cpu);
     *t = n;
+    *cpu = c;
 }
 
 int deep_probe_run(const char *url, const char *numeric_host, const struct deep_opts *opts,
@@ -698,7 +762,7 @@ int deep_probe_run(const char *url, const char *numeric_host, const struct deep_
     deep_result_init(out);
     struct deep_opts o;
     opts_fill(&o, opts);
-    int64_t t0 = now_us(), tph = t0;
+    int64_t t0 = now_us(), tph = t0, cpu0 = thread_cpu_us(), tcpu = cpu0;
     /* Keep a little of the deadline back for tcp_reachable. */
     int64_t reserve_ms = o.deadline_ms / 5 < 200 ? o.deadline_ms / 5 : 200;
     struct dp_clock clk = {.deadline = t0 + ((int64_t)o.deadline_ms - reserve_ms) * 1000,
@@ -706,7 +770,8 @@ int deep_probe_run(const char *url, const char *numeric_host, const struct deep_
                            .connected = -1};
     AVFormatContext *fc = NULL;
     AVDictionary *dict = NULL;
-    AVPacket *pkt = NULL, *key = NULL;
+    AVPacket *pkt = NULL;
+    struct keypic key = {.n = 0};
     char *target = NULL;
     int rc;
 
@@ -754,17 +819,16 @@ int deep_probe_run(const char *url, const char *numeric_host, const struct deep_
     }
     fc = avformat_alloc_context();
     pkt = av_packet_alloc();
-    key = av_packet_alloc();
-    if (!fc || !pkt || !key) {
+    if (!fc || !pkt) {
         fail(out, AVERROR(ENOMEM), DEEP_PH_SETUP, NULL);
         goto done;
     }
     fc->interrupt_callback.callback = dp_interrupt;
     fc->interrupt_callback.opaque = &clk;
-    phase_end(out, DEEP_PH_SETUP, &tph);
+    phase_end(out, DEEP_PH_SETUP, &tph, &tcpu);
 
     rc = avformat_open_input(&fc, target, NULL, &dict); /* frees fc on failure */
-    phase_end(out, DEEP_PH_OPEN, &tph);
+    phase_end(out, DEEP_PH_OPEN, &tph, &tcpu);
     if (rc < 0) {
         if (clk.deadline_hit && !clk.stopped)
             clk.connected =
@@ -776,7 +840,7 @@ int deep_probe_run(const char *url, const char *numeric_host, const struct deep_
     set_str(out->format, sizeof(out->format), fc->iformat->name);
 
     rc = avformat_find_stream_info(fc, NULL);
-    phase_end(out, DEEP_PH_INFO, &tph);
+    phase_end(out, DEEP_PH_INFO, &tph, &tcpu);
     if (rc < 0) {
         fail(out, rc, DEEP_PH_INFO, &clk);
         goto done;
@@ -820,7 +884,7 @@ int deep_probe_run(const char *url, const char *numeric_host, const struct deep_
     struct window w = {.min_ts = AV_NOPTS_VALUE, .max_ts = AV_NOPTS_VALUE};
     int64_t span_goal = (int64_t)o.measure_ms * 1000;
     int read_err = 0;
-    bool have_key = false, wdone = false;
+    bool wdone = false;
     clk.soft_deadline = now_us() + span_goal;
     for (;;) {
         rc = av_read_frame(fc, pkt);
@@ -833,7 +897,7 @@ int deep_probe_run(const char *url, const char *numeric_host, const struct deep_
             if (!wdone)
                 window_finish(&w, vs->time_base, out);
             wdone = true;
-            if (have_key)
+            if (key.complete)
                 break;
             continue;
         }
@@ -845,9 +909,8 @@ int deep_probe_run(const char *url, const char *numeric_host, const struct deep_
         if (pkt->stream_index == vi) {
             if (!wdone)
                 window_add(&w, pkt);
-            if (!have_key && (pkt->flags & AV_PKT_FLAG_KEY) && av_packet_ref(key, pkt) == 0) {
+            if (keypic_offer(&key, pkt) && key.n == 1) {
                 int64_t dt = now_us() - t0;
-                have_key = true;
                 out->base.phase_us[PROBE_PH_FIRST_KEYFRAME] =
                     (uint32_t)(dt > UINT32_MAX ? UINT32_MAX : dt);
             }
@@ -859,15 +922,15 @@ int deep_probe_run(const char *url, const char *numeric_host, const struct deep_
             wdone = true;
             clk.soft_deadline = 0;
         }
-        /* Past the window without a keyframe: keep reading until one comes
-         * or the hard deadline, counting nothing more. */
-        if (wdone && have_key)
+        /* Past the window without a whole keyframe picture: keep reading
+         * until it is complete or the hard deadline, counting nothing more. */
+        if (wdone && key.complete)
             break;
     }
     if (!wdone)
         window_finish(&w, vs->time_base, out);
     clk.soft_deadline = 0;
-    phase_end(out, DEEP_PH_MEASURE, &tph);
+    phase_end(out, DEEP_PH_MEASURE, &tph, &tcpu);
     if (clk.stopped) {
         fail(out, AVERROR_EXIT, DEEP_PH_MEASURE, &clk);
         goto done;
@@ -884,7 +947,7 @@ int deep_probe_run(const char *url, const char *numeric_host, const struct deep_
     }
     if (!out->base.video.fps_milli)
         out->base.video.fps_milli = out->fps_milli_container;
-    if (!have_key) {
+    if (key.n == 0) {
         probe_result_set(&out->base, PROBE_DEGRADED, PROBE_R_NO_KEYFRAME,
                          "measure: %u video packets but no keyframe in %u ms", w.pkts,
                          o.deadline_ms);
@@ -892,8 +955,8 @@ int deep_probe_run(const char *url, const char *numeric_host, const struct deep_
         goto done;
     }
     if (!o.no_decode) {
-        rc = decode_keyframe(par, key, &o, &fc->interrupt_callback, out);
-        phase_end(out, DEEP_PH_DECODE, &tph);
+        rc = decode_keyframe(par, &key, &o, &fc->interrupt_callback, out);
+        phase_end(out, DEEP_PH_DECODE, &tph, &tcpu);
         if (rc < 0) {
             fail(out, rc, DEEP_PH_DECODE, &clk);
             if (!clk.stopped && !clk.deadline_hit)
@@ -913,7 +976,7 @@ done:
     avformat_close_input(&fc);
     av_dict_free(&dict);
     av_packet_free(&pkt);
-    av_packet_free(&key);
+    keypic_free(&key);
     if (pu) {
         explicit_bzero(pu->password, sizeof(pu->password));
         free(pu);
@@ -923,5 +986,6 @@ done:
         free(target);
     }
     out->total_ms = (uint32_t)((now_us() - t0) / 1000);
+    out->cpu_us = (uint32_t)(thread_cpu_us() - cpu0);
     return clk.stopped ? -ECANCELED : 0;
 }

@@ -70,7 +70,9 @@ struct deep_result {
     char unused_opts[DEEP_UNUSED_MAX]; /* options libav did not consume ("a,b"), as ffprobe reports
                                         */
     uint32_t phase_ms[DEEP_PH_COUNT];  /* wall time per phase */
+    uint32_t phase_cpu_us[DEEP_PH_COUNT]; /* CPU time of the probing thread per phase */
     uint32_t total_ms;
+    uint32_t cpu_us; /* CPU time of the whole probe */
     /* measured over the window (base.video.fps_milli and .bitrate hold the
      * measured values when there were enough packets, else the container's) */
     uint32_t video_packets;
