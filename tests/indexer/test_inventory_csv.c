@@ -106,10 +106,10 @@ Test(inventory_csv, reads_all_columns_of_a_valid_row)
 
 Test(inventory_csv, header_is_case_insensitive_and_accepts_chinese_aliases)
 {
-    int rc = parse(
-        " ID ,设备名称,单位编码,所属单位,\"　视频流地址　\",纬度,经度,安装地址,标签,分辨率,帧率\n"
-        "c1,北门,u1,某小区,rtsp://h/"
-        "x,32.1,118.8,地址,周界,2560x1440,25\n");
+    /* the URL header is quoted and padded with ideographic spaces (U+3000) */
+    int rc = parse(" ID ,设备名称,单位编码,所属单位,\"　视频流地址　\",纬度,经度,安装地址,标签,"
+                   "分辨率,帧率\n"
+                   "c1,北门,u1,某小区,rtsp://h/x,32.1,118.8,地址,周界,2560x1440,25\n");
     cr_assert_eq(rc, 0, "%s", errs.msg[0]);
     cr_assert_eq(inv.count, 1);
     cr_assert_eq(inv.cams[0].height, 1440);
