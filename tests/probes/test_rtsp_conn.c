@@ -773,3 +773,37 @@ Test(rtsp_conn_fake, dahua_query_string_base_gives_the_setup_url_cameras_expect)
     cr_expect_not_null(strstr(f.urls, want), "SETUP URL not among: %s", f.urls);
     cr_expect_eq(f.teardowns, 1);
 }
+
+Test(rtsp_conn_fake, ipv6_camera_is_probed_with_a_bracketed_url)
+{
+    uv_loop_t loop;
+    uv_loop_init(&loop);
+    struct fake f;
+    memset(&f, 0, sizeof(f));
+    f.mode = FAKE_EARLY_KEYFRAME;
+    struct sockaddr_in6 sa;
+    uv_ip6_addr("::1", 0, &sa);
+    uv_tcp_init(&loop, &f.server);
+    f.server.data = &f;
+    cr_assert_eq(uv_tcp_bind(&f.server, (struct sockaddr *)&sa, 0), 0);
+    cr_assert_eq(uv_listen((uv_stream_t *)&f.server, 16, fake_accept), 0);
+    int len = sizeof(sa);
+    uv_tcp_getsockname(&f.server, (struct sockaddr *)&sa, &len);
+    f.port = ntohs(sa.sin6_port);
+    char url[96];
+    snprintf(url, sizeof(url), "rtsp://[::1]:%d/live", f.port);
+    struct run run;
+    memset(&run, 0, sizeof(run));
+    struct rtsp_conn_opts o = {.depth = RTSP_DEPTH_PLAY, .log = log_line};
+    run.t0 = uv_hrtime();
+    cr_assert_eq(rtsp_conn_start(&loop, (struct sockaddr *)&sa, url, &o, on_result, &run, NULL), 0);
+    while (!run.done)
+        uv_run(&loop, UV_RUN_ONCE);
+    cr_expect_eq(run.r.state, PROBE_ONLINE, "%s\n%s", run.r.detail, run.log);
+    char want[96];
+    snprintf(want, sizeof(want), "rtsp://[::1]:%d/live/trackID=0 ", f.port);
+    cr_expect_not_null(strstr(f.urls, want), "SETUP URL not among: %s", f.urls);
+    uv_walk(&loop, close_all, &f);
+    uv_run(&loop, UV_RUN_DEFAULT);
+    cr_expect_eq(uv_loop_close(&loop), 0);
+}
