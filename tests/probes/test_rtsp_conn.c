@@ -293,6 +293,7 @@ enum fake_mode {
     FAKE_REDIRECT_LOOP,  /* 302 to itself, forever */
     FAKE_REDIRECT_ONCE,  /* 301 with a path-only Location, then serves there */
     FAKE_STALE_ONCE,     /* Digest on DESCRIBE; the first answer's nonce is declared stale */
+    FAKE_STATUS,         /* answers DESCRIBE with fake.status */
     FAKE_DAHUA,          /* Content-Base with a query string, relative track control */
     FAKE_STALE_FOREVER,  /* Digest on DESCRIBE; every answer's nonce is declared stale */
     FAKE_SESSION_LIMIT,  /* 453 to DESCRIBE */
@@ -316,6 +317,9 @@ struct fake_client {
     char in[8192];
     size_t in_len;
 };
+
+/* FAKE_STATUS: the DESCRIBE status after "RTSP/1.0 ". */
+static const char *fake_status;
 
 static void fake_free(uv_handle_t *h)
 {
@@ -442,7 +446,9 @@ static void fake_request(struct fake_client *fc, const char *req)
         fake_reply(fc, cseq, "200 OK", "Public: OPTIONS, DESCRIBE, SETUP, PLAY, TEARDOWN\r\n",
                    NULL);
     } else if (strcmp(method, "DESCRIBE") == 0) {
-        if (f->mode == FAKE_SESSION_LIMIT)
+        if (f->mode == FAKE_STATUS)
+            fake_reply(fc, cseq, fake_status, "", NULL);
+        else if (f->mode == FAKE_SESSION_LIMIT)
             fake_reply(fc, cseq, "453 Not Enough Bandwidth", "", NULL);
         else if (f->mode == FAKE_DAHUA) {
             /* Content-Base is the request URL, query string and all. */
@@ -806,4 +812,29 @@ Test(rtsp_conn_fake, ipv6_camera_is_probed_with_a_bracketed_url)
     uv_walk(&loop, close_all, &f);
     uv_run(&loop, UV_RUN_DEFAULT);
     cr_expect_eq(uv_loop_close(&loop), 0);
+}
+
+Test(rtsp_conn_fake, error_statuses_map_to_stable_reasons)
+{
+    static const struct {
+        const char *status;
+        enum probe_reason want;
+    } cases[] = {
+        {"403 Forbidden", PROBE_R_FORBIDDEN},
+        {"404 Stream Not Found", PROBE_R_NOT_FOUND},
+        {"453 Not Enough Bandwidth", PROBE_R_SESSION_LIMIT},
+        {"503 Session limit reached", PROBE_R_SESSION_LIMIT},
+        {"503 Service Unavailable", PROBE_R_SERVER_ERROR},
+        {"500 Internal Server Error", PROBE_R_SERVER_ERROR},
+        {"461 Unsupported Transport", PROBE_R_PROTOCOL_ERROR},
+    };
+    for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+        fake_status = cases[i].status;
+        struct run run;
+        struct fake f;
+        fake_probe(FAKE_STATUS, (struct rtsp_conn_opts){.depth = RTSP_DEPTH_DESCRIBE}, &run, &f);
+        cr_expect_eq(run.r.reason, cases[i].want, "%s: got %s (%s)", cases[i].status,
+                     probe_reason_name(run.r.reason), run.r.detail);
+        cr_expect_eq(run.r.rtsp_status, atoi(cases[i].status));
+    }
 }
