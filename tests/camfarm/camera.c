@@ -414,7 +414,8 @@ void camera_request(struct conn *c, const struct rtsp_req *req)
             conn_close(c, true);
             return;
         }
-        if (cam->mode == FAULT_BLACKHOLE || cam->mode == FAULT_SILENT) {
+        if (cam->mode == FAULT_BLACKHOLE || cam->mode == FAULT_SYN_DROP ||
+            cam->mode == FAULT_SILENT) {
             conn_set_state(c, CONN_SILENT);
             return;
         }

@@ -120,7 +120,12 @@ int control_exec(struct farm *farm, const char *line, char *out, size_t cap)
         farm->fleet->cams[i] = tmp;
         /* Existing connections would keep the old behaviour: drop them. */
         farm_drop_camera(farm, i);
-        snprintf(out, cap, "ok\n");
+        int rc = farm_sync_camera(farm, i);
+        if (rc < 0)
+            snprintf(out, cap, "ok (syn_drop unavailable: %s; the camera acts as blackhole)\n",
+                     strerror(-rc));
+        else
+            snprintf(out, cap, "ok\n");
     } else {
         snprintf(out, cap, "error: unknown command \"%.32s\" (try \"help\")\n", cmd);
     }

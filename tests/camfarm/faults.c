@@ -10,6 +10,7 @@ static const char *const names[FAULT_COUNT] = {
     [FAULT_OK] = "ok",
     [FAULT_REFUSED] = "refused",
     [FAULT_BLACKHOLE] = "blackhole",
+    [FAULT_SYN_DROP] = "syn_drop",
     [FAULT_SILENT] = "silent",
     [FAULT_SLOW] = "slow",
     [FAULT_STALL_DESCRIBE] = "stall_describe",

@@ -10,6 +10,7 @@ enum fault {
     FAULT_OK = 0,         /* healthy camera */
     FAULT_REFUSED,        /* accept, then reset (SO_LINGER 0) */
     FAULT_BLACKHOLE,      /* accept, never read, never answer */
+    FAULT_SYN_DROP,       /* SYNs dropped: connect() times out (holds 2 fds) */
     FAULT_SILENT,         /* read requests, never answer */
     FAULT_SLOW,           /* every reply delayed by ARG ms (default 2000) */
     FAULT_STALL_DESCRIBE, /* DESCRIBE answered, later requests never */

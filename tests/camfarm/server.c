@@ -11,6 +11,7 @@
 #include <string.h>
 #include <strings.h>
 #include <time.h>
+#include <unistd.h>
 
 #include <arpa/inet.h>
 #include <netinet/in.h>
@@ -449,7 +450,7 @@ static void on_connection(uv_stream_t *server, int status)
             conn_close(c, true);
             return;
         }
-        if (cam->mode == FAULT_BLACKHOLE) {
+        if (cam->mode == FAULT_BLACKHOLE || cam->mode == FAULT_SYN_DROP) {
             conn_set_state(c, CONN_SILENT); /* not even reading */
             return;
         }
@@ -492,8 +493,15 @@ int farm_listen(struct farm *f, const char *ip, int port)
     uv_tcp_init(f->loop, &f->listener);
     f->listener.data = f;
     f->listening = 1;
-    if ((rc = uv_tcp_bind(&f->listener, (const struct sockaddr *)&addr, 0)) < 0)
+    /* SO_REUSEPORT lets "syn_drop" traps bind single camera addresses on
+     * the same port; the more specific bind wins for those addresses. */
+    int fd = syntrap_bound_socket(ntohl(addr.sin_addr.s_addr), (uint16_t)port);
+    if (fd < 0)
+        return fd;
+    if ((rc = uv_tcp_open(&f->listener, fd)) < 0) {
+        close(fd);
         return rc;
+    }
     /* A deep backlog: probers open thousands of connections at once. */
     if ((rc = uv_listen((uv_stream_t *)&f->listener, 4096, on_connection)) < 0)
         return rc;
@@ -501,6 +509,10 @@ int farm_listen(struct farm *f, const char *ip, int port)
     int len = sizeof(got);
     uv_tcp_getsockname(&f->listener, (struct sockaddr *)&got, &len);
     f->port = ntohs(got.sin_port);
+    syntrap_init(&f->traps, f->port);
+    for (uint32_t i = 0; i < f->fleet->count; i++)
+        if (f->fleet->cams[i].mode == FAULT_SYN_DROP)
+            farm_sync_camera(f, (int)i); /* failures fall back to blackhole */
 
     /* UDP transport shares one socket on loopback for every session. */
     struct sockaddr_in uaddr;
@@ -512,6 +524,17 @@ int farm_listen(struct farm *f, const char *ip, int port)
         uv_udp_getsockname(&f->udp, (struct sockaddr *)&got, &len);
         f->udp_port = ntohs(got.sin_port);
     }
+    return 0;
+}
+
+int farm_sync_camera(struct farm *f, int cam)
+{
+    const struct cam *c = &f->fleet->cams[cam];
+    if (!c->ip)
+        return c->mode == FAULT_SYN_DROP ? -EADDRNOTAVAIL : 0;
+    if (c->mode == FAULT_SYN_DROP)
+        return syntrap_add(&f->traps, c->ip);
+    syntrap_remove(&f->traps, c->ip);
     return 0;
 }
 
@@ -529,6 +552,7 @@ void farm_close(struct farm *f)
 {
     while (f->conns)
         conn_close(f->conns, false);
+    syntrap_close_all(&f->traps);
     if (f->listening && !uv_is_closing((uv_handle_t *)&f->listener))
         uv_close((uv_handle_t *)&f->listener, NULL);
     if (f->udp_open && !uv_is_closing((uv_handle_t *)&f->udp))

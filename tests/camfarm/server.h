@@ -11,6 +11,7 @@
 #include "clip.h"
 #include "faults.h"
 #include "fleet.h"
+#include "syntrap.h"
 
 struct conn;
 
@@ -37,7 +38,8 @@ struct farm {
     struct conn *conns; /* every open connection, for kill and shutdown */
     uint64_t start_ms;
     uint32_t session_seq;
-    uint8_t *scratch; /* one packetized access unit */
+    struct syntrap_set traps; /* addresses of "syn_drop" cameras */
+    uint8_t *scratch;         /* one packetized access unit */
     size_t scratch_cap;
     char rdbuf[65536]; /* shared read buffer: libuv reads into it synchronously */
 };
@@ -47,6 +49,10 @@ int farm_init(struct farm *f, uv_loop_t *loop, struct fleet *fleet, const struct
               const struct farm_opts *opts);
 /* Binds ip:port (port 0 picks one) and starts accepting. */
 int farm_listen(struct farm *f, const char *ip, int port);
+/* Makes the address of camera `cam` drop SYNs when its mode is syn_drop,
+ * and answer again otherwise. Returns 0 or a negative errno (the camera
+ * then behaves as "blackhole"). */
+int farm_sync_camera(struct farm *f, int cam);
 /* Resets every connection of camera `cam` (used by "kill"). */
 void farm_drop_camera(struct farm *f, int cam);
 /* Closes the listener and every connection; the loop then ends. */

@@ -53,7 +53,8 @@
     "#47 blurred\n"                                                                                \
     "#49 noisy\n"                                                                                  \
     "#50 ok auth=none clip=normal\n"                                                               \
-    "#52 ok clip=normal\n"
+    "#52 ok clip=normal\n"                                                                         \
+    "#53 syn_drop\n"
 
 struct fc_farm {
     pid_t pid;

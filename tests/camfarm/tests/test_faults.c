@@ -71,6 +71,27 @@ Test(faults, blackhole_never_answers)
     fc_close(fd);
 }
 
+Test(faults, syn_drop_makes_connect_time_out_until_mode_changes)
+{
+    char out[256];
+    int fd = fc_connect(fc_ip(53), farm.rtsp_port, 800);
+    cr_expect_eq(fd, -ETIMEDOUT, "connect: %s", strerror(fd < 0 ? -fd : 0));
+    if (fd >= 0)
+        fc_close(fd);
+    cr_assert_eq(fc_control(&farm, "mode #53 ok", out, sizeof(out)), 0);
+    cr_expect_str_eq(out, "ok");
+    fd = cam_connect(53);
+    cr_assert_eq(options(53, fd, 2000), 0);
+    cr_expect_eq(rep.status, 200);
+    fc_close(fd);
+    cr_assert_eq(fc_control(&farm, "mode #53 syn_drop", out, sizeof(out)), 0);
+    cr_expect_str_eq(out, "ok");
+    fd = fc_connect(fc_ip(53), farm.rtsp_port, 800);
+    cr_expect_eq(fd, -ETIMEDOUT);
+    if (fd >= 0)
+        fc_close(fd);
+}
+
 Test(faults, silent_reads_but_never_answers)
 {
     int fd = cam_connect(7);
