@@ -495,7 +495,10 @@ int farm_listen(struct farm *f, const char *ip, int port)
     f->listening = 1;
     /* SO_REUSEPORT lets "syn_drop" traps bind single camera addresses on
      * the same port; the more specific bind wins for those addresses. */
-    int fd = syntrap_bound_socket(ntohl(addr.sin_addr.s_addr), (uint16_t)port);
+    int free_port = syntrap_free_port(ntohl(addr.sin_addr.s_addr), (uint16_t)port);
+    if (free_port < 0)
+        return free_port;
+    int fd = syntrap_bound_socket(ntohl(addr.sin_addr.s_addr), (uint16_t)free_port);
     if (fd < 0)
         return fd;
     if ((rc = uv_tcp_open(&f->listener, fd)) < 0) {

@@ -32,6 +32,26 @@ int syntrap_bound_socket(uint32_t ip, uint16_t port)
     return fd;
 }
 
+int syntrap_free_port(uint32_t ip, uint16_t port)
+{
+    int fd = socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
+    if (fd < 0)
+        return -errno;
+    int one = 1, rc;
+    struct sockaddr_in a = {
+        .sin_family = AF_INET, .sin_port = htons(port), .sin_addr.s_addr = htonl(ip)};
+    socklen_t len = sizeof(a);
+    /* SO_REUSEADDR only skips TIME_WAIT leftovers, never a live listener. */
+    if (setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &one, sizeof(one)) < 0 ||
+        bind(fd, (struct sockaddr *)&a, sizeof(a)) < 0 ||
+        getsockname(fd, (struct sockaddr *)&a, &len) < 0)
+        rc = -errno;
+    else
+        rc = ntohs(a.sin_port);
+    close(fd);
+    return rc;
+}
+
 int syntrap_has(const struct syntrap_set *s, uint32_t ip)
 {
     for (int i = 0; i < s->count; i++)

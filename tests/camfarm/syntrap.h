@@ -32,6 +32,12 @@ void syntrap_remove(struct syntrap_set *s, uint32_t ip);
 int syntrap_has(const struct syntrap_set *s, uint32_t ip);
 void syntrap_close_all(struct syntrap_set *s);
 
+/* SO_REUSEPORT would let a second camfarm share a port in use and split
+ * its clients. This checks with a plain socket that ip:port is free (port
+ * 0: picks a free one) and returns that port, or a negative errno such as
+ * -EADDRINUSE. Bind the real socket right after. */
+int syntrap_free_port(uint32_t ip, uint16_t port);
+
 /* A listening-capable TCP socket with SO_REUSEADDR and SO_REUSEPORT bound
  * to ip:port (host order); the fleet listener is made with it too, or the
  * traps could not share its port. Returns the fd or a negative errno. */

@@ -77,6 +77,21 @@ Test(cli, control_socket_off_loopback_is_refused)
     fc_stop(&farm);
 }
 
+Test(cli, second_farm_on_a_port_in_use_is_refused)
+{
+    /* SO_REUSEPORT (for syn_drop) must not let two farms split one port. */
+    struct fc_farm farm;
+    cr_assert_eq(fc_start(&farm, "", NULL), 0);
+    char inv[128], listen[32];
+    snprintf(inv, sizeof(inv), "%s/inventory.csv", farm.dir);
+    snprintf(listen, sizeof(listen), "0.0.0.0:%u", farm.rtsp_port);
+    const char *argv[] = {CAMFARM_BIN, "--inventory", inv,         "--clips",     CAMFARM_CLIPS,
+                          "--listen",  listen,        "--control", "127.0.0.1:0", NULL};
+    cr_expect_eq(fc_run(argv, out, sizeof(out), 10000), 1);
+    cr_expect(strstr(out, "address already in use") != NULL, "%s", out);
+    cr_expect_eq(fc_stop(&farm), 0);
+}
+
 Test(cli, fleet_file_errors_name_the_line)
 {
     struct fc_farm farm;
