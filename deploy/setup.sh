@@ -10,6 +10,9 @@ packages=(
   libjansson-dev libcsv-dev libinih-dev libsystemd-dev
   # tests and benchmarks
   libcriterion-dev lmdb-utils ffmpeg hyperfine
+  # a real RTSP server nobody here wrote, for the prober's tests
+  python3-gi gir1.2-gst-rtsp-server-1.0 gstreamer1.0-plugins-base gstreamer1.0-plugins-good
+  gstreamer1.0-plugins-ugly gstreamer1.0-plugins-bad gstreamer1.0-libav
 )
 
 missing=()
