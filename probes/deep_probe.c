@@ -23,7 +23,7 @@
 #include "url.h"
 
 #define DEF_DEADLINE_MS  5000
-#define DEF_MEASURE_MS   500
+#define DEF_MEASURE_MS   400
 #define DEF_MEASURE_PKTS 50
 #define DEF_PROBESIZE    (256 * 1024)
 #define DEF_ANALYZE_MS   500
@@ -657,6 +657,8 @@ struct window {
     int64_t last_ts, min_ts, max_ts; /* in stream time base */
     int64_t first_wall, last_wall;
     uint32_t pkts, frames, keyframes;
+    bool in_key;         /* the previous packet was part of a keyframe */
+    int64_t last_key_ts; /* of the last timed key packet */
     uint64_t bytes;
 };
 
@@ -676,10 +678,19 @@ static void window_add(struct window *w, const AVPacket *p)
     }
     /* RTP depacketizers may hand SPS, PPS and slices of one picture over
      * as separate packets with one timestamp: count pictures, not packets. */
-    if (ts != AV_NOPTS_VALUE && (w->frames == 0 || ts != w->last_ts)) {
+    bool new_picture = ts != AV_NOPTS_VALUE && (w->frames == 0 || ts != w->last_ts);
+    /* A keyframe may come as an untimed packet and then timed ones of the
+     * same picture: a run of key packets is one keyframe unless their
+     * timestamps say otherwise (all-intra streams). */
+    bool key = (p->flags & AV_PKT_FLAG_KEY) != 0;
+    if (key &&
+        (!w->in_key || (new_picture && w->last_key_ts != AV_NOPTS_VALUE && ts != w->last_key_ts)))
+        w->keyframes++;
+    if (key && ts != AV_NOPTS_VALUE)
+        w->last_key_ts = ts;
+    w->in_key = key;
+    if (new_picture) {
         w->frames++;
-        if (p->flags & AV_PKT_FLAG_KEY)
-            w->keyframes++;
         w->last_ts = ts;
     }
     w->pkts++;
@@ -881,7 +892,8 @@ int deep_probe_run(const char *url, const char *numeric_host, const struct deep_
 
     /* The window: packets find_stream_info buffered come out first, so
      * stream time, not arrival time, is what the rates are computed on. */
-    struct window w = {.min_ts = AV_NOPTS_VALUE, .max_ts = AV_NOPTS_VALUE};
+    struct window w = {
+        .min_ts = AV_NOPTS_VALUE, .max_ts = AV_NOPTS_VALUE, .last_key_ts = AV_NOPTS_VALUE};
     int64_t span_goal = (int64_t)o.measure_ms * 1000;
     int read_err = 0;
     bool wdone = false;

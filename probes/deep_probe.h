@@ -29,7 +29,7 @@ struct deep_opts {
     uint32_t deadline_ms;        /* whole probe, hard (interrupt callback); default 5000 */
     uint32_t socket_timeout_ms;  /* libav "timeout"/"rw_timeout" for socket I/O; default =
                                     deadline + 500 so our own deadline fires first */
-    uint32_t measure_ms;         /* measuring window by stream time and wall time; default 500 */
+    uint32_t measure_ms;         /* measuring window by stream time and wall time; default 400 */
     uint32_t measure_frames;     /* ...or this many video pictures, whichever first; default 50 */
     uint32_t probesize;          /* bytes for avformat_find_stream_info; default 256 KiB */
     uint32_t analyzeduration_ms; /* default 500 */
