@@ -564,6 +564,14 @@ void farm_close(struct farm *f)
     f->scratch = NULL;
 }
 
+static unsigned killed_count(const struct farm *f)
+{
+    unsigned n = 0;
+    for (uint32_t k = 0; k < f->fleet->count; k++)
+        n += (f->fleet->cams[k].flags & CAM_KILLED) != 0;
+    return n;
+}
+
 int farm_stats_json(const struct farm *f, int i, char *out, size_t cap)
 {
     int n;
@@ -571,11 +579,25 @@ int farm_stats_json(const struct farm *f, int i, char *out, size_t cap)
         n = snprintf(out, cap,
                      "{\"cameras\":%u,\"connections\":%llu,\"open_connections\":%llu,"
                      "\"sessions_open\":%llu,\"requests\":%llu,\"bytes\":%llu,"
-                     "\"rtp_packets\":%llu,\"resets\":%llu}",
+                     "\"rtp_packets\":%llu,\"resets\":%llu,\"killed\":%u,\"modes\":{",
                      f->fleet->count, (unsigned long long)f->total_conns,
                      (unsigned long long)f->open_conns, (unsigned long long)f->sessions_open,
                      (unsigned long long)f->requests, (unsigned long long)f->bytes,
-                     (unsigned long long)f->rtp_packets, (unsigned long long)f->resets);
+                     (unsigned long long)f->rtp_packets, (unsigned long long)f->resets,
+                     killed_count(f));
+        /* How many cameras are in each mode: what a prober should find. */
+        uint32_t per_mode[FAULT_COUNT] = {0};
+        for (uint32_t k = 0; k < f->fleet->count; k++)
+            per_mode[f->fleet->cams[k].mode]++;
+        for (int m = 0, first = 1; m < FAULT_COUNT && n > 0 && (size_t)n < cap; m++) {
+            if (!per_mode[m])
+                continue;
+            n += snprintf(out + n, cap - (size_t)n, "%s\"%s\":%u", first ? "" : ",",
+                          fault_name((enum fault)m), per_mode[m]);
+            first = 0;
+        }
+        if (n > 0 && (size_t)n < cap)
+            n += snprintf(out + n, cap - (size_t)n, "}}");
     } else {
         const struct cam *c = &f->fleet->cams[i];
         char ip[16] = "";

@@ -445,6 +445,10 @@ Test(rtsp, control_kill_revive_mode_stats_and_errors)
               "stats: %s", out);
     cr_assert_eq(fc_control(&farm, "stats", out, sizeof(out)), 0);
     cr_expect(strstr(out, "\"cameras\":64") && strstr(out, "\"resets\":1"), "stats: %s", out);
+    cr_expect(strstr(out, "\"modes\":{\"ok\":") && strstr(out, "\"error_503\":2") &&
+                  strstr(out, "\"syn_drop\":1,") && strstr(out, "\"resolution\":1}}") &&
+                  strstr(out, "\"killed\":0"),
+              "stats: %s", out);
 
     cr_assert_eq(fc_control(&farm, "kill", out, sizeof(out)), 0);
     cr_expect(strncmp(out, "error: usage: kill ID", 21) == 0, "%s", out);
