@@ -447,7 +447,7 @@ int fleet_apply_option(struct fleet *f, struct cam *c, const char *kv, const str
     const char *v = eq + 1;
     char *end;
     if (klen == 4 && strncmp(kv, "clip", 4) == 0) {
-        int i = clip_find(clips, v);
+        int i = clips ? clip_find(clips, v) : -ENOENT;
         if (i < 0)
             return -ENOENT;
         c->clip = (uint8_t)i;
