@@ -367,10 +367,37 @@ static int check_text(struct inv_builder *b, const struct inv_row *r, int col, s
     return 1;
 }
 
+/* "3.20105E+19": what a spreadsheet makes of a 20-digit code in a number
+ * cell. Every camera of a district then collapses into one id. */
+static int is_scientific(const char *s, size_t len)
+{
+    size_t i = 0;
+    if (i == len || s[i] < '0' || s[i] > '9')
+        return 0;
+    i++;
+    if (i < len && s[i] == '.')
+        for (i++; i < len && s[i] >= '0' && s[i] <= '9'; i++)
+            ;
+    if (i + 2 > len || (s[i] != 'E' && s[i] != 'e') || s[i + 1] != '+')
+        return 0;
+    for (i += 2; i < len; i++)
+        if (s[i] < '0' || s[i] > '9')
+            return 0;
+    return s[len - 1] >= '0' && s[len - 1] <= '9';
+}
+
 /* Ids are keys in the index and in URLs of the API: printable ASCII only. */
 static int check_id(struct inv_builder *b, const struct inv_row *r, int col, const char *s,
                     size_t len)
 {
+    if (is_scientific(s, len)) {
+        char q[96];
+        ROW_ERR(b, r, col,
+                "%s is a number in scientific notation; format the column as text in the "
+                "spreadsheet and export again",
+                inv_quote(s, len, q, sizeof q));
+        return -1;
+    }
     for (size_t i = 0; i < len; i++) {
         unsigned char c = (unsigned char)s[i];
         if (c <= 0x20 || c >= 0x7f) {

@@ -501,6 +501,22 @@ Test(inventory_csv, ids_must_be_printable_ascii_without_spaces)
                                   "ids are printable ASCII without spaces, at most 64 bytes");
 }
 
+Test(inventory_csv, ids_mangled_into_scientific_notation_are_explained)
+{
+    int rc = parse(HDR "3.20105E+19,a,u,U,rtsp://h/1,,,,,,\n"
+                       "c2,a,3.2E+19,U,rtsp://h/2,,,,,,\n"
+                       "1E+5x,a,u,U,rtsp://h/3,,,,,,\n");
+    cr_assert_eq(rc, -EINVAL);
+    cr_assert_eq(errs.count, 2);
+    cr_assert_str_eq(errs.msg[0], "inventory.csv:2: column \"id\": \"3.20105E+19\" is a number in "
+                                  "scientific notation; format the column as text in the "
+                                  "spreadsheet and export again");
+    cr_assert_str_eq(errs.msg[1], "inventory.csv:3: column \"unit_id\": \"3.2E+19\" is a number in "
+                                  "scientific notation; format the column as text in the "
+                                  "spreadsheet and export again");
+    cr_assert_eq(inv.count, 1, "\"1E+5x\" is an ordinary id");
+}
+
 Test(inventory_csv, names_must_be_one_line)
 {
     int rc = parse(HDR "c1,\"北\n门\",u,U,rtsp://h/1,,,,,,\n");
