@@ -96,7 +96,7 @@ static int append(char *out, size_t cap, int used, const char *fmt, ...)
 
 void camera_reply_simple(struct conn *c, int code, long cseq, const char *extra)
 {
-    char buf[1024];
+    char buf[2048]; /* room for a Location: of a maximal URI */
     int n = head(c, buf, sizeof(buf), code, cseq);
     n = append(buf, sizeof(buf), n, "%s\r\n", extra ? extra : "");
     if (n > 0)
@@ -135,11 +135,12 @@ static int path_camera(struct farm *f, struct rtsp_span *path)
         return -ENOENT;
     memcpy(buf, ref, rlen);
     buf[rlen] = 0;
+    /* An inventory id first; failing that, a camera number. */
     int i = fleet_resolve(f->fleet, buf);
     if (i < 0 && buf[0] >= '0' && buf[0] <= '9') {
-        char hashed[100];
-        snprintf(hashed, sizeof(hashed), "#%s", buf);
-        i = fleet_by_id(f->fleet, buf, rlen) >= 0 ? -ENOENT : fleet_resolve(f->fleet, hashed);
+        char numbered[100];
+        snprintf(numbered, sizeof(numbered), "#%s", buf);
+        i = fleet_resolve(f->fleet, numbered);
     }
     if (i < 0)
         return i;
