@@ -384,7 +384,8 @@ static void do_play(struct conn *c, struct cam *cam, const struct rtsp_req *req)
         return;
     c->play_after_reply = true;
     conn_reply(c, buf, (size_t)n);
-    if (c->state == CONN_READING)
+    /* Sent at once: media starts now; held back: when the reply has gone. */
+    if (c->state == CONN_READING || c->state == CONN_PLAYING)
         conn_start_media(c);
 }
 

@@ -249,6 +249,8 @@ static void reply_done(struct conn *c)
     c->out_len = c->out_off = 0;
     if (c->play_after_reply)
         conn_start_media(c);
+    else if (c->sess == SESS_PLAYING && c->has_session)
+        conn_set_state(c, CONN_PLAYING); /* a held keepalive reply paused the media */
     else
         conn_set_state(c, CONN_READING);
     drain_input(c);

@@ -113,6 +113,24 @@ Test(faults, slow_delays_each_reply_by_its_argument)
     fc_close(fd);
 }
 
+Test(faults, slow_camera_streams_and_resumes_after_a_held_keepalive)
+{
+    char s[64], u[256], extra[128];
+    uint8_t pkt[2048];
+    size_t len;
+    int cseq = 1, chn, fd = cam_connect(8);
+    cr_assert_eq(fc_play(&farm, 8, fd, s, sizeof(s), &cseq), 0);
+    cr_assert_eq(fc_read_frame(fd, &chn, pkt, sizeof(pkt), &len, 2000), 0);
+    fc_url(&farm, 8, u, sizeof(u));
+    snprintf(extra, sizeof(extra), "Session: %s\r\n", s);
+    fc_request(fd, "GET_PARAMETER", u, cseq++, extra, NULL, NULL, NULL);
+    cr_assert_eq(fc_read_reply(fd, &ch, 3000), 0); /* skips RTP before it */
+    cr_assert_eq(ch.status, 401);
+    /* Media flows again once the held reply has gone. */
+    cr_assert_eq(fc_read_frame(fd, &chn, pkt, sizeof(pkt), &len, 3000), 0);
+    fc_close(fd);
+}
+
 Test(faults, stall_after_describe)
 {
     char u[256], t[300];
