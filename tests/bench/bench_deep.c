@@ -23,6 +23,7 @@ static const char usage[] =
     "  -n N            probes per figure (default 20)\n"
     "  -j K            also run N probes through a pool of K workers (default 0: skip)\n"
     "  --measure-ms MS measuring window (default: deep_opts_default)\n"
+    "  --analyze-ms MS analyzeduration for find_stream_info (default: deep_opts_default)\n"
     "  --no-ffprobe    skip the ffprobe comparison\n"
     "URL must have a numeric host (the bench does no DNS).\n";
 
@@ -188,9 +189,10 @@ static int bench_pool(const char *url, const struct deep_opts *o, int n, int k)
 
 int main(int argc, char **argv)
 {
-    int n = 20, k = 0, measure_ms = 0;
+    int n = 20, k = 0, measure_ms = 0, analyze_ms = 0;
     bool ffprobe = true;
     static const struct option longopts[] = {{"measure-ms", required_argument, NULL, 'm'},
+                                             {"analyze-ms", required_argument, NULL, 'a'},
                                              {"no-ffprobe", no_argument, NULL, 'F'},
                                              {"help", no_argument, NULL, 'h'},
                                              {NULL, 0, NULL, 0}};
@@ -205,6 +207,9 @@ int main(int argc, char **argv)
             break;
         case 'm':
             measure_ms = atoi(optarg);
+            break;
+        case 'a':
+            analyze_ms = atoi(optarg);
             break;
         case 'F':
             ffprobe = false;
@@ -224,6 +229,8 @@ int main(int argc, char **argv)
     deep_opts_default(&o);
     if (measure_ms > 0)
         o.measure_ms = (uint32_t)measure_ms;
+    if (analyze_ms > 0)
+        o.analyzeduration_ms = (uint32_t)analyze_ms;
     int rc = bench_sequential(url, &o, n);
     if (rc == 0 && ffprobe)
         rc = bench_ffprobe(url, n);
