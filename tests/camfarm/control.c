@@ -19,7 +19,8 @@ struct ctl_conn {
 
 static const char help_text[] =
     "ok commands: kill ID | revive ID | mode ID MODE [ARG] [clip=NAME auth=none|basic|digest "
-    "sessions=N udp=0|1 vendor=hikvision|dahua] | stats [ID] | help | quit (ID: inventory id or "
+    "sessions=N udp=0|1 vendor=hikvision|dahua] | stats [ID] | list MODE [N] | help | quit (ID: "
+    "inventory id or "
     "#N)\n";
 
 static int resolve(struct farm *farm, const char *ref, char *out, size_t cap)
@@ -44,7 +45,30 @@ int control_exec(struct farm *farm, const char *line, char *out, size_t cap)
         return 0;
     }
     const char *cmd = tok[0];
-    if (strcmp(cmd, "help") == 0) {
+    if (strcmp(cmd, "list") == 0) {
+        /* Ids of cameras in a mode: how tests find, say, healthy ones. */
+        int m = n >= 2 ? fault_from_name(tok[1]) : -1;
+        char *end = NULL;
+        unsigned long max = n >= 3 ? strtoul(tok[2], &end, 10) : 100;
+        if (n < 2 || n > 3 || m < 0 || (n == 3 && (*end || max == 0 || max > CONTROL_LIST_MAX))) {
+            snprintf(out, cap, "error: usage: list MODE [N] (N from 1 to %d, default 100)\n",
+                     CONTROL_LIST_MAX);
+            return 0;
+        }
+        size_t used = (size_t)snprintf(out, cap, "[");
+        unsigned long listed = 0;
+        for (uint32_t i = 0; i < farm->fleet->count && listed < max; i++) {
+            const struct cam *c = &farm->fleet->cams[i];
+            if (c->mode != m || (c->flags & CAM_KILLED))
+                continue;
+            const char *id = fleet_str(farm->fleet, c->id);
+            if (strpbrk(id, "\"\\") || used + strlen(id) + 8 > cap)
+                continue;
+            used += (size_t)snprintf(out + used, cap - used, "%s\"%s\"", listed ? "," : "", id);
+            listed++;
+        }
+        snprintf(out + used, cap - used, "]\n");
+    } else if (strcmp(cmd, "help") == 0) {
         snprintf(out, cap, "%s", help_text);
     } else if (strcmp(cmd, "quit") == 0) {
         snprintf(out, cap, "ok bye\n");
@@ -209,7 +233,7 @@ static void on_read(uv_stream_t *s, ssize_t n, const uv_buf_t *buf)
     char *nl;
     while (!c->closing && (nl = memchr(c->buf, '\n', c->len))) {
         *nl = 0;
-        char reply[4096];
+        static char reply[CONTROL_REPLY_MAX]; /* "list" replies can be long */
         int quit = control_exec(c->ctl->farm, c->buf, reply, sizeof(reply));
         ctl_send(c, reply);
         size_t used = (size_t)(nl + 1 - c->buf);

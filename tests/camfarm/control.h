@@ -8,8 +8,10 @@
 
 #include "server.h"
 
-#define CONTROL_LINE_MAX 1024
-#define CONTROL_IDLE_MS  300000 /* a control client silent this long is dropped */
+#define CONTROL_LINE_MAX  1024
+#define CONTROL_IDLE_MS   300000 /* a control client silent this long is dropped */
+#define CONTROL_LIST_MAX  1000   /* ids one "list" reply may carry */
+#define CONTROL_REPLY_MAX (CONTROL_LIST_MAX * 72 + 64)
 
 struct control {
     /* public, read-only */

@@ -462,6 +462,22 @@ Test(rtsp, control_kill_revive_mode_stats_and_errors)
     cr_expect(strncmp(out, "error: unknown command", 22) == 0, "%s", out);
 }
 
+Test(rtsp, control_list_names_cameras_in_a_mode)
+{
+    char out[4096];
+    cr_assert_eq(fc_control(&farm, "list bad_auth", out, sizeof(out)), 0);
+    cr_expect_str_eq(out, "[\"34010000001320000012\"]");
+    cr_assert_eq(fc_control(&farm, "list ok 2", out, sizeof(out)), 0);
+    cr_expect_str_eq(out, "[\"34010000001320000000\",\"34010000001320000001\"]");
+    cr_assert_eq(fc_control(&farm, "kill #1", out, sizeof(out)), 0);
+    cr_assert_eq(fc_control(&farm, "list ok 1", out, sizeof(out)), 0);
+    cr_expect_str_eq(out, "[\"34010000001320000001\"]", "killed cameras are left out");
+    cr_assert_eq(fc_control(&farm, "list tornado", out, sizeof(out)), 0);
+    cr_expect(strncmp(out, "error: usage: list MODE [N]", 27) == 0, "%s", out);
+    cr_assert_eq(fc_control(&farm, "list ok 0", out, sizeof(out)), 0);
+    cr_expect(strncmp(out, "error:", 6) == 0, "%s", out);
+}
+
 Test(rtsp, sigterm_while_streaming_exits_zero)
 {
     char s[64];
