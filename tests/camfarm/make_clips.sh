@@ -1,10 +1,11 @@
 #!/usr/bin/env bash
 # Encodes the short Annex B clips camfarm streams (shared by every camera)
 # and writes manifest.txt describing them. Generated video is never committed.
-# Usage: make_clips.sh OUTDIR [SECONDS]
+# Usage: make_clips.sh [OUTDIR [SECONDS]]   (OUTDIR defaults to the git-ignored
+# clips/ next to this script; builds use <build>/camfarm-clips)
 set -euo pipefail
 
-out=${1:?usage: make_clips.sh OUTDIR [SECONDS]}
+out=${1:-$(cd "$(dirname "$0")" && pwd)/clips}
 secs=${2:-2}
 mkdir -p "$out"
 command -v ffmpeg >/dev/null || { echo "make_clips: ffmpeg not found (apt-get install ffmpeg)" >&2; exit 1; }
