@@ -451,7 +451,8 @@ void camera_request(struct conn *c, const struct rtsp_req *req)
         return;
     }
     if (cam->mode == FAULT_BIG_HEADERS) {
-        size_t want = (size_t)cam->arg * 1024;
+        /* Capped at 1 MiB: enough to break any sane client limit. */
+        size_t want = (size_t)(cam->arg < 1024 ? cam->arg : 1024) * 1024;
         char *big = malloc(want + 1024);
         if (!big) {
             conn_close(c, false);
