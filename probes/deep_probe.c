@@ -6,7 +6,9 @@
 
 #include <arpa/inet.h>
 #include <errno.h>
+#include <limits.h>
 #include <poll.h>
+#include <stdarg.h>
 #include <sys/socket.h>
 #include <unistd.h>
 #include <stdio.h>
@@ -328,6 +330,99 @@ static int tcp_reachable(const char *host, uint16_t port, int timeout_ms)
     return up;
 }
 
+/* ---- libav's own log lines ---- */
+
+static bool url_scheme_char(char c)
+{
+    return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') || c == '+' ||
+           c == '-' || c == '.';
+}
+
+char *deep_redact_line(const char *line, char *out, size_t outlen)
+{
+    if (!out || outlen == 0)
+        return out;
+    size_t o = 0;
+    const char *p = line ? line : "";
+    while (*p && o + 1 < outlen) {
+        const char *sep = strstr(p, "://");
+        if (!sep) {
+            size_t n = strnlen(p, outlen - 1 - o);
+            memcpy(out + o, p, n);
+            o += n;
+            break;
+        }
+        const char *start = sep;
+        while (start > p && url_scheme_char(start[-1]))
+            start--;
+        /* A URL ends at white space or a quote; libav quotes them with '. */
+        size_t tlen = strcspn(start, " \t\r\n'\"<>");
+        size_t pre = (size_t)(start - p);
+        if (pre > outlen - 1 - o)
+            pre = outlen - 1 - o;
+        memcpy(out + o, p, pre);
+        o += pre;
+        char tok[PROBE_URL_MAX], red[PROBE_URL_MAX];
+        size_t n = tlen < sizeof(tok) - 1 ? tlen : sizeof(tok) - 1;
+        memcpy(tok, start, n);
+        tok[n] = '\0';
+        int rn = o + 8 < outlen ? probe_url_redact(tok, red, sizeof(red)) : -EINVAL;
+        if (rn < 0)
+            break; /* no room to show it safely: cut the line here */
+        size_t rl = strnlen(red, outlen - 1 - o);
+        memcpy(out + o, red, rl);
+        o += rl;
+        p = start + tlen;
+    }
+    out[o] = '\0';
+    return out;
+}
+
+static struct {
+    _Atomic(deep_log_fn) fn;
+    _Atomic(void *) opaque;
+    atomic_int max_level;
+} log_sink;
+
+static void av_log_to_sink(void *avcl, int level, const char *fmt, va_list vl)
+{
+    deep_log_fn fn = atomic_load(&log_sink.fn);
+    if (!fn || level > atomic_load(&log_sink.max_level))
+        return;
+    /* libav emits partial lines; each thread gathers its own until '\n'. */
+    static _Thread_local char pending[1024];
+    static _Thread_local int print_prefix = 1;
+    char part[1024];
+    av_log_format_line2(avcl, level, fmt, vl, part, sizeof(part), &print_prefix);
+    size_t have = strlen(pending);
+    snprintf(pending + have, sizeof(pending) - have, "%s", part);
+    size_t len = strlen(pending);
+    if (len == 0 || (pending[len - 1] != '\n' && len + 1 < sizeof(pending)))
+        return;
+    /* Multi-line messages (RTSP replies, SDP) go out line by line. */
+    char clean[1024];
+    for (char *line = pending, *next; line && *line; line = next) {
+        next = strchr(line, '\n');
+        if (next)
+            *next++ = '\0';
+        size_t l = strlen(line);
+        if (l > 0 && line[l - 1] == '\r')
+            line[l - 1] = '\0';
+        deep_redact_line(line, clean, sizeof(clean));
+        if (clean[0])
+            fn(atomic_load(&log_sink.opaque), level, clean);
+    }
+    pending[0] = '\0';
+}
+
+void deep_av_log_setup(deep_log_fn fn, void *opaque, int max_level)
+{
+    atomic_store(&log_sink.opaque, opaque);
+    atomic_store(&log_sink.max_level, max_level);
+    atomic_store(&log_sink.fn, fn);
+    av_log_set_callback(av_log_to_sink);
+}
+
 /* ---- small helpers ---- */
 
 static enum probe_codec codec_from_id(enum AVCodecID id)
@@ -573,8 +668,11 @@ static bool keypic_offer(struct keypic *k, const AVPacket *p)
     int64_t ts = p->dts != AV_NOPTS_VALUE ? p->dts : p->pts;
     if (k->complete || (k->n == 0 && !(p->flags & AV_PKT_FLAG_KEY)))
         return false;
-    if (k->n > 0 && ts != AV_NOPTS_VALUE && k->ts != AV_NOPTS_VALUE && ts != k->ts) {
-        k->complete = true; /* the next picture began */
+    /* The rest of a keyframe picture is key-flagged too (the parser marks
+     * every IDR slice); a non-key packet or a new timestamp is the next one. */
+    if (k->n > 0 && (!(p->flags & AV_PKT_FLAG_KEY) ||
+                     (ts != AV_NOPTS_VALUE && k->ts != AV_NOPTS_VALUE && ts != k->ts))) {
+        k->complete = true;
         return false;
     }
     if (k->n == 0)
@@ -607,6 +705,8 @@ static int decode_keyframe(const AVCodecParameters *par, const struct keypic *ke
     if (!dec)
         return AVERROR_DECODER_NOT_FOUND;
     int rc = AVERROR(ENOMEM);
+    AVPacket *joined = NULL;
+    const AVPacket *one;
     AVCodecContext *dc = avcodec_alloc_context3(dec);
     AVFrame *f = av_frame_alloc();
     if (!dc || !f)
@@ -616,15 +716,31 @@ static int decode_keyframe(const AVCodecParameters *par, const struct keypic *ke
     dc->thread_count = 1;
     if ((rc = avcodec_open2(dc, dec, NULL)) < 0)
         goto out;
-    rc = AVERROR(EAGAIN);
-    for (int i = 0; i < key->n && rc == AVERROR(EAGAIN); i++) {
-        int src = avcodec_send_packet(dc, key->pkt[i]);
-        if (src < 0 && src != AVERROR_INVALIDDATA) {
-            rc = src;
+    /* Decoders take a packet as a whole picture (H.264 would conceal the
+     * slices of the next packet as missing): join the picture's packets.
+     * Annex B and length-prefixed NAL units both survive concatenation. */
+    one = key->pkt[0];
+    if (key->n > 1) {
+        size_t total = 0;
+        for (int i = 0; i < key->n; i++)
+            total += (size_t)key->pkt[i]->size;
+        if (total > INT_MAX / 2 || !(joined = av_packet_alloc()) ||
+            av_new_packet(joined, (int)total) < 0) {
+            rc = AVERROR(ENOMEM);
             goto out;
         }
-        rc = avcodec_receive_frame(dc, f);
+        av_packet_copy_props(joined, key->pkt[key->n - 1]);
+        joined->flags |= AV_PKT_FLAG_KEY;
+        size_t off = 0;
+        for (int i = 0; i < key->n; i++) {
+            memcpy(joined->data + off, key->pkt[i]->data, (size_t)key->pkt[i]->size);
+            off += (size_t)key->pkt[i]->size;
+        }
+        one = joined;
     }
+    if ((rc = avcodec_send_packet(dc, one)) < 0)
+        goto out;
+    rc = avcodec_receive_frame(dc, f);
     if (rc == AVERROR(EAGAIN)) {
         avcodec_send_packet(dc, NULL); /* drain a decoder that holds pictures back */
         rc = avcodec_receive_frame(dc, f);
@@ -646,6 +762,7 @@ static int decode_keyframe(const AVCodecParameters *par, const struct keypic *ke
         make_thumbnail(f, o->thumb_quality, &r->jpeg, &r->jpeg_len); /* best effort */
     rc = 0;
 out:
+    av_packet_free(&joined);
     av_frame_free(&f);
     avcodec_free_context(&dc);
     return rc;

@@ -114,6 +114,20 @@ int deep_probe_run(const char *url, const char *numeric_host, const struct deep_
 enum probe_reason deep_reason_from_averror(int averr, enum deep_phase ph, bool deadline_hit,
                                            int connected, char *detail, size_t detail_len);
 
+/* libav logs on its own (to stderr by default, from every probing thread),
+ * and some of its lines carry URLs with credentials ("Opening
+ * 'http://user:pass@...' for reading"). Route them, process-wide, to `fn`
+ * one whole line at a time with every URL in them redacted; lines above
+ * `max_level` (an AV_LOG_* value) are dropped, fn NULL drops everything.
+ * For the program's edge to call once at start-up; `fn` must be thread-safe.
+ * The line has no trailing newline. */
+typedef void (*deep_log_fn)(void *opaque, int av_level, const char *line);
+void deep_av_log_setup(deep_log_fn fn, void *opaque, int max_level);
+
+/* Copy `line` to `out` with each URL-looking token ("scheme://...")
+ * redacted by probe_url_redact. Always NUL-terminated; returns out. */
+char *deep_redact_line(const char *line, char *out, size_t outlen);
+
 /* Substitute `numeric_host` for the host of `url`, keeping user info, port,
  * path and query verbatim (IPv6 gets brackets). 0, -EINVAL when the host is
  * not a numeric address or the URL has no authority, -ENAMETOOLONG. */

@@ -286,6 +286,25 @@ Test(deep_url, credentials_never_reach_the_detail)
     free_result(&r);
 }
 
+Test(deep_url, log_lines_have_their_urls_redacted)
+{
+    char out[256];
+    deep_redact_line("Opening 'http://admin:S3cret@10.0.0.1/a.m3u8' for reading", out, sizeof(out));
+    cr_expect_null(strstr(out, "S3cret"), "%s", out);
+    cr_expect(strstr(out, "Opening '") == out, "%s", out);
+    cr_expect(strstr(out, "10.0.0.1/a.m3u8' for reading"), "%s", out);
+    deep_redact_line("[tcp] rtsp://u:p1@1.2.3.4/x and rtmp://v:p2@5.6.7.8/app?token=abc end", out,
+                     sizeof(out));
+    cr_expect_null(strstr(out, "p1@"), "%s", out);
+    cr_expect_null(strstr(out, "p2@"), "%s", out);
+    cr_expect_null(strstr(out, "abc"), "%s", out);
+    cr_expect(strstr(out, " end"), "%s", out);
+    deep_redact_line("no urls here", out, sizeof(out));
+    cr_expect_str_eq(out, "no urls here");
+    deep_redact_line("cut rtsp://admin:S3cret@10.0.0.1/x", out, 16);
+    cr_expect_null(strstr(out, "S3cret"), "a short buffer never shows a password: %s", out);
+}
+
 Test(deep_url, null_arguments_are_einval)
 {
     struct deep_result *r = new_result();
@@ -570,6 +589,15 @@ Test(deep_rtsp, luma_of_a_test_pattern_is_bright_and_sharp_and_of_black_is_dark)
     cr_expect_gt(st.variance, 500, "variance %.1f", st.variance);
     cr_expect_eq(frameq_judge(&st, &lim), PROBE_R_NONE, "mean %.1f var %.1f lap %.1f", st.mean,
                  st.variance, st.lap_var);
+    /* x264 with zerolatency cuts each picture into slices that RTP carries
+     * as separate packets: decoded one packet at a time, the lower slices
+     * would be concealed by smearing the bars down. Row 80 (the SMPTE
+     * blocks) must differ from row 36 (the bars). */
+    double rowdiff;
+    cr_assert_eq(frameq_diff(r->luma.data + 36 * r->luma.width, r->luma.data + 80 * r->luma.width,
+                             r->luma.width, 1, r->luma.width, &rowdiff),
+                 0);
+    cr_expect_gt(rowdiff, 30, "the lower slices were decoded (row difference %.1f)", rowdiff);
     free_result(&r);
 
     r = gst_probe("/black", gst_open_port, "");
@@ -621,6 +649,37 @@ Test(deep_rtsp, right_password_plays)
     cr_expect_eq(r->base.state, PROBE_ONLINE, "%s: %s", probe_reason_name(r->base.reason),
                  r->base.detail);
     free_result(&r);
+}
+
+static pthread_mutex_t cap_mu = PTHREAD_MUTEX_INITIALIZER;
+static char cap_buf[64 * 1024];
+static size_t cap_len;
+static int cap_lines;
+
+static void capture_line(void *opaque, int level, const char *line)
+{
+    pthread_mutex_lock(&cap_mu);
+    int n = snprintf(cap_buf + cap_len, sizeof(cap_buf) - cap_len, "%s\n", line);
+    if (n > 0 && (size_t)n < sizeof(cap_buf) - cap_len)
+        cap_len += (size_t)n;
+    cap_lines++;
+    pthread_mutex_unlock(&cap_mu);
+}
+
+Test(deep_rtsp, libav_debug_log_never_shows_the_password)
+{
+    deep_av_log_setup(capture_line, NULL, AV_LOG_DEBUG);
+    struct deep_result *r = gst_probe("/live", gst_auth_port, "admin:Wr0ng-pw@");
+    expect_reason(r, PROBE_R_AUTH_FAILED);
+    free_result(&r);
+    r = gst_probe("/live", gst_auth_port, "admin:right@");
+    cr_expect_eq(r->base.state, PROBE_ONLINE, "%s", r->base.detail);
+    free_result(&r);
+    deep_av_log_setup(NULL, NULL, AV_LOG_QUIET);
+    cr_expect_gt(cap_lines, 10, "libav logged at debug level");
+    cr_expect_null(strchr(cap_buf, '\r'), "one line at a time");
+    cr_expect_null(strstr(cap_buf, "Wr0ng-pw"), "%s", cap_buf);
+    cr_expect_null(strstr(cap_buf, "admin:right"), "%s", cap_buf);
 }
 
 Test(deep_rtsp, unknown_path_is_not_found)
@@ -780,6 +839,19 @@ Test(deep_http, hls_segment_on_the_file_protocol_is_refused)
     cr_expect_eq(r->base.state, PROBE_OFFLINE, "%s", r->base.detail);
     cr_expect_eq(r->luma.width, 0, "nothing from the local file was decoded");
     free_result(&r);
+}
+
+Test(deep_http, hls_log_lines_name_segments_without_credentials)
+{
+    deep_av_log_setup(capture_line, NULL, AV_LOG_DEBUG);
+    char url[128];
+    snprintf(url, sizeof(url), "http://viewer:S3cret-pw@127.0.0.1:%d/live.m3u8", http_port);
+    struct deep_result *r = probe_url(url, NULL, 5000);
+    deep_av_log_setup(NULL, NULL, AV_LOG_QUIET);
+    cr_expect_eq(r->base.state, PROBE_ONLINE, "%s", r->base.detail);
+    free_result(&r);
+    cr_expect(strstr(cap_buf, "http://"), "libav names the URLs it opens: %s", cap_buf);
+    cr_expect_null(strstr(cap_buf, "S3cret"), "%s", cap_buf);
 }
 
 Test(deep_http, missing_file_is_not_found)
