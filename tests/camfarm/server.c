@@ -157,8 +157,10 @@ static void on_play_tick(struct conn *c)
     struct cam *cam = conn_cam(c);
     uint64_t now = farm_now_ms(f);
     const struct clip *k = &f->clips->clips[c->clip];
-    /* Cameras drop a session whose client stopped sending keepalives. */
-    if (now - c->last_req_ms > (uint64_t)f->opts.session_timeout_s * 1000 + 5000) {
+    /* Cameras drop a session whose client stopped sending keepalives, with
+     * some grace (half the timeout, at most 5 s) for late ones. */
+    uint64_t limit = (uint64_t)f->opts.session_timeout_s * 1000;
+    if (now - c->last_req_ms > limit + (limit / 2 < 5000 ? limit / 2 : 5000)) {
         conn_close(c, false);
         return;
     }

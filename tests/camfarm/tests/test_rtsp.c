@@ -407,6 +407,25 @@ Test(rtsp, each_request_restarts_the_idle_deadline)
     fc_close(fd);
 }
 
+Test(rtsp, playing_session_without_keepalives_expires)
+{
+    fc_stop(&farm);
+    const char *args[] = {"--session-timeout", "1", NULL};
+    cr_assert_eq(fc_start(&farm, FC_FLEET, args), 0);
+    char s[64];
+    uint8_t pkt[2048];
+    size_t len;
+    int cseq = 1, chn, rc, fd = cam_connect(1);
+    cr_assert_eq(fc_play(&farm, 1, fd, s, sizeof(s), &cseq), 0);
+    uint64_t t0 = fc_now_ms();
+    while ((rc = fc_read_frame(fd, &chn, pkt, sizeof(pkt), &len, 3000)) == 0)
+        cr_assert_lt(fc_now_ms() - t0, 5000, "session should have expired");
+    cr_expect_eq(rc, -EPIPE, "closed by the camera: %s", strerror(-rc));
+    uint64_t took = fc_now_ms() - t0;
+    cr_expect(took >= 1200 && took < 3000, "expired after %llu ms", (unsigned long long)took);
+    fc_close(fd);
+}
+
 Test(rtsp, control_kill_revive_mode_stats_and_errors)
 {
     char out[2048];
