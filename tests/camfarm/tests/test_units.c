@@ -365,6 +365,19 @@ Test(fleet, url_parsing)
 }
 
 static char tmpdir[64];
+static char written[8][128];
+static int n_written;
+
+/* Removes what write_tmp() wrote: tests leave nothing behind. */
+static void remove_tmp(void)
+{
+    for (int i = 0; i < n_written; i++)
+        unlink(written[i]);
+    if (tmpdir[0])
+        rmdir(tmpdir);
+}
+
+TestSuite(fleet, .fini = remove_tmp);
 
 static const char *write_tmp(const char *name, const char *text)
 {
@@ -375,6 +388,8 @@ static const char *write_tmp(const char *name, const char *text)
         cr_assert_not_null(mkdtemp(tmpdir));
     }
     snprintf(path, sizeof(path), "%s/%s", tmpdir, name);
+    if (n_written < 8)
+        snprintf(written[n_written++], sizeof(written[0]), "%s", path);
     FILE *f = fopen(path, "w");
     cr_assert_not_null(f);
     fputs(text, f);
