@@ -14,6 +14,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 #include <time.h>
 
 #include <libavcodec/avcodec.h>
@@ -150,7 +151,9 @@ enum probe_reason deep_reason_from_averror(int e, enum deep_phase ph, bool deadl
             why = PROBE_R_RTSP_TIMEOUT;
             what = "connected, no reply before the deadline";
         } else if (ph == DEEP_PH_INFO || ph == DEEP_PH_MEASURE) {
-            why = PROBE_R_RTSP_TIMEOUT;
+            /* Set up and playing, but no media: what tier 1 calls no RTP
+             * after PLAY. */
+            why = PROBE_R_NO_MEDIA;
             what = "no media before the deadline";
         } else {
             why = PROBE_R_RTSP_TIMEOUT;
@@ -344,6 +347,17 @@ char *deep_redact_line(const char *line, char *out, size_t outlen)
         return out;
     size_t o = 0;
     const char *p = line ? line : "";
+    /* RTSP and HTTP requests are dumped at debug level; Basic credentials
+     * are only base64 away from the password. */
+    static const char *const secret_headers[] = {"Authorization:", "Proxy-Authorization:"};
+    for (size_t i = 0; i < sizeof(secret_headers) / sizeof(secret_headers[0]); i++) {
+        size_t hl = strlen(secret_headers[i]);
+        const char *t = p + strspn(p, " \t");
+        if (strncasecmp(t, secret_headers[i], hl) == 0) {
+            snprintf(out, outlen, "%.*s ***", (int)(t - p + hl), p);
+            return out;
+        }
+    }
     while (*p && o + 1 < outlen) {
         const char *sep = strstr(p, "://");
         if (!sep) {
@@ -698,8 +712,7 @@ static void keypic_free(struct keypic *k)
 /* Decode the keyframe picture on its own: send its packets, drain, take the
  * first frame. One decoder thread: a probe is one of many side by side. */
 static int decode_keyframe(const AVCodecParameters *par, const struct keypic *key,
-                           const struct deep_opts *o, const AVIOInterruptCB *icb,
-                           struct deep_result *r)
+                           const struct deep_opts *o, struct deep_result *r)
 {
     const AVCodec *dec = avcodec_find_decoder(par->codec_id);
     if (!dec)
@@ -749,10 +762,6 @@ static int decode_keyframe(const AVCodecParameters *par, const struct keypic *ke
         rc = AVERROR_INVALIDDATA; /* the packets held no whole picture */
     if (rc < 0)
         goto out;
-    if (icb->callback(icb->opaque)) {
-        rc = AVERROR_EXIT;
-        goto out;
-    }
     rc = frame_luma(f, &r->luma);
     if (rc < 0) {
         rc = AVERROR(rc == -ENOTSUP ? ENOSYS : -rc);
@@ -1000,7 +1009,8 @@ int deep_probe_run(const char *url, const char *numeric_host, const struct deep_
     if (v->width == 0 || v->height == 0) {
         probe_result_set(&out->base, PROBE_OFFLINE, PROBE_R_NO_MEDIA,
                          "video stream (%s) without a picture size: no video data in %u ms",
-                         avcodec_get_name(par->codec_id), o.analyzeduration_ms);
+                         avcodec_get_name(par->codec_id), out->phase_ms[DEEP_PH_INFO]);
+        out->deadline_hit = clk.deadline_hit;
         goto done;
     }
     for (unsigned i = 0; i < fc->nb_streams; i++)
@@ -1084,7 +1094,7 @@ int deep_probe_run(const char *url, const char *numeric_host, const struct deep_
         goto done;
     }
     if (!o.no_decode) {
-        rc = decode_keyframe(par, &key, &o, &fc->interrupt_callback, out);
+        rc = decode_keyframe(par, &key, &o, out);
         phase_end(out, DEEP_PH_DECODE, &tph, &tcpu);
         if (rc < 0) {
             fail(out, rc, DEEP_PH_DECODE, &clk);

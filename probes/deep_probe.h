@@ -125,7 +125,9 @@ typedef void (*deep_log_fn)(void *opaque, int av_level, const char *line);
 void deep_av_log_setup(deep_log_fn fn, void *opaque, int max_level);
 
 /* Copy `line` to `out` with each URL-looking token ("scheme://...")
- * redacted by probe_url_redact. Always NUL-terminated; returns out. */
+ * redacted by probe_url_redact, and the value of an Authorization or
+ * Proxy-Authorization header line replaced by "***". Always NUL-terminated;
+ * returns out. */
 char *deep_redact_line(const char *line, char *out, size_t outlen);
 
 /* Substitute `numeric_host` for the host of `url`, keeping user info, port,

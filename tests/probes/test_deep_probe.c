@@ -299,6 +299,10 @@ Test(deep_url, log_lines_have_their_urls_redacted)
     cr_expect_null(strstr(out, "p2@"), "%s", out);
     cr_expect_null(strstr(out, "abc"), "%s", out);
     cr_expect(strstr(out, " end"), "%s", out);
+    deep_redact_line("Authorization: Basic YWRtaW46UzNjcmV0", out, sizeof(out));
+    cr_expect_str_eq(out, "Authorization: ***");
+    deep_redact_line("  proxy-authorization: Digest username=\"a\"", out, sizeof(out));
+    cr_expect_str_eq(out, "  proxy-authorization: ***");
     deep_redact_line("no urls here", out, sizeof(out));
     cr_expect_str_eq(out, "no urls here");
     deep_redact_line("cut rtsp://admin:S3cret@10.0.0.1/x", out, 16);
@@ -373,8 +377,9 @@ Test(deep_map, deadline_in_open_is_connect_or_reply_timeout)
     cr_expect_eq(
         deep_reason_from_averror(AVERROR_INVALIDDATA, DEEP_PH_OPEN, true, -1, d, sizeof(d)),
         PROBE_R_RTSP_TIMEOUT);
+    /* Set up but silent afterwards: no RTP in time, as tier 1 says. */
     cr_expect_eq(deep_reason_from_averror(AVERROR_EXIT, DEEP_PH_INFO, true, -1, d, sizeof(d)),
-                 PROBE_R_RTSP_TIMEOUT);
+                 PROBE_R_NO_MEDIA);
     cr_expect(strstr(d, "stream info"), "%s", d);
 }
 
@@ -479,6 +484,68 @@ Test(deep_net, stop_flag_interrupts_a_running_probe_promptly)
     cr_expect(strstr(r->base.detail, "cancelled"), "%s", r->base.detail);
     free_result(&r);
     lsock_close(&l);
+}
+
+/* An RTSP server that answers OPTIONS, DESCRIBE (H.264 640x480), SETUP and
+ * PLAY and then never sends a packet: a camera whose encoder hung. */
+static const char MUTE_RTSP[] =
+    "import socket, sys, threading\n"
+    "SDP = ('v=0\\r\\no=- 1 1 IN IP4 127.0.0.1\\r\\ns=mute\\r\\nt=0 0\\r\\n'\n"
+    "       'm=video 0 RTP/AVP 96\\r\\na=rtpmap:96 H264/90000\\r\\n'\n"
+    "       'a=fmtp:96 "
+    "packetization-mode=1;sprop-parameter-sets=Z0LAHtoCgL/"
+    "lwFqDAwNSgAAAAwCAAAAZR4sXUA==,aM48gA==\\r\\n'\n"
+    "       'a=control:stream=0\\r\\n')\n"
+    "def serve(c):\n"
+    "    buf = b''\n"
+    "    while True:\n"
+    "        d = c.recv(4096)\n"
+    "        if not d: return\n"
+    "        buf += d\n"
+    "        while b'\\r\\n\\r\\n' in buf:\n"
+    "            req, buf = buf.split(b'\\r\\n\\r\\n', 1)\n"
+    "            lines = req.decode().split('\\r\\n')\n"
+    "            m, url = lines[0].split(' ')[:2]\n"
+    "            cseq = [l.split(':', 1)[1].strip() for l in lines if "
+    "l.lower().startswith('cseq')][0]\n"
+    "            h, body = 'CSeq: ' + cseq + '\\r\\n', ''\n"
+    "            if m == 'OPTIONS': h += 'Public: OPTIONS, DESCRIBE, SETUP, PLAY, TEARDOWN\\r\\n'\n"
+    "            if m == 'DESCRIBE':\n"
+    "                body = SDP; h += 'Content-Base: ' + url + '/\\r\\nContent-Type: "
+    "application/sdp\\r\\n'\n"
+    "            if m == 'SETUP': h += 'Transport: "
+    "RTP/AVP/TCP;unicast;interleaved=0-1\\r\\nSession: 4711\\r\\n'\n"
+    "            if m == 'PLAY': h += 'Session: 4711\\r\\nRange: npt=0.000-\\r\\n'\n"
+    "            h += 'Content-Length: %d\\r\\n' % len(body)\n"
+    "            c.sendall(('RTSP/1.0 200 OK\\r\\n' + h + '\\r\\n' + body).encode())\n"
+    "s = socket.socket(); s.bind(('127.0.0.1', 0)); s.listen(8)\n"
+    "print('READY %d' % s.getsockname()[1], flush=True)\n"
+    "while True:\n"
+    "    c, _ = s.accept(); threading.Thread(target=serve, args=(c,), daemon=True).start()\n";
+
+Test(deep_net, playing_stream_without_packets_is_no_media_within_the_deadline)
+{
+    int fd;
+    char *argv[] = {"python3", "-c", (char *)MUTE_RTSP, NULL};
+    pid_t pid = spawn(argv, &fd);
+    char line[64];
+    int port = 0;
+    bool ok = read_line(fd, line, sizeof(line), 10000) && sscanf(line, "READY %d", &port) == 1;
+    close(fd);
+    if (!ok)
+        stop_child(pid);
+    cr_assert(ok, "the mute RTSP server did not start (\"%s\")", line);
+    char url[64];
+    snprintf(url, sizeof(url), "rtsp://127.0.0.1:%d/live", port);
+    int64_t t0 = mono_ms();
+    struct deep_result *r = probe_url(url, NULL, 1500);
+    int64_t took = mono_ms() - t0;
+    stop_child(pid);
+    cr_expect_eq(r->base.state, PROBE_OFFLINE);
+    expect_reason(r, PROBE_R_NO_MEDIA);
+    cr_expect_str_eq(r->format, "rtsp", "the handshake went through");
+    cr_expect_leq(took, 2000, "took %lld ms for a 1.5 s deadline", (long long)took);
+    free_result(&r);
 }
 
 /* ---- RTSP from gst-rtsp-server ---- */
