@@ -20,6 +20,7 @@ struct conn {
     struct conn *prev, *next;
     int cam; /* camera index, -1 until known */
     enum conn_state state;
+    uint64_t state_since_ms; /* when it entered `state`, for the verbose log */
     enum sess_state sess;
     uint32_t session_id;
     uint32_t local_ip, peer_ip;

@@ -211,10 +211,13 @@ void conn_set_state(struct conn *c, enum conn_state s)
     struct farm *f = c->farm;
     if (c->state == CONN_CLOSING)
         return;
+    uint64_t now = farm_now_ms(f);
     if (f->opts.verbose)
-        fprintf(stderr, "camfarm: conn %p cam %d: %s -> %s\n", (void *)c, c->cam,
-                conn_state_name(c->state), conn_state_name(s));
+        fprintf(stderr, "camfarm: conn %p cam %d: %s -> %s after %llu ms\n", (void *)c, c->cam,
+                conn_state_name(c->state), conn_state_name(s),
+                (unsigned long long)(now - c->state_since_ms));
     c->state = s;
+    c->state_since_ms = now;
     const struct cam *cam = conn_cam(c);
     switch (s) {
     case CONN_READING:
@@ -419,6 +422,7 @@ static void on_connection(uv_stream_t *server, int status)
         return;
     c->farm = f;
     c->cam = -1;
+    c->state_since_ms = farm_now_ms(f);
     uv_tcp_init(f->loop, &c->tcp);
     uv_timer_init(f->loop, &c->timer);
     c->tcp.data = c;
