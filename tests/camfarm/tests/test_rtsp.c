@@ -358,6 +358,38 @@ Test(rtsp, path_identity_on_127_0_0_1)
     fc_close(fd);
 }
 
+Test(rtsp, survives_random_bytes_and_half_requests)
+{
+    /* Seeded junk on fresh connections: camfarm must keep serving. */
+    uint64_t x = 0x9e3779b97f4a7c15ull;
+    char junk[3000], u[256];
+    url(1, u, sizeof(u));
+    for (int round = 0; round < 40; round++) {
+        int fd = cam_connect(round % 2 ? 1 : 50);
+        size_t n = 0;
+        if (round % 4 == 0) {
+            /* A valid request cut short, then junk. */
+            n = (size_t)snprintf(junk, sizeof(junk),
+                                 "SETUP %s/trackID=1 RTSP/1.0\r\nCSeq: 4\r\nTransp", u);
+        } else if (round % 4 == 1) {
+            memcpy(junk, "$\x00\x10\x00", 4); /* an interleaved frame header */
+            n = 4;
+        }
+        size_t len = n + (size_t)(x % 2000);
+        for (size_t i = n; i < len; i++) {
+            x ^= x << 13, x ^= x >> 7, x ^= x << 17;
+            junk[i] = round % 3 ? (char)(x & 0xff) : (char)(' ' + x % 90); /* binary or text */
+        }
+        fc_send(fd, junk, len);
+        fc_close(fd);
+    }
+    int fd = cam_connect(1);
+    fc_request(fd, "OPTIONS", u, 1, NULL, NULL, NULL, NULL);
+    cr_assert_eq(fc_read_reply(fd, &rep, 2000), 0);
+    cr_expect_eq(rep.status, 200);
+    fc_close(fd);
+}
+
 Test(rtsp, malformed_request_gets_400_and_close)
 {
     int fd = cam_connect(1);
