@@ -63,10 +63,19 @@ static const int state_phase[RC_COUNT] = {
 #define RC_REQ_MAX      4096
 #define RC_REDIRECT_MAX 3
 
+/* The part of a request the socket did not take at once: queued with
+ * uv_write, freed (and wiped: it may hold credentials) in on_write, which
+ * libuv also calls with UV_ECANCELED when the handle closes first. */
 struct rc_write {
     uv_write_t req;
-    bool busy;
-    char buf[RC_REQ_MAX];
+    struct rtsp_conn *c;
+    size_t len;
+    char buf[];
+};
+
+struct rc_media_urls {
+    char setup_url[PROBE_URL_MAX];
+    char play_url[PROBE_URL_MAX]; /* aggregate control: PLAY and TEARDOWN */
 };
 
 struct rtsp_conn {
@@ -74,11 +83,12 @@ struct rtsp_conn {
     uv_tcp_t tcp;
     uv_timer_t timer;
     uv_connect_t connect_req;
-    struct rc_write
-        w[2]; /* a TEARDOWN may be queued while the last request is still being written */
+    int writes_queued; /* rc_write remainders libuv still holds */
 
     enum rc_state state;
     uint64_t state_since; /* uv_hrtime() when the current phase began */
+    uint64_t deadline;    /* loop time (ms) the current state ends at, 0 for none */
+    uint64_t timer_due;   /* loop time the timer is armed for, if active */
     uint64_t play_sent;   /* uv_hrtime() of the PLAY request, 0 before */
     bool verdict;         /* result decided; later errors do not change it */
     bool connected;
@@ -93,7 +103,7 @@ struct rtsp_conn {
     char shown_url[256];         /* redacted, for details and logs */
     uint32_t cseq;
     const char *cur_method; /* the request in flight, for auth retries */
-    char cur_url[PROBE_URL_MAX];
+    const char *cur_url;    /* its URL: req_url or one in `media` */
 
     struct rtsp_auth_challenge auth;
     bool have_auth;
@@ -102,11 +112,9 @@ struct rtsp_conn {
     char cnonce[17];
     int redirects;
 
-    /* From DESCRIBE. */
-    char content_base[SDP_CONTROL_MAX];
-    char content_location[SDP_CONTROL_MAX];
-    char setup_url[PROBE_URL_MAX];
-    char play_url[PROBE_URL_MAX]; /* aggregate control: PLAY and TEARDOWN */
+    /* From DESCRIBE, at play depth only: allocated then, so a shallower
+     * probe does not clear 4 KiB it never uses. */
+    struct rc_media_urls *media;
     enum probe_codec vcodec;
     int vpayload;
 
@@ -189,12 +197,22 @@ static void rc_set_state(struct rtsp_conn *c, enum rc_state to)
     }
     c->state = to;
     uint32_t ms = state_deadline(c, to);
-    uv_timer_stop(&c->timer);
+    if (!ms) {
+        c->deadline = 0;
+        uv_timer_stop(&c->timer);
+        return;
+    }
     /* The loop's clock is only refreshed once per iteration; a deadline
      * measured from a stale time would fire early. */
     uv_update_time(c->loop);
-    if (ms)
+    c->deadline = uv_now(c->loop) + ms;
+    /* A later deadline leaves an armed timer alone (on_timer re-arms it for
+     * the rest), which saves two timer-heap updates per state on the usual
+     * path, where every deadline is later than the one before. */
+    if (!uv_is_active((uv_handle_t *)&c->timer) || c->deadline < c->timer_due) {
+        c->timer_due = c->deadline;
         uv_timer_start(&c->timer, on_timer, ms, 0);
+    }
 }
 
 /* ---- closing and the verdict ---- */
@@ -210,7 +228,7 @@ static void on_close(uv_handle_t *h)
         c->cb(c, &c->result, c->data);
     /* Credentials live in url and the auth buffers: wipe before freeing. */
     memset(&c->url, 0, sizeof(c->url));
-    memset(c->w, 0, sizeof(c->w));
+    free(c->media);
     free(c->in);
     free(c);
 }
@@ -235,7 +253,7 @@ static void rc_finish(struct rtsp_conn *c)
     if (c->state == RC_CLOSING || c->state == RC_TEARDOWN)
         return;
     if (c->has_session && c->connected) {
-        const char *url = c->play_url[0] ? c->play_url : c->req_url;
+        const char *url = c->media && c->media->play_url[0] ? c->media->play_url : c->req_url;
         if (rc_send(c, "TEARDOWN", url, NULL) == 0) {
             rc_set_state(c, RC_TEARDOWN);
             return;
@@ -284,6 +302,13 @@ static const char *method_of(enum rc_state s)
 static void on_timer(uv_timer_t *t)
 {
     struct rtsp_conn *c = t->data;
+    uint64_t now = uv_now(c->loop);
+    if (c->deadline > now) {
+        /* Armed for an earlier state's deadline: wait for the current one. */
+        c->timer_due = c->deadline;
+        uv_timer_start(&c->timer, on_timer, c->deadline - now, 0);
+        return;
+    }
     switch (c->state) {
     case RC_CONNECTING:
         rc_verdict(c, PROBE_OFFLINE, PROBE_R_CONNECT_TIMEOUT, "TCP connect: no answer within %u ms",
@@ -381,8 +406,10 @@ static void fail_status(struct rtsp_conn *c, const struct rtsp_msg *msg)
 static void on_write(uv_write_t *req, int status)
 {
     struct rc_write *w = (struct rc_write *)req;
-    struct rtsp_conn *c = req->data;
-    w->busy = false;
+    struct rtsp_conn *c = w->c;
+    c->writes_queued--;
+    explicit_bzero(w->buf, w->len);
+    free(w);
     if (status < 0 && status != UV_ECANCELED && c->state != RC_CLOSING &&
         c->state != RC_RECONNECT) {
         c->connected = false;
@@ -391,60 +418,160 @@ static void on_write(uv_write_t *req, int status)
     }
 }
 
-static void new_cnonce(struct rtsp_conn *c)
+/* Hand a formatted request to the socket. Requests are small and the
+ * socket's buffer is empty between replies, so uv_try_write nearly always
+ * takes all of it: no write request, no completion callback and no
+ * epoll_ctl to drop POLLOUT again. Only what it leaves over is copied and
+ * queued; uv_try_write refuses while anything is queued, so order holds. */
+static int rc_write_out(struct rtsp_conn *c, const char *buf, size_t len)
 {
-    uint8_t r[8];
-    if (uv_random(NULL, NULL, r, sizeof(r), 0, NULL) != 0) {
-        uint64_t t = uv_hrtime() ^ (uint64_t)(uintptr_t)c;
-        memcpy(r, &t, sizeof(r));
+    uv_buf_t b = uv_buf_init((char *)buf, (unsigned)len);
+    int n = uv_try_write((uv_stream_t *)&c->tcp, &b, 1);
+    if (n == UV_EAGAIN)
+        n = 0;
+    if (n < 0) {
+        c->connected = false; /* the socket failed: tells rc_request so */
+        return n;
     }
-    for (int i = 0; i < 8; i++)
-        snprintf(c->cnonce + 2 * i, 3, "%02x", r[i]);
+    if ((size_t)n == len)
+        return 0;
+    /* Two queued at most: a TEARDOWN behind the last request. */
+    if (c->writes_queued >= 2)
+        return -EBUSY;
+    struct rc_write *w = malloc(sizeof(*w) + len - (size_t)n);
+    if (!w)
+        return UV_ENOMEM;
+    w->c = c;
+    w->len = len - (size_t)n;
+    memcpy(w->buf, buf + n, w->len);
+    b = uv_buf_init(w->buf, (unsigned)w->len);
+    int rc = uv_write(&w->req, (uv_stream_t *)&c->tcp, &b, 1, on_write);
+    if (rc != 0) {
+        explicit_bzero(w->buf, w->len);
+        free(w);
+        return rc;
+    }
+    c->writes_queued++;
+    return 0;
 }
 
-/* Format and queue one request. `extra` holds more header lines, each
- * ending in CRLF. The request is remembered for an authenticated retry. */
+/* Random bytes for client nonces, drawn from the kernel a pool at a time:
+ * one getrandom per RC_RANDOM_POOL / 8 Digest logins instead of one each.
+ * Per thread, as each loop runs on its own thread. */
+#define RC_RANDOM_POOL 1024
+static _Thread_local struct {
+    uint8_t bytes[RC_RANDOM_POOL];
+    size_t used;
+} rc_random = {.used = RC_RANDOM_POOL};
+
+static void new_cnonce(struct rtsp_conn *c)
+{
+    static const char hex[] = "0123456789abcdef";
+    uint8_t r[8];
+    if (rc_random.used + sizeof(r) > RC_RANDOM_POOL) {
+        if (uv_random(NULL, NULL, rc_random.bytes, sizeof(rc_random.bytes), 0, NULL) == 0) {
+            rc_random.used = 0;
+        } else {
+            /* No kernel randomness: a cnonce need not be secret, only new. */
+            uint64_t t = uv_hrtime() ^ (uint64_t)(uintptr_t)c;
+            memcpy(rc_random.bytes + RC_RANDOM_POOL - sizeof(r), &t, sizeof(r));
+            rc_random.used = RC_RANDOM_POOL - sizeof(r);
+        }
+    }
+    memcpy(r, rc_random.bytes + rc_random.used, sizeof(r));
+    /* Spent bytes are not kept: a past cnonce cannot be read back here. */
+    memset(rc_random.bytes + rc_random.used, 0, sizeof(r));
+    rc_random.used += sizeof(r);
+    for (size_t i = 0; i < sizeof(r); i++) {
+        c->cnonce[2 * i] = hex[r[i] >> 4];
+        c->cnonce[2 * i + 1] = hex[r[i] & 15];
+    }
+    c->cnonce[2 * sizeof(r)] = '\0';
+}
+
+/* A request being formatted: appends fail once it would not fit, and the
+ * failure sticks, so one check at the end covers them all. */
+struct rc_req {
+    char buf[RC_REQ_MAX];
+    size_t len;
+    bool too_long;
+};
+
+static void req_add(struct rc_req *r, const char *s, size_t n)
+{
+    if (r->too_long || n > sizeof(r->buf) - r->len) {
+        r->too_long = true;
+        return;
+    }
+    memcpy(r->buf + r->len, s, n);
+    r->len += n;
+}
+
+static void req_str(struct rc_req *r, const char *s)
+{
+    req_add(r, s, strlen(s));
+}
+
+static void req_u32(struct rc_req *r, uint32_t v)
+{
+    char d[10];
+    size_t n = 0;
+    do
+        d[sizeof(d) - ++n] = (char)('0' + v % 10);
+    while ((v /= 10) != 0);
+    req_add(r, d + sizeof(d) - n, n);
+}
+
+/* Format and send one request. `extra` holds more header lines, each ending
+ * in CRLF. The request is remembered for an authenticated retry. Built with
+ * plain copies rather than snprintf: this runs three times per probe. */
 static int rc_send(struct rtsp_conn *c, const char *method, const char *url, const char *extra)
 {
-    struct rc_write *w = !c->w[0].busy ? &c->w[0] : !c->w[1].busy ? &c->w[1] : NULL;
-    if (!w)
-        return -EBUSY;
-    if (url != c->cur_url)
-        snprintf(c->cur_url, sizeof(c->cur_url), "%s", url);
+    struct rc_req r;
+    r.len = 0;
+    r.too_long = false;
+    c->cur_url = url;
     c->cur_method = method;
     c->cseq++;
-    int n = snprintf(w->buf, sizeof(w->buf), "%s %s RTSP/1.0\r\nCSeq: %u\r\nUser-Agent: %s\r\n",
-                     method, url, (unsigned)c->cseq, c->opts.user_agent);
-    if (n < 0 || (size_t)n >= sizeof(w->buf))
-        return -ENAMETOOLONG;
-    size_t len = (size_t)n;
+    req_str(&r, method);
+    req_add(&r, " ", 1);
+    req_str(&r, url);
+    req_str(&r, " RTSP/1.0\r\nCSeq: ");
+    req_u32(&r, c->cseq);
+    req_str(&r, "\r\nUser-Agent: ");
+    req_str(&r, c->opts.user_agent);
+    req_add(&r, "\r\n", 2);
+    int rc = 0;
     if (c->have_auth) {
         char hdr[RTSP_AUTH_HEADER_MAX];
-        int rc = rtsp_auth_header(&c->auth, c->url.user, c->url.password, method, url, ++c->nc,
-                                  c->cnonce, hdr, sizeof(hdr));
+        rc = rtsp_auth_header(&c->auth, c->url.user, c->url.password, method, url, ++c->nc,
+                              c->cnonce, hdr, sizeof(hdr));
+        if (rc == 0) {
+            req_str(&r, "Authorization: ");
+            req_str(&r, hdr);
+            req_add(&r, "\r\n", 2);
+        }
+        explicit_bzero(hdr, sizeof(hdr));
         if (rc != 0)
-            return rc;
-        n = snprintf(w->buf + len, sizeof(w->buf) - len, "Authorization: %s\r\n", hdr);
-        memset(hdr, 0, sizeof(hdr));
-        if (n < 0 || (size_t)n >= sizeof(w->buf) - len)
-            return -ENAMETOOLONG;
-        len += (size_t)n;
+            goto out;
     }
     if (c->has_session) {
-        n = snprintf(w->buf + len, sizeof(w->buf) - len, "Session: %s\r\n", c->session);
-        if (n < 0 || (size_t)n >= sizeof(w->buf) - len)
-            return -ENAMETOOLONG;
-        len += (size_t)n;
+        req_str(&r, "Session: ");
+        req_str(&r, c->session);
+        req_add(&r, "\r\n", 2);
     }
-    n = snprintf(w->buf + len, sizeof(w->buf) - len, "%s\r\n", extra ? extra : "");
-    if (n < 0 || (size_t)n >= sizeof(w->buf) - len)
-        return -ENAMETOOLONG;
-    len += (size_t)n;
-    uv_buf_t b = uv_buf_init(w->buf, (unsigned)len);
-    w->req.data = c;
-    int rc = uv_write(&w->req, (uv_stream_t *)&c->tcp, &b, 1, on_write);
-    if (rc == 0)
-        w->busy = true;
+    if (extra)
+        req_str(&r, extra);
+    req_add(&r, "\r\n", 2);
+    if (r.too_long) {
+        rc = -ENAMETOOLONG;
+        goto out;
+    }
+    rc = rc_write_out(c, r.buf, r.len);
+out:
+    /* An Authorization header may carry the password (Basic). */
+    if (c->have_auth)
+        explicit_bzero(r.buf, r.len);
     return rc;
 }
 
@@ -452,6 +579,11 @@ static int rc_send(struct rtsp_conn *c, const char *method, const char *url, con
 static void rc_request(struct rtsp_conn *c, enum rc_state st, const char *url, const char *extra)
 {
     int rc = rc_send(c, method_of(st), url, extra);
+    if (rc != 0 && !c->connected) {
+        rc_verdict(c, PROBE_OFFLINE, reason_of_uv(rc), "sending %s: %s", method_of(st),
+                   uv_strerror(rc));
+        return;
+    }
     if (rc != 0) {
         rc_verdict(c, PROBE_OFFLINE,
                    rc == -ENAMETOOLONG ? PROBE_R_UNSUPPORTED_URL : PROBE_R_INTERNAL_ERROR,
@@ -490,6 +622,14 @@ static int rc_connect(struct rtsp_conn *c)
     rc = uv_tcp_connect(&c->connect_req, &c->tcp, (const struct sockaddr *)&c->addr, on_connect);
     if (rc != 0)
         return rc;
+    /* Reading starts with the connect so the socket enters epoll once for
+     * POLLIN|POLLOUT; started from on_connect it would be added for POLLOUT,
+     * dropped, then added again (EEXIST) and modified: three more system
+     * calls per probe. Nothing is read before on_connect: libuv handles the
+     * connect first. */
+    rc = uv_read_start((uv_stream_t *)&c->tcp, alloc_cb, on_read);
+    if (rc != 0)
+        return rc;
     rc_set_state(c, RC_CONNECTING);
     return 0;
 }
@@ -504,11 +644,6 @@ static void on_connect(uv_connect_t *req, int status)
         return;
     }
     c->connected = true;
-    int rc = uv_read_start((uv_stream_t *)&c->tcp, alloc_cb, on_read);
-    if (rc != 0) {
-        rc_verdict(c, PROBE_OFFLINE, PROBE_R_INTERNAL_ERROR, "read start: %s", uv_strerror(rc));
-        return;
-    }
     rc_request(c, RC_OPTIONS, c->req_url, NULL);
 }
 
@@ -665,7 +800,9 @@ static void handle_auth(struct rtsp_conn *c, const struct rtsp_msg *msg)
     c->auth = ch;
     c->have_auth = true;
     c->nc = 0;
-    new_cnonce(c);
+    /* Only Digest with qop=auth or MD5-sess puts a cnonce in the hash. */
+    if (ch.scheme == RTSP_AUTH_DIGEST && (ch.qop_auth || ch.algo == RTSP_DIGEST_MD5_SESS))
+        new_cnonce(c);
     enum rc_state st = c->state;
     const char *extra = st == RC_DESCRIBE ? "Accept: application/sdp\r\n" : NULL;
     char extra_buf[256];
@@ -730,24 +867,33 @@ static void on_describe_ok(struct rtsp_conn *c, const struct rtsp_msg *msg)
         video_params_to_probe(&vp, pv);
         c->have_size = true;
     }
-    copy_header(msg, "Content-Base", c->content_base, sizeof(c->content_base));
-    copy_header(msg, "Content-Location", c->content_location, sizeof(c->content_location));
-    rc = sdp_resolve_control(c->req_url, c->content_base, c->content_location, s->control,
-                             v->control, c->setup_url, sizeof(c->setup_url));
-    if (rc == 0)
-        rc = sdp_resolve_control(c->req_url, c->content_base, c->content_location, s->control, NULL,
-                                 c->play_url, sizeof(c->play_url));
-    free(s);
     if (c->opts.depth == RTSP_DEPTH_DESCRIBE) {
+        free(s);
         rc_verdict(c, PROBE_ONLINE, PROBE_R_NONE, NULL);
         return;
     }
+    struct rc_media_urls *mu = c->media ? c->media : calloc(1, sizeof(*mu));
+    if (!mu) {
+        free(s);
+        rc_verdict(c, PROBE_OFFLINE, PROBE_R_INTERNAL_ERROR, "out of memory for the SETUP URL");
+        return;
+    }
+    c->media = mu;
+    char content_base[SDP_CONTROL_MAX], content_location[SDP_CONTROL_MAX];
+    copy_header(msg, "Content-Base", content_base, sizeof(content_base));
+    copy_header(msg, "Content-Location", content_location, sizeof(content_location));
+    rc = sdp_resolve_control(c->req_url, content_base, content_location, s->control, v->control,
+                             mu->setup_url, sizeof(mu->setup_url));
+    if (rc == 0)
+        rc = sdp_resolve_control(c->req_url, content_base, content_location, s->control, NULL,
+                                 mu->play_url, sizeof(mu->play_url));
+    free(s);
     if (rc != 0) {
         rc_verdict(c, PROBE_OFFLINE, PROBE_R_PROTOCOL_ERROR,
                    "DESCRIBE: the SETUP URL would be too long");
         return;
     }
-    rc_request(c, RC_SETUP, c->setup_url, setup_extra);
+    rc_request(c, RC_SETUP, mu->setup_url, setup_extra);
 }
 
 static void on_setup_ok(struct rtsp_conn *c, const struct rtsp_msg *msg)
@@ -770,7 +916,7 @@ static void on_setup_ok(struct rtsp_conn *c, const struct rtsp_msg *msg)
         return;
     }
     c->ch_rtp = ch_rtp;
-    rc_request(c, RC_PLAY, c->play_url, "Range: npt=0.000-\r\n");
+    rc_request(c, RC_PLAY, c->media->play_url, "Range: npt=0.000-\r\n");
 }
 
 static void on_success(struct rtsp_conn *c, const struct rtsp_msg *msg)
@@ -889,20 +1035,45 @@ static void on_frame(struct rtsp_conn *c, const struct rtsp_frame *f)
 
 /* ---- reading ---- */
 
+/* Where reads land while a connection holds no partial item: one buffer
+ * per thread (each loop runs on one), shared by all its connections, since
+ * whatever arrives is parsed before the next read. Most replies arrive
+ * whole, so most connections never allocate a buffer of their own; only an
+ * incomplete item is kept, in c->in. */
+#define RC_SCRATCH (64 * 1024)
+static _Thread_local uint8_t rc_scratch[RC_SCRATCH];
+
+/* Make room for at least `need` bytes in c->in. */
+static int in_reserve(struct rtsp_conn *c, size_t need)
+{
+    if (need <= c->in_cap)
+        return 0;
+    size_t cap = c->in_cap ? c->in_cap : RC_BUF_INITIAL;
+    while (cap < need)
+        cap *= 2;
+    if (cap > RC_BUF_MAX)
+        cap = RC_BUF_MAX;
+    if (cap < need)
+        return -ENOBUFS;
+    uint8_t *p = realloc(c->in, cap);
+    if (!p)
+        return -ENOMEM;
+    c->in = p;
+    c->in_cap = cap;
+    return 0;
+}
+
 static void alloc_cb(uv_handle_t *h, size_t hint, uv_buf_t *buf)
 {
+    (void)hint;
     struct rtsp_conn *c = h->data;
-    /* Grow before the free space gets so small that reads crawl. */
-    if (c->in_cap - c->in_len < 4096 && c->in_cap < RC_BUF_MAX) {
-        size_t cap = c->in_cap ? c->in_cap * 2 : RC_BUF_INITIAL;
-        if (cap > RC_BUF_MAX)
-            cap = RC_BUF_MAX;
-        uint8_t *p = realloc(c->in, cap);
-        if (p) {
-            c->in = p;
-            c->in_cap = cap;
-        }
+    if (c->in_len == 0) {
+        *buf = uv_buf_init((char *)rc_scratch, sizeof(rc_scratch));
+        return;
     }
+    /* Grow before the free space gets so small that reads crawl. */
+    if (c->in_cap - c->in_len < 4096 && c->in_cap < RC_BUF_MAX)
+        in_reserve(c, c->in_cap * 2 > RC_BUF_MAX ? RC_BUF_MAX : c->in_cap * 2);
     /* An empty buffer makes libuv report UV_ENOBUFS, handled in on_read. */
     *buf = uv_buf_init((char *)c->in + c->in_len, (unsigned)(c->in_cap - c->in_len));
 }
@@ -926,14 +1097,24 @@ static void on_read(uv_stream_t *s, ssize_t nread, const uv_buf_t *buf)
                        method_of(c->state), uv_strerror((int)nread));
         return;
     }
-    c->in_len += (size_t)nread;
+    bool scratch = buf->base == (char *)rc_scratch;
+    const uint8_t *data;
+    size_t len;
+    if (scratch) {
+        data = rc_scratch;
+        len = (size_t)nread;
+    } else {
+        c->in_len += (size_t)nread;
+        data = c->in;
+        len = c->in_len;
+    }
     size_t off = 0;
-    while (off < c->in_len && c->state != RC_CLOSING && c->state != RC_RECONNECT) {
+    while (off < len && c->state != RC_CLOSING && c->state != RC_RECONNECT) {
         struct rtsp_msg msg;
         struct rtsp_frame frame;
         size_t used;
         enum rtsp_perr perr;
-        int rc = rtsp_parse(c->in + off, c->in_len - off, &msg, &frame, &used, &perr);
+        int rc = rtsp_parse(data + off, len - off, &msg, &frame, &used, &perr);
         if (rc == RTSP_NEED_MORE)
             break;
         if (rc < 0) {
@@ -952,14 +1133,29 @@ static void on_read(uv_stream_t *s, ssize_t nread, const uv_buf_t *buf)
             on_reply(c, &msg);
         off += used;
     }
-    if (c->state == RC_RECONNECT) {
-        c->in_len = 0;
+    if (c->state == RC_RECONNECT || c->state == RC_CLOSING) {
+        c->in_len = 0; /* nothing more is read on this socket */
         return;
     }
-    if (off) {
-        memmove(c->in, c->in + off, c->in_len - off);
-        c->in_len -= off;
+    if (!scratch) {
+        if (off) {
+            memmove(c->in, c->in + off, c->in_len - off);
+            c->in_len -= off;
+        }
+        return;
     }
+    /* Keep the incomplete item before the next read reuses the scratch. */
+    size_t rest = len - off;
+    if (rest == 0)
+        return;
+    int rc = in_reserve(c, rest);
+    if (rc != 0) {
+        rc_verdict(c, PROBE_OFFLINE, PROBE_R_INTERNAL_ERROR, "%s reply: %s", method_of(c->state),
+                   rc == -ENOMEM ? "out of memory" : "item too large");
+        return;
+    }
+    memcpy(c->in, data + off, rest);
+    c->in_len = rest;
 }
 
 /* ---- public ---- */
