@@ -143,6 +143,11 @@ static int load_cb(const struct store_camera *c, const struct store_health *h, v
     }
     memset(u.password, 0, sizeof(u.password));
     cam->heap_pos = CAM_NOT_QUEUED;
+    cam->expect_w = c->width;
+    cam->expect_h = c->height;
+    cam->expect_fps = c->fps;
+    cam->seen_w = h->media.width;
+    cam->seen_h = h->media.height;
     health_mem_from_store(&cam->mem, h);
     f->count++;
     return 0;

@@ -27,8 +27,12 @@ struct cam {
     bool in_flight;
     bool decided;     /* sweep: reached a verdict this pass */
     bool url_changed; /* set by a reload: credentials may be right now */
+    bool deep_in_flight;
+    uint16_t expect_w, expect_h, expect_fps; /* from the inventory, 0 = not given */
+    uint16_t seen_w, seen_h;                 /* last size a probe reported */
     uint32_t heap_pos;
     int64_t due;      /* loop time (ms) of the next probe */
+    int64_t deep_due; /* loop time of the next periodic deep probe, 0 = at once */
     struct health_mem mem;
 };
 

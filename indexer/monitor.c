@@ -6,10 +6,12 @@
 #include <string.h>
 #include <sys/resource.h>
 
+#include "deep_pool.h"
 #include "fleet.h"
 #include "health.h"
 #include "log.h"
 #include "monitor.h"
+#include "quality.h"
 #include "resolver.h"
 #include "rtsp_conn.h"
 #include "timefmt.h"
@@ -31,6 +33,7 @@ struct job {
     struct monitor *m;
     struct job *prev, *next;
     struct rtsp_conn *conn;
+    struct deep_request *deep; /* a tier-2 job when set (large: allocated per job) */
     struct host_slot *slot;
     char id[STORE_ID_MAX + 1];
     uint32_t fleet_gen;
@@ -45,6 +48,9 @@ struct monitor {
     uint32_t fleet_gen;
     struct resolver *resolver;
     struct writer *writer;
+    struct deep_pool *deep;
+    uint32_t deep_cap; /* deep jobs in flight at most: workers plus a short queue */
+    struct deep_opts deep_opts;
     uv_timer_t tick, commit_timer;
     struct job *jobs;
     struct host_slot *hosts;
@@ -162,8 +168,16 @@ int monitor_new(uv_loop_t *loop, const struct monitor_opts *o, struct monitor **
     int rc = resolver_new(loop, &ro, &m->resolver);
     if (!rc)
         rc = writer_new(loop, o->store, on_event, on_commit, m, &m->writer);
+    if (!rc && m->cfg.deep_workers) {
+        m->deep_cap = m->cfg.deep_workers * 2;
+        rc = deep_pool_new(loop, m->cfg.deep_workers, m->deep_cap, &m->deep);
+        deep_opts_default(&m->deep_opts);
+        m->deep_opts.deadline_ms = m->cfg.deep_timeout_ms;
+    }
     if (rc) {
         resolver_free(&m->resolver);
+        if (m->writer)
+            writer_close(&m->writer);
         free(m);
         return rc;
     }
@@ -226,35 +240,32 @@ static void job_unlink(struct monitor *m, struct job *j)
         j->next->prev = j->prev;
     if (j->slot && j->slot->in_flight)
         j->slot->in_flight--;
-    m->st.in_flight--;
+    if (j->deep)
+        m->st.deep_in_flight--;
+    else
+        m->st.in_flight--;
 }
 
-static void apply_result(struct monitor *m, struct job *j, const struct probe_result *r)
+/* Feeds one verdict through the state machine into the next batch. */
+static struct health_step record(struct monitor *m, struct cam *c, const struct probe_result *r,
+                                 bool deep)
 {
-    struct cam *c = fleet_find(&m->fleet, j->id);
-    if (!c || j->fleet_gen != m->fleet_gen) {
-        /* Probed under an earlier inventory: the camera is gone or was
-         * re-read; its new entry schedules itself. */
-        if (c && c->in_flight && j->fleet_gen != m->fleet_gen) {
-            c->in_flight = false;
-            schedule(m, c, (int64_t)uv_now(m->loop));
-        }
-        return;
-    }
-    c->in_flight = false;
-    if (m->stopping)
-        return; /* a cancelled probe says nothing about the camera */
     m->st.probes++;
+    if (deep)
+        m->st.deep_probes++;
     if (r->state == PROBE_OFFLINE)
         m->st.probes_failed++;
-
     int64_t now = wall_ms();
     struct health_step step;
     uint8_t before = c->mem.state;
-    health_step(&m->hcfg, &c->mem, r, false, now, &step);
+    health_step(&m->hcfg, &c->mem, r, deep, now, &step);
     if (step.changed) {
         count_state(m, before, -1);
         count_state(m, c->mem.state, +1);
+    }
+    if (r->video.width) {
+        c->seen_w = r->video.width;
+        c->seen_h = r->video.height;
     }
     struct store_health h;
     health_to_store(&c->mem, r, now, &h);
@@ -264,9 +275,14 @@ static void apply_result(struct monitor *m, struct job *j, const struct probe_re
                strerror(-rc), NULL);
     if (store_batch_size(writer_batch(m->writer)) >= m->cfg.commit_max)
         writer_flush(m->writer);
+    return step;
+}
 
+/* When the next probe of the camera's own tier is due. */
+static void schedule_next(struct monitor *m, struct cam *c, const struct health_step *step)
+{
     int64_t t = (int64_t)uv_now(m->loop);
-    if (step.recheck) {
+    if (step->recheck) {
         m->st.rechecks++;
         schedule(m, c, t + m->cfg.recheck_ms);
     } else if (m->o.sweep) {
@@ -274,7 +290,7 @@ static void apply_result(struct monitor *m, struct job *j, const struct probe_re
             c->decided = true;
             m->st.decided++;
         }
-    } else if (step.auth_backoff) {
+    } else if (step->auth_backoff) {
         /* Cameras lock out an address after repeated bad passwords. */
         schedule(m, c, t + m->cfg.auth_backoff_ms);
     } else {
@@ -284,13 +300,88 @@ static void apply_result(struct monitor *m, struct job *j, const struct probe_re
     }
 }
 
-static void on_probe_done(struct rtsp_conn *conn, const struct probe_result *r, void *data)
+/* Tier 2 for an RTSP camera after its handshake: when it just came up, when
+ * what the handshake saw changed, and every deep interval. */
+static bool want_deep(const struct monitor *m, const struct cam *c, const struct health_step *step,
+                      const struct probe_result *r)
 {
-    (void)conn;
-    struct job *j = data;
-    struct monitor *m = j->m;
-    job_unlink(m, j);
-    apply_result(m, j, r);
+    if (!m->deep || m->o.sweep || c->deep_in_flight || r->state == PROBE_OFFLINE ||
+        c->mem.state == STORE_MAINTENANCE || m->st.deep_in_flight >= m->deep_cap)
+        return false;
+    bool came_up = step->changed && c->mem.state != STORE_OFFLINE;
+    bool new_size = r->video.width && (r->video.width != c->seen_w || r->video.height != c->seen_h);
+    bool periodic = m->cfg.deep_interval_ms && c->deep_due <= (int64_t)uv_now(m->loop);
+    return came_up || new_size || periodic;
+}
+
+static void start_deep(struct monitor *m, struct cam *c, struct host_slot *slot);
+
+static struct cam *job_camera(struct monitor *m, struct job *j)
+{
+    struct cam *c = fleet_find(&m->fleet, j->id);
+    if (c && j->fleet_gen == m->fleet_gen)
+        return c;
+    /* Probed under an earlier inventory: the camera is gone or was re-read;
+     * a camera still here gets its schedule back. */
+    if (c) {
+        bool was = j->deep ? c->deep_in_flight : c->in_flight;
+        c->in_flight = j->deep ? c->in_flight : false;
+        c->deep_in_flight = j->deep ? false : c->deep_in_flight;
+        if (was && !m->stopping && c->heap_pos == CAM_NOT_QUEUED)
+            schedule(m, c, (int64_t)uv_now(m->loop));
+    }
+    return NULL;
+}
+
+static void apply_result(struct monitor *m, struct job *j, const struct probe_result *r)
+{
+    struct cam *c = job_camera(m, j);
+    if (!c)
+        return;
+    c->in_flight = false;
+    if (m->stopping)
+        return; /* a cancelled probe says nothing about the camera */
+    bool deep = want_deep(m, c, &(struct health_step){0}, r);
+    struct health_step step = record(m, c, r, false);
+    deep = want_deep(m, c, &step, r) || deep;
+    schedule_next(m, c, &step);
+    if (deep) {
+        struct host_slot *slot = host_slot(m, c->host);
+        if (slot)
+            start_deep(m, c, slot);
+    }
+}
+
+static void apply_deep(struct monitor *m, struct job *j, int status)
+{
+    struct cam *c = job_camera(m, j);
+    if (!c)
+        return;
+    c->deep_in_flight = false;
+    if (m->stopping)
+        return;
+    int64_t t = (int64_t)uv_now(m->loop);
+    if (status) {
+        /* Cancelled: nothing learnt. Tier-2-only cameras try again later. */
+        if (c->kind == CAM_DEEP && c->heap_pos == CAM_NOT_QUEUED)
+            schedule(m, c, t + m->cfg.recheck_ms);
+        return;
+    }
+    struct quality_expect e = {c->expect_w, c->expect_h, c->expect_fps};
+    struct probe_result r;
+    quality_judge(&j->deep->result, &e, &r);
+    struct health_step step = record(m, c, &r, true);
+    c->deep_due = t + m->cfg.deep_interval_ms;
+    if (c->kind == CAM_DEEP)
+        schedule_next(m, c, &step);
+}
+
+static void job_done(struct monitor *m, struct job *j)
+{
+    if (j->deep) {
+        deep_result_clear(&j->deep->result);
+        free(j->deep);
+    }
     free(j);
     if (m->stopping) {
         notify_stopped(m);
@@ -300,12 +391,38 @@ static void on_probe_done(struct rtsp_conn *conn, const struct probe_result *r, 
     maybe_finish_sweep(m);
 }
 
+static void on_probe_done(struct rtsp_conn *conn, const struct probe_result *r, void *data)
+{
+    (void)conn;
+    struct job *j = data;
+    struct monitor *m = j->m;
+    job_unlink(m, j);
+    apply_result(m, j, r);
+    job_done(m, j);
+}
+
+static void on_deep_done(struct deep_request *req, int status)
+{
+    struct job *j = req->data;
+    struct monitor *m = j->m;
+    job_unlink(m, j);
+    apply_deep(m, j, status);
+    job_done(m, j);
+}
+
 static void fail_job(struct monitor *m, struct job *j, enum probe_reason why, const char *detail)
 {
     struct probe_result r;
     probe_result_init(&r);
     probe_result_set(&r, PROBE_OFFLINE, why, "%s", detail);
-    on_probe_done(NULL, &r, j);
+    if (j->deep) {
+        /* Deep jobs fail like a deep probe would: record the verdict. */
+        deep_result_init(&j->deep->result);
+        j->deep->result.base = r;
+        on_deep_done(j->deep, 0);
+    } else {
+        on_probe_done(NULL, &r, j);
+    }
     (void)m;
 }
 
@@ -327,6 +444,20 @@ static void on_resolved(void *data, int status, const struct sockaddr_storage *a
         return;
     }
     struct sockaddr_storage sa = *addr;
+    if (j->deep) {
+        char host[48] = "";
+        if (sa.ss_family == AF_INET6)
+            uv_ip6_name((struct sockaddr_in6 *)&sa, host, sizeof(host));
+        else
+            uv_ip4_name((struct sockaddr_in *)&sa, host, sizeof(host));
+        int drc = deep_pool_submit(m->deep, j->deep, c->url, host, &m->deep_opts, on_deep_done);
+        if (drc) {
+            char detail[128];
+            snprintf(detail, sizeof(detail), "deep probe not started: %s", strerror(-drc));
+            fail_job(m, j, PROBE_R_INTERNAL_ERROR, detail);
+        }
+        return;
+    }
     int rc = rtsp_conn_start(m->loop, (struct sockaddr *)&sa, c->url, &m->conn_opts,
                              on_probe_done, j, &j->conn);
     if (rc) {
@@ -337,13 +468,20 @@ static void on_resolved(void *data, int status, const struct sockaddr_storage *a
     }
 }
 
-static void start_probe(struct monitor *m, struct cam *c, struct host_slot *slot)
+static void start_job(struct monitor *m, struct cam *c, struct host_slot *slot, bool deep)
 {
     struct job *j = calloc(1, sizeof(*j));
+    if (j && deep && !(j->deep = calloc(1, sizeof(*j->deep)))) {
+        free(j);
+        j = NULL;
+    }
     if (!j) {
-        schedule(m, c, (int64_t)uv_now(m->loop) + 1000);
+        if (c->heap_pos == CAM_NOT_QUEUED)
+            schedule(m, c, (int64_t)uv_now(m->loop) + 1000);
         return;
     }
+    if (deep)
+        j->deep->data = j;
     j->m = m;
     j->slot = slot;
     j->fleet_gen = m->fleet_gen;
@@ -353,12 +491,27 @@ static void start_probe(struct monitor *m, struct cam *c, struct host_slot *slot
         m->jobs->prev = j;
     m->jobs = j;
     slot->in_flight++;
-    m->st.in_flight++;
-    c->in_flight = true;
+    if (deep) {
+        m->st.deep_in_flight++;
+        c->deep_in_flight = true;
+    } else {
+        m->st.in_flight++;
+        c->in_flight = true;
+    }
     j->resolving = true;
     int rc = resolver_lookup(m->resolver, c->host, on_resolved, j);
     if (rc)
         fail_job(m, j, PROBE_R_DNS_FAILED, "host name cannot be resolved");
+}
+
+static void start_probe(struct monitor *m, struct cam *c, struct host_slot *slot)
+{
+    start_job(m, c, slot, false);
+}
+
+static void start_deep(struct monitor *m, struct cam *c, struct host_slot *slot)
+{
+    start_job(m, c, slot, true);
 }
 
 /* Starts every probe that is due, within the caps, and arms the timer for
@@ -381,6 +534,26 @@ static void pump(struct monitor *m)
             struct cam *c = &m->fleet.cams[i];
             if (c->in_flight)
                 continue; /* it reschedules itself when it ends */
+            if (c->deep_in_flight) {
+                /* One probe per camera at a time: wait for the deep look. */
+                schedule(m, c, now + 500);
+                continue;
+            }
+            if (c->kind == CAM_DEEP) {
+                /* HLS, HTTP-FLV, RTMP, RTSPS: only tier 2 can look at them. */
+                if (!m->deep || m->st.deep_in_flight >= m->deep_cap) {
+                    schedule(m, c, now + 1000);
+                    continue;
+                }
+                struct host_slot *slot = host_slot(m, c->host);
+                if (!slot || slot->in_flight >= m->cfg.max_per_host) {
+                    schedule(m, c, now + 20);
+                    continue;
+                }
+                record_lag(m, now - c->due);
+                start_deep(m, c, slot);
+                continue;
+            }
             struct host_slot *slot = host_slot(m, c->host);
             if (!slot || slot->in_flight >= m->cfg.max_per_host) {
                 /* One NVR serves many channels: wait for its other probes. */
@@ -438,11 +611,18 @@ static void queue_fleet(struct monitor *m, const struct fleet *old)
             c->due = now + (m->o.sweep ? 0 : fleet_offset(c->id, m->cfg.interval_ms));
         }
         count_state(m, c->mem.state, +1);
-        if (c->kind != CAM_RTSP) {
-            m->st.skipped++; /* tier 2 takes these once the deep pool runs */
+        if (was) {
+            c->deep_due = was->deep_due;
+            c->deep_in_flight = was->deep_in_flight;
+        } else {
+            /* Periodic deep looks spread over their interval like probes. */
+            c->deep_due = now + fleet_offset(c->id, m->cfg.deep_interval_ms);
+        }
+        if (c->kind == CAM_INVALID || (c->kind == CAM_DEEP && !m->deep)) {
+            m->st.skipped++; /* nothing can probe it */
             continue;
         }
-        if (!c->in_flight)
+        if (!c->in_flight && !c->deep_in_flight)
             heap_push(&m->fleet, (uint32_t)i);
     }
     m->st.cameras = (uint32_t)m->fleet.count;
@@ -522,6 +702,9 @@ void monitor_stop(struct monitor *m)
             rtsp_conn_cancel(j->conn);
     }
     resolver_free(&m->resolver); /* answers pending lookups with -ECANCELED */
+    /* Running deep probes are interrupted within ~100 ms; their callbacks
+     * (with -ECANCELED) end the jobs. */
+    deep_pool_close(&m->deep);
 }
 
 void monitor_free(struct monitor **mp)
@@ -532,6 +715,7 @@ void monitor_free(struct monitor **mp)
     if (m->writer)
         writer_close(&m->writer);
     resolver_free(&m->resolver);
+    deep_pool_close(&m->deep);
     fleet_free(&m->fleet);
     fleet_free(&m->old_fleet);
     free(m->hosts);

@@ -19,9 +19,10 @@ struct monitor;
 extern const uint32_t monitor_lag_bounds[MONITOR_LAG_BUCKETS];
 
 struct monitor_stats {
-    uint32_t cameras, queued, in_flight, max_in_flight;
+    uint32_t cameras, queued, in_flight, max_in_flight, deep_in_flight;
+    uint64_t deep_probes;
     uint32_t count[STORE_STATE_COUNT]; /* cameras per state, as the engine sees them */
-    uint32_t skipped;                  /* URLs tier 1 cannot probe (HLS, RTMP...) or invalid */
+    uint32_t skipped;                  /* URLs nothing can probe (invalid, or tier 2 is off) */
     uint64_t probes, probes_failed, transitions, rechecks;
     uint32_t decided;                  /* sweep: cameras with a verdict this pass */
     uint64_t lag_bucket[MONITOR_LAG_BUCKETS + 1], lag_count;

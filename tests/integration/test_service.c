@@ -359,3 +359,40 @@ Test(service, sweep_killed_mid_way_leaves_a_clean_index_and_resumes)
     cr_assert_eq(r.rc, 0, "%s", r.out);
     run_free(&r);
 }
+
+Test(service, deep_probe_judges_the_picture)
+{
+    import(fleet, false);
+    char black[64], blackcam[80], normal[64], reply[256];
+    rtsp_camera(black, sizeof(black), 3);
+    rtsp_camera(normal, sizeof(normal), 4);
+    snprintf(blackcam, sizeof(blackcam), "camera=%s", black);
+    control("mode %s black", black, reply, sizeof(reply));
+    cr_assert_str_eq(reply, "ok");
+    start_serve("describe");
+    /* The handshake finds it online; the deep look that follows sees black. */
+    cr_assert(proc_wait_line(&serve, 20000, "state change", blackcam, "to=degraded",
+                             "reason=black", NULL),
+              "black camera not degraded: %s", serve.last);
+    /* The healthy one may have come up before that line: ask the index. */
+    struct run r = {0};
+    json_t *o = NULL;
+    uint64_t deadline = procs_now_ms() + 20000;
+    while (procs_now_ms() < deadline) {
+        run_free(&r);
+        json_decref(o);
+        r = CAMDEX("show", normal, "--format", "json");
+        o = json_loads(r.out, 0, NULL);
+        if (o && strcmp(json_string_value(json_object_get(o, "state")), "online") == 0)
+            break;
+        struct pollfd none;
+        poll(&none, 0, 100);
+    }
+    stop_serve();
+    cr_assert_str_eq(json_string_value(json_object_get(o, "state")), "online", "%s", r.out);
+    json_t *video = json_object_get(o, "video");
+    cr_assert_not_null(video, "no stream metadata: %s", r.out);
+    cr_assert_gt(json_integer_value(json_object_get(video, "width")), 0);
+    json_decref(o);
+    run_free(&r);
+}

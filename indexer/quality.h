@@ -1,0 +1,21 @@
+/* What a deep (tier 2) look means for a camera's health: libav's verdict,
+ * then the picture (black, occluded, blurred), then the stream against what
+ * the inventory expects (resolution, frame rate). Pure. */
+#ifndef CAMDEX_QUALITY_H
+#define CAMDEX_QUALITY_H
+
+#include <stdint.h>
+
+#include "deep_probe.h"
+
+struct quality_expect {
+    uint16_t width, height; /* 0 = not given */
+    uint16_t fps;           /* 0 = not given */
+};
+
+/* Fills `out` from the deep result, turning an online verdict into
+ * degraded with the first problem found. */
+void quality_judge(const struct deep_result *r, const struct quality_expect *e,
+                   struct probe_result *out);
+
+#endif
