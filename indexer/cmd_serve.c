@@ -195,6 +195,7 @@ int cmd_serve(struct cli *cli, int argc, char **argv)
     if (rc)
         return rc < 0 ? CLI_OK : rc;
     log_set_level(sv.cfg.log_level);
+    log_libav_setup();
     struct cli wcli = *cli;
     wcli.db_dir = sv.cfg.db;
     if (cli_open(&wcli, true, &sv.store))

@@ -158,6 +158,7 @@ int cmd_sweep(struct cli *cli, int argc, char **argv)
     if (rc)
         return rc < 0 ? CLI_OK : rc;
     log_set_level(cfg.log_level);
+    log_libav_setup();
     struct cli wcli = *cli;
     wcli.db_dir = cfg.db;
     struct store *store;

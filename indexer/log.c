@@ -4,6 +4,9 @@
 #include <string.h>
 #include <time.h>
 
+#include <libavutil/log.h>
+
+#include "deep_probe.h"
 #include "log.h"
 
 static enum log_level threshold = LEVEL_INFO;
@@ -78,4 +81,19 @@ void log_kv(enum log_level level, const char *msg, ...)
     va_end(ap);
     buf[o < sizeof(buf) - 1 ? o : sizeof(buf) - 2] = '\n';
     fwrite(buf, 1, (o < sizeof(buf) - 1 ? o : sizeof(buf) - 2) + 1, stderr);
+}
+
+/* Called from deep-probe worker threads: log_kv writes each line with one
+ * fwrite, which stdio serialises. The line is already redacted. */
+static void libav_line(void *opaque, int av_level, const char *line)
+{
+    (void)opaque;
+    enum log_level level = av_level <= AV_LOG_ERROR ? LEVEL_WARN
+                         : av_level <= AV_LOG_WARNING ? LEVEL_INFO : LEVEL_DEBUG;
+    log_kv(level, "libav", "line", line, NULL);
+}
+
+void log_libav_setup(void)
+{
+    deep_av_log_setup(libav_line, NULL, AV_LOG_WARNING);
 }

@@ -15,4 +15,8 @@ bool log_enabled(enum log_level level);
  * `msg` then key/value string pairs, ending with NULL. */
 void log_kv(enum log_level level, const char *msg, ...) __attribute__((sentinel));
 
+/* Routes libav's own log lines (deep probes, worker threads) here, redacted,
+ * at warning level and above. Call once at the program's edge. */
+void log_libav_setup(void);
+
 #endif
