@@ -8,18 +8,25 @@
 
 #include "cli_internal.h"
 #include "config.h"
+#include "deep_probe.h"
+#include "log.h"
+#include "quality.h"
 #include "resolver.h"
 #include "rtsp_conn.h"
 #include "url.h"
 
 static void probe_usage(FILE *f)
 {
-    fprintf(f, "usage: camdex probe URL [--depth options|describe|play] [--timeout T]\n"
+    fprintf(f, "usage: camdex probe URL [--depth options|describe|play|deep] [--timeout T]\n"
                "                        [--format text|json]\n\n"
                "Probes one stream and prints its state, the reason when it is not online,\n"
                "the RTSP status, the time of every phase and what the stream carries.\n"
-               "--timeout is the deadline of each phase (default 5s). The URL is shown\n"
-               "with its credentials redacted.\n"
+               "Depths options, describe (default) and play are the RTSP handshake;\n"
+               "deep opens the stream with libav, measures frame rate and bitrate and looks\n"
+               "at a decoded keyframe (black, occluded, blurred). HLS, HTTP-FLV, RTMP and\n"
+               "RTSPS URLs are always probed deep.\n"
+               "--timeout is the deadline of each phase, or of the whole deep probe\n"
+               "(default 5s). The URL is shown with its credentials redacted.\n"
                "Exit: 0 online, 3 degraded, 4 offline, 1 failure, 2 usage error.\n");
 }
 
@@ -51,6 +58,34 @@ static void fail(struct probe_run *p, enum probe_reason why, const char *detail)
 }
 
 static uint64_t dns_start;
+static bool deep_mode;
+static uint32_t deep_timeout;
+static struct deep_result deep_res;
+
+/* Tier 2 blocks: acceptable in a one-shot command, and libav needs the
+ * numeric address the resolver just found. */
+static void run_deep(struct probe_run *p, const struct sockaddr_storage *sa)
+{
+    char host[48] = "";
+    if (sa->ss_family == AF_INET6)
+        uv_ip6_name((const struct sockaddr_in6 *)sa, host, sizeof(host));
+    else
+        uv_ip4_name((const struct sockaddr_in *)sa, host, sizeof(host));
+    struct deep_opts o;
+    deep_opts_default(&o);
+    o.deadline_ms = deep_timeout;
+    deep_result_init(&deep_res);
+    int rc = deep_probe_run(p->url, host, &o, NULL, &deep_res);
+    if (rc) {
+        fail(p, PROBE_R_INTERNAL_ERROR, strerror(-rc));
+        return;
+    }
+    struct quality_expect none = {0};
+    quality_judge(&deep_res, &none, &p->result);
+    if (p->dns_us)
+        p->result.phase_us[PROBE_PH_DNS] = (uint32_t)p->dns_us;
+    p->done = true;
+}
 
 static void on_resolved(void *data, int status, const struct sockaddr_storage *addr)
 {
@@ -64,6 +99,10 @@ static void on_resolved(void *data, int status, const struct sockaddr_storage *a
         return;
     }
     struct sockaddr_storage sa = *addr;
+    if (deep_mode) {
+        run_deep(p, &sa);
+        return;
+    }
     int rc = rtsp_conn_start(&p->loop, (struct sockaddr *)&sa, p->url, &p->opts, on_result, p,
                              NULL);
     if (rc)
@@ -142,7 +181,7 @@ int cmd_probe(struct cli *cli, int argc, char **argv)
     static struct probe_run p;
     memset(&p, 0, sizeof(p));
     p.opts.depth = RTSP_DEPTH_DESCRIBE;
-    bool json = false;
+    bool json = false, deep = false;
     uint32_t timeout = 5000;
     int c;
     while ((c = getopt_long(argc, argv, "h", opts, NULL)) != -1) {
@@ -154,8 +193,10 @@ int cmd_probe(struct cli *cli, int argc, char **argv)
                 p.opts.depth = RTSP_DEPTH_DESCRIBE;
             else if (strcmp(optarg, "play") == 0)
                 p.opts.depth = RTSP_DEPTH_PLAY;
+            else if (strcmp(optarg, "deep") == 0)
+                deep = true;
             else {
-                cli_error("--depth: \"%s\" is not a depth (use options, describe or play)",
+                cli_error("--depth: \"%s\" is not a depth (use options, describe, play or deep)",
                           optarg);
                 return CLI_USAGE;
             }
@@ -196,14 +237,16 @@ int cmd_probe(struct cli *cli, int argc, char **argv)
         cli_error("probe: %s: %s", redacted, u.error ? u.error : "not a stream URL");
         return CLI_USAGE;
     }
-    if (u.scheme != PROBE_URL_RTSP) {
-        cli_error("probe: %s: only rtsp:// is probed by the handshake; HLS, HTTP-FLV, RTMP "
-                  "and RTSPS need the deep probe",
-                  redacted);
-        return CLI_FAIL;
-    }
+    if (u.scheme != PROBE_URL_RTSP)
+        deep = true;
     p.opts.connect_ms = p.opts.reply_ms = p.opts.first_rtp_ms = p.opts.first_keyframe_ms =
         timeout;
+    deep_mode = deep;
+    deep_timeout = timeout;
+    if (deep) {
+        log_set_level(LEVEL_WARN);
+        log_libav_setup();
+    }
     uv_loop_init(&p.loop);
     struct resolver_opts ro = {.timeout_ms = timeout};
     rc = resolver_new(&p.loop, &ro, &p.resolver);
@@ -228,6 +271,7 @@ int cmd_probe(struct cli *cli, int argc, char **argv)
         print_json(redacted, &p.result);
     else
         print_text(redacted, &p.result);
+    deep_result_clear(&deep_res);
     return p.result.state == PROBE_ONLINE     ? CLI_OK
            : p.result.state == PROBE_DEGRADED ? CLI_DEGRADED
                                               : CLI_OFFLINE;
