@@ -135,4 +135,7 @@ char *deep_redact_line(const char *line, char *out, size_t outlen);
  * not a numeric address or the URL has no authority, -ENAMETOOLONG. */
 int deep_url_with_host(const char *url, const char *numeric_host, char *out, size_t outlen);
 
+/* Why tier 2 is unavailable (its module did not load), or NULL when it is. */
+const char *deep_module_error(void);
+
 #endif
