@@ -170,7 +170,14 @@ int monitor_new(uv_loop_t *loop, const struct monitor_opts *o, struct monitor **
         rc = writer_new(loop, o->store, on_event, on_commit, m, &m->writer);
     if (!rc && m->cfg.deep_workers) {
         m->deep_cap = m->cfg.deep_workers * 2;
-        rc = deep_pool_new(loop, m->cfg.deep_workers, m->deep_cap, &m->deep);
+        int drc = deep_pool_new(loop, m->cfg.deep_workers, m->deep_cap, &m->deep);
+        if (drc) {
+            /* Tier 1 alone still tells online from offline. */
+            const char *why = deep_module_error();
+            log_kv(LEVEL_WARN, "tier 2 (deep probes) unavailable", "error",
+                   why ? why : strerror(-drc), NULL);
+            m->deep = NULL;
+        }
         deep_opts_default(&m->deep_opts);
         m->deep_opts.deadline_ms = m->cfg.deep_timeout_ms;
     }
