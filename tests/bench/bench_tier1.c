@@ -31,6 +31,7 @@ static const char usage[] =
     "  --limit N        only the first N rtsp:// cameras (default all)\n"
     "  --rounds R       probe the cameras R times over (default 1)\n"
     "  --ffprobe        run ffprobe on the cameras instead, one at a time\n"
+    "  --results FILE   write one line per probe: camera number, state, reason, detail\n"
     "The inventory's url column must hold numeric hosts (the bench does no DNS).\n";
 
 struct camera {
@@ -54,6 +55,7 @@ struct bench {
     uint32_t *phase[PROBE_PH_COUNT];
     uint32_t *total_us;
     struct probe_ctx *ctx; /* one per probe started */
+    FILE *results;         /* optional per-probe lines */
 };
 
 /* What a probe's callback gets: its start time, so the whole latency needs
@@ -61,6 +63,7 @@ struct bench {
 struct probe_ctx {
     struct bench *b;
     uint64_t t0;
+    size_t cam; /* index in cams */
 };
 
 /* ---- inventory ---- */
@@ -206,6 +209,9 @@ static void on_done_ctx(struct rtsp_conn *c, const struct probe_result *r, void 
     struct bench *b = pc->b;
     uint64_t us = (uv_hrtime() - pc->t0) / 1000;
     b->total_us[b->done] = us > UINT32_MAX ? UINT32_MAX : (uint32_t)us;
+    if (b->results)
+        fprintf(b->results, "%zu %s %s %s\n", pc->cam + 1, probe_state_name(r->state),
+                probe_reason_name(r->reason), r->detail);
     on_done(c, r, b);
 }
 
@@ -213,7 +219,9 @@ static void start_next(struct bench *b)
 {
     while (b->in_flight < b->max_in_flight && b->started < b->total) {
         const struct camera *cam = &b->cams[b->started % b->ncams];
-        struct probe_ctx *pc = &b->ctx[b->started++];
+        struct probe_ctx *pc = &b->ctx[b->started];
+        pc->cam = b->started % b->ncams;
+        b->started++;
         pc->b = b;
         pc->t0 = uv_hrtime();
         int rc = rtsp_conn_start(&b->loop, (const struct sockaddr *)&cam->addr, cam->url, &b->opts,
@@ -362,7 +370,8 @@ int main(int argc, char **argv)
         {"inventory", required_argument, NULL, 'i'}, {"depth", required_argument, NULL, 'd'},
         {"in-flight", required_argument, NULL, 'n'}, {"limit", required_argument, NULL, 'l'},
         {"rounds", required_argument, NULL, 'r'},    {"ffprobe", no_argument, NULL, 'f'},
-        {"help", no_argument, NULL, 'h'},            {NULL, 0, NULL, 0},
+        {"results", required_argument, NULL, 'o'},   {"help", no_argument, NULL, 'h'},
+        {NULL, 0, NULL, 0},
     };
     static struct bench b; /* large and zeroed */
     const char *inventory = NULL;
@@ -401,6 +410,13 @@ int main(int argc, char **argv)
         case 'f':
             ffprobe = true;
             break;
+        case 'o':
+            b.results = fopen(optarg, "w");
+            if (!b.results) {
+                fprintf(stderr, "bench_tier1: cannot write %s: %s\n", optarg, strerror(errno));
+                return 1;
+            }
+            break;
         case 'h':
             fputs(usage, stdout);
             return 0;
@@ -428,5 +444,8 @@ int main(int argc, char **argv)
     if (limit && limit < b.ncams)
         b.ncams = limit;
     b.total = b.ncams * rounds;
-    return ffprobe ? run_ffprobe(&b) : run_probes(&b);
+    int rc = ffprobe ? run_ffprobe(&b) : run_probes(&b);
+    if (b.results && fclose(b.results) != 0)
+        rc = 1;
+    return rc;
 }
