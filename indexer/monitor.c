@@ -511,11 +511,6 @@ static void start_job(struct monitor *m, struct cam *c, struct host_slot *slot, 
         fail_job(m, j, PROBE_R_DNS_FAILED, "host name cannot be resolved");
 }
 
-static void start_probe(struct monitor *m, struct cam *c, struct host_slot *slot)
-{
-    start_job(m, c, slot, false);
-}
-
 static void start_deep(struct monitor *m, struct cam *c, struct host_slot *slot)
 {
     start_job(m, c, slot, true);
@@ -546,19 +541,10 @@ static void pump(struct monitor *m)
                 schedule(m, c, now + 500);
                 continue;
             }
-            if (c->kind == CAM_DEEP) {
-                /* HLS, HTTP-FLV, RTMP, RTSPS: only tier 2 can look at them. */
-                if (!m->deep || m->st.deep_in_flight >= m->deep_cap) {
-                    schedule(m, c, now + 1000);
-                    continue;
-                }
-                struct host_slot *slot = host_slot(m, c->host);
-                if (!slot || slot->in_flight >= m->cfg.max_per_host) {
-                    schedule(m, c, now + 20);
-                    continue;
-                }
-                record_lag(m, now - c->due);
-                start_deep(m, c, slot);
+            /* HLS, HTTP-FLV, RTMP, RTSPS: only tier 2 can look at them. */
+            bool deep = c->kind == CAM_DEEP;
+            if (deep && (!m->deep || m->st.deep_in_flight >= m->deep_cap)) {
+                schedule(m, c, now + 1000);
                 continue;
             }
             struct host_slot *slot = host_slot(m, c->host);
@@ -568,7 +554,7 @@ static void pump(struct monitor *m)
                 continue;
             }
             record_lag(m, now - c->due);
-            start_probe(m, c, slot);
+            start_job(m, c, slot, deep);
         }
     } while (m->pump_again && !m->stopping);
     m->pumping = false;
