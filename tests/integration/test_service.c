@@ -396,3 +396,29 @@ Test(service, deep_probe_judges_the_picture)
     json_decref(o);
     run_free(&r);
 }
+
+Test(service, flapping_camera_is_flagged)
+{
+    import(fleet, false);
+    char id[64], cam[80], reply[256];
+    rtsp_camera(id, sizeof(id), 5);
+    snprintf(cam, sizeof(cam), "camera=%s", id);
+    control("mode %s flap 2", id, reply, sizeof(reply));
+    cr_assert_str_eq(reply, "ok");
+    char *argv[] = {CAMDEX_BIN, "--db", db, "serve", "--interval", "1s", "--recheck-delay",
+                    "200ms", "--fail-threshold", "1", "--recover-threshold", "1",
+                    "--connect-timeout", "500ms", "--reply-timeout", "500ms", "--set",
+                    "probe.flap_threshold=4", "--log-level", "info", NULL};
+    proc_start(&serve, 2, argv);
+    cr_assert(proc_wait_line(&serve, 10000, "msg=serving", NULL));
+    /* Up 2 s, down 2 s: four transitions come within about 10 s. */
+    for (int i = 0; i < 4; i++)
+        cr_assert(proc_wait_line(&serve, 8000, "state change", cam, NULL),
+                  "transition %d missing: %s", i + 1, serve.last);
+    stop_serve();
+    struct run r = CAMDEX("show", id, "--format", "json");
+    json_t *o = json_loads(r.out, 0, NULL);
+    cr_assert(json_is_true(json_object_get(o, "flapping")), "not flagged: %s", r.out);
+    json_decref(o);
+    run_free(&r);
+}
