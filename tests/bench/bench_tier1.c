@@ -310,8 +310,7 @@ static int run_probes(struct bench *b)
            b->by_state[PROBE_DEGRADED], b->by_state[PROBE_OFFLINE]);
     for (int why = 1; why < PROBE_R_COUNT; why++)
         if (b->by_reason[why])
-            printf("reason %s=%zu\n", probe_reason_name((enum probe_reason)why),
-                   b->by_reason[why]);
+            printf("reason %s=%zu\n", probe_reason_name((enum probe_reason)why), b->by_reason[why]);
     for (int ph = 0; ph < PROBE_PH_COUNT; ph++)
         print_percentiles(probe_phase_name((enum probe_phase)ph), b->phase[ph], b->done);
     print_percentiles("total", b->total_us, b->done);
@@ -336,8 +335,14 @@ static int run_ffprobe(struct bench *b)
     getrusage(RUSAGE_CHILDREN, &r0);
     uint64_t t0 = uv_hrtime();
     for (size_t i = 0; i < b->total; i++) {
-        char *argv[] = {"ffprobe",    "-v",   "error",         "-rtsp_transport",
-                        "tcp",        "-show_streams", b->cams[i % b->ncams].url, NULL};
+        char *argv[] = {"ffprobe",
+                        "-v",
+                        "error",
+                        "-rtsp_transport",
+                        "tcp",
+                        "-show_streams",
+                        b->cams[i % b->ncams].url,
+                        NULL};
         pid_t pid;
         int rc = posix_spawnp(&pid, "ffprobe", &fa, NULL, argv, environ);
         if (rc != 0) {
@@ -367,10 +372,14 @@ static int run_ffprobe(struct bench *b)
 int main(int argc, char **argv)
 {
     static const struct option longopts[] = {
-        {"inventory", required_argument, NULL, 'i'}, {"depth", required_argument, NULL, 'd'},
-        {"in-flight", required_argument, NULL, 'n'}, {"limit", required_argument, NULL, 'l'},
-        {"rounds", required_argument, NULL, 'r'},    {"ffprobe", no_argument, NULL, 'f'},
-        {"results", required_argument, NULL, 'o'},   {"help", no_argument, NULL, 'h'},
+        {"inventory", required_argument, NULL, 'i'},
+        {"depth", required_argument, NULL, 'd'},
+        {"in-flight", required_argument, NULL, 'n'},
+        {"limit", required_argument, NULL, 'l'},
+        {"rounds", required_argument, NULL, 'r'},
+        {"ffprobe", no_argument, NULL, 'f'},
+        {"results", required_argument, NULL, 'o'},
+        {"help", no_argument, NULL, 'h'},
         {NULL, 0, NULL, 0},
     };
     static struct bench b; /* large and zeroed */
@@ -393,8 +402,7 @@ int main(int argc, char **argv)
             else if (strcmp(optarg, "play") == 0)
                 b.opts.depth = RTSP_DEPTH_PLAY;
             else {
-                fprintf(stderr, "bench_tier1: --depth %s: use options, describe or play\n",
-                        optarg);
+                fprintf(stderr, "bench_tier1: --depth %s: use options, describe or play\n", optarg);
                 return 2;
             }
             break;

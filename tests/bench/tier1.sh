@@ -1,0 +1,102 @@
+#!/usr/bin/env bash
+# Tier-1 probe benchmark (not run by ctest): builds Release, serves a
+# generated 43,000-camera fleet from camfarm (no faults), runs bench_tier1 at
+# describe and options depth with N probes in flight, then ffprobe and the
+# tier-1 probe one camera at a time on the same cameras, and prints a table.
+# Usage: tests/bench/tier1.sh [BUILD_DIR] [IN_FLIGHT] [FFPROBE_CAMERAS] [ROUNDS]
+#   defaults: build/bench-tier1 1024 200 1
+set -euo pipefail
+cd "$(dirname "$0")/../.."
+build=${1:-build/bench-tier1}
+in_flight=${2:-1024}
+ff_cameras=${3:-200}
+rounds=${4:-1}
+cameras=43000
+
+cmake -S . -B "$build" -DCMAKE_BUILD_TYPE=Release >/dev/null
+cmake --build "$build" -j "$(nproc)" --target camdex camfarm camfarm_clips bench_tier1 >/dev/null
+bench=$build/tests/bench/bench_tier1
+for tool in ffprobe; do
+    command -v "$tool" >/dev/null || { echo "tier1: $tool not found (apt-get install ffmpeg)" >&2; exit 1; }
+done
+
+work=$(mktemp -d)
+pid=
+cleanup() {
+    if [ -n "$pid" ] && kill -0 "$pid" 2>/dev/null; then kill -TERM "$pid"; wait "$pid" || true; fi
+    rm -rf "$work"
+}
+trap cleanup EXIT
+
+# camfarm ignores the port in the URLs, so the fleet it loads can be written
+# before its port is known; port 0 avoids other engineers' camfarms.
+"$build/camdex" generate --cameras "$cameras" >"$work/fleet.csv"
+mkfifo "$work/ready"
+"$build/camfarm" --inventory "$work/fleet.csv" --clips "$build/camfarm-clips" --faults none \
+    --listen 0.0.0.0:0 --control 127.0.0.1:0 >"$work/ready" 2>"$work/camfarm.err" &
+pid=$!
+# Held open for camfarm's lifetime, so a later write to stdout cannot kill it.
+exec 3<"$work/ready"
+read -r -t 60 line <&3 || { echo "tier1: camfarm not ready:" >&2; cat "$work/camfarm.err" >&2; exit 1; }
+port=$(sed -n 's/.* rtsp=[^ ]*:\([0-9]*\) .*/\1/p' <<<"$line")
+[ -n "$port" ] || { echo "tier1: no port in camfarm's ready line: $line" >&2; exit 1; }
+echo "tier1: $line"
+# The same fleet (generation is deterministic) with the port to dial.
+"$build/camdex" generate --cameras "$cameras" --port "$port" >"$work/fleet_port.csv"
+
+alive() {
+    kill -0 "$pid" 2>/dev/null && return 0
+    echo "tier1: camfarm (pid $pid) is gone: killed from outside?" >&2
+    exit 1
+}
+farm_cpu_ticks() { awk '{print $14 + $15}' "/proc/$pid/stat"; }
+value() { grep -o "$1=[0-9.]*" "$2" | head -1 | cut -d= -f2; }
+load() { cut -d' ' -f1-3 /proc/loadavg; }
+
+# run NAME ARGS...: one bench_tier1 run; its output in $work/NAME.out, plus
+# camfarm's CPU per probe and the load average before the run.
+run() {
+    local name=$1 c0 c1
+    shift
+    alive
+    echo "load $(load)" >"$work/$name.load"
+    c0=$(farm_cpu_ticks)
+    "$bench" --inventory "$work/fleet_port.csv" "$@" >"$work/$name.out"
+    c1=$(farm_cpu_ticks)
+    alive
+    awk -v d=$((c1 - c0)) -v hz="$(getconf CLK_TCK)" '/^probes=/ { split($1, a, "="); \
+        if (a[2] > 0) printf "farm_cpu_us_per_probe=%.1f\n", d * 1e6 / hz / a[2] }' \
+        "$work/$name.out" >>"$work/$name.out"
+    echo "== $name ($*), $(cat "$work/$name.load")"
+    cat "$work/$name.out"
+}
+
+run describe --depth describe --in-flight "$in_flight" --rounds "$rounds"
+run options --depth options --in-flight "$in_flight" --rounds "$rounds"
+# Ten rounds over the same cameras: one probe is too short for getrusage.
+run describe_seq --depth describe --in-flight 1 --limit "$ff_cameras" --rounds 10
+alive
+echo "== ffprobe -v error -rtsp_transport tcp -show_streams, $ff_cameras cameras one at a time, load $(load)"
+"$bench" --inventory "$work/fleet_port.csv" --ffprobe --limit "$ff_cameras" | tee "$work/ffprobe.out"
+alive
+
+o=$work
+printf '\n%-34s %12s %14s %14s %12s\n' "tier 1 ($cameras cameras, $in_flight in flight)" probes/s "CPU us/probe" "camfarm us" "p99 total ms"
+for d in describe options; do
+    printf '%-34s %12s %14s %14s %12.1f\n' "depth $d" "$(value probes_per_s "$o/$d.out")" \
+        "$(value cpu_us_per_probe "$o/$d.out")" "$(value farm_cpu_us_per_probe "$o/$d.out")" \
+        "$(grep 'phase=total' "$o/$d.out" | grep -o 'p99=[0-9]*' | awk -F= '{print $2 / 1000}')"
+done
+t_cpu=$(value cpu_us_per_probe "$o/describe_seq.out")
+t_wall_us=$(awk '/^wall_s=/ { split($1, a, "="); split($2, r, "="); printf "%.0f", 1e6 / r[2] }' \
+    "$o/describe_seq.out")
+f_cpu=$(value ffprobe_cpu_us_per_camera "$o/ffprobe.out")
+f_wall=$(value ffprobe_wall_us_per_camera "$o/ffprobe.out")
+printf '\n%-34s %14s %14s\n' "$ff_cameras cameras, one at a time" "CPU us/camera" "wall us/camera"
+printf '%-34s %14s %14s\n' "tier 1, depth describe" "$t_cpu" "$t_wall_us"
+printf '%-34s %14s %14s\n' "ffprobe -show_streams" "$f_cpu" "$f_wall"
+awk -v fc="$f_cpu" -v tc="$t_cpu" -v fw="$f_wall" -v tw="$t_wall_us" -v pc="$(value cpu_us_per_probe "$o/describe.out")" \
+    -v rate="$(value probes_per_s "$o/describe.out")" 'BEGIN {
+    printf "%-34s %13.0fx %13.0fx\n", "ffprobe / tier 1", fc / tc, fw / tw
+    printf "%-34s %13.0fx %13.0fx\n", "ffprobe / tier 1 (fleet run)", fc / pc, fw / (1e6 / rate) }'
+echo "load average at the end: $(load) ($(nproc) cores)"
