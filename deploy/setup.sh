@@ -8,8 +8,10 @@ packages=(
   build-essential cmake pkg-config clang libclang-rt-14-dev
   libuv1-dev liblmdb-dev libavformat-dev libavcodec-dev libavutil-dev
   libjansson-dev libcsv-dev libinih-dev libsystemd-dev
+  libh2o-dev libssl-dev  # HTTP API (h2o on libuv; its headers include OpenSSL's)
   # tests and benchmarks
   libcriterion-dev lmdb-utils ffmpeg hyperfine
+  prometheus  # promtool checks /metrics
   # a real RTSP server nobody here wrote, for the prober's tests
   python3-gi gir1.2-gst-rtsp-server-1.0 gstreamer1.0-plugins-base gstreamer1.0-plugins-good
   gstreamer1.0-plugins-ugly gstreamer1.0-plugins-bad gstreamer1.0-libav

@@ -10,6 +10,7 @@
 
 #include "cli_internal.h"
 #include "config.h"
+#include "http_server.h"
 #include "import.h"
 #include "log.h"
 #include "monitor.h"
@@ -36,6 +37,7 @@ struct service {
     struct monitor_stats last; /* at the previous status line, for rates */
     uint64_t inventory_rev;
     bool stopping;
+    struct http_server *http; /* HTTP API and metrics, NULL when off */
 };
 
 static uint64_t inventory_rev(struct store *s)
@@ -155,6 +157,7 @@ static void on_inventory_poll(uv_timer_t *t)
 
 static void close_all(struct service *sv)
 {
+    http_server_stop(&sv->http); /* HTTP API: waits for answers in progress */
     uv_handle_t *hs[] = {(uv_handle_t *)&sv->sigint,         (uv_handle_t *)&sv->sigterm,
                          (uv_handle_t *)&sv->sighup,         (uv_handle_t *)&sv->status_timer,
                          (uv_handle_t *)&sv->watchdog_timer, (uv_handle_t *)&sv->inventory_timer,
@@ -218,6 +221,15 @@ int cmd_serve(struct cli *cli, int argc, char **argv)
         return CLI_FAIL;
     }
     sv.inventory_rev = inventory_rev(sv.store);
+    /* ---- HTTP API and metrics (indexer/http_server.c), on their own thread.
+     * Not listening is logged, not fatal: probing is the service's job. */
+    char http_err[320];
+    if (http_server_start(&sv.loop, &sv.cfg, sv.store, sv.mon, &sv.http, http_err,
+                          sizeof(http_err)))
+        log_kv(LEVEL_ERROR, "HTTP API off", "error", http_err, NULL);
+    else if (sv.http)
+        log_kv(LEVEL_INFO, "http listening", "address", http_server_address(sv.http), NULL);
+    /* ---- end HTTP API */
     uv_signal_init(&sv.loop, &sv.sigint);
     uv_signal_init(&sv.loop, &sv.sigterm);
     uv_signal_init(&sv.loop, &sv.sighup);

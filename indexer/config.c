@@ -39,6 +39,8 @@ void config_default(struct config *c)
     c->commit_interval_ms = 500;
     c->commit_max = 20000;
     snprintf(c->listen, sizeof(c->listen), "%s", "127.0.0.1:8470");
+    c->http_timeout_ms = 10000;
+    c->http_max_body = 65536;
 }
 
 int config_parse_duration(const char *s, uint32_t *ms)
@@ -111,6 +113,10 @@ static const struct key {
     DUR("writer", "commit_interval", commit_interval_ms, 10, 60000),
     CNT("writer", "commit_max", commit_max, 1, 1000000),
     STR("http", "listen", listen),
+    STR("http", "token_ro", token_ro),
+    STR("http", "token_rw", token_rw),
+    DUR("http", "timeout", http_timeout_ms, 500, 600000),
+    CNT("http", "max_body", http_max_body, 0, 1048576),
 #undef STR
 #undef DUR
 #undef CNT

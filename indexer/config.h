@@ -36,7 +36,11 @@ struct config {
     uint32_t commit_interval_ms; /* results are committed at least this often */
     uint32_t commit_max;         /* ... or when this many are waiting */
     /* [http] */
-    char listen[256];
+    char listen[256];         /* "" = no HTTP API */
+    char token_ro[256];       /* bearer tokens; none set = reads open, writes refused */
+    char token_rw[256];
+    uint32_t http_timeout_ms; /* to read a request's headers and body, and keep-alive idle */
+    uint32_t http_max_body;   /* bytes; larger request bodies get 413 */
 };
 
 void config_default(struct config *c);

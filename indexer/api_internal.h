@@ -1,0 +1,111 @@
+/* Shared by the HTTP server and its handlers (api_*.c, metrics.c): the
+ * request context, parameters, replies. Everything here runs on the HTTP
+ * thread. */
+#ifndef CAMDEX_API_INTERNAL_H
+#define CAMDEX_API_INTERNAL_H
+
+#include <h2o.h>
+#include <jansson.h>
+#include <pthread.h>
+#include <stdbool.h>
+
+#include "config.h"
+#include "monitor.h"
+#include "store.h"
+
+#define API_MAX_SEGMENTS 8
+#define API_MAX_PARAMS   16
+#define API_PAGE_DEFAULT 100
+#define API_PAGE_MAX     1000
+
+struct http_server;
+
+/* What the handlers may read of the server. */
+struct api_env {
+    struct store *store;
+    const struct config *cfg;
+    int32_t tz_offset; /* the index's day zone, for RFC 3339 times */
+    /* The monitor's counters as the main loop last published them. */
+    pthread_mutex_t stats_lock;
+    struct monitor_stats stats;
+    bool have_stats;
+    int64_t stats_at_ms;
+};
+
+struct api_param {
+    const char *name, *value; /* percent-decoded, NUL-terminated, in the request pool */
+};
+
+struct api_req {
+    h2o_req_t *req;
+    struct api_env *env;
+    const char *seg[API_MAX_SEGMENTS]; /* decoded path segments */
+    size_t nseg;
+    struct api_param params[API_MAX_PARAMS];
+    size_t nparams;
+};
+
+/* ---- replies (api_reply.c) ---- */
+
+/* JSON error {"error": {"code": ..., "message": ...}}; returns 0 for h2o. */
+int api_error(struct api_req *a, int status, const char *code, const char *fmt, ...)
+    __attribute__((format(printf, 4, 5)));
+/* Sends `o` (stolen) as JSON with status 200 (or `status`). */
+int api_json(struct api_req *a, int status, json_t *o);
+/* Sends a body that lives in the request pool. */
+int api_send(struct api_req *a, int status, const char *content_type, const char *body, size_t len);
+/* Copies into the request pool, NUL-terminated. */
+char *api_strdup(struct api_req *a, const char *s, size_t len);
+
+/* While a request is handled, jansson allocates from its h2o pool: nothing
+ * a handler builds outlives the request, and nothing needs freeing. */
+void api_json_alloc_install(void);
+void api_json_pool_enter(h2o_mem_pool_t *pool);
+void api_json_pool_leave(void);
+
+/* ---- parameters (api_params.c) ---- */
+
+/* Splits the query string; 0, or an error reply was sent (returns 1). */
+int api_parse_query(struct api_req *a, const char *q, size_t len);
+/* Refuses parameters not in the NULL-terminated list (returns 1 after the
+ * 400), else 0. */
+int api_check_params(struct api_req *a, const char *const *known);
+const char *api_param(const struct api_req *a, const char *name);
+/* Reads limit= (default, 1..API_PAGE_MAX); 1 after sending a 400. */
+int api_param_limit(struct api_req *a, size_t *limit);
+bool api_is_utf8(const char *s, size_t len);
+/* Camera and unit ids: 1..STORE_ID_MAX printable ASCII bytes, no spaces. */
+bool api_valid_id(const char *id);
+/* Percent-decodes `in` into the pool; NULL for bad escapes or NUL bytes. */
+char *api_pct_decode(struct api_req *a, const char *in, size_t len, bool plus_is_space);
+/* Opaque cursors: hex of a key. */
+char *api_cursor_encode(struct api_req *a, const void *key, size_t len);
+int api_cursor_decode(const char *cur, void *out, size_t cap, size_t *len);
+
+/* ---- JSON shapes (api_rows.c) ---- */
+
+json_t *api_unit_obj(const struct store_unit *u);
+json_t *api_event_obj(struct api_env *env, const struct store_event *ev);
+json_t *api_camera_row(struct api_env *env, const struct store_camera *cam,
+                       const struct store_health *h, const char *unit_name);
+json_t *api_camera_detail(struct api_env *env, const struct store_camera *cam,
+                          const struct store_health *h, const char *unit_name);
+
+/* ---- handlers (api_*.c, metrics.c) ---- */
+
+int api_healthz(struct api_req *a);
+int api_readyz(struct api_req *a);
+int api_summary(struct api_req *a);
+int api_units(struct api_req *a);
+int api_unit(struct api_req *a);
+int api_cameras(struct api_req *a);
+int api_camera(struct api_req *a);
+int api_camera_events(struct api_req *a);
+int api_camera_maintenance(struct api_req *a);
+int api_events(struct api_req *a);
+int api_metrics(struct api_req *a);
+
+/* Maps a store error to a reply (404 for -ENOENT, 503 for -EAGAIN, else 500). */
+int api_store_error(struct api_req *a, int rc, const char *what);
+
+#endif

@@ -1,0 +1,148 @@
+/* Replies of the HTTP API: JSON bodies and JSON errors, built in the
+ * request's memory pool. */
+#include <errno.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "api_internal.h"
+
+/* jansson's allocator is process-wide; on the HTTP thread, during a
+ * request, it takes from that request's pool, elsewhere it is what it was
+ * before (the CLI's arena on the main thread). */
+static json_malloc_t prev_malloc;
+static json_free_t prev_free;
+static _Thread_local h2o_mem_pool_t *json_pool;
+
+static void *pool_malloc(size_t n)
+{
+    return json_pool ? h2o_mem_alloc_pool(json_pool, n) : prev_malloc(n);
+}
+
+static void pool_free(void *p)
+{
+    /* Pool memory goes with the request. */
+    if (!json_pool)
+        prev_free(p);
+}
+
+void api_json_alloc_install(void)
+{
+    if (prev_malloc)
+        return;
+    json_get_alloc_funcs(&prev_malloc, &prev_free);
+    json_set_alloc_funcs(pool_malloc, pool_free);
+}
+
+void api_json_pool_enter(h2o_mem_pool_t *pool)
+{
+    json_pool = pool;
+}
+
+void api_json_pool_leave(void)
+{
+    json_pool = NULL;
+}
+
+char *api_strdup(struct api_req *a, const char *s, size_t len)
+{
+    char *p = h2o_mem_alloc_pool(&a->req->pool, len + 1);
+    memcpy(p, s, len);
+    p[len] = 0;
+    return p;
+}
+
+static const char *reason_phrase(int status)
+{
+    switch (status) {
+    case 200:
+        return "OK";
+    case 400:
+        return "Bad Request";
+    case 401:
+        return "Unauthorized";
+    case 403:
+        return "Forbidden";
+    case 404:
+        return "Not Found";
+    case 405:
+        return "Method Not Allowed";
+    case 413:
+        return "Payload Too Large";
+    case 415:
+        return "Unsupported Media Type";
+    case 503:
+        return "Service Unavailable";
+    default:
+        return status >= 500 ? "Internal Server Error" : "Error";
+    }
+}
+
+int api_send(struct api_req *a, int status, const char *content_type, const char *body, size_t len)
+{
+    static h2o_generator_t generator = {NULL, NULL};
+    h2o_req_t *req = a->req;
+    req->res.status = status;
+    req->res.reason = reason_phrase(status);
+    req->res.content_length = len;
+    h2o_add_header(&req->pool, &req->res.headers, H2O_TOKEN_CONTENT_TYPE, NULL, content_type,
+                   strlen(content_type));
+    /* Answers describe live state: never cached by anybody in between. */
+    h2o_add_header(&req->pool, &req->res.headers, H2O_TOKEN_CACHE_CONTROL, NULL,
+                   H2O_STRLIT("no-store"));
+    h2o_start_response(req, &generator);
+    h2o_iovec_t buf = h2o_iovec_init(body, len);
+    h2o_send(req, &buf, 1, H2O_SEND_STATE_FINAL);
+    return 0;
+}
+
+int api_json(struct api_req *a, int status, json_t *o)
+{
+    if (!o)
+        return api_error(a, 500, "internal", "out of memory building the reply");
+    /* Pool-allocated: lives until the response is sent. */
+    char *s = json_dumps(o, JSON_COMPACT | JSON_ENSURE_ASCII);
+    json_decref(o);
+    if (!s)
+        return api_error(a, 500, "internal", "out of memory building the reply");
+    size_t n = strlen(s);
+    s[n] = 0;
+    char *body = h2o_mem_alloc_pool(&a->req->pool, n + 1);
+    memcpy(body, s, n);
+    body[n] = '\n';
+    return api_send(a, status, "application/json", body, n + 1);
+}
+
+int api_error(struct api_req *a, int status, const char *code, const char *fmt, ...)
+{
+    char msg[512];
+    va_list ap;
+    va_start(ap, fmt);
+    vsnprintf(msg, sizeof(msg), fmt, ap);
+    va_end(ap);
+    /* Messages quote what the client sent: keep them valid UTF-8 (a cut at
+     * the end of msg may split a character) and free of control bytes. */
+    bool utf8 = api_is_utf8(msg, strlen(msg));
+    for (char *p = msg; *p; p++)
+        if ((unsigned char)*p < 0x20 || (!utf8 && (unsigned char)*p >= 0x80))
+            *p = '?';
+    /* ENSURE_ASCII in api_json escapes whatever the message quotes. */
+    json_t *o =
+        json_pack("{s:{s:s, s:i, s:s}}", "error", "code", code, "status", status, "message", msg);
+    if (!o) {
+        static const char oom[] =
+            "{\"error\":{\"code\":\"internal\",\"message\":\"out of memory\"}}\n";
+        return api_send(a, 500, "application/json", oom, sizeof(oom) - 1);
+    }
+    return api_json(a, status, o);
+}
+
+int api_store_error(struct api_req *a, int rc, const char *what)
+{
+    if (rc == -ENOENT)
+        return api_error(a, 404, "not_found", "%s", what);
+    if (rc == -EAGAIN)
+        return api_error(a, 503, "busy", "the index has too many readers; try again");
+    return api_error(a, 500, "store", "reading the index failed: %s", store_strerror(rc));
+}

@@ -1,0 +1,207 @@
+/* Prometheus metrics: rendering the text format from the index and the
+ * monitor's counters, and the /metrics handler. */
+#include <errno.h>
+#include <math.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include "api_internal.h"
+#include "metrics.h"
+
+static void put(struct metrics_out *o, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+static void put(struct metrics_out *o, const char *fmt, ...)
+{
+    if (o->err)
+        return;
+    for (;;) {
+        va_list ap;
+        va_start(ap, fmt);
+        int n = vsnprintf(o->buf ? o->buf + o->len : NULL, o->buf ? o->cap - o->len : 0, fmt, ap);
+        va_end(ap);
+        if (n < 0) {
+            o->err = -EINVAL;
+            return;
+        }
+        if (o->buf && o->len + (size_t)n < o->cap) {
+            o->len += (size_t)n;
+            return;
+        }
+        size_t cap = o->cap ? o->cap * 2 : 16384;
+        while (cap < o->len + (size_t)n + 1)
+            cap *= 2;
+        char *b = realloc(o->buf, cap);
+        if (!b) {
+            o->err = -ENOMEM;
+            return;
+        }
+        o->buf = b;
+        o->cap = cap;
+    }
+}
+
+static void head(struct metrics_out *o, const char *name, const char *type, const char *help)
+{
+    put(o, "# HELP %s %s\n# TYPE %s %s\n", name, help, name, type);
+}
+
+/* Label values escape backslash, double quote and line feed. Ids are
+ * printable ASCII already, but the index is not ours to trust. */
+static void label(struct metrics_out *o, const char *v)
+{
+    char tmp[2 * STORE_ID_MAX + 8];
+    size_t n = 0;
+    for (; *v && n + 2 < sizeof(tmp); v++) {
+        if (*v == '\\' || *v == '"')
+            tmp[n++] = '\\', tmp[n++] = *v;
+        else if (*v == '\n')
+            tmp[n++] = '\\', tmp[n++] = 'n';
+        else
+            tmp[n++] = *v;
+    }
+    tmp[n] = 0;
+    put(o, "%s", tmp);
+}
+
+struct units_pass {
+    struct metrics_out *o;
+    int which; /* 0: cameras per state, 1: online ratio */
+};
+
+static int unit_cb(const struct store_unit *u, void *ctx)
+{
+    struct units_pass *p = ctx;
+    if (p->which == 0) {
+        for (int s = 0; s < STORE_STATE_COUNT; s++) {
+            put(p->o, "camdex_cameras{unit=\"");
+            label(p->o, u->id);
+            put(p->o, "\",state=\"%s\"} %u\n", store_state_name(s), u->count[s]);
+        }
+    } else {
+        double r = store_unit_online_rate(u);
+        put(p->o, "camdex_unit_online_ratio{unit=\"");
+        label(p->o, u->id);
+        if (isnan(r))
+            put(p->o, "\"} NaN\n");
+        else
+            put(p->o, "\"} %.6g\n", r);
+    }
+    return p->o->err;
+}
+
+static int index_metrics(struct store *store, struct metrics_out *o)
+{
+    struct store_read *r;
+    int rc = store_read_begin(store, &r);
+    if (rc)
+        return rc;
+    struct units_pass p = {.o = o, .which = 0};
+    head(o, "camdex_cameras", "gauge", "Cameras per unit and health state, as the index has them.");
+    rc = store_units_scan(r, unit_cb, &p);
+    if (!rc) {
+        p.which = 1;
+        head(o, "camdex_unit_online_ratio", "gauge",
+             "Online rate now per unit: (online + degraded) / (online + degraded + offline); "
+             "NaN when nothing is monitored.");
+        rc = store_units_scan(r, unit_cb, &p);
+    }
+    store_read_end(&r);
+    if (rc)
+        return rc;
+    struct store_info info;
+    if ((rc = store_info(store, &info)))
+        return rc;
+    head(o, "camdex_lmdb_map_size_bytes", "gauge", "Size of the LMDB map.");
+    put(o, "camdex_lmdb_map_size_bytes %llu\n", (unsigned long long)info.map_size);
+    head(o, "camdex_lmdb_map_used_bytes", "gauge", "Bytes of the LMDB map in use.");
+    put(o, "camdex_lmdb_map_used_bytes %llu\n", (unsigned long long)info.map_used);
+    head(o, "camdex_lmdb_readers", "gauge", "LMDB reader slots in use.");
+    put(o, "camdex_lmdb_readers %u\n", info.readers_used);
+    head(o, "camdex_lmdb_readers_max", "gauge", "LMDB reader slots available.");
+    put(o, "camdex_lmdb_readers_max %u\n", info.readers_max);
+    return 0;
+}
+
+static void monitor_metrics(const struct monitor_stats *st, double age, struct metrics_out *o)
+{
+    head(o, "camdex_monitored_cameras", "gauge", "Cameras the monitor schedules.");
+    put(o, "camdex_monitored_cameras %u\n", st->cameras);
+    head(o, "camdex_probes_total", "counter", "Tier-1 and tier-2 probes finished, by result.");
+    put(o, "camdex_probes_total{result=\"ok\"} %llu\n",
+        (unsigned long long)(st->probes - st->probes_failed));
+    put(o, "camdex_probes_total{result=\"failed\"} %llu\n", (unsigned long long)st->probes_failed);
+    head(o, "camdex_probes_in_flight", "gauge", "Probes in progress.");
+    put(o, "camdex_probes_in_flight %u\n", st->in_flight);
+    head(o, "camdex_probes_in_flight_limit", "gauge", "Cap on probes in progress.");
+    put(o, "camdex_probes_in_flight_limit %u\n", st->max_in_flight);
+    head(o, "camdex_probes_queued", "gauge", "Cameras due and waiting for a probe slot.");
+    put(o, "camdex_probes_queued %u\n", st->queued);
+    head(o, "camdex_deep_probes_in_flight", "gauge", "Deep (libav) probes in progress.");
+    put(o, "camdex_deep_probes_in_flight %u\n", st->deep_in_flight);
+    head(o, "camdex_deep_probes_total", "counter", "Deep (libav) probes finished.");
+    put(o, "camdex_deep_probes_total %llu\n", (unsigned long long)st->deep_probes);
+    head(o, "camdex_transitions_total", "counter", "Health state changes.");
+    put(o, "camdex_transitions_total %llu\n", (unsigned long long)st->transitions);
+    head(o, "camdex_rechecks_total", "counter", "Quick re-checks after a first failure.");
+    put(o, "camdex_rechecks_total %llu\n", (unsigned long long)st->rechecks);
+    head(o, "camdex_schedule_lag_seconds", "histogram",
+         "How late probes start after their due time.");
+    uint64_t cum = 0;
+    for (size_t b = 0; b < MONITOR_LAG_BUCKETS; b++) {
+        cum += st->lag_bucket[b];
+        put(o, "camdex_schedule_lag_seconds_bucket{le=\"%g\"} %llu\n",
+            monitor_lag_bounds[b] / 1000.0, (unsigned long long)cum);
+    }
+    put(o, "camdex_schedule_lag_seconds_bucket{le=\"+Inf\"} %llu\n",
+        (unsigned long long)st->lag_count);
+    put(o, "camdex_schedule_lag_seconds_sum %g\n", st->lag_sum_ms / 1000.0);
+    put(o, "camdex_schedule_lag_seconds_count %llu\n", (unsigned long long)st->lag_count);
+    head(o, "camdex_commits_total", "counter", "Batches committed to the index.");
+    put(o, "camdex_commits_total %llu\n", (unsigned long long)st->commits);
+    head(o, "camdex_commit_last_duration_seconds", "gauge", "Time of the last commit.");
+    put(o, "camdex_commit_last_duration_seconds %g\n", st->commit_us_last / 1e6);
+    head(o, "camdex_commit_max_duration_seconds", "gauge", "Longest commit since start.");
+    put(o, "camdex_commit_max_duration_seconds %g\n", st->commit_us_max / 1e6);
+    head(o, "camdex_commit_failing", "gauge", "1 when the last commit failed.");
+    put(o, "camdex_commit_failing %d\n", st->last_commit_error ? 1 : 0);
+    head(o, "camdex_stats_age_seconds", "gauge",
+         "Age of the monitor counters above (published once a second).");
+    put(o, "camdex_stats_age_seconds %g\n", age);
+}
+
+int metrics_render(struct store *store, const struct monitor_stats *st, double stats_age_s,
+                   struct metrics_out *out)
+{
+    int rc = index_metrics(store, out);
+    if (!rc && st)
+        monitor_metrics(st, stats_age_s, out);
+    return rc ? rc : out->err;
+}
+
+int api_metrics(struct api_req *a)
+{
+    static const char *const none[] = {NULL};
+    if (api_check_params(a, none))
+        return 0;
+    struct api_env *env = a->env;
+    pthread_mutex_lock(&env->stats_lock);
+    struct monitor_stats st = env->stats;
+    bool have = env->have_stats;
+    int64_t at = env->stats_at_ms;
+    pthread_mutex_unlock(&env->stats_lock);
+    struct metrics_out out = {0};
+    struct timespec ts;
+    clock_gettime(CLOCK_REALTIME, &ts);
+    double age = ((int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000 - at) / 1000.0;
+    int rc = metrics_render(env->store, have ? &st : NULL, age < 0 ? 0 : age, &out);
+    if (rc) {
+        free(out.buf);
+        return api_store_error(a, rc, "metrics");
+    }
+    char *body = api_strdup(a, out.buf, out.len);
+    size_t len = out.len;
+    free(out.buf);
+    return api_send(a, 200, "text/plain; version=0.0.4; charset=utf-8", body, len);
+}

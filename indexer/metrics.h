@@ -1,0 +1,25 @@
+/* Prometheus metrics of `camdex serve` in the text exposition format
+ * (version 0.0.4): the index's counters per unit and state, the monitor's
+ * live counters, LMDB's map. */
+#ifndef CAMDEX_METRICS_H
+#define CAMDEX_METRICS_H
+
+#include <stdbool.h>
+#include <stddef.h>
+
+#include "monitor.h"
+#include "store.h"
+
+struct metrics_out {
+    char *buf; /* malloc'd; the caller frees */
+    size_t len, cap;
+    int err; /* first error (-ENOMEM) */
+};
+
+/* Renders every metric into `out` (zeroed by the caller). `st` may be NULL
+ * when the monitor has not published counters yet. Returns 0 or a negative
+ * errno (the store's, or -ENOMEM). */
+int metrics_render(struct store *store, const struct monitor_stats *st, double stats_age_s,
+                   struct metrics_out *out);
+
+#endif

@@ -1,0 +1,724 @@
+/* The HTTP API of `camdex serve` end to end: a 200-camera index, the
+ * service on a port the kernel picks, and a raw-socket client (so that
+ * malformed, oversized and slow requests can be sent as they are). */
+#include <criterion/criterion.h>
+#include <jansson.h>
+#include <netinet/in.h>
+#include <netinet/tcp.h>
+
+#include "procs.h"
+#include "runcmd.h"
+#include "testutil.h"
+
+#define CAMERAS 200
+#define RO      "ro-token-5f1c9e"
+#define RW      "rw-token-a73d02"
+
+static char *tmp;
+static char db[4200], fleet[4200];
+static struct proc serve;
+static int port;
+
+static void start_serve(const char *extra)
+{
+    char *argv[24] = {CAMDEX_BIN,
+                      "--db",
+                      db,
+                      "serve",
+                      "--interval",
+                      "60s",
+                      "--set",
+                      "http.listen=127.0.0.1:0",
+                      "--set",
+                      "http.token_ro=" RO,
+                      "--set",
+                      "http.token_rw=" RW,
+                      "--set",
+                      "http.timeout=1s",
+                      "--log-level",
+                      "info"};
+    int n = 16;
+    if (extra) {
+        argv[n++] = "--set";
+        argv[n++] = (char *)extra;
+    }
+    argv[n] = NULL;
+    proc_start(&serve, 2, argv);
+    cr_assert(proc_wait_line(&serve, 15000, "msg=\"http listening\"", NULL),
+              "serve did not listen: %s", serve.last);
+    const char *a = strstr(serve.last, "address=127.0.0.1:");
+    cr_assert_not_null(a, "%s", serve.last);
+    port = atoi(a + strlen("address=127.0.0.1:"));
+    cr_assert_gt(port, 0);
+}
+
+static void setup(void)
+{
+    tmp = testutil_mkdtemp();
+    snprintf(db, sizeof(db), "%s/index", tmp);
+    snprintf(fleet, sizeof(fleet), "%s/fleet.csv", tmp);
+    char *gen[] = {CAMDEX_BIN, "generate", "--cameras", "200", "--seed", "5", NULL};
+    struct run g = runv(gen);
+    cr_assert_eq(g.rc, 0);
+    FILE *f = fopen(fleet, "w");
+    fputs(g.out, f);
+    fclose(f);
+    run_free(&g);
+    char *imp[] = {CAMDEX_BIN, "--db", db, "import", fleet, NULL};
+    struct run r = runv(imp);
+    cr_assert_eq(r.rc, 0, "%s", r.err);
+    run_free(&r);
+    start_serve(NULL);
+}
+
+static void teardown(void)
+{
+    int rc = proc_stop(&serve, SIGTERM, 15000);
+    testutil_rmdir(tmp);
+    cr_assert_eq(rc, 0, "serve exited with %d", rc);
+}
+
+TestSuite(api, .init = setup, .fini = teardown, .timeout = 120);
+
+/* ---- a raw HTTP/1.1 client with deadlines ---- */
+
+struct resp {
+    int status;
+    char *head; /* status line and headers */
+    char *body;
+    size_t body_len;
+    json_t *json;
+};
+
+static void resp_free(struct resp *r)
+{
+    free(r->head);
+    free(r->body);
+    json_decref(r->json);
+    memset(r, 0, sizeof(*r));
+}
+
+static int connect_api(void)
+{
+    int fd = socket(AF_INET, SOCK_STREAM, 0);
+    struct sockaddr_in sa = {.sin_family = AF_INET,
+                             .sin_port = htons((uint16_t)port),
+                             .sin_addr.s_addr = htonl(INADDR_LOOPBACK)};
+    cr_assert_eq(connect(fd, (struct sockaddr *)&sa, sizeof(sa)), 0, "connect: %s",
+                 strerror(errno));
+    return fd;
+}
+
+static void send_all(int fd, const char *buf, size_t len)
+{
+    while (len) {
+        ssize_t n = send(fd, buf, len, MSG_NOSIGNAL);
+        if (n <= 0)
+            return; /* the server may answer (413) and close before reading it all */
+        buf += n;
+        len -= (size_t)n;
+    }
+}
+
+/* Reads until the server closes, within `ms`. Returns the bytes (malloc'd)
+ * or NULL on timeout. */
+static char *read_all(int fd, int ms, size_t *len)
+{
+    size_t cap = 1 << 16, n = 0;
+    char *buf = malloc(cap);
+    uint64_t end = procs_now_ms() + (uint64_t)ms;
+    for (;;) {
+        uint64_t now = procs_now_ms();
+        if (now >= end) {
+            free(buf);
+            return NULL;
+        }
+        struct pollfd p = {.fd = fd, .events = POLLIN};
+        if (poll(&p, 1, (int)(end - now)) <= 0)
+            continue;
+        if (cap - n < 4096)
+            buf = realloc(buf, cap *= 2);
+        ssize_t r = recv(fd, buf + n, cap - n - 1, 0);
+        if (r <= 0)
+            break;
+        n += (size_t)r;
+    }
+    buf[n] = 0;
+    *len = n;
+    return buf;
+}
+
+/* Sends `raw` as it is on a new connection and parses the answer. */
+static struct resp raw_request(const char *raw, size_t rawlen)
+{
+    int fd = connect_api();
+    send_all(fd, raw, rawlen);
+    size_t n;
+    char *all = read_all(fd, 10000, &n);
+    close(fd);
+    cr_assert_not_null(all, "no answer within 10 s to: %.80s", raw);
+    struct resp r = {0};
+    char *sep = strstr(all, "\r\n\r\n");
+    cr_assert_not_null(sep, "no header end in: %.200s", all);
+    r.head = strndup(all, (size_t)(sep - all));
+    r.body_len = n - (size_t)(sep + 4 - all);
+    r.body = malloc(r.body_len + 1);
+    memcpy(r.body, sep + 4, r.body_len);
+    r.body[r.body_len] = 0;
+    free(all);
+    cr_assert_eq(sscanf(r.head, "HTTP/1.%*d %d", &r.status), 1, "%s", r.head);
+    r.json = json_loadb(r.body, r.body_len, 0, NULL);
+    return r;
+}
+
+static struct resp request(const char *method, const char *path, const char *token,
+                           const char *body)
+{
+    char auth[128] = "";
+    if (token)
+        snprintf(auth, sizeof(auth), "Authorization: Bearer %s\r\n", token);
+    size_t cap = 1024 + (body ? strlen(body) : 0);
+    char *raw = malloc(cap);
+    int n = snprintf(raw, cap,
+                     "%s %s HTTP/1.1\r\nHost: localhost\r\nConnection: close\r\n%s"
+                     "Content-Length: %zu\r\n\r\n%s",
+                     method, path, auth, body ? strlen(body) : 0, body ? body : "");
+    struct resp r = raw_request(raw, (size_t)n);
+    free(raw);
+    return r;
+}
+
+static struct resp get(const char *path)
+{
+    return request("GET", path, RO, NULL);
+}
+
+static char *header(const struct resp *r, const char *name)
+{
+    static char val[512];
+    char *h = r->head;
+    size_t n = strlen(name);
+    while ((h = strstr(h, "\r\n"))) {
+        h += 2;
+        if (strncasecmp(h, name, n) == 0 && h[n] == ':') {
+            const char *v = h + n + 1 + strspn(h + n + 1, " ");
+            size_t l = strcspn(v, "\r\n");
+            snprintf(val, sizeof(val), "%.*s", (int)l, v);
+            return val;
+        }
+    }
+    return NULL;
+}
+
+/* An error reply: JSON with the status, a code and a message. */
+static void assert_error(struct resp *r, int status, const char *code, const char *in_message)
+{
+    cr_assert_eq(r->status, status, "expected %d, got %d: %s", status, r->status, r->body);
+    cr_assert(json_is_object(r->json), "error body is not JSON: %s", r->body);
+    json_t *e = json_object_get(r->json, "error");
+    cr_assert_str_eq(json_string_value(json_object_get(e, "code")), code, "%s", r->body);
+    const char *msg = json_string_value(json_object_get(e, "message"));
+    cr_assert(msg && strstr(msg, in_message), "message lacks \"%s\": %s", in_message, r->body);
+}
+
+/* ---- endpoints ---- */
+
+Test(api, health_and_readiness_need_no_token)
+{
+    struct resp r = request("GET", "/healthz", NULL, NULL);
+    cr_assert_eq(r.status, 200);
+    cr_assert_str_eq(json_string_value(json_object_get(r.json, "status")), "ok");
+    resp_free(&r);
+    r = request("GET", "/readyz", NULL, NULL);
+    cr_assert_eq(r.status, 200, "%s", r.body);
+    resp_free(&r);
+}
+
+Test(api, summary_counts_every_camera)
+{
+    struct resp r = get("/api/v1/summary");
+    cr_assert_eq(r.status, 200, "%s", r.body);
+    cr_assert_eq(json_integer_value(json_object_get(r.json, "cameras")), CAMERAS);
+    json_t *st = json_object_get(r.json, "states");
+    json_int_t sum = 0;
+    const char *k;
+    json_t *v;
+    json_object_foreach(st, k, v) sum += json_integer_value(v);
+    cr_assert_eq(sum, CAMERAS, "%s", r.body);
+    cr_assert(json_object_get(r.json, "online_rate"));
+    cr_assert_gt(json_integer_value(json_object_get(r.json, "units")), 0);
+    cr_assert_str_eq(header(&r, "content-type"), "application/json");
+    resp_free(&r);
+}
+
+Test(api, units_list_and_one_unit)
+{
+    struct resp r = get("/api/v1/units");
+    cr_assert_eq(r.status, 200);
+    json_t *units = json_object_get(r.json, "units");
+    cr_assert_gt(json_array_size(units), 0);
+    char path[256];
+    const char *id = json_string_value(json_object_get(json_array_get(units, 0), "id"));
+    snprintf(path, sizeof(path), "/api/v1/units/%s", id);
+    struct resp one = get(path);
+    cr_assert_eq(one.status, 200, "%s", one.body);
+    cr_assert_str_eq(json_string_value(json_object_get(one.json, "id")), id);
+    cr_assert(json_is_object(json_object_get(one.json, "states")));
+    resp_free(&one);
+    resp_free(&r);
+    r = get("/api/v1/units/NOSUCHUNIT");
+    assert_error(&r, 404, "not_found", "NOSUCHUNIT");
+    resp_free(&r);
+}
+
+/* Walks every page of `query` with `limit`; returns the ids in order. */
+static json_t *walk(const char *query, int limit, int *pages)
+{
+    json_t *ids = json_array();
+    char cursor[512] = "";
+    *pages = 0;
+    for (;;) {
+        char path[1024];
+        snprintf(path, sizeof(path), "/api/v1/cameras?%s%slimit=%d%s%s", query, *query ? "&" : "",
+                 limit, cursor[0] ? "&cursor=" : "", cursor);
+        struct resp r = get(path);
+        cr_assert_eq(r.status, 200, "%s: %s", path, r.body);
+        json_t *rows = json_object_get(r.json, "cameras");
+        cr_assert_leq(json_array_size(rows), (size_t)limit);
+        size_t i;
+        json_t *row;
+        json_array_foreach(rows, i, row) json_array_append(ids, json_object_get(row, "id"));
+        (*pages)++;
+        const char *next = json_string_value(json_object_get(r.json, "next_cursor"));
+        if (!next) {
+            resp_free(&r);
+            break;
+        }
+        snprintf(cursor, sizeof(cursor), "%s", next);
+        resp_free(&r);
+        cr_assert_lt(*pages, 1000, "pagination does not end");
+    }
+    return ids;
+}
+
+static void assert_same_ids(json_t *a, json_t *b)
+{
+    cr_assert_eq(json_array_size(a), json_array_size(b));
+    for (size_t i = 0; i < json_array_size(a); i++)
+        cr_assert_str_eq(json_string_value(json_array_get(a, i)),
+                         json_string_value(json_array_get(b, i)), "order differs at %zu", i);
+}
+
+static void assert_no_duplicates(json_t *ids)
+{
+    for (size_t i = 0; i < json_array_size(ids); i++)
+        for (size_t j = i + 1; j < json_array_size(ids); j++)
+            cr_assert(strcmp(json_string_value(json_array_get(ids, i)),
+                             json_string_value(json_array_get(ids, j))),
+                      "duplicate id at %zu and %zu", i, j);
+}
+
+Test(api, cursor_pages_cover_every_camera_once_in_a_stable_order)
+{
+    int pages;
+    json_t *all = walk("", 1000, &pages);
+    cr_assert_eq(json_array_size(all), CAMERAS);
+    cr_assert_eq(pages, 1);
+    json_t *paged = walk("", 7, &pages);
+    cr_assert_eq(pages, (CAMERAS + 6) / 7);
+    assert_same_ids(all, paged);
+    assert_no_duplicates(paged);
+    json_decref(all);
+    json_decref(paged);
+}
+
+Test(api, filters_by_unit_state_reason_and_text)
+{
+    struct resp u = get("/api/v1/units");
+    json_t *unit = json_array_get(json_object_get(u.json, "units"), 0);
+    const char *uid = json_string_value(json_object_get(unit, "id"));
+    json_int_t ucount = json_integer_value(json_object_get(unit, "cameras"));
+    char q[256];
+    snprintf(q, sizeof(q), "unit=%s", uid);
+    int pages;
+    json_t *all = walk(q, 1000, &pages);
+    json_t *paged = walk(q, 9, &pages);
+    cr_assert_eq((json_int_t)json_array_size(all), ucount);
+    assert_same_ids(all, paged);
+    assert_no_duplicates(paged);
+    json_decref(paged);
+    /* state and unit together: every camera is unknown before its first probe
+     * or has been probed; the sum over states is the unit. */
+    size_t total = 0;
+    static const char *states[] = {"unknown", "online", "degraded", "offline", "maintenance"};
+    for (int s = 0; s < 5; s++) {
+        snprintf(q, sizeof(q), "unit=%s&state=%s", uid, states[s]);
+        json_t *ids = walk(q, 50, &pages);
+        total += json_array_size(ids);
+        json_decref(ids);
+    }
+    cr_assert_eq((json_int_t)total, ucount);
+    /* q matches a substring of the id. */
+    const char *first = json_string_value(json_array_get(all, 0));
+    snprintf(q, sizeof(q), "q=%s", first);
+    json_t *found = walk(q, 10, &pages);
+    cr_assert_eq(json_array_size(found), 1);
+    cr_assert_str_eq(json_string_value(json_array_get(found, 0)), first);
+    json_decref(found);
+    json_t *none = walk("reason=connect_refused&q=no-such-text", 10, &pages);
+    cr_assert_eq(json_array_size(none), 0);
+    json_decref(none);
+    json_decref(all);
+    resp_free(&u);
+}
+
+Test(api, csv_format_pages_with_a_header_cursor)
+{
+    struct resp r = get("/api/v1/cameras?format=csv&limit=5");
+    cr_assert_eq(r.status, 200, "%s", r.body);
+    cr_assert(strncmp(header(&r, "content-type"), "text/csv", 8) == 0);
+    cr_assert(strncmp(r.body, "id,name,unit,unit_name,state,reason,detail,since,last_probe,url\n",
+                      64) == 0,
+              "%s", r.body);
+    int lines = 0;
+    for (const char *p = r.body; *p; p++)
+        lines += *p == '\n';
+    cr_assert_eq(lines, 6);
+    cr_assert_not_null(header(&r, "x-next-cursor"));
+    resp_free(&r);
+}
+
+Test(api, camera_detail_and_events)
+{
+    struct resp l = get("/api/v1/cameras?limit=1");
+    const char *id = json_string_value(
+        json_object_get(json_array_get(json_object_get(l.json, "cameras"), 0), "id"));
+    char path[256], body[128];
+    snprintf(path, sizeof(path), "/api/v1/cameras/%s/maintenance", id);
+    struct resp m = request("POST", path, RW, "{\"on\": true, \"note\": \"lens\"}");
+    cr_assert_eq(m.status, 200, "%s", m.body);
+    cr_assert(json_is_true(json_object_get(m.json, "changed")));
+    resp_free(&m);
+    snprintf(path, sizeof(path), "/api/v1/cameras/%s", id);
+    struct resp d = get(path);
+    cr_assert_eq(d.status, 200, "%s", d.body);
+    cr_assert_str_eq(json_string_value(json_object_get(d.json, "id")), id);
+    cr_assert_str_eq(json_string_value(json_object_get(d.json, "state")), "maintenance");
+    cr_assert(json_is_string(json_object_get(d.json, "url")));
+    json_t *evs = json_object_get(d.json, "events");
+    cr_assert_geq(json_array_size(evs), 1, "%s", d.body);
+    resp_free(&d);
+    snprintf(path, sizeof(path), "/api/v1/cameras/%s/events?since=1h", id);
+    struct resp e = get(path);
+    cr_assert_eq(e.status, 200, "%s", e.body);
+    json_t *last = json_array_get(json_object_get(e.json, "events"),
+                                  json_array_size(json_object_get(e.json, "events")) - 1);
+    cr_assert_str_eq(json_string_value(json_object_get(last, "to")), "maintenance", "%s", e.body);
+    resp_free(&e);
+    snprintf(body, sizeof(body), "{\"on\": true}");
+    snprintf(path, sizeof(path), "/api/v1/cameras/%s/maintenance", id);
+    m = request("POST", path, RW, body);
+    cr_assert(json_is_false(json_object_get(m.json, "changed")), "%s", m.body);
+    resp_free(&m);
+    resp_free(&l);
+    struct resp nf = get("/api/v1/cameras/NO-SUCH-CAMERA");
+    assert_error(&nf, 404, "not_found", "NO-SUCH-CAMERA");
+    resp_free(&nf);
+    nf = get("/api/v1/cameras/NO-SUCH-CAMERA/events");
+    assert_error(&nf, 404, "not_found", "NO-SUCH-CAMERA");
+    resp_free(&nf);
+}
+
+Test(api, events_pages_see_each_event_once)
+{
+    struct resp l = get("/api/v1/cameras?limit=5");
+    json_t *rows = json_object_get(l.json, "cameras");
+    for (size_t i = 0; i < 5; i++) {
+        char path[256];
+        snprintf(path, sizeof(path), "/api/v1/cameras/%s/maintenance",
+                 json_string_value(json_object_get(json_array_get(rows, i), "id")));
+        struct resp m = request("POST", path, RW, "{\"on\": true}");
+        cr_assert_eq(m.status, 200, "%s", m.body);
+        resp_free(&m);
+    }
+    resp_free(&l);
+    struct resp all = get("/api/v1/events?since=1h&limit=1000");
+    size_t total = json_array_size(json_object_get(all.json, "events"));
+    cr_assert_geq(total, 5);
+    char cursor[64] = "";
+    size_t seen = 0;
+    json_int_t prev = 0;
+    for (int pages = 0; pages < 100; pages++) {
+        char path[256];
+        snprintf(path, sizeof(path), "/api/v1/events?since=1h&limit=2%s%s",
+                 cursor[0] ? "&cursor=" : "", cursor);
+        struct resp r = get(path);
+        cr_assert_eq(r.status, 200, "%s", r.body);
+        size_t i;
+        json_t *ev;
+        json_array_foreach(json_object_get(r.json, "events"), i, ev)
+        {
+            json_int_t key = json_integer_value(json_object_get(ev, "key"));
+            cr_assert_gt(key, prev, "events out of order or repeated");
+            prev = key;
+            seen++;
+        }
+        const char *next = json_string_value(json_object_get(r.json, "next_cursor"));
+        snprintf(cursor, sizeof(cursor), "%s", next ? next : "");
+        resp_free(&r);
+        if (!next)
+            break;
+    }
+    cr_assert_eq(seen, total);
+    resp_free(&all);
+}
+
+/* ---- bad input ---- */
+
+Test(api, bad_parameters_get_400_saying_which)
+{
+    static const struct {
+        const char *path, *in_message;
+    } cases[] = {
+        {"/api/v1/cameras?limit=0", "limit"},
+        {"/api/v1/cameras?limit=abc", "limit"},
+        {"/api/v1/cameras?limit=100000", "limit"},
+        {"/api/v1/cameras?state=broken", "state"},
+        {"/api/v1/cameras?reason=DROP%20TABLE", "reason"},
+        {"/api/v1/cameras?format=xml", "format"},
+        {"/api/v1/cameras?cursor=zz", "cursor"},
+        {"/api/v1/cameras?colour=red", "colour"},
+        {"/api/v1/cameras?state=online&state=offline", "twice"},
+        {"/api/v1/cameras?q=%ff%fe", "UTF-8"},
+        {"/api/v1/cameras?q=%zz", "percent"},
+        {"/api/v1/events?since=yesterday-ish", "since"},
+        {"/api/v1/units?x=1", "unknown parameter"},
+    };
+    for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+        struct resp r = get(cases[i].path);
+        assert_error(&r, 400, "bad_parameter", cases[i].in_message);
+        resp_free(&r);
+    }
+}
+
+Test(api, unknown_paths_404_and_wrong_methods_405)
+{
+    struct resp r = get("/api/v2/cameras");
+    assert_error(&r, 404, "not_found", "no such resource");
+    resp_free(&r);
+    r = request("DELETE", "/api/v1/cameras", RW, NULL);
+    assert_error(&r, 405, "method_not_allowed", "GET");
+    cr_assert_not_null(header(&r, "allow"));
+    resp_free(&r);
+    r = request("GET", "/api/v1/cameras/x/maintenance", RW, NULL);
+    assert_error(&r, 405, "method_not_allowed", "POST");
+    resp_free(&r);
+}
+
+Test(api, path_traversal_is_refused)
+{
+    static const char *paths[] = {
+        "/api/v1/cameras/../units",
+        "/api/v1/cameras/%2e%2e/units",
+        "/api/v1/cameras/..%2f..%2f..%2fetc%2fpasswd",
+        "/api/v1/cameras/./x",
+        "/api/v1/cameras/%00",
+        "/api/v1/cameras/a%5c..%5cb",
+    };
+    for (size_t i = 0; i < sizeof(paths) / sizeof(paths[0]); i++) {
+        struct resp r = get(paths[i]);
+        cr_assert_eq(r.status, 400, "%s gave %d: %s", paths[i], r.status, r.body);
+        cr_assert_null(strstr(r.body, "root:"), "%s", paths[i]);
+        resp_free(&r);
+    }
+    static const char raw[] = "GET /api/v1/cameras/\xff\xfe HTTP/1.1\r\nHost: x\r\n"
+                              "Authorization: Bearer " RO "\r\nConnection: close\r\n\r\n";
+    struct resp r = raw_request(raw, sizeof(raw) - 1);
+    cr_assert_eq(r.status, 400, "%s", r.body);
+    resp_free(&r);
+}
+
+Test(api, oversized_bodies_get_413)
+{
+    size_t n = 100000;
+    char *big = malloc(n + 1);
+    memset(big, ' ', n);
+    big[n] = 0;
+    struct resp r = request("POST", "/api/v1/cameras/x/maintenance", RW, big);
+    assert_error(&r, 413, "too_large", "65536");
+    resp_free(&r);
+    free(big);
+    /* A declared length far past any limit is refused before it is read. */
+    static const char raw[] = "POST /api/v1/cameras/x/maintenance HTTP/1.1\r\nHost: x\r\n"
+                              "Content-Length: 10000000000\r\nConnection: close\r\n\r\n{";
+    r = raw_request(raw, sizeof(raw) - 1);
+    cr_assert_eq(r.status, 413, "%s", r.head);
+    resp_free(&r);
+}
+
+Test(api, bad_bodies_get_400)
+{
+    struct resp l = get("/api/v1/cameras?limit=1");
+    char path[256];
+    snprintf(path, sizeof(path), "/api/v1/cameras/%s/maintenance",
+             json_string_value(
+                 json_object_get(json_array_get(json_object_get(l.json, "cameras"), 0), "id")));
+    static const char *bodies[] = {"",
+                                   "not json",
+                                   "{\"on\": \"yes\"}",
+                                   "[true]",
+                                   "{\"on\": true, \"note\": 5}",
+                                   "{\"on\": true, \"note\": \"\xff\"}"};
+    for (size_t i = 0; i < sizeof(bodies) / sizeof(bodies[0]); i++) {
+        struct resp r = request("POST", path, RW, bodies[i]);
+        assert_error(&r, 400, "bad_body", "JSON object");
+        resp_free(&r);
+    }
+    resp_free(&l);
+}
+
+/* ---- auth ---- */
+
+Test(api, tokens_decide_who_reads_and_who_writes)
+{
+    struct resp r = request("GET", "/api/v1/summary", NULL, NULL);
+    assert_error(&r, 401, "unauthorized", "Bearer");
+    cr_assert_not_null(header(&r, "www-authenticate"));
+    resp_free(&r);
+    /* Near misses: a prefix, a longer string, one byte off, the other kind's. */
+    static const char *wrong[] = {"ro-token-5f1c9", "ro-token-5f1c9e0", "ro-token-5f1c9f", "x",
+                                  "rw-token-a73d0"};
+    for (size_t i = 0; i < sizeof(wrong) / sizeof(wrong[0]); i++) {
+        r = request("GET", "/api/v1/summary", wrong[i], NULL);
+        assert_error(&r, 401, "unauthorized", "not valid");
+        resp_free(&r);
+    }
+    r = request("GET", "/metrics", NULL, NULL);
+    cr_assert_eq(r.status, 401);
+    resp_free(&r);
+    r = request("GET", "/api/v1/summary", RW, NULL);
+    cr_assert_eq(r.status, 200, "a read-write token also reads");
+    resp_free(&r);
+    r = request("POST", "/api/v1/cameras/x/maintenance", RO, "{\"on\": true}");
+    assert_error(&r, 403, "forbidden", "only read");
+    resp_free(&r);
+    r = request("POST", "/api/v1/cameras/x/maintenance", RW, "{\"on\": true}");
+    assert_error(&r, 404, "not_found", "no camera");
+    resp_free(&r);
+    /* Tokens never reach the log. */
+    proc_stop(&serve, SIGTERM, 15000);
+    char rest[1 << 16];
+    ssize_t n = read(serve.out_fd, rest, sizeof(rest) - 1);
+    rest[n > 0 ? n : 0] = 0;
+    cr_assert_null(strstr(rest, RO));
+    cr_assert_null(strstr(rest, RW));
+    cr_assert_null(strstr(serve.buf, RO));
+    start_serve(NULL);
+}
+
+/* ---- redaction ---- */
+
+Test(api, no_response_contains_a_stream_password)
+{
+    /* Every password in the inventory. */
+    FILE *f = fopen(fleet, "r");
+    char line[4096];
+    char pw[256][64];
+    int npw = 0;
+    while (fgets(line, sizeof(line), f) && npw < 256) {
+        char *s = strstr(line, "://"), *at = s ? strchr(s, '@') : NULL;
+        char *colon = s ? memchr(s + 3, ':', (size_t)(at ? at - s - 3 : 0)) : NULL;
+        if (colon && at && at - colon - 1 > 3 && at - colon - 1 < 64) {
+            snprintf(pw[npw], sizeof(pw[npw]), "%.*s", (int)(at - colon - 1), colon + 1);
+            npw++;
+        }
+    }
+    fclose(f);
+    cr_assert_gt(npw, 10, "the fleet has credentials to hide");
+    static const char *paths[] = {"/api/v1/cameras?limit=1000",
+                                  "/api/v1/cameras?limit=1000&format=csv", "/metrics",
+                                  "/api/v1/summary", "/api/v1/units"};
+    for (size_t i = 0; i < sizeof(paths) / sizeof(paths[0]); i++) {
+        struct resp r = get(paths[i]);
+        cr_assert_eq(r.status, 200);
+        for (int k = 0; k < npw; k++)
+            cr_assert_null(strstr(r.body, pw[k]), "%s shows a password", paths[i]);
+        if (i == 0) {
+            /* And every camera's own page. */
+            size_t j;
+            json_t *row;
+            json_array_foreach(json_object_get(r.json, "cameras"), j, row)
+            {
+                if (j % 10)
+                    continue;
+                char path[256];
+                snprintf(path, sizeof(path), "/api/v1/cameras/%s",
+                         json_string_value(json_object_get(row, "id")));
+                struct resp d = get(path);
+                cr_assert(strstr(d.body, "***@"), "%s", d.body);
+                for (int k = 0; k < npw; k++)
+                    cr_assert_null(strstr(d.body, pw[k]), "%s shows a password", path);
+                resp_free(&d);
+            }
+        }
+        resp_free(&r);
+    }
+}
+
+/* ---- slow clients ---- */
+
+Test(api, a_slow_client_is_cut_off_and_blocks_nobody)
+{
+    /* Half a request line, then nothing: the header timeout (1 s here). */
+    int slow = connect_api();
+    send_all(slow, "GET /api/v1/summ", 16);
+    struct resp r = get("/api/v1/summary");
+    cr_assert_eq(r.status, 200, "another client waits behind a slow one");
+    resp_free(&r);
+    size_t n;
+    char *rest = read_all(slow, 8000, &n);
+    cr_assert_not_null(rest, "the slow connection was not closed within 8 s");
+    free(rest);
+    close(slow);
+}
+
+/* ---- metrics ---- */
+
+Test(api, metrics_pass_promtool)
+{
+    struct resp r = get("/metrics");
+    cr_assert_eq(r.status, 200);
+    cr_assert(strncmp(header(&r, "content-type"), "text/plain; version=0.0.4", 25) == 0);
+    static const char *names[] = {"camdex_cameras{unit=",
+                                  "camdex_unit_online_ratio{unit=",
+                                  "camdex_probes_total{result=\"ok\"}",
+                                  "camdex_probes_in_flight ",
+                                  "camdex_deep_probes_in_flight ",
+                                  "camdex_schedule_lag_seconds_bucket{le=\"+Inf\"}",
+                                  "camdex_lmdb_map_size_bytes ",
+                                  "camdex_lmdb_map_used_bytes ",
+                                  "camdex_commit_last_duration_seconds "};
+    for (size_t i = 0; i < sizeof(names) / sizeof(names[0]); i++)
+        cr_assert_not_null(strstr(r.body, names[i]), "no %s in:\n%s", names[i], r.body);
+    char *which[] = {"/bin/sh", "-c", "command -v promtool", NULL};
+    struct run w = runv(which);
+    if (w.rc != 0) {
+        run_free(&w);
+        resp_free(&r);
+        cr_skip_test("promtool is not installed (Debian package prometheus): metrics format "
+                     "not checked by it");
+    }
+    run_free(&w);
+    char file[4300];
+    snprintf(file, sizeof(file), "%s/metrics.txt", tmp);
+    FILE *f = fopen(file, "w");
+    fwrite(r.body, 1, r.body_len, f);
+    fclose(f);
+    char cmd[4400];
+    snprintf(cmd, sizeof(cmd), "promtool check metrics < '%s'", file);
+    char *argv[] = {"/bin/sh", "-c", cmd, NULL};
+    struct run p = runv(argv);
+    cr_assert_eq(p.rc, 0, "promtool check metrics: %s%s", p.out, p.err);
+    run_free(&p);
+    resp_free(&r);
+}
