@@ -851,6 +851,14 @@ static void on_describe_ok(struct rtsp_conn *c, const struct rtsp_msg *msg)
         rc_verdict(c, PROBE_OFFLINE, PROBE_R_NO_MEDIA, "DESCRIBE: the SDP has no video");
         return;
     }
+    /* A dynamic payload type means nothing without its rtpmap: no player can
+     * decode such a stream, whatever the camera sends afterwards. */
+    if (v->payload < 0 || (v->payload >= 96 && !v->encoding[0])) {
+        free(s);
+        rc_verdict(c, PROBE_OFFLINE, PROBE_R_NO_MEDIA,
+                   "DESCRIBE: the SDP's video names no usable format");
+        return;
+    }
     struct probe_video *pv = &c->result.video;
     c->vcodec = sdp_media_codec(v);
     c->vpayload = v->payload;

@@ -266,7 +266,8 @@ int sdp_parse(const char *buf, size_t len, struct sdp *out)
         if (ll == 0)
             continue;
         if (first) {
-            if (ll < 2 || line[0] != 'v' || line[1] != '=')
+            /* RFC 4566: the first line is exactly "v=0". */
+            if (ll != 3 || memcmp(line, "v=0", 3) != 0)
                 return -EBADMSG;
             first = false;
             continue;
