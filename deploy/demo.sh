@@ -46,7 +46,7 @@ echo "== importing into $work/index"
 "$camdex" --db "$work/index" import "$work/fleet.csv"
 
 echo "== sweeping every camera"
-"$camdex" --db "$work/index" sweep --connect-timeout 1s --reply-timeout 2s
+"$camdex" --db "$work/index" sweep
 
 echo
 echo "== serving: every camera probed every 10 s; state changes below (Ctrl-C stops)"

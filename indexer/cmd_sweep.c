@@ -23,7 +23,8 @@ static const char sweep_usage[] =
     "called offline only after fail_threshold failures in a row (the re-checks\n"
     "run within the sweep, recheck_delay apart). Shows progress on a terminal,\n"
     "then the per-unit summary (worst first) and the offline cameras by reason.\n"
-    "Defaults differ from serve's: recheck_delay 300ms, log_level error.\n"
+    "Defaults differ from serve's, for a pass that ends soon: fail_threshold 2,\n"
+    "recheck_delay 300ms, connect_timeout 1s, reply_timeout 2s, log_level error.\n"
     "For cron: exit 0 when the sweep ran, whatever the cameras said.\n";
 
 struct sweep {
@@ -153,6 +154,9 @@ int cmd_sweep(struct cli *cli, int argc, char **argv)
     struct config cfg, defaults;
     config_default(&defaults);
     defaults.recheck_ms = 300;
+    defaults.fail_threshold = 2;
+    defaults.connect_timeout_ms = 1000;
+    defaults.reply_timeout_ms = 2000;
     defaults.log_level = LEVEL_ERROR;
     int rc = cli_service_options(cli, argc, argv, &cfg, &defaults, sweep_usage);
     if (rc)
