@@ -112,3 +112,39 @@ Test(metrics, promtool_accepts_the_format)
     cr_assert_eq(p.rc, 0, "%s%s", p.out, p.err);
     run_free(&p);
 }
+
+/* The alert rules shipped in deploy/prometheus/ load, and name only
+ * metrics that camdex exports. */
+Test(metrics, shipped_alert_rules_pass_promtool)
+{
+    char *which[] = {"/bin/sh", "-c", "command -v promtool", NULL};
+    struct run w = runv(which);
+    int found = w.rc == 0;
+    run_free(&w);
+    if (!found)
+        cr_skip_test("promtool is not installed (Debian package prometheus)");
+    const char *rules = CAMDEX_TEST_DATA "/../../deploy/prometheus/camdex-rules.yml";
+    char cmd[4400];
+    snprintf(cmd, sizeof(cmd), "promtool check rules '%s'", rules);
+    char *argv[] = {"/bin/sh", "-c", cmd, NULL};
+    struct run p = runv(argv);
+    cr_assert_eq(p.rc, 0, "%s%s", p.out, p.err);
+    run_free(&p);
+    struct monitor_stats st = {0};
+    char *m = render(&st);
+    FILE *f = fopen(rules, "r");
+    cr_assert_not_null(f);
+    char line[1024];
+    while (fgets(line, sizeof(line), f)) {
+        for (char *s = strstr(line, "camdex_"); s; s = strstr(s + 1, "camdex_")) {
+            char name[128];
+            size_t n = strspn(s, "abcdefghijklmnopqrstuvwxyz_");
+            snprintf(name, sizeof(name), "%.*s", (int)n, s);
+            if (strcmp(name, "camdex_") == 0)
+                continue;
+            cr_assert_not_null(strstr(m, name), "the rules use %s, which is not exported", name);
+        }
+    }
+    fclose(f);
+    free(m);
+}
