@@ -77,7 +77,14 @@ run options --depth options --in-flight "$in_flight" --rounds "$rounds"
 run describe_seq --depth describe --in-flight 1 --limit "$ff_cameras" --rounds 10
 alive
 echo "== ffprobe -v error -rtsp_transport tcp -show_streams, $ff_cameras cameras one at a time, load $(load)"
-"$bench" --inventory "$work/fleet_port.csv" --ffprobe --limit "$ff_cameras" | tee "$work/ffprobe.out"
+if ! "$bench" --inventory "$work/fleet_port.csv" --ffprobe --limit "$ff_cameras" 2>"$work/ffprobe.err" \
+    >"$work/ffprobe.out"; then
+    alive
+    echo "tier1: ffprobe failed on some cameras; its last words:" >&2
+    tail -5 "$work/ffprobe.err" >&2
+    exit 1
+fi
+cat "$work/ffprobe.out"
 alive
 
 o=$work
