@@ -7,8 +7,10 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/resource.h>
 #include <sys/socket.h>
 #include <time.h>
+#include <unistd.h>
 
 #include "api_internal.h"
 #include "http_server.h"
@@ -18,6 +20,7 @@
 #define HTTP_PATH_MAX     1024 /* bytes of path, before the query */
 #define HTTP_QUERY_MAX    4096
 #define HTTP_GRACE_MS     2000       /* at stop, for responses still being written */
+#define HTTP_NICE        10      /* the HTTP thread's priority below the loop's */
 #define HTTP_H2O_BODY_MAX (1u << 20) /* h2o's own (plain-text) 413 above this */
 
 struct conn {
@@ -367,6 +370,10 @@ static void http_thread(void *arg)
     sigset_t all;
     sigfillset(&all);
     pthread_sigmask(SIG_BLOCK, &all, NULL);
+    /* On two cores a busy API would take CPU time the probing loop needs:
+     * this thread yields to it (Linux nice is per thread). Lowering one's
+     * own priority needs no privilege; failing to is harmless. */
+    (void)setpriority(PRIO_PROCESS, (id_t)gettid(), HTTP_NICE);
     uv_run(&srv->loop, UV_RUN_DEFAULT);
     for (int i = 0; i < 100 && !h2o_timeouts_idle(&srv->h2o_ctx); i++)
         uv_run(&srv->loop, UV_RUN_ONCE);
