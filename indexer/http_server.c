@@ -20,7 +20,7 @@
 #define HTTP_PATH_MAX     1024 /* bytes of path, before the query */
 #define HTTP_QUERY_MAX    4096
 #define HTTP_GRACE_MS     2000       /* at stop, for responses still being written */
-#define HTTP_NICE        10      /* the HTTP thread's priority below the loop's */
+#define HTTP_NICE         10         /* the HTTP thread's priority below the loop's */
 #define HTTP_H2O_BODY_MAX (1u << 20) /* h2o's own (plain-text) 413 above this */
 
 struct conn {

@@ -6,6 +6,7 @@
 #include <netinet/in.h>
 #include <netinet/tcp.h>
 
+#include "api_internal.h"
 #include "procs.h"
 #include "runcmd.h"
 #include "testutil.h"
@@ -721,4 +722,29 @@ Test(api, metrics_pass_promtool)
     cr_assert_eq(p.rc, 0, "promtool check metrics: %s%s", p.out, p.err);
     run_free(&p);
     resp_free(&r);
+}
+
+/* ---- the UTF-8 check every parameter and path segment goes through ---- */
+
+Test(api_utf8, accepts_utf8_and_refuses_everything_else)
+{
+    static const struct {
+        const char *s;
+        bool ok;
+    } cases[] = {
+        {"", true},
+        {"plain ascii", true},
+        {"\xe5\xb8\x82\xe5\x85\xac\xe5\xae\x89\xe5\xb1\x80", true}, /* 市公安局 */
+        {"\xf0\x9f\x93\xb7", true},                                 /* U+1F4F7 */
+        {"\xff", false},
+        {"\xc0\xaf", false},         /* overlong '/' */
+        {"\xe0\x80\xaf", false},     /* overlong '/' in three bytes */
+        {"\xed\xa0\x80", false},     /* a surrogate */
+        {"\xf4\x90\x80\x80", false}, /* past U+10FFFF */
+        {"\xe5\xb8", false},         /* cut short */
+        {"a\x80", false},            /* a lone continuation byte */
+        {"\xe5\x41\x41", false},     /* a continuation that is not one */
+    };
+    for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++)
+        cr_assert_eq(api_is_utf8(cases[i].s, strlen(cases[i].s)), cases[i].ok, "case %zu", i);
 }
