@@ -79,39 +79,42 @@ static const char *reason_phrase(int status)
     }
 }
 
-int api_send(struct api_req *a, int status, const char *content_type, const char *body, size_t len)
+/* Sends the body in up to two pieces that live in the request pool. */
+static int send_parts(struct api_req *a, int status, const char *content_type, const char *b1,
+                      size_t l1, const char *b2, size_t l2)
 {
     static h2o_generator_t generator = {NULL, NULL};
     h2o_req_t *req = a->req;
     req->res.status = status;
     req->res.reason = reason_phrase(status);
-    req->res.content_length = len;
+    req->res.content_length = l1 + l2;
     h2o_add_header(&req->pool, &req->res.headers, H2O_TOKEN_CONTENT_TYPE, NULL, content_type,
                    strlen(content_type));
     /* Answers describe live state: never cached by anybody in between. */
     h2o_add_header(&req->pool, &req->res.headers, H2O_TOKEN_CACHE_CONTROL, NULL,
                    H2O_STRLIT("no-store"));
     h2o_start_response(req, &generator);
-    h2o_iovec_t buf = h2o_iovec_init(body, len);
-    h2o_send(req, &buf, 1, H2O_SEND_STATE_FINAL);
+    h2o_iovec_t bufs[2] = {h2o_iovec_init(b1, l1), h2o_iovec_init(b2, l2)};
+    h2o_send(req, bufs, l2 ? 2 : 1, H2O_SEND_STATE_FINAL);
     return 0;
+}
+
+int api_send(struct api_req *a, int status, const char *content_type, const char *body, size_t len)
+{
+    return send_parts(a, status, content_type, body, len, NULL, 0);
 }
 
 int api_json(struct api_req *a, int status, json_t *o)
 {
     if (!o)
         return api_error(a, 500, "internal", "out of memory building the reply");
-    /* Pool-allocated: lives until the response is sent. */
-    char *s = json_dumps(o, JSON_COMPACT | JSON_ENSURE_ASCII);
+    /* In the request pool (see pool_malloc), so it lives until the response
+     * is sent; UTF-8 as it is: jansson checked every string it was given. */
+    char *s = json_dumps(o, JSON_COMPACT);
     json_decref(o);
     if (!s)
         return api_error(a, 500, "internal", "out of memory building the reply");
-    size_t n = strlen(s);
-    s[n] = 0;
-    char *body = h2o_mem_alloc_pool(&a->req->pool, n + 1);
-    memcpy(body, s, n);
-    body[n] = '\n';
-    return api_send(a, status, "application/json", body, n + 1);
+    return send_parts(a, status, "application/json", s, strlen(s), "\n", 1);
 }
 
 int api_error(struct api_req *a, int status, const char *code, const char *fmt, ...)
@@ -127,7 +130,6 @@ int api_error(struct api_req *a, int status, const char *code, const char *fmt, 
     for (char *p = msg; *p; p++)
         if ((unsigned char)*p < 0x20 || (!utf8 && (unsigned char)*p >= 0x80))
             *p = '?';
-    /* ENSURE_ASCII in api_json escapes whatever the message quotes. */
     json_t *o =
         json_pack("{s:{s:s, s:i, s:s}}", "error", "code", code, "status", status, "message", msg);
     if (!o) {
