@@ -69,6 +69,13 @@ run() {
         "$work/$name.out" >>"$work/$name.out"
     echo "== $name ($*), $(cat "$work/$name.load")"
     cat "$work/$name.out"
+    # Offline probes are cheap: figures from a half-dead farm mean nothing.
+    local probes online
+    probes=$(value probes "$work/$name.out")
+    online=$(value online "$work/$name.out")
+    if [ "$online" != "$probes" ]; then
+        echo "tier1: only $online of $probes probes were online; the figures above are not comparable" >&2
+    fi
 }
 
 run describe --depth describe --in-flight "$in_flight" --rounds "$rounds"
