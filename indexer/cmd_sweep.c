@@ -24,7 +24,8 @@ static const char sweep_usage[] =
     "run within the sweep, recheck_delay apart). Shows progress on a terminal,\n"
     "then the per-unit summary (worst first) and the offline cameras by reason.\n"
     "Defaults differ from serve's, for a pass that ends soon: fail_threshold 2,\n"
-    "recheck_delay 300ms, connect_timeout 1s, reply_timeout 2s, log_level error.\n"
+    "recheck_delay 300ms, connect_timeout 1s, reply_timeout 2s, deep workers 8,\n"
+    "log_level error.\n"
     "For cron: exit 0 when the sweep ran, whatever the cameras said.\n";
 
 struct sweep {
@@ -157,6 +158,8 @@ int cmd_sweep(struct cli *cli, int argc, char **argv)
     defaults.fail_threshold = 2;
     defaults.connect_timeout_ms = 1000;
     defaults.reply_timeout_ms = 2000;
+    /* Deep probes mostly wait on the network: more of them at once. */
+    defaults.deep_workers = 8;
     defaults.log_level = LEVEL_ERROR;
     int rc = cli_service_options(cli, argc, argv, &cfg, &defaults, sweep_usage);
     if (rc)

@@ -544,7 +544,9 @@ static void pump(struct monitor *m)
             /* HLS, HTTP-FLV, RTMP, RTSPS: only tier 2 can look at them. */
             bool deep = c->kind == CAM_DEEP;
             if (deep && (!m->deep || m->st.deep_in_flight >= m->deep_cap)) {
-                schedule(m, c, now + 1000);
+                /* The deep workers are busy; a slot frees within a deep
+                 * probe's time, so look again soon rather than an interval on. */
+                schedule(m, c, now + (m->deep ? 50 : 1000));
                 continue;
             }
             struct host_slot *slot = host_slot(m, c->host);
