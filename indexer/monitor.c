@@ -310,13 +310,12 @@ static void schedule_next(struct monitor *m, struct cam *c, const struct health_
 /* Tier 2 for an RTSP camera after its handshake: when it just came up, when
  * what the handshake saw changed, and every deep interval. */
 static bool want_deep(const struct monitor *m, const struct cam *c, const struct health_step *step,
-                      const struct probe_result *r)
+                      const struct probe_result *r, bool new_size)
 {
     if (!m->deep || m->o.sweep || c->deep_in_flight || r->state == PROBE_OFFLINE ||
         c->mem.state == STORE_MAINTENANCE || m->st.deep_in_flight >= m->deep_cap)
         return false;
     bool came_up = step->changed && c->mem.state != STORE_OFFLINE;
-    bool new_size = r->video.width && (r->video.width != c->seen_w || r->video.height != c->seen_h);
     bool periodic = m->cfg.deep_interval_ms && c->deep_due <= (int64_t)uv_now(m->loop);
     return came_up || new_size || periodic;
 }
@@ -331,9 +330,9 @@ static struct cam *job_camera(struct monitor *m, struct job *j)
     /* Probed under an earlier inventory: the camera is gone or was re-read;
      * a camera still here gets its schedule back. */
     if (c) {
-        bool was = j->deep ? c->deep_in_flight : c->in_flight;
-        c->in_flight = j->deep ? c->in_flight : false;
-        c->deep_in_flight = j->deep ? false : c->deep_in_flight;
+        bool *flag = j->deep ? &c->deep_in_flight : &c->in_flight;
+        bool was = *flag;
+        *flag = false;
         if (was && !m->stopping && c->heap_pos == CAM_NOT_QUEUED)
             schedule(m, c, (int64_t)uv_now(m->loop));
     }
@@ -348,11 +347,11 @@ static void apply_result(struct monitor *m, struct job *j, const struct probe_re
     c->in_flight = false;
     if (m->stopping)
         return; /* a cancelled probe says nothing about the camera */
-    bool deep = want_deep(m, c, &(struct health_step){0}, r);
+    /* Compared before record() stores the new size. */
+    bool new_size = r->video.width && (r->video.width != c->seen_w || r->video.height != c->seen_h);
     struct health_step step = record(m, c, r, false);
-    deep = want_deep(m, c, &step, r) || deep;
     schedule_next(m, c, &step);
-    if (deep) {
+    if (want_deep(m, c, &step, r, new_size)) {
         struct host_slot *slot = host_slot(m, c->host);
         if (slot)
             start_deep(m, c, slot);
