@@ -6,6 +6,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "farmclient.h"
 
@@ -131,4 +132,50 @@ Test(video, blurred_camera_measures_blurrier_than_healthy)
     double blurred = mean_blur(analyse(47, "blurdetect,metadata=print", "0.6"));
     double sharp = mean_blur(analyse(1, "blurdetect,metadata=print", "0.6"));
     cr_expect_gt(blurred, sharp * 1.5, "blur %f vs healthy %f", blurred, sharp);
+}
+
+/* Variance of the 4-neighbour Laplacian over one decoded frame of camera #n:
+ * picture noise is high-frequency energy, so a noisy camera measures far
+ * above a clean one of the same scene (which ffmpeg's own detectors do not
+ * separate: the encoder smooths the noise out of their statistics). */
+static double laplacian_variance(int n)
+{
+    char url[256], path[512];
+    fc_url_auth(&farm, n, url, sizeof(url));
+    const char *tmp = getenv("TMPDIR");
+    snprintf(path, sizeof(path), "%s/camfarm-frame-%d-%d.gray", tmp && *tmp ? tmp : "/tmp",
+             (int)getpid(), n);
+    const char *argv[] = {"ffmpeg", "-hide_banner", "-nostdin", "-loglevel", "error",
+                          "-rtsp_transport", "tcp", "-timeout", "5000000", "-i", url,
+                          "-frames:v", "1", "-f", "rawvideo", "-pix_fmt", "gray", "-y", path,
+                          NULL};
+    int rc = fc_run(argv, out, sizeof(out), 30000);
+    cr_assert_eq(rc, 0, "ffmpeg on %s exited %d: %s", url, rc, out);
+    FILE *f = fopen(path, "rb");
+    cr_assert_not_null(f);
+    static unsigned char px[640 * 360];
+    size_t got = fread(px, 1, sizeof(px), f);
+    fclose(f);
+    unlink(path);
+    cr_assert_eq(got, sizeof(px), "expected one 640x360 frame, got %zu bytes", got);
+    double sum = 0, sq = 0;
+    size_t count = 0;
+    for (int y = 1; y < 359; y++) {
+        for (int x = 1; x < 639; x++) {
+            const unsigned char *p = px + y * 640 + x;
+            double v = 4.0 * p[0] - p[-1] - p[1] - p[-640] - p[640];
+            sum += v;
+            sq += v * v;
+            count++;
+        }
+    }
+    double mean = sum / (double)count;
+    return sq / (double)count - mean * mean;
+}
+
+Test(video, noisy_camera_carries_far_more_fine_grain_than_healthy)
+{
+    double noisy = laplacian_variance(49);
+    double clean = laplacian_variance(1);
+    cr_expect_gt(noisy, clean * 1.8, "noise energy %f vs healthy %f", noisy, clean);
 }
