@@ -103,10 +103,25 @@ json_t *cli_camera_row(struct cli *cli, const struct store_camera *cam,
     timefmt_rfc3339(h->since, cli->tz_offset, since, sizeof(since));
     timefmt_rfc3339(h->last_probe, cli->tz_offset, probed, sizeof(probed));
     cli_redact(cam->url, url, sizeof(url));
-    return json_pack("{s:s, s:s, s:s, s:s, s:s, s:s, s:s, s:s, s:s, s:s}", "id", cam->id, "name",
-                     cam->name, "unit", cam->unit_id, "unit_name", unit_name ? unit_name : "",
-                     "state", store_state_name(h->state), "reason", h->reason, "detail",
-                     h->detail, "since", since, "last_probe", probed, "url", url);
+    /* Every string here was checked as UTF-8 when it entered the index (or
+     * is ours), so jansson's per-string validation is skipped: it was a
+     * third of `camdex list`'s time. */
+    const char *keys[] = {"id", "name", "unit", "unit_name", "state", "reason", "detail",
+                          "since", "last_probe", "url"};
+    const char *vals[] = {cam->id, cam->name, cam->unit_id, unit_name ? unit_name : "",
+                          store_state_name(h->state), h->reason, h->detail, since, probed, url};
+    json_t *o = json_object();
+    for (size_t i = 0; o && i < sizeof(keys) / sizeof(keys[0]); i++) {
+        /* The detail may quote a camera's own words: that one is checked. */
+        json_t *v = vals[i] == h->detail ? json_string(vals[i]) : json_string_nocheck(vals[i]);
+        if (!v)
+            v = json_string("(detail not valid UTF-8)");
+        if (json_object_set_new_nocheck(o, keys[i], v)) {
+            json_decref(o);
+            return NULL;
+        }
+    }
+    return o;
 }
 
 /* JSON rows live as long as the command: a bump allocator whose free does
