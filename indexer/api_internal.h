@@ -104,6 +104,12 @@ int api_camera_events(struct api_req *a);
 int api_camera_maintenance(struct api_req *a);
 int api_events(struct api_req *a);
 int api_metrics(struct api_req *a);
+int api_report_online_rate(struct api_req *a);
+int api_openapi(struct api_req *a);
+
+/* indexer/openapi.json, built into the program (see indexer/CMakeLists.txt). */
+extern const unsigned char api_openapi_json[];
+extern const size_t api_openapi_json_len;
 
 /* Maps a store error to a reply (404 for -ENOENT, 503 for -EAGAIN, else 500). */
 int api_store_error(struct api_req *a, int rc, const char *what);

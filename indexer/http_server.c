@@ -77,8 +77,32 @@ static const struct route {
     {"GET", "api/v1/cameras/*/events", ROUTE_READ, api_camera_events},
     {"POST", "api/v1/cameras/*/maintenance", ROUTE_WRITE, api_camera_maintenance},
     {"GET", "api/v1/events", ROUTE_READ, api_events},
+    {"GET", "api/v1/reports/online-rate", ROUTE_READ, api_report_online_rate},
+    /* Every route here is in indexer/openapi.json; tests/indexer/test_api.c
+     * fails when one is not. */
+    {"GET", "api/v1/openapi.json", ROUTE_READ, api_openapi},
 };
 #define NROUTES (sizeof(routes) / sizeof(routes[0]))
+
+int http_server_route(size_t i, const char **method, const char **pattern)
+{
+    if (i >= NROUTES)
+        return -ENOENT;
+    *method = routes[i].method;
+    *pattern = routes[i].pattern;
+    return 0;
+}
+
+/* The document describes the routes above; it is the same bytes for every
+ * request, so it is sent from where it lives, not copied. */
+int api_openapi(struct api_req *a)
+{
+    static const char *const no_params[] = {NULL};
+    if (api_check_params(a, no_params))
+        return 0;
+    return api_send(a, 200, "application/json", (const char *)api_openapi_json,
+                    api_openapi_json_len);
+}
 
 static bool pattern_matches(const char *pat, const struct api_req *a)
 {
@@ -221,7 +245,8 @@ static int dispatch(struct api_req *a)
     if (!match)
         return api_error(a, 404, "not_found",
                          "no such resource (the API is under /api/v1: summary, units, cameras, "
-                         "events; and /metrics, /healthz, /readyz)");
+                         "events, reports; openapi.json describes it; and /metrics, "
+                         "/healthz, /readyz)");
     if (req->entity.base && req->entity.len > a->env->cfg->http_max_body)
         return api_error(a, 413, "too_large", "the body is larger than %u bytes",
                          a->env->cfg->http_max_body);

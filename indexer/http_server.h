@@ -27,6 +27,12 @@ int http_server_start(uv_loop_t *main_loop, const struct config *cfg, struct sto
  * the main loop's thread; safe with NULL. */
 void http_server_stop(struct http_server **srv);
 
+/* The routing table, for the test that holds indexer/openapi.json to it:
+ * route `i`'s method ("GET") and path pattern without the leading slash,
+ * segments split by "/", a segment "*" taking one id ("api/v1/units" then
+ * "*"). Returns 0, or -ENOENT past the last route. */
+int http_server_route(size_t i, const char **method, const char **pattern);
+
 /* The address actually bound ("127.0.0.1:8470"), for the log line. */
 const char *http_server_address(const struct http_server *srv);
 

@@ -2,14 +2,17 @@
  * service on a port the kernel picks, and a raw-socket client (so that
  * malformed, oversized and slow requests can be sent as they are). */
 #include <criterion/criterion.h>
+#include <ctype.h>
 #include <jansson.h>
 #include <netinet/in.h>
 #include <netinet/tcp.h>
 
 #include "api_internal.h"
+#include "http_server.h"
 #include "procs.h"
 #include "runcmd.h"
 #include "testutil.h"
+#include "timefmt.h"
 
 #define CAMERAS 200
 #define RO      "ro-token-5f1c9e"
@@ -472,6 +475,176 @@ Test(api, events_pages_see_each_event_once)
     }
     cr_assert_eq(seen, total);
     resp_free(&all);
+}
+
+/* ---- reports ---- */
+
+static void assert_rate(json_t *row, const char *key)
+{
+    json_t *v = json_object_get(row, key);
+    cr_assert(json_is_null(v) ||
+                  (json_is_real(v) && json_real_value(v) >= 0 && json_real_value(v) <= 1),
+              "%s is not a rate or null", key);
+}
+
+static void assert_report_rows(json_t *rep, const char *unit)
+{
+    json_t *rows = json_object_get(rep, "rows");
+    cr_assert(json_is_array(rows));
+    cr_assert_eq(json_integer_value(json_object_get(rep, "count")),
+                 (json_int_t)json_array_size(rows));
+    cr_assert(json_is_string(json_object_get(rep, "from")));
+    cr_assert(json_is_string(json_object_get(rep, "to")));
+    size_t i;
+    json_t *row;
+    json_array_foreach(rows, i, row)
+    {
+        const char *u = json_string_value(json_object_get(row, "unit"));
+        cr_assert(u && (!unit || strcmp(u, unit) == 0), "row of unit %s", u ? u : "(none)");
+        int32_t d;
+        cr_assert_eq(timefmt_parse_day(json_string_value(json_object_get(row, "day")), &d), 0);
+        cr_assert(json_is_string(json_object_get(row, "name")));
+        assert_rate(row, "online_rate");
+        assert_rate(row, "intact_rate");
+        assert_rate(row, "snapshot_rate");
+        static const char *hours[] = {"monitored_hours", "online_hours", "degraded_hours",
+                                      "offline_hours"};
+        for (size_t k = 0; k < 4; k++)
+            cr_assert(json_is_number(json_object_get(row, hours[k])), "%s", hours[k]);
+        /* Online rate counts degraded time too, so it is never below intact. */
+        json_t *on = json_object_get(row, "online_rate"), *in = json_object_get(row, "intact_rate");
+        if (json_is_real(on) && json_is_real(in))
+            cr_assert_geq(json_real_value(on) + 1e-9, json_real_value(in));
+    }
+}
+
+Test(api, online_rate_report_per_unit_and_for_all)
+{
+    struct resp u = get("/api/v1/units");
+    const char *uid = json_string_value(
+        json_object_get(json_array_get(json_object_get(u.json, "units"), 0), "id"));
+    char path[256];
+    snprintf(path, sizeof(path), "/api/v1/reports/online-rate?unit=%s", uid);
+    struct resp r = get(path);
+    cr_assert_eq(r.status, 200, "%s", r.body);
+    assert_report_rows(r.json, uid);
+    resp_free(&r);
+    snprintf(path, sizeof(path),
+             "/api/v1/reports/online-rate?unit=%s&from=2026-11-01&to=2026-11-07", uid);
+    r = get(path);
+    cr_assert_eq(r.status, 200, "%s", r.body);
+    cr_assert_str_eq(json_string_value(json_object_get(r.json, "from")), "2026-11-01");
+    cr_assert_str_eq(json_string_value(json_object_get(r.json, "to")), "2026-11-07");
+    assert_report_rows(r.json, uid);
+    resp_free(&r);
+    r = get("/api/v1/reports/online-rate");
+    cr_assert_eq(r.status, 200, "%s", r.body);
+    assert_report_rows(r.json, NULL);
+    resp_free(&r);
+    resp_free(&u);
+}
+
+Test(api, online_rate_report_refuses_bad_ranges_and_unknown_units)
+{
+    char longunit[128], path[256];
+    memset(longunit, 'u', 65);
+    longunit[65] = 0;
+    snprintf(path, sizeof(path), "/api/v1/reports/online-rate?unit=%s", longunit);
+    const struct {
+        const char *path, *in_message;
+    } cases[] = {
+        {"/api/v1/reports/online-rate?from=2026-13-01", "from"},
+        {"/api/v1/reports/online-rate?from=yesterday", "from"},
+        {"/api/v1/reports/online-rate?to=2026-02-30x", "to"},
+        {"/api/v1/reports/online-rate?from=2026-11-27&to=2026-11-01", "from"},
+        {"/api/v1/reports/online-rate?from=2000-01-01&to=2026-11-27", "3660"},
+        {"/api/v1/reports/online-rate?unit=", "unit"},
+        {path, "unit"},
+        {"/api/v1/reports/online-rate?day=2026-11-27", "day"},
+    };
+    for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+        struct resp r = get(cases[i].path);
+        assert_error(&r, 400, "bad_parameter", cases[i].in_message);
+        resp_free(&r);
+    }
+    struct resp r = get("/api/v1/reports/online-rate?unit=NOSUCHUNIT");
+    assert_error(&r, 404, "not_found", "NOSUCHUNIT");
+    resp_free(&r);
+}
+
+/* ---- the OpenAPI document ---- */
+
+/* The routing table's spelling of a document path: no leading slash, and
+ * "*" for each templated segment such as {id}. */
+static void doc_path_to_pattern(const char *path, char *out, size_t cap)
+{
+    size_t o = 0;
+    const char *p = path[0] == '/' ? path + 1 : path;
+    while (*p && o + 2 < cap) {
+        if (*p == '{') {
+            const char *close = strchr(p, '}');
+            cr_assert_not_null(close, "unclosed { in %s", path);
+            out[o++] = '*';
+            p = close + 1;
+        } else {
+            out[o++] = *p++;
+        }
+    }
+    out[o] = 0;
+}
+
+Test(api, openapi_document_lists_exactly_the_routes_served)
+{
+    struct resp r = get("/api/v1/openapi.json");
+    cr_assert_eq(r.status, 200, "%s", r.body);
+    cr_assert_str_eq(header(&r, "content-type"), "application/json");
+    cr_assert(json_is_object(r.json), "the document is not JSON");
+    const char *ver = json_string_value(json_object_get(r.json, "openapi"));
+    cr_assert(ver && strncmp(ver, "3.0.", 4) == 0, "openapi is %s, not 3.0.x",
+              ver ? ver : "missing");
+    cr_assert(json_is_object(json_object_get(r.json, "info")));
+    cr_assert(json_is_object(json_object_get(
+                  json_object_get(json_object_get(r.json, "components"), "schemas"), "Error")),
+              "no Error schema");
+    /* The document's (METHOD, pattern) pairs, each with its responses. */
+    static const char *methods[] = {"get",     "put",  "post",  "delete",
+                                    "options", "head", "patch", "trace"};
+    json_t *documented = json_object();
+    const char *path;
+    json_t *item;
+    json_object_foreach(json_object_get(r.json, "paths"), path, item)
+    {
+        for (size_t m = 0; m < sizeof(methods) / sizeof(methods[0]); m++) {
+            json_t *opn = json_object_get(item, methods[m]);
+            if (!opn)
+                continue;
+            cr_assert(json_is_object(json_object_get(opn, "responses")), "%s %s has no responses",
+                      methods[m], path);
+            char pat[512], key[600];
+            doc_path_to_pattern(path, pat, sizeof(pat));
+            snprintf(key, sizeof(key), "%s %s", methods[m], pat);
+            for (char *c = key; *c != ' '; c++)
+                *c = (char)toupper((unsigned char)*c);
+            json_object_set_new(documented, key, json_true());
+        }
+    }
+    /* Every route is documented, and nothing else is. */
+    const char *method, *pattern;
+    size_t nroutes = 0;
+    for (size_t i = 0; http_server_route(i, &method, &pattern) == 0; i++, nroutes++) {
+        char key[600];
+        snprintf(key, sizeof(key), "%s %s", method, pattern);
+        cr_assert_not_null(json_object_get(documented, key),
+                           "route %s /%s is not in indexer/openapi.json", method, pattern);
+        json_object_del(documented, key);
+    }
+    cr_assert_gt(nroutes, 10);
+    const char *extra;
+    json_t *v;
+    json_object_foreach(documented, extra, v)
+        cr_assert_fail("indexer/openapi.json documents %s, which the server does not route", extra);
+    json_decref(documented);
+    resp_free(&r);
 }
 
 /* ---- bad input ---- */
