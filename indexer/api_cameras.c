@@ -18,9 +18,6 @@ struct list_ctx {
     struct api_req *a;
     bool by_unit; /* the scan's order is (unit id, camera id) */
     const char *q;
-    char after[CURSOR_KEY_MAX]; /* resume after this sort key */
-    size_t after_len;
-    bool has_after;
     size_t limit;
     json_t *rows;
     char last[CURSOR_KEY_MAX];
@@ -45,12 +42,25 @@ static size_t sort_key(const struct list_ctx *lc, const struct store_camera *cam
     return n + i;
 }
 
-/* Byte order, as LMDB sorts keys; a NUL separator sorts first, so "unit
- * NUL id" orders by unit, then id. */
-static int key_cmp(const char *a, size_t an, const char *b, size_t bn)
+/* Turns a cursor back into the scan's start position. `buf` holds the
+ * decoded sort key; the strings point into it. A cursor must have the shape
+ * of this listing's sort key, each part a valid id, so whatever a client
+ * makes up can only start the scan somewhere in the order, never fail it. */
+static bool cursor_parse(const char *cursor, bool by_unit, char buf[CURSOR_KEY_MAX + 1],
+                         struct store_filter *f)
 {
-    int c = memcmp(a, b, an < bn ? an : bn);
-    return c ? c : (an > bn) - (an < bn);
+    size_t n;
+    if (api_cursor_decode(cursor, buf, CURSOR_KEY_MAX, &n) || !n)
+        return false;
+    buf[n] = 0;
+    char *nul = memchr(buf, 0, n);
+    if (by_unit != (nul != NULL))
+        return false;
+    f->after_unit = by_unit ? buf : NULL;
+    f->after_id = by_unit ? nul + 1 : buf;
+    if (by_unit && (memchr(nul + 1, 0, n - (size_t)(nul + 1 - buf)) || !api_valid_id(buf)))
+        return false;
+    return api_valid_id(f->after_id);
 }
 
 static bool matches_q(const struct store_camera *cam, const char *q)
@@ -64,8 +74,6 @@ static int list_cb(const struct store_camera *cam, const struct store_health *h,
     struct list_ctx *lc = ctx;
     char key[CURSOR_KEY_MAX];
     size_t kn = sort_key(lc, cam, key);
-    if (lc->has_after && key_cmp(key, kn, lc->after, lc->after_len) <= 0)
-        return 0;
     if (lc->q && !matches_q(cam, lc->q))
         return 0;
     if (json_array_size(lc->rows) == lc->limit) {
@@ -177,14 +185,13 @@ int api_cameras(struct api_req *a)
     if (api_param_limit(a, &lc.limit))
         return 0;
     lc.by_unit = f.unit_id || f.state >= 0 || f.reason;
-    if (cursor) {
-        if (api_cursor_decode(cursor, lc.after, sizeof(lc.after), &lc.after_len) || !lc.after_len ||
-            (lc.by_unit != (memchr(lc.after, 0, lc.after_len) != NULL)))
-            return api_error(a, 400, "bad_parameter",
-                             "cursor: not a cursor of this listing (pass next_cursor back "
-                             "unchanged, with the same filters)");
-        lc.has_after = true;
-    }
+    /* The scan starts after the cursor's camera, so a page costs its own
+     * length, not the length of every page before it. */
+    char after[CURSOR_KEY_MAX + 1];
+    if (cursor && !cursor_parse(cursor, lc.by_unit, after, &f))
+        return api_error(a, 400, "bad_parameter",
+                         "cursor: not a cursor of this listing (pass next_cursor back "
+                         "unchanged, with the same filters)");
     struct store_read *r;
     int rc = store_read_begin(a->env->store, &r);
     if (rc)

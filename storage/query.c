@@ -62,17 +62,45 @@ static int emit_camera(struct store_read *r, const MDB_val *idv, const struct st
     return cb(&cam, &h, ctx);
 }
 
+/* Puts the cursor on the first entry after (key, id) in (key, id) order.
+ * That entry may be gone (camera removed or moved), so seek by range, not
+ * by match: first among the key's ids, then to the next key. */
+static int seek_after(MDB_cursor *c, const uint8_t *key, size_t klen, const char *id, MDB_val *k,
+                      MDB_val *v)
+{
+    size_t idlen = strlen(id);
+    *k = mval(key, klen);
+    *v = mval(id, idlen);
+    int mrc = mdb_cursor_get(c, k, v, MDB_GET_BOTH_RANGE);
+    if (mrc == 0) {
+        if (v->mv_size == idlen && memcmp(v->mv_data, id, idlen) == 0)
+            mrc = mdb_cursor_get(c, k, v, MDB_NEXT);
+        return mrc;
+    }
+    if (mrc != MDB_NOTFOUND)
+        return mrc;
+    /* No such key, or every id under it sorts before `id`. */
+    *k = mval(key, klen);
+    mrc = mdb_cursor_get(c, k, v, MDB_SET_RANGE);
+    if (mrc == 0 && k->mv_size == klen && memcmp(k->mv_data, key, klen) == 0)
+        mrc = mdb_cursor_get(c, k, v, MDB_NEXT_NODUP);
+    return mrc;
+}
+
 /* Walks every duplicate of every key starting with prefix[0..plen). With
- * `exact`, only the key equal to the prefix. */
+ * `exact`, only the key equal to the prefix. With after_id, starts after
+ * (start key, after_id) instead; the start key begins with the prefix. */
 static int scan_index(struct store_read *r, enum store_db db, const uint8_t *prefix, size_t plen,
-                      bool exact, const struct store_filter *f, store_camera_cb cb, void *ctx)
+                      bool exact, const uint8_t *start, size_t slen, const char *after_id,
+                      const struct store_filter *f, store_camera_cb cb, void *ctx)
 {
     MDB_cursor *c;
     int rc = store_err(r->s, mdb_cursor_open(r->txn, r->s->dbi[db], &c));
     if (rc)
         return rc;
     MDB_val k = mval(prefix, plen), v;
-    int mrc = mdb_cursor_get(c, &k, &v, exact ? MDB_SET_KEY : MDB_SET_RANGE);
+    int mrc = after_id ? seek_after(c, start, slen, after_id, &k, &v)
+                       : mdb_cursor_get(c, &k, &v, exact ? MDB_SET_KEY : MDB_SET_RANGE);
     while (mrc == 0) {
         if (k.mv_size < plen || memcmp(k.mv_data, prefix, plen) != 0)
             break;
@@ -89,37 +117,24 @@ static int scan_index(struct store_read *r, enum store_db db, const uint8_t *pre
     return mrc == MDB_NOTFOUND ? 0 : store_err(r->s, mrc);
 }
 
-int store_cameras_scan(struct store_read *r, const struct store_filter *f, store_camera_cb cb,
-                       void *ctx)
+/* Walks the cameras table in id order, from after after_id if given. */
+static int scan_all(struct store_read *r, const char *after_id, store_camera_cb cb, void *ctx)
 {
-    uint8_t key[KEY_MAX];
-    const char *unit = f ? f->unit_id : NULL;
-    if (unit && strlen(unit) > STORE_ID_MAX)
-        return -EINVAL;
-    if (f && f->reason) {
-        if (strlen(f->reason) > STORE_REASON_MAX)
-            return -EINVAL;
-        size_t n = key_by_reason(key, f->reason, unit ? unit : "");
-        return scan_index(r, DB_BY_REASON, key, n, unit != NULL, f, cb, ctx);
-    }
-    if (f && f->state >= 0) {
-        if (f->state >= STORE_STATE_COUNT)
-            return -EINVAL;
-        size_t n = key_by_state(key, (uint8_t)f->state, unit ? unit : "");
-        struct store_filter rest = *f;
-        rest.state = -1; /* the index already selects the state */
-        return scan_index(r, DB_BY_STATE, key, n, unit != NULL, &rest, cb, ctx);
-    }
-    if (unit)
-        return scan_index(r, DB_BY_UNIT, (const uint8_t *)unit, strlen(unit), true, NULL, cb,
-                          ctx);
-
     MDB_cursor *c;
     int rc = store_err(r->s, mdb_cursor_open(r->txn, r->s->dbi[DB_CAMERAS], &c));
     if (rc)
         return rc;
     MDB_val k, v;
-    int mrc = mdb_cursor_get(c, &k, &v, MDB_FIRST);
+    int mrc;
+    if (after_id) {
+        k = mstr(after_id);
+        mrc = mdb_cursor_get(c, &k, &v, MDB_SET_RANGE);
+        if (mrc == 0 && k.mv_size == strlen(after_id) &&
+            memcmp(k.mv_data, after_id, k.mv_size) == 0)
+            mrc = mdb_cursor_get(c, &k, &v, MDB_NEXT);
+    } else {
+        mrc = mdb_cursor_get(c, &k, &v, MDB_FIRST);
+    }
     while (mrc == 0 && !rc) {
         rc = emit_camera(r, &k, NULL, cb, ctx);
         mrc = mdb_cursor_get(c, &k, &v, MDB_NEXT);
@@ -128,6 +143,51 @@ int store_cameras_scan(struct store_read *r, const struct store_filter *f, store
     if (rc)
         return rc < 0 ? rc : 0;
     return mrc == MDB_NOTFOUND ? 0 : store_err(r->s, mrc);
+}
+
+int store_cameras_scan(struct store_read *r, const struct store_filter *f, store_camera_cb cb,
+                       void *ctx)
+{
+    uint8_t key[KEY_MAX], start[KEY_MAX];
+    const char *unit = f ? f->unit_id : NULL;
+    const char *after = f ? f->after_id : NULL, *after_unit = f ? f->after_unit : NULL;
+    if (unit && strlen(unit) > STORE_ID_MAX)
+        return -EINVAL;
+    if (after && (!*after || strlen(after) > STORE_ID_MAX))
+        return -EINVAL;
+    if (!f || (!f->reason && f->state < 0 && !unit))
+        return scan_all(r, after, cb, ctx);
+
+    if (after && (!after_unit || strlen(after_unit) > STORE_ID_MAX))
+        return -EINVAL;
+    /* One unit is one index key: a start in an earlier unit is its
+     * beginning, a start in a later one is past its end. */
+    if (after && unit) {
+        int c = strcmp(after_unit, unit);
+        if (c > 0)
+            return 0;
+        if (c < 0)
+            after = NULL;
+    }
+    const char *from_unit = after ? after_unit : "";
+    if (f->reason) {
+        if (strlen(f->reason) > STORE_REASON_MAX)
+            return -EINVAL;
+        size_t n = key_by_reason(key, f->reason, unit ? unit : "");
+        size_t sn = key_by_reason(start, f->reason, from_unit);
+        return scan_index(r, DB_BY_REASON, key, n, unit != NULL, start, sn, after, f, cb, ctx);
+    }
+    if (f->state >= 0) {
+        if (f->state >= STORE_STATE_COUNT)
+            return -EINVAL;
+        size_t n = key_by_state(key, (uint8_t)f->state, unit ? unit : "");
+        size_t sn = key_by_state(start, (uint8_t)f->state, from_unit);
+        struct store_filter rest = *f;
+        rest.state = -1; /* the index already selects the state */
+        return scan_index(r, DB_BY_STATE, key, n, unit != NULL, start, sn, after, &rest, cb, ctx);
+    }
+    return scan_index(r, DB_BY_UNIT, (const uint8_t *)unit, strlen(unit), true,
+                      (const uint8_t *)from_unit, strlen(from_unit), after, NULL, cb, ctx);
 }
 
 int store_units_scan(struct store_read *r, store_unit_cb cb, void *ctx)

@@ -184,11 +184,17 @@ struct store_filter {
     const char *unit_id; /* NULL = any */
     int state;           /* enum store_state, -1 = any */
     const char *reason;  /* NULL = any */
+    /* Resume strictly after this camera in the scan's order, so a page costs
+     * its own length rather than everything before it. NULL after_id = from
+     * the start. Unfiltered scans go by camera id alone and ignore
+     * after_unit; filtered ones need it (-EINVAL without). The camera need
+     * not exist any more. */
+    const char *after_unit, *after_id;
 };
 
 /* Cameras matching the filter, ordered by (unit id, camera id) when a unit
- * or state or reason is given, else by camera id. Uses the secondary index
- * that fits the filter best. */
+ * or state or reason is given, else by camera id (both in byte order).
+ * Uses the secondary index that fits the filter best. */
 int store_cameras_scan(struct store_read *r, const struct store_filter *f, store_camera_cb cb,
                        void *ctx);
 int store_units_scan(struct store_read *r, store_unit_cb cb, void *ctx);

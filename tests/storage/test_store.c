@@ -4,6 +4,8 @@
 #include <errno.h>
 #include <math.h>
 #include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
 
 #include "internal.h"
 #include "store.h"
@@ -588,4 +590,228 @@ Test(store, only_an_operator_moves_a_camera_in_or_out_of_maintenance)
     cr_assert_eq(u.count[STORE_MAINTENANCE], 0);
     cr_assert_eq(u.count[STORE_UNKNOWN], 2);
     cr_assert_eq(fsck_problems(false), 0);
+}
+
+/* ---- scans that resume after a position ---- */
+
+#define PAGE_FLEET 3000
+
+/* Entries of a scan, in order, as "unit NUL id". */
+struct seq {
+    char (*e)[2 * STORE_ID_MAX + 2];
+    size_t n, cap, stop_at;
+};
+
+static int seq_cb(const struct store_camera *c, const struct store_health *h, void *ctx)
+{
+    (void)h;
+    struct seq *s = ctx;
+    cr_assert_lt(s->n, s->cap);
+    memset(s->e[s->n], 0, sizeof(s->e[0]));
+    memcpy(s->e[s->n], c->unit_id, strlen(c->unit_id));
+    memcpy(s->e[s->n] + strlen(c->unit_id) + 1, c->id, strlen(c->id));
+    s->n++;
+    return s->stop_at && s->n == s->stop_at ? 1 : 0;
+}
+
+static const char *seq_unit(const struct seq *s, size_t i)
+{
+    return s->e[i];
+}
+
+static const char *seq_id(const struct seq *s, size_t i)
+{
+    return s->e[i] + strlen(s->e[i]) + 1;
+}
+
+/* Appends to `s` up to `limit` cameras after (after_unit, after_id). */
+static void scan_after(struct store_filter f, const char *after_unit, const char *after_id,
+                       size_t limit, struct seq *s)
+{
+    struct store_read *r;
+    f.after_unit = after_unit;
+    f.after_id = after_id;
+    s->stop_at = limit ? s->n + limit : 0;
+    cr_assert_eq(store_read_begin(st, &r), 0);
+    int rc = store_cameras_scan(r, &f, seq_cb, s);
+    cr_assert_eq(rc, 0, "scan: %s", store_strerror(rc));
+    store_read_end(&r);
+    s->stop_at = 0;
+}
+
+/* Cameras spread over units whose ids prefix one another ("u1", "u10"),
+ * ids not in unit order, one single-camera unit, and several states and
+ * reasons, so every index key shape is paged through. */
+static void add_paging_fleet(void)
+{
+    static const char *const units[] = {"u1", "u10", "u2", "u3", "u30", "u4"};
+    static const char *const reasons[] = {"connect_timeout", "not_found", "black"};
+    struct store_batch *b;
+    cr_assert_eq(store_batch_new(&b), 0);
+    for (int i = 0; i < PAGE_FLEET; i++) {
+        char id[32];
+        snprintf(id, sizeof(id), "c%05d", (i * 7919) % PAGE_FLEET);
+        struct store_camera c = camera(id, units[(i * 31 + i / 7) % 6]);
+        cr_assert_eq(store_batch_camera_put(b, &c, "单位"), 0);
+    }
+    struct store_camera lone = camera("c99999", "z1");
+    cr_assert_eq(store_batch_camera_put(b, &lone, "单位"), 0);
+    commit(b, NULL);
+    for (int i = 0; i <= PAGE_FLEET; i++) {
+        char id[32];
+        snprintf(id, sizeof(id), "c%05d", i == PAGE_FLEET ? 99999 : i);
+        struct store_health h;
+        rec_health_unknown(&h);
+        int k = i % 7;
+        h.state = k < 3    ? STORE_OFFLINE
+                  : k < 5  ? STORE_ONLINE
+                  : k == 5 ? STORE_DEGRADED
+                           : STORE_UNKNOWN;
+        h.reason = h.state == STORE_OFFLINE    ? reasons[i % 2]
+                   : h.state == STORE_DEGRADED ? reasons[2]
+                                               : "";
+        h.detail = h.reason;
+        h.last_probe = testutil_now_ms();
+        cr_assert_eq(store_batch_health_put(b, id, &h, h.last_probe), 0);
+    }
+    commit(b, NULL);
+    store_batch_free(&b);
+}
+
+static void seq_init(struct seq *s)
+{
+    s->cap = PAGE_FLEET + 8;
+    s->n = s->stop_at = 0;
+    s->e = calloc(s->cap, sizeof(s->e[0]));
+    cr_assert_not_null(s->e);
+}
+
+static void delete_camera(const char *id)
+{
+    struct store_batch *b;
+    cr_assert_eq(store_batch_new(&b), 0);
+    cr_assert_eq(store_batch_camera_del(b, id), 0);
+    commit(b, NULL);
+    store_batch_free(&b);
+}
+
+/* Pages of `page` through the scan `f` equal one full scan; with `remove`,
+ * each page's last camera is deleted before the next page starts after it. */
+static void check_paging(struct store_filter f, size_t page, bool remove, const char *what)
+{
+    struct seq full, paged;
+    seq_init(&full);
+    seq_init(&paged);
+    scan_after(f, NULL, NULL, 0, &full);
+    cr_assert_gt(full.n, 2 * page, "%s: %zu cameras is too few to page", what, full.n);
+    char unit[STORE_ID_MAX + 1] = "", id[STORE_ID_MAX + 1] = "";
+    for (size_t pages = 0;; pages++) {
+        size_t before = paged.n;
+        scan_after(f, pages ? unit : NULL, pages ? id : NULL, page, &paged);
+        if (paged.n == before)
+            break;
+        snprintf(unit, sizeof(unit), "%s", seq_unit(&paged, paged.n - 1));
+        snprintf(id, sizeof(id), "%s", seq_id(&paged, paged.n - 1));
+        if (remove)
+            delete_camera(id);
+        cr_assert_leq(pages, full.n / page + 1, "%s: paging does not end", what);
+    }
+    cr_assert_eq(paged.n, full.n, "%s: %zu paged, %zu in one scan", what, paged.n, full.n);
+    for (size_t i = 0; i < full.n; i++)
+        cr_assert_eq(memcmp(paged.e[i], full.e[i], sizeof(full.e[i])), 0,
+                     "%s: entry %zu is %s/%s, one scan has %s/%s", what, i, seq_unit(&paged, i),
+                     seq_id(&paged, i), seq_unit(&full, i), seq_id(&full, i));
+    free(full.e);
+    free(paged.e);
+}
+
+static const struct {
+    const char *what;
+    struct store_filter f;
+} paging_filters[] = {
+    {"no filter", {.state = -1}},
+    {"unit", {.unit_id = "u1", .state = -1}},
+    {"state", {.state = STORE_OFFLINE}},
+    {"state+unit", {.unit_id = "u10", .state = STORE_ONLINE}},
+    {"reason", {.state = -1, .reason = "not_found"}},
+    {"reason+unit", {.unit_id = "u3", .state = -1, .reason = "connect_timeout"}},
+    {"lone unit", {.unit_id = "z1", .state = -1}},
+};
+
+Test(store, scan_pages_after_a_position_equal_one_full_scan_for_every_filter)
+{
+    add_paging_fleet();
+    for (size_t i = 0; i < sizeof(paging_filters) / sizeof(paging_filters[0]); i++) {
+        if (strcmp(paging_filters[i].what, "lone unit") == 0)
+            continue; /* one camera: nothing to page */
+        check_paging(paging_filters[i].f, 37, false, paging_filters[i].what);
+        check_paging(paging_filters[i].f, 1, false, paging_filters[i].what);
+    }
+}
+
+Test(store, scan_resumes_after_a_camera_that_no_longer_exists)
+{
+    add_paging_fleet();
+    for (size_t i = 0; i < sizeof(paging_filters) / sizeof(paging_filters[0]); i++)
+        if (strcmp(paging_filters[i].what, "lone unit") != 0)
+            check_paging(paging_filters[i].f, 23, true, paging_filters[i].what);
+}
+
+/* A start after every id of its unit (or in a unit with no cameras left)
+ * goes on at the next unit; one past everything gives nothing. */
+Test(store, scan_after_the_end_of_a_unit_goes_on_at_the_next_unit)
+{
+    add_paging_fleet();
+    for (size_t i = 0; i < sizeof(paging_filters) / sizeof(paging_filters[0]); i++) {
+        struct store_filter f = paging_filters[i].f;
+        const char *what = paging_filters[i].what;
+        struct seq full, rest;
+        seq_init(&full);
+        seq_init(&rest);
+        scan_after(f, NULL, NULL, 0, &full);
+        for (size_t j = 0; j < full.n; j++) {
+            bool last_of_unit =
+                j + 1 == full.n || strcmp(seq_unit(&full, j), seq_unit(&full, j + 1)) != 0;
+            bool by_id = f.state < 0 && !f.reason && !f.unit_id;
+            if (by_id ? j + 1 != full.n : !last_of_unit)
+                continue;
+            char past[STORE_ID_MAX + 2];
+            snprintf(past, sizeof(past), "%s~", seq_id(&full, j));
+            rest.n = 0;
+            scan_after(f, seq_unit(&full, j), past, 0, &rest);
+            cr_assert_eq(rest.n, full.n - j - 1, "%s: after %s/%s", what, seq_unit(&full, j), past);
+            if (rest.n)
+                cr_assert_eq(memcmp(rest.e[0], full.e[j + 1], sizeof(full.e[0])), 0, "%s", what);
+            /* A unit between two real ones, which has no key at all. */
+            char gap[STORE_ID_MAX + 2];
+            snprintf(gap, sizeof(gap), "%s\x01", seq_unit(&full, j));
+            rest.n = 0;
+            scan_after(f, gap, "c", 0, &rest);
+            if (!f.unit_id && !by_id)
+                cr_assert_eq(rest.n, full.n - j - 1, "%s: after unit %s", what, gap);
+        }
+        /* Before the first unit: everything; a filtered unit later than the
+         * start unit starts at its beginning. */
+        rest.n = 0;
+        scan_after(f, "", "c", 0, &rest);
+        cr_assert_eq(rest.n, full.n, "%s: from before everything", what);
+        free(full.e);
+        free(rest.e);
+    }
+}
+
+Test(store, filtered_scan_with_a_start_id_needs_its_unit)
+{
+    add_cameras(3, 1);
+    struct store_read *r;
+    struct seq s;
+    seq_init(&s);
+    struct store_filter f = {.state = STORE_UNKNOWN, .after_id = "cam00000"};
+    cr_assert_eq(store_read_begin(st, &r), 0);
+    cr_assert_eq(store_cameras_scan(r, &f, seq_cb, &s), -EINVAL);
+    f.after_id = "";
+    f.after_unit = "u00";
+    cr_assert_eq(store_cameras_scan(r, &f, seq_cb, &s), -EINVAL);
+    store_read_end(&r);
+    free(s.e);
 }
