@@ -110,9 +110,10 @@ static void on_watchdog(uv_timer_t *t)
     sd_notify(0, "WATCHDOG=1");
 }
 
-static void reload(struct service *sv, const char *why)
+/* `reimport`: read the configured inventory file first (SIGHUP, start). */
+static void reload(struct service *sv, const char *why, bool reimport)
 {
-    if (sv->cfg.inventory[0] && strcmp(why, "SIGHUP") == 0) {
+    if (sv->cfg.inventory[0] && reimport) {
         struct inventory inv;
         static struct inv_errors errs;
         memset(&errs, 0, sizeof(errs));
@@ -152,7 +153,7 @@ static void on_inventory_poll(uv_timer_t *t)
 {
     struct service *sv = t->data;
     if (inventory_rev(sv->store) != sv->inventory_rev)
-        reload(sv, "index changed");
+        reload(sv, "index changed", false);
 }
 
 static void close_all(struct service *sv)
@@ -178,7 +179,7 @@ static void on_signal(uv_signal_t *h, int signum)
 {
     struct service *sv = h->data;
     if (signum == SIGHUP) {
-        reload(sv, "SIGHUP");
+        reload(sv, "SIGHUP", true);
         return;
     }
     if (sv->stopping)
@@ -211,7 +212,7 @@ int cmd_serve(struct cli *cli, int argc, char **argv)
         rc = monitor_start(sv.mon);
     /* With an inventory file configured, start from it, as SIGHUP would. */
     if (!rc && sv.cfg.inventory[0])
-        reload(&sv, "SIGHUP");
+        reload(&sv, "start", true);
     if (rc) {
         cli_error("serve: cannot start: %s", store_strerror(rc));
         monitor_free(&sv.mon);

@@ -416,7 +416,7 @@ static void on_deep_done(struct deep_request *req, int status)
     job_done(m, j);
 }
 
-static void fail_job(struct monitor *m, struct job *j, enum probe_reason why, const char *detail)
+static void fail_job(struct job *j, enum probe_reason why, const char *detail)
 {
     struct probe_result r;
     probe_result_init(&r);
@@ -429,7 +429,6 @@ static void fail_job(struct monitor *m, struct job *j, enum probe_reason why, co
     } else {
         on_probe_done(NULL, &r, j);
     }
-    (void)m;
 }
 
 static void on_resolved(void *data, int status, const struct sockaddr_storage *addr)
@@ -439,14 +438,14 @@ static void on_resolved(void *data, int status, const struct sockaddr_storage *a
     j->resolving = false;
     struct cam *c = fleet_find(&m->fleet, j->id);
     if (m->stopping || !c || j->fleet_gen != m->fleet_gen) {
-        fail_job(m, j, PROBE_R_INTERNAL_ERROR, "cancelled");
+        fail_job(j, PROBE_R_INTERNAL_ERROR, "cancelled");
         return;
     }
     if (status) {
         char detail[128];
         snprintf(detail, sizeof(detail), "cannot resolve %s: %s", c->host,
                  status == -ETIMEDOUT ? "timed out" : strerror(-status));
-        fail_job(m, j, PROBE_R_DNS_FAILED, detail);
+        fail_job(j, PROBE_R_DNS_FAILED, detail);
         return;
     }
     struct sockaddr_storage sa = *addr;
@@ -460,7 +459,7 @@ static void on_resolved(void *data, int status, const struct sockaddr_storage *a
         if (drc) {
             char detail[128];
             snprintf(detail, sizeof(detail), "deep probe not started: %s", strerror(-drc));
-            fail_job(m, j, PROBE_R_INTERNAL_ERROR, detail);
+            fail_job(j, PROBE_R_INTERNAL_ERROR, detail);
         }
         return;
     }
@@ -470,7 +469,7 @@ static void on_resolved(void *data, int status, const struct sockaddr_storage *a
         char detail[128];
         snprintf(detail, sizeof(detail), "cannot start the probe: %s",
                  rc == -EMFILE || rc == UV_EMFILE ? "out of file descriptors" : uv_strerror(rc));
-        fail_job(m, j, PROBE_R_INTERNAL_ERROR, detail);
+        fail_job(j, PROBE_R_INTERNAL_ERROR, detail);
     }
 }
 
@@ -507,7 +506,7 @@ static void start_job(struct monitor *m, struct cam *c, struct host_slot *slot, 
     j->resolving = true;
     int rc = resolver_lookup(m->resolver, c->host, on_resolved, j);
     if (rc)
-        fail_job(m, j, PROBE_R_DNS_FAILED, "host name cannot be resolved");
+        fail_job(j, PROBE_R_DNS_FAILED, "host name cannot be resolved");
 }
 
 static void start_deep(struct monitor *m, struct cam *c, struct host_slot *slot)

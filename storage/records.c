@@ -4,7 +4,7 @@
 
 #include "records.h"
 
-static int dec_check(struct dec *d, uint8_t version, uint8_t known)
+static int dec_check(struct dec *d, uint8_t version)
 {
     if (d->err)
         return d->err;
@@ -12,7 +12,6 @@ static int dec_check(struct dec *d, uint8_t version, uint8_t known)
      * know it, since versions only append fields. */
     if (version == 0)
         return -EBADMSG;
-    (void)known;
     return 0;
 }
 
@@ -54,7 +53,7 @@ int rec_camera_decode(const void *buf, size_t len, const char *id, struct store_
     c->width = (uint16_t)dec_uvar(&d);
     c->height = (uint16_t)dec_uvar(&d);
     c->fps = (uint16_t)dec_uvar(&d);
-    return dec_check(&d, v, REC_CAMERA_V);
+    return dec_check(&d, v);
 }
 
 static void media_encode(struct enc *e, const struct store_media *m)
@@ -142,7 +141,7 @@ int rec_health_decode(const void *buf, size_t len, struct store_health *h)
     }
     if (!d.err && h->state >= STORE_STATE_COUNT)
         return -EBADMSG;
-    return dec_check(&d, v, REC_HEALTH_V);
+    return dec_check(&d, v);
 }
 
 void rec_unit_encode(struct enc *e, const struct store_unit *u)
@@ -170,7 +169,7 @@ int rec_unit_decode(const void *buf, size_t len, const char *id, struct store_un
         if (i < STORE_STATE_COUNT)
             u->count[i] = (uint32_t)c;
     }
-    return dec_check(&d, v, REC_UNIT_V);
+    return dec_check(&d, v);
 }
 
 void rec_event_encode(struct enc *e, const struct store_event *ev)
@@ -198,7 +197,7 @@ int rec_event_decode(const void *buf, size_t len, uint64_t key, struct store_eve
     ev->to = dec_u8(&d);
     ev->reason = dec_str(&d);
     ev->detail = dec_str(&d);
-    return dec_check(&d, v, REC_EVENT_V);
+    return dec_check(&d, v);
 }
 
 void rec_daily_encode(struct enc *e, const struct store_daily *dd)
@@ -221,5 +220,5 @@ int rec_daily_decode(const void *buf, size_t len, struct store_daily *dd)
         if (i < STORE_STATE_COUNT)
             dd->ms[i] = ms;
     }
-    return dec_check(&d, v, REC_DAILY_V);
+    return dec_check(&d, v);
 }
