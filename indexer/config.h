@@ -41,6 +41,8 @@ struct config {
     char token_rw[256];
     uint32_t http_timeout_ms; /* to read a request's headers and body, and keep-alive idle */
     uint32_t http_max_body;   /* bytes; larger request bodies get 413 */
+    /* [metrics] */
+    bool metrics_per_camera;  /* one series per camera in /metrics */
 };
 
 void config_default(struct config *c);

@@ -45,10 +45,12 @@ static void teardown(void)
 
 TestSuite(metrics, .init = setup, .fini = teardown);
 
+static struct metrics_opts opts;
+
 static char *render(const struct monitor_stats *st)
 {
     struct metrics_out out = {0};
-    cr_assert_eq(metrics_render(store, st, 0.5, &out), 0);
+    cr_assert_eq(metrics_render(store, st, 0.5, &opts, &out), 0);
     cr_assert_not_null(out.buf);
     return out.buf;
 }
@@ -64,6 +66,44 @@ Test(metrics, cameras_per_unit_and_state_with_escaped_labels)
     cr_assert_null(strstr(m, "camdex_probes_total"));
     cr_assert_null(strstr(m, "secret"));
     free(m);
+}
+
+/* cam-1 offline since t, cam-2 online; per-camera series only on request. */
+static void set_health(int64_t t)
+{
+    struct store_batch *b;
+    cr_assert_eq(store_batch_new(&b), 0);
+    struct store_health off = {.state = STORE_OFFLINE, .reason = "connect_refused", .detail = ""};
+    struct store_health on = {.state = STORE_ONLINE, .reason = "", .detail = ""};
+    cr_assert_eq(store_batch_health_put(b, "cam-1", &off, t), 0);
+    cr_assert_eq(store_batch_health_put(b, "cam-2", &on, t), 0);
+    cr_assert_eq(store_batch_commit(store, b, NULL, NULL, NULL), 0);
+    store_batch_free(&b);
+}
+
+Test(metrics, longest_outage_per_unit_and_per_camera_series_on_request)
+{
+    int64_t t = 1795000000000;
+    set_health(t);
+    opts = (struct metrics_opts){.now_ms = t + 90500};
+    char *m = render(NULL);
+    cr_assert_not_null(strstr(m, "camdex_unit_offline_longest_seconds{unit=\"u-a\"} 90.500\n"),
+                       "%s", m);
+    /* A unit with nothing offline has no series. */
+    cr_assert_null(strstr(m, "camdex_unit_offline_longest_seconds{unit=\"u\\\"b\"}"));
+    cr_assert_null(strstr(m, "camdex_camera_"));
+    free(m);
+    opts.per_camera = true;
+    m = render(NULL);
+    cr_assert_not_null(strstr(m, "camdex_camera_offline_seconds{camera=\"cam-1\",unit=\"u-a\","
+                                 "reason=\"connect_refused\"} 90.500\n"),
+                       "%s", m);
+    cr_assert_not_null(strstr(m, "camdex_camera_up{camera=\"cam-1\",unit=\"u-a\"} 0\n"), "%s", m);
+    cr_assert_not_null(strstr(m, "camdex_camera_up{camera=\"cam-2\",unit=\"u-a\"} 1\n"));
+    /* cam-3 was never probed: unknown says nothing about it. */
+    cr_assert_null(strstr(m, "camera=\"cam-3\""));
+    free(m);
+    opts = (struct metrics_opts){0};
 }
 
 Test(metrics, lag_histogram_is_cumulative)
@@ -88,6 +128,43 @@ Test(metrics, lag_histogram_is_cumulative)
     free(m);
 }
 
+Test(metrics, verdicts_by_reason_and_phase_histograms)
+{
+    struct monitor_stats st = {.probes = 3};
+    st.verdicts[0][PROBE_OFFLINE][PROBE_R_CONNECT_REFUSED] = 2;
+    st.verdicts[1][PROBE_DEGRADED][PROBE_R_BLACK] = 1;
+    st.phase_hist[PROBE_PH_CONNECT].bucket[0] = 4; /* <= 250 µs */
+    st.phase_hist[PROBE_PH_CONNECT].bucket[MONITOR_US_BUCKETS] = 1;
+    st.phase_hist[PROBE_PH_CONNECT].count = 5;
+    st.phase_hist[PROBE_PH_CONNECT].sum_us = 6000000;
+    st.commit_hist.bucket[2] = 1;
+    st.commit_hist.count = 1;
+    st.commit_hist.sum_us = 800;
+    char *m = render(&st);
+    cr_assert_not_null(
+        strstr(m, "camdex_probe_verdicts_total{tier=\"rtsp\",state=\"offline\",reason=\""
+                  "connect_refused\"} 2\n"),
+        "%s", m);
+    cr_assert_not_null(
+        strstr(m, "camdex_probe_verdicts_total{tier=\"deep\",state=\"degraded\",reason=\"black\"} "
+                  "1\n"),
+        "%s", m);
+    /* Triples that never happened are not exported. */
+    cr_assert_null(strstr(m, "reason=\"not_found\""));
+    cr_assert_not_null(
+        strstr(m, "camdex_probe_phase_seconds_bucket{phase=\"connect\",le=\"0.00025\"} 4\n"), "%s",
+        m);
+    cr_assert_not_null(strstr(m, "camdex_probe_phase_seconds_bucket{phase=\"connect\",le=\"5\"} 4\n"));
+    cr_assert_not_null(
+        strstr(m, "camdex_probe_phase_seconds_bucket{phase=\"connect\",le=\"+Inf\"} 5\n"));
+    cr_assert_not_null(strstr(m, "camdex_probe_phase_seconds_sum{phase=\"connect\"} 6\n"), "%s", m);
+    cr_assert_not_null(strstr(m, "camdex_probe_phase_seconds_count{phase=\"dns\"} 0\n"));
+    cr_assert_not_null(strstr(m, "camdex_commit_duration_seconds_bucket{le=\"0.001\"} 1\n"), "%s", m);
+    cr_assert_not_null(strstr(m, "camdex_commit_duration_seconds_sum 0.0008\n"), "%s", m);
+    cr_assert_not_null(strstr(m, "camdex_commit_duration_seconds_count 1\n"));
+    free(m);
+}
+
 Test(metrics, promtool_accepts_the_format)
 {
     char *which[] = {"/bin/sh", "-c", "command -v promtool", NULL};
@@ -98,7 +175,15 @@ Test(metrics, promtool_accepts_the_format)
         cr_skip_test("promtool is not installed (Debian package prometheus)");
     struct monitor_stats st = {.cameras = 3, .probes = 4, .lag_count = 1};
     st.lag_bucket[0] = 1;
+    st.verdicts[0][PROBE_ONLINE][PROBE_R_NONE] = 3;
+    st.verdicts[0][PROBE_OFFLINE][PROBE_R_RTSP_TIMEOUT] = 1;
+    st.phase_hist[PROBE_PH_OPTIONS].bucket[1] = 3;
+    st.phase_hist[PROBE_PH_OPTIONS].count = 3;
+    set_health(1795000000000);
+    opts = (struct metrics_opts){.per_camera = true, .now_ms = 1795000060000};
     char *m = render(&st);
+    opts = (struct metrics_opts){0};
+    cr_assert_not_null(strstr(m, "camdex_camera_up{"));
     char file[4200];
     snprintf(file, sizeof(file), "%s/m.txt", tmp);
     FILE *f = fopen(file, "w");
@@ -125,13 +210,21 @@ Test(metrics, shipped_alert_rules_pass_promtool)
         cr_skip_test("promtool is not installed (Debian package prometheus)");
     const char *rules = CAMDEX_TEST_DATA "/../../deploy/prometheus/camdex-rules.yml";
     char cmd[4400];
-    snprintf(cmd, sizeof(cmd), "promtool check rules '%s'", rules);
+    /* The rules' own unit tests (camdex-rules.test.yml) run too. */
+    snprintf(cmd, sizeof(cmd),
+             "promtool check rules '%s' && cd \"$(dirname '%s')\" && "
+             "promtool test rules camdex-rules.test.yml",
+             rules, rules);
     char *argv[] = {"/bin/sh", "-c", cmd, NULL};
     struct run p = runv(argv);
     cr_assert_eq(p.rc, 0, "%s%s", p.out, p.err);
     run_free(&p);
+    /* Every series present: an offline camera, per-camera series on. */
     struct monitor_stats st = {0};
+    set_health(1795000000000);
+    opts = (struct metrics_opts){.per_camera = true, .now_ms = 1795000060000};
     char *m = render(&st);
+    opts = (struct metrics_opts){0};
     FILE *f = fopen(rules, "r");
     cr_assert_not_null(f);
     char line[1024];
