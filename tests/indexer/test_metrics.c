@@ -2,6 +2,7 @@
  * counters: series per unit and state, a cumulative lag histogram, and a
  * format promtool accepts. */
 #include <criterion/criterion.h>
+#include <jansson.h>
 #include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -240,4 +241,69 @@ Test(metrics, shipped_alert_rules_pass_promtool)
     }
     fclose(f);
     free(m);
+}
+
+/* Collects the "expr" strings of a Grafana dashboard's panels. */
+static void dashboard_exprs(json_t *panels, FILE *rules, int *n, const char *exported)
+{
+    size_t i;
+    json_t *panel;
+    json_array_foreach(panels, i, panel)
+    {
+        size_t k;
+        json_t *target;
+        json_array_foreach(json_object_get(panel, "targets"), k, target)
+        {
+            const char *e = json_string_value(json_object_get(target, "expr"));
+            cr_assert_not_null(e, "a panel target without expr");
+            for (const char *c = strstr(e, "camdex_"); c; c = strstr(c + 1, "camdex_")) {
+                char name[128];
+                size_t len = strspn(c, "abcdefghijklmnopqrstuvwxyz_");
+                snprintf(name, sizeof(name), "%.*s", (int)len, c);
+                cr_assert_not_null(strstr(exported, name),
+                                   "the dashboard uses %s, which is not exported", name);
+            }
+            /* As a recording rule, promtool parses the expression. */
+            cr_assert_null(strchr(e, '\''), "quote in expr breaks the YAML: %s", e);
+            fprintf(rules, "      - record: panel_%d\n        expr: '%s'\n", (*n)++, e);
+        }
+    }
+}
+
+/* The Grafana dashboard in deploy/grafana/ parses, queries only metrics
+ * camdex exports, and every query is valid PromQL. */
+Test(metrics, shipped_grafana_dashboard_queries_exported_metrics)
+{
+    char *which[] = {"/bin/sh", "-c", "command -v promtool", NULL};
+    struct run w = runv(which);
+    int found = w.rc == 0;
+    run_free(&w);
+    if (!found)
+        cr_skip_test("promtool is not installed (Debian package prometheus)");
+    json_error_t jerr;
+    json_t *d =
+        json_load_file(CAMDEX_TEST_DATA "/../../deploy/grafana/camdex-dashboard.json", 0, &jerr);
+    cr_assert_not_null(d, "dashboard: line %d: %s", jerr.line, jerr.text);
+    struct monitor_stats st = {0};
+    set_health(1795000000000);
+    opts = (struct metrics_opts){.per_camera = true, .now_ms = 1795000060000};
+    char *m = render(&st);
+    opts = (struct metrics_opts){0};
+    char file[4200];
+    snprintf(file, sizeof(file), "%s/panels.yml", tmp);
+    FILE *f = fopen(file, "w");
+    cr_assert_not_null(f);
+    fputs("groups:\n  - name: panels\n    rules:\n", f);
+    int n = 0;
+    dashboard_exprs(json_object_get(d, "panels"), f, &n, m);
+    fclose(f);
+    free(m);
+    json_decref(d);
+    cr_assert_gt(n, 10, "only %d queries in the dashboard", n);
+    char cmd[4400];
+    snprintf(cmd, sizeof(cmd), "promtool check rules '%s'", file);
+    char *argv[] = {"/bin/sh", "-c", cmd, NULL};
+    struct run p = runv(argv);
+    cr_assert_eq(p.rc, 0, "%s%s", p.out, p.err);
+    run_free(&p);
 }
