@@ -13,13 +13,14 @@ import json
 import os
 import re
 import shutil
-import signal
 import socket
 import subprocess
 import sys
 import tempfile
 import time
 import urllib.request
+
+from bench_serve import build, stop
 
 
 def free_port():
@@ -61,10 +62,7 @@ def main():
     root = os.path.dirname(os.path.abspath(__file__)) + "/../.."
     os.chdir(root)
     b = a.build
-    subprocess.run(["cmake", "-S", ".", "-B", b, "-DCMAKE_BUILD_TYPE=Release"], check=True,
-                   stdout=subprocess.DEVNULL)
-    subprocess.run(["cmake", "--build", b, "-j", str(os.cpu_count()), "--target", "camdex",
-                    "camfarm", "camfarm_clips"], check=True, stdout=subprocess.DEVNULL)
+    build(b)
     camdex = f"{b}/camdex"
     work = tempfile.mkdtemp(prefix="camdex-bench-api-")
     farm = serve = None
@@ -126,13 +124,7 @@ def main():
         print(f"probe rate: {quiet:.0f}/s without API load, {loaded:.0f}/s with it "
               f"({100 * (loaded - quiet) / quiet:+.1f} %)")
     finally:
-        for p in (serve, farm):
-            if p and p.poll() is None:
-                p.send_signal(signal.SIGTERM)
-                try:
-                    p.wait(timeout=30)
-                except subprocess.TimeoutExpired:
-                    p.kill()
+        stop(serve, farm)
         shutil.rmtree(work, ignore_errors=True)
 
 

@@ -129,6 +129,35 @@ Test(metrics, lag_histogram_is_cumulative)
     free(m);
 }
 
+static bool have_promtool(void)
+{
+    char *which[] = {"/bin/sh", "-c", "command -v promtool", NULL};
+    struct run w = runv(which);
+    bool found = w.rc == 0;
+    run_free(&w);
+    return found;
+}
+
+/* Runs a shell command; fails the test with its output unless it exits 0. */
+static void sh_ok(const char *cmd)
+{
+    char *argv[] = {"/bin/sh", "-c", (char *)cmd, NULL};
+    struct run p = runv(argv);
+    cr_assert_eq(p.rc, 0, "%s: %s%s", cmd, p.out, p.err);
+    run_free(&p);
+}
+
+/* Every series present: an offline camera, per-camera series on. */
+static char *render_everything(void)
+{
+    struct monitor_stats st = {0};
+    set_health(1795000000000);
+    opts = (struct metrics_opts){.per_camera = true, .now_ms = 1795000060000};
+    char *m = render(&st);
+    opts = (struct metrics_opts){0};
+    return m;
+}
+
 Test(metrics, verdicts_by_reason_and_phase_histograms)
 {
     struct monitor_stats st = {.probes = 3};
@@ -168,11 +197,7 @@ Test(metrics, verdicts_by_reason_and_phase_histograms)
 
 Test(metrics, promtool_accepts_the_format)
 {
-    char *which[] = {"/bin/sh", "-c", "command -v promtool", NULL};
-    struct run w = runv(which);
-    int found = w.rc == 0;
-    run_free(&w);
-    if (!found)
+    if (!have_promtool())
         cr_skip_test("promtool is not installed (Debian package prometheus)");
     struct monitor_stats st = {.cameras = 3, .probes = 4, .lag_count = 1};
     st.lag_bucket[0] = 1;
@@ -193,21 +218,14 @@ Test(metrics, promtool_accepts_the_format)
     free(m);
     char cmd[4400];
     snprintf(cmd, sizeof(cmd), "promtool check metrics < '%s'", file);
-    char *argv[] = {"/bin/sh", "-c", cmd, NULL};
-    struct run p = runv(argv);
-    cr_assert_eq(p.rc, 0, "%s%s", p.out, p.err);
-    run_free(&p);
+    sh_ok(cmd);
 }
 
 /* The alert rules shipped in deploy/prometheus/ load, and name only
  * metrics that camdex exports. */
 Test(metrics, shipped_alert_rules_pass_promtool)
 {
-    char *which[] = {"/bin/sh", "-c", "command -v promtool", NULL};
-    struct run w = runv(which);
-    int found = w.rc == 0;
-    run_free(&w);
-    if (!found)
+    if (!have_promtool())
         cr_skip_test("promtool is not installed (Debian package prometheus)");
     const char *rules = CAMDEX_TEST_DATA "/../../deploy/prometheus/camdex-rules.yml";
     char cmd[4400];
@@ -216,16 +234,8 @@ Test(metrics, shipped_alert_rules_pass_promtool)
              "promtool check rules '%s' && cd \"$(dirname '%s')\" && "
              "promtool test rules camdex-rules.test.yml",
              rules, rules);
-    char *argv[] = {"/bin/sh", "-c", cmd, NULL};
-    struct run p = runv(argv);
-    cr_assert_eq(p.rc, 0, "%s%s", p.out, p.err);
-    run_free(&p);
-    /* Every series present: an offline camera, per-camera series on. */
-    struct monitor_stats st = {0};
-    set_health(1795000000000);
-    opts = (struct metrics_opts){.per_camera = true, .now_ms = 1795000060000};
-    char *m = render(&st);
-    opts = (struct metrics_opts){0};
+    sh_ok(cmd);
+    char *m = render_everything();
     FILE *f = fopen(rules, "r");
     cr_assert_not_null(f);
     char line[1024];
@@ -274,21 +284,13 @@ static void dashboard_exprs(json_t *panels, FILE *rules, int *n, const char *exp
  * camdex exports, and every query is valid PromQL. */
 Test(metrics, shipped_grafana_dashboard_queries_exported_metrics)
 {
-    char *which[] = {"/bin/sh", "-c", "command -v promtool", NULL};
-    struct run w = runv(which);
-    int found = w.rc == 0;
-    run_free(&w);
-    if (!found)
+    if (!have_promtool())
         cr_skip_test("promtool is not installed (Debian package prometheus)");
     json_error_t jerr;
     json_t *d =
         json_load_file(CAMDEX_TEST_DATA "/../../deploy/grafana/camdex-dashboard.json", 0, &jerr);
     cr_assert_not_null(d, "dashboard: line %d: %s", jerr.line, jerr.text);
-    struct monitor_stats st = {0};
-    set_health(1795000000000);
-    opts = (struct metrics_opts){.per_camera = true, .now_ms = 1795000060000};
-    char *m = render(&st);
-    opts = (struct metrics_opts){0};
+    char *m = render_everything();
     char file[4200];
     snprintf(file, sizeof(file), "%s/panels.yml", tmp);
     FILE *f = fopen(file, "w");
@@ -302,8 +304,5 @@ Test(metrics, shipped_grafana_dashboard_queries_exported_metrics)
     cr_assert_gt(n, 10, "only %d queries in the dashboard", n);
     char cmd[4400];
     snprintf(cmd, sizeof(cmd), "promtool check rules '%s'", file);
-    char *argv[] = {"/bin/sh", "-c", cmd, NULL};
-    struct run p = runv(argv);
-    cr_assert_eq(p.rc, 0, "%s%s", p.out, p.err);
-    run_free(&p);
+    sh_ok(cmd);
 }
