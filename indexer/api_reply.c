@@ -45,6 +45,13 @@ void api_json_pool_leave(void)
     json_pool = NULL;
 }
 
+h2o_mem_pool_t *api_json_pool_swap(h2o_mem_pool_t *pool)
+{
+    h2o_mem_pool_t *prev = json_pool;
+    json_pool = pool;
+    return prev;
+}
+
 char *api_strdup(struct api_req *a, const char *s, size_t len)
 {
     char *p = h2o_mem_alloc_pool(&a->req->pool, len + 1);

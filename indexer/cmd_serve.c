@@ -175,6 +175,15 @@ static void on_stopped(void *data)
     close_all(sv);
 }
 
+/* Each committed transition, on the loop: subscribers read it from the
+ * index on their own threads. */
+static void on_event(void *data, const struct store_event *ev)
+{
+    (void)ev;
+    struct service *sv = data;
+    http_server_notify(sv->http);
+}
+
 static void on_signal(uv_signal_t *h, int signum)
 {
     struct service *sv = h->data;
@@ -206,7 +215,7 @@ int cmd_serve(struct cli *cli, int argc, char **argv)
         return CLI_FAIL;
     uv_loop_init(&sv.loop);
     struct monitor_opts mo = {.cfg = &sv.cfg, .store = sv.store, .on_stopped = on_stopped,
-                              .data = &sv};
+                              .on_event = on_event, .data = &sv};
     rc = monitor_new(&sv.loop, &mo, &sv.mon);
     if (!rc)
         rc = monitor_start(sv.mon);

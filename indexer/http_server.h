@@ -33,6 +33,11 @@ void http_server_stop(struct http_server **srv);
  * "*"). Returns 0, or -ENOENT past the last route. */
 int http_server_route(size_t i, const char **method, const char **pattern);
 
+/* Events were committed: event streams read them from the index. Call
+ * from the main loop (on each committed transition; calls are coalesced).
+ * Safe with NULL. */
+void http_server_notify(struct http_server *srv);
+
 /* The address actually bound ("127.0.0.1:8470"), for the log line. */
 const char *http_server_address(const struct http_server *srv);
 
