@@ -33,6 +33,8 @@ struct api_env {
     int64_t stats_at_ms;
     /* Event streams (api_stream.c), on the HTTP thread. */
     struct api_streams *streams;
+    /* Webhooks, for /metrics (NULL: none); their counters have a lock. */
+    struct notifier *notifier;
 };
 
 struct api_param {
@@ -68,6 +70,9 @@ void api_json_pool_leave(void);
 /* Makes `pool` the one jansson allocates from on this thread and returns
  * the previous one (NULL: none), for work outside a request's own pool. */
 h2o_mem_pool_t *api_json_pool_swap(h2o_mem_pool_t *pool);
+/* Before a thread that used pools ends: h2o caches freed pool memory per
+ * thread, and nothing else releases it. */
+void api_json_thread_release(void);
 
 /* ---- parameters (api_params.c) ---- */
 

@@ -469,7 +469,8 @@ static void free_server(struct http_server *srv)
 }
 
 int http_server_start(uv_loop_t *main_loop, const struct config *cfg, struct store *store,
-                      struct monitor *mon, struct http_server **out, char *err, size_t errlen)
+                      struct monitor *mon, struct notifier *notifier, struct http_server **out,
+                      char *err, size_t errlen)
 {
     *out = NULL;
     if (!cfg->listen[0])
@@ -483,6 +484,7 @@ int http_server_start(uv_loop_t *main_loop, const struct config *cfg, struct sto
         return -ENOMEM;
     srv->env.store = store;
     srv->env.cfg = cfg;
+    srv->env.notifier = notifier;
     srv->mon = mon;
     pthread_mutex_init(&srv->env.stats_lock, NULL);
     struct store_info info;

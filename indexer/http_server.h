@@ -9,6 +9,7 @@
 
 #include "config.h"
 #include "monitor.h"
+#include "notifier.h"
 #include "store.h"
 
 struct http_server;
@@ -16,11 +17,13 @@ struct http_server;
 /* Binds cfg->listen (loopback unless configured otherwise) and starts
  * serving on a thread of its own. `main_loop` is the loop that owns `mon`:
  * a timer on it publishes the monitor's counters for /metrics (the loop
- * thread owns them). `mon` may be NULL (no live counters). Returns 0, or a
- * negative errno with a sentence for people in `err`. With an empty listen
- * address it returns 0 and *out stays NULL. */
+ * thread owns them). `mon` may be NULL (no live counters). `notifier`
+ * (may be NULL) gives /metrics its webhook counters: stop the server
+ * before it. Returns 0, or a negative errno with a sentence for people in
+ * `err`. With an empty listen address it returns 0 and *out stays NULL. */
 int http_server_start(uv_loop_t *main_loop, const struct config *cfg, struct store *store,
-                      struct monitor *mon, struct http_server **out, char *err, size_t errlen);
+                      struct monitor *mon, struct notifier *notifier, struct http_server **out,
+                      char *err, size_t errlen);
 
 /* Stops accepting, lets requests in progress finish (connections still
  * open after a short grace are cut), joins the thread and frees. Call on
