@@ -210,8 +210,10 @@ static int webhook_set(struct config_webhook *w, const char *key, const char *va
         bool web = !rc && (u.scheme == PROBE_URL_HTTP || u.scheme == PROBE_URL_HTTPS);
         memset(&u, 0, sizeof(u)); /* it held the password */
         if (!web) {
-            snprintf(err, errlen, "\"%s\" is not an http or https URL (use e.g. "
-                     "https://hooks.example.org/camdex)", shown);
+            snprintf(err, errlen,
+                     "\"%s\" is not an http or https URL (use e.g. "
+                     "https://hooks.example.org/camdex)",
+                     shown);
             return -EINVAL;
         }
         snprintf(w->url, sizeof(w->url), "%s", value);
@@ -259,8 +261,10 @@ static int webhook_set(struct config_webhook *w, const char *key, const char *va
         w->timeout_ms = ms;
         return 0;
     }
-    snprintf(err, errlen, "unknown key \"%s\" (a webhook takes url, secret, unit, batch_max, "
-             "timeout)", key);
+    snprintf(err, errlen,
+             "unknown key \"%s\" (a webhook takes url, secret, unit, batch_max, "
+             "timeout)",
+             key);
     return -EINVAL;
 }
 
@@ -416,7 +420,7 @@ static int handler(void *user, const char *section, const char *name, const char
     uint32_t nw = p->c->nwebhooks;
     if (config_set(p->c, section, name, value, err, sizeof(err)))
         add_error(p->errs, "%s:%d: [%s] %s: %s", p->name, p->line, section, name, err);
-    else if (p->c->nwebhooks > nw)
+    if (p->c->nwebhooks > nw)
         p->c->webhooks[nw].line = p->line; /* its first key: where errors about it point */
     return 1; /* keep going: report every problem at once */
 }
