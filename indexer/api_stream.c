@@ -249,7 +249,11 @@ int api_streams_new(uv_loop_t *loop, struct api_env *env, struct api_streams **o
 
 void api_streams_notify(struct api_streams *hub)
 {
-    if (hub)
+    /* `stopping` is only set on the HTTP thread after the main thread has
+     * stopped calling this (http_server_stop): reading it here is for the
+     * HTTP thread's own calls (api_cameras.c) during the shutdown grace,
+     * when the handle is closed. */
+    if (hub && !hub->stopping)
         uv_async_send(&hub->wake);
 }
 

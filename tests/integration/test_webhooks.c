@@ -36,7 +36,7 @@ static struct receiver {
     pthread_cond_t cv;
     int port, lfd;
     bool quit, listening;
-    int script[16]; /* statuses to answer, in order; then 200 */
+    int script[16]; /* statuses to answer, in order (0: no answer at all); then 200 */
     size_t nscript, next;
     /* What came in. */
     size_t posts, bad_signatures, bad_requests;
@@ -164,6 +164,11 @@ static void rx_handle(int fd)
     pthread_cond_broadcast(&rx.cv);
     pthread_mutex_unlock(&rx.mu);
     json_decref(j);
+    if (!status) {
+        /* A receiver that hangs: longer than the webhook's timeout. */
+        usleep(3000 * 1000);
+        return;
+    }
     char resp[128];
     int n = snprintf(resp, sizeof(resp),
                      "HTTP/1.1 %d X\r\nContent-Length: 0\r\nConnection: close\r\n\r\n", status);
@@ -436,7 +441,7 @@ static void assert_nothing_lost(uint64_t after, uint64_t upto)
 
 Test(webhooks, signed_batches_are_retried_through_500s_and_nothing_is_lost)
 {
-    static const int script[] = {500, 500, 503};
+    static const int script[] = {500, 0, 503};
     rx_start(script, 3);
     start_serve();
     /* A new webhook starts after the newest event: here, none yet. */
@@ -448,6 +453,10 @@ Test(webhooks, signed_batches_are_retried_through_500s_and_nothing_is_lost)
     char url[80];
     snprintf(url, sizeof(url), "url=http://127.0.0.1:%d/camdex", rx.port);
     cr_assert(strstr(serve.last, url), "%s", serve.last);
+    /* The hanging receiver: cut off at the webhook's 2 s timeout. */
+    cr_assert(proc_wait_line(&serve, 20000, "webhook delivery failed", "status=none", NULL),
+              "%s", serve.last);
+    cr_assert(strstr(serve.last, "timed out"), "%s", serve.last);
     cr_assert(proc_wait_line(&serve, 20000, "webhook delivery failed", "status=503", NULL), "%s",
               serve.last);
     cr_assert(proc_wait_line(&serve, 20000, "webhook delivering again", NULL), "%s", serve.last);
