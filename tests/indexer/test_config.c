@@ -149,3 +149,31 @@ Test(config, at_most_eight_webhooks)
     cr_assert_eq(config_set(&c, "webhook", "w9.secret", "k", err, sizeof(err)), -EINVAL);
     cr_assert(strstr(err, "more than 8 webhooks"), "%s", err);
 }
+
+/* deploy/camdex.ini is valid, and so is its webhook example once the
+ * example's lines are uncommented. */
+Test(config, shipped_example_parses_with_its_webhook_uncommented)
+{
+    static struct config c;
+    static struct config_errors e;
+    FILE *f = fopen(CAMDEX_TEST_DATA "/../../deploy/camdex.ini", "r");
+    cr_assert_not_null(f);
+    static char text[1 << 16];
+    size_t n = 0;
+    char line[1024];
+    bool in_example = false;
+    while (fgets(line, sizeof(line), f)) {
+        if (strncmp(line, ";[webhook ", 10) == 0)
+            in_example = true;
+        /* ";key = value" and ";[section]" are the example; "; words" are notes. */
+        const char *l = in_example && line[0] == ';' && line[1] != ' ' ? line + 1 : line;
+        n += (size_t)snprintf(text + n, sizeof(text) - n, "%s", l);
+    }
+    fclose(f);
+    cr_assert(in_example, "no [webhook NAME] example in deploy/camdex.ini");
+    config_default(&c);
+    cr_assert_eq(config_parse(text, "camdex.ini", &c, &e), 0, "%s", e.msg[0]);
+    cr_assert_eq(c.nwebhooks, 1);
+    cr_assert_str_eq(c.webhooks[0].name, "ops");
+    cr_assert(c.webhooks[0].secret[0] && c.webhooks[0].url[0]);
+}
