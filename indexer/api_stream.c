@@ -8,6 +8,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/socket.h>
 
 #include "api_internal.h"
 
@@ -16,6 +17,7 @@
 #define SSE_RETRY_MS     2000  /* the client's reconnection delay */
 #define SSE_BATCH_EVENTS 256   /* per write: bounds a stream's buffer */
 #define SSE_BATCH_BYTES  (64 * 1024)
+#define SSE_STALL_MS     60000 /* a write not completed by then: the client is cut */
 
 struct sse_stream {
     h2o_generator_t super; /* first: h2o hands it back to proceed and stop */
@@ -27,6 +29,7 @@ struct sse_stream {
     bool writing;                /* h2o holds `buf` until it calls proceed */
     bool started;                /* the retry line went out */
     bool keepalive_due;
+    uint64_t write_since; /* loop time the write in progress began */
     char *buf;
     size_t len, cap;
 };
@@ -166,6 +169,7 @@ static void stream_feed(struct sse_stream *s)
     if (!s->len)
         return;
     s->writing = true;
+    s->write_since = uv_now(s->hub->heartbeat.loop);
     h2o_iovec_t b = h2o_iovec_init(s->buf, s->len);
     h2o_send(s->req, &b, 1, H2O_SEND_STATE_IN_PROGRESS);
 }
@@ -202,8 +206,26 @@ static void on_wake(uv_async_t *as)
     feed_all(as->data, false);
 }
 
+/* A client that keeps its connection but reads nothing would hold one of
+ * the API_STREAMS_MAX places for ever: past SSE_STALL_MS on one write its
+ * socket is shut down, the write fails, and h2o closes the connection the
+ * ordinary way (then stop frees the stream). */
+static void cut_stalled(struct api_streams *hub)
+{
+    uint64_t now = uv_now(hub->heartbeat.loop);
+    for (struct sse_stream *s = hub->list; s; s = s->next) {
+        if (!s->writing || now - s->write_since < SSE_STALL_MS)
+            continue;
+        h2o_socket_t *sock = s->req->conn->callbacks->get_socket(s->req->conn);
+        int fd = sock ? h2o_socket_get_fd(sock) : -1;
+        if (fd >= 0)
+            shutdown(fd, SHUT_RDWR);
+    }
+}
+
 static void on_heartbeat(uv_timer_t *t)
 {
+    cut_stalled(t->data);
     feed_all(t->data, true);
 }
 

@@ -57,6 +57,7 @@ struct notifier {
     CURLM *multi;
     struct store *store;
     int32_t tz_offset;
+    unsigned seed; /* of the backoff jitter */
     bool stopping;
     struct webhook *wh;
     size_t nwh;
@@ -105,7 +106,7 @@ static void wh_set_state(struct webhook *w, enum wh_state s)
     w->state = s;
 }
 
-static uint32_t backoff_ms(uint32_t failures)
+static uint32_t backoff_ms(uint32_t failures, unsigned *seed)
 {
     uint64_t ms = NOTIFIER_BACKOFF_MS;
     for (uint32_t i = 1; i < failures && ms < NOTIFIER_BACKOFF_MAX_MS; i++)
@@ -114,7 +115,7 @@ static uint32_t backoff_ms(uint32_t failures)
         ms = NOTIFIER_BACKOFF_MAX_MS;
     /* Jitter, so that receivers coming back are not hit by every sender at
      * once: between half and all of the step. */
-    return (uint32_t)(ms / 2 + (uint64_t)rand() % (ms / 2 + 1));
+    return (uint32_t)(ms / 2 + (uint64_t)rand_r(seed) % (ms / 2 + 1));
 }
 
 static void on_retry(uv_timer_t *t)
@@ -196,7 +197,7 @@ oom:
 static void wh_fail(struct webhook *w, long status, const char *why)
 {
     uint32_t fails = w->st.consecutive_failures + 1;
-    uint32_t delay = backoff_ms(fails);
+    uint32_t delay = backoff_ms(fails, &w->n->seed);
     STATS_UPDATE(w, {
         w->st.consecutive_failures = fails;
         if (status)
@@ -458,7 +459,7 @@ int notifier_start(const struct config *cfg, struct store *store, struct notifie
     if (store_info(store, &info) == 0)
         n->tz_offset = info.day_offset_s;
     pthread_mutex_init(&n->stats_lock, NULL);
-    srand((unsigned)(timefmt_now_ms() ^ getpid()));
+    n->seed = (unsigned)(timefmt_now_ms() ^ getpid());
     uv_loop_init(&n->loop);
     n->multi = curl_multi_init();
     curl_multi_setopt(n->multi, CURLMOPT_SOCKETFUNCTION, on_curl_socket);
