@@ -317,6 +317,53 @@ int metrics_render(struct store *store, const struct monitor_stats *st, double s
     return rc ? rc : out->err;
 }
 
+void metrics_render_webhooks(const struct notifier_webhook_stats *w, size_t n, int64_t now_ms,
+                             struct metrics_out *o)
+{
+    if (!n)
+        return;
+    head(o, "camdex_webhook_deliveries_total", "counter",
+         "Webhook POSTs by result: delivered (2xx), status (another answer), network (none).");
+    for (size_t i = 0; i < n; i++) {
+        static const char *const results[] = {"delivered", "status", "network"};
+        uint64_t v[] = {w[i].delivered, w[i].failed_status, w[i].failed_network};
+        for (size_t r = 0; r < 3; r++) {
+            put(o, "camdex_webhook_deliveries_total{webhook=\"");
+            label(o, w[i].name);
+            put(o, "\",result=\"%s\"} %llu\n", results[r], (unsigned long long)v[r]);
+        }
+    }
+    head(o, "camdex_webhook_events_delivered_total", "counter",
+         "Events acknowledged by the webhook's receiver.");
+    for (size_t i = 0; i < n; i++) {
+        put(o, "camdex_webhook_events_delivered_total{webhook=\"");
+        label(o, w[i].name);
+        put(o, "\"} %llu\n", (unsigned long long)w[i].events);
+    }
+    head(o, "camdex_webhook_last_success_timestamp_seconds", "gauge",
+         "Unix time of the last acknowledged POST (0: none since start).");
+    for (size_t i = 0; i < n; i++) {
+        put(o, "camdex_webhook_last_success_timestamp_seconds{webhook=\"");
+        label(o, w[i].name);
+        put(o, "\"} %.3f\n", w[i].last_success_ms / 1000.0);
+    }
+    head(o, "camdex_webhook_lag_seconds", "gauge",
+         "Age of the oldest event the receiver has not acknowledged (0: caught up).");
+    for (size_t i = 0; i < n; i++) {
+        int64_t lag = w[i].oldest_pending_ms ? now_ms - w[i].oldest_pending_ms : 0;
+        put(o, "camdex_webhook_lag_seconds{webhook=\"");
+        label(o, w[i].name);
+        put(o, "\"} %.3f\n", lag > 0 ? lag / 1000.0 : 0.0);
+    }
+    head(o, "camdex_webhook_consecutive_failures", "gauge",
+         "Failed POSTs since the last acknowledged one.");
+    for (size_t i = 0; i < n; i++) {
+        put(o, "camdex_webhook_consecutive_failures{webhook=\"");
+        label(o, w[i].name);
+        put(o, "\"} %u\n", w[i].consecutive_failures);
+    }
+}
+
 int api_metrics(struct api_req *a)
 {
     static const char *const none[] = {NULL};
@@ -335,6 +382,14 @@ int api_metrics(struct api_req *a)
     struct metrics_opts opts = {.per_camera = env->cfg->metrics_per_camera,
                                 .now_ms = timefmt_now_ms()};
     int rc = metrics_render(env->store, have ? &st : NULL, age < 0 ? 0 : age, &opts, &out);
+    if (!rc) {
+        head(&out, "camdex_event_streams", "gauge", "Open GET /api/v1/events/stream streams.");
+        put(&out, "camdex_event_streams %zu\n", api_streams_count(env->streams));
+        struct notifier_webhook_stats ws[CONFIG_WEBHOOKS_MAX];
+        size_t nw = notifier_get_stats(env->notifier, ws, CONFIG_WEBHOOKS_MAX);
+        metrics_render_webhooks(ws, nw, (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000, &out);
+        rc = out.err;
+    }
     if (rc) {
         free(out.buf);
         return api_store_error(a, rc, "metrics");

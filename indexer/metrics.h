@@ -8,6 +8,7 @@
 #include <stddef.h>
 
 #include "monitor.h"
+#include "notifier.h"
 #include "store.h"
 
 struct metrics_out {
@@ -26,5 +27,10 @@ struct metrics_opts {
  * errno (the store's, or -ENOMEM). */
 int metrics_render(struct store *store, const struct monitor_stats *st, double stats_age_s,
                    const struct metrics_opts *opts, struct metrics_out *out);
+
+/* Appends the webhooks' series (none when n is 0): deliveries by result,
+ * events delivered, last success, and how far behind each one is. */
+void metrics_render_webhooks(const struct notifier_webhook_stats *w, size_t n, int64_t now_ms,
+                             struct metrics_out *out);
 
 #endif

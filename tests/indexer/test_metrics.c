@@ -306,3 +306,45 @@ Test(metrics, shipped_grafana_dashboard_queries_exported_metrics)
     snprintf(cmd, sizeof(cmd), "promtool check rules '%s'", file);
     sh_ok(cmd);
 }
+
+Test(metrics, webhook_series_per_webhook_pass_promtool)
+{
+    struct notifier_webhook_stats w[2] = {{.name = "ops",
+                                           .delivered = 5,
+                                           .failed_status = 3,
+                                           .events = 42,
+                                           .last_success_ms = 1795800000000,
+                                           .oldest_pending_ms = 1795800000000 - 1500,
+                                           .consecutive_failures = 1},
+                                          {.name = "a\"b"}};
+    struct metrics_out out = {0};
+    metrics_render_webhooks(w, 2, 1795800000000, &out);
+    cr_assert_eq(out.err, 0);
+    char *m = out.buf;
+    cr_assert_not_null(
+        strstr(m, "camdex_webhook_deliveries_total{webhook=\"ops\",result=\"status\"} 3\n"), "%s",
+        m);
+    cr_assert_not_null(
+        strstr(m, "camdex_webhook_deliveries_total{webhook=\"ops\",result=\"delivered\"} 5\n"));
+    cr_assert_not_null(strstr(m, "camdex_webhook_events_delivered_total{webhook=\"ops\"} 42\n"));
+    cr_assert_not_null(strstr(m, "camdex_webhook_lag_seconds{webhook=\"ops\"} 1.500\n"), "%s", m);
+    cr_assert_not_null(strstr(m, "camdex_webhook_lag_seconds{webhook=\"a\\\"b\"} 0.000\n"), "%s",
+                       m);
+    cr_assert_not_null(strstr(m, "camdex_webhook_last_success_timestamp_seconds{webhook=\"ops\"} "
+                                 "1795800000.000\n"));
+    if (have_promtool()) {
+        char file[4200];
+        snprintf(file, sizeof(file), "%s/w.txt", tmp);
+        FILE *f = fopen(file, "w");
+        fputs(m, f);
+        fclose(f);
+        char cmd[4400];
+        snprintf(cmd, sizeof(cmd), "promtool check metrics < '%s'", file);
+        sh_ok(cmd);
+    }
+    free(m);
+    /* No webhooks, no series. */
+    struct metrics_out none = {0};
+    metrics_render_webhooks(NULL, 0, 0, &none);
+    cr_assert_eq(none.len, 0);
+}
