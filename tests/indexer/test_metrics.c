@@ -155,7 +155,11 @@ static char *render_everything(void)
     opts = (struct metrics_opts){.per_camera = true, .now_ms = 1795000060000};
     char *m = render(&st);
     opts = (struct metrics_opts){0};
-    return m;
+    struct notifier_webhook_stats w = {.name = "ops", .delivered = 1};
+    struct metrics_out out = {.buf = m, .len = strlen(m), .cap = strlen(m) + 1};
+    metrics_render_webhooks(&w, 1, 1795000060000, &out);
+    cr_assert_eq(out.err, 0);
+    return out.buf;
 }
 
 Test(metrics, verdicts_by_reason_and_phase_histograms)
