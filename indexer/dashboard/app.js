@@ -423,10 +423,13 @@
       el('td', {'data-field': k}, v)))));
   }
 
-  async function renderCamera(id) {
+  /* `again`: the camera changed state while shown; keep the page until
+   * the new answer is there. */
+  async function renderCamera(id, again) {
     state.camera = id;
     const view = $('view');
-    view.replaceChildren(el('p', {class: 'muted'}, 'loading ' + id + '…'));
+    if (!again)
+      view.replaceChildren(el('p', {class: 'muted'}, 'loading ' + id + '…'));
     let c;
     try {
       c = await api('/cameras/' + encodeURIComponent(id));
@@ -538,7 +541,7 @@
       tr.classList.add('flash');
     }
     if (state.view === 'camera' && state.camera === t.camera)
-      renderCamera(t.camera);
+      renderCamera(t.camera, true);
   }
 
   function addTicker(t) {

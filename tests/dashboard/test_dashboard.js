@@ -163,15 +163,19 @@ async function apiGet(base, p) {
   return res.json();
 }
 
-/* The fleet: `camdex generate` (Chinese names) plus one hostile row. */
+/* The fleet: `camdex generate` (Chinese names) plus one hostile row. Its
+ * platform cameras (HLS, FLV, RTMP), which camfarm does not serve, are left
+ * out: they would go offline one by one as tier 2 gets to them, and the
+ * live step checks the counters exactly. */
 function writeFleet(file, rtspPort) {
   const csv = execFileSync(CAMDEX, ['generate', '--cameras', String(CAMERAS), '--units',
     String(UNITS), '--seed', '21', '--port', String(rtspPort)], {encoding: 'utf8',
-    maxBuffer: 64 << 20});
+    maxBuffer: 64 << 20}).split('\n').filter((l, i) => i === 0 || l.includes(',rtsp://'))
+    .join('\n');
   const hostile = [HOSTILE_ID, '"' + HOSTILE_NAME.replace(/"/g, '""') + '"', HOSTILE_UNIT,
     '"' + HOSTILE_UNIT_NAME.replace(/"/g, '""') + '"',
     'rtsp://127.1.250.1:' + rtspPort + '/Streaming/Channels/101', '', '', '', '', '', ''].join(',');
-  fs.writeFileSync(file, csv + hostile + '\n');
+  fs.writeFileSync(file, csv + '\n' + hostile + '\n');
 }
 
 /* ---- what the page shows ---- */
@@ -212,9 +216,8 @@ async function main() {
   writeFleet(fleet, rtspPort);
   execFileSync(CAMDEX, ['--db', db, 'import', fleet], {stdio: ['ignore', 'ignore', 'inherit']});
 
-  /* No random faults: the offline cameras are the platform (HLS, FLV,
-   * RTMP) ones nothing serves and those killed here, so counts hold still
-   * and the live step can check them exactly. */
+  /* No random faults: the offline cameras are those killed here, so the
+   * counts hold still and the live step can check them exactly. */
   const farm = start('camfarm', [CAMFARM, '--inventory', fleet, '--clips', CLIPS, '--faults',
     'none', '--listen', '0.0.0.0:' + rtspPort, '--control',
     '127.0.0.1:' + controlPort], 'stdout');
@@ -343,11 +346,13 @@ async function main() {
   assert.ok(states.length > 0 && states.every((s) => s === 'offline'));
   assert.ok(offUnits.every((u) => u === offlineUnit));
   const apiOff = await apiGet(base, '/cameras?unit=' + offlineUnit + '&state=offline&limit=1000');
-  assert.equal(states.length, apiOff.count, 'the page shows what the API has');
+  assert.equal(states.length, Math.min(apiOff.count, 100), 'the page shows what the API has');
 
   /* 7. Paging with the API's cursor: "More" adds the next page. */
+  const listStart = Date.now();
   await page.goto(base + '/#/cameras');
   await listLoaded(page);
+  log('camera list: first page of 100 shown', Date.now() - listStart, 'ms after navigating');
   const page1 = await cameraIds(page);
   assert.equal(page1.length, 100);
   await page.click('#more');
@@ -437,6 +442,8 @@ main().then(() => {
   log('1 passed, 0 failed');
 }, (e) => {
   console.error('dashboard: FAILED:', e && e.stack ? e.stack : e);
+  for (const p of procs)
+    console.error('--- last lines of ' + p.name + ':\n' + p.lines.slice(-15).join('\n'));
   process.exitCode = 1;
 }).finally(async () => {
   for (const b of browsers)
