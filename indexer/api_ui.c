@@ -29,10 +29,10 @@ static int send_file(struct api_req *a, const struct api_ui_file *f)
     h2o_add_header_by_str(&req->pool, &req->res.headers, H2O_STRLIT("x-content-type-options"), 0,
                           NULL, H2O_STRLIT("nosniff"));
     if (strncmp(f->content_type, "text/html", 9) == 0) {
-        h2o_add_header_by_str(&req->pool, &req->res.headers,
-                              H2O_STRLIT("content-security-policy"), 0, NULL, H2O_STRLIT(UI_CSP));
-        h2o_add_header_by_str(&req->pool, &req->res.headers, H2O_STRLIT("referrer-policy"), 0,
-                              NULL, H2O_STRLIT("no-referrer"));
+        h2o_add_header_by_str(&req->pool, &req->res.headers, H2O_STRLIT("content-security-policy"),
+                              0, NULL, H2O_STRLIT(UI_CSP));
+        h2o_add_header_by_str(&req->pool, &req->res.headers, H2O_STRLIT("referrer-policy"), 0, NULL,
+                              H2O_STRLIT("no-referrer"));
     }
     return api_send_static(a, f->content_type, f->etag, f->data, f->len);
 }
@@ -57,7 +57,7 @@ int api_ui_asset(struct api_req *a)
      * split_path), and only names in the table exist. */
     const struct api_ui_file *f = find_file(a->seg[1]);
     if (!f)
-        return api_error(a, 404, "not_found",
-                         "no dashboard file \"%.80s\" (the dashboard is at /)", a->seg[1]);
+        return api_error(a, 404, "not_found", "no dashboard file \"%.80s\" (the dashboard is at /)",
+                         a->seg[1]);
     return send_file(a, f);
 }
