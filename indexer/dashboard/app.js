@@ -474,7 +474,7 @@
         el('td', {}, e.reason), el('td', {class: 'detail'}, e.detail)))))
       : el('p', {class: 'muted', id: 'camera-events'}, 'no state change recorded');
     /* The API has no thumbnails yet; when a camera carries one, it shows. */
-    const thumb = typeof c.thumbnail === 'string' && c.thumbnail.startsWith('/')
+    const thumb = typeof c.thumbnail === 'string' && /^\/[^/\\]/.test(c.thumbnail)
       ? el('img', {class: 'thumb', src: c.thumbnail, alt: 'latest frame of ' + c.id}) : null;
     view.replaceChildren(
       el('p', {class: 'crumbs'}, el('a', {href: '#/'}, 'Overview'), ' / ', unitLink.cloneNode(true), ' / ', c.id),
