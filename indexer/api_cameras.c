@@ -332,6 +332,7 @@ int api_camera_maintenance(struct api_req *a)
             return no_camera(a, id);
         if (rc)
             return api_store_error(a, rc, "maintenance");
+        api_streams_notify(a->env->streams); /* the event it made */
     }
     return api_json(a, 200,
                     json_pack("{s:s, s:b, s:b}", "id", id, "maintenance", on, "changed", !already));

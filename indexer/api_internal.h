@@ -19,6 +19,7 @@
 #define API_PAGE_MAX     1000
 
 struct http_server;
+struct api_streams;
 
 /* What the handlers may read of the server. */
 struct api_env {
@@ -30,6 +31,10 @@ struct api_env {
     struct monitor_stats stats;
     bool have_stats;
     int64_t stats_at_ms;
+    /* Event streams (api_stream.c), on the HTTP thread. */
+    struct api_streams *streams;
+    /* Webhooks, for /metrics (NULL: none); their counters have a lock. */
+    struct notifier *notifier;
 };
 
 struct api_param {
@@ -67,6 +72,12 @@ char *api_strdup(struct api_req *a, const char *s, size_t len);
 void api_json_alloc_install(void);
 void api_json_pool_enter(h2o_mem_pool_t *pool);
 void api_json_pool_leave(void);
+/* Makes `pool` the one jansson allocates from on this thread and returns
+ * the previous one (NULL: none), for work outside a request's own pool. */
+h2o_mem_pool_t *api_json_pool_swap(h2o_mem_pool_t *pool);
+/* Before a thread that used pools ends: h2o caches freed pool memory per
+ * thread, and nothing else releases it. */
+void api_json_thread_release(void);
 
 /* ---- parameters (api_params.c) ---- */
 
@@ -108,11 +119,28 @@ int api_camera(struct api_req *a);
 int api_camera_events(struct api_req *a);
 int api_camera_maintenance(struct api_req *a);
 int api_events(struct api_req *a);
+int api_events_stream(struct api_req *a);
 int api_metrics(struct api_req *a);
 int api_report_online_rate(struct api_req *a);
 int api_openapi(struct api_req *a);
 int api_ui_index(struct api_req *a);
 int api_ui_asset(struct api_req *a);
+
+/* ---- server-sent events (api_stream.c) ---- */
+
+#define API_STREAMS_MAX 64 /* concurrent event streams; more get 503 */
+
+/* Creates the streams' handles on the HTTP loop (not yet running). */
+int api_streams_new(uv_loop_t *loop, struct api_env *env, struct api_streams **out);
+/* Any thread: events were committed; the HTTP thread reads them for every
+ * stream. Coalesced by libuv: many calls before the thread runs are one. */
+void api_streams_notify(struct api_streams *st);
+/* HTTP thread, at stop: every stream ends (at once, or as soon as its
+ * write in progress completes), the handles close. */
+void api_streams_stop(struct api_streams *st);
+/* After the HTTP loop has finished: frees. Safe with NULL. */
+void api_streams_free(struct api_streams **st);
+size_t api_streams_count(const struct api_streams *st);
 
 /* indexer/openapi.json, built into the program (see indexer/CMakeLists.txt). */
 extern const unsigned char api_openapi_json[];

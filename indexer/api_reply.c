@@ -45,6 +45,25 @@ void api_json_pool_leave(void)
     json_pool = NULL;
 }
 
+void api_json_thread_release(void)
+{
+    /* h2o keeps up to 16 freed pool chunks per thread; each fresh pool
+     * takes one back off that list (or a new one), and free() ends it. */
+    for (int i = 0; i < 16; i++) {
+        h2o_mem_pool_t p;
+        h2o_mem_init_pool(&p);
+        h2o_mem_alloc_pool(&p, 1);
+        free(p.chunks);
+    }
+}
+
+h2o_mem_pool_t *api_json_pool_swap(h2o_mem_pool_t *pool)
+{
+    h2o_mem_pool_t *prev = json_pool;
+    json_pool = pool;
+    return prev;
+}
+
 char *api_strdup(struct api_req *a, const char *s, size_t len)
 {
     char *p = h2o_mem_alloc_pool(&a->req->pool, len + 1);

@@ -14,6 +14,7 @@
 #include "import.h"
 #include "log.h"
 #include "monitor.h"
+#include "notifier.h"
 #include "timefmt.h"
 
 static const char serve_usage[] =
@@ -38,6 +39,7 @@ struct service {
     uint64_t inventory_rev;
     bool stopping;
     struct http_server *http; /* HTTP API and metrics, NULL when off */
+    struct notifier *notifier; /* webhooks, NULL when none */
 };
 
 static uint64_t inventory_rev(struct store *s)
@@ -159,6 +161,7 @@ static void on_inventory_poll(uv_timer_t *t)
 static void close_all(struct service *sv)
 {
     http_server_stop(&sv->http); /* HTTP API: waits for answers in progress */
+    notifier_stop(&sv->notifier); /* after the API, which shows its counters */
     uv_handle_t *hs[] = {(uv_handle_t *)&sv->sigint,         (uv_handle_t *)&sv->sigterm,
                          (uv_handle_t *)&sv->sighup,         (uv_handle_t *)&sv->status_timer,
                          (uv_handle_t *)&sv->watchdog_timer, (uv_handle_t *)&sv->inventory_timer,
@@ -173,6 +176,16 @@ static void on_stopped(void *data)
     struct service *sv = data;
     log_kv(LEVEL_INFO, "stopped: probes ended, results committed", NULL);
     close_all(sv);
+}
+
+/* Each committed transition, on the loop: subscribers read it from the
+ * index on their own threads. */
+static void on_event(void *data, const struct store_event *ev)
+{
+    (void)ev;
+    struct service *sv = data;
+    http_server_notify(sv->http);
+    notifier_notify(sv->notifier);
 }
 
 static void on_signal(uv_signal_t *h, int signum)
@@ -206,7 +219,7 @@ int cmd_serve(struct cli *cli, int argc, char **argv)
         return CLI_FAIL;
     uv_loop_init(&sv.loop);
     struct monitor_opts mo = {.cfg = &sv.cfg, .store = sv.store, .on_stopped = on_stopped,
-                              .data = &sv};
+                              .on_event = on_event, .data = &sv};
     rc = monitor_new(&sv.loop, &mo, &sv.mon);
     if (!rc)
         rc = monitor_start(sv.mon);
@@ -225,7 +238,11 @@ int cmd_serve(struct cli *cli, int argc, char **argv)
     /* ---- HTTP API and metrics (indexer/http_server.c), on their own thread.
      * Not listening is logged, not fatal: probing is the service's job. */
     char http_err[320];
-    if (http_server_start(&sv.loop, &sv.cfg, sv.store, sv.mon, &sv.http, http_err,
+    /* ---- webhooks (indexer/notifier.c), on their own thread. A webhook
+     * that cannot start is logged, not fatal, like the API. */
+    if (notifier_start(&sv.cfg, sv.store, &sv.notifier, http_err, sizeof(http_err)))
+        log_kv(LEVEL_ERROR, "webhooks off", "error", http_err, NULL);
+    if (http_server_start(&sv.loop, &sv.cfg, sv.store, sv.mon, sv.notifier, &sv.http, http_err,
                           sizeof(http_err)))
         log_kv(LEVEL_ERROR, "HTTP API off", "error", http_err, NULL);
     else if (sv.http)

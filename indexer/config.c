@@ -10,6 +10,7 @@
 #include <string.h>
 
 #include "config.h"
+#include "url.h"
 
 void config_default(struct config *c)
 {
@@ -75,7 +76,7 @@ const char *config_depth_name(enum config_depth d)
     return (unsigned)d < 3 ? names[d] : "invalid";
 }
 
-enum key_kind { K_STR, K_DURATION, K_COUNT, K_DEPTH, K_LEVEL };
+enum key_kind { K_STR, K_DURATION, K_COUNT, K_DEPTH, K_LEVEL, K_BOOL };
 
 /* Every key: where it lives, its kind and the range it accepts. */
 static const struct key {
@@ -117,6 +118,7 @@ static const struct key {
     STR("http", "token_rw", token_rw),
     DUR("http", "timeout", http_timeout_ms, 500, 600000),
     CNT("http", "max_body", http_max_body, 0, 1048576),
+    {"metrics", "per_camera", K_BOOL, offsetof(struct config, metrics_per_camera), 0, 0, 0},
 #undef STR
 #undef DUR
 #undef CNT
@@ -138,13 +140,167 @@ static bool known_section(const char *section)
     return false;
 }
 
+/* ---- [webhook NAME] ---- */
+
+#define WEBHOOK_BATCH_DEFAULT   100
+#define WEBHOOK_TIMEOUT_DEFAULT 5000
+
+/* "webhook NAME" or "webhook.NAME" (the INI section), or "webhook" with
+ * the name in front of the key ("--set webhook.NAME.url=..."). Returns the
+ * name's length, or 0 when this is not a webhook section. */
+static size_t webhook_name(const char *section, const char **key, const char **name)
+{
+    if (strncmp(section, "webhook", 7) != 0)
+        return 0;
+    if (section[7] == ' ' || section[7] == '.') {
+        *name = section + 8 + strspn(section + 8, " ");
+        return strlen(*name);
+    }
+    const char *dot = section[7] == 0 ? strchr(*key, '.') : NULL;
+    if (!dot)
+        return 0;
+    *name = *key;
+    *key = dot + 1;
+    return (size_t)(dot - *name);
+}
+
+static bool webhook_name_ok(const char *n, size_t len)
+{
+    if (!len || len > CONFIG_WEBHOOK_NAME_MAX)
+        return false;
+    for (size_t i = 0; i < len; i++)
+        if (!((n[i] >= 'a' && n[i] <= 'z') || (n[i] >= 'A' && n[i] <= 'Z') ||
+              (n[i] >= '0' && n[i] <= '9') || n[i] == '_' || n[i] == '-'))
+            return false;
+    return true;
+}
+
+static struct config_webhook *webhook_slot(struct config *c, const char *name, size_t len,
+                                           char *err, size_t errlen)
+{
+    if (!webhook_name_ok(name, len)) {
+        snprintf(err, errlen,
+                 "\"%.*s\" is not a webhook name (1 to %d letters, digits, _ or -, as in "
+                 "[webhook ops])",
+                 (int)(len > 40 ? 40 : len), name, CONFIG_WEBHOOK_NAME_MAX);
+        return NULL;
+    }
+    for (uint32_t i = 0; i < c->nwebhooks; i++)
+        if (strlen(c->webhooks[i].name) == len && memcmp(c->webhooks[i].name, name, len) == 0)
+            return &c->webhooks[i];
+    if (c->nwebhooks == CONFIG_WEBHOOKS_MAX) {
+        snprintf(err, errlen, "more than %d webhooks", CONFIG_WEBHOOKS_MAX);
+        return NULL;
+    }
+    struct config_webhook *w = &c->webhooks[c->nwebhooks++];
+    memset(w, 0, sizeof(*w));
+    memcpy(w->name, name, len);
+    w->batch_max = WEBHOOK_BATCH_DEFAULT;
+    w->timeout_ms = WEBHOOK_TIMEOUT_DEFAULT;
+    return w;
+}
+
+static int webhook_set(struct config_webhook *w, const char *key, const char *value, char *err,
+                       size_t errlen)
+{
+    if (strcmp(key, "url") == 0) {
+        char shown[160];
+        probe_url_redact(value, shown, sizeof(shown));
+        struct probe_url u;
+        int rc = strlen(value) >= sizeof(w->url) ? -ENAMETOOLONG : probe_url_parse(value, &u);
+        bool web = !rc && (u.scheme == PROBE_URL_HTTP || u.scheme == PROBE_URL_HTTPS);
+        memset(&u, 0, sizeof(u)); /* it held the password */
+        if (!web) {
+            snprintf(err, errlen,
+                     "\"%s\" is not an http or https URL (use e.g. "
+                     "https://hooks.example.org/camdex)",
+                     shown);
+            return -EINVAL;
+        }
+        snprintf(w->url, sizeof(w->url), "%s", value);
+        return 0;
+    }
+    if (strcmp(key, "secret") == 0) {
+        /* The value is never quoted back: it is a key. */
+        if (!*value || strlen(value) >= sizeof(w->secret)) {
+            snprintf(err, errlen, "the secret must be 1 to %zu bytes", sizeof(w->secret) - 1);
+            return -EINVAL;
+        }
+        snprintf(w->secret, sizeof(w->secret), "%s", value);
+        return 0;
+    }
+    if (strcmp(key, "unit") == 0) {
+        size_t n = strlen(value);
+        bool ok = n < sizeof(w->unit);
+        for (size_t i = 0; i < n && ok; i++)
+            ok = value[i] > 0x20 && value[i] < 0x7f;
+        if (!ok) {
+            snprintf(err, errlen, "a unit id is 0 to %zu printable ASCII characters, no spaces",
+                     sizeof(w->unit) - 1);
+            return -EINVAL;
+        }
+        snprintf(w->unit, sizeof(w->unit), "%s", value);
+        return 0;
+    }
+    if (strcmp(key, "batch_max") == 0) {
+        char *end;
+        errno = 0;
+        unsigned long n = strtoul(value, &end, 10);
+        if (!*value || *end || errno || value[0] == '-' || n < 1 || n > 1000) {
+            snprintf(err, errlen, "\"%s\" is not a whole number from 1 to 1000", value);
+            return -EINVAL;
+        }
+        w->batch_max = (uint32_t)n;
+        return 0;
+    }
+    if (strcmp(key, "timeout") == 0) {
+        uint32_t ms;
+        if (config_parse_duration(value, &ms) || ms < 100 || ms > 120000) {
+            snprintf(err, errlen, "\"%s\" is not a duration from 100ms to 120s", value);
+            return -EINVAL;
+        }
+        w->timeout_ms = ms;
+        return 0;
+    }
+    snprintf(err, errlen,
+             "unknown key \"%s\" (a webhook takes url, secret, unit, batch_max, "
+             "timeout)",
+             key);
+    return -EINVAL;
+}
+
+int config_webhook_check(const struct config_webhook *w, char *err, size_t errlen)
+{
+    if (!w->url[0]) {
+        snprintf(err, errlen, "[webhook %s] has no url (url = https://...)", w->name);
+        return -EINVAL;
+    }
+    if (!w->secret[0]) {
+        snprintf(err, errlen,
+                 "[webhook %s] has no secret (secret = a random string the receiver also "
+                 "knows; it signs every POST)",
+                 w->name);
+        return -EINVAL;
+    }
+    return 0;
+}
+
 int config_set(struct config *c, const char *section, const char *name, const char *value,
                char *err, size_t errlen)
 {
+    const char *wname = "";
+    size_t wlen = webhook_name(section, &name, &wname);
+    if (strcmp(section, "webhook") == 0 || strncmp(section, "webhook ", 8) == 0 ||
+        strncmp(section, "webhook.", 8) == 0) {
+        struct config_webhook *w = webhook_slot(c, wname, wlen, err, errlen);
+        return w ? webhook_set(w, name, value, err, errlen) : -EINVAL;
+    }
     const struct key *k = find_key(section, name);
     if (!k) {
         if (!known_section(section))
-            snprintf(err, errlen, "unknown section [%s] (use camdex, probe, deep, writer, http)",
+            snprintf(err, errlen,
+                     "unknown section [%s] (use camdex, probe, deep, writer, http, metrics, "
+                     "webhook NAME)",
                      section);
         else
             snprintf(err, errlen, "unknown key \"%s\" in [%s]", name, section);
@@ -186,6 +342,17 @@ int config_set(struct config *c, const char *section, const char *name, const ch
             }
         snprintf(err, errlen, "\"%s\" is not a depth (use options, describe or play)", value);
         return -EINVAL;
+    case K_BOOL: {
+        static const char *const yes[] = {"true", "yes", "on", "1"}, *const no[] = {"false", "no",
+                                                                                 "off", "0"};
+        for (int i = 0; i < 4; i++)
+            if (strcmp(value, yes[i]) == 0 || strcmp(value, no[i]) == 0) {
+                *(bool *)field = strcmp(value, yes[i]) == 0;
+                return 0;
+            }
+        snprintf(err, errlen, "\"%s\" is not a yes/no value (use true or false)", value);
+        return -EINVAL;
+    }
     case K_LEVEL: {
         static const char *levels[] = {"error", "warn", "info", "debug"};
         for (int l = 0; l < 4; l++)
@@ -262,8 +429,11 @@ static int handler(void *user, const char *section, const char *name, const char
                   p->name, p->line, name);
         return 1;
     }
+    uint32_t nw = p->c->nwebhooks;
     if (config_set(p->c, section, name, value, err, sizeof(err)))
         add_error(p->errs, "%s:%d: [%s] %s: %s", p->name, p->line, section, name, err);
+    if (p->c->nwebhooks > nw)
+        p->c->webhooks[nw].line = p->line; /* its first key: where errors about it point */
     return 1; /* keep going: report every problem at once */
 }
 
@@ -277,6 +447,10 @@ int config_parse(const char *text, const char *name, struct config *c, struct co
                   name, rc);
     else if (rc < 0)
         add_error(errs, "%s: out of memory while parsing", name);
+    char err[256];
+    for (uint32_t i = 0; i < c->nwebhooks; i++)
+        if (c->webhooks[i].line && config_webhook_check(&c->webhooks[i], err, sizeof(err)))
+            add_error(errs, "%s:%d: %s", name, c->webhooks[i].line, err);
     return errs->count > before ? -EINVAL : 0;
 }
 

@@ -10,6 +10,19 @@
 enum config_depth { CONFIG_DEPTH_OPTIONS, CONFIG_DEPTH_DESCRIBE, CONFIG_DEPTH_PLAY };
 enum log_level { LEVEL_ERROR, LEVEL_WARN, LEVEL_INFO, LEVEL_DEBUG };
 
+/* [webhook NAME]: POSTs batches of events to a receiver (notifier.c). */
+#define CONFIG_WEBHOOKS_MAX     8
+#define CONFIG_WEBHOOK_NAME_MAX 32
+struct config_webhook {
+    char name[CONFIG_WEBHOOK_NAME_MAX + 1]; /* [A-Za-z0-9_-] */
+    char url[2048];                         /* http or https; may hold credentials */
+    char secret[256];                       /* HMAC-SHA256 key: never shown */
+    char unit[65];                          /* "" = every unit */
+    uint32_t batch_max;                     /* events per POST */
+    uint32_t timeout_ms;                    /* per POST, connection included */
+    int line;                               /* of its section in the file, 0 = none */
+};
+
 struct config {
     /* [camdex] */
     char db[1024];
@@ -41,6 +54,11 @@ struct config {
     char token_rw[256];
     uint32_t http_timeout_ms; /* to read a request's headers and body, and keep-alive idle */
     uint32_t http_max_body;   /* bytes; larger request bodies get 413 */
+    /* [metrics] */
+    bool metrics_per_camera;  /* one series per camera in /metrics */
+    /* [webhook NAME] sections */
+    struct config_webhook webhooks[CONFIG_WEBHOOKS_MAX];
+    uint32_t nwebhooks;
 };
 
 void config_default(struct config *c);
@@ -59,6 +77,10 @@ int config_load(const char *path, struct config *c, struct config_errors *errs);
 /* Sets one key as `section.key` (command-line overrides). */
 int config_set(struct config *c, const char *section, const char *key, const char *value,
                char *err, size_t errlen);
+
+/* A webhook is complete (url and secret set): 0, or -EINVAL with a
+ * sentence in `err`. */
+int config_webhook_check(const struct config_webhook *w, char *err, size_t errlen);
 
 /* Durations: "250ms", "10s", "5m", "1h", "2d"; a bare number is seconds. */
 int config_parse_duration(const char *s, uint32_t *ms);

@@ -80,6 +80,7 @@ static const struct route {
     {"GET", "api/v1/cameras/*/events", ROUTE_READ, api_camera_events},
     {"POST", "api/v1/cameras/*/maintenance", ROUTE_WRITE, api_camera_maintenance},
     {"GET", "api/v1/events", ROUTE_READ, api_events},
+    {"GET", "api/v1/events/stream", ROUTE_READ, api_events_stream},
     {"GET", "api/v1/reports/online-rate", ROUTE_READ, api_report_online_rate},
     /* Every route here is in indexer/openapi.json; tests/indexer/test_api.c
      * fails when one is not. */
@@ -344,6 +345,8 @@ static void on_stop(uv_async_t *as)
 {
     struct http_server *srv = as->data;
     srv->stopping = true;
+    /* Event streams never end by themselves: end them first. */
+    api_streams_stop(srv->env.streams);
     uv_close((uv_handle_t *)&srv->listener, NULL);
     uv_close((uv_handle_t *)&srv->stop_async, NULL);
     /* No more keep-alive: answers in progress end their connection. */
@@ -463,12 +466,14 @@ bad:
 static void free_server(struct http_server *srv)
 {
     h2o_config_dispose(&srv->h2o_config);
+    api_streams_free(&srv->env.streams);
     pthread_mutex_destroy(&srv->env.stats_lock);
     free(srv);
 }
 
 int http_server_start(uv_loop_t *main_loop, const struct config *cfg, struct store *store,
-                      struct monitor *mon, struct http_server **out, char *err, size_t errlen)
+                      struct monitor *mon, struct notifier *notifier, struct http_server **out,
+                      char *err, size_t errlen)
 {
     *out = NULL;
     if (!cfg->listen[0])
@@ -482,6 +487,7 @@ int http_server_start(uv_loop_t *main_loop, const struct config *cfg, struct sto
         return -ENOMEM;
     srv->env.store = store;
     srv->env.cfg = cfg;
+    srv->env.notifier = notifier;
     srv->mon = mon;
     pthread_mutex_init(&srv->env.stats_lock, NULL);
     struct store_info info;
@@ -509,6 +515,11 @@ int http_server_start(uv_loop_t *main_loop, const struct config *cfg, struct sto
     uv_async_init(&srv->loop, &srv->stop_async, on_stop);
     uv_timer_init(&srv->loop, &srv->grace_timer);
     srv->listener.data = srv->stop_async.data = srv->grace_timer.data = srv;
+    rc = api_streams_new(&srv->loop, &srv->env, &srv->env.streams);
+    if (rc) {
+        snprintf(err, errlen, "cannot set up event streams: %s", uv_strerror(rc));
+        goto fail;
+    }
     rc = uv_tcp_bind(&srv->listener, (struct sockaddr *)&ss, 0);
     if (!rc)
         rc = uv_listen((uv_stream_t *)&srv->listener, 128, on_accept);
@@ -558,6 +569,7 @@ fail:
     uv_close((uv_handle_t *)&srv->listener, NULL);
     uv_close((uv_handle_t *)&srv->stop_async, NULL);
     uv_close((uv_handle_t *)&srv->grace_timer, NULL);
+    api_streams_stop(srv->env.streams);
     h2o_context_dispose(&srv->h2o_ctx);
     uv_run(&srv->loop, UV_RUN_DEFAULT);
     uv_loop_close(&srv->loop);
@@ -577,6 +589,12 @@ void http_server_stop(struct http_server **p)
     uv_thread_join(&srv->thread);
     uv_loop_close(&srv->loop);
     free_server(srv);
+}
+
+void http_server_notify(struct http_server *srv)
+{
+    if (srv)
+        api_streams_notify(srv->env.streams);
 }
 
 const char *http_server_address(const struct http_server *srv)

@@ -269,6 +269,21 @@ int store_events_scan(struct store_read *r, const char *camera_id, const char *u
     return mrc == 0 || mrc == MDB_NOTFOUND ? 0 : store_err(r->s, mrc);
 }
 
+int store_events_last_key(struct store_read *r, uint64_t *key)
+{
+    *key = 0;
+    MDB_cursor *c;
+    int rc = store_err(r->s, mdb_cursor_open(r->txn, r->s->dbi[DB_EVENTS], &c));
+    if (rc)
+        return rc;
+    MDB_val k, v;
+    int mrc = mdb_cursor_get(c, &k, &v, MDB_LAST);
+    if (mrc == 0 && k.mv_size == 8)
+        *key = be64_get(k.mv_data);
+    mdb_cursor_close(c);
+    return mrc == 0 || mrc == MDB_NOTFOUND ? 0 : store_err(r->s, mrc);
+}
+
 /* A camera's current day lives in its health record until the day ends:
  * merge it into the rows from the daily table, in day order. */
 struct pending_day {

@@ -203,6 +203,9 @@ int store_units_scan(struct store_read *r, store_unit_cb cb, void *ctx);
  * (at most one) narrows them. */
 int store_events_scan(struct store_read *r, const char *camera_id, const char *unit_id,
                       int64_t from_ms, int64_t to_ms, store_event_cb cb, void *ctx);
+/* The key of the newest event, 0 when there is none: where a reader that
+ * wants only what comes next starts. */
+int store_events_last_key(struct store_read *r, uint64_t *key);
 /* Daily rollups of a camera (is_unit false) or unit for days in [from, to]. */
 int store_daily_scan(struct store_read *r, bool is_unit, const char *id, int32_t from_day,
                      int32_t to_day, store_daily_cb cb, void *ctx);

@@ -1,0 +1,602 @@
+/* GET /api/v1/events/stream end to end: `camdex serve` on a small index,
+ * a raw-socket client that decodes the chunked text/event-stream, and
+ * events made by putting cameras under maintenance through the API. The
+ * service also probes the (unreachable) fleet, so other events arrive at
+ * any time: tests compare what a stream delivered with the index. */
+#include <criterion/criterion.h>
+#include <inttypes.h>
+#include <jansson.h>
+#include <netinet/in.h>
+
+#include "procs.h"
+#include "runcmd.h"
+#include "testutil.h"
+
+#define RO "ro-token-5f1c9e"
+#define RW "rw-token-a73d02"
+
+static char *tmp;
+static char db[4200];
+static struct proc serve;
+static int port;
+
+static void start_serve(void)
+{
+    char *argv[] = {CAMDEX_BIN,
+                    "--db",
+                    db,
+                    "serve",
+                    "--interval",
+                    "60s",
+                    "--set",
+                    "http.listen=127.0.0.1:0",
+                    "--set",
+                    "http.token_ro=" RO,
+                    "--set",
+                    "http.token_rw=" RW,
+                    "--log-level",
+                    "info",
+                    NULL};
+    proc_start(&serve, 2, argv);
+    cr_assert(proc_wait_line(&serve, 15000, "msg=\"http listening\"", NULL),
+              "serve did not listen: %s", serve.last);
+    const char *a = strstr(serve.last, "address=127.0.0.1:");
+    cr_assert_not_null(a, "%s", serve.last);
+    port = atoi(a + strlen("address=127.0.0.1:"));
+    cr_assert_gt(port, 0);
+}
+
+static void setup(void)
+{
+    tmp = testutil_mkdtemp();
+    char fleet[4200];
+    snprintf(db, sizeof(db), "%s/index", tmp);
+    snprintf(fleet, sizeof(fleet), "%s/fleet.csv", tmp);
+    char *gen[] = {CAMDEX_BIN, "generate", "--cameras", "60", "--seed", "7", NULL};
+    struct run g = runv(gen);
+    cr_assert_eq(g.rc, 0);
+    FILE *f = fopen(fleet, "w");
+    fputs(g.out, f);
+    fclose(f);
+    run_free(&g);
+    char *imp[] = {CAMDEX_BIN, "--db", db, "import", fleet, NULL};
+    struct run r = runv(imp);
+    cr_assert_eq(r.rc, 0, "%s", r.err);
+    run_free(&r);
+    start_serve();
+}
+
+static void teardown(void)
+{
+    int rc = serve.pid > 0 ? proc_stop(&serve, SIGTERM, 15000) : 0;
+    testutil_rmdir(tmp);
+    cr_assert_eq(rc, 0, "serve exited with %d", rc);
+}
+
+TestSuite(api_stream, .init = setup, .fini = teardown, .timeout = 120);
+
+/* ---- plain requests ---- */
+
+static int connect_api(void)
+{
+    int fd = socket(AF_INET, SOCK_STREAM, 0);
+    struct sockaddr_in sa = {.sin_family = AF_INET,
+                             .sin_port = htons((uint16_t)port),
+                             .sin_addr.s_addr = htonl(INADDR_LOOPBACK)};
+    cr_assert_eq(connect(fd, (struct sockaddr *)&sa, sizeof(sa)), 0, "connect: %s",
+                 strerror(errno));
+    return fd;
+}
+
+static void send_str(int fd, const char *s)
+{
+    size_t len = strlen(s);
+    cr_assert_eq(send(fd, s, len, MSG_NOSIGNAL), (ssize_t)len);
+}
+
+/* One request with Connection: close; the status, and the body as JSON. */
+static int request(const char *method, const char *path, const char *token, const char *body,
+                   json_t **json)
+{
+    char raw[2048];
+    snprintf(raw, sizeof(raw),
+             "%s %s HTTP/1.1\r\nHost: x\r\nConnection: close\r\nAuthorization: Bearer %s\r\n"
+             "Content-Length: %zu\r\n\r\n%s",
+             method, path, token, body ? strlen(body) : 0, body ? body : "");
+    int fd = connect_api();
+    send_str(fd, raw);
+    static char buf[1 << 20];
+    size_t n = 0;
+    uint64_t end = procs_now_ms() + 10000;
+    while (procs_now_ms() < end && n < sizeof(buf) - 1) {
+        struct pollfd p = {.fd = fd, .events = POLLIN};
+        if (poll(&p, 1, 100) <= 0)
+            continue;
+        ssize_t r = recv(fd, buf + n, sizeof(buf) - 1 - n, 0);
+        if (r <= 0)
+            break;
+        n += (size_t)r;
+    }
+    close(fd);
+    buf[n] = 0;
+    int status = 0;
+    cr_assert_eq(sscanf(buf, "HTTP/1.1 %d", &status), 1, "no answer to %s", path);
+    char *b = strstr(buf, "\r\n\r\n");
+    if (json)
+        *json = b ? json_loads(b + 4, 0, NULL) : NULL;
+    return status;
+}
+
+/* Toggles maintenance on a camera (one event each time); returns nothing,
+ * the event is found in the index by the caller. */
+static void maintenance(const char *camera, bool on)
+{
+    char path[256];
+    snprintf(path, sizeof(path), "/api/v1/cameras/%s/maintenance", camera);
+    json_t *j = NULL;
+    int st = request("POST", path, RW, on ? "{\"on\": true}" : "{\"on\": false}", &j);
+    cr_assert_eq(st, 200);
+    cr_assert(json_is_true(json_object_get(j, "changed")));
+    json_decref(j);
+}
+
+/* The newest event of a camera in the index: its key. */
+static uint64_t last_event_of(const char *camera)
+{
+    char path[256];
+    snprintf(path, sizeof(path), "/api/v1/cameras/%s/events?since=1h&limit=1000", camera);
+    json_t *j = NULL;
+    cr_assert_eq(request("GET", path, RO, NULL, &j), 200);
+    json_t *evs = json_object_get(j, "events");
+    cr_assert_gt(json_array_size(evs), 0);
+    uint64_t key = (uint64_t)json_integer_value(
+        json_object_get(json_array_get(evs, json_array_size(evs) - 1), "key"));
+    json_decref(j);
+    return key;
+}
+
+/* Keys of every event in the index with after < key <= upto, in order. */
+static size_t index_keys(uint64_t after, uint64_t upto, uint64_t *keys, size_t cap)
+{
+    size_t n = 0;
+    char cursor[64] = "";
+    for (int page = 0; page < 100; page++) {
+        char path[256];
+        snprintf(path, sizeof(path), "/api/v1/events?since=1h&limit=1000%s%s",
+                 cursor[0] ? "&cursor=" : "", cursor);
+        json_t *j = NULL;
+        cr_assert_eq(request("GET", path, RO, NULL, &j), 200);
+        size_t i;
+        json_t *ev;
+        json_array_foreach(json_object_get(j, "events"), i, ev)
+        {
+            uint64_t k = (uint64_t)json_integer_value(json_object_get(ev, "key"));
+            if (k > after && k <= upto && n < cap)
+                keys[n++] = k;
+        }
+        const char *next = json_string_value(json_object_get(j, "next_cursor"));
+        snprintf(cursor, sizeof(cursor), "%s", next ? next : "");
+        json_decref(j);
+        if (!cursor[0])
+            break;
+    }
+    return n;
+}
+
+/* Two cameras of different units, from the listing. */
+static void two_cameras(char a[2][80], char unit[2][80])
+{
+    json_t *j = NULL;
+    cr_assert_eq(request("GET", "/api/v1/cameras?limit=1000", RO, NULL, &j), 200);
+    json_t *rows = json_object_get(j, "cameras");
+    size_t found = 0, i;
+    json_t *row;
+    json_array_foreach(rows, i, row)
+    {
+        const char *u = json_string_value(json_object_get(row, "unit"));
+        if (found == 1 && strcmp(u, unit[0]) == 0)
+            continue;
+        snprintf(a[found], 80, "%s", json_string_value(json_object_get(row, "id")));
+        snprintf(unit[found], 80, "%s", u);
+        if (++found == 2)
+            break;
+    }
+    cr_assert_eq(found, 2, "the fleet has one unit only");
+    json_decref(j);
+}
+
+/* ---- an SSE client over raw HTTP/1.1 (chunked) ---- */
+
+struct sse {
+    int fd;
+    int status;
+    char head[4096];
+    char raw[1 << 16]; /* bytes not yet de-chunked */
+    size_t rawlen;
+    char body[1 << 18]; /* the event stream, de-chunked */
+    size_t bodylen;
+    size_t chunk_left;
+    bool need_crlf, got_head, ended;
+    bool plain; /* not chunked: an error with a plain body */
+};
+
+struct sse_event {
+    uint64_t id;
+    bool has_id;
+    char event[32];
+    json_t *data;
+    bool keepalive, retry;
+    int retry_ms;
+};
+
+/* Moves what can be de-chunked from raw to body. */
+static void sse_dechunk(struct sse *s)
+{
+    for (;;) {
+        if (!s->got_head) {
+            char *e = memmem(s->raw, s->rawlen, "\r\n\r\n", 4);
+            if (!e)
+                return;
+            size_t hl = (size_t)(e - s->raw);
+            cr_assert_lt(hl, sizeof(s->head));
+            memcpy(s->head, s->raw, hl);
+            s->head[hl] = 0;
+            cr_assert_eq(sscanf(s->head, "HTTP/1.1 %d", &s->status), 1, "%s", s->head);
+            memmove(s->raw, e + 4, s->rawlen - hl - 4);
+            s->rawlen -= hl + 4;
+            s->got_head = true;
+            s->plain = s->status != 200 || !strcasestr(s->head, "transfer-encoding: chunked");
+            s->ended = s->plain;
+            continue;
+        }
+        if (s->plain) {
+            cr_assert_lt(s->bodylen + s->rawlen, sizeof(s->body));
+            memcpy(s->body + s->bodylen, s->raw, s->rawlen);
+            s->bodylen += s->rawlen;
+            s->rawlen = 0;
+            return;
+        }
+        if (s->ended)
+            return;
+        if (s->need_crlf) {
+            if (s->rawlen < 2)
+                return;
+            cr_assert(s->raw[0] == '\r' && s->raw[1] == '\n', "bad chunk end");
+            memmove(s->raw, s->raw + 2, s->rawlen - 2);
+            s->rawlen -= 2;
+            s->need_crlf = false;
+        }
+        if (s->chunk_left == 0) {
+            char *e = memmem(s->raw, s->rawlen, "\r\n", 2);
+            if (!e)
+                return;
+            size_t size = strtoul(s->raw, NULL, 16);
+            size_t ll = (size_t)(e - s->raw) + 2;
+            memmove(s->raw, s->raw + ll, s->rawlen - ll);
+            s->rawlen -= ll;
+            if (size == 0) {
+                s->ended = true;
+                return;
+            }
+            s->chunk_left = size;
+        }
+        size_t n = s->chunk_left < s->rawlen ? s->chunk_left : s->rawlen;
+        if (!n)
+            return;
+        cr_assert_lt(s->bodylen + n, sizeof(s->body), "stream body overflow");
+        memcpy(s->body + s->bodylen, s->raw, n);
+        s->bodylen += n;
+        memmove(s->raw, s->raw + n, s->rawlen - n);
+        s->rawlen -= n;
+        s->chunk_left -= n;
+        if (!s->chunk_left)
+            s->need_crlf = true;
+    }
+}
+
+/* Reads more; false at end of input or when `deadline` passes. */
+static bool sse_read_more(struct sse *s, uint64_t deadline)
+{
+    uint64_t now = procs_now_ms();
+    if (now >= deadline)
+        return false;
+    struct pollfd p = {.fd = s->fd, .events = POLLIN};
+    if (poll(&p, 1, (int)(deadline - now)) <= 0)
+        return true;
+    ssize_t r = recv(s->fd, s->raw + s->rawlen, sizeof(s->raw) - s->rawlen, 0);
+    if (r <= 0)
+        return false;
+    s->rawlen += (size_t)r;
+    sse_dechunk(s);
+    return true;
+}
+
+static void sse_open(struct sse *s, const char *path, const char *extra_headers)
+{
+    memset(s, 0, sizeof(*s));
+    s->fd = connect_api();
+    char raw[1024];
+    snprintf(raw, sizeof(raw),
+             "GET %s HTTP/1.1\r\nHost: x\r\nAuthorization: Bearer " RO "\r\n%s\r\n", path,
+             extra_headers ? extra_headers : "");
+    send_str(s->fd, raw);
+    uint64_t deadline = procs_now_ms() + 10000;
+    while (!s->got_head && sse_read_more(s, deadline))
+        ;
+    cr_assert(s->got_head, "no response head for %s", path);
+}
+
+static void sse_close(struct sse *s)
+{
+    close(s->fd);
+    s->fd = -1;
+}
+
+/* The next block (up to a blank line), parsed; false when none came by
+ * the deadline or the stream ended. */
+static bool sse_next(struct sse *s, int ms, struct sse_event *ev)
+{
+    memset(ev, 0, sizeof(*ev));
+    uint64_t deadline = procs_now_ms() + (uint64_t)ms;
+    char *end;
+    while (!(end = memmem(s->body, s->bodylen, "\n\n", 2)))
+        if (s->ended || !sse_read_more(s, deadline))
+            return false;
+    *end = 0;
+    for (char *line = s->body, *nl; line < end; line = nl + 1) {
+        nl = strchr(line, '\n');
+        if (!nl)
+            nl = end;
+        *nl = 0;
+        if (strncmp(line, "id: ", 4) == 0) {
+            ev->id = strtoull(line + 4, NULL, 10);
+            ev->has_id = true;
+        } else if (strncmp(line, "event: ", 7) == 0) {
+            snprintf(ev->event, sizeof(ev->event), "%s", line + 7);
+        } else if (strncmp(line, "data: ", 6) == 0) {
+            cr_assert_null(ev->data, "two data lines in one event");
+            ev->data = json_loads(line + 6, 0, NULL);
+            cr_assert_not_null(ev->data, "data is not one line of JSON: %s", line + 6);
+        } else if (strcmp(line, ": keepalive") == 0) {
+            ev->keepalive = true;
+        } else if (strncmp(line, "retry: ", 7) == 0) {
+            ev->retry = true;
+            ev->retry_ms = atoi(line + 7);
+        } else {
+            cr_assert_fail("unexpected stream line: \"%s\"", line);
+        }
+    }
+    size_t used = (size_t)(end + 2 - s->body);
+    memmove(s->body, s->body + used, s->bodylen - used);
+    s->bodylen -= used;
+    return true;
+}
+
+/* The next transition event, checked for shape; skips retry and
+ * keepalive blocks. */
+static void sse_expect_event(struct sse *s, struct sse_event *ev)
+{
+    do
+        cr_assert(sse_next(s, 10000, ev), "no event within 10 s");
+    while (ev->retry || ev->keepalive);
+    cr_assert(ev->has_id, "an event without id");
+    cr_assert_str_eq(ev->event, "transition");
+    cr_assert_not_null(ev->data);
+    cr_assert_eq((uint64_t)json_integer_value(json_object_get(ev->data, "key")), ev->id,
+                 "id is not the event's key");
+}
+
+/* Reads events until one of `camera` going `to`; returns its id. Every
+ * id seen goes to `ids` (when given). */
+static uint64_t sse_until(struct sse *s, const char *camera, const char *to, uint64_t *ids,
+                          size_t *nids, const char *only_unit)
+{
+    for (int i = 0; i < 1000; i++) {
+        struct sse_event ev;
+        sse_expect_event(s, &ev);
+        if (ids)
+            ids[(*nids)++] = ev.id;
+        if (only_unit)
+            cr_assert_str_eq(json_string_value(json_object_get(ev.data, "unit")), only_unit,
+                             "an event of another unit came through the filter");
+        bool hit = strcmp(json_string_value(json_object_get(ev.data, "camera")), camera) == 0 &&
+                   strcmp(json_string_value(json_object_get(ev.data, "to")), to) == 0;
+        json_decref(ev.data);
+        if (hit)
+            return ev.id;
+    }
+    cr_assert_fail("no event of %s to %s", camera, to);
+    return 0;
+}
+
+static char *header_of(struct sse *s, const char *name)
+{
+    static char val[256];
+    char *h = strcasestr(s->head, name);
+    if (!h)
+        return NULL;
+    h += strlen(name);
+    h += strspn(h, ": ");
+    snprintf(val, sizeof(val), "%.*s", (int)strcspn(h, "\r\n"), h);
+    return val;
+}
+
+/* ---- tests ---- */
+
+Test(api_stream, delivers_events_committed_after_it_connected)
+{
+    char cam[2][80], unit[2][80];
+    two_cameras(cam, unit);
+    struct sse s;
+    sse_open(&s, "/api/v1/events/stream", NULL);
+    cr_assert_eq(s.status, 200, "%s", s.body);
+    cr_assert_str_eq(header_of(&s, "content-type"), "text/event-stream");
+    cr_assert_str_eq(header_of(&s, "cache-control"), "no-cache");
+    struct sse_event ev;
+    cr_assert(sse_next(&s, 5000, &ev));
+    cr_assert(ev.retry && ev.retry_ms == 2000, "the stream does not start with retry: 2000");
+    maintenance(cam[0], true);
+    uint64_t id = sse_until(&s, cam[0], "maintenance", NULL, NULL, NULL);
+    cr_assert_eq(id, last_event_of(cam[0]));
+    maintenance(cam[0], false);
+    uint64_t id2 = sse_until(&s, cam[0], "unknown", NULL, NULL, NULL);
+    cr_assert_gt(id2, id);
+    sse_close(&s);
+}
+
+/* Reads events up to and including the one with key `upto`. */
+static size_t sse_collect(struct sse *s, uint64_t upto, uint64_t *ids, size_t cap)
+{
+    size_t n = 0;
+    for (;;) {
+        struct sse_event ev;
+        sse_expect_event(s, &ev);
+        json_decref(ev.data);
+        cr_assert_lt(n, cap);
+        ids[n++] = ev.id;
+        cr_assert_leq(ev.id, upto, "past %" PRIu64 " without seeing it", upto);
+        if (ev.id == upto)
+            return n;
+    }
+}
+
+Test(api_stream, resume_replays_exactly_the_missed_events)
+{
+    char cam[2][80], unit[2][80];
+    two_cameras(cam, unit);
+    struct sse s;
+    sse_open(&s, "/api/v1/events/stream", NULL);
+    maintenance(cam[0], true);
+    uint64_t seen = sse_until(&s, cam[0], "maintenance", NULL, NULL, NULL);
+    sse_close(&s);
+    /* Missed while disconnected. */
+    maintenance(cam[1], true);
+    maintenance(cam[0], false);
+    uint64_t marker = last_event_of(cam[0]);
+    static uint64_t want[4096], got[4096];
+    /* Through the header, then through the parameter. */
+    for (int how = 0; how < 2; how++) {
+        size_t nwant = index_keys(seen, marker, want, 4096);
+        cr_assert_geq(nwant, 2);
+        char hdr[64] = "", path[128] = "/api/v1/events/stream";
+        if (how == 0)
+            snprintf(hdr, sizeof(hdr), "Last-Event-ID: %" PRIu64 "\r\n", seen);
+        else
+            snprintf(path, sizeof(path), "/api/v1/events/stream?last_event_id=%" PRIu64, seen);
+        sse_open(&s, path, hdr);
+        cr_assert_eq(s.status, 200, "%s", s.body);
+        struct sse_event ev;
+        cr_assert(sse_next(&s, 5000, &ev) && ev.retry);
+        size_t ngot = sse_collect(&s, marker, got, 4096);
+        cr_assert_eq(ngot, nwant, "replayed %zu events, the index has %zu after %" PRIu64, ngot,
+                     nwant, seen);
+        for (size_t i = 0; i < nwant; i++)
+            cr_assert_eq(got[i], want[i], "event %zu: %" PRIu64 " instead of %" PRIu64, i, got[i],
+                         want[i]);
+        /* Then live, without repeating anything. */
+        maintenance(cam[0], how == 0);
+        sse_expect_event(&s, &ev);
+        json_decref(ev.data);
+        cr_assert_gt(ev.id, marker, "an event sent twice");
+        sse_close(&s);
+        marker = last_event_of(cam[0]);
+    }
+}
+
+Test(api_stream, unit_filter_passes_only_that_unit)
+{
+    char cam[2][80], unit[2][80];
+    two_cameras(cam, unit);
+    struct sse s;
+    char path[256];
+    snprintf(path, sizeof(path), "/api/v1/events/stream?unit=%s", unit[0]);
+    sse_open(&s, path, NULL);
+    cr_assert_eq(s.status, 200, "%s", s.body);
+    maintenance(cam[1], true); /* the other unit: must not come */
+    maintenance(cam[0], true);
+    sse_until(&s, cam[0], "maintenance", NULL, NULL, unit[0]);
+    sse_close(&s);
+    snprintf(path, sizeof(path), "/api/v1/events/stream?unit=NO-SUCH-UNIT");
+    sse_open(&s, path, NULL);
+    cr_assert_eq(s.status, 404, "%s", s.body);
+    sse_close(&s);
+}
+
+Test(api_stream, a_malformed_last_event_id_gets_400)
+{
+    static const char *bad[] = {
+        "abc", "-1", "12x", "", "1 2", "184467440737095516160", "18446744073709551616"};
+    for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
+        struct sse s;
+        char hdr[128];
+        snprintf(hdr, sizeof(hdr), "Last-Event-ID: %s\r\nConnection: close\r\n", bad[i]);
+        sse_open(&s, "/api/v1/events/stream", hdr);
+        cr_assert_eq(s.status, 400, "Last-Event-ID \"%s\": %d", bad[i], s.status);
+        while (sse_read_more(&s, procs_now_ms() + 5000))
+            ;
+        json_t *j = json_loadb(s.body, s.bodylen, 0, NULL);
+        json_t *e = json_object_get(j, "error");
+        cr_assert_str_eq(json_string_value(json_object_get(e, "code")), "bad_parameter", "%s",
+                         s.body);
+        cr_assert(strstr(json_string_value(json_object_get(e, "message")), "Last-Event-ID"));
+        json_decref(j);
+        sse_close(&s);
+    }
+    json_t *j = NULL;
+    cr_assert_eq(request("GET", "/api/v1/events/stream?last_event_id=x", RO, NULL, &j), 400);
+    json_decref(j);
+    cr_assert_eq(request("GET", "/api/v1/events/stream?since=1h", RO, NULL, &j), 400);
+    json_decref(j);
+    cr_assert_eq(request("GET", "/api/v1/events/stream", "wrong", NULL, &j), 401);
+    json_decref(j);
+}
+
+Test(api_stream, streams_are_capped)
+{
+    static struct sse s[65];
+    for (int i = 0; i < 64; i++) {
+        sse_open(&s[i], "/api/v1/events/stream", NULL);
+        cr_assert_eq(s[i].status, 200, "stream %d: %d", i, s[i].status);
+    }
+    sse_open(&s[64], "/api/v1/events/stream", NULL);
+    cr_assert_eq(s[64].status, 503, "the 65th stream got %d", s[64].status);
+    sse_close(&s[64]);
+    /* A closed stream frees its place once the server notices: its
+     * second write after the close fails (the first only draws a reset).
+     * Events make every stream write. */
+    sse_close(&s[0]);
+    char cam[2][80], unit[2][80];
+    two_cameras(cam, unit);
+    bool admitted = false;
+    for (int tries = 0; tries < 20 && !admitted; tries++) {
+        maintenance(cam[0], tries % 2 == 0);
+        sse_until(&s[1], cam[0], tries % 2 == 0 ? "maintenance" : "unknown", NULL, NULL, NULL);
+        sse_open(&s[0], "/api/v1/events/stream", NULL);
+        admitted = s[0].status == 200;
+        sse_close(&s[0]);
+    }
+    cr_assert(admitted, "a closed stream's place was never freed");
+    for (int i = 1; i < 64; i++)
+        sse_close(&s[i]);
+}
+
+Test(api_stream, streams_end_when_the_server_stops)
+{
+    struct sse s[2];
+    for (int i = 0; i < 2; i++) {
+        sse_open(&s[i], "/api/v1/events/stream", NULL);
+        struct sse_event ev;
+        cr_assert(sse_next(&s[i], 5000, &ev) && ev.retry);
+    }
+    kill(serve.pid, SIGTERM);
+    uint64_t deadline = procs_now_ms() + 5000;
+    for (int i = 0; i < 2; i++) {
+        while (!s[i].ended && sse_read_more(&s[i], deadline))
+            ;
+        cr_assert(s[i].ended, "stream %d did not end within 5 s of SIGTERM", i);
+        sse_close(&s[i]);
+    }
+    /* Exit status 0 also means LeakSanitizer found nothing. */
+    int rc = proc_stop(&serve, SIGTERM, 15000);
+    cr_assert_eq(rc, 0, "serve exited with %d", rc);
+}
