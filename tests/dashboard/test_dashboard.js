@@ -428,7 +428,7 @@ async function main() {
   await page.waitForFunction((n) => document.querySelectorAll('#unit-rows tr').length === n,
     units.length, {timeout: 10000});
   const shot = path.join(OUT, 'dashboard.png');
-  await page.screenshot({path: shot, fullPage: true});
+  await page.screenshot({path: shot});
   log('screenshot', shot);
 
   assert.deepEqual(pageErrors, [], 'errors in the page');
