@@ -16,6 +16,9 @@ packages=(
   # a real RTSP server nobody here wrote, for the prober's tests
   python3-gi gir1.2-gst-rtsp-server-1.0 gstreamer1.0-plugins-base gstreamer1.0-plugins-good
   gstreamer1.0-plugins-ugly gstreamer1.0-plugins-bad gstreamer1.0-libav
+  # the dashboard's browser test (tests/dashboard/): a real browser, node to
+  # drive it, and a CJK font so Chinese names render in its screenshot
+  chromium nodejs fonts-wqy-microhei
 )
 
 missing=()
@@ -24,6 +27,13 @@ for p in "${packages[@]}"; do
     missing+=("$p")
   fi
 done
+
+# npm installs the browser test's driver (playwright-core). Some nodejs
+# builds carry npm and conflict with Debian's npm package; Debian's own
+# nodejs does not carry it. Ask for the package only where npm is missing.
+if ! command -v npm >/dev/null 2>&1; then
+  missing+=(npm)
+fi
 
 if [ ${#missing[@]} -eq 0 ]; then
   echo "setup: all ${#packages[@]} packages present"

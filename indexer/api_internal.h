@@ -59,6 +59,11 @@ int api_error(struct api_req *a, int status, const char *code, const char *fmt, 
 int api_json(struct api_req *a, int status, json_t *o);
 /* Sends a body that lives in the request pool. */
 int api_send(struct api_req *a, int status, const char *content_type, const char *body, size_t len);
+/* Sends a file that never changes while the program runs (the dashboard's):
+ * with its ETag, revalidated by browsers on every use (no-cache), and 304
+ * without a body when the request's If-None-Match names that ETag. */
+int api_send_static(struct api_req *a, const char *content_type, const char *etag,
+                    const unsigned char *body, size_t len);
 /* Copies into the request pool, NUL-terminated. */
 char *api_strdup(struct api_req *a, const char *s, size_t len);
 
@@ -118,6 +123,8 @@ int api_events_stream(struct api_req *a);
 int api_metrics(struct api_req *a);
 int api_report_online_rate(struct api_req *a);
 int api_openapi(struct api_req *a);
+int api_ui_index(struct api_req *a);
+int api_ui_asset(struct api_req *a);
 
 /* ---- server-sent events (api_stream.c) ---- */
 
@@ -138,6 +145,17 @@ size_t api_streams_count(const struct api_streams *st);
 /* indexer/openapi.json, built into the program (see indexer/CMakeLists.txt). */
 extern const unsigned char api_openapi_json[];
 extern const size_t api_openapi_json_len;
+
+/* indexer/dashboard/, built into the program (see indexer/CMakeLists.txt). */
+struct api_ui_file {
+    const char *name;         /* "app.js": the last segment of /ui/app.js */
+    const char *content_type; /* with charset for text */
+    const char *etag;         /* quoted, from the content's hash */
+    const unsigned char *data;
+    size_t len;
+};
+extern const struct api_ui_file api_ui_files[];
+extern const size_t api_ui_nfiles;
 
 /* Maps a store error to a reply (404 for -ENOENT, 503 for -EAGAIN, else 500). */
 int api_store_error(struct api_req *a, int rc, const char *what);

@@ -77,6 +77,8 @@ static const char *reason_phrase(int status)
     switch (status) {
     case 200:
         return "OK";
+    case 304:
+        return "Not Modified";
     case 400:
         return "Bad Request";
     case 401:
@@ -121,6 +123,58 @@ static int send_parts(struct api_req *a, int status, const char *content_type, c
 int api_send(struct api_req *a, int status, const char *content_type, const char *body, size_t len)
 {
     return send_parts(a, status, content_type, body, len, NULL, 0);
+}
+
+/* True when an If-None-Match list ("a", W/"b", or *) names `etag`. Weak
+ * and strong forms compare alike, as RFC 9110 has it for this header. */
+static bool etag_listed(h2o_iovec_t v, const char *etag)
+{
+    size_t elen = strlen(etag);
+    const char *p = v.base, *end = v.base + v.len;
+    while (p < end) {
+        while (p < end && (*p == ' ' || *p == '\t' || *p == ','))
+            p++;
+        if (end - p >= 2 && p[0] == 'W' && p[1] == '/')
+            p += 2;
+        const char *item = p;
+        while (p < end && *p != ',')
+            p++;
+        size_t n = (size_t)(p - item);
+        while (n && (item[n - 1] == ' ' || item[n - 1] == '\t'))
+            n--;
+        if ((n == 1 && item[0] == '*') || (n == elen && memcmp(item, etag, n) == 0))
+            return true;
+    }
+    return false;
+}
+
+int api_send_static(struct api_req *a, const char *content_type, const char *etag,
+                    const unsigned char *body, size_t len)
+{
+    static h2o_generator_t generator = {NULL, NULL};
+    h2o_req_t *req = a->req;
+    ssize_t h = h2o_find_header(&req->headers, H2O_TOKEN_IF_NONE_MATCH, -1);
+    bool fresh = h >= 0 && etag_listed(req->headers.entries[h].value, etag);
+    req->res.status = fresh ? 304 : 200;
+    req->res.reason = reason_phrase(req->res.status);
+    h2o_add_header(&req->pool, &req->res.headers, H2O_TOKEN_ETAG, NULL, etag, strlen(etag));
+    /* The names stay, the bytes change with each build: a browser keeps
+     * its copy but asks each time whether it is still this one. */
+    h2o_add_header(&req->pool, &req->res.headers, H2O_TOKEN_CACHE_CONTROL, NULL,
+                   H2O_STRLIT("no-cache"));
+    if (fresh) {
+        h2o_start_response(req, &generator);
+        h2o_send(req, NULL, 0, H2O_SEND_STATE_FINAL);
+        return 0;
+    }
+    req->res.content_length = len;
+    h2o_add_header(&req->pool, &req->res.headers, H2O_TOKEN_CONTENT_TYPE, NULL, content_type,
+                   strlen(content_type));
+    h2o_start_response(req, &generator);
+    /* The bytes live in the program image: nothing to copy or free. */
+    h2o_iovec_t buf = h2o_iovec_init(body, len);
+    h2o_send(req, &buf, 1, H2O_SEND_STATE_FINAL);
+    return 0;
 }
 
 int api_json(struct api_req *a, int status, json_t *o)

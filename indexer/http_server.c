@@ -64,6 +64,9 @@ static const struct route {
     enum route_access access;
     int (*fn)(struct api_req *a);
 } routes[] = {
+    /* The dashboard: a page and its files, public (api_ui.c says why). */
+    {"GET", "", ROUTE_PUBLIC, api_ui_index},
+    {"GET", "ui/*", ROUTE_PUBLIC, api_ui_asset},
     {"GET", "healthz", ROUTE_PUBLIC, api_healthz},
     {"GET", "readyz", ROUTE_PUBLIC, api_readyz},
     {"GET", "metrics", ROUTE_READ, api_metrics},
@@ -245,9 +248,9 @@ static int dispatch(struct api_req *a)
     }
     if (!match)
         return api_error(a, 404, "not_found",
-                         "no such resource (the API is under /api/v1: summary, units, cameras, "
-                         "events, reports; openapi.json describes it; and /metrics, "
-                         "/healthz, /readyz)");
+                         "no such resource (the dashboard is at /; the API is under /api/v1: "
+                         "summary, units, cameras, events, reports; openapi.json describes it; "
+                         "and /metrics, /healthz, /readyz)");
     if (req->entity.base && req->entity.len > a->env->cfg->http_max_body)
         return api_error(a, 413, "too_large", "the body is larger than %u bytes",
                          a->env->cfg->http_max_body);

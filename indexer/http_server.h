@@ -33,7 +33,7 @@ void http_server_stop(struct http_server **srv);
 /* The routing table, for the test that holds indexer/openapi.json to it:
  * route `i`'s method ("GET") and path pattern without the leading slash,
  * segments split by "/", a segment "*" taking one id ("api/v1/units" then
- * "*"). Returns 0, or -ENOENT past the last route. */
+ * "*"; "" is / itself). Returns 0, or -ENOENT past the last route. */
 int http_server_route(size_t i, const char **method, const char **pattern);
 
 /* Events were committed: event streams read them from the index. Call

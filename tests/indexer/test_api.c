@@ -647,6 +647,114 @@ Test(api, openapi_document_lists_exactly_the_routes_served)
     resp_free(&r);
 }
 
+/* ---- the dashboard (indexer/api_ui.c) ---- */
+
+static char *slurp(const char *path, size_t *len)
+{
+    FILE *f = fopen(path, "rb");
+    cr_assert_not_null(f, "%s: %s", path, strerror(errno));
+    static char buf[1 << 18];
+    *len = fread(buf, 1, sizeof(buf) - 1, f);
+    fclose(f);
+    buf[*len] = 0;
+    return buf;
+}
+
+Test(api, dashboard_files_are_public_typed_and_revalidated_by_etag)
+{
+    static const struct {
+        const char *path, *file, *type;
+    } files[] = {
+        {"/", "index.html", "text/html; charset=utf-8"},
+        {"/ui/app.js", "app.js", "text/javascript; charset=utf-8"},
+        {"/ui/sse.js", "sse.js", "text/javascript; charset=utf-8"},
+        {"/ui/style.css", "style.css", "text/css; charset=utf-8"},
+    };
+    for (size_t i = 0; i < sizeof(files) / sizeof(files[0]); i++) {
+        /* No token: the files hold no data (the page asks for one). */
+        struct resp r = request("GET", files[i].path, NULL, NULL);
+        cr_assert_eq(r.status, 200, "%s: %d %s", files[i].path, r.status, r.body);
+        cr_assert_str_eq(header(&r, "content-type"), files[i].type);
+        cr_assert_str_eq(header(&r, "cache-control"), "no-cache");
+        cr_assert_str_eq(header(&r, "x-content-type-options"), "nosniff");
+        char src[4200];
+        snprintf(src, sizeof(src), "%s/../../indexer/dashboard/%s", CAMDEX_TEST_DATA,
+                 files[i].file);
+        size_t n;
+        const char *want = slurp(src, &n);
+        cr_assert_eq(r.body_len, n, "%s: %zu bytes served, the file has %zu", files[i].path,
+                     r.body_len, n);
+        cr_assert(memcmp(r.body, want, n) == 0, "%s: not the file's bytes", files[i].path);
+        char etag[128];
+        cr_assert_not_null(header(&r, "etag"), "%s has no ETag", files[i].path);
+        snprintf(etag, sizeof(etag), "%s", header(&r, "etag"));
+        cr_assert(etag[0] == '"' && strlen(etag) > 8, "ETag %s", etag);
+        resp_free(&r);
+
+        /* The browser's copy is current: 304 and no body, also in a list. */
+        char raw[1024];
+        int len = snprintf(raw, sizeof(raw),
+                           "GET %s HTTP/1.1\r\nHost: localhost\r\nConnection: close\r\n"
+                           "If-None-Match: W/\"old\", %s\r\n\r\n",
+                           files[i].path, etag);
+        r = raw_request(raw, (size_t)len);
+        cr_assert_eq(r.status, 304, "%s with its ETag: %d", files[i].path, r.status);
+        cr_assert_eq(r.body_len, 0);
+        cr_assert_str_eq(header(&r, "etag"), etag);
+        resp_free(&r);
+        len = snprintf(raw, sizeof(raw),
+                       "GET %s HTTP/1.1\r\nHost: localhost\r\nConnection: close\r\n"
+                       "If-None-Match: \"another\"\r\n\r\n",
+                       files[i].path);
+        r = raw_request(raw, (size_t)len);
+        cr_assert_eq(r.status, 200, "%s with another ETag: %d", files[i].path, r.status);
+        cr_assert_eq(r.body_len, n);
+        resp_free(&r);
+    }
+    /* The page may run only its own scripts and talk only to its origin. */
+    struct resp r = request("GET", "/", NULL, NULL);
+    const char *csp = header(&r, "content-security-policy");
+    cr_assert(csp && strstr(csp, "script-src 'self'") && strstr(csp, "default-src 'none'"),
+              "CSP: %s", csp ? csp : "none");
+    resp_free(&r);
+    /* The data behind it still needs the token. */
+    r = request("GET", "/api/v1/summary", NULL, NULL);
+    cr_assert_eq(r.status, 401);
+    resp_free(&r);
+}
+
+Test(api, dashboard_serves_only_its_own_files)
+{
+    static const struct {
+        const char *path;
+        int status;
+        const char *code;
+    } cases[] = {
+        {"/ui/nosuch.js", 404, "not_found"},
+        {"/ui/index.htm", 404, "not_found"},
+        {"/ui", 404, "not_found"},
+        {"/ui/", 404, "not_found"},
+        {"/ui/app.js/x", 404, "not_found"},
+        {"/index.html", 404, "not_found"},
+        {"/ui/../api/v1/summary", 400, "bad_path"},
+        {"/ui/%2e%2e/api/v1/summary", 400, "bad_path"},
+        {"/ui/..%2fapi%2fv1%2fsummary", 400, "bad_path"},
+        {"/ui/.%2e/.%2e/etc/passwd", 400, "bad_path"},
+        {"/ui/app.js%00.css", 400, "bad_path"},
+        {"/ui/..%5capp.js", 400, "bad_path"},
+        {"/?x=1", 400, "bad_parameter"},
+    };
+    for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+        struct resp r = request("GET", cases[i].path, NULL, NULL);
+        assert_error(&r, cases[i].status, cases[i].code, "");
+        cr_assert_str_eq(header(&r, "content-type"), "application/json", "%s", cases[i].path);
+        resp_free(&r);
+    }
+    struct resp r = request("POST", "/", NULL, "x");
+    assert_error(&r, 405, "method_not_allowed", "GET");
+    resp_free(&r);
+}
+
 /* ---- bad input ---- */
 
 Test(api, bad_parameters_get_400_saying_which)
