@@ -116,7 +116,7 @@ static const struct key {
     STR("http", "token_ro", token_ro),
     STR("http", "token_rw", token_rw),
     DUR("http", "timeout", http_timeout_ms, 500, 600000),
-    CNT("http", "max_body", http_max_body, 0, 1048576),
+    CNT("http", "max_body", http_max_body, 0, 67108864),
 #undef STR
 #undef DUR
 #undef CNT
