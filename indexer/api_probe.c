@@ -325,7 +325,9 @@ int api_camera_probe(struct api_req *a)
     w->mp.depth = depth;
     w->mp.done = on_probe_done;
     w->b = b;
-    w->deadline_ms = deadline_ms(a->env->cfg, depth == MONITOR_DEPTH_DEEP);
+    w->deadline_ms = a->env->cfg->http_probe_wait_ms
+                         ? a->env->cfg->http_probe_wait_ms
+                         : deadline_ms(a->env->cfg, depth == MONITOR_DEPTH_DEEP);
     w->deadline = uv_now(b->sweep.loop) + w->deadline_ms;
     w->req = a->req;
     w->ref = h2o_mem_alloc_shared(&a->req->pool, sizeof(*w->ref), on_req_gone);

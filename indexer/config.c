@@ -117,6 +117,7 @@ static const struct key {
     STR("http", "token_rw", token_rw),
     DUR("http", "timeout", http_timeout_ms, 500, 600000),
     CNT("http", "max_body", http_max_body, 0, 67108864),
+    DUR("http", "probe_wait", http_probe_wait_ms, 0, 600000),
 #undef STR
 #undef DUR
 #undef CNT

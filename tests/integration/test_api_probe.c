@@ -1,8 +1,8 @@
 /* POST /api/v1/cameras/{id}/probe against `camdex serve` and camfarm: a
  * probe on demand answers with its result, counts like a scheduled probe
  * (hysteresis, events, index), is refused for unknown cameras and
- * read-only tokens, is limited in number, survives clients that leave, and
- * is answered when the service stops. */
+ * read-only tokens, is limited in number and in time, survives clients that
+ * leave, and is answered when the service stops. */
 #include <criterion/criterion.h>
 #include <jansson.h>
 
@@ -88,7 +88,7 @@ static const char *rtsp_id(size_t i)
  * camera id) is likely to land inside a test: what changes a camera's
  * health here is the probes the test asks for. Offline after 2 failures;
  * the re-check a first failure schedules comes only after 10 minutes. */
-static void start_serve(const char *extra)
+static void start_serve_with(const char *extra, const char *extra2)
 {
     char *argv[32] = {CAMDEX_BIN, "--db", db, "serve", "--interval", "1h", "--depth",
                       "describe", "--fail-threshold", "2", "--recover-threshold", "1",
@@ -100,6 +100,10 @@ static void start_serve(const char *extra)
         argv[n++] = "--set";
         argv[n++] = (char *)extra;
     }
+    if (extra2) {
+        argv[n++] = "--set";
+        argv[n++] = (char *)extra2;
+    }
     argv[n] = NULL;
     proc_start(&serve, 2, argv);
     cr_assert(proc_wait_line(&serve, 15000, "msg=\"http listening\"", NULL),
@@ -107,6 +111,11 @@ static void start_serve(const char *extra)
     const char *a = strstr(serve.last, "address=127.0.0.1:");
     cr_assert_not_null(a, "%s", serve.last);
     http_port = atoi(a + strlen("address=127.0.0.1:"));
+}
+
+static void start_serve(const char *extra)
+{
+    start_serve_with(extra, NULL);
 }
 
 static void control(const char *fmt, const char *id)
@@ -406,4 +415,27 @@ Test(api_probe, a_stopping_service_answers_waiting_probes)
     free(all);
     int rc = proc_stop(&serve, SIGTERM, 15000);
     cr_assert_eq(rc, 0, "serve exited with %d", rc);
+}
+
+Test(api_probe, a_probe_that_outlasts_probe_wait_gets_504_and_still_counts)
+{
+    /* A silent camera: the probe ends at its 3 s reply deadline, after the
+     * 1 s an API client is kept waiting. */
+    start_serve_with("http.probe_wait=1s", "probe.reply_timeout=3s");
+    const char *id = rtsp_id(31);
+    control("mode %s silent", id);
+    uint64_t t0 = procs_now_ms();
+    struct resp r = probe(id, "?depth=options", RW);
+    uint64_t took = procs_now_ms() - t0;
+    assert_error(&r, 504, "timeout", id);
+    cr_assert_geq(took, 1000, "answered after %llu ms", (unsigned long long)took);
+    resp_free(&r);
+    /* The probe went on and counted: the next one is the camera's second
+     * failure. */
+    r = probe(id, "?depth=options", RW);
+    assert_error(&r, 504, "timeout", id);
+    resp_free(&r);
+    cr_assert(proc_wait_line(&serve, 15000, "state change", id, "to=offline",
+                             "reason=rtsp_timeout", NULL),
+              "%s", serve.last);
 }
