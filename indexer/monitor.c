@@ -183,6 +183,8 @@ int monitor_new(uv_loop_t *loop, const struct monitor_opts *o, struct monitor **
         }
         deep_opts_default(&m->deep_opts);
         m->deep_opts.deadline_ms = m->cfg.deep_timeout_ms;
+        m->deep_opts.second_gap_ms = m->cfg.deep_frozen_gap_ms;
+        m->deep_opts.no_second = m->cfg.deep_frozen_gap_ms == 0;
     }
     if (rc) {
         resolver_free(&m->resolver);
