@@ -18,8 +18,8 @@ struct import_job {
     uv_work_t work;
     struct api_env *env;
     /* HTTP thread only */
-    h2o_req_t *req;           /* NULL once the client is gone */
-    struct import_job **ref;  /* the request pool's pointer back to this */
+    h2o_req_t *req;          /* NULL once the client is gone */
+    struct import_job **ref; /* the request pool's pointer back to this */
     /* in: owned copies, the request may go while the work runs */
     char *body;
     size_t len;
@@ -81,8 +81,9 @@ static int answer_parse_errors(struct api_req *a, const struct inv_errors *errs,
         json_array_append_new(list, e);
     }
     char msg[160];
-    snprintf(msg, sizeof(msg), "the inventory has %zu error%s; nothing was written (fix them and "
-                               "send it again)",
+    snprintf(msg, sizeof(msg),
+             "the inventory has %zu error%s; nothing was written (fix them and "
+             "send it again)",
              errs->count, errs->count == 1 ? "" : "s");
     json_t *o = json_pack("{s:{s:s, s:i, s:s}, s:o, s:i}", "error", "code", "invalid_inventory",
                           "status", 400, "message", msg, "errors", list, "more_errors",

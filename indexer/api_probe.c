@@ -26,7 +26,7 @@ struct probe_wait {
     h2o_req_t *req;          /* NULL once answered or the client is gone */
     struct probe_wait **ref; /* the request pool's pointer back to this */
     struct probe_wait *prev, *next;
-    uint64_t deadline;       /* HTTP loop time */
+    uint64_t deadline; /* HTTP loop time */
     uint32_t deadline_ms;
     char url[PROBE_URL_MAX + 16]; /* redacted */
 };
@@ -154,21 +154,21 @@ static json_t *result_json(struct probe_bridge *b, const struct probe_wait *w)
     json_t *o = probe_result_json(w->url, &mp->result);
     if (!o)
         return NULL;
-    const char *depth = mp->deep                                ? "deep"
-                        : mp->depth == MONITOR_DEPTH_DEFAULT ? config_depth_name(b->env->cfg->depth)
-                                                               : config_depth_name(
-                                                                     (enum config_depth)mp->depth);
+    const char *depth = mp->deep ? "deep"
+                        : mp->depth == MONITOR_DEPTH_DEFAULT
+                            ? config_depth_name(b->env->cfg->depth)
+                            : config_depth_name((enum config_depth)mp->depth);
     const struct health_mem *h = &mp->health;
     bool maint = h->state == STORE_MAINTENANCE;
     json_object_set_new(o, "id", json_string(mp->id));
     json_object_set_new(o, "depth", json_string(depth));
     json_object_set_new(o, "waited_ms", json_integer(mp->waited_ms));
     json_object_set_new(o, "maintenance", json_boolean(maint));
-    json_t *health = json_pack(
-        "{s:s, s:s, s:b, s:s, s:i, s:i, s:b, s:b}", "state", store_state_name(h->state), "reason",
-        health_reason(h), "changed", mp->step.changed, "from", store_state_name(mp->step.from),
-        "consec_fail", h->consec_fail, "consec_ok", h->consec_ok, "flapping", h->flapping,
-        "recheck", mp->step.recheck);
+    json_t *health =
+        json_pack("{s:s, s:s, s:b, s:s, s:i, s:i, s:b, s:b}", "state", store_state_name(h->state),
+                  "reason", health_reason(h), "changed", mp->step.changed, "from",
+                  store_state_name(mp->step.from), "consec_fail", h->consec_fail, "consec_ok",
+                  h->consec_ok, "flapping", h->flapping, "recheck", mp->step.recheck);
     if (maint)
         json_object_set_new(health, "note",
                             json_string("under maintenance: the result was recorded but does not "
@@ -270,8 +270,8 @@ static int parse_depth(const char *s, enum monitor_depth *d)
 static uint32_t deadline_ms(const struct config *c, bool deep)
 {
     uint64_t tier1 = (uint64_t)c->dns_timeout_ms + c->connect_timeout_ms +
-                     5ull * c->reply_timeout_ms + c->first_rtp_timeout_ms +
-                     c->keyframe_timeout_ms + PROBE_TEARDOWN_MS;
+                     5ull * c->reply_timeout_ms + c->first_rtp_timeout_ms + c->keyframe_timeout_ms +
+                     PROBE_TEARDOWN_MS;
     uint64_t tier2 = (uint64_t)c->dns_timeout_ms + c->deep_timeout_ms;
     uint64_t worst = tier1 > tier2 ? tier1 : tier2;
     uint64_t ms = worst + (deep ? tier2 : tier1) + PROBE_MARGIN_MS;
@@ -347,7 +347,8 @@ int api_camera_probe(struct api_req *a)
     if (closed) {
         claim(w);
         forget(b, w);
-        return api_error(a, 503, "stopping", "the service is stopping; probe again when it is back");
+        return api_error(a, 503, "stopping",
+                         "the service is stopping; probe again when it is back");
     }
     uv_async_send(&b->main_async);
     if (!uv_is_active((uv_handle_t *)&b->sweep))

@@ -18,7 +18,7 @@
 
 #include "procs.h"
 
-static int http_port; /* the API's port, set by the test's set-up */
+static int http_port;            /* the API's port, set by the test's set-up */
 static int http_wait_ms = 10000; /* for a whole answer */
 
 struct resp {
@@ -156,7 +156,8 @@ static inline char *header(const struct resp *r, const char *name)
 }
 
 /* An error reply: JSON with the status, a code and a message. */
-static inline void assert_error(struct resp *r, int status, const char *code, const char *in_message)
+static inline void assert_error(struct resp *r, int status, const char *code,
+                                const char *in_message)
 {
     cr_assert_eq(r->status, status, "expected %d, got %d: %s", status, r->status, r->body);
     cr_assert(json_is_object(r->json), "error body is not JSON: %s", r->body);
