@@ -189,7 +189,11 @@ static void answer(struct probe_bridge *b, struct probe_wait *w)
         api_json(&a, 200, result_json(b, w));
         break;
     case -ENOENT:
-        api_error(&a, 404, "not_found", "no camera \"%s\" (GET /api/v1/cameras lists them)",
+        /* The index has it (checked first), the running service does not
+         * (yet): an import reaches the service within 2 s. */
+        api_error(&a, 404, "not_found",
+                  "camera \"%s\" is not in the running service's inventory (a camera imported "
+                  "a moment ago is there within 2 s)",
                   w->mp.id);
         break;
     case -EINVAL:
