@@ -10,7 +10,7 @@ packages=(
   libjansson-dev libcsv-dev libinih-dev libsystemd-dev
   libh2o-dev libssl-dev  # HTTP API (h2o on libuv; its headers include OpenSSL's)
   # tests and benchmarks
-  libcriterion-dev lmdb-utils ffmpeg hyperfine
+  libcriterion-dev lmdb-utils ffmpeg hyperfine wrk
   prometheus  # promtool checks /metrics
   # a real RTSP server nobody here wrote, for the prober's tests
   python3-gi gir1.2-gst-rtsp-server-1.0 gstreamer1.0-plugins-base gstreamer1.0-plugins-good

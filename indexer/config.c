@@ -78,7 +78,7 @@ const char *config_depth_name(enum config_depth d)
     return (unsigned)d < 3 ? names[d] : "invalid";
 }
 
-enum key_kind { K_STR, K_DURATION, K_COUNT, K_DEPTH, K_LEVEL };
+enum key_kind { K_STR, K_DURATION, K_COUNT, K_DEPTH, K_LEVEL, K_BOOL };
 
 /* Every key: where it lives, its kind and the range it accepts. */
 static const struct key {
@@ -122,6 +122,7 @@ static const struct key {
     DUR("http", "timeout", http_timeout_ms, 500, 600000),
     CNT("http", "max_body", http_max_body, 0, 67108864),
     DUR("http", "probe_wait", http_probe_wait_ms, 0, 600000),
+    {"metrics", "per_camera", K_BOOL, offsetof(struct config, metrics_per_camera), 0, 0, 0},
 #undef STR
 #undef DUR
 #undef CNT
@@ -149,7 +150,7 @@ int config_set(struct config *c, const char *section, const char *name, const ch
     const struct key *k = find_key(section, name);
     if (!k) {
         if (!known_section(section))
-            snprintf(err, errlen, "unknown section [%s] (use camdex, probe, deep, writer, http)",
+            snprintf(err, errlen, "unknown section [%s] (use camdex, probe, deep, writer, http, metrics)",
                      section);
         else
             snprintf(err, errlen, "unknown key \"%s\" in [%s]", name, section);
@@ -191,6 +192,17 @@ int config_set(struct config *c, const char *section, const char *name, const ch
             }
         snprintf(err, errlen, "\"%s\" is not a depth (use options, describe or play)", value);
         return -EINVAL;
+    case K_BOOL: {
+        static const char *const yes[] = {"true", "yes", "on", "1"}, *const no[] = {"false", "no",
+                                                                                 "off", "0"};
+        for (int i = 0; i < 4; i++)
+            if (strcmp(value, yes[i]) == 0 || strcmp(value, no[i]) == 0) {
+                *(bool *)field = strcmp(value, yes[i]) == 0;
+                return 0;
+            }
+        snprintf(err, errlen, "\"%s\" is not a yes/no value (use true or false)", value);
+        return -EINVAL;
+    }
     case K_LEVEL: {
         static const char *levels[] = {"error", "warn", "info", "debug"};
         for (int l = 0; l < 4; l++)

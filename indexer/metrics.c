@@ -10,6 +10,7 @@
 
 #include "api_internal.h"
 #include "metrics.h"
+#include "timefmt.h"
 
 static void put(struct metrics_out *o, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
 static void put(struct metrics_out *o, const char *fmt, ...)
@@ -91,7 +92,91 @@ static int unit_cb(const struct store_unit *u, void *ctx)
     return p->o->err;
 }
 
-static int index_metrics(struct store *store, struct metrics_out *o)
+/* Offline cameras, in (unit, camera) order from the state index: the
+ * longest outage per unit, and with per-camera series each one's duration. */
+struct offline_pass {
+    struct metrics_out *o;
+    const struct metrics_opts *opts;
+    bool cameras;     /* this pass writes per-camera series */
+    char unit[STORE_ID_MAX + 1];
+    int64_t longest;  /* ms, of `unit` so far; -1 = none yet */
+};
+
+static void offline_unit_done(struct offline_pass *p)
+{
+    if (p->longest < 0)
+        return;
+    put(p->o, "camdex_unit_offline_longest_seconds{unit=\"");
+    label(p->o, p->unit);
+    put(p->o, "\"} %.3f\n", p->longest / 1000.0);
+}
+
+static int offline_cb(const struct store_camera *cam, const struct store_health *h, void *ctx)
+{
+    struct offline_pass *p = ctx;
+    int64_t ms = h->since && p->opts->now_ms > h->since ? p->opts->now_ms - h->since : 0;
+    if (p->cameras) {
+        put(p->o, "camdex_camera_offline_seconds{camera=\"");
+        label(p->o, cam->id);
+        put(p->o, "\",unit=\"");
+        label(p->o, cam->unit_id);
+        put(p->o, "\",reason=\"");
+        label(p->o, h->reason);
+        put(p->o, "\"} %.3f\n", ms / 1000.0);
+        return p->o->err;
+    }
+    if (strcmp(p->unit, cam->unit_id) != 0) {
+        offline_unit_done(p);
+        snprintf(p->unit, sizeof(p->unit), "%s", cam->unit_id);
+        p->longest = -1;
+    }
+    if (ms > p->longest)
+        p->longest = ms;
+    return p->o->err;
+}
+
+static int camera_up_cb(const struct store_camera *cam, const struct store_health *h, void *ctx)
+{
+    struct offline_pass *p = ctx;
+    if (h->state != STORE_ONLINE && h->state != STORE_DEGRADED && h->state != STORE_OFFLINE)
+        return 0; /* unknown and maintenance say nothing about the camera */
+    put(p->o, "camdex_camera_up{camera=\"");
+    label(p->o, cam->id);
+    put(p->o, "\",unit=\"");
+    label(p->o, cam->unit_id);
+    put(p->o, "\"} %d\n", h->state == STORE_OFFLINE ? 0 : 1);
+    return p->o->err;
+}
+
+static int offline_metrics(struct store_read *r, const struct metrics_opts *opts,
+                           struct metrics_out *o)
+{
+    struct store_filter f = {.state = STORE_OFFLINE};
+    struct offline_pass p = {.o = o, .opts = opts, .longest = -1};
+    head(o, "camdex_unit_offline_longest_seconds", "gauge",
+         "How long the unit's longest-offline camera has been offline (units with an offline "
+         "camera only).");
+    int rc = store_cameras_scan(r, &f, offline_cb, &p);
+    if (rc < 0)
+        return rc;
+    offline_unit_done(&p);
+    if (!opts->per_camera)
+        return o->err;
+    p.cameras = true;
+    head(o, "camdex_camera_offline_seconds", "gauge",
+         "Time since each offline camera went offline, with its reason.");
+    if ((rc = store_cameras_scan(r, &f, offline_cb, &p)) < 0)
+        return rc;
+    head(o, "camdex_camera_up", "gauge",
+         "1 when the camera is online or degraded, 0 when offline (monitored cameras only).");
+    struct store_filter all = {.state = -1};
+    if ((rc = store_cameras_scan(r, &all, camera_up_cb, &p)) < 0)
+        return rc;
+    return o->err;
+}
+
+static int index_metrics(struct store *store, const struct metrics_opts *opts,
+                         struct metrics_out *o)
 {
     struct store_read *r;
     int rc = store_read_begin(store, &r);
@@ -107,6 +192,8 @@ static int index_metrics(struct store *store, struct metrics_out *o)
              "NaN when nothing is monitored.");
         rc = store_units_scan(r, unit_cb, &p);
     }
+    if (!rc)
+        rc = offline_metrics(r, opts, o);
     store_read_end(&r);
     if (rc)
         return rc;
@@ -124,6 +211,51 @@ static int index_metrics(struct store *store, struct metrics_out *o)
     return 0;
 }
 
+/* One histogram's series in seconds; `lbl` is "" or `key="value",`. */
+static void hist(struct metrics_out *o, const char *name, const char *lbl,
+                 const struct monitor_hist *h)
+{
+    uint64_t cum = 0;
+    for (size_t b = 0; b < MONITOR_US_BUCKETS; b++) {
+        cum += h->bucket[b];
+        put(o, "%s_bucket{%sle=\"%g\"} %llu\n", name, lbl, monitor_us_bounds[b] / 1e6,
+            (unsigned long long)cum);
+    }
+    put(o, "%s_bucket{%sle=\"+Inf\"} %llu\n", name, lbl, (unsigned long long)h->count);
+    size_t n = strlen(lbl);
+    /* Without labels the braces go too; with them the trailing comma does. */
+    put(o, "%s_sum%s%.*s%s %g\n", name, n ? "{" : "", n ? (int)n - 1 : 0, lbl, n ? "}" : "",
+        h->sum_us / 1e6);
+    put(o, "%s_count%s%.*s%s %llu\n", name, n ? "{" : "", n ? (int)n - 1 : 0, lbl, n ? "}" : "",
+        (unsigned long long)h->count);
+}
+
+/* Only the (tier, state, reason) triples that occurred: 2 x 3 x 26 mostly
+ * empty series would be noise in every scrape. */
+static void verdict_metrics(const struct monitor_stats *st, struct metrics_out *o)
+{
+    static const char *const tiers[2] = {"rtsp", "deep"};
+    head(o, "camdex_probe_verdicts_total", "counter",
+         "Probe verdicts by tier (rtsp handshake or deep libav probe), state and reason.");
+    for (int t = 0; t < 2; t++)
+        for (int s = 0; s < 3; s++)
+            for (int r = 0; r < PROBE_R_COUNT; r++)
+                if (st->verdicts[t][s][r])
+                    put(o,
+                        "camdex_probe_verdicts_total{tier=\"%s\",state=\"%s\",reason=\"%s\"} "
+                        "%llu\n",
+                        tiers[t], probe_state_name(s), probe_reason_name(r),
+                        (unsigned long long)st->verdicts[t][s][r]);
+    head(o, "camdex_probe_phase_seconds", "histogram",
+         "Duration of each phase of RTSP probes (dns, connect, options, describe, setup, play, "
+         "first_rtp, first_keyframe), when it ran.");
+    for (int ph = 0; ph < PROBE_PH_COUNT; ph++) {
+        char lbl[48];
+        snprintf(lbl, sizeof(lbl), "phase=\"%s\",", probe_phase_name(ph));
+        hist(o, "camdex_probe_phase_seconds", lbl, &st->phase_hist[ph]);
+    }
+}
+
 static void monitor_metrics(const struct monitor_stats *st, double age, struct metrics_out *o)
 {
     head(o, "camdex_monitored_cameras", "gauge", "Cameras the monitor schedules.");
@@ -132,6 +264,7 @@ static void monitor_metrics(const struct monitor_stats *st, double age, struct m
     put(o, "camdex_probes_total{result=\"ok\"} %llu\n",
         (unsigned long long)(st->probes - st->probes_failed));
     put(o, "camdex_probes_total{result=\"failed\"} %llu\n", (unsigned long long)st->probes_failed);
+    verdict_metrics(st, o);
     head(o, "camdex_probes_in_flight", "gauge", "Probes in progress.");
     put(o, "camdex_probes_in_flight %u\n", st->in_flight);
     head(o, "camdex_probes_in_flight_limit", "gauge", "Cap on probes in progress.");
@@ -160,6 +293,9 @@ static void monitor_metrics(const struct monitor_stats *st, double age, struct m
     put(o, "camdex_schedule_lag_seconds_count %llu\n", (unsigned long long)st->lag_count);
     head(o, "camdex_commits_total", "counter", "Batches committed to the index.");
     put(o, "camdex_commits_total %llu\n", (unsigned long long)st->commits);
+    head(o, "camdex_commit_duration_seconds", "histogram",
+         "Time of each index commit (one write transaction with fsync).");
+    hist(o, "camdex_commit_duration_seconds", "", &st->commit_hist);
     head(o, "camdex_commit_last_duration_seconds", "gauge", "Time of the last commit.");
     put(o, "camdex_commit_last_duration_seconds %g\n", st->commit_us_last / 1e6);
     head(o, "camdex_commit_max_duration_seconds", "gauge", "Longest commit since start.");
@@ -172,9 +308,10 @@ static void monitor_metrics(const struct monitor_stats *st, double age, struct m
 }
 
 int metrics_render(struct store *store, const struct monitor_stats *st, double stats_age_s,
-                   struct metrics_out *out)
+                   const struct metrics_opts *opts, struct metrics_out *out)
 {
-    int rc = index_metrics(store, out);
+    struct metrics_opts dflt = {.now_ms = timefmt_now_ms()};
+    int rc = index_metrics(store, opts ? opts : &dflt, out);
     if (!rc && st)
         monitor_metrics(st, stats_age_s, out);
     return rc ? rc : out->err;
@@ -195,7 +332,9 @@ int api_metrics(struct api_req *a)
     struct timespec ts;
     clock_gettime(CLOCK_REALTIME, &ts);
     double age = ((int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000 - at) / 1000.0;
-    int rc = metrics_render(env->store, have ? &st : NULL, age < 0 ? 0 : age, &out);
+    struct metrics_opts opts = {.per_camera = env->cfg->metrics_per_camera,
+                                .now_ms = timefmt_now_ms()};
+    int rc = metrics_render(env->store, have ? &st : NULL, age < 0 ? 0 : age, &opts, &out);
     if (rc) {
         free(out.buf);
         return api_store_error(a, rc, "metrics");

@@ -16,10 +16,15 @@ struct metrics_out {
     int err; /* first error (-ENOMEM) */
 };
 
+struct metrics_opts {
+    bool per_camera; /* one series per camera too ([metrics] per_camera) */
+    int64_t now_ms;  /* wall clock, for offline durations */
+};
+
 /* Renders every metric into `out` (zeroed by the caller). `st` may be NULL
  * when the monitor has not published counters yet. Returns 0 or a negative
  * errno (the store's, or -ENOMEM). */
 int metrics_render(struct store *store, const struct monitor_stats *st, double stats_age_s,
-                   struct metrics_out *out);
+                   const struct metrics_opts *opts, struct metrics_out *out);
 
 #endif

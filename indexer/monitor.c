@@ -19,6 +19,19 @@
 
 const uint32_t monitor_lag_bounds[MONITOR_LAG_BUCKETS] = {1,   5,    10,   50,   100,
                                                           250, 500, 1000, 5000, 30000};
+/* From a loopback handshake (~100 µs) to a phase at its deadline (seconds). */
+const uint32_t monitor_us_bounds[MONITOR_US_BUCKETS] = {
+    250, 500, 1000, 2500, 5000, 10000, 25000, 50000, 100000, 250000, 1000000, 5000000};
+
+static void hist_add(struct monitor_hist *h, uint64_t us)
+{
+    size_t b = 0;
+    while (b < MONITOR_US_BUCKETS && us > monitor_us_bounds[b])
+        b++;
+    h->bucket[b]++;
+    h->count++;
+    h->sum_us += us;
+}
 
 /* Per-host probes in flight, keyed by the interned host pointer. Survives
  * reloads: probes started under an old fleet still hold their slot. */
@@ -120,6 +133,7 @@ static void on_commit(void *data, int status, const struct store_commit_stats *c
     m->st.commit_us_last = commit_us;
     if (commit_us > m->st.commit_us_max)
         m->st.commit_us_max = commit_us;
+    hist_add(&m->st.commit_hist, commit_us);
     if (status) {
         m->st.last_commit_error = status;
         log_kv(LEVEL_ERROR, "index commit failed", "error", store_strerror(status), "detail",
@@ -267,6 +281,12 @@ static struct health_step record(struct monitor *m, struct cam *c, const struct 
         m->st.deep_probes++;
     if (r->state == PROBE_OFFLINE)
         m->st.probes_failed++;
+    if ((unsigned)r->state < 3 && (unsigned)r->reason < PROBE_R_COUNT)
+        m->st.verdicts[deep][r->state][r->reason]++;
+    if (!deep)
+        for (int ph = 0; ph < PROBE_PH_COUNT; ph++)
+            if (r->phase_us[ph])
+                hist_add(&m->st.phase_hist[ph], r->phase_us[ph]);
     int64_t now = wall_ms();
     struct health_step step;
     uint8_t before = c->mem.state;

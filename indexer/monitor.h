@@ -19,6 +19,15 @@ struct monitor;
 /* Schedule lag histogram buckets (upper bounds in ms), for metrics. */
 #define MONITOR_LAG_BUCKETS 10
 extern const uint32_t monitor_lag_bounds[MONITOR_LAG_BUCKETS];
+/* Probe phase and commit duration histogram buckets (upper bounds in µs). */
+#define MONITOR_US_BUCKETS 12
+extern const uint32_t monitor_us_bounds[MONITOR_US_BUCKETS];
+
+/* A cumulative-later histogram: counts per bucket (the last one is beyond
+ * every bound), their number and sum. */
+struct monitor_hist {
+    uint64_t bucket[MONITOR_US_BUCKETS + 1], count, sum_us;
+};
 
 struct monitor_stats {
     uint32_t cameras, queued, in_flight, max_in_flight, deep_in_flight;
@@ -30,6 +39,11 @@ struct monitor_stats {
     uint64_t lag_bucket[MONITOR_LAG_BUCKETS + 1], lag_count;
     uint64_t lag_sum_ms, lag_max_ms;
     uint64_t commits, commit_us_last, commit_us_max;
+    struct monitor_hist commit_hist;
+    /* Verdicts by tier (0 tier 1, 1 deep), state and reason. */
+    uint64_t verdicts[2][3][PROBE_R_COUNT];
+    /* How long each phase of tier-1 probes took, when it ran. */
+    struct monitor_hist phase_hist[PROBE_PH_COUNT];
     int64_t last_commit_error;
 };
 

@@ -50,6 +50,25 @@ def proc_cpu_rss(pid):
     return cpu, rss
 
 
+def build(b):
+    """Release build of camdex, camfarm and its clips in `b`."""
+    subprocess.run(["cmake", "-S", ".", "-B", b, "-DCMAKE_BUILD_TYPE=Release"], check=True,
+                   stdout=subprocess.DEVNULL)
+    subprocess.run(["cmake", "--build", b, "-j", str(os.cpu_count()), "--target", "camdex",
+                    "camfarm", "camfarm_clips"], check=True, stdout=subprocess.DEVNULL)
+
+
+def stop(*procs):
+    """SIGTERM, then SIGKILL after 30 s, for every process still running."""
+    for p in procs:
+        if p and p.poll() is None:
+            p.send_signal(signal.SIGTERM)
+            try:
+                p.wait(timeout=30)
+            except subprocess.TimeoutExpired:
+                p.kill()
+
+
 def main():
     ap = argparse.ArgumentParser()
     ap.add_argument("--cameras", type=int, default=43000)
@@ -63,10 +82,7 @@ def main():
     root = os.path.dirname(os.path.abspath(__file__)) + "/../.."
     os.chdir(root)
     b = a.build
-    subprocess.run(["cmake", "-S", ".", "-B", b, "-DCMAKE_BUILD_TYPE=Release"], check=True,
-                   stdout=subprocess.DEVNULL)
-    subprocess.run(["cmake", "--build", b, "-j", str(os.cpu_count()), "--target", "camdex",
-                    "camfarm", "camfarm_clips"], check=True, stdout=subprocess.DEVNULL)
+    build(b)
     camdex = f"{b}/camdex"
     work = tempfile.mkdtemp(prefix="camdex-bench-")
     farm = serve = None
@@ -161,13 +177,7 @@ def main():
               f"max {max(detect) if detect else float('nan'):.1f} s; "
               f"undetected in the window: {len(killed)}")
     finally:
-        for p in (serve, farm):
-            if p and p.poll() is None:
-                p.send_signal(signal.SIGTERM)
-                try:
-                    p.wait(timeout=30)
-                except subprocess.TimeoutExpired:
-                    p.kill()
+        stop(serve, farm)
         shutil.rmtree(work, ignore_errors=True)
 
 

@@ -74,3 +74,17 @@ Test(config, durations_parse_all_units)
     cr_assert_eq(config_parse_duration("1y", &ms), -EINVAL);
     cr_assert_eq(config_parse_duration("100d", &ms), -ERANGE);
 }
+
+Test(config, yes_no_keys_take_the_usual_spellings)
+{
+    struct config c;
+    char err[256];
+    config_default(&c);
+    cr_assert_eq(c.metrics_per_camera, false);
+    cr_assert_eq(config_set(&c, "metrics", "per_camera", "yes", err, sizeof(err)), 0, "%s", err);
+    cr_assert_eq(c.metrics_per_camera, true);
+    cr_assert_eq(config_set(&c, "metrics", "per_camera", "off", err, sizeof(err)), 0, "%s", err);
+    cr_assert_eq(c.metrics_per_camera, false);
+    cr_assert_eq(config_set(&c, "metrics", "per_camera", "maybe", err, sizeof(err)), -EINVAL);
+    cr_assert(strstr(err, "\"maybe\"") && strstr(err, "true or false"), "%s", err);
+}
