@@ -364,12 +364,12 @@ static struct cam *job_camera(struct monitor *m, struct job *j)
     return NULL;
 }
 
-/* An on-demand probe ran outside the schedule: a camera still queued keeps
- * its phase unless the result asks for an earlier look (re-check) or a later
- * one (auth backoff); one that was not queued (its scheduled turn came while
- * this probe ran) resumes as after any probe. */
-static void schedule_after_ondemand(struct monitor *m, struct cam *c,
-                                    const struct health_step *step)
+/* After a result. A scheduled probe's camera is off the heap and resumes
+ * its schedule. An on-demand probe ran outside the schedule: a camera
+ * still queued keeps its phase unless the result asks for an earlier look
+ * (re-check) or a later one (auth backoff); one that was not queued (its
+ * turn came while this probe ran) resumes as after any probe. */
+static void schedule_after(struct monitor *m, struct cam *c, const struct health_step *step)
 {
     if (c->heap_pos != CAM_NOT_QUEUED) {
         if (!step->recheck && !step->auth_backoff)
@@ -402,12 +402,9 @@ static void apply_result(struct monitor *m, struct job *j, const struct probe_re
     /* Compared before record() stores the new size. */
     bool new_size = r->video.width && (r->video.width != c->seen_w || r->video.height != c->seen_h);
     struct health_step step = record(m, c, r, false);
-    if (j->od) {
-        schedule_after_ondemand(m, c, &step);
+    schedule_after(m, c, &step);
+    if (j->od)
         ondemand_applied(j->od, c, &step);
-    } else {
-        schedule_next(m, c, &step);
-    }
     if (want_deep(m, c, &step, r, new_size)) {
         struct host_slot *slot = host_slot(m, c->host);
         if (slot)
@@ -439,11 +436,9 @@ static void apply_deep(struct monitor *m, struct job *j, int status)
         j->od->result = r;
         j->od->deep = true;
         ondemand_applied(j->od, c, &step);
-        if (c->kind == CAM_DEEP)
-            schedule_after_ondemand(m, c, &step);
-    } else if (c->kind == CAM_DEEP) {
-        schedule_next(m, c, &step);
     }
+    if (c->kind == CAM_DEEP)
+        schedule_after(m, c, &step);
 }
 
 /* Tells the asker how its probe ended; the monitor forgets it. */
