@@ -551,7 +551,8 @@ Test(deep_net, playing_stream_without_packets_is_no_media_within_the_deadline)
 /* ---- RTSP from gst-rtsp-server ---- */
 
 /* Our own mounts: live (SMPTE bars), moving (a ball) and black H.264
- * test pictures at 25 fps, a keyframe a second, and 400 kbit/s, an audio-only (G.711 A-law) stream; a second server
+ * test pictures at 25 fps, a keyframe a second (sparse: every 10 s), and
+ * 400 kbit/s, an audio-only (G.711 A-law) stream; a second server
  * behind Digest (admin / right). */
 static const char GST_SCRIPT[] =
     "import sys, gi\n"
@@ -562,6 +563,7 @@ static const char GST_SCRIPT[] =
     "     'framerate=25/1 ! x264enc tune=zerolatency speed-preset=ultrafast key-int-max=25 '\n"
     "     'bitrate=400 ! rtph264pay name=pay0 pt=96 config-interval=-1')\n"
     "M = {'/live': V % 'smpte', '/black': V % 'black', '/ball': V % 'ball',\n"
+    "     '/sparse': (V % 'ball').replace('key-int-max=25', 'key-int-max=250'),\n"
     "     '/audio': 'audiotestsrc is-live=true ! audio/x-raw,rate=8000,channels=1 ! alawenc '\n"
     "               '! rtppcmapay name=pay0 pt=8'}\n"
     "def srv(auth):\n"
@@ -706,6 +708,30 @@ Test(deep_rtsp, a_second_keyframe_a_second_later_shows_whether_the_picture_moves
     cr_assert_eq(deep_probe_run(url, NULL, &o, NULL, r), 0);
     cr_expect_eq(r->luma2.width, 0);
     cr_expect_gt(r->luma.width, 0);
+    free_result(&r);
+}
+
+Test(deep_rtsp, a_second_keyframe_that_does_not_come_in_time_is_given_up)
+{
+    /* Keyframes 10 s apart: the probe waits the gap (800 ms) and 2 s more,
+     * then ends with what the first keyframe says. */
+    struct deep_result *r = gst_probe("/sparse", gst_open_port, "");
+    cr_assert_eq(r->base.state, PROBE_ONLINE, "%s", r->base.detail);
+    cr_expect_gt(r->luma.width, 0);
+    cr_expect_eq(r->luma2.width, 0, "a second keyframe within 3 s of a 10 s GOP?");
+    cr_expect_not(r->deadline_hit);
+    uint32_t first_ms = r->base.phase_us[PROBE_PH_FIRST_KEYFRAME] / 1000;
+    cr_expect_lt(r->total_ms, first_ms + 800 + 2000 + 700, "took %u ms, first keyframe at %u ms",
+                 r->total_ms, first_ms);
+    free_result(&r);
+
+    /* A deadline shorter than that wait ends the wait, not the probe. */
+    char url[128];
+    snprintf(url, sizeof(url), "rtsp://127.0.0.1:%d/sparse", gst_open_port);
+    r = probe_url(url, NULL, 2000);
+    cr_assert_eq(r->base.state, PROBE_ONLINE, "%s", r->base.detail);
+    cr_expect_not(r->deadline_hit);
+    cr_expect_lt(r->total_ms, 2000, "took %u ms", r->total_ms);
     free_result(&r);
 }
 
