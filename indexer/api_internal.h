@@ -17,6 +17,9 @@
 #define API_MAX_PARAMS   16
 #define API_PAGE_DEFAULT 100
 #define API_PAGE_MAX     1000
+#define API_PROBES_PENDING_MAX 32 /* probes on demand waiting at once; more get 429 */
+
+struct probe_bridge;
 
 struct http_server;
 struct api_streams;
@@ -35,6 +38,12 @@ struct api_env {
     struct api_streams *streams;
     /* Webhooks, for /metrics (NULL: none); their counters have a lock. */
     struct notifier *notifier;
+    /* Probes on demand (api_probe.c); NULL without a monitor. */
+    struct probe_bridge *probes;
+    /* The HTTP loop (for work off it) and the one inventory import allowed
+     * at a time (api_inventory.c); HTTP thread only. */
+    uv_loop_t *loop;
+    bool import_running;
 };
 
 struct api_param {
@@ -118,6 +127,8 @@ int api_cameras(struct api_req *a);
 int api_camera(struct api_req *a);
 int api_camera_events(struct api_req *a);
 int api_camera_maintenance(struct api_req *a);
+int api_camera_probe(struct api_req *a);
+int api_inventory(struct api_req *a);
 int api_events(struct api_req *a);
 int api_events_stream(struct api_req *a);
 int api_metrics(struct api_req *a);
@@ -141,6 +152,17 @@ void api_streams_stop(struct api_streams *st);
 /* After the HTTP loop has finished: frees. Safe with NULL. */
 void api_streams_free(struct api_streams **st);
 size_t api_streams_count(const struct api_streams *st);
+
+/* ---- the bridge of probes on demand (api_probe.c) ----
+ * Created on the main thread before the HTTP thread starts. At stop,
+ * probe_bridge_stop_main (main thread: cancels what the monitor holds and
+ * refuses new requests) must run before probe_bridge_stop_http (HTTP
+ * thread: answers what still waits, 503 when cancelled); the memory goes
+ * when both loops have closed their handles. */
+int probe_bridge_new(uv_loop_t *main_loop, uv_loop_t *http_loop, struct monitor *mon,
+                     struct api_env *env, struct probe_bridge **out);
+void probe_bridge_stop_main(struct probe_bridge *b);
+void probe_bridge_stop_http(struct probe_bridge *b);
 
 /* indexer/openapi.json, built into the program (see indexer/CMakeLists.txt). */
 extern const unsigned char api_openapi_json[];

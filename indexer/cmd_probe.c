@@ -10,6 +10,7 @@
 #include "config.h"
 #include "deep_probe.h"
 #include "log.h"
+#include "probe_json.h"
 #include "quality.h"
 #include "resolver.h"
 #include "rtsp_conn.h"
@@ -23,7 +24,8 @@ static void probe_usage(FILE *f)
                "the RTSP status, the time of every phase and what the stream carries.\n"
                "Depths options, describe (default) and play are the RTSP handshake;\n"
                "deep opens the stream with libav, measures frame rate and bitrate and looks\n"
-               "at a decoded keyframe (black, occluded, blurred). HLS, HTTP-FLV, RTMP and\n"
+               "at a decoded keyframe (black, occluded, blurred) and at the next keyframe\n"
+               "about a second later (frozen: the same picture). HLS, HTTP-FLV, RTMP and\n"
                "RTSPS URLs are always probed deep.\n"
                "--timeout is the deadline of each phase, or of the whole deep probe\n"
                "(default 5s). The URL is shown with its credentials redacted.\n"
@@ -144,25 +146,7 @@ static void print_text(const char *redacted, const struct probe_result *r)
 
 static void print_json(const char *redacted, const struct probe_result *r)
 {
-    json_t *t = json_object();
-    for (int i = 0; i < PROBE_PH_COUNT; i++)
-        if (r->phase_us[i])
-            json_object_set_new(t, probe_phase_name(i), json_real(r->phase_us[i] / 1000.0));
-    json_t *o = json_pack("{s:s, s:s, s:s, s:i, s:s, s:s, s:o}", "url", redacted, "state",
-                          probe_state_name(r->state), "reason",
-                          r->state == PROBE_ONLINE ? "" : probe_reason_name(r->reason),
-                          "status", r->rtsp_status, "detail", r->detail, "server", r->server,
-                          "timings_ms", t);
-    if (r->video.codec)
-        json_object_set_new(o, "video",
-                            json_pack("{s:s, s:s, s:i, s:i, s:i, s:f, s:i}", "codec",
-                                      probe_codec_name(r->video.codec), "profile",
-                                      r->video.profile, "level", r->video.level, "width",
-                                      r->video.width, "height", r->video.height, "fps",
-                                      r->video.fps_milli / 1000.0, "bitrate", r->video.bitrate));
-    if (r->audio_codec)
-        json_object_set_new(o, "audio",
-                            json_pack("{s:s}", "codec", probe_codec_name(r->audio_codec)));
+    json_t *o = probe_result_json(redacted, r);
     json_dumpf(o, stdout, JSON_INDENT(2) | JSON_REAL_PRECISION(6));
     putchar('\n');
     json_decref(o);

@@ -45,6 +45,7 @@ struct config {
     uint32_t deep_interval_ms;  /* 0 = only on state change and on demand */
     uint32_t deep_workers;
     uint32_t deep_timeout_ms;
+    uint32_t deep_frozen_gap_ms; /* a second keyframe this much later, 0 = no frozen check */
     /* [writer] */
     uint32_t commit_interval_ms; /* results are committed at least this often */
     uint32_t commit_max;         /* ... or when this many are waiting */
@@ -54,6 +55,7 @@ struct config {
     char token_rw[256];
     uint32_t http_timeout_ms; /* to read a request's headers and body, and keep-alive idle */
     uint32_t http_max_body;   /* bytes; larger request bodies get 413 */
+    uint32_t http_probe_wait_ms; /* POST /cameras/{id}/probe: 504 after this, 0 = from the probe deadlines */
     /* [metrics] */
     bool metrics_per_camera;  /* one series per camera in /metrics */
     /* [webhook NAME] sections */

@@ -226,17 +226,12 @@ void heap_push(struct fleet *f, uint32_t cam)
     heap_set(f, i, cam);
 }
 
-uint32_t heap_pop(struct fleet *f)
+/* Puts `cam` at `i`, moving it down past earlier children. */
+static void sift_down(struct fleet *f, size_t i, uint32_t cam)
 {
-    uint32_t top = f->heap[0];
-    f->cams[top].heap_pos = CAM_NOT_QUEUED;
-    uint32_t last = f->heap[--f->heap_n];
-    if (f->heap_n == 0)
-        return top;
-    size_t i = 0;
     for (;;) {
         size_t l = 2 * i + 1, r = l + 1, m = i;
-        uint32_t mc = last;
+        uint32_t mc = cam;
         if (l < f->heap_n && earlier(f, f->heap[l], mc))
             m = l, mc = f->heap[l];
         if (r < f->heap_n && earlier(f, f->heap[r], mc))
@@ -246,8 +241,37 @@ uint32_t heap_pop(struct fleet *f)
         heap_set(f, i, mc);
         i = m;
     }
-    heap_set(f, i, last);
+    heap_set(f, i, cam);
+}
+
+uint32_t heap_pop(struct fleet *f)
+{
+    uint32_t top = f->heap[0];
+    f->cams[top].heap_pos = CAM_NOT_QUEUED;
+    uint32_t last = f->heap[--f->heap_n];
+    if (f->heap_n == 0)
+        return top;
+    sift_down(f, 0, last);
     return top;
+}
+
+void heap_remove(struct fleet *f, uint32_t cam)
+{
+    size_t i = f->cams[cam].heap_pos;
+    if (i == CAM_NOT_QUEUED)
+        return;
+    f->cams[cam].heap_pos = CAM_NOT_QUEUED;
+    uint32_t last = f->heap[--f->heap_n];
+    if (i == f->heap_n)
+        return;
+    /* The last entry takes the hole: up if it is earlier than the hole's
+     * parent, else down. */
+    while (i > 0 && earlier(f, last, f->heap[(i - 1) / 2])) {
+        size_t parent = (i - 1) / 2;
+        heap_set(f, i, f->heap[parent]);
+        i = parent;
+    }
+    sift_down(f, i, last);
 }
 
 int64_t heap_top_due(const struct fleet *f)

@@ -53,6 +53,8 @@ struct cam *fleet_find(const struct fleet *f, const char *id);
 
 void heap_push(struct fleet *f, uint32_t cam);
 uint32_t heap_pop(struct fleet *f);
+/* Takes a queued camera out of the heap (a no-op when it is not queued). */
+void heap_remove(struct fleet *f, uint32_t cam);
 /* Lowest due time, or INT64_MAX when nothing is queued. */
 int64_t heap_top_due(const struct fleet *f);
 

@@ -78,7 +78,11 @@ static const struct route {
     {"GET", "api/v1/cameras", ROUTE_READ, api_cameras},
     {"GET", "api/v1/cameras/*", ROUTE_READ, api_camera},
     {"GET", "api/v1/cameras/*/events", ROUTE_READ, api_camera_events},
+    {"PUT", "api/v1/cameras/*/maintenance", ROUTE_WRITE, api_camera_maintenance},
+    /* The first form of the endpoint; kept so existing clients go on working. */
     {"POST", "api/v1/cameras/*/maintenance", ROUTE_WRITE, api_camera_maintenance},
+    {"POST", "api/v1/cameras/*/probe", ROUTE_WRITE, api_camera_probe},
+    {"POST", "api/v1/inventory", ROUTE_WRITE, api_inventory},
     {"GET", "api/v1/events", ROUTE_READ, api_events},
     {"GET", "api/v1/events/stream", ROUTE_READ, api_events_stream},
     {"GET", "api/v1/reports/online-rate", ROUTE_READ, api_report_online_rate},
@@ -345,6 +349,9 @@ static void on_stop(uv_async_t *as)
 {
     struct http_server *srv = as->data;
     srv->stopping = true;
+    /* Probes on demand still waiting are answered (503) before the
+     * connections are asked to end. */
+    probe_bridge_stop_http(srv->env.probes);
     /* Event streams never end by themselves: end them first. */
     api_streams_stop(srv->env.streams);
     uv_close((uv_handle_t *)&srv->listener, NULL);
@@ -496,7 +503,11 @@ int http_server_start(uv_loop_t *main_loop, const struct config *cfg, struct sto
     api_json_alloc_install();
 
     h2o_config_init(&srv->h2o_config);
-    srv->h2o_config.max_request_entity_size = HTTP_H2O_BODY_MAX;
+    /* Bodies up to here reach the handlers, which answer 413 in JSON above
+     * max_body; h2o refuses larger ones itself. */
+    srv->h2o_config.max_request_entity_size =
+        cfg->http_max_body >= HTTP_H2O_BODY_MAX ? (size_t)cfg->http_max_body + 1
+                                                : HTTP_H2O_BODY_MAX;
     srv->h2o_config.http1.req_timeout = cfg->http_timeout_ms;
     srv->h2o_config.http2.idle_timeout = cfg->http_timeout_ms;
     srv->h2o_config.server_name = h2o_iovec_init(H2O_STRLIT("camdex"));
@@ -508,6 +519,7 @@ int http_server_start(uv_loop_t *main_loop, const struct config *cfg, struct sto
     rh->srv = srv;
 
     uv_loop_init(&srv->loop);
+    srv->env.loop = &srv->loop;
     h2o_context_init(&srv->h2o_ctx, &srv->loop, &srv->h2o_config);
     srv->accept_ctx.ctx = &srv->h2o_ctx;
     srv->accept_ctx.hosts = srv->h2o_config.hosts;
@@ -553,6 +565,11 @@ int http_server_start(uv_loop_t *main_loop, const struct config *cfg, struct sto
         srv->stats_timer->data = srv;
         publish_stats(srv->stats_timer);
         uv_timer_start(srv->stats_timer, publish_stats, 1000, 1000);
+        rc = probe_bridge_new(main_loop, &srv->loop, mon, &srv->env, &srv->env.probes);
+        if (rc) {
+            snprintf(err, errlen, "cannot set up probes on demand: %s", uv_strerror(rc));
+            goto fail;
+        }
     }
     rc = uv_thread_create(&srv->thread, http_thread, srv);
     if (rc) {
@@ -565,6 +582,8 @@ int http_server_start(uv_loop_t *main_loop, const struct config *cfg, struct sto
 fail:
     if (srv->stats_timer)
         uv_close((uv_handle_t *)srv->stats_timer, free_handle);
+    probe_bridge_stop_main(srv->env.probes);
+    probe_bridge_stop_http(srv->env.probes);
     /* As on_stop would, but here on this thread: the loop never ran. */
     uv_close((uv_handle_t *)&srv->listener, NULL);
     uv_close((uv_handle_t *)&srv->stop_async, NULL);
@@ -585,6 +604,9 @@ void http_server_stop(struct http_server **p)
     *p = NULL;
     if (srv->stats_timer)
         uv_close((uv_handle_t *)srv->stats_timer, free_handle);
+    /* Before the HTTP thread stops: nothing the monitor holds may answer
+     * into a bridge that is going away. */
+    probe_bridge_stop_main(srv->env.probes);
     uv_async_send(&srv->stop_async);
     uv_thread_join(&srv->thread);
     uv_loop_close(&srv->loop);

@@ -51,6 +51,7 @@ struct job {
     char id[STORE_ID_MAX + 1];
     uint32_t fleet_gen;
     bool resolving;
+    struct monitor_probe *od; /* asked for on demand: told the result */
 };
 
 struct monitor {
@@ -74,7 +75,11 @@ struct monitor {
     bool stopping, stopped_notified;
     bool pumping, pump_again; /* a probe may end inside pump(): no recursion */
     int closing;
+    struct monitor_probe *od_waiting; /* on-demand probes not started yet, oldest first */
 };
+
+static const enum rtsp_depth rtsp_depths[] = {RTSP_DEPTH_OPTIONS, RTSP_DEPTH_DESCRIBE,
+                                              RTSP_DEPTH_PLAY};
 
 static void pump(struct monitor *m);
 static void notify_stopped(struct monitor *m);
@@ -166,10 +171,8 @@ int monitor_new(uv_loop_t *loop, const struct monitor_opts *o, struct monitor **
         .flap_window_ms = m->cfg.flap_window_ms,
         .flap_threshold = m->cfg.flap_threshold,
     };
-    static const enum rtsp_depth depths[] = {RTSP_DEPTH_OPTIONS, RTSP_DEPTH_DESCRIBE,
-                                             RTSP_DEPTH_PLAY};
     m->conn_opts = (struct rtsp_conn_opts){
-        .depth = depths[m->cfg.depth],
+        .depth = rtsp_depths[m->cfg.depth],
         .connect_ms = m->cfg.connect_timeout_ms,
         .reply_ms = m->cfg.reply_timeout_ms,
         .first_rtp_ms = m->cfg.first_rtp_timeout_ms,
@@ -194,6 +197,8 @@ int monitor_new(uv_loop_t *loop, const struct monitor_opts *o, struct monitor **
         }
         deep_opts_default(&m->deep_opts);
         m->deep_opts.deadline_ms = m->cfg.deep_timeout_ms;
+        m->deep_opts.second_gap_ms = m->cfg.deep_frozen_gap_ms;
+        m->deep_opts.no_second = m->cfg.deep_frozen_gap_ms == 0;
     }
     if (rc) {
         resolver_free(&m->resolver);
@@ -359,8 +364,35 @@ static struct cam *job_camera(struct monitor *m, struct job *j)
     return NULL;
 }
 
+/* After a result. A scheduled probe's camera is off the heap and resumes
+ * its schedule. An on-demand probe ran outside the schedule: a camera
+ * still queued keeps its phase unless the result asks for an earlier look
+ * (re-check) or a later one (auth backoff); one that was not queued (its
+ * turn came while this probe ran) resumes as after any probe. */
+static void schedule_after(struct monitor *m, struct cam *c, const struct health_step *step)
+{
+    if (c->heap_pos != CAM_NOT_QUEUED) {
+        if (!step->recheck && !step->auth_backoff)
+            return;
+        heap_remove(&m->fleet, (uint32_t)(c - m->fleet.cams));
+    }
+    schedule_next(m, c, step);
+}
+
+static void ondemand_applied(struct monitor_probe *od, const struct cam *c,
+                             const struct health_step *step)
+{
+    od->applied = true;
+    od->health = c->mem;
+    od->step = *step;
+}
+
 static void apply_result(struct monitor *m, struct job *j, const struct probe_result *r)
 {
+    if (j->od) {
+        j->od->result = *r;
+        j->od->deep = false;
+    }
     struct cam *c = job_camera(m, j);
     if (!c)
         return;
@@ -370,7 +402,9 @@ static void apply_result(struct monitor *m, struct job *j, const struct probe_re
     /* Compared before record() stores the new size. */
     bool new_size = r->video.width && (r->video.width != c->seen_w || r->video.height != c->seen_h);
     struct health_step step = record(m, c, r, false);
-    schedule_next(m, c, &step);
+    schedule_after(m, c, &step);
+    if (j->od)
+        ondemand_applied(j->od, c, &step);
     if (want_deep(m, c, &step, r, new_size)) {
         struct host_slot *slot = host_slot(m, c->host);
         if (slot)
@@ -398,8 +432,32 @@ static void apply_deep(struct monitor *m, struct job *j, int status)
     quality_judge(&j->deep->result, &e, &r);
     struct health_step step = record(m, c, &r, true);
     c->deep_due = t + m->cfg.deep_interval_ms;
+    if (j->od) {
+        j->od->result = r;
+        j->od->deep = true;
+        ondemand_applied(j->od, c, &step);
+    }
     if (c->kind == CAM_DEEP)
-        schedule_next(m, c, &step);
+        schedule_after(m, c, &step);
+}
+
+/* Tells the asker how its probe ended; the monitor forgets it. */
+static void ondemand_finish(struct monitor_probe *p, int status)
+{
+    p->status = status;
+    p->done(p);
+}
+
+/* A job's end answers the on-demand probe it carried: cancelled when the
+ * service stops (a cancelled probe says nothing). */
+static void job_answer(struct monitor *m, struct job *j, int status)
+{
+    struct monitor_probe *od = j->od;
+    if (!od)
+        return;
+    j->od = NULL;
+    /* Not applied without an error: the camera left the inventory meanwhile. */
+    ondemand_finish(od, m->stopping ? -ECANCELED : status ? status : od->applied ? 0 : -ENOENT);
 }
 
 static void job_done(struct monitor *m, struct job *j)
@@ -424,6 +482,7 @@ static void on_probe_done(struct rtsp_conn *conn, const struct probe_result *r, 
     struct monitor *m = j->m;
     job_unlink(m, j);
     apply_result(m, j, r);
+    job_answer(m, j, 0);
     job_done(m, j);
 }
 
@@ -433,6 +492,7 @@ static void on_deep_done(struct deep_request *req, int status)
     struct monitor *m = j->m;
     job_unlink(m, j);
     apply_deep(m, j, status);
+    job_answer(m, j, status ? -ECANCELED : 0);
     job_done(m, j);
 }
 
@@ -483,8 +543,11 @@ static void on_resolved(void *data, int status, const struct sockaddr_storage *a
         }
         return;
     }
-    int rc = rtsp_conn_start(m->loop, (struct sockaddr *)&sa, c->url, &m->conn_opts,
-                             on_probe_done, j, &j->conn);
+    struct rtsp_conn_opts opts = m->conn_opts;
+    if (j->od && j->od->depth >= MONITOR_DEPTH_OPTIONS && j->od->depth <= MONITOR_DEPTH_PLAY)
+        opts.depth = rtsp_depths[j->od->depth];
+    int rc = rtsp_conn_start(m->loop, (struct sockaddr *)&sa, c->url, &opts, on_probe_done, j,
+                             &j->conn);
     if (rc) {
         char detail[128];
         snprintf(detail, sizeof(detail), "cannot start the probe: %s",
@@ -493,7 +556,8 @@ static void on_resolved(void *data, int status, const struct sockaddr_storage *a
     }
 }
 
-static void start_job(struct monitor *m, struct cam *c, struct host_slot *slot, bool deep)
+static void start_job(struct monitor *m, struct cam *c, struct host_slot *slot, bool deep,
+                      struct monitor_probe *od)
 {
     struct job *j = calloc(1, sizeof(*j));
     if (j && deep && !(j->deep = calloc(1, sizeof(*j->deep)))) {
@@ -501,10 +565,13 @@ static void start_job(struct monitor *m, struct cam *c, struct host_slot *slot, 
         j = NULL;
     }
     if (!j) {
-        if (c->heap_pos == CAM_NOT_QUEUED)
+        if (od)
+            ondemand_finish(od, -ENOMEM);
+        else if (c->heap_pos == CAM_NOT_QUEUED)
             schedule(m, c, (int64_t)uv_now(m->loop) + 1000);
         return;
     }
+    j->od = od;
     if (deep)
         j->deep->data = j;
     j->m = m;
@@ -531,7 +598,81 @@ static void start_job(struct monitor *m, struct cam *c, struct host_slot *slot, 
 
 static void start_deep(struct monitor *m, struct cam *c, struct host_slot *slot)
 {
-    start_job(m, c, slot, true);
+    start_job(m, c, slot, true, NULL);
+}
+
+/* On-demand probes go first: they jump the schedule, but wait for a probe
+ * of their own camera still running (one probe per camera at a time) and
+ * for a free slot under every cap. */
+static void start_ondemand(struct monitor *m)
+{
+    struct monitor_probe **pp = &m->od_waiting;
+    while (*pp && !m->stopping) {
+        struct monitor_probe *p = *pp;
+        struct cam *c = fleet_find(&m->fleet, p->id);
+        if (!c || c->kind == CAM_INVALID) {
+            /* A reload took the camera away while the probe waited. */
+            *pp = p->next_;
+            ondemand_finish(p, -ENOENT);
+            continue;
+        }
+        bool deep = p->depth == MONITOR_DEPTH_DEEP || c->kind == CAM_DEEP;
+        struct host_slot *slot = NULL;
+        bool free_slot = deep ? m->deep && m->st.deep_in_flight < m->deep_cap
+                              : m->st.in_flight < m->st.max_in_flight;
+        if (c->in_flight || c->deep_in_flight || !free_slot ||
+            !(slot = host_slot(m, c->host)) || slot->in_flight >= m->cfg.max_per_host) {
+            pp = &p->next_;
+            continue;
+        }
+        *pp = p->next_;
+        p->next_ = NULL;
+        p->waited_ms = (uint32_t)(uv_now(m->loop) - p->queued_at_);
+        start_job(m, c, slot, deep, p);
+        /* Starting may end jobs at once (a failed lookup) and change the
+         * list's neighbours: walk again from the start. */
+        pp = &m->od_waiting;
+    }
+}
+
+int monitor_probe_now(struct monitor *m, struct monitor_probe *p)
+{
+    if (m->stopping)
+        return -ECANCELED;
+    struct cam *c = fleet_find(&m->fleet, p->id);
+    if (!c)
+        return -ENOENT;
+    bool deep = p->depth == MONITOR_DEPTH_DEEP || c->kind == CAM_DEEP;
+    if (c->kind == CAM_INVALID)
+        return -EINVAL;
+    if (deep && !m->deep)
+        return -ENOTSUP;
+    p->status = 0;
+    p->applied = false;
+    p->waited_ms = 0;
+    p->next_ = NULL;
+    p->queued_at_ = uv_now(m->loop);
+    struct monitor_probe **tail = &m->od_waiting;
+    while (*tail)
+        tail = &(*tail)->next_;
+    *tail = p;
+    pump(m);
+    return 0;
+}
+
+void monitor_probe_cancel_all(struct monitor *m)
+{
+    struct monitor_probe *p;
+    while ((p = m->od_waiting)) {
+        m->od_waiting = p->next_;
+        ondemand_finish(p, -ECANCELED);
+    }
+    for (struct job *j = m->jobs; j; j = j->next) {
+        if ((p = j->od)) {
+            j->od = NULL;
+            ondemand_finish(p, -ECANCELED);
+        }
+    }
 }
 
 /* Starts every probe that is due, within the caps, and arms the timer for
@@ -547,6 +688,7 @@ static void pump(struct monitor *m)
     m->pumping = true;
     do {
         m->pump_again = false;
+        start_ondemand(m);
         int64_t now = (int64_t)uv_now(m->loop);
         while (m->fleet.heap_n && m->st.in_flight < m->st.max_in_flight &&
                heap_top_due(&m->fleet) <= now && !m->stopping) {
@@ -574,7 +716,7 @@ static void pump(struct monitor *m)
                 continue;
             }
             record_lag(m, now - c->due);
-            start_job(m, c, slot, deep);
+            start_job(m, c, slot, deep, NULL);
         }
     } while (m->pump_again && !m->stopping);
     m->pumping = false;
@@ -706,6 +848,13 @@ void monitor_stop(struct monitor *m)
         return;
     m->stopping = true;
     m->closing = 2;
+    /* Probes asked for and not started end now; running ones end with
+     * their jobs, below. */
+    struct monitor_probe *p;
+    while ((p = m->od_waiting)) {
+        m->od_waiting = p->next_;
+        ondemand_finish(p, -ECANCELED);
+    }
     uv_close((uv_handle_t *)&m->tick, on_timer_closed);
     uv_close((uv_handle_t *)&m->commit_timer, on_timer_closed);
     /* Sessions still get their TEARDOWN: cameras have few slots. */

@@ -10,6 +10,7 @@
 #include <uv.h>
 
 #include "config.h"
+#include "health.h"
 #include "probe_result.h"
 #include "store.h"
 
@@ -56,6 +57,39 @@ struct monitor_opts {
     void *data;
 };
 
+/* Depths of an on-demand probe: the tier-1 ones as in the configuration,
+ * or a tier-2 (libav) look. */
+enum monitor_depth {
+    MONITOR_DEPTH_DEFAULT = -1, /* the service's configured depth */
+    MONITOR_DEPTH_OPTIONS = CONFIG_DEPTH_OPTIONS,
+    MONITOR_DEPTH_DESCRIBE = CONFIG_DEPTH_DESCRIBE,
+    MONITOR_DEPTH_PLAY = CONFIG_DEPTH_PLAY,
+    MONITOR_DEPTH_DEEP,
+};
+
+/* One probe asked for now (POST /api/v1/cameras/{id}/probe). The caller
+ * owns the memory; the monitor holds it from monitor_probe_now() until
+ * `done` runs (once, on the loop thread). */
+struct monitor_probe {
+    /* in */
+    char id[STORE_ID_MAX + 1];
+    enum monitor_depth depth;
+    void (*done)(struct monitor_probe *p);
+    void *data;
+    /* out, valid in `done` */
+    int status;  /* 0 (result below), -ENOENT (the camera left the inventory),
+                  * -ECANCELED (the service is stopping), -ENOMEM */
+    bool deep;   /* the tier that ran */
+    bool applied; /* went through the health state machine into the index */
+    struct probe_result result;
+    struct health_mem health;   /* the camera's memory after the result */
+    struct health_step step;    /* what the result did to it */
+    uint32_t waited_ms;         /* queued behind the camera's own probe or a cap */
+    /* private */
+    struct monitor_probe *next_;
+    uint64_t queued_at_;
+};
+
 int monitor_new(uv_loop_t *loop, const struct monitor_opts *o, struct monitor **out);
 /* Loads the fleet from the index and starts probing. */
 int monitor_start(struct monitor *m);
@@ -67,6 +101,20 @@ int monitor_reload(struct monitor *m);
  * TEARDOWN), commits everything, then calls on_stopped. */
 void monitor_stop(struct monitor *m);
 void monitor_free(struct monitor **m);
+
+/* Probes one camera now, through the normal pipeline (state machine, events,
+ * index). It jumps the schedule but not the caps: it starts as soon as the
+ * camera's own probe in flight (if any) has ended and a global, deep and
+ * per-host slot is free. Loop thread only. 0, and `done` runs once (it may
+ * run before this returns); or, and then `done` never runs: -ENOENT (no
+ * such camera), -EINVAL (its URL cannot be probed), -ENOTSUP (tier 2 is
+ * unavailable for a deep look), -ECANCELED (stopping). */
+int monitor_probe_now(struct monitor *m, struct monitor_probe *p);
+
+/* Ends every on-demand probe the monitor holds: `done` runs for each, with
+ * -ECANCELED, before this returns; a probe already running goes on without
+ * reporting back. For the owner of the requests going away. */
+void monitor_probe_cancel_all(struct monitor *m);
 void monitor_get_stats(const struct monitor *m, struct monitor_stats *st);
 
 #endif

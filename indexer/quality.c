@@ -17,6 +17,25 @@ void quality_judge(const struct deep_result *r, const struct quality_expect *e,
         frameq_limits_default(&l, r->luma.full_range);
         if (frameq_compute(r->luma.data, r->luma.width, r->luma.height, r->luma.width, &s) == 0) {
             enum probe_reason why = frameq_judge(&s, &l);
+            /* A black or covered picture is the same every time too: say
+             * what is wrong with it rather than that it does not move. */
+            if (why == PROBE_R_BLACK || why == PROBE_R_OCCLUDED) {
+                probe_result_set(out, PROBE_DEGRADED, why,
+                                 "keyframe: mean luma %.0f, contrast %.0f, sharpness %.0f",
+                                 s.mean, s.variance, s.lap_var);
+                return;
+            }
+            double mad;
+            if (r->luma2.width == r->luma.width && r->luma2.height == r->luma.height &&
+                frameq_diff(r->luma.data, r->luma2.data, r->luma.width, r->luma.height,
+                            r->luma.width, &mad) == 0 &&
+                frameq_frozen(mad, &l)) {
+                probe_result_set(out, PROBE_DEGRADED, PROBE_R_FROZEN,
+                                 "two keyframes %.1f s apart are the same picture (mean "
+                                 "difference %.2f)",
+                                 r->luma2_gap_ms / 1000.0, mad);
+                return;
+            }
             if (why != PROBE_R_NONE) {
                 probe_result_set(out, PROBE_DEGRADED, why,
                                  "keyframe: mean luma %.0f, contrast %.0f, sharpness %.0f",

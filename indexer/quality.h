@@ -1,5 +1,6 @@
 /* What a deep (tier 2) look means for a camera's health: libav's verdict,
- * then the picture (black, occluded, blurred), then the stream against what
+ * then the picture (black, occluded, frozen: two keyframes the same,
+ * blurred), then the stream against what
  * the inventory expects (resolution, frame rate). Pure. */
 #ifndef CAMDEX_QUALITY_H
 #define CAMDEX_QUALITY_H

@@ -8,7 +8,7 @@
 #include "deep_pool.h"
 #include "deep_probe.h"
 
-#define DEEP_API_VERSION 1
+#define DEEP_API_VERSION 2 /* 2: deep_result.luma2, deep_opts.no_second */
 
 struct deep_api {
     int version; /* DEEP_API_VERSION */

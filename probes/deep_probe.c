@@ -31,6 +31,12 @@
 #define DEF_PROBESIZE    (256 * 1024)
 #define DEF_ANALYZE_MS   500
 #define DEF_THUMB_Q      6
+/* Keyframes come every 1-2 s on most cameras: the next one after 800 ms of
+ * stream time, waited for at most 2 s more, shows whether the picture moves
+ * at a cost of one more keyframe decode (the pictures in between are read,
+ * not decoded). */
+#define DEF_SECOND_GAP_MS  800
+#define DEF_SECOND_WAIT_MS 2000
 
 static const char *const phase_names[DEEP_PH_COUNT] = {
     [DEEP_PH_SETUP] = "setup",     [DEEP_PH_OPEN] = "open",     [DEEP_PH_INFO] = "stream info",
@@ -51,6 +57,8 @@ void deep_opts_default(struct deep_opts *o)
     o->probesize = DEF_PROBESIZE;
     o->analyzeduration_ms = DEF_ANALYZE_MS;
     o->thumb_quality = DEF_THUMB_Q;
+    o->second_gap_ms = DEF_SECOND_GAP_MS;
+    o->second_wait_ms = DEF_SECOND_WAIT_MS;
 }
 
 /* Zero fields mean "default", so callers can set only what they care about. */
@@ -73,6 +81,10 @@ static void opts_fill(struct deep_opts *o, const struct deep_opts *in)
         o->analyzeduration_ms = d.analyzeduration_ms;
     if (o->thumb_quality < 2 || o->thumb_quality > 31)
         o->thumb_quality = d.thumb_quality;
+    if (!o->second_gap_ms)
+        o->second_gap_ms = d.second_gap_ms;
+    if (!o->second_wait_ms)
+        o->second_wait_ms = d.second_wait_ms;
 }
 
 void deep_result_init(struct deep_result *r)
@@ -712,7 +724,8 @@ static void keypic_free(struct keypic *k)
 /* Decode the keyframe picture on its own: send its packets, drain, take the
  * first frame. One decoder thread: a probe is one of many side by side. */
 static int decode_keyframe(const AVCodecParameters *par, const struct keypic *key,
-                           const struct deep_opts *o, struct deep_result *r)
+                           const struct deep_opts *o, struct deep_luma *luma,
+                           struct deep_result *thumb_to)
 {
     const AVCodec *dec = avcodec_find_decoder(par->codec_id);
     if (!dec)
@@ -762,19 +775,43 @@ static int decode_keyframe(const AVCodecParameters *par, const struct keypic *ke
         rc = AVERROR_INVALIDDATA; /* the packets held no whole picture */
     if (rc < 0)
         goto out;
-    rc = frame_luma(f, &r->luma);
+    rc = frame_luma(f, luma);
     if (rc < 0) {
         rc = AVERROR(rc == -ENOTSUP ? ENOSYS : -rc);
         goto out;
     }
-    if (o->thumbnail)
-        make_thumbnail(f, o->thumb_quality, &r->jpeg, &r->jpeg_len); /* best effort */
+    if (o->thumbnail && thumb_to) /* best effort */
+        make_thumbnail(f, o->thumb_quality, &thumb_to->jpeg, &thumb_to->jpeg_len);
     rc = 0;
 out:
     av_packet_free(&joined);
     av_frame_free(&f);
     avcodec_free_context(&dc);
     return rc;
+}
+
+/* The second keyframe: the first key packet at least `from` (stream time)
+ * and the rest of its picture. */
+struct second_key {
+    struct keypic pic;
+    bool armed;
+    int64_t base;  /* stream time of the first keyframe (or just after it) */
+    int64_t from;  /* stream timestamp it must reach */
+    int64_t until; /* wall clock (µs) after which it is given up */
+};
+
+static void second_offer(struct second_key *s, const AVPacket *p)
+{
+    int64_t ts = p->dts != AV_NOPTS_VALUE ? p->dts : p->pts;
+    if (s->pic.n == 0 && (ts == AV_NOPTS_VALUE || ts < s->from))
+        return;
+    keypic_offer(&s->pic, p);
+}
+
+/* Whether reading goes on for the second keyframe. */
+static bool second_pending(const struct second_key *s)
+{
+    return s->armed && !s->pic.complete && now_us() < s->until;
 }
 
 /* ---- the probe ---- */
@@ -909,6 +946,7 @@ int deep_probe_run(const char *url, const char *numeric_host, const struct deep_
     AVDictionary *dict = NULL;
     AVPacket *pkt = NULL;
     struct keypic key = {.n = 0};
+    struct second_key key2 = {.pic.n = 0};
     char *target = NULL;
     int rc;
 
@@ -1030,14 +1068,17 @@ int deep_probe_run(const char *url, const char *numeric_host, const struct deep_
         if (rc == AVERROR(EAGAIN) && !clk.soft_hit && !clk.deadline_hit && !clk.stopped)
             continue;
         if (rc < 0 && clk.soft_hit && !clk.deadline_hit && !clk.stopped) {
-            /* The window is over by wall time. */
+            /* The window (or the wait for the second keyframe) is over by
+             * wall time. */
             clk.soft_hit = false;
             clk.soft_deadline = 0;
             if (!wdone)
                 window_finish(&w, vs->time_base, out);
             wdone = true;
-            if (key.complete)
+            if (key.complete && !second_pending(&key2))
                 break;
+            if (second_pending(&key2))
+                clk.soft_deadline = key2.until;
             continue;
         }
         if (rc < 0) {
@@ -1048,10 +1089,32 @@ int deep_probe_run(const char *url, const char *numeric_host, const struct deep_
         if (pkt->stream_index == vi) {
             if (!wdone)
                 window_add(&w, pkt);
-            if (keypic_offer(&key, pkt) && key.n == 1) {
+            bool kept = keypic_offer(&key, pkt);
+            if (kept && key.n == 1) {
                 int64_t dt = now_us() - t0;
                 out->base.phase_us[PROBE_PH_FIRST_KEYFRAME] =
                     (uint32_t)(dt > UINT32_MAX ? UINT32_MAX : dt);
+            } else if (!kept && key2.armed) {
+                second_offer(&key2, pkt);
+            }
+            /* The first keyframe often comes untimed out of find_stream_info's
+             * buffer: then the next timed packet (a frame later) anchors
+             * the gap. */
+            int64_t pts = pkt->dts != AV_NOPTS_VALUE ? pkt->dts : pkt->pts;
+            int64_t base = key.ts != AV_NOPTS_VALUE ? key.ts : pts;
+            if (key.complete && !key2.armed && !o.no_decode && !o.no_second &&
+                base != AV_NOPTS_VALUE) {
+                key2.armed = true;
+                key2.base = base;
+                key2.from = base + av_rescale_q((int64_t)o.second_gap_ms * 1000, AV_TIME_BASE_Q,
+                                                vs->time_base);
+                key2.until = now_us() + (int64_t)(o.second_gap_ms + o.second_wait_ms) * 1000;
+                /* Never at the cost of the probe: leave time to decode and
+                 * close (TEARDOWN) before the hard deadline. */
+                if (key2.until > clk.deadline - 200000)
+                    key2.until = clk.deadline - 200000;
+                if (wdone)
+                    clk.soft_deadline = key2.until;
             }
         }
         av_packet_unref(pkt);
@@ -1059,11 +1122,12 @@ int deep_probe_run(const char *url, const char *numeric_host, const struct deep_
             (w.frames >= o.measure_frames || window_span_us(&w, vs->time_base) >= span_goal)) {
             window_finish(&w, vs->time_base, out);
             wdone = true;
-            clk.soft_deadline = 0;
+            clk.soft_deadline = second_pending(&key2) ? key2.until : 0;
         }
         /* Past the window without a whole keyframe picture: keep reading
-         * until it is complete or the hard deadline, counting nothing more. */
-        if (wdone && key.complete)
+         * until it is complete or the hard deadline, counting nothing more;
+         * then for the second keyframe, within its own wait. */
+        if (wdone && key.complete && !second_pending(&key2))
             break;
     }
     if (!wdone)
@@ -1094,7 +1158,17 @@ int deep_probe_run(const char *url, const char *numeric_host, const struct deep_
         goto done;
     }
     if (!o.no_decode) {
-        rc = decode_keyframe(par, &key, &o, out);
+        rc = decode_keyframe(par, &key, &o, &out->luma, out);
+        /* The second picture only adds a finding: if it did not come or does
+         * not decode, the probe is what the first one says. */
+        if (rc >= 0 && key2.pic.complete &&
+            decode_keyframe(par, &key2.pic, &o, &out->luma2, NULL) == 0) {
+            int64_t gap =
+                av_rescale_q(key2.pic.ts - key2.base, vs->time_base, (AVRational){1, 1000});
+            out->luma2_gap_ms = (uint32_t)(gap > 0 && gap < UINT32_MAX ? gap : 0);
+        } else {
+            out->luma2.width = out->luma2.height = 0;
+        }
         phase_end(out, DEEP_PH_DECODE, &tph, &tcpu);
         if (rc < 0) {
             fail(out, rc, DEEP_PH_DECODE, &clk);
@@ -1116,6 +1190,7 @@ done:
     av_dict_free(&dict);
     av_packet_free(&pkt);
     keypic_free(&key);
+    keypic_free(&key2.pic);
     if (pu) {
         explicit_bzero(pu->password, sizeof(pu->password));
         free(pu);

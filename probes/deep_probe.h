@@ -34,6 +34,10 @@ struct deep_opts {
     uint32_t probesize;          /* bytes for avformat_find_stream_info; default 256 KiB */
     uint32_t analyzeduration_ms; /* default 500 */
     bool no_decode;              /* skip the keyframe decode (and the thumbnail) */
+    bool no_second;              /* skip the second keyframe (no frozen-picture check) */
+    uint32_t second_gap_ms;      /* the second keyframe is at least this much stream time
+                                    after the first; default 800 */
+    uint32_t second_wait_ms;     /* how long past that it may take to come; default 2000 */
     bool thumbnail;              /* also encode a JPEG thumbnail of the keyframe */
     int thumb_quality;           /* mjpeg qscale 2 (best) .. 31; default 6 */
 };
@@ -83,6 +87,10 @@ struct deep_result {
     uint32_t fps_milli_container; /* what the container / SDP claimed, 0 if nothing */
     uint32_t keyframes;           /* in the window */
     struct deep_luma luma;        /* of the first keyframe */
+    /* Of a later keyframe (second_gap_ms on): a frozen camera streams the
+     * same picture. width 0 when none came in time or it did not decode. */
+    struct deep_luma luma2;
+    uint32_t luma2_gap_ms;        /* stream time between the two keyframes */
     uint8_t *jpeg;                /* thumbnail, malloc'd; freed by deep_result_clear */
     size_t jpeg_len;
 };

@@ -25,6 +25,7 @@ static const char usage[] =
     "  --measure-ms MS measuring window (default: deep_opts_default)\n"
     "  --analyze-ms MS analyzeduration for find_stream_info (default: deep_opts_default)\n"
     "  --no-ffprobe    skip the ffprobe comparison\n"
+    "  --no-second     decode the first keyframe only (no frozen-picture check)\n"
     "URL must have a numeric host (the bench does no DNS).\n";
 
 static double now_s(void)
@@ -190,10 +191,11 @@ static int bench_pool(const char *url, const struct deep_opts *o, int n, int k)
 int main(int argc, char **argv)
 {
     int n = 20, k = 0, measure_ms = 0, analyze_ms = 0;
-    bool ffprobe = true;
+    bool ffprobe = true, second = true;
     static const struct option longopts[] = {{"measure-ms", required_argument, NULL, 'm'},
                                              {"analyze-ms", required_argument, NULL, 'a'},
                                              {"no-ffprobe", no_argument, NULL, 'F'},
+                                             {"no-second", no_argument, NULL, 'S'},
                                              {"help", no_argument, NULL, 'h'},
                                              {NULL, 0, NULL, 0}};
     int c;
@@ -214,6 +216,9 @@ int main(int argc, char **argv)
         case 'F':
             ffprobe = false;
             break;
+        case 'S':
+            second = false;
+            break;
         default:
             fputs(usage, c == 'h' ? stdout : stderr);
             return c == 'h' ? 0 : 2;
@@ -231,6 +236,7 @@ int main(int argc, char **argv)
         o.measure_ms = (uint32_t)measure_ms;
     if (analyze_ms > 0)
         o.analyzeduration_ms = (uint32_t)analyze_ms;
+    o.no_second = !second;
     int rc = bench_sequential(url, &o, n);
     if (rc == 0 && ffprobe)
         rc = bench_ffprobe(url, n);

@@ -43,7 +43,10 @@ static const struct fault_case cases[] = {
     {"truncated_sdp", "describe", "offline", "no_media", 1500},
     {"bad_length", "describe", "offline", "rtsp_timeout", 2500},
     {"early_rtp", "play", "online", "", 3000},
+    {"ok", "deep", "online", "", 4000},
     {"black", "deep", "degraded", "black", 4000},
+    {"frozen", "deep", "degraded", "frozen", 4000},
+    {"noisy", "deep", "online", "", 4000},
     {"blurred", "deep", "degraded", "blurred", 4000},
     {"resolution", "play", "online", "", 3000},
 };
@@ -123,8 +126,10 @@ ParameterizedTest(const struct fault_case *fc, faults, each_fault_maps_to_its_re
 
     char depth[12];
     snprintf(depth, sizeof(depth), "%s", fc->depth);
-    char *argv[] = {CAMDEX_BIN, "probe", url, "--depth", depth, "--timeout", "1s",
-                    "--format", "json", NULL};
+    /* The deep probe looks at a second keyframe a second after the first
+     * (frozen pictures): it needs more than a second in all. */
+    char *argv[] = {CAMDEX_BIN, "probe", url, "--depth", depth, "--timeout",
+                    strcmp(depth, "deep") == 0 ? "3s" : "1s", "--format", "json", NULL};
     uint64_t t0 = procs_now_ms();
     struct run r = runv(argv);
     uint64_t took = procs_now_ms() - t0;

@@ -550,8 +550,9 @@ Test(deep_net, playing_stream_without_packets_is_no_media_within_the_deadline)
 
 /* ---- RTSP from gst-rtsp-server ---- */
 
-/* Our own mounts: live and black H.264 test pictures at 25 fps and
- * 400 kbit/s, and an audio-only (G.711 A-law) stream; a second server
+/* Our own mounts: live (SMPTE bars), moving (a ball) and black H.264
+ * test pictures at 25 fps, a keyframe a second (sparse: every 10 s), and
+ * 400 kbit/s, an audio-only (G.711 A-law) stream; a second server
  * behind Digest (admin / right). */
 static const char GST_SCRIPT[] =
     "import sys, gi\n"
@@ -561,7 +562,8 @@ static const char GST_SCRIPT[] =
     "V = ('videotestsrc is-live=true pattern=%s ! video/x-raw,format=I420,width=640,height=360,'\n"
     "     'framerate=25/1 ! x264enc tune=zerolatency speed-preset=ultrafast key-int-max=25 '\n"
     "     'bitrate=400 ! rtph264pay name=pay0 pt=96 config-interval=-1')\n"
-    "M = {'/live': V % 'smpte', '/black': V % 'black',\n"
+    "M = {'/live': V % 'smpte', '/black': V % 'black', '/ball': V % 'ball',\n"
+    "     '/sparse': (V % 'ball').replace('key-int-max=25', 'key-int-max=250'),\n"
     "     '/audio': 'audiotestsrc is-live=true ! audio/x-raw,rate=8000,channels=1 ! alawenc '\n"
     "               '! rtppcmapay name=pay0 pt=8'}\n"
     "def srv(auth):\n"
@@ -676,6 +678,60 @@ Test(deep_rtsp, luma_of_a_test_pattern_is_bright_and_sharp_and_of_black_is_dark)
     cr_expect_lt(st.mean, 24, "black: mean luma %.1f", st.mean);
     cr_expect_eq(frameq_judge(&st, &lim), PROBE_R_BLACK, "mean %.1f var %.1f", st.mean,
                  st.variance);
+    free_result(&r);
+}
+
+Test(deep_rtsp, a_second_keyframe_a_second_later_shows_whether_the_picture_moves)
+{
+    struct frameq_limits lim;
+    struct deep_result *r = gst_probe("/ball", gst_open_port, "");
+    cr_assert_eq(r->base.state, PROBE_ONLINE, "%s", r->base.detail);
+    cr_assert_eq(r->luma2.width, r->luma.width, "no second keyframe decoded");
+    cr_assert_eq(r->luma2.height, r->luma.height);
+    cr_expect(r->luma2_gap_ms >= 800 && r->luma2_gap_ms <= 2000, "keyframes %u ms apart",
+              r->luma2_gap_ms);
+    double mad;
+    cr_assert_eq(frameq_diff(r->luma.data, r->luma2.data, r->luma.width, r->luma.height,
+                             r->luma.width, &mad),
+                 0);
+    frameq_limits_default(&lim, r->luma.full_range);
+    cr_expect_not(frameq_frozen(mad, &lim), "the ball moved, yet the difference is %.2f", mad);
+    free_result(&r);
+
+    /* Asked not to, the probe ends after the first keyframe. */
+    struct deep_opts o;
+    deep_opts_default(&o);
+    o.no_second = true;
+    char url[128];
+    snprintf(url, sizeof(url), "rtsp://127.0.0.1:%d/ball", gst_open_port);
+    r = new_result();
+    cr_assert_eq(deep_probe_run(url, NULL, &o, NULL, r), 0);
+    cr_expect_eq(r->luma2.width, 0);
+    cr_expect_gt(r->luma.width, 0);
+    free_result(&r);
+}
+
+Test(deep_rtsp, a_second_keyframe_that_does_not_come_in_time_is_given_up)
+{
+    /* Keyframes 10 s apart: the probe waits the gap (800 ms) and 2 s more,
+     * then ends with what the first keyframe says. */
+    struct deep_result *r = gst_probe("/sparse", gst_open_port, "");
+    cr_assert_eq(r->base.state, PROBE_ONLINE, "%s", r->base.detail);
+    cr_expect_gt(r->luma.width, 0);
+    cr_expect_eq(r->luma2.width, 0, "a second keyframe within 3 s of a 10 s GOP?");
+    cr_expect_not(r->deadline_hit);
+    uint32_t first_ms = r->base.phase_us[PROBE_PH_FIRST_KEYFRAME] / 1000;
+    cr_expect_lt(r->total_ms, first_ms + 800 + 2000 + 700, "took %u ms, first keyframe at %u ms",
+                 r->total_ms, first_ms);
+    free_result(&r);
+
+    /* A deadline shorter than that wait ends the wait, not the probe. */
+    char url[128];
+    snprintf(url, sizeof(url), "rtsp://127.0.0.1:%d/sparse", gst_open_port);
+    r = probe_url(url, NULL, 2000);
+    cr_assert_eq(r->base.state, PROBE_ONLINE, "%s", r->base.detail);
+    cr_expect_not(r->deadline_hit);
+    cr_expect_lt(r->total_ms, 2000, "took %u ms", r->total_ms);
     free_result(&r);
 }
 
