@@ -403,6 +403,9 @@ static void release_h2o_thread_caches(void)
 static void http_thread(void *arg)
 {
     struct http_server *srv = arg;
+    /* Named for top -H, perf and gdb: "which thread is busy" is the first
+     * question when the service uses CPU. */
+    pthread_setname_np(pthread_self(), "camdex-http");
     /* Signals are the main thread's; a write to a closed peer must give
      * EPIPE here, not kill the service. */
     sigset_t all;

@@ -409,6 +409,7 @@ static void on_stop(uv_async_t *a)
 static void notifier_thread(void *arg)
 {
     struct notifier *n = arg;
+    pthread_setname_np(pthread_self(), "camdex-notify"); /* see http_server.c */
     sigset_t all;
     sigfillset(&all);
     pthread_sigmask(SIG_BLOCK, &all, NULL);

@@ -53,6 +53,7 @@ static int copy_event(const struct store_event *ev, void *ctx)
 static void *writer_main(void *arg)
 {
     struct writer *w = arg;
+    pthread_setname_np(pthread_self(), "camdex-writer"); /* for top -H and perf */
     pthread_mutex_lock(&w->mu);
     for (;;) {
         while (!w->busy && !w->stop)

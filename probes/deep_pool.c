@@ -83,6 +83,7 @@ static bool list_remove(struct rq_list *l, struct deep_request *r)
 static void *worker_main(void *arg)
 {
     struct deep_pool *p = arg;
+    pthread_setname_np(pthread_self(), "camdex-deep"); /* for top -H and perf */
     pthread_mutex_lock(&p->mu);
     for (;;) {
         while (!atomic_load(&p->stop) && !p->queue.head)

@@ -41,6 +41,19 @@ def probes_total(port):
                re.finditer(r'^camdex_probes_total\{[^}]*\} (\S+)$', text, re.M))
 
 
+def thread_cpu(pid, name):
+    """CPU seconds of the process's thread called `name`."""
+    ticks = os.sysconf("SC_CLK_TCK")
+    for tid in os.listdir(f"/proc/{pid}/task"):
+        with open(f"/proc/{pid}/task/{tid}/comm") as f:
+            if f.read().strip() != name:
+                continue
+        with open(f"/proc/{pid}/task/{tid}/stat") as f:
+            fields = f.read().rsplit(")", 1)[1].split()
+        return (int(fields[11]) + int(fields[12])) / ticks
+    return float("nan")
+
+
 def probe_rate(port, seconds):
     p0, t0 = probes_total(port), time.time()
     time.sleep(seconds)
@@ -110,9 +123,11 @@ def main():
         wrk = subprocess.Popen(["wrk", "-t1", f"-c{a.connections}", f"-d{a.window}s",
                                 "--latency", "-s", script, f"http://127.0.0.1:{port}"],
                                stdout=subprocess.PIPE, text=True)
+        http0 = thread_cpu(serve.pid, "camdex-http")
         time.sleep(1)  # wrk's connections are up
         loaded = probe_rate(port, a.window - 2)
         out = wrk.communicate()[0]
+        http_cpu = thread_cpu(serve.pid, "camdex-http") - http0
         rps = float(re.search(r"Requests/sec:\s+([\d.]+)", out).group(1))
         pcts = dict(re.findall(r"^\s+(50|75|90|99)%\s+(\S+)$", out, re.M))
         non2xx = re.search(r"non2xx (\d+)", out)
@@ -121,6 +136,9 @@ def main():
         print(f"API: {rps:.0f} requests/s of GET /api/v1/cameras?state=offline&unit=...; "
               f"latency p50 {pcts.get('50')}, p75 {pcts.get('75')}, p90 {pcts.get('90')}, "
               f"p99 {pcts.get('99')}; non-2xx {non2xx.group(1) if non2xx else '?'}")
+        reqs = int(re.search(r"(\d+) requests in", out).group(1))
+        print(f"HTTP thread CPU: {1e6 * http_cpu / reqs:.0f} us per request "
+              f"({100 * http_cpu / a.window:.1f} % of one core)")
         print(f"probe rate: {quiet:.0f}/s without API load, {loaded:.0f}/s with it "
               f"({100 * (loaded - quiet) / quiet:+.1f} %)")
     finally:
