@@ -333,7 +333,7 @@ static struct cam *job_camera(struct monitor *m, struct job *j)
         bool *flag = j->deep ? &c->deep_in_flight : &c->in_flight;
         bool was = *flag;
         *flag = false;
-        if (was && !m->stopping && c->heap_pos == CAM_NOT_QUEUED)
+        if (was && !m->stopping && !c->queued)
             schedule(m, c, (int64_t)uv_now(m->loop));
     }
     return NULL;
@@ -369,7 +369,7 @@ static void apply_deep(struct monitor *m, struct job *j, int status)
     int64_t t = (int64_t)uv_now(m->loop);
     if (status) {
         /* Cancelled: nothing learnt. Tier-2-only cameras try again later. */
-        if (c->kind == CAM_DEEP && c->heap_pos == CAM_NOT_QUEUED)
+        if (c->kind == CAM_DEEP && !c->queued)
             schedule(m, c, t + m->cfg.recheck_ms);
         return;
     }
@@ -481,7 +481,7 @@ static void start_job(struct monitor *m, struct cam *c, struct host_slot *slot, 
         j = NULL;
     }
     if (!j) {
-        if (c->heap_pos == CAM_NOT_QUEUED)
+        if (!c->queued)
             schedule(m, c, (int64_t)uv_now(m->loop) + 1000);
         return;
     }

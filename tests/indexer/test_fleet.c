@@ -1,0 +1,100 @@
+/* Tests for the scheduler's heap of due times (indexer/fleet.c). */
+#include <criterion/criterion.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "fleet.h"
+
+#define N 5000
+
+/* A fleet with only what the heap uses: cameras and room for the heap. */
+static void fleet_with(struct fleet *f, size_t n)
+{
+    memset(f, 0, sizeof(*f));
+    f->cams = calloc(n, sizeof(*f->cams));
+    f->heap = calloc(n + 1, sizeof(*f->heap));
+    cr_assert(f->cams && f->heap);
+    f->count = n;
+}
+
+static void fleet_drop(struct fleet *f)
+{
+    free(f->cams);
+    free(f->heap);
+}
+
+Test(fleet_heap, pops_cameras_in_due_order_with_the_earliest_on_top)
+{
+    struct fleet f;
+    fleet_with(&f, N);
+    srand(7);
+    for (uint32_t i = 0; i < N; i++) {
+        f.cams[i].due = rand() % 100000 - 50000; /* negatives and duplicates too */
+        heap_push(&f, i);
+        cr_assert(f.cams[i].queued);
+    }
+    cr_assert_eq(f.heap_n, N);
+    int64_t last = INT64_MIN;
+    for (size_t k = 0; k < N; k++) {
+        int64_t top = heap_top_due(&f);
+        uint32_t i = heap_pop(&f);
+        cr_assert_eq(f.cams[i].due, top, "pop %zu: camera %u due %lld, top said %lld", k, i,
+                     (long long)f.cams[i].due, (long long)top);
+        cr_assert_geq(top, last, "pop %zu: %lld after %lld", k, (long long)top, (long long)last);
+        cr_assert_not(f.cams[i].queued);
+        last = top;
+    }
+    cr_assert_eq(f.heap_n, 0);
+    cr_assert_eq(heap_top_due(&f), INT64_MAX);
+    fleet_drop(&f);
+}
+
+Test(fleet_heap, a_queued_camera_pushed_again_keeps_one_place)
+{
+    struct fleet f;
+    fleet_with(&f, 3);
+    f.cams[0].due = 30;
+    f.cams[1].due = 10;
+    f.cams[2].due = 20;
+    for (uint32_t i = 0; i < 3; i++)
+        heap_push(&f, i);
+    heap_push(&f, 1);
+    cr_assert_eq(f.heap_n, 3);
+    cr_assert_eq(heap_pop(&f), 1);
+    cr_assert_eq(heap_pop(&f), 2);
+    /* Popped, it can be queued again, at its new time. */
+    f.cams[1].due = 25;
+    heap_push(&f, 1);
+    cr_assert_eq(heap_pop(&f), 1);
+    cr_assert_eq(heap_pop(&f), 0);
+    cr_assert_eq(f.heap_n, 0);
+    fleet_drop(&f);
+}
+
+Test(fleet_heap, interleaved_pushes_and_pops_stay_ordered)
+{
+    struct fleet f;
+    fleet_with(&f, N);
+    srand(11);
+    uint32_t next = 0;
+    int64_t now = 0;
+    /* Like the scheduler: pop what is due, queue it again an interval on. */
+    for (uint32_t i = 0; i < N; i++) {
+        f.cams[i].due = rand() % 10000;
+        heap_push(&f, i);
+    }
+    for (int round = 0; round < 4 * N; round++) {
+        int64_t top = heap_top_due(&f);
+        cr_assert_geq(top, now, "round %d: %lld before %lld", round, (long long)top,
+                      (long long)now);
+        now = top;
+        uint32_t i = heap_pop(&f);
+        cr_assert_eq(f.cams[i].due, top);
+        f.cams[i].due = now + 10000 + rand() % 7;
+        heap_push(&f, i);
+        next++;
+    }
+    cr_assert_eq(f.heap_n, N);
+    cr_assert_eq(next, 4 * N);
+    fleet_drop(&f);
+}
