@@ -23,6 +23,7 @@ void config_default(struct config *c)
     c->reply_timeout_ms = 5000;
     c->first_rtp_timeout_ms = 5000;
     c->keyframe_timeout_ms = 8000;
+    c->total_timeout_ms = 10000;
     c->dns_timeout_ms = 3000;
     c->dns_cache_ms = 60000;
     c->fail_threshold = 3;
@@ -97,6 +98,7 @@ static const struct key {
     DUR("probe", "reply_timeout", reply_timeout_ms, 50, 120000),
     DUR("probe", "first_rtp_timeout", first_rtp_timeout_ms, 50, 120000),
     DUR("probe", "keyframe_timeout", keyframe_timeout_ms, 50, 120000),
+    DUR("probe", "total_timeout", total_timeout_ms, 0, 600000),
     DUR("probe", "dns_timeout", dns_timeout_ms, 50, 60000),
     DUR("probe", "dns_cache", dns_cache_ms, 0, 86400000),
     CNT("probe", "fail_threshold", fail_threshold, 1, 100),

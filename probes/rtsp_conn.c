@@ -89,6 +89,8 @@ struct rtsp_conn {
     uint64_t state_since; /* uv_hrtime() when the current phase began */
     uint64_t deadline;    /* loop time (ms) the current state ends at, 0 for none */
     uint64_t timer_due;   /* loop time the timer is armed for, if active */
+    uint64_t total_deadline; /* loop time the whole probe ends at, 0 for none */
+    bool total_bites;        /* the current deadline is the total's, not the phase's */
     uint64_t play_sent;   /* uv_hrtime() of the PLAY request, 0 before */
     bool verdict;         /* result decided; later errors do not change it */
     bool connected;
@@ -207,6 +209,13 @@ static void rc_set_state(struct rtsp_conn *c, enum rc_state to)
      * measured from a stale time would fire early. */
     uv_update_time(c->loop);
     c->deadline = uv_now(c->loop) + ms;
+    /* The total cap ends the phase early, but never a TEARDOWN's wait:
+     * a session that exists always gets its TEARDOWN. */
+    c->total_bites = c->total_deadline && to != RC_TEARDOWN && c->total_deadline < c->deadline;
+    if (c->total_bites) {
+        c->deadline = c->total_deadline;
+        ms = c->deadline > uv_now(c->loop) ? (uint32_t)(c->deadline - uv_now(c->loop)) : 0;
+    }
     /* A later deadline leaves an armed timer alone (on_timer re-arms it for
      * the rest), which saves two timer-heap updates per state on the usual
      * path, where every deadline is later than the one before. */
@@ -325,26 +334,32 @@ static void on_timer(uv_timer_t *t)
         uv_timer_start(&c->timer, on_timer, c->deadline - now, 0);
         return;
     }
+    /* Which deadline ended the phase: its own, or the whole probe's. */
+    bool total = c->total_bites;
+    const char *of = total ? " (the probe's total)" : "";
     switch (c->state) {
     case RC_CONNECTING:
-        rc_verdict(c, PROBE_OFFLINE, PROBE_R_CONNECT_TIMEOUT, "TCP connect: no answer within %u ms",
-                   (unsigned)c->opts.connect_ms);
+        rc_verdict(c, PROBE_OFFLINE, PROBE_R_CONNECT_TIMEOUT,
+                   "TCP connect: no answer within %u ms%s",
+                   (unsigned)(total ? c->opts.total_ms : c->opts.connect_ms), of);
         break;
     case RC_OPTIONS:
     case RC_DESCRIBE:
     case RC_SETUP:
     case RC_PLAY:
-        rc_verdict(c, PROBE_OFFLINE, PROBE_R_RTSP_TIMEOUT, "%s: no reply within %u ms",
-                   method_of(c->state), (unsigned)c->opts.reply_ms);
+        rc_verdict(c, PROBE_OFFLINE, PROBE_R_RTSP_TIMEOUT, "%s: no reply within %u ms%s",
+                   method_of(c->state), (unsigned)(total ? c->opts.total_ms : c->opts.reply_ms),
+                   of);
         break;
     case RC_WAIT_RTP:
         rc_verdict(c, PROBE_OFFLINE, PROBE_R_NO_MEDIA,
-                   "PLAY accepted but no RTP packet within %u ms", (unsigned)c->opts.first_rtp_ms);
+                   "PLAY accepted but no RTP packet within %u ms%s",
+                   (unsigned)(total ? c->opts.total_ms : c->opts.first_rtp_ms), of);
         break;
     case RC_WAIT_KEYFRAME:
         rc_verdict(c, PROBE_DEGRADED, PROBE_R_NO_KEYFRAME,
-                   "RTP flows but no %s keyframe within %u ms", probe_codec_name(c->vcodec),
-                   (unsigned)c->opts.first_keyframe_ms);
+                   "RTP flows but no %s keyframe within %u ms%s", probe_codec_name(c->vcodec),
+                   (unsigned)(total ? c->opts.total_ms : c->opts.first_keyframe_ms), of);
         break;
     default: /* TEARDOWN unanswered: the verdict stands, just close */
         rc_close(c);
@@ -1229,6 +1244,10 @@ int rtsp_conn_start(uv_loop_t *loop, const struct sockaddr *addr, const char *ur
     set_port(&c->addr, c->url.port);
     probe_result_init(&c->result);
     c->state_since = uv_hrtime();
+    if (c->opts.total_ms) {
+        uv_update_time(loop);
+        c->total_deadline = uv_now(loop) + c->opts.total_ms;
+    }
     rc = uv_timer_init(loop, &c->timer);
     if (rc != 0) {
         memset(&c->url, 0, sizeof(c->url));

@@ -24,6 +24,10 @@ struct rtsp_conn_opts {
     uint32_t first_rtp_ms;      /* first RTP packet after PLAY [5000] */
     uint32_t first_keyframe_ms; /* first keyframe after the first RTP packet [8000] */
     uint32_t teardown_ms;       /* TEARDOWN reply before we just close [1000] */
+    /* The whole probe, from start to verdict, across phases, redirects and
+     * retries; 0 = no cap beyond the phases' own. A TEARDOWN still follows
+     * within teardown_ms. */
+    uint32_t total_ms;
     const char *user_agent;     /* [camdex] */
     /* Optional: called on every state change with one line for the log
      * (URL redacted, no credentials). The library itself never prints. */

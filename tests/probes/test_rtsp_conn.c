@@ -596,6 +596,32 @@ Test(rtsp_conn_deadline, silent_server_times_out_on_the_options_reply)
     cr_expect_gt(run.r.phase_us[PROBE_PH_CONNECT], 0);
 }
 
+Test(rtsp_conn_deadline, total_deadline_cuts_a_phase_short)
+{
+    struct run run;
+    struct fake f;
+    fake_probe(FAKE_SILENT, (struct rtsp_conn_opts){.reply_ms = 5000, .total_ms = 300}, &run, &f);
+    cr_expect_eq(run.r.reason, PROBE_R_RTSP_TIMEOUT, "%s", run.r.detail);
+    cr_expect(strstr(run.r.detail, "300 ms (the probe's total)"), "%s", run.r.detail);
+    cr_expect_geq(run.elapsed_ms, 299, "libuv counts whole milliseconds");
+    cr_expect_lt(run.elapsed_ms, 2000);
+}
+
+Test(rtsp_conn_deadline, total_deadline_leaves_the_teardown_its_time)
+{
+    /* The total ends the wait for RTP; the session still gets its TEARDOWN. */
+    struct run run;
+    struct fake f;
+    fake_probe(FAKE_NO_RTP,
+               (struct rtsp_conn_opts){.depth = RTSP_DEPTH_PLAY, .first_rtp_ms = 5000,
+                                       .total_ms = 300},
+               &run, &f);
+    cr_expect_eq(run.r.reason, PROBE_R_NO_MEDIA, "%s", run.r.detail);
+    cr_expect(strstr(run.r.detail, "(the probe's total)"), "%s", run.r.detail);
+    cr_expect_eq(f.teardowns, 1, "methods: %s", f.methods);
+    cr_expect_lt(run.elapsed_ms, 2000);
+}
+
 Test(rtsp_conn_deadline, full_backlog_times_out_the_connect)
 {
     /* A listener that never accepts, with its backlog already full: Linux
