@@ -76,7 +76,7 @@ const char *config_depth_name(enum config_depth d)
     return (unsigned)d < 3 ? names[d] : "invalid";
 }
 
-enum key_kind { K_STR, K_DURATION, K_COUNT, K_DEPTH, K_LEVEL };
+enum key_kind { K_STR, K_DURATION, K_COUNT, K_DEPTH, K_LEVEL, K_BOOL };
 
 /* Every key: where it lives, its kind and the range it accepts. */
 static const struct key {
@@ -99,6 +99,7 @@ static const struct key {
     DUR("probe", "first_rtp_timeout", first_rtp_timeout_ms, 50, 120000),
     DUR("probe", "keyframe_timeout", keyframe_timeout_ms, 50, 120000),
     DUR("probe", "total_timeout", total_timeout_ms, 0, 600000),
+    {"probe", "skip_options", K_BOOL, offsetof(struct config, skip_options), 4, 0, 1},
     DUR("probe", "dns_timeout", dns_timeout_ms, 50, 60000),
     DUR("probe", "dns_cache", dns_cache_ms, 0, 86400000),
     CNT("probe", "fail_threshold", fail_threshold, 1, 100),
@@ -188,6 +189,19 @@ int config_set(struct config *c, const char *section, const char *name, const ch
             }
         snprintf(err, errlen, "\"%s\" is not a depth (use options, describe or play)", value);
         return -EINVAL;
+    case K_BOOL: {
+        static const char *const yes[] = {"true", "yes", "on", "1"};
+        static const char *const no[] = {"false", "no", "off", "0"};
+        for (int i = 0; i < 4; i++) {
+            if (strcmp(value, yes[i]) == 0 || strcmp(value, no[i]) == 0) {
+                v = strcmp(value, yes[i]) == 0;
+                memcpy(field, &v, sizeof(v));
+                return 0;
+            }
+        }
+        snprintf(err, errlen, "\"%s\" is not true or false", value);
+        return -EINVAL;
+    }
     case K_LEVEL: {
         static const char *levels[] = {"error", "warn", "info", "debug"};
         for (int l = 0; l < 4; l++)

@@ -162,6 +162,7 @@ int monitor_new(uv_loop_t *loop, const struct monitor_opts *o, struct monitor **
         .first_rtp_ms = m->cfg.first_rtp_timeout_ms,
         .first_keyframe_ms = m->cfg.keyframe_timeout_ms,
         .total_ms = m->cfg.total_timeout_ms,
+        .skip_options = m->cfg.skip_options != 0,
         .user_agent = "camdex",
     };
     m->st.max_in_flight = max_in_flight(&m->cfg);

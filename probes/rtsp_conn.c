@@ -679,7 +679,10 @@ static void on_connect(uv_connect_t *req, int status)
         return;
     }
     c->connected = true;
-    rc_request(c, RC_OPTIONS, c->req_url, NULL);
+    if (c->opts.skip_options && c->opts.depth != RTSP_DEPTH_OPTIONS)
+        send_describe(c);
+    else
+        rc_request(c, RC_OPTIONS, c->req_url, NULL);
 }
 
 /* Rebuild the request URL from the parsed URL, leaving the credentials out:

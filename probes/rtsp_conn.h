@@ -5,6 +5,7 @@
 #ifndef CAMDEX_RTSP_CONN_H
 #define CAMDEX_RTSP_CONN_H
 
+#include <stdbool.h>
 #include <stdint.h>
 #include <uv.h>
 
@@ -28,7 +29,11 @@ struct rtsp_conn_opts {
      * retries; 0 = no cap beyond the phases' own. A TEARDOWN still follows
      * within teardown_ms. */
     uint32_t total_ms;
-    const char *user_agent;     /* [camdex] */
+    /* At depth describe or play, start with DESCRIBE: OPTIONS tells a
+     * prober nothing DESCRIBE does not, and costs a round trip (about a
+     * sixth of a describe probe's CPU). */
+    bool skip_options;
+    const char *user_agent; /* [camdex] */
     /* Optional: called on every state change with one line for the log
      * (URL redacted, no credentials). The library itself never prints. */
     void (*log)(void *data, const char *line);

@@ -689,6 +689,22 @@ Test(rtsp_conn_deadline, rtp_without_keyframe_is_no_keyframe_and_still_tears_dow
     cr_expect_eq(f.teardowns, 1, "methods: %s", f.methods);
 }
 
+Test(rtsp_conn_fake, skip_options_starts_with_describe)
+{
+    struct run run;
+    struct fake f;
+    fake_probe(FAKE_NO_RTP,
+               (struct rtsp_conn_opts){.depth = RTSP_DEPTH_DESCRIBE, .skip_options = true}, &run,
+               &f);
+    cr_expect_eq(run.r.state, PROBE_ONLINE, "%s", run.r.detail);
+    cr_expect_str_eq(f.methods, "DESCRIBE ");
+    /* Depth options is OPTIONS whatever the flag says. */
+    fake_probe(FAKE_NO_RTP,
+               (struct rtsp_conn_opts){.depth = RTSP_DEPTH_OPTIONS, .skip_options = true}, &run,
+               &f);
+    cr_expect_str_eq(f.methods, "OPTIONS ");
+}
+
 Test(rtsp_conn_fake, finished_exchange_ends_with_a_reset)
 {
     struct run run;
