@@ -50,6 +50,12 @@ struct monitor {
     struct writer *writer;
     struct deep_pool *deep;
     uint32_t deep_cap; /* deep jobs in flight at most: workers plus a short queue */
+    /* Tier-2-only cameras that were due while every deep slot was taken, in
+     * the order they fell due: the next deep job to end starts the first.
+     * A ring of camera indexes, room for the whole fleet (each camera is in
+     * it at most once: it is in neither the heap nor flight meanwhile). */
+    uint32_t *deep_wait;
+    size_t dw_head, dw_len, dw_cap;
     struct deep_opts deep_opts;
     uv_timer_t tick, commit_timer;
     int64_t tick_due; /* loop time the tick is armed for, when active */
@@ -398,9 +404,10 @@ static void job_done(struct monitor *m, struct job *j)
     }
     /* The tick starts what is due in batches (see pump); a probe that ends
      * only needs to pump when the tick would not come in time: it was
-     * stopped (in-flight cap reached, or nothing queued then) or the
-     * camera just queued is due before it. */
-    if (!uv_is_active((uv_handle_t *)&m->tick) || heap_top_due(&m->fleet) < m->tick_due)
+     * stopped (in-flight cap reached, or nothing queued then), the camera
+     * just queued is due before it, or a camera waits for a deep slot. */
+    if (!uv_is_active((uv_handle_t *)&m->tick) || heap_top_due(&m->fleet) < m->tick_due ||
+        m->dw_len)
         pump(m);
     maybe_finish_sweep(m);
 }
@@ -522,6 +529,39 @@ static void start_deep(struct monitor *m, struct cam *c, struct host_slot *slot)
     start_job(m, c, slot, true);
 }
 
+/* Sizes the deep waiting ring for a fleet of `count` and empties it (after
+ * a reload its indexes would name other cameras; queue_fleet puts every
+ * camera not in flight back on the heap). On failure nothing changes. */
+static int deep_wait_reset(struct monitor *m, size_t count)
+{
+    if (m->dw_cap < count + 1 || !m->deep_wait) {
+        uint32_t *w = realloc(m->deep_wait, (count + 1) * sizeof(*w));
+        if (!w)
+            return -ENOMEM;
+        m->deep_wait = w;
+        m->dw_cap = count + 1;
+    }
+    m->dw_head = m->dw_len = 0;
+    return 0;
+}
+
+/* Starts the cameras waiting for a deep slot, first come first served. */
+static void start_waiting_deep(struct monitor *m, int64_t now)
+{
+    while (m->dw_len && m->st.deep_in_flight < m->deep_cap && !m->stopping) {
+        struct cam *c = &m->fleet.cams[m->deep_wait[m->dw_head]];
+        m->dw_head = (m->dw_head + 1) % m->dw_cap;
+        m->dw_len--;
+        struct host_slot *slot = host_slot(m, c->host);
+        if (!slot || slot->in_flight >= m->cfg.max_per_host) {
+            schedule(m, c, now + 20);
+            continue;
+        }
+        record_lag(m, now - c->due);
+        start_deep(m, c, slot);
+    }
+}
+
 /* Probes due within this many milliseconds start together. The tick then
  * fires about once per window instead of once per due camera, and the
  * probes' packets come in bursts: at 4,300 probes/s both camdex and the
@@ -547,6 +587,7 @@ static void pump(struct monitor *m)
     do {
         m->pump_again = false;
         int64_t now = (int64_t)uv_now(m->loop);
+        start_waiting_deep(m, now);
         while (m->fleet.heap_n && m->st.in_flight < m->st.max_in_flight &&
                heap_top_due(&m->fleet) <= now + PUMP_WINDOW_MS && !m->stopping) {
             uint32_t i = heap_pop(&m->fleet);
@@ -560,10 +601,15 @@ static void pump(struct monitor *m)
             }
             /* HLS, HTTP-FLV, RTMP, RTSPS: only tier 2 can look at them. */
             bool deep = c->kind == CAM_DEEP;
-            if (deep && (!m->deep || m->st.deep_in_flight >= m->deep_cap)) {
-                /* The deep workers are busy; a slot frees within a deep
-                 * probe's time, so look again soon rather than an interval on. */
-                schedule(m, c, now + (m->deep ? 50 : 1000));
+            if (deep && !m->deep) {
+                schedule(m, c, now + 1000);
+                continue;
+            }
+            if (deep && (m->dw_len || m->st.deep_in_flight >= m->deep_cap)) {
+                /* The deep workers are busy: wait in line; the next deep
+                 * job to end starts it (looking again every 50 ms capped a
+                 * sweep at deep_cap cameras per 50 ms). */
+                m->deep_wait[(m->dw_head + m->dw_len++) % m->dw_cap] = i;
                 continue;
             }
             struct host_slot *slot = host_slot(m, c->host);
@@ -648,6 +694,9 @@ int monitor_start(struct monitor *m)
     if (rc)
         return rc;
     m->fleet_gen++;
+    rc = deep_wait_reset(m, m->fleet.count);
+    if (rc)
+        return rc;
     queue_fleet(m, NULL);
     uv_timer_start(&m->tick, on_tick, 0, 0);
     uv_timer_start(&m->commit_timer, on_commit_timer, m->cfg.commit_interval_ms,
@@ -666,6 +715,11 @@ int monitor_reload(struct monitor *m)
     int rc = fleet_load(&next, m->o.store);
     if (rc)
         return rc;
+    rc = deep_wait_reset(m, next.count);
+    if (rc) {
+        fleet_free(&next);
+        return rc;
+    }
     /* Jobs find cameras by id; the old strings must outlive them, so the
      * previous fleet is kept one reload longer. */
     fleet_free(&m->old_fleet);
@@ -733,6 +787,7 @@ void monitor_free(struct monitor **mp)
     fleet_free(&m->fleet);
     fleet_free(&m->old_fleet);
     free(m->hosts);
+    free(m->deep_wait);
     free(m);
     *mp = NULL;
 }
@@ -740,5 +795,5 @@ void monitor_free(struct monitor **mp)
 void monitor_get_stats(const struct monitor *m, struct monitor_stats *st)
 {
     *st = m->st;
-    st->queued = (uint32_t)m->fleet.heap_n;
+    st->queued = (uint32_t)(m->fleet.heap_n + m->dw_len);
 }
