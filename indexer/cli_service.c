@@ -15,6 +15,7 @@ static const struct shortcut {
     {"depth", "probe", "depth"},
     {"connect-timeout", "probe", "connect_timeout"},
     {"reply-timeout", "probe", "reply_timeout"},
+    {"total-timeout", "probe", "total_timeout"},
     {"fail-threshold", "probe", "fail_threshold"},
     {"recover-threshold", "probe", "recover_threshold"},
     {"recheck-delay", "probe", "recheck_delay"},

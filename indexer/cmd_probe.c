@@ -19,7 +19,7 @@
 static void probe_usage(FILE *f)
 {
     fprintf(f, "usage: camdex probe URL [--depth options|describe|play|deep] [--timeout T]\n"
-               "                        [--format text|json]\n\n"
+               "                        [--total-timeout T] [--format text|json]\n\n"
                "Probes one stream and prints its state, the reason when it is not online,\n"
                "the RTSP status, the time of every phase and what the stream carries.\n"
                "Depths options, describe (default) and play are the RTSP handshake;\n"
@@ -28,7 +28,8 @@ static void probe_usage(FILE *f)
                "about a second later (frozen: the same picture). HLS, HTTP-FLV, RTMP and\n"
                "RTSPS URLs are always probed deep.\n"
                "--timeout is the deadline of each phase, or of the whole deep probe\n"
-               "(default 5s). The URL is shown with its credentials redacted.\n"
+               "(default 5s); --total-timeout caps the whole handshake (default: no cap\n"
+               "beyond the phases'). The URL is shown with its credentials redacted.\n"
                "Exit: 0 online, 3 degraded, 4 offline, 1 failure, 2 usage error.\n");
 }
 
@@ -158,6 +159,7 @@ int cmd_probe(struct cli *cli, int argc, char **argv)
     static const struct option opts[] = {
         {"depth", required_argument, NULL, 'd'},
         {"timeout", required_argument, NULL, 't'},
+        {"total-timeout", required_argument, NULL, 'T'},
         {"format", required_argument, NULL, 'f'},
         {"help", no_argument, NULL, 'h'},
         {0},
@@ -188,6 +190,13 @@ int cmd_probe(struct cli *cli, int argc, char **argv)
         case 't':
             if (config_parse_duration(optarg, &timeout) || timeout < 10 || timeout > 600000) {
                 cli_error("--timeout: \"%s\" is not a duration from 10ms to 10m", optarg);
+                return CLI_USAGE;
+            }
+            break;
+        case 'T':
+            if (config_parse_duration(optarg, &p.opts.total_ms) || p.opts.total_ms < 10 ||
+                p.opts.total_ms > 600000) {
+                cli_error("--total-timeout: \"%s\" is not a duration from 10ms to 10m", optarg);
                 return CLI_USAGE;
             }
             break;

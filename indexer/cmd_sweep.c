@@ -16,7 +16,8 @@
 
 static const char sweep_usage[] =
     "usage: camdex sweep [--config FILE] [--depth options|describe|play]\n"
-    "                    [--connect-timeout T] [--reply-timeout T] [--fail-threshold N]\n"
+    "                    [--connect-timeout T] [--reply-timeout T] [--total-timeout T]\n"
+    "                    [--fail-threshold N]\n"
     "                    [--recheck-delay T] [--max-in-flight N] [--max-per-host N]\n"
     "                    [--set SECTION.KEY=VALUE]...\n\n"
     "Probes every camera of the index once and records the results. A camera is\n"

@@ -24,6 +24,7 @@ void config_default(struct config *c)
     c->reply_timeout_ms = 5000;
     c->first_rtp_timeout_ms = 5000;
     c->keyframe_timeout_ms = 8000;
+    c->total_timeout_ms = 10000;
     c->dns_timeout_ms = 3000;
     c->dns_cache_ms = 60000;
     c->fail_threshold = 3;
@@ -101,6 +102,8 @@ static const struct key {
     DUR("probe", "reply_timeout", reply_timeout_ms, 50, 120000),
     DUR("probe", "first_rtp_timeout", first_rtp_timeout_ms, 50, 120000),
     DUR("probe", "keyframe_timeout", keyframe_timeout_ms, 50, 120000),
+    DUR("probe", "total_timeout", total_timeout_ms, 0, 600000),
+    {"probe", "skip_options", K_BOOL, offsetof(struct config, skip_options), 0, 0, 0},
     DUR("probe", "dns_timeout", dns_timeout_ms, 50, 60000),
     DUR("probe", "dns_cache", dns_cache_ms, 0, 86400000),
     CNT("probe", "fail_threshold", fail_threshold, 1, 100),
@@ -355,7 +358,7 @@ int config_set(struct config *c, const char *section, const char *name, const ch
                 *(bool *)field = strcmp(value, yes[i]) == 0;
                 return 0;
             }
-        snprintf(err, errlen, "\"%s\" is not a yes/no value (use true or false)", value);
+        snprintf(err, errlen, "\"%s\" is not true or false (or yes/no, on/off, 1/0)", value);
         return -EINVAL;
     }
     case K_LEVEL: {

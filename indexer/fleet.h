@@ -17,8 +17,6 @@ enum cam_kind {
     CAM_INVALID, /* URL that cannot be probed; reported, never retried */
 };
 
-#define CAM_NOT_QUEUED UINT32_MAX
-
 struct cam {
     const char *id, *url, *unit_id;
     const char *host; /* interned: per-host caps compare pointers */
@@ -30,7 +28,7 @@ struct cam {
     bool deep_in_flight;
     uint16_t expect_w, expect_h, expect_fps; /* from the inventory, 0 = not given */
     uint16_t seen_w, seen_h;                 /* last size a probe reported */
-    uint32_t heap_pos;
+    bool queued;      /* in the heap */
     int64_t due;      /* loop time (ms) of the next probe */
     int64_t deep_due; /* loop time of the next periodic deep probe, 0 = at once */
     struct health_mem mem;
@@ -41,7 +39,14 @@ struct fleet {
     size_t count;
     uint32_t *slots; /* id hash -> index + 1, 0 = empty */
     size_t nslots;
-    uint32_t *heap;  /* camera indexes by due */
+    /* Camera indexes by due time. Each entry carries its due time, so
+     * sifting reads only this array (~700 KB for 43,000 cameras) and never
+     * the camera entries, which are spread over megabytes: a pop was about
+     * 30 cache misses before. */
+    struct heap_ent {
+        int64_t due;
+        uint32_t cam;
+    } *heap;
     size_t heap_n;
     void *arena;     /* strings */
 };

@@ -255,10 +255,51 @@ static bool clean(const char *s, size_t max)
 
 static void md5_hex(const char *s, size_t len, char hex[33])
 {
+    static const char digits[] = "0123456789abcdef";
     uint8_t d[16];
     av_md5_sum(d, (const uint8_t *)s, len);
-    for (int i = 0; i < 16; i++)
-        snprintf(hex + 2 * i, 3, "%02x", d[i]);
+    for (int i = 0; i < 16; i++) {
+        hex[2 * i] = digits[d[i] >> 4];
+        hex[2 * i + 1] = digits[d[i] & 15];
+    }
+    hex[32] = '\0';
+}
+
+/* Joins the NULL-terminated list of strings with ':' into buf. Returns the
+ * length, or -1 when it does not fit. Plain copies rather than snprintf:
+ * this runs three or four times for every authenticated request. */
+static int join(char *buf, size_t cap, const char *const *parts)
+{
+    size_t n = 0;
+    for (size_t i = 0; parts[i]; i++) {
+        size_t l = strlen(parts[i]);
+        if (n + l + 2 > cap)
+            return -1;
+        if (i)
+            buf[n++] = ':';
+        memcpy(buf + n, parts[i], l);
+        n += l;
+    }
+    buf[n] = '\0';
+    return (int)n;
+}
+
+/* Appends to a header being built; a piece that does not fit marks it. */
+struct hdr {
+    char *out;
+    size_t cap, len;
+    bool full;
+};
+
+static void hdr_add(struct hdr *h, const char *s)
+{
+    size_t l = strlen(s);
+    if (h->full || l >= h->cap - h->len) {
+        h->full = true;
+        return;
+    }
+    memcpy(h->out + h->len, s, l + 1);
+    h->len += l;
 }
 
 /* Copy s into a quoted-string body, escaping '"' and '\'. */
@@ -309,21 +350,34 @@ int rtsp_auth_header(const struct rtsp_auth_challenge *ch, const char *user, con
 
     char buf[RTSP_AUTH_CRED_MAX * 2 + RTSP_AUTH_REALM_MAX + RTSP_AUTH_NONCE_MAX + 1200];
     char ha1[33], ha2[33], resp[33], ncs[9];
-    int n = snprintf(buf, sizeof(buf), "%s:%s:%s", user, ch->realm, pass);
+    int n = join(buf, sizeof(buf), (const char *const[]){user, ch->realm, pass, NULL});
+    if (n < 0)
+        return -EINVAL;
     md5_hex(buf, (size_t)n, ha1);
-    memset(buf, 0, sizeof(buf));
+    explicit_bzero(buf, (size_t)n); /* it held the password */
     if (ch->algo == RTSP_DIGEST_MD5_SESS) {
-        n = snprintf(buf, sizeof(buf), "%s:%s:%s", ha1, ch->nonce, cnonce);
+        n = join(buf, sizeof(buf), (const char *const[]){ha1, ch->nonce, cnonce, NULL});
+        if (n < 0)
+            return -EINVAL;
         md5_hex(buf, (size_t)n, ha1);
     }
-    n = snprintf(buf, sizeof(buf), "%s:%s", method, uri);
+    n = join(buf, sizeof(buf), (const char *const[]){method, uri, NULL});
+    if (n < 0)
+        return -EINVAL;
     md5_hex(buf, (size_t)n, ha2);
-    snprintf(ncs, sizeof(ncs), "%08x", (unsigned)nc);
+    static const char digits[] = "0123456789abcdef";
+    for (int i = 0; i < 8; i++)
+        ncs[i] = digits[(nc >> (28 - 4 * i)) & 15];
+    ncs[8] = '\0';
     if (ch->qop_auth)
-        n = snprintf(buf, sizeof(buf), "%s:%s:%s:%s:auth:%s", ha1, ch->nonce, ncs, cnonce, ha2);
+        n = join(buf, sizeof(buf), (const char *const[]){ha1, ch->nonce, ncs, cnonce, "auth", ha2,
+                                                        NULL});
     else
-        n = snprintf(buf, sizeof(buf), "%s:%s:%s", ha1, ch->nonce, ha2);
+        n = join(buf, sizeof(buf), (const char *const[]){ha1, ch->nonce, ha2, NULL});
+    if (n < 0)
+        return -EINVAL;
     md5_hex(buf, (size_t)n, resp);
+    explicit_bzero(ha1, sizeof(ha1));
 
     char quser[2 * RTSP_AUTH_CRED_MAX + 1], qrealm[2 * RTSP_AUTH_REALM_MAX + 1];
     char qnonce[2 * RTSP_AUTH_NONCE_MAX + 1], qopaque[2 * RTSP_AUTH_OPAQUE_MAX + 1];
@@ -332,17 +386,27 @@ int rtsp_auth_header(const struct rtsp_auth_challenge *ch, const char *user, con
         quote(qnonce, sizeof(qnonce), ch->nonce) || quote(qopaque, sizeof(qopaque), ch->opaque) ||
         quote(quri, sizeof(quri), uri))
         return -EINVAL;
-    n = snprintf(out, cap,
-                 "Digest username=\"%s\", realm=\"%s\", nonce=\"%s\", uri=\"%s\", response=\"%s\"",
-                 quser, qrealm, qnonce, quri, resp);
-    size_t used = n < 0 ? cap : (size_t)n;
-    if (used < cap && ch->algo == RTSP_DIGEST_MD5_SESS)
-        used += (size_t)snprintf(out + used, cap - used, ", algorithm=MD5-sess");
-    if (used < cap && ch->has_opaque)
-        used += (size_t)snprintf(out + used, cap - used, ", opaque=\"%s\"", qopaque);
-    if (used < cap && ch->qop_auth)
-        used += (size_t)snprintf(out + used, cap - used, ", qop=auth, nc=%s, cnonce=\"%s\"", ncs,
-                                 cnonce);
+    struct hdr h = {out, cap, 0, false};
+    const char *const pieces[] = {"Digest username=\"", quser, "\", realm=\"", qrealm,
+                                  "\", nonce=\"", qnonce, "\", uri=\"", quri, "\", response=\"",
+                                  resp, "\""};
+    for (size_t i = 0; i < sizeof(pieces) / sizeof(pieces[0]); i++)
+        hdr_add(&h, pieces[i]);
+    if (ch->algo == RTSP_DIGEST_MD5_SESS)
+        hdr_add(&h, ", algorithm=MD5-sess");
+    if (ch->has_opaque) {
+        hdr_add(&h, ", opaque=\"");
+        hdr_add(&h, qopaque);
+        hdr_add(&h, "\"");
+    }
+    if (ch->qop_auth) {
+        hdr_add(&h, ", qop=auth, nc=");
+        hdr_add(&h, ncs);
+        hdr_add(&h, ", cnonce=\"");
+        hdr_add(&h, cnonce);
+        hdr_add(&h, "\"");
+    }
+    size_t used = h.full ? cap : h.len;
     if (used >= cap) {
         out[0] = '\0';
         return -ENOSPC;

@@ -89,9 +89,12 @@ struct rtsp_conn {
     uint64_t state_since; /* uv_hrtime() when the current phase began */
     uint64_t deadline;    /* loop time (ms) the current state ends at, 0 for none */
     uint64_t timer_due;   /* loop time the timer is armed for, if active */
+    uint64_t total_deadline; /* loop time the whole probe ends at, 0 for none */
+    bool total_bites;        /* the current deadline is the total's, not the phase's */
     uint64_t play_sent;   /* uv_hrtime() of the PLAY request, 0 before */
     bool verdict;         /* result decided; later errors do not change it */
     bool connected;
+    bool answered; /* the last request sent has had its reply */
 
     struct rtsp_conn_opts opts;
     rtsp_conn_cb cb;
@@ -206,6 +209,13 @@ static void rc_set_state(struct rtsp_conn *c, enum rc_state to)
      * measured from a stale time would fire early. */
     uv_update_time(c->loop);
     c->deadline = uv_now(c->loop) + ms;
+    /* The total cap ends the phase early, but never a TEARDOWN's wait:
+     * a session that exists always gets its TEARDOWN. */
+    c->total_bites = c->total_deadline && to != RC_TEARDOWN && c->total_deadline < c->deadline;
+    if (c->total_bites) {
+        c->deadline = c->total_deadline;
+        ms = c->deadline > uv_now(c->loop) ? (uint32_t)(c->deadline - uv_now(c->loop)) : 0;
+    }
     /* A later deadline leaves an armed timer alone (on_timer re-arms it for
      * the rest), which saves two timer-heap updates per state on the usual
      * path, where every deadline is later than the one before. */
@@ -233,15 +243,30 @@ static void on_close(uv_handle_t *h)
     free(c);
 }
 
+/* A finished exchange (every request answered, no session left) ends with
+ * a reset (SO_LINGER 0) instead of FIN: the camera frees the connection at
+ * once instead of going through CLOSE_WAIT and LAST_ACK, we keep no
+ * TIME_WAIT socket (tens of thousands at fleet probe rates), and both
+ * kernels handle one segment instead of four. The camera has already said
+ * all it had to say, so nothing is lost. Anything unfinished (a request
+ * unanswered, a session whose TEARDOWN went unanswered) closes with FIN, so
+ * what we sent is still delivered. */
+static bool rc_exchange_done(const struct rtsp_conn *c)
+{
+    return c->connected && c->answered && !c->has_session && c->writes_queued == 0;
+}
+
 static void rc_close(struct rtsp_conn *c)
 {
     if (c->state == RC_CLOSING)
         return;
+    bool reset = rc_exchange_done(c);
     rc_set_state(c, RC_CLOSING);
     uv_close((uv_handle_t *)&c->timer, on_close);
     if (c->tcp_open) {
         c->tcp_open = false;
-        uv_close((uv_handle_t *)&c->tcp, on_close);
+        if (!reset || uv_tcp_close_reset(&c->tcp, on_close) != 0)
+            uv_close((uv_handle_t *)&c->tcp, on_close);
     }
 }
 
@@ -309,26 +334,32 @@ static void on_timer(uv_timer_t *t)
         uv_timer_start(&c->timer, on_timer, c->deadline - now, 0);
         return;
     }
+    /* Which deadline ended the phase: its own, or the whole probe's. */
+    bool total = c->total_bites;
+    const char *of = total ? " (the probe's total)" : "";
     switch (c->state) {
     case RC_CONNECTING:
-        rc_verdict(c, PROBE_OFFLINE, PROBE_R_CONNECT_TIMEOUT, "TCP connect: no answer within %u ms",
-                   (unsigned)c->opts.connect_ms);
+        rc_verdict(c, PROBE_OFFLINE, PROBE_R_CONNECT_TIMEOUT,
+                   "TCP connect: no answer within %u ms%s",
+                   (unsigned)(total ? c->opts.total_ms : c->opts.connect_ms), of);
         break;
     case RC_OPTIONS:
     case RC_DESCRIBE:
     case RC_SETUP:
     case RC_PLAY:
-        rc_verdict(c, PROBE_OFFLINE, PROBE_R_RTSP_TIMEOUT, "%s: no reply within %u ms",
-                   method_of(c->state), (unsigned)c->opts.reply_ms);
+        rc_verdict(c, PROBE_OFFLINE, PROBE_R_RTSP_TIMEOUT, "%s: no reply within %u ms%s",
+                   method_of(c->state), (unsigned)(total ? c->opts.total_ms : c->opts.reply_ms),
+                   of);
         break;
     case RC_WAIT_RTP:
         rc_verdict(c, PROBE_OFFLINE, PROBE_R_NO_MEDIA,
-                   "PLAY accepted but no RTP packet within %u ms", (unsigned)c->opts.first_rtp_ms);
+                   "PLAY accepted but no RTP packet within %u ms%s",
+                   (unsigned)(total ? c->opts.total_ms : c->opts.first_rtp_ms), of);
         break;
     case RC_WAIT_KEYFRAME:
         rc_verdict(c, PROBE_DEGRADED, PROBE_R_NO_KEYFRAME,
-                   "RTP flows but no %s keyframe within %u ms", probe_codec_name(c->vcodec),
-                   (unsigned)c->opts.first_keyframe_ms);
+                   "RTP flows but no %s keyframe within %u ms%s", probe_codec_name(c->vcodec),
+                   (unsigned)(total ? c->opts.total_ms : c->opts.first_keyframe_ms), of);
         break;
     default: /* TEARDOWN unanswered: the verdict stands, just close */
         rc_close(c);
@@ -533,6 +564,7 @@ static int rc_send(struct rtsp_conn *c, const char *method, const char *url, con
     c->cur_url = url;
     c->cur_method = method;
     c->cseq++;
+    c->answered = false;
     req_str(&r, method);
     req_add(&r, " ", 1);
     req_str(&r, url);
@@ -615,7 +647,10 @@ static int rc_connect(struct rtsp_conn *c)
     c->handles++;
     c->tcp_open = true;
     c->tcp.data = c;
-    uv_tcp_nodelay(&c->tcp, 1);
+    /* No TCP_NODELAY: every request goes out in one write and only after
+     * the reply to the one before, which acknowledged it, so Nagle's
+     * algorithm never holds a request back; the setsockopt would be one
+     * more system call per probe. */
     c->connect_req.data = c;
     c->in_len = 0;
     c->connected = false;
@@ -644,7 +679,10 @@ static void on_connect(uv_connect_t *req, int status)
         return;
     }
     c->connected = true;
-    rc_request(c, RC_OPTIONS, c->req_url, NULL);
+    if (c->opts.skip_options && c->opts.depth != RTSP_DEPTH_OPTIONS)
+        send_describe(c);
+    else
+        rc_request(c, RC_OPTIONS, c->req_url, NULL);
 }
 
 /* Rebuild the request URL from the parsed URL, leaving the credentials out:
@@ -966,7 +1004,9 @@ static void on_reply(struct rtsp_conn *c, const struct rtsp_msg *msg)
                    (unsigned)cseq, (unsigned)c->cseq);
         return;
     }
+    c->answered = rc == 0; /* a reply without CSeq is taken as ours, but not as proof */
     if (c->state == RC_TEARDOWN) {
+        c->has_session = false; /* the camera has let it go */
         rc_close(c);
         return;
     }
@@ -1207,6 +1247,10 @@ int rtsp_conn_start(uv_loop_t *loop, const struct sockaddr *addr, const char *ur
     set_port(&c->addr, c->url.port);
     probe_result_init(&c->result);
     c->state_since = uv_hrtime();
+    if (c->opts.total_ms) {
+        uv_update_time(loop);
+        c->total_deadline = uv_now(loop) + c->opts.total_ms;
+    }
     rc = uv_timer_init(loop, &c->timer);
     if (rc != 0) {
         memset(&c->url, 0, sizeof(c->url));

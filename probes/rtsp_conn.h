@@ -5,6 +5,7 @@
 #ifndef CAMDEX_RTSP_CONN_H
 #define CAMDEX_RTSP_CONN_H
 
+#include <stdbool.h>
 #include <stdint.h>
 #include <uv.h>
 
@@ -24,7 +25,15 @@ struct rtsp_conn_opts {
     uint32_t first_rtp_ms;      /* first RTP packet after PLAY [5000] */
     uint32_t first_keyframe_ms; /* first keyframe after the first RTP packet [8000] */
     uint32_t teardown_ms;       /* TEARDOWN reply before we just close [1000] */
-    const char *user_agent;     /* [camdex] */
+    /* The whole probe, from start to verdict, across phases, redirects and
+     * retries; 0 = no cap beyond the phases' own. A TEARDOWN still follows
+     * within teardown_ms. */
+    uint32_t total_ms;
+    /* At depth describe or play, start with DESCRIBE: OPTIONS tells a
+     * prober nothing DESCRIBE does not, and costs a round trip (about a
+     * sixth of a describe probe's CPU). */
+    bool skip_options;
+    const char *user_agent; /* [camdex] */
     /* Optional: called on every state change with one line for the log
      * (URL redacted, no credentials). The library itself never prints. */
     void (*log)(void *data, const char *line);

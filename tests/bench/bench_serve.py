@@ -9,7 +9,11 @@ time), and kills healthy cameras at random moments through camfarm's control
 channel to time how long each takes to be reported offline.
 
 Usage: tests/bench/bench_serve.py [--cameras 43000] [--interval 10]
-       [--measure 60] [--kills 40] [--build build/bench]
+       [--measure 60] [--kills 40] [--build build/bench] [--perf FILE]
+
+camfarm listens on free ports, so several runs can share a machine.
+--perf records a profile of camdex over the measuring window
+(`perf record -g`; read it with `perf report -i FILE --no-children`).
 """
 import argparse
 import json
@@ -77,12 +81,15 @@ def main():
     ap.add_argument("--kills", type=int, default=40)
     ap.add_argument("--build", default="build/bench")
     ap.add_argument("--extra", default="", help="more flags for camdex serve")
+    ap.add_argument("--perf", default="", help="record a perf profile of camdex into FILE")
+    ap.add_argument("--no-build", action="store_true", help="use the build as it is")
     a = ap.parse_args()
 
     root = os.path.dirname(os.path.abspath(__file__)) + "/../.."
     os.chdir(root)
     b = a.build
-    build(b)
+    if not a.no_build:
+        build(b)
     camdex = f"{b}/camdex"
     work = tempfile.mkdtemp(prefix="camdex-bench-")
     farm = serve = None
@@ -91,14 +98,20 @@ def main():
         with open(fleet, "w") as f:
             subprocess.run([camdex, "generate", "--cameras", str(a.cameras)], stdout=f,
                            check=True)
-        ctl = 18555
+        # camfarm ignores the port in the URLs: it serves the fleet on
+        # whatever port it got, and the index gets the same fleet with it.
         farm = subprocess.Popen([f"{b}/camfarm", "--inventory", fleet, "--clips",
-                                 f"{b}/camfarm-clips", "--faults", "default", "--control",
-                                 f"127.0.0.1:{ctl}"], stdout=subprocess.PIPE,
-                                stderr=subprocess.DEVNULL, text=True)
+                                 f"{b}/camfarm-clips", "--faults", "default", "--listen",
+                                 "0.0.0.0:0", "--control", "127.0.0.1:0"],
+                                stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, text=True)
         ready = farm.stdout.readline()
-        if "camfarm ready" not in ready:
+        m = re.search(r"rtsp=\S+:(\d+) control=\S+:(\d+)", ready)
+        if "camfarm ready" not in ready or not m:
             sys.exit("camfarm did not start")
+        port, ctl = int(m.group(1)), int(m.group(2))
+        with open(fleet, "w") as f:
+            subprocess.run([camdex, "generate", "--cameras", str(a.cameras), "--port",
+                            str(port)], stdout=f, check=True)
         db = f"{work}/index"
         subprocess.run([camdex, "--db", db, "import", fleet], check=True,
                        stdout=subprocess.DEVNULL)
@@ -122,6 +135,12 @@ def main():
         serve = subprocess.Popen(cmd, stderr=log, stdout=subprocess.DEVNULL)
         time.sleep(a.interval + 2)  # one full interval: every camera probed once
 
+        perf = None
+        if a.perf:
+            perf = subprocess.Popen(["perf", "record", "-g", "-o", a.perf, "-p",
+                                     str(serve.pid)], stdout=subprocess.DEVNULL,
+                                    stderr=subprocess.DEVNULL)
+        load0 = open("/proc/loadavg").read().split()[:3]
         cpu0, _ = proc_cpu_rss(serve.pid)
         t0 = time.time()
         rss_max = {"VmRSS": 0, "RssAnon": 0, "RssFile": 0}
@@ -141,6 +160,10 @@ def main():
             time.sleep(0.05)
         cpu1, _ = proc_cpu_rss(serve.pid)
         wall = time.time() - t0
+        load1 = open("/proc/loadavg").read().split()[:3]
+        if perf:
+            perf.send_signal(signal.SIGINT)
+            perf.wait(timeout=60)
         serve.send_signal(signal.SIGTERM)
         serve.wait(timeout=60)
 
@@ -163,6 +186,7 @@ def main():
             return v[min(len(v) - 1, int(len(v) * p / 100))] if v else float("nan")
 
         print(f"cameras {a.cameras}, interval {a.interval} s, measured {wall:.0f} s")
+        print(f"load average before {' '.join(load0)}, after {' '.join(load1)}")
         print(f"camdex CPU: {100 * (cpu1 - cpu0) / wall:.1f} % of one core")
         print(f"camdex RSS max: {rss_max['VmRSS'] / 1048576:.1f} MiB "
               f"({rss_max['VmRSS'] / a.cameras:.0f} bytes per camera); of it anonymous "

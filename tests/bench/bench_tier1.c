@@ -31,6 +31,7 @@ static const char usage[] =
     "  --limit N        only the first N rtsp:// cameras (default all)\n"
     "  --rounds R       probe the cameras R times over (default 1)\n"
     "  --ffprobe        run ffprobe on the cameras instead, one at a time\n"
+    "  --skip-options   start with DESCRIBE (probe.skip_options)\n"
     "  --results FILE   write one line per probe: camera number, state, reason, detail\n"
     "The inventory's url column must hold numeric hosts (the bench does no DNS).\n";
 
@@ -378,6 +379,7 @@ int main(int argc, char **argv)
         {"limit", required_argument, NULL, 'l'},
         {"rounds", required_argument, NULL, 'r'},
         {"ffprobe", no_argument, NULL, 'f'},
+        {"skip-options", no_argument, NULL, 's'},
         {"results", required_argument, NULL, 'o'},
         {"help", no_argument, NULL, 'h'},
         {NULL, 0, NULL, 0},
@@ -417,6 +419,9 @@ int main(int argc, char **argv)
             break;
         case 'f':
             ffprobe = true;
+            break;
+        case 's':
+            b.opts.skip_options = true;
             break;
         case 'o':
             b.results = fopen(optarg, "w");

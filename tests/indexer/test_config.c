@@ -191,3 +191,20 @@ Test(config, shipped_example_parses_with_its_webhook_uncommented)
     cr_assert_str_eq(c.webhooks[0].name, "ops");
     cr_assert(c.webhooks[0].secret[0] && c.webhooks[0].url[0]);
 }
+
+Test(config, total_timeout_and_skip_options)
+{
+    struct config c;
+    struct config_errors e = {0};
+    config_default(&c);
+    cr_assert_eq(c.total_timeout_ms, 10000);
+    cr_assert_eq(c.skip_options, 0);
+    const char *text = "[probe]\ntotal_timeout = 4s\nskip_options = yes\n";
+    cr_assert_eq(config_parse(text, "camdex.ini", &c, &e), 0, "%s", e.msg[0]);
+    cr_assert_eq(c.total_timeout_ms, 4000);
+    cr_assert_eq(c.skip_options, 1);
+    cr_assert_eq(config_parse("[probe]\nskip_options = false\n", "camdex.ini", &c, &e), 0);
+    cr_assert_eq(c.skip_options, 0);
+    cr_assert_neq(config_parse("[probe]\nskip_options = maybe\n", "camdex.ini", &c, &e), 0);
+    cr_assert(strstr(e.msg[0], "\"maybe\" is not true or false"), "%s", e.msg[0]);
+}

@@ -156,3 +156,32 @@ ParameterizedTest(const struct fault_case *fc, faults, each_fault_maps_to_its_re
     json_decref(o);
     run_free(&r);
 }
+
+/* A camera that answers every phase just in time (slowloris dribbles a
+ * byte a second) is cut off by the total deadline, not the phases'. */
+Test(faults, slowloris_ends_at_the_total_deadline, .init = setup, .fini = teardown,
+     .timeout = 60)
+{
+    char url[2048], reply[512];
+    rtsp_url(0, url, sizeof(url));
+    farm_control(control_port, "mode #1 slowloris", reply, sizeof(reply));
+    cr_assert(strncmp(reply, "ok", 2) == 0, "%s", reply);
+    char *argv[] = {CAMDEX_BIN,   "probe",           url,       "--depth", "describe",
+                    "--timeout",  "10s",             "--total-timeout", "1500ms",
+                    "--format",   "json",            NULL};
+    uint64_t t0 = procs_now_ms();
+    struct run r = runv(argv);
+    uint64_t took = procs_now_ms() - t0;
+    json_t *o = json_loads(r.out, 0, NULL);
+    cr_assert_not_null(o, "no JSON: %s %s", r.out, r.err);
+    const char *reason = json_string_value(json_object_get(o, "reason"));
+    const char *detail = json_string_value(json_object_get(o, "detail"));
+    cr_expect_str_eq(reason, "rtsp_timeout", "reason %s (%s)", reason, detail);
+    cr_expect(detail && strstr(detail, "1500 ms (the probe's total)"), "detail: %s", detail);
+    cr_expect_geq(took, 1500, "verdict after %llu ms", (unsigned long long)took);
+    cr_expect_lt(took, 5000, "verdict after %llu ms: the phase deadline (10 s) decided",
+                 (unsigned long long)took);
+    cr_expect_eq(r.rc, 4);
+    json_decref(o);
+    run_free(&r);
+}

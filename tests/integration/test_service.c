@@ -422,3 +422,39 @@ Test(service, flapping_camera_is_flagged)
     json_decref(o);
     run_free(&r);
 }
+
+/* More tier-2-only cameras than deep slots (one worker: two slots): the
+ * ones that find every slot taken wait in line and each still gets its
+ * verdict within the sweep. */
+Test(service, sweep_gives_every_deep_camera_a_verdict_when_slots_run_out)
+{
+    char deep[4200], line[512], text[8192] = "id,name,unit_id,unit_name,url\n";
+    int closed = procs_free_port(); /* nothing listens there: refused at once */
+    for (int i = 0; i < 12; i++) {
+        snprintf(line, sizeof(line),
+                 "3401000000132%07d,hls %d,U001,Unit 1,http://127.0.0.1:%d/hls/%d.m3u8\n", i, i,
+                 closed, i);
+        strncat(text, line, sizeof(text) - strlen(text) - 1);
+    }
+    snprintf(deep, sizeof(deep), "%s/deep.csv", tmp);
+    write_text(deep, text);
+    import(deep, false);
+    struct run r = CAMDEX("sweep", "--set", "deep.workers=1", "--recheck-delay", "50ms");
+    cr_assert_eq(r.rc, 0, "%s", r.err);
+    run_free(&r);
+    r = CAMDEX("list", "--format", "json");
+    json_t *rows = json_loads(r.out, 0, NULL);
+    cr_assert(json_is_array(rows), "%s", r.out);
+    cr_assert_eq(json_array_size(rows), 12);
+    size_t i;
+    json_t *row;
+    json_array_foreach(rows, i, row)
+    {
+        cr_expect_str_eq(json_string_value(json_object_get(row, "state")), "offline", "%s",
+                         json_string_value(json_object_get(row, "id")));
+        cr_expect_str_eq(json_string_value(json_object_get(row, "reason")), "connect_refused",
+                         "%s", json_string_value(json_object_get(row, "id")));
+    }
+    json_decref(rows);
+    run_free(&r);
+}

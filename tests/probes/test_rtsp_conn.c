@@ -307,6 +307,7 @@ struct fake {
     int port;
     int connections;
     int teardowns;
+    int ended_eof, ended_reset; /* how the client's connections ended: FIN or RST */
     char methods[1024]; /* every request method seen, space-separated */
     char urls[2048];    /* every request URL seen, space-separated */
 };
@@ -486,6 +487,8 @@ static void fake_read(uv_stream_t *s, ssize_t nread, const uv_buf_t *buf)
 {
     struct fake_client *fc = s->data;
     if (nread < 0) {
+        fc->f->ended_eof += nread == UV_EOF;
+        fc->f->ended_reset += nread == UV_ECONNRESET;
         uv_close((uv_handle_t *)s, fake_free);
         return;
     }
@@ -538,6 +541,11 @@ static void close_all(uv_handle_t *h, void *arg)
         uv_close(h, h->type == UV_TCP && h->data && h->data != arg ? fake_free : NULL);
 }
 
+static void on_guard(uv_timer_t *t)
+{
+    (void)t; /* stopping is all: uv_is_active turns false */
+}
+
 /* Run one probe against a fake server and tear everything down. */
 static void fake_probe_path(enum fake_mode mode, struct rtsp_conn_opts o, struct run *run,
                             struct fake *f, const char *userinfo, const char *path)
@@ -550,6 +558,14 @@ static void fake_probe_path(enum fake_mode mode, struct rtsp_conn_opts o, struct
     snprintf(url, sizeof(url), "rtsp://%s127.0.0.1:%d%s", userinfo, f->port, path);
     start_probe(&loop, run, f->port, url, &o);
     while (!run->done)
+        uv_run(&loop, UV_RUN_ONCE);
+    /* Then until the server has seen how each connection ended (the probe
+     * has closed its socket, so that is the next thing it reads). */
+    uv_timer_t guard;
+    uv_timer_init(&loop, &guard);
+    guard.data = f;
+    uv_timer_start(&guard, on_guard, 2000, 0);
+    while (f->ended_eof + f->ended_reset < f->connections && uv_is_active((uv_handle_t *)&guard))
         uv_run(&loop, UV_RUN_ONCE);
     uv_walk(&loop, close_all, f);
     uv_run(&loop, UV_RUN_DEFAULT);
@@ -578,6 +594,32 @@ Test(rtsp_conn_deadline, silent_server_times_out_on_the_options_reply)
     cr_expect_geq(run.elapsed_ms, 299, "libuv counts whole milliseconds");
     cr_expect_lt(run.elapsed_ms, 2000);
     cr_expect_gt(run.r.phase_us[PROBE_PH_CONNECT], 0);
+}
+
+Test(rtsp_conn_deadline, total_deadline_cuts_a_phase_short)
+{
+    struct run run;
+    struct fake f;
+    fake_probe(FAKE_SILENT, (struct rtsp_conn_opts){.reply_ms = 5000, .total_ms = 300}, &run, &f);
+    cr_expect_eq(run.r.reason, PROBE_R_RTSP_TIMEOUT, "%s", run.r.detail);
+    cr_expect(strstr(run.r.detail, "300 ms (the probe's total)"), "%s", run.r.detail);
+    cr_expect_geq(run.elapsed_ms, 299, "libuv counts whole milliseconds");
+    cr_expect_lt(run.elapsed_ms, 2000);
+}
+
+Test(rtsp_conn_deadline, total_deadline_leaves_the_teardown_its_time)
+{
+    /* The total ends the wait for RTP; the session still gets its TEARDOWN. */
+    struct run run;
+    struct fake f;
+    fake_probe(FAKE_NO_RTP,
+               (struct rtsp_conn_opts){.depth = RTSP_DEPTH_PLAY, .first_rtp_ms = 5000,
+                                       .total_ms = 300},
+               &run, &f);
+    cr_expect_eq(run.r.reason, PROBE_R_NO_MEDIA, "%s", run.r.detail);
+    cr_expect(strstr(run.r.detail, "(the probe's total)"), "%s", run.r.detail);
+    cr_expect_eq(f.teardowns, 1, "methods: %s", f.methods);
+    cr_expect_lt(run.elapsed_ms, 2000);
 }
 
 Test(rtsp_conn_deadline, full_backlog_times_out_the_connect)
@@ -645,6 +687,51 @@ Test(rtsp_conn_deadline, rtp_without_keyframe_is_no_keyframe_and_still_tears_dow
     cr_expect_eq(run.r.reason, PROBE_R_NO_KEYFRAME, "%s", run.r.detail);
     cr_expect_gt(run.r.phase_us[PROBE_PH_FIRST_RTP], 0);
     cr_expect_eq(f.teardowns, 1, "methods: %s", f.methods);
+}
+
+Test(rtsp_conn_fake, skip_options_starts_with_describe)
+{
+    struct run run;
+    struct fake f;
+    fake_probe(FAKE_NO_RTP,
+               (struct rtsp_conn_opts){.depth = RTSP_DEPTH_DESCRIBE, .skip_options = true}, &run,
+               &f);
+    cr_expect_eq(run.r.state, PROBE_ONLINE, "%s", run.r.detail);
+    cr_expect_str_eq(f.methods, "DESCRIBE ");
+    /* Depth options is OPTIONS whatever the flag says. */
+    fake_probe(FAKE_NO_RTP,
+               (struct rtsp_conn_opts){.depth = RTSP_DEPTH_OPTIONS, .skip_options = true}, &run,
+               &f);
+    cr_expect_str_eq(f.methods, "OPTIONS ");
+}
+
+Test(rtsp_conn_fake, finished_exchange_ends_with_a_reset)
+{
+    struct run run;
+    struct fake f;
+    fake_probe(FAKE_NO_RTP, (struct rtsp_conn_opts){.depth = RTSP_DEPTH_DESCRIBE}, &run, &f);
+    cr_expect_eq(run.r.state, PROBE_ONLINE, "%s", run.r.detail);
+    cr_expect_eq(f.connections, 1);
+    cr_expect_eq(f.ended_reset, 1, "FIN: %d, RST: %d", f.ended_eof, f.ended_reset);
+}
+
+Test(rtsp_conn_fake, answered_teardown_ends_with_a_reset)
+{
+    struct run run;
+    struct fake f;
+    fake_probe(FAKE_NO_RTP, (struct rtsp_conn_opts){.depth = RTSP_DEPTH_PLAY, .first_rtp_ms = 100},
+               &run, &f);
+    cr_expect_eq(f.teardowns, 1, "methods: %s", f.methods);
+    cr_expect_eq(f.ended_reset, 1, "FIN: %d, RST: %d", f.ended_eof, f.ended_reset);
+}
+
+Test(rtsp_conn_deadline, unanswered_request_ends_with_fin)
+{
+    struct run run;
+    struct fake f;
+    fake_probe(FAKE_SILENT, (struct rtsp_conn_opts){.reply_ms = 100}, &run, &f);
+    cr_expect_eq(run.r.reason, PROBE_R_RTSP_TIMEOUT, "%s", run.r.detail);
+    cr_expect_eq(f.ended_eof, 1, "FIN: %d, RST: %d", f.ended_eof, f.ended_reset);
 }
 
 Test(rtsp_conn_fake, keyframe_before_the_play_reply_counts_and_inband_sps_gives_size)
