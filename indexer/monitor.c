@@ -52,6 +52,7 @@ struct job {
     uint32_t fleet_gen;
     bool resolving;
     struct monitor_probe *od; /* asked for on demand: told the result */
+    bool full_look;           /* deep: with the frozen check (second keyframe) */
 };
 
 struct monitor {
@@ -71,6 +72,7 @@ struct monitor {
     uint32_t *deep_wait;
     size_t dw_head, dw_len, dw_cap;
     struct deep_opts deep_opts;
+    struct deep_opts deep_opts_quick; /* liveness of tier-2-only cameras */
     uv_timer_t tick, commit_timer;
     int64_t tick_due; /* loop time the tick is armed for, when active */
     struct job *jobs;
@@ -208,6 +210,8 @@ int monitor_new(uv_loop_t *loop, const struct monitor_opts *o, struct monitor **
         m->deep_opts.deadline_ms = m->cfg.deep_timeout_ms;
         m->deep_opts.second_gap_ms = m->cfg.deep_frozen_gap_ms;
         m->deep_opts.no_second = m->cfg.deep_frozen_gap_ms == 0;
+        m->deep_opts_quick = m->deep_opts;
+        m->deep_opts_quick.no_second = true;
     }
     if (rc) {
         resolver_free(&m->resolver);
@@ -421,6 +425,19 @@ static void apply_result(struct monitor *m, struct job *j, const struct probe_re
     }
 }
 
+/* HLS, HTTP-FLV and RTMP cameras have only tier 2, run at every interval
+ * for their liveness. The frozen-picture check waits for a second keyframe,
+ * which more than doubles a deep probe's time on a worker (~0.5 to ~1.1 s):
+ * those cameras get it when an RTSP camera's deep look would come — on
+ * demand, while the camera is not known online (a state change), and once
+ * per deep interval — and otherwise the liveness probe alone. */
+static bool full_deep_look(const struct monitor *m, const struct cam *c, const struct job *j)
+{
+    if (c->kind != CAM_DEEP || j->od || c->mem.state != STORE_ONLINE)
+        return true;
+    return m->cfg.deep_interval_ms && c->deep_due <= (int64_t)uv_now(m->loop);
+}
+
 static void apply_deep(struct monitor *m, struct job *j, int status)
 {
     struct cam *c = job_camera(m, j);
@@ -440,7 +457,8 @@ static void apply_deep(struct monitor *m, struct job *j, int status)
     struct probe_result r;
     quality_judge(&j->deep->result, &e, &r);
     struct health_step step = record(m, c, &r, true);
-    c->deep_due = t + m->cfg.deep_interval_ms;
+    if (j->full_look)
+        c->deep_due = t + m->cfg.deep_interval_ms;
     if (j->od) {
         j->od->result = r;
         j->od->deep = true;
@@ -483,9 +501,10 @@ static void job_done(struct monitor *m, struct job *j)
     /* The tick starts what is due in batches (see pump); a probe that ends
      * only needs to pump when the tick would not come in time: it was
      * stopped (in-flight cap reached, or nothing queued then), the camera
-     * just queued is due before it, or a camera waits for a deep slot. */
+     * just queued is due before it, a camera waits for a deep slot, or a
+     * probe on demand waits (for this camera, or for the slot just freed). */
     if (!uv_is_active((uv_handle_t *)&m->tick) || heap_top_due(&m->fleet) < m->tick_due ||
-        m->dw_len)
+        m->dw_len || m->od_waiting)
         pump(m);
     maybe_finish_sweep(m);
 }
@@ -550,7 +569,10 @@ static void on_resolved(void *data, int status, const struct sockaddr_storage *a
             uv_ip6_name((struct sockaddr_in6 *)&sa, host, sizeof(host));
         else
             uv_ip4_name((struct sockaddr_in *)&sa, host, sizeof(host));
-        int drc = deep_pool_submit(m->deep, j->deep, c->url, host, &m->deep_opts, on_deep_done);
+        j->full_look = full_deep_look(m, c, j);
+        int drc = deep_pool_submit(m->deep, j->deep, c->url, host,
+                                   j->full_look ? &m->deep_opts : &m->deep_opts_quick,
+                                   on_deep_done);
         if (drc) {
             char detail[128];
             snprintf(detail, sizeof(detail), "deep probe not started: %s", strerror(-drc));
