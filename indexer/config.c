@@ -125,6 +125,7 @@ static const struct key {
     STR("http", "token_rw", token_rw),
     DUR("http", "timeout", http_timeout_ms, 500, 600000),
     CNT("http", "max_body", http_max_body, 0, 67108864),
+    CNT("http", "nice", http_nice, 0, 19),
     DUR("http", "probe_wait", http_probe_wait_ms, 0, 600000),
     {"metrics", "per_camera", K_BOOL, offsetof(struct config, metrics_per_camera), 0, 0, 0},
 #undef STR

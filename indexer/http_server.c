@@ -20,7 +20,6 @@
 #define HTTP_PATH_MAX     1024 /* bytes of path, before the query */
 #define HTTP_QUERY_MAX    4096
 #define HTTP_GRACE_MS     2000       /* at stop, for responses still being written */
-#define HTTP_NICE         10         /* the HTTP thread's priority below the loop's */
 #define HTTP_H2O_BODY_MAX (1u << 20) /* h2o's own (plain-text) 413 above this */
 
 struct conn {
@@ -411,10 +410,13 @@ static void http_thread(void *arg)
     sigset_t all;
     sigfillset(&all);
     pthread_sigmask(SIG_BLOCK, &all, NULL);
-    /* On two cores a busy API would take CPU time the probing loop needs:
-     * this thread yields to it (Linux nice is per thread). Lowering one's
+    /* [http] nice lowers this thread below the probing loop (Linux nice is
+     * per thread). By default it is not lowered: at 900 requests/s under
+     * full probing load the probe rate held either way, while nice 10 made
+     * API p99 2-3x worse (tests/bench/bench_api.py, README). Lowering one's
      * own priority needs no privilege; failing to is harmless. */
-    (void)setpriority(PRIO_PROCESS, (id_t)gettid(), HTTP_NICE);
+    if (srv->env.cfg->http_nice)
+        (void)setpriority(PRIO_PROCESS, (id_t)gettid(), (int)srv->env.cfg->http_nice);
     uv_run(&srv->loop, UV_RUN_DEFAULT);
     for (int i = 0; i < 100 && !h2o_timeouts_idle(&srv->h2o_ctx); i++)
         uv_run(&srv->loop, UV_RUN_ONCE);
