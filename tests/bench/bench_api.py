@@ -104,8 +104,9 @@ def main():
         units = [u["id"] for u in json.loads(get(port, "/api/v1/units"))["units"]]
         script = f"{work}/offline.lua"
         # Each connection waits `pause` ms between requests: with N
-        # connections that paces the total near the rate asked for.
-        pause = max(0, int(1000 * a.connections / a.rate))
+        # connections that paces the total near the rate asked for (less
+        # the ~1 ms a request takes).
+        pause = max(0, round(1000 * a.connections / a.rate) - 1)
         with open(script, "w") as f:
             f.write("local units = {" + ",".join(f'"{u}"' for u in units) + "}\n"
                     "local i = 0\n"
