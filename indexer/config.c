@@ -80,7 +80,7 @@ const char *config_depth_name(enum config_depth d)
     return (unsigned)d < 3 ? names[d] : "invalid";
 }
 
-enum key_kind { K_STR, K_DURATION, K_COUNT, K_DEPTH, K_LEVEL, K_BOOL };
+enum key_kind { K_STR, K_DURATION, K_COUNT, K_DEPTH, K_LEVEL, K_BOOL, K_NICE };
 
 /* Every key: where it lives, its kind and the range it accepts. */
 static const struct key {
@@ -125,7 +125,7 @@ static const struct key {
     STR("http", "token_rw", token_rw),
     DUR("http", "timeout", http_timeout_ms, 500, 600000),
     CNT("http", "max_body", http_max_body, 0, 67108864),
-    CNT("http", "nice", http_nice, 0, 19),
+    {"http", "nice", K_NICE, offsetof(struct config, http_nice), 0, 0, 0},
     DUR("http", "probe_wait", http_probe_wait_ms, 0, 600000),
     {"metrics", "per_camera", K_BOOL, offsetof(struct config, metrics_per_camera), 0, 0, 0},
 #undef STR
@@ -342,6 +342,17 @@ int config_set(struct config *c, const char *section, const char *name, const ch
         }
         v = (uint32_t)n;
         break;
+    }
+    case K_NICE: {
+        errno = 0;
+        long n = strtol(value, &end, 10);
+        if (!*value || *end || errno || n < -20 || n > 19) {
+            snprintf(err, errlen, "\"%s\" is not a nice value (a whole number, -20 to 19)",
+                     value);
+            return -EINVAL;
+        }
+        *(int32_t *)field = (int32_t)n;
+        return 0;
     }
     case K_DEPTH:
         for (int d = 0; d < 3; d++)

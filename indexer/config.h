@@ -57,7 +57,7 @@ struct config {
     char token_rw[256];
     uint32_t http_timeout_ms; /* to read a request's headers and body, and keep-alive idle */
     uint32_t http_max_body;   /* bytes; larger request bodies get 413 */
-    uint32_t http_nice;       /* the HTTP thread's nice value (0-19) */
+    int32_t http_nice;        /* the HTTP thread's nice value (-20 to 19) */
     uint32_t http_probe_wait_ms; /* POST /cameras/{id}/probe: 504 after this, 0 = from the probe deadlines */
     /* [metrics] */
     bool metrics_per_camera;  /* one series per camera in /metrics */

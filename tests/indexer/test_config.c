@@ -208,3 +208,19 @@ Test(config, total_timeout_and_skip_options)
     cr_assert_neq(config_parse("[probe]\nskip_options = maybe\n", "camdex.ini", &c, &e), 0);
     cr_assert(strstr(e.msg[0], "\"maybe\" is not true or false"), "%s", e.msg[0]);
 }
+
+Test(config, http_nice_takes_negative_values_within_linux_range)
+{
+    struct config c;
+    char err[256];
+    config_default(&c);
+    cr_assert_eq(c.http_nice, 0);
+    cr_assert_eq(config_set(&c, "http", "nice", "-10", err, sizeof(err)), 0, "%s", err);
+    cr_assert_eq(c.http_nice, -10);
+    cr_assert_eq(config_set(&c, "http", "nice", "19", err, sizeof(err)), 0, "%s", err);
+    cr_assert_eq(c.http_nice, 19);
+    cr_assert_eq(config_set(&c, "http", "nice", "-21", err, sizeof(err)), -EINVAL);
+    cr_assert(strstr(err, "-20 to 19"), "%s", err);
+    cr_assert_eq(config_set(&c, "http", "nice", "high", err, sizeof(err)), -EINVAL);
+    cr_assert_eq(c.http_nice, 19, "a bad value keeps the last one");
+}
