@@ -107,6 +107,12 @@ static const char *header_value(const char *head, const char *name, char *out, s
     return out;
 }
 
+static const char *str_or_empty(json_t *v)
+{
+    const char *s = json_string_value(v);
+    return s ? s : "";
+}
+
 static void rx_handle(int fd)
 {
     static char buf[1 << 20];
@@ -142,7 +148,7 @@ static void rx_handle(int fd)
     }
     if (!j || !json_array_size(evs) || strcmp(ctype, "application/json") != 0 ||
         strcmp(delivery, expect_delivery) != 0 ||
-        strcmp(json_string_value(json_object_get(j, "webhook")) ?: "", "hook") != 0)
+        strcmp(str_or_empty(json_object_get(j, "webhook")), "hook") != 0)
         rx.bad_requests++;
     if (status / 100 == 2) {
         size_t i;
@@ -154,9 +160,8 @@ static void rx_handle(int fd)
             struct acked *a = &rx.acked[rx.nacked++];
             a->key = (uint64_t)json_integer_value(json_object_get(ev, "key"));
             snprintf(a->camera, sizeof(a->camera), "%s",
-                     json_string_value(json_object_get(ev, "camera")) ?: "");
-            snprintf(a->to, sizeof(a->to), "%s",
-                     json_string_value(json_object_get(ev, "to")) ?: "");
+                     str_or_empty(json_object_get(ev, "camera")));
+            snprintf(a->to, sizeof(a->to), "%s", str_or_empty(json_object_get(ev, "to")));
         }
     } else if (rx.nfailed < 64) {
         rx.failed_first[rx.nfailed++] = first;
@@ -454,8 +459,8 @@ Test(webhooks, signed_batches_are_retried_through_500s_and_nothing_is_lost)
     snprintf(url, sizeof(url), "url=http://127.0.0.1:%d/camdex", rx.port);
     cr_assert(strstr(serve.last, url), "%s", serve.last);
     /* The hanging receiver: cut off at the webhook's 2 s timeout. */
-    cr_assert(proc_wait_line(&serve, 20000, "webhook delivery failed", "status=none", NULL),
-              "%s", serve.last);
+    cr_assert(proc_wait_line(&serve, 20000, "webhook delivery failed", "status=none", NULL), "%s",
+              serve.last);
     cr_assert(strstr(serve.last, "timed out"), "%s", serve.last);
     cr_assert(proc_wait_line(&serve, 20000, "webhook delivery failed", "status=503", NULL), "%s",
               serve.last);
