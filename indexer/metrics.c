@@ -273,6 +273,9 @@ static void monitor_metrics(const struct monitor_stats *st, double age, struct m
     put(o, "camdex_probes_queued %u\n", st->queued);
     head(o, "camdex_deep_probes_in_flight", "gauge", "Deep (libav) probes in progress.");
     put(o, "camdex_deep_probes_in_flight %u\n", st->deep_in_flight);
+    head(o, "camdex_deep_probes_waiting", "gauge",
+         "HLS, HTTP-FLV and RTMP cameras due and waiting for a deep worker.");
+    put(o, "camdex_deep_probes_waiting %u\n", st->deep_waiting);
     head(o, "camdex_deep_probes_total", "counter", "Deep (libav) probes finished.");
     put(o, "camdex_deep_probes_total %llu\n", (unsigned long long)st->deep_probes);
     head(o, "camdex_transitions_total", "counter", "Health state changes.");

@@ -993,4 +993,5 @@ void monitor_get_stats(const struct monitor *m, struct monitor_stats *st)
 {
     *st = m->st;
     st->queued = (uint32_t)(m->fleet.heap_n + m->dw_len);
+    st->deep_waiting = (uint32_t)m->dw_len;
 }

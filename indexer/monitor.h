@@ -31,6 +31,7 @@ struct monitor_hist {
 
 struct monitor_stats {
     uint32_t cameras, queued, in_flight, max_in_flight, deep_in_flight;
+    uint32_t deep_waiting; /* tier-2-only cameras due, waiting for a deep worker */
     uint64_t deep_probes;
     uint32_t count[STORE_STATE_COUNT]; /* cameras per state, as the engine sees them */
     uint32_t skipped;                  /* URLs nothing can probe (invalid, or tier 2 is off) */

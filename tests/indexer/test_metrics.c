@@ -110,7 +110,7 @@ Test(metrics, longest_outage_per_unit_and_per_camera_series_on_request)
 Test(metrics, lag_histogram_is_cumulative)
 {
     struct monitor_stats st = {
-        .probes = 10, .probes_failed = 3, .lag_count = 6, .lag_sum_ms = 1500};
+        .probes = 10, .probes_failed = 3, .lag_count = 6, .lag_sum_ms = 1500, .deep_waiting = 7};
     st.lag_bucket[0] = 2;
     st.lag_bucket[1] = 1;
     st.lag_bucket[MONITOR_LAG_BUCKETS] = 3; /* beyond the last bound */
@@ -126,6 +126,7 @@ Test(metrics, lag_histogram_is_cumulative)
     cr_assert_not_null(strstr(m, "camdex_schedule_lag_seconds_sum 1.5\n"));
     cr_assert_not_null(strstr(m, "camdex_probes_total{result=\"ok\"} 7\n"));
     cr_assert_not_null(strstr(m, "camdex_probes_total{result=\"failed\"} 3\n"));
+    cr_assert_not_null(strstr(m, "camdex_deep_probes_waiting 7\n"), "%s", m);
     free(m);
 }
 
