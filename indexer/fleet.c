@@ -218,30 +218,6 @@ void heap_push(struct fleet *f, uint32_t cam)
     f->heap[i] = e;
 }
 
-uint32_t heap_pop(struct fleet *f)
-{
-    uint32_t top = f->heap[0].cam;
-    f->cams[top].queued = false;
-    struct heap_ent last = f->heap[--f->heap_n];
-    size_t n = f->heap_n, i = 0;
-    if (n == 0)
-        return top;
-    for (;;) {
-        size_t l = 2 * i + 1, m = i;
-        int64_t md = last.due;
-        if (l < n && f->heap[l].due < md)
-            m = l, md = f->heap[l].due;
-        if (l + 1 < n && f->heap[l + 1].due < md)
-            m = l + 1;
-        if (m == i)
-            break;
-        f->heap[i] = f->heap[m];
-        i = m;
-    }
-    f->heap[i] = last;
-    return top;
-}
-
 /* Moves `e` from the hole at `i` to where it belongs (up or down). */
 static void heap_place(struct fleet *f, size_t i, struct heap_ent e)
 {
@@ -263,6 +239,16 @@ static void heap_place(struct fleet *f, size_t i, struct heap_ent e)
         i = m;
     }
     f->heap[i] = e;
+}
+
+uint32_t heap_pop(struct fleet *f)
+{
+    uint32_t top = f->heap[0].cam;
+    f->cams[top].queued = false;
+    struct heap_ent last = f->heap[--f->heap_n];
+    if (f->heap_n)
+        heap_place(f, 0, last);
+    return top;
 }
 
 /* A linear search for the entry: removals come only from probes on demand

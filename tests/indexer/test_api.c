@@ -48,12 +48,7 @@ static void start_serve(const char *extra)
     }
     argv[n] = NULL;
     proc_start(&serve, 2, argv);
-    cr_assert(proc_wait_line(&serve, 15000, "msg=\"http listening\"", NULL),
-              "serve did not listen: %s", serve.last);
-    const char *a = strstr(serve.last, "address=127.0.0.1:");
-    cr_assert_not_null(a, "%s", serve.last);
-    http_port = atoi(a + strlen("address=127.0.0.1:"));
-    cr_assert_gt(http_port, 0);
+    http_port = serve_http_port(&serve);
 }
 
 static void setup(void)
@@ -62,16 +57,9 @@ static void setup(void)
     snprintf(db, sizeof(db), "%s/index", tmp);
     snprintf(fleet, sizeof(fleet), "%s/fleet.csv", tmp);
     char *gen[] = {CAMDEX_BIN, "generate", "--cameras", "200", "--seed", "5", NULL};
-    struct run g = runv(gen);
-    cr_assert_eq(g.rc, 0);
-    FILE *f = fopen(fleet, "w");
-    fputs(g.out, f);
-    fclose(f);
-    run_free(&g);
+    run_to_file(gen, fleet);
     char *imp[] = {CAMDEX_BIN, "--db", db, "import", fleet, NULL};
-    struct run r = runv(imp);
-    cr_assert_eq(r.rc, 0, "%s", r.err);
-    run_free(&r);
+    run_ok(imp);
     start_serve(NULL);
 }
 

@@ -40,11 +40,7 @@ static void setup(void)
                     "http.listen=127.0.0.1:0", "--set", "http.token_ro=" RO, "--set",
                     "http.token_rw=" RW, "--log-level", "info", NULL};
     proc_start(&serve, 2, argv);
-    cr_assert(proc_wait_line(&serve, 15000, "msg=\"http listening\"", NULL),
-              "serve did not listen: %s", serve.last);
-    const char *a = strstr(serve.last, "address=127.0.0.1:");
-    cr_assert_not_null(a, "%s", serve.last);
-    http_port = atoi(a + strlen("address=127.0.0.1:"));
+    http_port = serve_http_port(&serve);
 }
 
 static void teardown(void)

@@ -38,12 +38,7 @@ static void start_serve(void)
                     "info",
                     NULL};
     proc_start(&serve, 2, argv);
-    cr_assert(proc_wait_line(&serve, 15000, "msg=\"http listening\"", NULL),
-              "serve did not listen: %s", serve.last);
-    const char *a = strstr(serve.last, "address=127.0.0.1:");
-    cr_assert_not_null(a, "%s", serve.last);
-    port = atoi(a + strlen("address=127.0.0.1:"));
-    cr_assert_gt(port, 0);
+    port = serve_http_port(&serve);
 }
 
 static void setup(void)
@@ -53,16 +48,9 @@ static void setup(void)
     snprintf(db, sizeof(db), "%s/index", tmp);
     snprintf(fleet, sizeof(fleet), "%s/fleet.csv", tmp);
     char *gen[] = {CAMDEX_BIN, "generate", "--cameras", "60", "--seed", "7", NULL};
-    struct run g = runv(gen);
-    cr_assert_eq(g.rc, 0);
-    FILE *f = fopen(fleet, "w");
-    fputs(g.out, f);
-    fclose(f);
-    run_free(&g);
+    run_to_file(gen, fleet);
     char *imp[] = {CAMDEX_BIN, "--db", db, "import", fleet, NULL};
-    struct run r = runv(imp);
-    cr_assert_eq(r.rc, 0, "%s", r.err);
-    run_free(&r);
+    run_ok(imp);
     start_serve();
 }
 

@@ -33,18 +33,11 @@ static void setup(void)
     snprintf(cams, sizeof(cams), "%d", CAMERAS);
     char *gen[] = {CAMDEX_BIN, "generate", "--cameras", cams, "--seed", "17", "--port", port,
                    NULL};
-    struct run g = runv(gen);
-    cr_assert_eq(g.rc, 0);
-    FILE *f = fopen(fleet, "w");
-    fputs(g.out, f);
-    fclose(f);
-    run_free(&g);
+    run_to_file(gen, fleet);
     char *imp[] = {CAMDEX_BIN, "--db", db, "import", fleet, NULL};
-    struct run r = runv(imp);
-    cr_assert_eq(r.rc, 0, "%s", r.err);
-    run_free(&r);
+    run_ok(imp);
     char *list[] = {CAMDEX_BIN, "--db", db, "list", "--format", "json", NULL};
-    r = runv(list);
+    struct run r = runv(list);
     json_t *rows = json_loads(r.out, 0, NULL);
     cr_assert(json_is_array(rows));
     rtsp_ids = json_array();
@@ -106,11 +99,7 @@ static void start_serve_with(const char *extra, const char *extra2)
     }
     argv[n] = NULL;
     proc_start(&serve, 2, argv);
-    cr_assert(proc_wait_line(&serve, 15000, "msg=\"http listening\"", NULL),
-              "serve did not listen: %s", serve.last);
-    const char *a = strstr(serve.last, "address=127.0.0.1:");
-    cr_assert_not_null(a, "%s", serve.last);
-    http_port = atoi(a + strlen("address=127.0.0.1:"));
+    http_port = serve_http_port(&serve);
 }
 
 static void start_serve(const char *extra)

@@ -67,12 +67,7 @@ static void setup(void)
     snprintf(cams, sizeof(cams), "%d", CAMERAS);
     char *gen[] = {CAMDEX_BIN, "generate", "--cameras", cams, "--seed", "5", "--port", port,
                    NULL};
-    struct run g = runv(gen);
-    cr_assert_eq(g.rc, 0);
-    FILE *f = fopen(fleet, "w");
-    fputs(g.out, f);
-    fclose(f);
-    run_free(&g);
+    run_to_file(gen, fleet);
     char listen[32], control[32];
     snprintf(listen, sizeof(listen), "0.0.0.0:%d", rtsp_port);
     snprintf(control, sizeof(control), "127.0.0.1:%d", control_port);

@@ -48,14 +48,9 @@ static void start_all(void)
     snprintf(port, sizeof(port), "%d", rtsp_port);
     snprintf(cams, sizeof(cams), "%d", CAMERAS);
     char *gen[] = {CAMDEX_BIN, "generate", "--cameras", cams, "--seed", "5", "--port", port, NULL};
-    struct run g = runv(gen);
-    cr_assert_eq(g.rc, 0, "%s", g.err);
-    write_text(fleet, g.out);
-    run_free(&g);
+    run_to_file(gen, fleet);
     char *imp[] = {CAMDEX_BIN, "--db", db, "import", fleet, NULL};
-    struct run i = runv(imp);
-    cr_assert_eq(i.rc, 0, "%s", i.err);
-    run_free(&i);
+    run_ok(imp);
 
     snprintf(listen, sizeof(listen), "0.0.0.0:%d", rtsp_port);
     snprintf(control, sizeof(control), "127.0.0.1:%d", procs_free_port());
@@ -68,11 +63,7 @@ static void start_all(void)
                   "http.listen=127.0.0.1:0", "--set", "http.token_ro=" TOKEN, "--log-level",
                   "info", NULL};
     proc_start(&serve, 2, sv);
-    cr_assert(proc_wait_line(&serve, 15000, "msg=\"http listening\"", NULL),
-              "serve did not listen: %s", serve.last);
-    const char *a = strstr(serve.last, "address=127.0.0.1:");
-    cr_assert_not_null(a, "%s", serve.last);
-    api_port = atoi(a + strlen("address=127.0.0.1:"));
+    api_port = serve_http_port(&serve);
 
     /* The shipped rules file beside a scrape job for this camdex. */
     char cfg[4200], token_file[4200], data[4200], text[8192];

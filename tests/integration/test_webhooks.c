@@ -296,12 +296,7 @@ static void setup(void)
     snprintf(port, sizeof(port), "%d", rtsp_port);
     snprintf(cams, sizeof(cams), "%d", CAMERAS);
     char *gen[] = {CAMDEX_BIN, "generate", "--cameras", cams, "--seed", "11", "--port", port, NULL};
-    struct run g = runv(gen);
-    cr_assert_eq(g.rc, 0);
-    FILE *f = fopen(fleet, "w");
-    fputs(g.out, f);
-    fclose(f);
-    run_free(&g);
+    run_to_file(gen, fleet);
     struct run r = CAMDEX("import", fleet);
     cr_assert_eq(r.rc, 0, "%s", r.err);
     run_free(&r);

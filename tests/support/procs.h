@@ -129,6 +129,20 @@ static inline int proc_stop(struct proc *p, int sig, int ms)
     return -1;
 }
 
+/* For a `camdex serve` started with http.listen=127.0.0.1:0 and its
+ * stderr read: waits for its "http listening" line and returns the port
+ * it bound. */
+static inline int serve_http_port(struct proc *serve)
+{
+    cr_assert(proc_wait_line(serve, 15000, "msg=\"http listening\"", NULL),
+              "serve did not listen: %s", serve->last);
+    const char *a = strstr(serve->last, "address=127.0.0.1:");
+    cr_assert_not_null(a, "%s", serve->last);
+    int port = atoi(a + strlen("address=127.0.0.1:"));
+    cr_assert_gt(port, 0, "%s", serve->last);
+    return port;
+}
+
 /* A loopback TCP port nobody listens on right now. */
 static inline int procs_free_port(void)
 {

@@ -7,6 +7,7 @@
 #include <fcntl.h>
 #include <poll.h>
 #include <stdarg.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/wait.h>
@@ -80,6 +81,27 @@ static inline struct run runv(char *const argv[])
     waitpid(pid, &status, 0);
     r.rc = WIFEXITED(status) ? WEXITSTATUS(status) : 128 + WTERMSIG(status);
     return r;
+}
+
+/* Runs argv, which must exit 0 (the test fails with its stderr otherwise). */
+static inline void run_ok(char *const argv[])
+{
+    struct run r = runv(argv);
+    cr_assert_eq(r.rc, 0, "%s: %s", argv[0], r.err);
+    run_free(&r);
+}
+
+/* Runs argv, which must exit 0, and writes its standard output to `path`
+ * (a generated fleet file, say). */
+static inline void run_to_file(char *const argv[], const char *path)
+{
+    struct run r = runv(argv);
+    cr_assert_eq(r.rc, 0, "%s: %s", argv[0], r.err);
+    FILE *f = fopen(path, "w");
+    cr_assert_not_null(f, "cannot write %s", path);
+    fputs(r.out, f);
+    fclose(f);
+    run_free(&r);
 }
 
 #endif
