@@ -25,6 +25,7 @@ void config_default(struct config *c)
     c->first_rtp_timeout_ms = 5000;
     c->keyframe_timeout_ms = 8000;
     c->total_timeout_ms = 10000;
+    c->remember_auth = true;
     c->dns_timeout_ms = 3000;
     c->dns_cache_ms = 60000;
     c->fail_threshold = 3;
@@ -104,6 +105,7 @@ static const struct key {
     DUR("probe", "keyframe_timeout", keyframe_timeout_ms, 50, 120000),
     DUR("probe", "total_timeout", total_timeout_ms, 0, 600000),
     {"probe", "skip_options", K_BOOL, offsetof(struct config, skip_options), 0, 0, 0},
+    {"probe", "remember_auth", K_BOOL, offsetof(struct config, remember_auth), 0, 0, 0},
     DUR("probe", "dns_timeout", dns_timeout_ms, 50, 60000),
     DUR("probe", "dns_cache", dns_cache_ms, 0, 86400000),
     CNT("probe", "fail_threshold", fail_threshold, 1, 100),

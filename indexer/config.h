@@ -35,6 +35,7 @@ struct config {
     uint32_t connect_timeout_ms, reply_timeout_ms, first_rtp_timeout_ms, keyframe_timeout_ms;
     uint32_t total_timeout_ms; /* whole tier-1 probe, 0 = no cap */
     bool skip_options;         /* the handshake starts with DESCRIBE */
+    bool remember_auth;        /* send the last accepted challenge's credentials at once */
     uint32_t dns_timeout_ms, dns_cache_ms;
     uint32_t fail_threshold;    /* consecutive failures before offline */
     uint32_t recover_threshold; /* consecutive successes before online again */

@@ -185,8 +185,41 @@ int fleet_load(struct fleet *f, struct store *s)
     return 0;
 }
 
+void cam_set_auth_memo(struct cam *c, const uint8_t *memo, size_t len)
+{
+    size_t old = c->auth_memo ? (size_t)c->auth_memo[0] | (size_t)c->auth_memo[1] << 8 : 0;
+    if (len == old && (len == 0 || memcmp(c->auth_memo + 2, memo, len) == 0))
+        return; /* the usual case: the same nonce, or still none */
+    if (len == 0 || len > UINT16_MAX) {
+        free(c->auth_memo);
+        c->auth_memo = NULL;
+        return;
+    }
+    uint8_t *m = len == old ? c->auth_memo : malloc(2 + len);
+    if (!m)
+        return;
+    m[0] = (uint8_t)len;
+    m[1] = (uint8_t)(len >> 8);
+    memcpy(m + 2, memo, len);
+    if (m != c->auth_memo)
+        free(c->auth_memo);
+    c->auth_memo = m;
+}
+
+const uint8_t *cam_auth_memo(const struct cam *c, size_t *len)
+{
+    if (!c->auth_memo) {
+        *len = 0;
+        return NULL;
+    }
+    *len = (size_t)c->auth_memo[0] | (size_t)c->auth_memo[1] << 8;
+    return c->auth_memo + 2;
+}
+
 void fleet_free(struct fleet *f)
 {
+    for (size_t i = 0; i < f->count; i++)
+        free(f->cams[i].auth_memo);
     struct chunk *c = f->arena;
     while (c) {
         struct chunk *next = c->next;

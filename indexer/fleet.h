@@ -31,6 +31,9 @@ struct cam {
     bool queued;      /* in the heap */
     int64_t due;      /* loop time (ms) of the next probe */
     int64_t deep_due; /* loop time of the next periodic deep probe, 0 = at once */
+    /* The challenge the last probe's credentials were accepted with: a
+     * 2-byte length, then rtsp_auth_memo_pack's bytes. NULL when none. */
+    uint8_t *auth_memo;
     struct health_mem mem;
 };
 
@@ -62,6 +65,12 @@ uint32_t heap_pop(struct fleet *f);
 void heap_remove(struct fleet *f, uint32_t cam);
 /* Lowest due time, or INT64_MAX when nothing is queued. */
 int64_t heap_top_due(const struct fleet *f);
+
+/* Keep (len > 0) or forget (len 0) a camera's authentication memo. Keeps
+ * the old one when memory runs out: a stale memo costs one 401, no more. */
+void cam_set_auth_memo(struct cam *c, const uint8_t *memo, size_t len);
+/* The memo's bytes and length, or NULL. */
+const uint8_t *cam_auth_memo(const struct cam *c, size_t *len);
 
 /* Stable spread of start offsets across the interval, from the id. */
 uint32_t fleet_offset(const char *id, uint32_t interval_ms);

@@ -13,6 +13,7 @@
 #include "monitor.h"
 #include "quality.h"
 #include "resolver.h"
+#include "rtsp_auth.h"
 #include "rtsp_conn.h"
 #include "timefmt.h"
 #include "writer.h"
@@ -406,7 +407,26 @@ static void ondemand_applied(struct monitor_probe *od, const struct cam *c,
     od->step = *step;
 }
 
-static void apply_result(struct monitor *m, struct job *j, const struct probe_result *r)
+/* Keeps what the camera's credentials were accepted with, for its next
+ * probe. A refusal forgets it: the inventory's password is wrong now, and a
+ * memo must not add a second failed login to every probe of a camera that
+ * counts them towards a lockout. Anything else (a timeout before the
+ * camera asked) leaves it as it was. */
+static void keep_auth_memo(struct monitor *m, struct cam *c, const struct rtsp_conn *conn,
+                           const struct probe_result *r)
+{
+    if (!conn || !m->cfg.remember_auth)
+        return;
+    uint8_t memo[RTSP_AUTH_MEMO_MAX];
+    int n = rtsp_conn_auth_memo(conn, memo, sizeof(memo));
+    if (n > 0)
+        cam_set_auth_memo(c, memo, (size_t)n);
+    else if (r->reason == PROBE_R_AUTH_FAILED)
+        cam_set_auth_memo(c, NULL, 0);
+}
+
+static void apply_result(struct monitor *m, struct job *j, const struct rtsp_conn *conn,
+                         const struct probe_result *r)
 {
     if (j->od) {
         j->od->result = *r;
@@ -418,6 +438,7 @@ static void apply_result(struct monitor *m, struct job *j, const struct probe_re
     c->in_flight = false;
     if (m->stopping)
         return; /* a cancelled probe says nothing about the camera */
+    keep_auth_memo(m, c, conn, r);
     /* Compared before record() stores the new size. */
     bool new_size = r->video.width && (r->video.width != c->seen_w || r->video.height != c->seen_h);
     struct health_step step = record(m, c, r, false);
@@ -517,11 +538,10 @@ static void job_done(struct monitor *m, struct job *j)
 
 static void on_probe_done(struct rtsp_conn *conn, const struct probe_result *r, void *data)
 {
-    (void)conn;
     struct job *j = data;
     struct monitor *m = j->m;
     job_unlink(m, j);
-    apply_result(m, j, r);
+    apply_result(m, j, conn, r);
     job_answer(m, j, 0);
     job_done(m, j);
 }
@@ -589,6 +609,8 @@ static void on_resolved(void *data, int status, const struct sockaddr_storage *a
     struct rtsp_conn_opts opts = m->conn_opts;
     if (j->od && j->od->depth >= MONITOR_DEPTH_OPTIONS && j->od->depth <= MONITOR_DEPTH_PLAY)
         opts.depth = rtsp_depths[j->od->depth];
+    if (m->cfg.remember_auth)
+        opts.auth_memo = cam_auth_memo(c, &opts.auth_memo_len);
     int rc = rtsp_conn_start(m->loop, (struct sockaddr *)&sa, c->url, &opts, on_probe_done, j,
                              &j->conn);
     if (rc) {
@@ -839,14 +861,14 @@ static void on_commit_timer(uv_timer_t *t)
 
 /* Puts the fleet's cameras on the schedule: spread over the interval for
  * the service, all at once for a sweep. */
-static void queue_fleet(struct monitor *m, const struct fleet *old)
+static void queue_fleet(struct monitor *m, struct fleet *old)
 {
     int64_t now = (int64_t)uv_now(m->loop);
     memset(m->st.count, 0, sizeof(m->st.count));
     m->st.skipped = 0;
     for (size_t i = 0; i < m->fleet.count; i++) {
         struct cam *c = &m->fleet.cams[i];
-        const struct cam *was = old ? fleet_find(old, c->id) : NULL;
+        struct cam *was = old ? fleet_find(old, c->id) : NULL;
         if (was) {
             /* Runtime state survives a reload; a changed URL is probed soon. */
             bool same_url = strcmp(was->url, c->url) == 0;
@@ -857,6 +879,10 @@ static void queue_fleet(struct monitor *m, const struct fleet *old)
             c->due = same_url ? was->due : now;
             c->in_flight = was->in_flight;
             c->decided = was->decided;
+            if (same_url) { /* same credentials: the camera's challenge still holds */
+                c->auth_memo = was->auth_memo;
+                was->auth_memo = NULL;
+            }
         } else {
             c->due = now + (m->o.sweep ? 0 : fleet_offset(c->id, m->cfg.interval_ms));
         }

@@ -413,3 +413,79 @@ int rtsp_auth_header(const struct rtsp_auth_challenge *ch, const char *user, con
     }
     return 0;
 }
+
+/* ---- challenges kept between probes ---- */
+
+enum {
+    MEMO_BASIC = 1,
+    MEMO_DIGEST = 2,
+    MEMO_SCHEME = 3, /* mask */
+    MEMO_QOP = 4,
+    MEMO_OPAQUE = 8,
+};
+
+static size_t memo_put(uint8_t *out, size_t at, const char *s)
+{
+    size_t n = strlen(s) + 1;
+    memcpy(out + at, s, n);
+    return at + n;
+}
+
+int rtsp_auth_memo_pack(const struct rtsp_auth_challenge *ch, uint32_t nc, uint8_t *out,
+                        size_t cap)
+{
+    if (ch->scheme == RTSP_AUTH_NONE || ch->algo == RTSP_DIGEST_MD5_SESS)
+        return 0;
+    bool digest = ch->scheme == RTSP_AUTH_DIGEST;
+    const char *nonce = digest ? ch->nonce : "";
+    const char *opaque = digest && ch->has_opaque ? ch->opaque : "";
+    size_t lr = strnlen(ch->realm, RTSP_AUTH_REALM_MAX), ln = strnlen(nonce, RTSP_AUTH_NONCE_MAX),
+           lo = strnlen(opaque, RTSP_AUTH_OPAQUE_MAX);
+    if (lr == RTSP_AUTH_REALM_MAX || ln == RTSP_AUTH_NONCE_MAX || lo == RTSP_AUTH_OPAQUE_MAX ||
+        5 + lr + ln + lo + 3 > cap)
+        return -ENOSPC; /* unterminated fields cannot come from rtsp_auth_parse */
+    out[0] = (uint8_t)((digest ? MEMO_DIGEST : MEMO_BASIC) | (digest && ch->qop_auth ? MEMO_QOP : 0) |
+                       (digest && ch->has_opaque ? MEMO_OPAQUE : 0));
+    for (int i = 0; i < 4; i++)
+        out[1 + i] = (uint8_t)(nc >> (8 * i));
+    size_t at = memo_put(out, 5, ch->realm);
+    at = memo_put(out, at, nonce);
+    at = memo_put(out, at, opaque);
+    return (int)at;
+}
+
+/* Copies the NUL-terminated field at in[*at] into dst[cap]; -EBADMSG when it
+ * runs past `len` or does not fit. */
+static int memo_get(const uint8_t *in, size_t len, size_t *at, char *dst, size_t cap)
+{
+    const uint8_t *end = memchr(in + *at, 0, len - *at);
+    if (!end)
+        return -EBADMSG;
+    size_t n = (size_t)(end - (in + *at));
+    if (n >= cap)
+        return -EBADMSG;
+    memcpy(dst, in + *at, n + 1);
+    *at += n + 1;
+    return 0;
+}
+
+int rtsp_auth_memo_unpack(const uint8_t *in, size_t len, struct rtsp_auth_challenge *ch,
+                          uint32_t *nc)
+{
+    memset(ch, 0, sizeof(*ch));
+    if (len < 8 || (in[0] & ~(MEMO_SCHEME | MEMO_QOP | MEMO_OPAQUE)) ||
+        ((in[0] & MEMO_SCHEME) != MEMO_BASIC && (in[0] & MEMO_SCHEME) != MEMO_DIGEST))
+        return -EBADMSG;
+    ch->scheme = (in[0] & MEMO_SCHEME) == MEMO_DIGEST ? RTSP_AUTH_DIGEST : RTSP_AUTH_BASIC;
+    ch->qop_auth = in[0] & MEMO_QOP;
+    ch->has_opaque = in[0] & MEMO_OPAQUE;
+    *nc = (uint32_t)in[1] | (uint32_t)in[2] << 8 | (uint32_t)in[3] << 16 | (uint32_t)in[4] << 24;
+    size_t at = 5;
+    if (memo_get(in, len, &at, ch->realm, sizeof(ch->realm)) ||
+        memo_get(in, len, &at, ch->nonce, sizeof(ch->nonce)) ||
+        memo_get(in, len, &at, ch->opaque, sizeof(ch->opaque)) || at != len) {
+        memset(ch, 0, sizeof(*ch));
+        return -EBADMSG;
+    }
+    return 0;
+}

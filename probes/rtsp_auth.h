@@ -55,4 +55,22 @@ int rtsp_auth_header(const struct rtsp_auth_challenge *ch, const char *user, con
                      const char *method, const char *uri, uint32_t nc, const char *cnonce,
                      char *out, size_t cap);
 
+/* A challenge kept between probes of one camera, packed small (a realm and
+ * a nonce, ~60 bytes, instead of the 650-byte struct): the next probe sends
+ * credentials with its first request instead of waiting for a 401.
+ * Layout: flags byte (scheme, qop, opaque), next nonce count (4 bytes, little
+ * endian), then realm, nonce and opaque, each NUL-terminated. */
+#define RTSP_AUTH_MEMO_MAX (5 + RTSP_AUTH_REALM_MAX + RTSP_AUTH_NONCE_MAX + RTSP_AUTH_OPAQUE_MAX)
+
+/* Pack `ch` with the nonce count already used into out[cap]. Returns the
+ * length, 0 when the challenge is not worth keeping (no scheme, or
+ * MD5-sess, whose session key is bound to one client nonce), -ENOSPC. */
+int rtsp_auth_memo_pack(const struct rtsp_auth_challenge *ch, uint32_t nc, uint8_t *out,
+                        size_t cap);
+
+/* The reverse; *nc is the count used last. 0, or -EBADMSG when `in` is not
+ * a packed challenge (wrong flags, missing terminators, oversized fields). */
+int rtsp_auth_memo_unpack(const uint8_t *in, size_t len, struct rtsp_auth_challenge *ch,
+                          uint32_t *nc);
+
 #endif

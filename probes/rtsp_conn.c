@@ -110,6 +110,8 @@ struct rtsp_conn {
 
     struct rtsp_auth_challenge auth;
     bool have_auth;
+    bool sent_auth; /* the request in flight carries credentials */
+    bool auth_ok;   /* and a reply to such a request did not refuse them */
     int auth_attempts;
     uint32_t nc;
     char cnonce[17];
@@ -574,6 +576,7 @@ static int rc_send(struct rtsp_conn *c, const char *method, const char *url, con
     req_str(&r, c->opts.user_agent);
     req_add(&r, "\r\n", 2);
     int rc = 0;
+    c->sent_auth = c->have_auth;
     if (c->have_auth) {
         char hdr[RTSP_AUTH_HEADER_MAX];
         rc = rtsp_auth_header(&c->auth, c->url.user, c->url.password, method, url, ++c->nc,
@@ -1020,6 +1023,8 @@ static void on_reply(struct rtsp_conn *c, const struct rtsp_msg *msg)
             probe_result_set_server(&c->result, v, n);
     }
     int st = msg->status;
+    /* 403 too: Dahua answers a refused login that way. */
+    c->auth_ok = c->sent_auth && st != 401 && st != 403;
     if (st == 401)
         handle_auth(c, msg);
     else if (st >= 300 && st < 400 && st != 304)
@@ -1208,6 +1213,26 @@ static void on_read(uv_stream_t *s, ssize_t nread, const uv_buf_t *buf)
 
 /* ---- public ---- */
 
+/* Credentials on the first request, from the camera's last challenge. */
+static void use_auth_memo(struct rtsp_conn *c)
+{
+    if (!c->url.has_userinfo || !c->url.user[0] ||
+        rtsp_auth_memo_unpack(c->opts.auth_memo, c->opts.auth_memo_len, &c->auth, &c->nc) != 0)
+        return;
+    c->have_auth = true;
+    if (c->auth.scheme == RTSP_AUTH_DIGEST && c->auth.qop_auth)
+        new_cnonce(c);
+    /* auth_attempts stays 0: a 401 to this still gets the usual retry. */
+}
+
+int rtsp_conn_auth_memo(const struct rtsp_conn *c, uint8_t *out, size_t cap)
+{
+    /* After a redirect the challenge is another server's. */
+    if (!c->auth_ok || !c->have_auth || c->redirects)
+        return 0;
+    return rtsp_auth_memo_pack(&c->auth, c->nc, out, cap);
+}
+
 int rtsp_conn_start(uv_loop_t *loop, const struct sockaddr *addr, const char *url,
                     const struct rtsp_conn_opts *opts, rtsp_conn_cb cb, void *data,
                     struct rtsp_conn **out)
@@ -1259,6 +1284,10 @@ int rtsp_conn_start(uv_loop_t *loop, const struct sockaddr *addr, const char *ur
     }
     c->timer.data = c;
     c->handles = 1;
+    if (c->opts.auth_memo)
+        use_auth_memo(c);
+    c->opts.auth_memo = NULL; /* the caller's memory: not kept */
+    c->opts.auth_memo_len = 0;
     rc = rc_connect(c);
     if (rc != 0) {
         /* The callback must not run when start fails: close quietly. */

@@ -33,6 +33,13 @@ struct rtsp_conn_opts {
      * prober nothing DESCRIBE does not, and costs a round trip (about a
      * sixth of a describe probe's CPU). */
     bool skip_options;
+    /* Optional: the challenge this camera's last probe authenticated with
+     * (rtsp_conn_auth_memo), so that the first request already carries
+     * credentials and the camera need not answer 401 first: one request
+     * fewer per probe. A memo that went stale costs nothing more than none:
+     * the 401 it draws is answered as usual. Read only by rtsp_conn_start. */
+    const uint8_t *auth_memo;
+    size_t auth_memo_len;
     const char *user_agent; /* [camdex] */
     /* Optional: called on every state change with one line for the log
      * (URL redacted, no credentials). The library itself never prints. */
@@ -59,6 +66,12 @@ int rtsp_conn_start(uv_loop_t *loop, const struct sockaddr *addr, const char *ur
  * TEARDOWN within teardown_ms; the callback reports internal_error
  * "cancelled" unless a verdict was already reached. */
 void rtsp_conn_cancel(struct rtsp_conn *c);
+
+/* Inside the callback: the challenge this probe's credentials were
+ * accepted with, packed (rtsp_auth_memo_pack) into out[cap] for the
+ * camera's next probe. Returns its length; 0 when there is nothing to keep
+ * (no authentication, credentials refused, or MD5-sess); -ENOSPC. */
+int rtsp_conn_auth_memo(const struct rtsp_conn *c, uint8_t *out, size_t cap);
 
 /* The state names, for logs and tests. */
 const char *rtsp_conn_state_name(int state);

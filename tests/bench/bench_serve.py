@@ -9,7 +9,7 @@ time), and kills healthy cameras at random moments through camfarm's control
 channel to time how long each takes to be reported offline.
 
 Usage: tests/bench/bench_serve.py [--cameras 43000] [--interval 10]
-       [--measure 60] [--kills 40] [--build build/bench] [--perf FILE]
+       [--measure 60] [--kills 40] [--build build/bench] [--perf FILE] [--smaps FILE]
 
 camfarm listens on free ports, so several runs can share a machine.
 --perf records a profile of camdex over the measuring window
@@ -82,6 +82,8 @@ def main():
     ap.add_argument("--build", default="build/bench")
     ap.add_argument("--extra", default="", help="more flags for camdex serve")
     ap.add_argument("--perf", default="", help="record a perf profile of camdex into FILE")
+    ap.add_argument("--smaps", default="",
+                    help="copy camdex's /proc/PID/smaps at the end of the window into FILE")
     ap.add_argument("--no-build", action="store_true", help="use the build as it is")
     a = ap.parse_args()
 
@@ -160,6 +162,8 @@ def main():
             time.sleep(0.05)
         cpu1, _ = proc_cpu_rss(serve.pid)
         wall = time.time() - t0
+        if a.smaps:
+            shutil.copyfile(f"/proc/{serve.pid}/smaps", a.smaps)
         load1 = open("/proc/loadavg").read().split()[:3]
         if perf:
             perf.send_signal(signal.SIGINT)

@@ -36,15 +36,16 @@ void auth_realm(int vendor, unsigned long long key, char *out, size_t cap)
     }
 }
 
-int auth_challenge(int scheme, const char *realm, const char *nonce, char *out, size_t cap)
+int auth_challenge(int scheme, const char *realm, const char *nonce, bool stale, char *out,
+                   size_t cap)
 {
     int n;
     if (scheme == AUTH_BASIC)
         n = snprintf(out, cap, "WWW-Authenticate: Basic realm=\"%s\"\r\n", realm);
     else
         n = snprintf(out, cap,
-                     "WWW-Authenticate: Digest realm=\"%s\", nonce=\"%s\", stale=\"FALSE\"\r\n",
-                     realm, nonce);
+                     "WWW-Authenticate: Digest realm=\"%s\", nonce=\"%s\", stale=\"%s\"\r\n",
+                     realm, nonce, stale ? "TRUE" : "FALSE");
     return n < 0 || (size_t)n >= cap ? -ENOSPC : n;
 }
 
@@ -64,7 +65,7 @@ static int check_basic(struct rtsp_span cred, const char *user, const char *pass
 }
 
 static int check_digest(struct rtsp_span h, const char *method, const char *realm, const char *user,
-                        const char *pass)
+                        const char *pass, const char *const *nonces, int n_nonces)
 {
     struct rtsp_span u, r, nonce, uri, resp, qop, nc, cnonce;
     if (rtsp_param(h, "username", &u) || rtsp_param(h, "realm", &r) ||
@@ -88,11 +89,18 @@ static int check_digest(struct rtsp_span h, const char *method, const char *real
         n = snprintf(buf, sizeof(buf), "%s:%.*s:%s", ha1, (int)nonce.len, nonce.p, ha2);
     }
     auth_md5_hex(buf, (size_t)n, want);
-    return resp.len == 32 && strncasecmp(resp.p, want, 32) == 0 ? 0 : -EACCES;
+    if (resp.len != 32 || strncasecmp(resp.p, want, 32) != 0)
+        return -EACCES;
+    if (!nonces)
+        return 0;
+    for (int i = 0; i < n_nonces; i++)
+        if (span_is(nonce, nonces[i]))
+            return 0;
+    return -ESTALE; /* the password was right; the nonce is too old */
 }
 
 int auth_check(const struct rtsp_req *req, int scheme, const char *realm, const char *user,
-               const char *pass)
+               const char *pass, const char *const *nonces, int n_nonces)
 {
     struct rtsp_span a = req->authorization;
     if (scheme == AUTH_NONE)
@@ -107,7 +115,8 @@ int auth_check(const struct rtsp_req *req, int scheme, const char *realm, const 
     if (scheme == AUTH_DIGEST && a.len > 7 && strncasecmp(a.p, "Digest ", 7) == 0) {
         char method[32];
         snprintf(method, sizeof(method), "%.*s", (int)req->method_name.len, req->method_name.p);
-        return check_digest((struct rtsp_span){a.p + 7, a.len - 7}, method, realm, user, pass);
+        return check_digest((struct rtsp_span){a.p + 7, a.len - 7}, method, realm, user, pass,
+                            nonces, n_nonces);
     }
     return -EACCES;
 }

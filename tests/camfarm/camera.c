@@ -150,6 +150,14 @@ static int path_camera(struct farm *f, struct rtsp_span *path)
 }
 
 /* True when `path` addresses the camera's stream (or one of its tracks). */
+/* The Digest nonce camera `cam` issues in a given minute. */
+static void camera_nonce(int cam, uint64_t minute, char out[33])
+{
+    char src[64];
+    int n = snprintf(src, sizeof(src), "%d:%llu", cam, (unsigned long long)minute);
+    auth_md5_hex(src, (size_t)n, out);
+}
+
 static bool path_matches(const struct farm *f, const struct cam *cam, struct rtsp_span path)
 {
     const char *want = fleet_str(f->fleet, cam->path);
@@ -483,12 +491,19 @@ void camera_request(struct conn *c, const struct rtsp_req *req)
         }
         int scheme =
             cam->mode == FAULT_BAD_AUTH && cam->auth == AUTH_NONE ? AUTH_DIGEST : cam->auth;
-        if (auth_check(req, scheme, realm, fleet_str(f->fleet, cam->user), pass) < 0) {
-            char nonce_src[64], nonce[33], ch[512];
-            snprintf(nonce_src, sizeof(nonce_src), "%d:%llu", c->cam,
-                     (unsigned long long)(farm_now_ms(f) / 60000));
-            auth_md5_hex(nonce_src, strlen(nonce_src), nonce);
-            if (auth_challenge(scheme, realm, nonce, ch, sizeof(ch)) < 0)
+        /* A nonce is good in the minute it was issued and the next, as
+         * camera firmware limits a nonce's life: a client that keeps one
+         * between connections is answered without a new challenge until it
+         * expires, and then with stale=TRUE. */
+        char nonce[33], prev[33];
+        uint64_t minute = farm_now_ms(f) / 60000;
+        camera_nonce(c->cam, minute, nonce);
+        camera_nonce(c->cam, minute - 1, prev);
+        const char *valid[] = {nonce, prev};
+        int arc = auth_check(req, scheme, realm, fleet_str(f->fleet, cam->user), pass, valid, 2);
+        if (arc < 0) {
+            char ch[512];
+            if (auth_challenge(scheme, realm, nonce, arc == -ESTALE, ch, sizeof(ch)) < 0)
                 ch[0] = 0;
             int n = head(c, buf, sizeof(buf), 401, req->cseq);
             n = append(buf, sizeof(buf), n, "%s\r\n", ch);

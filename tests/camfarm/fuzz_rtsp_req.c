@@ -28,8 +28,9 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
             struct rtsp_span v;
             rtsp_param(req.transport, "interleaved", &v);
             rtsp_param(req.authorization, "nonce", &v);
-            auth_check(&req, AUTH_DIGEST, "IP Camera(A00001)", "admin", "pw");
-            auth_check(&req, AUTH_BASIC, "r", "admin", "pw");
+            auth_check(&req, AUTH_DIGEST, "IP Camera(A00001)", "admin", "pw",
+                       (const char *const[]){"0123456789abcdef0123456789abcdef"}, 1);
+            auth_check(&req, AUTH_BASIC, "r", "admin", "pw", NULL, 0);
         }
         off += (size_t)n;
     }

@@ -458,3 +458,69 @@ Test(service, sweep_gives_every_deep_camera_a_verdict_when_slots_run_out)
     json_decref(rows);
     run_free(&r);
 }
+
+/* A camera whose inventory URL carries credentials: from the fleet file,
+ * since listings never show them. */
+static void camera_with_password(char *id, size_t n)
+{
+    FILE *f = fopen(fleet, "r");
+    cr_assert_not_null(f);
+    char line[2048];
+    id[0] = 0;
+    while (fgets(line, sizeof(line), f)) {
+        const char *url = strstr(line, ",rtsp://");
+        const char *at = url ? strchr(url, '@') : NULL;
+        const char *slash = url ? strchr(url + 8, '/') : NULL;
+        if (at && slash && at < slash) {
+            snprintf(id, n, "%.*s", (int)strcspn(line, ","), line);
+            break;
+        }
+    }
+    fclose(f);
+    cr_assert(id[0], "no camera with a password in the fleet");
+}
+
+/* Requests camfarm saw for camera `id` once it has had `probes` connections. */
+static json_int_t requests_after(const char *id, json_int_t probes)
+{
+    for (int tries = 0; tries < 150; tries++) {
+        json_t *st = farm_stats(id);
+        json_int_t conns = json_integer_value(json_object_get(st, "connections"));
+        json_int_t reqs = json_integer_value(json_object_get(st, "requests"));
+        json_decref(st);
+        if (conns >= probes)
+            return reqs;
+        usleep(100 * 1000);
+    }
+    cr_assert_fail("camera %s was not probed %lld times in 15 s", id, (long long)probes);
+    return 0;
+}
+
+Test(service, known_camera_is_not_challenged_at_every_probe)
+{
+    import(fleet, false);
+    char id[64];
+    camera_with_password(id, sizeof(id));
+    /* Probe 1: OPTIONS, DESCRIBE (401), DESCRIBE with credentials. Later
+     * probes send credentials at once: 2 requests, 3 when the remembered
+     * nonce has expired (camfarm's last a minute or two). */
+    start_serve("describe");
+    json_int_t first = requests_after(id, 1);
+    json_int_t later = requests_after(id, 5) - first;
+    stop_serve();
+    cr_expect_geq(first, 3);
+    cr_expect_leq(later, 4 * 2 + 1, "%lld requests in probes 2-5", (long long)later);
+
+    /* Turned off, every probe draws its 401 again. */
+    char *argv[] = {CAMDEX_BIN, "--db", db, "serve", "--interval", "2s", "--depth", "describe",
+                    "--set", "probe.remember_auth=false", NULL};
+    json_t *st = farm_stats(id);
+    json_int_t conns0 = json_integer_value(json_object_get(st, "connections"));
+    json_int_t reqs0 = json_integer_value(json_object_get(st, "requests"));
+    json_decref(st);
+    proc_start(&serve, 2, argv);
+    cr_assert(proc_wait_line(&serve, 10000, "msg=serving", NULL), "%s", serve.last);
+    json_int_t off = requests_after(id, conns0 + 3) - reqs0;
+    stop_serve();
+    cr_expect_geq(off, 3 * 3, "%lld requests in 3 probes without the memo", (long long)off);
+}

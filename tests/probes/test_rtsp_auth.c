@@ -209,3 +209,81 @@ Test(rtsp_auth, no_challenge_header_is_enoent)
     struct rtsp_auth_challenge ch;
     cr_expect_eq(rtsp_auth_choose(&msg, &ch), -ENOENT);
 }
+
+/* ---- challenges kept between probes ---- */
+
+Test(rtsp_auth_memo, digest_round_trips_with_its_nonce_count)
+{
+    struct rtsp_auth_challenge ch, back;
+    cr_assert_eq(rtsp_auth_parse(rfc2617_challenge, strlen(rfc2617_challenge), &ch), 0);
+    uint8_t memo[RTSP_AUTH_MEMO_MAX];
+    int n = rtsp_auth_memo_pack(&ch, 0x01020304, memo, sizeof(memo));
+    cr_assert_gt(n, 0);
+    cr_expect_lt(n, 120, "kept per camera: must stay small (%d bytes)", n);
+    uint32_t nc = 0;
+    cr_assert_eq(rtsp_auth_memo_unpack(memo, (size_t)n, &back, &nc), 0);
+    cr_expect_eq(nc, 0x01020304);
+    cr_expect_eq(back.scheme, RTSP_AUTH_DIGEST);
+    cr_expect_eq(back.qop_auth, ch.qop_auth);
+    cr_expect_eq(back.has_opaque, ch.has_opaque);
+    cr_expect_str_eq(back.realm, ch.realm);
+    cr_expect_str_eq(back.nonce, ch.nonce);
+    cr_expect_str_eq(back.opaque, ch.opaque);
+    /* The unpacked challenge signs exactly as the parsed one. */
+    char h1[RTSP_AUTH_HEADER_MAX], h2[RTSP_AUTH_HEADER_MAX];
+    cr_assert_eq(rtsp_auth_header(&ch, "Mufasa", "Circle Of Life", "GET", "/dir/index.html", 1,
+                                  "0a4f113b", h1, sizeof(h1)),
+                 0);
+    cr_assert_eq(rtsp_auth_header(&back, "Mufasa", "Circle Of Life", "GET", "/dir/index.html", 1,
+                                  "0a4f113b", h2, sizeof(h2)),
+                 0);
+    cr_expect_str_eq(h1, h2);
+}
+
+Test(rtsp_auth_memo, basic_keeps_only_its_realm)
+{
+    const char *c = "Basic realm=\"IP Camera(A01234)\"";
+    struct rtsp_auth_challenge ch, back;
+    cr_assert_eq(rtsp_auth_parse(c, strlen(c), &ch), 0);
+    uint8_t memo[RTSP_AUTH_MEMO_MAX];
+    int n = rtsp_auth_memo_pack(&ch, 0, memo, sizeof(memo));
+    cr_assert_eq(n, 5 + (int)strlen("IP Camera(A01234)") + 3);
+    uint32_t nc;
+    cr_assert_eq(rtsp_auth_memo_unpack(memo, (size_t)n, &back, &nc), 0);
+    cr_expect_eq(back.scheme, RTSP_AUTH_BASIC);
+    cr_expect_str_eq(back.realm, "IP Camera(A01234)");
+}
+
+Test(rtsp_auth_memo, md5_sess_and_no_scheme_are_not_kept)
+{
+    const char *c = "Digest realm=\"r\", nonce=\"n\", algorithm=MD5-sess, qop=\"auth\"";
+    struct rtsp_auth_challenge ch;
+    cr_assert_eq(rtsp_auth_parse(c, strlen(c), &ch), 0);
+    uint8_t memo[RTSP_AUTH_MEMO_MAX];
+    cr_expect_eq(rtsp_auth_memo_pack(&ch, 1, memo, sizeof(memo)), 0);
+    struct rtsp_auth_challenge none = {.scheme = RTSP_AUTH_NONE};
+    cr_expect_eq(rtsp_auth_memo_pack(&none, 1, memo, sizeof(memo)), 0);
+}
+
+Test(rtsp_auth_memo, small_buffer_and_damaged_memos_are_refused)
+{
+    struct rtsp_auth_challenge ch, back;
+    cr_assert_eq(rtsp_auth_parse(rfc2617_challenge, strlen(rfc2617_challenge), &ch), 0);
+    uint8_t memo[RTSP_AUTH_MEMO_MAX];
+    cr_expect_eq(rtsp_auth_memo_pack(&ch, 1, memo, 20), -ENOSPC);
+    int n = rtsp_auth_memo_pack(&ch, 1, memo, sizeof(memo));
+    cr_assert_gt(n, 0);
+    uint32_t nc;
+    cr_expect_eq(rtsp_auth_memo_unpack(memo, (size_t)n - 1, &back, &nc), -EBADMSG, "truncated");
+    cr_expect_eq(rtsp_auth_memo_unpack(memo, 4, &back, &nc), -EBADMSG, "shorter than the head");
+    uint8_t bad = memo[0];
+    memo[0] = 0x40;
+    cr_expect_eq(rtsp_auth_memo_unpack(memo, (size_t)n, &back, &nc), -EBADMSG, "unknown flags");
+    memo[0] = bad;
+    uint8_t longer[RTSP_AUTH_MEMO_MAX + 1];
+    memcpy(longer, memo, (size_t)n);
+    longer[n] = 'x';
+    cr_expect_eq(rtsp_auth_memo_unpack(longer, (size_t)n + 1, &back, &nc), -EBADMSG,
+                 "trailing bytes");
+    cr_expect_eq(back.scheme, RTSP_AUTH_NONE, "a refused memo leaves no half challenge");
+}

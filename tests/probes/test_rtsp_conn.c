@@ -14,6 +14,7 @@
 #include <unistd.h>
 #include <uv.h>
 
+#include "rtsp_auth.h"
 #include "rtsp_conn.h"
 
 extern char **environ;
@@ -81,6 +82,8 @@ struct run {
     size_t log_len;
     uint64_t elapsed_ms;
     uint64_t t0;
+    uint8_t memo[RTSP_AUTH_MEMO_MAX]; /* rtsp_conn_auth_memo in the callback */
+    int memo_len;
 };
 
 static void log_line(void *data, const char *line)
@@ -95,6 +98,7 @@ static void on_result(struct rtsp_conn *c, const struct probe_result *r, void *d
 {
     struct run *run = data;
     run->r = *r;
+    run->memo_len = c ? rtsp_conn_auth_memo(c, run->memo, sizeof(run->memo)) : 0;
     run->done = true;
     run->elapsed_ms = (uv_hrtime() - run->t0) / 1000000;
 }
@@ -299,6 +303,8 @@ enum fake_mode {
     FAKE_SESSION_LIMIT,  /* 453 to DESCRIBE */
     FAKE_HTTP,           /* an HTTP server on the port */
     FAKE_WRONG_CSEQ,     /* replies to OPTIONS with a CSeq from the future */
+    FAKE_NONCE_N2,       /* Digest (qop=auth) on DESCRIBE; only nonce n2 is valid, n1 is stale */
+    FAKE_REFUSE_AUTH,    /* Digest on DESCRIBE; every password is wrong */
 };
 
 struct fake {
@@ -310,6 +316,7 @@ struct fake {
     int ended_eof, ended_reset; /* how the client's connections ended: FIN or RST */
     char methods[1024]; /* every request method seen, space-separated */
     char urls[2048];    /* every request URL seen, space-separated */
+    char auths[1024];   /* per request: METHOD:nonce:nc, or METHOD:- without credentials */
 };
 
 struct fake_client {
@@ -426,6 +433,29 @@ static void fake_request(struct fake_client *fc, const char *req)
         break;
     default:
         break;
+    }
+    char nonce[32] = "-", nc[16] = "";
+    const char *a = strstr(req, "Authorization: Digest ");
+    if (a) {
+        const char *p = strstr(a, "nonce=\"");
+        if (p)
+            sscanf(p + 7, "%31[^\"]", nonce);
+        p = strstr(a, " nc=");
+        if (p)
+            sscanf(p + 4, "%15[0-9a-f]", nc);
+    }
+    size_t al = strlen(f->auths);
+    snprintf(f->auths + al, sizeof(f->auths) - al, "%s:%s:%s ", method, nonce, nc);
+    if ((f->mode == FAKE_NONCE_N2 || f->mode == FAKE_REFUSE_AUTH) &&
+        strcmp(method, "DESCRIBE") == 0 && (f->mode == FAKE_REFUSE_AUTH || strcmp(nonce, "n2"))) {
+        /* A known but expired nonce is stale; n2 is the current one. */
+        fake_reply(fc, cseq, "401 Unauthorized",
+                   strcmp(nonce, "n1") == 0
+                       ? "WWW-Authenticate: Digest realm=\"fake\", nonce=\"n2\", qop=\"auth\", "
+                         "stale=true\r\n"
+                       : "WWW-Authenticate: Digest realm=\"fake\", nonce=\"n2\", qop=\"auth\"\r\n",
+                   NULL);
+        return;
     }
     if ((f->mode == FAKE_STALE_ONCE || f->mode == FAKE_STALE_FOREVER) &&
         strcmp(method, "DESCRIBE") == 0) {
@@ -783,6 +813,80 @@ Test(rtsp_conn_fake, endless_stale_nonces_never_loop)
     cr_expect_eq(run.r.reason, PROBE_R_AUTH_FAILED, "%s", run.r.detail);
     cr_expect_str_eq(f.methods, "OPTIONS DESCRIBE DESCRIBE DESCRIBE ",
                      "initial + auth + one stale retry");
+}
+
+/* ---- credentials kept between probes ---- */
+
+static void memo_probe(enum fake_mode mode, const struct run *prev, struct run *run,
+                       struct fake *f)
+{
+    struct rtsp_conn_opts o = {.depth = RTSP_DEPTH_DESCRIBE};
+    if (prev) {
+        o.auth_memo = prev->memo;
+        o.auth_memo_len = (size_t)prev->memo_len;
+    }
+    fake_probe_url(mode, o, run, f, "u:p@");
+}
+
+Test(rtsp_conn_fake, remembered_challenge_saves_the_401_round_trip)
+{
+    struct run first, second;
+    struct fake f;
+    memo_probe(FAKE_NONCE_N2, NULL, &first, &f);
+    cr_assert_eq(first.r.state, PROBE_ONLINE, "%s\n%s", first.r.detail, first.log);
+    cr_expect_str_eq(f.auths, "OPTIONS:-: DESCRIBE:-: DESCRIBE:n2:00000001 ");
+    cr_assert_gt(first.memo_len, 0, "accepted credentials leave a memo");
+    memo_probe(FAKE_NONCE_N2, &first, &second, &f);
+    cr_expect_eq(second.r.state, PROBE_ONLINE, "%s\n%s", second.r.detail, second.log);
+    /* Credentials from the first request on, the nonce count going on. */
+    cr_expect_str_eq(f.auths, "OPTIONS:n2:00000002 DESCRIBE:n2:00000003 ");
+    cr_expect_gt(second.memo_len, 0);
+}
+
+Test(rtsp_conn_fake, expired_remembered_nonce_costs_only_the_usual_retry)
+{
+    struct run first, second;
+    struct fake f;
+    /* A memo holding nonce n1, which the camera now calls stale. */
+    memo_probe(FAKE_NONCE_N2, NULL, &first, &f);
+    cr_assert_gt(first.memo_len, 0);
+    struct rtsp_auth_challenge ch;
+    uint32_t nc;
+    cr_assert_eq(rtsp_auth_memo_unpack(first.memo, (size_t)first.memo_len, &ch, &nc), 0);
+    snprintf(ch.nonce, sizeof(ch.nonce), "n1");
+    first.memo_len = rtsp_auth_memo_pack(&ch, nc, first.memo, sizeof(first.memo));
+    memo_probe(FAKE_NONCE_N2, &first, &second, &f);
+    cr_expect_eq(second.r.state, PROBE_ONLINE, "%s\n%s", second.r.detail, second.log);
+    cr_expect_str_eq(f.auths, "OPTIONS:n1:00000002 DESCRIBE:n1:00000003 DESCRIBE:n2:00000001 ",
+                     "the new nonce counts from 1");
+    cr_expect_gt(second.memo_len, 0, "the memo moves on to the new nonce");
+}
+
+Test(rtsp_conn_fake, refused_credentials_leave_no_memo_and_do_not_loop)
+{
+    struct run first, second;
+    struct fake f;
+    memo_probe(FAKE_NONCE_N2, NULL, &first, &f);
+    cr_assert_gt(first.memo_len, 0);
+    /* The password changed on site: the memo's try and one retry, no more. */
+    memo_probe(FAKE_REFUSE_AUTH, &first, &second, &f);
+    cr_expect_eq(second.r.reason, PROBE_R_AUTH_FAILED, "%s", second.r.detail);
+    cr_expect_str_eq(f.auths, "OPTIONS:n2:00000002 DESCRIBE:n2:00000003 DESCRIBE:n2:00000001 ");
+    cr_expect_eq(second.memo_len, 0);
+}
+
+Test(rtsp_conn_fake, memo_without_credentials_in_the_url_is_ignored)
+{
+    struct run first, second;
+    struct fake f;
+    memo_probe(FAKE_NONCE_N2, NULL, &first, &f);
+    cr_assert_gt(first.memo_len, 0);
+    struct rtsp_conn_opts o = {.depth = RTSP_DEPTH_DESCRIBE,
+                               .auth_memo = first.memo,
+                               .auth_memo_len = (size_t)first.memo_len};
+    fake_probe_url(FAKE_NONCE_N2, o, &second, &f, "");
+    cr_expect_eq(second.r.reason, PROBE_R_AUTH_FAILED, "%s", second.r.detail);
+    cr_expect_str_eq(f.auths, "OPTIONS:-: DESCRIBE:-: ");
 }
 
 Test(rtsp_conn_fake, status_453_is_session_limit)

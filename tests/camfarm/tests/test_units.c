@@ -477,12 +477,30 @@ Test(auth, digest_rfc2617_example_with_qop)
     snprintf(text, sizeof(text), req, resp);
     struct rtsp_req r;
     cr_assert_gt(rtsp_req_parse(text, strlen(text), &r), 0);
-    cr_expect_eq(auth_check(&r, AUTH_DIGEST, "testrealm@host.com", "Mufasa", "Circle Of Life"), 0);
-    cr_expect_eq(auth_check(&r, AUTH_DIGEST, "testrealm@host.com", "Mufasa", "circle of life"),
+    cr_expect_eq(
+        auth_check(&r, AUTH_DIGEST, "testrealm@host.com", "Mufasa", "Circle Of Life", NULL, 0), 0);
+    cr_expect_eq(
+        auth_check(&r, AUTH_DIGEST, "testrealm@host.com", "Mufasa", "circle of life", NULL, 0),
+        -EACCES);
+    cr_expect_eq(auth_check(&r, AUTH_DIGEST, "other realm", "Mufasa", "Circle Of Life", NULL, 0),
                  -EACCES);
-    cr_expect_eq(auth_check(&r, AUTH_DIGEST, "other realm", "Mufasa", "Circle Of Life"), -EACCES);
-    cr_expect_eq(auth_check(&r, AUTH_BASIC, "testrealm@host.com", "Mufasa", "Circle Of Life"),
-                 -EACCES);
+    cr_expect_eq(
+        auth_check(&r, AUTH_BASIC, "testrealm@host.com", "Mufasa", "Circle Of Life", NULL, 0),
+        -EACCES);
+    /* The nonce must still be one the camera honours. */
+    const char *valid[] = {"fresh", "dcd98b7102dd2f0e8b11d0f600bfb0c093"};
+    cr_expect_eq(
+        auth_check(&r, AUTH_DIGEST, "testrealm@host.com", "Mufasa", "Circle Of Life", valid, 2),
+        0);
+    cr_expect_eq(
+        auth_check(&r, AUTH_DIGEST, "testrealm@host.com", "Mufasa", "Circle Of Life", valid, 1),
+        -ESTALE, "right password, expired nonce");
+    cr_expect_eq(
+        auth_check(&r, AUTH_DIGEST, "testrealm@host.com", "Mufasa", "circle of life", valid, 1),
+        -EACCES, "a wrong password is not stale");
+    char ch[256];
+    cr_assert_gt(auth_challenge(AUTH_DIGEST, "r", "n1", true, ch, sizeof(ch)), 0);
+    cr_expect(strstr(ch, "stale=\"TRUE\""), "%s", ch);
 }
 
 Test(auth, basic_and_realms)
@@ -491,8 +509,8 @@ Test(auth, basic_and_realms)
         "DESCRIBE rtsp://x/ RTSP/1.0\r\nCSeq: 1\r\nAuthorization: Basic YWRtaW46cHc=\r\n\r\n";
     struct rtsp_req r;
     cr_assert_gt(rtsp_req_parse(req, sizeof(req) - 1, &r), 0);
-    cr_expect_eq(auth_check(&r, AUTH_BASIC, "r", "admin", "pw"), 0);
-    cr_expect_eq(auth_check(&r, AUTH_BASIC, "r", "admin", "pw2"), -EACCES);
+    cr_expect_eq(auth_check(&r, AUTH_BASIC, "r", "admin", "pw", NULL, 0), 0);
+    cr_expect_eq(auth_check(&r, AUTH_BASIC, "r", "admin", "pw2", NULL, 0), -EACCES);
     char realm[AUTH_REALM_MAX];
     auth_realm(VENDOR_HIK, 12345, realm, sizeof(realm));
     cr_expect(strncmp(realm, "IP Camera(", 10) == 0 && realm[strlen(realm) - 1] == ')', "%s",
