@@ -4,6 +4,7 @@
 #include <string.h>
 
 #include "fleet.h"
+#include "slot_pool.h"
 #include "url.h"
 
 struct chunk {
@@ -185,24 +186,39 @@ int fleet_load(struct fleet *f, struct store *s)
     return 0;
 }
 
-void cam_set_auth_memo(struct cam *c, const uint8_t *memo, size_t len)
+static void memo_release(struct fleet *f, uint8_t *m)
+{
+    if (!m)
+        return;
+    size_t len = (size_t)m[0] | (size_t)m[1] << 8;
+    if (2 + len > FLEET_MEMO_SLOT)
+        free(m);
+    else
+        slot_pool_put(f->memos, m);
+}
+
+void cam_set_auth_memo(struct fleet *f, struct cam *c, const uint8_t *memo, size_t len)
 {
     size_t old = c->auth_memo ? (size_t)c->auth_memo[0] | (size_t)c->auth_memo[1] << 8 : 0;
     if (len == old && (len == 0 || memcmp(c->auth_memo + 2, memo, len) == 0))
         return; /* the usual case: the same nonce, or still none */
-    if (len == 0 || len > UINT16_MAX) {
-        free(c->auth_memo);
+    if (len == 0 || len > UINT16_MAX || !f->memos) {
+        memo_release(f, c->auth_memo);
         c->auth_memo = NULL;
         return;
     }
-    uint8_t *m = len == old ? c->auth_memo : malloc(2 + len);
+    /* Same size class: overwrite in place (a new nonce, a new count). */
+    bool small = 2 + len <= FLEET_MEMO_SLOT, was_small = 2 + old <= FLEET_MEMO_SLOT;
+    uint8_t *m = c->auth_memo && (small ? was_small : len == old)
+                     ? c->auth_memo
+                     : (small ? slot_pool_get(f->memos) : malloc(2 + len));
     if (!m)
         return;
+    if (m != c->auth_memo)
+        memo_release(f, c->auth_memo);
     m[0] = (uint8_t)len;
     m[1] = (uint8_t)(len >> 8);
     memcpy(m + 2, memo, len);
-    if (m != c->auth_memo)
-        free(c->auth_memo);
     c->auth_memo = m;
 }
 
@@ -219,7 +235,7 @@ const uint8_t *cam_auth_memo(const struct cam *c, size_t *len)
 void fleet_free(struct fleet *f)
 {
     for (size_t i = 0; i < f->count; i++)
-        free(f->cams[i].auth_memo);
+        memo_release(f, f->cams[i].auth_memo);
     struct chunk *c = f->arena;
     while (c) {
         struct chunk *next = c->next;

@@ -52,6 +52,10 @@ struct fleet {
     } *heap;
     size_t heap_n;
     void *arena;     /* strings */
+    /* Where cameras' authentication memos live; shared by the fleets of
+     * successive reloads (memos move to the new one), owned by the caller.
+     * NULL: memos are not kept. */
+    struct slot_pool *memos;
 };
 
 /* Builds the fleet from the index's cameras and health records. */
@@ -66,9 +70,12 @@ void heap_remove(struct fleet *f, uint32_t cam);
 /* Lowest due time, or INT64_MAX when nothing is queued. */
 int64_t heap_top_due(const struct fleet *f);
 
+/* Slots of f->memos hold memos up to this size; longer ones are malloc'ed. */
+#define FLEET_MEMO_SLOT 80
+
 /* Keep (len > 0) or forget (len 0) a camera's authentication memo. Keeps
  * the old one when memory runs out: a stale memo costs one 401, no more. */
-void cam_set_auth_memo(struct cam *c, const uint8_t *memo, size_t len);
+void cam_set_auth_memo(struct fleet *f, struct cam *c, const uint8_t *memo, size_t len);
 /* The memo's bytes and length, or NULL. */
 const uint8_t *cam_auth_memo(const struct cam *c, size_t *len);
 

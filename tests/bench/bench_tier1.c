@@ -19,6 +19,7 @@
 
 #include "probe_result.h"
 #include "resolver.h"
+#include "rtsp_auth.h"
 #include "rtsp_conn.h"
 #include "url.h"
 
@@ -32,12 +33,19 @@ static const char usage[] =
     "  --rounds R       probe the cameras R times over (default 1)\n"
     "  --ffprobe        run ffprobe on the cameras instead, one at a time\n"
     "  --skip-options   start with DESCRIBE (probe.skip_options)\n"
+    "  --remember-auth  keep each camera's accepted challenge for its next probe\n"
+    "                   (probe.remember_auth) after one untimed pass over the\n"
+    "                   cameras, so the timed probes are the steady state of serve\n"
     "  --results FILE   write one line per probe: camera number, state, reason, detail\n"
+    "  --peer-pid PID   also report the CPU process PID (the camera side) spent per\n"
+    "                   timed probe\n"
     "The inventory's url column must hold numeric hosts (the bench does no DNS).\n";
 
 struct camera {
     char *url;
     struct sockaddr_storage addr;
+    uint8_t *memo; /* --remember-auth: rtsp_conn_auth_memo of the last probe */
+    int memo_len;
 };
 
 struct bench {
@@ -57,6 +65,8 @@ struct bench {
     uint32_t *total_us;
     struct probe_ctx *ctx; /* one per probe started */
     FILE *results;         /* optional per-probe lines */
+    bool remember_auth;
+    long peer_pid; /* 0: none */
 };
 
 /* What a probe's callback gets: its start time, so the whole latency needs
@@ -208,6 +218,19 @@ static void on_done_ctx(struct rtsp_conn *c, const struct probe_result *r, void 
 {
     struct probe_ctx *pc = data;
     struct bench *b = pc->b;
+    if (b->remember_auth && c) {
+        struct camera *cam = &b->cams[pc->cam];
+        uint8_t memo[RTSP_AUTH_MEMO_MAX];
+        int n = rtsp_conn_auth_memo(c, memo, sizeof(memo));
+        if (n > 0 && (n != cam->memo_len || memcmp(memo, cam->memo, (size_t)n) != 0)) {
+            uint8_t *m = realloc(cam->memo, (size_t)n);
+            if (m) {
+                memcpy(m, memo, (size_t)n);
+                cam->memo = m;
+                cam->memo_len = n;
+            }
+        }
+    }
     uint64_t us = (uv_hrtime() - pc->t0) / 1000;
     b->total_us[b->done] = us > UINT32_MAX ? UINT32_MAX : (uint32_t)us;
     if (b->results)
@@ -225,7 +248,10 @@ static void start_next(struct bench *b)
         b->started++;
         pc->b = b;
         pc->t0 = uv_hrtime();
-        int rc = rtsp_conn_start(&b->loop, (const struct sockaddr *)&cam->addr, cam->url, &b->opts,
+        struct rtsp_conn_opts o = b->opts;
+        o.auth_memo = cam->memo;
+        o.auth_memo_len = (size_t)cam->memo_len;
+        int rc = rtsp_conn_start(&b->loop, (const struct sockaddr *)&cam->addr, cam->url, &o,
                                  on_done_ctx, pc, NULL);
         if (rc != 0) {
             if (b->start_errors++ == 0)
@@ -264,6 +290,24 @@ static double tv_us(struct timeval tv)
     return (double)tv.tv_sec * 1e6 + (double)tv.tv_usec;
 }
 
+/* User + system CPU of another process in µs, from /proc; -1 when unknown. */
+static double peer_cpu_us(long pid)
+{
+    char path[64], buf[1024];
+    snprintf(path, sizeof(path), "/proc/%ld/stat", pid);
+    FILE *f = fopen(path, "r");
+    if (!f)
+        return -1;
+    size_t n = fread(buf, 1, sizeof(buf) - 1, f);
+    fclose(f);
+    buf[n] = 0;
+    const char *p = strrchr(buf, ')'); /* the command name may hold spaces */
+    unsigned long ut, st;
+    if (!p || sscanf(p + 2, "%*c %*d %*d %*d %*d %*d %*u %*u %*u %*u %*u %lu %lu", &ut, &st) != 2)
+        return -1;
+    return (double)(ut + st) * 1e6 / (double)sysconf(_SC_CLK_TCK);
+}
+
 static int run_probes(struct bench *b)
 {
     int rc = uv_loop_init(&b->loop);
@@ -283,13 +327,29 @@ static int run_probes(struct bench *b)
     if (!b->total_us)
         return 1;
 
+    if (b->remember_auth) {
+        /* The untimed pass that leaves each camera its memo. */
+        size_t total = b->total;
+        FILE *results = b->results;
+        b->total = b->ncams < total ? b->ncams : total;
+        b->results = NULL;
+        start_next(b);
+        uv_run(&b->loop, UV_RUN_DEFAULT);
+        b->total = total;
+        b->results = results;
+        b->started = b->done = b->start_errors = 0;
+        memset(b->by_reason, 0, sizeof(b->by_reason));
+        memset(b->by_state, 0, sizeof(b->by_state));
+    }
     struct rusage r0, r1;
+    double peer0 = b->peer_pid ? peer_cpu_us(b->peer_pid) : -1;
     getrusage(RUSAGE_SELF, &r0);
     uint64_t t0 = uv_hrtime();
     start_next(b);
     uv_run(&b->loop, UV_RUN_DEFAULT);
     uint64_t t1 = uv_hrtime();
     getrusage(RUSAGE_SELF, &r1);
+    double peer1 = b->peer_pid ? peer_cpu_us(b->peer_pid) : -1;
 
     double wall = (double)(t1 - t0) / 1e9;
     double user = tv_us(r1.ru_utime) - tv_us(r0.ru_utime);
@@ -304,6 +364,8 @@ static int run_probes(struct bench *b)
     printf("wall_s=%.3f probes_per_s=%.0f\n", wall, (double)b->done / wall);
     printf("cpu_us_per_probe=%.1f user_us_per_probe=%.1f sys_us_per_probe=%.1f\n",
            (user + sys) / (double)n, user / (double)n, sys / (double)n);
+    if (peer0 >= 0 && peer1 >= 0)
+        printf("peer_cpu_us_per_probe=%.1f\n", (peer1 - peer0) / (double)n);
     printf("ctx_switches_per_probe=%.2f maxrss_kb=%ld\n",
            (double)((r1.ru_nvcsw - r0.ru_nvcsw) + (r1.ru_nivcsw - r0.ru_nivcsw)) / (double)n,
            r1.ru_maxrss);
@@ -380,6 +442,8 @@ int main(int argc, char **argv)
         {"rounds", required_argument, NULL, 'r'},
         {"ffprobe", no_argument, NULL, 'f'},
         {"skip-options", no_argument, NULL, 's'},
+        {"remember-auth", no_argument, NULL, 'a'},
+        {"peer-pid", required_argument, NULL, 'p'},
         {"results", required_argument, NULL, 'o'},
         {"help", no_argument, NULL, 'h'},
         {NULL, 0, NULL, 0},
@@ -422,6 +486,12 @@ int main(int argc, char **argv)
             break;
         case 's':
             b.opts.skip_options = true;
+            break;
+        case 'a':
+            b.remember_auth = true;
+            break;
+        case 'p':
+            b.peer_pid = strtol(optarg, NULL, 10);
             break;
         case 'o':
             b.results = fopen(optarg, "w");

@@ -4,6 +4,7 @@
 #include <string.h>
 
 #include "fleet.h"
+#include "slot_pool.h"
 
 #define N 5000
 
@@ -134,5 +135,56 @@ Test(fleet_heap, removing_from_anywhere_keeps_the_order)
         n++;
     }
     cr_assert_eq(n, 500 - removed + 1);
+    fleet_drop(&f);
+}
+
+/* ---- authentication memos ---- */
+
+Test(fleet_memo, set_replace_and_forget_reuse_pool_slots)
+{
+    struct slot_pool pool = {.size = FLEET_MEMO_SLOT};
+    struct fleet f;
+    fleet_with(&f, 3);
+    f.memos = &pool;
+    const uint8_t a[] = "realm-a\0nonce-1", b[] = "realm-a\0nonce-2";
+    size_t len;
+    cr_expect_null(cam_auth_memo(&f.cams[0], &len));
+    cr_expect_eq(len, 0);
+    cam_set_auth_memo(&f, &f.cams[0], a, sizeof(a));
+    const uint8_t *m = cam_auth_memo(&f.cams[0], &len);
+    cr_assert_eq(len, sizeof(a));
+    cr_expect_eq(memcmp(m, a, len), 0);
+    cr_expect_eq(pool.in_use, 1);
+    /* A new nonce of the same size overwrites in place. */
+    uint8_t *slot = f.cams[0].auth_memo;
+    cam_set_auth_memo(&f, &f.cams[0], b, sizeof(b));
+    cr_expect_eq(f.cams[0].auth_memo, slot);
+    cr_expect_eq(memcmp(cam_auth_memo(&f.cams[0], &len), b, sizeof(b)), 0);
+    cr_expect_eq(pool.in_use, 1);
+    /* Longer than a slot: from malloc, and the slot goes back. */
+    uint8_t big[200];
+    memset(big, 'x', sizeof(big));
+    cam_set_auth_memo(&f, &f.cams[0], big, sizeof(big));
+    cr_expect_eq(pool.in_use, 0);
+    cr_expect_eq(memcmp(cam_auth_memo(&f.cams[0], &len), big, sizeof(big)), 0);
+    cr_expect_eq(len, sizeof(big));
+    cam_set_auth_memo(&f, &f.cams[1], a, sizeof(a));
+    cam_set_auth_memo(&f, &f.cams[1], NULL, 0);
+    cr_expect_null(f.cams[1].auth_memo);
+    cr_expect_eq(pool.in_use, 0);
+    cam_set_auth_memo(&f, &f.cams[2], a, sizeof(a));
+    cr_expect_eq(f.cams[2].auth_memo, slot, "freed slots are handed out again");
+    fleet_free(&f); /* gives back both memos */
+    cr_expect_eq(pool.in_use, 0);
+    slot_pool_free(&pool);
+}
+
+Test(fleet_memo, without_a_pool_nothing_is_kept)
+{
+    struct fleet f;
+    fleet_with(&f, 1);
+    const uint8_t a[] = "realm\0nonce";
+    cam_set_auth_memo(&f, &f.cams[0], a, sizeof(a));
+    cr_expect_null(f.cams[0].auth_memo);
     fleet_drop(&f);
 }
