@@ -10,11 +10,11 @@
  * "[tls] An unexpected TLS packet was received.". The log callback copies
  * those lines of one probe here. */
 struct deep_said {
-    const void *fc;   /* the probe's AVFormatContext: RTSP lines come from it */
-    int status;       /* the last status > 400 a request failed with, 0 if none */
-    char method[16];  /* of that request */
-    char phrase[64];  /* its reason phrase */
-    char tls[96];     /* the last TLS error, "" if none */
+    const void *fc;  /* the probe's AVFormatContext: RTSP lines come from it */
+    int status;      /* the last status > 400 a request failed with, 0 if none */
+    char method[16]; /* of that request */
+    char phrase[64]; /* its reason phrase */
+    char tls[96];    /* the last TLS error, "" if none */
 };
 
 /* From now on, lines of `fc` (and TLS lines) logged on this thread go into

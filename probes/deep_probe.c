@@ -826,8 +826,7 @@ static bool fail_said(struct deep_result *r, int averr, const struct dp_clock *c
         r->base.rtsp_status = s->status;
     } else if (s->tls[0] && averr == AVERROR(EIO)) {
         /* What a server that does not speak TLS on the port gets, too. */
-        probe_result_set(&r->base, PROBE_OFFLINE, PROBE_R_PROTOCOL_ERROR, "open: TLS: %s",
-                         s->tls);
+        probe_result_set(&r->base, PROBE_OFFLINE, PROBE_R_PROTOCOL_ERROR, "open: TLS: %s", s->tls);
     } else {
         return false;
     }

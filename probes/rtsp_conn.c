@@ -399,9 +399,9 @@ static enum probe_reason reason_of_uv(int err)
 static void fail_status(struct rtsp_conn *c, const struct rtsp_msg *msg)
 {
     int st = msg->status;
-    enum probe_reason why = rtsp_status_reason(st, method_of(c->state), msg->reason,
-                                               msg->reason_len, (const char *)msg->body,
-                                               msg->body ? msg->body_len : 0);
+    enum probe_reason why =
+        rtsp_status_reason(st, method_of(c->state), msg->reason, msg->reason_len,
+                           (const char *)msg->body, msg->body ? msg->body_len : 0);
     int rl = (int)(msg->reason_len > 60 ? 60 : msg->reason_len);
     rc_verdict(c, PROBE_OFFLINE, why, "%s %s: %d %.*s", method_of(c->state), c->shown_url, st, rl,
                msg->reason);

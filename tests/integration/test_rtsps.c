@@ -5,6 +5,7 @@
  * clear verdict, not a hang. */
 #include <criterion/criterion.h>
 #include <jansson.h>
+#include <sys/stat.h>
 
 #include "procs.h"
 #include "runcmd.h"
@@ -221,4 +222,35 @@ Test(rtsps, an_rtsps_port_dialled_as_rtsp_is_offline_at_once)
     cr_expect_lt(v.took_ms, 3000, "verdict after %llu ms (deadline 4 s)",
                  (unsigned long long)v.took_ms);
     json_decref(v.o);
+}
+
+/* Without the tier-2 module nothing here can speak TLS: `camdex probe`
+ * says so and exits 1 (a failure of camdex, not a verdict on the camera). */
+Test(rtsps_without_tier2, an_rtsps_url_is_refused_with_what_to_install)
+{
+    if (access(CAMDEX_DEEP_INSTALL_PATH, F_OK) == 0)
+        cr_skip_test("%s is installed: the module would load from there",
+                     CAMDEX_DEEP_INSTALL_PATH);
+    char *dir = testutil_mkdtemp();
+    char bin[4200];
+    snprintf(bin, sizeof(bin), "%s/camdex", dir);
+    /* A copy of the program alone: no camdex-deep.so beside it. */
+    FILE *in = fopen(CAMDEX_BIN, "rb"), *out = fopen(bin, "wb");
+    cr_assert(in && out);
+    char buf[1 << 16];
+    size_t n;
+    while ((n = fread(buf, 1, sizeof(buf), in)) > 0)
+        fwrite(buf, 1, n, out);
+    fclose(in);
+    fclose(out);
+    chmod(bin, 0755);
+    setenv("CAMDEX_DEEP_MODULE", "/nonexistent/camdex-deep.so", 1);
+    char *argv[] = {bin, "probe", "rtsps://admin:Secret-77@127.0.0.1:1/x", NULL};
+    struct run r = runv(argv);
+    cr_expect_eq(r.rc, 1, "exit %d: %s %s", r.rc, r.out, r.err);
+    cr_expect_not_null(strstr(r.err, "rtsps URLs need the deep probe"), "%s", r.err);
+    cr_expect_not_null(strstr(r.err, "camdex-deep.so"), "%s", r.err);
+    cr_expect_null(strstr(r.err, "Secret-77"), "the password is in the error: %s", r.err);
+    run_free(&r);
+    testutil_rmdir(dir);
 }

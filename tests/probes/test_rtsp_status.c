@@ -41,8 +41,8 @@ Test(rtsp_status, each_status_maps_to_its_reason)
         {302, "DESCRIBE", "Found", NULL, PROBE_R_PROTOCOL_ERROR},
     };
     for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++)
-        cr_expect_eq(map(&cases[i]), cases[i].want, "%d %s to %s: %s, expected %s",
-                     cases[i].status, cases[i].phrase, cases[i].method ? cases[i].method : "-",
+        cr_expect_eq(map(&cases[i]), cases[i].want, "%d %s to %s: %s, expected %s", cases[i].status,
+                     cases[i].phrase, cases[i].method ? cases[i].method : "-",
                      probe_reason_name(map(&cases[i])), probe_reason_name(cases[i].want));
 }
 
