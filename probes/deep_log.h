@@ -4,9 +4,9 @@
 #ifndef CAMDEX_DEEP_LOG_H
 #define CAMDEX_DEEP_LOG_H
 
-/* libavformat turns an RTSP error status into a generic AVERROR (453 and
- * 500 alike become "4XX"/"5XX", a TLS failure EIO) and says the rest only
- * in a log line: "method SETUP failed: 453 Not Enough Bandwidth",
+/* libavformat turns an RTSP error status into a generic AVERROR (453 is
+ * "4XX" like any 4xx, 503 "5XX"; a TLS failure is EIO) and says the rest
+ * only in a log line: "method SETUP failed: 453 Not Enough Bandwidth",
  * "[tls] An unexpected TLS packet was received.". The log callback copies
  * those lines of one probe here. */
 struct deep_said {
