@@ -16,6 +16,7 @@ packages=(
   # a real RTSP server nobody here wrote, for the prober's tests
   python3-gi gir1.2-gst-rtsp-server-1.0 gstreamer1.0-plugins-base gstreamer1.0-plugins-good
   gstreamer1.0-plugins-ugly gstreamer1.0-plugins-bad gstreamer1.0-libav
+  openssl  # a self-signed certificate for the RTSPS tests, made at test time
   # the dashboard's browser test (tests/dashboard/): a real browser, node to
   # drive it, and a CJK font so Chinese names render in its screenshot
   chromium nodejs fonts-wqy-microhei

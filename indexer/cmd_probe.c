@@ -230,8 +230,24 @@ int cmd_probe(struct cli *cli, int argc, char **argv)
         cli_error("probe: %s: %s", redacted, u.error ? u.error : "not a stream URL");
         return CLI_USAGE;
     }
+    /* Tier 1 speaks plain RTSP only: RTSPS (TLS), HLS, HTTP-FLV and RTMP
+     * are for libav. */
     if (u.scheme != PROBE_URL_RTSP)
         deep = true;
+    const char *no_deep = deep ? deep_module_error() : NULL;
+    if (no_deep) {
+        const char *sep = strstr(redacted, "://");
+        char what[32];
+        if (u.scheme == PROBE_URL_RTSP || !sep)
+            snprintf(what, sizeof(what), "--depth deep needs");
+        else
+            snprintf(what, sizeof(what), "%.*s URLs need", (int)(sep - redacted), redacted);
+        cli_error("probe: %s: %s the deep probe (libav, camdex-deep.so), which did not load: "
+                  "%s; install camdex-deep.so beside camdex or in lib/camdex/",
+                  redacted, what, no_deep);
+        explicit_bzero(u.password, sizeof(u.password));
+        return CLI_FAIL;
+    }
     p.opts.connect_ms = p.opts.reply_ms = p.opts.first_rtp_ms = p.opts.first_keyframe_ms =
         timeout;
     deep_mode = deep;

@@ -463,9 +463,10 @@ static void apply_result(struct monitor *m, struct job *j, const struct rtsp_con
     }
 }
 
-/* HLS, HTTP-FLV and RTMP cameras have only tier 2, run at every interval
- * for their liveness. The frozen-picture check waits for a second keyframe,
- * which more than doubles a deep probe's time on a worker (~0.5 to ~1.1 s):
+/* HLS, HTTP-FLV, RTMP and RTSPS cameras have only tier 2, run at every
+ * interval for their liveness. The frozen-picture check waits for a second
+ * keyframe, which more than doubles a deep probe's time on a worker (~0.5 to
+ * ~1.1 s):
  * those cameras get it when an RTSP camera's deep look would come — on
  * demand, while the camera is not known online (a state change), and once
  * per deep interval — and otherwise the liveness probe alone. */

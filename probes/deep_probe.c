@@ -8,13 +8,11 @@
 #include <errno.h>
 #include <limits.h>
 #include <poll.h>
-#include <stdarg.h>
 #include <sys/socket.h>
 #include <unistd.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <strings.h>
 #include <time.h>
 
 #include <libavcodec/avcodec.h>
@@ -23,6 +21,8 @@
 #include <libavutil/imgutils.h>
 #include <libavutil/pixdesc.h>
 
+#include "deep_log.h"
+#include "rtsp_status.h"
 #include "url.h"
 
 #define DEF_DEADLINE_MS  5000
@@ -343,110 +343,6 @@ static int tcp_reachable(const char *host, uint16_t port, int timeout_ms)
     }
     close(fd);
     return up;
-}
-
-/* ---- libav's own log lines ---- */
-
-static bool url_scheme_char(char c)
-{
-    return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') || c == '+' ||
-           c == '-' || c == '.';
-}
-
-char *deep_redact_line(const char *line, char *out, size_t outlen)
-{
-    if (!out || outlen == 0)
-        return out;
-    size_t o = 0;
-    const char *p = line ? line : "";
-    /* RTSP and HTTP requests are dumped at debug level; Basic credentials
-     * are only base64 away from the password. */
-    static const char *const secret_headers[] = {"Authorization:", "Proxy-Authorization:"};
-    for (size_t i = 0; i < sizeof(secret_headers) / sizeof(secret_headers[0]); i++) {
-        size_t hl = strlen(secret_headers[i]);
-        const char *t = p + strspn(p, " \t");
-        if (strncasecmp(t, secret_headers[i], hl) == 0) {
-            snprintf(out, outlen, "%.*s ***", (int)(t - p + hl), p);
-            return out;
-        }
-    }
-    while (*p && o + 1 < outlen) {
-        const char *sep = strstr(p, "://");
-        if (!sep) {
-            size_t n = strnlen(p, outlen - 1 - o);
-            memcpy(out + o, p, n);
-            o += n;
-            break;
-        }
-        const char *start = sep;
-        while (start > p && url_scheme_char(start[-1]))
-            start--;
-        /* A URL ends at white space or a quote; libav quotes them with '. */
-        size_t tlen = strcspn(start, " \t\r\n'\"<>");
-        size_t pre = (size_t)(start - p);
-        if (pre > outlen - 1 - o)
-            pre = outlen - 1 - o;
-        memcpy(out + o, p, pre);
-        o += pre;
-        char tok[PROBE_URL_MAX], red[PROBE_URL_MAX];
-        size_t n = tlen < sizeof(tok) - 1 ? tlen : sizeof(tok) - 1;
-        memcpy(tok, start, n);
-        tok[n] = '\0';
-        int rn = o + 8 < outlen ? probe_url_redact(tok, red, sizeof(red)) : -EINVAL;
-        if (rn < 0)
-            break; /* no room to show it safely: cut the line here */
-        size_t rl = strnlen(red, outlen - 1 - o);
-        memcpy(out + o, red, rl);
-        o += rl;
-        p = start + tlen;
-    }
-    out[o] = '\0';
-    return out;
-}
-
-static struct {
-    _Atomic(deep_log_fn) fn;
-    _Atomic(void *) opaque;
-    atomic_int max_level;
-} log_sink;
-
-static void av_log_to_sink(void *avcl, int level, const char *fmt, va_list vl)
-{
-    deep_log_fn fn = atomic_load(&log_sink.fn);
-    if (!fn || level > atomic_load(&log_sink.max_level))
-        return;
-    /* libav emits partial lines; each thread gathers its own until '\n'. */
-    static _Thread_local char pending[1024];
-    static _Thread_local int print_prefix = 1;
-    char part[1024];
-    av_log_format_line2(avcl, level, fmt, vl, part, sizeof(part), &print_prefix);
-    size_t have = strlen(pending);
-    snprintf(pending + have, sizeof(pending) - have, "%s", part);
-    size_t len = strlen(pending);
-    if (len == 0 || (pending[len - 1] != '\n' && len + 1 < sizeof(pending)))
-        return;
-    /* Multi-line messages (RTSP replies, SDP) go out line by line. */
-    char clean[1024];
-    for (char *line = pending, *next; line && *line; line = next) {
-        next = strchr(line, '\n');
-        if (next)
-            *next++ = '\0';
-        size_t l = strlen(line);
-        if (l > 0 && line[l - 1] == '\r')
-            line[l - 1] = '\0';
-        deep_redact_line(line, clean, sizeof(clean));
-        if (clean[0])
-            fn(atomic_load(&log_sink.opaque), level, clean);
-    }
-    pending[0] = '\0';
-}
-
-void deep_av_log_setup(deep_log_fn fn, void *opaque, int max_level)
-{
-    atomic_store(&log_sink.opaque, opaque);
-    atomic_store(&log_sink.max_level, max_level);
-    atomic_store(&log_sink.fn, fn);
-    av_log_set_callback(av_log_to_sink);
 }
 
 /* ---- small helpers ---- */
@@ -910,6 +806,35 @@ static void fail(struct deep_result *r, int averr, enum deep_phase ph, const str
     probe_result_set(&r->base, PROBE_OFFLINE, why, "%s", detail);
 }
 
+/* An open that failed on an RTSP status or in TLS: libav's error code says
+ * less than its log line did (deep_log.h). The status counts only when the
+ * error is the one libav makes of a status, so a line left over from a
+ * request that libav then got past cannot decide. False when neither. */
+static bool fail_said(struct deep_result *r, int averr, const struct dp_clock *c,
+                      const struct deep_said *s)
+{
+    if (c->deadline_hit || c->stopped)
+        return false;
+    bool of_status = averr == AVERROR_HTTP_UNAUTHORIZED || averr == AVERROR_HTTP_FORBIDDEN ||
+                     averr == AVERROR_HTTP_NOT_FOUND || averr == AVERROR_HTTP_OTHER_4XX ||
+                     averr == AVERROR_HTTP_SERVER_ERROR;
+    enum probe_reason why;
+    if (s->status && of_status) {
+        why = rtsp_status_reason(s->status, s->method, s->phrase, strlen(s->phrase), NULL, 0);
+        probe_result_set(&r->base, PROBE_OFFLINE, why, "open: %s: %d %s", s->method, s->status,
+                         s->phrase);
+        r->base.rtsp_status = s->status;
+    } else if (s->tls[0] && averr == AVERROR(EIO)) {
+        /* What a server that does not speak TLS on the port gets, too. */
+        probe_result_set(&r->base, PROBE_OFFLINE, PROBE_R_PROTOCOL_ERROR, "open: TLS: %s", s->tls);
+    } else {
+        return false;
+    }
+    r->av_error = averr;
+    r->failed_phase = DEEP_PH_OPEN;
+    return true;
+}
+
 /* CPU time of the calling thread: libav does all of a probe's work on it
  * (decoders run with one thread). */
 static int64_t thread_cpu_us(void)
@@ -947,6 +872,7 @@ int deep_probe_run(const char *url, const char *numeric_host, const struct deep_
     AVPacket *pkt = NULL;
     struct keypic key = {.n = 0};
     struct second_key key2 = {.pic.n = 0};
+    struct deep_said said;
     char *target = NULL;
     int rc;
 
@@ -1002,13 +928,16 @@ int deep_probe_run(const char *url, const char *numeric_host, const struct deep_
     fc->interrupt_callback.opaque = &clk;
     phase_end(out, DEEP_PH_SETUP, &tph, &tcpu);
 
+    deep_said_begin(&said, fc);
     rc = avformat_open_input(&fc, target, NULL, &dict); /* frees fc on failure */
+    deep_said_end();
     phase_end(out, DEEP_PH_OPEN, &tph, &tcpu);
     if (rc < 0) {
         if (clk.deadline_hit && !clk.stopped)
             clk.connected =
                 tcp_reachable(numeric_host ? numeric_host : pu->host, pu->port, (int)reserve_ms);
-        fail(out, rc, DEEP_PH_OPEN, &clk);
+        if (!fail_said(out, rc, &clk, &said))
+            fail(out, rc, DEEP_PH_OPEN, &clk);
         goto done;
     }
     note_unused(out, dict); /* only a successful open hands back the leftovers */

@@ -13,6 +13,7 @@
 #include "rtp_nal.h"
 #include "rtsp_auth.h"
 #include "rtsp_parse.h"
+#include "rtsp_status.h"
 #include "sdp.h"
 #include "url.h"
 #include "video_params.h"
@@ -397,38 +398,12 @@ static enum probe_reason reason_of_uv(int err)
     }
 }
 
-static bool icontains(const char *s, size_t n, const char *word)
-{
-    size_t wl = strlen(word);
-    for (size_t i = 0; i + wl <= n; i++) {
-        size_t k = 0;
-        while (k < wl && (s[i + k] | 0x20) == (word[k] | 0x20))
-            k++;
-        if (k == wl)
-            return true;
-    }
-    return false;
-}
-
 static void fail_status(struct rtsp_conn *c, const struct rtsp_msg *msg)
 {
-    enum probe_reason why = PROBE_R_SERVER_ERROR;
     int st = msg->status;
-    if (st == 403)
-        why = PROBE_R_FORBIDDEN;
-    else if (st == 404)
-        why = PROBE_R_NOT_FOUND;
-    else if (st == 453)
-        why = PROBE_R_SESSION_LIMIT;
-    else if (st == 503 && (icontains(msg->reason, msg->reason_len, "session") ||
-                           icontains(msg->reason, msg->reason_len, "bandwidth") ||
-                           icontains(msg->reason, msg->reason_len, "limit") ||
-                           icontains(msg->reason, msg->reason_len, "busy")))
-        why = PROBE_R_SESSION_LIMIT;
-    else if (st == 461)
-        why = PROBE_R_PROTOCOL_ERROR;
-    else if (st < 200 || (st >= 300 && st < 400))
-        why = PROBE_R_PROTOCOL_ERROR;
+    enum probe_reason why =
+        rtsp_status_reason(st, method_of(c->state), msg->reason, msg->reason_len,
+                           (const char *)msg->body, msg->body ? msg->body_len : 0);
     int rl = (int)(msg->reason_len > 60 ? 60 : msg->reason_len);
     rc_verdict(c, PROBE_OFFLINE, why, "%s %s: %d %.*s", method_of(c->state), c->shown_url, st, rl,
                msg->reason);

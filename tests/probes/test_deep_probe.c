@@ -548,6 +548,111 @@ Test(deep_net, playing_stream_without_packets_is_no_media_within_the_deadline)
     free_result(&r);
 }
 
+/* An RTSP server whose path says which request fails and how:
+ * /<METHOD>/<status>, e.g. /SETUP/453. SETUP answers come after 300 ms, so
+ * probes started together are all inside libav at the same time. 403 to
+ * SETUP carries Dahua's body, which libav never shows. */
+static const char STATUS_RTSP[] =
+    "import socket, threading, time\n"
+    "PHRASE = {'401': 'Unauthorized', '403': 'Forbidden', '404': 'Not Found',\n"
+    "          '453': 'Not Enough Bandwidth', '500': 'Internal Server Error',\n"
+    "          '503': 'Service Unavailable'}\n"
+    "SDP = ('v=0\\r\\no=- 1 1 IN IP4 127.0.0.1\\r\\ns=x\\r\\nt=0 0\\r\\n'\n"
+    "       'm=video 0 RTP/AVP 96\\r\\na=rtpmap:96 H264/90000\\r\\na=control:stream=0\\r\\n')\n"
+    "def serve(c):\n"
+    "    buf = b''\n"
+    "    while True:\n"
+    "        d = c.recv(4096)\n"
+    "        if not d: return\n"
+    "        buf += d\n"
+    "        while b'\\r\\n\\r\\n' in buf:\n"
+    "            req, buf = buf.split(b'\\r\\n\\r\\n', 1)\n"
+    "            lines = req.decode().split('\\r\\n')\n"
+    "            m, url = lines[0].split(' ')[:2]\n"
+    "            cseq = [l.split(':', 1)[1].strip() for l in lines if "
+    "l.lower().startswith('cseq')][0]\n"
+    "            parts = url.split('/')\n"
+    "            h, body, st = 'CSeq: ' + cseq + '\\r\\n', '', '200'\n"
+    "            if m == parts[3]: st = parts[4]\n"
+    "            if m == 'SETUP': time.sleep(0.3)\n"
+    "            if st == '200' and m == 'DESCRIBE':\n"
+    "                body = SDP; h += 'Content-Base: ' + url + '/\\r\\nContent-Type: "
+    "application/sdp\\r\\n'\n"
+    "            if st == '403' and m == 'SETUP':\n"
+    "                body = 'Forbidden: the number of connections has reached the upper limit'\n"
+    "            h += 'Content-Length: %d\\r\\n' % len(body)\n"
+    "            c.sendall(('RTSP/1.0 %s %s\\r\\n' % (st, PHRASE.get(st, 'OK')) + h + '\\r\\n' + "
+    "body).encode())\n"
+    "s = socket.socket(); s.bind(('127.0.0.1', 0)); s.listen(8)\n"
+    "print('READY %d' % s.getsockname()[1], flush=True)\n"
+    "while True:\n"
+    "    c, _ = s.accept(); threading.Thread(target=serve, args=(c,), daemon=True).start()\n";
+
+struct status_probe {
+    const char *path;
+    char url[96];
+    enum probe_reason want;
+    int want_status;
+    struct deep_result *r;
+};
+
+static void *status_probe_main(void *arg)
+{
+    struct status_probe *p = arg;
+    struct deep_opts o;
+    deep_opts_default(&o);
+    o.deadline_ms = 4000;
+    deep_probe_run(p->url, NULL, &o, NULL, p->r);
+    return NULL;
+}
+
+/* libav reports 453 and 500 alike as a generic error; the status comes
+ * from its log line, which must be the line of each probe's own request
+ * while several probe at once on their own threads. */
+Test(deep_net, rtsp_statuses_map_like_tier_1_for_each_of_several_concurrent_probes)
+{
+    int fd;
+    char *argv[] = {"python3", "-c", (char *)STATUS_RTSP, NULL};
+    pid_t pid = spawn(argv, &fd);
+    char line[64];
+    int port = 0;
+    bool ok = read_line(fd, line, sizeof(line), 10000) && sscanf(line, "READY %d", &port) == 1;
+    close(fd);
+    if (!ok)
+        stop_child(pid);
+    cr_assert(ok, "the status RTSP server did not start (\"%s\")", line);
+    struct status_probe probes[] = {
+        {.path = "/SETUP/453", .want = PROBE_R_SESSION_LIMIT, .want_status = 453},
+        {.path = "/SETUP/403", .want = PROBE_R_SESSION_LIMIT, .want_status = 403},
+        {.path = "/DESCRIBE/403", .want = PROBE_R_FORBIDDEN, .want_status = 403},
+        {.path = "/DESCRIBE/404", .want = PROBE_R_NOT_FOUND, .want_status = 404},
+        {.path = "/SETUP/500", .want = PROBE_R_SERVER_ERROR, .want_status = 500},
+        {.path = "/DESCRIBE/401", .want = PROBE_R_AUTH_FAILED, .want_status = 401},
+    };
+    enum { N = sizeof(probes) / sizeof(probes[0]) };
+    pthread_t th[N];
+    for (int i = 0; i < N; i++) {
+        snprintf(probes[i].url, sizeof(probes[i].url), "rtsp://127.0.0.1:%d%s", port,
+                 probes[i].path);
+        probes[i].r = new_result();
+        cr_assert_eq(pthread_create(&th[i], NULL, status_probe_main, &probes[i]), 0);
+    }
+    for (int i = 0; i < N; i++)
+        pthread_join(th[i], NULL);
+    stop_child(pid);
+    for (int i = 0; i < N; i++) {
+        struct deep_result *r = probes[i].r;
+        cr_expect_eq(r->base.state, PROBE_OFFLINE, "%s: %s", probes[i].url, r->base.detail);
+        cr_expect_eq(r->base.reason, probes[i].want, "%s: %s, expected %s (%s)", probes[i].url,
+                     probe_reason_name(r->base.reason), probe_reason_name(probes[i].want),
+                     r->base.detail);
+        cr_expect_eq(r->base.rtsp_status, probes[i].want_status, "%s: status %d (%s)",
+                     probes[i].url, r->base.rtsp_status, r->base.detail);
+        cr_expect_eq(r->failed_phase, DEEP_PH_OPEN);
+        free_result(&probes[i].r);
+    }
+}
+
 /* ---- RTSP from gst-rtsp-server ---- */
 
 /* Our own mounts: live (SMPTE bars), moving (a ball) and black H.264
