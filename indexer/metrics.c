@@ -274,7 +274,7 @@ static void monitor_metrics(const struct monitor_stats *st, double age, struct m
     head(o, "camdex_deep_probes_in_flight", "gauge", "Deep (libav) probes in progress.");
     put(o, "camdex_deep_probes_in_flight %u\n", st->deep_in_flight);
     head(o, "camdex_deep_probes_waiting", "gauge",
-         "HLS, HTTP-FLV and RTMP cameras due and waiting for a deep worker.");
+         "HLS, HTTP-FLV, RTMP and RTSPS cameras due and waiting for a deep worker.");
     put(o, "camdex_deep_probes_waiting %u\n", st->deep_waiting);
     head(o, "camdex_deep_probes_total", "counter", "Deep (libav) probes finished.");
     put(o, "camdex_deep_probes_total %llu\n", (unsigned long long)st->deep_probes);

@@ -895,8 +895,14 @@ static void queue_fleet(struct monitor *m, struct fleet *old)
                 c->auth_memo = was->auth_memo;
                 was->auth_memo = NULL;
             }
+        } else if (m->o.sweep) {
+            /* Cameras offline at the last look go first: a dead camera
+             * takes its timeouts and re-check (seconds) whatever else runs,
+             * so started first they overlap the healthy majority's probes
+             * instead of adding their length at the end of the pass. */
+            c->due = now - (c->mem.state == STORE_OFFLINE ? 1 : 0);
         } else {
-            c->due = now + (m->o.sweep ? 0 : fleet_offset(c->id, m->cfg.interval_ms));
+            c->due = now + fleet_offset(c->id, m->cfg.interval_ms);
         }
         count_state(m, c->mem.state, +1);
         if (was) {

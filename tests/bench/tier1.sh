@@ -49,7 +49,6 @@ alive() {
     echo "tier1: camfarm (pid $pid) is gone: killed from outside?" >&2
     exit 1
 }
-farm_cpu_ticks() { awk '{print $14 + $15}' "/proc/$pid/stat"; }
 value() { grep -o "$1=[0-9.]*" "$2" | head -1 | cut -d= -f2; }
 load() { cut -d' ' -f1-3 /proc/loadavg; }
 
@@ -60,13 +59,10 @@ run() {
     shift
     alive
     echo "load $(load)" >"$work/$name.load"
-    c0=$(farm_cpu_ticks)
-    "$bench" --inventory "$work/fleet_port.csv" "$@" >"$work/$name.out"
-    c1=$(farm_cpu_ticks)
+    # camfarm's CPU over the timed probes only (--remember-auth runs an
+    # untimed pass first).
+    "$bench" --inventory "$work/fleet_port.csv" --peer-pid "$pid" "$@" >"$work/$name.out"
     alive
-    awk -v d=$((c1 - c0)) -v hz="$(getconf CLK_TCK)" '/^probes=/ { split($1, a, "="); \
-        if (a[2] > 0) printf "farm_cpu_us_per_probe=%.1f\n", d * 1e6 / hz / a[2] }' \
-        "$work/$name.out" >>"$work/$name.out"
     echo "== $name ($*), $(cat "$work/$name.load")"
     cat "$work/$name.out"
     # Offline probes are cheap: figures from a half-dead farm mean nothing.
@@ -80,6 +76,11 @@ run() {
 
 run describe --depth describe --in-flight "$in_flight" --rounds "$rounds"
 run options --depth options --in-flight "$in_flight" --rounds "$rounds"
+# As camdex serve probes a camera it has met: credentials on the first
+# request (remember_auth), and without OPTIONS too (skip_options).
+run describe_memo --depth describe --in-flight "$in_flight" --rounds "$rounds" --remember-auth
+run describe_memo_skip --depth describe --in-flight "$in_flight" --rounds "$rounds" --remember-auth \
+    --skip-options
 # Ten rounds over the same cameras: one probe is too short for getrusage.
 run describe_seq --depth describe --in-flight 1 --limit "$ff_cameras" --rounds 10
 alive
@@ -96,9 +97,9 @@ alive
 
 o=$work
 printf '\n%-34s %12s %14s %14s %12s\n' "tier 1 ($cameras cameras, $in_flight in flight)" probes/s "CPU us/probe" "camfarm us" "p99 total ms"
-for d in describe options; do
+for d in describe describe_memo describe_memo_skip options; do
     printf '%-34s %12s %14s %14s %12.1f\n' "depth $d" "$(value probes_per_s "$o/$d.out")" \
-        "$(value cpu_us_per_probe "$o/$d.out")" "$(value farm_cpu_us_per_probe "$o/$d.out")" \
+        "$(value cpu_us_per_probe "$o/$d.out")" "$(value peer_cpu_us_per_probe "$o/$d.out")" \
         "$(grep 'phase=total' "$o/$d.out" | grep -o 'p99=[0-9]*' | awk -F= '{print $2 / 1000}')"
 done
 t_cpu=$(value cpu_us_per_probe "$o/describe_seq.out")

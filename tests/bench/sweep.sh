@@ -1,0 +1,50 @@
+#!/usr/bin/env bash
+# `camdex sweep` benchmark (not run by ctest): builds Release, serves a
+# generated 43,000-camera fleet from camfarm with its default fault mix
+# (about 7 % faulty), imports it into a fresh index and times sweeps over it:
+# the first (nothing known about any camera) and the repeats, as cron runs
+# them (the index knows which cameras were offline last time).
+# Usage: tests/bench/sweep.sh [BUILD_DIR] [REPEATS] [-- SWEEP FLAGS...]
+#   defaults: build/bench 2
+set -euo pipefail
+cd "$(dirname "$0")/../.."
+build=${1:-build/bench}
+repeats=${2:-2}
+shift $(($# > 2 ? 2 : $#))
+[ "${1:-}" = "--" ] && shift
+cameras=43000
+
+cmake -S . -B "$build" -DCMAKE_BUILD_TYPE=Release >/dev/null
+cmake --build "$build" -j "$(nproc)" --target camdex camfarm camfarm_clips >/dev/null
+
+work=$(mktemp -d)
+pid=
+cleanup() {
+    if [ -n "$pid" ] && kill -0 "$pid" 2>/dev/null; then kill -TERM "$pid"; wait "$pid" || true; fi
+    rm -rf "$work"
+}
+trap cleanup EXIT
+
+"$build/camdex" generate --cameras "$cameras" >"$work/fleet.csv"
+mkfifo "$work/ready"
+"$build/camfarm" --inventory "$work/fleet.csv" --clips "$build/camfarm-clips" --faults default \
+    --listen 0.0.0.0:0 --control 127.0.0.1:0 >"$work/ready" 2>"$work/camfarm.err" &
+pid=$!
+exec 3<"$work/ready"
+read -r -t 60 line <&3 || { echo "sweep: camfarm not ready:" >&2; cat "$work/camfarm.err" >&2; exit 1; }
+port=$(sed -n 's/.* rtsp=[^ ]*:\([0-9]*\) .*/\1/p' <<<"$line")
+"$build/camdex" generate --cameras "$cameras" --port "$port" >"$work/fleet_port.csv"
+"$build/camdex" --db "$work/index" import "$work/fleet_port.csv" >/dev/null
+
+echo "sweep flags: ${*:-(defaults)}"
+printf '%-10s %8s %8s %8s %10s %10s %8s\n' sweep wall_s user_s sys_s online offline load
+for i in $(seq 0 "$repeats"); do
+    load=$(cut -d' ' -f1 /proc/loadavg)
+    /usr/bin/time -f '%e %U %S' -o "$work/time" "$build/camdex" --db "$work/index" sweep "$@" \
+        >"$work/sweep.out" 2>"$work/sweep.err" || { cat "$work/sweep.err" >&2; exit 1; }
+    read -r wall user sys <"$work/time"
+    online=$("$build/camdex" --db "$work/index" list --state online --format csv | tail -n +2 | wc -l)
+    offline=$("$build/camdex" --db "$work/index" list --state offline --format csv | tail -n +2 | wc -l)
+    printf '%-10s %8s %8s %8s %10s %10s %8s\n' "$([ "$i" = 0 ] && echo first || echo "repeat $i")" \
+        "$wall" "$user" "$sys" "$online" "$offline" "$load"
+done
