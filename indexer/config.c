@@ -26,6 +26,7 @@ void config_default(struct config *c)
     c->keyframe_timeout_ms = 8000;
     c->total_timeout_ms = 10000;
     c->remember_auth = true;
+    c->skip_options = CONFIG_SKIP_AUTO;
     c->dns_timeout_ms = 3000;
     c->dns_cache_ms = 60000;
     c->fail_threshold = 3;
@@ -81,7 +82,7 @@ const char *config_depth_name(enum config_depth d)
     return (unsigned)d < 3 ? names[d] : "invalid";
 }
 
-enum key_kind { K_STR, K_DURATION, K_COUNT, K_DEPTH, K_LEVEL, K_BOOL, K_NICE };
+enum key_kind { K_STR, K_DURATION, K_COUNT, K_DEPTH, K_LEVEL, K_BOOL, K_NICE, K_SKIP };
 
 /* Every key: where it lives, its kind and the range it accepts. */
 static const struct key {
@@ -104,7 +105,7 @@ static const struct key {
     DUR("probe", "first_rtp_timeout", first_rtp_timeout_ms, 50, 120000),
     DUR("probe", "keyframe_timeout", keyframe_timeout_ms, 50, 120000),
     DUR("probe", "total_timeout", total_timeout_ms, 0, 600000),
-    {"probe", "skip_options", K_BOOL, offsetof(struct config, skip_options), 0, 0, 0},
+    {"probe", "skip_options", K_SKIP, offsetof(struct config, skip_options), 0, 0, 0},
     {"probe", "remember_auth", K_BOOL, offsetof(struct config, remember_auth), 0, 0, 0},
     DUR("probe", "dns_timeout", dns_timeout_ms, 50, 60000),
     DUR("probe", "dns_cache", dns_cache_ms, 0, 86400000),
@@ -364,15 +365,27 @@ int config_set(struct config *c, const char *section, const char *name, const ch
             }
         snprintf(err, errlen, "\"%s\" is not a depth (use options, describe or play)", value);
         return -EINVAL;
-    case K_BOOL: {
+    case K_BOOL:
+    case K_SKIP: {
         static const char *const yes[] = {"true", "yes", "on", "1"}, *const no[] = {"false", "no",
                                                                                  "off", "0"};
-        for (int i = 0; i < 4; i++)
-            if (strcmp(value, yes[i]) == 0 || strcmp(value, no[i]) == 0) {
-                *(bool *)field = strcmp(value, yes[i]) == 0;
-                return 0;
-            }
-        snprintf(err, errlen, "\"%s\" is not true or false (or yes/no, on/off, 1/0)", value);
+        bool is_yes = false, is_no = false;
+        for (int i = 0; i < 4; i++) {
+            is_yes |= strcmp(value, yes[i]) == 0;
+            is_no |= strcmp(value, no[i]) == 0;
+        }
+        if (k->kind == K_SKIP && (is_yes || is_no || strcmp(value, "auto") == 0)) {
+            *(enum config_skip *)field = is_yes  ? CONFIG_SKIP_ALWAYS
+                                         : is_no ? CONFIG_SKIP_NEVER
+                                                 : CONFIG_SKIP_AUTO;
+            return 0;
+        }
+        if (k->kind == K_BOOL && (is_yes || is_no)) {
+            *(bool *)field = is_yes;
+            return 0;
+        }
+        snprintf(err, errlen, "\"%s\" is not true or false (or yes/no, on/off, 1/0)%s", value,
+                 k->kind == K_SKIP ? " or auto" : "");
         return -EINVAL;
     }
     case K_LEVEL: {

@@ -8,6 +8,9 @@
 #include <stdint.h>
 
 enum config_depth { CONFIG_DEPTH_OPTIONS, CONFIG_DEPTH_DESCRIBE, CONFIG_DEPTH_PLAY };
+/* [probe] skip_options: OPTIONS before DESCRIBE always, never, or only
+ * until the camera has answered a probe (then again after a failure). */
+enum config_skip { CONFIG_SKIP_NEVER, CONFIG_SKIP_ALWAYS, CONFIG_SKIP_AUTO };
 enum log_level { LEVEL_ERROR, LEVEL_WARN, LEVEL_INFO, LEVEL_DEBUG };
 
 /* [webhook NAME]: POSTs batches of events to a receiver (notifier.c). */
@@ -34,7 +37,7 @@ struct config {
     enum config_depth depth;
     uint32_t connect_timeout_ms, reply_timeout_ms, first_rtp_timeout_ms, keyframe_timeout_ms;
     uint32_t total_timeout_ms; /* whole tier-1 probe, 0 = no cap */
-    bool skip_options;         /* the handshake starts with DESCRIBE */
+    enum config_skip skip_options; /* when the handshake starts with DESCRIBE */
     bool remember_auth;        /* send the last accepted challenge's credentials at once */
     uint32_t dns_timeout_ms, dns_cache_ms;
     uint32_t fail_threshold;    /* consecutive failures before offline */

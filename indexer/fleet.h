@@ -26,6 +26,12 @@ struct cam {
     bool decided;     /* sweep: reached a verdict this pass */
     bool url_changed; /* set by a reload: credentials may be right now */
     bool deep_in_flight;
+    /* skip_options = auto: the last probe went without OPTIONS and failed
+     * (is the camera one that wants it?), how often an OPTIONS probe then
+     * succeeded at once, and the verdict: this camera always gets OPTIONS. */
+    bool options_suspect;
+    uint8_t options_strikes;
+    bool needs_options;
     uint16_t expect_w, expect_h, expect_fps; /* from the inventory, 0 = not given */
     uint16_t seen_w, seen_h;                 /* last size a probe reported */
     bool queued;      /* in the heap */

@@ -56,6 +56,7 @@ struct job {
     bool resolving;
     struct monitor_probe *od; /* asked for on demand: told the result */
     bool full_look;           /* deep: with the frozen check (second keyframe) */
+    bool skipped_options;     /* tier 1 started at DESCRIBE (skip_options) */
 };
 
 struct monitor {
@@ -199,7 +200,7 @@ int monitor_new(uv_loop_t *loop, const struct monitor_opts *o, struct monitor **
         .first_rtp_ms = m->cfg.first_rtp_timeout_ms,
         .first_keyframe_ms = m->cfg.keyframe_timeout_ms,
         .total_ms = m->cfg.total_timeout_ms,
-        .skip_options = m->cfg.skip_options != 0,
+        .skip_options = m->cfg.skip_options == CONFIG_SKIP_ALWAYS,
         .user_agent = "camdex",
     };
     m->st.max_in_flight = max_in_flight(&m->cfg);
@@ -436,6 +437,33 @@ static void keep_auth_memo(struct monitor *m, struct cam *c, const struct rtsp_c
         cam_set_auth_memo(&m->fleet, c, NULL, 0);
 }
 
+/* skip_options = auto: does this camera answer DESCRIBE only after
+ * OPTIONS? A probe without OPTIONS that fails makes it a suspect; when the
+ * next probe, with OPTIONS, succeeds at once, that is a strike. A refusal
+ * in words (an RTSP error status or a malformed reply) convicts at the
+ * first strike, silence (a timeout, a reset) at the second: a camera that
+ * died and came back in between would also give one. */
+static void options_learn(struct cam *c, const struct job *j, const struct probe_result *r)
+{
+    bool ok = r->state != PROBE_OFFLINE;
+    if (j->skipped_options) {
+        c->options_suspect = !ok;
+        if (!ok && (r->rtsp_status >= 400 || r->reason == PROBE_R_PROTOCOL_ERROR))
+            c->options_strikes = 1; /* spoken: one more strike convicts */
+        return;
+    }
+    if (!c->options_suspect)
+        return;
+    if (ok) {
+        c->options_suspect = false;
+        if (++c->options_strikes >= 2) {
+            c->needs_options = true;
+            log_kv(LEVEL_INFO, "camera answers only after OPTIONS; sending it from now on",
+                   "camera", c->id, NULL);
+        }
+    }
+}
+
 static void apply_result(struct monitor *m, struct job *j, const struct rtsp_conn *conn,
                          const struct probe_result *r)
 {
@@ -450,6 +478,8 @@ static void apply_result(struct monitor *m, struct job *j, const struct rtsp_con
     if (m->stopping)
         return; /* a cancelled probe says nothing about the camera */
     keep_auth_memo(m, c, conn, r);
+    if (conn && m->cfg.skip_options == CONFIG_SKIP_AUTO)
+        options_learn(c, j, r);
     /* Compared before record() stores the new size. */
     bool new_size = r->video.width && (r->video.width != c->seen_w || r->video.height != c->seen_h);
     struct health_step step = record(m, c, r, false);
@@ -623,6 +653,12 @@ static void on_resolved(void *data, int status, const struct sockaddr_storage *a
         opts.depth = rtsp_depths[j->od->depth];
     if (m->cfg.remember_auth)
         opts.auth_memo = cam_auth_memo(c, &opts.auth_memo_len);
+    /* auto: OPTIONS tells nothing DESCRIBE does not, so once a camera has
+     * answered, it is left out, until a probe fails or the camera turns
+     * out to want it (options_learn). */
+    if (m->cfg.skip_options == CONFIG_SKIP_AUTO)
+        opts.skip_options = c->mem.consec_ok > 0 && !c->needs_options;
+    j->skipped_options = opts.skip_options && opts.depth != RTSP_DEPTH_OPTIONS;
     int rc = rtsp_conn_start(m->loop, (struct sockaddr *)&sa, c->url, &opts, on_probe_done, j,
                              &j->conn);
     if (rc) {
@@ -891,9 +927,12 @@ static void queue_fleet(struct monitor *m, struct fleet *old)
             c->due = same_url ? was->due : now;
             c->in_flight = was->in_flight;
             c->decided = was->decided;
-            if (same_url) { /* same credentials: the camera's challenge still holds */
+            if (same_url) { /* the same camera: what it taught us holds */
                 c->auth_memo = was->auth_memo;
                 was->auth_memo = NULL;
+                c->options_suspect = was->options_suspect;
+                c->options_strikes = was->options_strikes;
+                c->needs_options = was->needs_options;
             }
         } else if (m->o.sweep) {
             /* Cameras offline at the last look go first: a dead camera

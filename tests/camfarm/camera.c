@@ -446,6 +446,16 @@ void camera_request(struct conn *c, const struct rtsp_req *req)
         conn_set_state(c, CONN_SILENT);
         return;
     }
+    if (req->method == RTSP_M_OPTIONS)
+        c->optioned = true;
+    else if (cam->mode == FAULT_OPTIONS_FIRST && !c->optioned) {
+        /* A strict server: the session "state" starts with OPTIONS. */
+        int n = head(c, buf, sizeof(buf), 455, req->cseq);
+        n = append(buf, sizeof(buf), n, "\r\n");
+        if (n > 0)
+            conn_reply(c, buf, (size_t)n);
+        return;
+    }
     if (cam->mode == FAULT_GARBAGE) {
         char g[GARBAGE_BYTES];
         for (int i = 0; i < GARBAGE_BYTES; i++)

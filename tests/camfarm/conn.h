@@ -26,6 +26,7 @@ struct conn {
     uint32_t local_ip, peer_ip;
     uint16_t client_port; /* UDP transport: the client's RTP port */
     bool reading, has_session, described, udp, play_after_reply;
+    bool optioned; /* the client has sent OPTIONS on this connection */
     int handles_open;
     char *in; /* bytes of a partial request, NULL when none */
     size_t in_len;

@@ -31,6 +31,7 @@ static const char *const names[FAULT_COUNT] = {
     [FAULT_TRUNCATED_SDP] = "truncated_sdp",
     [FAULT_BAD_LENGTH] = "bad_length",
     [FAULT_EARLY_RTP] = "early_rtp",
+    [FAULT_OPTIONS_FIRST] = "options_first",
     [FAULT_BLACK] = "black",
     [FAULT_FROZEN] = "frozen",
     [FAULT_BLURRED] = "blurred",

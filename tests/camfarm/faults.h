@@ -37,6 +37,7 @@ enum fault {
     FAULT_NOISY,          /* video: heavy noise */
     FAULT_LOW_FPS,        /* video: 5 fps */
     FAULT_RESOLUTION,     /* video: 352x288, not what the inventory says */
+    FAULT_OPTIONS_FIRST,  /* 455 to a DESCRIBE on a connection that sent no OPTIONS */
     FAULT_COUNT
 };
 

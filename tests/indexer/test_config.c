@@ -198,15 +198,22 @@ Test(config, total_timeout_and_skip_options)
     struct config_errors e = {0};
     config_default(&c);
     cr_assert_eq(c.total_timeout_ms, 10000);
-    cr_assert_eq(c.skip_options, 0);
-    const char *text = "[probe]\ntotal_timeout = 4s\nskip_options = yes\n";
+    cr_assert_eq(c.skip_options, CONFIG_SKIP_AUTO);
+    cr_assert(c.remember_auth);
+    const char *text = "[probe]\ntotal_timeout = 4s\nskip_options = yes\nremember_auth = off\n";
     cr_assert_eq(config_parse(text, "camdex.ini", &c, &e), 0, "%s", e.msg[0]);
     cr_assert_eq(c.total_timeout_ms, 4000);
-    cr_assert_eq(c.skip_options, 1);
+    cr_assert_eq(c.skip_options, CONFIG_SKIP_ALWAYS);
+    cr_assert(!c.remember_auth);
     cr_assert_eq(config_parse("[probe]\nskip_options = false\n", "camdex.ini", &c, &e), 0);
-    cr_assert_eq(c.skip_options, 0);
+    cr_assert_eq(c.skip_options, CONFIG_SKIP_NEVER);
+    cr_assert_eq(config_parse("[probe]\nskip_options = auto\n", "camdex.ini", &c, &e), 0);
+    cr_assert_eq(c.skip_options, CONFIG_SKIP_AUTO);
     cr_assert_neq(config_parse("[probe]\nskip_options = maybe\n", "camdex.ini", &c, &e), 0);
-    cr_assert(strstr(e.msg[0], "\"maybe\" is not true or false"), "%s", e.msg[0]);
+    cr_assert(strstr(e.msg[0], "\"maybe\" is not true or false (or yes/no, on/off, 1/0) or auto"),
+              "%s", e.msg[0]);
+    cr_assert_neq(config_parse("[probe]\nremember_auth = auto\n", "camdex.ini", &c, &e), 0,
+                  "auto is only for skip_options");
 }
 
 Test(config, http_nice_takes_negative_values_within_linux_range)

@@ -46,6 +46,7 @@ static const struct fault_case cases[] = {
     {"truncated_sdp", "describe", "offline", "no_media", 1500, false},
     {"bad_length", "describe", "offline", "rtsp_timeout", 2500, false},
     {"early_rtp", "play", "online", "", 3000, false},
+    {"options_first", "describe", "online", "", 1500, false},
     {"ok", "deep", "online", "", 4000, false},
     {"black", "deep", "degraded", "black", 4000, false},
     {"frozen", "deep", "degraded", "frozen", 4000, false},

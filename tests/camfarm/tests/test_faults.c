@@ -324,3 +324,19 @@ Test(faults, early_rtp_frame_before_play_reply)
     cr_expect_gt(fc_play_early_frames, 0);
     fc_close(fd);
 }
+
+Test(faults, options_first_refuses_describe_until_options)
+{
+    char reply[128];
+    cr_assert_eq(fc_control(&farm, "mode #3 options_first", reply, sizeof(reply)), 0);
+    cr_assert_str_eq(reply, "ok");
+    int fd = cam_connect(3);
+    cr_expect_eq(describe(3, fd, 2000), 455, "DESCRIBE as the first request");
+    fc_close(fd);
+    fd = cam_connect(3);
+    cr_expect_eq(options(3, fd, 2000), 0);
+    cr_expect_eq(rep.status, 200);
+    cr_expect_eq(describe(3, fd, 2000), 200, "DESCRIBE after OPTIONS");
+    fc_close(fd);
+    fc_control(&farm, "mode #3 ok", reply, sizeof(reply));
+}
