@@ -177,7 +177,7 @@ int monitor_new(uv_loop_t *loop, const struct monitor_opts *o, struct monitor **
      * it freed: four deep workers held ~3 MB each after their decodes, the
      * writer ~12 MB. The loop thread keeps the main arena to itself; every
      * other thread shares one more (their allocations are few and short),
-     * which cut the service's anonymous memory by ~9 MiB at 43,000 cameras
+     * which cut the service's anonymous memory by ~6 MiB at 43,000 cameras
      * at no measurable CPU cost. Before any thread starts. */
     mallopt(M_ARENA_MAX, 2);
     struct monitor *m = calloc(1, sizeof(*m));
