@@ -25,7 +25,7 @@
 
 #include "bench_reply.h"
 
-#define EXIT_NO_URING 3     /* io_uring unusable here: run camfarm_bench instead */
+#define EXIT_NO_URING 3            /* io_uring unusable here: run camfarm_bench instead */
 #define SCAN_EVERY_NS 100000000ull /* how often deadlines are checked */
 #define CSEQ_WRAP     999999999L   /* camfarm refuses larger CSeq values */
 
@@ -154,8 +154,8 @@ static void arm_recv(struct bench *b, unsigned i)
 {
     struct slot *s = &b->slots[i];
     struct io_uring_sqe *sqe = slot_sqe(b, i, OP_RECV);
-    io_uring_prep_recv(sqe, b->fresh ? s->fd : (int)i, s->reply + s->got,
-                       sizeof(s->reply) - s->got, 0);
+    io_uring_prep_recv(sqe, b->fresh ? s->fd : (int)i, s->reply + s->got, sizeof(s->reply) - s->got,
+                       0);
     /* The reply cannot be there yet: wait for it instead of trying first. */
     sqe->ioprio |= IORING_RECVSEND_POLL_FIRST;
     set_flags(b, sqe, false);
@@ -178,14 +178,13 @@ static int start(struct bench *b, unsigned i)
     s->timed_out = false;
     s->got = 0;
     s->cseq = b->cseq = b->cseq % CSEQ_WRAP + 1;
-    s->addr = (struct sockaddr_in){.sin_family = AF_INET,
-                                   .sin_port = htons((uint16_t)b->port),
-                                   .sin_addr.s_addr = htonl(ip)};
-    s->req_len = snprintf(s->req, sizeof(s->req),
-                          "OPTIONS rtsp://%u.%u.%u.%u:%u%s RTSP/1.0\r\nCSeq: %ld\r\n"
-                          "User-Agent: camfarm_bench_uring\r\n\r\n",
-                          ip >> 24, (ip >> 16) & 255, (ip >> 8) & 255, ip & 255, b->port, b->path,
-                          s->cseq);
+    s->addr = (struct sockaddr_in){
+        .sin_family = AF_INET, .sin_port = htons((uint16_t)b->port), .sin_addr.s_addr = htonl(ip)};
+    s->req_len =
+        snprintf(s->req, sizeof(s->req),
+                 "OPTIONS rtsp://%u.%u.%u.%u:%u%s RTSP/1.0\r\nCSeq: %ld\r\n"
+                 "User-Agent: camfarm_bench_uring\r\n\r\n",
+                 ip >> 24, (ip >> 16) & 255, (ip >> 8) & 255, ip & 255, b->port, b->path, s->cseq);
     int fd = b->fresh ? s->fd : (int)i;
     struct io_uring_sqe *sqe;
     if (!b->fresh) {
@@ -372,8 +371,8 @@ static int ring_init(struct bench *b, unsigned entries)
 /* Every operation a handshake needs; kernels before 5.19 lack some. */
 static int ring_check_ops(struct bench *b)
 {
-    static const int ops[] = {IORING_OP_CONNECT, IORING_OP_SEND, IORING_OP_RECV,
-                              IORING_OP_CLOSE, IORING_OP_ASYNC_CANCEL};
+    static const int ops[] = {IORING_OP_CONNECT, IORING_OP_SEND, IORING_OP_RECV, IORING_OP_CLOSE,
+                              IORING_OP_ASYNC_CANCEL};
     struct io_uring_probe *probe = io_uring_get_probe_ring(&b->ring);
     if (!probe)
         return -EOPNOTSUPP;
@@ -515,8 +514,8 @@ int main(int argc, char **argv)
         if (b.fresh)
             continue;
         if ((fds[i] = b.slots[i].fd = new_socket(b.merge_ack)) < 0) {
-            fprintf(stderr, "camfarm_bench_uring: socket %u: %s (raise the open-files limit?)\n",
-                    i, strerror(-b.slots[i].fd));
+            fprintf(stderr, "camfarm_bench_uring: socket %u: %s (raise the open-files limit?)\n", i,
+                    strerror(-b.slots[i].fd));
             return 1;
         }
     }
