@@ -60,33 +60,46 @@ alive() {
 echo "bench: camfarm RSS idle with $cameras cameras: $(rss)"
 echo "bench: load average before: $(cut -d' ' -f1-3 /proc/loadavg)"
 
-# run LABEL CLIENT ARGS...: one client run; prints its lines and camfarm's
-# CPU (per handshake unless LABEL is "play"); a LABEL other than "" and
-# "play" appends "label rate client_us camfarm_us load" to $work/runs for
-# the summary. Returns the client's exit status.
+# Busy and total CPU ticks of the whole machine, all cores (/proc/stat).
+machine_ticks() { awk '/^cpu / { print $2 + $3 + $4 + $7 + $8 + $9, $2 + $3 + $4 + $5 + $6 + $7 + $8 + $9 }' /proc/stat; }
+
+# run LABEL CLIENT ARGS...: one client run; prints its lines, camfarm's CPU
+# (per handshake unless LABEL is "play") and the share of the cores other
+# processes took meanwhile (the load average counts this benchmark too); a
+# LABEL other than "" and "play" appends "label rate client_us camfarm_us
+# others_percent" to $work/runs for the summary. Returns the client's exit
+# status.
 run() {
-    local label=$1 client=$2 cpu0 cpu1 load out status=0 ok rate cus fus
+    local label=$1 client=$2 cpu0 cpu1 busy0 busy1 all0 all1 load out status=0 ok rate cus fus
+    local hz others
+    hz=$(getconf CLK_TCK)
     shift 2
     alive
     load=$(cut -d' ' -f1 /proc/loadavg)
     cpu0=$(awk '{print $14 + $15}' "/proc/$pid/stat")
+    read -r busy0 all0 < <(machine_ticks)
     out=$("$client" -p "$port" -n "$cameras" "$@") || status=$?
+    read -r busy1 all1 < <(machine_ticks)
     alive
     cpu1=$(awk '{print $14 + $15}' "/proc/$pid/stat")
     [ -n "$out" ] && sed 's/^/bench:   /' <<<"$out"
     ok=$(grep -o 'ok=[0-9]*' <<<"$out" | head -1 | cut -d= -f2)
     rate=$(grep -o '[0-9]* handshakes/s' <<<"$out" | head -1 | cut -d' ' -f1)
     cus=$(grep -o '[0-9.]* us per handshake' <<<"$out" | head -1 | cut -d' ' -f1)
-    fus=$(awk -v t="$((cpu1 - cpu0))" -v hz="$(getconf CLK_TCK)" -v n="${ok:-0}" \
+    fus=$(awk -v t="$((cpu1 - cpu0))" -v hz="$hz" -v n="${ok:-0}" \
         'BEGIN { if (n > 0) printf "%.1f", t / hz * 1e6 / n; else print "-" }')
+    # What the rest of the machine used: busy ticks minus camfarm's and the client's.
+    others=$(awk -v b="$((busy1 - busy0))" -v a="$((all1 - all0))" -v f="$((cpu1 - cpu0))" \
+        -v c="$(grep -o 'client CPU [0-9.]*' <<<"$out" | head -1 | cut -d' ' -f3)" -v hz="$hz" \
+        'BEGIN { o = a > 0 ? (b - f - c * hz) * 100 / a : 0; printf "%.0f", o < 0 ? 0 : o }')
     if [ "$label" = play ]; then
-        echo "bench:   camfarm CPU for that run: $(((cpu1 - cpu0) * 1000 / $(getconf CLK_TCK))) ms"
+        echo "bench:   camfarm CPU for that run: $(((cpu1 - cpu0) * 1000 / hz)) ms"
     else
-        echo "bench:   camfarm CPU for that run: $(((cpu1 - cpu0) * 1000 / $(getconf CLK_TCK))) ms," \
-            "$fus us per handshake (load average $load when it started)"
+        echo "bench:   camfarm CPU for that run: $(((cpu1 - cpu0) * 1000 / hz)) ms, $fus us per" \
+            "handshake; other processes took $others % of the cores (load average $load at the start)"
     fi
     if [ -n "$label" ] && [ "$label" != play ] && [ -n "$rate" ]; then
-        echo "$label $rate ${cus:--} $fus $load" >>"$work/runs"
+        echo "$label $rate ${cus:--} $fus $others" >>"$work/runs"
     fi
     return "$status"
 }
@@ -104,7 +117,7 @@ for r in $(seq "$runs"); do
         [ -n "$uring" ] || continue
         flags=()
         [ "$mode" = io_uring-s ] && flags=(-s)
-        echo "bench: run $r, io_uring client (camfarm_bench_uring ${flags[*]})"
+        echo "bench: run $r, io_uring client (camfarm_bench_uring${flags[*]:+ ${flags[*]}})"
         status=0
         run "$mode" "$uring" -t $((cameras * 2)) -c 256 "${flags[@]}" || status=$?
         if [ "$status" -eq 3 ]; then
@@ -121,9 +134,10 @@ awk '{ n[$1]++
            if (!(key in hi) || $k + 0 > hi[key]) hi[key] = $k + 0
        } }
      END { for (c in n)
-               printf "bench: %-10s %d runs: %d-%d handshakes/s; CPU per handshake: client %.1f-%.1f us, " \
-                      "camfarm %.1f-%.1f us; load average %.2f-%.2f\n", c, n[c], lo[c, 2], hi[c, 2],
-                      lo[c, 3], hi[c, 3], lo[c, 4], hi[c, 4], lo[c, 5], hi[c, 5] }' "$work/runs" | sort
+               printf "bench: %-10s %d runs: %d-%d handshakes/s; CPU per handshake: " \
+                      "client %.1f-%.1f us, camfarm %.1f-%.1f us; other processes %d-%d %% " \
+                      "of the cores\n", c, n[c], lo[c, 2], hi[c, 2], lo[c, 3], hi[c, 3],
+                      lo[c, 4], hi[c, 4], lo[c, 5], hi[c, 5] }' "$work/runs" | sort
 echo "bench: camfarm RSS after: $(rss), peak $(awk '/^VmHWM/ {print $2 " kB"}' "/proc/$pid/status")"
 
 hold=${CAMFARM_BENCH_HOLD:-15000}

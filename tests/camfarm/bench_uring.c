@@ -117,8 +117,8 @@ static int new_socket(bool merge_ack)
     return fd;
 }
 
-/* A submission queue entry; a full queue is submitted first. The queue
- * holds four entries per slot, so a second attempt cannot fail. */
+/* A submission queue entry; a full queue (four entries per slot, more
+ * when deadlines pass together) is submitted first. */
 static struct io_uring_sqe *get_sqe(struct bench *b)
 {
     struct io_uring_sqe *sqe;
@@ -368,7 +368,8 @@ static int ring_init(struct bench *b, unsigned entries)
     return rc;
 }
 
-/* Every operation a handshake needs; kernels before 5.19 lack some. */
+/* Every operation a handshake needs (all there since Linux 5.6; the recv's
+ * IORING_RECVSEND_POLL_FIRST needs 5.19). */
 static int ring_check_ops(struct bench *b)
 {
     static const int ops[] = {IORING_OP_CONNECT, IORING_OP_SEND, IORING_OP_RECV, IORING_OP_CLOSE,
