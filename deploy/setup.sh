@@ -12,6 +12,7 @@ packages=(
   libcurl4-openssl-dev   # webhooks (libcurl's multi interface; HMAC from OpenSSL)
   # tests and benchmarks
   libcriterion-dev lmdb-utils ffmpeg hyperfine wrk
+  liburing-dev  # camfarm_bench_uring, the simulator's cheaper load generator
   prometheus  # promtool checks /metrics
   # a real RTSP server nobody here wrote, for the prober's tests
   python3-gi gir1.2-gst-rtsp-server-1.0 gstreamer1.0-plugins-base gstreamer1.0-plugins-good

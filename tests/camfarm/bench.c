@@ -14,6 +14,8 @@
 #include <arpa/inet.h>
 #include <uv.h>
 
+#include "bench_reply.h"
+
 struct bench {
     uv_loop_t *loop;
     uint32_t base_ip;
@@ -39,8 +41,9 @@ struct probe {
     uint64_t t_start;
     unsigned cam;
     int handles, finished, phase; /* play mode: 0 SETUP sent, 1 PLAY sent */
+    long cseq;
     size_t got;
-    char head[512];
+    char head[BENCH_REPLY_MAX];
 };
 
 static void launch(struct bench *b);
@@ -138,10 +141,18 @@ static void on_read(uv_stream_t *s, ssize_t n, const uv_buf_t *buf)
     for (ssize_t i = 0; i < n && p->got < sizeof(p->head) - 1; i++)
         p->head[p->got++] = buf->base[i];
     p->head[p->got] = 0;
+    if (!p->b->play_secs) {
+        /* Counts only a whole 200 reply carrying this request's CSeq. */
+        int rc = bench_reply_check(p->head, p->got, p->cseq);
+        if (rc == 0 && p->got < sizeof(p->head) - 1)
+            return;
+        finish(p, rc > 0, 0);
+        return;
+    }
     if (!strstr(p->head, "\r\n\r\n"))
         return;
     int ok = p->got >= 12 && memcmp(p->head, "RTSP/1.0 200", 12) == 0;
-    if (!p->b->play_secs || !ok) {
+    if (!ok) {
         finish(p, ok, 0);
         return;
     }
@@ -154,9 +165,9 @@ static void on_read(uv_stream_t *s, ssize_t n, const uv_buf_t *buf)
     }
     uint32_t ip = p->b->base_ip + p->cam;
     int n2 = snprintf(msg, sizeof(msg),
-                      "PLAY rtsp://%u.%u.%u.%u:%u%s RTSP/1.0\r\nCSeq: 2\r\nSession: %.*s\r\n\r\n",
+                      "PLAY rtsp://%u.%u.%u.%u:%u%s RTSP/1.0\r\nCSeq: %ld\r\nSession: %.*s\r\n\r\n",
                       ip >> 24, (ip >> 16) & 255, (ip >> 8) & 255, ip & 255, p->b->port, p->b->path,
-                      (int)strcspn(sess + 9, ";\r"), sess + 9);
+                      p->cseq + 1, (int)strcspn(sess + 9, ";\r"), sess + 9);
     uv_buf_t b = {msg, (size_t)n2};
     if (uv_try_write((uv_stream_t *)&p->tcp, &b, 1) != n2) {
         finish(p, 0, 0);
@@ -188,13 +199,13 @@ static void on_connect(uv_connect_t *req, int status)
     char msg[512];
     /* Play mode needs cameras without auth (bench.sh sets auth=none). */
     const char *fmt = p->b->play_secs
-                          ? "SETUP rtsp://%u.%u.%u.%u:%u%s/trackID=1 RTSP/1.0\r\nCSeq: 1\r\n"
+                          ? "SETUP rtsp://%u.%u.%u.%u:%u%s/trackID=1 RTSP/1.0\r\nCSeq: %ld\r\n"
                             "Transport: RTP/AVP/TCP;unicast;interleaved=0-1\r\n\r\n"
-                          : "OPTIONS rtsp://%u.%u.%u.%u:%u%s RTSP/1.0\r\nCSeq: 1\r\n"
+                          : "OPTIONS rtsp://%u.%u.%u.%u:%u%s RTSP/1.0\r\nCSeq: %ld\r\n"
                             "User-Agent: camfarm_bench\r\n\r\n";
     int n = snprintf(msg, sizeof(msg), fmt, (p->b->base_ip + p->cam) >> 24,
                      ((p->b->base_ip + p->cam) >> 16) & 255, ((p->b->base_ip + p->cam) >> 8) & 255,
-                     (p->b->base_ip + p->cam) & 255, p->b->port, p->b->path);
+                     (p->b->base_ip + p->cam) & 255, p->b->port, p->b->path, p->cseq);
     uv_buf_t b = {msg, (size_t)n};
     if (uv_try_write((uv_stream_t *)&p->tcp, &b, 1) != n ||
         uv_read_start((uv_stream_t *)&p->tcp, on_alloc, on_read) < 0)
@@ -210,6 +221,7 @@ static void launch(struct bench *b)
         return;
     p->b = b;
     p->cam = (unsigned)(b->started % b->cameras);
+    p->cseq = (long)(b->started % 999999999ul) + 1; /* tells this reply from any other */
     b->started++;
     p->t_start = uv_hrtime();
     uv_tcp_init(b->loop, &p->tcp);
@@ -321,6 +333,12 @@ int main(int argc, char **argv)
            b.done, secs, (double)b.ok / secs, b.ok, b.failed, b.timeouts,
            b.ok ? (double)b.lat_sum / (double)b.ok / 1e6 : 0.0, (double)b.lat_max / 1e6,
            concurrency);
+    struct rusage ru;
+    getrusage(RUSAGE_SELF, &ru);
+    double user = (double)ru.ru_utime.tv_sec + (double)ru.ru_utime.tv_usec / 1e6;
+    double sys = (double)ru.ru_stime.tv_sec + (double)ru.ru_stime.tv_usec / 1e6;
+    printf("camfarm_bench: client CPU %.2f s (user %.2f, system %.2f): %.1f us per handshake\n",
+           user + sys, user, sys, b.done ? (user + sys) * 1e6 / (double)b.done : 0.0);
     uv_loop_close(b.loop);
     return b.failed ? 1 : 0;
 }

@@ -1,10 +1,13 @@
 #!/usr/bin/env bash
 # camfarm benchmark (not run by ctest): RSS with a city's worth of cameras
-# and OPTIONS handshakes per second from camfarm_bench, both processes on
-# this machine. Use a Release build:
+# and OPTIONS handshakes per second, with the CPU each handshake costs
+# camfarm and the client, from the libuv client (camfarm_bench) and the
+# io_uring one (camfarm_bench_uring) taking turns; all processes on this
+# machine. Use a Release build:
 #   cmake -S . -B build/rel -DCMAKE_BUILD_TYPE=Release
-#   cmake --build build/rel --target camfarm camfarm_bench camfarm_clips
+#   cmake --build build/rel --target camfarm camfarm_bench camfarm_bench_uring camfarm_clips
 #   tests/camfarm/bench.sh build/rel [CAMERAS] [PORT]
+# CAMFARM_BENCH_RUNS (3) sets how many times each client runs.
 set -euo pipefail
 
 build=${1:?usage: bench.sh BUILD_DIR [CAMERAS] [PORT]}
@@ -13,10 +16,16 @@ port=${3:-18554}
 here=$(cd "$(dirname "$0")" && pwd)
 farm=$build/camfarm
 bench=$build/camfarm_bench
+uring=$build/camfarm_bench_uring
 clips=$build/camfarm-clips
 for f in "$farm" "$bench"; do
     [ -x "$f" ] || { echo "bench: $f missing (build targets camfarm camfarm_bench)" >&2; exit 1; }
 done
+if [ ! -x "$uring" ]; then
+    echo "bench: $uring missing (install liburing-dev, build target camfarm_bench_uring):" \
+        "libuv client only" >&2
+    uring=
+fi
 [ -s "$clips/manifest.txt" ] || "$here/make_clips.sh" "$clips"
 
 work=$(mktemp -d)
@@ -51,21 +60,84 @@ alive() {
 echo "bench: camfarm RSS idle with $cameras cameras: $(rss)"
 echo "bench: load average before: $(cut -d' ' -f1-3 /proc/loadavg)"
 
+# Busy and total CPU ticks of the whole machine, all cores (/proc/stat).
+machine_ticks() { awk '/^cpu / { print $2 + $3 + $4 + $7 + $8 + $9, $2 + $3 + $4 + $5 + $6 + $7 + $8 + $9 }' /proc/stat; }
+
+# run LABEL CLIENT ARGS...: one client run; prints its lines, camfarm's CPU
+# (per handshake unless LABEL is "play") and the share of the cores other
+# processes took meanwhile (the load average counts this benchmark too); a
+# LABEL other than "" and "play" appends "label rate client_us camfarm_us
+# others_percent" to $work/runs for the summary. Returns the client's exit
+# status.
 run() {
-    local cpu0 cpu1
+    local label=$1 client=$2 cpu0 cpu1 busy0 busy1 all0 all1 load out status=0 ok rate cus fus
+    local hz others
+    hz=$(getconf CLK_TCK)
+    shift 2
     alive
+    load=$(cut -d' ' -f1 /proc/loadavg)
     cpu0=$(awk '{print $14 + $15}' "/proc/$pid/stat")
-    "$bench" -p "$port" -n "$cameras" "$@" || true
+    read -r busy0 all0 < <(machine_ticks)
+    out=$("$client" -p "$port" -n "$cameras" "$@") || status=$?
+    read -r busy1 all1 < <(machine_ticks)
     alive
     cpu1=$(awk '{print $14 + $15}' "/proc/$pid/stat")
-    echo "bench:   camfarm CPU for that run: $(( (cpu1 - cpu0) * 1000 / $(getconf CLK_TCK) )) ms"
+    [ -n "$out" ] && sed 's/^/bench:   /' <<<"$out"
+    ok=$(grep -o 'ok=[0-9]*' <<<"$out" | head -1 | cut -d= -f2)
+    rate=$(grep -o '[0-9]* handshakes/s' <<<"$out" | head -1 | cut -d' ' -f1)
+    cus=$(grep -o '[0-9.]* us per handshake' <<<"$out" | head -1 | cut -d' ' -f1)
+    fus=$(awk -v t="$((cpu1 - cpu0))" -v hz="$hz" -v n="${ok:-0}" \
+        'BEGIN { if (n > 0) printf "%.1f", t / hz * 1e6 / n; else print "-" }')
+    # What the rest of the machine used: busy ticks minus camfarm's and the client's.
+    others=$(awk -v b="$((busy1 - busy0))" -v a="$((all1 - all0))" -v f="$((cpu1 - cpu0))" \
+        -v c="$(grep -o 'client CPU [0-9.]*' <<<"$out" | head -1 | cut -d' ' -f3)" -v hz="$hz" \
+        'BEGIN { o = a > 0 ? (b - f - c * hz) * 100 / a : 0; printf "%.0f", o < 0 ? 0 : o }')
+    if [ "$label" = play ]; then
+        echo "bench:   camfarm CPU for that run: $(((cpu1 - cpu0) * 1000 / hz)) ms"
+    else
+        echo "bench:   camfarm CPU for that run: $(((cpu1 - cpu0) * 1000 / hz)) ms, $fus us per" \
+            "handshake; other processes took $others % of the cores (load average $load at the start)"
+    fi
+    if [ -n "$label" ] && [ "$label" != play ] && [ -n "$rate" ]; then
+        echo "$label $rate ${cus:--} $fus $others" >>"$work/runs"
+    fi
+    return "$status"
 }
-echo "bench: one sweep of the fleet, 256 in flight, FIN close"
-run -t "$cameras" -c 256
-echo "bench: 2 sweeps, 64 in flight, RST close (no client TIME_WAIT)"
-run -t $((cameras * 2)) -c 64 -r
-echo "bench: 2 sweeps, 256 in flight, RST close"
-run -t $((cameras * 2)) -c 256 -r
+runs=${CAMFARM_BENCH_RUNS:-3}
+: >"$work/runs"
+echo "bench: one sweep of the fleet, libuv client, 256 in flight, FIN close"
+run "" "$bench" -t "$cameras" -c 256 || true
+echo "bench: 2 sweeps ($((cameras * 2)) handshakes), 256 in flight, RST close: libuv client," \
+    "io_uring client (sockets reused) and io_uring client (-s, a new socket each) taking" \
+    "turns, $runs runs each"
+for r in $(seq "$runs"); do
+    echo "bench: run $r, libuv client (camfarm_bench)"
+    run libuv "$bench" -t $((cameras * 2)) -c 256 -r || true
+    for mode in io_uring io_uring-s; do
+        [ -n "$uring" ] || continue
+        flags=()
+        [ "$mode" = io_uring-s ] && flags=(-s)
+        echo "bench: run $r, io_uring client (camfarm_bench_uring${flags[*]:+ ${flags[*]}})"
+        status=0
+        run "$mode" "$uring" -t $((cameras * 2)) -c 256 "${flags[@]}" || status=$?
+        if [ "$status" -eq 3 ]; then
+            echo "bench: io_uring unusable here (its message above): libuv client only" >&2
+            uring=
+        fi
+    done
+done
+# Ranges over the runs: what the README quotes.
+awk '{ n[$1]++
+       for (k = 2; k <= 5; k++) {
+           key = $1 SUBSEP k
+           if (!(key in lo) || $k + 0 < lo[key]) lo[key] = $k + 0
+           if (!(key in hi) || $k + 0 > hi[key]) hi[key] = $k + 0
+       } }
+     END { for (c in n)
+               printf "bench: %-10s %d runs: %d-%d handshakes/s; CPU per handshake: " \
+                      "client %.1f-%.1f us, camfarm %.1f-%.1f us; other processes %d-%d %% " \
+                      "of the cores\n", c, n[c], lo[c, 2], hi[c, 2], lo[c, 3], hi[c, 3],
+                      lo[c, 4], hi[c, 4], lo[c, 5], hi[c, 5] }' "$work/runs" | sort
 echo "bench: camfarm RSS after: $(rss), peak $(awk '/^VmHWM/ {print $2 " kB"}' "/proc/$pid/status")"
 
 hold=${CAMFARM_BENCH_HOLD:-15000}
@@ -84,7 +156,7 @@ wait "$bpid" || true
 echo "bench: load average after: $(cut -d' ' -f1-3 /proc/loadavg)"
 
 echo "bench: $play sessions streaming H.264 640x360 25 fps over interleaved TCP for 10 s"
-run -t "$play" -n "$play" -c 200 -m 10
+run play "$bench" -t "$play" -n "$play" -c 200 -m 10 || true
 echo "bench: camfarm RSS after streaming: $(rss), peak $(awk '/^VmHWM/ {print $2 " kB"}' "/proc/$pid/status")"
 
 kill -TERM "$pid"

@@ -1,6 +1,6 @@
 /* camfarm's pure parts without sockets: request parser and its limits,
  * session rules, packetizer, clip splitting, fault mix, fleet loading,
- * authentication. */
+ * authentication, the benchmark clients' reply check. */
 #include <criterion/criterion.h>
 #include <errno.h>
 #include <stdio.h>
@@ -9,6 +9,7 @@
 #include <unistd.h>
 
 #include "auth.h"
+#include "bench_reply.h"
 #include "clip.h"
 #include "faults.h"
 #include "fleet.h"
@@ -520,4 +521,68 @@ Test(auth, basic_and_realms)
               realm);
     auth_realm(VENDOR_DAHUA, 12345, realm, sizeof(realm));
     cr_expect(strncmp(realm, "Login to ", 9) == 0 && strlen(realm) == 24, "%s", realm);
+}
+
+/* ---- benchmark clients' reply check ---- */
+
+static const char options_reply[] =
+    "RTSP/1.0 200 OK\r\nCSeq: 4711\r\nServer: Hikvision-Webs\r\n"
+    "Date: Mon, Jan 01 2024 00:00:00 GMT\r\n"
+    "Public: OPTIONS, DESCRIBE, PLAY, PAUSE, SETUP, TEARDOWN, SET_PARAMETER, GET_PARAMETER\r\n"
+    "\r\n";
+
+Test(bench_reply, whole_reply_with_its_cseq_counts)
+{
+    size_t n = sizeof(options_reply) - 1;
+    cr_expect_eq(bench_reply_check(options_reply, n, 4711), (int)n);
+    /* Bytes after the reply (a pipelined next one) are not part of it. */
+    char two[512];
+    snprintf(two, sizeof(two), "%sRTSP/1.0 200 OK\r\n", options_reply);
+    cr_expect_eq(bench_reply_check(two, strlen(two), 4711), (int)n);
+    const char lower[] = "RTSP/1.0 200 OK\r\ncseq:7   \r\n\r\n";
+    cr_expect_eq(bench_reply_check(lower, sizeof(lower) - 1, 7), (int)sizeof(lower) - 1);
+}
+
+Test(bench_reply, every_prefix_needs_more)
+{
+    for (size_t len = 0; len < sizeof(options_reply) - 1; len++)
+        cr_expect_eq(bench_reply_check(options_reply, len, 4711), 0, "prefix of %zu bytes", len);
+}
+
+Test(bench_reply, body_is_waited_for)
+{
+    const char r[] = "RTSP/1.0 200 OK\r\nContent-Length: 5\r\nCSeq: 3\r\n\r\nhello";
+    size_t n = sizeof(r) - 1;
+    cr_expect_eq(bench_reply_check(r, n - 1, 3), 0);
+    cr_expect_eq(bench_reply_check(r, n, 3), (int)n);
+}
+
+Test(bench_reply, wrong_status_or_cseq_is_a_bad_reply)
+{
+    char r[512];
+    snprintf(r, sizeof(r), "%s", options_reply);
+    cr_expect_eq(bench_reply_check(r, strlen(r), 4712), -EBADMSG, "another request's reply");
+    memcpy(r + 9, "401", 3);
+    cr_expect_eq(bench_reply_check(r, strlen(r), 4711), -EBADMSG, "not 200");
+    const char no_cseq[] = "RTSP/1.0 200 OK\r\nServer: x\r\n\r\n";
+    cr_expect_eq(bench_reply_check(no_cseq, sizeof(no_cseq) - 1, 1), -EBADMSG);
+    const char junk_cseq[] = "RTSP/1.0 200 OK\r\nCSeq: 1x\r\n\r\n";
+    cr_expect_eq(bench_reply_check(junk_cseq, sizeof(junk_cseq) - 1, 1), -EBADMSG);
+}
+
+Test(bench_reply, not_rtsp_or_too_long_is_refused)
+{
+    cr_expect_eq(bench_reply_check("HTTP/1.1 200 OK\r\n\r\n", 19, 1), -EPROTO);
+    cr_expect_eq(bench_reply_check("\x16\x03\x01", 3, 1), -EPROTO, "a TLS hello, partial");
+    cr_expect_eq(bench_reply_check("RTSP/1.0 2x0 OK\r\n\r\n", 19, 1), -EPROTO);
+    const char bad_len[] = "RTSP/1.0 200 OK\r\nCSeq: 1\r\nContent-Length: -1\r\n\r\n";
+    cr_expect_eq(bench_reply_check(bad_len, sizeof(bad_len) - 1, 1), -EPROTO);
+    const char huge[] = "RTSP/1.0 200 OK\r\nCSeq: 1\r\nContent-Length: 999999\r\n\r\n";
+    cr_expect_eq(bench_reply_check(huge, sizeof(huge) - 1, 1), -EMSGSIZE);
+    static char endless[BENCH_REPLY_MAX];
+    memset(endless, 'X', sizeof(endless));
+    const char start[] = "RTSP/1.0 200 OK\r\nX-Pad: ";
+    memcpy(endless, start, sizeof(start) - 1);
+    cr_expect_eq(bench_reply_check(endless, sizeof(endless), 1), -EMSGSIZE);
+    cr_expect_eq(bench_reply_check(endless, sizeof(endless) - 1, 1), 0);
 }
