@@ -10,6 +10,7 @@
 #include <string.h>
 
 #include "config.h"
+#include "health.h"
 #include "url.h"
 
 void config_default(struct config *c)
@@ -116,7 +117,7 @@ static const struct key {
     CNT("probe", "max_in_flight", max_in_flight, 0, 1000000),
     CNT("probe", "max_per_host", max_per_host, 1, 10000),
     DUR("probe", "flap_window", flap_window_ms, 60000, 86400000),
-    CNT("probe", "flap_threshold", flap_threshold, 2, 32),
+    CNT("probe", "flap_threshold", flap_threshold, 2, HEALTH_FLAP_MAX),
     DUR("deep", "interval", deep_interval_ms, 0, 30u * 86400000u / 10),
     CNT("deep", "workers", deep_workers, 0, 64),
     DUR("deep", "timeout", deep_timeout_ms, 500, 120000),
