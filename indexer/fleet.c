@@ -146,6 +146,8 @@ static int load_cb(const struct store_camera *c, const struct store_health *h, v
     cam->expect_w = c->width;
     cam->expect_h = c->height;
     cam->expect_fps = c->fps;
+    /* A sweep starts these first (see queue_fleet in monitor.c). */
+    cam->slow_last = h->latency_us >= 1000000;
     cam->seen_w = h->media.width;
     cam->seen_h = h->media.height;
     health_mem_from_store(&cam->mem, h);

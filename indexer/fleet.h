@@ -32,6 +32,7 @@ struct cam {
     bool options_suspect;
     uint8_t options_strikes;
     bool needs_options;
+    bool slow_last; /* the index's last probe of it took a second or more */
     uint16_t expect_w, expect_h, expect_fps; /* from the inventory, 0 = not given */
     uint16_t seen_w, seen_h;                 /* last size a probe reported */
     bool queued;      /* in the heap */

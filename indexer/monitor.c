@@ -935,11 +935,12 @@ static void queue_fleet(struct monitor *m, struct fleet *old)
                 c->needs_options = was->needs_options;
             }
         } else if (m->o.sweep) {
-            /* Cameras offline at the last look go first: a dead camera
-             * takes its timeouts and re-check (seconds) whatever else runs,
-             * so started first they overlap the healthy majority's probes
-             * instead of adding their length at the end of the pass. */
-            c->due = now - (c->mem.state == STORE_OFFLINE ? 1 : 0);
+            /* Cameras offline at the last look, or that took a second or
+             * more to answer it, go first: a dead or slow camera takes its
+             * timeouts and re-check (seconds) whatever else runs, so started
+             * first they overlap the healthy majority's probes instead of
+             * adding their length at the end of the pass. */
+            c->due = now - (c->mem.state == STORE_OFFLINE || c->slow_last ? 1 : 0);
         } else {
             c->due = now + fleet_offset(c->id, m->cfg.interval_ms);
         }
