@@ -17,23 +17,9 @@ cameras=43000
 cmake -S . -B "$build" -DCMAKE_BUILD_TYPE=Release >/dev/null
 cmake --build "$build" -j "$(nproc)" --target camdex camfarm camfarm_clips >/dev/null
 
-work=$(mktemp -d)
-pid=
-cleanup() {
-    if [ -n "$pid" ] && kill -0 "$pid" 2>/dev/null; then kill -TERM "$pid"; wait "$pid" || true; fi
-    rm -rf "$work"
-}
-trap cleanup EXIT
-
-"$build/camdex" generate --cameras "$cameras" >"$work/fleet.csv"
-mkfifo "$work/ready"
-"$build/camfarm" --inventory "$work/fleet.csv" --clips "$build/camfarm-clips" --faults default \
-    --listen 0.0.0.0:0 --control 127.0.0.1:0 >"$work/ready" 2>"$work/camfarm.err" &
-pid=$!
-exec 3<"$work/ready"
-read -r -t 60 line <&3 || { echo "sweep: camfarm not ready:" >&2; cat "$work/camfarm.err" >&2; exit 1; }
-port=$(sed -n 's/.* rtsp=[^ ]*:\([0-9]*\) .*/\1/p' <<<"$line")
-"$build/camdex" generate --cameras "$cameras" --port "$port" >"$work/fleet_port.csv"
+# shellcheck source=tests/bench/farm.sh
+. tests/bench/farm.sh
+farm_start sweep "$build" "$cameras" default
 "$build/camdex" --db "$work/index" import "$work/fleet_port.csv" >/dev/null
 
 echo "sweep flags: ${*:-(defaults)}"

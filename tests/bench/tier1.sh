@@ -20,29 +20,9 @@ for tool in ffprobe; do
     command -v "$tool" >/dev/null || { echo "tier1: $tool not found (apt-get install ffmpeg)" >&2; exit 1; }
 done
 
-work=$(mktemp -d)
-pid=
-cleanup() {
-    if [ -n "$pid" ] && kill -0 "$pid" 2>/dev/null; then kill -TERM "$pid"; wait "$pid" || true; fi
-    rm -rf "$work"
-}
-trap cleanup EXIT
-
-# camfarm ignores the port in the URLs, so the fleet it loads can be written
-# before its port is known; port 0 avoids other engineers' camfarms.
-"$build/camdex" generate --cameras "$cameras" >"$work/fleet.csv"
-mkfifo "$work/ready"
-"$build/camfarm" --inventory "$work/fleet.csv" --clips "$build/camfarm-clips" --faults none \
-    --listen 0.0.0.0:0 --control 127.0.0.1:0 >"$work/ready" 2>"$work/camfarm.err" &
-pid=$!
-# Held open for camfarm's lifetime, so a later write to stdout cannot kill it.
-exec 3<"$work/ready"
-read -r -t 60 line <&3 || { echo "tier1: camfarm not ready:" >&2; cat "$work/camfarm.err" >&2; exit 1; }
-port=$(sed -n 's/.* rtsp=[^ ]*:\([0-9]*\) .*/\1/p' <<<"$line")
-[ -n "$port" ] || { echo "tier1: no port in camfarm's ready line: $line" >&2; exit 1; }
-echo "tier1: $line"
-# The same fleet (generation is deterministic) with the port to dial.
-"$build/camdex" generate --cameras "$cameras" --port "$port" >"$work/fleet_port.csv"
+# shellcheck source=tests/bench/farm.sh
+. tests/bench/farm.sh
+farm_start tier1 "$build" "$cameras" none
 
 alive() {
     kill -0 "$pid" 2>/dev/null && return 0
