@@ -77,7 +77,13 @@ static int bench_sequential(const char *url, const struct deep_opts *o, int n)
     int online = 0;
     for (int i = 0; i < n; i++) {
         double c0 = cpu_self_s(), w0 = now_s();
-        deep_probe_run(url, NULL, o, NULL, r);
+        int rc = deep_probe_run(url, NULL, o, NULL, r);
+        if (rc < 0) {
+            fprintf(stderr, "bench_deep: probe %d did not run: %s%s%s\n", i, strerror(-rc),
+                    rc == -ENOSYS ? " (set CAMDEX_DEEP_MODULE to camdex-deep.so; " : "",
+                    rc == -ENOSYS ? deep_module_error() : "");
+            return rc;
+        }
         wall[i] = now_s() - w0;
         cpu[i] = cpu_self_s() - c0;
         if (r->base.state == PROBE_ONLINE)
