@@ -53,6 +53,7 @@ struct job {
     struct host_slot *slot;
     char id[STORE_ID_MAX + 1];
     uint32_t fleet_gen;
+    uint32_t cam; /* the camera's index in the fleet of fleet_gen */
     bool resolving;
     struct monitor_probe *od; /* asked for on demand: told the result */
     bool full_look;           /* deep: with the frozen check (second keyframe) */
@@ -381,9 +382,10 @@ static void start_deep(struct monitor *m, struct cam *c, struct host_slot *slot)
 
 static struct cam *job_camera(struct monitor *m, struct job *j)
 {
+    /* The usual case, without a lookup by id: the fleet is the job's. */
+    if (j->fleet_gen == m->fleet_gen && j->cam < m->fleet.count)
+        return &m->fleet.cams[j->cam];
     struct cam *c = fleet_find(&m->fleet, j->id);
-    if (c && j->fleet_gen == m->fleet_gen)
-        return c;
     /* Probed under an earlier inventory: the camera is gone or was re-read;
      * a camera still here gets its schedule back. */
     if (c) {
@@ -618,8 +620,8 @@ static void on_resolved(void *data, int status, const struct sockaddr_storage *a
     struct job *j = data;
     struct monitor *m = j->m;
     j->resolving = false;
-    struct cam *c = fleet_find(&m->fleet, j->id);
-    if (m->stopping || !c || j->fleet_gen != m->fleet_gen) {
+    struct cam *c = j->fleet_gen == m->fleet_gen ? &m->fleet.cams[j->cam] : NULL;
+    if (m->stopping || !c) {
         fail_job(j, PROBE_R_INTERNAL_ERROR, "cancelled");
         return;
     }
@@ -690,6 +692,7 @@ static void start_job(struct monitor *m, struct cam *c, struct host_slot *slot, 
     j->m = m;
     j->slot = slot;
     j->fleet_gen = m->fleet_gen;
+    j->cam = (uint32_t)(c - m->fleet.cams);
     snprintf(j->id, sizeof(j->id), "%s", c->id);
     j->next = m->jobs;
     if (m->jobs)
