@@ -7,6 +7,7 @@
 #include <jansson.h>
 
 #include "httpc.h"
+#include "farm.h"
 #include "procs.h"
 #include "runcmd.h"
 #include "testutil.h"
@@ -28,12 +29,7 @@ static void setup(void)
     snprintf(fleet, sizeof(fleet), "%s/fleet.csv", tmp);
     rtsp_port = procs_free_port();
     control_port = procs_free_port();
-    char port[16], cams[16];
-    snprintf(port, sizeof(port), "%d", rtsp_port);
-    snprintf(cams, sizeof(cams), "%d", CAMERAS);
-    char *gen[] = {CAMDEX_BIN, "generate", "--cameras", cams, "--seed", "17", "--port", port,
-                   NULL};
-    run_to_file(gen, fleet);
+    farm_generate(fleet, CAMERAS, 17, rtsp_port);
     char *imp[] = {CAMDEX_BIN, "--db", db, "import", fleet, NULL};
     run_ok(imp);
     char *list[] = {CAMDEX_BIN, "--db", db, "list", "--format", "json", NULL};
@@ -52,13 +48,7 @@ static void setup(void)
     run_free(&r);
     cr_assert_geq(json_array_size(rtsp_ids), 40, "too few RTSP cameras in the fleet");
 
-    char listen[32], control[32];
-    snprintf(listen, sizeof(listen), "0.0.0.0:%d", rtsp_port);
-    snprintf(control, sizeof(control), "127.0.0.1:%d", control_port);
-    char *argv[] = {CAMFARM_BIN, "--inventory", fleet, "--clips", CAMFARM_CLIPS,
-                    "--faults", "none", "--listen", listen, "--control", control, NULL};
-    proc_start(&farm, 1, argv);
-    cr_assert(proc_wait_line(&farm, 30000, "camfarm ready", NULL), "camfarm did not start");
+    farm_start(&farm, fleet, rtsp_port, control_port, NULL);
 }
 
 static void teardown(void)

@@ -7,6 +7,7 @@
 #include <criterion/parameterized.h>
 #include <jansson.h>
 
+#include "farm.h"
 #include "procs.h"
 #include "runcmd.h"
 #include "testutil.h"
@@ -74,20 +75,9 @@ static void setup(void)
     snprintf(fleet, sizeof(fleet), "%s/fleet.csv", tmp);
     rtsp_port = procs_free_port();
     control_port = procs_free_port();
-    char port[16], cams[16];
-    snprintf(port, sizeof(port), "%d", rtsp_port);
-    snprintf(cams, sizeof(cams), "%d", CAMERAS);
-    char *gen[] = {CAMDEX_BIN, "generate", "--cameras", cams, "--seed", "5", "--port", port,
-                   NULL};
-    run_to_file(gen, fleet);
-    char listen[32], control[32];
-    snprintf(listen, sizeof(listen), "0.0.0.0:%d", rtsp_port);
-    snprintf(control, sizeof(control), "127.0.0.1:%d", control_port);
-    char *argv[] = {CAMFARM_BIN, "--inventory", fleet, "--clips", CAMFARM_CLIPS, "--faults",
-                    "none", "--listen", listen, "--control", control, "--idle-timeout", "20000",
-                    NULL};
-    proc_start(&farm, 1, argv);
-    cr_assert(proc_wait_line(&farm, 30000, "camfarm ready", NULL), "camfarm did not start");
+    farm_generate(fleet, CAMERAS, 5, rtsp_port);
+    farm_start(&farm, fleet, rtsp_port, control_port,
+               (const char *const[]){"--idle-timeout", "20000", NULL});
 }
 
 static void teardown(void)

@@ -8,6 +8,7 @@
 #include <stdlib.h>
 
 #include "httpget.h"
+#include "farm.h"
 #include "procs.h"
 #include "runcmd.h"
 #include "testutil.h"
@@ -41,23 +42,15 @@ static bool have(const char *prog)
 static void start_all(void)
 {
     tmp = testutil_mkdtemp();
-    char db[4200], fleet[4200], port[16], cams[16], listen[64], control[64];
+    char db[4200], fleet[4200];
     snprintf(db, sizeof(db), "%s/index", tmp);
     snprintf(fleet, sizeof(fleet), "%s/fleet.csv", tmp);
     int rtsp_port = procs_free_port();
-    snprintf(port, sizeof(port), "%d", rtsp_port);
-    snprintf(cams, sizeof(cams), "%d", CAMERAS);
-    char *gen[] = {CAMDEX_BIN, "generate", "--cameras", cams, "--seed", "5", "--port", port, NULL};
-    run_to_file(gen, fleet);
+    farm_generate(fleet, CAMERAS, 5, rtsp_port);
     char *imp[] = {CAMDEX_BIN, "--db", db, "import", fleet, NULL};
     run_ok(imp);
 
-    snprintf(listen, sizeof(listen), "0.0.0.0:%d", rtsp_port);
-    snprintf(control, sizeof(control), "127.0.0.1:%d", procs_free_port());
-    char *fa[] = {CAMFARM_BIN, "--inventory", fleet, "--clips", CAMFARM_CLIPS, "--faults", "none",
-                  "--listen", listen, "--control", control, NULL};
-    proc_start(&farm, 1, fa);
-    cr_assert(proc_wait_line(&farm, 30000, "camfarm ready", NULL), "camfarm did not start");
+    farm_start(&farm, fleet, rtsp_port, procs_free_port(), NULL);
 
     char *sv[] = {CAMDEX_BIN, "--db", db, "serve", "--interval", "2s", "--set",
                   "http.listen=127.0.0.1:0", "--set", "http.token_ro=" TOKEN, "--log-level",

@@ -5,6 +5,7 @@
 #include <criterion/criterion.h>
 #include <jansson.h>
 
+#include "farm.h"
 #include "procs.h"
 #include "runcmd.h"
 #include "testutil.h"
@@ -60,13 +61,7 @@ static void setup(void)
     write_text(half, g.out);
     run_free(&g);
 
-    char listen[32], control[32];
-    snprintf(listen, sizeof(listen), "0.0.0.0:%d", rtsp_port);
-    snprintf(control, sizeof(control), "127.0.0.1:%d", control_port);
-    char *argv[] = {CAMFARM_BIN, "--inventory", fleet, "--clips", CAMFARM_CLIPS,
-                    "--faults", "none", "--listen", listen, "--control", control, NULL};
-    proc_start(&farm, 1, argv);
-    cr_assert(proc_wait_line(&farm, 30000, "camfarm ready", NULL), "camfarm did not start");
+    farm_start(&farm, fleet, rtsp_port, control_port, NULL);
 }
 
 static void teardown(void)
@@ -84,26 +79,10 @@ static void import(const char *file, bool prune)
     run_free(&r);
 }
 
-/* The first camera with an RTSP URL (the generator mixes in HLS and RTMP). */
+/* The first camera with an RTSP URL after `skip` of them. */
 static void rtsp_camera(char *id, size_t n, int skip)
 {
-    struct run r = CAMDEX("list", "--format", "json");
-    json_t *rows = json_loads(r.out, 0, NULL);
-    cr_assert(json_is_array(rows));
-    size_t i;
-    json_t *row;
-    id[0] = 0;
-    json_array_foreach(rows, i, row)
-    {
-        const char *url = json_string_value(json_object_get(row, "url"));
-        if (strncmp(url, "rtsp://", 7) == 0 && skip-- == 0) {
-            snprintf(id, n, "%s", json_string_value(json_object_get(row, "id")));
-            break;
-        }
-    }
-    json_decref(rows);
-    run_free(&r);
-    cr_assert(id[0], "no RTSP camera in the fleet");
+    farm_rtsp_camera(db, skip, id, n);
 }
 
 static struct proc serve;

@@ -9,6 +9,7 @@
 #include <openssl/hmac.h>
 #include <pthread.h>
 
+#include "farm.h"
 #include "procs.h"
 #include "runcmd.h"
 #include "testutil.h"
@@ -292,21 +293,11 @@ static void setup(void)
     snprintf(fleet, sizeof(fleet), "%s/fleet.csv", tmp);
     rtsp_port = procs_free_port();
     control_port = procs_free_port();
-    char port[16], cams[16];
-    snprintf(port, sizeof(port), "%d", rtsp_port);
-    snprintf(cams, sizeof(cams), "%d", CAMERAS);
-    char *gen[] = {CAMDEX_BIN, "generate", "--cameras", cams, "--seed", "11", "--port", port, NULL};
-    run_to_file(gen, fleet);
+    farm_generate(fleet, CAMERAS, 11, rtsp_port);
     struct run r = CAMDEX("import", fleet);
     cr_assert_eq(r.rc, 0, "%s", r.err);
     run_free(&r);
-    char listen[32], control[32];
-    snprintf(listen, sizeof(listen), "0.0.0.0:%d", rtsp_port);
-    snprintf(control, sizeof(control), "127.0.0.1:%d", control_port);
-    char *argv[] = {CAMFARM_BIN, "--inventory", fleet,  "--clips",   CAMFARM_CLIPS, "--faults",
-                    "none",      "--listen",    listen, "--control", control,       NULL};
-    proc_start(&farm, 1, argv);
-    cr_assert(proc_wait_line(&farm, 30000, "camfarm ready", NULL), "camfarm did not start");
+    farm_start(&farm, fleet, rtsp_port, control_port, NULL);
 }
 
 static void teardown(void)
@@ -374,22 +365,7 @@ static void stop_serve(void)
 /* The first camera with an RTSP URL after `skip` of them. */
 static void rtsp_camera(char *id, size_t n, int skip)
 {
-    struct run r = CAMDEX("list", "--format", "json");
-    json_t *rows = json_loads(r.out, 0, NULL);
-    size_t i;
-    json_t *row;
-    id[0] = 0;
-    json_array_foreach(rows, i, row)
-    {
-        const char *url = json_string_value(json_object_get(row, "url"));
-        if (strncmp(url, "rtsp://", 7) == 0 && skip-- == 0) {
-            snprintf(id, n, "%s", json_string_value(json_object_get(row, "id")));
-            break;
-        }
-    }
-    json_decref(rows);
-    run_free(&r);
-    cr_assert(id[0], "no RTSP camera in the fleet");
+    farm_rtsp_camera(db, skip, id, n);
 }
 
 static void farm_do(const char *verb, const char *id)
