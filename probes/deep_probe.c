@@ -22,6 +22,7 @@
 #include <libavutil/pixdesc.h>
 
 #include "deep_log.h"
+#include "video_params.h"
 #include "rtsp_status.h"
 #include "url.h"
 
@@ -621,7 +622,7 @@ static void keypic_free(struct keypic *k)
  * first frame. One decoder thread: a probe is one of many side by side. */
 static int decode_keyframe(const AVCodecParameters *par, const struct keypic *key,
                            const struct deep_opts *o, struct deep_luma *luma,
-                           struct deep_result *thumb_to)
+                           struct deep_result *thumb_to, int *width, int *height)
 {
     const AVCodec *dec = avcodec_find_decoder(par->codec_id);
     if (!dec)
@@ -671,6 +672,10 @@ static int decode_keyframe(const AVCodecParameters *par, const struct keypic *ke
         rc = AVERROR_INVALIDDATA; /* the packets held no whole picture */
     if (rc < 0)
         goto out;
+    if (width && height) {
+        *width = f->width;
+        *height = f->height;
+    }
     rc = frame_luma(f, luma);
     if (rc < 0) {
         rc = AVERROR(rc == -ENOTSUP ? ENOSYS : -rc);
@@ -787,6 +792,23 @@ static void window_finish(const struct window *w, AVRational tb, struct deep_res
     r->base.video.fps_milli = (uint32_t)fps_milli;
     uint64_t bps = w->bytes * 8 * (uint64_t)fps_milli / 1000 / w->frames;
     r->base.video.bitrate = bps > UINT32_MAX ? UINT32_MAX : (uint32_t)bps;
+}
+
+/* Profile, level and picture size from an SPS in Annex B data (RTSP
+ * extradata, or the packets of a keyframe that repeats its parameter sets),
+ * for when find_stream_info did not run. The frame rate it declares is
+ * only the container's: ours is measured. False when there is none. */
+static bool video_from_sps(const uint8_t *data, size_t len, struct deep_result *r)
+{
+    struct video_params vp;
+    if (!data || !len || video_params_from_annexb(r->base.video.codec, data, len, &vp) != 0)
+        return false;
+    uint32_t measured = r->base.video.fps_milli;
+    video_params_to_probe(&vp, &r->base.video);
+    r->base.video.fps_milli = measured;
+    if (!r->fps_milli_container)
+        r->fps_milli_container = vp.fps_milli;
+    return true;
 }
 
 static void fail(struct deep_result *r, int averr, enum deep_phase ph, const struct dp_clock *c)
@@ -943,11 +965,21 @@ int deep_probe_run(const char *url, const char *numeric_host, const struct deep_
     note_unused(out, dict); /* only a successful open hands back the leftovers */
     set_str(out->format, sizeof(out->format), fc->iformat->name);
 
-    rc = avformat_find_stream_info(fc, NULL);
-    phase_end(out, DEEP_PH_INFO, &tph, &tcpu);
-    if (rc < 0) {
-        fail(out, rc, DEEP_PH_INFO, &clk);
-        goto done;
+    /* RTSP names every stream in its SDP, and libavformat keeps the
+     * SDP's parameter sets as the stream's extradata. find_stream_info would
+     * go on to decode at least seven H.264 pictures (to guess the decoder's
+     * delay) before returning: at 720p two thirds of the probe's CPU, to
+     * learn a picture size the SPS holds and the keyframe decode confirms.
+     * FLV, HLS and RTMP make their streams from the packets: they keep it. */
+    bool from_sdp =
+        (pu->scheme == PROBE_URL_RTSP || pu->scheme == PROBE_URL_RTSPS) && !o.stream_info;
+    if (!from_sdp) {
+        rc = avformat_find_stream_info(fc, NULL);
+        phase_end(out, DEEP_PH_INFO, &tph, &tcpu);
+        if (rc < 0) {
+            fail(out, rc, DEEP_PH_INFO, &clk);
+            goto done;
+        }
     }
 
     int vi = av_find_best_stream(fc, AVMEDIA_TYPE_VIDEO, -1, -1, NULL, 0);
@@ -973,7 +1005,9 @@ int deep_probe_run(const char *url, const char *numeric_host, const struct deep_
     out->fps_milli_container = rational_milli(vs->avg_frame_rate);
     if (!out->fps_milli_container)
         out->fps_milli_container = rational_milli(vs->r_frame_rate);
-    if (v->width == 0 || v->height == 0) {
+    if (from_sdp && v->width == 0)
+        video_from_sps(par->extradata, par->extradata ? (size_t)par->extradata_size : 0, out);
+    if (!from_sdp && (v->width == 0 || v->height == 0)) {
         probe_result_set(&out->base, PROBE_OFFLINE, PROBE_R_NO_MEDIA,
                          "video stream (%s) without a picture size: no video data in %u ms",
                          avcodec_get_name(par->codec_id), out->phase_ms[DEEP_PH_INFO]);
@@ -985,37 +1019,31 @@ int deep_probe_run(const char *url, const char *numeric_host, const struct deep_
             fc->streams[i]->discard = AVDISCARD_ALL;
 
     /* The window: packets find_stream_info buffered come out first, so
-     * stream time, not arrival time, is what the rates are computed on. */
+     * stream time, not arrival time, is what the rates are computed on.
+     * Its wall-clock end counts from the first video packet, so a camera
+     * slow to start sending still gets a whole window, and it is checked
+     * between packets, not by interrupting libav: an RTSP demuxer
+     * interrupted in the middle of an interleaved packet has lost its
+     * framing, and reading on gets nothing more from it. So the one soft
+     * interruption, the end of the wait for the second keyframe, ends the
+     * reading. */
     struct window w = {
         .min_ts = AV_NOPTS_VALUE, .max_ts = AV_NOPTS_VALUE, .last_key_ts = AV_NOPTS_VALUE};
-    int64_t span_goal = (int64_t)o.measure_ms * 1000;
+    int64_t span_goal = (int64_t)o.measure_ms * 1000, window_end = 0;
     int read_err = 0;
     bool wdone = false;
-    clk.soft_deadline = now_us() + span_goal;
     for (;;) {
         rc = av_read_frame(fc, pkt);
         if (rc == AVERROR(EAGAIN) && !clk.soft_hit && !clk.deadline_hit && !clk.stopped)
             continue;
-        if (rc < 0 && clk.soft_hit && !clk.deadline_hit && !clk.stopped) {
-            /* The window (or the wait for the second keyframe) is over by
-             * wall time. */
-            clk.soft_hit = false;
-            clk.soft_deadline = 0;
-            if (!wdone)
-                window_finish(&w, vs->time_base, out);
-            wdone = true;
-            if (key.complete && !second_pending(&key2))
-                break;
-            if (second_pending(&key2))
-                clk.soft_deadline = key2.until;
-            continue;
-        }
         if (rc < 0) {
-            if (rc != AVERROR_EOF)
+            if (rc != AVERROR_EOF && !(clk.soft_hit && !clk.deadline_hit && !clk.stopped))
                 read_err = rc;
             break;
         }
         if (pkt->stream_index == vi) {
+            if (w.pkts == 0)
+                window_end = now_us() + span_goal;
             if (!wdone)
                 window_add(&w, pkt);
             bool kept = keypic_offer(&key, pkt);
@@ -1026,9 +1054,9 @@ int deep_probe_run(const char *url, const char *numeric_host, const struct deep_
             } else if (!kept && key2.armed) {
                 second_offer(&key2, pkt);
             }
-            /* The first keyframe often comes untimed out of find_stream_info's
-             * buffer: then the next timed packet (a frame later) anchors
-             * the gap. */
+            /* The first keyframe often comes untimed (out of find_stream_info's
+             * buffer, or before RTP timing is known): then the next timed
+             * packet (a frame later) anchors the gap. */
             int64_t pts = pkt->dts != AV_NOPTS_VALUE ? pkt->dts : pkt->pts;
             int64_t base = key.ts != AV_NOPTS_VALUE ? key.ts : pts;
             if (key.complete && !key2.armed && !o.no_decode && !o.no_second &&
@@ -1042,22 +1070,21 @@ int deep_probe_run(const char *url, const char *numeric_host, const struct deep_
                  * close (TEARDOWN) before the hard deadline. */
                 if (key2.until > clk.deadline - 200000)
                     key2.until = clk.deadline - 200000;
-                if (wdone)
-                    clk.soft_deadline = key2.until;
             }
         }
         av_packet_unref(pkt);
-        if (!wdone &&
-            (w.frames >= o.measure_frames || window_span_us(&w, vs->time_base) >= span_goal)) {
+        if (!wdone && (w.frames >= o.measure_frames ||
+                       window_span_us(&w, vs->time_base) >= span_goal ||
+                       (window_end && now_us() >= window_end))) {
             window_finish(&w, vs->time_base, out);
             wdone = true;
-            clk.soft_deadline = second_pending(&key2) ? key2.until : 0;
         }
         /* Past the window without a whole keyframe picture: keep reading
          * until it is complete or the hard deadline, counting nothing more;
          * then for the second keyframe, within its own wait. */
         if (wdone && key.complete && !second_pending(&key2))
             break;
+        clk.soft_deadline = wdone && key.complete ? key2.until : 0;
     }
     if (!wdone)
         window_finish(&w, vs->time_base, out);
@@ -1068,8 +1095,16 @@ int deep_probe_run(const char *url, const char *numeric_host, const struct deep_
         goto done;
     }
     if (w.pkts == 0) {
-        if (read_err && !clk.deadline_hit) {
+        if (read_err && !clk.deadline_hit && !from_sdp) {
             fail(out, read_err, DEEP_PH_MEASURE, &clk);
+        } else if (read_err && !clk.deadline_hit) {
+            /* The session was set up and played, then nothing came before
+             * the stream broke off: what find_stream_info calls success
+             * with no picture size. */
+            char e[AV_ERROR_MAX_STRING_SIZE];
+            av_strerror(read_err, e, sizeof(e));
+            probe_result_set(&out->base, PROBE_OFFLINE, PROBE_R_NO_MEDIA,
+                             "measure: no video packets before the stream ended (%s)", e);
         } else {
             probe_result_set(&out->base, PROBE_OFFLINE, PROBE_R_NO_MEDIA,
                              "measure: no video packets in %u ms", o.deadline_ms);
@@ -1086,12 +1121,21 @@ int deep_probe_run(const char *url, const char *numeric_host, const struct deep_
         out->deadline_hit = clk.deadline_hit;
         goto done;
     }
+    for (int i = 0; from_sdp && v->width == 0 && i < key.n; i++)
+        video_from_sps(key.pkt[i]->data, (size_t)key.pkt[i]->size, out);
     if (!o.no_decode) {
-        rc = decode_keyframe(par, &key, &o, &out->luma, out);
+        int fw = 0, fh = 0;
+        rc = decode_keyframe(par, &key, &o, &out->luma, out, &fw, &fh);
+        /* The decoded picture is the final word on its size (MJPEG and
+         * streams without an SPS in reach have no other). */
+        if (rc >= 0 && fw > 0 && fw < 65536 && fh > 0 && fh < 65536) {
+            v->width = (uint16_t)fw;
+            v->height = (uint16_t)fh;
+        }
         /* The second picture only adds a finding: if it did not come or does
          * not decode, the probe is what the first one says. */
         if (rc >= 0 && key2.pic.complete &&
-            decode_keyframe(par, &key2.pic, &o, &out->luma2, NULL) == 0) {
+            decode_keyframe(par, &key2.pic, &o, &out->luma2, NULL, NULL, NULL) == 0) {
             int64_t gap =
                 av_rescale_q(key2.pic.ts - key2.base, vs->time_base, (AVRational){1, 1000});
             out->luma2_gap_ms = (uint32_t)(gap > 0 && gap < UINT32_MAX ? gap : 0);

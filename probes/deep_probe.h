@@ -33,6 +33,9 @@ struct deep_opts {
     uint32_t measure_frames;     /* ...or this many video pictures, whichever first; default 50 */
     uint32_t probesize;          /* bytes for avformat_find_stream_info; default 256 KiB */
     uint32_t analyzeduration_ms; /* default 500 */
+    bool stream_info;            /* RTSP: run avformat_find_stream_info too (it is skipped:
+                                    the SDP names the streams and carries the parameter
+                                    sets, see deep_probe.c) */
     bool no_decode;              /* skip the keyframe decode (and the thumbnail) */
     bool no_second;              /* skip the second keyframe (no frozen-picture check) */
     uint32_t second_gap_ms;      /* the second keyframe is at least this much stream time

@@ -1,6 +1,7 @@
 /* Shared helpers of the H.264/H.265 parameter set parsers. */
 #include "video_params.h"
 
+#include <errno.h>
 #include <stdbool.h>
 #include <stdio.h>
 #include <string.h>
@@ -86,4 +87,41 @@ void video_params_to_probe(const struct video_params *vp, struct probe_video *ou
     out->height = (uint16_t)vp->height;
     if (vp->fps_milli)
         out->fps_milli = vp->fps_milli;
+}
+
+/* Offset of the next 00 00 01 at or after `from`, or len. */
+static size_t next_start_code(const uint8_t *b, size_t len, size_t from)
+{
+    for (size_t i = from; i + 2 < len; i++)
+        if (b[i] == 0 && b[i + 1] == 0 && b[i + 2] == 1)
+            return i;
+    return len;
+}
+
+int video_params_from_annexb(enum probe_codec codec, const uint8_t *buf, size_t len,
+                             struct video_params *out)
+{
+    if (codec != PROBE_CODEC_H264 && codec != PROBE_CODEC_H265)
+        return -ENOTSUP;
+    int rc = -ENOENT;
+    size_t at = next_start_code(buf, len, 0);
+    while (at < len) {
+        size_t start = at + 3;
+        size_t end = next_start_code(buf, len, start);
+        at = end;
+        /* The zero before a four-byte start code belongs to it, not to the
+         * NAL unit (trailing_zero_8bits). */
+        while (end > start && buf[end - 1] == 0)
+            end--;
+        if (end <= start)
+            continue;
+        int type = codec == PROBE_CODEC_H264 ? buf[start] & 0x1f : (buf[start] >> 1) & 0x3f;
+        if (type != (codec == PROBE_CODEC_H264 ? 7 : 33))
+            continue;
+        rc = codec == PROBE_CODEC_H264 ? h264_parse_sps(buf + start, end - start, out)
+                                       : h265_parse_sps(buf + start, end - start, out);
+        if (rc == 0)
+            return 0;
+    }
+    return rc;
 }

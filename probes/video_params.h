@@ -47,6 +47,14 @@ void video_params_to_probe(const struct video_params *vp, struct probe_video *ou
  * which holds at least `len` bytes. Returns the unescaped length. */
 size_t video_nal_unescape(const uint8_t *src, size_t len, uint8_t *dst);
 
+/* Find the first SPS of `codec` (H.264 or H.265) in an Annex B byte stream
+ * (start-code separated NAL units, as libavformat's RTSP demuxer keeps the
+ * SDP's parameter sets and as cameras repeat them before keyframes) and
+ * parse it. 0 when one parsed; -ENOENT when there is none; the parser's
+ * error when every SPS found was refused; -ENOTSUP for other codecs. */
+int video_params_from_annexb(enum probe_codec codec, const uint8_t *buf, size_t len,
+                             struct video_params *out);
+
 /* Step over an Annex B start code (00 00 01 or 00 00 00 01) if present. */
 void video_nal_skip_start_code(const uint8_t **nal, size_t *len);
 

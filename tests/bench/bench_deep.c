@@ -26,6 +26,7 @@ static const char usage[] =
     "  --analyze-ms MS analyzeduration for find_stream_info (default: deep_opts_default)\n"
     "  --no-ffprobe    skip the ffprobe comparison\n"
     "  --no-second     decode the first keyframe only (no frozen-picture check)\n"
+    "  --stream-info   RTSP: run avformat_find_stream_info as well (for comparison)\n"
     "URL must have a numeric host (the bench does no DNS).\n";
 
 static double now_s(void)
@@ -197,11 +198,12 @@ static int bench_pool(const char *url, const struct deep_opts *o, int n, int k)
 int main(int argc, char **argv)
 {
     int n = 20, k = 0, measure_ms = 0, analyze_ms = 0;
-    bool ffprobe = true, second = true;
+    bool ffprobe = true, second = true, stream_info = false;
     static const struct option longopts[] = {{"measure-ms", required_argument, NULL, 'm'},
                                              {"analyze-ms", required_argument, NULL, 'a'},
                                              {"no-ffprobe", no_argument, NULL, 'F'},
                                              {"no-second", no_argument, NULL, 'S'},
+                                             {"stream-info", no_argument, NULL, 'I'},
                                              {"help", no_argument, NULL, 'h'},
                                              {NULL, 0, NULL, 0}};
     int c;
@@ -225,6 +227,9 @@ int main(int argc, char **argv)
         case 'S':
             second = false;
             break;
+        case 'I':
+            stream_info = true;
+            break;
         default:
             fputs(usage, c == 'h' ? stdout : stderr);
             return c == 'h' ? 0 : 2;
@@ -243,6 +248,7 @@ int main(int argc, char **argv)
     if (analyze_ms > 0)
         o.analyzeduration_ms = (uint32_t)analyze_ms;
     o.no_second = !second;
+    o.stream_info = stream_info;
     int rc = bench_sequential(url, &o, n);
     if (rc == 0 && ffprobe)
         rc = bench_ffprobe(url, n);

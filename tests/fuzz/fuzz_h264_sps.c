@@ -1,4 +1,5 @@
-/* libFuzzer target for probes/h264_sps.c. */
+/* libFuzzer target for probes/h264_sps.c and the Annex B scan in
+ * probes/video_params.c. */
 #include <stddef.h>
 #include <stdint.h>
 
@@ -16,5 +17,10 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
         struct probe_video pv;
         video_params_to_probe(&vp, &pv);
     }
+    /* The same bytes as an Annex B stream, as the deep probe scans
+     * extradata and keyframe packets. */
+    if (video_params_from_annexb(PROBE_CODEC_H264, data, size, &vp) == 0 &&
+        (vp.width <= 0 || vp.height <= 0 || vp.width > 16384 || vp.height > 32768))
+        __builtin_trap();
     return 0;
 }

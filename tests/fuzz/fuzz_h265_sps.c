@@ -1,4 +1,5 @@
-/* libFuzzer target for probes/h265_sps.c (SPS and VPS). */
+/* libFuzzer target for probes/h265_sps.c (SPS and VPS) and the Annex B
+ * scan in probes/video_params.c. */
 #include <stddef.h>
 #include <stdint.h>
 
@@ -16,5 +17,10 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
         video_params_to_probe(&vp, &pv);
     }
     h265_parse_vps(data, size, &vp);
+    /* The same bytes as an Annex B stream, as the deep probe scans
+     * extradata and keyframe packets. */
+    if (video_params_from_annexb(PROBE_CODEC_H265, data, size, &vp) == 0 &&
+        (vp.width <= 0 || vp.height <= 0 || vp.width > 16888 || vp.height > 16888))
+        __builtin_trap();
     return 0;
 }

@@ -657,7 +657,8 @@ Test(deep_net, rtsp_statuses_map_like_tier_1_for_each_of_several_concurrent_prob
 
 /* Our own mounts: live (SMPTE bars), moving (a ball) and black H.264
  * test pictures at 25 fps, a keyframe a second (sparse: every 10 s), and
- * 400 kbit/s, an audio-only (G.711 A-law) stream; a second server
+ * 400 kbit/s, an audio-only (G.711 A-law) stream, a 320x240 MJPEG one (no
+ * parameter sets: only a decoded picture tells its size); a second server
  * behind Digest (admin / right). */
 static const char GST_SCRIPT[] =
     "import sys, gi\n"
@@ -670,7 +671,9 @@ static const char GST_SCRIPT[] =
     "M = {'/live': V % 'smpte', '/black': V % 'black', '/ball': V % 'ball',\n"
     "     '/sparse': (V % 'ball').replace('key-int-max=25', 'key-int-max=250'),\n"
     "     '/audio': 'audiotestsrc is-live=true ! audio/x-raw,rate=8000,channels=1 ! alawenc '\n"
-    "               '! rtppcmapay name=pay0 pt=8'}\n"
+    "               '! rtppcmapay name=pay0 pt=8',\n"
+    "     '/mjpeg': 'videotestsrc is-live=true ! video/x-raw,format=I420,width=320,height=240,'\n"
+    "               'framerate=10/1 ! jpegenc ! rtpjpegpay name=pay0 pt=26'}\n"
     "def srv(auth):\n"
     "    s = GstRtspServer.RTSPServer(); s.set_address('127.0.0.1'); s.set_service('0')\n"
     "    m = s.get_mount_points()\n"
@@ -939,6 +942,51 @@ Test(deep_rtsp, no_decode_skips_the_picture)
     cr_expect_eq(r->base.state, PROBE_ONLINE, "%s", r->base.detail);
     cr_expect_eq(r->luma.width, 0);
     cr_expect_null(r->jpeg);
+    /* Nothing decoded, no find_stream_info: the size, profile and level
+     * are the SPS's from the SDP (x264's "Constrained Baseline" at
+     * ultrafast). */
+    cr_expect_eq(r->base.video.width, 640);
+    cr_expect_eq(r->base.video.height, 360);
+    cr_expect_str_eq(r->base.video.profile, "Constrained Baseline");
+    cr_expect_gt(r->base.video.level, 0);
+    cr_expect_eq(r->phase_ms[DEEP_PH_INFO], 0);
+    free_result(&r);
+}
+
+Test(deep_rtsp, stream_info_on_request_agrees_with_the_sdp)
+{
+    char url[128];
+    snprintf(url, sizeof(url), "rtsp://127.0.0.1:%d/live", gst_open_port);
+    struct deep_opts o;
+    deep_opts_default(&o);
+    o.no_second = true;
+    struct deep_result *a = new_result(), *b = new_result();
+    cr_assert_eq(deep_probe_run(url, NULL, &o, NULL, a), 0);
+    o.stream_info = true;
+    cr_assert_eq(deep_probe_run(url, NULL, &o, NULL, b), 0);
+    cr_assert_eq(a->base.state, PROBE_ONLINE, "%s", a->base.detail);
+    cr_assert_eq(b->base.state, PROBE_ONLINE, "%s", b->base.detail);
+    cr_expect_eq(a->base.video.codec, b->base.video.codec);
+    cr_expect_eq(a->base.video.width, b->base.video.width);
+    cr_expect_eq(a->base.video.height, b->base.video.height);
+    cr_expect_str_eq(a->base.video.profile, b->base.video.profile);
+    cr_expect_eq(a->base.video.level, b->base.video.level);
+    cr_expect_eq(a->luma.width, b->luma.width);
+    free_result(&a);
+    free_result(&b);
+}
+
+Test(deep_rtsp, mjpeg_size_comes_from_the_decoded_picture)
+{
+    struct deep_result *r = gst_probe("/mjpeg", gst_open_port, "");
+    cr_assert_eq(r->base.state, PROBE_ONLINE, "%s: %s", probe_reason_name(r->base.reason),
+                 r->base.detail);
+    cr_expect_eq(r->base.video.codec, PROBE_CODEC_MJPEG);
+    cr_expect_eq(r->base.video.width, 320);
+    cr_expect_eq(r->base.video.height, 240);
+    cr_expect_gt(r->luma.width, 0, "the picture was decoded");
+    cr_expect(r->base.video.fps_milli >= 9000 && r->base.video.fps_milli <= 11000,
+              "measured %u mfps, sent at 10 fps", r->base.video.fps_milli);
     free_result(&r);
 }
 
