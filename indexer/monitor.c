@@ -655,11 +655,13 @@ static void on_resolved(void *data, int status, const struct sockaddr_storage *a
         opts.depth = rtsp_depths[j->od->depth];
     if (m->cfg.remember_auth)
         opts.auth_memo = cam_auth_memo(c, &opts.auth_memo_len);
-    /* auto: OPTIONS tells nothing DESCRIBE does not, so once a camera has
-     * answered, it is left out, until a probe fails or the camera turns
-     * out to want it (options_learn). */
+    /* auto: OPTIONS tells nothing DESCRIBE does not (the Server header
+     * comes with every reply), so it is left out, also at first contact,
+     * and sent only after a probe without it failed, until the camera
+     * answers, and always to a camera that turned out to want it
+     * (options_learn). */
     if (m->cfg.skip_options == CONFIG_SKIP_AUTO)
-        opts.skip_options = c->mem.consec_ok > 0 && !c->needs_options;
+        opts.skip_options = !c->options_suspect && !c->needs_options;
     j->skipped_options = opts.skip_options && opts.depth != RTSP_DEPTH_OPTIONS;
     int rc = rtsp_conn_start(m->loop, (struct sockaddr *)&sa, c->url, &opts, on_probe_done, j,
                              &j->conn);
