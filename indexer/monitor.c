@@ -17,6 +17,7 @@
 #include "rtsp_auth.h"
 #include "rtsp_conn.h"
 #include "slot_pool.h"
+#include "sock_pool.h"
 #include "timefmt.h"
 #include "writer.h"
 
@@ -66,6 +67,7 @@ struct monitor {
     struct config cfg;
     struct fleet fleet, old_fleet;
     struct slot_pool memos; /* the fleets' authentication memos */
+    struct sock_pool *sockets; /* tier 1's disconnected sockets, reused */
     uint32_t fleet_gen;
     struct resolver *resolver;
     struct writer *writer;
@@ -205,6 +207,10 @@ int monitor_new(uv_loop_t *loop, const struct monitor_opts *o, struct monitor **
         .user_agent = "camdex",
     };
     m->st.max_in_flight = max_in_flight(&m->cfg);
+    /* Idle sockets come only from finished probes, so with those in
+     * flight they stay within max_in_flight descriptors. */
+    if (sock_pool_new(m->st.max_in_flight, &m->sockets) == 0)
+        m->conn_opts.sockets = m->sockets;
     struct resolver_opts ro = {.timeout_ms = m->cfg.dns_timeout_ms,
                                .cache_ms = m->cfg.dns_cache_ms ? m->cfg.dns_cache_ms : 1};
     int rc = resolver_new(loop, &ro, &m->resolver);
@@ -1075,6 +1081,7 @@ void monitor_free(struct monitor **mp)
     fleet_free(&m->fleet);
     fleet_free(&m->old_fleet);
     slot_pool_free(&m->memos);
+    sock_pool_free(&m->sockets);
     free(m->hosts);
     free(m->deep_wait);
     free(m);

@@ -12,6 +12,7 @@
 #include <stdlib.h>
 #include <sys/socket.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "rtp_nal.h"
 #include "rtsp_auth.h"
@@ -271,7 +272,11 @@ static void rc_close(struct rtsp_conn *c)
     uv_close((uv_handle_t *)&c->timer, on_close);
     if (c->tcp_open) {
         c->tcp_open = false;
-        if (!reset || uv_tcp_close_reset(&c->tcp, on_close) != 0)
+        uv_os_fd_t fd;
+        if (reset && c->opts.sockets && uv_fileno((uv_handle_t *)&c->tcp, &fd) == 0 &&
+            sock_pool_recycle(c->opts.sockets, fd, c->addr.ss_family) == 0)
+            uv_close((uv_handle_t *)&c->tcp, on_close); /* the pool has the socket */
+        else if (!reset || uv_tcp_close_reset(&c->tcp, on_close) != 0)
             uv_close((uv_handle_t *)&c->tcp, on_close);
     }
 }
@@ -620,7 +625,28 @@ static void on_connect(uv_connect_t *req, int status);
 static void alloc_cb(uv_handle_t *h, size_t hint, uv_buf_t *buf);
 static void on_read(uv_stream_t *s, ssize_t nread, const uv_buf_t *buf);
 
-static int rc_connect(struct rtsp_conn *c)
+/* A socket from the pool: it already has TCP_DEFER_ACCEPT (options
+ * outlive the disconnect). */
+static int rc_open_pooled(struct rtsp_conn *c)
+{
+    int fd = sock_pool_take(c->opts.sockets, c->addr.ss_family);
+    if (fd < 0)
+        return -ENOENT;
+    int rc = uv_tcp_init(c->loop, &c->tcp);
+    if (rc != 0) {
+        close(fd);
+        return rc;
+    }
+    c->handles++;
+    c->tcp_open = true;
+    c->tcp.data = c;
+    rc = uv_tcp_open(&c->tcp, fd);
+    if (rc != 0)
+        close(fd); /* the handle is closed with the connection */
+    return rc;
+}
+
+static int rc_open_new(struct rtsp_conn *c)
 {
     int rc = uv_tcp_init_ex(c->loop, &c->tcp, c->addr.ss_family);
     if (rc != 0)
@@ -644,6 +670,16 @@ static int rc_connect(struct rtsp_conn *c)
      * the reply to the one before, which acknowledged it, so Nagle's
      * algorithm never holds a request back; the setsockopt would be one
      * more system call per probe. */
+    return 0;
+}
+
+static int rc_connect(struct rtsp_conn *c)
+{
+    int rc = c->opts.sockets ? rc_open_pooled(c) : -ENOENT;
+    if (rc == -ENOENT)
+        rc = rc_open_new(c);
+    if (rc != 0)
+        return rc;
     c->connect_req.data = c;
     c->in_len = 0;
     c->connected = false;

@@ -10,6 +10,7 @@
 #include <uv.h>
 
 #include "probe_result.h"
+#include "sock_pool.h"
 
 enum rtsp_depth {
     RTSP_DEPTH_OPTIONS = 0, /* TCP connect + OPTIONS */
@@ -40,6 +41,10 @@ struct rtsp_conn_opts {
      * the 401 it draws is answered as usual. Read only by rtsp_conn_start. */
     const uint8_t *auth_memo;
     size_t auth_memo_len;
+    /* Optional (one per loop): connections start on a socket from here
+     * when it has one, and a finished exchange gives its socket back
+     * instead of closing it (sock_pool.h). */
+    struct sock_pool *sockets;
     const char *user_agent; /* [camdex] */
     /* Optional: called on every state change with one line for the log
      * (URL redacted, no credentials). The library itself never prints. */

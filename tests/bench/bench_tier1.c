@@ -36,6 +36,7 @@ static const char usage[] =
     "  --remember-auth  keep each camera's accepted challenge for its next probe\n"
     "                   (probe.remember_auth) after one untimed pass over the\n"
     "                   cameras, so the timed probes are the steady state of serve\n"
+    "  --new-sockets    a new socket for every probe (no sock_pool; serve reuses them)\n"
     "  --results FILE   write one line per probe: camera number, state, reason, detail\n"
     "  --peer-pid PID   also report the CPU process PID (the camera side) spent per\n"
     "                   timed probe\n"
@@ -443,6 +444,7 @@ int main(int argc, char **argv)
         {"ffprobe", no_argument, NULL, 'f'},
         {"skip-options", no_argument, NULL, 's'},
         {"remember-auth", no_argument, NULL, 'a'},
+        {"new-sockets", no_argument, NULL, 'N'},
         {"peer-pid", required_argument, NULL, 'p'},
         {"results", required_argument, NULL, 'o'},
         {"help", no_argument, NULL, 'h'},
@@ -451,7 +453,7 @@ int main(int argc, char **argv)
     static struct bench b; /* large and zeroed */
     const char *inventory = NULL;
     size_t limit = 0, rounds = 1;
-    bool ffprobe = false;
+    bool ffprobe = false, new_sockets = false;
     b.max_in_flight = 1024;
     b.opts.depth = RTSP_DEPTH_DESCRIBE;
     int ch;
@@ -490,6 +492,9 @@ int main(int argc, char **argv)
         case 'a':
             b.remember_auth = true;
             break;
+        case 'N':
+            new_sockets = true;
+            break;
         case 'p':
             b.peer_pid = strtol(optarg, NULL, 10);
             break;
@@ -527,7 +532,19 @@ int main(int argc, char **argv)
     if (limit && limit < b.ncams)
         b.ncams = limit;
     b.total = b.ncams * rounds;
+    if (!new_sockets && sock_pool_new(b.max_in_flight, &b.opts.sockets) != 0) {
+        fprintf(stderr, "bench_tier1: out of memory\n");
+        return 1;
+    }
     int rc = ffprobe ? run_ffprobe(&b) : run_probes(&b);
+    if (b.opts.sockets) {
+        struct sock_pool_stats ps;
+        sock_pool_get_stats(b.opts.sockets, &ps);
+        if (!ffprobe)
+            printf("sockets reused=%llu kept=%llu refused=%llu\n", (unsigned long long)ps.taken,
+                   (unsigned long long)ps.kept, (unsigned long long)ps.refused);
+        sock_pool_free(&b.opts.sockets);
+    }
     if (b.results && fclose(b.results) != 0)
         rc = 1;
     return rc;
