@@ -51,7 +51,7 @@ echo "== sweeping every camera"
 echo
 echo "== serving: every camera probed every 10 s; state changes below (Ctrl-C stops)"
 echo "   in another shell: $camdex --db $work/index units --sort rate"
-"$camdex" --db "$work/index" serve --interval 10s --connect-timeout 1s --reply-timeout 2s \
+"$camdex" --db "$work/index" serve --interval 10s --connect-timeout 1s --reply-timeout 3s \
   --log-level info --status-log 10s &
 serve=$!
 if [ -n "${CAMDEX_DEMO_SECONDS:-}" ]; then
