@@ -44,6 +44,7 @@ void config_default(struct config *c)
     c->deep_workers = 4;
     c->deep_timeout_ms = 8000;
     c->deep_frozen_gap_ms = 800;
+    c->deep_max_pixels = 7680 * 4320;
     c->commit_interval_ms = 500;
     c->commit_max = 20000;
     snprintf(c->listen, sizeof(c->listen), "%s", "127.0.0.1:8470");
@@ -122,6 +123,7 @@ static const struct key {
     CNT("deep", "workers", deep_workers, 0, 64),
     DUR("deep", "timeout", deep_timeout_ms, 500, 120000),
     DUR("deep", "frozen_gap", deep_frozen_gap_ms, 0, 10000),
+    CNT("deep", "max_pixels", deep_max_pixels, 320 * 240, 16384 * 16384),
     DUR("writer", "commit_interval", commit_interval_ms, 10, 60000),
     CNT("writer", "commit_max", commit_max, 1, 1000000),
     STR("http", "listen", listen),

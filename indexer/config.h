@@ -52,6 +52,7 @@ struct config {
     uint32_t deep_workers;
     uint32_t deep_timeout_ms;
     uint32_t deep_frozen_gap_ms; /* a second keyframe this much later, 0 = no frozen check */
+    uint32_t deep_max_pixels;    /* larger pictures are not decoded */
     /* [writer] */
     uint32_t commit_interval_ms; /* results are committed at least this often */
     uint32_t commit_max;         /* ... or when this many are waiting */

@@ -230,6 +230,7 @@ int monitor_new(uv_loop_t *loop, const struct monitor_opts *o, struct monitor **
         m->deep_opts.deadline_ms = m->cfg.deep_timeout_ms;
         m->deep_opts.second_gap_ms = m->cfg.deep_frozen_gap_ms;
         m->deep_opts.no_second = m->cfg.deep_frozen_gap_ms == 0;
+        m->deep_opts.max_pixels = m->cfg.deep_max_pixels;
         m->deep_opts_quick = m->deep_opts;
         m->deep_opts_quick.no_second = true;
     }

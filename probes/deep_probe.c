@@ -36,6 +36,7 @@
  * stream time, waited for at most 2 s more, shows whether the picture moves
  * at a cost of one more keyframe decode (the pictures in between are read,
  * not decoded). */
+#define DEF_MAX_PIXELS     (7680 * 4320) /* 8K UHD: 33 MP, 50 MB a 4:2:0 picture */
 #define DEF_SECOND_GAP_MS  800
 #define DEF_SECOND_WAIT_MS 2000
 
@@ -60,6 +61,7 @@ void deep_opts_default(struct deep_opts *o)
     o->thumb_quality = DEF_THUMB_Q;
     o->second_gap_ms = DEF_SECOND_GAP_MS;
     o->second_wait_ms = DEF_SECOND_WAIT_MS;
+    o->max_pixels = DEF_MAX_PIXELS;
 }
 
 /* Zero fields mean "default", so callers can set only what they care about. */
@@ -86,6 +88,8 @@ static void opts_fill(struct deep_opts *o, const struct deep_opts *in)
         o->second_gap_ms = d.second_gap_ms;
     if (!o->second_wait_ms)
         o->second_wait_ms = d.second_wait_ms;
+    if (!o->max_pixels)
+        o->max_pixels = d.max_pixels;
 }
 
 void deep_result_init(struct deep_result *r)
@@ -637,6 +641,9 @@ static int decode_keyframe(const AVCodecParameters *par, const struct keypic *ke
     if ((rc = avcodec_parameters_to_context(dc, par)) < 0)
         goto out;
     dc->thread_count = 1;
+    /* A second fence behind the size check in deep_probe_run, for codecs
+     * without an SPS to read it from (MJPEG). */
+    dc->max_pixels = o->max_pixels;
     if ((rc = avcodec_open2(dc, dec, NULL)) < 0)
         goto out;
     /* Decoders take a packet as a whole picture (H.264 would conceal the
@@ -811,6 +818,23 @@ static bool video_from_sps(const uint8_t *data, size_t len, struct deep_result *
     return true;
 }
 
+/* avformat_find_stream_info with each stream's decoder capped at
+ * max_pixels: it decodes pictures of whatever size the stream claims. */
+static int find_stream_info(AVFormatContext *fc, uint32_t max_pixels)
+{
+    unsigned n = fc->nb_streams;
+    AVDictionary **opts = n ? av_calloc(n, sizeof(*opts)) : NULL;
+    if (n && !opts)
+        return AVERROR(ENOMEM);
+    for (unsigned i = 0; i < n; i++)
+        av_dict_set_int(&opts[i], "max_pixels", max_pixels, 0);
+    int rc = avformat_find_stream_info(fc, opts);
+    for (unsigned i = 0; i < n; i++)
+        av_dict_free(&opts[i]);
+    av_free(opts);
+    return rc;
+}
+
 static void fail(struct deep_result *r, int averr, enum deep_phase ph, const struct dp_clock *c)
 {
     char detail[PROBE_DETAIL_MAX];
@@ -974,7 +998,7 @@ int deep_probe_run(const char *url, const char *numeric_host, const struct deep_
     bool from_sdp =
         (pu->scheme == PROBE_URL_RTSP || pu->scheme == PROBE_URL_RTSPS) && !o.stream_info;
     if (!from_sdp) {
-        rc = avformat_find_stream_info(fc, NULL);
+        rc = find_stream_info(fc, o.max_pixels);
         phase_end(out, DEEP_PH_INFO, &tph, &tcpu);
         if (rc < 0) {
             fail(out, rc, DEEP_PH_INFO, &clk);
@@ -1123,6 +1147,13 @@ int deep_probe_run(const char *url, const char *numeric_host, const struct deep_
     }
     for (int i = 0; from_sdp && v->width == 0 && i < key.n; i++)
         video_from_sps(key.pkt[i]->data, (size_t)key.pkt[i]->size, out);
+    if (!o.no_decode && (uint64_t)v->width * v->height > o.max_pixels) {
+        /* Media flows; the picture is more than the decoder may take on. */
+        probe_result_set(&out->base, PROBE_DEGRADED, PROBE_R_DECODE_ERROR,
+                         "decode: %ux%u is over the %u-pixel limit (deep.max_pixels)", v->width,
+                         v->height, o.max_pixels);
+        goto done;
+    }
     if (!o.no_decode) {
         int fw = 0, fh = 0;
         rc = decode_keyframe(par, &key, &o, &out->luma, out, &fw, &fh);

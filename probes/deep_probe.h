@@ -41,6 +41,9 @@ struct deep_opts {
     uint32_t second_gap_ms;      /* the second keyframe is at least this much stream time
                                     after the first; default 800 */
     uint32_t second_wait_ms;     /* how long past that it may take to come; default 2000 */
+    uint32_t max_pixels;         /* decode no picture larger than this (width x height): what
+                                    a camera claims sizes the decoder's buffers; default
+                                    7680x4320 */
     bool thumbnail;              /* also encode a JPEG thumbnail of the keyframe */
     int thumb_quality;           /* mjpeg qscale 2 (best) .. 31; default 6 */
 };

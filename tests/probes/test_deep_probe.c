@@ -1172,3 +1172,38 @@ Test(deep_rtmp, rtmp_stream_is_online_without_a_timeout_option)
     stop_child(pid);
     testutil_rmdir(dir);
 }
+
+Test(deep_rtsp, picture_over_the_pixel_limit_is_not_decoded)
+{
+    char url[128];
+    snprintf(url, sizeof(url), "rtsp://127.0.0.1:%d/live", gst_open_port);
+    struct deep_opts o;
+    deep_opts_default(&o);
+    o.no_second = true;
+    o.max_pixels = 640 * 360 - 1;
+    struct deep_result *r = new_result();
+    cr_assert_eq(deep_probe_run(url, NULL, &o, NULL, r), 0);
+    cr_expect_eq(r->base.state, PROBE_DEGRADED, "%s", r->base.detail);
+    expect_reason(r, PROBE_R_DECODE_ERROR);
+    cr_expect(strstr(r->base.detail, "640x360") && strstr(r->base.detail, "max_pixels"), "%s",
+              r->base.detail);
+    cr_expect_eq(r->luma.width, 0, "nothing was decoded");
+    cr_expect_eq(r->base.video.width, 640, "the size still comes from the SPS");
+    free_result(&r);
+}
+
+Test(deep_rtsp, mjpeg_over_the_pixel_limit_is_refused_by_the_decoder)
+{
+    char url[128];
+    snprintf(url, sizeof(url), "rtsp://127.0.0.1:%d/mjpeg", gst_open_port);
+    struct deep_opts o;
+    deep_opts_default(&o);
+    o.no_second = true;
+    o.max_pixels = 320 * 240 - 1; /* MJPEG has no SPS: only the decoder knows */
+    struct deep_result *r = new_result();
+    cr_assert_eq(deep_probe_run(url, NULL, &o, NULL, r), 0);
+    cr_expect_eq(r->base.state, PROBE_DEGRADED, "%s", r->base.detail);
+    expect_reason(r, PROBE_R_DECODE_ERROR);
+    cr_expect_eq(r->luma.width, 0, "nothing was decoded");
+    free_result(&r);
+}
