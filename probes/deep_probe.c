@@ -581,10 +581,14 @@ out:
  * picture over several packets (parameter sets, slices), some without a
  * timestamp, so keep them until a packet of the next picture shows up. */
 #define KEY_PKTS_MAX 8
+/* ...and at most this many bytes of them: a 4K keyframe is about 1 MB even
+ * at high quality, and what a camera sends must not decide our memory. */
+#define KEY_BYTES_MAX (8u << 20)
 
 struct keypic {
     AVPacket *pkt[KEY_PKTS_MAX];
     int n;
+    size_t bytes;
     int64_t ts; /* the picture's timestamp once seen */
     bool complete;
 };
@@ -604,10 +608,17 @@ static bool keypic_offer(struct keypic *k, const AVPacket *p)
     }
     if (k->n == 0)
         k->ts = AV_NOPTS_VALUE;
+    if ((size_t)p->size > KEY_BYTES_MAX - k->bytes) {
+        /* Cut off there: the decode of what was kept will say if it is
+         * a picture. */
+        k->complete = k->n > 0;
+        return false;
+    }
     AVPacket *c = av_packet_clone(p);
     if (!c)
         return false;
     k->pkt[k->n++] = c;
+    k->bytes += (size_t)p->size;
     if (k->ts == AV_NOPTS_VALUE)
         k->ts = ts;
     if (k->n == KEY_PKTS_MAX)
@@ -620,6 +631,7 @@ static void keypic_free(struct keypic *k)
     for (int i = 0; i < k->n; i++)
         av_packet_free(&k->pkt[i]);
     k->n = 0;
+    k->bytes = 0;
 }
 
 /* Decode the keyframe picture on its own: send its packets, drain, take the
