@@ -710,6 +710,71 @@ out:
     return rc;
 }
 
+/* ---- pictures from RTP packets (RTSP, H.264 and H.265) ----
+ * libavformat's parsers would put the packets of a picture together, but
+ * they also gather a NAL unit that never ends, without limit. With them off
+ * (AVFMT_FLAG_NOPARSE) the RTP depacketiser hands over each NAL unit or
+ * fragment with its picture's RTP timestamp; this joins them, a new
+ * timestamp closing the picture, up to KEY_BYTES_MAX (a larger picture is
+ * dropped whole). A picture is a keyframe when one of its NAL units is an
+ * IDR (H.264) or IRAP (H.265) slice. */
+struct picture_acc {
+    enum probe_codec codec;
+    uint8_t *buf;
+    size_t len, cap;
+    int64_t pts;
+    bool open, irap, over;
+};
+
+/* Feed one packet of the video stream; true when `out` now holds the
+ * picture this packet closed. */
+static bool acc_feed(struct picture_acc *a, const AVPacket *p, AVPacket *out)
+{
+    bool done = false;
+    if (a->open && p->pts != a->pts) {
+        if (!a->over && a->len && av_new_packet(out, (int)a->len) == 0) {
+            memcpy(out->data, a->buf, a->len);
+            out->pts = a->pts;
+            out->dts = AV_NOPTS_VALUE;
+            out->flags = a->irap ? AV_PKT_FLAG_KEY : 0;
+            done = true;
+        }
+        a->open = false;
+    }
+    if (!a->open) {
+        a->open = true;
+        a->pts = p->pts;
+        a->len = 0;
+        a->irap = a->over = false;
+    }
+    size_t n = (size_t)p->size;
+    if (a->over || n == 0)
+        return done;
+    if (n > KEY_BYTES_MAX - a->len) {
+        a->over = true;
+        return done;
+    }
+    if (a->len + n > a->cap) {
+        size_t cap = a->cap ? a->cap * 2 : 64 * 1024;
+        while (cap < a->len + n)
+            cap *= 2;
+        if (cap > KEY_BYTES_MAX)
+            cap = KEY_BYTES_MAX;
+        uint8_t *b = realloc(a->buf, cap);
+        if (!b) {
+            a->over = true;
+            return done;
+        }
+        a->buf = b;
+        a->cap = cap;
+    }
+    memcpy(a->buf + a->len, p->data, n);
+    a->len += n;
+    if (!a->irap)
+        a->irap = video_annexb_has_irap(a->codec, p->data, n);
+    return done;
+}
+
 /* The second keyframe: the first key packet at least `from` (stream time)
  * and the rest of its picture. */
 struct second_key {
@@ -927,7 +992,8 @@ int deep_probe_run(const char *url, const char *numeric_host, const struct deep_
                            .connected = -1};
     AVFormatContext *fc = NULL;
     AVDictionary *dict = NULL;
-    AVPacket *pkt = NULL;
+    AVPacket *pkt = NULL, *pic = NULL;
+    struct picture_acc acc = {.buf = NULL};
     struct keypic key = {.n = 0};
     struct second_key key2 = {.pic.n = 0};
     struct deep_said said;
@@ -1053,6 +1119,17 @@ int deep_probe_run(const char *url, const char *numeric_host, const struct deep_
     for (unsigned i = 0; i < fc->nb_streams; i++)
         if ((int)i != vi)
             fc->streams[i]->discard = AVDISCARD_ALL;
+    /* Set before the first read, which is when libav would start the
+     * parser. */
+    bool assemble = from_sdp && (v->codec == PROBE_CODEC_H264 || v->codec == PROBE_CODEC_H265);
+    if (assemble) {
+        fc->flags |= AVFMT_FLAG_NOPARSE;
+        acc.codec = v->codec;
+        if (!(pic = av_packet_alloc())) {
+            fail(out, AVERROR(ENOMEM), DEEP_PH_MEASURE, &clk);
+            goto done;
+        }
+    }
 
     /* The window: packets find_stream_info buffered come out first, so
      * stream time, not arrival time, is what the rates are computed on.
@@ -1077,23 +1154,26 @@ int deep_probe_run(const char *url, const char *numeric_host, const struct deep_
                 read_err = rc;
             break;
         }
-        if (pkt->stream_index == vi) {
+        AVPacket *vp = NULL;
+        if (pkt->stream_index == vi)
+            vp = !assemble ? pkt : acc_feed(&acc, pkt, pic) ? pic : NULL;
+        if (vp) {
             if (w.pkts == 0)
                 window_end = now_us() + span_goal;
             if (!wdone)
-                window_add(&w, pkt);
-            bool kept = keypic_offer(&key, pkt);
+                window_add(&w, vp);
+            bool kept = keypic_offer(&key, vp);
             if (kept && key.n == 1) {
                 int64_t dt = now_us() - t0;
                 out->base.phase_us[PROBE_PH_FIRST_KEYFRAME] =
                     (uint32_t)(dt > UINT32_MAX ? UINT32_MAX : dt);
             } else if (!kept && key2.armed) {
-                second_offer(&key2, pkt);
+                second_offer(&key2, vp);
             }
             /* The first keyframe often comes untimed (out of find_stream_info's
              * buffer, or before RTP timing is known): then the next timed
              * packet (a frame later) anchors the gap. */
-            int64_t pts = pkt->dts != AV_NOPTS_VALUE ? pkt->dts : pkt->pts;
+            int64_t pts = vp->dts != AV_NOPTS_VALUE ? vp->dts : vp->pts;
             int64_t base = key.ts != AV_NOPTS_VALUE ? key.ts : pts;
             if (key.complete && !key2.armed && !o.no_decode && !o.no_second &&
                 base != AV_NOPTS_VALUE) {
@@ -1109,6 +1189,8 @@ int deep_probe_run(const char *url, const char *numeric_host, const struct deep_
             }
         }
         av_packet_unref(pkt);
+        if (pic)
+            av_packet_unref(pic);
         if (!wdone && (w.frames >= o.measure_frames ||
                        window_span_us(&w, vs->time_base) >= span_goal ||
                        (window_end && now_us() >= window_end))) {
@@ -1205,6 +1287,8 @@ done:
     avformat_close_input(&fc);
     av_dict_free(&dict);
     av_packet_free(&pkt);
+    av_packet_free(&pic);
+    free(acc.buf);
     keypic_free(&key);
     keypic_free(&key2.pic);
     if (pu) {

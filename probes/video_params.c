@@ -125,3 +125,17 @@ int video_params_from_annexb(enum probe_codec codec, const uint8_t *buf, size_t 
     }
     return rc;
 }
+
+bool video_annexb_has_irap(enum probe_codec codec, const uint8_t *buf, size_t len)
+{
+    if (codec != PROBE_CODEC_H264 && codec != PROBE_CODEC_H265)
+        return false;
+    for (size_t at = next_start_code(buf, len, 0); at + 3 < len;
+         at = next_start_code(buf, len, at + 3)) {
+        uint8_t h = buf[at + 3];
+        int type = codec == PROBE_CODEC_H264 ? h & 0x1f : (h >> 1) & 0x3f;
+        if (codec == PROBE_CODEC_H264 ? type == 5 : type >= 16 && type <= 21)
+            return true;
+    }
+    return false;
+}

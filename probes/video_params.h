@@ -4,6 +4,7 @@
 #ifndef CAMDEX_VIDEO_PARAMS_H
 #define CAMDEX_VIDEO_PARAMS_H
 
+#include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
 
@@ -54,6 +55,12 @@ size_t video_nal_unescape(const uint8_t *src, size_t len, uint8_t *dst);
  * error when every SPS found was refused; -ENOTSUP for other codecs. */
 int video_params_from_annexb(enum probe_codec codec, const uint8_t *buf, size_t len,
                              struct video_params *out);
+
+/* Whether Annex B data holds the start of a random-access picture's slice:
+ * an H.264 IDR NAL unit (type 5) or an H.265 IRAP one (16-21). Only NAL
+ * units behind a start code count, so data that continues a unit
+ * (an RTP fragment) never does. */
+bool video_annexb_has_irap(enum probe_codec codec, const uint8_t *buf, size_t len);
 
 /* Step over an Annex B start code (00 00 01 or 00 00 00 01) if present. */
 void video_nal_skip_start_code(const uint8_t **nal, size_t *len);

@@ -22,5 +22,6 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     if (video_params_from_annexb(PROBE_CODEC_H264, data, size, &vp) == 0 &&
         (vp.width <= 0 || vp.height <= 0 || vp.width > 16384 || vp.height > 32768))
         __builtin_trap();
+    video_annexb_has_irap(PROBE_CODEC_H264, data, size);
     return 0;
 }

@@ -12,6 +12,7 @@
 #include <poll.h>
 #include <pthread.h>
 #include <signal.h>
+#include <stdatomic.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -496,6 +497,18 @@ static const char MUTE_RTSP[] =
     "packetization-mode=1;sprop-parameter-sets=Z0LAHtoCgL/"
     "lwFqDAwNSgAAAAwCAAAAZR4sXUA==,aM48gA==\\r\\n'\n"
     "       'a=control:stream=0\\r\\n')\n"
+    "def frag(fuh, seq, body):\n"
+    "    rtp = bytes([0x80, 96, seq >> 8, seq & 255, 0, 0, 0, 0, 0, 0, 0, 1, 0x7c, fuh]) + body\n"
+    "    return b'$\\x00' + len(rtp).to_bytes(2, 'big') + rtp\n"
+    "def flood(c):\n"
+    "    # an IDR slice that never ends: a start fragment, then middles, one timestamp\n"
+    "    body, sent, seq = b'\\x55' * 1400, 0, 0\n"
+    "    try:\n"
+    "        c.sendall(frag(0x85, 0, body))\n"
+    "        while True:\n"
+    "            seq = (seq + 1) & 0xffff; p = frag(0x05, seq, body) * 32\n"
+    "            c.sendall(p); sent += len(p)\n"
+    "    except OSError: print('SENT %d' % sent, flush=True)\n"
     "def serve(c):\n"
     "    buf = b''\n"
     "    while True:\n"
@@ -518,6 +531,8 @@ static const char MUTE_RTSP[] =
     "            if m == 'PLAY': h += 'Session: 4711\\r\\nRange: npt=0.000-\\r\\n'\n"
     "            h += 'Content-Length: %d\\r\\n' % len(body)\n"
     "            c.sendall(('RTSP/1.0 200 OK\\r\\n' + h + '\\r\\n' + body).encode())\n"
+    "            if m == 'PLAY' and len(sys.argv) > 1:\n"
+    "                threading.Thread(target=flood, args=(c,), daemon=True).start()\n"
     "s = socket.socket(); s.bind(('127.0.0.1', 0)); s.listen(8)\n"
     "print('READY %d' % s.getsockname()[1], flush=True)\n"
     "while True:\n"
@@ -546,6 +561,91 @@ Test(deep_net, playing_stream_without_packets_is_no_media_within_the_deadline)
     cr_expect_str_eq(r->format, "rtsp", "the handshake went through");
     cr_expect_leq(took, 2000, "took %lld ms for a 1.5 s deadline", (long long)took);
     free_result(&r);
+}
+
+/* Bytes allocated and not yet freed, from the allocator in use: ASan keeps
+ * freed memory in quarantine, so the resident size would mean nothing. */
+#if defined(__SANITIZE_ADDRESS__)
+#define TEST_ASAN 1
+#elif defined(__has_feature)
+#if __has_feature(address_sanitizer)
+#define TEST_ASAN 1
+#endif
+#endif
+#ifdef TEST_ASAN
+/* From the sanitizer runtime (gcc ships no header for it). */
+size_t __sanitizer_get_current_allocated_bytes(void);
+static size_t live_heap(void)
+{
+    return __sanitizer_get_current_allocated_bytes();
+}
+#else
+#include <malloc.h>
+static size_t live_heap(void)
+{
+    struct mallinfo2 m = mallinfo2();
+    return m.uordblks + m.hblkhd;
+}
+#endif
+
+struct flood_probe {
+    char url[64];
+    struct deep_result *r;
+    int rc;
+    atomic_bool done;
+};
+
+static void *flood_probe_run(void *arg)
+{
+    struct flood_probe *fp = arg;
+    struct deep_opts o;
+    deep_opts_default(&o);
+    o.deadline_ms = 2000;
+    fp->rc = deep_probe_run(fp->url, NULL, &o, NULL, fp->r);
+    atomic_store(&fp->done, true);
+    return NULL;
+}
+
+/* The same server with an argument floods the played session with one
+ * H.264 NAL unit that never ends, which libav's parser would gather whole:
+ * the probe must hold a bounded amount of it. */
+Test(deep_net, endless_nal_unit_is_not_gathered_without_limit)
+{
+    int fd;
+    char *argv[] = {"python3", "-c", (char *)MUTE_RTSP, "flood", NULL};
+    pid_t pid = spawn(argv, &fd);
+    char line[64];
+    int port = 0;
+    bool ok = read_line(fd, line, sizeof(line), 10000) && sscanf(line, "READY %d", &port) == 1;
+    if (!ok)
+        stop_child(pid);
+    cr_assert(ok, "the flooding RTSP server did not start (\"%s\")", line);
+    struct flood_probe fp = {.r = new_result()};
+    snprintf(fp.url, sizeof(fp.url), "rtsp://127.0.0.1:%d/live", port);
+    size_t base = live_heap(), peak = 0;
+    pthread_t th;
+    cr_assert_eq(pthread_create(&th, NULL, flood_probe_run, &fp), 0);
+    while (!atomic_load(&fp.done)) {
+        size_t now = live_heap();
+        if (now > base && now - base > peak)
+            peak = now - base;
+        usleep(2000);
+    }
+    pthread_join(th, NULL);
+    /* The probe's end closes the connection: the server says how much it
+     * got to send. */
+    long long sent = 0;
+    ok = read_line(fd, line, sizeof(line), 5000) && sscanf(line, "SENT %lld", &sent) == 1;
+    close(fd);
+    stop_child(pid);
+    cr_assert(ok, "no byte count from the server (\"%s\")", line);
+    cr_assert_eq(fp.rc, 0);
+    cr_expect_gt(sent, 64ll << 20, "the flood was only %lld bytes: the test shows nothing", sent);
+    cr_expect_lt(peak, 24u << 20, "the probe held %zu bytes at its peak while %lld came", peak,
+                 sent);
+    cr_expect_eq(fp.r->base.state, PROBE_OFFLINE, "%s", fp.r->base.detail);
+    expect_reason(fp.r, PROBE_R_NO_MEDIA);
+    free_result(&fp.r);
 }
 
 /* An RTSP server whose path says which request fails and how:
