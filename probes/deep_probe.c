@@ -720,9 +720,7 @@ out:
  * IDR (H.264) or IRAP (H.265) slice. */
 struct picture_acc {
     enum probe_codec codec;
-    uint8_t *buf;
-    size_t len, cap;
-    int64_t pts;
+    AVPacket *pkt; /* the picture so far; its pts is the picture's */
     bool open, irap, over;
 };
 
@@ -731,47 +729,30 @@ struct picture_acc {
 static bool acc_feed(struct picture_acc *a, const AVPacket *p, AVPacket *out)
 {
     bool done = false;
-    if (a->open && p->pts != a->pts) {
-        if (!a->over && a->len && av_new_packet(out, (int)a->len) == 0) {
-            memcpy(out->data, a->buf, a->len);
-            out->pts = a->pts;
-            out->dts = AV_NOPTS_VALUE;
+    if (a->open && p->pts != a->pkt->pts) {
+        if (!a->over && a->pkt->size) {
+            av_packet_move_ref(out, a->pkt);
             out->flags = a->irap ? AV_PKT_FLAG_KEY : 0;
             done = true;
         }
+        av_packet_unref(a->pkt);
         a->open = false;
     }
     if (!a->open) {
         a->open = true;
-        a->pts = p->pts;
-        a->len = 0;
+        a->pkt->pts = p->pts;
         a->irap = a->over = false;
     }
-    size_t n = (size_t)p->size;
-    if (a->over || n == 0)
+    if (a->over || p->size <= 0)
         return done;
-    if (n > KEY_BYTES_MAX - a->len) {
+    int at = a->pkt->size;
+    if ((size_t)p->size > KEY_BYTES_MAX - (size_t)at || av_grow_packet(a->pkt, p->size) < 0) {
         a->over = true;
         return done;
     }
-    if (a->len + n > a->cap) {
-        size_t cap = a->cap ? a->cap * 2 : 64 * 1024;
-        while (cap < a->len + n)
-            cap *= 2;
-        if (cap > KEY_BYTES_MAX)
-            cap = KEY_BYTES_MAX;
-        uint8_t *b = realloc(a->buf, cap);
-        if (!b) {
-            a->over = true;
-            return done;
-        }
-        a->buf = b;
-        a->cap = cap;
-    }
-    memcpy(a->buf + a->len, p->data, n);
-    a->len += n;
+    memcpy(a->pkt->data + at, p->data, (size_t)p->size);
     if (!a->irap)
-        a->irap = video_annexb_has_irap(a->codec, p->data, n);
+        a->irap = video_annexb_has_irap(a->codec, p->data, (size_t)p->size);
     return done;
 }
 
@@ -993,7 +974,7 @@ int deep_probe_run(const char *url, const char *numeric_host, const struct deep_
     AVFormatContext *fc = NULL;
     AVDictionary *dict = NULL;
     AVPacket *pkt = NULL, *pic = NULL;
-    struct picture_acc acc = {.buf = NULL};
+    struct picture_acc acc = {.pkt = NULL};
     struct keypic key = {.n = 0};
     struct second_key key2 = {.pic.n = 0};
     struct deep_said said;
@@ -1125,7 +1106,7 @@ int deep_probe_run(const char *url, const char *numeric_host, const struct deep_
     if (assemble) {
         fc->flags |= AVFMT_FLAG_NOPARSE;
         acc.codec = v->codec;
-        if (!(pic = av_packet_alloc())) {
+        if (!(pic = av_packet_alloc()) || !(acc.pkt = av_packet_alloc())) {
             fail(out, AVERROR(ENOMEM), DEEP_PH_MEASURE, &clk);
             goto done;
         }
@@ -1288,7 +1269,7 @@ done:
     av_dict_free(&dict);
     av_packet_free(&pkt);
     av_packet_free(&pic);
-    free(acc.buf);
+    av_packet_free(&acc.pkt);
     keypic_free(&key);
     keypic_free(&key2.pic);
     if (pu) {
