@@ -234,6 +234,40 @@ const uint8_t *cam_auth_memo(const struct cam *c, size_t *len)
     return c->auth_memo + 2;
 }
 
+static int hint_cb(const char *id, const void *hint, size_t len, void *ctx)
+{
+    struct fleet *f = ctx;
+    struct cam *c = fleet_find(f, id);
+    if (c)
+        cam_set_auth_memo(f, c, hint, len);
+    return 0;
+}
+
+int fleet_load_auth_hints(struct fleet *f, struct store *s)
+{
+    if (!f->memos)
+        return 0;
+    struct store_read *r;
+    int rc = store_read_begin(s, &r);
+    if (rc)
+        return rc;
+    rc = store_auth_hints_scan(r, hint_cb, f);
+    store_read_end(&r);
+    return rc;
+}
+
+int fleet_save_auth_hints(const struct fleet *f, struct store_batch *b)
+{
+    for (size_t i = 0; i < f->count; i++) {
+        size_t len;
+        const uint8_t *memo = cam_auth_memo(&f->cams[i], &len);
+        int rc = store_batch_auth_hint_put(b, f->cams[i].id, memo, len);
+        if (rc)
+            return rc;
+    }
+    return 0;
+}
+
 void fleet_free(struct fleet *f)
 {
     for (size_t i = 0; i < f->count; i++)

@@ -86,6 +86,14 @@ void cam_set_auth_memo(struct fleet *f, struct cam *c, const uint8_t *memo, size
 /* The memo's bytes and length, or NULL. */
 const uint8_t *cam_auth_memo(const struct cam *c, size_t *len);
 
+/* Memos kept in the index across restarts (store.h, "authentication
+ * hints"): read into the fleet once at start, written back when the
+ * service or sweep stops. A memo that went stale meanwhile costs what none
+ * would: one 401. Load needs f->memos set; 0 or a negative errno. */
+int fleet_load_auth_hints(struct fleet *f, struct store *s);
+/* Adds every camera's memo (or its absence) to the batch. */
+int fleet_save_auth_hints(const struct fleet *f, struct store_batch *b);
+
 /* Stable spread of start offsets across the interval, from the id. */
 uint32_t fleet_offset(const char *id, uint32_t interval_ms);
 

@@ -980,6 +980,8 @@ int monitor_start(struct monitor *m)
     m->fleet.memos = &m->memos;
     if (rc)
         return rc;
+    if (m->cfg.remember_auth && (rc = fleet_load_auth_hints(&m->fleet, m->o.store)))
+        log_kv(LEVEL_WARN, "authentication memos not loaded", "error", store_strerror(rc), NULL);
     m->fleet_gen++;
     rc = deep_wait_reset(m, m->fleet.count);
     if (rc)
@@ -1026,11 +1028,23 @@ int monitor_reload(struct monitor *m)
 
 /* ---- stopping ---- */
 
+/* What cameras' challenges were goes into the index with the last commit,
+ * so that the next start does not draw a 401 from every camera. */
+static void save_auth_hints(struct monitor *m)
+{
+    if (!m->cfg.remember_auth || !m->writer)
+        return;
+    int rc = fleet_save_auth_hints(&m->fleet, writer_batch(m->writer));
+    if (rc)
+        log_kv(LEVEL_WARN, "authentication memos not saved", "error", store_strerror(rc), NULL);
+}
+
 static void notify_stopped(struct monitor *m)
 {
     if (m->stopped_notified || m->st.in_flight || m->closing)
         return;
     m->stopped_notified = true;
+    save_auth_hints(m);
     writer_close(&m->writer);
     if (m->o.on_stopped)
         m->o.on_stopped(m->o.data);

@@ -376,6 +376,8 @@ int apply_camera_put(struct wtxn *t, const struct store_camera *cam, const char 
         return t->err;
     }
     put_encoded(t, DB_CAMERAS, mstr(cam->id), &t->scratch);
+    if (strcmp(old.url, cam->url) != 0) /* another address, or other credentials */
+        apply_auth_hint_put(t, cam->id, NULL, 0);
     if (strcmp(old.unit_id, cam->unit_id) != 0) {
         /* Time so far belongs to the old unit; the camera's history stays. */
         if ((rc = load_health(t, cam->id, &h)))
@@ -409,6 +411,7 @@ int apply_camera_del(struct wtxn *t, const char *id)
     idx_all(t, false, cam.unit_id, id, &h);
     unit_update(t, cam.unit_id, NULL, -1, h.state, -1);
     wtxn_del(t, DB_HEALTH, mstr(id), NULL);
+    apply_auth_hint_put(t, id, NULL, 0);
     wtxn_del(t, DB_CAMERAS, mstr(id), NULL);
     t->stats->cameras_removed++;
     return t->err;

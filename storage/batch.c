@@ -7,7 +7,14 @@
 
 #include "internal.h"
 
-enum op_kind { OP_CAMERA_PUT, OP_CAMERA_DEL, OP_HEALTH_PUT, OP_MAINTENANCE, OP_META_PUT };
+enum op_kind {
+    OP_CAMERA_PUT,
+    OP_CAMERA_DEL,
+    OP_HEALTH_PUT,
+    OP_MAINTENANCE,
+    OP_META_PUT,
+    OP_AUTH_HINT,
+};
 
 struct op {
     enum op_kind kind;
@@ -245,6 +252,27 @@ int store_batch_meta_put(struct store_batch *b, const char *key, const void *val
     return 0;
 }
 
+int store_batch_auth_hint_put(struct store_batch *b, const char *id, const void *hint,
+                              size_t len)
+{
+    if (check_id(id) || len > STORE_HINT_MAX || (len && !hint))
+        return -EINVAL;
+    struct op *op = batch_op(b, OP_AUTH_HINT);
+    if (!op)
+        return -ENOMEM;
+    int err = 0;
+    op->id = batch_str(b, id, STORE_ID_MAX, &err);
+    void *copy = batch_alloc(b, len ? len : 1);
+    if (err || !copy)
+        return err ? err : -ENOMEM;
+    if (len)
+        memcpy(copy, hint, len);
+    op->val = copy;
+    op->len = len;
+    b->count++;
+    return 0;
+}
+
 static int64_t now_ms(void)
 {
     struct timespec ts;
@@ -271,6 +299,9 @@ static int apply_ops(struct wtxn *t, const struct store_batch *b)
             break;
         case OP_META_PUT:
             wtxn_put(t, DB_META, mstr(op->id), mval(op->val, op->len), 0);
+            break;
+        case OP_AUTH_HINT:
+            apply_auth_hint_put(t, op->id, op->val, op->len);
             break;
         }
     }

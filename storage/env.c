@@ -15,6 +15,7 @@
 static const struct {
     const char *name;
     unsigned flags;
+    bool optional; /* added later: a reader of an older index does without */
 } db_table[DB_COUNT] = {
     [DB_META] = {"meta", 0},
     [DB_CAMERAS] = {"cameras", 0},
@@ -27,6 +28,7 @@ static const struct {
     [DB_EV_BY_CAM] = {"ev_by_cam", MDB_DUPSORT | MDB_DUPFIXED},
     [DB_EV_BY_UNIT] = {"ev_by_unit", MDB_DUPSORT | MDB_DUPFIXED},
     [DB_DAILY] = {"daily", 0},
+    [DB_AUTH_HINTS] = {"auth_hints", 0, true},
 };
 
 static const char *const state_names[STORE_STATE_COUNT] = {
@@ -149,6 +151,10 @@ static int open_tables(struct store *s)
     for (int i = 0; i < DB_COUNT; i++) {
         unsigned flags = db_table[i].flags | (s->read_only ? 0 : MDB_CREATE);
         rc = mdb_dbi_open(txn, db_table[i].name, flags, &s->dbi[i]);
+        if (rc == MDB_NOTFOUND && db_table[i].optional) {
+            s->absent[i] = true;
+            continue;
+        }
         if (rc == MDB_NOTFOUND) {
             mdb_txn_abort(txn);
             snprintf(s->last_error, sizeof(s->last_error), "table %s missing", db_table[i].name);

@@ -226,6 +226,15 @@ static int check_health(struct fsck *f, MDB_val *k, MDB_val *v)
     return 0;
 }
 
+static int check_hint(struct fsck *f, MDB_val *k, MDB_val *v)
+{
+    MDB_val cv;
+    char id[STORE_ID_MAX + 1];
+    if (mdb_get(f->txn, f->s->dbi[DB_CAMERAS], k, &cv) != 0)
+        problem(f, "auth hint of %s has no camera", key_str(k, id, sizeof(id)));
+    return 0;
+}
+
 /* Pass 3: stored unit counters against the recomputed ones. */
 static int check_unit(struct fsck *f, MDB_val *k, MDB_val *v)
 {
@@ -286,6 +295,9 @@ static int check_all(struct fsck *f)
         return rc;
     if (entries(f, DB_HEALTH) != cams)
         rc = each(f, DB_HEALTH, check_health);
+    /* Walked whole: most cameras have a hint, so a count tells nothing. */
+    if (!rc && !f->s->absent[DB_AUTH_HINTS])
+        rc = each(f, DB_AUTH_HINTS, check_hint);
     if (!rc && entries(f, DB_BY_UNIT) != cams)
         rc = each(f, DB_BY_UNIT, check_by_unit);
     if (!rc && entries(f, DB_BY_STATE) != cams)
@@ -412,12 +424,13 @@ static int rebuild_units(struct fsck *f)
     return rc;
 }
 
-/* Health records whose camera is gone. After mdb_cursor_del the cursor's
- * MDB_NEXT yields the record that followed, so the plain walk is right. */
-static int drop_orphan_health(struct fsck *f)
+/* Records of a per-camera table (health, auth hints) whose camera is gone.
+ * After mdb_cursor_del the cursor's MDB_NEXT yields the record that
+ * followed, so the plain walk is right. */
+static int drop_orphans(struct fsck *f, enum store_db db)
 {
     MDB_cursor *c;
-    int rc = store_err(f->s, mdb_cursor_open(f->txn, f->s->dbi[DB_HEALTH], &c));
+    int rc = store_err(f->s, mdb_cursor_open(f->txn, f->s->dbi[db], &c));
     if (rc)
         return rc;
     MDB_val k, v, cv;
@@ -441,7 +454,9 @@ static int rebuild(struct fsck *f)
     if (!rc)
         rc = each(f, DB_CAMERAS, rebuild_camera);
     if (!rc)
-        rc = drop_orphan_health(f);
+        rc = drop_orphans(f, DB_HEALTH);
+    if (!rc)
+        rc = drop_orphans(f, DB_AUTH_HINTS);
     if (!rc)
         rc = rebuild_units(f);
     if (!rc)

@@ -24,6 +24,7 @@ enum store_db {
     DB_EV_BY_CAM,  /* DUPSORT|DUPFIXED: camera id -> be64 event key */
     DB_EV_BY_UNIT, /* DUPSORT|DUPFIXED: unit id -> be64 event key */
     DB_DAILY,      /* ['c'|'u'] id NUL be32(day + 2^31) -> daily record */
+    DB_AUTH_HINTS, /* camera id -> [version u8] hint bytes (store_auth_hints_scan) */
     DB_COUNT
 };
 
@@ -31,6 +32,9 @@ struct store {
     MDB_env *env;
     MDB_dbi dbi[DB_COUNT];
     bool read_only, no_sync;
+    /* Tables added after schema 1 that a reader of an index no writer of
+     * this version has opened yet does not find: they read as empty. */
+    bool absent[DB_COUNT];
     uint64_t map_size, map_size_max;
     int32_t day_offset_s;
     int64_t max_credit_gap_ms;
@@ -108,6 +112,8 @@ int apply_health_put(struct wtxn *t, const char *id, const struct store_health *
                      bool keep_detail, int64_t now_ms);
 
 int apply_maintenance(struct wtxn *t, const char *id, bool on, const char *note, int64_t now_ms);
+/* Authentication hints (hints.c). */
+int apply_auth_hint_put(struct wtxn *t, const char *id, const void *hint, size_t len);
 
 /* Begins a read transaction on an open handle; shared by reads and fsck. */
 int read_txn_begin(struct store *s, MDB_txn **txn);

@@ -258,6 +258,23 @@ int store_batch_commit(struct store *s, struct store_batch *b, struct store_comm
 
 int store_meta_get(struct store_read *r, const char *key, const void **val, size_t *len);
 
+/* ---- authentication hints ----
+ * What a camera's last accepted authentication challenge was (for RTSP
+ * Digest the realm, nonce and nonce count; opaque bytes to the store), kept
+ * so that a restarted service or the next sweep sends credentials with its
+ * first request instead of drawing a 401 from every camera. Not a
+ * credential: the camera sent it in clear. A hint belongs to one URL: it
+ * goes when its camera leaves the inventory or the camera's URL changes. */
+#define STORE_HINT_MAX 1024
+
+typedef int (*store_hint_cb)(const char *id, const void *hint, size_t len, void *ctx);
+/* Every hint, by camera id. */
+int store_auth_hints_scan(struct store_read *r, store_hint_cb cb, void *ctx);
+/* Keeps (len 1..STORE_HINT_MAX) or forgets (len 0) a camera's hint. A hint
+ * for a camera not in the index is dropped at commit. */
+int store_batch_auth_hint_put(struct store_batch *b, const char *id, const void *hint,
+                              size_t len);
+
 /* ---- consistency ---- */
 
 struct store_fsck_report {

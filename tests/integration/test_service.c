@@ -514,6 +514,52 @@ Test(service, known_camera_is_not_challenged_at_every_probe)
     cr_expect_geq(off, 3 * 3, "%lld requests in 3 probes without the memo", (long long)off);
 }
 
+/* Requests camfarm has seen for camera `id` so far. */
+static json_int_t requests_now(const char *id)
+{
+    json_t *st = farm_stats(id);
+    json_int_t n = json_integer_value(json_object_get(st, "requests"));
+    json_decref(st);
+    return n;
+}
+
+Test(service, restart_and_next_sweep_send_credentials_at_once)
+{
+    import(fleet, false);
+    char id[64];
+    camera_with_password(id, sizeof(id));
+    /* First contact: DESCRIBE (401), DESCRIBE with credentials. The
+     * accepted challenge goes into the index when serve stops. */
+    start_serve("describe");
+    requests_after(id, 1);
+    usleep(300 * 1000);
+    stop_serve();
+
+    /* After a restart the first probe already carries the credentials
+     * (camfarm's nonces stay valid a minute or more: this takes seconds). */
+    json_t *st = farm_stats(id);
+    json_int_t conns0 = json_integer_value(json_object_get(st, "connections"));
+    json_int_t reqs0 = json_integer_value(json_object_get(st, "requests"));
+    json_decref(st);
+    start_serve("describe");
+    requests_after(id, conns0 + 1);
+    usleep(300 * 1000);
+    json_int_t first = requests_now(id) - reqs0;
+    stop_serve();
+    cr_expect_eq(first, 1, "%lld requests in the first probe after a restart", (long long)first);
+
+    /* So does a sweep, which reads what serve left. */
+    json_int_t reqs1 = requests_now(id);
+    struct run r = CAMDEX("sweep", "--depth", "describe");
+    cr_expect_eq(r.rc, 0, "%s", r.err);
+    run_free(&r);
+    json_int_t swept = requests_now(id) - reqs1;
+    cr_expect_eq(swept, 1, "%lld requests in the sweep's probe", (long long)swept);
+    r = CAMDEX("fsck");
+    cr_expect_eq(r.rc, 0, "%s%s", r.out, r.err);
+    run_free(&r);
+}
+
 Test(service, camera_that_wants_options_first_keeps_getting_it)
 {
     import(fleet, false);

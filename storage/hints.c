@@ -1,0 +1,54 @@
+/* Authentication hints: a small opaque value per camera that the service
+ * writes when it stops and reads when it starts (see store.h). Values carry
+ * a version byte so that the layout inside can change without a schema
+ * bump: a value of another version reads as no hint. */
+#include <errno.h>
+
+#include "internal.h"
+
+#define HINT_VERSION 1
+
+int apply_auth_hint_put(struct wtxn *t, const char *id, const void *hint, size_t len)
+{
+    MDB_val cam;
+    int rc = wtxn_get(t, DB_CAMERAS, mstr(id), &cam);
+    if (rc)
+        return rc == -ENOENT ? 0 : rc; /* the camera left meanwhile */
+    if (len == 0) {
+        rc = wtxn_del(t, DB_AUTH_HINTS, mstr(id), NULL);
+        return rc == -ENOENT ? 0 : rc;
+    }
+    uint8_t buf[1 + STORE_HINT_MAX];
+    buf[0] = HINT_VERSION;
+    memcpy(buf + 1, hint, len);
+    return wtxn_put(t, DB_AUTH_HINTS, mstr(id), mval(buf, 1 + len), 0);
+}
+
+int store_auth_hints_scan(struct store_read *r, store_hint_cb cb, void *ctx)
+{
+    if (r->s->absent[DB_AUTH_HINTS])
+        return 0;
+    MDB_cursor *c;
+    int rc = store_err(r->s, mdb_cursor_open(r->txn, r->s->dbi[DB_AUTH_HINTS], &c));
+    if (rc)
+        return rc;
+    MDB_val k, v;
+    int mrc = mdb_cursor_get(c, &k, &v, MDB_FIRST);
+    while (mrc == 0) {
+        const uint8_t *val = v.mv_data;
+        if (k.mv_size > 0 && k.mv_size <= STORE_ID_MAX && v.mv_size > 1 &&
+            v.mv_size <= 1 + STORE_HINT_MAX && val[0] == HINT_VERSION) {
+            char id[STORE_ID_MAX + 1];
+            memcpy(id, k.mv_data, k.mv_size);
+            id[k.mv_size] = 0;
+            rc = cb(id, val + 1, v.mv_size - 1, ctx);
+            if (rc)
+                break;
+        }
+        mrc = mdb_cursor_get(c, &k, &v, MDB_NEXT);
+    }
+    mdb_cursor_close(c);
+    if (rc)
+        return rc < 0 ? rc : 0;
+    return mrc == MDB_NOTFOUND ? 0 : store_err(r->s, mrc);
+}
