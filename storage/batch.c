@@ -233,11 +233,11 @@ int store_batch_maintenance(struct store_batch *b, const char *id, bool on, cons
     return 0;
 }
 
-int store_batch_meta_put(struct store_batch *b, const char *key, const void *val, size_t len)
+/* An operation on a key (checked by the caller) and an opaque value. */
+static int batch_value_op(struct store_batch *b, enum op_kind kind, const char *key,
+                          const void *val, size_t len)
 {
-    if (!key || !*key || strlen(key) > STORE_ID_MAX)
-        return -EINVAL;
-    struct op *op = batch_op(b, OP_META_PUT);
+    struct op *op = batch_op(b, kind);
     if (!op)
         return -ENOMEM;
     int err = 0;
@@ -245,11 +245,19 @@ int store_batch_meta_put(struct store_batch *b, const char *key, const void *val
     void *copy = batch_alloc(b, len ? len : 1);
     if (err || !copy)
         return err ? err : -ENOMEM;
-    memcpy(copy, val, len);
+    if (len)
+        memcpy(copy, val, len);
     op->val = copy;
     op->len = len;
     b->count++;
     return 0;
+}
+
+int store_batch_meta_put(struct store_batch *b, const char *key, const void *val, size_t len)
+{
+    if (!key || !*key || strlen(key) > STORE_ID_MAX || (len && !val))
+        return -EINVAL;
+    return batch_value_op(b, OP_META_PUT, key, val, len);
 }
 
 int store_batch_auth_hint_put(struct store_batch *b, const char *id, const void *hint,
@@ -257,20 +265,7 @@ int store_batch_auth_hint_put(struct store_batch *b, const char *id, const void 
 {
     if (check_id(id) || len > STORE_HINT_MAX || (len && !hint))
         return -EINVAL;
-    struct op *op = batch_op(b, OP_AUTH_HINT);
-    if (!op)
-        return -ENOMEM;
-    int err = 0;
-    op->id = batch_str(b, id, STORE_ID_MAX, &err);
-    void *copy = batch_alloc(b, len ? len : 1);
-    if (err || !copy)
-        return err ? err : -ENOMEM;
-    if (len)
-        memcpy(copy, hint, len);
-    op->val = copy;
-    op->len = len;
-    b->count++;
-    return 0;
+    return batch_value_op(b, OP_AUTH_HINT, id, hint, len);
 }
 
 static int64_t now_ms(void)

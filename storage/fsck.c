@@ -217,22 +217,26 @@ static int check_by_reason(struct fsck *f, MDB_val *k, MDB_val *v)
     return 0;
 }
 
-static int check_health(struct fsck *f, MDB_val *k, MDB_val *v)
+/* A per-camera record (`what`) keyed by camera id whose camera is gone. */
+static int check_owner(struct fsck *f, MDB_val *k, const char *what)
 {
     MDB_val cv;
     char id[STORE_ID_MAX + 1];
     if (mdb_get(f->txn, f->s->dbi[DB_CAMERAS], k, &cv) != 0)
-        problem(f, "health record of %s has no camera", key_str(k, id, sizeof(id)));
+        problem(f, "%s of %s has no camera", what, key_str(k, id, sizeof(id)));
     return 0;
+}
+
+static int check_health(struct fsck *f, MDB_val *k, MDB_val *v)
+{
+    (void)v;
+    return check_owner(f, k, "health record");
 }
 
 static int check_hint(struct fsck *f, MDB_val *k, MDB_val *v)
 {
-    MDB_val cv;
-    char id[STORE_ID_MAX + 1];
-    if (mdb_get(f->txn, f->s->dbi[DB_CAMERAS], k, &cv) != 0)
-        problem(f, "auth hint of %s has no camera", key_str(k, id, sizeof(id)));
-    return 0;
+    (void)v;
+    return check_owner(f, k, "auth hint");
 }
 
 /* Pass 3: stored unit counters against the recomputed ones. */
