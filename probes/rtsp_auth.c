@@ -462,7 +462,8 @@ static int memo_get(const uint8_t *in, size_t len, size_t *at, char *dst, size_t
     if (!end)
         return -EBADMSG;
     size_t n = (size_t)(end - (in + *at));
-    if (n >= cap)
+    /* As rtsp_auth_parse: no line break, which would end up in a header. */
+    if (n >= cap || memchr(in + *at, '\r', n) || memchr(in + *at, '\n', n))
         return -EBADMSG;
     memcpy(dst, in + *at, n + 1);
     *at += n + 1;
@@ -483,7 +484,12 @@ int rtsp_auth_memo_unpack(const uint8_t *in, size_t len, struct rtsp_auth_challe
     size_t at = 5;
     if (memo_get(in, len, &at, ch->realm, sizeof(ch->realm)) ||
         memo_get(in, len, &at, ch->nonce, sizeof(ch->nonce)) ||
-        memo_get(in, len, &at, ch->opaque, sizeof(ch->opaque)) || at != len) {
+        memo_get(in, len, &at, ch->opaque, sizeof(ch->opaque)) || at != len ||
+        /* Only what rtsp_auth_memo_pack writes: Basic carries a realm
+         * alone, and an opaque value comes with its flag. */
+        (ch->scheme == RTSP_AUTH_BASIC &&
+         (ch->qop_auth || ch->has_opaque || ch->nonce[0] || ch->opaque[0])) ||
+        (!ch->has_opaque && ch->opaque[0])) {
         memset(ch, 0, sizeof(*ch));
         return -EBADMSG;
     }

@@ -17,18 +17,18 @@ static const struct {
     unsigned flags;
     bool optional; /* added later: a reader of an older index does without */
 } db_table[DB_COUNT] = {
-    [DB_META] = {"meta", 0},
-    [DB_CAMERAS] = {"cameras", 0},
-    [DB_HEALTH] = {"health", 0},
-    [DB_UNITS] = {"units", 0},
-    [DB_BY_UNIT] = {"by_unit", MDB_DUPSORT},
-    [DB_BY_STATE] = {"by_state", MDB_DUPSORT},
-    [DB_BY_REASON] = {"by_reason", MDB_DUPSORT},
-    [DB_EVENTS] = {"events", 0},
-    [DB_EV_BY_CAM] = {"ev_by_cam", MDB_DUPSORT | MDB_DUPFIXED},
-    [DB_EV_BY_UNIT] = {"ev_by_unit", MDB_DUPSORT | MDB_DUPFIXED},
-    [DB_DAILY] = {"daily", 0},
-    [DB_AUTH_HINTS] = {"auth_hints", 0, true},
+    [DB_META] = {.name = "meta", .flags = 0},
+    [DB_CAMERAS] = {.name = "cameras", .flags = 0},
+    [DB_HEALTH] = {.name = "health", .flags = 0},
+    [DB_UNITS] = {.name = "units", .flags = 0},
+    [DB_BY_UNIT] = {.name = "by_unit", .flags = MDB_DUPSORT},
+    [DB_BY_STATE] = {.name = "by_state", .flags = MDB_DUPSORT},
+    [DB_BY_REASON] = {.name = "by_reason", .flags = MDB_DUPSORT},
+    [DB_EVENTS] = {.name = "events", .flags = 0},
+    [DB_EV_BY_CAM] = {.name = "ev_by_cam", .flags = MDB_DUPSORT | MDB_DUPFIXED},
+    [DB_EV_BY_UNIT] = {.name = "ev_by_unit", .flags = MDB_DUPSORT | MDB_DUPFIXED},
+    [DB_DAILY] = {.name = "daily", .flags = 0},
+    [DB_AUTH_HINTS] = {.name = "auth_hints", .flags = 0, .optional = true},
 };
 
 static const char *const state_names[STORE_STATE_COUNT] = {

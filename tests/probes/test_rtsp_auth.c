@@ -287,3 +287,37 @@ Test(rtsp_auth_memo, small_buffer_and_damaged_memos_are_refused)
                  "trailing bytes");
     cr_expect_eq(back.scheme, RTSP_AUTH_NONE, "a refused memo leaves no half challenge");
 }
+
+/* Memos now come back from the index file too, which can be damaged: what
+ * rtsp_auth_memo_pack never writes is refused, and no field may carry a
+ * line break into an Authorization header (both found by the fuzz target). */
+Test(rtsp_auth_memo, memos_pack_never_writes_are_refused)
+{
+    struct rtsp_auth_challenge ch, back;
+    cr_assert_eq(rtsp_auth_parse(rfc2617_challenge, strlen(rfc2617_challenge), &ch), 0);
+    uint8_t memo[RTSP_AUTH_MEMO_MAX];
+    int n = rtsp_auth_memo_pack(&ch, 1, memo, sizeof(memo));
+    cr_assert_gt(n, 0);
+    uint32_t nc;
+    cr_assert_eq(rtsp_auth_memo_unpack(memo, (size_t)n, &back, &nc), 0);
+
+    uint8_t bad[RTSP_AUTH_MEMO_MAX];
+    memcpy(bad, memo, (size_t)n);
+    bad[6] = '\n'; /* inside the realm */
+    cr_expect_eq(rtsp_auth_memo_unpack(bad, (size_t)n, &back, &nc), -EBADMSG, "LF in the realm");
+    bad[6] = '\r';
+    cr_expect_eq(rtsp_auth_memo_unpack(bad, (size_t)n, &back, &nc), -EBADMSG, "CR in the realm");
+
+    /* Basic with a nonce, or an opaque value without its flag. */
+    static const uint8_t basic_nonce[] = {0x01, 1, 0, 0, 0, 'r', 0, 'n', 0, 0};
+    static const uint8_t opaque_no_flag[] = {0x02, 1, 0, 0, 0, 'r', 0, 'n', 0, 'o', 0};
+    cr_expect_eq(rtsp_auth_memo_unpack(basic_nonce, sizeof(basic_nonce), &back, &nc), -EBADMSG);
+    cr_expect_eq(rtsp_auth_memo_unpack(opaque_no_flag, sizeof(opaque_no_flag), &back, &nc),
+                 -EBADMSG);
+    /* The same without the extra field is a memo. */
+    static const uint8_t basic[] = {0x01, 1, 0, 0, 0, 'r', 0, 0, 0};
+    static const uint8_t opaque_flag[] = {0x0a, 1, 0, 0, 0, 'r', 0, 'n', 0, 'o', 0};
+    cr_expect_eq(rtsp_auth_memo_unpack(basic, sizeof(basic), &back, &nc), 0);
+    cr_expect_eq(rtsp_auth_memo_unpack(opaque_flag, sizeof(opaque_flag), &back, &nc), 0);
+    cr_expect_str_eq(back.opaque, "o");
+}
