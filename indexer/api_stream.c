@@ -17,7 +17,6 @@
 #define SSE_RETRY_MS     2000  /* the client's reconnection delay */
 #define SSE_BATCH_EVENTS 256   /* per write: bounds a stream's buffer */
 #define SSE_BATCH_BYTES  (64 * 1024)
-#define SSE_STALL_MS     60000 /* a write not completed by then: the client is cut */
 
 struct sse_stream {
     h2o_generator_t super; /* first: h2o hands it back to proceed and stop */
@@ -207,14 +206,14 @@ static void on_wake(uv_async_t *as)
 }
 
 /* A client that keeps its connection but reads nothing would hold one of
- * the API_STREAMS_MAX places for ever: past SSE_STALL_MS on one write its
- * socket is shut down, the write fails, and h2o closes the connection the
- * ordinary way (then stop frees the stream). */
+ * the API_STREAMS_MAX places for ever: past [http] stream_stall on one
+ * write its socket is shut down, the write fails, and h2o closes the
+ * connection the ordinary way (then stop frees the stream). */
 static void cut_stalled(struct api_streams *hub)
 {
     uint64_t now = uv_now(hub->heartbeat.loop);
     for (struct sse_stream *s = hub->list; s; s = s->next) {
-        if (!s->writing || now - s->write_since < SSE_STALL_MS)
+        if (!s->writing || now - s->write_since < hub->env->cfg->http_stream_stall_ms)
             continue;
         h2o_socket_t *sock = s->req->conn->callbacks->get_socket(s->req->conn);
         int fd = sock ? h2o_socket_get_fd(sock) : -1;
@@ -260,7 +259,12 @@ int api_streams_new(uv_loop_t *loop, struct api_env *env, struct api_streams **o
     uv_timer_init(loop, &hub->heartbeat);
     uv_timer_init(loop, &hub->poll);
     hub->wake.data = hub->heartbeat.data = hub->poll.data = hub;
-    uv_timer_start(&hub->heartbeat, on_heartbeat, SSE_HEARTBEAT_MS, SSE_HEARTBEAT_MS);
+    /* The stall check rides on the heartbeat: often enough that a stream
+     * is cut within half its stall time of it. */
+    uint64_t beat = env->cfg->http_stream_stall_ms / 2;
+    if (beat > SSE_HEARTBEAT_MS)
+        beat = SSE_HEARTBEAT_MS;
+    uv_timer_start(&hub->heartbeat, on_heartbeat, beat, beat);
     uv_timer_start(&hub->poll, on_poll, SSE_POLL_MS, SSE_POLL_MS);
     /* Timers alone must not keep the HTTP loop running at stop. */
     uv_unref((uv_handle_t *)&hub->heartbeat);

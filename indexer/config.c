@@ -49,6 +49,7 @@ void config_default(struct config *c)
     c->commit_max = 20000;
     snprintf(c->listen, sizeof(c->listen), "%s", "127.0.0.1:8470");
     c->http_timeout_ms = 10000;
+    c->http_stream_stall_ms = 60000;
     c->http_max_body = 65536;
 }
 
@@ -133,6 +134,7 @@ static const struct key {
     CNT("http", "max_body", http_max_body, 0, 67108864),
     {"http", "nice", K_NICE, offsetof(struct config, http_nice), 0, 0, 0},
     DUR("http", "probe_wait", http_probe_wait_ms, 0, 600000),
+    DUR("http", "stream_stall", http_stream_stall_ms, 1000, 3600000),
     {"metrics", "per_camera", K_BOOL, offsetof(struct config, metrics_per_camera), 0, 0, 0},
 #undef STR
 #undef DUR

@@ -64,6 +64,7 @@ struct config {
     uint32_t http_max_body;   /* bytes; larger request bodies get 413 */
     int32_t http_nice;        /* the HTTP thread's nice value (-20 to 19) */
     uint32_t http_probe_wait_ms; /* POST /cameras/{id}/probe: 504 after this, 0 = from the probe deadlines */
+    uint32_t http_stream_stall_ms; /* an event stream whose client reads nothing this long is cut */
     /* [metrics] */
     bool metrics_per_camera;  /* one series per camera in /metrics */
     /* [webhook NAME] sections */

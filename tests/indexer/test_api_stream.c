@@ -20,7 +20,7 @@ static char db[4200];
 static struct proc serve;
 static int port;
 
-static void start_serve(void)
+static void start_serve_with(const char *extra_set)
 {
     char *argv[] = {CAMDEX_BIN,
                     "--db",
@@ -36,22 +36,49 @@ static void start_serve(void)
                     "http.token_rw=" RW,
                     "--log-level",
                     "info",
+                    "--set",
+                    (char *)extra_set,
                     NULL};
     proc_start(&serve, 2, argv);
     port = serve_http_port(&serve);
 }
 
-static void setup(void)
+static void start_serve(void)
+{
+    start_serve_with("http.stream_stall=2s");
+}
+
+/* An index of `cameras` generated cameras (nothing answers at their
+ * addresses). */
+static void make_index(const char *cameras)
 {
     tmp = testutil_mkdtemp();
     char fleet[4200];
     snprintf(db, sizeof(db), "%s/index", tmp);
     snprintf(fleet, sizeof(fleet), "%s/fleet.csv", tmp);
-    char *gen[] = {CAMDEX_BIN, "generate", "--cameras", "60", "--seed", "7", NULL};
+    char *gen[] = {CAMDEX_BIN, "generate", "--cameras", (char *)cameras, "--seed", "7", NULL};
     run_to_file(gen, fleet);
     char *imp[] = {CAMDEX_BIN, "--db", db, "import", fleet, NULL};
     run_ok(imp);
+}
+
+static void setup(void)
+{
+    make_index("60");
     start_serve();
+}
+
+/* A backlog of events to replay: a sweep finds every camera of a larger
+ * fleet offline (one event each), and streams stall after 2 s. */
+static void setup_backlog(void)
+{
+    /* Enough that the replay outgrows what the kernel queues for a
+     * socket (tcp_wmem's 4 MiB at most; an event is ~265 bytes). */
+    make_index("25000");
+    char *sweep[] = {CAMDEX_BIN, "--db", db, "sweep", "--connect-timeout", "300ms",
+                     "--recheck-delay", "50ms", NULL};
+    run_ok(sweep);
+    start_serve_with("http.stream_stall=2s");
 }
 
 static void teardown(void)
@@ -587,4 +614,51 @@ Test(api_stream, streams_end_when_the_server_stops)
     /* Exit status 0 also means LeakSanitizer found nothing. */
     int rc = proc_stop(&serve, SIGTERM, 15000);
     cr_assert_eq(rc, 0, "serve exited with %d", rc);
+}
+
+TestSuite(api_stream_backlog, .init = setup_backlog, .fini = teardown, .timeout = 120);
+
+Test(api_stream_backlog, a_client_that_stops_reading_is_cut)
+{
+    /* A small receive buffer, and nothing read: replaying the backlog
+     * (25,000 events, 6.6 MB) fills both sockets' buffers,
+     * and the stream's write never completes. */
+    int fd = socket(AF_INET, SOCK_STREAM, 0);
+    int small = 4096;
+    cr_assert_eq(setsockopt(fd, SOL_SOCKET, SO_RCVBUF, &small, sizeof(small)), 0);
+    struct sockaddr_in sa = {.sin_family = AF_INET,
+                             .sin_port = htons((uint16_t)port),
+                             .sin_addr.s_addr = htonl(INADDR_LOOPBACK)};
+    cr_assert_eq(connect(fd, (struct sockaddr *)&sa, sizeof(sa)), 0);
+    send_str(fd, "GET /api/v1/events/stream?last_event_id=0 HTTP/1.1\r\nHost: x\r\n"
+                 "Authorization: Bearer " RO "\r\n\r\n");
+    usleep(4000 * 1000); /* past the 2 s stall and the next check (1 s later) */
+
+    /* Cut: reading on finds the end of the connection, well before the
+     * whole backlog; not cut, the stream would go on (a keepalive a
+     * second) and no end would come. */
+    static char buf[1 << 16];
+    size_t total = 0, events = 0;
+    bool ended = false;
+    uint64_t deadline = procs_now_ms() + 20000;
+    while (!ended && procs_now_ms() < deadline) {
+        struct pollfd p = {.fd = fd, .events = POLLIN};
+        if (poll(&p, 1, 200) <= 0)
+            continue;
+        ssize_t r = recv(fd, buf, sizeof(buf) - 1, 0);
+        if (r <= 0) {
+            ended = true;
+            break;
+        }
+        buf[r] = 0;
+        total += (size_t)r;
+        for (const char *e = buf; (e = strstr(e, "event: transition")); e++)
+            events++;
+    }
+    close(fd);
+    cr_assert(ended, "the stream was not cut: %zu bytes, %zu events read in 20 s", total, events);
+    cr_expect_lt(events, 24000, "%zu events arrived before the cut: nothing was held back?",
+                 events);
+    /* The service goes on serving. */
+    cr_expect_eq(request("GET", "/api/v1/units", RO, NULL, NULL), 200);
 }
