@@ -47,8 +47,5 @@ int store_auth_hints_scan(struct store_read *r, store_hint_cb cb, void *ctx)
         }
         mrc = mdb_cursor_get(c, &k, &v, MDB_NEXT);
     }
-    mdb_cursor_close(c);
-    if (rc)
-        return rc < 0 ? rc : 0;
-    return mrc == MDB_NOTFOUND ? 0 : store_err(r->s, mrc);
+    return cursor_walk_end(r->s, c, rc, mrc);
 }

@@ -115,6 +115,17 @@ int apply_maintenance(struct wtxn *t, const char *id, bool on, const char *note,
 /* Authentication hints (hints.c). */
 int apply_auth_hint_put(struct wtxn *t, const char *id, const void *hint, size_t len);
 
+/* Ends a cursor walk: closes the cursor and gives the walk's result. rc is
+ * what the callback said (negative: fail, positive: stopped early, which
+ * is success), mrc LMDB's last answer (MDB_NOTFOUND: walked to the end). */
+static inline int cursor_walk_end(struct store *s, MDB_cursor *c, int rc, int mrc)
+{
+    mdb_cursor_close(c);
+    if (rc)
+        return rc < 0 ? rc : 0;
+    return mrc == MDB_NOTFOUND ? 0 : store_err(s, mrc);
+}
+
 /* Begins a read transaction on an open handle; shared by reads and fsck. */
 int read_txn_begin(struct store *s, MDB_txn **txn);
 

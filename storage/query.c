@@ -111,10 +111,7 @@ static int scan_index(struct store_read *r, enum store_db db, const uint8_t *pre
             break;
         mrc = mdb_cursor_get(c, &k, &v, MDB_NEXT);
     }
-    mdb_cursor_close(c);
-    if (rc)
-        return rc < 0 ? rc : 0;
-    return mrc == MDB_NOTFOUND ? 0 : store_err(r->s, mrc);
+    return cursor_walk_end(r->s, c, rc, mrc);
 }
 
 /* Walks the cameras table in id order, from after after_id if given. */
@@ -139,10 +136,7 @@ static int scan_all(struct store_read *r, const char *after_id, store_camera_cb 
         rc = emit_camera(r, &k, NULL, cb, ctx);
         mrc = mdb_cursor_get(c, &k, &v, MDB_NEXT);
     }
-    mdb_cursor_close(c);
-    if (rc)
-        return rc < 0 ? rc : 0;
-    return mrc == MDB_NOTFOUND ? 0 : store_err(r->s, mrc);
+    return cursor_walk_end(r->s, c, rc, mrc);
 }
 
 int store_cameras_scan(struct store_read *r, const struct store_filter *f, store_camera_cb cb,
@@ -208,10 +202,7 @@ int store_units_scan(struct store_read *r, store_unit_cb cb, void *ctx)
             rc = cb(&u, ctx);
         mrc = mdb_cursor_get(c, &k, &v, MDB_NEXT);
     }
-    mdb_cursor_close(c);
-    if (rc)
-        return rc < 0 ? rc : 0;
-    return mrc == MDB_NOTFOUND ? 0 : store_err(r->s, mrc);
+    return cursor_walk_end(r->s, c, rc, mrc);
 }
 
 static uint64_t event_key_at(int64_t ms)
