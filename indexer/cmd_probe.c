@@ -19,7 +19,8 @@
 static void probe_usage(FILE *f)
 {
     fprintf(f, "usage: camdex probe URL [--depth options|describe|play|deep] [--timeout T]\n"
-               "                        [--total-timeout T] [--format text|json]\n\n"
+               "                        [--total-timeout T] [--format text|json]\n"
+               "                        [--thumbnail FILE]\n\n"
                "Probes one stream and prints its state, the reason when it is not online,\n"
                "the RTSP status, the time of every phase and what the stream carries.\n"
                "Depths options, describe (default) and play are the RTSP handshake;\n"
@@ -29,7 +30,9 @@ static void probe_usage(FILE *f)
                "RTSPS URLs are always probed deep.\n"
                "--timeout is the deadline of each phase, or of the whole deep probe\n"
                "(default 5s); --total-timeout caps the whole handshake (default: no cap\n"
-               "beyond the phases'). The URL is shown with its credentials redacted.\n"
+               "beyond the phases'). --thumbnail FILE (implies deep) writes the keyframe\n"
+               "there as a JPEG of at most 320x180, to see what the camera shows.\n"
+               "The URL is shown with its credentials redacted.\n"
                "Exit: 0 online, 3 degraded, 4 offline, 1 failure, 2 usage error.\n");
 }
 
@@ -63,6 +66,7 @@ static void fail(struct probe_run *p, enum probe_reason why, const char *detail)
 static uint64_t dns_start;
 static bool deep_mode;
 static uint32_t deep_timeout;
+static const char *thumb_path; /* --thumbnail FILE, or NULL */
 static struct deep_result deep_res;
 
 /* Tier 2 blocks: acceptable in a one-shot command, and libav needs the
@@ -77,6 +81,7 @@ static void run_deep(struct probe_run *p, const struct sockaddr_storage *sa)
     struct deep_opts o;
     deep_opts_default(&o);
     o.deadline_ms = deep_timeout;
+    o.thumbnail = thumb_path != NULL;
     deep_result_init(&deep_res);
     int rc = deep_probe_run(p->url, host, &o, NULL, &deep_res);
     if (rc) {
@@ -112,7 +117,7 @@ static void on_resolved(void *data, int status, const struct sockaddr_storage *a
         fail(p, PROBE_R_INTERNAL_ERROR, uv_strerror(rc));
 }
 
-static void print_text(const char *redacted, const struct probe_result *r)
+static void print_text(const char *redacted, const struct probe_result *r, int thumb)
 {
     printf("%-9s %s\n", "url", redacted);
     printf("%-9s %s\n", "state", probe_state_name(r->state));
@@ -143,11 +148,41 @@ static void print_text(const char *redacted, const struct probe_result *r)
         if (r->phase_us[i])
             printf(" %s %.1f ms", probe_phase_name(i), r->phase_us[i] / 1000.0);
     printf("\n");
+    if (thumb_path)
+        printf("%-9s %s\n", "thumbnail",
+               thumb == 0 ? thumb_path : thumb > 0 ? "none (no picture was decoded)" : "not written");
 }
 
-static void print_json(const char *redacted, const struct probe_result *r)
+/* Writes the thumbnail to --thumbnail's file (through a temporary file in
+ * the same directory, so a reader never sees half a picture). 0 when
+ * written, 1 when there was no picture, -1 after an error (said). */
+static int write_thumbnail(void)
+{
+    if (!deep_res.jpeg || !deep_res.jpeg_len)
+        return 1;
+    char tmp[4200];
+    if (snprintf(tmp, sizeof(tmp), "%s.tmp", thumb_path) >= (int)sizeof(tmp)) {
+        cli_error("probe: --thumbnail: the path is too long");
+        return -1;
+    }
+    FILE *f = fopen(tmp, "wb");
+    bool ok = f && fwrite(deep_res.jpeg, 1, deep_res.jpeg_len, f) == deep_res.jpeg_len;
+    if (f && fclose(f) != 0)
+        ok = false;
+    if (ok && rename(tmp, thumb_path) == 0)
+        return 0;
+    cli_error("probe: --thumbnail: cannot write %s: %s; check the directory exists and is "
+              "writable", thumb_path, strerror(errno));
+    remove(tmp);
+    return -1;
+}
+
+static void print_json(const char *redacted, const struct probe_result *r, int thumb)
 {
     json_t *o = probe_result_json(redacted, r);
+    if (thumb_path && thumb == 0)
+        json_object_set_new(o, "thumbnail", json_pack("{s:s, s:I}", "file", thumb_path, "bytes",
+                                                      (json_int_t)deep_res.jpeg_len));
     json_dumpf(o, stdout, JSON_INDENT(2) | JSON_REAL_PRECISION(6));
     putchar('\n');
     json_decref(o);
@@ -161,6 +196,7 @@ int cmd_probe(struct cli *cli, int argc, char **argv)
         {"timeout", required_argument, NULL, 't'},
         {"total-timeout", required_argument, NULL, 'T'},
         {"format", required_argument, NULL, 'f'},
+        {"thumbnail", required_argument, NULL, 'j'},
         {"help", no_argument, NULL, 'h'},
         {0},
     };
@@ -169,6 +205,7 @@ int cmd_probe(struct cli *cli, int argc, char **argv)
     p.opts.depth = RTSP_DEPTH_DESCRIBE;
     bool json = false, deep = false;
     uint32_t timeout = 5000;
+    thumb_path = NULL;
     int c;
     while ((c = getopt_long(argc, argv, "h", opts, NULL)) != -1) {
         switch (c) {
@@ -207,6 +244,14 @@ int cmd_probe(struct cli *cli, int argc, char **argv)
                 cli_error("--format: \"%s\" is not a format (use text or json)", optarg);
                 return CLI_USAGE;
             }
+            break;
+        case 'j':
+            if (!*optarg) {
+                cli_error("--thumbnail: give the file to write the JPEG to");
+                return CLI_USAGE;
+            }
+            thumb_path = optarg;
+            deep = true; /* only the deep probe decodes a picture */
             break;
         case 'h':
             probe_usage(stdout);
@@ -276,11 +321,14 @@ int cmd_probe(struct cli *cli, int argc, char **argv)
         cli_error("probe: no result (internal error)");
         return CLI_FAIL;
     }
+    int thumb = thumb_path ? write_thumbnail() : 1;
     if (json)
-        print_json(redacted, &p.result);
+        print_json(redacted, &p.result, thumb);
     else
-        print_text(redacted, &p.result);
+        print_text(redacted, &p.result, thumb);
     deep_result_clear(&deep_res);
+    if (thumb < 0)
+        return CLI_FAIL;
     return p.result.state == PROBE_ONLINE     ? CLI_OK
            : p.result.state == PROBE_DEGRADED ? CLI_DEGRADED
                                               : CLI_OFFLINE;

@@ -198,3 +198,66 @@ Test(faults, slowloris_ends_at_the_total_deadline, .init = setup, .fini = teardo
     json_decref(o);
     run_free(&r);
 }
+
+/* Size of a file, -1 when it does not exist. */
+static long file_size(const char *path)
+{
+    FILE *f = fopen(path, "rb");
+    if (!f)
+        return -1;
+    fseek(f, 0, SEEK_END);
+    long n = ftell(f);
+    fclose(f);
+    return n;
+}
+
+/* --thumbnail writes what the camera shows as a JPEG that ffprobe reads at
+ * 320x180 (the 1280x720 clip scaled down); a camera with no picture leaves
+ * no file. */
+Test(faults, thumbnail_is_written_when_there_is_a_picture, .init = setup, .fini = teardown,
+     .timeout = 60)
+{
+    char url[2048], jpeg[4300];
+    rtsp_url(0, url, sizeof(url));
+    snprintf(jpeg, sizeof(jpeg), "%s/cam.jpg", tmp);
+    char *argv[] = {CAMDEX_BIN, "probe", url, "--thumbnail", jpeg, "--timeout", "3s",
+                    "--format", "json", NULL};
+    struct run r = runv(argv);
+    cr_assert_eq(r.rc, 0, "exit %d: %s %s", r.rc, r.out, r.err);
+    json_t *o = json_loads(r.out, 0, NULL);
+    cr_assert_not_null(o, "%s", r.out);
+    long size = file_size(jpeg);
+    cr_assert_gt(size, 1000, "thumbnail of %ld bytes", size);
+    cr_expect_lt(size, 64 * 1024);
+    cr_expect_eq(json_integer_value(json_object_get(json_object_get(o, "thumbnail"), "bytes")),
+                 size, "%s", r.out);
+    json_decref(o);
+    run_free(&r);
+    char *ff[] = {"/usr/bin/ffprobe", "-v", "error", "-show_entries",
+                  "stream=codec_name,width,height", "-of", "csv=p=0", jpeg, NULL};
+    r = runv(ff);
+    cr_expect_eq(r.rc, 0, "ffprobe: %s", r.err);
+    cr_expect(strstr(r.out, "mjpeg,320,180") != NULL, "ffprobe reads: %s", r.out);
+    run_free(&r);
+
+    /* A camera that refuses: offline, no picture, no file. */
+    char reply[512], none[4300];
+    farm_control(control_port, "mode #1 refused", reply, sizeof(reply));
+    cr_assert(strncmp(reply, "ok", 2) == 0, "%s", reply);
+    snprintf(none, sizeof(none), "%s/none.jpg", tmp);
+    char *argv2[] = {CAMDEX_BIN, "probe", url, "--thumbnail", none, "--timeout", "2s", NULL};
+    r = runv(argv2);
+    cr_expect_eq(r.rc, 4, "exit %d: %s %s", r.rc, r.out, r.err);
+    cr_expect(strstr(r.out, "none (no picture was decoded)") != NULL, "%s", r.out);
+    cr_expect_eq(file_size(none), -1);
+    run_free(&r);
+
+    /* A directory that does not exist: a clear error and exit 1. */
+    char *argv3[] = {CAMDEX_BIN, "probe", url, "--thumbnail", "/nonexistent/dir/x.jpg",
+                     "--timeout", "2s", NULL};
+    farm_control(control_port, "mode #1 ok", reply, sizeof(reply));
+    r = runv(argv3);
+    cr_expect_eq(r.rc, 1, "exit %d: %s %s", r.rc, r.out, r.err);
+    cr_expect(strstr(r.err, "cannot write /nonexistent/dir/x.jpg") != NULL, "%s", r.err);
+    run_free(&r);
+}
