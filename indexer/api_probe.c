@@ -4,6 +4,8 @@
  * way through a mutex-protected queue and a uv_async_t; the h2o request
  * waits meanwhile, and may go away (client gone) before the answer comes. */
 #include <errno.h>
+#include <libavutil/base64.h>
+#include <limits.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -113,6 +115,7 @@ static void forget(struct probe_bridge *b, struct probe_wait *w)
     if (w->next)
         w->next->prev = w->prev;
     b->nall--;
+    free(w->mp.jpeg);
     free(w);
 }
 
@@ -174,6 +177,19 @@ static json_t *result_json(struct probe_bridge *b, const struct probe_wait *w)
                             json_string("under maintenance: the result was recorded but does not "
                                         "change the camera's state"));
     json_object_set_new(o, "health", health);
+    if (mp->jpeg && mp->jpeg_len && mp->jpeg_len < INT_MAX / 2) {
+        /* A data: URL, so a page can show it as it is (~10 KiB). */
+        static const char prefix[] = "data:image/jpeg;base64,";
+        size_t n = sizeof(prefix) - 1 + AV_BASE64_SIZE(mp->jpeg_len);
+        char *url = malloc(n);
+        if (url) {
+            memcpy(url, prefix, sizeof(prefix) - 1);
+            if (av_base64_encode(url + sizeof(prefix) - 1, (int)(n - sizeof(prefix) + 1),
+                                 mp->jpeg, (int)mp->jpeg_len))
+                json_object_set_new(o, "thumbnail", json_string(url));
+            free(url);
+        }
+    }
     return o;
 }
 
@@ -284,7 +300,7 @@ static uint32_t deadline_ms(const struct config *c, bool deep)
 
 int api_camera_probe(struct api_req *a)
 {
-    static const char *const known[] = {"depth", NULL};
+    static const char *const known[] = {"depth", "thumbnail", NULL};
     if (api_check_params(a, known))
         return 0;
     const char *id = a->seg[3];
@@ -296,6 +312,17 @@ int api_camera_probe(struct api_req *a)
         return api_error(a, 400, "bad_parameter",
                          "depth: \"%.40s\" is not a depth (use options, describe, play or deep)",
                          api_param(a, "depth"));
+    const char *thumb = api_param(a, "thumbnail");
+    bool want_thumb = thumb && (strcmp(thumb, "true") == 0 || strcmp(thumb, "1") == 0);
+    if (thumb && !want_thumb && strcmp(thumb, "false") != 0 && strcmp(thumb, "0") != 0)
+        return api_error(a, 400, "bad_parameter",
+                         "thumbnail: \"%.40s\" is not true or false", thumb);
+    if (want_thumb && depth == MONITOR_DEPTH_DEFAULT)
+        depth = MONITOR_DEPTH_DEEP; /* only the deep probe decodes a picture */
+    if (want_thumb && depth != MONITOR_DEPTH_DEEP)
+        return api_error(a, 400, "bad_parameter",
+                         "thumbnail: only depth=deep decodes a picture (leave depth out or "
+                         "give deep)");
     struct probe_bridge *b = a->env->probes;
     if (!b || b->http_closed)
         return api_error(a, 503, "unavailable", "probes on demand need the running service");
@@ -327,6 +354,7 @@ int api_camera_probe(struct api_req *a)
         return api_error(a, 500, "internal", "out of memory");
     snprintf(w->mp.id, sizeof(w->mp.id), "%s", id);
     w->mp.depth = depth;
+    w->mp.thumbnail = want_thumb;
     w->mp.done = on_probe_done;
     w->b = b;
     w->deadline_ms = a->env->cfg->http_probe_wait_ms

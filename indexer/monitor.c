@@ -81,6 +81,7 @@ struct monitor {
     size_t dw_head, dw_len, dw_cap;
     struct deep_opts deep_opts;
     struct deep_opts deep_opts_quick; /* liveness of tier-2-only cameras */
+    struct deep_opts deep_opts_thumb; /* a full look with a thumbnail, on demand */
     uv_timer_t tick, commit_timer;
     int64_t tick_due; /* loop time the tick is armed for, when active */
     struct job *jobs;
@@ -233,6 +234,8 @@ int monitor_new(uv_loop_t *loop, const struct monitor_opts *o, struct monitor **
         m->deep_opts.max_pixels = m->cfg.deep_max_pixels;
         m->deep_opts_quick = m->deep_opts;
         m->deep_opts_quick.no_second = true;
+        m->deep_opts_thumb = m->deep_opts;
+        m->deep_opts_thumb.thumbnail = true;
     }
     if (rc) {
         resolver_free(&m->resolver);
@@ -540,6 +543,11 @@ static void apply_deep(struct monitor *m, struct job *j, int status)
     if (j->od) {
         j->od->result = r;
         j->od->deep = true;
+        /* The picture goes to the asker, who frees it. */
+        j->od->jpeg = j->deep->result.jpeg;
+        j->od->jpeg_len = j->deep->result.jpeg_len;
+        j->deep->result.jpeg = NULL;
+        j->deep->result.jpeg_len = 0;
         ondemand_applied(j->od, c, &step);
     }
     if (c->kind == CAM_DEEP)
@@ -647,9 +655,10 @@ static void on_resolved(void *data, int status, const struct sockaddr_storage *a
         else
             uv_ip4_name((struct sockaddr_in *)&sa, host, sizeof(host));
         j->full_look = full_deep_look(m, c, j);
-        int drc = deep_pool_submit(m->deep, j->deep, c->url, host,
-                                   j->full_look ? &m->deep_opts : &m->deep_opts_quick,
-                                   on_deep_done);
+        const struct deep_opts *o = j->od && j->od->thumbnail ? &m->deep_opts_thumb
+                                    : j->full_look           ? &m->deep_opts
+                                                             : &m->deep_opts_quick;
+        int drc = deep_pool_submit(m->deep, j->deep, c->url, host, o, on_deep_done);
         if (drc) {
             char detail[128];
             snprintf(detail, sizeof(detail), "deep probe not started: %s", strerror(-drc));

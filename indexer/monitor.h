@@ -75,6 +75,7 @@ struct monitor_probe {
     /* in */
     char id[STORE_ID_MAX + 1];
     enum monitor_depth depth;
+    bool thumbnail; /* deep: also a JPEG of the keyframe (jpeg below) */
     void (*done)(struct monitor_probe *p);
     void *data;
     /* out, valid in `done` */
@@ -86,6 +87,8 @@ struct monitor_probe {
     struct health_mem health;   /* the camera's memory after the result */
     struct health_step step;    /* what the result did to it */
     uint32_t waited_ms;         /* queued behind the camera's own probe or a cap */
+    uint8_t *jpeg;              /* the thumbnail asked for, malloc'd: the caller frees it */
+    size_t jpeg_len;
     /* private */
     struct monitor_probe *next_;
     uint64_t queued_at_;

@@ -156,6 +156,21 @@ Test(api_probe, a_healthy_camera_is_online_with_its_metadata)
     video = json_object_get(r.json, "video");
     cr_assert_gt(json_integer_value(json_object_get(video, "width")), 0, "%s", r.body);
     cr_assert_gt(json_real_value(json_object_get(video, "fps")), 0, "%s", r.body);
+    cr_assert_null(json_object_get(r.json, "thumbnail"), "a thumbnail nobody asked for");
+    resp_free(&r);
+
+    /* thumbnail=true: the keyframe as a JPEG in a data: URL (implies deep). */
+    r = probe(id, "?thumbnail=true", RW);
+    cr_assert_eq(r.status, 200, "%s", r.body);
+    cr_assert_str_eq(str(r.json, "depth"), "deep");
+    const char *thumb = str(r.json, "thumbnail");
+    static const char prefix[] = "data:image/jpeg;base64,";
+    cr_assert(thumb && strncmp(thumb, prefix, sizeof(prefix) - 1) == 0, "%.80s", r.body);
+    /* Base64 of FF D8 FF (a JPEG's start) is "/9j/". */
+    cr_assert(strncmp(thumb + sizeof(prefix) - 1, "/9j/", 4) == 0, "%.60s", thumb);
+    size_t b64 = strlen(thumb) - (sizeof(prefix) - 1);
+    cr_assert_gt(b64, 1000);
+    cr_assert_lt(b64, 100 * 1024);
     resp_free(&r);
 }
 
@@ -232,6 +247,12 @@ Test(api_probe, unknown_cameras_read_only_tokens_and_bad_depths_are_refused)
     resp_free(&r);
     r = probe(rtsp_id(2), "?colour=red", RW);
     assert_error(&r, 400, "bad_parameter", "colour");
+    resp_free(&r);
+    r = probe(rtsp_id(2), "?thumbnail=yes", RW);
+    assert_error(&r, 400, "bad_parameter", "thumbnail");
+    resp_free(&r);
+    r = probe(rtsp_id(2), "?thumbnail=true&depth=play", RW);
+    assert_error(&r, 400, "bad_parameter", "depth=deep");
     resp_free(&r);
     char path[256];
     snprintf(path, sizeof(path), "/api/v1/cameras/%s/probe", rtsp_id(2));
