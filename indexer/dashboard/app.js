@@ -148,12 +148,12 @@
     return tokenAsk;
   }
 
-  async function api(path) {
+  async function api(path, method) {
     for (;;) {
       const headers = {Accept: 'application/json'};
       if (state.token)
         headers.Authorization = 'Bearer ' + state.token;
-      const res = await fetch(API + path, {headers, cache: 'no-store'});
+      const res = await fetch(API + path, {method: method || 'GET', headers, cache: 'no-store'});
       if (res.status === 401) {
         await askToken(Boolean(state.token));
         continue;
@@ -473,14 +473,33 @@
         el('td', {}, badge(e.from), ' → ', badge(e.to)),
         el('td', {}, e.reason), el('td', {class: 'detail'}, e.detail)))))
       : el('p', {class: 'muted', id: 'camera-events'}, 'no state change recorded');
-    /* The API has no thumbnails yet; when a camera carries one, it shows. */
-    const thumb = typeof c.thumbnail === 'string' && /^\/[^/\\]/.test(c.thumbnail)
-      ? el('img', {class: 'thumb', src: c.thumbnail, alt: 'latest frame of ' + c.id}) : null;
+    /* "Look now": a deep probe on demand that brings the keyframe back as
+     * a JPEG (POST .../probe?thumbnail=true, which needs token_rw). */
+    const lookOut = el('div', {id: 'camera-look-result', 'aria-live': 'polite'});
+    const lookBtn = el('button', {id: 'camera-look', type: 'button'}, 'Look now');
+    lookBtn.addEventListener('click', async () => {
+      lookBtn.disabled = true;
+      lookOut.replaceChildren(el('p', {class: 'muted'}, 'looking at the stream (a few seconds)…'));
+      try {
+        const r = await api('/cameras/' + encodeURIComponent(c.id) + '/probe?thumbnail=true', 'POST');
+        const at = el('p', {class: 'muted'}, badge(r.state), ' ', r.reason || '', ' — ',
+          timeText(new Date().toISOString()));
+        const ok = typeof r.thumbnail === 'string' && r.thumbnail.startsWith('data:image/jpeg;base64,');
+        lookOut.replaceChildren(ok
+          ? el('img', {class: 'thumb', src: r.thumbnail, alt: 'what ' + c.id + ' shows now'})
+          : el('p', {}, 'no picture: ' + (r.detail || r.reason || r.state)), at);
+      } catch (e) {
+        lookOut.replaceChildren(el('p', {class: 'error'}, e.status === 403
+          ? 'Looking needs a read-write token ([http] token_rw); this one may only read.'
+          : e.message));
+      }
+      lookBtn.disabled = false;
+    });
     view.replaceChildren(
       el('p', {class: 'crumbs'}, el('a', {href: '#/'}, 'Overview'), ' / ', unitLink.cloneNode(true), ' / ', c.id),
       el('h1', {id: 'camera-title'}, el('span', {lang: 'zh-CN'}, c.name), ' ', badge(c.state)),
       el('p', {class: 'id'}, c.id),
-      thumb,
+      el('section', {id: 'camera-look-panel'}, lookBtn, lookOut),
       el('div', {class: 'panels'},
         el('section', {id: 'camera-health'}, el('h2', {}, 'Health'), health),
         el('section', {id: 'camera-stream'}, el('h2', {}, 'Stream'), stream),

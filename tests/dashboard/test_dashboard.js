@@ -34,6 +34,7 @@ const CAMERAS = Number(env('DASHBOARD_CAMERAS', '400'));
 const UNITS = Number(env('DASHBOARD_UNITS', '12'));
 const INTERVAL_S = Number(env('DASHBOARD_INTERVAL_S', '2'));
 const TOKEN = 'dash-ro-token-3c9a51';
+const RW_TOKEN = 'dash-rw-token-8e27d4';
 const HOSTILE_ID = '32019900001320999999';
 const HOSTILE_NAME = '<img src=x onerror="window.__pwned=1">测试<b>粗</b>';
 const HOSTILE_UNIT = '32019900002165999999';
@@ -229,6 +230,7 @@ async function main() {
     '--depth', 'describe', '--recheck-delay', '300ms', '--fail-threshold', '2',
     '--recover-threshold', '1', '--connect-timeout', '500ms', '--reply-timeout', '500ms',
     '--set', 'http.listen=127.0.0.1:0', '--set', 'http.token_ro=' + TOKEN,
+    '--set', 'http.token_rw=' + RW_TOKEN,
     '--set', 'probe.auth_backoff=1h', '--log-level', 'info'], 'stderr');
   const listening = await waitLine(serve, ['msg="http listening"'], 20000);
   const base = 'http://' + /address=(\S+)/.exec(listening)[1];
@@ -399,7 +401,24 @@ async function main() {
   const evRows = await texts(page, '#camera-events tbody tr');
   assert.ok(evRows.length >= 1 && evRows.some((t) => /unknown\s*→\s*online/.test(t)),
     'events: ' + evRows.join(' | '));
-  assert.equal(await page.$$eval('img.thumb', (es) => es.length), 0, 'no thumbnail yet');
+  assert.equal(await page.$$eval('img.thumb', (es) => es.length), 0, 'no picture before a look');
+
+  /* "Look now": with the read-only token it says what it needs; with the
+   * read-write one the camera's picture (320x180 JPEG) shows. */
+  await page.click('#camera-look');
+  await page.waitForSelector('#camera-look-result .error', {timeout: 15000});
+  assert.match(await page.textContent('#camera-look-result'), /read-write token/);
+  await page.evaluate((t) => sessionStorage.setItem('camdex.token', t), RW_TOKEN);
+  await page.reload();
+  await page.waitForSelector('#camera-title', {timeout: 10000});
+  await page.click('#camera-look');
+  await page.waitForFunction(() => {
+    const img = document.querySelector('#camera-look-result img.thumb');
+    return img && img.complete && img.naturalWidth > 0;
+  }, null, {timeout: 15000});
+  const size = await page.$eval('#camera-look-result img.thumb', (i) => [i.naturalWidth, i.naturalHeight]);
+  assert.deepEqual(size, [320, 180], 'thumbnail size ' + size);
+  await page.screenshot({path: path.join(OUT, 'camera-look.png')});
 
   /* 11. Live: kill the camera on camfarm; the transition arrives. */
   await page.goto(base + '/#/cameras?q=' + victim.id);
