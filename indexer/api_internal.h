@@ -96,6 +96,9 @@ int api_parse_query(struct api_req *a, const char *q, size_t len);
  * 400), else 0. */
 int api_check_params(struct api_req *a, const char *const *known);
 const char *api_param(const struct api_req *a, const char *name);
+/* A flag: "1"/"true" or "0"/"false"; absent is false. 0, or 1 after
+ * answering 400. */
+int api_flag_param(struct api_req *a, const char *name, bool *out);
 /* Reads limit= (default, 1..API_PAGE_MAX); 1 after sending a 400. */
 int api_param_limit(struct api_req *a, size_t *limit);
 bool api_is_utf8(const char *s, size_t len);

@@ -121,22 +121,6 @@ static void import_done(uv_work_t *w, int status)
     free(j);
 }
 
-/* "1"/"true" or "0"/"false"; absent is false. 0, or 1 after a 400. */
-static int flag_param(struct api_req *a, const char *name, bool *out)
-{
-    const char *v = api_param(a, name);
-    *out = false;
-    if (!v)
-        return 0;
-    if (strcmp(v, "1") == 0 || strcmp(v, "true") == 0)
-        *out = true;
-    else if (strcmp(v, "0") && strcmp(v, "false"))
-        return api_error(a, 400, "bad_parameter", "%s: \"%.20s\" is not a flag (use 1 or 0)", name,
-                         v),
-               1;
-    return 0;
-}
-
 /* The format: format= first, then the Content-Type, else found from the
  * text as `camdex import` does for a file without a telling name. */
 static int body_format(struct api_req *a, enum inv_format *fmt)
@@ -176,7 +160,7 @@ int api_inventory(struct api_req *a)
     bool dry_run, prune;
     enum inv_format fmt;
     enum inv_encoding encoding;
-    if (flag_param(a, "dry_run", &dry_run) || flag_param(a, "prune", &prune) ||
+    if (api_flag_param(a, "dry_run", &dry_run) || api_flag_param(a, "prune", &prune) ||
         body_format(a, &fmt))
         return 0;
     const char *enc = api_param(a, "encoding");

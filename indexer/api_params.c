@@ -151,6 +151,21 @@ const char *api_param(const struct api_req *a, const char *name)
     return NULL;
 }
 
+int api_flag_param(struct api_req *a, const char *name, bool *out)
+{
+    const char *v = api_param(a, name);
+    *out = false;
+    if (!v)
+        return 0;
+    if (strcmp(v, "1") == 0 || strcmp(v, "true") == 0)
+        *out = true;
+    else if (strcmp(v, "0") && strcmp(v, "false"))
+        return api_error(a, 400, "bad_parameter", "%s: \"%.20s\" is not a flag (use 1 or 0)", name,
+                         v),
+               1;
+    return 0;
+}
+
 int api_param_limit(struct api_req *a, size_t *limit)
 {
     const char *v = api_param(a, "limit");

@@ -312,11 +312,9 @@ int api_camera_probe(struct api_req *a)
         return api_error(a, 400, "bad_parameter",
                          "depth: \"%.40s\" is not a depth (use options, describe, play or deep)",
                          api_param(a, "depth"));
-    const char *thumb = api_param(a, "thumbnail");
-    bool want_thumb = thumb && (strcmp(thumb, "true") == 0 || strcmp(thumb, "1") == 0);
-    if (thumb && !want_thumb && strcmp(thumb, "false") != 0 && strcmp(thumb, "0") != 0)
-        return api_error(a, 400, "bad_parameter",
-                         "thumbnail: \"%.40s\" is not true or false", thumb);
+    bool want_thumb;
+    if (api_flag_param(a, "thumbnail", &want_thumb))
+        return 0;
     if (want_thumb && depth == MONITOR_DEPTH_DEFAULT)
         depth = MONITOR_DEPTH_DEEP; /* only the deep probe decodes a picture */
     if (want_thumb && depth != MONITOR_DEPTH_DEEP)
