@@ -10,14 +10,14 @@
 
 int apply_auth_hint_put(struct wtxn *t, const char *id, const void *hint, size_t len)
 {
-    MDB_val cam;
-    int rc = wtxn_get(t, DB_CAMERAS, mstr(id), &cam);
-    if (rc)
-        return rc == -ENOENT ? 0 : rc; /* the camera left meanwhile */
-    if (len == 0) {
+    int rc;
+    if (len == 0) { /* no camera needed to forget: none had one, or it left */
         rc = wtxn_del(t, DB_AUTH_HINTS, mstr(id), NULL);
         return rc == -ENOENT ? 0 : rc;
     }
+    MDB_val cam;
+    if ((rc = wtxn_get(t, DB_CAMERAS, mstr(id), &cam)))
+        return rc == -ENOENT ? 0 : rc; /* the camera left meanwhile */
     uint8_t buf[1 + STORE_HINT_MAX];
     buf[0] = HINT_VERSION;
     memcpy(buf + 1, hint, len);
