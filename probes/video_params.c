@@ -89,6 +89,12 @@ void video_params_to_probe(const struct video_params *vp, struct probe_video *ou
         out->fps_milli = vp->fps_milli;
 }
 
+/* The NAL unit type in a unit's first header byte. */
+static int nal_type(enum probe_codec codec, uint8_t h)
+{
+    return codec == PROBE_CODEC_H264 ? h & 0x1f : (h >> 1) & 0x3f;
+}
+
 /* Offset of the next 00 00 01 at or after `from`, or len. */
 static size_t next_start_code(const uint8_t *b, size_t len, size_t from)
 {
@@ -115,8 +121,7 @@ int video_params_from_annexb(enum probe_codec codec, const uint8_t *buf, size_t 
             end--;
         if (end <= start)
             continue;
-        int type = codec == PROBE_CODEC_H264 ? buf[start] & 0x1f : (buf[start] >> 1) & 0x3f;
-        if (type != (codec == PROBE_CODEC_H264 ? 7 : 33))
+        if (nal_type(codec, buf[start]) != (codec == PROBE_CODEC_H264 ? 7 : 33))
             continue;
         rc = codec == PROBE_CODEC_H264 ? h264_parse_sps(buf + start, end - start, out)
                                        : h265_parse_sps(buf + start, end - start, out);
@@ -132,8 +137,7 @@ bool video_annexb_has_irap(enum probe_codec codec, const uint8_t *buf, size_t le
         return false;
     for (size_t at = next_start_code(buf, len, 0); at + 3 < len;
          at = next_start_code(buf, len, at + 3)) {
-        uint8_t h = buf[at + 3];
-        int type = codec == PROBE_CODEC_H264 ? h & 0x1f : (h >> 1) & 0x3f;
+        int type = nal_type(codec, buf[at + 3]);
         if (codec == PROBE_CODEC_H264 ? type == 5 : type >= 16 && type <= 21)
             return true;
     }
