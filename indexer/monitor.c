@@ -17,7 +17,7 @@
 #include "rtsp_auth.h"
 #include "rtsp_conn.h"
 #include "slot_pool.h"
-#include "sock_pool.h"
+#include "tcp_io.h"
 #include "timefmt.h"
 #include "writer.h"
 
@@ -67,7 +67,7 @@ struct monitor {
     struct config cfg;
     struct fleet fleet, old_fleet;
     struct slot_pool memos; /* the fleets' authentication memos */
-    struct sock_pool *sockets; /* tier 1's disconnected sockets, reused */
+    struct tcp_io *io; /* tier 1's sockets, and the disconnected ones kept for reuse */
     uint32_t fleet_gen;
     struct resolver *resolver;
     struct writer *writer;
@@ -210,8 +210,8 @@ int monitor_new(uv_loop_t *loop, const struct monitor_opts *o, struct monitor **
     m->st.max_in_flight = max_in_flight(&m->cfg);
     /* Idle sockets come only from finished probes, so with those in
      * flight they stay within max_in_flight descriptors. */
-    if (sock_pool_new(m->st.max_in_flight, &m->sockets) == 0)
-        m->conn_opts.sockets = m->sockets;
+    if (tcp_io_new(loop, m->st.max_in_flight, &m->io) == 0)
+        m->conn_opts.io = m->io; /* else each probe makes its own */
     struct resolver_opts ro = {.timeout_ms = m->cfg.dns_timeout_ms,
                                .cache_ms = m->cfg.dns_cache_ms ? m->cfg.dns_cache_ms : 1};
     int rc = resolver_new(loop, &ro, &m->resolver);
@@ -1105,7 +1105,8 @@ void monitor_free(struct monitor **mp)
     fleet_free(&m->fleet);
     fleet_free(&m->old_fleet);
     slot_pool_free(&m->memos);
-    sock_pool_free(&m->sockets);
+    tcp_io_close(m->io, NULL, NULL);
+    m->io = NULL;
     free(m->hosts);
     free(m->deep_wait);
     free(m);

@@ -1,4 +1,5 @@
-/* The tier-1 RTSP probe connection: one state machine on libuv handles.
+/* The tier-1 RTSP probe connection: one state machine on a socket of a
+ * tcp_io set and a libuv timer.
  * Every state change goes through rc_set_state(), which times the phase
  * being left, logs the change and arms the deadline of the next state. */
 #include "rtsp_conn.h"
@@ -8,11 +9,9 @@
 #include <stdbool.h>
 #include <stdio.h>
 #include <netinet/in.h>
-#include <netinet/tcp.h>
 #include <stdlib.h>
 #include <sys/socket.h>
 #include <string.h>
-#include <unistd.h>
 
 #include "rtp_nal.h"
 #include "rtsp_auth.h"
@@ -32,7 +31,7 @@ enum rc_state {
     RC_WAIT_RTP,      /* PLAY answered, waiting for the first video RTP packet */
     RC_WAIT_KEYFRAME, /* RTP flows, waiting for an IDR / IRAP */
     RC_TEARDOWN,      /* verdict reached, TEARDOWN sent, waiting briefly for its reply */
-    RC_RECONNECT,     /* closing the socket to follow a redirect */
+    RC_RECONNECT,     /* between the old socket and the new one of a redirect */
     RC_CLOSING,       /* handles closing; the callback runs from the last close */
     RC_COUNT
 };
@@ -68,15 +67,9 @@ static const int state_phase[RC_COUNT] = {
 #define RC_REQ_MAX      4096
 #define RC_REDIRECT_MAX 3
 
-/* The part of a request the socket did not take at once: queued with
- * uv_write, freed (and wiped: it may hold credentials) in on_write, which
- * libuv also calls with UV_ECANCELED when the handle closes first. */
-struct rc_write {
-    uv_write_t req;
-    struct rtsp_conn *c;
-    size_t len;
-    char buf[];
-};
+/* Requests the socket did not take at once, waiting for room: a TEARDOWN
+ * behind the last request at most. */
+#define RC_OUT_MAX (2 * RC_REQ_MAX)
 
 struct rc_media_urls {
     char setup_url[PROBE_URL_MAX];
@@ -85,10 +78,14 @@ struct rc_media_urls {
 
 struct rtsp_conn {
     uv_loop_t *loop;
-    uv_tcp_t tcp;
+    struct tcp_io *io;     /* opts.io, or one of our own */
+    bool own_io;           /* io is ours: closed with the connection */
+    struct tcp_sock *sock; /* NULL before the connect and after the close */
     uv_timer_t timer;
-    uv_connect_t connect_req;
-    int writes_queued; /* rc_write remainders libuv still holds */
+    /* What the socket did not take yet (wiped before free: it may hold
+     * credentials). */
+    uint8_t *out;
+    size_t out_len;
 
     enum rc_state state;
     uint64_t state_since; /* uv_hrtime() when the current phase began */
@@ -136,8 +133,7 @@ struct rtsp_conn {
 
     uint8_t *in;
     size_t in_len, in_cap;
-    int handles;   /* initialised libuv handles not yet closed */
-    bool tcp_open; /* tcp initialised and uv_close not yet called on it */
+    int handles; /* libuv handles (the timer, our own io) not yet closed */
 
     struct probe_result result;
 };
@@ -236,18 +232,31 @@ static void rc_set_state(struct rtsp_conn *c, enum rc_state to)
 
 /* Frees the connection once its last handle is closed; the callback runs
  * only then, so the caller knows every resource is released. */
-static void on_close(uv_handle_t *h)
+static void rc_handle_closed(struct rtsp_conn *c)
 {
-    struct rtsp_conn *c = h->data;
     if (--c->handles > 0 || c->state != RC_CLOSING)
         return;
     if (c->cb)
         c->cb(c, &c->result, c->data);
-    /* Credentials live in url and the auth buffers: wipe before freeing. */
+    /* Credentials live in url, the auth buffers and unsent requests: wipe
+     * before freeing. */
     memset(&c->url, 0, sizeof(c->url));
+    if (c->out)
+        explicit_bzero(c->out, c->out_len);
+    free(c->out);
     free(c->media);
     free(c->in);
     free(c);
+}
+
+static void on_close(uv_handle_t *h)
+{
+    rc_handle_closed(h->data);
+}
+
+static void on_io_closed(void *arg)
+{
+    rc_handle_closed(arg);
 }
 
 /* A finished exchange (every request answered, no session left) ends with
@@ -260,7 +269,19 @@ static void on_close(uv_handle_t *h)
  * what we sent is still delivered. */
 static bool rc_exchange_done(const struct rtsp_conn *c)
 {
-    return c->connected && c->answered && !c->has_session && c->writes_queued == 0;
+    return c->connected && c->answered && !c->has_session && c->out_len == 0;
+}
+
+static void rc_close_sock(struct rtsp_conn *c, enum tcp_close_how how)
+{
+    if (!c->sock)
+        return;
+    tcp_sock_close(c->sock, how);
+    c->sock = NULL;
+    c->connected = false;
+    if (c->out)
+        explicit_bzero(c->out, c->out_len);
+    c->out_len = 0;
 }
 
 static void rc_close(struct rtsp_conn *c)
@@ -269,15 +290,11 @@ static void rc_close(struct rtsp_conn *c)
         return;
     bool reset = rc_exchange_done(c);
     rc_set_state(c, RC_CLOSING);
+    rc_close_sock(c, reset ? TCP_CLOSE_RESET : TCP_CLOSE_FIN);
     uv_close((uv_handle_t *)&c->timer, on_close);
-    if (c->tcp_open) {
-        c->tcp_open = false;
-        uv_os_fd_t fd;
-        if (reset && c->opts.sockets && uv_fileno((uv_handle_t *)&c->tcp, &fd) == 0 &&
-            sock_pool_recycle(c->opts.sockets, fd, c->addr.ss_family) == 0)
-            uv_close((uv_handle_t *)&c->tcp, on_close); /* the pool has the socket */
-        else if (!reset || uv_tcp_close_reset(&c->tcp, on_close) != 0)
-            uv_close((uv_handle_t *)&c->tcp, on_close);
+    if (c->own_io) {
+        c->own_io = false;
+        tcp_io_close(c->io, on_io_closed, c);
     }
 }
 
@@ -419,56 +436,51 @@ static void fail_status(struct rtsp_conn *c, const struct rtsp_msg *msg)
 
 /* ---- writing requests ---- */
 
-static void on_write(uv_write_t *req, int status)
-{
-    struct rc_write *w = (struct rc_write *)req;
-    struct rtsp_conn *c = w->c;
-    c->writes_queued--;
-    explicit_bzero(w->buf, w->len);
-    free(w);
-    if (status < 0 && status != UV_ECANCELED && c->state != RC_CLOSING &&
-        c->state != RC_RECONNECT) {
-        c->connected = false;
-        rc_verdict(c, PROBE_OFFLINE, reason_of_uv(status), "sending %s: %s",
-                   c->cur_method ? c->cur_method : "?", uv_strerror(status));
-    }
-}
-
 /* Hand a formatted request to the socket. Requests are small and the
- * socket's buffer is empty between replies, so uv_try_write nearly always
- * takes all of it: no write request, no completion callback and no
- * epoll_ctl to drop POLLOUT again. Only what it leaves over is copied and
- * queued; uv_try_write refuses while anything is queued, so order holds. */
+ * socket's buffer is empty between replies, so it nearly always takes all
+ * of it; what it leaves over waits in c->out for TCP_IO_OUT, and later
+ * requests queue behind it so that order holds. */
 static int rc_write_out(struct rtsp_conn *c, const char *buf, size_t len)
 {
-    uv_buf_t b = uv_buf_init((char *)buf, (unsigned)len);
-    int n = uv_try_write((uv_stream_t *)&c->tcp, &b, 1);
-    if (n == UV_EAGAIN)
-        n = 0;
-    if (n < 0) {
-        c->connected = false; /* the socket failed: tells rc_request so */
-        return n;
+    ssize_t n = 0;
+    if (c->out_len == 0) {
+        n = tcp_sock_write(c->sock, buf, len);
+        if (n == -EAGAIN)
+            n = 0;
+        if (n < 0) {
+            c->connected = false; /* the socket failed: tells rc_request so */
+            return (int)n;
+        }
+        if ((size_t)n == len)
+            return 0;
     }
-    if ((size_t)n == len)
-        return 0;
-    /* Two queued at most: a TEARDOWN behind the last request. */
-    if (c->writes_queued >= 2)
+    size_t rest = len - (size_t)n;
+    if (c->out_len + rest > RC_OUT_MAX)
         return -EBUSY;
-    struct rc_write *w = malloc(sizeof(*w) + len - (size_t)n);
-    if (!w)
-        return UV_ENOMEM;
-    w->c = c;
-    w->len = len - (size_t)n;
-    memcpy(w->buf, buf + n, w->len);
-    b = uv_buf_init(w->buf, (unsigned)w->len);
-    int rc = uv_write(&w->req, (uv_stream_t *)&c->tcp, &b, 1, on_write);
-    if (rc != 0) {
-        explicit_bzero(w->buf, w->len);
-        free(w);
-        return rc;
-    }
-    c->writes_queued++;
+    if (!c->out && !(c->out = malloc(RC_OUT_MAX)))
+        return -ENOMEM;
+    memcpy(c->out + c->out_len, buf + n, rest);
+    c->out_len += rest;
     return 0;
+}
+
+/* Room on the socket again: send what waits. */
+static void rc_flush(struct rtsp_conn *c)
+{
+    if (c->out_len == 0)
+        return;
+    ssize_t n = tcp_sock_write(c->sock, c->out, c->out_len);
+    if (n == -EAGAIN)
+        return;
+    if (n < 0) {
+        c->connected = false;
+        rc_verdict(c, PROBE_OFFLINE, reason_of_uv((int)n), "sending %s: %s",
+                   c->cur_method ? c->cur_method : "?", uv_strerror((int)n));
+        return;
+    }
+    explicit_bzero(c->out, (size_t)n);
+    memmove(c->out, c->out + n, c->out_len - (size_t)n);
+    c->out_len -= (size_t)n;
 }
 
 /* Random bytes for client nonces, drawn from the kernel a pool at a time:
@@ -621,97 +633,59 @@ static void send_describe(struct rtsp_conn *c)
 
 /* ---- connecting ---- */
 
-static void on_connect(uv_connect_t *req, int status);
-static void alloc_cb(uv_handle_t *h, size_t hint, uv_buf_t *buf);
-static void on_read(uv_stream_t *s, ssize_t nread, const uv_buf_t *buf);
-
-/* A socket from the pool: it already has TCP_DEFER_ACCEPT (options
- * outlive the disconnect). */
-static int rc_open_pooled(struct rtsp_conn *c)
-{
-    int fd = sock_pool_take(c->opts.sockets, c->addr.ss_family);
-    if (fd < 0)
-        return -ENOENT;
-    int rc = uv_tcp_init(c->loop, &c->tcp);
-    if (rc != 0) {
-        close(fd);
-        return rc;
-    }
-    c->handles++;
-    c->tcp_open = true;
-    c->tcp.data = c;
-    rc = uv_tcp_open(&c->tcp, fd);
-    if (rc != 0)
-        close(fd); /* the handle is closed with the connection */
-    return rc;
-}
-
-static int rc_open_new(struct rtsp_conn *c)
-{
-    int rc = uv_tcp_init_ex(c->loop, &c->tcp, c->addr.ss_family);
-    if (rc != 0)
-        return rc;
-    c->handles++;
-    c->tcp_open = true;
-    c->tcp.data = c;
-    /* On a connecting socket TCP_DEFER_ACCEPT holds back the last ACK of
-     * the handshake so that it rides on the first request, which is sent
-     * the moment the connect completes, and a delayed ACK is left for the
-     * reset to make moot: a one-request probe is 6 segments instead of 8
-     * (nstat in a network namespace), camdex's CPU per describe probe on
-     * loopback went from 67-68 to 60-62 us and the camera side's from
-     * 43-45 to 35-42. Best effort: if the option is refused, the probe
-     * costs what it did before. */
-    uv_os_fd_t fd;
-    int one = 1;
-    if (uv_fileno((uv_handle_t *)&c->tcp, &fd) == 0)
-        (void)setsockopt(fd, IPPROTO_TCP, TCP_DEFER_ACCEPT, &one, sizeof(one));
-    /* No TCP_NODELAY: every request goes out in one write and only after
-     * the reply to the one before, which acknowledged it, so Nagle's
-     * algorithm never holds a request back; the setsockopt would be one
-     * more system call per probe. */
-    return 0;
-}
+static void on_sock(struct tcp_sock *sock, unsigned events, void *data);
 
 static int rc_connect(struct rtsp_conn *c)
 {
-    int rc = c->opts.sockets ? rc_open_pooled(c) : -ENOENT;
-    if (rc == -ENOENT)
-        rc = rc_open_new(c);
-    if (rc != 0)
-        return rc;
-    c->connect_req.data = c;
     c->in_len = 0;
     c->connected = false;
-    rc = uv_tcp_connect(&c->connect_req, &c->tcp, (const struct sockaddr *)&c->addr, on_connect);
-    if (rc != 0)
+    int rc = tcp_sock_connect(c->io, (const struct sockaddr *)&c->addr, on_sock, c, &c->sock);
+    if (rc != 0) {
+        c->sock = NULL;
         return rc;
-    /* Reading starts with the connect so the socket enters epoll once for
-     * POLLIN|POLLOUT; started from on_connect it would be added for POLLOUT,
-     * dropped, then added again (EEXIST) and modified: three more system
-     * calls per probe. Nothing is read before on_connect: libuv handles the
-     * connect first. */
-    rc = uv_read_start((uv_stream_t *)&c->tcp, alloc_cb, on_read);
-    if (rc != 0)
-        return rc;
+    }
     rc_set_state(c, RC_CONNECTING);
     return 0;
 }
 
-static void on_connect(uv_connect_t *req, int status)
+/* The connect is done: send the first request. */
+static void rc_connected(struct rtsp_conn *c)
 {
-    struct rtsp_conn *c = req->data;
-    if (status == UV_ECANCELED || c->state != RC_CONNECTING)
-        return;
-    if (status < 0) {
-        rc_verdict(c, PROBE_OFFLINE, reason_of_uv(status), "TCP connect: %s", uv_strerror(status));
-        return;
-    }
     c->connected = true;
     if (c->opts.skip_options && c->opts.depth != RTSP_DEPTH_OPTIONS)
         send_describe(c);
     else
         rc_request(c, RC_OPTIONS, c->req_url, NULL);
+}
+
+static void rc_read(struct rtsp_conn *c);
+
+static void on_sock(struct tcp_sock *sock, unsigned events, void *data)
+{
+    (void)sock;
+    struct rtsp_conn *c = data;
+    if (c->state == RC_CONNECTING) {
+        /* A connecting socket becomes writable when the connect is done
+         * and reports an error when it failed; nothing else ends it. */
+        int err = events & TCP_IO_ERR ? tcp_sock_error(c->sock) : 0;
+        if (err != 0) {
+            rc_verdict(c, PROBE_OFFLINE, reason_of_uv(err), "TCP connect: %s", uv_strerror(err));
+            return;
+        }
+        if (!(events & TCP_IO_OUT))
+            return;
+        rc_connected(c);
+        /* A server that talks first must still be heard: the edge that
+         * brought its bytes will not come again. */
+        if ((events & TCP_IO_IN) && c->sock && c->state != RC_CLOSING)
+            rc_read(c);
+        return;
+    }
+    if (events & TCP_IO_OUT)
+        rc_flush(c);
+    if ((events & (TCP_IO_IN | TCP_IO_ERR)) && c->sock && c->state != RC_CLOSING &&
+        c->state != RC_RECONNECT)
+        rc_read(c);
 }
 
 /* Rebuild the request URL from the parsed URL, leaving the credentials out:
@@ -741,14 +715,9 @@ static void set_port(struct sockaddr_storage *ss, uint16_t port)
 
 /* ---- redirects ---- */
 
-static void on_reconnect_close(uv_handle_t *h)
+/* Called by rc_read once it has stopped reading the old socket. */
+static void rc_reconnect(struct rtsp_conn *c)
 {
-    struct rtsp_conn *c = h->data;
-    if (c->state != RC_RECONNECT) {
-        on_close(h); /* cancelled while the old socket was closing */
-        return;
-    }
-    c->handles--;
     int rc = rc_connect(c);
     if (rc != 0)
         rc_verdict(c, PROBE_OFFLINE, rc == UV_ENOMEM ? PROBE_R_INTERNAL_ERROR : reason_of_uv(rc),
@@ -832,9 +801,7 @@ static void handle_redirect(struct rtsp_conn *c, const struct rtsp_msg *msg)
     c->have_auth = false;
     c->auth_attempts = 0;
     rc_set_state(c, RC_RECONNECT);
-    uv_read_stop((uv_stream_t *)&c->tcp);
-    c->tcp_open = false;
-    uv_close((uv_handle_t *)&c->tcp, on_reconnect_close);
+    rc_close_sock(c, TCP_CLOSE_FIN);
 }
 
 /* ---- replies ---- */
@@ -1142,41 +1109,55 @@ static int in_reserve(struct rtsp_conn *c, size_t need)
     return 0;
 }
 
-static void alloc_cb(uv_handle_t *h, size_t hint, uv_buf_t *buf)
-{
-    (void)hint;
-    struct rtsp_conn *c = h->data;
-    if (c->in_len == 0) {
-        *buf = uv_buf_init((char *)rc_scratch, sizeof(rc_scratch));
-        return;
-    }
-    /* Grow before the free space gets so small that reads crawl. */
-    if (c->in_cap - c->in_len < 4096 && c->in_cap < RC_BUF_MAX)
-        in_reserve(c, c->in_cap * 2 > RC_BUF_MAX ? RC_BUF_MAX : c->in_cap * 2);
-    /* An empty buffer makes libuv report UV_ENOBUFS, handled in on_read. */
-    *buf = uv_buf_init((char *)c->in + c->in_len, (unsigned)(c->in_cap - c->in_len));
-}
+/* Reads per input event: a socket with more waiting is posted for another
+ * turn (tcp_sock_read_again) so that one streaming camera cannot hold the
+ * loop. */
+#define RC_READS_PER_EVENT 8
 
-static void on_read(uv_stream_t *s, ssize_t nread, const uv_buf_t *buf)
+/* Read what the socket has into the scratch buffer or c->in, and parse
+ * every complete item. Returns true when the read filled its buffer (more
+ * may wait) and the connection is still reading this socket. */
+static bool rc_read_once(struct rtsp_conn *c)
 {
-    struct rtsp_conn *c = s->data;
-    if (nread == 0 || c->state == RC_CLOSING || c->state == RC_RECONNECT)
-        return;
-    if (nread < 0) {
+    uint8_t *buf;
+    size_t cap;
+    bool scratch = c->in_len == 0;
+    if (scratch) {
+        buf = rc_scratch;
+        cap = sizeof(rc_scratch);
+    } else {
+        /* Grow before the free space gets so small that reads crawl. */
+        if (c->in_cap - c->in_len < 4096 && c->in_cap < RC_BUF_MAX)
+            in_reserve(c, c->in_cap * 2 > RC_BUF_MAX ? RC_BUF_MAX : c->in_cap * 2);
+        buf = c->in + c->in_len;
+        cap = c->in_cap - c->in_len;
+        if (cap == 0) {
+            /* in_reserve keeps room for any item the parser accepts, so a
+             * full buffer holds one it refused to finish. */
+            c->in_len = 0;
+            rc_verdict(c, PROBE_OFFLINE, PROBE_R_INTERNAL_ERROR, "%s reply: item too large",
+                       method_of(c->state));
+            return false;
+        }
+    }
+    ssize_t nread = tcp_sock_read(c->sock, buf, cap);
+    if (nread == -EAGAIN)
+        return false;
+    if (nread <= 0) {
         c->connected = false;
         if (c->state == RC_TEARDOWN || c->verdict) {
             rc_close(c);
-            return;
+            return false;
         }
-        if (nread == UV_EOF)
+        if (nread == 0)
             rc_verdict(c, PROBE_OFFLINE, PROBE_R_CONNECT_RESET,
                        "server closed the connection during %s", method_of(c->state));
         else
             rc_verdict(c, PROBE_OFFLINE, reason_of_uv((int)nread), "reading during %s: %s",
                        method_of(c->state), uv_strerror((int)nread));
-        return;
+        return false;
     }
-    bool scratch = buf->base == (char *)rc_scratch;
+    bool full = (size_t)nread == cap;
     const uint8_t *data;
     size_t len;
     if (scratch) {
@@ -1200,11 +1181,11 @@ static void on_read(uv_stream_t *s, ssize_t nread, const uv_buf_t *buf)
             c->in_len = 0;
             if (c->verdict) {
                 rc_close(c);
-                return;
+                return false;
             }
             rc_verdict(c, PROBE_OFFLINE, PROBE_R_PROTOCOL_ERROR, "%s reply: %s",
                        method_of(c->state), rtsp_perr_name(perr));
-            return;
+            return false;
         }
         if (rc == RTSP_FRAME)
             on_frame(c, &frame);
@@ -1212,29 +1193,45 @@ static void on_read(uv_stream_t *s, ssize_t nread, const uv_buf_t *buf)
             on_reply(c, &msg);
         off += used;
     }
-    if (c->state == RC_RECONNECT || c->state == RC_CLOSING) {
+    if (c->state == RC_RECONNECT || c->state == RC_CLOSING || !c->sock) {
         c->in_len = 0; /* nothing more is read on this socket */
-        return;
+        return false;
     }
     if (!scratch) {
         if (off) {
             memmove(c->in, c->in + off, c->in_len - off);
             c->in_len -= off;
         }
-        return;
+        return full;
     }
     /* Keep the incomplete item before the next read reuses the scratch. */
     size_t rest = len - off;
     if (rest == 0)
-        return;
+        return full;
     int rc = in_reserve(c, rest);
     if (rc != 0) {
         rc_verdict(c, PROBE_OFFLINE, PROBE_R_INTERNAL_ERROR, "%s reply: %s", method_of(c->state),
                    rc == -ENOMEM ? "out of memory" : "item too large");
-        return;
+        return false;
     }
     memcpy(c->in, data + off, rest);
     c->in_len = rest;
+    return full;
+}
+
+/* An input edge: read until the socket is drained (a short read), up to
+ * RC_READS_PER_EVENT reads, then follow a redirect if one was met. */
+static void rc_read(struct rtsp_conn *c)
+{
+    int reads = 0;
+    while (rc_read_once(c)) {
+        if (++reads == RC_READS_PER_EVENT) {
+            tcp_sock_read_again(c->sock);
+            break;
+        }
+    }
+    if (c->state == RC_RECONNECT)
+        rc_reconnect(c);
 }
 
 /* ---- public ---- */
@@ -1264,7 +1261,8 @@ int rtsp_conn_start(uv_loop_t *loop, const struct sockaddr *addr, const char *ur
                     struct rtsp_conn **out)
 {
     if (!loop || !addr || !url || !cb ||
-        (addr->sa_family != AF_INET && addr->sa_family != AF_INET6))
+        (addr->sa_family != AF_INET && addr->sa_family != AF_INET6) ||
+        (opts && opts->io && tcp_io_loop(opts->io) != loop))
         return -EINVAL;
     struct rtsp_conn *c = calloc(1, sizeof(*c));
     if (!c)
@@ -1302,20 +1300,32 @@ int rtsp_conn_start(uv_loop_t *loop, const struct sockaddr *addr, const char *ur
         uv_update_time(loop);
         c->total_deadline = uv_now(loop) + c->opts.total_ms;
     }
-    rc = uv_timer_init(loop, &c->timer);
-    if (rc != 0) {
-        memset(&c->url, 0, sizeof(c->url));
-        free(c);
-        return rc;
+    c->io = c->opts.io;
+    if (!c->io) {
+        /* A one-off probe: a set of its own, closed with it. */
+        rc = tcp_io_new(loop, 0, &c->io);
+        if (rc != 0) {
+            memset(&c->url, 0, sizeof(c->url));
+            free(c);
+            return rc;
+        }
+        c->own_io = true;
+        c->handles++;
     }
+    uv_timer_init(loop, &c->timer); /* cannot fail */
     c->timer.data = c;
-    c->handles = 1;
+    c->handles++;
     if (c->opts.auth_memo)
         use_auth_memo(c);
     c->opts.auth_memo = NULL; /* the caller's memory: not kept */
     c->opts.auth_memo_len = 0;
     rc = rc_connect(c);
-    if (rc != 0) {
+    if (rc == -ECONNREFUSED) {
+        /* Refused at once (a local port): the camera's answer, not a
+         * failure to start; the callback reports it. */
+        rc_verdict(c, PROBE_OFFLINE, PROBE_R_CONNECT_REFUSED, "TCP connect: %s", uv_strerror(rc));
+        rc = 0;
+    } else if (rc != 0) {
         /* The callback must not run when start fails: close quietly. */
         c->cb = NULL;
         rc_close(c);

@@ -1,4 +1,4 @@
-/* The tier-1 RTSP probe: one libuv TCP connection to an already-resolved
+/* The tier-1 RTSP probe: one TCP connection to an already-resolved
  * address that walks OPTIONS, DESCRIBE, SETUP (TCP interleaved) and PLAY as
  * deep as asked, waits for the first RTP packet and keyframe, always sends
  * TEARDOWN once a session exists, and reports one probe_result. */
@@ -10,7 +10,7 @@
 #include <uv.h>
 
 #include "probe_result.h"
-#include "sock_pool.h"
+#include "tcp_io.h"
 
 enum rtsp_depth {
     RTSP_DEPTH_OPTIONS = 0, /* TCP connect + OPTIONS */
@@ -41,10 +41,12 @@ struct rtsp_conn_opts {
      * the 401 it draws is answered as usual. Read only by rtsp_conn_start. */
     const uint8_t *auth_memo;
     size_t auth_memo_len;
-    /* Optional (one per loop): connections start on a socket from here
-     * when it has one, and a finished exchange gives its socket back
-     * instead of closing it (sock_pool.h). */
-    struct sock_pool *sockets;
+    /* Optional, on the same loop: the socket set connections share, which
+     * also keeps the sockets of finished exchanges for the next ones
+     * (tcp_io.h). Without one a connection makes a set of its own, which
+     * suits a one-off probe but costs two system calls more per probe and
+     * reuses nothing. */
+    struct tcp_io *io;
     const char *user_agent; /* [camdex] */
     /* Optional: called on every state change with one line for the log
      * (URL redacted, no credentials). The library itself never prints. */
@@ -62,7 +64,8 @@ typedef void (*rtsp_conn_cb)(struct rtsp_conn *c, const struct probe_result *r, 
  * URL's). On success *out (may be NULL) is the connection, usable with
  * rtsp_conn_cancel until the callback runs. Returns 0, or a negative errno
  * and then the callback is never called: -EINVAL for a URL that is not
- * rtsp://, -ENOMEM, or a libuv error. */
+ * rtsp:// (or an io on another loop), -ENOMEM, or an error of the connect
+ * itself other than a refusal (-ENETUNREACH, -EMFILE, ...). */
 int rtsp_conn_start(uv_loop_t *loop, const struct sockaddr *addr, const char *url,
                     const struct rtsp_conn_opts *opts, rtsp_conn_cb cb, void *data,
                     struct rtsp_conn **out);

@@ -21,6 +21,7 @@
 #include "resolver.h"
 #include "rtsp_auth.h"
 #include "rtsp_conn.h"
+#include "tcp_io.h"
 #include "url.h"
 
 extern char **environ;
@@ -36,7 +37,8 @@ static const char usage[] =
     "  --remember-auth  keep each camera's accepted challenge for its next probe\n"
     "                   (probe.remember_auth) after one untimed pass over the\n"
     "                   cameras, so the timed probes are the steady state of serve\n"
-    "  --new-sockets    a new socket for every probe (no sock_pool; serve reuses them)\n"
+    "  --new-sockets    every probe on a socket set of its own, as a one-off `camdex\n"
+    "                   probe` does: a new socket each, nothing reused (serve shares one)\n"
     "  --results FILE   write one line per probe: camera number, state, reason, detail\n"
     "  --peer-pid PID   also report the CPU process PID (the camera side) spent per\n"
     "                   timed probe\n"
@@ -67,6 +69,7 @@ struct bench {
     struct probe_ctx *ctx; /* one per probe started */
     FILE *results;         /* optional per-probe lines */
     bool remember_auth;
+    bool new_sockets; /* no shared tcp_io */
     long peer_pid; /* 0: none */
 };
 
@@ -316,6 +319,10 @@ static int run_probes(struct bench *b)
         fprintf(stderr, "bench_tier1: loop: %s\n", uv_strerror(rc));
         return 1;
     }
+    if (!b->new_sockets && (rc = tcp_io_new(&b->loop, b->max_in_flight, &b->opts.io)) != 0) {
+        fprintf(stderr, "bench_tier1: socket set: %s\n", uv_strerror(rc));
+        return 1;
+    }
     for (int ph = 0; ph < PROBE_PH_COUNT; ph++)
         b->phase[ph] = calloc(b->total, sizeof(uint32_t));
     b->total_us = calloc(b->total, sizeof(uint32_t));
@@ -379,6 +386,16 @@ static int run_probes(struct bench *b)
         print_percentiles(probe_phase_name((enum probe_phase)ph), b->phase[ph], b->done);
     print_percentiles("total", b->total_us, b->done);
 
+    if (b->opts.io) {
+        struct tcp_io_stats st;
+        tcp_io_get_stats(b->opts.io, &st);
+        printf("sockets created=%llu reused=%llu kept=%llu refused=%llu\n",
+               (unsigned long long)st.created, (unsigned long long)st.reused,
+               (unsigned long long)st.kept, (unsigned long long)st.refused);
+        tcp_io_close(b->opts.io, NULL, NULL);
+        b->opts.io = NULL;
+        uv_run(&b->loop, UV_RUN_DEFAULT);
+    }
     rc = uv_loop_close(&b->loop);
     if (rc != 0)
         fprintf(stderr, "bench_tier1: loop not empty at the end: %s\n", uv_strerror(rc));
@@ -532,19 +549,8 @@ int main(int argc, char **argv)
     if (limit && limit < b.ncams)
         b.ncams = limit;
     b.total = b.ncams * rounds;
-    if (!new_sockets && sock_pool_new(b.max_in_flight, &b.opts.sockets) != 0) {
-        fprintf(stderr, "bench_tier1: out of memory\n");
-        return 1;
-    }
+    b.new_sockets = new_sockets;
     int rc = ffprobe ? run_ffprobe(&b) : run_probes(&b);
-    if (b.opts.sockets) {
-        struct sock_pool_stats ps;
-        sock_pool_get_stats(b.opts.sockets, &ps);
-        if (!ffprobe)
-            printf("sockets reused=%llu kept=%llu refused=%llu\n", (unsigned long long)ps.taken,
-                   (unsigned long long)ps.kept, (unsigned long long)ps.refused);
-        sock_pool_free(&b.opts.sockets);
-    }
     if (b.results && fclose(b.results) != 0)
         rc = 1;
     return rc;

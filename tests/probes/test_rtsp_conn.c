@@ -1030,31 +1030,33 @@ Test(rtsp_conn_fake, error_statuses_map_to_stable_reasons)
     }
 }
 
-/* Probes one after another on one loop, sharing a socket pool. */
+/* Probes one after another on one loop, sharing a socket set. */
 Test(rtsp_conn_fake, pooled_socket_serves_the_next_probe_and_still_ends_with_a_reset)
 {
     uv_loop_t loop;
     uv_loop_init(&loop);
     struct fake f;
     fake_start(&loop, &f, FAKE_NO_RTP);
-    struct sock_pool *pool;
-    cr_assert_eq(sock_pool_new(4, &pool), 0);
+    struct tcp_io *io;
+    cr_assert_eq(tcp_io_new(&loop, 4, &io), 0);
     char url[64];
     snprintf(url, sizeof(url), "rtsp://127.0.0.1:%d/live", f.port);
     struct run runs[3];
     for (int i = 0; i < 3; i++) {
         memset(&runs[i], 0, sizeof(runs[i]));
-        struct rtsp_conn_opts o = {.depth = RTSP_DEPTH_DESCRIBE, .sockets = pool};
+        struct rtsp_conn_opts o = {.depth = RTSP_DEPTH_DESCRIBE, .io = io};
         start_probe(&loop, &runs[i], f.port, url, &o);
         while (!runs[i].done)
             uv_run(&loop, UV_RUN_ONCE);
         cr_expect_eq(runs[i].r.state, PROBE_ONLINE, "probe %d: %s", i, runs[i].r.detail);
     }
-    struct sock_pool_stats st;
-    sock_pool_get_stats(pool, &st);
+    struct tcp_io_stats st;
+    tcp_io_get_stats(io, &st);
     cr_expect_eq(st.kept, 3, "every finished exchange gave its socket back");
-    cr_expect_eq(st.taken, 2, "the second and third probe started on it");
+    cr_expect_eq(st.reused, 2, "the second and third probe started on it");
+    cr_expect_eq(st.created, 1);
     cr_expect_eq(st.idle, 1);
+    cr_expect_eq(st.live, 0);
     /* The camera saw three connections, each ended by a reset. */
     uv_timer_t guard;
     uv_timer_init(&loop, &guard);
@@ -1063,7 +1065,7 @@ Test(rtsp_conn_fake, pooled_socket_serves_the_next_probe_and_still_ends_with_a_r
         uv_run(&loop, UV_RUN_ONCE);
     cr_expect_eq(f.connections, 3);
     cr_expect_eq(f.ended_reset, 3, "FIN: %d, RST: %d", f.ended_eof, f.ended_reset);
-    sock_pool_free(&pool);
+    tcp_io_close(io, NULL, NULL);
     uv_walk(&loop, close_all, &f);
     uv_run(&loop, UV_RUN_DEFAULT);
     cr_assert_eq(uv_loop_close(&loop), 0);
@@ -1075,21 +1077,22 @@ Test(rtsp_conn_deadline, unfinished_exchange_closes_its_socket_instead_of_poolin
     uv_loop_init(&loop);
     struct fake f;
     fake_start(&loop, &f, FAKE_SILENT);
-    struct sock_pool *pool;
-    cr_assert_eq(sock_pool_new(4, &pool), 0);
+    struct tcp_io *io;
+    cr_assert_eq(tcp_io_new(&loop, 4, &io), 0);
     char url[64];
     snprintf(url, sizeof(url), "rtsp://127.0.0.1:%d/live", f.port);
     struct run run = {0};
-    struct rtsp_conn_opts o = {.depth = RTSP_DEPTH_DESCRIBE, .reply_ms = 100, .sockets = pool};
+    struct rtsp_conn_opts o = {.depth = RTSP_DEPTH_DESCRIBE, .reply_ms = 100, .io = io};
     start_probe(&loop, &run, f.port, url, &o);
     while (!run.done)
         uv_run(&loop, UV_RUN_ONCE);
     cr_expect_eq(run.r.reason, PROBE_R_RTSP_TIMEOUT, "%s", run.r.detail);
-    struct sock_pool_stats st;
-    sock_pool_get_stats(pool, &st);
+    struct tcp_io_stats st;
+    tcp_io_get_stats(io, &st);
     cr_expect_eq(st.kept, 0, "a request went unanswered: FIN, and no reuse");
     cr_expect_eq(st.idle, 0);
-    sock_pool_free(&pool);
+    cr_expect_eq(st.live, 0);
+    tcp_io_close(io, NULL, NULL);
     uv_walk(&loop, close_all, &f);
     uv_run(&loop, UV_RUN_DEFAULT);
     cr_assert_eq(uv_loop_close(&loop), 0);
