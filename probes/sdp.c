@@ -248,7 +248,13 @@ static void parse_m_line(struct sdp_media *m, const char *v, size_t n)
 
 int sdp_parse(const char *buf, size_t len, struct sdp *out)
 {
-    memset(out, 0, sizeof(*out));
+    /* Media sections are cleared as their m= lines come (parse_m_line):
+     * clearing all SDP_MEDIA_MAX here would write 17 KB per DESCRIBE. */
+    out->session_name[0] = '\0';
+    out->control[0] = '\0';
+    out->bandwidth_kbps = 0;
+    out->nmedia = 0;
+    out->nmedia_seen = 0;
     if (len > SDP_INPUT_MAX)
         return -EMSGSIZE;
     if (memchr(buf, '\0', len))
