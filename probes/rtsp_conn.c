@@ -677,14 +677,15 @@ static void on_sock(struct tcp_sock *sock, unsigned events, void *data)
         rc_connected(c);
         /* A server that talks first must still be heard: the edge that
          * brought its bytes will not come again. */
-        if ((events & TCP_IO_IN) && c->sock && c->state != RC_CLOSING)
+        if ((events & TCP_IO_IN) && c->sock)
             rc_read(c);
         return;
     }
     if (events & TCP_IO_OUT)
         rc_flush(c);
-    if ((events & (TCP_IO_IN | TCP_IO_ERR)) && c->sock && c->state != RC_CLOSING &&
-        c->state != RC_RECONNECT)
+    /* c->sock is NULL once the connection closed or left this socket for a
+     * redirect. */
+    if ((events & (TCP_IO_IN | TCP_IO_ERR)) && c->sock)
         rc_read(c);
 }
 
@@ -1169,7 +1170,7 @@ static bool rc_read_once(struct rtsp_conn *c)
         len = c->in_len;
     }
     size_t off = 0;
-    while (off < len && c->state != RC_CLOSING && c->state != RC_RECONNECT) {
+    while (off < len && c->sock) {
         struct rtsp_msg msg;
         struct rtsp_frame frame;
         size_t used;
@@ -1193,8 +1194,8 @@ static bool rc_read_once(struct rtsp_conn *c)
             on_reply(c, &msg);
         off += used;
     }
-    if (c->state == RC_RECONNECT || c->state == RC_CLOSING || !c->sock) {
-        c->in_len = 0; /* nothing more is read on this socket */
+    if (!c->sock) {
+        c->in_len = 0; /* closed, or left for a redirect: nothing more is read */
         return false;
     }
     if (!scratch) {

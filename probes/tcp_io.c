@@ -246,6 +246,9 @@ static struct tcp_sock *sock_get(struct tcp_io *io, int family, int *err)
      * has it already. */
     int one = 1;
     (void)setsockopt(s->fd, IPPROTO_TCP, TCP_DEFER_ACCEPT, &one, sizeof(one));
+    /* No TCP_NODELAY: a probe writes each request whole, and only after
+     * the reply to the one before has acknowledged it, so Nagle's
+     * algorithm never holds one back. */
     struct epoll_event ev = {
         .events = EPOLLIN | EPOLLOUT | EPOLLRDHUP | EPOLLET,
         .data.ptr = s,
