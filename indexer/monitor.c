@@ -241,6 +241,7 @@ int monitor_new(uv_loop_t *loop, const struct monitor_opts *o, struct monitor **
         resolver_free(&m->resolver);
         if (m->writer)
             writer_close(&m->writer);
+        tcp_io_close(m->io, NULL, NULL); /* its handles close on the caller's next loop run */
         free(m);
         return rc;
     }
