@@ -1,5 +1,5 @@
 /* camdex: entry point; dispatches to the subcommands in cmd_*.c. */
-#include "cli.h"
+#include "cli/cli.h"
 
 int main(int argc, char **argv)
 {

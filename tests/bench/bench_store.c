@@ -13,8 +13,8 @@
 #include <time.h>
 #include <unistd.h>
 
-#include "fleetgen.h"
-#include "import.h"
+#include "inventory/import.h"
+#include "inventory/synth_fleet.h"
 #include "store.h"
 
 static int rm_entry(const char *p, const struct stat *sb, int flag, struct FTW *ftw)
@@ -107,9 +107,9 @@ int main(int argc, char **argv)
     store_cameras_scan(r, NULL, collect, &ids);
     store_read_end(&r);
     if (ids.n == 0) {
-        struct fleetgen_opts fo = {.cameras = cameras};
+        struct synth_fleet_opts fo = {.cameras = cameras};
         double t0 = now_s();
-        if ((rc = fleetgen_run(&fo, fleet_cb, b)) || (rc = store_batch_commit(s, b, NULL, NULL,
+        if ((rc = synth_fleet_run(&fo, fleet_cb, b)) || (rc = store_batch_commit(s, b, NULL, NULL,
                                                                                NULL))) {
             fprintf(stderr, "fleet: %s\n", store_strerror(rc));
             return 1;

@@ -1,4 +1,4 @@
-/* The dashboard's event-stream parser (indexer/dashboard/sse.js) under
+/* The dashboard's event-stream parser (indexer/http/dashboard/sse.js) under
  * node's test runner: the camdex stream's shape, every split point, line
  * endings, comments, ids and the limits. */
 'use strict';
@@ -7,7 +7,7 @@ const test = require('node:test');
 const assert = require('node:assert/strict');
 const path = require('node:path');
 
-const {SSEParser} = require(path.join(__dirname, '../../indexer/dashboard/sse.js'));
+const {SSEParser} = require(path.join(__dirname, '../../indexer/http/dashboard/sse.js'));
 
 function parse(chunks) {
   const events = [], comments = [], retries = [];

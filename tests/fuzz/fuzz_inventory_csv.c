@@ -1,11 +1,11 @@
-/* libFuzzer target for the inventory CSV reader (indexer/inventory_csv.c,
+/* libFuzzer target for the inventory CSV reader (indexer/inventory/inventory_csv.c,
  * the row checks and the encoding layer under it). */
 #include <errno.h>
 #include <stddef.h>
 #include <stdint.h>
 #include <string.h>
 
-#include "inventory.h"
+#include "inventory/inventory.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 

@@ -1,11 +1,11 @@
-/* libFuzzer target for the inventory JSON reader (indexer/inventory_json.c,
+/* libFuzzer target for the inventory JSON reader (indexer/inventory/inventory_json.c,
  * the row checks and the encoding layer under it). */
 #include <errno.h>
 #include <stddef.h>
 #include <stdint.h>
 #include <string.h>
 
-#include "inventory.h"
+#include "inventory/inventory.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 

@@ -6,8 +6,8 @@
 #include <criterion/criterion.h>
 #include <jansson.h>
 
-#include "httpc.h"
 #include "farm.h"
+#include "httpc.h"
 #include "procs.h"
 #include "runcmd.h"
 #include "testutil.h"

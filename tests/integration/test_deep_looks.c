@@ -1,7 +1,7 @@
 /* Tier-2-only cameras (HLS here, made by ffmpeg at test time) are probed
  * deep at every interval for their liveness, but take the frozen-picture
  * check (a second keyframe) only at a full deep look: on demand, while not
- * known online, once per [deep] interval (indexer/monitor.c,
+ * known online, once per [deep] interval (indexer/engine/monitor.c,
  * full_deep_look). A camera whose picture freezes while it is online stays
  * online through its routine probes, and a probe on demand finds it frozen. */
 #include <criterion/criterion.h>

@@ -7,8 +7,8 @@
 #include <math.h>
 #include <stdlib.h>
 
-#include "httpget.h"
 #include "farm.h"
+#include "httpget.h"
 #include "procs.h"
 #include "runcmd.h"
 #include "testutil.h"

@@ -1,0 +1,534 @@
+/* Configuration file and overrides; see config.h. The file is INI, read by
+ * inih; line numbers come from our own reader, since Debian's inih is built
+ * without passing them to the handler. */
+#include <errno.h>
+#include <ini.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "base/config.h"
+#include "url.h"
+
+void config_default(struct config *c)
+{
+    memset(c, 0, sizeof(*c));
+    snprintf(c->db, sizeof(c->db), "%s", "/var/lib/camdex");
+    c->log_level = LEVEL_INFO;
+    c->status_log_ms = 60000;
+    c->interval_ms = 60000;
+    c->depth = CONFIG_DEPTH_DESCRIBE;
+    c->connect_timeout_ms = 3000;
+    c->reply_timeout_ms = 5000;
+    c->first_rtp_timeout_ms = 5000;
+    c->keyframe_timeout_ms = 8000;
+    c->total_timeout_ms = 10000;
+    c->remember_auth = true;
+    c->skip_options = CONFIG_SKIP_AUTO;
+    c->dns_timeout_ms = 3000;
+    c->dns_cache_ms = 60000;
+    c->fail_threshold = 3;
+    c->recover_threshold = 2;
+    c->recheck_ms = 2000;
+    c->auth_backoff_ms = 30 * 60000;
+    c->max_in_flight = 1024;
+    c->max_per_host = 4;
+    c->flap_window_ms = 3600000;
+    c->flap_threshold = 6;
+    c->deep_interval_ms = 6 * 3600000;
+    /* A deep probe mostly waits (about 1.1 s for ~15 ms of CPU): four
+     * workers look at 43,000 cameras in well under the 6 h interval. */
+    c->deep_workers = 4;
+    c->deep_timeout_ms = 8000;
+    c->deep_frozen_gap_ms = 800;
+    c->deep_max_pixels = 7680 * 4320;
+    c->commit_interval_ms = 500;
+    c->commit_max = 20000;
+    snprintf(c->listen, sizeof(c->listen), "%s", "127.0.0.1:8470");
+    c->http_timeout_ms = 10000;
+    c->http_stream_stall_ms = 60000;
+    c->http_max_body = 65536;
+}
+
+int config_parse_duration(const char *s, uint32_t *ms)
+{
+    char *end;
+    errno = 0;
+    double v = strtod(s, &end);
+    if (end == s || errno || v < 0)
+        return -EINVAL;
+    double mult;
+    if (*end == 0 || strcmp(end, "s") == 0)
+        mult = 1000;
+    else if (strcmp(end, "ms") == 0)
+        mult = 1;
+    else if (strcmp(end, "m") == 0 || strcmp(end, "min") == 0)
+        mult = 60000;
+    else if (strcmp(end, "h") == 0)
+        mult = 3600000;
+    else if (strcmp(end, "d") == 0)
+        mult = 86400000;
+    else
+        return -EINVAL;
+    if (v * mult > UINT32_MAX)
+        return -ERANGE;
+    *ms = (uint32_t)(v * mult + 0.5);
+    return 0;
+}
+
+const char *config_depth_name(enum config_depth d)
+{
+    static const char *names[] = {"options", "describe", "play"};
+    return (unsigned)d < 3 ? names[d] : "invalid";
+}
+
+enum key_kind { K_STR, K_DURATION, K_COUNT, K_DEPTH, K_LEVEL, K_BOOL, K_NICE, K_SKIP };
+
+/* Every key: where it lives, its kind and the range it accepts. */
+static const struct key {
+    const char *section, *name;
+    enum key_kind kind;
+    size_t off, size;
+    uint32_t min, max; /* durations in ms, counts as they are */
+} keys[] = {
+#define STR(sec, k, f) {sec, k, K_STR, offsetof(struct config, f), sizeof(((struct config *)0)->f), 0, 0}
+#define DUR(sec, k, f, lo, hi) {sec, k, K_DURATION, offsetof(struct config, f), 4, lo, hi}
+#define CNT(sec, k, f, lo, hi) {sec, k, K_COUNT, offsetof(struct config, f), 4, lo, hi}
+    STR("camdex", "db", db),
+    STR("camdex", "inventory", inventory),
+    {"camdex", "log_level", K_LEVEL, offsetof(struct config, log_level), 0, 0, 0},
+    DUR("camdex", "status_log", status_log_ms, 0, 86400000),
+    DUR("probe", "interval", interval_ms, 1000, 86400000),
+    {"probe", "depth", K_DEPTH, offsetof(struct config, depth), 0, 0, 0},
+    DUR("probe", "connect_timeout", connect_timeout_ms, 50, 120000),
+    DUR("probe", "reply_timeout", reply_timeout_ms, 50, 120000),
+    DUR("probe", "first_rtp_timeout", first_rtp_timeout_ms, 50, 120000),
+    DUR("probe", "keyframe_timeout", keyframe_timeout_ms, 50, 120000),
+    DUR("probe", "total_timeout", total_timeout_ms, 0, 600000),
+    {"probe", "skip_options", K_SKIP, offsetof(struct config, skip_options), 0, 0, 0},
+    {"probe", "remember_auth", K_BOOL, offsetof(struct config, remember_auth), 0, 0, 0},
+    DUR("probe", "dns_timeout", dns_timeout_ms, 50, 60000),
+    DUR("probe", "dns_cache", dns_cache_ms, 0, 86400000),
+    CNT("probe", "fail_threshold", fail_threshold, 1, 100),
+    CNT("probe", "recover_threshold", recover_threshold, 1, 100),
+    DUR("probe", "recheck_delay", recheck_ms, 0, 3600000),
+    DUR("probe", "auth_backoff", auth_backoff_ms, 0, 86400000),
+    CNT("probe", "max_in_flight", max_in_flight, 0, 1000000),
+    CNT("probe", "max_per_host", max_per_host, 1, 10000),
+    DUR("probe", "flap_window", flap_window_ms, 60000, 86400000),
+    CNT("probe", "flap_threshold", flap_threshold, 2, CONFIG_FLAP_MAX),
+    DUR("deep", "interval", deep_interval_ms, 0, 30u * 86400000u / 10),
+    CNT("deep", "workers", deep_workers, 0, 64),
+    DUR("deep", "timeout", deep_timeout_ms, 500, 120000),
+    DUR("deep", "frozen_gap", deep_frozen_gap_ms, 0, 10000),
+    CNT("deep", "max_pixels", deep_max_pixels, 320 * 240, 16384 * 16384),
+    DUR("writer", "commit_interval", commit_interval_ms, 10, 60000),
+    CNT("writer", "commit_max", commit_max, 1, 1000000),
+    STR("http", "listen", listen),
+    STR("http", "token_ro", token_ro),
+    STR("http", "token_rw", token_rw),
+    DUR("http", "timeout", http_timeout_ms, 500, 600000),
+    CNT("http", "max_body", http_max_body, 0, 67108864),
+    {"http", "nice", K_NICE, offsetof(struct config, http_nice), 0, 0, 0},
+    DUR("http", "probe_wait", http_probe_wait_ms, 0, 600000),
+    DUR("http", "stream_stall", http_stream_stall_ms, 1000, 3600000),
+    {"metrics", "per_camera", K_BOOL, offsetof(struct config, metrics_per_camera), 0, 0, 0},
+#undef STR
+#undef DUR
+#undef CNT
+};
+
+static const struct key *find_key(const char *section, const char *name)
+{
+    for (size_t i = 0; i < sizeof(keys) / sizeof(keys[0]); i++)
+        if (strcmp(keys[i].section, section) == 0 && strcmp(keys[i].name, name) == 0)
+            return &keys[i];
+    return NULL;
+}
+
+static bool known_section(const char *section)
+{
+    for (size_t i = 0; i < sizeof(keys) / sizeof(keys[0]); i++)
+        if (strcmp(keys[i].section, section) == 0)
+            return true;
+    return false;
+}
+
+/* ---- [webhook NAME] ---- */
+
+#define WEBHOOK_BATCH_DEFAULT   100
+#define WEBHOOK_TIMEOUT_DEFAULT 5000
+
+/* "webhook NAME" or "webhook.NAME" (the INI section), or "webhook" with
+ * the name in front of the key ("--set webhook.NAME.url=..."). Returns the
+ * name's length, or 0 when this is not a webhook section. */
+static size_t webhook_name(const char *section, const char **key, const char **name)
+{
+    if (strncmp(section, "webhook", 7) != 0)
+        return 0;
+    if (section[7] == ' ' || section[7] == '.') {
+        *name = section + 8 + strspn(section + 8, " ");
+        return strlen(*name);
+    }
+    const char *dot = section[7] == 0 ? strchr(*key, '.') : NULL;
+    if (!dot)
+        return 0;
+    *name = *key;
+    *key = dot + 1;
+    return (size_t)(dot - *name);
+}
+
+static bool webhook_name_ok(const char *n, size_t len)
+{
+    if (!len || len > CONFIG_WEBHOOK_NAME_MAX)
+        return false;
+    for (size_t i = 0; i < len; i++)
+        if (!((n[i] >= 'a' && n[i] <= 'z') || (n[i] >= 'A' && n[i] <= 'Z') ||
+              (n[i] >= '0' && n[i] <= '9') || n[i] == '_' || n[i] == '-'))
+            return false;
+    return true;
+}
+
+static struct config_webhook *webhook_slot(struct config *c, const char *name, size_t len,
+                                           char *err, size_t errlen)
+{
+    if (!webhook_name_ok(name, len)) {
+        snprintf(err, errlen,
+                 "\"%.*s\" is not a webhook name (1 to %d letters, digits, _ or -, as in "
+                 "[webhook ops])",
+                 (int)(len > 40 ? 40 : len), name, CONFIG_WEBHOOK_NAME_MAX);
+        return NULL;
+    }
+    for (uint32_t i = 0; i < c->nwebhooks; i++)
+        if (strlen(c->webhooks[i].name) == len && memcmp(c->webhooks[i].name, name, len) == 0)
+            return &c->webhooks[i];
+    if (c->nwebhooks == CONFIG_WEBHOOKS_MAX) {
+        snprintf(err, errlen, "more than %d webhooks", CONFIG_WEBHOOKS_MAX);
+        return NULL;
+    }
+    struct config_webhook *w = &c->webhooks[c->nwebhooks++];
+    memset(w, 0, sizeof(*w));
+    memcpy(w->name, name, len);
+    w->batch_max = WEBHOOK_BATCH_DEFAULT;
+    w->timeout_ms = WEBHOOK_TIMEOUT_DEFAULT;
+    return w;
+}
+
+static int webhook_set(struct config_webhook *w, const char *key, const char *value, char *err,
+                       size_t errlen)
+{
+    if (strcmp(key, "url") == 0) {
+        char shown[160];
+        probe_url_redact(value, shown, sizeof(shown));
+        struct probe_url u;
+        int rc = strlen(value) >= sizeof(w->url) ? -ENAMETOOLONG : probe_url_parse(value, &u);
+        bool web = !rc && (u.scheme == PROBE_URL_HTTP || u.scheme == PROBE_URL_HTTPS);
+        memset(&u, 0, sizeof(u)); /* it held the password */
+        if (!web) {
+            snprintf(err, errlen,
+                     "\"%s\" is not an http or https URL (use e.g. "
+                     "https://hooks.example.org/camdex)",
+                     shown);
+            return -EINVAL;
+        }
+        snprintf(w->url, sizeof(w->url), "%s", value);
+        return 0;
+    }
+    if (strcmp(key, "secret") == 0) {
+        /* The value is never quoted back: it is a key. */
+        if (!*value || strlen(value) >= sizeof(w->secret)) {
+            snprintf(err, errlen, "the secret must be 1 to %zu bytes", sizeof(w->secret) - 1);
+            return -EINVAL;
+        }
+        snprintf(w->secret, sizeof(w->secret), "%s", value);
+        return 0;
+    }
+    if (strcmp(key, "unit") == 0) {
+        size_t n = strlen(value);
+        bool ok = n < sizeof(w->unit);
+        for (size_t i = 0; i < n && ok; i++)
+            ok = value[i] > 0x20 && value[i] < 0x7f;
+        if (!ok) {
+            snprintf(err, errlen, "a unit id is 0 to %zu printable ASCII characters, no spaces",
+                     sizeof(w->unit) - 1);
+            return -EINVAL;
+        }
+        snprintf(w->unit, sizeof(w->unit), "%s", value);
+        return 0;
+    }
+    if (strcmp(key, "batch_max") == 0) {
+        char *end;
+        errno = 0;
+        unsigned long n = strtoul(value, &end, 10);
+        if (!*value || *end || errno || value[0] == '-' || n < 1 || n > 1000) {
+            snprintf(err, errlen, "\"%s\" is not a whole number from 1 to 1000", value);
+            return -EINVAL;
+        }
+        w->batch_max = (uint32_t)n;
+        return 0;
+    }
+    if (strcmp(key, "timeout") == 0) {
+        uint32_t ms;
+        if (config_parse_duration(value, &ms) || ms < 100 || ms > 120000) {
+            snprintf(err, errlen, "\"%s\" is not a duration from 100ms to 120s", value);
+            return -EINVAL;
+        }
+        w->timeout_ms = ms;
+        return 0;
+    }
+    snprintf(err, errlen,
+             "unknown key \"%s\" (a webhook takes url, secret, unit, batch_max, "
+             "timeout)",
+             key);
+    return -EINVAL;
+}
+
+int config_webhook_check(const struct config_webhook *w, char *err, size_t errlen)
+{
+    if (!w->url[0]) {
+        snprintf(err, errlen, "[webhook %s] has no url (url = https://...)", w->name);
+        return -EINVAL;
+    }
+    if (!w->secret[0]) {
+        snprintf(err, errlen,
+                 "[webhook %s] has no secret (secret = a random string the receiver also "
+                 "knows; it signs every POST)",
+                 w->name);
+        return -EINVAL;
+    }
+    return 0;
+}
+
+int config_set(struct config *c, const char *section, const char *name, const char *value,
+               char *err, size_t errlen)
+{
+    const char *wname = "";
+    size_t wlen = webhook_name(section, &name, &wname);
+    if (strcmp(section, "webhook") == 0 || strncmp(section, "webhook ", 8) == 0 ||
+        strncmp(section, "webhook.", 8) == 0) {
+        struct config_webhook *w = webhook_slot(c, wname, wlen, err, errlen);
+        return w ? webhook_set(w, name, value, err, errlen) : -EINVAL;
+    }
+    const struct key *k = find_key(section, name);
+    if (!k) {
+        if (!known_section(section))
+            snprintf(err, errlen,
+                     "unknown section [%s] (use camdex, probe, deep, writer, http, metrics, "
+                     "webhook NAME)",
+                     section);
+        else
+            snprintf(err, errlen, "unknown key \"%s\" in [%s]", name, section);
+        return -EINVAL;
+    }
+    char *field = (char *)c + k->off;
+    uint32_t v = 0;
+    char *end;
+    switch (k->kind) {
+    case K_STR:
+        if (strlen(value) >= k->size) {
+            snprintf(err, errlen, "longer than %zu bytes", k->size - 1);
+            return -EINVAL;
+        }
+        snprintf(field, k->size, "%s", value);
+        return 0;
+    case K_DURATION:
+        if (config_parse_duration(value, &v)) {
+            snprintf(err, errlen, "\"%s\" is not a duration (use e.g. 500ms, 10s, 5m, 1h)",
+                     value);
+            return -EINVAL;
+        }
+        break;
+    case K_COUNT: {
+        errno = 0;
+        unsigned long n = strtoul(value, &end, 10);
+        if (!*value || *end || errno || value[0] == '-' || n > UINT32_MAX) {
+            snprintf(err, errlen, "\"%s\" is not a whole number", value);
+            return -EINVAL;
+        }
+        v = (uint32_t)n;
+        break;
+    }
+    case K_NICE: {
+        errno = 0;
+        long n = strtol(value, &end, 10);
+        if (!*value || *end || errno || n < -20 || n > 19) {
+            snprintf(err, errlen, "\"%s\" is not a nice value (a whole number, -20 to 19)",
+                     value);
+            return -EINVAL;
+        }
+        *(int32_t *)field = (int32_t)n;
+        return 0;
+    }
+    case K_DEPTH:
+        for (int d = 0; d < 3; d++)
+            if (strcmp(value, config_depth_name(d)) == 0) {
+                *(enum config_depth *)field = d;
+                return 0;
+            }
+        snprintf(err, errlen, "\"%s\" is not a depth (use options, describe or play)", value);
+        return -EINVAL;
+    case K_BOOL:
+    case K_SKIP: {
+        static const char *const yes[] = {"true", "yes", "on", "1"}, *const no[] = {"false", "no",
+                                                                                 "off", "0"};
+        bool is_yes = false, is_no = false;
+        for (int i = 0; i < 4; i++) {
+            is_yes |= strcmp(value, yes[i]) == 0;
+            is_no |= strcmp(value, no[i]) == 0;
+        }
+        if (k->kind == K_SKIP && (is_yes || is_no || strcmp(value, "auto") == 0)) {
+            *(enum config_skip *)field = is_yes  ? CONFIG_SKIP_ALWAYS
+                                         : is_no ? CONFIG_SKIP_NEVER
+                                                 : CONFIG_SKIP_AUTO;
+            return 0;
+        }
+        if (k->kind == K_BOOL && (is_yes || is_no)) {
+            *(bool *)field = is_yes;
+            return 0;
+        }
+        snprintf(err, errlen, "\"%s\" is not true or false (or yes/no, on/off, 1/0)%s", value,
+                 k->kind == K_SKIP ? " or auto" : "");
+        return -EINVAL;
+    }
+    case K_LEVEL: {
+        static const char *levels[] = {"error", "warn", "info", "debug"};
+        for (int l = 0; l < 4; l++)
+            if (strcmp(value, levels[l]) == 0) {
+                *(enum log_level *)field = l;
+                return 0;
+            }
+        snprintf(err, errlen, "\"%s\" is not a log level (use error, warn, info or debug)",
+                 value);
+        return -EINVAL;
+    }
+    }
+    if (v < k->min || v > k->max) {
+        if (k->kind == K_DURATION)
+            snprintf(err, errlen, "%s is out of range (%.3g s to %.3g s)", value, k->min / 1e3,
+                     k->max / 1e3);
+        else
+            snprintf(err, errlen, "%s is out of range (%u to %u)", value, k->min, k->max);
+        return -EINVAL;
+    }
+    memcpy(field, &v, sizeof(v));
+    return 0;
+}
+
+struct parse_ctx {
+    const char *text, *pos, *name;
+    int line;
+    bool line_too_long;
+    struct config *c;
+    struct config_errors *errs;
+};
+
+static void add_error(struct config_errors *e, const char *fmt, ...)
+{
+    if (e->count < CONFIG_ERRORS_KEPT) {
+        va_list ap;
+        va_start(ap, fmt);
+        vsnprintf(e->msg[e->count], sizeof(e->msg[0]), fmt, ap);
+        va_end(ap);
+    }
+    e->count++;
+}
+
+/* fgets over the text, counting lines so the handler can name them. */
+static char *reader(char *buf, int num, void *stream)
+{
+    struct parse_ctx *p = stream;
+    if (!*p->pos)
+        return NULL;
+    const char *nl = strchr(p->pos, '\n');
+    size_t len = nl ? (size_t)(nl - p->pos + 1) : strlen(p->pos);
+    p->line++;
+    if (len >= (size_t)num) {
+        add_error(p->errs, "%s:%d: line longer than %d bytes", p->name, p->line, num - 1);
+        /* Skip the rest of the line: inih must not see its tail as a new line. */
+        buf[0] = '\n';
+        buf[1] = 0;
+        p->pos += len;
+        return buf;
+    }
+    memcpy(buf, p->pos, len);
+    buf[len] = 0;
+    p->pos += len;
+    return buf;
+}
+
+static int handler(void *user, const char *section, const char *name, const char *value)
+{
+    struct parse_ctx *p = user;
+    char err[256];
+    if (!*section) {
+        add_error(p->errs, "%s:%d: \"%s\" is outside any [section] (put it under [camdex], "
+                           "[probe], [deep], [writer] or [http])",
+                  p->name, p->line, name);
+        return 1;
+    }
+    uint32_t nw = p->c->nwebhooks;
+    if (config_set(p->c, section, name, value, err, sizeof(err)))
+        add_error(p->errs, "%s:%d: [%s] %s: %s", p->name, p->line, section, name, err);
+    if (p->c->nwebhooks > nw)
+        p->c->webhooks[nw].line = p->line; /* its first key: where errors about it point */
+    return 1; /* keep going: report every problem at once */
+}
+
+int config_parse(const char *text, const char *name, struct config *c, struct config_errors *errs)
+{
+    struct parse_ctx p = {.text = text, .pos = text, .name = name, .c = c, .errs = errs};
+    size_t before = errs->count;
+    int rc = ini_parse_stream(reader, &p, handler, &p);
+    if (rc > 0 && errs->count == before)
+        add_error(errs, "%s:%d: not an INI line (use key = value, [section] or ; comment)",
+                  name, rc);
+    else if (rc < 0)
+        add_error(errs, "%s: out of memory while parsing", name);
+    char err[256];
+    for (uint32_t i = 0; i < c->nwebhooks; i++)
+        if (c->webhooks[i].line && config_webhook_check(&c->webhooks[i], err, sizeof(err)))
+            add_error(errs, "%s:%d: %s", name, c->webhooks[i].line, err);
+    return errs->count > before ? -EINVAL : 0;
+}
+
+int config_load(const char *path, struct config *c, struct config_errors *errs)
+{
+    FILE *f = fopen(path, "r");
+    if (!f) {
+        add_error(errs, "%s: cannot open: %s", path, strerror(errno));
+        return -errno;
+    }
+    char *text = NULL;
+    size_t len = 0, cap = 0;
+    char buf[65536];
+    size_t n;
+    while ((n = fread(buf, 1, sizeof(buf), f)) > 0) {
+        if (len + n + 1 > cap) {
+            cap = (len + n + 1) * 2;
+            char *nt = realloc(text, cap);
+            if (!nt || cap > (1 << 24)) {
+                free(nt ? nt : text);
+                fclose(f);
+                add_error(errs, "%s: too large for a configuration file", path);
+                return -EFBIG;
+            }
+            text = nt;
+        }
+        memcpy(text + len, buf, n);
+        len += n;
+    }
+    fclose(f);
+    if (!text)
+        return 0; /* empty file: defaults */
+    text[len] = 0;
+    if (strlen(text) != len) {
+        free(text);
+        add_error(errs, "%s: contains a NUL byte; is it a text file?", path);
+        return -EINVAL;
+    }
+    int rc = config_parse(text, path, c, errs);
+    free(text);
+    return rc;
+}

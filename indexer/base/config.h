@@ -1,0 +1,106 @@
+/* The service configuration: every key has a default, a file (INI) may set
+ * any of them, and command-line flags override both. */
+#ifndef CAMDEX_CONFIG_H
+#define CAMDEX_CONFIG_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+enum config_depth { CONFIG_DEPTH_OPTIONS, CONFIG_DEPTH_DESCRIBE, CONFIG_DEPTH_PLAY };
+/* [probe] skip_options: OPTIONS before DESCRIBE always, never, or only
+ * until the camera has answered a probe (then again after a failure). */
+enum config_skip { CONFIG_SKIP_NEVER, CONFIG_SKIP_ALWAYS, CONFIG_SKIP_AUTO };
+enum log_level { LEVEL_ERROR, LEVEL_WARN, LEVEL_INFO, LEVEL_DEBUG };
+
+/* [webhook NAME]: POSTs batches of events to a receiver (notifier.c). */
+#define CONFIG_WEBHOOKS_MAX     8
+#define CONFIG_WEBHOOK_NAME_MAX 32
+struct config_webhook {
+    char name[CONFIG_WEBHOOK_NAME_MAX + 1]; /* [A-Za-z0-9_-] */
+    char url[2048];                         /* http or https; may hold credentials */
+    char secret[256];                       /* HMAC-SHA256 key: never shown */
+    char unit[65];                          /* "" = every unit */
+    uint32_t batch_max;                     /* events per POST */
+    uint32_t timeout_ms;                    /* per POST, connection included */
+    int line;                               /* of its section in the file, 0 = none */
+};
+
+/* The highest [probe] flap_threshold: every camera keeps that many
+ * transition times for flap detection (64 bytes in each camera's memory;
+ * 32 took 2.75 MB more at 43,000 cameras for thresholds nobody sets). */
+#define CONFIG_FLAP_MAX 16
+
+struct config {
+    /* [camdex] */
+    char db[1024];
+    char inventory[1024];     /* re-imported on SIGHUP when set */
+    enum log_level log_level;
+    uint32_t status_log_ms;   /* a status line this often, 0 = never */
+    /* [probe] */
+    uint32_t interval_ms;     /* time between two probes of one camera */
+    enum config_depth depth;
+    uint32_t connect_timeout_ms, reply_timeout_ms, first_rtp_timeout_ms, keyframe_timeout_ms;
+    uint32_t total_timeout_ms; /* whole tier-1 probe, 0 = no cap */
+    enum config_skip skip_options; /* when the handshake starts with DESCRIBE */
+    bool remember_auth;        /* send the last accepted challenge's credentials at once */
+    uint32_t dns_timeout_ms, dns_cache_ms;
+    uint32_t fail_threshold;    /* consecutive failures before offline */
+    uint32_t recover_threshold; /* consecutive successes before online again */
+    uint32_t recheck_ms;        /* delay of the quick re-check after a first failure */
+    uint32_t auth_backoff_ms;   /* wait after auth_failed (cameras lock out an IP) */
+    uint32_t max_in_flight;     /* 0 = below the open-files limit */
+    uint32_t max_per_host;      /* one NVR serves many channels */
+    uint32_t flap_window_ms, flap_threshold;
+    /* [deep] */
+    uint32_t deep_interval_ms;  /* 0 = only on state change and on demand */
+    uint32_t deep_workers;
+    uint32_t deep_timeout_ms;
+    uint32_t deep_frozen_gap_ms; /* a second keyframe this much later, 0 = no frozen check */
+    uint32_t deep_max_pixels;    /* larger pictures are not decoded */
+    /* [writer] */
+    uint32_t commit_interval_ms; /* results are committed at least this often */
+    uint32_t commit_max;         /* ... or when this many are waiting */
+    /* [http] */
+    char listen[256];         /* "" = no HTTP API */
+    char token_ro[256];       /* bearer tokens; none set = reads open, writes refused */
+    char token_rw[256];
+    uint32_t http_timeout_ms; /* to read a request's headers and body, and keep-alive idle */
+    uint32_t http_max_body;   /* bytes; larger request bodies get 413 */
+    int32_t http_nice;        /* the HTTP thread's nice value (-20 to 19) */
+    uint32_t http_probe_wait_ms; /* POST /cameras/{id}/probe: 504 after this, 0 = from the probe deadlines */
+    uint32_t http_stream_stall_ms; /* an event stream whose client reads nothing this long is cut */
+    /* [metrics] */
+    bool metrics_per_camera;  /* one series per camera in /metrics */
+    /* [webhook NAME] sections */
+    struct config_webhook webhooks[CONFIG_WEBHOOKS_MAX];
+    uint32_t nwebhooks;
+};
+
+void config_default(struct config *c);
+
+#define CONFIG_ERRORS_KEPT 32
+struct config_errors {
+    size_t count;
+    char msg[CONFIG_ERRORS_KEPT][320]; /* "camdex.ini:12: [probe] interval: ..." */
+};
+
+/* Parses INI text into `c` (which holds defaults or earlier values); no I/O.
+ * Returns 0, or -EINVAL with every problem in `errs`. */
+int config_parse(const char *text, const char *name, struct config *c, struct config_errors *errs);
+int config_load(const char *path, struct config *c, struct config_errors *errs);
+
+/* Sets one key as `section.key` (command-line overrides). */
+int config_set(struct config *c, const char *section, const char *key, const char *value,
+               char *err, size_t errlen);
+
+/* A webhook is complete (url and secret set): 0, or -EINVAL with a
+ * sentence in `err`. */
+int config_webhook_check(const struct config_webhook *w, char *err, size_t errlen);
+
+/* Durations: "250ms", "10s", "5m", "1h", "2d"; a bare number is seconds. */
+int config_parse_duration(const char *s, uint32_t *ms);
+
+const char *config_depth_name(enum config_depth d);
+
+#endif

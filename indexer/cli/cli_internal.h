@@ -1,0 +1,68 @@
+/* Shared by the subcommands (cmd_*.c): the parsed global options, opening
+ * the index with errors people can act on, and the camera row shape. */
+#ifndef CAMDEX_CLI_INTERNAL_H
+#define CAMDEX_CLI_INTERNAL_H
+
+#include <jansson.h>
+#include <stdbool.h>
+
+#include "cli/cli.h"
+#include "cli/output.h"
+#include "store.h"
+
+struct cli {
+    const char *db_dir; /* --db, $CAMDEX_DB, or the default */
+    bool db_explicit;   /* --db or $CAMDEX_DB given: wins over a config file */
+    int32_t tz_offset;  /* the index's day zone once opened */
+};
+
+#define CLI_DEFAULT_DB "/var/lib/camdex"
+
+struct cli_command {
+    const char *name;
+    const char *summary;
+    int (*run)(struct cli *cli, int argc, char **argv);
+};
+
+/* "camdex: <message>" on stderr. */
+void cli_error(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+
+/* Commands build their JSON in an arena that is never freed before exit
+ * (cli.c). A service runs for months and builds JSON on several threads:
+ * it calls this first, before any thread starts, to use malloc and free. */
+void cli_json_heap(void);
+
+/* Opens the index; on failure says what and what to do, returns non-zero. */
+int cli_open(struct cli *cli, bool writer, struct store **s);
+
+/* Parses --format's argument, printing the error. */
+int cli_format(const char *arg, enum out_format *f);
+
+int cmd_import(struct cli *cli, int argc, char **argv);
+int cmd_list(struct cli *cli, int argc, char **argv);
+int cmd_units(struct cli *cli, int argc, char **argv);
+int cmd_show(struct cli *cli, int argc, char **argv);
+int cmd_history(struct cli *cli, int argc, char **argv);
+int cmd_report(struct cli *cli, int argc, char **argv);
+int cmd_fsck(struct cli *cli, int argc, char **argv);
+int cmd_generate(struct cli *cli, int argc, char **argv);
+int cmd_maintenance(struct cli *cli, int argc, char **argv);
+int cmd_demo(struct cli *cli, int argc, char **argv);
+int cmd_sweep(struct cli *cli, int argc, char **argv);
+int cmd_probe(struct cli *cli, int argc, char **argv);
+int cmd_serve(struct cli *cli, int argc, char **argv);
+int cmd_config(struct cli *cli, int argc, char **argv);
+
+/* Options shared by serve and sweep: --config FILE, --set SECTION.KEY=VALUE
+ * and shortcuts for the common keys. Parses argv from optind; fills `cfg`
+ * (`defaults` or config_default(), then the file, then flags). Returns 0,
+ * -1 after --help, or an exit code after printing what is wrong. */
+struct config;
+int cli_service_options(struct cli *cli, int argc, char **argv, struct config *cfg,
+                        const struct config *defaults, const char *usage_text);
+
+/* Routes libav's own log lines (deep probes, worker threads) to the log,
+ * redacted, at warning level and above. Once, at the program's edge. */
+void cli_libav_log_setup(void);
+
+#endif

@@ -1,0 +1,335 @@
+/* `camdex probe URL`: probe one stream now and say what it is, like
+ * ffprobe for liveness. Exit code says the verdict. */
+#include <errno.h>
+#include <getopt.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "base/config.h"
+#include "base/log.h"
+#include "cli/cli_internal.h"
+#include "deep_probe.h"
+#include "engine/deep_verdict.h"
+#include "resolver.h"
+#include "rtsp_conn.h"
+#include "url.h"
+#include "views/probe_json.h"
+
+static void probe_usage(FILE *f)
+{
+    fprintf(f, "usage: camdex probe URL [--depth options|describe|play|deep] [--timeout T]\n"
+               "                        [--total-timeout T] [--format text|json]\n"
+               "                        [--thumbnail FILE]\n\n"
+               "Probes one stream and prints its state, the reason when it is not online,\n"
+               "the RTSP status, the time of every phase and what the stream carries.\n"
+               "Depths options, describe (default) and play are the RTSP handshake;\n"
+               "deep opens the stream with libav, measures frame rate and bitrate and looks\n"
+               "at a decoded keyframe (black, occluded, blurred) and at the next keyframe\n"
+               "about a second later (frozen: the same picture). HLS, HTTP-FLV, RTMP and\n"
+               "RTSPS URLs are always probed deep.\n"
+               "--timeout is the deadline of each phase, or of the whole deep probe\n"
+               "(default 5s); --total-timeout caps the whole handshake (default: no cap\n"
+               "beyond the phases'). --thumbnail FILE (implies deep) writes the keyframe\n"
+               "there as a JPEG of at most 320x180, to see what the camera shows.\n"
+               "The URL is shown with its credentials redacted.\n"
+               "Exit: 0 online, 3 degraded, 4 offline, 1 failure, 2 usage error.\n");
+}
+
+struct probe_run {
+    uv_loop_t loop;
+    struct resolver *resolver;
+    const char *url;
+    struct rtsp_conn_opts opts;
+    struct probe_result result;
+    uint64_t dns_us;
+    bool done;
+};
+
+static void on_result(struct rtsp_conn *c, const struct probe_result *r, void *data)
+{
+    (void)c;
+    struct probe_run *p = data;
+    p->result = *r;
+    if (p->dns_us)
+        p->result.phase_us[PROBE_PH_DNS] = (uint32_t)p->dns_us;
+    p->done = true;
+}
+
+static void fail(struct probe_run *p, enum probe_reason why, const char *detail)
+{
+    probe_result_init(&p->result);
+    probe_result_set(&p->result, PROBE_OFFLINE, why, "%s", detail);
+    p->done = true;
+}
+
+static uint64_t dns_start;
+static bool deep_mode;
+static uint32_t deep_timeout;
+static const char *thumb_path; /* --thumbnail FILE, or NULL */
+static struct deep_result deep_res;
+
+/* Tier 2 blocks: acceptable in a one-shot command, and libav needs the
+ * numeric address the resolver just found. */
+static void run_deep(struct probe_run *p, const struct sockaddr_storage *sa)
+{
+    char host[48] = "";
+    if (sa->ss_family == AF_INET6)
+        uv_ip6_name((const struct sockaddr_in6 *)sa, host, sizeof(host));
+    else
+        uv_ip4_name((const struct sockaddr_in *)sa, host, sizeof(host));
+    struct deep_opts o;
+    deep_opts_default(&o);
+    o.deadline_ms = deep_timeout;
+    o.thumbnail = thumb_path != NULL;
+    deep_result_init(&deep_res);
+    int rc = deep_probe_run(p->url, host, &o, NULL, &deep_res);
+    if (rc) {
+        fail(p, PROBE_R_INTERNAL_ERROR, strerror(-rc));
+        return;
+    }
+    struct deep_verdict_expect none = {0};
+    deep_verdict_judge(&deep_res, &none, &p->result);
+    if (p->dns_us)
+        p->result.phase_us[PROBE_PH_DNS] = (uint32_t)p->dns_us;
+    p->done = true;
+}
+
+static void on_resolved(void *data, int status, const struct sockaddr_storage *addr)
+{
+    struct probe_run *p = data;
+    p->dns_us = (uv_hrtime() - dns_start) / 1000;
+    if (status) {
+        char d[160];
+        snprintf(d, sizeof(d), "cannot resolve the host: %s",
+                 status == -ETIMEDOUT ? "timed out" : strerror(-status));
+        fail(p, PROBE_R_DNS_FAILED, d);
+        return;
+    }
+    struct sockaddr_storage sa = *addr;
+    if (deep_mode) {
+        run_deep(p, &sa);
+        return;
+    }
+    int rc = rtsp_conn_start(&p->loop, (struct sockaddr *)&sa, p->url, &p->opts, on_result, p,
+                             NULL);
+    if (rc)
+        fail(p, PROBE_R_INTERNAL_ERROR, uv_strerror(rc));
+}
+
+static void print_text(const char *redacted, const struct probe_result *r, int thumb)
+{
+    printf("%-9s %s\n", "url", redacted);
+    printf("%-9s %s\n", "state", probe_state_name(r->state));
+    if (r->state != PROBE_ONLINE)
+        printf("%-9s %s\n", "reason", probe_reason_name(r->reason));
+    if (r->detail[0])
+        printf("%-9s %s\n", "detail", r->detail);
+    if (r->rtsp_status)
+        printf("%-9s %d\n", "status", r->rtsp_status);
+    if (r->server[0])
+        printf("%-9s %s\n", "server", r->server);
+    if (r->video.codec) {
+        printf("%-9s %s", "video", probe_codec_name(r->video.codec));
+        if (r->video.profile[0])
+            printf(" %s", r->video.profile);
+        if (r->video.width)
+            printf(" %ux%u", r->video.width, r->video.height);
+        if (r->video.fps_milli)
+            printf(" %.3g fps", r->video.fps_milli / 1000.0);
+        if (r->video.bitrate)
+            printf(" %u kbit/s", r->video.bitrate / 1000);
+        printf("\n");
+    }
+    if (r->audio_codec)
+        printf("%-9s %s\n", "audio", probe_codec_name(r->audio_codec));
+    printf("%-9s", "timings");
+    for (int i = 0; i < PROBE_PH_COUNT; i++)
+        if (r->phase_us[i])
+            printf(" %s %.1f ms", probe_phase_name(i), r->phase_us[i] / 1000.0);
+    printf("\n");
+    if (thumb_path)
+        printf("%-9s %s\n", "thumbnail",
+               thumb == 0 ? thumb_path : thumb > 0 ? "none (no picture was decoded)" : "not written");
+}
+
+/* Writes the thumbnail to --thumbnail's file (through a temporary file in
+ * the same directory, so a reader never sees half a picture). 0 when
+ * written, 1 when there was no picture, -1 after an error (said). */
+static int write_thumbnail(void)
+{
+    if (!deep_res.jpeg || !deep_res.jpeg_len)
+        return 1;
+    char tmp[4200];
+    if (snprintf(tmp, sizeof(tmp), "%s.tmp", thumb_path) >= (int)sizeof(tmp)) {
+        cli_error("probe: --thumbnail: the path is too long");
+        return -1;
+    }
+    FILE *f = fopen(tmp, "wb");
+    bool ok = f && fwrite(deep_res.jpeg, 1, deep_res.jpeg_len, f) == deep_res.jpeg_len;
+    if (f && fclose(f) != 0)
+        ok = false;
+    if (ok && rename(tmp, thumb_path) == 0)
+        return 0;
+    cli_error("probe: --thumbnail: cannot write %s: %s; check the directory exists and is "
+              "writable", thumb_path, strerror(errno));
+    remove(tmp);
+    return -1;
+}
+
+static void print_json(const char *redacted, const struct probe_result *r, int thumb)
+{
+    json_t *o = probe_result_json(redacted, r);
+    if (thumb_path && thumb == 0)
+        json_object_set_new(o, "thumbnail", json_pack("{s:s, s:I}", "file", thumb_path, "bytes",
+                                                      (json_int_t)deep_res.jpeg_len));
+    json_dumpf(o, stdout, JSON_INDENT(2) | JSON_REAL_PRECISION(6));
+    putchar('\n');
+    json_decref(o);
+}
+
+int cmd_probe(struct cli *cli, int argc, char **argv)
+{
+    (void)cli;
+    static const struct option opts[] = {
+        {"depth", required_argument, NULL, 'd'},
+        {"timeout", required_argument, NULL, 't'},
+        {"total-timeout", required_argument, NULL, 'T'},
+        {"format", required_argument, NULL, 'f'},
+        {"thumbnail", required_argument, NULL, 'j'},
+        {"help", no_argument, NULL, 'h'},
+        {0},
+    };
+    static struct probe_run p;
+    memset(&p, 0, sizeof(p));
+    p.opts.depth = RTSP_DEPTH_DESCRIBE;
+    bool json = false, deep = false;
+    uint32_t timeout = 5000;
+    thumb_path = NULL;
+    int c;
+    while ((c = getopt_long(argc, argv, "h", opts, NULL)) != -1) {
+        switch (c) {
+        case 'd':
+            if (strcmp(optarg, "options") == 0)
+                p.opts.depth = RTSP_DEPTH_OPTIONS;
+            else if (strcmp(optarg, "describe") == 0)
+                p.opts.depth = RTSP_DEPTH_DESCRIBE;
+            else if (strcmp(optarg, "play") == 0)
+                p.opts.depth = RTSP_DEPTH_PLAY;
+            else if (strcmp(optarg, "deep") == 0)
+                deep = true;
+            else {
+                cli_error("--depth: \"%s\" is not a depth (use options, describe, play or deep)",
+                          optarg);
+                return CLI_USAGE;
+            }
+            break;
+        case 't':
+            if (config_parse_duration(optarg, &timeout) || timeout < 10 || timeout > 600000) {
+                cli_error("--timeout: \"%s\" is not a duration from 10ms to 10m", optarg);
+                return CLI_USAGE;
+            }
+            break;
+        case 'T':
+            if (config_parse_duration(optarg, &p.opts.total_ms) || p.opts.total_ms < 10 ||
+                p.opts.total_ms > 600000) {
+                cli_error("--total-timeout: \"%s\" is not a duration from 10ms to 10m", optarg);
+                return CLI_USAGE;
+            }
+            break;
+        case 'f':
+            if (strcmp(optarg, "json") == 0)
+                json = true;
+            else if (strcmp(optarg, "text") != 0) {
+                cli_error("--format: \"%s\" is not a format (use text or json)", optarg);
+                return CLI_USAGE;
+            }
+            break;
+        case 'j':
+            if (!*optarg) {
+                cli_error("--thumbnail: give the file to write the JPEG to");
+                return CLI_USAGE;
+            }
+            thumb_path = optarg;
+            deep = true; /* only the deep probe decodes a picture */
+            break;
+        case 'h':
+            probe_usage(stdout);
+            return CLI_OK;
+        default:
+            probe_usage(stderr);
+            return CLI_USAGE;
+        }
+    }
+    if (argc - optind != 1) {
+        cli_error("probe: give exactly one stream URL (see `camdex probe --help`)");
+        return CLI_USAGE;
+    }
+    p.url = argv[optind];
+    char redacted[2100];
+    if (probe_url_redact(p.url, redacted, sizeof(redacted)) < 0)
+        snprintf(redacted, sizeof(redacted), "(unparsable URL)");
+    static struct probe_url u;
+    int rc = probe_url_parse(p.url, &u);
+    if (rc) {
+        cli_error("probe: %s: %s", redacted, u.error ? u.error : "not a stream URL");
+        return CLI_USAGE;
+    }
+    /* Tier 1 speaks plain RTSP only: RTSPS (TLS), HLS, HTTP-FLV and RTMP
+     * are for libav. */
+    if (u.scheme != PROBE_URL_RTSP)
+        deep = true;
+    const char *no_deep = deep ? deep_module_error() : NULL;
+    if (no_deep) {
+        const char *sep = strstr(redacted, "://");
+        char what[32];
+        if (u.scheme == PROBE_URL_RTSP || !sep)
+            snprintf(what, sizeof(what), "--depth deep needs");
+        else
+            snprintf(what, sizeof(what), "%.*s URLs need", (int)(sep - redacted), redacted);
+        cli_error("probe: %s: %s the deep probe (libav, camdex-deep.so), which did not load: "
+                  "%s; install camdex-deep.so beside camdex or in lib/camdex/",
+                  redacted, what, no_deep);
+        explicit_bzero(u.password, sizeof(u.password));
+        return CLI_FAIL;
+    }
+    p.opts.connect_ms = p.opts.reply_ms = p.opts.first_rtp_ms = p.opts.first_keyframe_ms =
+        timeout;
+    deep_mode = deep;
+    deep_timeout = timeout;
+    if (deep) {
+        log_set_level(LEVEL_WARN);
+        cli_libav_log_setup();
+    }
+    uv_loop_init(&p.loop);
+    struct resolver_opts ro = {.timeout_ms = timeout};
+    rc = resolver_new(&p.loop, &ro, &p.resolver);
+    if (rc) {
+        cli_error("probe: %s", strerror(-rc));
+        return CLI_FAIL;
+    }
+    dns_start = uv_hrtime();
+    rc = resolver_lookup(p.resolver, u.host, on_resolved, &p);
+    explicit_bzero(u.password, sizeof(u.password));
+    if (rc)
+        fail(&p, PROBE_R_DNS_FAILED, "the host name cannot be resolved");
+    uv_run(&p.loop, UV_RUN_DEFAULT);
+    resolver_free(&p.resolver);
+    uv_run(&p.loop, UV_RUN_DEFAULT);
+    uv_loop_close(&p.loop);
+    if (!p.done) {
+        cli_error("probe: no result (internal error)");
+        return CLI_FAIL;
+    }
+    int thumb = thumb_path ? write_thumbnail() : 1;
+    if (json)
+        print_json(redacted, &p.result, thumb);
+    else
+        print_text(redacted, &p.result, thumb);
+    deep_result_clear(&deep_res);
+    if (thumb < 0)
+        return CLI_FAIL;
+    return p.result.state == PROBE_ONLINE     ? CLI_OK
+           : p.result.state == PROBE_DEGRADED ? CLI_DEGRADED
+                                              : CLI_OFFLINE;
+}

@@ -1,0 +1,282 @@
+/* `camdex serve`: the monitoring service. Probes every camera on schedule
+ * until SIGTERM, re-reads the inventory on SIGHUP or when `camdex import`
+ * changed the index, and talks to systemd (READY, WATCHDOG, STATUS). */
+#include <errno.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <systemd/sd-daemon.h>
+
+#include "base/config.h"
+#include "base/log.h"
+#include "base/timefmt.h"
+#include "cli/cli_internal.h"
+#include "engine/monitor.h"
+#include "http/http_server.h"
+#include "inventory/import.h"
+#include "notify/notifier.h"
+
+static const char serve_usage[] =
+    "usage: camdex serve [--config FILE] [--interval T] [--depth D] [--inventory FILE]\n"
+    "                    [--log-level L] [--set SECTION.KEY=VALUE]...\n\n"
+    "Runs the monitoring service in the foreground (systemd: Type=notify).\n"
+    "Every camera of the index is probed each interval, start times spread by\n"
+    "camera id; state changes are logged (logfmt on stderr) and recorded.\n"
+    "SIGHUP re-imports the configured inventory file and reloads; an import by\n"
+    "`camdex import` into the same index is picked up within seconds.\n"
+    "SIGTERM or SIGINT: in-flight probes are ended (sessions torn down), results\n"
+    "committed, exit 0.\n";
+
+struct service {
+    uv_loop_t loop;
+    struct config cfg;
+    struct store *store;
+    struct monitor *mon;
+    uv_signal_t sigint, sigterm, sighup;
+    uv_timer_t status_timer, watchdog_timer, inventory_timer, status_log_timer;
+    struct monitor_stats last; /* at the previous status line, for rates */
+    uint64_t inventory_rev;
+    bool stopping;
+    struct http_server *http; /* HTTP API and metrics, NULL when off */
+    struct notifier *notifier; /* webhooks, NULL when none */
+};
+
+static uint64_t inventory_rev(struct store *s)
+{
+    struct store_read *r;
+    const void *v;
+    size_t n;
+    uint64_t rev = 0;
+    if (store_read_begin(s, &r) == 0) {
+        if (store_meta_get(r, IMPORT_REV_KEY, &v, &n) == 0 && n == 8)
+            memcpy(&rev, v, 8);
+        store_read_end(&r);
+    }
+    return rev;
+}
+
+static void send_status(struct service *sv)
+{
+    struct monitor_stats st;
+    monitor_get_stats(sv->mon, &st);
+    sd_notifyf(0, "STATUS=%u cameras, %u online, %u offline, %u degraded, %u in flight",
+               st.cameras, st.count[STORE_ONLINE], st.count[STORE_OFFLINE],
+               st.count[STORE_DEGRADED], st.in_flight);
+}
+
+static void on_status(uv_timer_t *t)
+{
+    send_status(t->data);
+}
+
+/* p99 of the schedule lag from the histogram: the bucket bound it falls in. */
+static uint32_t lag_p99(const struct monitor_stats *now, const struct monitor_stats *then)
+{
+    uint64_t total = now->lag_count - then->lag_count, seen = 0;
+    if (!total)
+        return 0;
+    for (size_t b = 0; b <= MONITOR_LAG_BUCKETS; b++) {
+        seen += now->lag_bucket[b] - then->lag_bucket[b];
+        if (seen * 100 >= total * 99)
+            return b < MONITOR_LAG_BUCKETS ? monitor_lag_bounds[b] : UINT32_MAX;
+    }
+    return UINT32_MAX;
+}
+
+static void on_status_log(uv_timer_t *t)
+{
+    struct service *sv = t->data;
+    struct monitor_stats st;
+    monitor_get_stats(sv->mon, &st);
+    double secs = sv->cfg.status_log_ms / 1000.0;
+    char cams[16], on[16], off[16], deg[16], maint[16], rate[32], lag[16], commit[32];
+    snprintf(cams, sizeof(cams), "%u", st.cameras);
+    snprintf(on, sizeof(on), "%u", st.count[STORE_ONLINE]);
+    snprintf(off, sizeof(off), "%u", st.count[STORE_OFFLINE]);
+    snprintf(deg, sizeof(deg), "%u", st.count[STORE_DEGRADED]);
+    snprintf(maint, sizeof(maint), "%u", st.count[STORE_MAINTENANCE]);
+    snprintf(rate, sizeof(rate), "%.0f", (st.probes - sv->last.probes) / secs);
+    snprintf(lag, sizeof(lag), "%u", lag_p99(&st, &sv->last));
+    snprintf(commit, sizeof(commit), "%.1f", st.commit_us_last / 1000.0);
+    log_kv(LEVEL_INFO, "status", "cameras", cams, "online", on, "offline", off, "degraded", deg,
+           "maintenance", maint, "probes_per_s", rate, "lag_p99_ms", lag, "commit_ms", commit,
+           NULL);
+    sv->last = st;
+}
+
+static void on_watchdog(uv_timer_t *t)
+{
+    (void)t;
+    /* Sent from the loop: if the loop stalls, systemd notices. */
+    sd_notify(0, "WATCHDOG=1");
+}
+
+/* `reimport`: read the configured inventory file first (SIGHUP, start). */
+static void reload(struct service *sv, const char *why, bool reimport)
+{
+    if (sv->cfg.inventory[0] && reimport) {
+        struct inventory inv;
+        static struct inv_errors errs;
+        memset(&errs, 0, sizeof(errs));
+        inv_init(&inv);
+        int rc = inv_load_file(sv->cfg.inventory, INV_FMT_AUTO, INV_ENC_AUTO, &inv, &errs);
+        if (rc) {
+            log_kv(LEVEL_ERROR, "inventory not reloaded: it has errors; the running inventory "
+                                "stays",
+                   "file", sv->cfg.inventory, "first_error", errs.count ? errs.msg[0] : "",
+                   NULL);
+            inv_free(&inv);
+            return;
+        }
+        struct import_result res;
+        rc = import_apply(sv->store, &inv, true, false, &res);
+        inv_free(&inv);
+        if (rc) {
+            log_kv(LEVEL_ERROR, "inventory import failed", "error", store_strerror(rc), NULL);
+            return;
+        }
+        char a[16], c[16], d[16];
+        snprintf(a, sizeof(a), "%u", res.added);
+        snprintf(c, sizeof(c), "%u", res.changed);
+        snprintf(d, sizeof(d), "%u", res.removed);
+        log_kv(LEVEL_INFO, "inventory imported", "file", sv->cfg.inventory, "added", a,
+               "changed", c, "removed", d, NULL);
+    }
+    sv->inventory_rev = inventory_rev(sv->store);
+    int rc = monitor_reload(sv->mon);
+    if (rc)
+        log_kv(LEVEL_ERROR, "reload failed", "error", store_strerror(rc), NULL);
+    else
+        log_kv(LEVEL_INFO, "reloaded", "why", why, NULL);
+}
+
+static void on_inventory_poll(uv_timer_t *t)
+{
+    struct service *sv = t->data;
+    if (inventory_rev(sv->store) != sv->inventory_rev)
+        reload(sv, "index changed", false);
+}
+
+static void close_all(struct service *sv)
+{
+    http_server_stop(&sv->http); /* HTTP API: waits for answers in progress */
+    notifier_stop(&sv->notifier); /* after the API, which shows its counters */
+    uv_handle_t *hs[] = {(uv_handle_t *)&sv->sigint,         (uv_handle_t *)&sv->sigterm,
+                         (uv_handle_t *)&sv->sighup,         (uv_handle_t *)&sv->status_timer,
+                         (uv_handle_t *)&sv->watchdog_timer, (uv_handle_t *)&sv->inventory_timer,
+                         (uv_handle_t *)&sv->status_log_timer};
+    for (size_t i = 0; i < sizeof(hs) / sizeof(hs[0]); i++)
+        if (!uv_is_closing(hs[i]))
+            uv_close(hs[i], NULL);
+}
+
+static void on_stopped(void *data)
+{
+    struct service *sv = data;
+    log_kv(LEVEL_INFO, "stopped: probes ended, results committed", NULL);
+    close_all(sv);
+}
+
+/* Each committed transition, on the loop: subscribers read it from the
+ * index on their own threads. */
+static void on_event(void *data, const struct store_event *ev)
+{
+    (void)ev;
+    struct service *sv = data;
+    http_server_notify(sv->http);
+    notifier_notify(sv->notifier);
+}
+
+static void on_signal(uv_signal_t *h, int signum)
+{
+    struct service *sv = h->data;
+    if (signum == SIGHUP) {
+        reload(sv, "SIGHUP", true);
+        return;
+    }
+    if (sv->stopping)
+        return;
+    sv->stopping = true;
+    sd_notify(0, "STOPPING=1");
+    log_kv(LEVEL_INFO, "stopping", "signal", signum == SIGTERM ? "SIGTERM" : "SIGINT", NULL);
+    uv_timer_stop(&sv->inventory_timer);
+    monitor_stop(sv->mon);
+}
+
+int cmd_serve(struct cli *cli, int argc, char **argv)
+{
+    static struct service sv;
+    memset(&sv, 0, sizeof(sv));
+    cli_json_heap();
+    int rc = cli_service_options(cli, argc, argv, &sv.cfg, NULL, serve_usage);
+    if (rc)
+        return rc < 0 ? CLI_OK : rc;
+    log_set_level(sv.cfg.log_level);
+    cli_libav_log_setup();
+    struct cli wcli = *cli;
+    wcli.db_dir = sv.cfg.db;
+    if (cli_open(&wcli, true, &sv.store))
+        return CLI_FAIL;
+    uv_loop_init(&sv.loop);
+    struct monitor_opts mo = {.cfg = &sv.cfg, .store = sv.store, .on_stopped = on_stopped,
+                              .on_event = on_event, .data = &sv};
+    rc = monitor_new(&sv.loop, &mo, &sv.mon);
+    if (!rc)
+        rc = monitor_start(sv.mon);
+    /* With an inventory file configured, start from it, as SIGHUP would. */
+    if (!rc && sv.cfg.inventory[0])
+        reload(&sv, "start", true);
+    if (rc) {
+        cli_error("serve: cannot start: %s", store_strerror(rc));
+        monitor_free(&sv.mon);
+        uv_run(&sv.loop, UV_RUN_DEFAULT);
+        uv_loop_close(&sv.loop);
+        store_close(&sv.store);
+        return CLI_FAIL;
+    }
+    sv.inventory_rev = inventory_rev(sv.store);
+    /* ---- HTTP API and metrics (indexer/http/http_server.c), on their own thread.
+     * Not listening is logged, not fatal: probing is the service's job. */
+    char http_err[320];
+    /* ---- webhooks (indexer/notify/notifier.c), on their own thread. A webhook
+     * that cannot start is logged, not fatal, like the API. */
+    if (notifier_start(&sv.cfg, sv.store, &sv.notifier, http_err, sizeof(http_err)))
+        log_kv(LEVEL_ERROR, "webhooks off", "error", http_err, NULL);
+    if (http_server_start(&sv.loop, &sv.cfg, sv.store, sv.mon, sv.notifier, &sv.http, http_err,
+                          sizeof(http_err)))
+        log_kv(LEVEL_ERROR, "HTTP API off", "error", http_err, NULL);
+    else if (sv.http)
+        log_kv(LEVEL_INFO, "http listening", "address", http_server_address(sv.http), NULL);
+    /* ---- end HTTP API */
+    uv_signal_init(&sv.loop, &sv.sigint);
+    uv_signal_init(&sv.loop, &sv.sigterm);
+    uv_signal_init(&sv.loop, &sv.sighup);
+    sv.sigint.data = sv.sigterm.data = sv.sighup.data = &sv;
+    uv_signal_start(&sv.sigint, on_signal, SIGINT);
+    uv_signal_start(&sv.sigterm, on_signal, SIGTERM);
+    uv_signal_start(&sv.sighup, on_signal, SIGHUP);
+    uv_timer_init(&sv.loop, &sv.status_timer);
+    uv_timer_init(&sv.loop, &sv.watchdog_timer);
+    uv_timer_init(&sv.loop, &sv.inventory_timer);
+    uv_timer_init(&sv.loop, &sv.status_log_timer);
+    sv.status_timer.data = sv.watchdog_timer.data = sv.inventory_timer.data = &sv;
+    sv.status_log_timer.data = &sv;
+    if (sv.cfg.status_log_ms)
+        uv_timer_start(&sv.status_log_timer, on_status_log, sv.cfg.status_log_ms,
+                       sv.cfg.status_log_ms);
+    uv_timer_start(&sv.status_timer, on_status, 1000, 5000);
+    uv_timer_start(&sv.inventory_timer, on_inventory_poll, 2000, 2000);
+    uint64_t wd_usec = 0;
+    if (sd_watchdog_enabled(0, &wd_usec) > 0 && wd_usec >= 2000)
+        uv_timer_start(&sv.watchdog_timer, on_watchdog, 0, wd_usec / 2000);
+    sd_notify(0, "READY=1");
+    log_kv(LEVEL_INFO, "serving", "db", sv.cfg.db, "depth", config_depth_name(sv.cfg.depth),
+           NULL);
+    uv_run(&sv.loop, UV_RUN_DEFAULT);
+    monitor_free(&sv.mon);
+    uv_run(&sv.loop, UV_RUN_DEFAULT);
+    uv_loop_close(&sv.loop);
+    store_close(&sv.store);
+    return CLI_OK;
+}

@@ -1,0 +1,180 @@
+/* `camdex show ID`: one camera's record, health, stream metadata, what its
+ * GB/T 28181 code says, and its recent state changes. */
+#include <errno.h>
+#include <getopt.h>
+#include <stdio.h>
+#include <string.h>
+
+#include "base/timefmt.h"
+#include "cli/cli_internal.h"
+#include "views/camera_view.h"
+#include "views/event_view.h"
+
+#define SHOW_EVENTS 10
+
+static void show_usage(FILE *f)
+{
+    fprintf(f, "usage: camdex show ID [--format table|json]\n\n"
+               "Shows a camera: inventory record (URL redacted), health with reason and\n"
+               "detail, stream metadata from the last probes, the meaning of its GB/T 28181\n"
+               "code, and its last %d state changes.\n",
+            SHOW_EVENTS);
+}
+
+struct show_ctx {
+    struct cli *cli;
+    json_t *events;
+};
+
+/* Keeps the newest SHOW_EVENTS: events arrive oldest first. */
+static int keep_recent(const struct store_event *ev, void *ctx)
+{
+    struct show_ctx *sc = ctx;
+    if (json_array_size(sc->events) == SHOW_EVENTS)
+        json_array_remove(sc->events, 0);
+    return json_array_append_new(sc->events, view_event(sc->cli->tz_offset, ev)) ? -ENOMEM : 0;
+}
+
+static json_t *build(struct cli *cli, struct store_read *r, const char *id, int *rc)
+{
+    struct store_camera cam;
+    struct store_health h;
+    struct store_unit u;
+    if ((*rc = store_camera_get(r, id, &cam)) || (*rc = store_health_get(r, id, &h)))
+        return NULL;
+    const char *uname = store_unit_get(r, cam.unit_id, &u) == 0 ? u.name : "";
+    json_t *o = view_camera_detail(cli->tz_offset, &cam, &h, uname);
+    if (!o) {
+        *rc = -ENOMEM;
+        return NULL;
+    }
+    struct show_ctx sc = {.cli = cli, .events = json_array()};
+    *rc = store_events_scan(r, id, NULL, 0, INT64_MAX, keep_recent, &sc);
+    json_object_set_new(o, "events", sc.events);
+    return o;
+}
+
+static void print_field(const char *label, const char *value)
+{
+    if (value && *value)
+        printf("%-14s %s\n", label, value);
+}
+
+static void print_text(struct cli *cli, json_t *o)
+{
+    const char *s;
+    char buf[512];
+#define STR(k) json_string_value(json_object_get(o, k))
+    print_field("id", STR("id"));
+    print_field("name", STR("name"));
+    snprintf(buf, sizeof(buf), "%s %s", STR("unit"), STR("unit_name"));
+    print_field("unit", buf);
+    print_field("url", STR("url"));
+    print_field("address", STR("address"));
+    print_field("tags", STR("tags"));
+    json_t *gb = json_object_get(o, "gb28181");
+    if (gb)
+        print_field("gb28181", json_string_value(json_object_get(gb, "description")));
+    s = STR("reason");
+    snprintf(buf, sizeof(buf), "%s%s%s", STR("state"), *s ? " — " : "", s);
+    print_field("state", buf);
+    print_field("detail", STR("detail"));
+    print_field("since", STR("since"));
+    print_field("last probe", STR("last_probe"));
+    print_field("last success", STR("last_success"));
+    if (json_is_true(json_object_get(o, "flapping")))
+        print_field("flapping", "yes: too many state changes recently");
+    json_t *v = json_object_get(o, "video");
+    if (v) {
+        snprintf(buf, sizeof(buf), "%s %s %lldx%lld %.2f fps %lld kbit/s",
+                 json_string_value(json_object_get(v, "codec")),
+                 json_string_value(json_object_get(v, "profile")),
+                 (long long)json_integer_value(json_object_get(v, "width")),
+                 (long long)json_integer_value(json_object_get(v, "height")),
+                 json_real_value(json_object_get(v, "fps")),
+                 (long long)json_integer_value(json_object_get(v, "bitrate_kbps")));
+        print_field("video", buf);
+    }
+    print_field("server", STR("server"));
+    json_t *evs = json_object_get(o, "events");
+    if (json_array_size(evs)) {
+        printf("\nrecent state changes:\n");
+        size_t i;
+        json_t *e;
+        json_array_foreach(evs, i, e)
+        {
+            printf("  %s  %s -> %s  %s  %s\n", json_string_value(json_object_get(e, "time")),
+                   json_string_value(json_object_get(e, "from")),
+                   json_string_value(json_object_get(e, "to")),
+                   json_string_value(json_object_get(e, "reason")),
+                   json_string_value(json_object_get(e, "detail")));
+        }
+    }
+#undef STR
+    (void)cli;
+}
+
+int cmd_show(struct cli *cli, int argc, char **argv)
+{
+    static const struct option opts[] = {
+        {"format", required_argument, NULL, 'f'},
+        {"help", no_argument, NULL, 'h'},
+        {0},
+    };
+    enum out_format fmt = OUT_TABLE;
+    int c;
+    while ((c = getopt_long(argc, argv, "h", opts, NULL)) != -1) {
+        switch (c) {
+        case 'f':
+            if (cli_format(optarg, &fmt))
+                return CLI_USAGE;
+            break;
+        case 'h':
+            show_usage(stdout);
+            return CLI_OK;
+        default:
+            show_usage(stderr);
+            return CLI_USAGE;
+        }
+    }
+    if (fmt == OUT_CSV) {
+        cli_error("show: --format csv is for lists; use table or json");
+        return CLI_USAGE;
+    }
+    if (optind + 1 != argc) {
+        cli_error("show: give exactly one camera id (see `camdex show --help`)");
+        return CLI_USAGE;
+    }
+    const char *id = argv[optind];
+    if (strlen(id) > STORE_ID_MAX) {
+        cli_error("show: \"%.20s...\" is longer than any camera id (%d bytes at most)", id,
+                  STORE_ID_MAX);
+        return CLI_USAGE;
+    }
+    struct store *s;
+    struct store_read *r;
+    if (cli_open(cli, false, &s))
+        return CLI_FAIL;
+    int rc = store_read_begin(s, &r);
+    json_t *o = rc ? NULL : build(cli, r, id, &rc);
+    store_read_end(&r);
+    store_close(&s);
+    if (rc == -ENOENT) {
+        cli_error("no camera \"%s\" in %s (`camdex list` shows the ids)", id, cli->db_dir);
+        json_decref(o);
+        return CLI_FAIL;
+    }
+    if (rc) {
+        cli_error("reading camera %s: %s", id, store_strerror(rc));
+        json_decref(o);
+        return CLI_FAIL;
+    }
+    if (fmt == OUT_JSON) {
+        json_dumpf(o, stdout, JSON_INDENT(2) | JSON_REAL_PRECISION(6));
+        putchar('\n');
+    } else {
+        print_text(cli, o);
+    }
+    json_decref(o);
+    return CLI_OK;
+}

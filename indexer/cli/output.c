@@ -1,0 +1,272 @@
+/* Table, CSV and JSON rendering; see output.h. */
+#include <errno.h>
+#include <stdint.h>
+#include <stdlib.h>
+#include <string.h>
+#include <wchar.h>
+
+#include "cli/output.h"
+
+int out_format_parse(const char *s, enum out_format *f)
+{
+    if (strcmp(s, "table") == 0)
+        *f = OUT_TABLE;
+    else if (strcmp(s, "json") == 0)
+        *f = OUT_JSON;
+    else if (strcmp(s, "csv") == 0)
+        *f = OUT_CSV;
+    else
+        return -EINVAL;
+    return 0;
+}
+
+/* Decodes one UTF-8 sequence; invalid bytes count as one U+FFFD. */
+static size_t utf8_next(const char *s, uint32_t *cp)
+{
+    const unsigned char *u = (const unsigned char *)s;
+    size_t n = u[0] < 0x80 ? 1 : (u[0] & 0xe0) == 0xc0 ? 2 : (u[0] & 0xf0) == 0xe0 ? 3
+             : (u[0] & 0xf8) == 0xf0 ? 4 : 0;
+    if (n == 0) {
+        *cp = 0xfffd;
+        return 1;
+    }
+    uint32_t v = n == 1 ? u[0] : u[0] & (0x7f >> n);
+    for (size_t i = 1; i < n; i++) {
+        if ((u[i] & 0xc0) != 0x80) {
+            *cp = 0xfffd;
+            return i;
+        }
+        v = v << 6 | (u[i] & 0x3f);
+    }
+    *cp = v;
+    return n;
+}
+
+static int cp_width(uint32_t cp)
+{
+    if (cp < 0x80)
+        return 1; /* printable ASCII, or a control shown as ' ' */
+    int w = wcwidth((wchar_t)cp);
+    if (w >= 0)
+        return w;
+    /* Without a UTF-8 locale wcwidth knows nothing: East Asian wide blocks. */
+    if ((cp >= 0x1100 && cp <= 0x115f) || (cp >= 0x2e80 && cp <= 0xa4cf) ||
+        (cp >= 0xac00 && cp <= 0xd7a3) || (cp >= 0xf900 && cp <= 0xfaff) ||
+        (cp >= 0xfe30 && cp <= 0xfe4f) || (cp >= 0xff00 && cp <= 0xff60) ||
+        (cp >= 0xffe0 && cp <= 0xffe6) || (cp >= 0x20000 && cp <= 0x3fffd))
+        return 2;
+    return 1;
+}
+
+int out_display_width(const char *s)
+{
+    int w = 0;
+    uint32_t cp;
+    while (*s) {
+        if ((unsigned char)*s < 0x80) { /* most of every table is ASCII */
+            s++;
+            w++;
+            continue;
+        }
+        s += utf8_next(s, &cp);
+        w += cp_width(cp);
+    }
+    return w;
+}
+
+/* A cell's text, with control characters (a hostile name could carry
+ * terminal escapes) replaced and cut to max_width columns. */
+static char *cell_text(json_t *v, const struct out_col *c, int *width_out)
+{
+    char buf[64];
+    const char *s = "";
+    if (json_is_string(v))
+        s = json_string_value(v);
+    else if (json_is_integer(v))
+        snprintf(buf, sizeof(buf), "%lld", (long long)json_integer_value(v)), s = buf;
+    else if (json_is_real(v) && c->kind == OUT_PERCENT)
+        snprintf(buf, sizeof(buf), "%.1f%%", json_real_value(v) * 100), s = buf;
+    else if (json_is_real(v))
+        snprintf(buf, sizeof(buf), c->kind == OUT_INT ? "%.1f" : "%.3f", json_real_value(v)),
+            s = buf;
+    else if (json_is_true(v))
+        s = "yes";
+    else if (json_is_false(v))
+        s = "no";
+    else if (json_is_null(v) || !v)
+        s = c->kind == OUT_TEXT ? "" : "-";
+
+    size_t len = strlen(s);
+    char *out = malloc(len + 4);
+    if (!out)
+        return NULL;
+    size_t o = 0;
+    int width = 0;
+    uint32_t cp;
+    while (*s) {
+        size_t n = utf8_next(s, &cp);
+        int w = cp < 0x20 || cp == 0x7f ? 1 : cp_width(cp);
+        if (c->max_width && width + w > c->max_width - 1 && s[n]) {
+            memcpy(out + o, "…", 3);
+            o += 3;
+            break;
+        }
+        if (cp < 0x20 || cp == 0x7f)
+            out[o++] = ' ';
+        else
+            memcpy(out + o, s, n), o += n;
+        width += w;
+        s += n;
+    }
+    out[o] = 0;
+    *width_out = width;
+    return out;
+}
+
+static void put_spaces(FILE *f, int n)
+{
+    static const char spaces[] = "                                ";
+    while (n > 0) {
+        int k = n < 32 ? n : 32;
+        fwrite(spaces, 1, (size_t)k, f);
+        n -= k;
+    }
+}
+
+static int render_table(FILE *f, const struct out_col *cols, size_t ncols, json_t *rows)
+{
+    size_t nrows = json_array_size(rows);
+    char **cells = calloc((nrows + 1) * ncols, sizeof(*cells));
+    int *width = calloc(ncols, sizeof(*width));
+    int *cw = calloc((nrows + 1) * ncols, sizeof(*cw)); /* each cell's width */
+    int rc = 0;
+    if (!cells || !width || !cw) {
+        rc = -ENOMEM;
+        goto out;
+    }
+    for (size_t c = 0; c < ncols; c++) {
+        cells[c] = strdup(cols[c].header);
+        if (!cells[c]) {
+            rc = -ENOMEM;
+            goto out;
+        }
+        width[c] = cw[c] = out_display_width(cells[c]);
+    }
+    for (size_t r = 0; r < nrows; r++) {
+        json_t *row = json_array_get(rows, r);
+        for (size_t c = 0; c < ncols; c++) {
+            int w;
+            char *t = cell_text(json_object_get(row, cols[c].key), &cols[c], &w);
+            if (!t) {
+                rc = -ENOMEM;
+                goto out;
+            }
+            cells[(r + 1) * ncols + c] = t;
+            cw[(r + 1) * ncols + c] = w;
+            if (w > width[c])
+                width[c] = w;
+        }
+    }
+    for (size_t r = 0; r <= nrows; r++) {
+        for (size_t c = 0; c < ncols; c++) {
+            const char *t = cells[r * ncols + c];
+            int pad = width[c] - cw[r * ncols + c];
+            bool last = c + 1 == ncols;
+            if (cols[c].kind != OUT_TEXT)
+                put_spaces(f, pad);
+            fputs(t, f);
+            if (cols[c].kind == OUT_TEXT && !last)
+                put_spaces(f, pad);
+            fputs(last ? "\n" : "  ", f);
+        }
+    }
+out:
+    if (cells)
+        for (size_t i = 0; i < (nrows + 1) * ncols; i++)
+            free(cells[i]);
+    free(cells);
+    free(width);
+    free(cw);
+    return rc;
+}
+
+/* RFC 4180 quoting, only where a field needs it (libcsv's writer quotes
+ * every field, which makes plain ids awkward for shell tools). */
+static void csv_write_field(FILE *f, const char *s)
+{
+    if (!s[strcspn(s, ",\"\r\n")] && s[0] != ' ' && (!*s || s[strlen(s) - 1] != ' ')) {
+        fputs(s, f);
+        return;
+    }
+    fputc('"', f);
+    for (; *s; s++) {
+        if (*s == '"')
+            fputc('"', f);
+        fputc(*s, f);
+    }
+    fputc('"', f);
+}
+
+static void csv_field(FILE *f, json_t *v)
+{
+    char buf[64];
+    const char *s = "";
+    if (json_is_string(v))
+        s = json_string_value(v);
+    else if (json_is_integer(v))
+        snprintf(buf, sizeof(buf), "%lld", (long long)json_integer_value(v)), s = buf;
+    else if (json_is_real(v))
+        snprintf(buf, sizeof(buf), "%.6g", json_real_value(v)), s = buf;
+    else if (json_is_boolean(v))
+        s = json_is_true(v) ? "true" : "false";
+    csv_write_field(f, s);
+}
+
+static int render_csv(FILE *f, const struct out_col *cols, size_t ncols, json_t *rows)
+{
+    for (size_t c = 0; c < ncols; c++) {
+        csv_write_field(f, cols[c].key);
+        fputs(c + 1 == ncols ? "\r\n" : ",", f);
+    }
+    size_t i;
+    json_t *row;
+    json_array_foreach(rows, i, row)
+    {
+        for (size_t c = 0; c < ncols; c++) {
+            csv_field(f, json_object_get(row, cols[c].key));
+            fputs(c + 1 == ncols ? "\r\n" : ",", f);
+        }
+    }
+    return 0;
+}
+
+static int render_json(FILE *f, json_t *rows)
+{
+    /* One row per line: readable, and friendly to line-oriented tools. */
+    size_t i, n = json_array_size(rows);
+    json_t *row;
+    fputs(n ? "[\n" : "[", f);
+    json_array_foreach(rows, i, row)
+    {
+        fputs("  ", f);
+        if (json_dumpf(row, f, JSON_COMPACT | JSON_PRESERVE_ORDER | JSON_REAL_PRECISION(6)))
+            return -EIO;
+        fputs(i + 1 < n ? ",\n" : "\n", f);
+    }
+    fputs("]\n", f);
+    return 0;
+}
+
+int out_render(FILE *f, enum out_format fmt, const struct out_col *cols, size_t ncols,
+               json_t *rows)
+{
+    switch (fmt) {
+    case OUT_TABLE:
+        return render_table(f, cols, ncols, rows);
+    case OUT_CSV:
+        return render_csv(f, cols, ncols, rows);
+    case OUT_JSON:
+        return render_json(f, rows);
+    }
+    return -EINVAL;
+}

@@ -1,0 +1,22 @@
+/* What a deep (tier 2) look means for a camera's health: libav's verdict,
+ * then the picture (black, occluded, frozen: two keyframes the same,
+ * blurred), then the stream against what
+ * the inventory expects (resolution, frame rate). Pure. */
+#ifndef CAMDEX_DEEP_VERDICT_H
+#define CAMDEX_DEEP_VERDICT_H
+
+#include <stdint.h>
+
+#include "deep_probe.h"
+
+struct deep_verdict_expect {
+    uint16_t width, height; /* 0 = not given */
+    uint16_t fps;           /* 0 = not given */
+};
+
+/* Fills `out` from the deep result, turning an online verdict into
+ * degraded with the first problem found. */
+void deep_verdict_judge(const struct deep_result *r, const struct deep_verdict_expect *e,
+                   struct probe_result *out);
+
+#endif

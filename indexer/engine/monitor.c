@@ -1,0 +1,1130 @@
+/* The monitoring engine; see monitor.h. Everything here runs on the loop
+ * thread except the commit, which the writer thread does. */
+#include <assert.h>
+#include <errno.h>
+#include <malloc.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/resource.h>
+
+#include "base/log.h"
+#include "base/timefmt.h"
+#include "deep_pool.h"
+#include "engine/deep_verdict.h"
+#include "engine/fleet.h"
+#include "engine/health.h"
+#include "engine/monitor.h"
+#include "engine/slot_pool.h"
+#include "engine/writer.h"
+#include "resolver.h"
+#include "rtsp_auth.h"
+#include "rtsp_conn.h"
+#include "tcp_io.h"
+
+const uint32_t monitor_lag_bounds[MONITOR_LAG_BUCKETS] = {1,   5,    10,   50,   100,
+                                                          250, 500, 1000, 5000, 30000};
+/* From a loopback handshake (~100 µs) to a phase at its deadline (seconds). */
+const uint32_t monitor_us_bounds[MONITOR_US_BUCKETS] = {
+    250, 500, 1000, 2500, 5000, 10000, 25000, 50000, 100000, 250000, 1000000, 5000000};
+
+static void hist_add(struct monitor_hist *h, uint64_t us)
+{
+    size_t b = 0;
+    while (b < MONITOR_US_BUCKETS && us > monitor_us_bounds[b])
+        b++;
+    h->bucket[b]++;
+    h->count++;
+    h->sum_us += us;
+}
+
+/* Per-host probes in flight, keyed by the interned host pointer. Survives
+ * reloads: probes started under an old fleet still hold their slot. */
+struct host_slot {
+    const char *host;
+    uint32_t in_flight;
+};
+
+/* One probe in flight. Its camera is found again by id when it ends, so a
+ * reload in between cannot make it write into the wrong entry. */
+struct job {
+    struct monitor *m;
+    struct job *prev, *next;
+    struct rtsp_conn *conn;
+    struct deep_request *deep; /* a tier-2 job when set (large: allocated per job) */
+    struct host_slot *slot;
+    char id[STORE_ID_MAX + 1];
+    uint32_t fleet_gen;
+    uint32_t cam; /* the camera's index in the fleet of fleet_gen */
+    bool resolving;
+    struct monitor_probe *od; /* asked for on demand: told the result */
+    bool full_look;           /* deep: with the frozen check (second keyframe) */
+    bool skipped_options;     /* tier 1 started at DESCRIBE (skip_options) */
+};
+
+struct monitor {
+    uv_loop_t *loop;
+    struct monitor_opts o;
+    struct config cfg;
+    struct fleet fleet, old_fleet;
+    struct slot_pool memos; /* the fleets' authentication memos */
+    struct tcp_io *io; /* tier 1's sockets, and the disconnected ones kept for reuse */
+    uint32_t fleet_gen;
+    struct resolver *resolver;
+    struct writer *writer;
+    struct deep_pool *deep;
+    uint32_t deep_cap; /* deep jobs in flight at most: workers plus a short queue */
+    /* Tier-2-only cameras that were due while every deep slot was taken, in
+     * the order they fell due: the next deep job to end starts the first.
+     * A ring of camera indexes, room for the whole fleet (each camera is in
+     * it at most once: it is in neither the heap nor flight meanwhile). */
+    uint32_t *deep_wait;
+    size_t dw_head, dw_len, dw_cap;
+    struct deep_opts deep_opts;
+    struct deep_opts deep_opts_quick; /* liveness of tier-2-only cameras */
+    struct deep_opts deep_opts_thumb; /* a full look with a thumbnail, on demand */
+    uv_timer_t tick, commit_timer;
+    int64_t tick_due; /* loop time the tick is armed for, when active */
+    struct job *jobs;
+    struct host_slot *hosts;
+    size_t nhosts_cap;
+    struct health_cfg hcfg;
+    struct rtsp_conn_opts conn_opts;
+    struct monitor_stats st;
+    bool stopping, stopped_notified;
+    bool pumping, pump_again; /* a probe may end inside pump(): no recursion */
+    int closing;
+    struct monitor_probe *od_waiting; /* on-demand probes not started yet, oldest first */
+};
+
+static const enum rtsp_depth rtsp_depths[] = {RTSP_DEPTH_OPTIONS, RTSP_DEPTH_DESCRIBE,
+                                              RTSP_DEPTH_PLAY};
+
+static void pump(struct monitor *m);
+static void notify_stopped(struct monitor *m);
+static void on_tick(uv_timer_t *t);
+
+static struct host_slot *host_slot(struct monitor *m, const char *host)
+{
+    if (!m->nhosts_cap) {
+        m->nhosts_cap = 1u << 17;
+        m->hosts = calloc(m->nhosts_cap, sizeof(*m->hosts));
+        if (!m->hosts)
+            return NULL;
+    }
+    uintptr_t h = (uintptr_t)host;
+    size_t j = (size_t)((h >> 4) * 0x9e3779b97f4a7c15ull) & (m->nhosts_cap - 1);
+    for (size_t probes = 0; probes < m->nhosts_cap; probes++, j = (j + 1) & (m->nhosts_cap - 1)) {
+        if (m->hosts[j].host == host)
+            return &m->hosts[j];
+        if (!m->hosts[j].host || m->hosts[j].in_flight == 0) {
+            m->hosts[j].host = host;
+            m->hosts[j].in_flight = 0;
+            return &m->hosts[j];
+        }
+    }
+    return NULL;
+}
+
+static uint32_t max_in_flight(const struct config *cfg)
+{
+    /* Each probe holds one socket: stay well below the descriptor limit,
+     * which is raised to its hard maximum first. */
+    struct rlimit rl;
+    uint32_t cap = 1000;
+    if (getrlimit(RLIMIT_NOFILE, &rl) == 0) {
+        rl.rlim_cur = rl.rlim_max;
+        setrlimit(RLIMIT_NOFILE, &rl);
+        getrlimit(RLIMIT_NOFILE, &rl);
+        if (rl.rlim_cur > 512)
+            cap = (uint32_t)((rl.rlim_cur - 256) * 3 / 4);
+    }
+    if (cfg->max_in_flight && cfg->max_in_flight < cap)
+        cap = cfg->max_in_flight;
+    return cap;
+}
+
+static void on_commit(void *data, int status, const struct store_commit_stats *cs,
+                      uint64_t commit_us)
+{
+    struct monitor *m = data;
+    m->st.commits++;
+    m->st.commit_us_last = commit_us;
+    if (commit_us > m->st.commit_us_max)
+        m->st.commit_us_max = commit_us;
+    hist_add(&m->st.commit_hist, commit_us);
+    if (status) {
+        m->st.last_commit_error = status;
+        log_kv(LEVEL_ERROR, "index commit failed", "error", store_strerror(status), "detail",
+               store_last_error(m->o.store), NULL);
+    } else if (log_enabled(LEVEL_DEBUG)) {
+        char n[32], us[32];
+        snprintf(n, sizeof(n), "%u", cs->health_updates);
+        snprintf(us, sizeof(us), "%llu", (unsigned long long)commit_us);
+        log_kv(LEVEL_DEBUG, "committed", "updates", n, "commit_us", us, NULL);
+    }
+}
+
+static void on_event(void *data, const struct store_event *ev)
+{
+    struct monitor *m = data;
+    m->st.transitions++;
+    log_kv(ev->to == STORE_OFFLINE ? LEVEL_WARN : LEVEL_INFO, "state change", "camera",
+           ev->camera_id, "unit", ev->unit_id, "from", store_state_name(ev->from), "to",
+           store_state_name(ev->to), "reason", ev->reason, "detail", ev->detail, NULL);
+    if (m->o.on_event)
+        m->o.on_event(m->o.data, ev);
+}
+
+int monitor_new(uv_loop_t *loop, const struct monitor_opts *o, struct monitor **out)
+{
+    /* glibc gives each thread that allocates its own arena and keeps what
+     * it freed: four deep workers held ~3 MB each after their decodes, the
+     * writer ~12 MB. The loop thread keeps the main arena to itself; every
+     * other thread shares one more (their allocations are few and short),
+     * which cut the service's anonymous memory by ~6 MiB at 43,000 cameras
+     * at no measurable CPU cost. Before any thread starts. */
+    mallopt(M_ARENA_MAX, 2);
+    struct monitor *m = calloc(1, sizeof(*m));
+    if (!m)
+        return -ENOMEM;
+    m->memos.size = FLEET_MEMO_SLOT;
+    m->loop = loop;
+    m->o = *o;
+    m->cfg = *o->cfg;
+    m->hcfg = (struct health_cfg){
+        .fail_threshold = m->cfg.fail_threshold,
+        .recover_threshold = m->cfg.recover_threshold,
+        .flap_window_ms = m->cfg.flap_window_ms,
+        .flap_threshold = m->cfg.flap_threshold,
+    };
+    m->conn_opts = (struct rtsp_conn_opts){
+        .depth = rtsp_depths[m->cfg.depth],
+        .connect_ms = m->cfg.connect_timeout_ms,
+        .reply_ms = m->cfg.reply_timeout_ms,
+        .first_rtp_ms = m->cfg.first_rtp_timeout_ms,
+        .first_keyframe_ms = m->cfg.keyframe_timeout_ms,
+        .total_ms = m->cfg.total_timeout_ms,
+        .skip_options = m->cfg.skip_options == CONFIG_SKIP_ALWAYS,
+        .user_agent = "camdex",
+    };
+    m->st.max_in_flight = max_in_flight(&m->cfg);
+    /* Idle sockets come only from finished probes, so with those in
+     * flight they stay within max_in_flight descriptors. */
+    if (tcp_io_new(loop, m->st.max_in_flight, &m->io) == 0)
+        m->conn_opts.io = m->io; /* else each probe makes its own */
+    struct resolver_opts ro = {.timeout_ms = m->cfg.dns_timeout_ms,
+                               .cache_ms = m->cfg.dns_cache_ms ? m->cfg.dns_cache_ms : 1};
+    int rc = resolver_new(loop, &ro, &m->resolver);
+    if (!rc)
+        rc = writer_new(loop, o->store, on_event, on_commit, m, &m->writer);
+    if (!rc && m->cfg.deep_workers) {
+        m->deep_cap = m->cfg.deep_workers * 2;
+        int drc = deep_pool_new(loop, m->cfg.deep_workers, m->deep_cap, &m->deep);
+        if (drc) {
+            /* Tier 1 alone still tells online from offline. */
+            const char *why = deep_module_error();
+            log_kv(LEVEL_WARN, "tier 2 (deep probes) unavailable", "error",
+                   why ? why : strerror(-drc), NULL);
+            m->deep = NULL;
+        }
+        deep_opts_default(&m->deep_opts);
+        m->deep_opts.deadline_ms = m->cfg.deep_timeout_ms;
+        m->deep_opts.second_gap_ms = m->cfg.deep_frozen_gap_ms;
+        m->deep_opts.no_second = m->cfg.deep_frozen_gap_ms == 0;
+        m->deep_opts.max_pixels = m->cfg.deep_max_pixels;
+        m->deep_opts_quick = m->deep_opts;
+        m->deep_opts_quick.no_second = true;
+        m->deep_opts_thumb = m->deep_opts;
+        m->deep_opts_thumb.thumbnail = true;
+    }
+    if (rc) {
+        resolver_free(&m->resolver);
+        if (m->writer)
+            writer_close(&m->writer);
+        tcp_io_close(m->io, NULL, NULL); /* its handles close on the caller's next loop run */
+        free(m);
+        return rc;
+    }
+    uv_timer_init(loop, &m->tick);
+    uv_timer_init(loop, &m->commit_timer);
+    m->tick.data = m->commit_timer.data = m;
+    *out = m;
+    return 0;
+}
+
+/* ---- scheduling ---- */
+
+static int64_t wall_ms(void)
+{
+    return timefmt_now_ms();
+}
+
+static void schedule(struct monitor *m, struct cam *c, int64_t due)
+{
+    c->due = due;
+    heap_push(&m->fleet, (uint32_t)(c - m->fleet.cams));
+}
+
+static void count_state(struct monitor *m, uint8_t state, int delta)
+{
+    if (state < STORE_STATE_COUNT)
+        m->st.count[state] += (uint32_t)delta;
+}
+
+static void maybe_finish_sweep(struct monitor *m)
+{
+    if (m->o.sweep && !m->stopping && m->st.decided + m->st.skipped >= m->fleet.count &&
+        m->st.in_flight == 0)
+        monitor_stop(m);
+}
+
+static void record_lag(struct monitor *m, int64_t lag)
+{
+    if (lag < 0)
+        lag = 0;
+    size_t b = 0;
+    while (b < MONITOR_LAG_BUCKETS && (uint64_t)lag > monitor_lag_bounds[b])
+        b++;
+    m->st.lag_bucket[b]++;
+    m->st.lag_count++;
+    m->st.lag_sum_ms += (uint64_t)lag;
+    if ((uint64_t)lag > m->st.lag_max_ms)
+        m->st.lag_max_ms = (uint64_t)lag;
+}
+
+/* ---- results ---- */
+
+static void job_unlink(struct monitor *m, struct job *j)
+{
+    if (j->prev)
+        j->prev->next = j->next;
+    else
+        m->jobs = j->next;
+    if (j->next)
+        j->next->prev = j->prev;
+    if (j->slot && j->slot->in_flight)
+        j->slot->in_flight--;
+    if (j->deep) {
+        assert(m->st.deep_in_flight > 0);
+        m->st.deep_in_flight--;
+    } else {
+        assert(m->st.in_flight > 0);
+        m->st.in_flight--;
+    }
+}
+
+/* Feeds one verdict through the state machine into the next batch. */
+static struct health_step record(struct monitor *m, struct cam *c, const struct probe_result *r,
+                                 bool deep)
+{
+    m->st.probes++;
+    if (deep)
+        m->st.deep_probes++;
+    if (r->state == PROBE_OFFLINE)
+        m->st.probes_failed++;
+    if ((unsigned)r->state < 3 && (unsigned)r->reason < PROBE_R_COUNT)
+        m->st.verdicts[deep][r->state][r->reason]++;
+    if (!deep)
+        for (int ph = 0; ph < PROBE_PH_COUNT; ph++)
+            if (r->phase_us[ph])
+                hist_add(&m->st.phase_hist[ph], r->phase_us[ph]);
+    int64_t now = wall_ms();
+    struct health_step step;
+    uint8_t before = c->mem.state;
+    health_step(&m->hcfg, &c->mem, r, deep, now, &step);
+    if (step.changed) {
+        count_state(m, before, -1);
+        count_state(m, c->mem.state, +1);
+    }
+    if (r->video.width) {
+        c->seen_w = r->video.width;
+        c->seen_h = r->video.height;
+    }
+    struct store_health h;
+    health_to_store(&c->mem, r, now, &h);
+    int rc = store_batch_health_put(writer_batch(m->writer), c->id, &h, now);
+    if (rc)
+        log_kv(LEVEL_ERROR, "cannot queue a health update", "camera", c->id, "error",
+               strerror(-rc), NULL);
+    if (store_batch_size(writer_batch(m->writer)) >= m->cfg.commit_max)
+        writer_flush(m->writer);
+    return step;
+}
+
+/* When the next probe of the camera's own tier is due. */
+static void schedule_next(struct monitor *m, struct cam *c, const struct health_step *step)
+{
+    int64_t t = (int64_t)uv_now(m->loop);
+    if (step->recheck) {
+        m->st.rechecks++;
+        schedule(m, c, t + m->cfg.recheck_ms);
+    } else if (m->o.sweep) {
+        if (!c->decided) {
+            c->decided = true;
+            m->st.decided++;
+        }
+    } else if (step->auth_backoff) {
+        /* Cameras lock out an address after repeated bad passwords. */
+        schedule(m, c, t + m->cfg.auth_backoff_ms);
+    } else {
+        /* Keep the camera's phase: due times march in steps of the interval. */
+        int64_t next = c->due + m->cfg.interval_ms;
+        schedule(m, c, next > t ? next : t);
+    }
+}
+
+/* Tier 2 for an RTSP camera after its handshake: when it just came up, when
+ * what the handshake saw changed, and every deep interval. These looks at
+ * the picture take at most all workers but one: HLS, HTTP-FLV and RTMP
+ * cameras need tier 2 for their liveness at every interval, and behind a
+ * queue of ~1 s quality looks they fell seconds behind their schedule (lag
+ * p99 in the 30 s bucket when 41,000 RTSP cameras came up at once). A look
+ * skipped here comes at the camera's next deep interval. */
+static bool want_deep(const struct monitor *m, const struct cam *c, const struct health_step *step,
+                      const struct probe_result *r, bool new_size)
+{
+    uint32_t looks_max = m->cfg.deep_workers > 1 ? m->cfg.deep_workers - 1 : 1;
+    if (!m->deep || m->o.sweep || c->deep_in_flight || r->state == PROBE_OFFLINE ||
+        c->mem.state == STORE_MAINTENANCE || m->st.deep_in_flight >= looks_max)
+        return false;
+    bool came_up = step->changed && c->mem.state != STORE_OFFLINE;
+    bool periodic = m->cfg.deep_interval_ms && c->deep_due <= (int64_t)uv_now(m->loop);
+    return came_up || new_size || periodic;
+}
+
+static void start_deep(struct monitor *m, struct cam *c, struct host_slot *slot);
+
+static struct cam *job_camera(struct monitor *m, struct job *j)
+{
+    /* The usual case, without a lookup by id: the fleet is the job's. */
+    if (j->fleet_gen == m->fleet_gen && j->cam < m->fleet.count)
+        return &m->fleet.cams[j->cam];
+    struct cam *c = fleet_find(&m->fleet, j->id);
+    /* Probed under an earlier inventory: the camera is gone or was re-read;
+     * a camera still here gets its schedule back. */
+    if (c) {
+        bool *flag = j->deep ? &c->deep_in_flight : &c->in_flight;
+        bool was = *flag;
+        *flag = false;
+        if (was && !m->stopping && !c->queued)
+            schedule(m, c, (int64_t)uv_now(m->loop));
+    }
+    return NULL;
+}
+
+/* After a result. A scheduled probe's camera is off the heap and resumes
+ * its schedule. An on-demand probe ran outside the schedule: a camera
+ * still queued keeps its phase unless the result asks for an earlier look
+ * (re-check) or a later one (auth backoff); one that was not queued (its
+ * turn came while this probe ran) resumes as after any probe. */
+static void schedule_after(struct monitor *m, struct cam *c, const struct health_step *step)
+{
+    if (c->queued) {
+        if (!step->recheck && !step->auth_backoff)
+            return;
+        heap_remove(&m->fleet, (uint32_t)(c - m->fleet.cams));
+    }
+    schedule_next(m, c, step);
+}
+
+static void ondemand_applied(struct monitor_probe *od, const struct cam *c,
+                             const struct health_step *step)
+{
+    od->applied = true;
+    od->health = c->mem;
+    od->step = *step;
+}
+
+/* Keeps what the camera's credentials were accepted with, for its next
+ * probe. A refusal forgets it: the inventory's password is wrong now, and a
+ * memo must not add a second failed login to every probe of a camera that
+ * counts them towards a lockout. Anything else (a timeout before the
+ * camera asked) leaves it as it was. */
+static void keep_auth_memo(struct monitor *m, struct cam *c, const struct rtsp_conn *conn,
+                           const struct probe_result *r)
+{
+    if (!conn || !m->cfg.remember_auth)
+        return;
+    uint8_t memo[RTSP_AUTH_MEMO_MAX];
+    int n = rtsp_conn_auth_memo(conn, memo, sizeof(memo));
+    if (n > 0)
+        cam_set_auth_memo(&m->fleet, c, memo, (size_t)n);
+    else if (r->reason == PROBE_R_AUTH_FAILED)
+        cam_set_auth_memo(&m->fleet, c, NULL, 0);
+}
+
+/* skip_options = auto: does this camera answer DESCRIBE only after
+ * OPTIONS? A probe without OPTIONS that fails makes it a suspect; when the
+ * next probe, with OPTIONS, succeeds at once, that is a strike. A refusal
+ * in words (an RTSP error status or a malformed reply) convicts at the
+ * first strike, silence (a timeout, a reset) at the second: a camera that
+ * died and came back in between would also give one. */
+static void options_learn(struct cam *c, const struct job *j, const struct probe_result *r)
+{
+    bool ok = r->state != PROBE_OFFLINE;
+    if (j->skipped_options) {
+        c->options_suspect = !ok;
+        if (!ok && (r->rtsp_status >= 400 || r->reason == PROBE_R_PROTOCOL_ERROR))
+            c->options_strikes = 1; /* spoken: one more strike convicts */
+        return;
+    }
+    if (!c->options_suspect)
+        return;
+    if (ok) {
+        c->options_suspect = false;
+        if (++c->options_strikes >= 2) {
+            c->needs_options = true;
+            log_kv(LEVEL_INFO, "camera answers only after OPTIONS; sending it from now on",
+                   "camera", c->id, NULL);
+        }
+    }
+}
+
+static void apply_result(struct monitor *m, struct job *j, const struct rtsp_conn *conn,
+                         const struct probe_result *r)
+{
+    if (j->od) {
+        j->od->result = *r;
+        j->od->deep = false;
+    }
+    struct cam *c = job_camera(m, j);
+    if (!c)
+        return;
+    assert(c->in_flight); /* one probe of a camera at a time */
+    c->in_flight = false;
+    if (m->stopping)
+        return; /* a cancelled probe says nothing about the camera */
+    keep_auth_memo(m, c, conn, r);
+    if (conn && m->cfg.skip_options == CONFIG_SKIP_AUTO)
+        options_learn(c, j, r);
+    /* Compared before record() stores the new size. */
+    bool new_size = r->video.width && (r->video.width != c->seen_w || r->video.height != c->seen_h);
+    struct health_step step = record(m, c, r, false);
+    schedule_after(m, c, &step);
+    if (j->od)
+        ondemand_applied(j->od, c, &step);
+    if (want_deep(m, c, &step, r, new_size)) {
+        struct host_slot *slot = host_slot(m, c->host);
+        if (slot)
+            start_deep(m, c, slot);
+    }
+}
+
+/* HLS, HTTP-FLV, RTMP and RTSPS cameras have only tier 2, run at every
+ * interval for their liveness. The frozen-picture check waits for a second
+ * keyframe, which more than doubles a deep probe's time on a worker (~0.5 to
+ * ~1.1 s):
+ * those cameras get it when an RTSP camera's deep look would come — on
+ * demand, while the camera is not known online (a state change), and once
+ * per deep interval — and otherwise the liveness probe alone. */
+static bool full_deep_look(const struct monitor *m, const struct cam *c, const struct job *j)
+{
+    if (c->kind != CAM_DEEP || j->od || c->mem.state != STORE_ONLINE)
+        return true;
+    return m->cfg.deep_interval_ms && c->deep_due <= (int64_t)uv_now(m->loop);
+}
+
+static void apply_deep(struct monitor *m, struct job *j, int status)
+{
+    struct cam *c = job_camera(m, j);
+    if (!c)
+        return;
+    assert(c->deep_in_flight);
+    c->deep_in_flight = false;
+    if (m->stopping)
+        return;
+    int64_t t = (int64_t)uv_now(m->loop);
+    if (status) {
+        /* Cancelled: nothing learnt. Tier-2-only cameras try again later. */
+        if (c->kind == CAM_DEEP && !c->queued)
+            schedule(m, c, t + m->cfg.recheck_ms);
+        return;
+    }
+    struct deep_verdict_expect e = {c->expect_w, c->expect_h, c->expect_fps};
+    struct probe_result r;
+    deep_verdict_judge(&j->deep->result, &e, &r);
+    struct health_step step = record(m, c, &r, true);
+    if (j->full_look)
+        c->deep_due = t + m->cfg.deep_interval_ms;
+    if (j->od) {
+        j->od->result = r;
+        j->od->deep = true;
+        /* The picture goes to the asker, who frees it. */
+        j->od->jpeg = j->deep->result.jpeg;
+        j->od->jpeg_len = j->deep->result.jpeg_len;
+        j->deep->result.jpeg = NULL;
+        j->deep->result.jpeg_len = 0;
+        ondemand_applied(j->od, c, &step);
+    }
+    if (c->kind == CAM_DEEP)
+        schedule_after(m, c, &step);
+}
+
+/* Tells the asker how its probe ended; the monitor forgets it. */
+static void ondemand_finish(struct monitor_probe *p, int status)
+{
+    p->status = status;
+    p->done(p);
+}
+
+/* A job's end answers the on-demand probe it carried: cancelled when the
+ * service stops (a cancelled probe says nothing). */
+static void job_answer(struct monitor *m, struct job *j, int status)
+{
+    struct monitor_probe *od = j->od;
+    if (!od)
+        return;
+    j->od = NULL;
+    /* Not applied without an error: the camera left the inventory meanwhile. */
+    ondemand_finish(od, m->stopping ? -ECANCELED : status ? status : od->applied ? 0 : -ENOENT);
+}
+
+static void job_done(struct monitor *m, struct job *j)
+{
+    if (j->deep) {
+        deep_result_clear(&j->deep->result);
+        free(j->deep);
+    }
+    free(j);
+    if (m->stopping) {
+        notify_stopped(m);
+        return;
+    }
+    /* The tick starts what is due in batches (see pump); a probe that ends
+     * only needs to pump when the tick would not come in time: it was
+     * stopped (in-flight cap reached, or nothing queued then), the camera
+     * just queued is due before it, a camera waits for a deep slot, or a
+     * probe on demand waits (for this camera, or for the slot just freed). */
+    if (!uv_is_active((uv_handle_t *)&m->tick) || heap_top_due(&m->fleet) < m->tick_due ||
+        m->dw_len || m->od_waiting)
+        pump(m);
+    maybe_finish_sweep(m);
+}
+
+static void on_probe_done(struct rtsp_conn *conn, const struct probe_result *r, void *data)
+{
+    struct job *j = data;
+    struct monitor *m = j->m;
+    job_unlink(m, j);
+    apply_result(m, j, conn, r);
+    job_answer(m, j, 0);
+    job_done(m, j);
+}
+
+static void on_deep_done(struct deep_request *req, int status)
+{
+    struct job *j = req->data;
+    struct monitor *m = j->m;
+    job_unlink(m, j);
+    apply_deep(m, j, status);
+    job_answer(m, j, status ? -ECANCELED : 0);
+    job_done(m, j);
+}
+
+static void fail_job(struct job *j, enum probe_reason why, const char *detail)
+{
+    struct probe_result r;
+    probe_result_init(&r);
+    probe_result_set(&r, PROBE_OFFLINE, why, "%s", detail);
+    if (j->deep) {
+        /* Deep jobs fail like a deep probe would: record the verdict. */
+        deep_result_init(&j->deep->result);
+        j->deep->result.base = r;
+        on_deep_done(j->deep, 0);
+    } else {
+        on_probe_done(NULL, &r, j);
+    }
+}
+
+static void on_resolved(void *data, int status, const struct sockaddr_storage *addr)
+{
+    struct job *j = data;
+    struct monitor *m = j->m;
+    j->resolving = false;
+    struct cam *c = j->fleet_gen == m->fleet_gen ? &m->fleet.cams[j->cam] : NULL;
+    if (m->stopping || !c) {
+        fail_job(j, PROBE_R_INTERNAL_ERROR, "cancelled");
+        return;
+    }
+    if (status) {
+        char detail[128];
+        snprintf(detail, sizeof(detail), "cannot resolve %s: %s", c->host,
+                 status == -ETIMEDOUT ? "timed out" : strerror(-status));
+        fail_job(j, PROBE_R_DNS_FAILED, detail);
+        return;
+    }
+    struct sockaddr_storage sa = *addr;
+    if (j->deep) {
+        char host[48] = "";
+        if (sa.ss_family == AF_INET6)
+            uv_ip6_name((struct sockaddr_in6 *)&sa, host, sizeof(host));
+        else
+            uv_ip4_name((struct sockaddr_in *)&sa, host, sizeof(host));
+        j->full_look = full_deep_look(m, c, j);
+        const struct deep_opts *o = j->od && j->od->thumbnail ? &m->deep_opts_thumb
+                                    : j->full_look           ? &m->deep_opts
+                                                             : &m->deep_opts_quick;
+        int drc = deep_pool_submit(m->deep, j->deep, c->url, host, o, on_deep_done);
+        if (drc) {
+            char detail[128];
+            snprintf(detail, sizeof(detail), "deep probe not started: %s", strerror(-drc));
+            fail_job(j, PROBE_R_INTERNAL_ERROR, detail);
+        }
+        return;
+    }
+    struct rtsp_conn_opts opts = m->conn_opts;
+    if (j->od && j->od->depth >= MONITOR_DEPTH_OPTIONS && j->od->depth <= MONITOR_DEPTH_PLAY)
+        opts.depth = rtsp_depths[j->od->depth];
+    if (m->cfg.remember_auth)
+        opts.auth_memo = cam_auth_memo(c, &opts.auth_memo_len);
+    /* auto: OPTIONS tells nothing DESCRIBE does not (the Server header
+     * comes with every reply), so it is left out, also at first contact,
+     * and sent only after a probe without it failed, until the camera
+     * answers, and always to a camera that turned out to want it
+     * (options_learn). */
+    if (m->cfg.skip_options == CONFIG_SKIP_AUTO)
+        opts.skip_options = !c->options_suspect && !c->needs_options;
+    j->skipped_options = opts.skip_options && opts.depth != RTSP_DEPTH_OPTIONS;
+    int rc = rtsp_conn_start(m->loop, (struct sockaddr *)&sa, c->url, &opts, on_probe_done, j,
+                             &j->conn);
+    if (rc) {
+        char detail[128];
+        snprintf(detail, sizeof(detail), "cannot start the probe: %s",
+                 rc == -EMFILE || rc == UV_EMFILE ? "out of file descriptors" : uv_strerror(rc));
+        fail_job(j, PROBE_R_INTERNAL_ERROR, detail);
+    }
+}
+
+static void start_job(struct monitor *m, struct cam *c, struct host_slot *slot, bool deep,
+                      struct monitor_probe *od)
+{
+    struct job *j = calloc(1, sizeof(*j));
+    if (j && deep && !(j->deep = calloc(1, sizeof(*j->deep)))) {
+        free(j);
+        j = NULL;
+    }
+    if (!j) {
+        if (od)
+            ondemand_finish(od, -ENOMEM);
+        else if (!c->queued)
+            schedule(m, c, (int64_t)uv_now(m->loop) + 1000);
+        return;
+    }
+    j->od = od;
+    if (deep)
+        j->deep->data = j;
+    j->m = m;
+    j->slot = slot;
+    j->fleet_gen = m->fleet_gen;
+    j->cam = (uint32_t)(c - m->fleet.cams);
+    snprintf(j->id, sizeof(j->id), "%s", c->id);
+    j->next = m->jobs;
+    if (m->jobs)
+        m->jobs->prev = j;
+    m->jobs = j;
+    slot->in_flight++;
+    if (deep) {
+        assert(!c->deep_in_flight);
+        m->st.deep_in_flight++;
+        c->deep_in_flight = true;
+    } else {
+        assert(!c->in_flight);
+        m->st.in_flight++;
+        c->in_flight = true;
+    }
+    j->resolving = true;
+    int rc = resolver_lookup(m->resolver, c->host, on_resolved, j);
+    if (rc)
+        fail_job(j, PROBE_R_DNS_FAILED, "host name cannot be resolved");
+}
+
+static void start_deep(struct monitor *m, struct cam *c, struct host_slot *slot)
+{
+    start_job(m, c, slot, true, NULL);
+}
+
+/* On-demand probes go first: they jump the schedule, but wait for a probe
+ * of their own camera still running (one probe per camera at a time) and
+ * for a free slot under every cap. */
+static void start_ondemand(struct monitor *m)
+{
+    struct monitor_probe **pp = &m->od_waiting;
+    while (*pp && !m->stopping) {
+        struct monitor_probe *p = *pp;
+        struct cam *c = fleet_find(&m->fleet, p->id);
+        if (!c || c->kind == CAM_INVALID) {
+            /* A reload took the camera away while the probe waited. */
+            *pp = p->next_;
+            ondemand_finish(p, -ENOENT);
+            continue;
+        }
+        bool deep = p->depth == MONITOR_DEPTH_DEEP || c->kind == CAM_DEEP;
+        struct host_slot *slot = NULL;
+        bool free_slot = deep ? m->deep && m->st.deep_in_flight < m->deep_cap
+                              : m->st.in_flight < m->st.max_in_flight;
+        if (c->in_flight || c->deep_in_flight || !free_slot ||
+            !(slot = host_slot(m, c->host)) || slot->in_flight >= m->cfg.max_per_host) {
+            pp = &p->next_;
+            continue;
+        }
+        *pp = p->next_;
+        p->next_ = NULL;
+        p->waited_ms = (uint32_t)(uv_now(m->loop) - p->queued_at_);
+        start_job(m, c, slot, deep, p);
+        /* Starting may end jobs at once (a failed lookup) and change the
+         * list's neighbours: walk again from the start. */
+        pp = &m->od_waiting;
+    }
+}
+
+int monitor_probe_now(struct monitor *m, struct monitor_probe *p)
+{
+    if (m->stopping)
+        return -ECANCELED;
+    struct cam *c = fleet_find(&m->fleet, p->id);
+    if (!c)
+        return -ENOENT;
+    bool deep = p->depth == MONITOR_DEPTH_DEEP || c->kind == CAM_DEEP;
+    if (c->kind == CAM_INVALID)
+        return -EINVAL;
+    if (deep && !m->deep)
+        return -ENOTSUP;
+    p->status = 0;
+    p->applied = false;
+    p->waited_ms = 0;
+    p->next_ = NULL;
+    p->queued_at_ = uv_now(m->loop);
+    struct monitor_probe **tail = &m->od_waiting;
+    while (*tail)
+        tail = &(*tail)->next_;
+    *tail = p;
+    pump(m);
+    return 0;
+}
+
+void monitor_probe_cancel_all(struct monitor *m)
+{
+    struct monitor_probe *p;
+    while ((p = m->od_waiting)) {
+        m->od_waiting = p->next_;
+        ondemand_finish(p, -ECANCELED);
+    }
+    for (struct job *j = m->jobs; j; j = j->next) {
+        if ((p = j->od)) {
+            j->od = NULL;
+            ondemand_finish(p, -ECANCELED);
+        }
+    }
+}
+
+/* Sizes the deep waiting ring for a fleet of `count` and empties it (after
+ * a reload its indexes would name other cameras; queue_fleet puts every
+ * camera not in flight back on the heap). On failure nothing changes. */
+static int deep_wait_reset(struct monitor *m, size_t count)
+{
+    if (m->dw_cap < count + 1 || !m->deep_wait) {
+        uint32_t *w = realloc(m->deep_wait, (count + 1) * sizeof(*w));
+        if (!w)
+            return -ENOMEM;
+        m->deep_wait = w;
+        m->dw_cap = count + 1;
+    }
+    m->dw_head = m->dw_len = 0;
+    return 0;
+}
+
+/* Starts the cameras waiting for a deep slot, first come first served. */
+static void start_waiting_deep(struct monitor *m, int64_t now)
+{
+    while (m->dw_len && m->st.deep_in_flight < m->deep_cap && !m->stopping) {
+        struct cam *c = &m->fleet.cams[m->deep_wait[m->dw_head]];
+        m->dw_head = (m->dw_head + 1) % m->dw_cap;
+        m->dw_len--;
+        struct host_slot *slot = host_slot(m, c->host);
+        if (!slot || slot->in_flight >= m->cfg.max_per_host) {
+            schedule(m, c, now + 20);
+            continue;
+        }
+        record_lag(m, now - c->due);
+        start_deep(m, c, slot);
+    }
+}
+
+/* Probes due within this many milliseconds start together. The tick then
+ * fires about once per window instead of once per due camera, and the
+ * probes' packets come in bursts: at 4,300 probes/s both camdex and the
+ * cameras' side wake up far less often (each wake-up costs a context switch
+ * and, on loopback, an inter-processor interrupt). Starting a probe up to
+ * this much early changes nothing a schedule promises. */
+#define PUMP_WINDOW_MS 10
+/* pump() puts a camera it cannot start yet back at now + 20 ms or later; a
+ * window that reached that far would pop it again at once, forever. */
+_Static_assert(PUMP_WINDOW_MS < 20, "the pump window must end before the shortest retry");
+
+/* Starts every probe that is due (or due within PUMP_WINDOW_MS), within the
+ * caps, and arms the timer for the next one. */
+static void pump(struct monitor *m)
+{
+    if (m->stopping)
+        return;
+    if (m->pumping) {
+        m->pump_again = true;
+        return;
+    }
+    m->pumping = true;
+    do {
+        m->pump_again = false;
+        start_ondemand(m);
+        int64_t now = (int64_t)uv_now(m->loop);
+        start_waiting_deep(m, now);
+        while (m->fleet.heap_n && m->st.in_flight < m->st.max_in_flight &&
+               heap_top_due(&m->fleet) <= now + PUMP_WINDOW_MS && !m->stopping) {
+            uint32_t i = heap_pop(&m->fleet);
+            struct cam *c = &m->fleet.cams[i];
+            if (c->in_flight)
+                continue; /* it reschedules itself when it ends */
+            if (c->deep_in_flight) {
+                /* One probe per camera at a time: wait for the deep look. */
+                schedule(m, c, now + 500);
+                continue;
+            }
+            /* HLS, HTTP-FLV, RTMP, RTSPS: only tier 2 can look at them. */
+            bool deep = c->kind == CAM_DEEP;
+            if (deep && !m->deep) {
+                schedule(m, c, now + 1000);
+                continue;
+            }
+            if (deep && (m->dw_len || m->st.deep_in_flight >= m->deep_cap)) {
+                /* The deep workers are busy: wait in line; the next deep
+                 * job to end starts it (looking again every 50 ms capped a
+                 * sweep at deep_cap cameras per 50 ms). */
+                m->deep_wait[(m->dw_head + m->dw_len++) % m->dw_cap] = i;
+                continue;
+            }
+            struct host_slot *slot = host_slot(m, c->host);
+            if (!slot || slot->in_flight >= m->cfg.max_per_host) {
+                /* One NVR serves many channels: wait for its other probes. */
+                schedule(m, c, now + 20);
+                continue;
+            }
+            record_lag(m, now - c->due);
+            start_job(m, c, slot, deep, NULL);
+        }
+    } while (m->pump_again && !m->stopping);
+    m->pumping = false;
+    if (m->stopping)
+        return;
+    int64_t now = (int64_t)uv_now(m->loop), next = heap_top_due(&m->fleet);
+    if (next != INT64_MAX && m->st.in_flight < m->st.max_in_flight) {
+        m->tick_due = next > now ? next : now;
+        uv_timer_start(&m->tick, on_tick, (uint64_t)(m->tick_due - now), 0);
+    } else {
+        uv_timer_stop(&m->tick);
+    }
+}
+
+static void on_tick(uv_timer_t *t)
+{
+    pump(t->data);
+}
+
+static void on_commit_timer(uv_timer_t *t)
+{
+    struct monitor *m = t->data;
+    writer_flush(m->writer);
+}
+
+/* ---- loading ---- */
+
+/* Puts the fleet's cameras on the schedule: spread over the interval for
+ * the service, all at once for a sweep. */
+static void queue_fleet(struct monitor *m, struct fleet *old)
+{
+    int64_t now = (int64_t)uv_now(m->loop);
+    memset(m->st.count, 0, sizeof(m->st.count));
+    m->st.skipped = 0;
+    for (size_t i = 0; i < m->fleet.count; i++) {
+        struct cam *c = &m->fleet.cams[i];
+        struct cam *was = old ? fleet_find(old, c->id) : NULL;
+        if (was) {
+            /* Runtime state survives a reload; a changed URL is probed soon. */
+            bool same_url = strcmp(was->url, c->url) == 0;
+            /* Maintenance is the operators': the index decides it. */
+            bool maint_now = c->mem.state == STORE_MAINTENANCE;
+            if (maint_now == (was->mem.state == STORE_MAINTENANCE))
+                c->mem = was->mem;
+            c->due = same_url ? was->due : now;
+            c->in_flight = was->in_flight;
+            c->decided = was->decided;
+            if (same_url) { /* the same camera: what it taught us holds */
+                c->auth_memo = was->auth_memo;
+                was->auth_memo = NULL;
+                c->options_suspect = was->options_suspect;
+                c->options_strikes = was->options_strikes;
+                c->needs_options = was->needs_options;
+            }
+        } else if (m->o.sweep) {
+            /* Cameras offline at the last look, or that took a second or
+             * more to answer it, go first: a dead or slow camera takes its
+             * timeouts and re-check (seconds) whatever else runs, so started
+             * first they overlap the healthy majority's probes instead of
+             * adding their length at the end of the pass. */
+            c->due = now - (c->mem.state == STORE_OFFLINE || c->slow_last ? 1 : 0);
+        } else {
+            c->due = now + fleet_offset(c->id, m->cfg.interval_ms);
+        }
+        count_state(m, c->mem.state, +1);
+        if (was) {
+            c->deep_due = was->deep_due;
+            c->deep_in_flight = was->deep_in_flight;
+        } else {
+            /* Periodic deep looks spread over their interval like probes. */
+            c->deep_due = now + fleet_offset(c->id, m->cfg.deep_interval_ms);
+        }
+        if (c->kind == CAM_INVALID || (c->kind == CAM_DEEP && !m->deep)) {
+            m->st.skipped++; /* nothing can probe it */
+            continue;
+        }
+        if (!c->in_flight && !c->deep_in_flight)
+            heap_push(&m->fleet, (uint32_t)i);
+    }
+    m->st.cameras = (uint32_t)m->fleet.count;
+}
+
+int monitor_start(struct monitor *m)
+{
+    int rc = fleet_load(&m->fleet, m->o.store);
+    m->fleet.memos = &m->memos;
+    if (rc)
+        return rc;
+    if (m->cfg.remember_auth && (rc = fleet_load_auth_hints(&m->fleet, m->o.store)))
+        log_kv(LEVEL_WARN, "authentication memos not loaded", "error", store_strerror(rc), NULL);
+    m->fleet_gen++;
+    rc = deep_wait_reset(m, m->fleet.count);
+    if (rc)
+        return rc;
+    queue_fleet(m, NULL);
+    uv_timer_start(&m->tick, on_tick, 0, 0);
+    uv_timer_start(&m->commit_timer, on_commit_timer, m->cfg.commit_interval_ms,
+                   m->cfg.commit_interval_ms);
+    char n[32], cap[32];
+    snprintf(n, sizeof(n), "%zu", m->fleet.count);
+    snprintf(cap, sizeof(cap), "%u", m->st.max_in_flight);
+    log_kv(LEVEL_INFO, "fleet loaded", "cameras", n, "max_in_flight", cap, NULL);
+    maybe_finish_sweep(m);
+    return 0;
+}
+
+int monitor_reload(struct monitor *m)
+{
+    struct fleet next;
+    int rc = fleet_load(&next, m->o.store);
+    next.memos = &m->memos;
+    if (rc)
+        return rc;
+    rc = deep_wait_reset(m, next.count);
+    if (rc) {
+        fleet_free(&next);
+        return rc;
+    }
+    /* Jobs find cameras by id; the old strings must outlive them, so the
+     * previous fleet is kept one reload longer. */
+    fleet_free(&m->old_fleet);
+    m->old_fleet = m->fleet;
+    m->fleet = next;
+    m->fleet_gen++;
+    queue_fleet(m, &m->old_fleet);
+    /* Probes in flight belong to the old generation; their cameras, if
+     * still here, are rescheduled when they end. */
+    char n[32];
+    snprintf(n, sizeof(n), "%zu", m->fleet.count);
+    log_kv(LEVEL_INFO, "inventory reloaded", "cameras", n, NULL);
+    pump(m);
+    return 0;
+}
+
+/* ---- stopping ---- */
+
+/* What cameras' challenges were goes into the index with the last commit,
+ * so that the next start does not draw a 401 from every camera. */
+static void save_auth_hints(struct monitor *m)
+{
+    if (!m->cfg.remember_auth || !m->writer)
+        return;
+    int rc = fleet_save_auth_hints(&m->fleet, writer_batch(m->writer));
+    if (rc)
+        log_kv(LEVEL_WARN, "authentication memos not saved", "error", store_strerror(rc), NULL);
+}
+
+static void notify_stopped(struct monitor *m)
+{
+    if (m->stopped_notified || m->st.in_flight || m->closing)
+        return;
+    m->stopped_notified = true;
+    save_auth_hints(m);
+    writer_close(&m->writer);
+    if (m->o.on_stopped)
+        m->o.on_stopped(m->o.data);
+}
+
+static void on_timer_closed(uv_handle_t *h)
+{
+    struct monitor *m = h->data;
+    m->closing--;
+    notify_stopped(m);
+}
+
+void monitor_stop(struct monitor *m)
+{
+    if (m->stopping)
+        return;
+    m->stopping = true;
+    m->closing = 2;
+    /* Probes asked for and not started end now; running ones end with
+     * their jobs, below. */
+    struct monitor_probe *p;
+    while ((p = m->od_waiting)) {
+        m->od_waiting = p->next_;
+        ondemand_finish(p, -ECANCELED);
+    }
+    uv_close((uv_handle_t *)&m->tick, on_timer_closed);
+    uv_close((uv_handle_t *)&m->commit_timer, on_timer_closed);
+    /* Sessions still get their TEARDOWN: cameras have few slots. */
+    for (struct job *j = m->jobs, *next; j; j = next) {
+        next = j->next;
+        if (j->conn && !j->resolving)
+            rtsp_conn_cancel(j->conn);
+    }
+    resolver_free(&m->resolver); /* answers pending lookups with -ECANCELED */
+    /* Running deep probes are interrupted within ~100 ms; their callbacks
+     * (with -ECANCELED) end the jobs. */
+    deep_pool_close(&m->deep);
+}
+
+void monitor_free(struct monitor **mp)
+{
+    struct monitor *m = *mp;
+    if (!m)
+        return;
+    if (m->writer)
+        writer_close(&m->writer);
+    resolver_free(&m->resolver);
+    deep_pool_close(&m->deep);
+    fleet_free(&m->fleet);
+    fleet_free(&m->old_fleet);
+    slot_pool_free(&m->memos);
+    tcp_io_close(m->io, NULL, NULL);
+    m->io = NULL;
+    free(m->hosts);
+    free(m->deep_wait);
+    free(m);
+    *mp = NULL;
+}
+
+void monitor_get_stats(const struct monitor *m, struct monitor_stats *st)
+{
+    *st = m->st;
+    st->queued = (uint32_t)(m->fleet.heap_n + m->dw_len);
+    st->deep_waiting = (uint32_t)m->dw_len;
+}

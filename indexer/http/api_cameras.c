@@ -1,0 +1,341 @@
+/* HTTP API: cameras. The filtered, cursor-paginated list (JSON or CSV),
+ * one camera in detail, and maintenance on and off (the one write). */
+#include <errno.h>
+#include <stdio.h>
+#include <string.h>
+
+#include "base/timefmt.h"
+#include "http/api_internal.h"
+#include "inventory/import.h"
+#include "views/camera_view.h"
+#include "views/event_view.h"
+
+#define API_Q_MAX      128
+#define DETAIL_EVENTS  10
+#define CURSOR_KEY_MAX (2 * STORE_ID_MAX + 2)
+
+/* ---- the list ---- */
+
+struct list_ctx {
+    struct api_req *a;
+    bool by_unit; /* the scan's order is (unit id, camera id) */
+    const char *q;
+    size_t limit;
+    json_t *rows;
+    char last[CURSOR_KEY_MAX];
+    size_t last_len;
+    bool more;
+    struct store_read *r;
+    char unit_id[STORE_ID_MAX + 1], unit_name[STORE_TEXT_MAX];
+};
+
+/* The sort key of a camera in the scan's order: "unit NUL id" or "id". */
+static size_t sort_key(const struct list_ctx *lc, const struct store_camera *cam, char *out)
+{
+    size_t n = 0;
+    if (lc->by_unit) {
+        size_t u = strlen(cam->unit_id);
+        memcpy(out, cam->unit_id, u);
+        out[u] = 0;
+        n = u + 1;
+    }
+    size_t i = strlen(cam->id);
+    memcpy(out + n, cam->id, i);
+    return n + i;
+}
+
+/* Turns a cursor back into the scan's start position. `buf` holds the
+ * decoded sort key; the strings point into it. A cursor must have the shape
+ * of this listing's sort key, each part a valid id, so whatever a client
+ * makes up can only start the scan somewhere in the order, never fail it. */
+static bool cursor_parse(const char *cursor, bool by_unit, char buf[CURSOR_KEY_MAX + 1],
+                         struct store_filter *f)
+{
+    size_t n;
+    if (api_cursor_decode(cursor, buf, CURSOR_KEY_MAX, &n) || !n)
+        return false;
+    buf[n] = 0;
+    char *nul = memchr(buf, 0, n);
+    if (by_unit != (nul != NULL))
+        return false;
+    f->after_unit = by_unit ? buf : NULL;
+    f->after_id = by_unit ? nul + 1 : buf;
+    if (by_unit && (memchr(nul + 1, 0, n - (size_t)(nul + 1 - buf)) || !api_valid_id(buf)))
+        return false;
+    return api_valid_id(f->after_id);
+}
+
+static bool matches_q(const struct store_camera *cam, const char *q)
+{
+    return strcasestr(cam->id, q) || strcasestr(cam->name, q) ||
+           (cam->address && strcasestr(cam->address, q)) || (cam->tags && strcasestr(cam->tags, q));
+}
+
+static int list_cb(const struct store_camera *cam, const struct store_health *h, void *ctx)
+{
+    struct list_ctx *lc = ctx;
+    char key[CURSOR_KEY_MAX];
+    size_t kn = sort_key(lc, cam, key);
+    if (lc->q && !matches_q(cam, lc->q))
+        return 0;
+    if (json_array_size(lc->rows) == lc->limit) {
+        lc->more = true;
+        return 1;
+    }
+    /* The scan goes unit by unit: look each unit's name up once. */
+    if (strcmp(lc->unit_id, cam->unit_id)) {
+        struct store_unit u;
+        snprintf(lc->unit_id, sizeof(lc->unit_id), "%s", cam->unit_id);
+        snprintf(lc->unit_name, sizeof(lc->unit_name), "%s",
+                 store_unit_get(lc->r, cam->unit_id, &u) == 0 ? u.name : "");
+    }
+    if (json_array_append_new(lc->rows, view_camera_row(lc->a->env->tz_offset, cam, h, lc->unit_name)))
+        return -ENOMEM;
+    memcpy(lc->last, key, kn);
+    lc->last_len = kn;
+    return 0;
+}
+
+static bool valid_reason(const char *r)
+{
+    size_t n = strlen(r);
+    if (!n || n > STORE_REASON_MAX)
+        return false;
+    for (size_t i = 0; i < n; i++)
+        if (!((r[i] >= 'a' && r[i] <= 'z') || (r[i] >= '0' && r[i] <= '9') || r[i] == '_'))
+            return false;
+    return true;
+}
+
+/* CSV fields are quoted only when they need it, as `camdex list` does. */
+static void csv_field(h2o_buffer_t **buf, const char *s, bool last)
+{
+    bool quote = strpbrk(s, ",\"\r\n") != NULL;
+    size_t n = strlen(s), need = 2 * n + 4;
+    h2o_iovec_t room = h2o_buffer_reserve(buf, need);
+    char *o = room.base;
+    if (quote)
+        *o++ = '"';
+    for (size_t i = 0; i < n; i++) {
+        if (s[i] == '"')
+            *o++ = '"';
+        *o++ = s[i];
+    }
+    if (quote)
+        *o++ = '"';
+    *o++ = last ? '\n' : ',';
+    (*buf)->size += (size_t)(o - room.base);
+}
+
+static int send_csv(struct api_req *a, json_t *rows, const char *next)
+{
+    static const char *const cols[] = {"id",     "name",   "unit",  "unit_name",  "state",
+                                       "reason", "detail", "since", "last_probe", "url"};
+    const size_t ncols = sizeof(cols) / sizeof(cols[0]);
+    h2o_buffer_t *buf;
+    h2o_buffer_init(&buf, &h2o_socket_buffer_prototype);
+    for (size_t c = 0; c < ncols; c++)
+        csv_field(&buf, cols[c], c + 1 == ncols);
+    size_t i;
+    json_t *row;
+    json_array_foreach(rows, i, row)
+    {
+        for (size_t c = 0; c < ncols; c++) {
+            const char *v = json_string_value(json_object_get(row, cols[c]));
+            csv_field(&buf, v ? v : "", c + 1 == ncols);
+        }
+    }
+    char *body = api_strdup(a, buf->bytes, buf->size);
+    size_t len = buf->size;
+    h2o_buffer_dispose(&buf);
+    if (next)
+        h2o_add_header_by_str(&a->req->pool, &a->req->res.headers, H2O_STRLIT("x-next-cursor"), 0,
+                              NULL, next, strlen(next));
+    return api_send(a, 200, "text/csv; charset=utf-8", body, len);
+}
+
+int api_cameras(struct api_req *a)
+{
+    static const char *const known[] = {"unit",  "state",  "reason", "q",
+                                        "limit", "cursor", "format", NULL};
+    if (api_check_params(a, known))
+        return 0;
+    struct store_filter f = {
+        .unit_id = api_param(a, "unit"), .state = -1, .reason = api_param(a, "reason")};
+    const char *state = api_param(a, "state"), *format = api_param(a, "format");
+    const char *cursor = api_param(a, "cursor");
+    struct list_ctx lc = {.a = a, .q = api_param(a, "q")};
+    if (f.unit_id && !api_valid_id(f.unit_id))
+        return api_error(a, 400, "bad_parameter",
+                         "unit: expected 1 to %d printable ASCII characters", STORE_ID_MAX);
+    if (state && (f.state = store_state_parse(state)) < 0)
+        return api_error(a, 400, "bad_parameter",
+                         "state: \"%.40s\" is not a state (use unknown, online, degraded, "
+                         "offline or maintenance)",
+                         state);
+    if (f.reason && !valid_reason(f.reason))
+        return api_error(a, 400, "bad_parameter",
+                         "reason: \"%.40s\" is not a reason (lower-case letters, digits and _, "
+                         "e.g. connect_timeout)",
+                         f.reason);
+    if (lc.q && (!*lc.q || strlen(lc.q) > API_Q_MAX))
+        return api_error(a, 400, "bad_parameter", "q: give 1 to %d bytes of text", API_Q_MAX);
+    bool csv = false;
+    if (format && !(csv = strcmp(format, "csv") == 0) && strcmp(format, "json"))
+        return api_error(a, 400, "bad_parameter",
+                         "format: \"%.40s\" is not a format (use json or csv)", format);
+    if (api_param_limit(a, &lc.limit))
+        return 0;
+    lc.by_unit = f.unit_id || f.state >= 0 || f.reason;
+    /* The scan starts after the cursor's camera, so a page costs its own
+     * length, not the length of every page before it. */
+    char after[CURSOR_KEY_MAX + 1];
+    if (cursor && !cursor_parse(cursor, lc.by_unit, after, &f))
+        return api_error(a, 400, "bad_parameter",
+                         "cursor: not a cursor of this listing (pass next_cursor back "
+                         "unchanged, with the same filters)");
+    struct store_read *r;
+    int rc = store_read_begin(a->env->store, &r);
+    if (rc)
+        return api_store_error(a, rc, "index");
+    struct store_unit u;
+    if (f.unit_id && (rc = store_unit_get(r, f.unit_id, &u))) {
+        store_read_end(&r);
+        if (rc == -ENOENT)
+            return api_error(a, 404, "not_found", "no unit \"%s\" (GET /api/v1/units lists them)",
+                             f.unit_id);
+        return api_store_error(a, rc, "unit");
+    }
+    lc.r = r;
+    lc.rows = json_array();
+    rc = store_cameras_scan(r, &f, list_cb, &lc);
+    store_read_end(&r);
+    if (rc < 0)
+        return api_store_error(a, rc, "cameras");
+    const char *next = lc.more ? api_cursor_encode(a, lc.last, lc.last_len) : NULL;
+    if (csv)
+        return send_csv(a, lc.rows, next);
+    size_t n = json_array_size(lc.rows);
+    return api_json(
+        a, 200,
+        json_pack("{s:o, s:i, s:s?}", "cameras", lc.rows, "count", (int)n, "next_cursor", next));
+}
+
+/* ---- one camera ---- */
+
+struct recent_ctx {
+    struct api_env *env;
+    json_t *events;
+};
+
+/* Keeps the newest DETAIL_EVENTS: events arrive oldest first. */
+static int keep_recent(const struct store_event *ev, void *ctx)
+{
+    struct recent_ctx *rc = ctx;
+    if (json_array_size(rc->events) == DETAIL_EVENTS)
+        json_array_remove(rc->events, 0);
+    return json_array_append_new(rc->events, view_event(rc->env->tz_offset, ev)) ? -ENOMEM : 0;
+}
+
+static int camera_id(struct api_req *a, const char **id)
+{
+    *id = a->seg[3];
+    if (!api_valid_id(*id))
+        return api_error(a, 400, "bad_id", "camera id: expected 1 to %d printable ASCII characters",
+                         STORE_ID_MAX),
+               1;
+    return 0;
+}
+
+static int no_camera(struct api_req *a, const char *id)
+{
+    return api_error(a, 404, "not_found", "no camera \"%s\" (GET /api/v1/cameras lists them)", id);
+}
+
+int api_camera(struct api_req *a)
+{
+    static const char *const none[] = {NULL};
+    const char *id;
+    if (api_check_params(a, none) || camera_id(a, &id))
+        return 0;
+    struct store_read *r;
+    int rc = store_read_begin(a->env->store, &r);
+    if (rc)
+        return api_store_error(a, rc, "index");
+    struct store_camera cam;
+    struct store_health h;
+    struct store_unit u;
+    json_t *o = NULL;
+    if (!(rc = store_camera_get(r, id, &cam)) && !(rc = store_health_get(r, id, &h))) {
+        o = view_camera_detail(a->env->tz_offset, &cam, &h,
+                              store_unit_get(r, cam.unit_id, &u) == 0 ? u.name : "");
+        struct recent_ctx ec = {.env = a->env, .events = json_array()};
+        rc = store_events_scan(r, id, NULL, 0, INT64_MAX, keep_recent, &ec);
+        json_object_set_new(o, "events", ec.events);
+    }
+    store_read_end(&r);
+    if (rc == -ENOENT)
+        return no_camera(a, id);
+    if (rc)
+        return api_store_error(a, rc, "camera");
+    return api_json(a, 200, o);
+}
+
+/* ---- maintenance: the write ---- */
+
+int api_camera_maintenance(struct api_req *a)
+{
+    static const char *const none[] = {NULL};
+    const char *id;
+    if (api_check_params(a, none) || camera_id(a, &id))
+        return 0;
+    h2o_iovec_t body = a->req->entity;
+    if (body.len > a->env->cfg->http_max_body)
+        return api_error(a, 413, "too_large", "the body is larger than %u bytes",
+                         a->env->cfg->http_max_body);
+    json_error_t jerr;
+    json_t *in = body.base ? json_loadb(body.base, body.len, JSON_REJECT_DUPLICATES, &jerr) : NULL;
+    json_t *on_j = json_object_get(in, "on"), *note_j = json_object_get(in, "note");
+    if (!json_is_object(in) || !json_is_boolean(on_j) || (note_j && !json_is_string(note_j)))
+        return api_error(a, 400, "bad_body",
+                         "expected a JSON object like {\"on\": true, \"note\": \"lens "
+                         "replaced\"}%s%s",
+                         in ? "" : ": ", in ? "" : (body.base ? jerr.text : "no body"));
+    const char *note = note_j ? json_string_value(note_j) : "";
+    if (strlen(note) > 512)
+        return api_error(a, 400, "bad_body", "note: at most 512 bytes");
+    bool on = json_is_true(on_j);
+    struct store_read *r;
+    struct store_health h;
+    int rc = store_read_begin(a->env->store, &r);
+    if (rc)
+        return api_store_error(a, rc, "index");
+    rc = store_health_get(r, id, &h);
+    bool already = !rc && on == (h.state == STORE_MAINTENANCE);
+    store_read_end(&r); /* before the commit below: never overlap them */
+    if (rc == -ENOENT)
+        return no_camera(a, id);
+    if (rc)
+        return api_store_error(a, rc, "camera");
+    if (!already) {
+        /* As `camdex maintenance` does: the same batch, and the revision
+         * that makes the monitor re-read the index. */
+        struct store_batch *b = NULL;
+        uint64_t rev = (uint64_t)timefmt_now_ms();
+        rc = store_batch_new(&b);
+        if (!rc)
+            rc = store_batch_maintenance(b, id, on, note, timefmt_now_ms());
+        if (!rc)
+            rc = store_batch_meta_put(b, IMPORT_REV_KEY, &rev, sizeof(rev));
+        if (!rc)
+            rc = store_batch_commit(a->env->store, b, NULL, NULL, NULL);
+        store_batch_free(&b);
+        if (rc == -ENOENT)
+            return no_camera(a, id);
+        if (rc)
+            return api_store_error(a, rc, "maintenance");
+        api_streams_notify(a->env->streams); /* the event it made */
+    }
+    return api_json(a, 200,
+                    json_pack("{s:s, s:b, s:b}", "id", id, "maintenance", on, "changed", !already));
+}

@@ -1,0 +1,129 @@
+/* HTTP API: the outage log, all of it, by unit, or by camera; oldest first
+ * from `since`, cursor-paginated on the events' own strictly increasing
+ * keys, so a walk sees each event once even while new ones arrive. */
+#include <errno.h>
+#include <inttypes.h>
+#include <stdio.h>
+#include <string.h>
+
+#include "base/timefmt.h"
+#include "http/api_internal.h"
+#include "views/event_view.h"
+
+struct ev_ctx {
+    struct api_env *env;
+    json_t *rows;
+    size_t limit;
+    uint64_t after; /* 0 = from the start */
+    uint64_t last;
+    bool more;
+};
+
+static int ev_cb(const struct store_event *ev, void *ctx)
+{
+    struct ev_ctx *ec = ctx;
+    if (ev->key <= ec->after)
+        return 0;
+    if (json_array_size(ec->rows) == ec->limit) {
+        ec->more = true;
+        return 1;
+    }
+    ec->last = ev->key;
+    return json_array_append_new(ec->rows, view_event(ec->env->tz_offset, ev)) ? -ENOMEM : 0;
+}
+
+static int time_param(struct api_req *a, const char *name, const char *dflt, int64_t *ms)
+{
+    const char *v = api_param(a, name);
+    if (!v)
+        v = dflt;
+    if (!v)
+        return 0;
+    if (timefmt_parse_time(v, timefmt_now_ms(), a->env->tz_offset, ms))
+        return api_error(a, 400, "bad_parameter",
+                         "%s: \"%.60s\" is not a time (use RFC 3339 like "
+                         "2026-11-27T08:00:00+08:00, a day like 2026-11-27, or a span back "
+                         "from now like 24h or 7d)",
+                         name, v),
+               1;
+    return 0;
+}
+
+static int list_events(struct api_req *a, const char *camera, const char *unit)
+{
+    struct ev_ctx ec = {.env = a->env};
+    int64_t from = 0, to = INT64_MAX;
+    if (time_param(a, "since", "7d", &from) || time_param(a, "until", NULL, &to) ||
+        api_param_limit(a, &ec.limit))
+        return 0;
+    const char *cursor = api_param(a, "cursor");
+    if (cursor) {
+        unsigned char k[8];
+        size_t n;
+        if (api_cursor_decode(cursor, k, sizeof(k), &n) || n != 8)
+            return api_error(a, 400, "bad_parameter",
+                             "cursor: not a cursor of this listing (pass next_cursor back "
+                             "unchanged)");
+        for (int i = 0; i < 8; i++)
+            ec.after = ec.after << 8 | k[i];
+        /* Keys carry their time: start the scan there, not at `since`. */
+        if ((int64_t)(ec.after >> 12) > from)
+            from = (int64_t)(ec.after >> 12);
+    }
+    struct store_read *r;
+    int rc = store_read_begin(a->env->store, &r);
+    if (rc)
+        return api_store_error(a, rc, "index");
+    struct store_camera cam;
+    struct store_unit u;
+    if (camera && (rc = store_camera_get(r, camera, &cam)) == -ENOENT) {
+        store_read_end(&r);
+        return api_error(a, 404, "not_found", "no camera \"%s\" (GET /api/v1/cameras lists them)",
+                         camera);
+    }
+    if (unit && (rc = store_unit_get(r, unit, &u)) == -ENOENT) {
+        store_read_end(&r);
+        return api_error(a, 404, "not_found", "no unit \"%s\" (GET /api/v1/units lists them)",
+                         unit);
+    }
+    ec.rows = json_array();
+    if (!rc && from < to)
+        rc = store_events_scan(r, camera, unit, from, to, ev_cb, &ec);
+    store_read_end(&r);
+    if (rc < 0)
+        return api_store_error(a, rc, "events");
+    const char *next = NULL;
+    if (ec.more) {
+        unsigned char k[8];
+        for (int i = 0; i < 8; i++)
+            k[i] = (unsigned char)(ec.last >> (56 - 8 * i));
+        next = api_cursor_encode(a, k, 8);
+    }
+    return api_json(a, 200,
+                    json_pack("{s:o, s:i, s:s?}", "events", ec.rows, "count",
+                              (int)json_array_size(ec.rows), "next_cursor", next));
+}
+
+int api_events(struct api_req *a)
+{
+    static const char *const known[] = {"since", "until", "unit", "limit", "cursor", NULL};
+    if (api_check_params(a, known))
+        return 0;
+    const char *unit = api_param(a, "unit");
+    if (unit && !api_valid_id(unit))
+        return api_error(a, 400, "bad_parameter",
+                         "unit: expected 1 to %d printable ASCII characters", STORE_ID_MAX);
+    return list_events(a, NULL, unit);
+}
+
+int api_camera_events(struct api_req *a)
+{
+    static const char *const known[] = {"since", "until", "limit", "cursor", NULL};
+    if (api_check_params(a, known))
+        return 0;
+    const char *id = a->seg[3];
+    if (!api_valid_id(id))
+        return api_error(a, 400, "bad_id", "camera id: expected 1 to %d printable ASCII characters",
+                         STORE_ID_MAX);
+    return list_events(a, id, NULL);
+}

@@ -1,0 +1,178 @@
+/* Shared by the HTTP server and its handlers (api_*.c, metrics.c): the
+ * request context, parameters, replies. Everything here runs on the HTTP
+ * thread. */
+#ifndef CAMDEX_API_INTERNAL_H
+#define CAMDEX_API_INTERNAL_H
+
+#include <h2o.h>
+#include <jansson.h>
+#include <pthread.h>
+#include <stdbool.h>
+
+#include "base/config.h"
+#include "engine/monitor.h"
+#include "store.h"
+
+#define API_MAX_SEGMENTS 8
+#define API_MAX_PARAMS   16
+#define API_PAGE_DEFAULT 100
+#define API_PAGE_MAX     1000
+#define API_PROBES_PENDING_MAX 32 /* probes on demand waiting at once; more get 429 */
+
+struct probe_bridge;
+
+struct http_server;
+struct api_streams;
+
+/* What the handlers may read of the server. */
+struct api_env {
+    struct store *store;
+    const struct config *cfg;
+    int32_t tz_offset; /* the index's day zone, for RFC 3339 times */
+    /* The monitor's counters as the main loop last published them. */
+    pthread_mutex_t stats_lock;
+    struct monitor_stats stats;
+    bool have_stats;
+    int64_t stats_at_ms;
+    /* Event streams (api_stream.c), on the HTTP thread. */
+    struct api_streams *streams;
+    /* Webhooks, for /metrics (NULL: none); their counters have a lock. */
+    struct notifier *notifier;
+    /* Probes on demand (api_probe.c); NULL without a monitor. */
+    struct probe_bridge *probes;
+    /* The HTTP loop (for work off it) and the one inventory import allowed
+     * at a time (api_inventory.c); HTTP thread only. */
+    uv_loop_t *loop;
+    bool import_running;
+};
+
+struct api_param {
+    const char *name, *value; /* percent-decoded, NUL-terminated, in the request pool */
+};
+
+struct api_req {
+    h2o_req_t *req;
+    struct api_env *env;
+    const char *seg[API_MAX_SEGMENTS]; /* decoded path segments */
+    size_t nseg;
+    struct api_param params[API_MAX_PARAMS];
+    size_t nparams;
+};
+
+/* ---- replies (api_reply.c) ---- */
+
+/* JSON error {"error": {"code": ..., "message": ...}}; returns 0 for h2o. */
+int api_error(struct api_req *a, int status, const char *code, const char *fmt, ...)
+    __attribute__((format(printf, 4, 5)));
+/* Sends `o` (stolen) as JSON with status 200 (or `status`). */
+int api_json(struct api_req *a, int status, json_t *o);
+/* Sends a body that lives in the request pool. */
+int api_send(struct api_req *a, int status, const char *content_type, const char *body, size_t len);
+/* Sends a file that never changes while the program runs (the dashboard's):
+ * with its ETag, revalidated by browsers on every use (no-cache), and 304
+ * without a body when the request's If-None-Match names that ETag. */
+int api_send_static(struct api_req *a, const char *content_type, const char *etag,
+                    const unsigned char *body, size_t len);
+/* Copies into the request pool, NUL-terminated. */
+char *api_strdup(struct api_req *a, const char *s, size_t len);
+
+/* While a request is handled, jansson allocates from its h2o pool: nothing
+ * a handler builds outlives the request, and nothing needs freeing. */
+void api_json_alloc_install(void);
+void api_json_pool_enter(h2o_mem_pool_t *pool);
+void api_json_pool_leave(void);
+/* Makes `pool` the one jansson allocates from on this thread and returns
+ * the previous one (NULL: none), for work outside a request's own pool. */
+h2o_mem_pool_t *api_json_pool_swap(h2o_mem_pool_t *pool);
+/* Before a thread that used pools ends: h2o caches freed pool memory per
+ * thread, and nothing else releases it. */
+void api_json_thread_release(void);
+
+/* ---- parameters (api_params.c) ---- */
+
+/* Splits the query string; 0, or an error reply was sent (returns 1). */
+int api_parse_query(struct api_req *a, const char *q, size_t len);
+/* Refuses parameters not in the NULL-terminated list (returns 1 after the
+ * 400), else 0. */
+int api_check_params(struct api_req *a, const char *const *known);
+const char *api_param(const struct api_req *a, const char *name);
+/* A flag: "1"/"true" or "0"/"false"; absent is false. 0, or 1 after
+ * answering 400. */
+int api_flag_param(struct api_req *a, const char *name, bool *out);
+/* Reads limit= (default, 1..API_PAGE_MAX); 1 after sending a 400. */
+int api_param_limit(struct api_req *a, size_t *limit);
+/* Camera and unit ids: 1..STORE_ID_MAX printable ASCII bytes, no spaces. */
+bool api_valid_id(const char *id);
+/* Percent-decodes `in` into the pool; NULL for bad escapes or NUL bytes. */
+char *api_pct_decode(struct api_req *a, const char *in, size_t len, bool plus_is_space);
+/* Opaque cursors: hex of a key. */
+char *api_cursor_encode(struct api_req *a, const void *key, size_t len);
+int api_cursor_decode(const char *cur, void *out, size_t cap, size_t *len);
+
+/* ---- handlers (api_*.c, metrics.c) ---- */
+
+int api_healthz(struct api_req *a);
+int api_readyz(struct api_req *a);
+int api_summary(struct api_req *a);
+int api_units(struct api_req *a);
+int api_unit(struct api_req *a);
+int api_cameras(struct api_req *a);
+int api_camera(struct api_req *a);
+int api_camera_events(struct api_req *a);
+int api_camera_maintenance(struct api_req *a);
+int api_camera_probe(struct api_req *a);
+int api_inventory(struct api_req *a);
+int api_events(struct api_req *a);
+int api_events_stream(struct api_req *a);
+int api_metrics(struct api_req *a);
+int api_report_online_rate(struct api_req *a);
+int api_openapi(struct api_req *a);
+int api_ui_index(struct api_req *a);
+int api_ui_asset(struct api_req *a);
+
+/* ---- server-sent events (api_stream.c) ---- */
+
+#define API_STREAMS_MAX 64 /* concurrent event streams; more get 503 */
+
+/* Creates the streams' handles on the HTTP loop (not yet running). */
+int api_streams_new(uv_loop_t *loop, struct api_env *env, struct api_streams **out);
+/* Any thread: events were committed; the HTTP thread reads them for every
+ * stream. Coalesced by libuv: many calls before the thread runs are one. */
+void api_streams_notify(struct api_streams *st);
+/* HTTP thread, at stop: every stream ends (at once, or as soon as its
+ * write in progress completes), the handles close. */
+void api_streams_stop(struct api_streams *st);
+/* After the HTTP loop has finished: frees. Safe with NULL. */
+void api_streams_free(struct api_streams **st);
+size_t api_streams_count(const struct api_streams *st);
+
+/* ---- the bridge of probes on demand (api_probe.c) ----
+ * Created on the main thread before the HTTP thread starts. At stop,
+ * probe_bridge_stop_main (main thread: cancels what the monitor holds and
+ * refuses new requests) must run before probe_bridge_stop_http (HTTP
+ * thread: answers what still waits, 503 when cancelled); the memory goes
+ * when both loops have closed their handles. */
+int probe_bridge_new(uv_loop_t *main_loop, uv_loop_t *http_loop, struct monitor *mon,
+                     struct api_env *env, struct probe_bridge **out);
+void probe_bridge_stop_main(struct probe_bridge *b);
+void probe_bridge_stop_http(struct probe_bridge *b);
+
+/* indexer/http/openapi.json, built into the program (see indexer/http/CMakeLists.txt). */
+extern const unsigned char api_openapi_json[];
+extern const size_t api_openapi_json_len;
+
+/* indexer/http/dashboard/, built into the program (see indexer/http/CMakeLists.txt). */
+struct api_ui_file {
+    const char *name;         /* "app.js": the last segment of /ui/app.js */
+    const char *content_type; /* with charset for text */
+    const char *etag;         /* quoted, from the content's hash */
+    const unsigned char *data;
+    size_t len;
+};
+extern const struct api_ui_file api_ui_files[];
+extern const size_t api_ui_nfiles;
+
+/* Maps a store error to a reply (404 for -ENOENT, 503 for -EAGAIN, else 500). */
+int api_store_error(struct api_req *a, int rc, const char *what);
+
+#endif

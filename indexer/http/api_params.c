@@ -1,0 +1,179 @@
+/* Request parameters of the HTTP API: query strings, percent-decoding,
+ * UTF-8 checks, page limits and opaque cursors. Hard limits throughout:
+ * anything a client sends is bounded before it is looked at. */
+#include <errno.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "base/text_encoding.h"
+#include "http/api_internal.h"
+
+static int hexval(int c)
+{
+    if (c >= '0' && c <= '9')
+        return c - '0';
+    if (c >= 'a' && c <= 'f')
+        return c - 'a' + 10;
+    if (c >= 'A' && c <= 'F')
+        return c - 'A' + 10;
+    return -1;
+}
+
+char *api_pct_decode(struct api_req *a, const char *in, size_t len, bool plus_is_space)
+{
+    char *out = h2o_mem_alloc_pool(&a->req->pool, len + 1);
+    size_t o = 0;
+    for (size_t i = 0; i < len; i++) {
+        char c = in[i];
+        if (c == '%') {
+            int hi = i + 1 < len ? hexval((unsigned char)in[i + 1]) : -1;
+            int lo = i + 2 < len ? hexval((unsigned char)in[i + 2]) : -1;
+            if (hi < 0 || lo < 0)
+                return NULL;
+            c = (char)(hi << 4 | lo);
+            i += 2;
+        } else if (c == '+' && plus_is_space) {
+            c = ' ';
+        }
+        /* A NUL would cut the value short behind our back. */
+        if (c == 0)
+            return NULL;
+        out[o++] = c;
+    }
+    out[o] = 0;
+    return out;
+}
+
+int api_parse_query(struct api_req *a, const char *q, size_t len)
+{
+    a->nparams = 0;
+    size_t i = 0;
+    while (i < len) {
+        size_t end = i;
+        while (end < len && q[end] != '&')
+            end++;
+        if (end > i) {
+            const char *eq = memchr(q + i, '=', end - i);
+            size_t nlen = eq ? (size_t)(eq - (q + i)) : end - i;
+            const char *v = eq ? eq + 1 : q + end;
+            size_t vlen = eq ? (size_t)(q + end - v) : 0;
+            char *name = api_pct_decode(a, q + i, nlen, true);
+            char *value = api_pct_decode(a, v, vlen, true);
+            if (!name || !value)
+                return api_error(a, 400, "bad_parameter",
+                                 "parameter %zu: bad percent-encoding (use %%XX with two hex "
+                                 "digits, no %%00)",
+                                 a->nparams + 1),
+                       1;
+            if (!tenc_is_utf8(name, strlen(name)) || !tenc_is_utf8(value, strlen(value)))
+                return api_error(a, 400, "bad_parameter",
+                                 "parameter %zu: not UTF-8 (percent-encode UTF-8 text)",
+                                 a->nparams + 1),
+                       1;
+            for (size_t k = 0; k < a->nparams; k++)
+                if (strcmp(a->params[k].name, name) == 0)
+                    return api_error(a, 400, "bad_parameter", "parameter \"%.40s\" is given twice",
+                                     name),
+                           1;
+            if (a->nparams == API_MAX_PARAMS)
+                return api_error(a, 400, "bad_parameter", "more than %d parameters",
+                                 API_MAX_PARAMS),
+                       1;
+            a->params[a->nparams].name = name;
+            a->params[a->nparams].value = value;
+            a->nparams++;
+        }
+        i = end + 1;
+    }
+    return 0;
+}
+
+int api_check_params(struct api_req *a, const char *const *known)
+{
+    for (size_t i = 0; i < a->nparams; i++) {
+        bool ok = false;
+        for (size_t k = 0; known[k] && !ok; k++)
+            ok = strcmp(known[k], a->params[i].name) == 0;
+        if (!ok) {
+            char list[256] = "";
+            size_t used = 0;
+            for (size_t k = 0; known[k] && used < sizeof(list); k++)
+                used += (size_t)snprintf(list + used, sizeof(list) - used, "%s%s", k ? ", " : "",
+                                         known[k]);
+            return api_error(a, 400, "bad_parameter",
+                             "unknown parameter \"%.40s\" (this endpoint takes: %s)",
+                             a->params[i].name, known[0] ? list : "none"),
+                   1;
+        }
+    }
+    return 0;
+}
+
+const char *api_param(const struct api_req *a, const char *name)
+{
+    for (size_t i = 0; i < a->nparams; i++)
+        if (strcmp(a->params[i].name, name) == 0)
+            return a->params[i].value;
+    return NULL;
+}
+
+int api_flag_param(struct api_req *a, const char *name, bool *out)
+{
+    const char *v = api_param(a, name);
+    *out = false;
+    if (!v)
+        return 0;
+    if (strcmp(v, "1") == 0 || strcmp(v, "true") == 0)
+        *out = true;
+    else if (strcmp(v, "0") && strcmp(v, "false"))
+        return api_error(a, 400, "bad_parameter", "%s: \"%.20s\" is not a flag (use 1 or 0)", name,
+                         v),
+               1;
+    return 0;
+}
+
+int api_param_limit(struct api_req *a, size_t *limit)
+{
+    const char *v = api_param(a, "limit");
+    *limit = API_PAGE_DEFAULT;
+    if (!v)
+        return 0;
+    char *end;
+    errno = 0;
+    unsigned long n = strtoul(v, &end, 10);
+    if (!*v || *end || errno || n < 1 || n > API_PAGE_MAX || *v == '-' || *v == '+')
+        return api_error(a, 400, "bad_parameter",
+                         "limit: \"%.40s\" is not a whole number from 1 to %d", v, API_PAGE_MAX),
+               1;
+    *limit = n;
+    return 0;
+}
+
+char *api_cursor_encode(struct api_req *a, const void *key, size_t len)
+{
+    static const char hex[] = "0123456789abcdef";
+    char *out = h2o_mem_alloc_pool(&a->req->pool, len * 2 + 1);
+    const unsigned char *k = key;
+    for (size_t i = 0; i < len; i++) {
+        out[2 * i] = hex[k[i] >> 4];
+        out[2 * i + 1] = hex[k[i] & 15];
+    }
+    out[len * 2] = 0;
+    return out;
+}
+
+int api_cursor_decode(const char *cur, void *out, size_t cap, size_t *len)
+{
+    size_t n = strlen(cur);
+    if (n % 2 || n / 2 > cap)
+        return -EINVAL;
+    unsigned char *o = out;
+    for (size_t i = 0; i < n; i += 2) {
+        int hi = hexval((unsigned char)cur[i]), lo = hexval((unsigned char)cur[i + 1]);
+        if (hi < 0 || lo < 0)
+            return -EINVAL;
+        o[i / 2] = (unsigned char)(hi << 4 | lo);
+    }
+    *len = n / 2;
+    return 0;
+}

@@ -1,0 +1,124 @@
+/* HTTP API: reports. /reports/online-rate gives, per unit and day, the
+ * figures `camdex report online-rate` prints (indexer/cli/cmd_report.c): the
+ * time-weighted online and intact rates from the daily rollups, monitored
+ * hours, and the unit's snapshot rate now. */
+#include <errno.h>
+#include <math.h>
+#include <string.h>
+
+#include "base/timefmt.h"
+#include "http/api_internal.h"
+#include "views/report_view.h"
+
+/* A wider range would be years of empty days; the CLI takes the same. */
+#define REPORT_MAX_DAYS     3660
+#define REPORT_DEFAULT_DAYS 7
+
+struct day_sum {
+    uint64_t ms[STORE_STATE_COUNT];
+};
+
+struct rate_ctx {
+    struct store_read *r;
+    int32_t from, to;
+    json_t *rows;
+    struct day_sum *all; /* indexed by day - from; NULL with unit= */
+    const struct store_unit *u;
+};
+
+static int daily_cb(const struct store_daily *d, void *ctx)
+{
+    struct rate_ctx *rc = ctx;
+    json_t *row = view_report_day(d, rc->u->id, rc->u->name, store_unit_online_rate(rc->u));
+    if (!row || json_array_append_new(rc->rows, row))
+        return -ENOMEM;
+    if (rc->all)
+        for (int i = 0; i < STORE_STATE_COUNT; i++)
+            rc->all[d->day - rc->from].ms[i] += d->ms[i];
+    return 0;
+}
+
+static int unit_cb(const struct store_unit *u, void *ctx)
+{
+    struct rate_ctx *rc = ctx;
+    rc->u = u;
+    return store_daily_scan(rc->r, true, u->id, rc->from, rc->to, daily_cb, rc);
+}
+
+/* 0, or 1 after the 400 naming the parameter. */
+static int day_param(struct api_req *a, const char *name, int32_t *day)
+{
+    const char *v = api_param(a, name);
+    if (!v)
+        return 0;
+    if (timefmt_parse_day(v, day) == 0)
+        return 0;
+    return api_error(a, 400, "bad_parameter",
+                     "%s: \"%.40s\" is not a day (use YYYY-MM-DD, e.g. 2026-11-27)", name, v),
+           1;
+}
+
+int api_report_online_rate(struct api_req *a)
+{
+    static const char *const known[] = {"unit", "from", "to", NULL};
+    if (api_check_params(a, known))
+        return 0;
+    const char *unit = api_param(a, "unit");
+    if (unit && strlen(unit) > STORE_ID_MAX)
+        return api_error(a, 400, "bad_parameter", "unit: longer than any unit id (%d bytes)",
+                         STORE_ID_MAX);
+    if (unit && !api_valid_id(unit))
+        return api_error(a, 400, "bad_parameter",
+                         "unit: expected 1 to %d printable ASCII characters", STORE_ID_MAX);
+    /* Days are the index's own (its day zone), as the rollups are keyed. */
+    struct rate_ctx rc = {0};
+    rc.to = store_day_of(a->env->store, timefmt_now_ms());
+    rc.from = rc.to - (REPORT_DEFAULT_DAYS - 1);
+    if (day_param(a, "from", &rc.from) || day_param(a, "to", &rc.to))
+        return 0;
+    if (rc.from > rc.to)
+        return api_error(a, 400, "bad_parameter", "from: after to (the range must run forwards)");
+    if (rc.to - rc.from > REPORT_MAX_DAYS)
+        return api_error(a, 400, "bad_parameter", "from/to: the range spans more than %d days",
+                         REPORT_MAX_DAYS);
+    rc.rows = json_array();
+    if (!unit) {
+        /* The request pool frees it with the request. */
+        size_t n = (size_t)(rc.to - rc.from + 1) * sizeof(*rc.all);
+        rc.all = h2o_mem_alloc_pool(&a->req->pool, n);
+        memset(rc.all, 0, n);
+    }
+    int err = store_read_begin(a->env->store, &rc.r);
+    if (err)
+        return api_store_error(a, err, "index");
+    struct store_unit u;
+    if (unit) {
+        err = store_unit_get(rc.r, unit, &u);
+        if (!err)
+            err = unit_cb(&u, &rc);
+    } else {
+        err = store_units_scan(rc.r, unit_cb, &rc);
+    }
+    store_read_end(&rc.r);
+    if (err == -ENOENT && unit)
+        return api_error(a, 404, "not_found", "no unit \"%s\" (GET /api/v1/units lists them)",
+                         unit);
+    if (err)
+        return api_store_error(a, err, "daily rollups");
+    /* Without unit=, one row ALL per day sums every unit, as the CLI does. */
+    for (int32_t d = rc.from; rc.all && d <= rc.to; d++) {
+        struct store_daily sum = {.day = d};
+        memcpy(sum.ms, rc.all[d - rc.from].ms, sizeof(sum.ms));
+        uint64_t any = 0;
+        for (int i = 0; i < STORE_STATE_COUNT; i++)
+            any += sum.ms[i];
+        if (any && json_array_append_new(rc.rows, view_report_day(&sum, "ALL", "", NAN)))
+            return api_error(a, 500, "internal", "out of memory building the reply");
+    }
+    char from[16], to[16];
+    timefmt_day(rc.from, from, sizeof(from));
+    timefmt_day(rc.to, to, sizeof(to));
+    return api_json(a, 200,
+                    json_pack("{s:s, s:s, s:o, s:i}", "from", from, "to", to, "rows", rc.rows,
+                              "count", (int)json_array_size(rc.rows)));
+}

@@ -1,0 +1,640 @@
+/* The HTTP server: h2o on a libuv loop of its own, on a thread of its own,
+ * with one handler that routes, authenticates and dispatches to api_*.c.
+ * The probing loop only ever publishes its counters here (once a second,
+ * under a mutex) and otherwise never waits for a request. */
+#include <errno.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/resource.h>
+#include <sys/socket.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "base/log.h"
+#include "base/text_encoding.h"
+#include "base/timefmt.h"
+#include "http/api_internal.h"
+#include "http/http_server.h"
+
+#define HTTP_MAX_CONNS    256  /* more are accepted and closed at once */
+#define HTTP_PATH_MAX     1024 /* bytes of path, before the query */
+#define HTTP_QUERY_MAX    4096
+#define HTTP_GRACE_MS     2000       /* at stop, for responses still being written */
+#define HTTP_H2O_BODY_MAX (1u << 20) /* h2o's own (plain-text) 413 above this */
+
+struct conn {
+    uv_tcp_t tcp; /* first: h2o's close callback gets this handle */
+    struct http_server *srv;
+    struct conn *prev, *next;
+};
+
+struct http_server {
+    struct api_env env; /* first: handlers get it */
+    uv_loop_t loop;
+    uv_thread_t thread;
+    bool thread_started;
+    uv_tcp_t listener;
+    uv_async_t stop_async;
+    uv_timer_t grace_timer;
+    h2o_globalconf_t h2o_config;
+    h2o_context_t h2o_ctx;
+    h2o_accept_ctx_t accept_ctx;
+    struct conn *conns;
+    size_t nconns;
+    bool stopping;
+    /* On the main loop. */
+    uv_timer_t *stats_timer;
+    struct monitor *mon;
+    char address[80];
+};
+
+struct route_handler {
+    h2o_handler_t super;
+    struct http_server *srv;
+};
+
+/* ---- routing ---- */
+
+enum route_access { ROUTE_PUBLIC, ROUTE_READ, ROUTE_WRITE };
+
+static const struct route {
+    const char *method;
+    const char *pattern; /* segments; "*" takes an id */
+    enum route_access access;
+    int (*fn)(struct api_req *a);
+} routes[] = {
+    /* The dashboard: a page and its files, public (api_ui.c says why). */
+    {"GET", "", ROUTE_PUBLIC, api_ui_index},
+    {"GET", "ui/*", ROUTE_PUBLIC, api_ui_asset},
+    {"GET", "healthz", ROUTE_PUBLIC, api_healthz},
+    {"GET", "readyz", ROUTE_PUBLIC, api_readyz},
+    {"GET", "metrics", ROUTE_READ, api_metrics},
+    {"GET", "api/v1/healthz", ROUTE_PUBLIC, api_healthz},
+    {"GET", "api/v1/readyz", ROUTE_PUBLIC, api_readyz},
+    {"GET", "api/v1/summary", ROUTE_READ, api_summary},
+    {"GET", "api/v1/units", ROUTE_READ, api_units},
+    {"GET", "api/v1/units/*", ROUTE_READ, api_unit},
+    {"GET", "api/v1/cameras", ROUTE_READ, api_cameras},
+    {"GET", "api/v1/cameras/*", ROUTE_READ, api_camera},
+    {"GET", "api/v1/cameras/*/events", ROUTE_READ, api_camera_events},
+    {"PUT", "api/v1/cameras/*/maintenance", ROUTE_WRITE, api_camera_maintenance},
+    /* The first form of the endpoint; kept so existing clients go on working. */
+    {"POST", "api/v1/cameras/*/maintenance", ROUTE_WRITE, api_camera_maintenance},
+    {"POST", "api/v1/cameras/*/probe", ROUTE_WRITE, api_camera_probe},
+    {"POST", "api/v1/inventory", ROUTE_WRITE, api_inventory},
+    {"GET", "api/v1/events", ROUTE_READ, api_events},
+    {"GET", "api/v1/events/stream", ROUTE_READ, api_events_stream},
+    {"GET", "api/v1/reports/online-rate", ROUTE_READ, api_report_online_rate},
+    /* Every route here is in indexer/http/openapi.json; tests/indexer/http/test_api.c
+     * fails when one is not. */
+    {"GET", "api/v1/openapi.json", ROUTE_READ, api_openapi},
+};
+#define NROUTES (sizeof(routes) / sizeof(routes[0]))
+
+int http_server_route(size_t i, const char **method, const char **pattern)
+{
+    if (i >= NROUTES)
+        return -ENOENT;
+    *method = routes[i].method;
+    *pattern = routes[i].pattern;
+    return 0;
+}
+
+/* The document describes the routes above; it is the same bytes for every
+ * request, so it is sent from where it lives, not copied. */
+int api_openapi(struct api_req *a)
+{
+    static const char *const no_params[] = {NULL};
+    if (api_check_params(a, no_params))
+        return 0;
+    return api_send(a, 200, "application/json", (const char *)api_openapi_json,
+                    api_openapi_json_len);
+}
+
+static bool pattern_matches(const char *pat, const struct api_req *a)
+{
+    size_t i = 0;
+    while (*pat) {
+        const char *end = strchr(pat, '/');
+        size_t n = end ? (size_t)(end - pat) : strlen(pat);
+        if (i == a->nseg)
+            return false;
+        if (!(n == 1 && *pat == '*') && (strlen(a->seg[i]) != n || memcmp(a->seg[i], pat, n)))
+            return false;
+        i++;
+        pat += n + (end ? 1 : 0);
+    }
+    return i == a->nseg;
+}
+
+/* Splits and percent-decodes the path. Dot segments, decoded slashes and
+ * control bytes are refused rather than resolved: no id contains them, and
+ * a client sending them is probing for traversal. 0, or 1 after a reply. */
+static int split_path(struct api_req *a, const char *p, size_t len)
+{
+    if (len > HTTP_PATH_MAX)
+        return api_error(a, 400, "bad_path", "the path is longer than %d bytes", HTTP_PATH_MAX), 1;
+    if (!len || p[0] != '/')
+        return api_error(a, 400, "bad_path", "the path must start with /"), 1;
+    a->nseg = 0;
+    size_t i = 1;
+    while (i < len) {
+        size_t end = i;
+        while (end < len && p[end] != '/')
+            end++;
+        if (a->nseg == API_MAX_SEGMENTS)
+            return api_error(a, 404, "not_found", "no such resource (see README: HTTP API)"), 1;
+        char *seg = api_pct_decode(a, p + i, end - i, false);
+        if (!seg)
+            return api_error(a, 400, "bad_path",
+                             "bad percent-encoding in the path (use %%XX, no %%00)"),
+                   1;
+        if (strcmp(seg, ".") == 0 || strcmp(seg, "..") == 0 || strchr(seg, '/') ||
+            strchr(seg, '\\'))
+            return api_error(a, 400, "bad_path",
+                             "dot segments and encoded slashes are not allowed in paths"),
+                   1;
+        for (const char *c = seg; *c; c++)
+            if ((unsigned char)*c < 0x20 || *c == 0x7f)
+                return api_error(a, 400, "bad_path", "control characters in the path"), 1;
+        if (!tenc_is_utf8(seg, strlen(seg)))
+            return api_error(a, 400, "bad_path", "the path is not UTF-8"), 1;
+        a->seg[a->nseg++] = seg;
+        i = end + 1;
+    }
+    return 0;
+}
+
+/* ---- authentication ---- */
+
+/* Runs in time that depends on the lengths only, never on where the first
+ * difference is. */
+static bool token_equal(const char *given, size_t glen, const char *secret)
+{
+    size_t slen = strlen(secret);
+    volatile unsigned char diff = (unsigned char)(glen != slen);
+    for (size_t i = 0; i < slen; i++)
+        diff |=
+            (unsigned char)((i < glen ? (unsigned char)given[i] : 0) ^ (unsigned char)secret[i]);
+    return slen && !diff;
+}
+
+/* 0 when the request may go on, 1 after a 401 or 403. */
+static int authorize(struct api_req *a, enum route_access access)
+{
+    const struct config *cfg = a->env->cfg;
+    if (access == ROUTE_PUBLIC)
+        return 0;
+    if (!cfg->token_ro[0] && !cfg->token_rw[0]) {
+        if (access == ROUTE_WRITE)
+            return api_error(a, 403, "forbidden",
+                             "writes need a read-write token and none is configured "
+                             "([http] token_rw)"),
+                   1;
+        return 0;
+    }
+    h2o_req_t *req = a->req;
+    ssize_t h = h2o_find_header(&req->headers, H2O_TOKEN_AUTHORIZATION, -1);
+    const char *tok = NULL;
+    size_t tlen = 0;
+    if (h >= 0) {
+        h2o_iovec_t v = req->headers.entries[h].value;
+        if (v.len > 7 && strncasecmp(v.base, "Bearer ", 7) == 0) {
+            tok = v.base + 7;
+            tlen = v.len - 7;
+        }
+    }
+    /* Both comparisons always run: which token matched leaks no timing. */
+    bool rw = tok && token_equal(tok, tlen, cfg->token_rw);
+    bool ro = tok && token_equal(tok, tlen, cfg->token_ro);
+    if (!rw && !ro) {
+        h2o_add_header(&req->pool, &req->res.headers, H2O_TOKEN_WWW_AUTHENTICATE, NULL,
+                       H2O_STRLIT("Bearer realm=\"camdex\""));
+        return api_error(a, 401, "unauthorized",
+                         tok ? "the bearer token is not valid"
+                             : "send Authorization: Bearer TOKEN (a token from [http] token_ro "
+                               "or token_rw)"),
+               1;
+    }
+    if (access == ROUTE_WRITE && !rw)
+        return api_error(a, 403, "forbidden", "this token may only read"), 1;
+    return 0;
+}
+
+static int dispatch(struct api_req *a)
+{
+    h2o_req_t *req = a->req;
+    h2o_iovec_t path = req->input.path;
+    size_t qat = req->input.query_at;
+    size_t plen = qat != SIZE_MAX && qat < path.len ? qat : path.len;
+    if (split_path(a, path.base, plen))
+        return 0;
+    const struct route *match = NULL;
+    char allow[64] = "";
+    bool head = h2o_memis(req->method.base, req->method.len, H2O_STRLIT("HEAD"));
+    for (size_t i = 0; i < NROUTES; i++) {
+        if (!pattern_matches(routes[i].pattern, a))
+            continue;
+        size_t ml = strlen(routes[i].method);
+        if (h2o_memis(req->method.base, req->method.len, routes[i].method, ml) ||
+            (head && strcmp(routes[i].method, "GET") == 0)) {
+            match = &routes[i];
+            break;
+        }
+        size_t used = strlen(allow);
+        snprintf(allow + used, sizeof(allow) - used, "%s%s%s", used ? ", " : "", routes[i].method,
+                 strcmp(routes[i].method, "GET") == 0 ? ", HEAD" : "");
+    }
+    if (!match && allow[0]) {
+        h2o_add_header(&req->pool, &req->res.headers, H2O_TOKEN_ALLOW, NULL, allow, strlen(allow));
+        return api_error(a, 405, "method_not_allowed", "use %s here", allow);
+    }
+    if (!match)
+        return api_error(a, 404, "not_found",
+                         "no such resource (the dashboard is at /; the API is under /api/v1: "
+                         "summary, units, cameras, events, reports; openapi.json describes it; "
+                         "and /metrics, /healthz, /readyz)");
+    if (req->entity.base && req->entity.len > a->env->cfg->http_max_body)
+        return api_error(a, 413, "too_large", "the body is larger than %u bytes",
+                         a->env->cfg->http_max_body);
+    if (authorize(a, match->access))
+        return 0;
+    if (qat != SIZE_MAX && qat < path.len) {
+        size_t qlen = path.len - qat - 1;
+        if (qlen > HTTP_QUERY_MAX)
+            return api_error(a, 400, "bad_parameter", "the query is longer than %d bytes",
+                             HTTP_QUERY_MAX);
+        if (api_parse_query(a, path.base + qat + 1, qlen))
+            return 0;
+    }
+    return match->fn(a);
+}
+
+static int on_req(h2o_handler_t *self, h2o_req_t *req)
+{
+    struct route_handler *rh = (struct route_handler *)self;
+    struct api_req a = {.req = req, .env = &rh->srv->env};
+    api_json_pool_enter(&req->pool);
+    int rc = dispatch(&a);
+    api_json_pool_leave();
+    return rc;
+}
+
+/* ---- connections ---- */
+
+static void conn_closed(uv_handle_t *h)
+{
+    struct conn *c = (struct conn *)h;
+    struct http_server *srv = c->srv;
+    if (c->prev)
+        c->prev->next = c->next;
+    else
+        srv->conns = c->next;
+    if (c->next)
+        c->next->prev = c->prev;
+    srv->nconns--;
+    free(c);
+    if (srv->stopping && srv->nconns == 0)
+        uv_stop(&srv->loop);
+}
+
+static void free_handle(uv_handle_t *h)
+{
+    free(h);
+}
+
+static void on_accept(uv_stream_t *listener, int status)
+{
+    struct http_server *srv = listener->data;
+    if (status)
+        return;
+    struct conn *c = calloc(1, sizeof(*c));
+    if (!c)
+        return;
+    uv_tcp_init(listener->loop, &c->tcp);
+    if (uv_accept(listener, (uv_stream_t *)&c->tcp) || srv->nconns >= HTTP_MAX_CONNS ||
+        srv->stopping) {
+        uv_close((uv_handle_t *)&c->tcp, free_handle);
+        return;
+    }
+    c->srv = srv;
+    c->next = srv->conns;
+    if (srv->conns)
+        srv->conns->prev = c;
+    srv->conns = c;
+    srv->nconns++;
+    h2o_socket_t *sock = h2o_uv_socket_create((uv_stream_t *)&c->tcp, conn_closed);
+    h2o_accept(&srv->accept_ctx, sock);
+}
+
+/* Cutting a connection under h2o's feet would leave it a dangling socket;
+ * shutting the socket down makes h2o see end of input (or a failed write)
+ * and close it the ordinary way. */
+static void shutdown_conns(struct http_server *srv, int how)
+{
+    for (struct conn *c = srv->conns; c; c = c->next) {
+        uv_os_fd_t fd;
+        if (uv_fileno((uv_handle_t *)&c->tcp, &fd) == 0)
+            shutdown(fd, how);
+    }
+}
+
+static void on_grace_over(uv_timer_t *t)
+{
+    shutdown_conns(t->data, SHUT_RDWR);
+}
+
+static void on_stop(uv_async_t *as)
+{
+    struct http_server *srv = as->data;
+    srv->stopping = true;
+    /* Probes on demand still waiting are answered (503) before the
+     * connections are asked to end. */
+    probe_bridge_stop_http(srv->env.probes);
+    /* Event streams never end by themselves: end them first. */
+    api_streams_stop(srv->env.streams);
+    uv_close((uv_handle_t *)&srv->listener, NULL);
+    uv_close((uv_handle_t *)&srv->stop_async, NULL);
+    /* No more keep-alive: answers in progress end their connection. */
+    h2o_context_request_shutdown(&srv->h2o_ctx);
+    shutdown_conns(srv, SHUT_RD);
+    uv_timer_start(&srv->grace_timer, on_grace_over, HTTP_GRACE_MS, HTTP_GRACE_MS);
+    uv_unref((uv_handle_t *)&srv->grace_timer);
+    if (srv->nconns == 0)
+        uv_stop(&srv->loop);
+}
+
+/* h2o asserts at dispose that none of its timeouts has an entry left;
+ * closing connections can leave deferred work (zero timeouts) behind. */
+static bool h2o_timeouts_idle(h2o_context_t *c)
+{
+    h2o_timeout_t *ts[] = {&c->zero_timeout,
+                           &c->one_sec_timeout,
+                           &c->hundred_ms_timeout,
+                           &c->handshake_timeout,
+                           &c->http1.req_timeout,
+                           &c->http2.idle_timeout,
+                           &c->http2.graceful_shutdown_timeout,
+                           &c->proxy.io_timeout};
+    for (size_t i = 0; i < sizeof(ts) / sizeof(ts[0]); i++)
+        if (!h2o_linklist_is_empty(&ts[i]->_entries))
+            return false;
+    return true;
+}
+
+/* h2o 2.2 keeps freed memory-pool chunks (up to 16) and socket buffers in
+ * per-thread lists that nothing releases; once the thread is gone they are
+ * leaks, and LeakSanitizer says so. Empty both lists before leaving. */
+static void release_h2o_thread_caches(void)
+{
+    for (int i = 0; i < 16; i++) {
+        /* Each fresh pool takes one chunk off the list (or a new one). */
+        h2o_mem_pool_t p;
+        h2o_mem_init_pool(&p);
+        h2o_mem_alloc_pool(&p, 1);
+        free(p.chunks);
+    }
+    h2o_mem_recycle_t *bufs = &h2o_socket_buffer_prototype.allocator;
+    while (bufs->cnt)
+        free(h2o_mem_alloc_recycle(bufs, 1));
+}
+
+static void http_thread(void *arg)
+{
+    struct http_server *srv = arg;
+    /* Named for top -H, perf and gdb: "which thread is busy" is the first
+     * question when the service uses CPU. */
+    pthread_setname_np(pthread_self(), "camdex-http");
+    /* Signals are the main thread's; a write to a closed peer must give
+     * EPIPE here, not kill the service. */
+    sigset_t all;
+    sigfillset(&all);
+    pthread_sigmask(SIG_BLOCK, &all, NULL);
+    /* [http] nice sets this thread's priority (Linux nice is per thread).
+     * The API's CPU is small (~160 µs a request) but its latency suffers
+     * when it queues behind the probing loop for a core: on two shared
+     * cores, -10 brought p99 from ~10 ms to ~4 ms at 1,100 requests/s and
+     * cost probing nothing measurable, while +10 doubled p99 (README,
+     * Benchmarks). Raising a priority needs CAP_SYS_NICE; without it the
+     * thread keeps the process's priority and says so. */
+    int nice = srv->env.cfg->http_nice;
+    if (nice && setpriority(PRIO_PROCESS, (id_t)gettid(), nice) != 0) {
+        char v[16];
+        snprintf(v, sizeof(v), "%d", nice);
+        log_kv(LEVEL_WARN, "cannot set the HTTP thread's priority", "nice", v, "error",
+               strerror(errno),
+               "hint", nice < 0 ? "a negative nice needs CAP_SYS_NICE" : "", NULL);
+    }
+    uv_run(&srv->loop, UV_RUN_DEFAULT);
+    for (int i = 0; i < 100 && !h2o_timeouts_idle(&srv->h2o_ctx); i++)
+        uv_run(&srv->loop, UV_RUN_ONCE);
+    /* Stopped: every connection is closed. h2o's own timers and queue go
+     * with its context; then the loop drains their close callbacks. */
+    uv_close((uv_handle_t *)&srv->grace_timer, NULL);
+    h2o_context_dispose(&srv->h2o_ctx);
+    uv_run(&srv->loop, UV_RUN_DEFAULT);
+    release_h2o_thread_caches();
+}
+
+/* ---- counters from the main loop ---- */
+
+static void publish_stats(uv_timer_t *t)
+{
+    struct http_server *srv = t->data;
+    struct monitor_stats st;
+    monitor_get_stats(srv->mon, &st);
+    pthread_mutex_lock(&srv->env.stats_lock);
+    srv->env.stats = st;
+    srv->env.have_stats = true;
+    srv->env.stats_at_ms = timefmt_now_ms();
+    pthread_mutex_unlock(&srv->env.stats_lock);
+}
+
+/* ---- start and stop ---- */
+
+static int parse_listen(const char *s, struct sockaddr_storage *ss, char *err, size_t errlen)
+{
+    char host[256];
+    const char *colon = strrchr(s, ':');
+    if (!colon || colon == s || !colon[1])
+        goto bad;
+    size_t hl = (size_t)(colon - s);
+    if (s[0] == '[' && hl >= 2 && s[hl - 1] == ']') {
+        s++;
+        hl -= 2;
+    }
+    if (hl >= sizeof(host))
+        goto bad;
+    memcpy(host, s, hl);
+    host[hl] = 0;
+    char *end;
+    long port = strtol(colon + 1, &end, 10);
+    if (*end || port < 0 || port > 65535)
+        goto bad;
+    if (uv_ip4_addr(host, (int)port, (struct sockaddr_in *)ss) &&
+        uv_ip6_addr(host, (int)port, (struct sockaddr_in6 *)ss))
+        goto bad;
+    return 0;
+bad:
+    snprintf(err, errlen,
+             "[http] listen: \"%s\" is not an address (use IP:PORT, e.g. 127.0.0.1:8470 or "
+             "[::1]:8470)",
+             s);
+    return -EINVAL;
+}
+
+static void free_server(struct http_server *srv)
+{
+    h2o_config_dispose(&srv->h2o_config);
+    api_streams_free(&srv->env.streams);
+    pthread_mutex_destroy(&srv->env.stats_lock);
+    free(srv);
+}
+
+int http_server_start(uv_loop_t *main_loop, const struct config *cfg, struct store *store,
+                      struct monitor *mon, struct notifier *notifier, struct http_server **out,
+                      char *err, size_t errlen)
+{
+    *out = NULL;
+    if (!cfg->listen[0])
+        return 0;
+    struct sockaddr_storage ss;
+    int rc = parse_listen(cfg->listen, &ss, err, errlen);
+    if (rc)
+        return rc;
+    struct http_server *srv = calloc(1, sizeof(*srv));
+    if (!srv)
+        return -ENOMEM;
+    srv->env.store = store;
+    srv->env.cfg = cfg;
+    srv->env.notifier = notifier;
+    srv->mon = mon;
+    pthread_mutex_init(&srv->env.stats_lock, NULL);
+    struct store_info info;
+    if (store_info(store, &info) == 0)
+        srv->env.tz_offset = info.day_offset_s;
+    api_json_alloc_install();
+
+    h2o_config_init(&srv->h2o_config);
+    /* Bodies up to here reach the handlers, which answer 413 in JSON above
+     * max_body; h2o refuses larger ones itself. */
+    srv->h2o_config.max_request_entity_size =
+        cfg->http_max_body >= HTTP_H2O_BODY_MAX ? (size_t)cfg->http_max_body + 1
+                                                : HTTP_H2O_BODY_MAX;
+    srv->h2o_config.http1.req_timeout = cfg->http_timeout_ms;
+    srv->h2o_config.http2.idle_timeout = cfg->http_timeout_ms;
+    srv->h2o_config.server_name = h2o_iovec_init(H2O_STRLIT("camdex"));
+    h2o_hostconf_t *host =
+        h2o_config_register_host(&srv->h2o_config, h2o_iovec_init(H2O_STRLIT("default")), 65535);
+    h2o_pathconf_t *pc = h2o_config_register_path(host, "/", 0);
+    struct route_handler *rh = (struct route_handler *)h2o_create_handler(pc, sizeof(*rh));
+    rh->super.on_req = on_req;
+    rh->srv = srv;
+
+    uv_loop_init(&srv->loop);
+    srv->env.loop = &srv->loop;
+    h2o_context_init(&srv->h2o_ctx, &srv->loop, &srv->h2o_config);
+    srv->accept_ctx.ctx = &srv->h2o_ctx;
+    srv->accept_ctx.hosts = srv->h2o_config.hosts;
+    uv_tcp_init(&srv->loop, &srv->listener);
+    uv_async_init(&srv->loop, &srv->stop_async, on_stop);
+    uv_timer_init(&srv->loop, &srv->grace_timer);
+    srv->listener.data = srv->stop_async.data = srv->grace_timer.data = srv;
+    rc = api_streams_new(&srv->loop, &srv->env, &srv->env.streams);
+    if (rc) {
+        snprintf(err, errlen, "cannot set up event streams: %s", uv_strerror(rc));
+        goto fail;
+    }
+    rc = uv_tcp_bind(&srv->listener, (struct sockaddr *)&ss, 0);
+    if (!rc)
+        rc = uv_listen((uv_stream_t *)&srv->listener, 128, on_accept);
+    if (rc) {
+        snprintf(err, errlen, "[http] listen: cannot listen on %s: %s", cfg->listen,
+                 uv_strerror(rc));
+        goto fail;
+    }
+    struct sockaddr_storage bound;
+    int blen = sizeof(bound);
+    char ip[64] = "?";
+    uv_tcp_getsockname(&srv->listener, (struct sockaddr *)&bound, &blen);
+    if (bound.ss_family == AF_INET6) {
+        uv_ip6_name((struct sockaddr_in6 *)&bound, ip, sizeof(ip));
+        snprintf(srv->address, sizeof(srv->address), "[%s]:%u", ip,
+                 ntohs(((struct sockaddr_in6 *)&bound)->sin6_port));
+    } else {
+        uv_ip4_name((struct sockaddr_in *)&bound, ip, sizeof(ip));
+        snprintf(srv->address, sizeof(srv->address), "%s:%u", ip,
+                 ntohs(((struct sockaddr_in *)&bound)->sin_port));
+    }
+
+    if (mon) {
+        srv->stats_timer = malloc(sizeof(*srv->stats_timer));
+        if (!srv->stats_timer) {
+            rc = -ENOMEM;
+            snprintf(err, errlen, "out of memory");
+            goto fail;
+        }
+        uv_timer_init(main_loop, srv->stats_timer);
+        srv->stats_timer->data = srv;
+        publish_stats(srv->stats_timer);
+        uv_timer_start(srv->stats_timer, publish_stats, 1000, 1000);
+        rc = probe_bridge_new(main_loop, &srv->loop, mon, &srv->env, &srv->env.probes);
+        if (rc) {
+            snprintf(err, errlen, "cannot set up probes on demand: %s", uv_strerror(rc));
+            goto fail;
+        }
+    }
+    rc = uv_thread_create(&srv->thread, http_thread, srv);
+    if (rc) {
+        snprintf(err, errlen, "cannot start the HTTP thread: %s", uv_strerror(rc));
+        goto fail;
+    }
+    srv->thread_started = true;
+    *out = srv;
+    return 0;
+fail:
+    if (srv->stats_timer)
+        uv_close((uv_handle_t *)srv->stats_timer, free_handle);
+    probe_bridge_stop_main(srv->env.probes);
+    probe_bridge_stop_http(srv->env.probes);
+    /* As on_stop would, but here on this thread: the loop never ran. */
+    uv_close((uv_handle_t *)&srv->listener, NULL);
+    uv_close((uv_handle_t *)&srv->stop_async, NULL);
+    uv_close((uv_handle_t *)&srv->grace_timer, NULL);
+    api_streams_stop(srv->env.streams);
+    h2o_context_dispose(&srv->h2o_ctx);
+    uv_run(&srv->loop, UV_RUN_DEFAULT);
+    uv_loop_close(&srv->loop);
+    free_server(srv);
+    return rc;
+}
+
+void http_server_stop(struct http_server **p)
+{
+    struct http_server *srv = *p;
+    if (!srv)
+        return;
+    *p = NULL;
+    if (srv->stats_timer)
+        uv_close((uv_handle_t *)srv->stats_timer, free_handle);
+    /* Before the HTTP thread stops: nothing the monitor holds may answer
+     * into a bridge that is going away. */
+    probe_bridge_stop_main(srv->env.probes);
+    uv_async_send(&srv->stop_async);
+    uv_thread_join(&srv->thread);
+    uv_loop_close(&srv->loop);
+    free_server(srv);
+}
+
+void http_server_notify(struct http_server *srv)
+{
+    if (srv)
+        api_streams_notify(srv->env.streams);
+}
+
+const char *http_server_address(const struct http_server *srv)
+{
+    return srv ? srv->address : "";
+}

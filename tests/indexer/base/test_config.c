@@ -1,0 +1,233 @@
+/* Tests for the configuration reader (indexer/base/config.c). */
+#include <criterion/criterion.h>
+#include <errno.h>
+#include <stdio.h>
+#include <string.h>
+
+#include "base/config.h"
+
+Test(config, every_key_has_a_default)
+{
+    struct config c;
+    config_default(&c);
+    cr_assert_eq(c.interval_ms, 60000);
+    cr_assert_eq(c.fail_threshold, 3);
+    cr_assert_eq(c.depth, CONFIG_DEPTH_DESCRIBE);
+    cr_assert_str_eq(c.listen, "127.0.0.1:8470");
+}
+
+Test(config, file_sets_keys_with_units)
+{
+    struct config c;
+    struct config_errors e = {0};
+    config_default(&c);
+    const char *text = "; comment\n[camdex]\ndb = /srv/camdex\n[probe]\ninterval = 10s\n"
+                       "connect_timeout = 750ms\ndepth = play\nfail_threshold = 2\n"
+                       "[deep]\ninterval = 6h\n";
+    cr_assert_eq(config_parse(text, "camdex.ini", &c, &e), 0, "%s", e.msg[0]);
+    cr_assert_str_eq(c.db, "/srv/camdex");
+    cr_assert_eq(c.interval_ms, 10000);
+    cr_assert_eq(c.connect_timeout_ms, 750);
+    cr_assert_eq(c.depth, CONFIG_DEPTH_PLAY);
+    cr_assert_eq(c.fail_threshold, 2);
+    cr_assert_eq(c.deep_interval_ms, 6 * 3600000);
+}
+
+Test(config, every_bad_line_is_reported_with_its_number)
+{
+    struct config c;
+    struct config_errors e = {0};
+    config_default(&c);
+    const char *text = "[probe]\ninterval = soon\n\nfail_threshold = -1\n[probe]\nbogus = 1\n"
+                       "[nowhere]\nx = 1\nthis line has no equals sign\n";
+    cr_assert_eq(config_parse(text, "c.ini", &c, &e), -EINVAL);
+    cr_assert_geq(e.count, 4, "only %zu errors", e.count);
+    cr_assert(strstr(e.msg[0], "c.ini:2: [probe] interval") && strstr(e.msg[0], "duration"),
+              "%s", e.msg[0]);
+    cr_assert(strstr(e.msg[1], "c.ini:4:"), "%s", e.msg[1]);
+    cr_assert(strstr(e.msg[2], "c.ini:6:") && strstr(e.msg[2], "unknown key"), "%s", e.msg[2]);
+    cr_assert(strstr(e.msg[3], "c.ini:8:") && strstr(e.msg[3], "unknown section"), "%s",
+              e.msg[3]);
+    cr_assert_eq(c.interval_ms, 60000, "a bad value leaves the default");
+}
+
+Test(config, out_of_range_values_name_the_range)
+{
+    struct config c;
+    char err[256];
+    config_default(&c);
+    cr_assert_eq(config_set(&c, "probe", "interval", "100ms", err, sizeof(err)), -EINVAL);
+    cr_assert(strstr(err, "out of range"), "%s", err);
+    cr_assert_eq(config_set(&c, "probe", "fail_threshold", "0", err, sizeof(err)), -EINVAL);
+}
+
+Test(config, durations_parse_all_units)
+{
+    uint32_t ms;
+    cr_assert_eq(config_parse_duration("250ms", &ms), 0);
+    cr_assert_eq(ms, 250);
+    cr_assert_eq(config_parse_duration("1.5s", &ms), 0);
+    cr_assert_eq(ms, 1500);
+    cr_assert_eq(config_parse_duration("2m", &ms), 0);
+    cr_assert_eq(ms, 120000);
+    cr_assert_eq(config_parse_duration("7", &ms), 0);
+    cr_assert_eq(ms, 7000);
+    cr_assert_eq(config_parse_duration("1y", &ms), -EINVAL);
+    cr_assert_eq(config_parse_duration("100d", &ms), -ERANGE);
+}
+
+Test(config, yes_no_keys_take_the_usual_spellings)
+{
+    struct config c;
+    char err[256];
+    config_default(&c);
+    cr_assert_eq(c.metrics_per_camera, false);
+    cr_assert_eq(config_set(&c, "metrics", "per_camera", "yes", err, sizeof(err)), 0, "%s", err);
+    cr_assert_eq(c.metrics_per_camera, true);
+    cr_assert_eq(config_set(&c, "metrics", "per_camera", "off", err, sizeof(err)), 0, "%s", err);
+    cr_assert_eq(c.metrics_per_camera, false);
+    cr_assert_eq(config_set(&c, "metrics", "per_camera", "maybe", err, sizeof(err)), -EINVAL);
+    cr_assert(strstr(err, "\"maybe\"") && strstr(err, "true or false"), "%s", err);
+}
+
+/* ---- [webhook NAME] ---- */
+
+Test(config, webhook_sections_set_their_keys_with_defaults)
+{
+    static struct config c;
+    struct config_errors e = {0};
+    config_default(&c);
+    const char *text = "[webhook ops]\nurl = https://hooks.example.org/camdex\nsecret = k1\n"
+                       "unit = 32010000002165000001\nbatch_max = 20\ntimeout = 2s\n"
+                       "[webhook.audit]\nurl = http://10.0.0.5:8080/in\nsecret = k2\n";
+    cr_assert_eq(config_parse(text, "camdex.ini", &c, &e), 0, "%s", e.msg[0]);
+    cr_assert_eq(c.nwebhooks, 2);
+    cr_assert_str_eq(c.webhooks[0].name, "ops");
+    cr_assert_str_eq(c.webhooks[0].url, "https://hooks.example.org/camdex");
+    cr_assert_str_eq(c.webhooks[0].unit, "32010000002165000001");
+    cr_assert_eq(c.webhooks[0].batch_max, 20);
+    cr_assert_eq(c.webhooks[0].timeout_ms, 2000);
+    cr_assert_str_eq(c.webhooks[1].name, "audit");
+    cr_assert_eq(c.webhooks[1].batch_max, 100, "default batch");
+    cr_assert_eq(c.webhooks[1].timeout_ms, 5000, "default timeout");
+    cr_assert_str_eq(c.webhooks[1].unit, "", "every unit by default");
+    /* --set webhook.NAME.KEY=VALUE reaches the same webhook. */
+    char err[256];
+    cr_assert_eq(config_set(&c, "webhook", "ops.batch_max", "7", err, sizeof(err)), 0, "%s", err);
+    cr_assert_eq(c.webhooks[0].batch_max, 7);
+    cr_assert_eq(c.nwebhooks, 2);
+}
+
+Test(config, webhook_errors_name_the_line_and_never_the_secret)
+{
+    static struct config c;
+    struct config_errors e = {0};
+    config_default(&c);
+    const char *text = "[webhook a]\n"
+                       "url = ftp://user:hunter2@example.org/x\n" /* 2: not http */
+                       "secret = topsecret-value\n"
+                       "[webhook b]\n"
+                       "url = https://example.org/in\n" /* 5: b has no secret */
+                       "batch_max = 0\n"                /* 6 */
+                       "colour = red\n"                 /* 7 */
+                       "[webhook bad/name]\n"
+                       "url = https://example.org\n" /* 9 */
+                       "[webhook c]\n"
+                       "timeout = forever\n"; /* 11, and c has no url */
+    cr_assert_eq(config_parse(text, "c.ini", &c, &e), -EINVAL);
+    const char *want[][2] = {{"c.ini:2:", "http or https"}, {"c.ini:6:", "1 to 1000"},
+                             {"c.ini:7:", "unknown key"},   {"c.ini:9:", "webhook name"},
+                             {"c.ini:11:", "duration"},     {"c.ini:2:", "no url"},
+                             {"c.ini:5:", "no secret"},     {"c.ini:11:", "no url"}};
+    cr_assert_eq(e.count, sizeof(want) / sizeof(want[0]), "%zu errors, first: %s", e.count,
+                 e.msg[0]);
+    for (size_t i = 0; i < e.count; i++) {
+        cr_assert(strstr(e.msg[i], want[i][0]) && strstr(e.msg[i], want[i][1]),
+                  "error %zu: %s (expected %s ... %s)", i, e.msg[i], want[i][0], want[i][1]);
+        cr_assert_null(strstr(e.msg[i], "hunter2"), "a URL password in: %s", e.msg[i]);
+        cr_assert_null(strstr(e.msg[i], "topsecret"), "the secret in: %s", e.msg[i]);
+    }
+    /* Webhook a is complete but for its URL; the bad value was not kept. */
+    cr_assert_str_eq(c.webhooks[0].url, "");
+}
+
+Test(config, at_most_eight_webhooks)
+{
+    static struct config c;
+    config_default(&c);
+    char err[256], name[32];
+    for (int i = 0; i < CONFIG_WEBHOOKS_MAX; i++) {
+        snprintf(name, sizeof(name), "w%d.secret", i);
+        cr_assert_eq(config_set(&c, "webhook", name, "k", err, sizeof(err)), 0, "%s", err);
+    }
+    cr_assert_eq(config_set(&c, "webhook", "w9.secret", "k", err, sizeof(err)), -EINVAL);
+    cr_assert(strstr(err, "more than 8 webhooks"), "%s", err);
+}
+
+/* deploy/camdex.ini is valid, and so is its webhook example once the
+ * example's lines are uncommented. */
+Test(config, shipped_example_parses_with_its_webhook_uncommented)
+{
+    static struct config c;
+    static struct config_errors e;
+    FILE *f = fopen(CAMDEX_TEST_DATA "/../../deploy/camdex.ini", "r");
+    cr_assert_not_null(f);
+    static char text[1 << 16];
+    size_t n = 0;
+    char line[1024];
+    bool in_example = false;
+    while (fgets(line, sizeof(line), f)) {
+        if (strncmp(line, ";[webhook ", 10) == 0)
+            in_example = true;
+        /* ";key = value" and ";[section]" are the example; "; words" are notes. */
+        const char *l = in_example && line[0] == ';' && line[1] != ' ' ? line + 1 : line;
+        n += (size_t)snprintf(text + n, sizeof(text) - n, "%s", l);
+    }
+    fclose(f);
+    cr_assert(in_example, "no [webhook NAME] example in deploy/camdex.ini");
+    config_default(&c);
+    cr_assert_eq(config_parse(text, "camdex.ini", &c, &e), 0, "%s", e.msg[0]);
+    cr_assert_eq(c.nwebhooks, 1);
+    cr_assert_str_eq(c.webhooks[0].name, "ops");
+    cr_assert(c.webhooks[0].secret[0] && c.webhooks[0].url[0]);
+}
+
+Test(config, total_timeout_and_skip_options)
+{
+    struct config c;
+    struct config_errors e = {0};
+    config_default(&c);
+    cr_assert_eq(c.total_timeout_ms, 10000);
+    cr_assert_eq(c.skip_options, CONFIG_SKIP_AUTO);
+    cr_assert(c.remember_auth);
+    const char *text = "[probe]\ntotal_timeout = 4s\nskip_options = yes\nremember_auth = off\n";
+    cr_assert_eq(config_parse(text, "camdex.ini", &c, &e), 0, "%s", e.msg[0]);
+    cr_assert_eq(c.total_timeout_ms, 4000);
+    cr_assert_eq(c.skip_options, CONFIG_SKIP_ALWAYS);
+    cr_assert(!c.remember_auth);
+    cr_assert_eq(config_parse("[probe]\nskip_options = false\n", "camdex.ini", &c, &e), 0);
+    cr_assert_eq(c.skip_options, CONFIG_SKIP_NEVER);
+    cr_assert_eq(config_parse("[probe]\nskip_options = auto\n", "camdex.ini", &c, &e), 0);
+    cr_assert_eq(c.skip_options, CONFIG_SKIP_AUTO);
+    cr_assert_neq(config_parse("[probe]\nskip_options = maybe\n", "camdex.ini", &c, &e), 0);
+    cr_assert(strstr(e.msg[0], "\"maybe\" is not true or false (or yes/no, on/off, 1/0) or auto"),
+              "%s", e.msg[0]);
+    cr_assert_neq(config_parse("[probe]\nremember_auth = auto\n", "camdex.ini", &c, &e), 0,
+                  "auto is only for skip_options");
+}
+
+Test(config, http_nice_takes_negative_values_within_linux_range)
+{
+    struct config c;
+    char err[256];
+    config_default(&c);
+    cr_assert_eq(c.http_nice, 0);
+    cr_assert_eq(config_set(&c, "http", "nice", "-10", err, sizeof(err)), 0, "%s", err);
+    cr_assert_eq(c.http_nice, -10);
+    cr_assert_eq(config_set(&c, "http", "nice", "19", err, sizeof(err)), 0, "%s", err);
+    cr_assert_eq(c.http_nice, 19);
+    cr_assert_eq(config_set(&c, "http", "nice", "-21", err, sizeof(err)), -EINVAL);
+    cr_assert(strstr(err, "-20 to 19"), "%s", err);
+    cr_assert_eq(config_set(&c, "http", "nice", "high", err, sizeof(err)), -EINVAL);
+    cr_assert_eq(c.http_nice, 19, "a bad value keeps the last one");
+}
