@@ -110,6 +110,9 @@ static void send_str(int fd, const char *s)
 }
 
 /* One request with Connection: close; the status, and the body as JSON. */
+/* The body of the last answer to request(), until the next request. */
+static const char *last_body = "";
+
 static int request(const char *method, const char *path, const char *token, const char *body,
                    json_t **json)
 {
@@ -137,6 +140,7 @@ static int request(const char *method, const char *path, const char *token, cons
     int status = 0;
     cr_assert_eq(sscanf(buf, "HTTP/1.1 %d", &status), 1, "no answer to %s", path);
     char *b = strstr(buf, "\r\n\r\n");
+    last_body = b ? b + 4 : "";
     if (json)
         *json = b ? json_loads(b + 4, 0, NULL) : NULL;
     return status;
@@ -618,7 +622,7 @@ Test(api_stream, streams_end_when_the_server_stops)
     cr_assert_eq(rc, 0, "serve exited with %d", rc);
 }
 
-TestSuite(api_stream_backlog, .init = setup_backlog, .fini = teardown, .timeout = 120);
+TestSuite(api_stream_backlog, .init = setup_backlog, .fini = teardown, .timeout = 240);
 
 Test(api_stream_backlog, a_client_that_stops_reading_is_cut)
 {
@@ -634,7 +638,22 @@ Test(api_stream_backlog, a_client_that_stops_reading_is_cut)
     cr_assert_eq(connect(fd, (struct sockaddr *)&sa, sizeof(sa)), 0);
     send_str(fd, "GET /api/v1/events/stream?last_event_id=0 HTTP/1.1\r\nHost: x\r\n"
                  "Authorization: Bearer " RO "\r\n\r\n");
-    usleep(4000 * 1000); /* past the 2 s stall and the next check (1 s later) */
+    /* Wait for the service to say it cut the stream (its gauge of open
+     * streams goes to 0 after it was 1), however long a busy machine takes
+     * to replay the backlog into the full buffers; nothing is read meanwhile. */
+    bool seen_open = false, cut = false;
+    uint64_t wait_end = procs_now_ms() + 90000;
+    while (!cut && procs_now_ms() < wait_end) {
+        cr_assert_eq(request("GET", "/metrics", RO, NULL, NULL), 200);
+        const char *g = strstr(last_body, "\ncamdex_event_streams ");
+        long open = g ? strtol(g + strlen("\ncamdex_event_streams "), NULL, 10) : -1;
+        seen_open = seen_open || open == 1;
+        cut = seen_open && open == 0;
+        if (!cut)
+            usleep(100 * 1000);
+    }
+    cr_assert(cut, "the service did not close the stalled stream within 90 s (%s)",
+              seen_open ? "it was open" : "it was never seen open");
 
     /* Cut: reading on finds the end of the connection, well before the
      * whole backlog; not cut, the stream would go on (a keepalive a
@@ -642,7 +661,7 @@ Test(api_stream_backlog, a_client_that_stops_reading_is_cut)
     static char buf[1 << 16];
     size_t total = 0, events = 0;
     bool ended = false;
-    uint64_t deadline = procs_now_ms() + 20000;
+    uint64_t deadline = procs_now_ms() + 60000;
     while (!ended && procs_now_ms() < deadline) {
         struct pollfd p = {.fd = fd, .events = POLLIN};
         if (poll(&p, 1, 200) <= 0)
@@ -658,7 +677,7 @@ Test(api_stream_backlog, a_client_that_stops_reading_is_cut)
             events++;
     }
     close(fd);
-    cr_assert(ended, "the stream was not cut: %zu bytes, %zu events read in 20 s", total, events);
+    cr_assert(ended, "the stream was not cut: %zu bytes, %zu events read in 60 s", total, events);
     cr_expect_lt(events, 24000, "%zu events arrived before the cut: nothing was held back?",
                  events);
     /* The service goes on serving. */
