@@ -1,107 +1,21 @@
-/* What a simulated camera answers: Hikvision- and Dahua-styled RTSP
- * replies, authentication, SDP, and the request-level faults. Connection
- * handling and media pacing are in server.c. */
+/* What a simulated camera answers: authentication, SDP, and the
+ * request-level faults. Reply heads are in reply.c; connection handling and
+ * media pacing in server.c. */
 #include "conn.h"
 
 #include <errno.h>
-#include <stdarg.h>
 #include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
-#include <time.h>
 
 #include "auth.h"
 #include "packetizer.h"
+#include "reply.h"
 
 #define REPLY_MAX     8192
 #define GARBAGE_BYTES 256
-
-/* ---- reply heads ---- */
-
-static const char *reason(int code)
-{
-    switch (code) {
-    case 200:
-        return "OK";
-    case 302:
-        return "Moved Temporarily";
-    case 400:
-        return "Bad Request";
-    case 401:
-        return "Unauthorized";
-    case 403:
-        return "Forbidden";
-    case 404:
-        return "Not Found";
-    case 405:
-        return "Method Not Allowed";
-    case 453:
-        return "Not Enough Bandwidth";
-    case 454:
-        return "Session Not Found";
-    case 455:
-        return "Method Not Valid in This State";
-    case 461:
-        return "Unsupported Transport";
-    case 500:
-        return "Internal Server Error";
-    case 501:
-        return "Not Implemented";
-    case 503:
-        return "Service Unavailable";
-    default:
-        return "Unknown";
-    }
-}
-
-/* Starts a reply head: status line, CSeq, vendor Server header and Date. */
-static int head(struct conn *c, char *out, size_t cap, int code, long cseq)
-{
-    struct cam *cam = conn_cam(c);
-    /* Formatting the date costs more than the rest of a reply: once a second. */
-    static char date[64];
-    static time_t date_of;
-    time_t t = time(NULL);
-    if (t != date_of) {
-        struct tm tm;
-        gmtime_r(&t, &tm);
-        strftime(date, sizeof(date), "%a, %b %d %Y %H:%M:%S GMT", &tm);
-        date_of = t;
-    }
-    const char *server = cam && cam->vendor == VENDOR_DAHUA ? "Rtsp Server/3.0" : "Hikvision-Webs";
-    int n;
-    if (cseq >= 0)
-        n = snprintf(out, cap, "RTSP/1.0 %d %s\r\nCSeq: %ld\r\nServer: %s\r\nDate: %s\r\n", code,
-                     reason(code), cseq, server, date);
-    else
-        n = snprintf(out, cap, "RTSP/1.0 %d %s\r\nServer: %s\r\nDate: %s\r\n", code, reason(code),
-                     server, date);
-    return n < 0 || (size_t)n >= cap ? -ENOSPC : n;
-}
-
-static int append(char *out, size_t cap, int used, const char *fmt, ...)
-    __attribute__((format(printf, 4, 5)));
-static int append(char *out, size_t cap, int used, const char *fmt, ...)
-{
-    if (used < 0)
-        return used;
-    va_list ap;
-    va_start(ap, fmt);
-    int n = vsnprintf(out + used, cap - (size_t)used, fmt, ap);
-    va_end(ap);
-    return n < 0 || (size_t)(used + n) >= cap ? -ENOSPC : used + n;
-}
-
-void camera_reply_simple(struct conn *c, int code, long cseq, const char *extra)
-{
-    char buf[2048]; /* room for a Location: of a maximal URI */
-    int n = head(c, buf, sizeof(buf), code, cseq);
-    n = append(buf, sizeof(buf), n, "%s\r\n", extra ? extra : "");
-    if (n > 0)
-        conn_reply(c, buf, (size_t)n);
-}
 
 /* ---- identity and URLs ---- */
 
@@ -249,7 +163,7 @@ static void do_describe(struct conn *c, struct cam *cam, const struct rtsp_req *
              req->uri.len && req->uri.p[req->uri.len - 1] == '/' ? "" : "/");
     int slen = build_sdp(c, cam, base, sdp, sizeof(sdp));
     if (slen < 0) {
-        camera_reply_simple(c, 500, req->cseq, NULL);
+        reply_simple(c, 500, req->cseq, NULL);
         return;
     }
     size_t clen = (size_t)slen;
@@ -266,12 +180,13 @@ static void do_describe(struct conn *c, struct cam *cam, const struct rtsp_req *
     } else if (cam->mode == FAULT_BAD_LENGTH) {
         clen += 200; /* the client waits for bytes that never come */
     }
-    int n = head(c, buf, sizeof(buf), 200, req->cseq);
-    n = append(buf, sizeof(buf), n,
-               "Content-Type: application/sdp\r\nContent-Base: %s\r\nContent-Length: %zu\r\n\r\n",
-               base, clen);
+    int n = reply_head(c, buf, sizeof(buf), 200, req->cseq);
+    n = reply_append(
+        buf, sizeof(buf), n,
+        "Content-Type: application/sdp\r\nContent-Base: %s\r\nContent-Length: %zu\r\n\r\n", base,
+        clen);
     if (n < 0 || (size_t)n + (size_t)slen > sizeof(buf)) {
-        camera_reply_simple(c, 500, req->cseq, NULL);
+        reply_simple(c, 500, req->cseq, NULL);
         return;
     }
     memcpy(buf + n, sdp, (size_t)slen);
@@ -295,13 +210,13 @@ static void do_setup(struct conn *c, struct cam *cam, const struct rtsp_req *req
     int a = 0, b = 1;
 
     if (req->session.len && !session_matches(c, req)) {
-        camera_reply_simple(c, 454, req->cseq, NULL);
+        reply_simple(c, 454, req->cseq, NULL);
         return;
     }
     if (tcp) {
         if (rtsp_param(req->transport, "interleaved", &v) == 0 &&
             (sscanf(v.p, "%d-%d", &a, &b) < 1 || a < 0 || a > 254 || b < 0 || b > 255)) {
-            camera_reply_simple(c, 461, req->cseq, NULL);
+            reply_simple(c, 461, req->cseq, NULL);
             return;
         }
         if (b != a + 1)
@@ -313,7 +228,7 @@ static void do_setup(struct conn *c, struct cam *cam, const struct rtsp_req *req
         if (!(cam->flags & CAM_UDP) || !f->udp_open ||
             rtsp_param(req->transport, "client_port", &v) != 0 ||
             sscanf(v.p, "%d-%d", &cp, &cp2) < 1 || cp <= 0 || cp > 65535) {
-            camera_reply_simple(c, 461, req->cseq, NULL);
+            reply_simple(c, 461, req->cseq, NULL);
             return;
         }
         c->client_port = (uint16_t)cp;
@@ -322,7 +237,7 @@ static void do_setup(struct conn *c, struct cam *cam, const struct rtsp_req *req
         int slen = sizeof(ss);
         if (uv_tcp_getpeername(&c->tcp, (struct sockaddr *)&ss, &slen) < 0 ||
             ss.ss_family != AF_INET) {
-            camera_reply_simple(c, 461, req->cseq, NULL);
+            reply_simple(c, 461, req->cseq, NULL);
             return;
         }
         c->peer_ip = ntohl(((struct sockaddr_in *)&ss)->sin_addr.s_addr);
@@ -335,16 +250,16 @@ static void do_setup(struct conn *c, struct cam *cam, const struct rtsp_req *req
         if (cam->mode == FAULT_SESSION_LIMIT || cam->sessions >= cam->max_sessions) {
             if (cam->vendor == VENDOR_DAHUA) {
                 char b2[1024];
-                int n = head(c, b2, sizeof(b2), 403, req->cseq);
+                int n = reply_head(c, b2, sizeof(b2), 403, req->cseq);
                 const char *msg =
                     "Forbidden: the number of connections has reached the upper limit";
-                n = append(b2, sizeof(b2), n,
-                           "Content-Type: text/plain\r\nContent-Length: %zu\r\n\r\n%s", strlen(msg),
-                           msg);
+                n = reply_append(b2, sizeof(b2), n,
+                                 "Content-Type: text/plain\r\nContent-Length: %zu\r\n\r\n%s",
+                                 strlen(msg), msg);
                 if (n > 0)
                     conn_reply(c, b2, (size_t)n);
             } else {
-                camera_reply_simple(c, 453, req->cseq, NULL);
+                reply_simple(c, 453, req->cseq, NULL);
             }
             return;
         }
@@ -362,9 +277,9 @@ static void do_setup(struct conn *c, struct cam *cam, const struct rtsp_req *req
     char *ss = strstr(transport, "ssrc=");
     if (ss)
         snprintf(ss + 5, 9, "%08x", c->pkt.ssrc), ss[13] = ';';
-    int n = head(c, buf, sizeof(buf), 200, req->cseq);
-    n = append(buf, sizeof(buf), n, "Session: %u;timeout=%u\r\nTransport: %s\r\n\r\n",
-               c->session_id, f->opts.session_timeout_s, transport);
+    int n = reply_head(c, buf, sizeof(buf), 200, req->cseq);
+    n = reply_append(buf, sizeof(buf), n, "Session: %u;timeout=%u\r\nTransport: %s\r\n\r\n",
+                     c->session_id, f->opts.session_timeout_s, transport);
     if (n > 0)
         conn_reply(c, buf, (size_t)n);
 }
@@ -373,7 +288,7 @@ static void do_play(struct conn *c, struct cam *cam, const struct rtsp_req *req)
 {
     char buf[REPLY_MAX];
     if (!session_matches(c, req)) {
-        camera_reply_simple(c, 454, req->cseq, NULL);
+        reply_simple(c, 454, req->cseq, NULL);
         return;
     }
     c->clip = camera_clip(c->farm, cam);
@@ -384,10 +299,11 @@ static void do_play(struct conn *c, struct cam *cam, const struct rtsp_req *req)
         conn_send_frame(c); /* before the reply, which confuses strict clients */
         c->frame_no = 0;
     }
-    int n = head(c, buf, sizeof(buf), 200, req->cseq);
-    n = append(buf, sizeof(buf), n,
-               "Session: %u\r\nRange: npt=now-\r\nRTP-Info: url=%.*s;seq=%u;rtptime=%u\r\n\r\n",
-               c->session_id, (int)req->uri.len, req->uri.p, c->pkt.seq, c->ts_base);
+    int n = reply_head(c, buf, sizeof(buf), 200, req->cseq);
+    n = reply_append(
+        buf, sizeof(buf), n,
+        "Session: %u\r\nRange: npt=now-\r\nRTP-Info: url=%.*s;seq=%u;rtptime=%u\r\n\r\n",
+        c->session_id, (int)req->uri.len, req->uri.p, c->pkt.seq, c->ts_base);
     if (n < 0)
         return;
     c->play_after_reply = true;
@@ -402,7 +318,7 @@ static void do_teardown(struct conn *c, const struct rtsp_req *req)
     conn_release_session(c);
     if (c->state == CONN_PLAYING)
         conn_set_state(c, CONN_READING);
-    camera_reply_simple(c, 200, req->cseq, NULL);
+    reply_simple(c, 200, req->cseq, NULL);
 }
 
 void camera_request(struct conn *c, const struct rtsp_req *req)
@@ -414,7 +330,7 @@ void camera_request(struct conn *c, const struct rtsp_req *req)
     if (c->cam < 0) {
         int i = path_camera(f, &path);
         if (i < 0) {
-            camera_reply_simple(c, 404, req->cseq, NULL);
+            reply_simple(c, 404, req->cseq, NULL);
             return;
         }
         c->cam = i;
@@ -450,8 +366,8 @@ void camera_request(struct conn *c, const struct rtsp_req *req)
         c->optioned = true;
     else if (cam->mode == FAULT_OPTIONS_FIRST && !c->optioned) {
         /* A strict server: the session "state" starts with OPTIONS. */
-        int n = head(c, buf, sizeof(buf), 455, req->cseq);
-        n = append(buf, sizeof(buf), n, "\r\n");
+        int n = reply_head(c, buf, sizeof(buf), 455, req->cseq);
+        n = reply_append(buf, sizeof(buf), n, "\r\n");
         if (n > 0)
             conn_reply(c, buf, (size_t)n);
         return;
@@ -465,7 +381,7 @@ void camera_request(struct conn *c, const struct rtsp_req *req)
         return;
     }
     if (req->cseq < 0) {
-        camera_reply_simple(c, 400, -1, NULL);
+        reply_simple(c, 400, -1, NULL);
         return;
     }
     if (cam->mode == FAULT_BIG_HEADERS) {
@@ -476,7 +392,7 @@ void camera_request(struct conn *c, const struct rtsp_req *req)
             conn_close(c, false);
             return;
         }
-        int n = head(c, big, 1024, 200, req->cseq);
+        int n = reply_head(c, big, 1024, 200, req->cseq);
         size_t used = n > 0 ? (size_t)n : 0;
         for (int k = 0; used + 80 < want; k++)
             used += (size_t)snprintf(big + used, want + 1024 - used, "X-Extension-%05d: %060d\r\n",
@@ -515,8 +431,8 @@ void camera_request(struct conn *c, const struct rtsp_req *req)
             char ch[512];
             if (auth_challenge(scheme, realm, nonce, arc == -ESTALE, ch, sizeof(ch)) < 0)
                 ch[0] = 0;
-            int n = head(c, buf, sizeof(buf), 401, req->cseq);
-            n = append(buf, sizeof(buf), n, "%s\r\n", ch);
+            int n = reply_head(c, buf, sizeof(buf), 401, req->cseq);
+            n = reply_append(buf, sizeof(buf), n, "%s\r\n", ch);
             if (n > 0)
                 conn_reply(c, buf, (size_t)n);
             return;
@@ -543,25 +459,24 @@ void camera_request(struct conn *c, const struct rtsp_req *req)
             code = 302;
         }
         if (code) {
-            camera_reply_simple(c, code, req->cseq, extra);
+            reply_simple(c, code, req->cseq, extra);
             return;
         }
     }
 
     enum sess_state next;
     if (sess_next(c->sess, req->method, &next) < 0) {
-        camera_reply_simple(
-            c, req->method == RTSP_M_RECORD || req->method == RTSP_M_ANNOUNCE ? 405 : 455,
-            req->cseq,
-            "Allow: OPTIONS, DESCRIBE, SETUP, PLAY, PAUSE, TEARDOWN, GET_PARAMETER, "
-            "SET_PARAMETER\r\n");
+        reply_simple(c, req->method == RTSP_M_RECORD || req->method == RTSP_M_ANNOUNCE ? 405 : 455,
+                     req->cseq,
+                     "Allow: OPTIONS, DESCRIBE, SETUP, PLAY, PAUSE, TEARDOWN, GET_PARAMETER, "
+                     "SET_PARAMETER\r\n");
         return;
     }
     switch (req->method) {
     case RTSP_M_OPTIONS:
-        camera_reply_simple(c, 200, req->cseq,
-                            "Public: OPTIONS, DESCRIBE, PLAY, PAUSE, SETUP, TEARDOWN, "
-                            "SET_PARAMETER, GET_PARAMETER\r\n");
+        reply_simple(c, 200, req->cseq,
+                     "Public: OPTIONS, DESCRIBE, PLAY, PAUSE, SETUP, TEARDOWN, "
+                     "SET_PARAMETER, GET_PARAMETER\r\n");
         return;
     case RTSP_M_DESCRIBE:
         do_describe(c, cam, req);
@@ -578,13 +493,13 @@ void camera_request(struct conn *c, const struct rtsp_req *req)
         return;
     case RTSP_M_PAUSE:
         if (!session_matches(c, req)) {
-            camera_reply_simple(c, 454, req->cseq, NULL);
+            reply_simple(c, 454, req->cseq, NULL);
             return;
         }
         c->sess = next;
         if (c->state == CONN_PLAYING)
             conn_set_state(c, CONN_READING);
-        camera_reply_simple(c, 200, req->cseq, NULL);
+        reply_simple(c, 200, req->cseq, NULL);
         return;
     case RTSP_M_TEARDOWN:
         c->sess = next;
@@ -593,19 +508,19 @@ void camera_request(struct conn *c, const struct rtsp_req *req)
     case RTSP_M_GET_PARAMETER:
     case RTSP_M_SET_PARAMETER:
         if (req->session.len && !session_matches(c, req)) {
-            camera_reply_simple(c, 454, req->cseq, NULL);
+            reply_simple(c, 454, req->cseq, NULL);
             return;
         }
         if (c->has_session) {
             char s[64];
             snprintf(s, sizeof(s), "Session: %u\r\n", c->session_id);
-            camera_reply_simple(c, 200, req->cseq, s);
+            reply_simple(c, 200, req->cseq, s);
         } else {
-            camera_reply_simple(c, 200, req->cseq, NULL);
+            reply_simple(c, 200, req->cseq, NULL);
         }
         return;
     default:
-        camera_reply_simple(c, 501, req->cseq, NULL);
+        reply_simple(c, 501, req->cseq, NULL);
         return;
     }
 }

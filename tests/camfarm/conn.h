@@ -1,6 +1,6 @@
 /* Internal to camfarm's RTSP side: one client connection, shared by
- * server.c (sockets, state machine, deadlines, media pacing) and camera.c
- * (what the camera answers). */
+ * server.c (sockets, state machine, deadlines, media pacing), camera.c
+ * (what the camera answers) and reply.c (reply heads). */
 #ifndef CAMFARM_CONN_H
 #define CAMFARM_CONN_H
 
@@ -67,7 +67,6 @@ void conn_send_frame(struct conn *c);
 /* camera.c */
 /* Answers one parsed request as the connection's camera would. */
 void camera_request(struct conn *c, const struct rtsp_req *req);
-void camera_reply_simple(struct conn *c, int code, long cseq, const char *extra);
 /* True when the camera resets connections now (refused, killed, flap). */
 bool camera_refuses(const struct farm *f, const struct cam *cam);
 /* Clip the camera streams now: its own, or its video fault's. */

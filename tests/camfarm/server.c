@@ -16,6 +16,8 @@
 #include <arpa/inet.h>
 #include <netinet/in.h>
 
+#include "reply.h"
+
 #define IN_MAX          (RTSP_REQ_HEAD_MAX + RTSP_REQ_BODY_MAX + 8)
 #define WRITE_QUEUE_MAX (1u << 20) /* drop frames beyond this backlog, as cameras do */
 
@@ -307,7 +309,7 @@ static void drain_input(struct conn *c)
         if (rc == 0)
             break;
         if (rc < 0) {
-            camera_reply_simple(c, 400, -1, NULL);
+            reply_simple(c, 400, -1, NULL);
             conn_close(c, false);
             return;
         }
@@ -335,7 +337,7 @@ static void on_read(uv_stream_t *s, ssize_t n, const uv_buf_t *buf)
     if (n == 0 || c->state == CONN_SILENT || c->state == CONN_CLOSING)
         return;
     if (c->in_len + (size_t)n > IN_MAX) {
-        camera_reply_simple(c, 400, -1, NULL);
+        reply_simple(c, 400, -1, NULL);
         conn_close(c, false);
         return;
     }
@@ -349,7 +351,7 @@ static void on_read(uv_stream_t *s, ssize_t n, const uv_buf_t *buf)
             if (rc == 0)
                 break;
             if (rc < 0) {
-                camera_reply_simple(c, 400, -1, NULL);
+                reply_simple(c, 400, -1, NULL);
                 conn_close(c, false);
                 return;
             }
