@@ -3,6 +3,7 @@
  * is in camera.c. */
 #include "conn.h"
 
+#include <assert.h>
 #include <errno.h>
 #include <stdarg.h>
 #include <stdbool.h>
@@ -99,10 +100,11 @@ void conn_release_session(struct conn *c)
     struct cam *cam = conn_cam(c);
     if (!c->has_session)
         return;
+    /* Only SETUP on a known camera opens a session, counted in both. */
+    assert(cam && cam->sessions > 0 && c->farm->sessions_open > 0);
     c->has_session = false;
     c->farm->sessions_open--;
-    if (cam && cam->sessions)
-        cam->sessions--;
+    cam->sessions--;
 }
 
 void conn_start_media(struct conn *c)
@@ -382,6 +384,7 @@ static void on_read(uv_stream_t *s, ssize_t n, const uv_buf_t *buf)
 static void on_closed(uv_handle_t *h)
 {
     struct conn *c = h->data;
+    assert(c->handles_open > 0);
     if (--c->handles_open > 0)
         return;
     free(c->in);
@@ -402,6 +405,7 @@ void conn_close(struct conn *c, bool reset)
         f->conns = c->next;
     if (c->next)
         c->next->prev = c->prev;
+    assert(f->open_conns > 0); /* counted at accept, once per connection */
     f->open_conns--;
     uv_timer_stop(&c->timer);
     uv_close((uv_handle_t *)&c->timer, on_closed);
