@@ -1,6 +1,6 @@
 /* camfarm's connections: accept, the per-connection state machine and its
  * deadlines, reading and writing, RTP pacing, counters. What a camera says
- * is in camera.c. */
+ * is in camera.c and methods.c. */
 #include "conn.h"
 
 #include <assert.h>
