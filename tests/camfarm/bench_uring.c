@@ -6,6 +6,7 @@
  * reaps a whole batch of them, so the client spends far less CPU per
  * handshake than the libuv client (camfarm_bench) and, sharing the cores
  * with camfarm, leaves them to the server being measured. */
+#include <assert.h>
 #include <errno.h>
 #include <getopt.h>
 #include <stdbool.h>
@@ -167,6 +168,7 @@ static void arm_recv(struct bench *b, unsigned i)
 static int start(struct bench *b, unsigned i)
 {
     struct slot *s = &b->slots[i];
+    assert(!s->busy && b->started < b->total);
     unsigned cam = (unsigned)(b->started % b->cameras);
     uint32_t ip = b->base_ip + cam;
     if (b->fresh && (s->fd = new_socket(b->merge_ack)) < 0)
@@ -230,6 +232,8 @@ static void finish(struct bench *b, unsigned i, bool ok)
 {
     struct slot *s = &b->slots[i];
     uint64_t t = now_ns();
+    /* Each handshake ends once: stale completions are dropped in on_cqe. */
+    assert(s->busy && b->busy > 0 && b->done < b->started);
     s->busy = false;
     b->busy--;
     b->done++;
@@ -298,6 +302,7 @@ static void on_cqe(struct bench *b, const struct io_uring_cqe *cqe)
     enum op op = (enum op)(ud & 7);
     unsigned i = (unsigned)((ud >> 3) & 0x1fffffff);
     uint32_t gen = (uint32_t)(ud >> 32);
+    assert(i < b->nslots); /* every tag names a slot */
     struct slot *s = &b->slots[i];
     if (op == OP_CANCEL)
         return; /* -ENOENT or -EALREADY: that operation had finished */
@@ -423,14 +428,30 @@ static void usage(void)
             "  -w  completions to wait for per io_uring_enter (default IN_FLIGHT/8)\n");
 }
 
-int main(int argc, char **argv)
+/* Checks the command line and derives the first address, the slots and the
+ * wait batch. Returns 0 or -EINVAL. */
+static int check_args(struct bench *b, const char *base, unsigned concurrency)
 {
-    static struct bench b = {.cameras = 43000,
-                             .port = 8554,
-                             .total = 200000,
-                             .deadline_ms = 5000,
-                             .merge_ack = true,
-                             .path = "/Streaming/Channels/101"};
+    struct in_addr ia;
+    if (inet_pton(AF_INET, base, &ia) != 1 || (ntohl(ia.s_addr) >> 24) != 127 || !b->cameras) {
+        fprintf(stderr, "camfarm_bench_uring: -b must be a 127.x.y.z address and -n at least 1\n");
+        return -EINVAL;
+    }
+    if (concurrency < 1 || concurrency > 65536 || !b->total) {
+        fprintf(stderr, "camfarm_bench_uring: -c must be 1 to 65536 and -t at least 1\n");
+        return -EINVAL;
+    }
+    b->base_ip = ntohl(ia.s_addr);
+    b->nslots = concurrency < b->total ? concurrency : (unsigned)b->total;
+    if (!b->wait_batch)
+        b->wait_batch = b->nslots / 8 ? b->nslots / 8 : 1;
+    return 0;
+}
+
+/* Reads the command line into b and the two settings that only shape it.
+ * Returns 0, or -EINVAL once it has said what is wrong (exit status 2). */
+static int parse_args(int argc, char **argv, struct bench *b)
+{
     unsigned concurrency = 256;
     const char *base = "127.1.0.1";
     int c;
@@ -440,130 +461,176 @@ int main(int argc, char **argv)
             base = optarg;
             break;
         case 'n':
-            b.cameras = (unsigned)strtoul(optarg, NULL, 10);
+            b->cameras = (unsigned)strtoul(optarg, NULL, 10);
             break;
         case 'p':
-            b.port = (unsigned)strtoul(optarg, NULL, 10);
+            b->port = (unsigned)strtoul(optarg, NULL, 10);
             break;
         case 't':
-            b.total = strtoul(optarg, NULL, 10);
+            b->total = strtoul(optarg, NULL, 10);
             break;
         case 'c':
             concurrency = (unsigned)strtoul(optarg, NULL, 10);
             break;
         case 'd':
-            b.deadline_ms = (unsigned)strtoul(optarg, NULL, 10);
+            b->deadline_ms = (unsigned)strtoul(optarg, NULL, 10);
             break;
         case 'P':
-            b.path = optarg;
+            b->path = optarg;
             break;
         case 'w':
-            b.wait_batch = (unsigned)strtoul(optarg, NULL, 10);
+            b->wait_batch = (unsigned)strtoul(optarg, NULL, 10);
             break;
         case 's':
-            b.fresh = true;
+            b->fresh = true;
             break;
         case 'A':
-            b.merge_ack = false;
+            b->merge_ack = false;
             break;
         default:
             usage();
-            return 2;
+            return -EINVAL;
         }
     }
-    struct in_addr ia;
-    if (inet_pton(AF_INET, base, &ia) != 1 || (ntohl(ia.s_addr) >> 24) != 127 || !b.cameras) {
-        fprintf(stderr, "camfarm_bench_uring: -b must be a 127.x.y.z address and -n at least 1\n");
-        return 2;
-    }
-    if (concurrency < 1 || concurrency > 65536 || !b.total) {
-        fprintf(stderr, "camfarm_bench_uring: -c must be 1 to 65536 and -t at least 1\n");
-        return 2;
-    }
-    b.base_ip = ntohl(ia.s_addr);
-    b.nslots = concurrency < b.total ? concurrency : (unsigned)b.total;
-    if (!b.wait_batch)
-        b.wait_batch = b.nslots / 8 ? b.nslots / 8 : 1;
+    return check_args(b, base, concurrency);
+}
+
+/* One descriptor per slot: take all the hard limit allows. */
+static void raise_nofile(void)
+{
     struct rlimit rl;
     if (getrlimit(RLIMIT_NOFILE, &rl) == 0) {
-        rl.rlim_cur = rl.rlim_max; /* one descriptor per slot */
+        rl.rlim_cur = rl.rlim_max;
         setrlimit(RLIMIT_NOFILE, &rl);
     }
+}
 
+/* A ring with room for four entries per slot. Returns 0 or a negative
+ * errno once it has said that io_uring is not usable here. */
+static int ring_setup(struct bench *b)
+{
     unsigned entries = 1;
-    while (entries < b.nslots * 4)
+    while (entries < b->nslots * 4)
         entries <<= 1;
-    int rc = ring_init(&b, entries);
-    if (rc == 0 && (rc = ring_check_ops(&b)) < 0)
-        io_uring_queue_exit(&b.ring);
-    if (rc < 0) {
+    int rc = ring_init(b, entries);
+    if (rc == 0 && (rc = ring_check_ops(b)) < 0)
+        io_uring_queue_exit(&b->ring);
+    if (rc < 0)
         fprintf(stderr,
                 "camfarm_bench_uring: io_uring is not usable here: %s (kernel older than 5.19, "
                 "/proc/sys/kernel/io_uring_disabled set, or a container profile that blocks "
                 "io_uring_setup); measure with camfarm_bench, the libuv client, instead\n",
                 strerror(-rc));
-        return EXIT_NO_URING;
+    return rc;
+}
+
+/* The slots, each with its own socket unless every handshake gets a new
+ * one; *fds lists the sockets for the ring's fixed-file table. Returns 0
+ * or a negative errno once it has said why. */
+static int slots_open(struct bench *b, int **fds)
+{
+    b->slots = calloc(b->nslots, sizeof(*b->slots));
+    *fds = calloc(b->nslots, sizeof(**fds));
+    if (!b->slots || !*fds) {
+        fprintf(stderr, "camfarm_bench_uring: out of memory for %u slots\n", b->nslots);
+        return -ENOMEM;
     }
-    b.slots = calloc(b.nslots, sizeof(*b.slots));
-    int *fds = calloc(b.nslots, sizeof(*fds));
-    if (!b.slots || !fds) {
-        fprintf(stderr, "camfarm_bench_uring: out of memory for %u slots\n", b.nslots);
-        return 1;
-    }
-    for (unsigned i = 0; i < b.nslots; i++) {
-        b.slots[i].fd = -1;
-        if (b.fresh)
+    for (unsigned i = 0; i < b->nslots; i++) {
+        b->slots[i].fd = -1;
+        if (b->fresh)
             continue;
-        if ((fds[i] = b.slots[i].fd = new_socket(b.merge_ack)) < 0) {
+        if (((*fds)[i] = b->slots[i].fd = new_socket(b->merge_ack)) < 0) {
             fprintf(stderr, "camfarm_bench_uring: socket %u: %s (raise the open-files limit?)\n", i,
-                    strerror(-b.slots[i].fd));
-            return 1;
+                    strerror(-b->slots[i].fd));
+            return b->slots[i].fd;
         }
     }
+    return 0;
+}
+
+/* One round of the event loop: submits what is queued, waits for a batch
+ * of completions or the deadline scan's period, handles what completed and
+ * scans deadlines when due. Returns 0 or the ring's error. */
+static int turn(struct bench *b)
+{
+    unsigned want = b->wait_batch < b->busy ? b->wait_batch : b->busy;
+    struct __kernel_timespec ts = {.tv_sec = 0, .tv_nsec = (long long)SCAN_EVERY_NS};
+    struct io_uring_cqe *cqe;
+    int rc = io_uring_submit_and_wait_timeout(&b->ring, &cqe, want, &ts, NULL);
+    b->enters++;
+    if (rc < 0 && rc != -ETIME && rc != -EINTR) {
+        fprintf(stderr, "camfarm_bench_uring: io_uring_submit_and_wait: %s\n", strerror(-rc));
+        return rc;
+    }
+    unsigned head, seen = 0;
+    io_uring_for_each_cqe(&b->ring, head, cqe)
+    {
+        on_cqe(b, cqe);
+        seen++;
+    }
+    io_uring_cq_advance(&b->ring, seen);
+    uint64_t t = now_ns();
+    if (t >= b->next_scan) {
+        scan_deadlines(b, t);
+        b->next_scan = t + SCAN_EVERY_NS;
+    }
+    return 0;
+}
+
+/* Starts a handshake on every slot, then turns the loop until all have
+ * ended, every slot has lost its socket, or the ring fails (the report
+ * shows which). Returns 0, or a negative errno when the first handshakes
+ * cannot start. */
+static int run(struct bench *b)
+{
+    b->t0 = now_ns();
+    b->next_scan = b->t0 + SCAN_EVERY_NS;
+    for (unsigned i = 0; i < b->nslots; i++) {
+        int rc = start(b, i);
+        if (rc < 0) {
+            fprintf(stderr, "camfarm_bench_uring: new socket: %s (raise the open-files limit?)\n",
+                    strerror(-rc));
+            return rc;
+        }
+    }
+    while (b->done < b->total && b->busy && turn(b) == 0)
+        ;
+    return 0;
+}
+
+static void teardown(struct bench *b)
+{
+    for (unsigned i = 0; i < b->nslots; i++)
+        if (b->slots[i].fd >= 0)
+            close(b->slots[i].fd);
+    io_uring_queue_exit(&b->ring);
+    free(b->slots);
+}
+
+int main(int argc, char **argv)
+{
+    static struct bench b = {.cameras = 43000,
+                             .port = 8554,
+                             .total = 200000,
+                             .deadline_ms = 5000,
+                             .merge_ack = true,
+                             .path = "/Streaming/Channels/101"};
+    int *fds, rc;
+    if (parse_args(argc, argv, &b) < 0)
+        return 2;
+    raise_nofile();
+    if (ring_setup(&b) < 0)
+        return EXIT_NO_URING;
+    if (slots_open(&b, &fds) < 0)
+        return 1;
     if (!b.fresh && (rc = io_uring_register_files(&b.ring, fds, b.nslots)) < 0) {
         fprintf(stderr, "camfarm_bench_uring: io_uring_register_files: %s\n", strerror(-rc));
         return EXIT_NO_URING;
     }
     free(fds);
-
-    b.t0 = now_ns();
-    b.next_scan = b.t0 + SCAN_EVERY_NS;
-    for (unsigned i = 0; i < b.nslots; i++)
-        if ((rc = start(&b, i)) < 0) {
-            fprintf(stderr, "camfarm_bench_uring: new socket: %s (raise the open-files limit?)\n",
-                    strerror(-rc));
-            return 1;
-        }
-    while (b.done < b.total) {
-        if (!b.busy)
-            break; /* every slot lost its socket; reported below */
-        unsigned want = b.wait_batch < b.busy ? b.wait_batch : b.busy;
-        struct __kernel_timespec ts = {.tv_sec = 0, .tv_nsec = (long long)SCAN_EVERY_NS};
-        struct io_uring_cqe *cqe;
-        rc = io_uring_submit_and_wait_timeout(&b.ring, &cqe, want, &ts, NULL);
-        b.enters++;
-        if (rc < 0 && rc != -ETIME && rc != -EINTR) {
-            fprintf(stderr, "camfarm_bench_uring: io_uring_submit_and_wait: %s\n", strerror(-rc));
-            break;
-        }
-        unsigned head, seen = 0;
-        io_uring_for_each_cqe(&b.ring, head, cqe)
-        {
-            on_cqe(&b, cqe);
-            seen++;
-        }
-        io_uring_cq_advance(&b.ring, seen);
-        uint64_t t = now_ns();
-        if (t >= b.next_scan) {
-            scan_deadlines(&b, t);
-            b.next_scan = t + SCAN_EVERY_NS;
-        }
-    }
+    if (run(&b) < 0)
+        return 1;
     report(&b);
-    for (unsigned i = 0; i < b.nslots; i++)
-        if (b.slots[i].fd >= 0)
-            close(b.slots[i].fd);
-    io_uring_queue_exit(&b.ring);
-    free(b.slots);
+    teardown(&b);
     return b.failed || b.done < b.total ? 1 : 0;
 }

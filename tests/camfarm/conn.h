@@ -1,6 +1,7 @@
 /* Internal to camfarm's RTSP side: one client connection, shared by
- * server.c (sockets, state machine, deadlines, media pacing) and camera.c
- * (what the camera answers). */
+ * server.c (sockets, state machine, deadlines, media pacing), camera.c
+ * (checks before a method's handler), methods.c (the handlers) and reply.c
+ * (reply heads). */
 #ifndef CAMFARM_CONN_H
 #define CAMFARM_CONN_H
 
@@ -65,13 +66,15 @@ void conn_start_media(struct conn *c);
 void conn_send_frame(struct conn *c);
 
 /* camera.c */
-/* Answers one parsed request as the connection's camera would. */
+/* Answers one parsed request as the connection's camera would. Called only
+ * while the connection is reading (CONN_READING or CONN_PLAYING). */
 void camera_request(struct conn *c, const struct rtsp_req *req);
-void camera_reply_simple(struct conn *c, int code, long cseq, const char *extra);
 /* True when the camera resets connections now (refused, killed, flap). */
 bool camera_refuses(const struct farm *f, const struct cam *cam);
 /* Clip the camera streams now: its own, or its video fault's. */
 int camera_clip(const struct farm *f, const struct cam *cam);
+/* A number fixed by the camera's inventory id (SDP origin, vendor realm). */
+uint64_t camera_id_key(const struct farm *f, const struct cam *cam);
 void camera_ip_str(uint32_t ip, char *out, size_t cap);
 
 #endif

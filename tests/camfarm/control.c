@@ -1,8 +1,11 @@
 /* Control channel: "kill ID", "revive ID", "mode ID MODE [ARG] [k=v...]",
- * "stats [ID]", "help", "quit"; one reply line per command. */
+ * "stats [ID]", "list MODE [N]", "help", "quit"; one reply line per
+ * command, written by the handler the command table names. */
 #include "control.h"
 
+#include <assert.h>
 #include <errno.h>
+#include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -26,12 +29,186 @@ static const char help_text[] =
 static int resolve(struct farm *farm, const char *ref, char *out, size_t cap)
 {
     int i = fleet_resolve(farm->fleet, ref);
+    assert(i < 0 || (uint32_t)i < farm->fleet->count);
     if (i < 0)
         snprintf(out, cap,
                  "error: no camera \"%.64s\" (use an inventory id or #N, N from 1 to %u)\n", ref,
                  farm->fleet->count);
     return i;
 }
+
+/* ---- commands ----
+ * Each gets the line's words (tok[0] is the command), writes one reply
+ * line into out, and returns 0 or a negative errno when the reply is an
+ * error. */
+
+/* Ids of cameras in a mode: how tests find, say, healthy ones. */
+static int cmd_list(struct farm *farm, int n, char *const *tok, char *out, size_t cap)
+{
+    int m = n >= 2 ? fault_from_name(tok[1]) : -1;
+    char *end = NULL;
+    unsigned long max = n >= 3 ? strtoul(tok[2], &end, 10) : 100;
+    if (n < 2 || n > 3 || m < 0 || (n == 3 && (*end || max == 0 || max > CONTROL_LIST_MAX))) {
+        snprintf(out, cap, "error: usage: list MODE [N] (N from 1 to %d, default 100)\n",
+                 CONTROL_LIST_MAX);
+        return -EINVAL;
+    }
+    size_t used = (size_t)snprintf(out, cap, "[");
+    unsigned long listed = 0;
+    for (uint32_t i = 0; i < farm->fleet->count && listed < max; i++) {
+        const struct cam *c = &farm->fleet->cams[i];
+        if (c->mode != m || (c->flags & CAM_KILLED))
+            continue;
+        const char *id = fleet_str(farm->fleet, c->id);
+        if (strpbrk(id, "\"\\") || used + strlen(id) + 8 > cap)
+            continue;
+        used += (size_t)snprintf(out + used, cap - used, "%s\"%s\"", listed ? "," : "", id);
+        listed++;
+    }
+    snprintf(out + used, cap - used, "]\n");
+    return 0;
+}
+
+static int cmd_help(struct farm *farm, int n, char *const *tok, char *out, size_t cap)
+{
+    snprintf(out, cap, "%s", help_text);
+    return 0;
+}
+
+static int cmd_quit(struct farm *farm, int n, char *const *tok, char *out, size_t cap)
+{
+    snprintf(out, cap, "ok bye\n");
+    return 0;
+}
+
+static int cmd_stats(struct farm *farm, int n, char *const *tok, char *out, size_t cap)
+{
+    int i = -1;
+    if (n > 2) {
+        snprintf(out, cap, "error: stats takes at most one camera\n");
+        return -EINVAL;
+    }
+    if (n == 2 && (i = resolve(farm, tok[1], out, cap)) < 0)
+        return i;
+    int len = farm_stats_json(farm, i, out, cap - 1);
+    if (len < 0) {
+        snprintf(out, cap, "error: stats reply too long\n");
+        return len;
+    }
+    strcpy(out + len, "\n");
+    return 0;
+}
+
+/* The camera of a "kill ID" or "revive ID" line. Returns its index, or a
+ * negative errno with the error reply written. */
+static int one_camera(struct farm *farm, int n, char *const *tok, char *out, size_t cap)
+{
+    if (n != 2) {
+        snprintf(out, cap, "error: usage: %s ID\n", tok[0]);
+        return -EINVAL;
+    }
+    return resolve(farm, tok[1], out, cap);
+}
+
+static int cmd_kill(struct farm *farm, int n, char *const *tok, char *out, size_t cap)
+{
+    int i = one_camera(farm, n, tok, out, cap);
+    if (i < 0)
+        return i;
+    farm->fleet->cams[i].flags |= CAM_KILLED;
+    farm_drop_camera(farm, i);
+    snprintf(out, cap, "ok\n");
+    return 0;
+}
+
+static int cmd_revive(struct farm *farm, int n, char *const *tok, char *out, size_t cap)
+{
+    int i = one_camera(farm, n, tok, out, cap);
+    if (i < 0)
+        return i;
+    farm->fleet->cams[i].flags &= (uint8_t)~CAM_KILLED;
+    snprintf(out, cap, "ok\n");
+    return 0;
+}
+
+/* Reads "MODE [ARG] [key=value...]" (tok[2] on) into a copy of the
+ * camera, so that a bad word leaves the camera as it was. Returns 0, or
+ * -EINVAL with the error reply written. */
+static int mode_parse(struct farm *farm, int n, char *const *tok, struct cam *cam, char *out,
+                      size_t cap)
+{
+    int m = fault_from_name(tok[2]);
+    if (m < 0) {
+        snprintf(out, cap,
+                 "error: unknown mode \"%.64s\" (modes: ok, refused, blackhole, ...; see README)\n",
+                 tok[2]);
+        return -EINVAL;
+    }
+    cam->mode = (uint8_t)m;
+    cam->arg = fault_default_arg((enum fault)m);
+    int k = 3;
+    if (k < n && !strchr(tok[k], '=')) {
+        char *end;
+        unsigned long a = strtoul(tok[k], &end, 10);
+        if (end == tok[k] || *end || a > 65535) {
+            snprintf(out, cap, "error: argument \"%.32s\" is not a number 0..65535\n", tok[k]);
+            return -EINVAL;
+        }
+        cam->arg = (uint16_t)a;
+        k++;
+    }
+    for (; k < n; k++) {
+        if (fleet_apply_option(farm->fleet, cam, tok[k], farm->clips) < 0) {
+            snprintf(out, cap,
+                     "error: bad option \"%.64s\" (clip=NAME auth=none|basic|digest sessions=N "
+                     "udp=0|1 vendor=hikvision|dahua)\n",
+                     tok[k]);
+            return -EINVAL;
+        }
+    }
+    return 0;
+}
+
+static int cmd_mode(struct farm *farm, int n, char *const *tok, char *out, size_t cap)
+{
+    if (n < 3) {
+        snprintf(out, cap, "error: usage: mode ID MODE [ARG] [key=value...]\n");
+        return -EINVAL;
+    }
+    int i = resolve(farm, tok[1], out, cap);
+    if (i < 0)
+        return i;
+    struct cam tmp = farm->fleet->cams[i];
+    int rc = mode_parse(farm, n, tok, &tmp, out, cap);
+    if (rc < 0)
+        return rc;
+    farm->fleet->cams[i] = tmp;
+    /* Existing connections would keep the old behaviour: drop them. */
+    farm_drop_camera(farm, i);
+    rc = farm_sync_camera(farm, i);
+    if (rc < 0)
+        snprintf(out, cap, "ok (syn_drop unavailable: %s; the camera acts as blackhole)\n",
+                 strerror(-rc));
+    else
+        snprintf(out, cap, "ok\n");
+    return 0;
+}
+
+typedef int command_fn(struct farm *farm, int n, char *const *tok, char *out, size_t cap);
+
+static const struct command {
+    const char *name;
+    command_fn *run;
+    bool quits; /* the client asked to end the connection */
+} commands[] = {
+    {.name = "list", .run = cmd_list},
+    {.name = "help", .run = cmd_help},
+    {.name = "quit", .run = cmd_quit, .quits = true},
+    {.name = "stats", .run = cmd_stats},
+    {.name = "kill", .run = cmd_kill},
+    {.name = "revive", .run = cmd_revive},
+    {.name = "mode", .run = cmd_mode},
+};
 
 int control_exec(struct farm *farm, const char *line, char *out, size_t cap)
 {
@@ -44,121 +221,20 @@ int control_exec(struct farm *farm, const char *line, char *out, size_t cap)
         snprintf(out, cap, "error: empty command (try \"help\")\n");
         return 0;
     }
-    const char *cmd = tok[0];
-    if (strcmp(cmd, "list") == 0) {
-        /* Ids of cameras in a mode: how tests find, say, healthy ones. */
-        int m = n >= 2 ? fault_from_name(tok[1]) : -1;
-        char *end = NULL;
-        unsigned long max = n >= 3 ? strtoul(tok[2], &end, 10) : 100;
-        if (n < 2 || n > 3 || m < 0 || (n == 3 && (*end || max == 0 || max > CONTROL_LIST_MAX))) {
-            snprintf(out, cap, "error: usage: list MODE [N] (N from 1 to %d, default 100)\n",
-                     CONTROL_LIST_MAX);
-            return 0;
+    for (size_t k = 0; k < sizeof(commands) / sizeof(commands[0]); k++) {
+        if (strcmp(tok[0], commands[k].name) == 0) {
+            commands[k].run(farm, n, tok, out, cap);
+            return commands[k].quits;
         }
-        size_t used = (size_t)snprintf(out, cap, "[");
-        unsigned long listed = 0;
-        for (uint32_t i = 0; i < farm->fleet->count && listed < max; i++) {
-            const struct cam *c = &farm->fleet->cams[i];
-            if (c->mode != m || (c->flags & CAM_KILLED))
-                continue;
-            const char *id = fleet_str(farm->fleet, c->id);
-            if (strpbrk(id, "\"\\") || used + strlen(id) + 8 > cap)
-                continue;
-            used += (size_t)snprintf(out + used, cap - used, "%s\"%s\"", listed ? "," : "", id);
-            listed++;
-        }
-        snprintf(out + used, cap - used, "]\n");
-    } else if (strcmp(cmd, "help") == 0) {
-        snprintf(out, cap, "%s", help_text);
-    } else if (strcmp(cmd, "quit") == 0) {
-        snprintf(out, cap, "ok bye\n");
-        return 1;
-    } else if (strcmp(cmd, "stats") == 0) {
-        int i = -1;
-        if (n > 2) {
-            snprintf(out, cap, "error: stats takes at most one camera\n");
-            return 0;
-        }
-        if (n == 2 && (i = resolve(farm, tok[1], out, cap)) < 0)
-            return 0;
-        int len = farm_stats_json(farm, i, out, cap - 1);
-        if (len < 0)
-            snprintf(out, cap, "error: stats reply too long\n");
-        else
-            strcpy(out + len, "\n");
-    } else if (strcmp(cmd, "kill") == 0 || strcmp(cmd, "revive") == 0) {
-        if (n != 2) {
-            snprintf(out, cap, "error: usage: %s ID\n", cmd);
-            return 0;
-        }
-        int i = resolve(farm, tok[1], out, cap);
-        if (i < 0)
-            return 0;
-        struct cam *c = &farm->fleet->cams[i];
-        if (cmd[0] == 'k') {
-            c->flags |= CAM_KILLED;
-            farm_drop_camera(farm, i);
-        } else {
-            c->flags &= (uint8_t)~CAM_KILLED;
-        }
-        snprintf(out, cap, "ok\n");
-    } else if (strcmp(cmd, "mode") == 0) {
-        if (n < 3) {
-            snprintf(out, cap, "error: usage: mode ID MODE [ARG] [key=value...]\n");
-            return 0;
-        }
-        int i = resolve(farm, tok[1], out, cap);
-        if (i < 0)
-            return 0;
-        int m = fault_from_name(tok[2]);
-        if (m < 0) {
-            snprintf(
-                out, cap,
-                "error: unknown mode \"%.64s\" (modes: ok, refused, blackhole, ...; see README)\n",
-                tok[2]);
-            return 0;
-        }
-        struct cam tmp = farm->fleet->cams[i];
-        tmp.mode = (uint8_t)m;
-        tmp.arg = fault_default_arg((enum fault)m);
-        int k = 3;
-        if (k < n && !strchr(tok[k], '=')) {
-            char *end;
-            unsigned long a = strtoul(tok[k], &end, 10);
-            if (end == tok[k] || *end || a > 65535) {
-                snprintf(out, cap, "error: argument \"%.32s\" is not a number 0..65535\n", tok[k]);
-                return 0;
-            }
-            tmp.arg = (uint16_t)a;
-            k++;
-        }
-        for (; k < n; k++) {
-            if (fleet_apply_option(farm->fleet, &tmp, tok[k], farm->clips) < 0) {
-                snprintf(out, cap,
-                         "error: bad option \"%.64s\" (clip=NAME auth=none|basic|digest sessions=N "
-                         "udp=0|1 vendor=hikvision|dahua)\n",
-                         tok[k]);
-                return 0;
-            }
-        }
-        farm->fleet->cams[i] = tmp;
-        /* Existing connections would keep the old behaviour: drop them. */
-        farm_drop_camera(farm, i);
-        int rc = farm_sync_camera(farm, i);
-        if (rc < 0)
-            snprintf(out, cap, "ok (syn_drop unavailable: %s; the camera acts as blackhole)\n",
-                     strerror(-rc));
-        else
-            snprintf(out, cap, "ok\n");
-    } else {
-        snprintf(out, cap, "error: unknown command \"%.32s\" (try \"help\")\n", cmd);
     }
+    snprintf(out, cap, "error: unknown command \"%.32s\" (try \"help\")\n", tok[0]);
     return 0;
 }
 
 static void on_closed(uv_handle_t *h)
 {
     struct ctl_conn *c = h->data;
+    assert(c->handles_open > 0);
     if (--c->handles_open == 0)
         free(c);
 }

@@ -4,6 +4,7 @@
 #include <errno.h>
 #include <getopt.h>
 #include <signal.h>
+#include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -34,9 +35,24 @@ static const char usage[] =
     "  --pidfile FILE       write the process id to FILE once ready\n"
     "  -v, --verbose        log connection state changes to stderr\n";
 
+/* What the command line asks for. */
+struct options {
+    const char *inventory, *clips_dir, *fleet_file, *faults, *pidfile;
+    const char *listen_addr, *control_addr; /* as given, for messages */
+    char listen_ip[64], control_ip[64];
+    int listen_port, control_port;
+    unsigned long long seed;
+    long max_sessions, ready_fd;
+    struct farm_opts farm;
+    bool help; /* usage printed on stdout: exit 0 without serving */
+};
+
+/* Everything the process serves with. */
 struct app {
     uv_loop_t *loop;
-    struct farm *farm;
+    struct clip_set clips;
+    struct fleet fleet;
+    struct farm farm;
     struct control ctl;
     uv_signal_t sigterm, sigint;
 };
@@ -56,28 +72,25 @@ static int split_addr(const char *s, char *ip, size_t cap, int *port)
     return 0;
 }
 
-static void on_signal(uv_signal_t *s, int signum)
+/* Checks ranges and splits the addresses. Returns 0 or -EINVAL. */
+static int check_options(struct options *o)
 {
-    struct app *app = s->data;
-    (void)signum;
-    farm_close(app->farm);
-    control_close(&app->ctl);
-    uv_close((uv_handle_t *)&app->sigterm, NULL);
-    uv_close((uv_handle_t *)&app->sigint, NULL);
-}
-
-/* Nothing per camera holds a descriptor, but every client connection does:
- * take all the hard limit allows. */
-static void raise_nofile(void)
-{
-    struct rlimit rl;
-    if (getrlimit(RLIMIT_NOFILE, &rl) == 0 && rl.rlim_cur < rl.rlim_max) {
-        rl.rlim_cur = rl.rlim_max;
-        setrlimit(RLIMIT_NOFILE, &rl);
+    if (o->max_sessions < 0 || o->max_sessions > 255 || o->farm.idle_timeout_ms == 0 ||
+        o->farm.session_timeout_s == 0) {
+        fprintf(stderr, "camfarm: --max-sessions must be 0..255, timeouts above 0\n");
+        return -EINVAL;
     }
+    if (split_addr(o->listen_addr, o->listen_ip, sizeof(o->listen_ip), &o->listen_port) < 0 ||
+        split_addr(o->control_addr, o->control_ip, sizeof(o->control_ip), &o->control_port) < 0) {
+        fprintf(stderr, "camfarm: addresses are IP:PORT, e.g. 0.0.0.0:8554\n");
+        return -EINVAL;
+    }
+    return 0;
 }
 
-int main(int argc, char **argv)
+/* Reads the command line into o. Returns 0, or -EINVAL once it has said
+ * what is wrong (exit status 2). */
+static int parse_options(int argc, char **argv, struct options *o)
 {
     static const struct option opts[] = {
         {"inventory", required_argument, NULL, 'i'},
@@ -96,152 +109,229 @@ int main(int argc, char **argv)
         {"help", no_argument, NULL, 'h'},
         {NULL, 0, NULL, 0},
     };
-    const char *inventory = NULL, *clips_dir = NULL, *fleet_file = NULL, *faults = "none";
-    const char *listen_addr = "0.0.0.0:8554", *control_addr = "127.0.0.1:8555", *pidfile = NULL;
-    unsigned long long seed = 1;
-    long max_sessions = 4, ready_fd = -1;
-    struct farm_opts fo = {.idle_timeout_ms = 60000, .session_timeout_s = 60};
-    char err[1024];
+    *o = (struct options){.faults = "none",
+                          .listen_addr = "0.0.0.0:8554",
+                          .control_addr = "127.0.0.1:8555",
+                          .seed = 1,
+                          .max_sessions = 4,
+                          .ready_fd = -1,
+                          .farm = {.idle_timeout_ms = 60000, .session_timeout_s = 60}};
     int c;
     while ((c = getopt_long(argc, argv, "vh", opts, NULL)) != -1) {
         switch (c) {
         case 'i':
-            inventory = optarg;
+            o->inventory = optarg;
             break;
         case 'c':
-            clips_dir = optarg;
+            o->clips_dir = optarg;
             break;
         case 'f':
-            fleet_file = optarg;
+            o->fleet_file = optarg;
             break;
         case 'F':
-            faults = optarg;
+            o->faults = optarg;
             break;
         case 's':
-            seed = strtoull(optarg, NULL, 10);
+            o->seed = strtoull(optarg, NULL, 10);
             break;
         case 'l':
-            listen_addr = optarg;
+            o->listen_addr = optarg;
             break;
         case 'C':
-            control_addr = optarg;
+            o->control_addr = optarg;
             break;
         case 'm':
-            max_sessions = strtol(optarg, NULL, 10);
+            o->max_sessions = strtol(optarg, NULL, 10);
             break;
         case 'I':
-            fo.idle_timeout_ms = (unsigned)strtoul(optarg, NULL, 10);
+            o->farm.idle_timeout_ms = (unsigned)strtoul(optarg, NULL, 10);
             break;
         case 'T':
-            fo.session_timeout_s = (unsigned)strtoul(optarg, NULL, 10);
+            o->farm.session_timeout_s = (unsigned)strtoul(optarg, NULL, 10);
             break;
         case 'r':
-            ready_fd = strtol(optarg, NULL, 10);
+            o->ready_fd = strtol(optarg, NULL, 10);
             break;
         case 'p':
-            pidfile = optarg;
+            o->pidfile = optarg;
             break;
         case 'v':
-            fo.verbose = 1;
+            o->farm.verbose = 1;
             break;
         case 'h':
             fputs(usage, stdout);
+            o->help = true;
             return 0;
         default:
             fputs(usage, stderr);
-            return 2;
+            return -EINVAL;
         }
     }
-    if (!inventory || !clips_dir || optind != argc) {
+    if (!o->inventory || !o->clips_dir || optind != argc) {
         fputs(usage, stderr);
-        return 2;
+        return -EINVAL;
     }
-    if (max_sessions < 0 || max_sessions > 255 || fo.idle_timeout_ms == 0 ||
-        fo.session_timeout_s == 0) {
-        fprintf(stderr, "camfarm: --max-sessions must be 0..255, timeouts above 0\n");
-        return 2;
-    }
-    char lip[64], cip[64];
-    int lport, cport;
-    if (split_addr(listen_addr, lip, sizeof(lip), &lport) < 0 ||
-        split_addr(control_addr, cip, sizeof(cip), &cport) < 0) {
-        fprintf(stderr, "camfarm: addresses are IP:PORT, e.g. 0.0.0.0:8554\n");
-        return 2;
-    }
-    signal(SIGPIPE, SIG_IGN);
-    raise_nofile();
+    return check_options(o);
+}
 
-    static struct clip_set clips;
-    if (clip_set_load(&clips, clips_dir, err, sizeof(err)) < 0) {
-        fprintf(stderr, "camfarm: %s\n", err);
-        return 1;
+/* Nothing per camera holds a descriptor, but every client connection does:
+ * take all the hard limit allows. */
+static void raise_nofile(void)
+{
+    struct rlimit rl;
+    if (getrlimit(RLIMIT_NOFILE, &rl) == 0 && rl.rlim_cur < rl.rlim_max) {
+        rl.rlim_cur = rl.rlim_max;
+        setrlimit(RLIMIT_NOFILE, &rl);
     }
-    struct fleet_defaults d = {.seed = seed,
-                               .max_sessions = (uint8_t)max_sessions,
-                               .clip_normal = clip_find(&clips, "normal"),
-                               .clip_h265 = clip_find(&clips, "normal265"),
-                               .clip_hd = clip_find(&clips, "hd")};
-    if (d.clip_normal < 0)
-        d.clip_normal = 0;
-    if (fault_mix_parse(faults, &d.mix, err, sizeof(err)) < 0) {
-        fprintf(stderr, "camfarm: %s\n", err);
-        return 2;
-    }
-    static struct fleet fleet;
-    fleet_init(&fleet);
-    if (fleet_load_csv(&fleet, inventory, &d, err, sizeof(err)) < 0 ||
-        (fleet_file && fleet_load_modes(&fleet, fleet_file, &clips, err, sizeof(err)) < 0)) {
-        fprintf(stderr, "camfarm: %s\n", err);
-        return 1;
-    }
+}
 
-    if (fleet.skipped)
-        fprintf(stderr, "camfarm: %s: skipped %u rows whose URL is not rtsp:// (not simulated)\n",
-                inventory, fleet.skipped);
+/* Loads the clips and fills the per-camera defaults that name them. Returns
+ * 0 or a negative errno once it has said why. */
+static int load_clips(struct app *app, const struct options *o, struct fleet_defaults *d)
+{
+    char err[1024];
+    int rc = clip_set_load(&app->clips, o->clips_dir, err, sizeof(err));
+    if (rc < 0) {
+        fprintf(stderr, "camfarm: %s\n", err);
+        return rc;
+    }
+    *d = (struct fleet_defaults){.seed = o->seed,
+                                 .max_sessions = (uint8_t)o->max_sessions,
+                                 .clip_normal = clip_find(&app->clips, "normal"),
+                                 .clip_h265 = clip_find(&app->clips, "normal265"),
+                                 .clip_hd = clip_find(&app->clips, "hd")};
+    if (d->clip_normal < 0)
+        d->clip_normal = 0;
+    return 0;
+}
 
-    struct app app = {.loop = uv_default_loop()};
-    static struct farm farm;
-    app.farm = &farm;
-    int rc = farm_init(&farm, app.loop, &fleet, &clips, &fo);
-    if (rc == 0 && (rc = farm_listen(&farm, lip, lport)) < 0)
-        fprintf(stderr, "camfarm: RTSP socket %s: %s (port in use? choose --listen)\n", listen_addr,
-                uv_strerror(rc));
-    if (rc == 0 && (rc = control_listen(&app.ctl, app.loop, &farm, cip, cport)) < 0)
-        fprintf(stderr, "camfarm: control socket %s: %s (must be 127.x.y.z:PORT, free)\n",
-                control_addr, uv_strerror(rc));
+/* The --faults mix into d. Returns 0 or -EINVAL once it has said why. */
+static int parse_mix(const struct options *o, struct fleet_defaults *d)
+{
+    char err[1024];
+    int rc = fault_mix_parse(o->faults, &d->mix, err, sizeof(err));
     if (rc < 0)
-        return 1;
-    uv_signal_init(app.loop, &app.sigterm);
-    uv_signal_init(app.loop, &app.sigint);
-    app.sigterm.data = app.sigint.data = &app;
-    uv_signal_start(&app.sigterm, on_signal, SIGTERM);
-    uv_signal_start(&app.sigint, on_signal, SIGINT);
+        fprintf(stderr, "camfarm: %s\n", err);
+    return rc;
+}
 
+/* Loads the inventory, then the fleet file over it. Returns 0 or a
+ * negative errno once it has said why. */
+static int load_fleet(struct app *app, const struct options *o, const struct fleet_defaults *d)
+{
+    char err[1024];
+    fleet_init(&app->fleet);
+    int rc = fleet_load_csv(&app->fleet, o->inventory, d, err, sizeof(err));
+    if (rc == 0 && o->fleet_file)
+        rc = fleet_load_modes(&app->fleet, o->fleet_file, &app->clips, err, sizeof(err));
+    if (rc < 0) {
+        fprintf(stderr, "camfarm: %s\n", err);
+        return rc;
+    }
+    if (app->fleet.skipped)
+        fprintf(stderr, "camfarm: %s: skipped %u rows whose URL is not rtsp:// (not simulated)\n",
+                o->inventory, app->fleet.skipped);
+    return 0;
+}
+
+static void on_signal(uv_signal_t *s, int signum)
+{
+    struct app *app = s->data;
+    (void)signum;
+    farm_close(&app->farm);
+    control_close(&app->ctl);
+    uv_close((uv_handle_t *)&app->sigterm, NULL);
+    uv_close((uv_handle_t *)&app->sigint, NULL);
+}
+
+/* Binds the RTSP and control sockets and takes SIGTERM and SIGINT. Returns
+ * 0 or a negative errno (a socket's failure is reported). */
+static int serve(struct app *app, const struct options *o)
+{
+    app->loop = uv_default_loop();
+    int rc = farm_init(&app->farm, app->loop, &app->fleet, &app->clips, &o->farm);
+    if (rc == 0 && (rc = farm_listen(&app->farm, o->listen_ip, o->listen_port)) < 0)
+        fprintf(stderr, "camfarm: RTSP socket %s: %s (port in use? choose --listen)\n",
+                o->listen_addr, uv_strerror(rc));
+    if (rc == 0 &&
+        (rc = control_listen(&app->ctl, app->loop, &app->farm, o->control_ip, o->control_port)) < 0)
+        fprintf(stderr, "camfarm: control socket %s: %s (must be 127.x.y.z:PORT, free)\n",
+                o->control_addr, uv_strerror(rc));
+    if (rc < 0)
+        return rc;
+    uv_signal_init(app->loop, &app->sigterm);
+    uv_signal_init(app->loop, &app->sigint);
+    app->sigterm.data = app->sigint.data = app;
+    uv_signal_start(&app->sigterm, on_signal, SIGTERM);
+    uv_signal_start(&app->sigint, on_signal, SIGINT);
+    return 0;
+}
+
+/* Writes the pidfile, then the ready line on stdout and --ready-fd.
+ * Returns 0 or a negative errno (a pidfile that cannot be written). */
+static int announce_ready(const struct app *app, const struct options *o)
+{
     char ready[256];
     snprintf(ready, sizeof(ready), "camfarm ready cameras=%u rtsp=%s:%u control=%s:%u\n",
-             fleet.count, lip, farm.port, cip, app.ctl.port);
-    if (pidfile) {
-        FILE *p = fopen(pidfile, "w");
+             app->fleet.count, o->listen_ip, app->farm.port, o->control_ip, app->ctl.port);
+    if (o->pidfile) {
+        FILE *p = fopen(o->pidfile, "w");
         if (!p || fprintf(p, "%ld\n", (long)getpid()) < 0 || fclose(p) != 0) {
-            fprintf(stderr, "camfarm: pidfile %s: %s\n", pidfile, strerror(errno));
-            return 1;
+            int e = errno;
+            fprintf(stderr, "camfarm: pidfile %s: %s\n", o->pidfile, strerror(e));
+            return -e;
         }
     }
     fputs(ready, stdout);
     fflush(stdout);
-    if (ready_fd >= 0) {
-        if (write((int)ready_fd, ready, strlen(ready)) < 0)
-            fprintf(stderr, "camfarm: --ready-fd %ld: %s\n", ready_fd, strerror(errno));
-        close((int)ready_fd);
+    if (o->ready_fd >= 0) {
+        if (write((int)o->ready_fd, ready, strlen(ready)) < 0)
+            fprintf(stderr, "camfarm: --ready-fd %ld: %s\n", o->ready_fd, strerror(errno));
+        close((int)o->ready_fd);
     }
+    return 0;
+}
 
-    uv_run(app.loop, UV_RUN_DEFAULT);
-    rc = uv_loop_close(app.loop);
+/* Says the farm is ready, then serves until SIGTERM or SIGINT has closed
+ * every handle. Returns 0 or a negative errno. */
+static int run(struct app *app, const struct options *o)
+{
+    int rc = announce_ready(app, o);
+    if (rc < 0)
+        return rc;
+    uv_run(app->loop, UV_RUN_DEFAULT);
+    return 0;
+}
+
+/* Returns 0, or the error of a loop that still had handles. */
+static int teardown(struct app *app, const struct options *o)
+{
+    int rc = uv_loop_close(app->loop);
     if (rc < 0)
         fprintf(stderr, "camfarm: loop still has handles at exit: %s\n", uv_strerror(rc));
-    fleet_free(&fleet);
-    clip_set_free(&clips);
-    if (pidfile)
-        unlink(pidfile);
-    return rc < 0 ? 1 : 0;
+    fleet_free(&app->fleet);
+    clip_set_free(&app->clips);
+    if (o->pidfile)
+        unlink(o->pidfile);
+    return rc;
+}
+
+int main(int argc, char **argv)
+{
+    static struct app app; /* the farm's read buffer is too large for the stack */
+    struct options o;
+    struct fleet_defaults d;
+    if (parse_options(argc, argv, &o) < 0)
+        return 2;
+    if (o.help)
+        return 0;
+    signal(SIGPIPE, SIG_IGN);
+    raise_nofile();
+    if (load_clips(&app, &o, &d) < 0)
+        return 1;
+    if (parse_mix(&o, &d) < 0)
+        return 2;
+    if (load_fleet(&app, &o, &d) < 0 || serve(&app, &o) < 0 || run(&app, &o) < 0)
+        return 1;
+    return teardown(&app, &o) < 0 ? 1 : 0;
 }

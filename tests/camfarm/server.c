@@ -1,8 +1,9 @@
 /* camfarm's connections: accept, the per-connection state machine and its
  * deadlines, reading and writing, RTP pacing, counters. What a camera says
- * is in camera.c. */
+ * is in camera.c and methods.c. */
 #include "conn.h"
 
+#include <assert.h>
 #include <errno.h>
 #include <stdarg.h>
 #include <stdbool.h>
@@ -15,6 +16,8 @@
 
 #include <arpa/inet.h>
 #include <netinet/in.h>
+
+#include "reply.h"
 
 #define IN_MAX          (RTSP_REQ_HEAD_MAX + RTSP_REQ_BODY_MAX + 8)
 #define WRITE_QUEUE_MAX (1u << 20) /* drop frames beyond this backlog, as cameras do */
@@ -97,10 +100,11 @@ void conn_release_session(struct conn *c)
     struct cam *cam = conn_cam(c);
     if (!c->has_session)
         return;
+    /* Only SETUP on a known camera opens a session, counted in both. */
+    assert(cam && cam->sessions > 0 && c->farm->sessions_open > 0);
     c->has_session = false;
     c->farm->sessions_open--;
-    if (cam && cam->sessions)
-        cam->sessions--;
+    cam->sessions--;
 }
 
 void conn_start_media(struct conn *c)
@@ -307,7 +311,7 @@ static void drain_input(struct conn *c)
         if (rc == 0)
             break;
         if (rc < 0) {
-            camera_reply_simple(c, 400, -1, NULL);
+            reply_simple(c, 400, -1, NULL);
             conn_close(c, false);
             return;
         }
@@ -335,7 +339,7 @@ static void on_read(uv_stream_t *s, ssize_t n, const uv_buf_t *buf)
     if (n == 0 || c->state == CONN_SILENT || c->state == CONN_CLOSING)
         return;
     if (c->in_len + (size_t)n > IN_MAX) {
-        camera_reply_simple(c, 400, -1, NULL);
+        reply_simple(c, 400, -1, NULL);
         conn_close(c, false);
         return;
     }
@@ -349,7 +353,7 @@ static void on_read(uv_stream_t *s, ssize_t n, const uv_buf_t *buf)
             if (rc == 0)
                 break;
             if (rc < 0) {
-                camera_reply_simple(c, 400, -1, NULL);
+                reply_simple(c, 400, -1, NULL);
                 conn_close(c, false);
                 return;
             }
@@ -380,6 +384,7 @@ static void on_read(uv_stream_t *s, ssize_t n, const uv_buf_t *buf)
 static void on_closed(uv_handle_t *h)
 {
     struct conn *c = h->data;
+    assert(c->handles_open > 0);
     if (--c->handles_open > 0)
         return;
     free(c->in);
@@ -400,6 +405,7 @@ void conn_close(struct conn *c, bool reset)
         f->conns = c->next;
     if (c->next)
         c->next->prev = c->prev;
+    assert(f->open_conns > 0); /* counted at accept, once per connection */
     f->open_conns--;
     uv_timer_stop(&c->timer);
     uv_close((uv_handle_t *)&c->timer, on_closed);
