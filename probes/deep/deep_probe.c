@@ -2,7 +2,7 @@
  * from packets, decode the first keyframe into a small luma plane and maybe
  * a JPEG thumbnail. Synchronous; every blocking libav call is bounded by an
  * interrupt callback that watches a hard deadline and a stop flag. */
-#include "deep_probe.h"
+#include "deepm.h"
 
 #include <arpa/inet.h>
 #include <assert.h>
@@ -46,12 +46,12 @@ static const char *const phase_names[DEEP_PH_COUNT] = {
     [DEEP_PH_MEASURE] = "measure", [DEEP_PH_DECODE] = "decode",
 };
 
-const char *deep_phase_name(enum deep_phase ph)
+const char *deepm_phase_name(enum deep_phase ph)
 {
     return (unsigned)ph < DEEP_PH_COUNT ? phase_names[ph] : "?";
 }
 
-void deep_opts_default(struct deep_opts *o)
+void deepm_opts_default(struct deep_opts *o)
 {
     memset(o, 0, sizeof(*o));
     o->deadline_ms = DEF_DEADLINE_MS;
@@ -69,7 +69,7 @@ void deep_opts_default(struct deep_opts *o)
 static void opts_fill(struct deep_opts *o, const struct deep_opts *in)
 {
     struct deep_opts d;
-    deep_opts_default(&d);
+    deepm_opts_default(&d);
     *o = in ? *in : d;
     if (!o->deadline_ms)
         o->deadline_ms = d.deadline_ms;
@@ -93,16 +93,16 @@ static void opts_fill(struct deep_opts *o, const struct deep_opts *in)
         o->max_pixels = d.max_pixels;
 }
 
-void deep_result_init(struct deep_result *r)
+void deepm_result_init(struct deep_result *r)
 {
     memset(r, 0, sizeof(*r));
     probe_result_init(&r->base);
 }
 
-void deep_result_clear(struct deep_result *r)
+void deepm_result_clear(struct deep_result *r)
 {
     av_freep(&r->jpeg);
-    deep_result_init(r);
+    deepm_result_init(r);
 }
 
 static int64_t now_us(void)
@@ -254,10 +254,10 @@ static enum probe_reason averror_reason(int e, enum deep_phase ph, const char **
     return why;
 }
 
-enum probe_reason deep_reason_from_averror(int e, enum deep_phase ph, bool deadline_hit,
-                                           int connected, char *detail, size_t detail_len)
+enum probe_reason deepm_reason_from_averror(int e, enum deep_phase ph, bool deadline_hit,
+                                            int connected, char *detail, size_t detail_len)
 {
-    const char *phn = deep_phase_name(ph);
+    const char *phn = deepm_phase_name(ph);
     const char *what = NULL;
     if (deadline_hit) {
         enum probe_reason why = deadline_reason(e, ph, connected, &what);
@@ -290,7 +290,7 @@ static bool is_numeric_host(const char *h, bool *v6)
     return false;
 }
 
-int deep_url_with_host(const char *url, const char *host, char *out, size_t outlen)
+int deepm_url_with_host(const char *url, const char *host, char *out, size_t outlen)
 {
     bool v6;
     if (!url || !host || !out || !is_numeric_host(host, &v6))
@@ -668,7 +668,7 @@ static int decode_keyframe(const AVCodecParameters *par, const struct keypic *ke
     if ((rc = avcodec_parameters_to_context(dc, par)) < 0)
         goto out;
     dc->thread_count = 1;
-    /* A second fence behind the size check in deep_probe_run, for codecs
+    /* A second fence behind the size check in deepm_probe_run, for codecs
      * without an SPS to read it from (MJPEG). */
     dc->max_pixels = o->max_pixels;
     if ((rc = avcodec_open2(dc, dec, NULL)) < 0)
@@ -975,10 +975,10 @@ static void fail(struct run *r, int averr)
     if (c->stopped) {
         why = PROBE_R_INTERNAL_ERROR;
         snprintf(detail, sizeof(detail), "%s: cancelled (shutting down)",
-                 deep_phase_name(r->phase));
+                 deepm_phase_name(r->phase));
     } else {
-        why = deep_reason_from_averror(averr, r->phase, c->deadline_hit, c->connected, detail,
-                                       sizeof(detail));
+        why = deepm_reason_from_averror(averr, r->phase, c->deadline_hit, c->connected, detail,
+                                        sizeof(detail));
     }
     r->out->av_error = averr;
     r->out->failed_phase = r->phase;
@@ -991,7 +991,7 @@ static void fail(struct run *r, int averr)
  * error is the one libav makes of a status, so a line left over from a
  * request that libav then got past cannot decide. False when neither. */
 static bool fail_said(struct deep_result *r, int averr, const struct dp_clock *c,
-                      const struct deep_said *s)
+                      const struct deepm_said *s)
 {
     if (c->deadline_hit || c->stopped)
         return false;
@@ -1028,7 +1028,7 @@ static bool make_target(struct run *r)
                              r->numeric_host);
             return false;
         }
-        int rc = deep_url_with_host(r->url, r->numeric_host, r->target, TARGET_MAX);
+        int rc = deepm_url_with_host(r->url, r->numeric_host, r->target, TARGET_MAX);
         if (rc < 0) {
             probe_result_set(&out->base, PROBE_OFFLINE, PROBE_R_UNSUPPORTED_URL,
                              "cannot put the address into the URL (%s)", strerror(-rc));
@@ -1085,10 +1085,10 @@ static enum deep_phase step_setup(struct run *r)
 /* Connect and handshake: avformat_open_input. */
 static enum deep_phase step_open(struct run *r)
 {
-    struct deep_said said;
-    deep_said_begin(&said, r->fc);
+    struct deepm_said said;
+    deepm_said_begin(&said, r->fc);
     int rc = avformat_open_input(&r->fc, r->target, NULL, &r->dict); /* frees fc on failure */
-    deep_said_end();
+    deepm_said_end();
     phase_end(r);
     if (rc < 0) {
         if (r->clk.deadline_hit && !r->clk.stopped)
@@ -1408,12 +1408,12 @@ static void run_cleanup(struct run *r)
     }
 }
 
-int deep_probe_run(const char *url, const char *numeric_host, const struct deep_opts *opts,
-                   const atomic_bool *stop, struct deep_result *out)
+int deepm_probe_run(const char *url, const char *numeric_host, const struct deep_opts *opts,
+                    const atomic_bool *stop, struct deep_result *out)
 {
     if (!url || !out)
         return -EINVAL;
-    deep_result_init(out);
+    deepm_result_init(out);
     struct run r = {.url = url, .numeric_host = numeric_host, .out = out, .phase = DEEP_PH_SETUP};
     opts_fill(&r.o, opts);
     r.t0 = r.tph = now_us();

@@ -1,7 +1,7 @@
 /* Worker threads for deep probes. One mutex guards the request queue and the
  * done list; workers only ever touch the request they popped, and the loop
  * thread gets it back through the done list drained in the async callback. */
-#include "deep_pool.h"
+#include "deepm.h"
 
 #include <errno.h>
 #include <pthread.h>
@@ -96,7 +96,7 @@ static void *worker_main(void *arg)
         pthread_mutex_unlock(&p->mu);
 
         int rc =
-            deep_probe_run(r->url, r->host[0] ? r->host : NULL, &r->opts, &p->stop, &r->result);
+            deepm_probe_run(r->url, r->host[0] ? r->host : NULL, &r->opts, &p->stop, &r->result);
 
         pthread_mutex_lock(&p->mu);
         p->running--;
@@ -138,7 +138,7 @@ static void on_async(uv_async_t *h)
     drain_done(h->data);
 }
 
-int deep_pool_new(uv_loop_t *loop, unsigned nthreads, unsigned queue_max, struct deep_pool **out)
+int deepm_pool_new(uv_loop_t *loop, unsigned nthreads, unsigned queue_max, struct deep_pool **out)
 {
     if (!loop || !out || nthreads < 1 || nthreads > 256 || queue_max < 1)
         return -EINVAL;
@@ -178,15 +178,15 @@ int deep_pool_new(uv_loop_t *loop, unsigned nthreads, unsigned queue_max, struct
     }
     pthread_sigmask(SIG_SETMASK, &old, NULL);
     if (rc < 0) {
-        deep_pool_close(&p);
+        deepm_pool_close(&p);
         return rc;
     }
     *out = p;
     return 0;
 }
 
-int deep_pool_submit(struct deep_pool *p, struct deep_request *req, const char *url,
-                     const char *numeric_host, const struct deep_opts *opts, deep_done_cb cb)
+int deepm_pool_submit(struct deep_pool *p, struct deep_request *req, const char *url,
+                      const char *numeric_host, const struct deep_opts *opts, deep_done_cb cb)
 {
     if (!p || !req || !url || !cb)
         return -EINVAL;
@@ -208,8 +208,8 @@ int deep_pool_submit(struct deep_pool *p, struct deep_request *req, const char *
     if (opts)
         req->opts = *opts;
     else
-        deep_opts_default(&req->opts);
-    deep_result_init(&req->result);
+        deepm_opts_default(&req->opts);
+    deepm_result_init(&req->result);
     req->cb_ = cb;
     req->pool_ = p;
     req->status_ = 0;
@@ -221,7 +221,7 @@ int deep_pool_submit(struct deep_pool *p, struct deep_request *req, const char *
     return 0;
 }
 
-int deep_pool_cancel(struct deep_pool *p, struct deep_request *req)
+int deepm_pool_cancel(struct deep_pool *p, struct deep_request *req)
 {
     if (!p || !req)
         return -EINVAL;
@@ -242,7 +242,7 @@ int deep_pool_cancel(struct deep_pool *p, struct deep_request *req)
     return rc;
 }
 
-void deep_pool_stats(struct deep_pool *p, struct deep_pool_stats *st)
+void deepm_pool_stats(struct deep_pool *p, struct deep_pool_stats *st)
 {
     pthread_mutex_lock(&p->mu);
     st->queued = p->queue.len;
@@ -264,7 +264,7 @@ static void on_close(uv_handle_t *h)
     free(p);
 }
 
-void deep_pool_close(struct deep_pool **pp)
+void deepm_pool_close(struct deep_pool **pp)
 {
     struct deep_pool *p = pp ? *pp : NULL;
     if (!p || p->closing)
