@@ -904,9 +904,7 @@ static void on_describe_ok(struct rtsp_conn *c, const struct rtsp_msg *msg)
     uint32_t kbps = v->bandwidth_kbps ? v->bandwidth_kbps : s->bandwidth_kbps;
     pv->bitrate = kbps > UINT32_MAX / 1000 ? 0 : kbps * 1000;
     struct video_params vp;
-    if (v->sps.len &&
-        ((c->vcodec == PROBE_CODEC_H264 && h264_parse_sps(v->sps.data, v->sps.len, &vp) == 0) ||
-         (c->vcodec == PROBE_CODEC_H265 && h265_parse_sps(v->sps.data, v->sps.len, &vp) == 0))) {
+    if (v->sps.len && video_parse_sps(c->vcodec, v->sps.data, v->sps.len, &vp) == 0) {
         video_params_to_probe(&vp, pv);
         c->have_size = true;
     }
@@ -1058,8 +1056,7 @@ static void on_frame(struct rtsp_conn *c, const struct rtsp_frame *f)
         key = info.keyframe;
         struct video_params vp;
         if (!c->have_size && info.sps &&
-            ((c->vcodec == PROBE_CODEC_H264 && h264_parse_sps(info.sps, info.sps_len, &vp) == 0) ||
-             (c->vcodec == PROBE_CODEC_H265 && h265_parse_sps(info.sps, info.sps_len, &vp) == 0))) {
+            video_parse_sps(c->vcodec, info.sps, info.sps_len, &vp) == 0) {
             uint32_t fps = c->result.video.fps_milli;
             video_params_to_probe(&vp, &c->result.video);
             if (!vp.fps_milli)

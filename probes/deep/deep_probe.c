@@ -23,9 +23,10 @@
 #include <libavutil/pixdesc.h>
 
 #include "deep_log.h"
-#include "video_params.h"
 #include "rtsp_status.h"
 #include "url.h"
+#include "video_nal.h"
+#include "video_params.h"
 
 #define DEF_DEADLINE_MS  5000
 #define DEF_MEASURE_MS   400
