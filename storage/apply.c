@@ -5,45 +5,8 @@
 #include <stdio.h>
 #include <stdlib.h>
 
-#include "internal.h"
-
-int wtxn_fail(struct wtxn *t, int rc)
-{
-    if (!t->err)
-        t->err = rc;
-    return t->err;
-}
-
-/* A missing key is an answer, not a failure of the transaction. */
-int wtxn_get(struct wtxn *t, enum store_db db, MDB_val key, MDB_val *val)
-{
-    if (t->err)
-        return t->err;
-    int rc = mdb_get(t->txn, t->s->dbi[db], &key, val);
-    if (rc == MDB_NOTFOUND)
-        return -ENOENT;
-    return rc ? wtxn_fail(t, store_err(t->s, rc)) : 0;
-}
-
-int wtxn_put(struct wtxn *t, enum store_db db, MDB_val key, MDB_val val, unsigned flags)
-{
-    if (t->err)
-        return t->err;
-    int rc = mdb_put(t->txn, t->s->dbi[db], &key, &val, flags);
-    if (rc == MDB_KEYEXIST && (flags & MDB_NODUPDATA))
-        return 0;
-    return rc ? wtxn_fail(t, store_err(t->s, rc)) : 0;
-}
-
-int wtxn_del(struct wtxn *t, enum store_db db, MDB_val key, MDB_val *val)
-{
-    if (t->err)
-        return t->err;
-    int rc = mdb_del(t->txn, t->s->dbi[db], &key, val);
-    if (rc == MDB_NOTFOUND)
-        return -ENOENT;
-    return rc ? wtxn_fail(t, store_err(t->s, rc)) : 0;
-}
+#include "apply.h"
+#include "records.h"
 
 static int put_encoded(struct wtxn *t, enum store_db db, MDB_val key, struct enc *e)
 {

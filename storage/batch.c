@@ -5,7 +5,8 @@
 #include <stdlib.h>
 #include <time.h>
 
-#include "internal.h"
+#include "apply.h"
+#include "records.h"
 
 enum op_kind {
     OP_CAMERA_PUT,
