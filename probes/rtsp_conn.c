@@ -1266,7 +1266,7 @@ int rtsp_conn_start(uv_loop_t *loop, const struct sockaddr *addr, const char *ur
     if (!c)
         return -ENOMEM;
     int rc = probe_url_parse(url, &c->url);
-    if (rc != 0 || c->url.scheme != PROBE_URL_RTSP || build_req_url(c) != 0) {
+    if (rc != 0 || probe_url_tier(&c->url) != PROBE_TIER_1 || build_req_url(c) != 0) {
         memset(&c->url, 0, sizeof(c->url));
         free(c);
         return -EINVAL;

@@ -2,6 +2,7 @@
 #include "url.h"
 
 #include <arpa/inet.h>
+#include <assert.h>
 #include <errno.h>
 #include <string.h>
 #include <strings.h>
@@ -21,6 +22,12 @@ static const char *const secret_params[] = {
     "password", "passwd", "pwd",  "pass",      "token",    "access_token", "auth",     "auth_key",
     "key",      "secret", "sign", "signature", "txsecret", "wssecret",     "authinfo", "credential",
 };
+
+enum probe_tier probe_url_tier(const struct probe_url *u)
+{
+    assert(u->scheme != 0); /* only a URL probe_url_parse accepted has a tier */
+    return u->scheme == PROBE_URL_RTSP ? PROBE_TIER_1 : PROBE_TIER_2;
+}
 
 uint16_t probe_url_default_port(const char *scheme)
 {
