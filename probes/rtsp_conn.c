@@ -4,6 +4,7 @@
  * being left, logs the change and arms the deadline of the next state. */
 #include "rtsp_conn.h"
 
+#include <assert.h>
 #include <errno.h>
 #include <stdarg.h>
 #include <stdbool.h>
@@ -190,6 +191,10 @@ static void rc_set_state(struct rtsp_conn *c, enum rc_state to)
 {
     uint64_t now = uv_hrtime();
     enum rc_state from = c->state;
+    /* Closing is final (the memory goes with the last handle), init is
+     * only ever left, and only a request is sent again in its own state. */
+    assert(from != RC_CLOSING && to != RC_INIT && to < RC_COUNT);
+    assert(from != to || (to >= RC_OPTIONS && to <= RC_PLAY));
     if (from != to) {
         int ph = state_phase[from];
         uint64_t us = (now - c->state_since) / 1000;

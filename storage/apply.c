@@ -1,6 +1,7 @@
 /* Applying one change inside a write transaction, keeping the derived data
  * (secondary indexes, unit counters, events, daily rollups) in step with the
  * camera and health records in the same transaction. */
+#include <assert.h>
 #include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -199,6 +200,10 @@ static void unit_acc_add(struct wtxn *t, const char *unit, int32_t day, uint8_t 
         t->unit_acc = na;
         t->unit_acc_cap = cap;
     }
+    /* The probe below ends at an empty slot: the table is at most half
+     * full, and its size a power of two for the mask. */
+    assert(t->unit_acc_cap && !(t->unit_acc_cap & (t->unit_acc_cap - 1)));
+    assert((t->unit_acc_n + 1) * 2 <= t->unit_acc_cap);
     size_t j = hash_unit_day(unit, day) & (t->unit_acc_cap - 1);
     struct unit_acc *a;
     for (;; j = (j + 1) & (t->unit_acc_cap - 1)) {

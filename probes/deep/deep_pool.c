@@ -3,6 +3,7 @@
  * thread gets it back through the done list drained in the async callback. */
 #include "deepm.h"
 
+#include <assert.h>
 #include <errno.h>
 #include <pthread.h>
 #include <signal.h>
@@ -51,6 +52,7 @@ static void list_push(struct rq_list *l, struct deep_request *r)
 static struct deep_request *list_pop(struct rq_list *l)
 {
     struct deep_request *r = l->head;
+    assert((r == NULL) == (l->len == 0));
     if (r) {
         l->head = r->next_;
         if (!l->head)
@@ -91,6 +93,7 @@ static void *worker_main(void *arg)
         if (atomic_load(&p->stop))
             break;
         struct deep_request *r = list_pop(&p->queue);
+        assert(r->state_ == RQ_QUEUED && r->pool_ == p);
         r->state_ = RQ_RUNNING;
         p->running++;
         pthread_mutex_unlock(&p->mu);
@@ -99,6 +102,9 @@ static void *worker_main(void *arg)
             deepm_probe_run(r->url, r->host[0] ? r->host : NULL, &r->opts, &p->stop, &r->result);
 
         pthread_mutex_lock(&p->mu);
+        /* Nobody else touched it while it ran: cancel refuses a running
+         * request, close waits for this thread. */
+        assert(p->running > 0 && r->state_ == RQ_RUNNING);
         p->running--;
         r->status_ = rc == -ECANCELED ? -ECANCELED : 0;
         r->state_ = RQ_DONE;
@@ -120,6 +126,7 @@ static void drain_done(struct deep_pool *p)
     pthread_mutex_unlock(&p->mu);
     struct deep_request *r;
     while ((r = list_pop(&done))) {
+        assert(r->state_ == RQ_DONE && r->pool_ == p);
         int status = r->status_;
         pthread_mutex_lock(&p->mu);
         if (status == -ECANCELED)
@@ -283,7 +290,11 @@ void deepm_pool_close(struct deep_pool **pp)
     for (unsigned i = 0; i < p->nthreads; i++)
         pthread_join(p->threads[i], NULL);
     /* Every worker is gone: what they finished is on the done list. */
+    assert(p->running == 0 && p->queue.len == 0);
     drain_done(p);
+    /* Nothing can come back any more: the workers are gone, the queue is
+     * empty and submit refuses a closing pool. */
+    assert(p->done.len == 0);
     uv_close((uv_handle_t *)&p->async, on_close);
     *pp = NULL;
 }
