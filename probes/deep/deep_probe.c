@@ -910,10 +910,12 @@ static int find_stream_info(AVFormatContext *fc, uint32_t max_pixels)
 }
 
 /* ---- the run: one function per phase ----
- * A run goes through the phases of deep_probe.h in order, each a step_*
- * function below that does its part and names the next phase, or RUN_DONE
- * once `out` holds a verdict (from any phase). run_set_phase is the only
- * place the phase changes; run_cleanup the only place anything is freed. */
+ * A run goes through the phases of enum deep_phase (deep_probe.h, one
+ * comment each; phase_names above names them in details) in order. Each
+ * has a step_* function below (run_steps) that does its part and names the
+ * next phase, or RUN_DONE once `out` holds a verdict (from any phase).
+ * run_set_phase is the only place the phase changes; run_cleanup the only
+ * place anything is freed. */
 
 /* The state after the last phase. */
 #define RUN_DONE DEEP_PH_COUNT
