@@ -1,7 +1,11 @@
-/* Private: the table of tier-2 functions the loadable module hands over.
+/* The interface between the program and the tier-2 module: the table of
+ * functions the module (camdex-deep.so, built from probes/deep/) hands over.
  * libavformat and libavcodec pull in some 130 shared libraries, ~50 ms of
  * dynamic linking at every start; only tier 2 needs them, so they live in a
- * module (camdex-deep.so) loaded on first use, and `camdex list` stays fast. */
+ * module loaded on first use, and `camdex list` stays fast.
+ * Names: deep_* is the interface the program calls (deep_probe.h, deep_pool.h;
+ * defined once, in deep_loader.c, which forwards through this table); deepm_*
+ * is the module's implementation (probes/deep/deepm.h), reached only here. */
 #ifndef CAMDEX_DEEP_API_H
 #define CAMDEX_DEEP_API_H
 

@@ -1,10 +1,38 @@
 /* H.264 sequence parameter set parser (ITU-T H.264 7.3.2.1.1 and E.1.1),
  * as far as size, profile, level and VUI timing. */
+#include "h264_sps.h"
+
 #include <errno.h>
+#include <stdbool.h>
 #include <string.h>
 
 #include "bitreader.h"
-#include "video_params.h"
+#include "video_nal.h"
+
+const char *h264_profile_name(int profile_idc, int constraint_flags)
+{
+    bool set1 = constraint_flags & 0x40, set3 = constraint_flags & 0x10;
+    switch (profile_idc) {
+    case 66:
+        return set1 ? "Constrained Baseline" : "Baseline";
+    case 77:
+        return "Main";
+    case 88:
+        return "Extended";
+    case 100:
+        return "High";
+    case 110:
+        return set3 ? "High 10 Intra" : "High 10";
+    case 122:
+        return set3 ? "High 4:2:2 Intra" : "High 4:2:2";
+    case 244:
+        return set3 ? "High 4:4:4 Intra" : "High 4:4:4 Predictive";
+    case 44:
+        return "CAVLC 4:4:4";
+    default:
+        return "unknown";
+    }
+}
 
 static bool has_chroma_info(int profile_idc)
 {
@@ -84,7 +112,8 @@ int h264_parse_sps(const uint8_t *nal, size_t len, struct video_params *out)
         return -EBADMSG;
     if (len > VIDEO_NAL_MAX)
         return -EMSGSIZE;
-    if ((nal[0] & 0x1f) != 7 || (nal[0] & 0x80))
+    int type = video_nal_type(PROBE_CODEC_H264, nal[0]);
+    if ((nal[0] & 0x80) || video_nal_kind(PROBE_CODEC_H264, type) != VIDEO_NAL_SPS)
         return -EINVAL;
     size_t n = video_nal_unescape(nal + 1, len - 1, rbsp);
     struct bitreader br;

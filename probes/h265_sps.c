@@ -2,32 +2,52 @@
  * E.2.1), as far as profile, size after the conformance window and VUI
  * timing. Every field before those is walked, including the short-term
  * reference picture sets whose length depends on earlier sets. */
+#include "h265_sps.h"
+
 #include <errno.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "bitreader.h"
-#include "video_params.h"
+#include "video_nal.h"
 
 #define MAX_SUB_LAYERS 7
 #define MAX_ST_RPS     64
 #define MAX_DELTA_POCS 16
-
-enum { NAL_VPS = 32, NAL_SPS = 33 };
 
 struct st_rps {
     int num_negative, num_positive;
     int32_t delta_poc[2 * MAX_DELTA_POCS + 1]; /* negatives (closest first), then positives */
 };
 
-static int prepare(const uint8_t *nal, size_t len, int want_type, uint8_t *rbsp, size_t *n)
+const char *h265_profile_name(int profile_idc)
+{
+    switch (profile_idc) {
+    case 1:
+        return "Main";
+    case 2:
+        return "Main 10";
+    case 3:
+        return "Main Still Picture";
+    case 4:
+        return "Rext";
+    case 9:
+        return "SCC";
+    default:
+        return "unknown";
+    }
+}
+
+static int prepare(const uint8_t *nal, size_t len, enum video_nal_kind want, uint8_t *rbsp,
+                   size_t *n)
 {
     video_nal_skip_start_code(&nal, &len);
     if (len < 4)
         return -EBADMSG;
     if (len > VIDEO_NAL_MAX)
         return -EMSGSIZE;
-    if ((nal[0] & 0x80) || ((nal[0] >> 1) & 0x3f) != want_type)
+    int type = video_nal_type(PROBE_CODEC_H265, nal[0]);
+    if ((nal[0] & 0x80) || video_nal_kind(PROBE_CODEC_H265, type) != want)
         return -EINVAL;
     *n = video_nal_unescape(nal + 2, len - 2, rbsp);
     return 0;
@@ -69,7 +89,7 @@ int h265_parse_vps(const uint8_t *nal, size_t len, struct video_params *out)
     uint8_t rbsp[VIDEO_NAL_MAX];
     size_t n;
     memset(out, 0, sizeof(*out));
-    int rc = prepare(nal, len, NAL_VPS, rbsp, &n);
+    int rc = prepare(nal, len, VIDEO_NAL_VPS, rbsp, &n);
     if (rc)
         return rc;
     struct bitreader br;
@@ -214,7 +234,7 @@ int h265_parse_sps(const uint8_t *nal, size_t len, struct video_params *out)
     uint8_t rbsp[VIDEO_NAL_MAX];
     size_t n;
     memset(out, 0, sizeof(*out));
-    int rc = prepare(nal, len, NAL_SPS, rbsp, &n);
+    int rc = prepare(nal, len, VIDEO_NAL_SPS, rbsp, &n);
     if (rc)
         return rc;
     struct bitreader br;

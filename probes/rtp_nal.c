@@ -4,6 +4,8 @@
 #include <errno.h>
 #include <string.h>
 
+#include "video_nal.h"
+
 int rtp_parse_packet(const uint8_t *buf, size_t len, struct rtp_packet *out)
 {
     if (len < 12 || (buf[0] >> 6) != 2)
@@ -36,46 +38,36 @@ int rtp_parse_packet(const uint8_t *buf, size_t len, struct rtp_packet *out)
     return 0;
 }
 
-/* Record one whole NAL unit (or the first fragment of one, complete=false). */
-static void note_h264(int type, const uint8_t *nal, size_t len, bool complete,
-                      struct rtp_nal_info *out)
+/* Record one whole NAL unit of type `type` (or the first fragment of one,
+ * complete=false). */
+static void note(enum probe_codec codec, int type, const uint8_t *nal, size_t len, bool complete,
+                 struct rtp_nal_info *out)
 {
     out->nal_units++;
-    switch (type) {
-    case 5:
+    switch (video_nal_kind(codec, type)) {
+    case VIDEO_NAL_IRAP:
+    case VIDEO_NAL_IRAP_RESERVED:
+        /* Tier 1 reports that a keyframe began and takes the standard's
+         * whole IRAP range; the deep probe decodes the picture and takes
+         * only what a decoder does (video_annexb_has_irap). */
         out->keyframe = true;
         break;
-    case 7:
+    case VIDEO_NAL_VPS:
+        out->has_vps = true;
+        break;
+    case VIDEO_NAL_SPS:
         out->has_sps = true;
         if (complete && !out->sps) {
             out->sps = nal;
             out->sps_len = len;
         }
         break;
-    case 8:
+    case VIDEO_NAL_PPS:
         out->has_pps = true;
         break;
-    default:
+    case VIDEO_NAL_OTHER:
         break;
     }
-}
-
-static void note_h265(int type, const uint8_t *nal, size_t len, bool complete,
-                      struct rtp_nal_info *out)
-{
-    out->nal_units++;
-    if (type >= 16 && type <= 23) /* BLA, IDR, CRA and reserved IRAP types */
-        out->keyframe = true;
-    else if (type == 32)
-        out->has_vps = true;
-    else if (type == 33) {
-        out->has_sps = true;
-        if (complete && !out->sps) {
-            out->sps = nal;
-            out->sps_len = len;
-        }
-    } else if (type == 34)
-        out->has_pps = true;
 }
 
 /* Aggregation units: 16-bit size, then that many bytes, repeated. */
@@ -91,10 +83,7 @@ static int scan_aggregate(enum probe_codec codec, const uint8_t *p, size_t len,
         len -= 2;
         if (n < hdr || n > len)
             return -EBADMSG;
-        if (codec == PROBE_CODEC_H264)
-            note_h264(p[0] & 0x1f, p, n, true, out);
-        else
-            note_h265((p[0] >> 1) & 0x3f, p, n, true, out);
+        note(codec, video_nal_type(codec, p[0]), p, n, true, out);
         p += n;
         len -= n;
     }
@@ -107,9 +96,9 @@ int rtp_nal_scan(enum probe_codec codec, const uint8_t *p, size_t len, struct rt
     if (codec == PROBE_CODEC_H264) {
         if (len < 1 || (p[0] & 0x80))
             return -EBADMSG;
-        int type = p[0] & 0x1f;
+        int type = video_nal_type(codec, p[0]);
         if (type >= 1 && type <= 23) {
-            note_h264(type, p, len, true, out);
+            note(codec, type, p, len, true, out);
             return 0;
         }
         if (type == 24) /* STAP-A */
@@ -118,7 +107,7 @@ int rtp_nal_scan(enum probe_codec codec, const uint8_t *p, size_t len, struct rt
             if (len < 2)
                 return -EBADMSG;
             if (p[1] & 0x80)
-                note_h264(p[1] & 0x1f, NULL, 0, false, out);
+                note(codec, p[1] & 0x1f, NULL, 0, false, out);
             return 0;
         }
         return 0; /* STAP-B, MTAP, FU-B: not used by cameras in practice */
@@ -126,9 +115,9 @@ int rtp_nal_scan(enum probe_codec codec, const uint8_t *p, size_t len, struct rt
     if (codec == PROBE_CODEC_H265) {
         if (len < 2 || (p[0] & 0x80))
             return -EBADMSG;
-        int type = (p[0] >> 1) & 0x3f;
+        int type = video_nal_type(codec, p[0]);
         if (type < 48) {
-            note_h265(type, p, len, true, out);
+            note(codec, type, p, len, true, out);
             return 0;
         }
         if (type == 48) /* AP */
@@ -137,7 +126,7 @@ int rtp_nal_scan(enum probe_codec codec, const uint8_t *p, size_t len, struct rt
             if (len < 3)
                 return -EBADMSG;
             if (p[2] & 0x80)
-                note_h265(p[2] & 0x3f, NULL, 0, false, out);
+                note(codec, p[2] & 0x3f, NULL, 0, false, out);
             return 0;
         }
         return 0; /* PACI and reserved types */

@@ -4,6 +4,7 @@
  * being left, logs the change and arms the deadline of the next state. */
 #include "rtsp_conn.h"
 
+#include <assert.h>
 #include <errno.h>
 #include <stdarg.h>
 #include <stdbool.h>
@@ -190,6 +191,10 @@ static void rc_set_state(struct rtsp_conn *c, enum rc_state to)
 {
     uint64_t now = uv_hrtime();
     enum rc_state from = c->state;
+    /* Closing is final (the memory goes with the last handle), init is
+     * only ever left, and only a request is sent again in its own state. */
+    assert(from != RC_CLOSING && to != RC_INIT && to < RC_COUNT);
+    assert(from != to || (to >= RC_OPTIONS && to <= RC_PLAY));
     if (from != to) {
         int ph = state_phase[from];
         uint64_t us = (now - c->state_since) / 1000;
@@ -904,9 +909,7 @@ static void on_describe_ok(struct rtsp_conn *c, const struct rtsp_msg *msg)
     uint32_t kbps = v->bandwidth_kbps ? v->bandwidth_kbps : s->bandwidth_kbps;
     pv->bitrate = kbps > UINT32_MAX / 1000 ? 0 : kbps * 1000;
     struct video_params vp;
-    if (v->sps.len &&
-        ((c->vcodec == PROBE_CODEC_H264 && h264_parse_sps(v->sps.data, v->sps.len, &vp) == 0) ||
-         (c->vcodec == PROBE_CODEC_H265 && h265_parse_sps(v->sps.data, v->sps.len, &vp) == 0))) {
+    if (v->sps.len && video_parse_sps(c->vcodec, v->sps.data, v->sps.len, &vp) == 0) {
         video_params_to_probe(&vp, pv);
         c->have_size = true;
     }
@@ -1058,8 +1061,7 @@ static void on_frame(struct rtsp_conn *c, const struct rtsp_frame *f)
         key = info.keyframe;
         struct video_params vp;
         if (!c->have_size && info.sps &&
-            ((c->vcodec == PROBE_CODEC_H264 && h264_parse_sps(info.sps, info.sps_len, &vp) == 0) ||
-             (c->vcodec == PROBE_CODEC_H265 && h265_parse_sps(info.sps, info.sps_len, &vp) == 0))) {
+            video_parse_sps(c->vcodec, info.sps, info.sps_len, &vp) == 0) {
             uint32_t fps = c->result.video.fps_milli;
             video_params_to_probe(&vp, &c->result.video);
             if (!vp.fps_milli)
@@ -1269,7 +1271,7 @@ int rtsp_conn_start(uv_loop_t *loop, const struct sockaddr *addr, const char *ur
     if (!c)
         return -ENOMEM;
     int rc = probe_url_parse(url, &c->url);
-    if (rc != 0 || c->url.scheme != PROBE_URL_RTSP || build_req_url(c) != 0) {
+    if (rc != 0 || probe_url_tier(&c->url) != PROBE_TIER_1 || build_req_url(c) != 0) {
         memset(&c->url, 0, sizeof(c->url));
         free(c);
         return -EINVAL;

@@ -154,27 +154,12 @@ static int parse_frame(const uint8_t *buf, size_t len, struct rtsp_frame *frame,
     return RTSP_FRAME;
 }
 
-static int parse_one(const uint8_t *buf, size_t len, struct rtsp_msg *msg, struct rtsp_frame *frame,
-                     size_t *consumed, enum rtsp_perr *err)
+/* Offset just past the blank line that ends the header block in
+ * s[0, scan), or 0 when it has not come yet. Lines end in LF with an
+ * optional CR before it, since some cameras send bare LF. */
+static size_t header_block_end(const char *s, size_t scan)
 {
-    if (buf[0] == '$')
-        return parse_frame(buf, len, frame, consumed);
-
-    const char *s = (const char *)buf;
-    size_t scan = len < RTSP_HEADER_BLOCK_MAX ? len : RTSP_HEADER_BLOCK_MAX;
-
-    /* Reject binary garbage on the first line as soon as it shows instead of
-     * waiting for 16 KiB that may never come. */
-    for (size_t i = 0; i < scan && s[i] != '\n'; i++) {
-        unsigned char c = (unsigned char)s[i];
-        if ((c < 0x20 && c != '\t' && c != '\r') || c == 0x7f)
-            return fail(err, RTSP_PERR_BAD_STATUS_LINE);
-    }
-
-    /* Find the blank line that ends the header block; lines end in LF with an
-     * optional CR before it, since some cameras send bare LF. */
-    size_t pos = 0, hdr_end = 0;
-    bool found = false;
+    size_t pos = 0;
     while (pos < scan) {
         const char *nl = memchr(s + pos, '\n', scan - pos);
         if (!nl)
@@ -183,34 +168,18 @@ static int parse_one(const uint8_t *buf, size_t len, struct rtsp_msg *msg, struc
         if (line_len > 0 && s[pos + line_len - 1] == '\r')
             line_len--;
         pos = (size_t)(nl - s) + 1;
-        if (line_len == 0) {
-            hdr_end = pos;
-            found = true;
-            break;
-        }
+        if (line_len == 0)
+            return pos;
     }
-    if (!found)
-        return len >= RTSP_HEADER_BLOCK_MAX ? fail(err, RTSP_PERR_HEADER_TOO_LARGE)
-                                            : RTSP_NEED_MORE;
+    return 0;
+}
 
-    memset(msg, 0, sizeof(*msg));
-    /* Status line. */
-    pos = 0;
-    const char *nl = memchr(s, '\n', hdr_end);
-    size_t l0 = (size_t)(nl - s);
-    if (l0 && s[l0 - 1] == '\r')
-        l0--;
-    if (l0 >= 5 && memcmp(s, "HTTP/", 5) == 0)
-        return fail(err, RTSP_PERR_HTTP_REPLY);
-    if (parse_status_line(s, l0, msg) != 0 && parse_request_line(s, l0, msg) != 0)
-        return fail(err, RTSP_PERR_BAD_STATUS_LINE);
-    pos = (size_t)(nl - s) + 1;
-
-    /* Header lines. */
-    size_t body_len = 0;
-    bool have_cl = false;
+/* The header lines in s[pos, hdr_end), which ends with the blank line. */
+static int parse_headers(const char *s, size_t pos, size_t hdr_end, struct rtsp_msg *msg,
+                         enum rtsp_perr *err)
+{
     while (pos < hdr_end) {
-        nl = memchr(s + pos, '\n', hdr_end - pos);
+        const char *nl = memchr(s + pos, '\n', hdr_end - pos);
         const char *line = s + pos;
         size_t ll = (size_t)(nl - line);
         pos = (size_t)(nl - s) + 1;
@@ -248,7 +217,15 @@ static int parse_one(const uint8_t *buf, size_t len, struct rtsp_msg *msg, struc
         h->value_len = ll - i - 1;
         trim(&h->value, &h->value_len);
     }
+    return 0;
+}
 
+/* The body length Content-Length gives, 0 without one; every copy of the
+ * header must agree. */
+static int body_length(const struct rtsp_msg *msg, size_t *body_len, enum rtsp_perr *err)
+{
+    bool have_cl = false;
+    *body_len = 0;
     for (size_t k = 0; k < msg->nheaders; k++) {
         const struct rtsp_header *h = &msg->headers[k];
         if (!ieq(h->name, h->name_len, "Content-Length"))
@@ -258,11 +235,50 @@ static int parse_one(const uint8_t *buf, size_t len, struct rtsp_msg *msg, struc
             return fail(err, h->value_len > 9 && h->value_len < 32 && is_digit(h->value[0])
                                  ? RTSP_PERR_BODY_TOO_LARGE
                                  : RTSP_PERR_BAD_CONTENT_LENGTH);
-        if (have_cl && cl != body_len)
+        if (have_cl && cl != *body_len)
             return fail(err, RTSP_PERR_BAD_CONTENT_LENGTH);
         have_cl = true;
-        body_len = cl;
+        *body_len = cl;
     }
+    return 0;
+}
+
+static int parse_one(const uint8_t *buf, size_t len, struct rtsp_msg *msg, struct rtsp_frame *frame,
+                     size_t *consumed, enum rtsp_perr *err)
+{
+    if (buf[0] == '$')
+        return parse_frame(buf, len, frame, consumed);
+
+    const char *s = (const char *)buf;
+    size_t scan = len < RTSP_HEADER_BLOCK_MAX ? len : RTSP_HEADER_BLOCK_MAX;
+
+    /* Reject binary garbage on the first line as soon as it shows instead of
+     * waiting for 16 KiB that may never come. */
+    for (size_t i = 0; i < scan && s[i] != '\n'; i++) {
+        unsigned char c = (unsigned char)s[i];
+        if ((c < 0x20 && c != '\t' && c != '\r') || c == 0x7f)
+            return fail(err, RTSP_PERR_BAD_STATUS_LINE);
+    }
+    size_t hdr_end = header_block_end(s, scan);
+    if (!hdr_end)
+        return len >= RTSP_HEADER_BLOCK_MAX ? fail(err, RTSP_PERR_HEADER_TOO_LARGE)
+                                            : RTSP_NEED_MORE;
+
+    memset(msg, 0, sizeof(*msg));
+    /* Status line. */
+    const char *nl = memchr(s, '\n', hdr_end);
+    size_t l0 = (size_t)(nl - s);
+    if (l0 && s[l0 - 1] == '\r')
+        l0--;
+    if (l0 >= 5 && memcmp(s, "HTTP/", 5) == 0)
+        return fail(err, RTSP_PERR_HTTP_REPLY);
+    if (parse_status_line(s, l0, msg) != 0 && parse_request_line(s, l0, msg) != 0)
+        return fail(err, RTSP_PERR_BAD_STATUS_LINE);
+
+    size_t body_len;
+    int rc = parse_headers(s, (size_t)(nl - s) + 1, hdr_end, msg, err);
+    if (rc < 0 || (rc = body_length(msg, &body_len, err)) < 0)
+        return rc;
     if (body_len > RTSP_BODY_MAX)
         return fail(err, RTSP_PERR_BODY_TOO_LARGE);
     if (len - hdr_end < body_len)

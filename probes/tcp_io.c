@@ -1,6 +1,7 @@
 /* Tier-1 probe sockets in one edge-triggered epoll set (see tcp_io.h). */
 #include "tcp_io.h"
 
+#include <assert.h>
 #include <errno.h>
 #include <netinet/in.h>
 #include <netinet/tcp.h>
@@ -203,6 +204,8 @@ void tcp_io_close(struct tcp_io *io, void (*done)(void *arg), void *arg)
 {
     if (!io)
         return;
+    /* A socket still owned would keep a pointer to the freed set. */
+    assert(io->st.live == 0);
     close_kept(&io->kept4);
     close_kept(&io->kept6);
     io->done = done;
@@ -219,6 +222,7 @@ static struct tcp_sock *sock_get(struct tcp_io *io, int family, int *err)
     struct kept_list *k = kept_list(io, family);
     if (k->head) {
         struct tcp_sock *s = k->head;
+        assert(!s->cb && !s->posted && k->n > 0); /* nobody owns a kept socket */
         k->head = s->next;
         k->n--;
         io->st.reused++;
@@ -289,8 +293,13 @@ int tcp_sock_connect(struct tcp_io *io, const struct sockaddr *addr, tcp_sock_cb
     return 0;
 }
 
+/* Only the owner uses a socket, and only until it closes it: a socket
+ * closed with a reset may already serve another connection. */
+#define ASSERT_OWNED(s) assert((s)->cb != NULL)
+
 int tcp_sock_error(struct tcp_sock *s)
 {
+    ASSERT_OWNED(s);
     int err = 0;
     socklen_t len = sizeof(err);
     if (getsockopt(s->fd, SOL_SOCKET, SO_ERROR, &err, &len) != 0)
@@ -300,6 +309,7 @@ int tcp_sock_error(struct tcp_sock *s)
 
 ssize_t tcp_sock_write(struct tcp_sock *s, const void *buf, size_t len)
 {
+    ASSERT_OWNED(s);
     ssize_t n;
     do
         n = send(s->fd, buf, len, MSG_NOSIGNAL);
@@ -311,6 +321,7 @@ ssize_t tcp_sock_write(struct tcp_sock *s, const void *buf, size_t len)
 
 ssize_t tcp_sock_read(struct tcp_sock *s, void *buf, size_t cap)
 {
+    ASSERT_OWNED(s);
     ssize_t n;
     do
         n = read(s->fd, buf, cap);
@@ -376,6 +387,7 @@ void tcp_sock_close(struct tcp_sock *s, enum tcp_close_how how)
         unpost(s);
     s->cb = NULL;
     s->data = NULL;
+    assert(io->st.live > 0);
     io->st.live--;
     if (how == TCP_CLOSE_RESET) {
         if (keep(s))

@@ -2,6 +2,7 @@
 #include "url.h"
 
 #include <arpa/inet.h>
+#include <assert.h>
 #include <errno.h>
 #include <string.h>
 #include <strings.h>
@@ -21,6 +22,12 @@ static const char *const secret_params[] = {
     "password", "passwd", "pwd",  "pass",      "token",    "access_token", "auth",     "auth_key",
     "key",      "secret", "sign", "signature", "txsecret", "wssecret",     "authinfo", "credential",
 };
+
+enum probe_tier probe_url_tier(const struct probe_url *u)
+{
+    assert(u->scheme != 0); /* only a URL probe_url_parse accepted has a tier */
+    return u->scheme == PROBE_URL_RTSP ? PROBE_TIER_1 : PROBE_TIER_2;
+}
 
 uint16_t probe_url_default_port(const char *scheme)
 {
@@ -144,6 +151,111 @@ static int parse_port(const char *s, size_t n, struct probe_url *out)
     return 0;
 }
 
+/* The scheme before "://", one of PROBE_URL_SCHEMES; *auth is what follows. */
+static int parse_scheme(const char *url, struct probe_url *out, const char **auth)
+{
+    const char *sep = strstr(url, "://");
+    size_t slen = sep ? (size_t)(sep - url) : 0;
+    for (size_t i = 0; sep && i < slen; i++)
+        if (!is_scheme_char((unsigned char)url[i], i == 0))
+            sep = NULL;
+    if (!sep || slen == 0 || slen >= sizeof out->scheme_name)
+        return fail(out, -EINVAL, "is not a URL (expected scheme://host/path)");
+    for (size_t i = 0; i < sizeof schemes / sizeof schemes[0]; i++) {
+        if (strlen(schemes[i].name) == slen && strncasecmp(url, schemes[i].name, slen) == 0) {
+            out->scheme = schemes[i].scheme;
+            out->port = schemes[i].port;
+            memcpy(out->scheme_name, schemes[i].name, slen + 1);
+        }
+    }
+    if (!out->scheme)
+        return fail(out, -EPROTONOSUPPORT, "is not a supported scheme (use " PROBE_URL_SCHEMES ")");
+    *auth = sep + 3;
+    return 0;
+}
+
+/* The credentials before the host of the authority [auth, auth + alen), if
+ * any; *hp is where the host starts. */
+static int parse_userinfo(const char *auth, size_t alen, struct probe_url *out, const char **hp)
+{
+    /* The last '@' ends the userinfo: passwords like "Admin@123" are common. */
+    const char *at = NULL;
+    for (size_t i = 0; i < alen; i++)
+        if (auth[i] == '@')
+            at = auth + i;
+    *hp = auth;
+    if (!at)
+        return 0;
+    out->has_userinfo = true;
+    const char *colon = memchr(auth, ':', (size_t)(at - auth));
+    size_t ulen = colon ? (size_t)(colon - auth) : (size_t)(at - auth);
+    int rc = pct_decode(auth, ulen, out->user, sizeof out->user);
+    if (rc == 0 && colon) {
+        out->has_password = true;
+        rc = pct_decode(colon + 1, (size_t)(at - colon - 1), out->password, sizeof out->password);
+    }
+    if (rc == -ENAMETOOLONG)
+        return fail(out, rc, "has a user name or password longer than 255 bytes");
+    if (rc < 0)
+        return fail(out, rc, "has bad percent-encoding in its user name or password");
+    *hp = at + 1;
+    return 0;
+}
+
+/* "[v6]" with an optional ":port" after it. */
+static int parse_ipv6_port(const char *hp, size_t hplen, struct probe_url *out)
+{
+    const char *close = memchr(hp, ']', hplen);
+    if (!close)
+        return fail(out, -EINVAL, "has an IPv6 address without a closing ']'");
+    size_t hlen = (size_t)(close - hp - 1);
+    if (hlen == 0 || hlen >= 64)
+        return fail(out, -EINVAL, "has an invalid IPv6 address");
+    memcpy(out->host, hp + 1, hlen);
+    out->host[hlen] = '\0';
+    struct in6_addr a6;
+    if (inet_pton(AF_INET6, out->host, &a6) != 1)
+        return fail(out, -EINVAL, "has an invalid IPv6 address");
+    out->host_is_ipv6 = true;
+    const char *after = close + 1;
+    size_t left = (size_t)(hp + hplen - after);
+    if (left == 0)
+        return 0;
+    if (after[0] != ':')
+        return fail(out, -EINVAL, "has text after the IPv6 address");
+    return parse_port(after + 1, left - 1, out);
+}
+
+/* The host (a name, IPv4 or "[IPv6]") and an optional ":port". */
+static int parse_host_port(const char *hp, size_t hplen, struct probe_url *out)
+{
+    if (hplen > 0 && hp[0] == '[')
+        return parse_ipv6_port(hp, hplen, out);
+    const char *colon = memchr(hp, ':', hplen);
+    size_t hlen = colon ? (size_t)(colon - hp) : hplen;
+    if (colon && memchr(colon + 1, ':', (size_t)(hp + hplen - colon - 1)))
+        return fail(out, -EINVAL, "has more than one ':' after the host (IPv6 needs [ ])");
+    int rc = parse_host(hp, hlen, out);
+    if (rc < 0 || !colon)
+        return rc;
+    return parse_port(colon + 1, (size_t)(hp + hplen - colon - 1), out);
+}
+
+/* Path and query after the authority: the fragment is never sent to a
+ * server, so it is left out. */
+static int parse_path(const char *rest, struct probe_url *out)
+{
+    size_t plen = strcspn(rest, "#");
+    size_t o = 0;
+    if (plen == 0 || rest[0] != '/')
+        out->path[o++] = '/';
+    if (o + plen >= sizeof out->path)
+        return fail(out, -ENAMETOOLONG, "has a path that is too long");
+    memcpy(out->path + o, rest, plen);
+    out->path[o + plen] = '\0';
+    return 0;
+}
+
 int probe_url_parse(const char *url, struct probe_url *out)
 {
     if (!out)
@@ -166,106 +278,23 @@ int probe_url_parse(const char *url, struct probe_url *out)
             return fail(out, -EINVAL, "contains a space or a control character");
     }
 
-    const char *sep = strstr(url, "://");
-    size_t slen = sep ? (size_t)(sep - url) : 0;
-    for (size_t i = 0; sep && i < slen; i++)
-        if (!is_scheme_char((unsigned char)url[i], i == 0))
-            sep = NULL;
-    if (!sep || slen == 0 || slen >= sizeof out->scheme_name)
-        return fail(out, -EINVAL, "is not a URL (expected scheme://host/path)");
-    for (size_t i = 0; i < sizeof schemes / sizeof schemes[0]; i++) {
-        if (strlen(schemes[i].name) == slen && strncasecmp(url, schemes[i].name, slen) == 0) {
-            out->scheme = schemes[i].scheme;
-            out->port = schemes[i].port;
-            memcpy(out->scheme_name, schemes[i].name, slen + 1);
-        }
-    }
-    if (!out->scheme)
-        return fail(out, -EPROTONOSUPPORT, "is not a supported scheme (use " PROBE_URL_SCHEMES ")");
-
-    const char *auth = sep + 3;
+    const char *auth, *hp;
+    int rc = parse_scheme(url, out, &auth);
+    if (rc < 0)
+        return rc;
     size_t alen = strcspn(auth, "/?#");
     const char *rest = auth + alen;
-
     /* An '@' after the authority means a password held '/', '?' or '#'
      * unencoded; guessing would send credentials to the wrong host. */
     if (strchr(rest, '@'))
         return fail(out, -EINVAL,
                     "has an '@' after the host; percent-encode '/', '?', '#' and '@' in "
                     "credentials (%2F, %3F, %23, %40)");
-
-    /* The last '@' ends the userinfo: passwords like "Admin@123" are common. */
-    const char *at = NULL;
-    for (size_t i = 0; i < alen; i++)
-        if (auth[i] == '@')
-            at = auth + i;
-    const char *hp = auth;
-    if (at) {
-        out->has_userinfo = true;
-        const char *colon = memchr(auth, ':', (size_t)(at - auth));
-        size_t ulen = colon ? (size_t)(colon - auth) : (size_t)(at - auth);
-        int rc = pct_decode(auth, ulen, out->user, sizeof out->user);
-        if (rc == 0 && colon) {
-            out->has_password = true;
-            rc = pct_decode(colon + 1, (size_t)(at - colon - 1), out->password,
-                            sizeof out->password);
-        }
-        if (rc == -ENAMETOOLONG)
-            return fail(out, rc, "has a user name or password longer than 255 bytes");
-        if (rc < 0)
-            return fail(out, rc, "has bad percent-encoding in its user name or password");
-        hp = at + 1;
-    }
-    size_t hplen = (size_t)(auth + alen - hp);
-
-    int rc;
-    if (hplen > 0 && hp[0] == '[') {
-        const char *close = memchr(hp, ']', hplen);
-        if (!close)
-            return fail(out, -EINVAL, "has an IPv6 address without a closing ']'");
-        size_t hlen = (size_t)(close - hp - 1);
-        if (hlen == 0 || hlen >= 64)
-            return fail(out, -EINVAL, "has an invalid IPv6 address");
-        memcpy(out->host, hp + 1, hlen);
-        out->host[hlen] = '\0';
-        struct in6_addr a6;
-        if (inet_pton(AF_INET6, out->host, &a6) != 1)
-            return fail(out, -EINVAL, "has an invalid IPv6 address");
-        out->host_is_ipv6 = true;
-        const char *after = close + 1;
-        size_t left = (size_t)(hp + hplen - after);
-        if (left > 0) {
-            if (after[0] != ':')
-                return fail(out, -EINVAL, "has text after the IPv6 address");
-            rc = parse_port(after + 1, left - 1, out);
-            if (rc < 0)
-                return rc;
-        }
-    } else {
-        const char *colon = memchr(hp, ':', hplen);
-        size_t hlen = colon ? (size_t)(colon - hp) : hplen;
-        if (colon && memchr(colon + 1, ':', (size_t)(hp + hplen - colon - 1)))
-            return fail(out, -EINVAL, "has more than one ':' after the host (IPv6 needs [ ])");
-        rc = parse_host(hp, hlen, out);
-        if (rc < 0)
-            return rc;
-        if (colon) {
-            rc = parse_port(colon + 1, (size_t)(hp + hplen - colon - 1), out);
-            if (rc < 0)
-                return rc;
-        }
-    }
-
-    /* The fragment is never sent to a server; keep path and query only. */
-    size_t plen = strcspn(rest, "#");
-    size_t o = 0;
-    if (plen == 0 || rest[0] != '/')
-        out->path[o++] = '/';
-    if (o + plen >= sizeof out->path)
-        return fail(out, -ENAMETOOLONG, "has a path that is too long");
-    memcpy(out->path + o, rest, plen);
-    out->path[o + plen] = '\0';
-    return 0;
+    if ((rc = parse_userinfo(auth, alen, out, &hp)) < 0)
+        return rc;
+    if ((rc = parse_host_port(hp, (size_t)(auth + alen - hp), out)) < 0)
+        return rc;
+    return parse_path(rest, out);
 }
 
 /* Bounded writer for probe_url_redact: remembers when it ran out of room. */

@@ -45,6 +45,17 @@ struct probe_url {
  * only ever in out->password, so callers can wipe it. */
 int probe_url_parse(const char *url, struct probe_url *out);
 
+/* The tier that probes a URL. */
+enum probe_tier {
+    PROBE_TIER_1 = 1, /* the RTSP handshake on the loop (rtsp_conn.h) */
+    PROBE_TIER_2 = 2, /* the libav deep probe on worker threads (deep_probe.h) */
+};
+
+/* The one place that decides which tier can probe a parsed URL: tier 1
+ * speaks plain RTSP only; RTSPS (TLS), HLS, HTTP-FLV and RTMP are tier 2's
+ * alone. (Tier 2 can look at an RTSP URL too, when asked to look deeper.) */
+enum probe_tier probe_url_tier(const struct probe_url *u);
+
 /* Default port of a scheme name (case-insensitive), 0 when unknown. */
 uint16_t probe_url_default_port(const char *scheme);
 

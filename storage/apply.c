@@ -1,49 +1,13 @@
 /* Applying one change inside a write transaction, keeping the derived data
  * (secondary indexes, unit counters, events, daily rollups) in step with the
  * camera and health records in the same transaction. */
+#include <assert.h>
 #include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
 
-#include "internal.h"
-
-int wtxn_fail(struct wtxn *t, int rc)
-{
-    if (!t->err)
-        t->err = rc;
-    return t->err;
-}
-
-/* A missing key is an answer, not a failure of the transaction. */
-int wtxn_get(struct wtxn *t, enum store_db db, MDB_val key, MDB_val *val)
-{
-    if (t->err)
-        return t->err;
-    int rc = mdb_get(t->txn, t->s->dbi[db], &key, val);
-    if (rc == MDB_NOTFOUND)
-        return -ENOENT;
-    return rc ? wtxn_fail(t, store_err(t->s, rc)) : 0;
-}
-
-int wtxn_put(struct wtxn *t, enum store_db db, MDB_val key, MDB_val val, unsigned flags)
-{
-    if (t->err)
-        return t->err;
-    int rc = mdb_put(t->txn, t->s->dbi[db], &key, &val, flags);
-    if (rc == MDB_KEYEXIST && (flags & MDB_NODUPDATA))
-        return 0;
-    return rc ? wtxn_fail(t, store_err(t->s, rc)) : 0;
-}
-
-int wtxn_del(struct wtxn *t, enum store_db db, MDB_val key, MDB_val *val)
-{
-    if (t->err)
-        return t->err;
-    int rc = mdb_del(t->txn, t->s->dbi[db], &key, val);
-    if (rc == MDB_NOTFOUND)
-        return -ENOENT;
-    return rc ? wtxn_fail(t, store_err(t->s, rc)) : 0;
-}
+#include "apply.h"
+#include "records.h"
 
 static int put_encoded(struct wtxn *t, enum store_db db, MDB_val key, struct enc *e)
 {
@@ -236,6 +200,10 @@ static void unit_acc_add(struct wtxn *t, const char *unit, int32_t day, uint8_t 
         t->unit_acc = na;
         t->unit_acc_cap = cap;
     }
+    /* The probe below ends at an empty slot: the table is at most half
+     * full, and its size a power of two for the mask. */
+    assert(t->unit_acc_cap && !(t->unit_acc_cap & (t->unit_acc_cap - 1)));
+    assert((t->unit_acc_n + 1) * 2 <= t->unit_acc_cap);
     size_t j = hash_unit_day(unit, day) & (t->unit_acc_cap - 1);
     struct unit_acc *a;
     for (;; j = (j + 1) & (t->unit_acc_cap - 1)) {

@@ -1,11 +1,13 @@
 /* Batches: changes recorded in memory, then applied in one write
  * transaction. Keeping them lets a commit that hit MDB_MAP_FULL grow the
  * map and replay the same changes. */
+#include <assert.h>
 #include <errno.h>
 #include <stdlib.h>
 #include <time.h>
 
-#include "internal.h"
+#include "apply.h"
+#include "records.h"
 
 enum op_kind {
     OP_CAMERA_PUT,
@@ -346,6 +348,8 @@ static int deliver_events(struct wtxn *t, store_event_cb cb, void *ctx)
         if (rc)
             return rc < 0 ? rc : 0;
     }
+    /* event_count counts what event_append encoded, all of it. */
+    assert(!d.err && d.p == d.end);
     return 0;
 }
 
@@ -393,6 +397,7 @@ int store_batch_commit(struct store *s, struct store_batch *b, struct store_comm
             rc = store_err(s, mdb_txn_commit(t.txn));
         else
             mdb_txn_abort(t.txn);
+        t.txn = NULL; /* committed or aborted: LMDB freed it */
         if (rc != -ENOSPC)
             break;
         /* The map is full: the transaction is gone, grow and replay. */

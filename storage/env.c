@@ -7,6 +7,7 @@
 #include <sys/stat.h>
 #include <time.h>
 
+#include "codec.h"
 #include "internal.h"
 
 #define MiB (1024ull * 1024)

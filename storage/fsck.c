@@ -7,6 +7,7 @@
 #include <stdlib.h>
 
 #include "internal.h"
+#include "records.h"
 
 /* Unit tallies recomputed from the cameras: a small open-addressing map. */
 struct tally {

@@ -4,7 +4,7 @@
  * bump: a value of another version reads as no hint. */
 #include <errno.h>
 
-#include "internal.h"
+#include "apply.h"
 
 #define HINT_VERSION 1
 

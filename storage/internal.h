@@ -1,5 +1,5 @@
-/* Private to storage/: the environment handle, table handles, key layouts,
- * the LMDB error mapping and the write-transaction wrapper. */
+/* Private to storage/: the environment handle, table handles, key layouts
+ * and the LMDB error mapping. Writing is in wtxn.h and apply.h. */
 #ifndef CAMDEX_STORE_INTERNAL_H
 #define CAMDEX_STORE_INTERNAL_H
 
@@ -7,8 +7,6 @@
 #include <pthread.h>
 #include <string.h>
 
-#include "codec.h"
-#include "records.h"
 #include "store.h"
 
 /* Named databases, opened once at start. */
@@ -71,49 +69,6 @@ static inline MDB_val mstr(const char *s)
 {
     return mval(s, strlen(s));
 }
-
-/* A write transaction that keeps its first error and refuses to commit
- * after it, so a half-applied batch can never be committed. */
-struct wtxn {
-    struct store *s;
-    MDB_txn *txn;
-    int err;
-    int64_t now;
-    uint64_t last_event_key; /* 0 = not loaded yet */
-    struct enc scratch;                /* encoding a value before a put */
-    struct enc hold_cam, hold_health;  /* copies of old values: pages change under puts */
-    struct store_commit_stats *stats;
-    struct enc events; /* transitions produced, encoded back to back */
-    uint32_t event_count;
-    /* Unit-day time credited by this batch, written once at its end: a
-     * batch credits every camera of a unit, so this saves a write each. */
-    struct unit_acc *unit_acc;
-    size_t unit_acc_cap, unit_acc_n;
-};
-
-struct unit_acc {
-    char unit[STORE_ID_MAX + 1]; /* "" = empty slot */
-    int32_t day;
-    uint64_t ms[STORE_STATE_COUNT];
-};
-
-/* Writes the batch's unit-day credit; call once before committing. */
-int apply_flush(struct wtxn *t);
-
-int wtxn_fail(struct wtxn *t, int rc);
-int wtxn_get(struct wtxn *t, enum store_db db, MDB_val key, MDB_val *val);
-int wtxn_put(struct wtxn *t, enum store_db db, MDB_val key, MDB_val val, unsigned flags);
-int wtxn_del(struct wtxn *t, enum store_db db, MDB_val key, MDB_val *val);
-
-/* Applying single changes inside a write transaction (apply.c). */
-int apply_camera_put(struct wtxn *t, const struct store_camera *cam, const char *unit_name);
-int apply_camera_del(struct wtxn *t, const char *id);
-int apply_health_put(struct wtxn *t, const char *id, const struct store_health *h,
-                     bool keep_detail, int64_t now_ms);
-
-int apply_maintenance(struct wtxn *t, const char *id, bool on, const char *note, int64_t now_ms);
-/* Authentication hints (hints.c). */
-int apply_auth_hint_put(struct wtxn *t, const char *id, const void *hint, size_t len);
 
 /* Ends a cursor walk: closes the cursor and gives the walk's result. rc is
  * what the callback said (negative: fail, positive: stopped early, which

@@ -2,6 +2,7 @@
  * place so every user agrees on them. */
 #include <string.h>
 
+#include "codec.h"
 #include "internal.h"
 
 static size_t put_str(uint8_t *p, const char *s, size_t max)

@@ -3,6 +3,7 @@
 #include <errno.h>
 
 #include "internal.h"
+#include "records.h"
 
 static int get_val(struct store_read *r, enum store_db db, const char *key, MDB_val *v)
 {

@@ -1,8 +1,10 @@
 /* libFuzzer target for probes/h264_sps.c and the Annex B scan in
- * probes/video_params.c. */
+ * probes/video_params.c and probes/video_nal.c. */
 #include <stddef.h>
 #include <stdint.h>
 
+#include "h264_sps.h"
+#include "video_nal.h"
 #include "video_params.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);

@@ -1,8 +1,10 @@
 /* libFuzzer target for probes/h265_sps.c (SPS and VPS) and the Annex B
- * scan in probes/video_params.c. */
+ * scans in probes/video_params.c and probes/video_nal.c. */
 #include <stddef.h>
 #include <stdint.h>
 
+#include "h265_sps.h"
+#include "video_nal.h"
 #include "video_params.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);

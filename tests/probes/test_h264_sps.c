@@ -3,6 +3,7 @@
 #include <errno.h>
 #include <string.h>
 
+#include "h264_sps.h"
 #include "sps_fixtures.h"
 #include "video_params.h"
 
@@ -85,16 +86,6 @@ Test(h264_sps, rejects_absurd_picture_size)
     uint8_t nal[] = {0x67, 0x42, 0x00, 0x1e, 0xbb, 0x80, 0x01, 0x00, 0x00, 0x8c, 0x40};
     struct video_params vp;
     cr_expect_neq(h264_parse_sps(nal, sizeof(nal), &vp), 0);
-}
-
-Test(h264_sps, unescape_removes_emulation_prevention_bytes)
-{
-    const uint8_t in[] = {0x00, 0x00, 0x03, 0x01, 0x00, 0x00, 0x03, 0x00, 0x03, 0xff};
-    uint8_t out[sizeof(in)];
-    size_t n = video_nal_unescape(in, sizeof(in), out);
-    const uint8_t want[] = {0x00, 0x00, 0x01, 0x00, 0x00, 0x00, 0x03, 0xff};
-    cr_assert_eq(n, sizeof(want));
-    cr_expect_arr_eq(out, want, sizeof(want));
 }
 
 Test(h264_sps, fills_probe_video_metadata)

@@ -3,6 +3,7 @@
 #include <errno.h>
 #include <string.h>
 
+#include "h265_sps.h"
 #include "sps_fixtures.h"
 #include "video_params.h"
 

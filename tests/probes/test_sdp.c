@@ -3,8 +3,9 @@
 #include <errno.h>
 #include <string.h>
 
+#include "h264_sps.h"
+#include "h265_sps.h"
 #include "sdp.h"
-#include "video_params.h"
 
 /* Shaped like a Hikvision DS-2CD reply (absolute controls, x-dimensions,
  * G.711 audio); the parameter sets are x264/x265 fixtures from tests/data/sps. */

@@ -52,6 +52,22 @@ Test(url_parse, default_port_per_scheme)
     cr_assert_eq(probe_url_default_port("ftp"), 0);
 }
 
+Test(url_tier, plain_rtsp_is_tier_1_everything_else_tier_2)
+{
+    static const struct {
+        const char *url;
+        enum probe_tier tier;
+    } t[] = {
+        {"rtsp://h/x", PROBE_TIER_1},       {"RTSP://u:p@h:8554/x", PROBE_TIER_1},
+        {"rtsps://h/x", PROBE_TIER_2},      {"http://h/live.flv", PROBE_TIER_2},
+        {"https://h/a.m3u8", PROBE_TIER_2}, {"rtmp://h/live/a", PROBE_TIER_2},
+    };
+    for (size_t i = 0; i < sizeof t / sizeof t[0]; i++) {
+        cr_assert_eq(probe_url_parse(t[i].url, &u), 0, "%s", t[i].url);
+        cr_expect_eq(probe_url_tier(&u), t[i].tier, "%s", t[i].url);
+    }
+}
+
 Test(url_parse, scheme_is_case_insensitive)
 {
     cr_assert_eq(probe_url_parse("RTSP://Cam-01.Example.ORG:8554/live", &u), 0);

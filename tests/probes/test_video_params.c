@@ -1,5 +1,6 @@
-/* Tests for probes/video_params.c: finding the SPS in an Annex B stream,
- * as the deep probe reads it from libavformat's extradata and keyframes. */
+/* Tests for probes/video_params.c: the parser for each codec, and finding
+ * the SPS in an Annex B stream, as the deep probe reads it from
+ * libavformat's extradata and keyframes. */
 #include <criterion/criterion.h>
 #include <errno.h>
 #include <string.h>
@@ -109,28 +110,19 @@ Test(video_params_annexb, other_codecs_are_not_supported)
     cr_expect_eq(video_params_from_annexb(PROBE_CODEC_MJPEG, buf, sizeof(buf), &vp), -ENOTSUP);
 }
 
-Test(video_params_annexb, irap_found_only_behind_a_start_code)
+Test(video_params, each_codec_goes_to_its_own_parser)
 {
-    /* SPS, PPS, then an IDR slice start (H.264 type 5). */
-    const uint8_t idr[] = {0, 0, 0, 1, 0x67, 0x42, 0, 0, 1, 0x68, 0xce, 0, 0, 1, 0x65, 0x88};
-    cr_expect(video_annexb_has_irap(PROBE_CODEC_H264, idr, sizeof(idr)));
-    /* A P slice (type 1) and an SPS alone are not. */
-    const uint8_t p[] = {0, 0, 0, 1, 0x41, 0x9a, 0x02};
-    cr_expect_not(video_annexb_has_irap(PROBE_CODEC_H264, p, sizeof(p)));
-    cr_expect_not(video_annexb_has_irap(PROBE_CODEC_H264, idr, 9));
-    /* The continuation of a fragmented unit has no start code: 0x65 in its
-     * data is not a NAL header. */
-    const uint8_t cont[] = {0x65, 0x88, 0x84, 0x00, 0x65};
-    cr_expect_not(video_annexb_has_irap(PROBE_CODEC_H264, cont, sizeof(cont)));
-    /* A start code as the last bytes, with no header after it. */
-    const uint8_t tail[] = {0x12, 0, 0, 1};
-    cr_expect_not(video_annexb_has_irap(PROBE_CODEC_H264, tail, sizeof(tail)));
-    /* H.265: IDR_W_RADL (19) and CRA (21) are IRAP; TRAIL_R (1) is not. */
-    const uint8_t h265_idr[] = {0, 0, 1, 19 << 1, 0x01};
-    const uint8_t h265_cra[] = {0, 0, 1, 21 << 1, 0x01};
-    const uint8_t h265_trail[] = {0, 0, 1, 1 << 1, 0x01};
-    cr_expect(video_annexb_has_irap(PROBE_CODEC_H265, h265_idr, sizeof(h265_idr)));
-    cr_expect(video_annexb_has_irap(PROBE_CODEC_H265, h265_cra, sizeof(h265_cra)));
-    cr_expect_not(video_annexb_has_irap(PROBE_CODEC_H265, h265_trail, sizeof(h265_trail)));
-    cr_expect_not(video_annexb_has_irap(PROBE_CODEC_MJPEG, idr, sizeof(idr)));
+    uint8_t sps[512];
+    struct video_params vp;
+    size_t len = sps_load_nal("h264_1280x720_main", "sps", sps, sizeof(sps));
+    cr_assert_eq(video_parse_sps(PROBE_CODEC_H264, sps, len, &vp), 0);
+    cr_expect_eq(vp.codec, PROBE_CODEC_H264);
+    cr_expect_eq(vp.width, 1280);
+    cr_expect_eq(video_parse_sps(PROBE_CODEC_H265, sps, len, &vp), -EINVAL);
+    len = sps_load_nal("h265_1280x720_main", "sps", sps, sizeof(sps));
+    cr_assert_eq(video_parse_sps(PROBE_CODEC_H265, sps, len, &vp), 0);
+    cr_expect_eq(vp.codec, PROBE_CODEC_H265);
+    cr_expect_eq(vp.width, 1280);
+    cr_expect_eq(video_parse_sps(PROBE_CODEC_H264, sps, len, &vp), -EINVAL);
+    cr_expect_eq(video_parse_sps(PROBE_CODEC_MJPEG, sps, len, &vp), -ENOTSUP);
 }

@@ -10,6 +10,7 @@
 #include <unistd.h>
 
 #include "internal.h"
+#include "records.h"
 #include "store.h"
 #include "testutil.h"
 

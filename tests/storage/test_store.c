@@ -8,6 +8,7 @@
 #include <string.h>
 
 #include "internal.h"
+#include "records.h"
 #include "store.h"
 #include "testutil.h"
 

@@ -14,7 +14,7 @@
 
 #include <libavutil/log.h>
 
-#include "deep_probe.h"
+#include "deepm.h"
 #include "url.h"
 
 static bool url_scheme_char(char c)
@@ -23,7 +23,7 @@ static bool url_scheme_char(char c)
            c == '-' || c == '.';
 }
 
-char *deep_redact_line(const char *line, char *out, size_t outlen)
+char *deepm_redact_line(const char *line, char *out, size_t outlen)
 {
     if (!out || outlen == 0)
         return out;
@@ -78,12 +78,12 @@ static struct {
     _Atomic(deep_log_fn) fn;
     _Atomic(void *) opaque;
     atomic_int max_level;
-    atomic_bool configured; /* deep_av_log_setup ran: else libav's default prints */
+    atomic_bool configured; /* deepm_av_log_setup ran: else libav's default prints */
 } log_sink;
 
 /* The probe running on this thread: libav logs on the thread that called
  * it, so per-thread is per-probe, and a pointer needs no lock. */
-static _Thread_local struct deep_said *said;
+static _Thread_local struct deepm_said *said;
 
 static void copy_line(char *dst, size_t cap, const char *src)
 {
@@ -93,7 +93,7 @@ static void copy_line(char *dst, size_t cap, const char *src)
 
 static void note_said(void *avcl, int level, const char *fmt, va_list vl)
 {
-    struct deep_said *s = said;
+    struct deepm_said *s = said;
     if (!s || !avcl || level > AV_LOG_ERROR)
         return;
     char line[256];
@@ -151,14 +151,14 @@ static void av_log_to_sink(void *avcl, int level, const char *fmt, va_list vl)
         size_t l = strlen(line);
         if (l > 0 && line[l - 1] == '\r')
             line[l - 1] = '\0';
-        deep_redact_line(line, clean, sizeof(clean));
+        deepm_redact_line(line, clean, sizeof(clean));
         if (clean[0])
             fn(atomic_load(&log_sink.opaque), level, clean);
     }
     pending[0] = '\0';
 }
 
-void deep_av_log_setup(deep_log_fn fn, void *opaque, int max_level)
+void deepm_av_log_setup(deep_log_fn fn, void *opaque, int max_level)
 {
     atomic_store(&log_sink.opaque, opaque);
     atomic_store(&log_sink.max_level, max_level);
@@ -175,7 +175,7 @@ static void install(void)
         av_log_set_callback(av_log_to_sink);
 }
 
-void deep_said_begin(struct deep_said *s, const void *fc)
+void deepm_said_begin(struct deepm_said *s, const void *fc)
 {
     pthread_once(&install_once, install);
     memset(s, 0, sizeof(*s));
@@ -183,8 +183,7 @@ void deep_said_begin(struct deep_said *s, const void *fc)
     said = s;
 }
 
-void deep_said_end(void)
+void deepm_said_end(void)
 {
     said = NULL;
 }
-

@@ -1,4 +1,4 @@
-/* Tests for probes/deep_pool.c: results come back on the loop thread, the
+/* Tests for probes/deep/deep_pool.c: results come back on the loop thread, the
  * queue is bounded, queued requests can be cancelled, and closing the pool
  * with probes in flight returns promptly. The probes run against in-test
  * sockets (refused ports, a listener that never answers). */

@@ -1,4 +1,4 @@
-/* Tests for probes/deep_probe.c: URL refusal, the libav error mapping,
+/* Tests for probes/deep/deep_probe.c: URL refusal, the libav error mapping,
  * deadlines against in-test sockets, and real streams made at test time:
  * RTSP from GStreamer's gst-rtsp-server, HLS and HTTP-FLV files made by the
  * ffmpeg CLI behind python's http.server, RTMP from `ffmpeg -listen 1`. */

@@ -2,9 +2,10 @@
  * from packets, decode the first keyframe into a small luma plane and maybe
  * a JPEG thumbnail. Synchronous; every blocking libav call is bounded by an
  * interrupt callback that watches a hard deadline and a stop flag. */
-#include "deep_probe.h"
+#include "deepm.h"
 
 #include <arpa/inet.h>
+#include <assert.h>
 #include <errno.h>
 #include <limits.h>
 #include <poll.h>
@@ -22,9 +23,10 @@
 #include <libavutil/pixdesc.h>
 
 #include "deep_log.h"
-#include "video_params.h"
 #include "rtsp_status.h"
 #include "url.h"
+#include "video_nal.h"
+#include "video_params.h"
 
 #define DEF_DEADLINE_MS  5000
 #define DEF_MEASURE_MS   400
@@ -45,12 +47,12 @@ static const char *const phase_names[DEEP_PH_COUNT] = {
     [DEEP_PH_MEASURE] = "measure", [DEEP_PH_DECODE] = "decode",
 };
 
-const char *deep_phase_name(enum deep_phase ph)
+const char *deepm_phase_name(enum deep_phase ph)
 {
     return (unsigned)ph < DEEP_PH_COUNT ? phase_names[ph] : "?";
 }
 
-void deep_opts_default(struct deep_opts *o)
+void deepm_opts_default(struct deep_opts *o)
 {
     memset(o, 0, sizeof(*o));
     o->deadline_ms = DEF_DEADLINE_MS;
@@ -68,7 +70,7 @@ void deep_opts_default(struct deep_opts *o)
 static void opts_fill(struct deep_opts *o, const struct deep_opts *in)
 {
     struct deep_opts d;
-    deep_opts_default(&d);
+    deepm_opts_default(&d);
     *o = in ? *in : d;
     if (!o->deadline_ms)
         o->deadline_ms = d.deadline_ms;
@@ -92,16 +94,16 @@ static void opts_fill(struct deep_opts *o, const struct deep_opts *in)
         o->max_pixels = d.max_pixels;
 }
 
-void deep_result_init(struct deep_result *r)
+void deepm_result_init(struct deep_result *r)
 {
     memset(r, 0, sizeof(*r));
     probe_result_init(&r->base);
 }
 
-void deep_result_clear(struct deep_result *r)
+void deepm_result_clear(struct deep_result *r)
 {
     av_freep(&r->jpeg);
-    deep_result_init(r);
+    deepm_result_init(r);
 }
 
 static int64_t now_us(void)
@@ -147,39 +149,37 @@ static int dp_interrupt(void *opaque)
 
 /* ---- error mapping ---- */
 
-enum probe_reason deep_reason_from_averror(int e, enum deep_phase ph, bool deadline_hit,
-                                           int connected, char *detail, size_t detail_len)
+/* Our own deadline interrupted libav: where it fell says what did not come. */
+static enum probe_reason deadline_reason(int e, enum deep_phase ph, int connected,
+                                         const char **what)
 {
-    char msg[AV_ERROR_MAX_STRING_SIZE];
-    av_strerror(e, msg, sizeof(msg));
-    const char *phn = deep_phase_name(ph);
-    enum probe_reason why;
-    const char *what = NULL;
-
-    if (deadline_hit) {
-        /* Without a reachability check: interrupted inside the TCP connect,
-         * libav hands AVERROR_EXIT back as is, while the RTSP demuxer turns
-         * an interrupted reply into invalid data. HTTP passes EXIT through
-         * in both cases, hence the check (connected >= 0) when it ran. */
-        if (ph == DEEP_PH_OPEN && (connected == 0 || (connected < 0 && e == AVERROR_EXIT))) {
-            why = PROBE_R_CONNECT_TIMEOUT;
-            what = "no connection before the deadline";
-        } else if (ph == DEEP_PH_OPEN) {
-            why = PROBE_R_RTSP_TIMEOUT;
-            what = "connected, no reply before the deadline";
-        } else if (ph == DEEP_PH_INFO || ph == DEEP_PH_MEASURE) {
-            /* Set up and playing, but no media: what tier 1 calls no RTP
-             * after PLAY. */
-            why = PROBE_R_NO_MEDIA;
-            what = "no media before the deadline";
-        } else {
-            why = PROBE_R_RTSP_TIMEOUT;
-            what = "deadline hit";
-        }
-        snprintf(detail, detail_len, "%s: %s", phn, what);
-        return why;
+    /* Without a reachability check: interrupted inside the TCP connect,
+     * libav hands AVERROR_EXIT back as is, while the RTSP demuxer turns
+     * an interrupted reply into invalid data. HTTP passes EXIT through
+     * in both cases, hence the check (connected >= 0) when it ran. */
+    if (ph == DEEP_PH_OPEN && (connected == 0 || (connected < 0 && e == AVERROR_EXIT))) {
+        *what = "no connection before the deadline";
+        return PROBE_R_CONNECT_TIMEOUT;
     }
+    if (ph == DEEP_PH_OPEN) {
+        *what = "connected, no reply before the deadline";
+        return PROBE_R_RTSP_TIMEOUT;
+    }
+    if (ph == DEEP_PH_INFO || ph == DEEP_PH_MEASURE) {
+        /* Set up and playing, but no media: what tier 1 calls no RTP
+         * after PLAY. */
+        *what = "no media before the deadline";
+        return PROBE_R_NO_MEDIA;
+    }
+    *what = "deadline hit";
+    return PROBE_R_RTSP_TIMEOUT;
+}
 
+/* The reason for an error libav returned on its own; *what, when set, is
+ * said before libav's text. */
+static enum probe_reason averror_reason(int e, enum deep_phase ph, const char **what)
+{
+    enum probe_reason why;
     switch (e) {
     case AVERROR(ECONNREFUSED):
         why = PROBE_R_CONNECT_REFUSED;
@@ -202,7 +202,7 @@ enum probe_reason deep_reason_from_averror(int e, enum deep_phase ph, bool deadl
         break;
     case AVERROR_EOF:
         why = ph == DEEP_PH_OPEN ? PROBE_R_CONNECT_RESET : PROBE_R_NO_MEDIA;
-        what = ph == DEEP_PH_OPEN ? "the server closed the connection" : "the stream ended";
+        *what = ph == DEEP_PH_OPEN ? "the server closed the connection" : "the stream ended";
         break;
     case AVERROR_HTTP_UNAUTHORIZED:
         why = PROBE_R_AUTH_FAILED;
@@ -230,7 +230,7 @@ enum probe_reason deep_reason_from_averror(int e, enum deep_phase ph, bool deadl
         /* What libav says when a protocol or format is not on a whitelist. */
         if (ph == DEEP_PH_OPEN) {
             why = PROBE_R_UNSUPPORTED_URL;
-            what = "protocol or format not allowed";
+            *what = "protocol or format not allowed";
         } else {
             why = ph == DEEP_PH_DECODE ? PROBE_R_DECODE_ERROR : PROBE_R_PROTOCOL_ERROR;
         }
@@ -246,12 +246,28 @@ enum probe_reason deep_reason_from_averror(int e, enum deep_phase ph, bool deadl
         break;
     case AVERROR_EXIT:
         why = PROBE_R_INTERNAL_ERROR;
-        what = "cancelled";
+        *what = "cancelled";
         break;
     default:
         why = ph == DEEP_PH_DECODE ? PROBE_R_DECODE_ERROR : PROBE_R_PROTOCOL_ERROR;
         break;
     }
+    return why;
+}
+
+enum probe_reason deepm_reason_from_averror(int e, enum deep_phase ph, bool deadline_hit,
+                                            int connected, char *detail, size_t detail_len)
+{
+    const char *phn = deepm_phase_name(ph);
+    const char *what = NULL;
+    if (deadline_hit) {
+        enum probe_reason why = deadline_reason(e, ph, connected, &what);
+        snprintf(detail, detail_len, "%s: %s", phn, what);
+        return why;
+    }
+    enum probe_reason why = averror_reason(e, ph, &what);
+    char msg[AV_ERROR_MAX_STRING_SIZE];
+    av_strerror(e, msg, sizeof(msg));
     if (what)
         snprintf(detail, detail_len, "%s: %s (%s)", phn, what, msg);
     else
@@ -275,7 +291,7 @@ static bool is_numeric_host(const char *h, bool *v6)
     return false;
 }
 
-int deep_url_with_host(const char *url, const char *host, char *out, size_t outlen)
+int deepm_url_with_host(const char *url, const char *host, char *out, size_t outlen)
 {
     bool v6;
     if (!url || !host || !out || !is_numeric_host(host, &v6))
@@ -653,7 +669,7 @@ static int decode_keyframe(const AVCodecParameters *par, const struct keypic *ke
     if ((rc = avcodec_parameters_to_context(dc, par)) < 0)
         goto out;
     dc->thread_count = 1;
-    /* A second fence behind the size check in deep_probe_run, for codecs
+    /* A second fence behind the size check in deepm_probe_run, for codecs
      * without an SPS to read it from (MJPEG). */
     dc->max_pixels = o->max_pixels;
     if ((rc = avcodec_open2(dc, dec, NULL)) < 0)
@@ -780,7 +796,7 @@ static bool second_pending(const struct second_key *s)
     return s->armed && !s->pic.complete && now_us() < s->until;
 }
 
-/* ---- the probe ---- */
+/* ---- the measuring window ---- */
 
 struct window {
     int64_t last_ts, min_ts, max_ts; /* in stream time base */
@@ -893,21 +909,84 @@ static int find_stream_info(AVFormatContext *fc, uint32_t max_pixels)
     return rc;
 }
 
-static void fail(struct deep_result *r, int averr, enum deep_phase ph, const struct dp_clock *c)
+/* ---- the run: one function per phase ----
+ * A run goes through the phases of enum deep_phase (deep_probe.h, one
+ * comment each; phase_names above names them in details) in order. Each
+ * has a step_* function below (run_steps) that does its part and names the
+ * next phase, or RUN_DONE once `out` holds a verdict (from any phase).
+ * run_set_phase is the only place the phase changes; run_cleanup the only
+ * place anything is freed. */
+
+/* The state after the last phase. */
+#define RUN_DONE DEEP_PH_COUNT
+
+struct run {
+    const char *url;
+    const char *numeric_host; /* NULL: the URL's host is numeric */
+    struct deep_result *out;
+    struct deep_opts o; /* defaults filled in */
+    enum deep_phase phase;
+    int64_t t0, cpu0;   /* start of the run: wall, thread CPU (µs) */
+    int64_t tph, tcpu;  /* start of the running phase */
+    int64_t reserve_ms; /* kept back from libav's deadline for tcp_reachable */
+    struct dp_clock clk;
+    /* Owned; run_cleanup frees them. */
+    struct probe_url *pu;
+    char *target; /* the URL libav opens: the host replaced by its address */
+    AVFormatContext *fc;
+    AVDictionary *dict;
+    AVPacket *pkt;
+    AVPacket *pic; /* a picture put together by `acc` (assemble) */
+    struct picture_acc acc;
+    struct keypic key;
+    struct second_key key2;
+    /* Found on the way. */
+    bool from_sdp; /* RTSP without find_stream_info: the SDP names the streams */
+    bool assemble; /* pictures are put together from NAL units (acc) */
+    int vi;        /* the video stream */
+    AVStream *vs;
+    struct window w; /* the measuring window */
+};
+
+#define TARGET_MAX (PROBE_URL_MAX + 64)
+
+/* CPU time of the calling thread: libav does all of a probe's work on it
+ * (decoders run with one thread). */
+static int64_t thread_cpu_us(void)
 {
+    struct timespec ts;
+    clock_gettime(CLOCK_THREAD_CPUTIME_ID, &ts);
+    return (int64_t)ts.tv_sec * 1000000 + ts.tv_nsec / 1000;
+}
+
+/* The running phase took from its start until now. */
+static void phase_end(struct run *r)
+{
+    int64_t n = now_us(), c = thread_cpu_us();
+    r->out->phase_ms[r->phase] = (uint32_t)((n - r->tph) / 1000);
+    r->out->phase_cpu_us[r->phase] = (uint32_t)(c - r->tcpu);
+    r->tph = n;
+    r->tcpu = c;
+}
+
+/* An offline verdict from a libav error in the running phase. */
+static void fail(struct run *r, int averr)
+{
+    const struct dp_clock *c = &r->clk;
     char detail[PROBE_DETAIL_MAX];
     enum probe_reason why;
-    if (c && c->stopped) {
+    if (c->stopped) {
         why = PROBE_R_INTERNAL_ERROR;
-        snprintf(detail, sizeof(detail), "%s: cancelled (shutting down)", deep_phase_name(ph));
+        snprintf(detail, sizeof(detail), "%s: cancelled (shutting down)",
+                 deepm_phase_name(r->phase));
     } else {
-        why = deep_reason_from_averror(averr, ph, c && c->deadline_hit, c ? c->connected : -1,
-                                       detail, sizeof(detail));
+        why = deepm_reason_from_averror(averr, r->phase, c->deadline_hit, c->connected, detail,
+                                        sizeof(detail));
     }
-    r->av_error = averr;
-    r->failed_phase = ph;
-    r->deadline_hit = c && c->deadline_hit;
-    probe_result_set(&r->base, PROBE_OFFLINE, why, "%s", detail);
+    r->out->av_error = averr;
+    r->out->failed_phase = r->phase;
+    r->out->deadline_hit = c->deadline_hit;
+    probe_result_set(&r->out->base, PROBE_OFFLINE, why, "%s", detail);
 }
 
 /* An open that failed on an RTSP status or in TLS: libav's error code says
@@ -915,7 +994,7 @@ static void fail(struct deep_result *r, int averr, enum deep_phase ph, const str
  * error is the one libav makes of a status, so a line left over from a
  * request that libav then got past cannot decide. False when neither. */
 static bool fail_said(struct deep_result *r, int averr, const struct dp_clock *c,
-                      const struct deep_said *s)
+                      const struct deepm_said *s)
 {
     if (c->deadline_hit || c->stopped)
         return false;
@@ -939,132 +1018,100 @@ static bool fail_said(struct deep_result *r, int averr, const struct dp_clock *c
     return true;
 }
 
-/* CPU time of the calling thread: libav does all of a probe's work on it
- * (decoders run with one thread). */
-static int64_t thread_cpu_us(void)
+/* The URL libav gets: the caller's address in place of the host, or the URL
+ * as it is when its host is numeric. False with a verdict when neither. */
+static bool make_target(struct run *r)
 {
-    struct timespec ts;
-    clock_gettime(CLOCK_THREAD_CPUTIME_ID, &ts);
-    return (int64_t)ts.tv_sec * 1000000 + ts.tv_nsec / 1000;
-}
-
-static void phase_end(struct deep_result *r, enum deep_phase ph, int64_t *t, int64_t *cpu)
-{
-    int64_t n = now_us(), c = thread_cpu_us();
-    r->phase_ms[ph] = (uint32_t)((n - *t) / 1000);
-    r->phase_cpu_us[ph] = (uint32_t)(c - *cpu);
-    *t = n;
-    *cpu = c;
-}
-
-int deep_probe_run(const char *url, const char *numeric_host, const struct deep_opts *opts,
-                   const atomic_bool *stop, struct deep_result *out)
-{
-    if (!url || !out)
-        return -EINVAL;
-    deep_result_init(out);
-    struct deep_opts o;
-    opts_fill(&o, opts);
-    int64_t t0 = now_us(), tph = t0, cpu0 = thread_cpu_us(), tcpu = cpu0;
-    /* Keep a little of the deadline back for tcp_reachable. */
-    int64_t reserve_ms = o.deadline_ms / 5 < 200 ? o.deadline_ms / 5 : 200;
-    struct dp_clock clk = {.deadline = t0 + ((int64_t)o.deadline_ms - reserve_ms) * 1000,
-                           .stop = stop,
-                           .connected = -1};
-    AVFormatContext *fc = NULL;
-    AVDictionary *dict = NULL;
-    AVPacket *pkt = NULL, *pic = NULL;
-    struct picture_acc acc = {.pkt = NULL};
-    struct keypic key = {.n = 0};
-    struct second_key key2 = {.pic.n = 0};
-    struct deep_said said;
-    char *target = NULL;
-    int rc;
-
-    /* Check the URL ourselves first: libav would happily open file:,
-     * concat: or subfile: URLs (the whitelists are the second fence). */
-    struct probe_url *pu = calloc(1, sizeof(*pu));
-    target = malloc(PROBE_URL_MAX + 64);
-    if (!pu || !target) {
-        fail(out, AVERROR(ENOMEM), DEEP_PH_SETUP, NULL);
-        goto done;
-    }
-    rc = probe_url_parse(url, pu);
-    if (rc < 0) {
-        char red[96];
-        probe_url_redact(url, red, sizeof(red));
-        probe_result_set(&out->base, PROBE_OFFLINE, PROBE_R_UNSUPPORTED_URL, "%s: %s", red,
-                         pu->error ? pu->error : "not a stream URL");
-        goto done;
-    }
+    struct deep_result *out = r->out;
     bool v6;
-    if (numeric_host) {
-        if (!is_numeric_host(numeric_host, &v6)) {
+    if (r->numeric_host) {
+        if (!is_numeric_host(r->numeric_host, &v6)) {
             probe_result_set(&out->base, PROBE_OFFLINE, PROBE_R_UNSUPPORTED_URL,
-                             "the address to probe must be numeric, not \"%.64s\"", numeric_host);
-            goto done;
+                             "the address to probe must be numeric, not \"%.64s\"",
+                             r->numeric_host);
+            return false;
         }
-        rc = deep_url_with_host(url, numeric_host, target, PROBE_URL_MAX + 64);
+        int rc = deepm_url_with_host(r->url, r->numeric_host, r->target, TARGET_MAX);
         if (rc < 0) {
             probe_result_set(&out->base, PROBE_OFFLINE, PROBE_R_UNSUPPORTED_URL,
                              "cannot put the address into the URL (%s)", strerror(-rc));
-            goto done;
+            return false;
         }
-    } else if (pu->host_is_ipv4 || pu->host_is_ipv6) {
-        snprintf(target, PROBE_URL_MAX + 64, "%s", url);
+    } else if (r->pu->host_is_ipv4 || r->pu->host_is_ipv6) {
+        snprintf(r->target, TARGET_MAX, "%s", r->url);
     } else {
         /* getaddrinfo inside libav cannot be interrupted: refuse. */
         probe_result_set(&out->base, PROBE_OFFLINE, PROBE_R_UNSUPPORTED_URL,
-                         "host \"%.64s\" is a name: resolve it and pass the address", pu->host);
-        goto done;
+                         "host \"%.64s\" is a name: resolve it and pass the address", r->pu->host);
+        return false;
     }
-    rc = build_options(&dict, pu->scheme, &o, pu->host, numeric_host != NULL);
+    return true;
+}
+
+/* URL checks, libav's options and contexts; no I/O. */
+static enum deep_phase step_setup(struct run *r)
+{
+    /* Check the URL ourselves first: libav would happily open file:,
+     * concat: or subfile: URLs (the whitelists are the second fence). */
+    r->pu = calloc(1, sizeof(*r->pu));
+    r->target = malloc(TARGET_MAX);
+    if (!r->pu || !r->target) {
+        fail(r, AVERROR(ENOMEM));
+        return RUN_DONE;
+    }
+    if (probe_url_parse(r->url, r->pu) < 0) {
+        char red[96];
+        probe_url_redact(r->url, red, sizeof(red));
+        probe_result_set(&r->out->base, PROBE_OFFLINE, PROBE_R_UNSUPPORTED_URL, "%s: %s", red,
+                         r->pu->error ? r->pu->error : "not a stream URL");
+        return RUN_DONE;
+    }
+    if (!make_target(r))
+        return RUN_DONE;
+    int rc = build_options(&r->dict, r->pu->scheme, &r->o, r->pu->host, r->numeric_host != NULL);
     if (rc < 0) {
-        fail(out, rc, DEEP_PH_SETUP, NULL);
-        goto done;
+        fail(r, rc);
+        return RUN_DONE;
     }
-    fc = avformat_alloc_context();
-    pkt = av_packet_alloc();
-    if (!fc || !pkt) {
-        fail(out, AVERROR(ENOMEM), DEEP_PH_SETUP, NULL);
-        goto done;
+    r->fc = avformat_alloc_context();
+    r->pkt = av_packet_alloc();
+    if (!r->fc || !r->pkt) {
+        fail(r, AVERROR(ENOMEM));
+        return RUN_DONE;
     }
-    fc->interrupt_callback.callback = dp_interrupt;
-    fc->interrupt_callback.opaque = &clk;
-    phase_end(out, DEEP_PH_SETUP, &tph, &tcpu);
+    r->fc->interrupt_callback.callback = dp_interrupt;
+    r->fc->interrupt_callback.opaque = &r->clk;
+    phase_end(r);
+    return DEEP_PH_OPEN;
+}
 
-    deep_said_begin(&said, fc);
-    rc = avformat_open_input(&fc, target, NULL, &dict); /* frees fc on failure */
-    deep_said_end();
-    phase_end(out, DEEP_PH_OPEN, &tph, &tcpu);
+/* Connect and handshake: avformat_open_input. */
+static enum deep_phase step_open(struct run *r)
+{
+    struct deepm_said said;
+    deepm_said_begin(&said, r->fc);
+    int rc = avformat_open_input(&r->fc, r->target, NULL, &r->dict); /* frees fc on failure */
+    deepm_said_end();
+    phase_end(r);
     if (rc < 0) {
-        if (clk.deadline_hit && !clk.stopped)
-            clk.connected =
-                tcp_reachable(numeric_host ? numeric_host : pu->host, pu->port, (int)reserve_ms);
-        if (!fail_said(out, rc, &clk, &said))
-            fail(out, rc, DEEP_PH_OPEN, &clk);
-        goto done;
+        if (r->clk.deadline_hit && !r->clk.stopped)
+            r->clk.connected = tcp_reachable(r->numeric_host ? r->numeric_host : r->pu->host,
+                                             r->pu->port, (int)r->reserve_ms);
+        if (!fail_said(r->out, rc, &r->clk, &said))
+            fail(r, rc);
+        return RUN_DONE;
     }
-    note_unused(out, dict); /* only a successful open hands back the leftovers */
-    set_str(out->format, sizeof(out->format), fc->iformat->name);
+    note_unused(r->out, r->dict); /* only a successful open hands back the leftovers */
+    set_str(r->out->format, sizeof(r->out->format), r->fc->iformat->name);
+    return DEEP_PH_INFO;
+}
 
-    /* RTSP names every stream in its SDP, and libavformat keeps the
-     * SDP's parameter sets as the stream's extradata. find_stream_info would
-     * go on to decode at least seven H.264 pictures (to guess the decoder's
-     * delay) before returning: at 720p two thirds of the probe's CPU, to
-     * learn a picture size the SPS holds and the keyframe decode confirms.
-     * FLV, HLS and RTMP make their streams from the packets: they keep it. */
-    bool from_sdp =
-        (pu->scheme == PROBE_URL_RTSP || pu->scheme == PROBE_URL_RTSPS) && !o.stream_info;
-    if (!from_sdp) {
-        rc = find_stream_info(fc, o.max_pixels);
-        phase_end(out, DEEP_PH_INFO, &tph, &tcpu);
-        if (rc < 0) {
-            fail(out, rc, DEEP_PH_INFO, &clk);
-            goto done;
-        }
-    }
-
+/* The video stream and what its parameters say; false with a verdict when
+ * there is none to measure. */
+static bool pick_video(struct run *r)
+{
+    AVFormatContext *fc = r->fc;
+    struct deep_result *out = r->out;
     int vi = av_find_best_stream(fc, AVMEDIA_TYPE_VIDEO, -1, -1, NULL, 0);
     int ai = av_find_best_stream(fc, AVMEDIA_TYPE_AUDIO, -1, -1, NULL, 0);
     if (ai >= 0)
@@ -1075,7 +1122,7 @@ int deep_probe_run(const char *url, const char *numeric_host, const struct deep_
         probe_result_set(&out->base, PROBE_OFFLINE, PROBE_R_NO_MEDIA, "no video stream%s%s",
                          ai >= 0 ? ", audio only: " : "",
                          ai >= 0 ? avcodec_get_name(fc->streams[ai]->codecpar->codec_id) : "");
-        goto done;
+        return false;
     }
     AVStream *vs = fc->streams[vi];
     const AVCodecParameters *par = vs->codecpar;
@@ -1088,115 +1135,169 @@ int deep_probe_run(const char *url, const char *numeric_host, const struct deep_
     out->fps_milli_container = rational_milli(vs->avg_frame_rate);
     if (!out->fps_milli_container)
         out->fps_milli_container = rational_milli(vs->r_frame_rate);
-    if (from_sdp && v->width == 0)
+    if (r->from_sdp && v->width == 0)
         video_from_sps(par->extradata, par->extradata ? (size_t)par->extradata_size : 0, out);
-    if (!from_sdp && (v->width == 0 || v->height == 0)) {
+    if (!r->from_sdp && (v->width == 0 || v->height == 0)) {
         probe_result_set(&out->base, PROBE_OFFLINE, PROBE_R_NO_MEDIA,
                          "video stream (%s) without a picture size: no video data in %u ms",
                          avcodec_get_name(par->codec_id), out->phase_ms[DEEP_PH_INFO]);
-        out->deadline_hit = clk.deadline_hit;
-        goto done;
+        out->deadline_hit = r->clk.deadline_hit;
+        return false;
     }
     for (unsigned i = 0; i < fc->nb_streams; i++)
         if ((int)i != vi)
             fc->streams[i]->discard = AVDISCARD_ALL;
-    /* Set before the first read, which is when libav would start the
-     * parser. */
-    bool assemble = from_sdp && (v->codec == PROBE_CODEC_H264 || v->codec == PROBE_CODEC_H265);
-    if (assemble) {
-        fc->flags |= AVFMT_FLAG_NOPARSE;
-        acc.codec = v->codec;
-        if (!(pic = av_packet_alloc()) || !(acc.pkt = av_packet_alloc())) {
-            fail(out, AVERROR(ENOMEM), DEEP_PH_MEASURE, &clk);
-            goto done;
+    r->vi = vi;
+    r->vs = vs;
+    return true;
+}
+
+/* avformat_find_stream_info where the streams come from the packets, then
+ * the choice of the video stream. */
+static enum deep_phase step_info(struct run *r)
+{
+    /* RTSP names every stream in its SDP, and libavformat keeps the
+     * SDP's parameter sets as the stream's extradata. find_stream_info would
+     * go on to decode at least seven H.264 pictures (to guess the decoder's
+     * delay) before returning: at 720p two thirds of the probe's CPU, to
+     * learn a picture size the SPS holds and the keyframe decode confirms.
+     * FLV, HLS and RTMP make their streams from the packets: they keep it. */
+    r->from_sdp =
+        (r->pu->scheme == PROBE_URL_RTSP || r->pu->scheme == PROBE_URL_RTSPS) && !r->o.stream_info;
+    if (!r->from_sdp) {
+        int rc = find_stream_info(r->fc, r->o.max_pixels);
+        phase_end(r);
+        if (rc < 0) {
+            fail(r, rc);
+            return RUN_DONE;
         }
     }
+    return pick_video(r) ? DEEP_PH_MEASURE : RUN_DONE;
+}
 
-    /* The window: packets find_stream_info buffered come out first, so
-     * stream time, not arrival time, is what the rates are computed on.
-     * Its wall-clock end counts from the first video packet, so a camera
-     * slow to start sending still gets a whole window, and it is checked
-     * between packets, not by interrupting libav: an RTSP demuxer
-     * interrupted in the middle of an interleaved packet has lost its
-     * framing, and reading on gets nothing more from it. So the one soft
-     * interruption, the end of the wait for the second keyframe, ends the
-     * reading. */
-    struct window w = {
-        .min_ts = AV_NOPTS_VALUE, .max_ts = AV_NOPTS_VALUE, .last_key_ts = AV_NOPTS_VALUE};
-    int64_t span_goal = (int64_t)o.measure_ms * 1000, window_end = 0;
+/* One picture of the video stream (a packet, or NAL units put together):
+ * counted in the window until it closes, and offered as the first or the
+ * second keyframe. */
+static void measure_picture(struct run *r, const AVPacket *vp, bool counting)
+{
+    struct keypic *key = &r->key;
+    struct second_key *key2 = &r->key2;
+    if (counting)
+        window_add(&r->w, vp);
+    bool kept = keypic_offer(key, vp);
+    if (kept && key->n == 1) {
+        int64_t dt = now_us() - r->t0;
+        r->out->base.phase_us[PROBE_PH_FIRST_KEYFRAME] =
+            (uint32_t)(dt > UINT32_MAX ? UINT32_MAX : dt);
+    } else if (!kept && key2->armed) {
+        second_offer(key2, vp);
+    }
+    /* The first keyframe often comes untimed (out of find_stream_info's
+     * buffer, or before RTP timing is known): then the next timed
+     * packet (a frame later) anchors the gap. */
+    int64_t pts = vp->dts != AV_NOPTS_VALUE ? vp->dts : vp->pts;
+    int64_t base = key->ts != AV_NOPTS_VALUE ? key->ts : pts;
+    if (key->complete && !key2->armed && !r->o.no_decode && !r->o.no_second &&
+        base != AV_NOPTS_VALUE) {
+        key2->armed = true;
+        key2->base = base;
+        key2->from = base + av_rescale_q((int64_t)r->o.second_gap_ms * 1000, AV_TIME_BASE_Q,
+                                         r->vs->time_base);
+        key2->until = now_us() + (int64_t)(r->o.second_gap_ms + r->o.second_wait_ms) * 1000;
+        /* Never at the cost of the probe: leave time to decode and
+         * close (TEARDOWN) before the hard deadline. */
+        if (key2->until > r->clk.deadline - 200000)
+            key2->until = r->clk.deadline - 200000;
+    }
+}
+
+/* Read packets until the window is measured and the keyframes are in (or
+ * the deadline); the error that ended the reading, 0 if none counts.
+ *
+ * The window: packets find_stream_info buffered come out first, so
+ * stream time, not arrival time, is what the rates are computed on.
+ * Its wall-clock end counts from the first video packet, so a camera
+ * slow to start sending still gets a whole window, and it is checked
+ * between packets, not by interrupting libav: an RTSP demuxer
+ * interrupted in the middle of an interleaved packet has lost its
+ * framing, and reading on gets nothing more from it. So the one soft
+ * interruption, the end of the wait for the second keyframe, ends the
+ * reading. */
+static int read_window(struct run *r)
+{
+    struct dp_clock *clk = &r->clk;
+    AVRational tb = r->vs->time_base;
+    int64_t span_goal = (int64_t)r->o.measure_ms * 1000, window_end = 0;
     int read_err = 0;
     bool wdone = false;
     for (;;) {
-        rc = av_read_frame(fc, pkt);
-        if (rc == AVERROR(EAGAIN) && !clk.soft_hit && !clk.deadline_hit && !clk.stopped)
+        int rc = av_read_frame(r->fc, r->pkt);
+        if (rc == AVERROR(EAGAIN) && !clk->soft_hit && !clk->deadline_hit && !clk->stopped)
             continue;
         if (rc < 0) {
-            if (rc != AVERROR_EOF && !(clk.soft_hit && !clk.deadline_hit && !clk.stopped))
+            if (rc != AVERROR_EOF && !(clk->soft_hit && !clk->deadline_hit && !clk->stopped))
                 read_err = rc;
             break;
         }
         AVPacket *vp = NULL;
-        if (pkt->stream_index == vi)
-            vp = !assemble ? pkt : acc_feed(&acc, pkt, pic) ? pic : NULL;
+        if (r->pkt->stream_index == r->vi)
+            vp = !r->assemble ? r->pkt : acc_feed(&r->acc, r->pkt, r->pic) ? r->pic : NULL;
         if (vp) {
-            if (w.pkts == 0)
+            if (r->w.pkts == 0)
                 window_end = now_us() + span_goal;
-            if (!wdone)
-                window_add(&w, vp);
-            bool kept = keypic_offer(&key, vp);
-            if (kept && key.n == 1) {
-                int64_t dt = now_us() - t0;
-                out->base.phase_us[PROBE_PH_FIRST_KEYFRAME] =
-                    (uint32_t)(dt > UINT32_MAX ? UINT32_MAX : dt);
-            } else if (!kept && key2.armed) {
-                second_offer(&key2, vp);
-            }
-            /* The first keyframe often comes untimed (out of find_stream_info's
-             * buffer, or before RTP timing is known): then the next timed
-             * packet (a frame later) anchors the gap. */
-            int64_t pts = vp->dts != AV_NOPTS_VALUE ? vp->dts : vp->pts;
-            int64_t base = key.ts != AV_NOPTS_VALUE ? key.ts : pts;
-            if (key.complete && !key2.armed && !o.no_decode && !o.no_second &&
-                base != AV_NOPTS_VALUE) {
-                key2.armed = true;
-                key2.base = base;
-                key2.from = base + av_rescale_q((int64_t)o.second_gap_ms * 1000, AV_TIME_BASE_Q,
-                                                vs->time_base);
-                key2.until = now_us() + (int64_t)(o.second_gap_ms + o.second_wait_ms) * 1000;
-                /* Never at the cost of the probe: leave time to decode and
-                 * close (TEARDOWN) before the hard deadline. */
-                if (key2.until > clk.deadline - 200000)
-                    key2.until = clk.deadline - 200000;
-            }
+            measure_picture(r, vp, !wdone);
         }
-        av_packet_unref(pkt);
-        if (pic)
-            av_packet_unref(pic);
-        if (!wdone && (w.frames >= o.measure_frames ||
-                       window_span_us(&w, vs->time_base) >= span_goal ||
-                       (window_end && now_us() >= window_end))) {
-            window_finish(&w, vs->time_base, out);
+        av_packet_unref(r->pkt);
+        if (r->pic)
+            av_packet_unref(r->pic);
+        if (!wdone &&
+            (r->w.frames >= r->o.measure_frames || window_span_us(&r->w, tb) >= span_goal ||
+             (window_end && now_us() >= window_end))) {
+            window_finish(&r->w, tb, r->out);
             wdone = true;
         }
         /* Past the window without a whole keyframe picture: keep reading
          * until it is complete or the hard deadline, counting nothing more;
          * then for the second keyframe, within its own wait. */
-        if (wdone && key.complete && !second_pending(&key2))
+        if (wdone && r->key.complete && !second_pending(&r->key2))
             break;
-        clk.soft_deadline = wdone && key.complete ? key2.until : 0;
+        clk->soft_deadline = wdone && r->key.complete ? r->key2.until : 0;
     }
     if (!wdone)
-        window_finish(&w, vs->time_base, out);
-    clk.soft_deadline = 0;
-    phase_end(out, DEEP_PH_MEASURE, &tph, &tcpu);
-    if (clk.stopped) {
-        fail(out, AVERROR_EXIT, DEEP_PH_MEASURE, &clk);
-        goto done;
+        window_finish(&r->w, tb, r->out);
+    return read_err;
+}
+
+/* Read the stream: frame rate and bitrate over the window, the keyframes
+ * to decode. */
+static enum deep_phase step_measure(struct run *r)
+{
+    struct deep_result *out = r->out;
+    struct probe_video *v = &out->base.video;
+    /* Set before the first read, which is when libav would start the
+     * parser. */
+    r->assemble = r->from_sdp && (v->codec == PROBE_CODEC_H264 || v->codec == PROBE_CODEC_H265);
+    if (r->assemble) {
+        r->fc->flags |= AVFMT_FLAG_NOPARSE;
+        r->acc.codec = v->codec;
+        if (!(r->pic = av_packet_alloc()) || !(r->acc.pkt = av_packet_alloc())) {
+            fail(r, AVERROR(ENOMEM));
+            return RUN_DONE;
+        }
     }
-    if (w.pkts == 0) {
-        if (read_err && !clk.deadline_hit && !from_sdp) {
-            fail(out, read_err, DEEP_PH_MEASURE, &clk);
-        } else if (read_err && !clk.deadline_hit) {
+    r->w = (struct window){
+        .min_ts = AV_NOPTS_VALUE, .max_ts = AV_NOPTS_VALUE, .last_key_ts = AV_NOPTS_VALUE};
+    int read_err = read_window(r);
+    r->clk.soft_deadline = 0;
+    phase_end(r);
+    if (r->clk.stopped) {
+        fail(r, AVERROR_EXIT);
+        return RUN_DONE;
+    }
+    if (r->w.pkts == 0) {
+        if (read_err && !r->clk.deadline_hit && !r->from_sdp) {
+            fail(r, read_err);
+        } else if (read_err && !r->clk.deadline_hit) {
             /* The session was set up and played, then nothing came before
              * the stream broke off: what find_stream_info calls success
              * with no picture size. */
@@ -1206,32 +1307,41 @@ int deep_probe_run(const char *url, const char *numeric_host, const struct deep_
                              "measure: no video packets before the stream ended (%s)", e);
         } else {
             probe_result_set(&out->base, PROBE_OFFLINE, PROBE_R_NO_MEDIA,
-                             "measure: no video packets in %u ms", o.deadline_ms);
-            out->deadline_hit = clk.deadline_hit;
+                             "measure: no video packets in %u ms", r->o.deadline_ms);
+            out->deadline_hit = r->clk.deadline_hit;
         }
-        goto done;
+        return RUN_DONE;
     }
-    if (!out->base.video.fps_milli)
-        out->base.video.fps_milli = out->fps_milli_container;
-    if (key.n == 0) {
+    if (!v->fps_milli)
+        v->fps_milli = out->fps_milli_container;
+    if (r->key.n == 0) {
         probe_result_set(&out->base, PROBE_DEGRADED, PROBE_R_NO_KEYFRAME,
-                         "measure: %u video packets but no keyframe in %u ms", w.pkts,
-                         o.deadline_ms);
-        out->deadline_hit = clk.deadline_hit;
-        goto done;
+                         "measure: %u video packets but no keyframe in %u ms", r->w.pkts,
+                         r->o.deadline_ms);
+        out->deadline_hit = r->clk.deadline_hit;
+        return RUN_DONE;
     }
-    for (int i = 0; from_sdp && v->width == 0 && i < key.n; i++)
-        video_from_sps(key.pkt[i]->data, (size_t)key.pkt[i]->size, out);
-    if (!o.no_decode && (uint64_t)v->width * v->height > o.max_pixels) {
+    for (int i = 0; r->from_sdp && v->width == 0 && i < r->key.n; i++)
+        video_from_sps(r->key.pkt[i]->data, (size_t)r->key.pkt[i]->size, out);
+    return DEEP_PH_DECODE;
+}
+
+/* Decode the keyframes (unless told not to) and give the verdict. */
+static enum deep_phase step_decode(struct run *r)
+{
+    struct deep_result *out = r->out;
+    struct probe_video *v = &out->base.video;
+    const AVCodecParameters *par = r->vs->codecpar;
+    if (!r->o.no_decode && (uint64_t)v->width * v->height > r->o.max_pixels) {
         /* Media flows; the picture is more than the decoder may take on. */
         probe_result_set(&out->base, PROBE_DEGRADED, PROBE_R_DECODE_ERROR,
                          "decode: %ux%u is over the %u-pixel limit (deep.max_pixels)", v->width,
-                         v->height, o.max_pixels);
-        goto done;
+                         v->height, r->o.max_pixels);
+        return RUN_DONE;
     }
-    if (!o.no_decode) {
+    if (!r->o.no_decode) {
         int fw = 0, fh = 0;
-        rc = decode_keyframe(par, &key, &o, &out->luma, out, &fw, &fh);
+        int rc = decode_keyframe(par, &r->key, &r->o, &out->luma, out, &fw, &fh);
         /* The decoded picture is the final word on its size (MJPEG and
          * streams without an SPS in reach have no other). */
         if (rc >= 0 && fw > 0 && fw < 65536 && fh > 0 && fh < 65536) {
@@ -1240,47 +1350,88 @@ int deep_probe_run(const char *url, const char *numeric_host, const struct deep_
         }
         /* The second picture only adds a finding: if it did not come or does
          * not decode, the probe is what the first one says. */
-        if (rc >= 0 && key2.pic.complete &&
-            decode_keyframe(par, &key2.pic, &o, &out->luma2, NULL, NULL, NULL) == 0) {
-            int64_t gap =
-                av_rescale_q(key2.pic.ts - key2.base, vs->time_base, (AVRational){1, 1000});
+        if (rc >= 0 && r->key2.pic.complete &&
+            decode_keyframe(par, &r->key2.pic, &r->o, &out->luma2, NULL, NULL, NULL) == 0) {
+            int64_t gap = av_rescale_q(r->key2.pic.ts - r->key2.base, r->vs->time_base,
+                                       (AVRational){1, 1000});
             out->luma2_gap_ms = (uint32_t)(gap > 0 && gap < UINT32_MAX ? gap : 0);
         } else {
             out->luma2.width = out->luma2.height = 0;
         }
-        phase_end(out, DEEP_PH_DECODE, &tph, &tcpu);
+        phase_end(r);
         if (rc < 0) {
-            fail(out, rc, DEEP_PH_DECODE, &clk);
-            if (!clk.stopped && !clk.deadline_hit)
+            fail(r, rc);
+            if (!r->clk.stopped && !r->clk.deadline_hit) {
                 out->base.state = PROBE_DEGRADED; /* media flows, the picture does not */
-            if (!clk.stopped && !clk.deadline_hit)
                 out->base.reason = PROBE_R_DECODE_ERROR;
-            goto done;
+            }
+            return RUN_DONE;
         }
     }
     probe_result_set(&out->base, PROBE_ONLINE, PROBE_R_NONE, "%s %ux%u %.2f fps %u kbit/s",
                      avcodec_get_name(par->codec_id), v->width, v->height, v->fps_milli / 1000.0,
                      v->bitrate / 1000);
+    return RUN_DONE;
+}
 
-done:
+typedef enum deep_phase (*run_step_fn)(struct run *r);
+
+static const run_step_fn run_steps[DEEP_PH_COUNT] = {
+    [DEEP_PH_SETUP] = step_setup,     [DEEP_PH_OPEN] = step_open,     [DEEP_PH_INFO] = step_info,
+    [DEEP_PH_MEASURE] = step_measure, [DEEP_PH_DECODE] = step_decode,
+};
+
+/* The one place the phase changes: on to the next phase, or done. */
+static void run_set_phase(struct run *r, enum deep_phase next)
+{
+    assert(next == r->phase + 1 || next == RUN_DONE);
+    /* Every way to the end leaves a verdict behind. */
+    assert(next != RUN_DONE || r->out->base.detail[0]);
+    r->phase = next;
+}
+
+static void run_cleanup(struct run *r)
+{
     /* Closing an RTSP input sends TEARDOWN without waiting for the reply;
      * the deadline still bounds it. */
-    avformat_close_input(&fc);
-    av_dict_free(&dict);
-    av_packet_free(&pkt);
-    av_packet_free(&pic);
-    av_packet_free(&acc.pkt);
-    keypic_free(&key);
-    keypic_free(&key2.pic);
-    if (pu) {
-        explicit_bzero(pu->password, sizeof(pu->password));
-        free(pu);
+    avformat_close_input(&r->fc);
+    av_dict_free(&r->dict);
+    av_packet_free(&r->pkt);
+    av_packet_free(&r->pic);
+    av_packet_free(&r->acc.pkt);
+    keypic_free(&r->key);
+    keypic_free(&r->key2.pic);
+    if (r->pu) {
+        explicit_bzero(r->pu->password, sizeof(r->pu->password));
+        free(r->pu);
     }
-    if (target) {
-        explicit_bzero(target, PROBE_URL_MAX + 64);
-        free(target);
+    if (r->target) {
+        explicit_bzero(r->target, TARGET_MAX);
+        free(r->target);
     }
-    out->total_ms = (uint32_t)((now_us() - t0) / 1000);
-    out->cpu_us = (uint32_t)(thread_cpu_us() - cpu0);
-    return clk.stopped ? -ECANCELED : 0;
+}
+
+int deepm_probe_run(const char *url, const char *numeric_host, const struct deep_opts *opts,
+                    const atomic_bool *stop, struct deep_result *out)
+{
+    if (!url || !out)
+        return -EINVAL;
+    deepm_result_init(out);
+    struct run r = {.url = url, .numeric_host = numeric_host, .out = out, .phase = DEEP_PH_SETUP};
+    opts_fill(&r.o, opts);
+    r.t0 = r.tph = now_us();
+    r.cpu0 = r.tcpu = thread_cpu_us();
+    /* Keep a little of the deadline back for tcp_reachable. */
+    r.reserve_ms = r.o.deadline_ms / 5 < 200 ? r.o.deadline_ms / 5 : 200;
+    r.clk = (struct dp_clock){.deadline = r.t0 + ((int64_t)r.o.deadline_ms - r.reserve_ms) * 1000,
+                              .stop = stop,
+                              .connected = -1};
+
+    while (r.phase != RUN_DONE)
+        run_set_phase(&r, run_steps[r.phase](&r));
+
+    run_cleanup(&r);
+    out->total_ms = (uint32_t)((now_us() - r.t0) / 1000);
+    out->cpu_us = (uint32_t)(thread_cpu_us() - r.cpu0);
+    return r.clk.stopped ? -ECANCELED : 0;
 }

@@ -9,7 +9,7 @@
  * only in a log line: "method SETUP failed: 453 Not Enough Bandwidth",
  * "[tls] An unexpected TLS packet was received.". The log callback copies
  * those lines of one probe here. */
-struct deep_said {
+struct deepm_said {
     const void *fc;  /* the probe's AVFormatContext: RTSP lines come from it */
     int status;      /* the last status > 400 a request failed with, 0 if none */
     char method[16]; /* of that request */
@@ -18,9 +18,9 @@ struct deep_said {
 };
 
 /* From now on, lines of `fc` (and TLS lines) logged on this thread go into
- * *s, zeroed first, until deep_said_end. Installs the log callback if the
+ * *s, zeroed first, until deepm_said_end. Installs the log callback if the
  * program has not (lines then go where libav's default would put them). */
-void deep_said_begin(struct deep_said *s, const void *fc);
-void deep_said_end(void);
+void deepm_said_begin(struct deepm_said *s, const void *fc);
+void deepm_said_end(void);
 
 #endif

@@ -1,8 +1,9 @@
 /* Worker threads for deep probes. One mutex guards the request queue and the
  * done list; workers only ever touch the request they popped, and the loop
  * thread gets it back through the done list drained in the async callback. */
-#include "deep_pool.h"
+#include "deepm.h"
 
+#include <assert.h>
 #include <errno.h>
 #include <pthread.h>
 #include <signal.h>
@@ -51,6 +52,7 @@ static void list_push(struct rq_list *l, struct deep_request *r)
 static struct deep_request *list_pop(struct rq_list *l)
 {
     struct deep_request *r = l->head;
+    assert((r == NULL) == (l->len == 0));
     if (r) {
         l->head = r->next_;
         if (!l->head)
@@ -91,14 +93,18 @@ static void *worker_main(void *arg)
         if (atomic_load(&p->stop))
             break;
         struct deep_request *r = list_pop(&p->queue);
+        assert(r->state_ == RQ_QUEUED && r->pool_ == p);
         r->state_ = RQ_RUNNING;
         p->running++;
         pthread_mutex_unlock(&p->mu);
 
         int rc =
-            deep_probe_run(r->url, r->host[0] ? r->host : NULL, &r->opts, &p->stop, &r->result);
+            deepm_probe_run(r->url, r->host[0] ? r->host : NULL, &r->opts, &p->stop, &r->result);
 
         pthread_mutex_lock(&p->mu);
+        /* Nobody else touched it while it ran: cancel refuses a running
+         * request, close waits for this thread. */
+        assert(p->running > 0 && r->state_ == RQ_RUNNING);
         p->running--;
         r->status_ = rc == -ECANCELED ? -ECANCELED : 0;
         r->state_ = RQ_DONE;
@@ -120,6 +126,7 @@ static void drain_done(struct deep_pool *p)
     pthread_mutex_unlock(&p->mu);
     struct deep_request *r;
     while ((r = list_pop(&done))) {
+        assert(r->state_ == RQ_DONE && r->pool_ == p);
         int status = r->status_;
         pthread_mutex_lock(&p->mu);
         if (status == -ECANCELED)
@@ -138,7 +145,7 @@ static void on_async(uv_async_t *h)
     drain_done(h->data);
 }
 
-int deep_pool_new(uv_loop_t *loop, unsigned nthreads, unsigned queue_max, struct deep_pool **out)
+int deepm_pool_new(uv_loop_t *loop, unsigned nthreads, unsigned queue_max, struct deep_pool **out)
 {
     if (!loop || !out || nthreads < 1 || nthreads > 256 || queue_max < 1)
         return -EINVAL;
@@ -178,15 +185,15 @@ int deep_pool_new(uv_loop_t *loop, unsigned nthreads, unsigned queue_max, struct
     }
     pthread_sigmask(SIG_SETMASK, &old, NULL);
     if (rc < 0) {
-        deep_pool_close(&p);
+        deepm_pool_close(&p);
         return rc;
     }
     *out = p;
     return 0;
 }
 
-int deep_pool_submit(struct deep_pool *p, struct deep_request *req, const char *url,
-                     const char *numeric_host, const struct deep_opts *opts, deep_done_cb cb)
+int deepm_pool_submit(struct deep_pool *p, struct deep_request *req, const char *url,
+                      const char *numeric_host, const struct deep_opts *opts, deep_done_cb cb)
 {
     if (!p || !req || !url || !cb)
         return -EINVAL;
@@ -208,8 +215,8 @@ int deep_pool_submit(struct deep_pool *p, struct deep_request *req, const char *
     if (opts)
         req->opts = *opts;
     else
-        deep_opts_default(&req->opts);
-    deep_result_init(&req->result);
+        deepm_opts_default(&req->opts);
+    deepm_result_init(&req->result);
     req->cb_ = cb;
     req->pool_ = p;
     req->status_ = 0;
@@ -221,7 +228,7 @@ int deep_pool_submit(struct deep_pool *p, struct deep_request *req, const char *
     return 0;
 }
 
-int deep_pool_cancel(struct deep_pool *p, struct deep_request *req)
+int deepm_pool_cancel(struct deep_pool *p, struct deep_request *req)
 {
     if (!p || !req)
         return -EINVAL;
@@ -242,7 +249,7 @@ int deep_pool_cancel(struct deep_pool *p, struct deep_request *req)
     return rc;
 }
 
-void deep_pool_stats(struct deep_pool *p, struct deep_pool_stats *st)
+void deepm_pool_stats(struct deep_pool *p, struct deep_pool_stats *st)
 {
     pthread_mutex_lock(&p->mu);
     st->queued = p->queue.len;
@@ -264,7 +271,7 @@ static void on_close(uv_handle_t *h)
     free(p);
 }
 
-void deep_pool_close(struct deep_pool **pp)
+void deepm_pool_close(struct deep_pool **pp)
 {
     struct deep_pool *p = pp ? *pp : NULL;
     if (!p || p->closing)
@@ -283,7 +290,11 @@ void deep_pool_close(struct deep_pool **pp)
     for (unsigned i = 0; i < p->nthreads; i++)
         pthread_join(p->threads[i], NULL);
     /* Every worker is gone: what they finished is on the done list. */
+    assert(p->running == 0 && p->queue.len == 0);
     drain_done(p);
+    /* Nothing can come back any more: the workers are gone, the queue is
+     * empty and submit refuses a closing pool. */
+    assert(p->done.len == 0);
     uv_close((uv_handle_t *)&p->async, on_close);
     *pp = NULL;
 }
