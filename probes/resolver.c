@@ -4,6 +4,7 @@
  * ignored, and when no lookup is left waiting the channel is cancelled, so
  * the dropped queries end then instead of at c-ares's own timeouts. */
 #include <arpa/inet.h>
+#include <assert.h>
 #include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -150,7 +151,6 @@ static void cache_put(struct resolver *r, const char *host, int status,
     slot->expires = now + (status ? r->o.cache_ms / 5 : r->o.cache_ms);
 }
 
-
 static void lookup_release(struct lookup *l)
 {
     if (!l->in_query && !l->timer_open && !l->starting)
@@ -205,6 +205,7 @@ static void on_answer(void *data, int status, const struct sockaddr_storage *add
 {
     struct lookup *l = data;
     struct resolver *r = l->r;
+    assert(l->in_query && (r || l->answered)); /* a freed resolver answered all */
     l->in_query = 0;
     if (r)
         unlink_lookup(r, l);
@@ -230,6 +231,7 @@ static void on_timeout(uv_timer_t *t)
 {
     struct lookup *l = t->data;
     struct resolver *r = l->r;
+    assert(r && !l->answered); /* answering closes the timer */
     struct waiter *w = settle(l);
     r->calling++;
     call_waiters(w, -ETIMEDOUT, NULL);
