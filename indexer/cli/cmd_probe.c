@@ -20,7 +20,7 @@ static void probe_usage(FILE *f)
 {
     fprintf(f, "usage: camdex probe URL [--depth options|describe|play|deep] [--timeout T]\n"
                "                        [--total-timeout T] [--format text|json]\n"
-               "                        [--thumbnail FILE]\n\n"
+               "                        [--thumbnail FILE] [--dns-server ADDR[:PORT],...]\n\n"
                "Probes one stream and prints its state, the reason when it is not online,\n"
                "the RTSP status, the time of every phase and what the stream carries.\n"
                "Depths options, describe (default) and play are the RTSP handshake;\n"
@@ -32,6 +32,8 @@ static void probe_usage(FILE *f)
                "(default 5s); --total-timeout caps the whole handshake (default: no cap\n"
                "beyond the phases'). --thumbnail FILE (implies deep) writes the keyframe\n"
                "there as a JPEG of at most 320x180, to see what the camera shows.\n"
+               "--dns-server asks these DNS servers instead of /etc/resolv.conf's\n"
+               "(/etc/hosts still comes first); the lookup's deadline is --timeout.\n"
                "The URL is shown with its credentials redacted.\n"
                "Exit: 0 online, 3 degraded, 4 offline, 1 failure, 2 usage error.\n");
 }
@@ -117,6 +119,29 @@ static void on_resolved(void *data, int status, const struct sockaddr_storage *a
         fail(p, PROBE_R_INTERNAL_ERROR, uv_strerror(rc));
 }
 
+/* The lookup runs on the probe's loop with the phase deadline; a malformed
+ * server list is a usage error. */
+static int start_resolve(struct probe_run *p, const char *host, uint32_t timeout,
+                         const char *servers)
+{
+    struct resolver_opts ro = {.timeout_ms = timeout, .servers = servers};
+    int rc = resolver_new(&p->loop, &ro, &p->resolver);
+    if (rc == -EINVAL && servers) {
+        cli_error("--dns-server: \"%s\" is not a list of DNS servers (use ADDR[:PORT] "
+                  "separated by commas, an IPv6 address with a port in brackets)",
+                  servers);
+        return CLI_USAGE;
+    }
+    if (rc) {
+        cli_error("probe: %s", strerror(-rc));
+        return CLI_FAIL;
+    }
+    dns_start = uv_hrtime();
+    if (resolver_lookup(p->resolver, host, on_resolved, p) != 0)
+        fail(p, PROBE_R_DNS_FAILED, "the host name cannot be resolved");
+    return CLI_OK;
+}
+
 static void print_text(const char *redacted, const struct probe_result *r, int thumb)
 {
     printf("%-9s %s\n", "url", redacted);
@@ -197,6 +222,7 @@ int cmd_probe(struct cli *cli, int argc, char **argv)
         {"total-timeout", required_argument, NULL, 'T'},
         {"format", required_argument, NULL, 'f'},
         {"thumbnail", required_argument, NULL, 'j'},
+        {"dns-server", required_argument, NULL, 's'},
         {"help", no_argument, NULL, 'h'},
         {0},
     };
@@ -206,6 +232,7 @@ int cmd_probe(struct cli *cli, int argc, char **argv)
     bool json = false, deep = false;
     uint32_t timeout = 5000;
     thumb_path = NULL;
+    const char *dns_servers = NULL;
     int c;
     while ((c = getopt_long(argc, argv, "h", opts, NULL)) != -1) {
         switch (c) {
@@ -252,6 +279,9 @@ int cmd_probe(struct cli *cli, int argc, char **argv)
             }
             thumb_path = optarg;
             deep = true; /* only the deep probe decodes a picture */
+            break;
+        case 's':
+            dns_servers = optarg;
             break;
         case 'h':
             probe_usage(stdout);
@@ -302,17 +332,12 @@ int cmd_probe(struct cli *cli, int argc, char **argv)
         cli_libav_log_setup();
     }
     uv_loop_init(&p.loop);
-    struct resolver_opts ro = {.timeout_ms = timeout};
-    rc = resolver_new(&p.loop, &ro, &p.resolver);
-    if (rc) {
-        cli_error("probe: %s", strerror(-rc));
-        return CLI_FAIL;
-    }
-    dns_start = uv_hrtime();
-    rc = resolver_lookup(p.resolver, u.host, on_resolved, &p);
+    rc = start_resolve(&p, u.host, timeout, dns_servers);
     explicit_bzero(u.password, sizeof(u.password));
-    if (rc)
-        fail(&p, PROBE_R_DNS_FAILED, "the host name cannot be resolved");
+    if (rc != CLI_OK) {
+        uv_loop_close(&p.loop);
+        return rc;
+    }
     uv_run(&p.loop, UV_RUN_DEFAULT);
     resolver_free(&p.resolver);
     uv_run(&p.loop, UV_RUN_DEFAULT);
