@@ -9,6 +9,7 @@
 #include <stdatomic.h>
 #include <stdbool.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include <strings.h>
 
@@ -91,9 +92,48 @@ static void copy_line(char *dst, size_t cap, const char *src)
     snprintf(dst, cap, "%.*s", (int)n, src);
 }
 
+bool deep_same_origin(const struct probe_url *origin, const char *origin_addr, const char *url)
+{
+    struct probe_url *u = calloc(1, sizeof(*u));
+    if (!u)
+        return false;
+    bool same = probe_url_parse(url, u) == 0 && u->scheme == origin->scheme &&
+                u->port == origin->port &&
+                (strcmp(u->host, origin->host) == 0 ||
+                 (origin_addr && strcmp(u->host, origin_addr) == 0));
+    explicit_bzero(u, sizeof(*u));
+    free(u);
+    return same;
+}
+
+/* libavformat's rtsp.c logs this on the demuxer's context just before it
+ * reconnects to the Location of a 3xx reply. */
+static const char redirect_fmt[] = "Status %d: Redirecting to %s\n";
+
+static void note_redirect(struct deep_said *s, va_list vl)
+{
+    va_list cp;
+    va_copy(cp, vl);
+    (void)va_arg(cp, int);
+    const char *to = va_arg(cp, const char *);
+    va_end(cp);
+    size_t n = to ? strnlen(to, sizeof(s->redirect)) : 0;
+    if (n >= sizeof(s->redirect))
+        n = sizeof(s->redirect) - 1; /* cut: no longer our origin's URL, so it is stopped */
+    memcpy(s->redirect, to ? to : "", n);
+    s->redirect[n] = '\0';
+    if (!s->origin || (to && to[n] == '\0' && deep_same_origin(s->origin, s->origin_addr, s->redirect)))
+        return;
+    s->left_origin = true;
+}
+
 static void note_said(void *avcl, int level, const char *fmt, va_list vl)
 {
     struct deep_said *s = said;
+    if (s && avcl == s->fc && fmt && strcmp(fmt, redirect_fmt) == 0) {
+        note_redirect(s, vl);
+        return;
+    }
     if (!s || !avcl || level > AV_LOG_ERROR)
         return;
     char line[256];

@@ -120,6 +120,7 @@ struct dp_clock {
     /* Set by the callback, read after libav returns, same thread. */
     bool deadline_hit, soft_hit, stopped;
     int connected; /* after a deadline in open: 1 / 0 from tcp_reachable, -1 unknown */
+    const struct deep_said *said; /* during open: a redirect away from the origin stops libav */
 };
 
 /* libav polls this about every 100 ms while it waits on a socket, and
@@ -142,6 +143,10 @@ static int dp_interrupt(void *opaque)
         c->soft_hit = true;
         return 1;
     }
+    /* libav checks this before every write, so nothing reaches the server
+     * a redirect named, the credentials least of all. */
+    if (c->said && c->said->left_origin)
+        return 1;
     return 0;
 }
 
@@ -939,6 +944,54 @@ static bool fail_said(struct deep_result *r, int averr, const struct dp_clock *c
     return true;
 }
 
+/* libav was stopped on its way to a redirect away from the URL's scheme,
+ * host and port (deep_log.h): follow it once more ourselves, to a URL we
+ * rebuilt without any credentials. `pu` and `*numeric_host` become the new
+ * server's. Returns libav's open result, or 1 when it set the verdict. */
+static int open_elsewhere(AVFormatContext **fc, AVDictionary **dict, struct probe_url *pu,
+                          const char **numeric_host, const struct deep_opts *o,
+                          struct dp_clock *clk, struct deep_said *said, char *target,
+                          const char *shown, struct deep_result *out)
+{
+    struct probe_url *nu = calloc(1, sizeof(*nu));
+    if (!nu)
+        return AVERROR(ENOMEM);
+    int rc = 1;
+    if (probe_url_parse(said->redirect, nu) != 0 || nu->scheme != pu->scheme) {
+        probe_result_set(&out->base, PROBE_OFFLINE, PROBE_R_REDIRECT_LOOP,
+                         "redirected to %s: not an %s URL", shown, pu->scheme_name);
+    } else if (!nu->host_is_ipv4 && !nu->host_is_ipv6) {
+        probe_result_set(&out->base, PROBE_OFFLINE, PROBE_R_UNSUPPORTED_URL,
+                         "redirected to host name %s, which needs DNS", shown);
+    } else if (snprintf(target, PROBE_URL_MAX + 64, "%s://%s%s%s:%u%s", nu->scheme_name,
+                        nu->host_is_ipv6 ? "[" : "", nu->host, nu->host_is_ipv6 ? "]" : "",
+                        nu->port, nu->path) >= PROBE_URL_MAX + 64) {
+        probe_result_set(&out->base, PROBE_OFFLINE, PROBE_R_UNSUPPORTED_URL,
+                         "redirected to %s: URL too long", shown);
+    } else {
+        explicit_bzero(nu->password, sizeof(nu->password));
+        nu->user[0] = '\0';
+        nu->has_userinfo = nu->has_password = false;
+        explicit_bzero(pu, sizeof(*pu));
+        *pu = *nu;
+        *numeric_host = NULL;
+        av_dict_free(dict);
+        rc = build_options(dict, pu->scheme, o, pu->host, false);
+        if (rc >= 0 && !(*fc = avformat_alloc_context()))
+            rc = AVERROR(ENOMEM);
+        if (rc >= 0) {
+            (*fc)->interrupt_callback.callback = dp_interrupt;
+            (*fc)->interrupt_callback.opaque = clk;
+            deep_said_begin(said, *fc); /* no credentials left to guard */
+            rc = avformat_open_input(fc, target, NULL, dict); /* frees *fc on failure */
+            deep_said_end();
+        }
+    }
+    explicit_bzero(nu, sizeof(*nu));
+    free(nu);
+    return rc;
+}
+
 /* CPU time of the calling thread: libav does all of a probe's work on it
  * (decoders run with one thread). */
 static int64_t thread_cpu_us(void)
@@ -1034,15 +1087,36 @@ int deep_probe_run(const char *url, const char *numeric_host, const struct deep_
     phase_end(out, DEEP_PH_SETUP, &tph, &tcpu);
 
     deep_said_begin(&said, fc);
+    if (pu->has_userinfo) {
+        said.origin = pu;
+        said.origin_addr = numeric_host;
+    }
+    clk.said = &said;
     rc = avformat_open_input(&fc, target, NULL, &dict); /* frees fc on failure */
     deep_said_end();
+    char away[96] = "";
+    if (rc < 0 && said.left_origin && !clk.deadline_hit && !clk.stopped) {
+        probe_url_redact(said.redirect, away, sizeof(away));
+        rc = open_elsewhere(&fc, &dict, pu, &numeric_host, &o, &clk, &said, target, away, out);
+    }
+    clk.said = NULL;
     phase_end(out, DEEP_PH_OPEN, &tph, &tcpu);
+    if (rc == 1) {
+        out->failed_phase = DEEP_PH_OPEN;
+        goto done;
+    }
     if (rc < 0) {
         if (clk.deadline_hit && !clk.stopped)
             clk.connected =
                 tcp_reachable(numeric_host ? numeric_host : pu->host, pu->port, (int)reserve_ms);
         if (!fail_said(out, rc, &clk, &said))
             fail(out, rc, DEEP_PH_OPEN, &clk);
+        if (away[0]) {
+            char d[PROBE_DETAIL_MAX];
+            snprintf(d, sizeof(d), "%s", out->base.detail);
+            probe_result_set(&out->base, out->base.state, out->base.reason,
+                             "redirected to %s: credentials not sent; %s", away, d);
+        }
         goto done;
     }
     note_unused(out, dict); /* only a successful open hands back the leftovers */

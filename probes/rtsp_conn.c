@@ -118,6 +118,7 @@ struct rtsp_conn {
     uint32_t nc;
     char cnonce[17];
     int redirects;
+    bool creds_withheld; /* a redirect left the URL's origin: no credentials since */
 
     /* From DESCRIBE, at play depth only: allocated then, so a shallower
      * probe does not clear 4 KiB it never uses. */
@@ -784,9 +785,21 @@ static void handle_redirect(struct rtsp_conn *c, const struct rtsp_msg *msg)
     } else {
         set_port(&c->addr, nu.port);
     }
-    /* Keep our credentials only for the same host, so a redirect cannot
-     * collect them for somebody else. */
-    if (!nu.has_userinfo && same_host) {
+    /* Our credentials go only to the scheme, host and port they were given
+     * for: passwords are shared by hundreds of cameras, and a redirect
+     * (even to another port of the same host, which may be another
+     * program) must not collect them for somebody else. */
+    bool same_origin = same_host && nu.port == c->url.port;
+    if (!same_origin) {
+        /* Nor any the Location names: tier 2 cannot pass them on either. */
+        if (c->url.has_userinfo && c->url.user[0]) {
+            c->creds_withheld = true;
+            rc_log(c, "redirected to %s: credentials not sent", shown);
+        }
+        explicit_bzero(nu.user, sizeof(nu.user));
+        explicit_bzero(nu.password, sizeof(nu.password));
+        nu.has_userinfo = nu.has_password = false;
+    } else if (!nu.has_userinfo) {
         memcpy(nu.user, c->url.user, sizeof(nu.user));
         memcpy(nu.password, c->url.password, sizeof(nu.password));
         nu.has_userinfo = c->url.has_userinfo;
@@ -810,6 +823,13 @@ static void handle_redirect(struct rtsp_conn *c, const struct rtsp_msg *msg)
 static void handle_auth(struct rtsp_conn *c, const struct rtsp_msg *msg)
 {
     const char *m = method_of(c->state);
+    if (c->creds_withheld && (!c->url.has_userinfo || !c->url.user[0])) {
+        rc_verdict(c, PROBE_OFFLINE, PROBE_R_AUTH_FAILED,
+                   "%s: 401 after a redirect to %s: credentials not sent (they are only for the "
+                   "URL's own host and port)",
+                   m, c->shown_url);
+        return;
+    }
     if (!c->url.has_userinfo || !c->url.user[0]) {
         rc_verdict(c, PROBE_OFFLINE, PROBE_R_AUTH_FAILED, "%s: 401, and the URL has no credentials",
                    m);

@@ -753,6 +753,91 @@ Test(deep_net, rtsp_statuses_map_like_tier_1_for_each_of_several_concurrent_prob
     }
 }
 
+/* A camera on 127.0.0.1 that answers DESCRIBE with a 302 to a second
+ * server (argv[1]: its address) which offers Basic and prints every
+ * request it gets with its Authorization header ("-" without one). */
+static const char REDIRECT_RTSP[] =
+    "import socket, sys, threading\n"
+    "def reply(c, cseq, st, h=''):\n"
+    "    c.sendall(('RTSP/1.0 %s\\r\\nCSeq: %s\\r\\n%sContent-Length: 0\\r\\n\\r\\n' % (st, cseq, "
+    "h)).encode())\n"
+    "def serve(c, away):\n"
+    "    buf = b''\n"
+    "    while True:\n"
+    "        d = c.recv(4096)\n"
+    "        if not d: return\n"
+    "        buf += d\n"
+    "        while b'\\r\\n\\r\\n' in buf:\n"
+    "            req, buf = buf.split(b'\\r\\n\\r\\n', 1)\n"
+    "            lines = req.decode('latin-1').split('\\r\\n')\n"
+    "            m = lines[0].split(' ')[0]\n"
+    "            cseq = ([l.split(':', 1)[1].strip() for l in lines if "
+    "l.lower().startswith('cseq:')] + ['0'])[0]\n"
+    "            auth = [l for l in lines if l.lower().startswith('authorization:')]\n"
+    "            if away: print('AWAY %s %s' % (m, auth[0] if auth else '-'), flush=True)\n"
+    "            if m == 'OPTIONS': reply(c, cseq, '200 OK', 'Public: OPTIONS, DESCRIBE\\r\\n')\n"
+    "            elif away and not auth: reply(c, cseq, '401 Unauthorized', "
+    "'WWW-Authenticate: Basic realm=\"away\"\\r\\n')\n"
+    "            elif away: reply(c, cseq, '404 Not Found')\n"
+    "            else: reply(c, cseq, '302 Moved Temporarily', "
+    "'Location: rtsp://%s:%d/elsewhere\\r\\n' % (sys.argv[1], aport))\n"
+    "def accept(s, away):\n"
+    "    while True:\n"
+    "        c, _ = s.accept(); threading.Thread(target=serve, args=(c, away), daemon=True).start()\n"
+    "def listen(ip):\n"
+    "    s = socket.socket(); s.bind((ip, 0)); s.listen(8); return s\n"
+    "cam, aw = listen('127.0.0.1'), listen(sys.argv[1])\n"
+    "aport = aw.getsockname()[1]\n"
+    "threading.Thread(target=accept, args=(aw, True), daemon=True).start()\n"
+    "print('READY %d' % cam.getsockname()[1], flush=True)\n"
+    "accept(cam, False)\n";
+
+/* libav follows a 3xx anywhere and answers the new server's Basic
+ * challenge with the camera's password; camdex stops it and follows
+ * without credentials. */
+static void redirect_away(const char *away_ip)
+{
+    int fd;
+    char *argv[] = {"python3", "-c", (char *)REDIRECT_RTSP, (char *)away_ip, NULL};
+    pid_t pid = spawn(argv, &fd);
+    char line[256];
+    int port = 0;
+    bool ok = read_line(fd, line, sizeof(line), 10000) && sscanf(line, "READY %d", &port) == 1;
+    if (!ok)
+        stop_child(pid);
+    cr_assert(ok, "the redirecting RTSP server did not start (\"%s\")", line);
+    char url[96];
+    snprintf(url, sizeof(url), "rtsp://admin:S3cret-pw@127.0.0.1:%d/live", port);
+    struct deep_result *r = probe_url(url, NULL, 4000);
+    /* Every request the second server answered was printed before its
+     * answer, so it is in the pipe now. */
+    stop_child(pid);
+    int requests = 0;
+    while (read_line(fd, line, sizeof(line), 2000)) {
+        requests++;
+        size_t l = strlen(line);
+        cr_expect(l > 2 && strcmp(line + l - 2, " -") == 0,
+                  "credentials reached the other server: %s", line);
+    }
+    close(fd);
+    cr_expect_gt(requests, 0, "the redirect was not followed");
+    expect_reason(r, PROBE_R_AUTH_FAILED);
+    cr_expect(strstr(r->base.detail, "credentials not sent"), "%s", r->base.detail);
+    cr_expect(strstr(r->base.detail, "/elsewhere"), "%s", r->base.detail);
+    cr_expect_null(strstr(r->base.detail, "S3cret"), "%s", r->base.detail);
+    free_result(&r);
+}
+
+Test(deep_net, redirect_to_another_address_gets_no_credentials)
+{
+    redirect_away("127.0.0.2");
+}
+
+Test(deep_net, redirect_to_another_port_of_the_host_gets_no_credentials)
+{
+    redirect_away("127.0.0.1");
+}
+
 /* ---- RTSP from gst-rtsp-server ---- */
 
 /* Our own mounts: live (SMPTE bars), moving (a ball) and black H.264
