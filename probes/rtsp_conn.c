@@ -119,6 +119,8 @@ struct rtsp_conn {
     char cnonce[17];
     int redirects;
     bool creds_withheld; /* a redirect left the URL's origin: no credentials since */
+    bool digest_known;   /* the memo or a challenge of this probe was Digest */
+    bool basic_refused;  /* a Digest camera offered only Basic: the memo is kept */
 
     /* From DESCRIBE, at play depth only: allocated then, so a shallower
      * probe does not clear 4 KiB it never uses. */
@@ -842,6 +844,19 @@ static void handle_auth(struct rtsp_conn *c, const struct rtsp_msg *msg)
                    rc == -ENOENT ? "no WWW-Authenticate" : "no supported auth scheme");
         return;
     }
+    /* A camera that used Digest and now offers only Basic may be something
+     * else answering in its place, collecting the password in clear; one
+     * password opens hundreds of cameras. */
+    if (ch.scheme == RTSP_AUTH_BASIC && c->digest_known && !c->opts.allow_basic_downgrade) {
+        c->basic_refused = true;
+        rc_verdict(c, PROBE_OFFLINE, PROBE_R_AUTH_FAILED,
+                   "%s: offers only Basic, but used Digest before: password not sent in clear "
+                   "([probe] allow_basic_downgrade = true allows it)",
+                   m);
+        return;
+    }
+    if (ch.scheme == RTSP_AUTH_DIGEST)
+        c->digest_known = true;
     /* One retry with credentials; a second only when the server says our
      * nonce went stale. Never more: cameras lock out after bad passwords. */
     bool retry = c->auth_attempts == 0 ||
@@ -1264,6 +1279,7 @@ static void use_auth_memo(struct rtsp_conn *c)
         rtsp_auth_memo_unpack(c->opts.auth_memo, c->opts.auth_memo_len, &c->auth, &c->nc) != 0)
         return;
     c->have_auth = true;
+    c->digest_known = c->auth.scheme == RTSP_AUTH_DIGEST;
     if (c->auth.scheme == RTSP_AUTH_DIGEST && c->auth.qop_auth)
         new_cnonce(c);
     /* auth_attempts stays 0: a 401 to this still gets the usual retry. */
@@ -1271,6 +1287,10 @@ static void use_auth_memo(struct rtsp_conn *c)
 
 int rtsp_conn_auth_memo(const struct rtsp_conn *c, uint8_t *out, size_t cap)
 {
+    /* A refused downgrade keeps the Digest memo it came with, so the next
+     * probe refuses too instead of sending Basic to a camera that forgot. */
+    if (c->basic_refused && c->have_auth && c->auth.scheme == RTSP_AUTH_DIGEST && !c->redirects)
+        return rtsp_auth_memo_pack(&c->auth, c->nc, out, cap);
     /* After a redirect the challenge is another server's. */
     if (!c->auth_ok || !c->have_auth || c->redirects)
         return 0;

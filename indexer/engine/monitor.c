@@ -206,6 +206,7 @@ int monitor_new(uv_loop_t *loop, const struct monitor_opts *o, struct monitor **
         .first_keyframe_ms = m->cfg.keyframe_timeout_ms,
         .total_ms = m->cfg.total_timeout_ms,
         .skip_options = m->cfg.skip_options == CONFIG_SKIP_ALWAYS,
+        .allow_basic_downgrade = m->cfg.allow_basic_downgrade,
         .user_agent = "camdex",
     };
     m->st.max_in_flight = max_in_flight(&m->cfg);

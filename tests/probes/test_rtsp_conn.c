@@ -306,7 +306,7 @@ enum fake_mode {
     FAKE_NONCE_N2,       /* Digest (qop=auth) on DESCRIBE; only nonce n2 is valid, n1 is stale */
     FAKE_REFUSE_AUTH,    /* Digest on DESCRIBE; every password is wrong */
     FAKE_REDIRECT_AWAY,  /* 302 to fake_away_url */
-    FAKE_BASIC,          /* Basic on DESCRIBE; any credentials pass */
+    FAKE_BASIC,          /* Basic on DESCRIBE; any Basic credentials pass */
 };
 
 struct fake {
@@ -433,7 +433,8 @@ static void fake_request(struct fake_client *fc, const char *req)
         }
         break;
     case FAKE_BASIC:
-        if (strcmp(method, "DESCRIBE") == 0 && !authz) {
+        if (strcmp(method, "DESCRIBE") == 0 &&
+            (!authz || strncmp(authz, "Authorization: Basic ", 21) != 0)) {
             fake_reply(fc, cseq, "401 Unauthorized", "WWW-Authenticate: Basic realm=\"away\"\r\n",
                        NULL);
             return;
@@ -899,6 +900,16 @@ Test(rtsp_conn_fake, endless_stale_nonces_never_loop)
 
 /* ---- credentials kept between probes ---- */
 
+static void memo_probe_opts(enum fake_mode mode, struct rtsp_conn_opts o, const struct run *prev,
+                            struct run *run, struct fake *f)
+{
+    if (prev) {
+        o.auth_memo = prev->memo;
+        o.auth_memo_len = (size_t)prev->memo_len;
+    }
+    fake_probe_url(mode, o, run, f, "u:p@");
+}
+
 static void memo_probe(enum fake_mode mode, const struct run *prev, struct run *run,
                        struct fake *f)
 {
@@ -955,6 +966,49 @@ Test(rtsp_conn_fake, refused_credentials_leave_no_memo_and_do_not_loop)
     cr_expect_eq(second.r.reason, PROBE_R_AUTH_FAILED, "%s", second.r.detail);
     cr_expect_str_eq(f.auths, "OPTIONS:n2:00000002 DESCRIBE:n2:00000003 DESCRIBE:n2:00000001 ");
     cr_expect_eq(second.memo_len, 0);
+}
+
+/* The camera was Digest last time; now something on its address offers
+ * only Basic, which would carry the password in clear. */
+Test(rtsp_conn_fake, digest_camera_offering_only_basic_gets_no_password)
+{
+    struct run first, second, third;
+    struct fake f;
+    memo_probe(FAKE_NONCE_N2, NULL, &first, &f);
+    cr_assert_gt(first.memo_len, 0);
+    memo_probe(FAKE_BASIC, &first, &second, &f);
+    cr_expect_eq(second.r.reason, PROBE_R_AUTH_FAILED, "%s", second.r.detail);
+    cr_expect(strstr(second.r.detail, "only Basic, but used Digest before"), "%s",
+              second.r.detail);
+    cr_expect(strstr(second.r.detail, "allow_basic_downgrade"), "%s", second.r.detail);
+    cr_expect_null(strstr(f.authz, "Basic"), "the password went in clear: %s", f.authz);
+    cr_assert_gt(second.memo_len, 0, "the Digest memo is kept");
+    /* and so the next probe refuses as well */
+    memo_probe(FAKE_BASIC, &second, &third, &f);
+    cr_expect_eq(third.r.reason, PROBE_R_AUTH_FAILED, "%s", third.r.detail);
+    cr_expect_null(strstr(f.authz, "Basic"), "the password went in clear: %s", f.authz);
+}
+
+Test(rtsp_conn_fake, basic_after_digest_is_sent_when_allowed)
+{
+    struct run first, second;
+    struct fake f;
+    memo_probe(FAKE_NONCE_N2, NULL, &first, &f);
+    cr_assert_gt(first.memo_len, 0);
+    memo_probe_opts(FAKE_BASIC,
+                    (struct rtsp_conn_opts){.depth = RTSP_DEPTH_DESCRIBE,
+                                            .allow_basic_downgrade = true},
+                    &first, &second, &f);
+    cr_expect_eq(second.r.state, PROBE_ONLINE, "%s\n%s", second.r.detail, second.log);
+    cr_expect(strstr(f.authz, "Authorization: Basic "), "%s", f.authz);
+}
+
+Test(rtsp_conn_fake, basic_at_first_contact_is_sent)
+{
+    struct run run;
+    struct fake f;
+    memo_probe(FAKE_BASIC, NULL, &run, &f);
+    cr_expect_eq(run.r.state, PROBE_ONLINE, "%s\n%s", run.r.detail, run.log);
 }
 
 Test(rtsp_conn_fake, memo_without_credentials_in_the_url_is_ignored)
