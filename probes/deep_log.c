@@ -60,7 +60,8 @@ char *deep_redact_line(const char *line, char *out, size_t outlen)
         memcpy(out + o, p, pre);
         o += pre;
         char tok[PROBE_URL_MAX], red[PROBE_URL_MAX];
-        size_t n = tlen < sizeof(tok) - 1 ? tlen : sizeof(tok) - 1;
+        /* A URL cut short may have lost its '@': show none of it. */
+        size_t n = tlen < sizeof(tok) ? tlen : 0;
         memcpy(tok, start, n);
         tok[n] = '\0';
         int rn = o + 8 < outlen ? probe_url_redact(tok, red, sizeof(red)) : -EINVAL;
@@ -162,6 +163,39 @@ static void note_said(void *avcl, int level, const char *fmt, va_list vl)
     }
 }
 
+/* libav emits a line in pieces, and a URL cut in two passes redaction as
+ * two harmless halves (no '@' in the first), so each thread gathers a whole
+ * line before it is redacted. A line longer than this is cut back to its
+ * last blank, so the token the limit fell into, maybe a URL before its '@',
+ * is never shown. */
+#define LOG_LINE_MAX 4096
+
+static _Thread_local struct {
+    char buf[LOG_LINE_MAX];
+    size_t len;
+    bool cut; /* bytes of this line were dropped */
+} line;
+
+static void emit_line(int level)
+{
+    size_t n = line.len;
+    if (line.cut) {
+        while (n > 0 && line.buf[n - 1] != ' ' && line.buf[n - 1] != '\t')
+            n--;
+    }
+    if (n > 0 && line.buf[n - 1] == '\r')
+        n--;
+    line.buf[n] = '\0';
+    static _Thread_local char clean[LOG_LINE_MAX + 16];
+    deep_redact_line(line.buf, clean, sizeof(clean) - 8);
+    if (line.cut)
+        strcat(clean, "[cut]");
+    if (clean[0])
+        atomic_load(&log_sink.fn)(atomic_load(&log_sink.opaque), level, clean);
+    line.len = 0;
+    line.cut = false;
+}
+
 static void av_log_to_sink(void *avcl, int level, const char *fmt, va_list vl)
 {
     note_said(avcl, level, fmt, vl);
@@ -172,30 +206,26 @@ static void av_log_to_sink(void *avcl, int level, const char *fmt, va_list vl)
     deep_log_fn fn = atomic_load(&log_sink.fn);
     if (!fn || level > atomic_load(&log_sink.max_level))
         return;
-    /* libav emits partial lines; each thread gathers its own until '\n'. */
-    static _Thread_local char pending[1024];
     static _Thread_local int print_prefix = 1;
-    char part[1024];
-    av_log_format_line2(avcl, level, fmt, vl, part, sizeof(part), &print_prefix);
-    size_t have = strlen(pending);
-    snprintf(pending + have, sizeof(pending) - have, "%s", part);
-    size_t len = strlen(pending);
-    if (len == 0 || (pending[len - 1] != '\n' && len + 1 < sizeof(pending)))
-        return;
+    static _Thread_local char part[LOG_LINE_MAX];
+    int need = av_log_format_line2(avcl, level, fmt, vl, part, sizeof(part), &print_prefix);
     /* Multi-line messages (RTSP replies, SDP) go out line by line. */
-    char clean[1024];
-    for (char *line = pending, *next; line && *line; line = next) {
-        next = strchr(line, '\n');
-        if (next)
-            *next++ = '\0';
-        size_t l = strlen(line);
-        if (l > 0 && line[l - 1] == '\r')
-            line[l - 1] = '\0';
-        deep_redact_line(line, clean, sizeof(clean));
-        if (clean[0])
-            fn(atomic_load(&log_sink.opaque), level, clean);
+    for (const char *p = part; *p; p++) {
+        if (*p == '\n')
+            emit_line(level);
+        else if (line.len + 1 < sizeof(line.buf))
+            line.buf[line.len++] = *p;
+        else
+            line.cut = true;
     }
-    pending[0] = '\0';
+    if (need >= (int)sizeof(part)) {
+        /* The message itself did not fit: its end, and whatever newline
+         * it had, are lost. */
+        line.cut = true;
+        size_t fl = fmt ? strlen(fmt) : 0;
+        if (fl > 0 && fmt[fl - 1] == '\n')
+            emit_line(level);
+    }
 }
 
 void deep_av_log_setup(deep_log_fn fn, void *opaque, int max_level)

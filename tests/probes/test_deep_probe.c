@@ -310,6 +310,44 @@ Test(deep_url, log_lines_have_their_urls_redacted)
     cr_expect_null(strstr(out, "S3cret"), "a short buffer never shows a password: %s", out);
 }
 
+static char long_log[4 * 16384];
+
+static void keep_log_line(void *opaque, int level, const char *text)
+{
+    (void)opaque;
+    (void)level;
+    size_t l = strlen(long_log);
+    snprintf(long_log + l, sizeof(long_log) - l, "%s\n", text);
+}
+
+/* libav hands a line over in pieces; redaction must see it whole. The
+ * first piece limit was 1 KiB: put the password across it. */
+Test(deep_url, log_lines_longer_than_a_piece_are_redacted_whole)
+{
+    static char pad[8192];
+    memset(pad, 'x', sizeof(pad) - 1);
+    deep_av_log_setup(keep_log_line, NULL, AV_LOG_DEBUG);
+    av_log(NULL, AV_LOG_WARNING, "%.1000s rtsp://admin:S3cret-pw@10.0.0.1/x end\n", pad);
+    av_log(NULL, AV_LOG_WARNING, "%.1000s rtsp://admin:S3c", pad);
+    av_log(NULL, AV_LOG_WARNING, "ret-pw@10.0.0.1/x end\n");
+    /* longer than any line kept: the limit falls into the password */
+    av_log(NULL, AV_LOG_WARNING, "%.4080s rtsp://admin:S3cret-pw@10.0.0.1/y\n", pad);
+    av_log(NULL, AV_LOG_WARNING, "%.4080s rtsp://admin:S3c", pad);
+    av_log(NULL, AV_LOG_WARNING, "ret-pw@10.0.0.1/y\n");
+    /* one message over the formatting buffer, the URL at its end */
+    av_log(NULL, AV_LOG_WARNING, "%.8000s rtsp://admin:S3cret-pw@10.0.0.1/z\n", pad);
+    /* a URL longer than any URL, its '@' far on */
+    av_log(NULL, AV_LOG_WARNING, "a rtsp://admin:S3cret-pw%.2100s@10.0.0.1/w b\n", pad);
+    av_log(NULL, AV_LOG_WARNING, "last\n");
+    cr_expect_null(strstr(long_log, "S3c"), "the password leaked: %s", long_log);
+    cr_expect_null(strstr(long_log, "admin"), "the user leaked: %s", long_log);
+    const char *p = strstr(long_log, " rtsp://***@10.0.0.1/x end\n");
+    cr_expect_not_null(p, "a whole line is shown redacted: %s", long_log);
+    cr_expect_not_null(p && strstr(p + 1, " rtsp://***@10.0.0.1/x end\n"),
+                       "also when it came in two pieces: %s", long_log);
+    cr_expect(strstr(long_log, "last\n"), "lines after long ones still come: %s", long_log);
+}
+
 Test(deep_url, null_arguments_are_einval)
 {
     struct deep_result *r = new_result();
