@@ -128,11 +128,44 @@ static void note_redirect(struct deep_said *s, va_list vl)
     s->left_origin = true;
 }
 
+/* libavformat's rtsp.c logs each line of a reply with this, the empty
+ * line that ends the headers included. */
+static const char reply_line_fmt[] = "line='%s'\n";
+
+static void note_reply_line(struct deep_said *s, va_list vl)
+{
+    va_list cp;
+    va_copy(cp, vl);
+    const char *l = va_arg(cp, const char *);
+    va_end(cp);
+    if (!l)
+        return;
+    if (strncmp(l, "RTSP/", 5) == 0) {
+        const char *sp = strchr(l, ' ');
+        s->reply_status = sp ? atoi(sp + 1) : 0;
+        s->offers_basic = s->offers_digest = false;
+    } else if (strncasecmp(l, "WWW-Authenticate:", 17) == 0) {
+        const char *v = l + 17 + strspn(l + 17, " \t");
+        if (strncasecmp(v, "Basic", 5) == 0)
+            s->offers_basic = true;
+        else if (strncasecmp(v, "Digest", 6) == 0)
+            s->offers_digest = true;
+    } else if (l[0] == '\0') {
+        if (s->reply_status == 401 && s->offers_basic && !s->offers_digest && s->refuse_basic)
+            s->basic_refused = true;
+        s->reply_status = 0;
+    }
+}
+
 static void note_said(void *avcl, int level, const char *fmt, va_list vl)
 {
     struct deep_said *s = said;
     if (s && avcl == s->fc && fmt && strcmp(fmt, redirect_fmt) == 0) {
         note_redirect(s, vl);
+        return;
+    }
+    if (s && s->refuse_basic && avcl == s->fc && fmt && strcmp(fmt, reply_line_fmt) == 0) {
+        note_reply_line(s, vl);
         return;
     }
     if (!s || !avcl || level > AV_LOG_ERROR)

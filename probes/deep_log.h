@@ -31,6 +31,15 @@ struct deep_said {
     const char *origin_addr; /* the numeric address dialled for origin->host, or NULL */
     bool left_origin;
     char redirect[PROBE_URL_MAX]; /* may carry the camera's userinfo: never show it unredacted */
+    /* libav answers a 401 offering only Basic with the password in clear.
+     * It logs every reply line (at trace level, which the callback sees
+     * whatever the level); with `refuse_basic` set by the caller, such a
+     * reply sets `basic_refused`, and the interrupt callback stops libav
+     * before its retry is written. */
+    bool refuse_basic;
+    bool basic_refused;
+    int reply_status;                   /* of the reply being read */
+    bool offers_basic, offers_digest;   /* its WWW-Authenticate schemes */
 };
 
 /* From now on, lines of `fc` (and TLS lines) logged on this thread go into

@@ -145,7 +145,7 @@ static int dp_interrupt(void *opaque)
     }
     /* libav checks this before every write, so nothing reaches the server
      * a redirect named, the credentials least of all. */
-    if (c->said && c->said->left_origin)
+    if (c->said && (c->said->left_origin || c->said->basic_refused))
         return 1;
     return 0;
 }
@@ -1090,6 +1090,7 @@ int deep_probe_run(const char *url, const char *numeric_host, const struct deep_
     if (pu->has_userinfo) {
         said.origin = pu;
         said.origin_addr = numeric_host;
+        said.refuse_basic = o.refuse_basic;
     }
     clk.said = &said;
     rc = avformat_open_input(&fc, target, NULL, &dict); /* frees fc on failure */
@@ -1102,6 +1103,14 @@ int deep_probe_run(const char *url, const char *numeric_host, const struct deep_
     clk.said = NULL;
     phase_end(out, DEEP_PH_OPEN, &tph, &tcpu);
     if (rc == 1) {
+        out->failed_phase = DEEP_PH_OPEN;
+        goto done;
+    }
+    if (rc < 0 && said.basic_refused && !clk.deadline_hit && !clk.stopped) {
+        probe_result_set(&out->base, PROBE_OFFLINE, PROBE_R_AUTH_FAILED,
+                         "open: offers only Basic, but used Digest before: password not sent in "
+                         "clear ([probe] allow_basic_downgrade = true allows it)");
+        out->base.rtsp_status = 401;
         out->failed_phase = DEEP_PH_OPEN;
         goto done;
     }

@@ -827,7 +827,7 @@ static const char REDIRECT_RTSP[] =
     "cam, aw = listen('127.0.0.1'), listen(sys.argv[1])\n"
     "aport = aw.getsockname()[1]\n"
     "threading.Thread(target=accept, args=(aw, True), daemon=True).start()\n"
-    "print('READY %d' % cam.getsockname()[1], flush=True)\n"
+    "print('READY %d %d' % (cam.getsockname()[1], aport), flush=True)\n"
     "accept(cam, False)\n";
 
 /* libav follows a 3xx anywhere and answers the new server's Basic
@@ -839,8 +839,9 @@ static void redirect_away(const char *away_ip)
     char *argv[] = {"python3", "-c", (char *)REDIRECT_RTSP, (char *)away_ip, NULL};
     pid_t pid = spawn(argv, &fd);
     char line[256];
-    int port = 0;
-    bool ok = read_line(fd, line, sizeof(line), 10000) && sscanf(line, "READY %d", &port) == 1;
+    int port = 0, away_port = 0;
+    bool ok = read_line(fd, line, sizeof(line), 10000) &&
+              sscanf(line, "READY %d %d", &port, &away_port) == 2;
     if (!ok)
         stop_child(pid);
     cr_assert(ok, "the redirecting RTSP server did not start (\"%s\")", line);
@@ -874,6 +875,49 @@ Test(deep_net, redirect_to_another_address_gets_no_credentials)
 Test(deep_net, redirect_to_another_port_of_the_host_gets_no_credentials)
 {
     redirect_away("127.0.0.1");
+}
+
+/* The second server of REDIRECT_RTSP offers only Basic: probe it directly,
+ * as a camera known to use Digest (refuse_basic) and as one that is not.
+ * How many requests carried a Basic password. */
+static int basic_probe(bool refuse_basic, struct deep_result **out)
+{
+    int fd;
+    char *argv[] = {"python3", "-c", (char *)REDIRECT_RTSP, "127.0.0.1", NULL};
+    pid_t pid = spawn(argv, &fd);
+    char line[256];
+    int port = 0, away_port = 0;
+    bool ok = read_line(fd, line, sizeof(line), 10000) &&
+              sscanf(line, "READY %d %d", &port, &away_port) == 2;
+    if (!ok)
+        stop_child(pid);
+    cr_assert(ok, "the RTSP server did not start (\"%s\")", line);
+    char url[96];
+    snprintf(url, sizeof(url), "rtsp://admin:S3cret-pw@127.0.0.1:%d/live", away_port);
+    struct deep_opts o;
+    deep_opts_default(&o);
+    o.deadline_ms = 4000;
+    o.refuse_basic = refuse_basic;
+    *out = new_result();
+    cr_assert_eq(deep_probe_run(url, NULL, &o, NULL, *out), 0);
+    stop_child(pid);
+    int basic = 0;
+    while (read_line(fd, line, sizeof(line), 2000))
+        basic += strstr(line, "Basic ") != NULL;
+    close(fd);
+    return basic;
+}
+
+Test(deep_net, digest_camera_offering_only_basic_gets_no_password)
+{
+    struct deep_result *r;
+    cr_expect_eq(basic_probe(true, &r), 0, "the password went in clear");
+    expect_reason(r, PROBE_R_AUTH_FAILED);
+    cr_expect(strstr(r->base.detail, "only Basic, but used Digest before"), "%s", r->base.detail);
+    free_result(&r);
+    /* the same camera not known for Digest gets Basic, as before */
+    cr_expect_gt(basic_probe(false, &r), 0, "the test shows nothing");
+    free_result(&r);
 }
 
 /* ---- RTSP from gst-rtsp-server ---- */
