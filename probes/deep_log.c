@@ -98,10 +98,9 @@ bool deep_same_origin(const struct probe_url *origin, const char *origin_addr, c
     struct probe_url *u = calloc(1, sizeof(*u));
     if (!u)
         return false;
-    bool same = probe_url_parse(url, u) == 0 && u->scheme == origin->scheme &&
-                u->port == origin->port &&
-                (strcmp(u->host, origin->host) == 0 ||
-                 (origin_addr && strcmp(u->host, origin_addr) == 0));
+    bool same =
+        probe_url_parse(url, u) == 0 && u->scheme == origin->scheme && u->port == origin->port &&
+        (strcmp(u->host, origin->host) == 0 || (origin_addr && strcmp(u->host, origin_addr) == 0));
     explicit_bzero(u, sizeof(*u));
     free(u);
     return same;
@@ -123,7 +122,8 @@ static void note_redirect(struct deep_said *s, va_list vl)
         n = sizeof(s->redirect) - 1; /* cut: no longer our origin's URL, so it is stopped */
     memcpy(s->redirect, to ? to : "", n);
     s->redirect[n] = '\0';
-    if (!s->origin || (to && to[n] == '\0' && deep_same_origin(s->origin, s->origin_addr, s->redirect)))
+    if (!s->origin ||
+        (to && to[n] == '\0' && deep_same_origin(s->origin, s->origin_addr, s->redirect)))
         return;
     s->left_origin = true;
 }
@@ -223,8 +223,9 @@ static void emit_line(int level)
     deep_redact_line(line.buf, clean, sizeof(clean) - 8);
     if (line.cut)
         strcat(clean, "[cut]");
-    if (clean[0])
-        atomic_load(&log_sink.fn)(atomic_load(&log_sink.opaque), level, clean);
+    deep_log_fn fn = atomic_load(&log_sink.fn);
+    if (clean[0] && fn)
+        fn(atomic_load(&log_sink.opaque), level, clean);
     line.len = 0;
     line.cut = false;
 }

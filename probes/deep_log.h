@@ -38,8 +38,8 @@ struct deep_said {
      * before its retry is written. */
     bool refuse_basic;
     bool basic_refused;
-    int reply_status;                   /* of the reply being read */
-    bool offers_basic, offers_digest;   /* its WWW-Authenticate schemes */
+    int reply_status;                 /* of the reply being read */
+    bool offers_basic, offers_digest; /* its WWW-Authenticate schemes */
 };
 
 /* From now on, lines of `fc` (and TLS lines) logged on this thread go into

@@ -982,8 +982,9 @@ static int open_elsewhere(AVFormatContext **fc, AVDictionary **dict, struct prob
         if (rc >= 0) {
             (*fc)->interrupt_callback.callback = dp_interrupt;
             (*fc)->interrupt_callback.opaque = clk;
-            deep_said_begin(said, *fc); /* no credentials left to guard */
-            rc = avformat_open_input(fc, target, NULL, dict); /* frees *fc on failure */
+            /* No credentials left to guard; a failed open frees *fc. */
+            deep_said_begin(said, *fc);
+            rc = avformat_open_input(fc, target, NULL, dict);
             deep_said_end();
         }
     }

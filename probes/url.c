@@ -21,15 +21,11 @@ static const struct {
  * is redacted: a list of secret names always misses one (pw=, sessionkey=,
  * a vendor's own), while showing too little only costs a look at the
  * inventory. Lower case, compared without regard to case. */
-static const char *const harmless_params[] = {
-    "app",         "audio",      "bitrate",        "cam",        "camera",        "ch",
-    "channel",     "channelid",  "chn",            "codec",      "compression",   "deviceid",
-    "endtime",     "format",     "fps",            "framerate",  "http",          "multicast",
-    "profile",     "proto",      "protocol",       "resolution", "rtsp_transport", "sessiontimeout",
-    "starttime",   "stream",     "streamtype",     "subtype",    "tcp",           "transport",
-    "transportmode", "type",     "udp",            "unicast",    "vhost",         "videobitrate",
-    "videocodec",
-};
+static const char harmless_params[] =
+    " app audio bitrate cam camera ch channel channelid chn codec compression deviceid endtime"
+    " format fps framerate http multicast profile proto protocol resolution rtsp_transport"
+    " sessiontimeout starttime stream streamtype subtype tcp transport transportmode type udp"
+    " unicast vhost videobitrate videocodec ";
 
 uint16_t probe_url_default_port(const char *scheme)
 {
@@ -298,10 +294,21 @@ static void put(struct sink *k, const char *s, size_t n)
 
 static int is_harmless_param(const char *name, size_t n)
 {
-    for (size_t i = 0; i < sizeof harmless_params / sizeof harmless_params[0]; i++)
-        if (strlen(harmless_params[i]) == n && strncasecmp(name, harmless_params[i], n) == 0)
-            return 1;
-    return 0;
+    char key[34];
+    if (n == 0 || n > sizeof key - 3)
+        return 0;
+    key[0] = ' ';
+    for (size_t i = 0; i < n; i++) {
+        char c = name[i];
+        if (c >= 'A' && c <= 'Z')
+            c = (char)(c - 'A' + 'a');
+        if (!((c >= 'a' && c <= 'z') || c == '_'))
+            return 0;
+        key[i + 1] = c;
+    }
+    key[n + 1] = ' ';
+    key[n + 2] = '\0';
+    return strstr(harmless_params, key) != NULL;
 }
 
 /* Emit the host/path/query part, keeping only the values of harmless

@@ -420,8 +420,7 @@ static void fake_request(struct fake_client *fc, const char *req)
     const char *authz = strstr(req, "Authorization:");
     if (authz) {
         size_t zl = strlen(f->authz);
-        snprintf(f->authz + zl, sizeof(f->authz) - zl, "%.*s;", (int)strcspn(authz, "\r\n"),
-                 authz);
+        snprintf(f->authz + zl, sizeof(f->authz) - zl, "%.*s;", (int)strcspn(authz, "\r\n"), authz);
     }
     switch (f->mode) {
     case FAKE_REDIRECT_AWAY:
@@ -978,8 +977,7 @@ Test(rtsp_conn_fake, digest_camera_offering_only_basic_gets_no_password)
     cr_assert_gt(first.memo_len, 0);
     memo_probe(FAKE_BASIC, &first, &second, &f);
     cr_expect_eq(second.r.reason, PROBE_R_AUTH_FAILED, "%s", second.r.detail);
-    cr_expect(strstr(second.r.detail, "only Basic, but used Digest before"), "%s",
-              second.r.detail);
+    cr_expect(strstr(second.r.detail, "only Basic, but used Digest before"), "%s", second.r.detail);
     cr_expect(strstr(second.r.detail, "allow_basic_downgrade"), "%s", second.r.detail);
     cr_expect_null(strstr(f.authz, "Basic"), "the password went in clear: %s", f.authz);
     cr_assert_gt(second.memo_len, 0, "the Digest memo is kept");
@@ -995,10 +993,10 @@ Test(rtsp_conn_fake, basic_after_digest_is_sent_when_allowed)
     struct fake f;
     memo_probe(FAKE_NONCE_N2, NULL, &first, &f);
     cr_assert_gt(first.memo_len, 0);
-    memo_probe_opts(FAKE_BASIC,
-                    (struct rtsp_conn_opts){.depth = RTSP_DEPTH_DESCRIBE,
-                                            .allow_basic_downgrade = true},
-                    &first, &second, &f);
+    memo_probe_opts(
+        FAKE_BASIC,
+        (struct rtsp_conn_opts){.depth = RTSP_DEPTH_DESCRIBE, .allow_basic_downgrade = true},
+        &first, &second, &f);
     cr_expect_eq(second.r.state, PROBE_ONLINE, "%s\n%s", second.r.detail, second.log);
     cr_expect(strstr(f.authz, "Authorization: Basic "), "%s", f.authz);
 }

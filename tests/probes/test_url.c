@@ -223,7 +223,8 @@ Test(url_redact, redacts_malformed_urls_up_to_the_last_at)
 
 Test(url_redact, hides_secret_query_parameters)
 {
-    redacts("http://h/live/a.flv?token=abc123&x=1", "http://h/live/a.flv?token=***&x=***", "abc123");
+    redacts("http://h/live/a.flv?token=abc123&x=1", "http://h/live/a.flv?token=***&x=***",
+            "abc123");
     redacts("http://h/a.m3u8?txSecret=f00d&txTime=5F", "http://h/a.m3u8?txSecret=***&txTime=***",
             "f00d");
     redacts("rtsp://h/cam/realmonitor?channel=1&subtype=0",
