@@ -12,7 +12,7 @@
 #include "deep_pool.h"
 #include "deep_probe.h"
 
-#define DEEP_API_VERSION 2 /* 2: deep_result.luma2, deep_opts.no_second */
+#define DEEP_API_VERSION 3 /* 2: deep_result.luma2, deep_opts.no_second; 3: refuse_basic */
 
 struct deep_api {
     int version; /* DEEP_API_VERSION */

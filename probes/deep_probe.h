@@ -46,6 +46,9 @@ struct deep_opts {
                                     7680x4320 */
     bool thumbnail;              /* also encode a JPEG thumbnail of the keyframe */
     int thumb_quality;           /* mjpeg qscale 2 (best) .. 31; default 6 */
+    bool refuse_basic;           /* RTSP: the camera is known to use Digest, so a 401 offering
+                                    only Basic ends the probe (auth_failed) before libav
+                                    sends the password in clear */
 };
 
 void deep_opts_default(struct deep_opts *o);

@@ -119,6 +119,9 @@ struct rtsp_conn {
     uint32_t nc;
     char cnonce[17];
     int redirects;
+    bool creds_withheld; /* a redirect left the URL's origin: no credentials since */
+    bool digest_known;   /* the memo or a challenge of this probe was Digest */
+    bool basic_refused;  /* a Digest camera offered only Basic: the memo is kept */
 
     /* From DESCRIBE, at play depth only: allocated then, so a shallower
      * probe does not clear 4 KiB it never uses. */
@@ -789,9 +792,21 @@ static void handle_redirect(struct rtsp_conn *c, const struct rtsp_msg *msg)
     } else {
         set_port(&c->addr, nu.port);
     }
-    /* Keep our credentials only for the same host, so a redirect cannot
-     * collect them for somebody else. */
-    if (!nu.has_userinfo && same_host) {
+    /* Our credentials go only to the scheme, host and port they were given
+     * for: passwords are shared by hundreds of cameras, and a redirect
+     * (even to another port of the same host, which may be another
+     * program) must not collect them for somebody else. */
+    bool same_origin = same_host && nu.port == c->url.port;
+    if (!same_origin) {
+        /* Nor any the Location names: tier 2 cannot pass them on either. */
+        if (c->url.has_userinfo && c->url.user[0]) {
+            c->creds_withheld = true;
+            rc_log(c, "redirected to %s: credentials not sent", shown);
+        }
+        explicit_bzero(nu.user, sizeof(nu.user));
+        explicit_bzero(nu.password, sizeof(nu.password));
+        nu.has_userinfo = nu.has_password = false;
+    } else if (!nu.has_userinfo) {
         memcpy(nu.user, c->url.user, sizeof(nu.user));
         memcpy(nu.password, c->url.password, sizeof(nu.password));
         nu.has_userinfo = c->url.has_userinfo;
@@ -815,6 +830,13 @@ static void handle_redirect(struct rtsp_conn *c, const struct rtsp_msg *msg)
 static void handle_auth(struct rtsp_conn *c, const struct rtsp_msg *msg)
 {
     const char *m = method_of(c->state);
+    if (c->creds_withheld && (!c->url.has_userinfo || !c->url.user[0])) {
+        rc_verdict(c, PROBE_OFFLINE, PROBE_R_AUTH_FAILED,
+                   "%s: 401 after a redirect to %s: credentials not sent (they are only for the "
+                   "URL's own host and port)",
+                   m, c->shown_url);
+        return;
+    }
     if (!c->url.has_userinfo || !c->url.user[0]) {
         rc_verdict(c, PROBE_OFFLINE, PROBE_R_AUTH_FAILED, "%s: 401, and the URL has no credentials",
                    m);
@@ -827,6 +849,19 @@ static void handle_auth(struct rtsp_conn *c, const struct rtsp_msg *msg)
                    rc == -ENOENT ? "no WWW-Authenticate" : "no supported auth scheme");
         return;
     }
+    /* A camera that used Digest and now offers only Basic may be something
+     * else answering in its place, collecting the password in clear; one
+     * password opens hundreds of cameras. */
+    if (ch.scheme == RTSP_AUTH_BASIC && c->digest_known && !c->opts.allow_basic_downgrade) {
+        c->basic_refused = true;
+        rc_verdict(c, PROBE_OFFLINE, PROBE_R_AUTH_FAILED,
+                   "%s: offers only Basic, but used Digest before: password not sent in clear "
+                   "([probe] allow_basic_downgrade = true allows it)",
+                   m);
+        return;
+    }
+    if (ch.scheme == RTSP_AUTH_DIGEST)
+        c->digest_known = true;
     /* One retry with credentials; a second only when the server says our
      * nonce went stale. Never more: cameras lock out after bad passwords. */
     bool retry = c->auth_attempts == 0 ||
@@ -1246,6 +1281,7 @@ static void use_auth_memo(struct rtsp_conn *c)
         rtsp_auth_memo_unpack(c->opts.auth_memo, c->opts.auth_memo_len, &c->auth, &c->nc) != 0)
         return;
     c->have_auth = true;
+    c->digest_known = c->auth.scheme == RTSP_AUTH_DIGEST;
     if (c->auth.scheme == RTSP_AUTH_DIGEST && c->auth.qop_auth)
         new_cnonce(c);
     /* auth_attempts stays 0: a 401 to this still gets the usual retry. */
@@ -1253,6 +1289,10 @@ static void use_auth_memo(struct rtsp_conn *c)
 
 int rtsp_conn_auth_memo(const struct rtsp_conn *c, uint8_t *out, size_t cap)
 {
+    /* A refused downgrade keeps the Digest memo it came with, so the next
+     * probe refuses too instead of sending Basic to a camera that forgot. */
+    if (c->basic_refused && c->have_auth && c->auth.scheme == RTSP_AUTH_DIGEST && !c->redirects)
+        return rtsp_auth_memo_pack(&c->auth, c->nc, out, cap);
     /* After a redirect the challenge is another server's. */
     if (!c->auth_ok || !c->have_auth || c->redirects)
         return 0;

@@ -41,6 +41,11 @@ struct rtsp_conn_opts {
      * the 401 it draws is answered as usual. Read only by rtsp_conn_start. */
     const uint8_t *auth_memo;
     size_t auth_memo_len;
+    /* A camera known to use Digest (from the memo, or earlier in this
+     * probe) that offers only Basic would get the password in clear: the
+     * probe refuses (auth_failed, saying why) and keeps the Digest memo,
+     * unless this is set. */
+    bool allow_basic_downgrade;
     /* Optional, on the same loop: the socket set connections share, which
      * also keeps the sockets of finished exchanges for the next ones
      * (tcp_io.h). Without one a connection makes a set of its own, which

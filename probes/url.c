@@ -16,12 +16,17 @@ static const struct {
     {"https", PROBE_URL_HTTPS, 443}, {"rtmp", PROBE_URL_RTMP, 1935},
 };
 
-/* Query parameters whose values are credentials on streaming platforms
- * (signed HLS/FLV URLs of CDNs and video platforms carry them). */
-static const char *const secret_params[] = {
-    "password", "passwd", "pwd",  "pass",      "token",    "access_token", "auth",     "auth_key",
-    "key",      "secret", "sign", "signature", "txsecret", "wssecret",     "authinfo", "credential",
-};
+/* Query parameters whose values are known to be harmless in the URL forms
+ * of common cameras, NVRs and gateways (Hikvision, Dahua, Uniview, Axis and
+ * ONVIF media URLs, GB/T 28181 gateways, HLS/FLV servers). Every other value
+ * is redacted: a list of secret names always misses one (pw=, sessionkey=,
+ * a vendor's own), while showing too little only costs a look at the
+ * inventory. Lower case, compared without regard to case. */
+static const char harmless_params[] =
+    " app audio bitrate cam camera ch channel channelid chn codec compression deviceid endtime"
+    " format fps framerate http multicast profile proto protocol resolution rtsp_transport"
+    " sessiontimeout starttime stream streamtype subtype tcp transport transportmode type udp"
+    " unicast vhost videobitrate videocodec ";
 
 enum probe_tier probe_url_tier(const struct probe_url *u)
 {
@@ -316,41 +321,54 @@ static void put(struct sink *k, const char *s, size_t n)
     }
 }
 
-static int is_secret_param(const char *name, size_t n)
+static int is_harmless_param(const char *name, size_t n)
 {
-    for (size_t i = 0; i < sizeof secret_params / sizeof secret_params[0]; i++)
-        if (strlen(secret_params[i]) == n && strncasecmp(name, secret_params[i], n) == 0)
-            return 1;
-    return 0;
+    char key[34];
+    if (n == 0 || n > sizeof key - 3)
+        return 0;
+    key[0] = ' ';
+    for (size_t i = 0; i < n; i++) {
+        char c = name[i];
+        if (c >= 'A' && c <= 'Z')
+            c = (char)(c - 'A' + 'a');
+        if (!((c >= 'a' && c <= 'z') || c == '_'))
+            return 0;
+        key[i + 1] = c;
+    }
+    key[n + 1] = ' ';
+    key[n + 2] = '\0';
+    return strstr(harmless_params, key) != NULL;
 }
 
-/* Emit the host/path/query part, hiding values of secret parameters. */
+/* Emit the host/path/query part, keeping only the values of harmless
+ * parameters. A bare item (no '=') is a value too, unless it is a harmless
+ * name ("?tcp"); a fragment is never sent to a camera and shows as "#***". */
 static void put_tail(struct sink *k, const char *s)
 {
-    const char *q = strchr(s, '?');
-    if (!q) {
-        put(k, s, strlen(s));
-        return;
-    }
-    put(k, s, (size_t)(q - s) + 1);
-    const char *p = q + 1;
-    while (*p) {
-        size_t plen = strcspn(p, "&;#");
-        const char *eq = memchr(p, '=', plen);
-        if (eq && is_secret_param(p, (size_t)(eq - p))) {
-            put(k, p, (size_t)(eq - p) + 1);
-            put(k, "***", 3);
-        } else {
-            put(k, p, plen);
+    size_t pathlen = strcspn(s, "?#");
+    put(k, s, pathlen);
+    const char *p = s + pathlen;
+    if (*p == '?') {
+        put(k, p++, 1);
+        while (*p && *p != '#') {
+            size_t plen = strcspn(p, "&;#");
+            const char *eq = memchr(p, '=', plen);
+            size_t nlen = eq ? (size_t)(eq - p) : plen;
+            if (plen == 0 || is_harmless_param(p, nlen)) {
+                put(k, p, plen);
+            } else if (eq) {
+                put(k, p, nlen + 1);
+                put(k, "***", 3);
+            } else {
+                put(k, "***", 3);
+            }
+            p += plen;
+            if (*p == '&' || *p == ';')
+                put(k, p++, 1);
         }
-        p += plen;
-        if (*p == '#') {
-            put(k, p, strlen(p));
-            break;
-        }
-        if (*p)
-            put(k, p++, 1);
     }
+    if (*p == '#')
+        put(k, p[1] ? "#***" : "#", p[1] ? 4 : 1);
 }
 
 int probe_url_redact(const char *url, char *out, size_t outlen)

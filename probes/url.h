@@ -60,8 +60,10 @@ enum probe_tier probe_url_tier(const struct probe_url *u);
 uint16_t probe_url_default_port(const char *scheme);
 
 /* Copy `url` to `out` with credentials replaced by "***": everything between
- * "://" and the last '@' (so an '@' inside a password is covered), and the
- * values of query parameters that carry secrets (token, password, key, ...).
+ * "://" and the last '@' (so an '@' inside a password is covered), the value
+ * of every query parameter not known to be harmless (channel, subtype,
+ * streamtype, profile, ...: the list is in url.c), and any fragment. This is
+ * the one redaction every output uses.
  * Works on malformed input too; control bytes become '?'. The result is
  * always NUL-terminated and cut (ending in "...") when `outlen` is short.
  * Returns the length written, or -EINVAL when out is NULL or outlen < 8. */

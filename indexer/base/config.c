@@ -109,6 +109,8 @@ static const struct key {
     DUR("probe", "total_timeout", total_timeout_ms, 0, 600000),
     {"probe", "skip_options", K_SKIP, offsetof(struct config, skip_options), 0, 0, 0},
     {"probe", "remember_auth", K_BOOL, offsetof(struct config, remember_auth), 0, 0, 0},
+    {"probe", "allow_basic_downgrade", K_BOOL, offsetof(struct config, allow_basic_downgrade), 0, 0,
+     0},
     DUR("probe", "dns_timeout", dns_timeout_ms, 50, 60000),
     DUR("probe", "dns_cache", dns_cache_ms, 0, 86400000),
     CNT("probe", "fail_threshold", fail_threshold, 1, 100),

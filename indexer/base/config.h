@@ -44,6 +44,7 @@ struct config {
     uint32_t total_timeout_ms; /* whole tier-1 probe, 0 = no cap */
     enum config_skip skip_options; /* when the handshake starts with DESCRIBE */
     bool remember_auth;        /* send the last accepted challenge's credentials at once */
+    bool allow_basic_downgrade; /* a camera known to use Digest may get Basic */
     uint32_t dns_timeout_ms, dns_cache_ms;
     uint32_t fail_threshold;    /* consecutive failures before offline */
     uint32_t recover_threshold; /* consecutive successes before online again */

@@ -213,6 +213,24 @@ static void print_json(const char *redacted, const struct probe_result *r, int t
     json_decref(o);
 }
 
+/* Every local user can read a command line (ps, /proc/PID/cmdline) for as
+ * long as the probe runs: the probe works on a copy, and the original
+ * loses everything that may be a credential, the userinfo and the query. */
+static const char *take_url(char *arg)
+{
+    static char copy[PROBE_URL_MAX + 64];
+    snprintf(copy, sizeof(copy), "%s", arg);
+    char *from = strstr(arg, "://");
+    from = from ? from + 3 : arg;
+    char *at = strrchr(from, '@');
+    if (at)
+        memset(from, '*', (size_t)(at - from));
+    char *q = strchr(from, '?');
+    if (q)
+        memset(q + 1, '*', strlen(q + 1));
+    return copy;
+}
+
 int cmd_probe(struct cli *cli, int argc, char **argv)
 {
     (void)cli;
@@ -295,7 +313,7 @@ int cmd_probe(struct cli *cli, int argc, char **argv)
         cli_error("probe: give exactly one stream URL (see `camdex probe --help`)");
         return CLI_USAGE;
     }
-    p.url = argv[optind];
+    p.url = take_url(argv[optind]);
     char redacted[2100];
     if (probe_url_redact(p.url, redacted, sizeof(redacted)) < 0)
         snprintf(redacted, sizeof(redacted), "(unparsable URL)");

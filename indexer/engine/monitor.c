@@ -206,6 +206,7 @@ int monitor_new(uv_loop_t *loop, const struct monitor_opts *o, struct monitor **
         .first_keyframe_ms = m->cfg.keyframe_timeout_ms,
         .total_ms = m->cfg.total_timeout_ms,
         .skip_options = m->cfg.skip_options == CONFIG_SKIP_ALWAYS,
+        .allow_basic_downgrade = m->cfg.allow_basic_downgrade,
         .user_agent = "camdex",
     };
     m->st.max_in_flight = max_in_flight(&m->cfg);
@@ -637,6 +638,18 @@ static void fail_job(struct job *j, enum probe_reason why, const char *detail)
     }
 }
 
+/* Tier 2 cannot use the memo, but must know that the camera uses Digest,
+ * so that a reply offering only Basic gets no password from libav. */
+static bool memo_is_digest(const struct cam *c)
+{
+    size_t len = 0;
+    const uint8_t *memo = cam_auth_memo(c, &len);
+    struct rtsp_auth_challenge ch;
+    uint32_t nc;
+    return memo && len && rtsp_auth_memo_unpack(memo, len, &ch, &nc) == 0 &&
+           ch.scheme == RTSP_AUTH_DIGEST;
+}
+
 static void on_resolved(void *data, int status, const struct sockaddr_storage *addr)
 {
     struct job *j = data;
@@ -665,7 +678,10 @@ static void on_resolved(void *data, int status, const struct sockaddr_storage *a
         const struct deep_opts *o = j->od && j->od->thumbnail ? &m->deep_opts_thumb
                                     : j->full_look           ? &m->deep_opts
                                                              : &m->deep_opts_quick;
-        int drc = deep_pool_submit(m->deep, j->deep, c->url, host, o, on_deep_done);
+        struct deep_opts od = *o;
+        od.refuse_basic =
+            m->cfg.remember_auth && !m->cfg.allow_basic_downgrade && memo_is_digest(c);
+        int drc = deep_pool_submit(m->deep, j->deep, c->url, host, &od, on_deep_done);
         if (drc) {
             char detail[128];
             snprintf(detail, sizeof(detail), "deep probe not started: %s", strerror(-drc));

@@ -212,12 +212,17 @@ int inv_parse_json(struct inv_builder *b, const char *text, size_t len)
     json_t *root = json_loadb(text, len, JSON_REJECT_DUPLICATES | JSON_DECODE_ANY, &err);
     if (!root) {
         /* jansson quotes the text near the error, which may be a URL with
-         * its password (an unterminated string, say). */
-        char safe[sizeof err.text + 8];
+         * its password (an unterminated string, say), and in a file cut
+         * short one whose '@' never came, so redaction cannot find the
+         * password: text that may be a URL or user:password is not shown. */
+        char safe[sizeof err.text + 40];
         const char *near = strstr(err.text, "near '");
-        size_t keep = near ? (size_t)(near - err.text) + 6 : 0;
+        size_t keep = near ? (size_t)(near - err.text) : strlen(err.text);
         memcpy(safe, err.text, keep);
-        inv_redact_value(err.text + keep, strlen(err.text + keep), safe + keep, sizeof safe - keep);
+        snprintf(safe + keep, sizeof safe - keep, "%s",
+                 !near                   ? ""
+                 : strchr(near + 6, ':') ? "near text not shown (it may hold a password)"
+                                         : near);
         /* 20-digit GB/T 28181 codes written as numbers overflow jansson. */
         inv_error(b, err.line > 0 ? (uint32_t)err.line : 0, "column %d: invalid JSON: %s%s",
                   err.column, safe,

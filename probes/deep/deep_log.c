@@ -9,6 +9,7 @@
 #include <stdatomic.h>
 #include <stdbool.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include <strings.h>
 
@@ -59,7 +60,8 @@ char *deepm_redact_line(const char *line, char *out, size_t outlen)
         memcpy(out + o, p, pre);
         o += pre;
         char tok[PROBE_URL_MAX], red[PROBE_URL_MAX];
-        size_t n = tlen < sizeof(tok) - 1 ? tlen : sizeof(tok) - 1;
+        /* A URL cut short may have lost its '@': show none of it. */
+        size_t n = tlen < sizeof(tok) ? tlen : 0;
         memcpy(tok, start, n);
         tok[n] = '\0';
         int rn = o + 8 < outlen ? probe_url_redact(tok, red, sizeof(red)) : -EINVAL;
@@ -91,9 +93,81 @@ static void copy_line(char *dst, size_t cap, const char *src)
     snprintf(dst, cap, "%.*s", (int)n, src);
 }
 
+bool deep_same_origin(const struct probe_url *origin, const char *origin_addr, const char *url)
+{
+    struct probe_url *u = calloc(1, sizeof(*u));
+    if (!u)
+        return false;
+    bool same =
+        probe_url_parse(url, u) == 0 && u->scheme == origin->scheme && u->port == origin->port &&
+        (strcmp(u->host, origin->host) == 0 || (origin_addr && strcmp(u->host, origin_addr) == 0));
+    explicit_bzero(u, sizeof(*u));
+    free(u);
+    return same;
+}
+
+/* libavformat's rtsp.c logs this on the demuxer's context just before it
+ * reconnects to the Location of a 3xx reply. */
+static const char redirect_fmt[] = "Status %d: Redirecting to %s\n";
+
+static void note_redirect(struct deepm_said *s, va_list vl)
+{
+    va_list cp;
+    va_copy(cp, vl);
+    (void)va_arg(cp, int);
+    const char *to = va_arg(cp, const char *);
+    va_end(cp);
+    size_t n = to ? strnlen(to, sizeof(s->redirect)) : 0;
+    if (n >= sizeof(s->redirect))
+        n = sizeof(s->redirect) - 1; /* cut: no longer our origin's URL, so it is stopped */
+    memcpy(s->redirect, to ? to : "", n);
+    s->redirect[n] = '\0';
+    if (!s->origin ||
+        (to && to[n] == '\0' && deep_same_origin(s->origin, s->origin_addr, s->redirect)))
+        return;
+    s->left_origin = true;
+}
+
+/* libavformat's rtsp.c logs each line of a reply with this, the empty
+ * line that ends the headers included. */
+static const char reply_line_fmt[] = "line='%s'\n";
+
+static void note_reply_line(struct deepm_said *s, va_list vl)
+{
+    va_list cp;
+    va_copy(cp, vl);
+    const char *l = va_arg(cp, const char *);
+    va_end(cp);
+    if (!l)
+        return;
+    if (strncmp(l, "RTSP/", 5) == 0) {
+        const char *sp = strchr(l, ' ');
+        s->reply_status = sp ? atoi(sp + 1) : 0;
+        s->offers_basic = s->offers_digest = false;
+    } else if (strncasecmp(l, "WWW-Authenticate:", 17) == 0) {
+        const char *v = l + 17 + strspn(l + 17, " \t");
+        if (strncasecmp(v, "Basic", 5) == 0)
+            s->offers_basic = true;
+        else if (strncasecmp(v, "Digest", 6) == 0)
+            s->offers_digest = true;
+    } else if (l[0] == '\0') {
+        if (s->reply_status == 401 && s->offers_basic && !s->offers_digest && s->refuse_basic)
+            s->basic_refused = true;
+        s->reply_status = 0;
+    }
+}
+
 static void note_said(void *avcl, int level, const char *fmt, va_list vl)
 {
     struct deepm_said *s = said;
+    if (s && avcl == s->fc && fmt && strcmp(fmt, redirect_fmt) == 0) {
+        note_redirect(s, vl);
+        return;
+    }
+    if (s && s->refuse_basic && avcl == s->fc && fmt && strcmp(fmt, reply_line_fmt) == 0) {
+        note_reply_line(s, vl);
+        return;
+    }
     if (!s || !avcl || level > AV_LOG_ERROR)
         return;
     char line[256];
@@ -122,6 +196,40 @@ static void note_said(void *avcl, int level, const char *fmt, va_list vl)
     }
 }
 
+/* libav emits a line in pieces, and a URL cut in two passes redaction as
+ * two harmless halves (no '@' in the first), so each thread gathers a whole
+ * line before it is redacted. A line longer than this is cut back to its
+ * last blank, so the token the limit fell into, maybe a URL before its '@',
+ * is never shown. */
+#define LOG_LINE_MAX 4096
+
+static _Thread_local struct {
+    char buf[LOG_LINE_MAX];
+    size_t len;
+    bool cut; /* bytes of this line were dropped */
+} line;
+
+static void emit_line(int level)
+{
+    size_t n = line.len;
+    if (line.cut) {
+        while (n > 0 && line.buf[n - 1] != ' ' && line.buf[n - 1] != '\t')
+            n--;
+    }
+    if (n > 0 && line.buf[n - 1] == '\r')
+        n--;
+    line.buf[n] = '\0';
+    static _Thread_local char clean[LOG_LINE_MAX + 16];
+    deepm_redact_line(line.buf, clean, sizeof(clean) - 8);
+    if (line.cut)
+        strcat(clean, "[cut]");
+    deep_log_fn fn = atomic_load(&log_sink.fn);
+    if (clean[0] && fn)
+        fn(atomic_load(&log_sink.opaque), level, clean);
+    line.len = 0;
+    line.cut = false;
+}
+
 static void av_log_to_sink(void *avcl, int level, const char *fmt, va_list vl)
 {
     note_said(avcl, level, fmt, vl);
@@ -132,30 +240,26 @@ static void av_log_to_sink(void *avcl, int level, const char *fmt, va_list vl)
     deep_log_fn fn = atomic_load(&log_sink.fn);
     if (!fn || level > atomic_load(&log_sink.max_level))
         return;
-    /* libav emits partial lines; each thread gathers its own until '\n'. */
-    static _Thread_local char pending[1024];
     static _Thread_local int print_prefix = 1;
-    char part[1024];
-    av_log_format_line2(avcl, level, fmt, vl, part, sizeof(part), &print_prefix);
-    size_t have = strlen(pending);
-    snprintf(pending + have, sizeof(pending) - have, "%s", part);
-    size_t len = strlen(pending);
-    if (len == 0 || (pending[len - 1] != '\n' && len + 1 < sizeof(pending)))
-        return;
+    static _Thread_local char part[LOG_LINE_MAX];
+    int need = av_log_format_line2(avcl, level, fmt, vl, part, sizeof(part), &print_prefix);
     /* Multi-line messages (RTSP replies, SDP) go out line by line. */
-    char clean[1024];
-    for (char *line = pending, *next; line && *line; line = next) {
-        next = strchr(line, '\n');
-        if (next)
-            *next++ = '\0';
-        size_t l = strlen(line);
-        if (l > 0 && line[l - 1] == '\r')
-            line[l - 1] = '\0';
-        deepm_redact_line(line, clean, sizeof(clean));
-        if (clean[0])
-            fn(atomic_load(&log_sink.opaque), level, clean);
+    for (const char *p = part; *p; p++) {
+        if (*p == '\n')
+            emit_line(level);
+        else if (line.len + 1 < sizeof(line.buf))
+            line.buf[line.len++] = *p;
+        else
+            line.cut = true;
     }
-    pending[0] = '\0';
+    if (need >= (int)sizeof(part)) {
+        /* The message itself did not fit: its end, and whatever newline
+         * it had, are lost. */
+        line.cut = true;
+        size_t fl = fmt ? strlen(fmt) : 0;
+        if (fl > 0 && fmt[fl - 1] == '\n')
+            emit_line(level);
+    }
 }
 
 void deepm_av_log_setup(deep_log_fn fn, void *opaque, int max_level)

@@ -122,6 +122,7 @@ struct dp_clock {
     /* Set by the callback, read after libav returns, same thread. */
     bool deadline_hit, soft_hit, stopped;
     int connected; /* after a deadline in open: 1 / 0 from tcp_reachable, -1 unknown */
+    const struct deepm_said *said; /* during open: a redirect away from the origin stops libav */
 };
 
 /* libav polls this about every 100 ms while it waits on a socket, and
@@ -144,6 +145,10 @@ static int dp_interrupt(void *opaque)
         c->soft_hit = true;
         return 1;
     }
+    /* libav checks this before every write, so nothing reaches the server
+     * a redirect named, the credentials least of all. */
+    if (c->said && (c->said->left_origin || c->said->basic_refused))
+        return 1;
     return 0;
 }
 
@@ -1018,6 +1023,55 @@ static bool fail_said(struct deep_result *r, int averr, const struct dp_clock *c
     return true;
 }
 
+/* libav was stopped on its way to a redirect away from the URL's scheme,
+ * host and port (deep_log.h): follow it once more ourselves, to a URL we
+ * rebuilt without any credentials. `pu` and `*numeric_host` become the new
+ * server's. Returns libav's open result, or 1 when it set the verdict. */
+static int open_elsewhere(AVFormatContext **fc, AVDictionary **dict, struct probe_url *pu,
+                          const char **numeric_host, const struct deep_opts *o,
+                          struct dp_clock *clk, struct deepm_said *said, char *target,
+                          const char *shown, struct deep_result *out)
+{
+    struct probe_url *nu = calloc(1, sizeof(*nu));
+    if (!nu)
+        return AVERROR(ENOMEM);
+    int rc = 1;
+    if (probe_url_parse(said->redirect, nu) != 0 || nu->scheme != pu->scheme) {
+        probe_result_set(&out->base, PROBE_OFFLINE, PROBE_R_REDIRECT_LOOP,
+                         "redirected to %s: not an %s URL", shown, pu->scheme_name);
+    } else if (!nu->host_is_ipv4 && !nu->host_is_ipv6) {
+        probe_result_set(&out->base, PROBE_OFFLINE, PROBE_R_UNSUPPORTED_URL,
+                         "redirected to host name %s, which needs DNS", shown);
+    } else if (snprintf(target, PROBE_URL_MAX + 64, "%s://%s%s%s:%u%s", nu->scheme_name,
+                        nu->host_is_ipv6 ? "[" : "", nu->host, nu->host_is_ipv6 ? "]" : "",
+                        nu->port, nu->path) >= PROBE_URL_MAX + 64) {
+        probe_result_set(&out->base, PROBE_OFFLINE, PROBE_R_UNSUPPORTED_URL,
+                         "redirected to %s: URL too long", shown);
+    } else {
+        explicit_bzero(nu->password, sizeof(nu->password));
+        nu->user[0] = '\0';
+        nu->has_userinfo = nu->has_password = false;
+        explicit_bzero(pu, sizeof(*pu));
+        *pu = *nu;
+        *numeric_host = NULL;
+        av_dict_free(dict);
+        rc = build_options(dict, pu->scheme, o, pu->host, false);
+        if (rc >= 0 && !(*fc = avformat_alloc_context()))
+            rc = AVERROR(ENOMEM);
+        if (rc >= 0) {
+            (*fc)->interrupt_callback.callback = dp_interrupt;
+            (*fc)->interrupt_callback.opaque = clk;
+            /* No credentials left to guard; a failed open frees *fc. */
+            deepm_said_begin(said, *fc);
+            rc = avformat_open_input(fc, target, NULL, dict);
+            deepm_said_end();
+        }
+    }
+    explicit_bzero(nu, sizeof(*nu));
+    free(nu);
+    return rc;
+}
+
 /* The URL libav gets: the caller's address in place of the host, or the URL
  * as it is when its host is numeric. False with a verdict when neither. */
 static bool make_target(struct run *r)
@@ -1085,20 +1139,53 @@ static enum deep_phase step_setup(struct run *r)
     return DEEP_PH_OPEN;
 }
 
-/* Connect and handshake: avformat_open_input. */
+/* Connect and handshake: avformat_open_input. Credentials go only to the
+ * URL's own scheme, host and port: libav is stopped on its way to a redirect
+ * elsewhere (deep_log.h) and the redirect is followed without them. */
 static enum deep_phase step_open(struct run *r)
 {
     struct deepm_said said;
     deepm_said_begin(&said, r->fc);
+    if (r->pu->has_userinfo) {
+        said.origin = r->pu;
+        said.origin_addr = r->numeric_host;
+        said.refuse_basic = r->o.refuse_basic;
+    }
+    r->clk.said = &said;
     int rc = avformat_open_input(&r->fc, r->target, NULL, &r->dict); /* frees fc on failure */
     deepm_said_end();
+    char away[96] = "";
+    if (rc < 0 && said.left_origin && !r->clk.deadline_hit && !r->clk.stopped) {
+        probe_url_redact(said.redirect, away, sizeof(away));
+        rc = open_elsewhere(&r->fc, &r->dict, r->pu, &r->numeric_host, &r->o, &r->clk, &said,
+                            r->target, away, r->out);
+    }
+    r->clk.said = NULL;
     phase_end(r);
+    if (rc == 1) { /* open_elsewhere gave the verdict */
+        r->out->failed_phase = DEEP_PH_OPEN;
+        return RUN_DONE;
+    }
+    if (rc < 0 && said.basic_refused && !r->clk.deadline_hit && !r->clk.stopped) {
+        probe_result_set(&r->out->base, PROBE_OFFLINE, PROBE_R_AUTH_FAILED,
+                         "open: offers only Basic, but used Digest before: password not sent in "
+                         "clear ([probe] allow_basic_downgrade = true allows it)");
+        r->out->base.rtsp_status = 401;
+        r->out->failed_phase = DEEP_PH_OPEN;
+        return RUN_DONE;
+    }
     if (rc < 0) {
         if (r->clk.deadline_hit && !r->clk.stopped)
             r->clk.connected = tcp_reachable(r->numeric_host ? r->numeric_host : r->pu->host,
                                              r->pu->port, (int)r->reserve_ms);
         if (!fail_said(r->out, rc, &r->clk, &said))
             fail(r, rc);
+        if (away[0]) {
+            char d[PROBE_DETAIL_MAX];
+            snprintf(d, sizeof(d), "%s", r->out->base.detail);
+            probe_result_set(&r->out->base, r->out->base.state, r->out->base.reason,
+                             "redirected to %s: credentials not sent; %s", away, d);
+        }
         return RUN_DONE;
     }
     note_unused(r->out, r->dict); /* only a successful open hands back the leftovers */

@@ -305,6 +305,8 @@ enum fake_mode {
     FAKE_WRONG_CSEQ,     /* replies to OPTIONS with a CSeq from the future */
     FAKE_NONCE_N2,       /* Digest (qop=auth) on DESCRIBE; only nonce n2 is valid, n1 is stale */
     FAKE_REFUSE_AUTH,    /* Digest on DESCRIBE; every password is wrong */
+    FAKE_REDIRECT_AWAY,  /* 302 to fake_away_url */
+    FAKE_BASIC,          /* Basic on DESCRIBE; any Basic credentials pass */
 };
 
 struct fake {
@@ -317,6 +319,7 @@ struct fake {
     char methods[1024]; /* every request method seen, space-separated */
     char urls[2048];    /* every request URL seen, space-separated */
     char auths[1024];   /* per request: METHOD:nonce:nc, or METHOD:- without credentials */
+    char authz[1024];   /* every Authorization header, whatever its scheme */
 };
 
 struct fake_client {
@@ -328,6 +331,8 @@ struct fake_client {
 
 /* FAKE_STATUS: the DESCRIBE status after "RTSP/1.0 ". */
 static const char *fake_status;
+/* FAKE_REDIRECT_AWAY: where DESCRIBE is sent. */
+static char fake_away_url[128];
 
 static void fake_free(uv_handle_t *h)
 {
@@ -412,7 +417,28 @@ static void fake_request(struct fake_client *fc, const char *req)
         fake_reply(fc, cseq, "200 OK", "", NULL);
         return;
     }
+    const char *authz = strstr(req, "Authorization:");
+    if (authz) {
+        size_t zl = strlen(f->authz);
+        snprintf(f->authz + zl, sizeof(f->authz) - zl, "%.*s;", (int)strcspn(authz, "\r\n"), authz);
+    }
     switch (f->mode) {
+    case FAKE_REDIRECT_AWAY:
+        if (strcmp(method, "DESCRIBE") == 0) {
+            char loc[160];
+            snprintf(loc, sizeof(loc), "Location: %s\r\n", fake_away_url);
+            fake_reply(fc, cseq, "302 Moved Temporarily", loc, NULL);
+            return;
+        }
+        break;
+    case FAKE_BASIC:
+        if (strcmp(method, "DESCRIBE") == 0 &&
+            (!authz || strncmp(authz, "Authorization: Basic ", 21) != 0)) {
+            fake_reply(fc, cseq, "401 Unauthorized", "WWW-Authenticate: Basic realm=\"away\"\r\n",
+                       NULL);
+            return;
+        }
+        break;
     case FAKE_HTTP:
         fake_send(fc, "HTTP/1.1 400 Bad Request\r\nContent-Length: 0\r\n\r\n", 47);
         return;
@@ -549,12 +575,12 @@ static void fake_accept(uv_stream_t *server, int status)
     uv_read_start((uv_stream_t *)&fc->tcp, fake_alloc, fake_read);
 }
 
-static void fake_start(uv_loop_t *loop, struct fake *f, enum fake_mode mode)
+static void fake_start_at(uv_loop_t *loop, struct fake *f, enum fake_mode mode, const char *ip)
 {
     memset(f, 0, sizeof(*f));
     f->mode = mode;
     struct sockaddr_in sa;
-    uv_ip4_addr("127.0.0.1", 0, &sa);
+    uv_ip4_addr(ip, 0, &sa);
     uv_tcp_init(loop, &f->server);
     f->server.data = f;
     cr_assert_eq(uv_tcp_bind(&f->server, (struct sockaddr *)&sa, 0), 0);
@@ -563,6 +589,11 @@ static void fake_start(uv_loop_t *loop, struct fake *f, enum fake_mode mode)
     int len = sizeof(ss);
     uv_tcp_getsockname(&f->server, (struct sockaddr *)&ss, &len);
     f->port = ntohs(((struct sockaddr_in *)&ss)->sin_port);
+}
+
+static void fake_start(uv_loop_t *loop, struct fake *f, enum fake_mode mode)
+{
+    fake_start_at(loop, f, mode, "127.0.0.1");
 }
 
 static void close_all(uv_handle_t *h, void *arg)
@@ -794,6 +825,57 @@ Test(rtsp_conn_fake, path_only_redirect_is_followed_on_the_same_server)
     cr_expect_str_eq(f.methods, "OPTIONS OPTIONS DESCRIBE ");
 }
 
+/* A camera redirects (302) to a server at `away_ip` that offers Basic and
+ * records every Authorization header: the camera's password must never
+ * reach it. */
+static void redirect_away(const char *away_ip, struct run *run, struct fake *away)
+{
+    uv_loop_t loop;
+    uv_loop_init(&loop);
+    memset(run, 0, sizeof(*run));
+    struct fake cam;
+    fake_start(&loop, &cam, FAKE_REDIRECT_AWAY);
+    fake_start_at(&loop, away, FAKE_BASIC, away_ip);
+    snprintf(fake_away_url, sizeof(fake_away_url), "rtsp://%s:%d/elsewhere", away_ip, away->port);
+    char url[128];
+    snprintf(url, sizeof(url), "rtsp://admin:s3cret@127.0.0.1:%d/live", cam.port);
+    struct rtsp_conn_opts o = {.depth = RTSP_DEPTH_DESCRIBE, .skip_options = true};
+    start_probe(&loop, run, cam.port, url, &o);
+    while (!run->done)
+        uv_run(&loop, UV_RUN_ONCE);
+    uv_close((uv_handle_t *)&away->server, NULL);
+    uv_walk(&loop, close_all, &cam); /* the clients of both */
+    uv_run(&loop, UV_RUN_DEFAULT);
+    cr_assert_eq(uv_loop_close(&loop), 0);
+}
+
+static void expect_credentials_withheld(const struct run *run, const struct fake *away)
+{
+    cr_expect_eq(away->connections, 1, "the redirect is followed");
+    cr_expect_str_eq(away->authz, "", "credentials reached another server: %s", away->authz);
+    cr_expect_eq(run->r.reason, PROBE_R_AUTH_FAILED, "%s", run->r.detail);
+    cr_expect(strstr(run->r.detail, "credentials not sent"), "%s", run->r.detail);
+    cr_expect(strstr(run->r.detail, "/elsewhere"), "the detail names where: %s", run->r.detail);
+    cr_expect_null(strstr(run->r.detail, "s3cret"), "%s", run->r.detail);
+    cr_expect_null(strstr(run->log, "s3cret"), "%s", run->log);
+}
+
+Test(rtsp_conn_fake, redirect_to_another_port_of_the_host_gets_no_credentials)
+{
+    struct run run;
+    struct fake away;
+    redirect_away("127.0.0.1", &run, &away);
+    expect_credentials_withheld(&run, &away);
+}
+
+Test(rtsp_conn_fake, redirect_to_another_address_gets_no_credentials)
+{
+    struct run run;
+    struct fake away;
+    redirect_away("127.0.0.2", &run, &away);
+    expect_credentials_withheld(&run, &away);
+}
+
 Test(rtsp_conn_fake, stale_nonce_gets_one_more_try)
 {
     struct run run;
@@ -816,6 +898,16 @@ Test(rtsp_conn_fake, endless_stale_nonces_never_loop)
 }
 
 /* ---- credentials kept between probes ---- */
+
+static void memo_probe_opts(enum fake_mode mode, struct rtsp_conn_opts o, const struct run *prev,
+                            struct run *run, struct fake *f)
+{
+    if (prev) {
+        o.auth_memo = prev->memo;
+        o.auth_memo_len = (size_t)prev->memo_len;
+    }
+    fake_probe_url(mode, o, run, f, "u:p@");
+}
 
 static void memo_probe(enum fake_mode mode, const struct run *prev, struct run *run,
                        struct fake *f)
@@ -873,6 +965,48 @@ Test(rtsp_conn_fake, refused_credentials_leave_no_memo_and_do_not_loop)
     cr_expect_eq(second.r.reason, PROBE_R_AUTH_FAILED, "%s", second.r.detail);
     cr_expect_str_eq(f.auths, "OPTIONS:n2:00000002 DESCRIBE:n2:00000003 DESCRIBE:n2:00000001 ");
     cr_expect_eq(second.memo_len, 0);
+}
+
+/* The camera was Digest last time; now something on its address offers
+ * only Basic, which would carry the password in clear. */
+Test(rtsp_conn_fake, digest_camera_offering_only_basic_gets_no_password)
+{
+    struct run first, second, third;
+    struct fake f;
+    memo_probe(FAKE_NONCE_N2, NULL, &first, &f);
+    cr_assert_gt(first.memo_len, 0);
+    memo_probe(FAKE_BASIC, &first, &second, &f);
+    cr_expect_eq(second.r.reason, PROBE_R_AUTH_FAILED, "%s", second.r.detail);
+    cr_expect(strstr(second.r.detail, "only Basic, but used Digest before"), "%s", second.r.detail);
+    cr_expect(strstr(second.r.detail, "allow_basic_downgrade"), "%s", second.r.detail);
+    cr_expect_null(strstr(f.authz, "Basic"), "the password went in clear: %s", f.authz);
+    cr_assert_gt(second.memo_len, 0, "the Digest memo is kept");
+    /* and so the next probe refuses as well */
+    memo_probe(FAKE_BASIC, &second, &third, &f);
+    cr_expect_eq(third.r.reason, PROBE_R_AUTH_FAILED, "%s", third.r.detail);
+    cr_expect_null(strstr(f.authz, "Basic"), "the password went in clear: %s", f.authz);
+}
+
+Test(rtsp_conn_fake, basic_after_digest_is_sent_when_allowed)
+{
+    struct run first, second;
+    struct fake f;
+    memo_probe(FAKE_NONCE_N2, NULL, &first, &f);
+    cr_assert_gt(first.memo_len, 0);
+    memo_probe_opts(
+        FAKE_BASIC,
+        (struct rtsp_conn_opts){.depth = RTSP_DEPTH_DESCRIBE, .allow_basic_downgrade = true},
+        &first, &second, &f);
+    cr_expect_eq(second.r.state, PROBE_ONLINE, "%s\n%s", second.r.detail, second.log);
+    cr_expect(strstr(f.authz, "Authorization: Basic "), "%s", f.authz);
+}
+
+Test(rtsp_conn_fake, basic_at_first_contact_is_sent)
+{
+    struct run run;
+    struct fake f;
+    memo_probe(FAKE_BASIC, NULL, &run, &f);
+    cr_expect_eq(run.r.state, PROBE_ONLINE, "%s\n%s", run.r.detail, run.log);
 }
 
 Test(rtsp_conn_fake, memo_without_credentials_in_the_url_is_ignored)

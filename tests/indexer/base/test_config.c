@@ -216,6 +216,19 @@ Test(config, total_timeout_and_skip_options)
                   "auto is only for skip_options");
 }
 
+Test(config, basic_downgrade_is_refused_unless_allowed)
+{
+    struct config c;
+    struct config_errors e = {0};
+    config_default(&c);
+    cr_assert(!c.allow_basic_downgrade);
+    cr_assert_eq(config_parse("[probe]\nallow_basic_downgrade = true\n", "camdex.ini", &c, &e), 0,
+                 "%s", e.msg[0]);
+    cr_assert(c.allow_basic_downgrade);
+    cr_assert_neq(
+        config_parse("[probe]\nallow_basic_downgrade = sometimes\n", "camdex.ini", &c, &e), 0);
+}
+
 Test(config, http_nice_takes_negative_values_within_linux_range)
 {
     struct config c;

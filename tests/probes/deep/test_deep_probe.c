@@ -310,6 +310,44 @@ Test(deep_url, log_lines_have_their_urls_redacted)
     cr_expect_null(strstr(out, "S3cret"), "a short buffer never shows a password: %s", out);
 }
 
+static char long_log[4 * 16384];
+
+static void keep_log_line(void *opaque, int level, const char *text)
+{
+    (void)opaque;
+    (void)level;
+    size_t l = strlen(long_log);
+    snprintf(long_log + l, sizeof(long_log) - l, "%s\n", text);
+}
+
+/* libav hands a line over in pieces; redaction must see it whole. The
+ * first piece limit was 1 KiB: put the password across it. */
+Test(deep_url, log_lines_longer_than_a_piece_are_redacted_whole)
+{
+    static char pad[8192];
+    memset(pad, 'x', sizeof(pad) - 1);
+    deep_av_log_setup(keep_log_line, NULL, AV_LOG_DEBUG);
+    av_log(NULL, AV_LOG_WARNING, "%.1000s rtsp://admin:S3cret-pw@10.0.0.1/x end\n", pad);
+    av_log(NULL, AV_LOG_WARNING, "%.1000s rtsp://admin:S3c", pad);
+    av_log(NULL, AV_LOG_WARNING, "ret-pw@10.0.0.1/x end\n");
+    /* longer than any line kept: the limit falls into the password */
+    av_log(NULL, AV_LOG_WARNING, "%.4080s rtsp://admin:S3cret-pw@10.0.0.1/y\n", pad);
+    av_log(NULL, AV_LOG_WARNING, "%.4080s rtsp://admin:S3c", pad);
+    av_log(NULL, AV_LOG_WARNING, "ret-pw@10.0.0.1/y\n");
+    /* one message over the formatting buffer, the URL at its end */
+    av_log(NULL, AV_LOG_WARNING, "%.8000s rtsp://admin:S3cret-pw@10.0.0.1/z\n", pad);
+    /* a URL longer than any URL, its '@' far on */
+    av_log(NULL, AV_LOG_WARNING, "a rtsp://admin:S3cret-pw%.2100s@10.0.0.1/w b\n", pad);
+    av_log(NULL, AV_LOG_WARNING, "last\n");
+    cr_expect_null(strstr(long_log, "S3c"), "the password leaked: %s", long_log);
+    cr_expect_null(strstr(long_log, "admin"), "the user leaked: %s", long_log);
+    const char *p = strstr(long_log, " rtsp://***@10.0.0.1/x end\n");
+    cr_expect_not_null(p, "a whole line is shown redacted: %s", long_log);
+    cr_expect_not_null(p && strstr(p + 1, " rtsp://***@10.0.0.1/x end\n"),
+                       "also when it came in two pieces: %s", long_log);
+    cr_expect(strstr(long_log, "last\n"), "lines after long ones still come: %s", long_log);
+}
+
 Test(deep_url, null_arguments_are_einval)
 {
     struct deep_result *r = new_result();
@@ -751,6 +789,136 @@ Test(deep_net, rtsp_statuses_map_like_tier_1_for_each_of_several_concurrent_prob
         cr_expect_eq(r->failed_phase, DEEP_PH_OPEN);
         free_result(&probes[i].r);
     }
+}
+
+/* A camera on 127.0.0.1 that answers DESCRIBE with a 302 to a second
+ * server (argv[1]: its address) which offers Basic and prints every
+ * request it gets with its Authorization header ("-" without one). */
+static const char REDIRECT_RTSP[] =
+    "import socket, sys, threading\n"
+    "def reply(c, cseq, st, h=''):\n"
+    "    c.sendall(('RTSP/1.0 %s\\r\\nCSeq: %s\\r\\n%sContent-Length: 0\\r\\n\\r\\n' % (st, cseq, "
+    "h)).encode())\n"
+    "def serve(c, away):\n"
+    "    buf = b''\n"
+    "    while True:\n"
+    "        d = c.recv(4096)\n"
+    "        if not d: return\n"
+    "        buf += d\n"
+    "        while b'\\r\\n\\r\\n' in buf:\n"
+    "            req, buf = buf.split(b'\\r\\n\\r\\n', 1)\n"
+    "            lines = req.decode('latin-1').split('\\r\\n')\n"
+    "            m = lines[0].split(' ')[0]\n"
+    "            cseq = ([l.split(':', 1)[1].strip() for l in lines if "
+    "l.lower().startswith('cseq:')] + ['0'])[0]\n"
+    "            auth = [l for l in lines if l.lower().startswith('authorization:')]\n"
+    "            if away: print('AWAY %s %s' % (m, auth[0] if auth else '-'), flush=True)\n"
+    "            if m == 'OPTIONS': reply(c, cseq, '200 OK', 'Public: OPTIONS, DESCRIBE\\r\\n')\n"
+    "            elif away and not auth: reply(c, cseq, '401 Unauthorized', "
+    "'WWW-Authenticate: Basic realm=\"away\"\\r\\n')\n"
+    "            elif away: reply(c, cseq, '404 Not Found')\n"
+    "            else: reply(c, cseq, '302 Moved Temporarily', "
+    "'Location: rtsp://%s:%d/elsewhere\\r\\n' % (sys.argv[1], aport))\n"
+    "def accept(s, away):\n"
+    "    while True:\n"
+    "        c, _ = s.accept(); threading.Thread(target=serve, args=(c, away), "
+    "daemon=True).start()\n"
+    "def listen(ip):\n"
+    "    s = socket.socket(); s.bind((ip, 0)); s.listen(8); return s\n"
+    "cam, aw = listen('127.0.0.1'), listen(sys.argv[1])\n"
+    "aport = aw.getsockname()[1]\n"
+    "threading.Thread(target=accept, args=(aw, True), daemon=True).start()\n"
+    "print('READY %d %d' % (cam.getsockname()[1], aport), flush=True)\n"
+    "accept(cam, False)\n";
+
+/* libav follows a 3xx anywhere and answers the new server's Basic
+ * challenge with the camera's password; camdex stops it and follows
+ * without credentials. */
+static void redirect_away(const char *away_ip)
+{
+    int fd;
+    char *argv[] = {"python3", "-c", (char *)REDIRECT_RTSP, (char *)away_ip, NULL};
+    pid_t pid = spawn(argv, &fd);
+    char line[256];
+    int port = 0, away_port = 0;
+    bool ok = read_line(fd, line, sizeof(line), 10000) &&
+              sscanf(line, "READY %d %d", &port, &away_port) == 2;
+    if (!ok)
+        stop_child(pid);
+    cr_assert(ok, "the redirecting RTSP server did not start (\"%s\")", line);
+    char url[96];
+    snprintf(url, sizeof(url), "rtsp://admin:S3cret-pw@127.0.0.1:%d/live", port);
+    struct deep_result *r = probe_url(url, NULL, 4000);
+    /* Every request the second server answered was printed before its
+     * answer, so it is in the pipe now. */
+    stop_child(pid);
+    int requests = 0;
+    while (read_line(fd, line, sizeof(line), 2000)) {
+        requests++;
+        size_t l = strlen(line);
+        cr_expect(l > 2 && strcmp(line + l - 2, " -") == 0,
+                  "credentials reached the other server: %s", line);
+    }
+    close(fd);
+    cr_expect_gt(requests, 0, "the redirect was not followed");
+    expect_reason(r, PROBE_R_AUTH_FAILED);
+    cr_expect(strstr(r->base.detail, "credentials not sent"), "%s", r->base.detail);
+    cr_expect(strstr(r->base.detail, "/elsewhere"), "%s", r->base.detail);
+    cr_expect_null(strstr(r->base.detail, "S3cret"), "%s", r->base.detail);
+    free_result(&r);
+}
+
+Test(deep_net, redirect_to_another_address_gets_no_credentials)
+{
+    redirect_away("127.0.0.2");
+}
+
+Test(deep_net, redirect_to_another_port_of_the_host_gets_no_credentials)
+{
+    redirect_away("127.0.0.1");
+}
+
+/* The second server of REDIRECT_RTSP offers only Basic: probe it directly,
+ * as a camera known to use Digest (refuse_basic) and as one that is not.
+ * How many requests carried a Basic password. */
+static int basic_probe(bool refuse_basic, struct deep_result **out)
+{
+    int fd;
+    char *argv[] = {"python3", "-c", (char *)REDIRECT_RTSP, "127.0.0.1", NULL};
+    pid_t pid = spawn(argv, &fd);
+    char line[256];
+    int port = 0, away_port = 0;
+    bool ok = read_line(fd, line, sizeof(line), 10000) &&
+              sscanf(line, "READY %d %d", &port, &away_port) == 2;
+    if (!ok)
+        stop_child(pid);
+    cr_assert(ok, "the RTSP server did not start (\"%s\")", line);
+    char url[96];
+    snprintf(url, sizeof(url), "rtsp://admin:S3cret-pw@127.0.0.1:%d/live", away_port);
+    struct deep_opts o;
+    deep_opts_default(&o);
+    o.deadline_ms = 4000;
+    o.refuse_basic = refuse_basic;
+    *out = new_result();
+    cr_assert_eq(deep_probe_run(url, NULL, &o, NULL, *out), 0);
+    stop_child(pid);
+    int basic = 0;
+    while (read_line(fd, line, sizeof(line), 2000))
+        basic += strstr(line, "Basic ") != NULL;
+    close(fd);
+    return basic;
+}
+
+Test(deep_net, digest_camera_offering_only_basic_gets_no_password)
+{
+    struct deep_result *r;
+    cr_expect_eq(basic_probe(true, &r), 0, "the password went in clear");
+    expect_reason(r, PROBE_R_AUTH_FAILED);
+    cr_expect(strstr(r->base.detail, "only Basic, but used Digest before"), "%s", r->base.detail);
+    free_result(&r);
+    /* the same camera not known for Digest gets Basic, as before */
+    cr_expect_gt(basic_probe(false, &r), 0, "the test shows nothing");
+    free_result(&r);
 }
 
 /* ---- RTSP from gst-rtsp-server ---- */
