@@ -680,8 +680,9 @@ Test(api, oversized_bodies_get_413)
     char *big = malloc(n + 1);
     memset(big, ' ', n);
     big[n] = 0;
+    /* Refused by h2o from the declared length, before the body is read. */
     struct resp r = request("POST", "/api/v1/cameras/x/maintenance", RW, big);
-    assert_error(&r, 413, "too_large", "65536");
+    cr_assert_eq(r.status, 413, "%s", r.head);
     resp_free(&r);
     free(big);
     /* A declared length far past any limit is refused before it is read. */
