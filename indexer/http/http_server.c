@@ -233,6 +233,74 @@ static bool host_acceptable(const struct api_req *a)
                               cfg->http_allowed_hosts);
 }
 
+/* ---- the gate: a connection's first request head, before h2o ---- */
+
+static size_t gate_error(char *reply, size_t cap, int status, const char *reason, const char *code,
+                         const char *extra_headers, const char *message)
+{
+    char body[512];
+    int bn = snprintf(body, sizeof(body),
+                      "{\"error\":{\"code\":\"%s\",\"status\":%d,\"message\":\"%s\"}}", code,
+                      status, message);
+    if (bn < 0 || (size_t)bn >= sizeof(body))
+        return 0;
+    int n = snprintf(reply, cap,
+                     "HTTP/1.1 %d %s\r\nContent-Type: application/json\r\nConnection: close\r\n"
+                     "%sContent-Length: %d\r\n\r\n%s",
+                     status, reason, extra_headers, bn, body);
+    return n > 0 && (size_t)n < cap ? (size_t)n : 0;
+}
+
+/* Every route that takes a body writes, so a body without the read-write
+ * token is refused here, unread. A request without a valid token is
+ * served alone on its connection (HTTP_GATE_PASS_ONCE): the next one on
+ * it could carry a body, and only a first request comes through here. */
+static enum http_gate_verdict judge_head(void *data, const struct http_head *h, int parsed,
+                                         size_t *reserve, char *reply, size_t cap, size_t *rlen)
+{
+    const struct config *cfg = ((struct http_server *)data)->env.cfg;
+    if (parsed == -EMSGSIZE) {
+        *rlen = gate_error(reply, cap, 431, "Request Header Fields Too Large", "bad_request", "",
+                           "the request head is larger than 8192 bytes or has over 100 fields");
+        return HTTP_GATE_REFUSE;
+    }
+    if (parsed < 0) {
+        *rlen = gate_error(reply, cap, 400, "Bad Request", "bad_request", "",
+                           "the request is not HTTP/1.0 or HTTP/1.1 (the API speaks HTTP/1.1 only)");
+        return HTTP_GATE_REFUSE;
+    }
+    bool rw = false, ro = false;
+    if (h->has_auth && h->auth_len > 7 && strncasecmp(h->auth, "Bearer ", 7) == 0) {
+        rw = token_equal(h->auth + 7, h->auth_len - 7, cfg->token_rw);
+        ro = token_equal(h->auth + 7, h->auth_len - 7, cfg->token_ro);
+    }
+    if (http_head_has_body(h) && !rw) {
+        if (!cfg->token_rw[0])
+            *rlen = gate_error(reply, cap, 403, "Forbidden", "forbidden", "",
+                               "requests with a body write, and writes need a read-write token: "
+                               "none is configured ([http] token_rw)");
+        else if (ro)
+            *rlen = gate_error(reply, cap, 403, "Forbidden", "forbidden", "",
+                               "this token may only read");
+        else
+            *rlen = gate_error(reply, cap, 401, "Unauthorized", "unauthorized",
+                               "WWW-Authenticate: Bearer realm=\"camdex\"\r\n",
+                               h->has_auth ? "the bearer token is not valid"
+                                           : "a request with a body needs Authorization: Bearer "
+                                             "TOKEN (the [http] token_rw token)");
+        return HTTP_GATE_REFUSE;
+    }
+    if (http_head_has_body(h)) {
+        /* Over max_body h2o answers 413 from the length, reading nothing. */
+        if (h->has_length && !h->chunked && h->content_length > cfg->http_max_body)
+            return HTTP_GATE_PASS_ONCE;
+        *reserve = h->chunked ? cfg->http_max_body : (size_t)h->content_length;
+    }
+    if (!cfg->token_ro[0] && !cfg->token_rw[0])
+        return HTTP_GATE_PASS; /* reads are open: no body passes without a token anyway */
+    return rw || ro ? HTTP_GATE_PASS : HTTP_GATE_PASS_ONCE;
+}
+
 static int dispatch(struct api_req *a)
 {
     h2o_req_t *req = a->req;
@@ -562,7 +630,8 @@ int http_server_start(uv_loop_t *main_loop, const struct config *cfg, struct sto
     srv->stop_async.data = srv->grace_timer.data = srv;
     struct http_conns_limits lim;
     conn_limits(cfg, &lim);
-    rc = http_conns_new(&srv->loop, &srv->accept_ctx, &lim, on_conns_empty, srv, &srv->conns);
+    rc = http_conns_new(&srv->loop, &srv->accept_ctx, &lim, judge_head, on_conns_empty, srv,
+                        &srv->conns);
     if (rc) {
         snprintf(err, errlen, "cannot set up connections: %s", strerror(-rc));
         goto fail;
