@@ -20,7 +20,6 @@
 #include "http/http_conns.h"
 #include "http/http_server.h"
 
-#define HTTP_PATH_MAX     1024 /* bytes of path, before the query */
 #define HTTP_QUERY_MAX    4096
 #define HTTP_GRACE_MS     2000       /* at stop, for responses still being written */
 #define HTTP_BACKLOG      1024 /* a burst of connections must not overflow into SYN retries */
@@ -124,42 +123,31 @@ static bool pattern_matches(const char *pat, const struct api_req *a)
     return i == a->nseg;
 }
 
-/* Splits and percent-decodes the path. Dot segments, decoded slashes and
- * control bytes are refused rather than resolved: no id contains them, and
- * a client sending them is probing for traversal. 0, or 1 after a reply. */
+/* The path split into a->seg; 0, or 1 after an error reply. */
 static int split_path(struct api_req *a, const char *p, size_t len)
 {
-    if (len > HTTP_PATH_MAX)
-        return api_error(a, 400, "bad_path", "the path is longer than %d bytes", HTTP_PATH_MAX), 1;
-    if (!len || p[0] != '/')
+    switch (api_path_split(a, p, len)) {
+    case 0:
+        return 0;
+    case -ENAMETOOLONG:
+        return api_error(a, 400, "bad_path", "the path is longer than %d bytes", API_PATH_MAX), 1;
+    case -EINVAL:
         return api_error(a, 400, "bad_path", "the path must start with /"), 1;
-    a->nseg = 0;
-    size_t i = 1;
-    while (i < len) {
-        size_t end = i;
-        while (end < len && p[end] != '/')
-            end++;
-        if (a->nseg == API_MAX_SEGMENTS)
-            return api_error(a, 404, "not_found", "no such resource (see README: HTTP API)"), 1;
-        char *seg = api_pct_decode(a, p + i, end - i, false);
-        if (!seg)
-            return api_error(a, 400, "bad_path",
-                             "bad percent-encoding in the path (use %%XX, no %%00)"),
-                   1;
-        if (strcmp(seg, ".") == 0 || strcmp(seg, "..") == 0 || strchr(seg, '/') ||
-            strchr(seg, '\\'))
-            return api_error(a, 400, "bad_path",
-                             "dot segments and encoded slashes are not allowed in paths"),
-                   1;
-        for (const char *c = seg; *c; c++)
-            if ((unsigned char)*c < 0x20 || *c == 0x7f)
-                return api_error(a, 400, "bad_path", "control characters in the path"), 1;
-        if (!tenc_is_utf8(seg, strlen(seg)))
-            return api_error(a, 400, "bad_path", "the path is not UTF-8"), 1;
-        a->seg[a->nseg++] = seg;
-        i = end + 1;
+    case -ENOENT:
+        return api_error(a, 404, "not_found", "no such resource (see README: HTTP API)"), 1;
+    case -EBADMSG:
+        return api_error(a, 400, "bad_path",
+                         "bad percent-encoding in the path (use %%XX, no %%00)"),
+               1;
+    case -EPERM:
+        return api_error(a, 400, "bad_path",
+                         "dot segments and encoded slashes are not allowed in paths"),
+               1;
+    case -ERANGE:
+        return api_error(a, 400, "bad_path", "control characters in the path"), 1;
+    default:
+        return api_error(a, 400, "bad_path", "the path is not UTF-8"), 1;
     }
-    return 0;
 }
 
 /* ---- authentication ---- */
