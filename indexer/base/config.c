@@ -50,6 +50,10 @@ void config_default(struct config *c)
     c->http_timeout_ms = 10000;
     c->http_stream_stall_ms = 60000;
     c->http_max_body = 65536;
+    c->http_header_timeout_ms = 5000;
+    c->http_max_conns = 4096;
+    c->http_max_conns_per_address = 1024;
+    c->http_body_budget = 67108864;
 }
 
 int config_parse_duration(const char *s, uint32_t *ms)
@@ -136,6 +140,11 @@ static const struct key {
     {"http", "nice", K_NICE, offsetof(struct config, http_nice), 0, 0, 0},
     DUR("http", "probe_wait", http_probe_wait_ms, 0, 600000),
     DUR("http", "stream_stall", http_stream_stall_ms, 1000, 3600000),
+    DUR("http", "header_timeout", http_header_timeout_ms, 100, 600000),
+    CNT("http", "max_conns", http_max_conns, 16, 100000),
+    CNT("http", "max_conns_per_address", http_max_conns_per_address, 1, 100000),
+    STR("http", "allowed_hosts", http_allowed_hosts),
+    CNT("http", "body_budget", http_body_budget, 65536, 1073741824),
     {"metrics", "per_camera", K_BOOL, offsetof(struct config, metrics_per_camera), 0, 0, 0},
 #undef STR
 #undef DUR

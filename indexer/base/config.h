@@ -71,6 +71,11 @@ struct config {
     int32_t http_nice;        /* the HTTP thread's nice value (-20 to 19) */
     uint32_t http_probe_wait_ms; /* POST /cameras/{id}/probe: 504 after this, 0 = from the probe deadlines */
     uint32_t http_stream_stall_ms; /* an event stream whose client reads nothing this long is cut */
+    uint32_t http_header_timeout_ms; /* to send a request (head and body); keep-alive idle */
+    uint32_t http_max_conns;         /* open connections at most (also under RLIMIT_NOFILE) */
+    uint32_t http_max_conns_per_address; /* past this an address's oldest connection is cut */
+    char http_allowed_hosts[512];    /* Host values answered besides the listen address and localhost */
+    uint32_t http_body_budget;       /* bytes all request bodies being received may hold */
     /* [metrics] */
     bool metrics_per_camera;  /* one series per camera in /metrics */
     /* [webhook NAME] sections */

@@ -90,7 +90,24 @@ void api_json_thread_release(void);
 
 /* ---- parameters (api_params.c) ---- */
 
-/* Splits the query string; 0, or an error reply was sent (returns 1). */
+#define API_PATH_MAX 1024 /* bytes of path, before the query */
+
+/* The parsers below use nothing of the request but its memory pool, so
+ * they are fuzzed with a bare pool (tests/fuzz/fuzz_http_params.c). */
+
+/* Splits and percent-decodes the query into a->params. 0, or -EBADMSG
+ * (bad escape or NUL), -EILSEQ (not UTF-8), -EEXIST (a name twice: *bad is
+ * the first one's index), -E2BIG (over API_MAX_PARAMS); *bad is the index
+ * of the parameter at fault. */
+int api_query_split(struct api_req *a, const char *q, size_t len, size_t *bad);
+/* Splits and percent-decodes the path into a->seg. 0, or -ENAMETOOLONG,
+ * -EINVAL (no leading /), -ENOENT (too many segments), -EBADMSG (bad
+ * escape), -EPERM (dot segment or encoded slash), -ERANGE (control byte),
+ * -EILSEQ (not UTF-8). Dot segments and encoded slashes are refused, not
+ * resolved: no id contains them, and a client sending them is probing for
+ * traversal. */
+int api_path_split(struct api_req *a, const char *p, size_t len);
+/* api_query_split, answering 400 on error (then returns 1), else 0. */
 int api_parse_query(struct api_req *a, const char *q, size_t len);
 /* Refuses parameters not in the NULL-terminated list (returns 1 after the
  * 400), else 0. */

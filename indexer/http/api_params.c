@@ -44,7 +44,7 @@ char *api_pct_decode(struct api_req *a, const char *in, size_t len, bool plus_is
     return out;
 }
 
-int api_parse_query(struct api_req *a, const char *q, size_t len)
+int api_query_split(struct api_req *a, const char *q, size_t len, size_t *bad)
 {
     a->nparams = 0;
     size_t i = 0;
@@ -53,6 +53,7 @@ int api_parse_query(struct api_req *a, const char *q, size_t len)
         while (end < len && q[end] != '&')
             end++;
         if (end > i) {
+            *bad = a->nparams;
             const char *eq = memchr(q + i, '=', end - i);
             size_t nlen = eq ? (size_t)(eq - (q + i)) : end - i;
             const char *v = eq ? eq + 1 : q + end;
@@ -60,29 +61,76 @@ int api_parse_query(struct api_req *a, const char *q, size_t len)
             char *name = api_pct_decode(a, q + i, nlen, true);
             char *value = api_pct_decode(a, v, vlen, true);
             if (!name || !value)
-                return api_error(a, 400, "bad_parameter",
-                                 "parameter %zu: bad percent-encoding (use %%XX with two hex "
-                                 "digits, no %%00)",
-                                 a->nparams + 1),
-                       1;
+                return -EBADMSG;
             if (!tenc_is_utf8(name, strlen(name)) || !tenc_is_utf8(value, strlen(value)))
-                return api_error(a, 400, "bad_parameter",
-                                 "parameter %zu: not UTF-8 (percent-encode UTF-8 text)",
-                                 a->nparams + 1),
-                       1;
+                return -EILSEQ;
             for (size_t k = 0; k < a->nparams; k++)
-                if (strcmp(a->params[k].name, name) == 0)
-                    return api_error(a, 400, "bad_parameter", "parameter \"%.40s\" is given twice",
-                                     name),
-                           1;
+                if (strcmp(a->params[k].name, name) == 0) {
+                    *bad = k;
+                    return -EEXIST;
+                }
             if (a->nparams == API_MAX_PARAMS)
-                return api_error(a, 400, "bad_parameter", "more than %d parameters",
-                                 API_MAX_PARAMS),
-                       1;
+                return -E2BIG;
             a->params[a->nparams].name = name;
             a->params[a->nparams].value = value;
             a->nparams++;
         }
+        i = end + 1;
+    }
+    return 0;
+}
+
+int api_parse_query(struct api_req *a, const char *q, size_t len)
+{
+    size_t bad = 0;
+    switch (api_query_split(a, q, len, &bad)) {
+    case 0:
+        return 0;
+    case -EBADMSG:
+        return api_error(a, 400, "bad_parameter",
+                         "parameter %zu: bad percent-encoding (use %%XX with two hex "
+                         "digits, no %%00)",
+                         bad + 1),
+               1;
+    case -EILSEQ:
+        return api_error(a, 400, "bad_parameter",
+                         "parameter %zu: not UTF-8 (percent-encode UTF-8 text)", bad + 1),
+               1;
+    case -EEXIST:
+        return api_error(a, 400, "bad_parameter", "parameter \"%.40s\" is given twice",
+                         a->params[bad].name),
+               1;
+    default:
+        return api_error(a, 400, "bad_parameter", "more than %d parameters", API_MAX_PARAMS), 1;
+    }
+}
+
+int api_path_split(struct api_req *a, const char *p, size_t len)
+{
+    if (len > API_PATH_MAX)
+        return -ENAMETOOLONG;
+    if (!len || p[0] != '/')
+        return -EINVAL;
+    a->nseg = 0;
+    size_t i = 1;
+    while (i < len) {
+        size_t end = i;
+        while (end < len && p[end] != '/')
+            end++;
+        if (a->nseg == API_MAX_SEGMENTS)
+            return -ENOENT;
+        char *seg = api_pct_decode(a, p + i, end - i, false);
+        if (!seg)
+            return -EBADMSG;
+        if (strcmp(seg, ".") == 0 || strcmp(seg, "..") == 0 || strchr(seg, '/') ||
+            strchr(seg, '\\'))
+            return -EPERM;
+        for (const char *c = seg; *c; c++)
+            if ((unsigned char)*c < 0x20 || *c == 0x7f)
+                return -ERANGE;
+        if (!tenc_is_utf8(seg, strlen(seg)))
+            return -EILSEQ;
+        a->seg[a->nseg++] = seg;
         i = end + 1;
     }
     return 0;

@@ -223,6 +223,29 @@ static void cut_stalled(struct api_streams *hub)
     }
 }
 
+/* h2o does not read a connection while it answers on it, so a client that
+ * closes its event stream is seen only when a write fails, two heartbeats
+ * later. Its place is wanted back at once: a look at each socket (a peek,
+ * no data taken) finds those whose peer has closed. */
+static void reap_closed(struct api_streams *hub)
+{
+    for (struct sse_stream *s = hub->list, *next; s; s = next) {
+        next = s->next; /* finishing frees s */
+        h2o_socket_t *sock = s->req->conn->callbacks->get_socket(s->req->conn);
+        int fd = sock ? h2o_socket_get_fd(sock) : -1;
+        if (fd < 0)
+            continue;
+        char b;
+        ssize_t n = recv(fd, &b, 1, MSG_PEEK | MSG_DONTWAIT);
+        if (n > 0 || (n < 0 && (errno == EAGAIN || errno == EWOULDBLOCK || errno == EINTR)))
+            continue;
+        if (s->writing)
+            shutdown(fd, SHUT_RDWR); /* the write fails, then stop frees it */
+        else
+            stream_finish(s);
+    }
+}
+
 static void on_heartbeat(uv_timer_t *t)
 {
     cut_stalled(t->data);
@@ -232,6 +255,9 @@ static void on_heartbeat(uv_timer_t *t)
 static void on_poll(uv_timer_t *t)
 {
     struct api_streams *hub = t->data;
+    if (!hub->count)
+        return;
+    reap_closed(hub);
     if (!hub->count)
         return;
     struct store_read *r;
@@ -365,6 +391,8 @@ int api_events_stream(struct api_req *a)
     }
     if (!hub || hub->stopping)
         return api_error(a, 503, "unavailable", "the server is stopping; reconnect shortly");
+    if (hub->count >= API_STREAMS_MAX)
+        reap_closed(hub);
     if (hub->count >= API_STREAMS_MAX)
         return api_error(a, 503, "too_many_streams",
                          "%d event streams are open already; try again later, or poll "

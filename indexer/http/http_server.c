@@ -16,19 +16,14 @@
 #include "base/text_encoding.h"
 #include "base/timefmt.h"
 #include "http/api_internal.h"
+#include "http/host_check.h"
+#include "http/http_conns.h"
 #include "http/http_server.h"
 
-#define HTTP_MAX_CONNS    256  /* more are accepted and closed at once */
-#define HTTP_PATH_MAX     1024 /* bytes of path, before the query */
 #define HTTP_QUERY_MAX    4096
 #define HTTP_GRACE_MS     2000       /* at stop, for responses still being written */
-#define HTTP_H2O_BODY_MAX (1u << 20) /* h2o's own (plain-text) 413 above this */
-
-struct conn {
-    uv_tcp_t tcp; /* first: h2o's close callback gets this handle */
-    struct http_server *srv;
-    struct conn *prev, *next;
-};
+#define HTTP_BACKLOG      1024 /* a burst of connections must not overflow into SYN retries */
+#define HTTP_FD_RESERVE   2048 /* descriptors left to probing, the index and logs */
 
 struct http_server {
     struct api_env env; /* first: handlers get it */
@@ -41,8 +36,7 @@ struct http_server {
     h2o_globalconf_t h2o_config;
     h2o_context_t h2o_ctx;
     h2o_accept_ctx_t accept_ctx;
-    struct conn *conns;
-    size_t nconns;
+    struct http_conns *conns;
     bool stopping;
     /* On the main loop. */
     uv_timer_t *stats_timer;
@@ -129,42 +123,31 @@ static bool pattern_matches(const char *pat, const struct api_req *a)
     return i == a->nseg;
 }
 
-/* Splits and percent-decodes the path. Dot segments, decoded slashes and
- * control bytes are refused rather than resolved: no id contains them, and
- * a client sending them is probing for traversal. 0, or 1 after a reply. */
+/* The path split into a->seg; 0, or 1 after an error reply. */
 static int split_path(struct api_req *a, const char *p, size_t len)
 {
-    if (len > HTTP_PATH_MAX)
-        return api_error(a, 400, "bad_path", "the path is longer than %d bytes", HTTP_PATH_MAX), 1;
-    if (!len || p[0] != '/')
+    switch (api_path_split(a, p, len)) {
+    case 0:
+        return 0;
+    case -ENAMETOOLONG:
+        return api_error(a, 400, "bad_path", "the path is longer than %d bytes", API_PATH_MAX), 1;
+    case -EINVAL:
         return api_error(a, 400, "bad_path", "the path must start with /"), 1;
-    a->nseg = 0;
-    size_t i = 1;
-    while (i < len) {
-        size_t end = i;
-        while (end < len && p[end] != '/')
-            end++;
-        if (a->nseg == API_MAX_SEGMENTS)
-            return api_error(a, 404, "not_found", "no such resource (see README: HTTP API)"), 1;
-        char *seg = api_pct_decode(a, p + i, end - i, false);
-        if (!seg)
-            return api_error(a, 400, "bad_path",
-                             "bad percent-encoding in the path (use %%XX, no %%00)"),
-                   1;
-        if (strcmp(seg, ".") == 0 || strcmp(seg, "..") == 0 || strchr(seg, '/') ||
-            strchr(seg, '\\'))
-            return api_error(a, 400, "bad_path",
-                             "dot segments and encoded slashes are not allowed in paths"),
-                   1;
-        for (const char *c = seg; *c; c++)
-            if ((unsigned char)*c < 0x20 || *c == 0x7f)
-                return api_error(a, 400, "bad_path", "control characters in the path"), 1;
-        if (!tenc_is_utf8(seg, strlen(seg)))
-            return api_error(a, 400, "bad_path", "the path is not UTF-8"), 1;
-        a->seg[a->nseg++] = seg;
-        i = end + 1;
+    case -ENOENT:
+        return api_error(a, 404, "not_found", "no such resource (see README: HTTP API)"), 1;
+    case -EBADMSG:
+        return api_error(a, 400, "bad_path",
+                         "bad percent-encoding in the path (use %%XX, no %%00)"),
+               1;
+    case -EPERM:
+        return api_error(a, 400, "bad_path",
+                         "dot segments and encoded slashes are not allowed in paths"),
+               1;
+    case -ERANGE:
+        return api_error(a, 400, "bad_path", "control characters in the path"), 1;
+    default:
+        return api_error(a, 400, "bad_path", "the path is not UTF-8"), 1;
     }
-    return 0;
 }
 
 /* ---- authentication ---- */
@@ -223,9 +206,97 @@ static int authorize(struct api_req *a, enum route_access access)
     return 0;
 }
 
+/* While reads are open (no token), only Host values that cannot come from
+ * a rebound name are answered (host_check.h). A request without Host
+ * (HTTP/1.0) gets h2o's default authority and is not from a browser. */
+static bool host_acceptable(const struct api_req *a)
+{
+    const struct config *cfg = a->env->cfg;
+    const h2o_req_t *req = a->req;
+    if (cfg->token_ro[0] || cfg->token_rw[0])
+        return true;
+    if (!req->hostconf || req->input.authority.base == req->hostconf->authority.hostport.base)
+        return true;
+    return host_check_allowed(req->input.authority.base, req->input.authority.len,
+                              cfg->http_allowed_hosts);
+}
+
+/* ---- the gate: a connection's first request head, before h2o ---- */
+
+static size_t gate_error(char *reply, size_t cap, int status, const char *reason, const char *code,
+                         const char *extra_headers, const char *message)
+{
+    char body[512];
+    int bn = snprintf(body, sizeof(body),
+                      "{\"error\":{\"code\":\"%s\",\"status\":%d,\"message\":\"%s\"}}", code,
+                      status, message);
+    if (bn < 0 || (size_t)bn >= sizeof(body))
+        return 0;
+    int n = snprintf(reply, cap,
+                     "HTTP/1.1 %d %s\r\nContent-Type: application/json\r\nConnection: close\r\n"
+                     "%sContent-Length: %d\r\n\r\n%s",
+                     status, reason, extra_headers, bn, body);
+    return n > 0 && (size_t)n < cap ? (size_t)n : 0;
+}
+
+/* Every route that takes a body writes, so a body without the read-write
+ * token is refused here, unread. A request without a valid token is
+ * served alone on its connection (HTTP_GATE_PASS_ONCE): the next one on
+ * it could carry a body, and only a first request comes through here. */
+static enum http_gate_verdict judge_head(void *data, const struct http_head *h, int parsed,
+                                         size_t *reserve, char *reply, size_t cap, size_t *rlen)
+{
+    const struct config *cfg = ((struct http_server *)data)->env.cfg;
+    if (parsed == -EMSGSIZE) {
+        *rlen = gate_error(reply, cap, 431, "Request Header Fields Too Large", "bad_request", "",
+                           "the request head is larger than 8192 bytes or has over 100 fields");
+        return HTTP_GATE_REFUSE;
+    }
+    if (parsed < 0) {
+        *rlen = gate_error(reply, cap, 400, "Bad Request", "bad_request", "",
+                           "the request is not HTTP/1.0 or HTTP/1.1 (the API speaks HTTP/1.1 only)");
+        return HTTP_GATE_REFUSE;
+    }
+    bool rw = false, ro = false;
+    if (h->has_auth && h->auth_len > 7 && strncasecmp(h->auth, "Bearer ", 7) == 0) {
+        rw = token_equal(h->auth + 7, h->auth_len - 7, cfg->token_rw);
+        ro = token_equal(h->auth + 7, h->auth_len - 7, cfg->token_ro);
+    }
+    if (http_head_has_body(h) && !rw) {
+        if (!cfg->token_rw[0])
+            *rlen = gate_error(reply, cap, 403, "Forbidden", "forbidden", "",
+                               "requests with a body write, and writes need a read-write token: "
+                               "none is configured ([http] token_rw)");
+        else if (ro)
+            *rlen = gate_error(reply, cap, 403, "Forbidden", "forbidden", "",
+                               "this token may only read");
+        else
+            *rlen = gate_error(reply, cap, 401, "Unauthorized", "unauthorized",
+                               "WWW-Authenticate: Bearer realm=\"camdex\"\r\n",
+                               h->has_auth ? "the bearer token is not valid"
+                                           : "a request with a body needs Authorization: Bearer "
+                                             "TOKEN (the [http] token_rw token)");
+        return HTTP_GATE_REFUSE;
+    }
+    if (http_head_has_body(h)) {
+        /* Over max_body h2o answers 413 from the length, reading nothing. */
+        if (h->has_length && !h->chunked && h->content_length > cfg->http_max_body)
+            return HTTP_GATE_PASS_ONCE;
+        *reserve = h->chunked ? cfg->http_max_body : (size_t)h->content_length;
+    }
+    if (!cfg->token_ro[0] && !cfg->token_rw[0])
+        return HTTP_GATE_PASS; /* reads are open: no body passes without a token anyway */
+    return rw || ro ? HTTP_GATE_PASS : HTTP_GATE_PASS_ONCE;
+}
+
 static int dispatch(struct api_req *a)
 {
     h2o_req_t *req = a->req;
+    if (!host_acceptable(a))
+        return api_error(a, 421, "unknown_host",
+                         "this Host is not answered while reads need no token: use the listen "
+                         "address or localhost, add the name to [http] allowed_hosts, or set "
+                         "[http] token_ro");
     h2o_iovec_t path = req->input.path;
     size_t qat = req->input.query_at;
     size_t plen = qat != SIZE_MAX && qat < path.len ? qat : path.len;
@@ -276,74 +347,30 @@ static int on_req(h2o_handler_t *self, h2o_req_t *req)
 {
     struct route_handler *rh = (struct route_handler *)self;
     struct api_req a = {.req = req, .env = &rh->srv->env};
+    http_conns_request_began(rh->srv->conns, req);
     api_json_pool_enter(&req->pool);
     int rc = dispatch(&a);
     api_json_pool_leave();
     return rc;
 }
 
-/* ---- connections ---- */
-
-static void conn_closed(uv_handle_t *h)
-{
-    struct conn *c = (struct conn *)h;
-    struct http_server *srv = c->srv;
-    if (c->prev)
-        c->prev->next = c->next;
-    else
-        srv->conns = c->next;
-    if (c->next)
-        c->next->prev = c->prev;
-    srv->nconns--;
-    free(c);
-    if (srv->stopping && srv->nconns == 0)
-        uv_stop(&srv->loop);
-}
+/* ---- connections (http_conns.c) ---- */
 
 static void free_handle(uv_handle_t *h)
 {
     free(h);
 }
 
-static void on_accept(uv_stream_t *listener, int status)
+static void on_conns_empty(void *data)
 {
-    struct http_server *srv = listener->data;
-    if (status)
-        return;
-    struct conn *c = calloc(1, sizeof(*c));
-    if (!c)
-        return;
-    uv_tcp_init(listener->loop, &c->tcp);
-    if (uv_accept(listener, (uv_stream_t *)&c->tcp) || srv->nconns >= HTTP_MAX_CONNS ||
-        srv->stopping) {
-        uv_close((uv_handle_t *)&c->tcp, free_handle);
-        return;
-    }
-    c->srv = srv;
-    c->next = srv->conns;
-    if (srv->conns)
-        srv->conns->prev = c;
-    srv->conns = c;
-    srv->nconns++;
-    h2o_socket_t *sock = h2o_uv_socket_create((uv_stream_t *)&c->tcp, conn_closed);
-    h2o_accept(&srv->accept_ctx, sock);
-}
-
-/* Cutting a connection under h2o's feet would leave it a dangling socket;
- * shutting the socket down makes h2o see end of input (or a failed write)
- * and close it the ordinary way. */
-static void shutdown_conns(struct http_server *srv, int how)
-{
-    for (struct conn *c = srv->conns; c; c = c->next) {
-        uv_os_fd_t fd;
-        if (uv_fileno((uv_handle_t *)&c->tcp, &fd) == 0)
-            shutdown(fd, how);
-    }
+    struct http_server *srv = data;
+    uv_stop(&srv->loop);
 }
 
 static void on_grace_over(uv_timer_t *t)
 {
-    shutdown_conns(t->data, SHUT_RDWR);
+    struct http_server *srv = t->data;
+    http_conns_shutdown_all(srv->conns, SHUT_RDWR);
 }
 
 static void on_stop(uv_async_t *as)
@@ -359,10 +386,10 @@ static void on_stop(uv_async_t *as)
     uv_close((uv_handle_t *)&srv->stop_async, NULL);
     /* No more keep-alive: answers in progress end their connection. */
     h2o_context_request_shutdown(&srv->h2o_ctx);
-    shutdown_conns(srv, SHUT_RD);
+    http_conns_stop(srv->conns);
     uv_timer_start(&srv->grace_timer, on_grace_over, HTTP_GRACE_MS, HTTP_GRACE_MS);
     uv_unref((uv_handle_t *)&srv->grace_timer);
-    if (srv->nconns == 0)
+    if (http_conns_open(srv->conns) == 0)
         uv_stop(&srv->loop);
 }
 
@@ -485,9 +512,71 @@ bad:
     return -EINVAL;
 }
 
+/* h2o's limits. Bodies larger than max_body are refused by h2o from their
+ * Content-Length before a byte is read (a chunked one as soon as it passes
+ * it): the handlers see only bodies within it. Only HTTP/1.1 is spoken: the
+ * dashboard and API need nothing of HTTP/2, and h2o 2.2's HTTP/2 answers
+ * any number of requests a client cancels at once (README, Limits). */
+static void configure_h2o(struct http_server *srv, const struct config *cfg)
+{
+    h2o_config_init(&srv->h2o_config);
+    srv->h2o_config.max_request_entity_size = (size_t)cfg->http_max_body + 1;
+    /* One timer over a request's head and body in h2o 2.2: the body's;
+     * the head has a shorter deadline of its own (http_conns.c). */
+    srv->h2o_config.http1.req_timeout = cfg->http_timeout_ms;
+    srv->h2o_config.http1.upgrade_to_http2 = 0;
+    srv->h2o_config.http2.idle_timeout = cfg->http_timeout_ms;
+    srv->h2o_config.server_name = h2o_iovec_init(H2O_STRLIT("camdex"));
+    h2o_hostconf_t *host =
+        h2o_config_register_host(&srv->h2o_config, h2o_iovec_init(H2O_STRLIT("default")), 65535);
+    h2o_pathconf_t *pc = h2o_config_register_path(host, "/", 0);
+    struct route_handler *rh = (struct route_handler *)h2o_create_handler(pc, sizeof(*rh));
+    rh->super.on_req = on_req;
+    rh->srv = srv;
+}
+
+/* The connection caps, within the open-files limit: its soft value is
+ * raised to the hard one, and connections may use what probing, the index
+ * and logs leave (HTTP_FD_RESERVE), half of it at worst. */
+static void conn_limits(const struct config *cfg, struct http_conns_limits *lim)
+{
+    struct rlimit rl;
+    size_t max = cfg->http_max_conns;
+    if (getrlimit(RLIMIT_NOFILE, &rl) == 0) {
+        if (rl.rlim_cur < rl.rlim_max) {
+            rl.rlim_cur = rl.rlim_max;
+            setrlimit(RLIMIT_NOFILE, &rl);
+            getrlimit(RLIMIT_NOFILE, &rl);
+        }
+        if (rl.rlim_cur != RLIM_INFINITY) {
+            size_t soft = (size_t)rl.rlim_cur;
+            size_t room = soft > 2 * HTTP_FD_RESERVE ? soft - HTTP_FD_RESERVE : soft / 2;
+            /* Cut connections hold a descriptor until closed (http_conns.c). */
+            room /= 2;
+            if (max > room) {
+                char want[24], got[24], lim_s[24];
+                snprintf(want, sizeof(want), "%zu", max);
+                snprintf(got, sizeof(got), "%zu", room);
+                snprintf(lim_s, sizeof(lim_s), "%zu", soft);
+                log_kv(LEVEL_WARN, "[http] max_conns lowered to fit the open-files limit",
+                       "max_conns", want, "now", got, "nofile", lim_s, "hint",
+                       "raise LimitNOFILE in the unit (or ulimit -n)", NULL);
+                max = room;
+            }
+        }
+    }
+    lim->max_conns = max ? max : 1;
+    lim->max_per_addr = cfg->http_max_conns_per_address < lim->max_conns
+                            ? cfg->http_max_conns_per_address
+                            : lim->max_conns;
+    lim->head_deadline_ms = cfg->http_header_timeout_ms;
+    lim->body_budget = cfg->http_body_budget;
+}
+
 static void free_server(struct http_server *srv)
 {
     h2o_config_dispose(&srv->h2o_config);
+    http_conns_free(&srv->conns);
     api_streams_free(&srv->env.streams);
     pthread_mutex_destroy(&srv->env.stats_lock);
     free(srv);
@@ -517,22 +606,7 @@ int http_server_start(uv_loop_t *main_loop, const struct config *cfg, struct sto
         srv->env.tz_offset = info.day_offset_s;
     api_json_alloc_install();
 
-    h2o_config_init(&srv->h2o_config);
-    /* Bodies up to here reach the handlers, which answer 413 in JSON above
-     * max_body; h2o refuses larger ones itself. */
-    srv->h2o_config.max_request_entity_size =
-        cfg->http_max_body >= HTTP_H2O_BODY_MAX ? (size_t)cfg->http_max_body + 1
-                                                : HTTP_H2O_BODY_MAX;
-    srv->h2o_config.http1.req_timeout = cfg->http_timeout_ms;
-    srv->h2o_config.http2.idle_timeout = cfg->http_timeout_ms;
-    srv->h2o_config.server_name = h2o_iovec_init(H2O_STRLIT("camdex"));
-    h2o_hostconf_t *host =
-        h2o_config_register_host(&srv->h2o_config, h2o_iovec_init(H2O_STRLIT("default")), 65535);
-    h2o_pathconf_t *pc = h2o_config_register_path(host, "/", 0);
-    struct route_handler *rh = (struct route_handler *)h2o_create_handler(pc, sizeof(*rh));
-    rh->super.on_req = on_req;
-    rh->srv = srv;
-
+    configure_h2o(srv, cfg);
     uv_loop_init(&srv->loop);
     srv->env.loop = &srv->loop;
     h2o_context_init(&srv->h2o_ctx, &srv->loop, &srv->h2o_config);
@@ -541,7 +615,16 @@ int http_server_start(uv_loop_t *main_loop, const struct config *cfg, struct sto
     uv_tcp_init(&srv->loop, &srv->listener);
     uv_async_init(&srv->loop, &srv->stop_async, on_stop);
     uv_timer_init(&srv->loop, &srv->grace_timer);
-    srv->listener.data = srv->stop_async.data = srv->grace_timer.data = srv;
+    srv->stop_async.data = srv->grace_timer.data = srv;
+    struct http_conns_limits lim;
+    conn_limits(cfg, &lim);
+    rc = http_conns_new(&srv->loop, &srv->accept_ctx, &lim, judge_head, on_conns_empty, srv,
+                        &srv->conns);
+    if (rc) {
+        snprintf(err, errlen, "cannot set up connections: %s", strerror(-rc));
+        goto fail;
+    }
+    srv->listener.data = srv->conns;
     rc = api_streams_new(&srv->loop, &srv->env, &srv->env.streams);
     if (rc) {
         snprintf(err, errlen, "cannot set up event streams: %s", uv_strerror(rc));
@@ -549,7 +632,7 @@ int http_server_start(uv_loop_t *main_loop, const struct config *cfg, struct sto
     }
     rc = uv_tcp_bind(&srv->listener, (struct sockaddr *)&ss, 0);
     if (!rc)
-        rc = uv_listen((uv_stream_t *)&srv->listener, 128, on_accept);
+        rc = uv_listen((uv_stream_t *)&srv->listener, HTTP_BACKLOG, http_conns_on_accept);
     if (rc) {
         snprintf(err, errlen, "[http] listen: cannot listen on %s: %s", cfg->listen,
                  uv_strerror(rc));
@@ -604,6 +687,8 @@ fail:
     uv_close((uv_handle_t *)&srv->stop_async, NULL);
     uv_close((uv_handle_t *)&srv->grace_timer, NULL);
     api_streams_stop(srv->env.streams);
+    if (srv->conns)
+        http_conns_stop(srv->conns);
     h2o_context_dispose(&srv->h2o_ctx);
     uv_run(&srv->loop, UV_RUN_DEFAULT);
     uv_loop_close(&srv->loop);
