@@ -15,6 +15,7 @@
 #include <libavutil/log.h>
 
 #include "deep_probe.h"
+#include "text_clean.h"
 #include "url.h"
 
 static bool url_scheme_char(char c)
@@ -85,10 +86,11 @@ static struct {
  * it, so per-thread is per-probe, and a pointer needs no lock. */
 static _Thread_local struct deep_said *said;
 
+/* The camera's words end up in the probe's detail: cut between
+ * characters, invalid bytes replaced. */
 static void copy_line(char *dst, size_t cap, const char *src)
 {
-    size_t n = strcspn(src, "\r\n");
-    snprintf(dst, cap, "%.*s", (int)n, src);
+    text_clean(dst, cap, src, strcspn(src, "\r\n"), NULL);
 }
 
 static void note_said(void *avcl, int level, const char *fmt, va_list vl)
