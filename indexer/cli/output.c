@@ -6,6 +6,7 @@
 #include <wchar.h>
 
 #include "cli/output.h"
+#include "text_clean.h"
 
 int out_format_parse(const char *s, enum out_format *f)
 {
@@ -74,8 +75,26 @@ int out_display_width(const char *s)
     return w;
 }
 
-/* A cell's text, with control characters (a hostile name could carry
- * terminal escapes) replaced and cut to max_width columns. */
+char *out_clean_text(const char *s)
+{
+    size_t len = s ? strlen(s) : 0;
+    /* Each byte becomes at most U+FFFD (3 bytes); room for "…" as well. */
+    char *out = malloc(len * 3 + 4);
+    if (out)
+        text_clean(out, len * 3 + 4, s, len, NULL);
+    return out;
+}
+
+void out_put_text(FILE *f, const char *s)
+{
+    char *clean = out_clean_text(s);
+    fputs(clean ? clean : "(out of memory)", f);
+    free(clean);
+}
+
+/* A cell's text through text_clean (a hostile name or note could carry
+ * terminal escapes, an old record invalid bytes) and cut to max_width
+ * columns. */
 static char *cell_text(json_t *v, const struct out_col *c, int *width_out)
 {
     char buf[64];
@@ -96,31 +115,28 @@ static char *cell_text(json_t *v, const struct out_col *c, int *width_out)
     else if (json_is_null(v) || !v)
         s = c->kind == OUT_TEXT ? "" : "-";
 
-    size_t len = strlen(s);
-    char *out = malloc(len + 4);
-    if (!out)
+    char *clean = out_clean_text(s);
+    if (!clean)
         return NULL;
     size_t o = 0;
     int width = 0;
     uint32_t cp;
-    while (*s) {
-        size_t n = utf8_next(s, &cp);
-        int w = cp < 0x20 || cp == 0x7f ? 1 : cp_width(cp);
-        if (c->max_width && width + w > c->max_width - 1 && s[n]) {
-            memcpy(out + o, "…", 3);
+    for (const char *p = clean; *p;) {
+        size_t n = utf8_next(p, &cp);
+        int w = cp_width(cp);
+        if (c->max_width && width + w > c->max_width - 1 && p[n]) {
+            o = (size_t)(p - clean);
+            memcpy(clean + o, "…", 3); /* in place of at least one character */
             o += 3;
             break;
         }
-        if (cp < 0x20 || cp == 0x7f)
-            out[o++] = ' ';
-        else
-            memcpy(out + o, s, n), o += n;
         width += w;
-        s += n;
+        p += n;
+        o = (size_t)(p - clean);
     }
-    out[o] = 0;
+    clean[o] = 0;
     *width_out = width;
-    return out;
+    return clean;
 }
 
 static void put_spaces(FILE *f, int n)

@@ -7,6 +7,7 @@
 #include "base/timefmt.h"
 #include "http/api_internal.h"
 #include "inventory/import.h"
+#include "text_clean.h"
 #include "views/camera_view.h"
 #include "views/event_view.h"
 
@@ -304,6 +305,11 @@ int api_camera_maintenance(struct api_req *a)
     const char *note = note_j ? json_string_value(note_j) : "";
     if (strlen(note) > 512)
         return api_error(a, 400, "bad_body", "note: at most 512 bytes");
+    /* Shown later on terminals and pages: stored cleaned of escapes and line
+     * breaks, and cut between characters at the index's 255 bytes. */
+    char clean_note[256];
+    text_clean_str(clean_note, sizeof(clean_note), note);
+    note = clean_note;
     bool on = json_is_true(on_j);
     struct store_read *r;
     struct store_health h;
