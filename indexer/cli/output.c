@@ -5,6 +5,7 @@
 #include <string.h>
 #include <wchar.h>
 
+#include "base/csv_guard.h"
 #include "cli/output.h"
 #include "text_clean.h"
 
@@ -208,13 +209,18 @@ out:
 
 /* RFC 4180 quoting, only where a field needs it (libcsv's writer quotes
  * every field, which makes plain ids awkward for shell tools). */
-static void csv_write_field(FILE *f, const char *s)
+static void csv_write_field(FILE *f, const char *s, bool guard)
 {
+    /* A text cell a spreadsheet would run as a formula gets an apostrophe
+     * (numbers are never guarded: -3 stays a number). */
+    const char *lead = guard && csv_guard_needed(s) ? "'" : "";
     if (!s[strcspn(s, ",\"\r\n")] && s[0] != ' ' && (!*s || s[strlen(s) - 1] != ' ')) {
+        fputs(lead, f);
         fputs(s, f);
         return;
     }
     fputc('"', f);
+    fputs(lead, f);
     for (; *s; s++) {
         if (*s == '"')
             fputc('"', f);
@@ -235,13 +241,13 @@ static void csv_field(FILE *f, json_t *v)
         snprintf(buf, sizeof(buf), "%.6g", json_real_value(v)), s = buf;
     else if (json_is_boolean(v))
         s = json_is_true(v) ? "true" : "false";
-    csv_write_field(f, s);
+    csv_write_field(f, s, json_is_string(v));
 }
 
 static int render_csv(FILE *f, const struct out_col *cols, size_t ncols, json_t *rows)
 {
     for (size_t c = 0; c < ncols; c++) {
-        csv_write_field(f, cols[c].key);
+        csv_write_field(f, cols[c].key, false);
         fputs(c + 1 == ncols ? "\r\n" : ",", f);
     }
     size_t i;

@@ -4,6 +4,7 @@
 #include <stdio.h>
 #include <string.h>
 
+#include "base/csv_guard.h"
 #include "base/timefmt.h"
 #include "http/api_internal.h"
 #include "inventory/import.h"
@@ -108,15 +109,18 @@ static bool valid_reason(const char *r)
     return true;
 }
 
-/* CSV fields are quoted only when they need it, as `camdex list` does. */
+/* CSV fields are quoted only when they need it, and text a spreadsheet
+ * would run as a formula gets an apostrophe, as `camdex list` does. */
 static void csv_field(h2o_buffer_t **buf, const char *s, bool last)
 {
     bool quote = strpbrk(s, ",\"\r\n") != NULL;
-    size_t n = strlen(s), need = 2 * n + 4;
+    size_t n = strlen(s), need = 2 * n + 5;
     h2o_iovec_t room = h2o_buffer_reserve(buf, need);
     char *o = room.base;
     if (quote)
         *o++ = '"';
+    if (csv_guard_needed(s))
+        *o++ = '\'';
     for (size_t i = 0; i < n; i++) {
         if (s[i] == '"')
             *o++ = '"';

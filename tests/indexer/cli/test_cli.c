@@ -335,3 +335,27 @@ Test(cli, generated_fleet_imports_cleanly)
     run_free(&r);
     run_free(&g);
 }
+
+/* CSV output guards cells a spreadsheet would run as formulas with an
+ * apostrophe; numbers and ordinary text are left alone. */
+Test(cli, csv_output_neutralises_formula_cells)
+{
+    struct run r = CAMDEX(
+        "import",
+        write_file("f.csv", HEADER
+                   "32010200001320000009,\"=HYPERLINK(\"\"http://x\"\")\",32010000002160000001,"
+                   "@单位,rtsp://127.1.0.9:8554/x,,,,,,\r\n"
+                   "32010200001320000008,+1 东门,32010000002160000001,@单位,"
+                   "rtsp://127.1.0.8:8554/x,,,,,,\r\n"));
+    cr_assert_eq(r.rc, 0, "%s", r.err);
+    run_free(&r);
+    r = CAMDEX("list", "--format", "csv");
+    cr_assert(strstr(r.out, "32010200001320000009,\"'=HYPERLINK(\"\"http://x\"\")\","), "%s",
+              r.out);
+    cr_assert(strstr(r.out, "32010200001320000008,'+1 东门,'@单位,"), "%s",
+              r.out);
+    run_free(&r);
+    r = CAMDEX("units", "--format", "csv");
+    cr_assert(strstr(r.out, ",'@单位,"), "%s", r.out);
+    run_free(&r);
+}

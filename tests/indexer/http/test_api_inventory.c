@@ -270,3 +270,21 @@ Test(api_inventory, a_client_that_leaves_mid_import_harms_nothing)
     cr_assert_eq(camera_count(), 7);
     /* teardown: serve exits 0, so AddressSanitizer found nothing. */
 }
+
+/* A name a spreadsheet would run (=HYPERLINK) leaves GET /cameras?format=csv
+ * behind an apostrophe, and that CSV's cell imports back as the name. */
+Test(api_inventory, formula_cells_are_neutralised_in_csv_and_read_back)
+{
+    static const char body[] = "id,name,unit_id,unit_name,url\n"
+                               "API-CAM-F,\"=HYPERLINK(\"\"http://x\"\",\"\"y\"\")\",U-API,"
+                               "@unit,rtsp://127.1.9.3:8554/ch1\n";
+    struct resp r = request_with("POST", "/api/v1/inventory", RW, "text/csv", body,
+                                 sizeof(body) - 1);
+    cr_assert_eq(r.status, 200, "%s", r.body);
+    resp_free(&r);
+    r = request("GET", "/api/v1/cameras?format=csv&unit=U-API", RO, NULL);
+    cr_assert_eq(r.status, 200, "%s", r.body);
+    cr_assert(strstr(r.body, "API-CAM-F,\"'=HYPERLINK(\"\"http://x\"\",\"\"y\"\")\",U-API,'@unit,"),
+              "%s", r.body);
+    resp_free(&r);
+}

@@ -653,3 +653,19 @@ Test(inventory_csv, too_many_rows_are_refused, .timeout = 120)
                    "several files");
     cr_assert_eq(inv.count, INV_ROWS_MAX);
 }
+
+/* camdex's own CSV puts an apostrophe before cells a spreadsheet would run
+ * as formulas; an exported list imports back with the cells as they were.
+ * Other apostrophes stay. */
+Test(inventory_csv, the_formula_guard_of_an_export_is_taken_off)
+{
+    int rc = parse(HDR "c1,\"'=HYPERLINK(\"\"x\"\")\",u1,'-unit,rtsp://h/1,,,'@home,'+tag,,\n"
+                       "c2,'t Hoff,u1,'-unit,rtsp://h/2,,,',,,\n");
+    cr_assert_eq(rc, 0, "%s", errs.msg[0]);
+    cr_assert_str_eq(inv.cams[0].name, "=HYPERLINK(\"x\")");
+    cr_assert_str_eq(inv.cams[0].unit_name, "-unit");
+    cr_assert_str_eq(inv.cams[0].address, "@home");
+    cr_assert_str_eq(inv.cams[0].tags, "+tag");
+    cr_assert_str_eq(inv.cams[1].name, "'t Hoff");
+    cr_assert_str_eq(inv.cams[1].address, "'");
+}
