@@ -359,3 +359,20 @@ Test(cli, csv_output_neutralises_formula_cells)
     cr_assert(strstr(r.out, ",'@单位,"), "%s", r.out);
     run_free(&r);
 }
+
+/* Alt+Enter in a spreadsheet cell: the import goes through, the line break
+ * is stored as a space and a warning names the lines. */
+Test(cli, line_breaks_in_names_import_with_a_warning)
+{
+    struct run r = CAMDEX("import", write_file("br.csv", HEADER
+                          "32010200001320000011,\"北门\n主入口\",32010000002160000001,市公安局,"
+                          "rtsp://127.1.0.11:8554/x,,,,,,\r\n"));
+    cr_assert_eq(r.rc, 0, "%s", r.err);
+    cr_assert(strstr(r.err, "warning: "), "%s", r.err);
+    cr_assert(strstr(r.err, "br.csv: line breaks in 1 free-text cell were stored as spaces (line 2)"),
+              "%s", r.err);
+    run_free(&r);
+    r = CAMDEX("list", "--format", "csv");
+    cr_assert(strstr(r.out, "32010200001320000011,北门 主入口,"), "%s", r.out);
+    run_free(&r);
+}
