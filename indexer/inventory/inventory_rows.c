@@ -404,6 +404,24 @@ static int check_id(struct inv_builder *b, const struct inv_row *r, int col, con
             return -1;
         }
     }
+    /* An id is one segment of API and dashboard addresses
+     * (/api/v1/cameras/ID, /api/v1/units/ID), and the HTTP server refuses
+     * slashes, backslashes and dot segments there even when encoded (path
+     * traversal): such a camera could be imported but never reached. */
+    const char *what = memchr(s, '/', len)                  ? "a slash (/)"
+                       : memchr(s, '\\', len)               ? "a backslash (\\)"
+                       : memmem(s, len, "..", 2)             ? "\"..\""
+                       : len == 1 && s[0] == '.'             ? "only \".\""
+                                                             : NULL;
+    if (what) {
+        char q[96];
+        ROW_ERR(b, r, col,
+                "%s contains %s, so the API and the dashboard could never reach it "
+                "(/api/v1/%s/ID); use ids without /, \\ or ..",
+                inv_quote(s, len, q, sizeof q), what,
+                col == INV_COL_UNIT_ID ? "units" : "cameras");
+        return -1;
+    }
     return 0;
 }
 

@@ -435,7 +435,7 @@ Test(inventory_csv, credentials_never_appear_in_any_error)
                        "rtsp://admin:S3cr3t@h/x,a,u,U,c11,,,,,,\n"
                        "rtsp://admin:S3cr3t@h/x,a,u,U,rtsp://h/12,,,,,,\n");
     cr_assert_eq(rc, -EINVAL);
-    cr_assert_eq(errs.count, 12, "%zu", errs.count);
+    cr_assert_eq(errs.count, 13, "%zu", errs.count);
     no_secret_in_errors("S3cr3t");
     no_secret_in_errors("3cr3");
 }
@@ -696,4 +696,32 @@ Test(inventory_csv, the_formula_guard_of_an_export_is_taken_off)
     cr_assert_str_eq(inv.cams[0].tags, "+tag");
     cr_assert_str_eq(inv.cams[1].name, "'t Hoff");
     cr_assert_str_eq(inv.cams[1].address, "'");
+}
+
+/* An id is a segment of API and dashboard addresses, where the HTTP server
+ * refuses slashes, backslashes and dot segments: refused at import. */
+Test(inventory_csv, ids_that_no_address_could_reach_are_refused)
+{
+    int rc = parse(HDR "a/b,n,u,U,rtsp://h/1,,,,,,\n"
+                       "a\\b,n,u,U,rtsp://h/2,,,,,,\n"
+                       "..,n,u,U,rtsp://h/3,,,,,,\n"
+                       ".,n,u,U,rtsp://h/4,,,,,,\n"
+                       "c5,n,x/../y,U,rtsp://h/5,,,,,,\n"
+                       "a.b-c_d,n,u,U,rtsp://h/6,,,,,,\n");
+    cr_assert_eq(rc, -EINVAL);
+    cr_assert_eq(errs.count, 5, "%zu", errs.count);
+    cr_assert_str_eq(errs.msg[0], "inventory.csv:2: column \"id\": \"a/b\" contains a slash (/), so "
+                                  "the API and the dashboard could never reach it "
+                                  "(/api/v1/cameras/ID); use ids without /, \\ or ..");
+    cr_assert(strstr(errs.msg[1], "inventory.csv:3: column \"id\":"), "%s", errs.msg[1]);
+    cr_assert(strstr(errs.msg[1], "contains a backslash (\\)"), "%s", errs.msg[1]);
+    cr_assert(strstr(errs.msg[2], "inventory.csv:4: column \"id\": \"..\" contains \"..\""), "%s",
+              errs.msg[2]);
+    cr_assert(strstr(errs.msg[3], "inventory.csv:5: column \"id\": \".\" contains only \".\""),
+              "%s", errs.msg[3]);
+    cr_assert(strstr(errs.msg[4], "inventory.csv:6: column \"unit_id\": \"x/../y\" contains a "
+                                  "slash (/)"),
+              "%s", errs.msg[4]);
+    cr_assert(strstr(errs.msg[4], "(/api/v1/units/ID)"), "%s", errs.msg[4]);
+    cr_assert_eq(inv.count, 1, "a.b-c_d is an ordinary id");
 }
