@@ -1,5 +1,6 @@
 /* Names tables and formatting for struct probe_result. */
 #include "probe_result.h"
+#include "text_clean.h"
 
 #include <errno.h>
 #include <stdarg.h>
@@ -64,17 +65,6 @@ void probe_result_init(struct probe_result *r)
     r->state = PROBE_OFFLINE;
 }
 
-/* Keep detail and server strings to one printable line so they can go into
- * logs, CSV and JSON without escaping surprises. */
-static void sanitise(char *s)
-{
-    for (; *s; s++) {
-        unsigned char c = (unsigned char)*s;
-        if (c < 0x20 || c == 0x7f)
-            *s = ' ';
-    }
-}
-
 void probe_result_set(struct probe_result *r, enum probe_state st, enum probe_reason why,
                       const char *fmt, ...)
 {
@@ -84,11 +74,17 @@ void probe_result_set(struct probe_result *r, enum probe_state st, enum probe_re
         r->detail[0] = '\0';
         return;
     }
+    /* Formatted wider than the detail so that the cut happens in
+     * text_clean, between characters: a camera's reason phrase is often
+     * Chinese, and a split character would make the stored event invalid
+     * UTF-8 for every reader. */
+    char raw[PROBE_DETAIL_MAX * 2];
     va_list ap;
     va_start(ap, fmt);
-    vsnprintf(r->detail, sizeof(r->detail), fmt, ap);
+    int n = vsnprintf(raw, sizeof(raw), fmt, ap);
     va_end(ap);
-    sanitise(r->detail);
+    size_t len = n < 0 ? 0 : (size_t)n < sizeof(raw) ? (size_t)n : sizeof(raw) - 1;
+    text_clean(r->detail, sizeof(r->detail), raw, len, NULL);
 }
 
 void probe_result_set_server(struct probe_result *r, const char *s, size_t len)

@@ -19,6 +19,7 @@
 #include "rtsp_parse.h"
 #include "rtsp_status.h"
 #include "sdp.h"
+#include "text_clean.h"
 #include "url.h"
 #include "video_params.h"
 
@@ -330,7 +331,9 @@ static void rc_verdict(struct rtsp_conn *c, enum probe_state st, enum probe_reas
 {
     if (!c->verdict) {
         c->verdict = true;
-        char detail[PROBE_DETAIL_MAX] = "";
+        /* Wider than the stored detail: probe_result_set cuts it between
+         * characters. */
+        char detail[PROBE_DETAIL_MAX * 2] = "";
         if (fmt) {
             va_list ap;
             va_start(ap, fmt);
@@ -437,9 +440,11 @@ static void fail_status(struct rtsp_conn *c, const struct rtsp_msg *msg)
     enum probe_reason why =
         rtsp_status_reason(st, method_of(c->state), msg->reason, msg->reason_len,
                            (const char *)msg->body, msg->body ? msg->body_len : 0);
-    int rl = (int)(msg->reason_len > 60 ? 60 : msg->reason_len);
-    rc_verdict(c, PROBE_OFFLINE, why, "%s %s: %d %.*s", method_of(c->state), c->shown_url, st, rl,
-               msg->reason);
+    /* At most 60 bytes of the camera's words, cut between characters. */
+    char phrase[61];
+    text_clean(phrase, sizeof(phrase), msg->reason, msg->reason_len, NULL);
+    rc_verdict(c, PROBE_OFFLINE, why, "%s %s: %d %s", method_of(c->state), c->shown_url, st,
+               phrase);
 }
 
 /* ---- writing requests ---- */

@@ -108,6 +108,10 @@ int cmd_import(struct cli *cli, int argc, char **argv)
         return CLI_FAIL;
     }
 
+    char warning[INV_ERROR_MAX];
+    if (inv_breaks_warning(&inv, path, warning, sizeof(warning)))
+        fprintf(stderr, "warning: %s\n", warning);
+
     struct store *s;
     if (cli_open(cli, !dry_run, &s)) {
         inv_free(&inv);

@@ -8,6 +8,7 @@
 #include "base/timefmt.h"
 #include "cli/cli_internal.h"
 #include "inventory/import.h"
+#include "text_clean.h"
 
 static void maint_usage(FILE *f)
 {
@@ -49,6 +50,11 @@ int cmd_maintenance(struct cli *cli, int argc, char **argv)
         cli_error("maintenance: the id is longer than any camera id (%d bytes)", STORE_ID_MAX);
         return CLI_USAGE;
     }
+    /* As the API does: no escapes or line breaks stored, cut between
+     * characters at the index's 255 bytes. */
+    char clean_note[256];
+    text_clean_str(clean_note, sizeof(clean_note), note);
+    note = clean_note;
     struct store *s;
     if (cli_open(cli, true, &s))
         return CLI_FAIL;

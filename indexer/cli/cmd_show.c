@@ -54,10 +54,15 @@ static json_t *build(struct cli *cli, struct store_read *r, const char *id, int 
     return o;
 }
 
+/* Values are free text (names, notes, a camera's words): cleaned of
+ * terminal escapes and invalid bytes on the way out. */
 static void print_field(const char *label, const char *value)
 {
-    if (value && *value)
-        printf("%-14s %s\n", label, value);
+    if (value && *value) {
+        printf("%-14s ", label);
+        out_put_text(stdout, value);
+        putchar('\n');
+    }
 }
 
 static void print_text(struct cli *cli, json_t *o)
@@ -103,11 +108,13 @@ static void print_text(struct cli *cli, json_t *o)
         json_t *e;
         json_array_foreach(evs, i, e)
         {
-            printf("  %s  %s -> %s  %s  %s\n", json_string_value(json_object_get(e, "time")),
+            printf("  %s  %s -> %s  ", json_string_value(json_object_get(e, "time")),
                    json_string_value(json_object_get(e, "from")),
-                   json_string_value(json_object_get(e, "to")),
-                   json_string_value(json_object_get(e, "reason")),
-                   json_string_value(json_object_get(e, "detail")));
+                   json_string_value(json_object_get(e, "to")));
+            out_put_text(stdout, json_string_value(json_object_get(e, "reason")));
+            fputs("  ", stdout);
+            out_put_text(stdout, json_string_value(json_object_get(e, "detail")));
+            putchar('\n');
         }
     }
 #undef STR

@@ -5,7 +5,9 @@
 #include <string.h>
 #include <wchar.h>
 
+#include "base/csv_guard.h"
 #include "cli/output.h"
+#include "text_clean.h"
 
 int out_format_parse(const char *s, enum out_format *f)
 {
@@ -74,8 +76,26 @@ int out_display_width(const char *s)
     return w;
 }
 
-/* A cell's text, with control characters (a hostile name could carry
- * terminal escapes) replaced and cut to max_width columns. */
+char *out_clean_text(const char *s)
+{
+    size_t len = s ? strlen(s) : 0;
+    /* Each byte becomes at most U+FFFD (3 bytes); room for "…" as well. */
+    char *out = malloc(len * 3 + 4);
+    if (out)
+        text_clean(out, len * 3 + 4, s, len, NULL);
+    return out;
+}
+
+void out_put_text(FILE *f, const char *s)
+{
+    char *clean = out_clean_text(s);
+    fputs(clean ? clean : "(out of memory)", f);
+    free(clean);
+}
+
+/* A cell's text through text_clean (a hostile name or note could carry
+ * terminal escapes, an old record invalid bytes) and cut to max_width
+ * columns. */
 static char *cell_text(json_t *v, const struct out_col *c, int *width_out)
 {
     char buf[64];
@@ -96,31 +116,28 @@ static char *cell_text(json_t *v, const struct out_col *c, int *width_out)
     else if (json_is_null(v) || !v)
         s = c->kind == OUT_TEXT ? "" : "-";
 
-    size_t len = strlen(s);
-    char *out = malloc(len + 4);
-    if (!out)
+    char *clean = out_clean_text(s);
+    if (!clean)
         return NULL;
     size_t o = 0;
     int width = 0;
     uint32_t cp;
-    while (*s) {
-        size_t n = utf8_next(s, &cp);
-        int w = cp < 0x20 || cp == 0x7f ? 1 : cp_width(cp);
-        if (c->max_width && width + w > c->max_width - 1 && s[n]) {
-            memcpy(out + o, "…", 3);
+    for (const char *p = clean; *p;) {
+        size_t n = utf8_next(p, &cp);
+        int w = cp_width(cp);
+        if (c->max_width && width + w > c->max_width - 1 && p[n]) {
+            o = (size_t)(p - clean);
+            memcpy(clean + o, "…", 3); /* in place of at least one character */
             o += 3;
             break;
         }
-        if (cp < 0x20 || cp == 0x7f)
-            out[o++] = ' ';
-        else
-            memcpy(out + o, s, n), o += n;
         width += w;
-        s += n;
+        p += n;
+        o = (size_t)(p - clean);
     }
-    out[o] = 0;
+    clean[o] = 0;
     *width_out = width;
-    return out;
+    return clean;
 }
 
 static void put_spaces(FILE *f, int n)
@@ -192,13 +209,18 @@ out:
 
 /* RFC 4180 quoting, only where a field needs it (libcsv's writer quotes
  * every field, which makes plain ids awkward for shell tools). */
-static void csv_write_field(FILE *f, const char *s)
+static void csv_write_field(FILE *f, const char *s, bool guard)
 {
+    /* A text cell a spreadsheet would run as a formula gets an apostrophe
+     * (numbers are never guarded: -3 stays a number). */
+    const char *lead = guard && csv_guard_needed(s) ? "'" : "";
     if (!s[strcspn(s, ",\"\r\n")] && s[0] != ' ' && (!*s || s[strlen(s) - 1] != ' ')) {
+        fputs(lead, f);
         fputs(s, f);
         return;
     }
     fputc('"', f);
+    fputs(lead, f);
     for (; *s; s++) {
         if (*s == '"')
             fputc('"', f);
@@ -219,13 +241,13 @@ static void csv_field(FILE *f, json_t *v)
         snprintf(buf, sizeof(buf), "%.6g", json_real_value(v)), s = buf;
     else if (json_is_boolean(v))
         s = json_is_true(v) ? "true" : "false";
-    csv_write_field(f, s);
+    csv_write_field(f, s, json_is_string(v));
 }
 
 static int render_csv(FILE *f, const struct out_col *cols, size_t ncols, json_t *rows)
 {
     for (size_t c = 0; c < ncols; c++) {
-        csv_write_field(f, cols[c].key);
+        csv_write_field(f, cols[c].key, false);
         fputs(c + 1 == ncols ? "\r\n" : ",", f);
     }
     size_t i;

@@ -30,6 +30,13 @@ struct out_col {
 int out_render(FILE *f, enum out_format fmt, const struct out_col *cols, size_t ncols,
                json_t *rows);
 
+/* Free text from the index as a terminal may show it: text_clean'd (no
+ * escapes, no line breaks, valid UTF-8) into a malloc'd string (NULL when
+ * out of memory), or written to f. Every free text the CLI prints as text
+ * goes through these or the table renderer, which uses them. */
+char *out_clean_text(const char *s);
+void out_put_text(FILE *f, const char *s);
+
 /* Columns a terminal shows for a UTF-8 string (CJK count two). */
 int out_display_width(const char *s);
 

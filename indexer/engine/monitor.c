@@ -21,6 +21,7 @@
 #include "rtsp_auth.h"
 #include "rtsp_conn.h"
 #include "tcp_io.h"
+#include "text_clean.h"
 
 const uint32_t monitor_lag_bounds[MONITOR_LAG_BUCKETS] = {1,   5,    10,   50,   100,
                                                           250, 500, 1000, 5000, 30000};
@@ -344,6 +345,17 @@ static struct health_step record(struct monitor *m, struct cam *c, const struct 
     }
     struct store_health h;
     health_to_store(&c->mem, r, now, &h);
+    /* The last gate before the index: whatever a probe (or a future tier)
+     * left in its text, only clean UTF-8 is stored. */
+    char detail[PROBE_DETAIL_MAX], server[PROBE_SERVER_MAX], profile[PROBE_PROFILE_MAX];
+    if (h.detail) {
+        text_clean_str(detail, sizeof(detail), h.detail);
+        h.detail = detail;
+    }
+    text_clean_str(server, sizeof(server), h.media.server);
+    text_clean_str(profile, sizeof(profile), h.media.profile);
+    h.media.server = server;
+    h.media.profile = profile;
     int rc = store_batch_health_put(writer_batch(m->writer), c->id, &h, now);
     if (rc)
         log_kv(LEVEL_ERROR, "cannot queue a health update", "camera", c->id, "error",

@@ -4,9 +4,11 @@
 #include <stdio.h>
 #include <string.h>
 
+#include "base/csv_guard.h"
 #include "base/timefmt.h"
 #include "http/api_internal.h"
 #include "inventory/import.h"
+#include "text_clean.h"
 #include "views/camera_view.h"
 #include "views/event_view.h"
 
@@ -107,15 +109,18 @@ static bool valid_reason(const char *r)
     return true;
 }
 
-/* CSV fields are quoted only when they need it, as `camdex list` does. */
+/* CSV fields are quoted only when they need it, and text a spreadsheet
+ * would run as a formula gets an apostrophe, as `camdex list` does. */
 static void csv_field(h2o_buffer_t **buf, const char *s, bool last)
 {
     bool quote = strpbrk(s, ",\"\r\n") != NULL;
-    size_t n = strlen(s), need = 2 * n + 4;
+    size_t n = strlen(s), need = 2 * n + 5;
     h2o_iovec_t room = h2o_buffer_reserve(buf, need);
     char *o = room.base;
     if (quote)
         *o++ = '"';
+    if (csv_guard_needed(s))
+        *o++ = '\'';
     for (size_t i = 0; i < n; i++) {
         if (s[i] == '"')
             *o++ = '"';
@@ -304,6 +309,11 @@ int api_camera_maintenance(struct api_req *a)
     const char *note = note_j ? json_string_value(note_j) : "";
     if (strlen(note) > 512)
         return api_error(a, 400, "bad_body", "note: at most 512 bytes");
+    /* Shown later on terminals and pages: stored cleaned of escapes and line
+     * breaks, and cut between characters at the index's 255 bytes. */
+    char clean_note[256];
+    text_clean_str(clean_note, sizeof(clean_note), note);
+    note = clean_note;
     bool on = json_is_true(on_j);
     struct store_read *r;
     struct store_health h;

@@ -31,6 +31,7 @@ struct import_job {
     size_t count;
     struct import_result res;
     struct inv_errors errs;
+    char warning[INV_ERROR_MAX]; /* line breaks stored as spaces, "" if none */
 };
 
 static void on_req_gone(void *p)
@@ -51,6 +52,7 @@ static void run_import(uv_work_t *w)
     j->parse_rc = inv_parse(j->body, j->len, "body", j->fmt, j->enc, &inv, &j->errs);
     if (!j->parse_rc) {
         j->count = inv.count;
+        inv_breaks_warning(&inv, "body", j->warning, sizeof(j->warning));
         j->rc = import_apply(j->env->store, &inv, j->prune, j->dry_run, &j->res);
     }
     inv_free(&inv);
@@ -91,6 +93,21 @@ static int answer_parse_errors(struct api_req *a, const struct inv_errors *errs,
     return api_json(a, 400, o);
 }
 
+/* What was done, and the warnings (an empty list when none). */
+static int answer_done(struct api_req *a, const struct import_job *j)
+{
+    json_t *warnings = json_array();
+    if (j->warning[0])
+        json_array_append_new(warnings, json_string(j->warning));
+    return api_json(a, 200,
+                    json_pack("{s:b, s:b, s:i, s:i, s:i, s:i, s:i, s:i, s:i, s:o}", "dry_run",
+                              j->dry_run, "prune", j->prune, "cameras", (json_int_t)j->count,
+                              "added", j->res.added, "changed", j->res.changed, "unchanged",
+                              j->res.unchanged, "removed", j->res.removed, "missing",
+                              j->res.missing, "units_renamed", j->res.units_renamed, "warnings",
+                              warnings));
+}
+
 static void import_done(uv_work_t *w, int status)
 {
     struct import_job *j = (struct import_job *)w;
@@ -109,12 +126,7 @@ static void import_done(uv_work_t *w, int status)
             api_error(&a, j->rc == -EAGAIN ? 503 : 500, "store",
                       "the import failed, nothing was written: %s", store_strerror(j->rc));
         else
-            api_json(&a, 200,
-                     json_pack("{s:b, s:b, s:i, s:i, s:i, s:i, s:i, s:i, s:i}", "dry_run",
-                               j->dry_run, "prune", j->prune, "cameras", (json_int_t)j->count,
-                               "added", j->res.added, "changed", j->res.changed, "unchanged",
-                               j->res.unchanged, "removed", j->res.removed, "missing",
-                               j->res.missing, "units_renamed", j->res.units_renamed));
+            answer_done(&a, j);
         api_json_pool_leave();
     }
     free(j->body);

@@ -30,12 +30,27 @@ struct inv_camera {
     uint32_t line;          /* line in the source file where the row starts */
 };
 
+/* Line breaks in free-text cells (name, unit name, address, tags: Alt+Enter
+ * in a spreadsheet cell) are stored as spaces and reported as a warning. */
+#define INV_BREAK_LINES_KEPT 20
+struct inv_breaks {
+    size_t cells;                          /* cells that held line breaks */
+    size_t rows;                           /* rows holding them */
+    uint32_t lines[INV_BREAK_LINES_KEPT];  /* where the first such rows start */
+};
+
 /* One parsed inventory. All strings live in the inventory's own arena. */
 struct inventory {
     struct inv_camera *cams;
     size_t count, cap;
+    struct inv_breaks breaks;
     void *arena; /* private */
 };
+
+/* The warning about inv->breaks, "NAME: line breaks in 3 free-text cells
+ * were stored as spaces (lines 4, 9, 12)", into buf. Returns false (buf
+ * empty) when there is nothing to say. */
+bool inv_breaks_warning(const struct inventory *inv, const char *name, char *buf, size_t len);
 
 /* Errors found while reading: kept up to INV_ERRORS_KEPT, all counted. */
 #define INV_ERRORS_KEPT 50

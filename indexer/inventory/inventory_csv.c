@@ -7,6 +7,8 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "base/csv_guard.h"
+
 /* More fields than this in one row is not an inventory. */
 #define CSV_FIELDS_MAX 64
 
@@ -161,8 +163,13 @@ static void on_row(int term, void *data)
             }
             continue;
         }
-        row.f[col].s = st->buf + st->off[i];
-        row.f[col].len = st->len[i];
+        /* Our own exports guard formula-like cells with an apostrophe
+         * (base/csv_guard.h): taken off so that a list imports back as it
+         * was. */
+        const char *v = st->buf + st->off[i];
+        const char *unguarded = csv_guard_strip(v);
+        row.f[col].s = unguarded;
+        row.f[col].len = st->len[i] - (size_t)(unguarded - v);
         row.f[col].present = 1;
         row.f[col].label = st->labels[col];
     }

@@ -8,6 +8,7 @@
 #include <strings.h>
 
 #include "inventory/inventory_internal.h"
+#include "text_clean.h"
 #include "url.h"
 
 /* ---- columns --------------------------------------------------------- */
@@ -316,10 +317,18 @@ static const char *label(const struct inv_row *r, int col)
 #define ROW_ERR(b, r, col, fmt, ...)                                                               \
     inv_error((b), (r)->line, "%s \"%s\": " fmt, (b)->what, label((r), (col)), __VA_ARGS__)
 
-/* A required or optional text field: trimmed, length-checked; `one_line`
- * refuses control bytes (names end up in one-line tables and logs). */
+/* How check_text treats control bytes. */
+enum text_kind {
+    TEXT_ANY,       /* checked elsewhere (URLs, never echoed here) */
+    TEXT_ONE_LINE,  /* ids, numbers: any control byte is refused */
+    TEXT_FREE,      /* names, addresses, tags: line breaks and tabs pass (and
+                     * become spaces, see clean_free_text); others are refused */
+};
+
+/* A required or optional text field: trimmed, length-checked, its control
+ * bytes checked as `kind` says (names end up in one-line tables and logs). */
 static int check_text(struct inv_builder *b, const struct inv_row *r, int col, size_t max,
-                      int one_line, const char **s, size_t *len)
+                      enum text_kind kind, const char **s, size_t *len)
 {
     *s = r->f[col].s ? r->f[col].s : "";
     *len = r->f[col].present ? r->f[col].len : 0;
@@ -336,12 +345,14 @@ static int check_text(struct inv_builder *b, const struct inv_row *r, int col, s
         ROW_ERR(b, r, col, "is %zu bytes long; the limit is %zu", *len, max);
         return -1;
     }
-    for (size_t i = 0; one_line && i < *len; i++) {
+    for (size_t i = 0; kind != TEXT_ANY && i < *len; i++) {
         unsigned char c = (unsigned char)(*s)[i];
-        if (c < 0x20 || c == 0x7f) {
+        bool breakish = c == '\n' || c == '\r' || c == '\t';
+        if ((c < 0x20 || c == 0x7f) && !(kind == TEXT_FREE && breakish)) {
             char q[96];
-            ROW_ERR(b, r, col, "%s contains a line break or control character; keep it on one line",
-                    inv_quote(*s, *len, q, sizeof q));
+            ROW_ERR(b, r, col, "%s contains %s; %s", inv_quote(*s, *len, q, sizeof q),
+                    breakish ? "a line break or tab" : "a control character",
+                    kind == TEXT_FREE ? "remove it" : "keep it on one line");
             return -1;
         }
     }
@@ -393,6 +404,24 @@ static int check_id(struct inv_builder *b, const struct inv_row *r, int col, con
             return -1;
         }
     }
+    /* An id is one segment of API and dashboard addresses
+     * (/api/v1/cameras/ID, /api/v1/units/ID), and the HTTP server refuses
+     * slashes, backslashes and dot segments there even when encoded (path
+     * traversal): such a camera could be imported but never reached. */
+    const char *what = memchr(s, '/', len)                  ? "a slash (/)"
+                       : memchr(s, '\\', len)               ? "a backslash (\\)"
+                       : memmem(s, len, "..", 2)             ? "\"..\""
+                       : len == 1 && s[0] == '.'             ? "only \".\""
+                                                             : NULL;
+    if (what) {
+        char q[96];
+        ROW_ERR(b, r, col,
+                "%s contains %s, so the API and the dashboard could never reach it "
+                "(/api/v1/%s/ID); use ids without /, \\ or ..",
+                inv_quote(s, len, q, sizeof q), what,
+                col == INV_COL_UNIT_ID ? "units" : "cameras");
+        return -1;
+    }
     return 0;
 }
 
@@ -425,8 +454,8 @@ static int check_location(struct inv_builder *b, const struct inv_row *r, struct
     const char *ls, *os;
     size_t ll, ol;
     int bad = 0;
-    int hl = check_text(b, r, INV_COL_LAT, 64, 1, &ls, &ll);
-    int ho = check_text(b, r, INV_COL_LON, 64, 1, &os, &ol);
+    int hl = check_text(b, r, INV_COL_LAT, 64, TEXT_ONE_LINE, &ls, &ll);
+    int ho = check_text(b, r, INV_COL_LON, 64, TEXT_ONE_LINE, &os, &ol);
     if (hl < 0 || ho < 0)
         return -1;
     if (!hl && !ho)
@@ -493,7 +522,7 @@ static int check_resolution(struct inv_builder *b, const struct inv_row *r, stru
 {
     const char *s;
     size_t len;
-    int rc = check_text(b, r, INV_COL_RESOLUTION, 32, 1, &s, &len);
+    int rc = check_text(b, r, INV_COL_RESOLUTION, 32, TEXT_ONE_LINE, &s, &len);
     if (rc <= 0)
         return rc;
     /* Shorthands from camera spec sheets and exports. */
@@ -541,7 +570,7 @@ static int check_fps(struct inv_builder *b, const struct inv_row *r, struct inv_
 {
     const char *s;
     size_t len;
-    int rc = check_text(b, r, INV_COL_FPS, 32, 1, &s, &len);
+    int rc = check_text(b, r, INV_COL_FPS, 32, TEXT_ONE_LINE, &s, &len);
     if (rc <= 0)
         return rc;
     unsigned long v;
@@ -578,6 +607,48 @@ static int check_url(struct inv_builder *b, const struct inv_row *r, const char 
     return -1;
 }
 
+/* Alt+Enter in a spreadsheet cell: the line breaks (and tabs) of a free-text
+ * value become spaces, through the one sanitiser, so that names stay one
+ * line in tables, logs and the dashboard. *s then points into buf. Returns
+ * 1 when the value held a line break, else 0. */
+static int clean_free_text(const char **s, size_t *len, char *buf, size_t cap)
+{
+    struct text_clean_count n;
+    /* Checked: valid UTF-8 with no control byte but these, and len < cap,
+     * so nothing is replaced or cut. */
+    *len = text_clean(buf, cap, *s, *len, &n);
+    *s = buf;
+    trim(s, len);
+    return n.breaks > 0;
+}
+
+static void note_breaks(struct inventory *inv, uint32_t line, size_t cells)
+{
+    struct inv_breaks *br = &inv->breaks;
+    if (br->rows < INV_BREAK_LINES_KEPT)
+        br->lines[br->rows] = line;
+    br->rows++;
+    br->cells += cells;
+}
+
+bool inv_breaks_warning(const struct inventory *inv, const char *name, char *buf, size_t len)
+{
+    const struct inv_breaks *br = &inv->breaks;
+    if (!len)
+        return false;
+    buf[0] = '\0';
+    if (!br->cells)
+        return false;
+    int o = snprintf(buf, len, "%s: line breaks in %zu free-text cell%s were stored as spaces (line%s",
+                     name, br->cells, br->cells == 1 ? "" : "s", br->rows == 1 ? "" : "s");
+    size_t kept = br->rows < INV_BREAK_LINES_KEPT ? br->rows : INV_BREAK_LINES_KEPT;
+    for (size_t i = 0; i < kept && o > 0 && (size_t)o < len; i++)
+        o += snprintf(buf + o, len - (size_t)o, "%s%u", i ? ", " : " ", (unsigned)br->lines[i]);
+    if (o > 0 && (size_t)o < len)
+        snprintf(buf + o, len - (size_t)o, "%s)", br->rows > kept ? ", ..." : "");
+    return true;
+}
+
 int inv_add_row(struct inv_builder *b, const struct inv_row *r)
 {
     if (b->stop)
@@ -598,20 +669,27 @@ int inv_add_row(struct inv_builder *b, const struct inv_row *r)
         [INV_COL_URL] = INV_URL_MAX,    [INV_COL_ADDRESS] = INV_ADDRESS_MAX,
         [INV_COL_TAGS] = INV_TAGS_MAX,
     };
-    /* Addresses may legitimately span lines (Alt+Enter in a spreadsheet cell). */
     static const int cols_text[] = {INV_COL_ID,        INV_COL_NAME, INV_COL_UNIT_ID,
                                     INV_COL_UNIT_NAME, INV_COL_URL,  INV_COL_ADDRESS,
                                     INV_COL_TAGS};
     int have[INV_COL_COUNT] = {0};
+    char clean[INV_COL_COUNT][INV_ADDRESS_MAX + 1];
+    size_t broken = 0;
     for (size_t i = 0; i < sizeof cols_text / sizeof cols_text[0]; i++) {
         int col = cols_text[i];
         /* URLs are checked (and redacted) by check_url, never echoed here. */
-        int one_line = col != INV_COL_ADDRESS && col != INV_COL_URL;
-        int rc = check_text(b, r, col, max[col], one_line, &v[col], &l[col]);
+        enum text_kind kind = col == INV_COL_URL ? TEXT_ANY
+                            : col == INV_COL_ID || col == INV_COL_UNIT_ID ? TEXT_ONE_LINE
+                                                                          : TEXT_FREE;
+        int rc = check_text(b, r, col, max[col], kind, &v[col], &l[col]);
         if (rc < 0)
             bad = 1;
         have[col] = rc > 0;
+        if (rc > 0 && kind == TEXT_FREE)
+            broken += clean_free_text(&v[col], &l[col], clean[col], sizeof clean[col]);
     }
+    if (broken)
+        note_breaks(b->inv, r->line, broken);
     int id_ok = have[INV_COL_ID] && check_id(b, r, INV_COL_ID, v[INV_COL_ID], l[INV_COL_ID]) == 0;
     int unit_ok = have[INV_COL_UNIT_ID] &&
                   check_id(b, r, INV_COL_UNIT_ID, v[INV_COL_UNIT_ID], l[INV_COL_UNIT_ID]) == 0;

@@ -267,16 +267,21 @@ static void wh_pump(struct webhook *w)
     webhook_batch_free(&w->batch);
     int rc = webhook_batch_read(w->n->store, w->cfg.name, w->cfg.unit, w->cursor, w->cfg.batch_max,
                                 w->n->tz_offset, &w->batch);
-    int64_t oldest = w->batch.count ? w->batch.first_ms : 0;
+    /* Also set when the batch could not be built (webhook.h). */
+    int64_t oldest = w->batch.first_ms;
     STATS_UPDATE(w, w->st.oldest_pending_ms = oldest);
     if (!rc && !w->batch.count)
         return; /* caught up */
     if (!rc)
         rc = wh_post(w);
     if (rc) {
-        /* The index or memory failed us: try again like a failed POST. */
+        /* The index or memory failed us: a failed delivery like a failed
+         * POST (counted, logged, retried, the lag growing), never silence. */
+        char why[160];
+        snprintf(why, sizeof(why), "could not build the batch from the index: %s",
+                 rc == -ENOMEM ? "out of memory" : store_strerror(rc));
+        wh_fail(w, 0, why);
         webhook_batch_free(&w->batch);
-        wh_fail(w, 0, rc == -ENOMEM ? "out of memory" : store_strerror(rc));
     }
 }
 

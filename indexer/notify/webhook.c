@@ -24,12 +24,16 @@ static int batch_event(const struct store_event *ev, void *ctx)
         return 0;
     if (bc->b->count == bc->max)
         return 1;
-    if (json_array_append_new(bc->events, view_event(bc->tz_offset, ev)))
-        return -ENOMEM;
-    if (!bc->b->count++) {
+    /* Noted before the event is built, so that a batch that cannot be built
+     * still says how old its first event is: the lag keeps growing and the
+     * alert fires, instead of a silent 0. */
+    if (!bc->b->count) {
         bc->b->first = ev->key;
         bc->b->first_ms = ev->time_ms;
     }
+    if (json_array_append_new(bc->events, view_event(bc->tz_offset, ev)))
+        return -ENOMEM;
+    bc->b->count++;
     bc->b->last = ev->key;
     return 0;
 }
@@ -63,8 +67,13 @@ int webhook_batch_read(struct store *s, const char *name, const char *unit, uint
     } else {
         json_decref(bc.events);
     }
-    if (rc)
+    if (rc) {
+        uint64_t first = out->first;
+        int64_t first_ms = out->first_ms;
         webhook_batch_free(out);
+        out->first = first;
+        out->first_ms = first_ms;
+    }
     return rc;
 }
 

@@ -1,11 +1,13 @@
 /* Camera and unit JSON shapes; see camera_view.h. */
 #include <math.h>
+#include <stdbool.h>
 #include <stdio.h>
 
 #include "base/gbid.h"
 #include "base/timefmt.h"
 #include "url.h"
 #include "views/camera_view.h"
+#include "views/view_text.h"
 
 static json_t *rate_or_null(double r)
 {
@@ -25,19 +27,17 @@ json_t *view_camera_row(int32_t tz_offset, const struct store_camera *cam,
     timefmt_rfc3339(h->since, tz_offset, since, sizeof(since));
     timefmt_rfc3339(h->last_probe, tz_offset, probed, sizeof(probed));
     view_redact_url(cam->url, url, sizeof(url));
-    /* Every string here was checked as UTF-8 when it entered the index (or
-     * is ours), so jansson's per-string validation is skipped: it was a
-     * third of `camdex list`'s time. */
+    /* Stored text goes through view_text, which survives a record an older
+     * version wrote with a camera's invalid bytes; our own strings skip
+     * jansson's check, which was a third of `camdex list`'s time. */
     const char *keys[] = {"id", "name", "unit", "unit_name", "state", "reason", "detail",
                           "since", "last_probe", "url"};
     const char *vals[] = {cam->id, cam->name, cam->unit_id, unit_name ? unit_name : "",
                           store_state_name(h->state), h->reason, h->detail, since, probed, url};
     json_t *o = json_object();
     for (size_t i = 0; o && i < sizeof(keys) / sizeof(keys[0]); i++) {
-        /* The detail may quote a camera's own words: that one is checked. */
-        json_t *v = vals[i] == h->detail ? json_string(vals[i]) : json_string_nocheck(vals[i]);
-        if (!v)
-            v = json_string("(detail not valid UTF-8)");
+        bool ours = vals[i] == since || vals[i] == probed;
+        json_t *v = ours ? json_string_nocheck(vals[i]) : view_text(vals[i]);
         if (json_object_set_new_nocheck(o, keys[i], v)) {
             json_decref(o);
             return NULL;
@@ -55,14 +55,15 @@ static void add_stream(json_t *o, const struct store_camera *cam, const struct s
     const struct store_media *m = &h->media;
     if (m->codec[0] || m->width)
         json_object_set_new(o, "video",
-                            json_pack("{s:s, s:s, s:i, s:i, s:f, s:i}", "codec", m->codec,
-                                      "profile", m->profile, "width", m->width, "height", m->height,
+                            json_pack("{s:o, s:o, s:i, s:i, s:f, s:i}", "codec",
+                                      view_text(m->codec), "profile", view_text(m->profile),
+                                      "width", m->width, "height", m->height,
                                       "fps", m->fps_milli / 1000.0, "bitrate_kbps",
                                       (int)m->bitrate_kbps));
     if (m->audio[0])
-        json_object_set_new(o, "audio", json_pack("{s:s}", "codec", m->audio));
+        json_object_set_new(o, "audio", json_pack("{s:o}", "codec", view_text(m->audio)));
     if (m->server[0])
-        json_object_set_new(o, "server", json_string(m->server));
+        json_object_set_new(o, "server", view_text(m->server));
 }
 
 static void add_gbid(json_t *o, const char *id)
@@ -94,8 +95,8 @@ json_t *view_camera_detail(int32_t tz_offset, const struct store_camera *cam,
         json_object_set_new(o, "rtsp_status", json_integer(h->rtsp_status));
     if (h->latency_us)
         json_object_set_new(o, "latency_ms", json_real(h->latency_us / 1000.0));
-    json_object_set_new(o, "address", json_string(cam->address));
-    json_object_set_new(o, "tags", json_string(cam->tags));
+    json_object_set_new(o, "address", view_text(cam->address));
+    json_object_set_new(o, "tags", view_text(cam->tags));
     if (cam->has_location)
         json_object_set_new(o, "location",
                             json_pack("{s:f, s:f}", "lat", cam->lat, "lon", cam->lon));
@@ -109,8 +110,8 @@ json_t *view_unit(const struct store_unit *u)
     json_t *counts = json_object();
     for (int s = 0; s < STORE_STATE_COUNT; s++)
         json_object_set_new(counts, store_state_name(s), json_integer(u->count[s]));
-    json_t *o =
-        json_pack("{s:s, s:s, s:i}", "id", u->id, "name", u->name, "cameras", (int)u->cameras);
+    json_t *o = json_pack("{s:o, s:o, s:i}", "id", view_text(u->id), "name", view_text(u->name),
+                          "cameras", (int)u->cameras);
     if (!o)
         return NULL;
     json_object_set_new(o, "states", counts);

@@ -1,5 +1,6 @@
 /* The JSON shape of one probe result; see probe_json.h. */
 #include "views/probe_json.h"
+#include "views/view_text.h"
 
 json_t *probe_result_json(const char *redacted_url, const struct probe_result *r)
 {
@@ -8,10 +9,10 @@ json_t *probe_result_json(const char *redacted_url, const struct probe_result *r
         if (r->phase_us[i])
             json_object_set_new(t, probe_phase_name(i), json_real(r->phase_us[i] / 1000.0));
     json_t *o =
-        json_pack("{s:s, s:s, s:s, s:i, s:s, s:s, s:o}", "url", redacted_url, "state",
+        json_pack("{s:s, s:s, s:s, s:i, s:o, s:o, s:o}", "url", redacted_url, "state",
                   probe_state_name(r->state), "reason",
                   r->state == PROBE_ONLINE ? "" : probe_reason_name(r->reason), "status",
-                  r->rtsp_status, "detail", r->detail, "server", r->server, "timings_ms", t);
+                  r->rtsp_status, "detail", view_text(r->detail), "server", view_text(r->server), "timings_ms", t);
     if (!o)
         return NULL;
     if (r->video.codec)

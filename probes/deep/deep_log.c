@@ -16,6 +16,7 @@
 #include <libavutil/log.h>
 
 #include "deepm.h"
+#include "text_clean.h"
 #include "url.h"
 
 static bool url_scheme_char(char c)
@@ -87,10 +88,11 @@ static struct {
  * it, so per-thread is per-probe, and a pointer needs no lock. */
 static _Thread_local struct deepm_said *said;
 
+/* The camera's words end up in the probe's detail: cut between
+ * characters, invalid bytes replaced. */
 static void copy_line(char *dst, size_t cap, const char *src)
 {
-    size_t n = strcspn(src, "\r\n");
-    snprintf(dst, cap, "%.*s", (int)n, src);
+    text_clean(dst, cap, src, strcspn(src, "\r\n"), NULL);
 }
 
 bool deep_same_origin(const struct probe_url *origin, const char *origin_addr, const char *url)

@@ -4,6 +4,7 @@
 #include <string.h>
 
 #include "probe_result.h"
+#include "text_clean.h"
 
 Test(probe_result, every_reason_round_trips_through_its_name)
 {
@@ -85,4 +86,20 @@ Test(probe_result, formatter_truncates_safely_and_reports_full_length)
     cr_expect_eq(n, m);
     cr_expect_eq(strlen(small), sizeof(small) - 1);
     cr_expect(strncmp(full, small, sizeof(small) - 1) == 0);
+}
+
+/* A camera's Chinese reason phrase longer than the detail is cut between
+ * characters, and invalid bytes are replaced: the stored event stays valid
+ * UTF-8 for every reader. */
+Test(probe_result, a_long_chinese_detail_is_cut_between_characters)
+{
+    struct probe_result r;
+    probe_result_init(&r);
+    probe_result_set(&r, PROBE_OFFLINE, PROBE_R_NOT_FOUND, "DESCRIBE rtsp://10.1.2.3/x: 404 %s%s",
+                     "x找不到这个摄像机的视频流请检查配置是否正确谢谢合作",
+                     "找不到这个摄像机的视频流请检查配置是否正确谢谢合作\xff");
+    cr_assert(text_is_clean(r.detail, strlen(r.detail)), "%s", r.detail);
+    cr_assert_gt(strlen(r.detail), PROBE_DETAIL_MAX - 4);
+    probe_result_set(&r, PROBE_OFFLINE, PROBE_R_NOT_FOUND, "404 %s", "\xff\xfe\xc3 gef\xfcnden\x1b[2J");
+    cr_assert_str_eq(r.detail, "404 \xEF\xBF\xBD\xEF\xBF\xBD\xEF\xBF\xBD gef\xEF\xBF\xBDnden\xEF\xBF\xBD[2J");
 }

@@ -232,6 +232,32 @@ Test(cli, maintenance_is_a_state_with_an_event_and_can_be_lifted)
     run_free(&r);
 }
 
+/* A note with terminal escapes is stored cleaned, and what the table
+ * output prints holds no escape either. */
+Test(cli, free_text_reaches_the_terminal_without_escapes)
+{
+    import_three();
+    struct run r = CAMDEX("maintenance", "32010200001320000002", "on", "--note",
+                          "\x1b[2J\x1b]0;owned\x07\xc2\x9b" "31m lens\nchanged");
+    cr_assert_eq(r.rc, 0, "%s", r.err);
+    run_free(&r);
+    const char *views[][4] = {{"show", "32010200001320000002", NULL},
+                              {"history", "32010200001320000002", NULL},
+                              {"list", "--state", "maintenance", NULL}};
+    for (size_t i = 0; i < 3; i++) {
+        r = CAMDEX(views[i][0], views[i][1], views[i][2]);
+        cr_assert_eq(r.rc, 0, "%s: %s", views[i][0], r.err);
+        cr_assert_null(strchr(r.out, '\x1b'), "%s printed an escape: %s", views[i][0], r.out);
+        cr_assert_null(strchr(r.out, '\x07'), "%s: %s", views[i][0], r.out);
+        cr_assert_null(strstr(r.out, "\xc2\x9b"), "%s: %s", views[i][0], r.out);
+        run_free(&r);
+    }
+    r = CAMDEX("show", "32010200001320000002");
+    cr_assert(strstr(r.out, "[2J"), "%s", r.out);
+    cr_assert(strstr(r.out, "lens changed"), "%s", r.out);
+    run_free(&r);
+}
+
 Test(cli, gb18030_file_from_office_software_is_detected)
 {
     char utf8[4096];
@@ -308,4 +334,45 @@ Test(cli, generated_fleet_imports_cleanly)
     cr_assert(strstr(r.out, "added 500"), "%s", r.out);
     run_free(&r);
     run_free(&g);
+}
+
+/* CSV output guards cells a spreadsheet would run as formulas with an
+ * apostrophe; numbers and ordinary text are left alone. */
+Test(cli, csv_output_neutralises_formula_cells)
+{
+    struct run r = CAMDEX(
+        "import",
+        write_file("f.csv", HEADER
+                   "32010200001320000009,\"=HYPERLINK(\"\"http://x\"\")\",32010000002160000001,"
+                   "@单位,rtsp://127.1.0.9:8554/x,,,,,,\r\n"
+                   "32010200001320000008,+1 东门,32010000002160000001,@单位,"
+                   "rtsp://127.1.0.8:8554/x,,,,,,\r\n"));
+    cr_assert_eq(r.rc, 0, "%s", r.err);
+    run_free(&r);
+    r = CAMDEX("list", "--format", "csv");
+    cr_assert(strstr(r.out, "32010200001320000009,\"'=HYPERLINK(\"\"http://x\"\")\","), "%s",
+              r.out);
+    cr_assert(strstr(r.out, "32010200001320000008,'+1 东门,'@单位,"), "%s",
+              r.out);
+    run_free(&r);
+    r = CAMDEX("units", "--format", "csv");
+    cr_assert(strstr(r.out, ",'@单位,"), "%s", r.out);
+    run_free(&r);
+}
+
+/* Alt+Enter in a spreadsheet cell: the import goes through, the line break
+ * is stored as a space and a warning names the lines. */
+Test(cli, line_breaks_in_names_import_with_a_warning)
+{
+    struct run r = CAMDEX("import", write_file("br.csv", HEADER
+                          "32010200001320000011,\"北门\n主入口\",32010000002160000001,市公安局,"
+                          "rtsp://127.1.0.11:8554/x,,,,,,\r\n"));
+    cr_assert_eq(r.rc, 0, "%s", r.err);
+    cr_assert(strstr(r.err, "warning: "), "%s", r.err);
+    cr_assert(strstr(r.err, "br.csv: line breaks in 1 free-text cell were stored as spaces (line 2)"),
+              "%s", r.err);
+    run_free(&r);
+    r = CAMDEX("list", "--format", "csv");
+    cr_assert(strstr(r.out, "32010200001320000011,北门 主入口,"), "%s", r.out);
+    run_free(&r);
 }

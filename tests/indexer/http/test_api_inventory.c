@@ -270,3 +270,44 @@ Test(api_inventory, a_client_that_leaves_mid_import_harms_nothing)
     cr_assert_eq(camera_count(), 7);
     /* teardown: serve exits 0, so AddressSanitizer found nothing. */
 }
+
+/* A name a spreadsheet would run (=HYPERLINK) leaves GET /cameras?format=csv
+ * behind an apostrophe, and that CSV's cell imports back as the name. */
+Test(api_inventory, formula_cells_are_neutralised_in_csv_and_read_back)
+{
+    static const char body[] = "id,name,unit_id,unit_name,url\n"
+                               "API-CAM-F,\"=HYPERLINK(\"\"http://x\"\",\"\"y\"\")\",U-API,"
+                               "@unit,rtsp://127.1.9.3:8554/ch1\n";
+    struct resp r = request_with("POST", "/api/v1/inventory", RW, "text/csv", body,
+                                 sizeof(body) - 1);
+    cr_assert_eq(r.status, 200, "%s", r.body);
+    resp_free(&r);
+    r = request("GET", "/api/v1/cameras?format=csv&unit=U-API", RO, NULL);
+    cr_assert_eq(r.status, 200, "%s", r.body);
+    cr_assert(strstr(r.body, "API-CAM-F,\"'=HYPERLINK(\"\"http://x\"\",\"\"y\"\")\",U-API,'@unit,"),
+              "%s", r.body);
+    resp_free(&r);
+}
+
+/* Line breaks in a name are accepted, stored as spaces and reported in
+ * the answer's warnings with their line. */
+Test(api_inventory, line_breaks_in_names_are_warnings_with_their_lines)
+{
+    static const char body[] = "id,name,unit_id,unit_name,url\n"
+                               "API-CAM-B,\"北门\n主入口\",U-API,接口单位,rtsp://127.1.9.4:8554/ch1\n";
+    struct resp r = request_with("POST", "/api/v1/inventory", RW, "text/csv", body,
+                                 sizeof(body) - 1);
+    cr_assert_eq(r.status, 200, "%s", r.body);
+    json_t *w = json_object_get(r.json, "warnings");
+    cr_assert_eq(json_array_size(w), 1, "%s", r.body);
+    cr_assert_str_eq(json_string_value(json_array_get(w, 0)),
+                     "body: line breaks in 1 free-text cell were stored as spaces (line 2)");
+    resp_free(&r);
+    r = request("GET", "/api/v1/cameras/API-CAM-B", RO, NULL);
+    cr_assert_str_eq(json_string_value(json_object_get(r.json, "name")), "北门 主入口");
+    resp_free(&r);
+    r = request_with("POST", "/api/v1/inventory", RW, "text/csv", extra_csv,
+                     sizeof(extra_csv) - 1);
+    cr_assert_eq(json_array_size(json_object_get(r.json, "warnings")), 0, "%s", r.body);
+    resp_free(&r);
+}

@@ -172,7 +172,7 @@ Test(inventory_csv, embedded_newlines_keep_line_numbers_of_later_rows)
                        "c3,b,u,U,rtsp://h/3,,,\"x\r\ny\",,,\n"
                        "c4,c,u,U,ftp://h/4,,,,,,\n");
     cr_assert_eq(inv.count, 3);
-    cr_assert_str_eq(inv.cams[0].address, "南京市建邺区\n集庆门大街1号\n3楼");
+    cr_assert_str_eq(inv.cams[0].address, "南京市建邺区 集庆门大街1号 3楼");
     cr_assert_eq(inv.cams[0].line, 2);
     cr_assert_str_eq(inv.cams[1].name, "say \"hi\"");
     cr_assert_eq(inv.cams[1].line, 5);
@@ -226,7 +226,7 @@ Test(inventory_csv, reads_gb18030_fixture_with_chinese_headers_and_crlf)
     cr_assert_str_eq(inv.cams[0].unit_name, "市公安局");
     cr_assert_str_eq(inv.cams[0].tags, "路口,高清");
     cr_assert_str_eq(inv.cams[1].unit_name, "建邺区第一中学");
-    cr_assert_str_eq(inv.cams[2].address, "南京市建邺区\n集庆门大街1号");
+    cr_assert_str_eq(inv.cams[2].address, "南京市建邺区 集庆门大街1号");
     cr_assert_eq(inv.cams[2].line, 4);
 }
 
@@ -435,7 +435,7 @@ Test(inventory_csv, credentials_never_appear_in_any_error)
                        "rtsp://admin:S3cr3t@h/x,a,u,U,c11,,,,,,\n"
                        "rtsp://admin:S3cr3t@h/x,a,u,U,rtsp://h/12,,,,,,\n");
     cr_assert_eq(rc, -EINVAL);
-    cr_assert_eq(errs.count, 12, "%zu", errs.count);
+    cr_assert_eq(errs.count, 13, "%zu", errs.count);
     no_secret_in_errors("S3cr3t");
     no_secret_in_errors("3cr3");
 }
@@ -517,12 +517,40 @@ Test(inventory_csv, ids_mangled_into_scientific_notation_are_explained)
     cr_assert_eq(inv.count, 1, "\"1E+5x\" is an ordinary id");
 }
 
-Test(inventory_csv, names_must_be_one_line)
+/* Alt+Enter in a spreadsheet cell: accepted in free text, stored as a
+ * space and counted with its line; ids and URLs still refuse it. */
+Test(inventory_csv, line_breaks_in_free_text_become_spaces_and_a_warning)
 {
-    int rc = parse(HDR "c1,\"北\n门\",u,U,rtsp://h/1,,,,,,\n");
-    only_error(rc,
-               "inventory.csv:2: column \"name\": \"北\\x0a门\" contains a line break or control "
-               "character; keep it on one line");
+    int rc = parse(HDR "c1,\"北门\n主入口\",u,\"市公安局\r\n指挥中心\",rtsp://h/1,,,"
+                       "\"中山路\n1号\n\",\"a\tb\",,\n"
+                       "c2,南门,u,市公安局 指挥中心,rtsp://h/2,,,,,,\n"
+                       "c3,\"东\n门\",u,市公安局 指挥中心,rtsp://h/3,,,,,,\n");
+    cr_assert_eq(rc, 0, "%s", errs.msg[0]);
+    cr_assert_str_eq(inv.cams[0].name, "北门 主入口");
+    cr_assert_str_eq(inv.cams[0].unit_name, "市公安局 指挥中心");
+    cr_assert_str_eq(inv.cams[0].address, "中山路 1号");
+    cr_assert_str_eq(inv.cams[0].tags, "a b");
+    cr_assert_str_eq(inv.cams[2].name, "东 门");
+    cr_assert_eq(inv.breaks.cells, 4);
+    cr_assert_eq(inv.breaks.rows, 2);
+    char w[INV_ERROR_MAX];
+    cr_assert(inv_breaks_warning(&inv, "inventory.csv", w, sizeof w));
+    cr_assert_str_eq(w, "inventory.csv: line breaks in 4 free-text cells were stored as spaces "
+                        "(lines 2, 8)");
+}
+
+Test(inventory_csv, ids_refuse_line_breaks_and_free_text_other_controls)
+{
+    int rc = parse(HDR "\"c\n1\",a,u,U,rtsp://h/1,,,,,,\n"
+                       "c2,\"a\x1b[2J\",u,U,rtsp://h/2,,,,,,\n");
+    cr_assert_eq(rc, -EINVAL);
+    cr_assert_eq(errs.count, 2, "%zu: %s", errs.count, errs.msg[0]);
+    cr_assert(strstr(errs.msg[0], "inventory.csv:2: column \"id\": \"c\\x0a1\" contains a line "
+                                  "break or tab; keep it on one line"),
+              "%s", errs.msg[0]);
+    cr_assert_str_eq(errs.msg[1], "inventory.csv:4: column \"name\": \"a\\x1b[2J\" contains a "
+                                  "control character; remove it");
+    cr_assert_eq(inv.breaks.cells, 0);
 }
 
 Test(inventory_csv, bad_coordinates_are_explained)
@@ -652,4 +680,48 @@ Test(inventory_csv, too_many_rows_are_refused, .timeout = 120)
     only_error(rc, "inventory.csv:1000002: more than 1000000 cameras; split the inventory into "
                    "several files");
     cr_assert_eq(inv.count, INV_ROWS_MAX);
+}
+
+/* camdex's own CSV puts an apostrophe before cells a spreadsheet would run
+ * as formulas; an exported list imports back with the cells as they were.
+ * Other apostrophes stay. */
+Test(inventory_csv, the_formula_guard_of_an_export_is_taken_off)
+{
+    int rc = parse(HDR "c1,\"'=HYPERLINK(\"\"x\"\")\",u1,'-unit,rtsp://h/1,,,'@home,'+tag,,\n"
+                       "c2,'t Hoff,u1,'-unit,rtsp://h/2,,,',,,\n");
+    cr_assert_eq(rc, 0, "%s", errs.msg[0]);
+    cr_assert_str_eq(inv.cams[0].name, "=HYPERLINK(\"x\")");
+    cr_assert_str_eq(inv.cams[0].unit_name, "-unit");
+    cr_assert_str_eq(inv.cams[0].address, "@home");
+    cr_assert_str_eq(inv.cams[0].tags, "+tag");
+    cr_assert_str_eq(inv.cams[1].name, "'t Hoff");
+    cr_assert_str_eq(inv.cams[1].address, "'");
+}
+
+/* An id is a segment of API and dashboard addresses, where the HTTP server
+ * refuses slashes, backslashes and dot segments: refused at import. */
+Test(inventory_csv, ids_that_no_address_could_reach_are_refused)
+{
+    int rc = parse(HDR "a/b,n,u,U,rtsp://h/1,,,,,,\n"
+                       "a\\b,n,u,U,rtsp://h/2,,,,,,\n"
+                       "..,n,u,U,rtsp://h/3,,,,,,\n"
+                       ".,n,u,U,rtsp://h/4,,,,,,\n"
+                       "c5,n,x/../y,U,rtsp://h/5,,,,,,\n"
+                       "a.b-c_d,n,u,U,rtsp://h/6,,,,,,\n");
+    cr_assert_eq(rc, -EINVAL);
+    cr_assert_eq(errs.count, 5, "%zu", errs.count);
+    cr_assert_str_eq(errs.msg[0], "inventory.csv:2: column \"id\": \"a/b\" contains a slash (/), so "
+                                  "the API and the dashboard could never reach it "
+                                  "(/api/v1/cameras/ID); use ids without /, \\ or ..");
+    cr_assert(strstr(errs.msg[1], "inventory.csv:3: column \"id\":"), "%s", errs.msg[1]);
+    cr_assert(strstr(errs.msg[1], "contains a backslash (\\)"), "%s", errs.msg[1]);
+    cr_assert(strstr(errs.msg[2], "inventory.csv:4: column \"id\": \"..\" contains \"..\""), "%s",
+              errs.msg[2]);
+    cr_assert(strstr(errs.msg[3], "inventory.csv:5: column \"id\": \".\" contains only \".\""),
+              "%s", errs.msg[3]);
+    cr_assert(strstr(errs.msg[4], "inventory.csv:6: column \"unit_id\": \"x/../y\" contains a "
+                                  "slash (/)"),
+              "%s", errs.msg[4]);
+    cr_assert(strstr(errs.msg[4], "(/api/v1/units/ID)"), "%s", errs.msg[4]);
+    cr_assert_eq(inv.count, 1, "a.b-c_d is an ordinary id");
 }

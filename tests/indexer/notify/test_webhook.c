@@ -134,3 +134,27 @@ Test(webhook, cursors_persist_per_webhook)
     cr_assert_eq(webhook_cursor_get(store, "ops", &c), 0);
     cr_assert_eq(c, keys[5]);
 }
+
+/* An index an older version wrote: a camera's reason phrase with invalid
+ * bytes in an event. The batch still builds, with those bytes replaced, so
+ * the webhook goes on instead of failing on that event for ever. */
+Test(webhook, an_event_with_invalid_bytes_is_sent_replaced)
+{
+    struct store_batch *b;
+    cr_assert_eq(store_batch_new(&b), 0);
+    cr_assert_eq(store_batch_maintenance(b, "cam-0", false, "", 5000), 0);
+    cr_assert_eq(store_batch_maintenance(b, "cam-0", true, "404 \xff\xfe\xc3 gef\xfcnden", 6000),
+                 0);
+    cr_assert_eq(store_batch_commit(store, b, NULL, NULL, NULL), 0);
+    store_batch_free(&b);
+    struct webhook_batch wb;
+    cr_assert_eq(webhook_batch_read(store, "ops", NULL, keys[7], 10, 0, &wb), 0);
+    cr_assert_eq(wb.count, 2);
+    json_t *j = json_loadb(wb.body, wb.len, 0, NULL);
+    cr_assert_not_null(j, "%s", wb.body);
+    json_t *e = json_array_get(json_object_get(j, "events"), 1);
+    cr_assert_str_eq(json_string_value(json_object_get(e, "detail")),
+                     "404 \xEF\xBF\xBD\xEF\xBF\xBD\xEF\xBF\xBD gef\xEF\xBF\xBDnden");
+    json_decref(j);
+    webhook_batch_free(&wb);
+}
