@@ -6,6 +6,7 @@
 #include <jansson.h>
 
 #include "farm.h"
+#include "httpget.h"
 #include "procs.h"
 #include "runcmd.h"
 #include "testutil.h"
@@ -591,4 +592,46 @@ Test(service, camera_that_wants_options_first_keeps_getting_it)
     cr_expect_str_eq(json_string_value(json_object_get(j, "state")), "online", "%s", r.out);
     json_decref(j);
     run_free(&r);
+}
+
+/* The reader of the log goes away (`camdex serve 2>&1 | head -c 100`): the
+ * service keeps probing, committing and answering, and SIGTERM still ends
+ * it cleanly. Without SIGPIPE ignored, the first line written after the
+ * close kills it with 141. */
+Test(service, closed_log_pipe_does_not_stop_the_service)
+{
+    import(fleet, false);
+    char id[64], reply[256], path[128];
+    rtsp_camera(id, sizeof(id), 0);
+    char *argv[] = {CAMDEX_BIN, "--db", db, "serve", "--interval", "1s", "--recheck-delay",
+                    "200ms", "--fail-threshold", "1", "--connect-timeout", "500ms",
+                    "--reply-timeout", "500ms", "--set", "http.listen=127.0.0.1:0",
+                    "--set", "writer.commit_interval=50ms", "--log-level", "debug", NULL};
+    proc_start(&serve, 2, argv);
+    int port = serve_http_port(&serve);
+    close(serve.out_fd);
+    serve.out_fd = -1;
+    /* A state change now has to be logged (into the closed pipe) and
+     * committed; the API shows it once both are done. */
+    control("kill %s", id, reply, sizeof(reply));
+    cr_assert_str_eq(reply, "ok");
+    snprintf(path, sizeof(path), "/api/v1/cameras/%s", id);
+    bool offline = false;
+    uint64_t deadline = procs_now_ms() + 15000;
+    while (!offline && procs_now_ms() < deadline) {
+        int status;
+        char *body = http_get(port, path, NULL, 2000, &status);
+        json_t *o = body && status == 200 ? json_loads(body, 0, NULL) : NULL;
+        const char *state = json_string_value(json_object_get(o, "state"));
+        offline = state && strcmp(state, "offline") == 0;
+        json_decref(o);
+        free(body);
+        if (!offline) {
+            struct pollfd none;
+            poll(&none, 0, 100);
+        }
+    }
+    cr_assert(offline, "the killed camera never went offline through the API");
+    cr_assert_eq(kill(serve.pid, 0), 0, "serve is gone");
+    stop_serve();
 }
