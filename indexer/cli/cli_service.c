@@ -3,6 +3,7 @@
 #include <getopt.h>
 #include <libavutil/log.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include "base/config.h"
@@ -110,6 +111,16 @@ int cli_service_options(struct cli *cli, int argc, char **argv, struct config *c
     if (optind < argc) {
         cli_error("unexpected argument \"%s\"", argv[optind]);
         return CLI_USAGE;
+    }
+    /* Secret files set by flags; the configuration file's were read with it. */
+    static struct config_errors errs;
+    memset(&errs, 0, sizeof(errs));
+    if (config_read_secrets(cfg, "", getenv("CREDENTIALS_DIRECTORY"), &errs)) {
+        for (size_t e = 0; e < errs.count && e < CONFIG_ERRORS_KEPT; e++)
+            fprintf(stderr, "%s\n", errs.msg[e]);
+        cli_error("%zu problem%s with secret files; nothing was started", errs.count,
+                  errs.count == 1 ? "" : "s");
+        return CLI_FAIL;
     }
     if (cli->db_explicit)
         snprintf(cfg->db, sizeof(cfg->db), "%s", cli->db_dir);
