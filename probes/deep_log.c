@@ -91,9 +91,33 @@ static void copy_line(char *dst, size_t cap, const char *src)
     snprintf(dst, cap, "%.*s", (int)n, src);
 }
 
+/* The probe's last error line, "context: text", for its detail: libav's
+ * error codes say less ("Invalid data found") than its lines do. */
+static void keep_last(struct deep_said *s, void *avcl, const char *fmt, va_list vl)
+{
+    char line[256], clean[256];
+    va_list cp;
+    va_copy(cp, vl);
+    vsnprintf(line, sizeof(line), fmt, cp);
+    va_end(cp);
+    line[strcspn(line, "\r\n")] = 0;
+    if (!line[0])
+        return;
+    const AVClass *cls = avcl ? *(const AVClass *const *)avcl : NULL;
+    const char *ctx = cls && cls->item_name ? cls->item_name(avcl) : "";
+    deep_redact_line(line, clean, sizeof(clean));
+    for (char *c = clean; *c; c++)
+        if ((unsigned char)*c < 0x20 || *c == 0x7f)
+            *c = '?';
+    int n = snprintf(s->last, sizeof(s->last), "%s%s%s", ctx, *ctx ? ": " : "", clean);
+    (void)n; /* a longer line is cut: the detail has room for a line's start only */
+}
+
 static void note_said(void *avcl, int level, const char *fmt, va_list vl)
 {
     struct deep_said *s = said;
+    if (s && level <= AV_LOG_ERROR)
+        keep_last(s, avcl, fmt, vl);
     if (!s || !avcl || level > AV_LOG_ERROR)
         return;
     char line[256];

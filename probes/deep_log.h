@@ -15,6 +15,7 @@ struct deep_said {
     char method[16]; /* of that request */
     char phrase[64]; /* its reason phrase */
     char tls[96];    /* the last TLS error, "" if none */
+    char last[128];  /* the last error line of any context, redacted, "" if none */
 };
 
 /* From now on, lines of `fc` (and TLS lines) logged on this thread go into

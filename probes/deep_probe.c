@@ -939,6 +939,19 @@ static bool fail_said(struct deep_result *r, int averr, const struct dp_clock *c
     return true;
 }
 
+/* libav's last error line says what its error code did not ("Protocol
+ * 'file' not on whitelist"): added to the detail unless it only repeats
+ * it. The log shows such lines at debug level only. */
+static void fail_detail_said(struct deep_result *r, int averr, const struct deep_said *s)
+{
+    char msg[AV_ERROR_MAX_STRING_SIZE];
+    av_strerror(averr, msg, sizeof(msg));
+    size_t n = strlen(r->base.detail);
+    if (s->last[0] && !r->deadline_hit && !strstr(s->last, msg) &&
+        n + 4 < sizeof(r->base.detail))
+        snprintf(r->base.detail + n, sizeof(r->base.detail) - n, " (%s)", s->last);
+}
+
 /* CPU time of the calling thread: libav does all of a probe's work on it
  * (decoders run with one thread). */
 static int64_t thread_cpu_us(void)
@@ -1041,8 +1054,10 @@ int deep_probe_run(const char *url, const char *numeric_host, const struct deep_
         if (clk.deadline_hit && !clk.stopped)
             clk.connected =
                 tcp_reachable(numeric_host ? numeric_host : pu->host, pu->port, (int)reserve_ms);
-        if (!fail_said(out, rc, &clk, &said))
+        if (!fail_said(out, rc, &clk, &said)) {
             fail(out, rc, DEEP_PH_OPEN, &clk);
+            fail_detail_said(out, rc, &said);
+        }
         goto done;
     }
     note_unused(out, dict); /* only a successful open hands back the leftovers */

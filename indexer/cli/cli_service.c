@@ -128,16 +128,21 @@ int cli_service_options(struct cli *cli, int argc, char **argv, struct config *c
 }
 
 /* Called from deep-probe worker threads: log_kv writes each line with one
- * fwrite, which stdio serialises. The line is already redacted. */
+ * fwrite, which stdio serialises. The line is already redacted. Debug
+ * only, whatever libav's level: a fleet of unreachable HLS cameras made
+ * ten libav lines a second at warn, and journald's rate limit then dropped
+ * real events. What a line says about a failed probe is in its detail
+ * (and the state change that goes with it); the rest helps debugging. */
 static void libav_line(void *opaque, int av_level, const char *line)
 {
     (void)opaque;
-    enum log_level level = av_level <= AV_LOG_ERROR ? LEVEL_WARN
-                         : av_level <= AV_LOG_WARNING ? LEVEL_INFO : LEVEL_DEBUG;
-    log_kv(level, "libav", "line", line, NULL);
+    (void)av_level;
+    log_kv(LEVEL_DEBUG, "libav", "line", line, NULL);
 }
 
 void cli_libav_log_setup(void)
 {
-    deep_av_log_setup(libav_line, NULL, AV_LOG_WARNING);
+    /* Below debug, libav's lines are not even formatted. */
+    deep_av_log_setup(libav_line, NULL,
+                      log_enabled(LEVEL_DEBUG) ? AV_LOG_WARNING : AV_LOG_QUIET);
 }
