@@ -96,7 +96,7 @@ static void start_serve(const char *depth)
                     (char *)depth, "--recheck-delay", "300ms", "--fail-threshold", "2",
                     "--recover-threshold", "1", "--connect-timeout", "500ms",
                     "--reply-timeout", "500ms", "--set", "probe.auth_backoff=1h", "--log-level",
-                    "info", NULL};
+                    "debug", NULL}; /* first looks (from unknown) are debug lines */
     proc_start(&serve, 2, argv);
     cr_assert(proc_wait_line(&serve, 10000, "msg=serving", NULL), "serve did not start: %s",
               serve.last);
@@ -388,7 +388,7 @@ Test(service, flapping_camera_is_flagged)
     char *argv[] = {CAMDEX_BIN, "--db", db, "serve", "--interval", "1s", "--recheck-delay",
                     "200ms", "--fail-threshold", "1", "--recover-threshold", "1",
                     "--connect-timeout", "500ms", "--reply-timeout", "500ms", "--set",
-                    "probe.flap_threshold=4", "--log-level", "info", NULL};
+                    "probe.flap_threshold=4", "--log-level", "debug", NULL};
     proc_start(&serve, 2, argv);
     cr_assert(proc_wait_line(&serve, 10000, "msg=serving", NULL));
     /* Up 2 s, down 2 s: four transitions come within about 10 s. */
@@ -633,5 +633,33 @@ Test(service, closed_log_pipe_does_not_stop_the_service)
     }
     cr_assert(offline, "the killed camera never went offline through the API");
     cr_assert_eq(kill(serve.pid, 0), 0, "serve is gone");
+    stop_serve();
+}
+
+/* A fresh index: the first look at each camera is a debug line, and the
+ * pass ends with one summary line, counts per state and reason. */
+Test(service, first_pass_is_one_summary_line_at_info)
+{
+    import(fleet, false);
+    char *argv[] = {CAMDEX_BIN, "--db", db, "serve", "--interval", "2s", "--recheck-delay",
+                    "200ms", "--fail-threshold", "1", "--connect-timeout", "500ms",
+                    "--reply-timeout", "500ms", "--log-level", "info", NULL};
+    proc_start(&serve, 2, argv);
+    bool summary = false;
+    int first_looks = 0;
+    uint64_t deadline = procs_now_ms() + 60000;
+    while (!summary && procs_now_ms() < deadline) {
+        if (!proc_wait_line(&serve, (int)(deadline - procs_now_ms()), "msg=", NULL))
+            break;
+        first_looks += strstr(serve.last, "from=unknown") != NULL;
+        summary = strstr(serve.last, "msg=\"first pass done\"") != NULL;
+    }
+    cr_assert(summary, "no summary line: %s", serve.last);
+    cr_assert_eq(first_looks, 0, "first looks logged at info");
+    char want[32];
+    snprintf(want, sizeof(want), "cameras=%d ", CAMERAS);
+    cr_assert(strstr(serve.last, want) && strstr(serve.last, " online=") &&
+                  strstr(serve.last, " reasons="),
+              "%s", serve.last);
     stop_serve();
 }
