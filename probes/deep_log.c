@@ -109,8 +109,8 @@ static void keep_last(struct deep_said *s, void *avcl, const char *fmt, va_list 
     for (char *c = clean; *c; c++)
         if ((unsigned char)*c < 0x20 || *c == 0x7f)
             *c = '?';
-    int n = snprintf(s->last, sizeof(s->last), "%s%s%s", ctx, *ctx ? ": " : "", clean);
-    (void)n; /* a longer line is cut: the detail has room for a line's start only */
+    /* Cut to fit the record: the detail has room for a line's start only. */
+    snprintf(s->last, sizeof(s->last), "%.24s%s%.96s", ctx, *ctx ? ": " : "", clean);
 }
 
 static void note_said(void *avcl, int level, const char *fmt, va_list vl)

@@ -947,8 +947,7 @@ static void fail_detail_said(struct deep_result *r, int averr, const struct deep
     char msg[AV_ERROR_MAX_STRING_SIZE];
     av_strerror(averr, msg, sizeof(msg));
     size_t n = strlen(r->base.detail);
-    if (s->last[0] && !r->deadline_hit && !strstr(s->last, msg) &&
-        n + 4 < sizeof(r->base.detail))
+    if (s->last[0] && !r->deadline_hit && !strstr(s->last, msg) && n + 4 < sizeof(r->base.detail))
         snprintf(r->base.detail + n, sizeof(r->base.detail) - n, " (%s)", s->last);
 }
 

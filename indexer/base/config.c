@@ -462,8 +462,7 @@ void config_add_error(struct config_errors *e, const char *fmt, ...)
     e->count++;
 }
 
-static void on_key(void *user, int line, const char *section, const char *name,
-                   const char *value)
+static void on_key(void *user, int line, const char *section, const char *name, const char *value)
 {
     struct parse_ctx *p = user;
     char err[256];

@@ -17,8 +17,8 @@
 
 /* The file's path: absolute as given; "%d/NAME" or a bare NAME in the
  * credentials directory. */
-static int resolve(const char *given, const char *cred_dir, char *out, size_t outlen,
-                   char *err, size_t errlen)
+static int resolve(const char *given, const char *cred_dir, char *out, size_t outlen, char *err,
+                   size_t errlen)
 {
     if (given[0] == '/') {
         snprintf(out, outlen, "%s", given);
@@ -27,18 +27,17 @@ static int resolve(const char *given, const char *cred_dir, char *out, size_t ou
     const char *name = strncmp(given, "%d/", 3) == 0 ? given + 3 : given;
     if (!cred_dir || !*cred_dir) {
         snprintf(err, errlen,
-                 "\"%s\" is a credential name but $CREDENTIALS_DIRECTORY is not set (load it "
+                 "\"%.160s\" is a credential name but $CREDENTIALS_DIRECTORY is not set (load it "
                  "with LoadCredential= in the unit, or give an absolute path)",
                  given);
         return -ENOENT;
     }
     if (!*name || strstr(name, "..")) {
-        snprintf(err, errlen, "\"%s\" is not a credential name (a file name, no \"..\")",
-                 given);
+        snprintf(err, errlen, "\"%.160s\" is not a credential name (a file name, no \"..\")", given);
         return -EINVAL;
     }
     if ((size_t)snprintf(out, outlen, "%s/%s", cred_dir, name) >= outlen) {
-        snprintf(err, errlen, "the path of \"%s\" is too long", given);
+        snprintf(err, errlen, "the path of \"%.160s\" is too long", given);
         return -ENAMETOOLONG;
     }
     return 0;
@@ -51,7 +50,7 @@ static int read_secret(const char *path, char *buf, size_t cap, char *err, size_
     int fd = open(path, O_RDONLY | O_CLOEXEC | O_NOCTTY);
     if (fd < 0) {
         int e = errno;
-        snprintf(err, errlen, "%s: cannot open: %s (the service's user must be able to read it)",
+        snprintf(err, errlen, "%.160s: cannot open: %s (the service's user must be able to read it)",
                  path, strerror(e));
         return -e;
     }
@@ -63,7 +62,7 @@ static int read_secret(const char *path, char *buf, size_t cap, char *err, size_
         if (n < 0) {
             int e = errno;
             close(fd);
-            snprintf(err, errlen, "%s: cannot read: %s", path, strerror(e));
+            snprintf(err, errlen, "%.160s: cannot read: %s", path, strerror(e));
             return -e;
         }
         len += (size_t)n;
@@ -75,7 +74,7 @@ static int read_secret(const char *path, char *buf, size_t cap, char *err, size_
     if (len > 0 && buf[len - 1] == '\r')
         buf[--len] = 0;
     if (strlen(buf) != len || strchr(buf, '\n')) {
-        snprintf(err, errlen, "%s: holds more than one line of text; put only the secret in it",
+        snprintf(err, errlen, "%.160s: holds more than one line of text; put only the secret in it",
                  path);
         return -EINVAL;
     }

@@ -143,6 +143,5 @@ static void libav_line(void *opaque, int av_level, const char *line)
 void cli_libav_log_setup(void)
 {
     /* Below debug, libav's lines are not even formatted. */
-    deep_av_log_setup(libav_line, NULL,
-                      log_enabled(LEVEL_DEBUG) ? AV_LOG_WARNING : AV_LOG_QUIET);
+    deep_av_log_setup(libav_line, NULL, log_enabled(LEVEL_DEBUG) ? AV_LOG_WARNING : AV_LOG_QUIET);
 }

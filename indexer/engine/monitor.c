@@ -96,7 +96,7 @@ struct monitor {
     bool pumping, pump_again; /* a probe may end inside pump(): no recursion */
     int closing;
     struct monitor_probe *od_waiting; /* on-demand probes not started yet, oldest first */
-    struct first_pass first; /* a fresh index's first look at each camera */
+    struct first_pass first;          /* a fresh index's first look at each camera */
 };
 
 static const enum rtsp_depth rtsp_depths[] = {RTSP_DEPTH_OPTIONS, RTSP_DEPTH_DESCRIBE,
@@ -174,9 +174,9 @@ static void log_first_pass(const struct monitor *m)
         snprintf(n[s], sizeof(n[s]), "%u", s ? m->first.states[s] : m->first.seen);
     if (first_pass_reasons(&m->first, reasons, sizeof(reasons)))
         snprintf(reasons + sizeof(reasons) - 5, 5, "...");
-    log_kv(LEVEL_INFO, "first pass done", "cameras", n[0], "online", n[STORE_ONLINE],
-           "degraded", n[STORE_DEGRADED], "offline", n[STORE_OFFLINE], "maintenance",
-           n[STORE_MAINTENANCE], "reasons", reasons, NULL);
+    log_kv(LEVEL_INFO, "first pass done", "cameras", n[0], "online", n[STORE_ONLINE], "degraded",
+           n[STORE_DEGRADED], "offline", n[STORE_OFFLINE], "maintenance", n[STORE_MAINTENANCE],
+           "reasons", reasons, NULL);
 }
 
 static void on_event(void *data, const struct store_event *ev)
@@ -187,9 +187,9 @@ static void on_event(void *data, const struct store_event *ev)
      * the summary line that ends the first pass. */
     bool pass_done;
     bool first = first_pass_note(&m->first, ev, &pass_done);
-    log_kv(first                       ? LEVEL_DEBUG
-           : ev->to == STORE_OFFLINE   ? LEVEL_WARN
-                                       : LEVEL_INFO,
+    log_kv(first                     ? LEVEL_DEBUG
+           : ev->to == STORE_OFFLINE ? LEVEL_WARN
+                                     : LEVEL_INFO,
            "state change", "camera", ev->camera_id, "unit", ev->unit_id, "from",
            store_state_name(ev->from), "to", store_state_name(ev->to), "reason", ev->reason,
            "detail", ev->detail, NULL);

@@ -347,8 +347,7 @@ Test(config, secret_file_errors_name_the_line_and_never_the_secret)
     config_default(&c);
     cr_assert_eq(config_parse("[http]\ntoken_ro_file = token_ro\n", "c.ini", &c, &e), 0);
     cr_assert_eq(config_read_secrets(&c, "c.ini", NULL, &e), -EINVAL);
-    cr_assert(strstr(e.msg[0], "c.ini:2:") && strstr(e.msg[0], "LoadCredential="), "%s",
-              e.msg[0]);
+    cr_assert(strstr(e.msg[0], "c.ini:2:") && strstr(e.msg[0], "LoadCredential="), "%s", e.msg[0]);
     testutil_rmdir(dir);
 }
 

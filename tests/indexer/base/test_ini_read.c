@@ -11,13 +11,12 @@ struct seen {
     char got[16][160];
 };
 
-static void record(void *user, int line, const char *section, const char *key,
-                   const char *value)
+static void record(void *user, int line, const char *section, const char *key, const char *value)
 {
     struct seen *s = user;
     if (s->n < 16)
-        snprintf(s->got[s->n++], sizeof(s->got[0]), "%d|%s|%s|%s", line, section,
-                 key ? key : "!", value);
+        snprintf(s->got[s->n++], sizeof(s->got[0]), "%d|%s|%s|%s", line, section, key ? key : "!",
+                 value);
 }
 
 Test(ini_read, comments_separators_continuations_and_bom)
@@ -26,8 +25,7 @@ Test(ini_read, comments_separators_continuations_and_bom)
     const char *text = "\xEF\xBB\xBF; note\n# note\n[a]\nk = v ; comment\nurl=x;y\n"
                        "  again\n\tk2 : w \r\n[b c]\nz=\n";
     cr_assert_eq(ini_read(text, record, &s), 0);
-    const char *want[] = {"4|a|k|v", "5|a|url|x;y", "6|a|url|again", "7|a|url|k2 : w",
-                          "9|b c|z|"};
+    const char *want[] = {"4|a|k|v", "5|a|url|x;y", "6|a|url|again", "7|a|url|k2 : w", "9|b c|z|"};
     cr_assert_eq(s.n, 5, "%d keys, first %s", s.n, s.got[0]);
     for (int i = 0; i < 5; i++)
         cr_assert_str_eq(s.got[i], want[i]);

@@ -10,8 +10,8 @@
 
 static struct store_event ev(uint8_t from, uint8_t to, const char *reason)
 {
-    return (struct store_event){.camera_id = "c", .unit_id = "u", .from = from, .to = to,
-                                .reason = reason, .detail = ""};
+    return (struct store_event){
+        .camera_id = "c", .unit_id = "u", .from = from, .to = to, .reason = reason, .detail = ""};
 }
 
 Test(first_pass, first_looks_are_counted_and_the_last_one_ends_the_pass)
