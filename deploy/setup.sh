@@ -7,7 +7,7 @@ packages=(
   # build
   build-essential cmake pkg-config clang libclang-rt-14-dev
   libuv1-dev libc-ares-dev liblmdb-dev libavformat-dev libavcodec-dev libavutil-dev
-  libjansson-dev libcsv-dev libinih-dev libsystemd-dev
+  libjansson-dev libcsv-dev libsystemd-dev
   libh2o-dev libssl-dev  # HTTP API (h2o on libuv; its headers include OpenSSL's)
   libcurl4-openssl-dev   # webhooks (libcurl's multi interface; HMAC from OpenSSL)
   # tests and benchmarks

@@ -1,8 +1,6 @@
 /* Configuration file and overrides; see config.h. The file is INI, read by
- * inih; line numbers come from our own reader, since Debian's inih is built
- * without passing them to the handler. */
+ * ini_read.c. */
 #include <errno.h>
-#include <ini.h>
 #include <stdarg.h>
 #include <stddef.h>
 #include <stdio.h>
@@ -10,6 +8,7 @@
 #include <string.h>
 
 #include "base/config.h"
+#include "base/ini_read.h"
 #include "url.h"
 
 void config_default(struct config *c)
@@ -88,7 +87,7 @@ const char *config_depth_name(enum config_depth d)
     return (unsigned)d < 3 ? names[d] : "invalid";
 }
 
-enum key_kind { K_STR, K_DURATION, K_COUNT, K_DEPTH, K_LEVEL, K_BOOL, K_NICE, K_SKIP };
+enum key_kind { K_STR, K_DURATION, K_COUNT, K_DEPTH, K_LEVEL, K_BOOL, K_NICE, K_SKIP, K_FILE };
 
 /* Every key: where it lives, its kind and the range it accepts. */
 static const struct key {
@@ -135,6 +134,8 @@ static const struct key {
     STR("http", "listen", listen),
     STR("http", "token_ro", token_ro),
     STR("http", "token_rw", token_rw),
+    {"http", "token_ro_file", K_FILE, offsetof(struct config, token_ro_file), 0, 0, 0},
+    {"http", "token_rw_file", K_FILE, offsetof(struct config, token_rw_file), 0, 0, 0},
     DUR("http", "timeout", http_timeout_ms, 500, 600000),
     CNT("http", "max_body", http_max_body, 0, 67108864),
     {"http", "nice", K_NICE, offsetof(struct config, http_nice), 0, 0, 0},
@@ -227,9 +228,29 @@ static struct config_webhook *webhook_slot(struct config *c, const char *name, s
     return w;
 }
 
-static int webhook_set(struct config_webhook *w, const char *key, const char *value, char *err,
-                       size_t errlen)
+/* A *_file key: the path is checked when the file is read. */
+static int secret_file_set(struct config_secret_file *f, const char *value, int line, char *err,
+                           size_t errlen)
 {
+    if (!*value || strlen(value) >= sizeof(f->path)) {
+        snprintf(err, errlen,
+                 "a secret file is a path of 1 to %zu bytes, or a name in "
+                 "$CREDENTIALS_DIRECTORY",
+                 sizeof(f->path) - 1);
+        return -EINVAL;
+    }
+    snprintf(f->path, sizeof(f->path), "%s", value);
+    f->line = line;
+    return 0;
+}
+
+static int webhook_set(struct config_webhook *w, const char *key, const char *value, int line,
+                       char *err, size_t errlen)
+{
+    if (strcmp(key, "url_file") == 0)
+        return secret_file_set(&w->url_file, value, line, err, errlen);
+    if (strcmp(key, "secret_file") == 0)
+        return secret_file_set(&w->secret_file, value, line, err, errlen);
     if (strcmp(key, "url") == 0) {
         char shown[160];
         probe_url_redact(value, shown, sizeof(shown));
@@ -290,19 +311,19 @@ static int webhook_set(struct config_webhook *w, const char *key, const char *va
         return 0;
     }
     snprintf(err, errlen,
-             "unknown key \"%s\" (a webhook takes url, secret, unit, batch_max, "
-             "timeout)",
+             "unknown key \"%s\" (a webhook takes url, secret, url_file, secret_file, unit, "
+             "batch_max, timeout)",
              key);
     return -EINVAL;
 }
 
 int config_webhook_check(const struct config_webhook *w, char *err, size_t errlen)
 {
-    if (!w->url[0]) {
+    if (!w->url[0] && !w->url_file.path[0]) {
         snprintf(err, errlen, "[webhook %s] has no url (url = https://...)", w->name);
         return -EINVAL;
     }
-    if (!w->secret[0]) {
+    if (!w->secret[0] && !w->secret_file.path[0]) {
         snprintf(err, errlen,
                  "[webhook %s] has no secret (secret = a random string the receiver also "
                  "knows; it signs every POST)",
@@ -315,12 +336,18 @@ int config_webhook_check(const struct config_webhook *w, char *err, size_t errle
 int config_set(struct config *c, const char *section, const char *name, const char *value,
                char *err, size_t errlen)
 {
+    return config_set_at(c, section, name, value, 0, err, errlen);
+}
+
+int config_set_at(struct config *c, const char *section, const char *name, const char *value,
+                  int line, char *err, size_t errlen)
+{
     const char *wname = "";
     size_t wlen = webhook_name(section, &name, &wname);
     if (strcmp(section, "webhook") == 0 || strncmp(section, "webhook ", 8) == 0 ||
         strncmp(section, "webhook.", 8) == 0) {
         struct config_webhook *w = webhook_slot(c, wname, wlen, err, errlen);
-        return w ? webhook_set(w, name, value, err, errlen) : -EINVAL;
+        return w ? webhook_set(w, name, value, line, err, errlen) : -EINVAL;
     }
     const struct key *k = find_key(section, name);
     if (!k) {
@@ -337,6 +364,8 @@ int config_set(struct config *c, const char *section, const char *name, const ch
     uint32_t v = 0;
     char *end;
     switch (k->kind) {
+    case K_FILE:
+        return secret_file_set((struct config_secret_file *)field, value, line, err, errlen);
     case K_STR:
         if (strlen(value) >= k->size) {
             snprintf(err, errlen, "longer than %zu bytes", k->size - 1);
@@ -428,14 +457,12 @@ int config_set(struct config *c, const char *section, const char *name, const ch
 }
 
 struct parse_ctx {
-    const char *text, *pos, *name;
-    int line;
-    bool line_too_long;
+    const char *name;
     struct config *c;
     struct config_errors *errs;
 };
 
-static void add_error(struct config_errors *e, const char *fmt, ...)
+void config_add_error(struct config_errors *e, const char *fmt, ...)
 {
     if (e->count < CONFIG_ERRORS_KEPT) {
         va_list ap;
@@ -446,61 +473,37 @@ static void add_error(struct config_errors *e, const char *fmt, ...)
     e->count++;
 }
 
-/* fgets over the text, counting lines so the handler can name them. */
-static char *reader(char *buf, int num, void *stream)
-{
-    struct parse_ctx *p = stream;
-    if (!*p->pos)
-        return NULL;
-    const char *nl = strchr(p->pos, '\n');
-    size_t len = nl ? (size_t)(nl - p->pos + 1) : strlen(p->pos);
-    p->line++;
-    if (len >= (size_t)num) {
-        add_error(p->errs, "%s:%d: line longer than %d bytes", p->name, p->line, num - 1);
-        /* Skip the rest of the line: inih must not see its tail as a new line. */
-        buf[0] = '\n';
-        buf[1] = 0;
-        p->pos += len;
-        return buf;
-    }
-    memcpy(buf, p->pos, len);
-    buf[len] = 0;
-    p->pos += len;
-    return buf;
-}
-
-static int handler(void *user, const char *section, const char *name, const char *value)
+static void on_key(void *user, int line, const char *section, const char *name, const char *value)
 {
     struct parse_ctx *p = user;
     char err[256];
+    if (!name) {
+        config_add_error(p->errs, "%s:%d: %s", p->name, line, value);
+        return;
+    }
     if (!*section) {
-        add_error(p->errs, "%s:%d: \"%s\" is outside any [section] (put it under [camdex], "
-                           "[probe], [deep], [writer] or [http])",
-                  p->name, p->line, name);
-        return 1;
+        config_add_error(p->errs,
+                         "%s:%d: \"%s\" is outside any [section] (put it under [camdex], "
+                         "[probe], [deep], [writer] or [http])",
+                         p->name, line, name);
+        return;
     }
     uint32_t nw = p->c->nwebhooks;
-    if (config_set(p->c, section, name, value, err, sizeof(err)))
-        add_error(p->errs, "%s:%d: [%s] %s: %s", p->name, p->line, section, name, err);
+    if (config_set_at(p->c, section, name, value, line, err, sizeof(err)))
+        config_add_error(p->errs, "%s:%d: [%s] %s: %s", p->name, line, section, name, err);
     if (p->c->nwebhooks > nw)
-        p->c->webhooks[nw].line = p->line; /* its first key: where errors about it point */
-    return 1; /* keep going: report every problem at once */
+        p->c->webhooks[nw].line = line; /* its first key: where errors about it point */
 }
 
 int config_parse(const char *text, const char *name, struct config *c, struct config_errors *errs)
 {
-    struct parse_ctx p = {.text = text, .pos = text, .name = name, .c = c, .errs = errs};
+    struct parse_ctx p = {.name = name, .c = c, .errs = errs};
     size_t before = errs->count;
-    int rc = ini_parse_stream(reader, &p, handler, &p);
-    if (rc > 0 && errs->count == before)
-        add_error(errs, "%s:%d: not an INI line (use key = value, [section] or ; comment)",
-                  name, rc);
-    else if (rc < 0)
-        add_error(errs, "%s: out of memory while parsing", name);
+    ini_read(text, on_key, &p); /* every problem at once, each with its line */
     char err[256];
     for (uint32_t i = 0; i < c->nwebhooks; i++)
         if (c->webhooks[i].line && config_webhook_check(&c->webhooks[i], err, sizeof(err)))
-            add_error(errs, "%s:%d: %s", name, c->webhooks[i].line, err);
+            config_add_error(errs, "%s:%d: %s", name, c->webhooks[i].line, err);
     return errs->count > before ? -EINVAL : 0;
 }
 
@@ -508,7 +511,7 @@ int config_load(const char *path, struct config *c, struct config_errors *errs)
 {
     FILE *f = fopen(path, "r");
     if (!f) {
-        add_error(errs, "%s: cannot open: %s", path, strerror(errno));
+        config_add_error(errs, "%s: cannot open: %s", path, strerror(errno));
         return -errno;
     }
     char *text = NULL;
@@ -522,7 +525,7 @@ int config_load(const char *path, struct config *c, struct config_errors *errs)
             if (!nt || cap > (1 << 24)) {
                 free(nt ? nt : text);
                 fclose(f);
-                add_error(errs, "%s: too large for a configuration file", path);
+                config_add_error(errs, "%s: too large for a configuration file", path);
                 return -EFBIG;
             }
             text = nt;
@@ -536,10 +539,11 @@ int config_load(const char *path, struct config *c, struct config_errors *errs)
     text[len] = 0;
     if (strlen(text) != len) {
         free(text);
-        add_error(errs, "%s: contains a NUL byte; is it a text file?", path);
+        config_add_error(errs, "%s: contains a NUL byte; is it a text file?", path);
         return -EINVAL;
     }
     int rc = config_parse(text, path, c, errs);
     free(text);
-    return rc;
+    int src = config_read_secrets(c, path, getenv("CREDENTIALS_DIRECTORY"), errs);
+    return rc ? rc : src;
 }

@@ -13,6 +13,16 @@ enum config_depth { CONFIG_DEPTH_OPTIONS, CONFIG_DEPTH_DESCRIBE, CONFIG_DEPTH_PL
 enum config_skip { CONFIG_SKIP_NEVER, CONFIG_SKIP_ALWAYS, CONFIG_SKIP_AUTO };
 enum log_level { LEVEL_ERROR, LEVEL_WARN, LEVEL_INFO, LEVEL_DEBUG };
 
+/* A secret kept in a file of its own (`token_ro_file = token_ro`), so the
+ * configuration file needs no secret in it: read by config_read_secrets
+ * after the file and the flags. `path` is absolute, or a name in
+ * $CREDENTIALS_DIRECTORY (systemd's LoadCredential=), also written
+ * "%d/NAME". */
+struct config_secret_file {
+    char path[1024]; /* "" = not set */
+    int line;        /* where the file set it, 0 = a flag */
+};
+
 /* [webhook NAME]: POSTs batches of events to a receiver (notifier.c). */
 #define CONFIG_WEBHOOKS_MAX     8
 #define CONFIG_WEBHOOK_NAME_MAX 32
@@ -24,6 +34,7 @@ struct config_webhook {
     uint32_t batch_max;                     /* events per POST */
     uint32_t timeout_ms;                    /* per POST, connection included */
     int line;                               /* of its section in the file, 0 = none */
+    struct config_secret_file url_file, secret_file;
 };
 
 /* The highest [probe] flap_threshold: every camera keeps that many
@@ -66,6 +77,7 @@ struct config {
     char listen[256];         /* "" = no HTTP API */
     char token_ro[256];       /* bearer tokens; none set = reads open, writes refused */
     char token_rw[256];
+    struct config_secret_file token_ro_file, token_rw_file;
     uint32_t http_timeout_ms; /* to read a request's headers and body, and keep-alive idle */
     uint32_t http_max_body;   /* bytes; larger request bodies get 413 */
     int32_t http_nice;        /* the HTTP thread's nice value (-20 to 19) */
@@ -94,11 +106,27 @@ struct config_errors {
 /* Parses INI text into `c` (which holds defaults or earlier values); no I/O.
  * Returns 0, or -EINVAL with every problem in `errs`. */
 int config_parse(const char *text, const char *name, struct config *c, struct config_errors *errs);
+/* Reads the file, then the secret files it names (config_read_secrets). */
 int config_load(const char *path, struct config *c, struct config_errors *errs);
+
+/* Reads every secret file set (*_file keys) into its key, relative names
+ * from `credentials_dir` (NULL when $CREDENTIALS_DIRECTORY is unset), and
+ * forgets the paths. `name` is the configuration file, for messages.
+ * Returns 0, or -EINVAL with every problem in `errs`; no message holds a
+ * secret. */
+int config_read_secrets(struct config *c, const char *name, const char *credentials_dir,
+                        struct config_errors *errs);
+
+/* Appends one message (at most CONFIG_ERRORS_KEPT are kept, all counted). */
+void config_add_error(struct config_errors *e, const char *fmt, ...)
+    __attribute__((format(printf, 2, 3)));
 
 /* Sets one key as `section.key` (command-line overrides). */
 int config_set(struct config *c, const char *section, const char *key, const char *value,
                char *err, size_t errlen);
+/* The same, for a key read from line `line` of a file. */
+int config_set_at(struct config *c, const char *section, const char *key, const char *value,
+                  int line, char *err, size_t errlen);
 
 /* A webhook is complete (url and secret set): 0, or -EINVAL with a
  * sentence in `err`. */

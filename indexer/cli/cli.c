@@ -2,6 +2,7 @@
 #include <errno.h>
 #include <getopt.h>
 #include <locale.h>
+#include <signal.h>
 #include <stdarg.h>
 #include <stddef.h>
 #include <stdio.h>
@@ -140,6 +141,10 @@ void cli_json_heap(void)
 
 int cli_main(int argc, char **argv)
 {
+    /* A log reader that goes away (`camdex serve 2>&1 | head`, a restarted
+     * journald) must not kill the program: a failed write is an EPIPE that
+     * the writer ignores, and probing goes on. */
+    signal(SIGPIPE, SIG_IGN);
     json_set_alloc_funcs(arena_malloc, arena_free);
     atexit(arena_release);
     /* Display widths of Chinese text need a UTF-8 character type. */

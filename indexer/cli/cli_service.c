@@ -3,6 +3,7 @@
 #include <getopt.h>
 #include <libavutil/log.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include "base/config.h"
@@ -111,22 +112,36 @@ int cli_service_options(struct cli *cli, int argc, char **argv, struct config *c
         cli_error("unexpected argument \"%s\"", argv[optind]);
         return CLI_USAGE;
     }
+    /* Secret files set by flags; the configuration file's were read with it. */
+    static struct config_errors errs;
+    memset(&errs, 0, sizeof(errs));
+    if (config_read_secrets(cfg, "", getenv("CREDENTIALS_DIRECTORY"), &errs)) {
+        for (size_t e = 0; e < errs.count && e < CONFIG_ERRORS_KEPT; e++)
+            fprintf(stderr, "%s\n", errs.msg[e]);
+        cli_error("%zu problem%s with secret files; nothing was started", errs.count,
+                  errs.count == 1 ? "" : "s");
+        return CLI_FAIL;
+    }
     if (cli->db_explicit)
         snprintf(cfg->db, sizeof(cfg->db), "%s", cli->db_dir);
     return 0;
 }
 
 /* Called from deep-probe worker threads: log_kv writes each line with one
- * fwrite, which stdio serialises. The line is already redacted. */
+ * fwrite, which stdio serialises. The line is already redacted. Debug
+ * only, whatever libav's level: a fleet of unreachable HLS cameras made
+ * ten libav lines a second at warn, and journald's rate limit then dropped
+ * real events. What a line says about a failed probe is in its detail
+ * (and the state change that goes with it); the rest helps debugging. */
 static void libav_line(void *opaque, int av_level, const char *line)
 {
     (void)opaque;
-    enum log_level level = av_level <= AV_LOG_ERROR ? LEVEL_WARN
-                         : av_level <= AV_LOG_WARNING ? LEVEL_INFO : LEVEL_DEBUG;
-    log_kv(level, "libav", "line", line, NULL);
+    (void)av_level;
+    log_kv(LEVEL_DEBUG, "libav", "line", line, NULL);
 }
 
 void cli_libav_log_setup(void)
 {
-    deep_av_log_setup(libav_line, NULL, AV_LOG_WARNING);
+    /* Below debug, libav's lines are not even formatted. */
+    deep_av_log_setup(libav_line, NULL, log_enabled(LEVEL_DEBUG) ? AV_LOG_WARNING : AV_LOG_QUIET);
 }

@@ -12,6 +12,7 @@
 #include "base/timefmt.h"
 #include "deep_pool.h"
 #include "engine/deep_verdict.h"
+#include "engine/first_pass.h"
 #include "engine/fleet.h"
 #include "engine/health.h"
 #include "engine/monitor.h"
@@ -96,6 +97,7 @@ struct monitor {
     bool pumping, pump_again; /* a probe may end inside pump(): no recursion */
     int closing;
     struct monitor_probe *od_waiting; /* on-demand probes not started yet, oldest first */
+    struct first_pass first;          /* a fresh index's first look at each camera */
 };
 
 static const enum rtsp_depth rtsp_depths[] = {RTSP_DEPTH_OPTIONS, RTSP_DEPTH_DESCRIBE,
@@ -166,13 +168,34 @@ static void on_commit(void *data, int status, const struct store_commit_stats *c
     }
 }
 
+static void log_first_pass(const struct monitor *m)
+{
+    char n[STORE_STATE_COUNT][16], reasons[1024];
+    for (int s = 0; s < STORE_STATE_COUNT; s++)
+        snprintf(n[s], sizeof(n[s]), "%u", s ? m->first.states[s] : m->first.seen);
+    if (first_pass_reasons(&m->first, reasons, sizeof(reasons)))
+        snprintf(reasons + sizeof(reasons) - 5, 5, "...");
+    log_kv(LEVEL_INFO, "first pass done", "cameras", n[0], "online", n[STORE_ONLINE], "degraded",
+           n[STORE_DEGRADED], "offline", n[STORE_OFFLINE], "maintenance", n[STORE_MAINTENANCE],
+           "reasons", reasons, NULL);
+}
+
 static void on_event(void *data, const struct store_event *ev)
 {
     struct monitor *m = data;
     m->st.transitions++;
-    log_kv(ev->to == STORE_OFFLINE ? LEVEL_WARN : LEVEL_INFO, "state change", "camera",
-           ev->camera_id, "unit", ev->unit_id, "from", store_state_name(ev->from), "to",
-           store_state_name(ev->to), "reason", ev->reason, "detail", ev->detail, NULL);
+    /* A first look (from unknown) is news to nobody: debug, and counted for
+     * the summary line that ends the first pass. */
+    bool pass_done;
+    bool first = first_pass_note(&m->first, ev, &pass_done);
+    log_kv(first                     ? LEVEL_DEBUG
+           : ev->to == STORE_OFFLINE ? LEVEL_WARN
+                                     : LEVEL_INFO,
+           "state change", "camera", ev->camera_id, "unit", ev->unit_id, "from",
+           store_state_name(ev->from), "to", store_state_name(ev->to), "reason", ev->reason,
+           "detail", ev->detail, NULL);
+    if (pass_done)
+        log_first_pass(m);
     if (m->o.on_event)
         m->o.on_event(m->o.data, ev);
 }
@@ -1020,6 +1043,18 @@ static void queue_fleet(struct monitor *m, struct fleet *old)
     m->st.cameras = (uint32_t)m->fleet.count;
 }
 
+/* Cameras in state unknown that something can probe: the first pass. */
+static uint32_t unknown_cameras(const struct monitor *m)
+{
+    uint32_t n = 0;
+    for (size_t i = 0; i < m->fleet.count; i++) {
+        const struct cam *c = &m->fleet.cams[i];
+        n += c->mem.state == STORE_UNKNOWN && c->kind != CAM_INVALID &&
+             (c->kind != CAM_DEEP || m->deep);
+    }
+    return n;
+}
+
 int monitor_start(struct monitor *m)
 {
     int rc = fleet_load(&m->fleet, m->o.store);
@@ -1033,6 +1068,7 @@ int monitor_start(struct monitor *m)
     if (rc)
         return rc;
     queue_fleet(m, NULL);
+    first_pass_begin(&m->first, unknown_cameras(m));
     uv_timer_start(&m->tick, on_tick, 0, 0);
     uv_timer_start(&m->commit_timer, on_commit_timer, m->cfg.commit_interval_ms,
                    m->cfg.commit_interval_ms);
@@ -1063,6 +1099,12 @@ int monitor_reload(struct monitor *m)
     m->fleet = next;
     m->fleet_gen++;
     queue_fleet(m, &m->old_fleet);
+    if (m->first.pending) {
+        /* The pass now covers the new inventory's unknown cameras. */
+        m->first.pending = unknown_cameras(m);
+        if (!m->first.pending)
+            log_first_pass(m);
+    }
     /* Probes in flight belong to the old generation; their cameras, if
      * still here, are rescheduled when they end. */
     char n[32];

@@ -159,9 +159,32 @@ static void note_reply_line(struct deepm_said *s, va_list vl)
     }
 }
 
+/* The probe's last error line, "context: text", for its detail: libav's
+ * error codes say less ("Invalid data found") than its lines do. */
+static void keep_last(struct deepm_said *s, void *avcl, const char *fmt, va_list vl)
+{
+    char line[256], clean[256];
+    va_list cp;
+    va_copy(cp, vl);
+    vsnprintf(line, sizeof(line), fmt, cp);
+    va_end(cp);
+    line[strcspn(line, "\r\n")] = 0;
+    if (!line[0])
+        return;
+    const AVClass *cls = avcl ? *(const AVClass *const *)avcl : NULL;
+    const char *ctx = cls && cls->item_name ? cls->item_name(avcl) : "";
+    deepm_redact_line(line, clean, sizeof(clean));
+    char shown[112];
+    text_clean(shown, sizeof(shown), clean, strlen(clean), NULL);
+    /* Cut to fit the record: the detail has room for a line's start only. */
+    snprintf(s->last, sizeof(s->last), "%.24s%s%s", ctx, *ctx ? ": " : "", shown);
+}
+
 static void note_said(void *avcl, int level, const char *fmt, va_list vl)
 {
     struct deepm_said *s = said;
+    if (s && level <= AV_LOG_ERROR && fmt)
+        keep_last(s, avcl, fmt, vl);
     if (s && avcl == s->fc && fmt && strcmp(fmt, redirect_fmt) == 0) {
         note_redirect(s, vl);
         return;

@@ -40,6 +40,7 @@ struct deepm_said {
     bool basic_refused;
     int reply_status;                 /* of the reply being read */
     bool offers_basic, offers_digest; /* its WWW-Authenticate schemes */
+    char last[128]; /* the last error line of any context, redacted, "" if none */
 };
 
 /* From now on, lines of `fc` (and TLS lines) logged on this thread go into

@@ -1023,6 +1023,18 @@ static bool fail_said(struct deep_result *r, int averr, const struct dp_clock *c
     return true;
 }
 
+/* libav's last error line says what its error code did not ("Protocol
+ * 'file' not on whitelist"): added to the detail unless it only repeats
+ * it. The log shows such lines at debug level only. */
+static void fail_detail_said(struct deep_result *r, int averr, const struct deepm_said *s)
+{
+    char msg[AV_ERROR_MAX_STRING_SIZE];
+    av_strerror(averr, msg, sizeof(msg));
+    size_t n = strlen(r->base.detail);
+    if (s->last[0] && !r->deadline_hit && !strstr(s->last, msg) && n + 4 < sizeof(r->base.detail))
+        snprintf(r->base.detail + n, sizeof(r->base.detail) - n, " (%s)", s->last);
+}
+
 /* libav was stopped on its way to a redirect away from the URL's scheme,
  * host and port (deep_log.h): follow it once more ourselves, to a URL we
  * rebuilt without any credentials. `pu` and `*numeric_host` become the new
@@ -1178,8 +1190,10 @@ static enum deep_phase step_open(struct run *r)
         if (r->clk.deadline_hit && !r->clk.stopped)
             r->clk.connected = tcp_reachable(r->numeric_host ? r->numeric_host : r->pu->host,
                                              r->pu->port, (int)r->reserve_ms);
-        if (!fail_said(r->out, rc, &r->clk, &said))
+        if (!fail_said(r->out, rc, &r->clk, &said)) {
             fail(r, rc);
+            fail_detail_said(r->out, rc, &said);
+        }
         if (away[0]) {
             char d[PROBE_DETAIL_MAX];
             snprintf(d, sizeof(d), "%s", r->out->base.detail);

@@ -77,7 +77,7 @@ static void start_serve_with(const char *extra, const char *extra2)
                       "describe", "--fail-threshold", "2", "--recover-threshold", "1",
                       "--recheck-delay", "10m", "--connect-timeout", "1s", "--reply-timeout",
                       "1s", "--set", "http.listen=127.0.0.1:0", "--set",
-                      "http.token_ro=" RO, "--set", "http.token_rw=" RW, "--log-level", "info"};
+                      "http.token_ro=" RO, "--set", "http.token_rw=" RW, "--log-level", "debug"};
     int n = 26;
     if (extra) {
         argv[n++] = "--set";

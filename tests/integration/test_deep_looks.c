@@ -91,7 +91,7 @@ static void setup(void)
     char *argv[] = {CAMDEX_BIN, "--db", db, "serve", "--interval", "1s", "--fail-threshold", "1",
                     "--recover-threshold", "1", "--set", "deep.interval=1h", "--set",
                     "writer.commit_interval=50ms", "--set", "http.listen=127.0.0.1:0", "--set",
-                    "http.token_ro=" RO, "--set", "http.token_rw=" RW, "--log-level", "info",
+                    "http.token_ro=" RO, "--set", "http.token_rw=" RW, "--log-level", "debug",
                     NULL};
     proc_start(&serve, 2, argv);
     http_port = serve_http_port(&serve);

@@ -6,6 +6,7 @@
 #include <jansson.h>
 
 #include "farm.h"
+#include "httpget.h"
 #include "procs.h"
 #include "runcmd.h"
 #include "testutil.h"
@@ -89,16 +90,22 @@ static struct proc serve;
 
 /* Timing of the tests: interval 2 s, one re-check 300 ms after a first
  * failure, offline after 2 failures, 500 ms per phase. */
-static void start_serve(const char *depth)
+static void start_serve_at(const char *depth, const char *level)
 {
     char *argv[] = {CAMDEX_BIN, "--db", db, "serve", "--interval", "2s", "--depth",
                     (char *)depth, "--recheck-delay", "300ms", "--fail-threshold", "2",
                     "--recover-threshold", "1", "--connect-timeout", "500ms",
                     "--reply-timeout", "500ms", "--set", "probe.auth_backoff=1h", "--log-level",
-                    "info", NULL};
+                    (char *)level, NULL};
     proc_start(&serve, 2, argv);
     cr_assert(proc_wait_line(&serve, 10000, "msg=serving", NULL), "serve did not start: %s",
               serve.last);
+}
+
+/* At debug: first looks (from unknown) are debug lines. */
+static void start_serve(const char *depth)
+{
+    start_serve_at(depth, "debug");
 }
 
 static void stop_serve(void)
@@ -348,7 +355,9 @@ Test(service, deep_probe_judges_the_picture)
     snprintf(blackcam, sizeof(blackcam), "camera=%s", black);
     control("mode %s black", black, reply, sizeof(reply));
     cr_assert_str_eq(reply, "ok");
-    start_serve("describe");
+    /* At info: the line awaited is not a first look, and libav's lines at
+     * debug slow the deep probes of a loaded machine. */
+    start_serve_at("describe", "info");
     /* The handshake finds it online; the deep look that follows sees black. */
     cr_assert(proc_wait_line(&serve, 20000, "state change", blackcam, "to=degraded",
                              "reason=black", NULL),
@@ -387,7 +396,7 @@ Test(service, flapping_camera_is_flagged)
     char *argv[] = {CAMDEX_BIN, "--db", db, "serve", "--interval", "1s", "--recheck-delay",
                     "200ms", "--fail-threshold", "1", "--recover-threshold", "1",
                     "--connect-timeout", "500ms", "--reply-timeout", "500ms", "--set",
-                    "probe.flap_threshold=4", "--log-level", "info", NULL};
+                    "probe.flap_threshold=4", "--log-level", "debug", NULL};
     proc_start(&serve, 2, argv);
     cr_assert(proc_wait_line(&serve, 10000, "msg=serving", NULL));
     /* Up 2 s, down 2 s: four transitions come within about 10 s. */
@@ -591,4 +600,74 @@ Test(service, camera_that_wants_options_first_keeps_getting_it)
     cr_expect_str_eq(json_string_value(json_object_get(j, "state")), "online", "%s", r.out);
     json_decref(j);
     run_free(&r);
+}
+
+/* The reader of the log goes away (`camdex serve 2>&1 | head -c 100`): the
+ * service keeps probing, committing and answering, and SIGTERM still ends
+ * it cleanly. Without SIGPIPE ignored, the first line written after the
+ * close kills it with 141. */
+Test(service, closed_log_pipe_does_not_stop_the_service)
+{
+    import(fleet, false);
+    char id[64], reply[256], path[128];
+    rtsp_camera(id, sizeof(id), 0);
+    char *argv[] = {CAMDEX_BIN, "--db", db, "serve", "--interval", "1s", "--recheck-delay",
+                    "200ms", "--fail-threshold", "1", "--connect-timeout", "500ms",
+                    "--reply-timeout", "500ms", "--set", "http.listen=127.0.0.1:0",
+                    "--set", "writer.commit_interval=50ms", "--log-level", "debug", NULL};
+    proc_start(&serve, 2, argv);
+    int port = serve_http_port(&serve);
+    close(serve.out_fd);
+    serve.out_fd = -1;
+    /* A state change now has to be logged (into the closed pipe) and
+     * committed; the API shows it once both are done. */
+    control("kill %s", id, reply, sizeof(reply));
+    cr_assert_str_eq(reply, "ok");
+    snprintf(path, sizeof(path), "/api/v1/cameras/%s", id);
+    bool offline = false;
+    uint64_t deadline = procs_now_ms() + 15000;
+    while (!offline && procs_now_ms() < deadline) {
+        int status;
+        char *body = http_get(port, path, NULL, 2000, &status);
+        json_t *o = body && status == 200 ? json_loads(body, 0, NULL) : NULL;
+        const char *state = json_string_value(json_object_get(o, "state"));
+        offline = state && strcmp(state, "offline") == 0;
+        json_decref(o);
+        free(body);
+        if (!offline) {
+            struct pollfd none;
+            poll(&none, 0, 100);
+        }
+    }
+    cr_assert(offline, "the killed camera never went offline through the API");
+    cr_assert_eq(kill(serve.pid, 0), 0, "serve is gone");
+    stop_serve();
+}
+
+/* A fresh index: the first look at each camera is a debug line, and the
+ * pass ends with one summary line, counts per state and reason. */
+Test(service, first_pass_is_one_summary_line_at_info)
+{
+    import(fleet, false);
+    char *argv[] = {CAMDEX_BIN, "--db", db, "serve", "--interval", "2s", "--recheck-delay",
+                    "200ms", "--fail-threshold", "1", "--connect-timeout", "500ms",
+                    "--reply-timeout", "500ms", "--log-level", "info", NULL};
+    proc_start(&serve, 2, argv);
+    bool summary = false;
+    int first_looks = 0;
+    uint64_t deadline = procs_now_ms() + 60000;
+    while (!summary && procs_now_ms() < deadline) {
+        if (!proc_wait_line(&serve, (int)(deadline - procs_now_ms()), "msg=", NULL))
+            break;
+        first_looks += strstr(serve.last, "from=unknown") != NULL;
+        summary = strstr(serve.last, "msg=\"first pass done\"") != NULL;
+    }
+    cr_assert(summary, "no summary line: %s", serve.last);
+    cr_assert_eq(first_looks, 0, "first looks logged at info");
+    char want[32];
+    snprintf(want, sizeof(want), "cameras=%d ", CAMERAS);
+    cr_assert(strstr(serve.last, want) && strstr(serve.last, " online=") &&
+                  strstr(serve.last, " reasons="),
+              "%s", serve.last);
+    stop_serve();
 }

@@ -346,7 +346,7 @@ static void start_serve(void)
                     "--set",
                     "webhook.hook.timeout=2s",
                     "--log-level",
-                    "info",
+                    "debug",
                     NULL};
     proc_start(&serve, 2, argv);
     cr_assert(proc_wait_line(&serve, 10000, "msg=\"webhook ready\"", "webhook=hook", NULL),

@@ -95,8 +95,10 @@ static inline bool proc_wait_line(struct proc *p, int ms, ...)
             return false; /* the process closed its output */
         }
         p->len += (size_t)n;
-        if (p->len == sizeof(p->buf) - 1)
-            p->len = 0; /* a runaway line: drop it rather than stall */
+        /* A full buffer of complete lines is read above; one without a
+         * newline is a runaway line: drop it rather than stall. */
+        if (p->len == sizeof(p->buf) - 1 && !memchr(p->buf, '\n', p->len))
+            p->len = 0;
     }
 }
 

@@ -3,8 +3,10 @@
 #include <errno.h>
 #include <stdio.h>
 #include <string.h>
+#include <sys/stat.h>
 
 #include "base/config.h"
+#include "testutil.h"
 
 Test(config, every_key_has_a_default)
 {
@@ -243,4 +245,132 @@ Test(config, http_nice_takes_negative_values_within_linux_range)
     cr_assert(strstr(err, "-20 to 19"), "%s", err);
     cr_assert_eq(config_set(&c, "http", "nice", "high", err, sizeof(err)), -EINVAL);
     cr_assert_eq(c.http_nice, 19, "a bad value keeps the last one");
+}
+
+/* ---- long values, and secrets kept in files of their own ---- */
+
+/* The longest values the keys take (a 2,047-byte URL, 255-byte secrets
+ * and tokens) fit on a line; libinih cut lines at 199 bytes. */
+Test(config, longest_values_fit_on_one_line)
+{
+    static struct config c;
+    static struct config_errors e;
+    static char text[8192], url[2048], secret[256];
+    int n = snprintf(url, sizeof(url), "https://hooks.example.org/");
+    memset(url + n, 'a', sizeof(url) - 1 - (size_t)n);
+    memset(secret, 's', sizeof(secret) - 1);
+    snprintf(text, sizeof(text),
+             "[http]\ntoken_ro = %s ; an inline comment\n[webhook ops]\nurl = %s\nsecret: %s\n",
+             secret, url, secret);
+    config_default(&c);
+    cr_assert_eq(config_parse(text, "c.ini", &c, &e), 0, "%s", e.msg[0]);
+    cr_assert_str_eq(c.token_ro, secret);
+    cr_assert_str_eq(c.webhooks[0].url, url);
+    cr_assert_str_eq(c.webhooks[0].secret, secret);
+}
+
+Test(config, overlong_line_is_reported_and_the_next_lines_still_read)
+{
+    static struct config c;
+    static struct config_errors e;
+    static char text[16384];
+    int n = snprintf(text, sizeof(text), "[http]\ntoken_ro = ");
+    memset(text + n, 'x', 5000);
+    snprintf(text + n + 5000, sizeof(text) - (size_t)n - 5000,
+             "\n  continued = 1\n[probe]\ninterval = 10s\nbroken line\nfail_threshold = 0\n");
+    config_default(&c);
+    cr_assert_eq(config_parse(text, "c.ini", &c, &e), -EINVAL);
+    cr_assert_eq(e.count, 4, "%zu errors, first: %s", e.count, e.msg[0]);
+    cr_assert(strstr(e.msg[0], "c.ini:2: line longer than 4096 bytes"), "%s", e.msg[0]);
+    /* An indented line after an unread one continues nothing. */
+    cr_assert(strstr(e.msg[1], "c.ini:3: [http] continued: unknown key"), "%s", e.msg[1]);
+    cr_assert(strstr(e.msg[2], "c.ini:6: not an INI line"), "%s", e.msg[2]);
+    cr_assert(strstr(e.msg[3], "c.ini:7: [probe] fail_threshold"), "%s", e.msg[3]);
+    cr_assert_str_eq(c.token_ro, "", "the cut line set nothing");
+    cr_assert_eq(c.interval_ms, 10000);
+}
+
+static void write_file(const char *dir, const char *name, const char *text, int mode)
+{
+    char path[4200];
+    snprintf(path, sizeof(path), "%s/%s", dir, name);
+    FILE *f = fopen(path, "w");
+    cr_assert_not_null(f, "%s", path);
+    fputs(text, f);
+    fclose(f);
+    chmod(path, (mode_t)mode);
+}
+
+/* token_ro_file and the webhook's *_file keys: an absolute path, a bare
+ * name or "%d/NAME" in $CREDENTIALS_DIRECTORY (systemd's LoadCredential=);
+ * the final newline is not part of the secret. */
+Test(config, secret_files_are_read_from_paths_and_the_credentials_directory)
+{
+    static struct config c;
+    static struct config_errors e;
+    char *dir = testutil_mkdtemp();
+    write_file(dir, "token_ro", "reader-token\n", 0600);
+    write_file(dir, "token_rw", "writer-token", 0600);
+    write_file(dir, "hook_url", "https://u:pw@hooks.example.org/in\r\n", 0600);
+    write_file(dir, "hook_secret", "hmac-key\n", 0600);
+    char text[8192];
+    snprintf(text, sizeof(text),
+             "[http]\ntoken_ro_file = %s/token_ro\ntoken_rw_file = token_rw\n"
+             "[webhook ops]\nurl_file = %%d/hook_url\nsecret_file = hook_secret\n",
+             dir);
+    config_default(&c);
+    cr_assert_eq(config_parse(text, "c.ini", &c, &e), 0, "%s", e.msg[0]);
+    cr_assert_eq(config_read_secrets(&c, "c.ini", dir, &e), 0, "%s", e.msg[0]);
+    cr_assert_str_eq(c.token_ro, "reader-token");
+    cr_assert_str_eq(c.token_rw, "writer-token");
+    cr_assert_str_eq(c.webhooks[0].url, "https://u:pw@hooks.example.org/in");
+    cr_assert_str_eq(c.webhooks[0].secret, "hmac-key");
+    cr_assert_str_eq(c.token_ro_file.path, "", "read once");
+    testutil_rmdir(dir);
+}
+
+Test(config, secret_file_errors_name_the_line_and_never_the_secret)
+{
+    static struct config c;
+    static struct config_errors e;
+    char *dir = testutil_mkdtemp();
+    write_file(dir, "two_lines", "topsecret\nmore\n", 0600);
+    write_file(dir, "bad_url", "ftp://user:hunter2@example.org/\n", 0600);
+    char text[8192];
+    snprintf(text, sizeof(text),
+             "[http]\ntoken_ro_file = %s/missing\ntoken_rw_file = two_lines\n"
+             "[webhook ops]\nurl_file = bad_url\nsecret_file = ../etc/shadow\n",
+             dir);
+    config_default(&c);
+    cr_assert_eq(config_parse(text, "c.ini", &c, &e), 0, "%s", e.msg[0]);
+    cr_assert_eq(config_read_secrets(&c, "c.ini", dir, &e), -EINVAL);
+    const char *want[][2] = {{"c.ini:2: [http] token_ro_file:", "cannot open"},
+                             {"c.ini:3: [http] token_rw_file:", "more than one line"},
+                             {"c.ini:5: [webhook ops] url_file:", "http or https"},
+                             {"c.ini:6: [webhook ops] secret_file:", "not a credential name"}};
+    cr_assert_eq(e.count, 4, "%zu errors, first: %s", e.count, e.msg[0]);
+    for (size_t i = 0; i < e.count; i++) {
+        cr_assert(strstr(e.msg[i], want[i][0]) && strstr(e.msg[i], want[i][1]),
+                  "error %zu: %s (expected %s ... %s)", i, e.msg[i], want[i][0], want[i][1]);
+        cr_assert_null(strstr(e.msg[i], "hunter2"), "%s", e.msg[i]);
+        cr_assert_null(strstr(e.msg[i], "topsecret"), "%s", e.msg[i]);
+    }
+    /* A bare name without $CREDENTIALS_DIRECTORY says how to set it. */
+    memset(&e, 0, sizeof(e));
+    config_default(&c);
+    cr_assert_eq(config_parse("[http]\ntoken_ro_file = token_ro\n", "c.ini", &c, &e), 0);
+    cr_assert_eq(config_read_secrets(&c, "c.ini", NULL, &e), -EINVAL);
+    cr_assert(strstr(e.msg[0], "c.ini:2:") && strstr(e.msg[0], "LoadCredential="), "%s", e.msg[0]);
+    testutil_rmdir(dir);
+}
+
+/* A webhook whose secret is in a file is complete before the file is read. */
+Test(config, webhook_with_secret_file_needs_no_secret_key)
+{
+    static struct config c;
+    static struct config_errors e;
+    config_default(&c);
+    const char *text = "[webhook ops]\nurl = https://example.org/in\nsecret_file = s\n";
+    cr_assert_eq(config_parse(text, "c.ini", &c, &e), 0, "%s", e.msg[0]);
+    cr_assert_str_eq(c.webhooks[0].secret_file.path, "s");
 }

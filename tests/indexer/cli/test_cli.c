@@ -6,6 +6,7 @@
 #include <stdio.h>
 
 #include "cli/output.h"
+#include "procs.h"
 #include "runcmd.h"
 #include "testutil.h"
 
@@ -374,5 +375,18 @@ Test(cli, line_breaks_in_names_import_with_a_warning)
     run_free(&r);
     r = CAMDEX("list", "--format", "csv");
     cr_assert(strstr(r.out, "32010200001320000011,北门 主入口,"), "%s", r.out);
+    run_free(&r);
+}
+
+/* A stream libav cannot open: its error lines go into the probe's detail,
+ * and into the log at debug level only (a fleet of unreachable HLS
+ * cameras made ten warn lines a second). */
+Test(cli, libav_lines_are_not_warnings)
+{
+    char url[96];
+    snprintf(url, sizeof(url), "http://127.0.0.1:%d/live.m3u8", procs_free_port());
+    struct run r = CAMDEX("probe", url);
+    cr_assert_eq(r.rc, 4, "offline expected: %s %s", r.out, r.err);
+    cr_assert_null(strstr(r.err, "msg=libav"), "%s", r.err);
     run_free(&r);
 }

@@ -1382,6 +1382,9 @@ Test(deep_http, hls_segment_on_the_file_protocol_is_refused)
     struct deep_result *r = http_probe("evil.m3u8");
     cr_expect_eq(r->base.state, PROBE_OFFLINE, "%s", r->base.detail);
     cr_expect_eq(r->luma.width, 0, "nothing from the local file was decoded");
+    /* libav says why only in a log line: the detail keeps it. */
+    cr_expect(strstr(r->base.detail, "hls: Error when loading first segment"), "%s",
+              r->base.detail);
     free_result(&r);
 }
 
