@@ -500,15 +500,18 @@ static const char MUTE_RTSP[] =
     "def frag(fuh, seq, body):\n"
     "    rtp = bytes([0x80, 96, seq >> 8, seq & 255, 0, 0, 0, 0, 0, 0, 0, 1, 0x7c, fuh]) + body\n"
     "    return b'$\\x00' + len(rtp).to_bytes(2, 'big') + rtp\n"
-    "def flood(c):\n"
-    "    # an IDR slice that never ends: a start fragment, then middles, one timestamp\n"
+    "def flood(c, total):\n"
+    "    # an IDR slice that never ends: a start fragment, then middles, one\n"
+    "    # timestamp; `total` bytes of it however long they take, then the end\n"
     "    body, sent, seq = b'\\x55' * 1400, 0, 0\n"
     "    try:\n"
     "        c.sendall(frag(0x85, 0, body))\n"
-    "        while True:\n"
+    "        while sent < total:\n"
     "            seq = (seq + 1) & 0xffff; p = frag(0x05, seq, body) * 32\n"
     "            c.sendall(p); sent += len(p)\n"
-    "    except OSError: print('SENT %d' % sent, flush=True)\n"
+    "        c.shutdown(socket.SHUT_RDWR)\n"
+    "    except OSError: pass\n"
+    "    print('SENT %d' % sent, flush=True)\n"
     "def serve(c):\n"
     "    buf = b''\n"
     "    while True:\n"
@@ -532,7 +535,8 @@ static const char MUTE_RTSP[] =
     "            h += 'Content-Length: %d\\r\\n' % len(body)\n"
     "            c.sendall(('RTSP/1.0 200 OK\\r\\n' + h + '\\r\\n' + body).encode())\n"
     "            if m == 'PLAY' and len(sys.argv) > 1:\n"
-    "                threading.Thread(target=flood, args=(c,), daemon=True).start()\n"
+    "                threading.Thread(target=flood, args=(c, int(sys.argv[1])),\n"
+    "                                 daemon=True).start()\n"
     "s = socket.socket(); s.bind(('127.0.0.1', 0)); s.listen(8)\n"
     "print('READY %d' % s.getsockname()[1], flush=True)\n"
     "while True:\n"
@@ -595,24 +599,33 @@ struct flood_probe {
     atomic_bool done;
 };
 
+/* The flood's size, not its speed, is the premise: the server sends this
+ * much however long a loaded machine takes, and the probe's deadline is
+ * far beyond that, so that the flood ends the probe, not the deadline. */
+#define FLOOD_BYTES       (80ll << 20)
+#define FLOOD_DEADLINE_MS 120000
+
 static void *flood_probe_run(void *arg)
 {
     struct flood_probe *fp = arg;
     struct deep_opts o;
     deep_opts_default(&o);
-    o.deadline_ms = 2000;
+    o.deadline_ms = FLOOD_DEADLINE_MS;
     fp->rc = deep_probe_run(fp->url, NULL, &o, NULL, fp->r);
     atomic_store(&fp->done, true);
     return NULL;
 }
 
-/* The same server with an argument floods the played session with one
- * H.264 NAL unit that never ends, which libav's parser would gather whole:
- * the probe must hold a bounded amount of it. */
+/* The same server with an argument floods the played session with that
+ * many bytes of one H.264 NAL unit that never ends, which libav's parser
+ * would gather whole, then closes the connection: the probe must hold a
+ * bounded amount of it. */
 Test(deep_net, endless_nal_unit_is_not_gathered_without_limit)
 {
     int fd;
-    char *argv[] = {"python3", "-c", (char *)MUTE_RTSP, "flood", NULL};
+    char total[32];
+    snprintf(total, sizeof(total), "%lld", FLOOD_BYTES);
+    char *argv[] = {"python3", "-c", (char *)MUTE_RTSP, total, NULL};
     pid_t pid = spawn(argv, &fd);
     char line[64];
     int port = 0;
@@ -625,6 +638,7 @@ Test(deep_net, endless_nal_unit_is_not_gathered_without_limit)
     size_t base = live_heap(), peak = 0;
     pthread_t th;
     cr_assert_eq(pthread_create(&th, NULL, flood_probe_run, &fp), 0);
+    /* Sampling, not waiting: the probe's end is what ends the loop. */
     while (!atomic_load(&fp.done)) {
         size_t now = live_heap();
         if (now > base && now - base > peak)
@@ -632,17 +646,20 @@ Test(deep_net, endless_nal_unit_is_not_gathered_without_limit)
         usleep(2000);
     }
     pthread_join(th, NULL);
-    /* The probe's end closes the connection: the server says how much it
-     * got to send. */
+    /* The server says how much it got to send once the flood is over or
+     * the probe closed the connection before. */
     long long sent = 0;
-    ok = read_line(fd, line, sizeof(line), 5000) && sscanf(line, "SENT %lld", &sent) == 1;
+    ok = read_line(fd, line, sizeof(line), 60000) && sscanf(line, "SENT %lld", &sent) == 1;
     close(fd);
     stop_child(pid);
-    cr_assert(ok, "no byte count from the server (\"%s\")", line);
+    cr_assert(ok, "no byte count from the server (\"%s\"); the probe said %s after %u ms: %s",
+              line, probe_reason_name(fp.r->base.reason), fp.r->total_ms, fp.r->base.detail);
     cr_assert_eq(fp.rc, 0);
-    cr_expect_gt(sent, 64ll << 20, "the flood was only %lld bytes: the test shows nothing", sent);
+    cr_expect_geq(sent, FLOOD_BYTES, "the probe ended after %lld of %lld bytes (%s)", sent,
+                  FLOOD_BYTES, fp.r->base.detail);
     cr_expect_lt(peak, 24u << 20, "the probe held %zu bytes at its peak while %lld came", peak,
                  sent);
+    cr_expect_not(fp.r->deadline_hit, "the deadline, not the flood's end, ended the probe");
     cr_expect_eq(fp.r->base.state, PROBE_OFFLINE, "%s", fp.r->base.detail);
     expect_reason(fp.r, PROBE_R_NO_MEDIA);
     free_result(&fp.r);
