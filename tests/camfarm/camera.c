@@ -420,6 +420,7 @@ void camera_request(struct conn *c, const struct rtsp_req *req)
         c->cam = i;
         struct cam *cam = conn_cam(c);
         cam->conns++;
+        cam->open_conns++;
         if (camera_refuses(f, cam)) {
             conn_close(c, true);
             return;

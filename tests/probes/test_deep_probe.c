@@ -28,6 +28,12 @@
 
 /* ---- helpers ---- */
 
+/* What an upper bound on a probe's time allows past the deadline it
+ * checks: a loaded machine's scheduling. The bound rules out a hang or a
+ * longer timeout deciding (the socket's, a 10 s one), which the verdict
+ * (deadline_hit, the reason) tells apart, not a figure of speed. */
+#define LOAD_SLACK_MS 4000
+
 static int64_t mono_ms(void)
 {
     struct timespec ts;
@@ -416,7 +422,8 @@ Test(deep_net, silent_server_hits_the_deadline_as_a_reply_timeout_for_every_sche
         cr_expect(r->deadline_hit, "%s", url);
         cr_expect_eq(r->failed_phase, DEEP_PH_OPEN);
         cr_expect_geq(took, 700, "%s took %lld ms", url, (long long)took);
-        cr_expect_leq(took, 1500, "%s took %lld ms for a 1 s deadline", url, (long long)took);
+        cr_expect_leq(took, 1000 + LOAD_SLACK_MS, "%s took %lld ms for a 1 s deadline", url,
+                      (long long)took);
         free_result(&r);
     }
     lsock_close(&l);
@@ -432,7 +439,7 @@ Test(deep_net, dropped_syns_are_a_connect_timeout_within_the_deadline)
     struct deep_result *r = probe_url(url, NULL, 1000);
     int64_t took = mono_ms() - t0;
     expect_reason(r, PROBE_R_CONNECT_TIMEOUT);
-    cr_expect_leq(took, 1500, "took %lld ms for a 1 s deadline", (long long)took);
+    cr_expect_leq(took, 1000 + LOAD_SLACK_MS, "took %lld ms for a 1 s deadline", (long long)took);
     free_result(&r);
     snprintf(url, sizeof(url), "http://127.0.0.1:%u/x.m3u8", l.port);
     r = probe_url(url, NULL, 1000);
@@ -479,7 +486,7 @@ Test(deep_net, stop_flag_interrupts_a_running_probe_promptly)
     pthread_join(th, NULL);
     cr_expect_eq(rc, -ECANCELED);
     cr_assert_gt(s.set_at, 0, "the probe never connected");
-    cr_expect_lt(done - s.set_at, 500, "stopped %lld ms after the flag",
+    cr_expect_lt(done - s.set_at, LOAD_SLACK_MS, "stopped %lld ms after the flag (10 s deadline)",
                  (long long)(done - s.set_at));
     expect_reason(r, PROBE_R_INTERNAL_ERROR);
     cr_expect(strstr(r->base.detail, "cancelled"), "%s", r->base.detail);
@@ -563,7 +570,8 @@ Test(deep_net, playing_stream_without_packets_is_no_media_within_the_deadline)
     cr_expect_eq(r->base.state, PROBE_OFFLINE);
     expect_reason(r, PROBE_R_NO_MEDIA);
     cr_expect_str_eq(r->format, "rtsp", "the handshake went through");
-    cr_expect_leq(took, 2000, "took %lld ms for a 1.5 s deadline", (long long)took);
+    cr_expect_leq(took, 1500 + LOAD_SLACK_MS, "took %lld ms for a 1.5 s deadline",
+                  (long long)took);
     free_result(&r);
 }
 
@@ -946,7 +954,8 @@ Test(deep_rtsp, a_second_keyframe_that_does_not_come_in_time_is_given_up)
     cr_expect_eq(r->luma2.width, 0, "a second keyframe within 3 s of a 10 s GOP?");
     cr_expect_not(r->deadline_hit);
     uint32_t first_ms = r->base.phase_us[PROBE_PH_FIRST_KEYFRAME] / 1000;
-    cr_expect_lt(r->total_ms, first_ms + 800 + 2000 + 700, "took %u ms, first keyframe at %u ms",
+    cr_expect_lt(r->total_ms, first_ms + 800 + 2000 + LOAD_SLACK_MS,
+                 "took %u ms, first keyframe at %u ms",
                  r->total_ms, first_ms);
     free_result(&r);
 

@@ -109,6 +109,9 @@ static void send_str(int fd, const char *s)
     cr_assert_eq(send(fd, s, len, MSG_NOSIGNAL), (ssize_t)len);
 }
 
+/* The body of the last answer, until the next request. */
+static const char *last_body = "";
+
 /* One request with Connection: close; the status, and the body as JSON. */
 static int request(const char *method, const char *path, const char *token, const char *body,
                    json_t **json)
@@ -137,6 +140,7 @@ static int request(const char *method, const char *path, const char *token, cons
     int status = 0;
     cr_assert_eq(sscanf(buf, "HTTP/1.1 %d", &status), 1, "no answer to %s", path);
     char *b = strstr(buf, "\r\n\r\n");
+    last_body = b ? b + 4 : "";
     if (json)
         *json = b ? json_loads(b + 4, 0, NULL) : NULL;
     return status;
@@ -634,7 +638,22 @@ Test(api_stream_backlog, a_client_that_stops_reading_is_cut)
     cr_assert_eq(connect(fd, (struct sockaddr *)&sa, sizeof(sa)), 0);
     send_str(fd, "GET /api/v1/events/stream?last_event_id=0 HTTP/1.1\r\nHost: x\r\n"
                  "Authorization: Bearer " RO "\r\n\r\n");
-    usleep(4000 * 1000); /* past the 2 s stall and the next check (1 s later) */
+    /* Wait for the service to cut the stream (its gauge of open streams
+     * goes back to 0 after it was 1), however long a busy machine takes to
+     * replay the backlog into the full buffers; nothing is read meanwhile. */
+    bool seen_open = false, cut = false;
+    uint64_t wait_end = procs_now_ms() + 90000;
+    while (!cut && procs_now_ms() < wait_end) {
+        cr_assert_eq(request("GET", "/metrics", RO, NULL, NULL), 200);
+        const char *g = strstr(last_body, "\ncamdex_event_streams ");
+        long open = g ? strtol(g + strlen("\ncamdex_event_streams "), NULL, 10) : -1;
+        seen_open = seen_open || open == 1;
+        cut = seen_open && open == 0;
+        if (!cut) /* a poll's pace, not a guess at how long the cut takes */
+            usleep(100 * 1000);
+    }
+    cr_assert(cut, "the service did not cut the stalled stream within 90 s (%s)",
+              seen_open ? "it was open" : "it was never seen open");
 
     /* Cut: reading on finds the end of the connection, well before the
      * whole backlog; not cut, the stream would go on (a keepalive a
