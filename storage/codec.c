@@ -152,9 +152,15 @@ double dec_f64(struct dec *d)
 
 const char *dec_str(struct dec *d)
 {
+    return dec_str_max(d, SIZE_MAX);
+}
+
+const char *dec_str_max(struct dec *d, size_t max)
+{
     uint64_t n = dec_uvar(d);
     /* The stored terminator is what makes in-place use safe: check it. */
-    if (d->err || n >= (uint64_t)(d->end - d->p) || d->p[n] != 0) {
+    if (d->err || n >= (uint64_t)(d->end - d->p) || d->p[n] != 0 || n > max ||
+        (max != SIZE_MAX && memchr(d->p, 0, (size_t)n))) {
         dec_fail(d);
         return "";
     }

@@ -117,13 +117,43 @@ static int32_t local_day_offset(void)
     return (int32_t)tm.tm_gmtoff;
 }
 
+/* Read transactions this thread holds (store_read_begin), over every
+ * handle: a thread that holds one cannot wait for all of them to end. */
+static _Thread_local unsigned reads_held;
+
+/* Another process grew the map: adopt its size. Remapping needs every
+ * transaction of this process closed, on every thread, so it waits for
+ * the writer (write_lock) and for every reader (resize_lock taken
+ * exclusively); the caller's shared hold is given up meanwhile. */
+static int adopt_grown_map(struct store *s)
+{
+    if (reads_held > 0) {
+        snprintf(s->last_error, sizeof(s->last_error),
+                 "the index map was grown by another process while this thread holds a read; "
+                 "retry after ending it");
+        return -EAGAIN;
+    }
+    pthread_rwlock_unlock(&s->resize_lock);
+    pthread_mutex_lock(&s->write_lock);
+    pthread_rwlock_wrlock(&s->resize_lock);
+    int rc = store_err(s, mdb_env_set_mapsize(s->env, 0));
+    MDB_envinfo info;
+    if (!rc && mdb_env_info(s->env, &info) == 0)
+        s->map_size = info.me_mapsize;
+    pthread_rwlock_unlock(&s->resize_lock);
+    pthread_mutex_unlock(&s->write_lock);
+    pthread_rwlock_rdlock(&s->resize_lock);
+    return rc;
+}
+
+/* Call with resize_lock held shared; it is held again on return. */
 int read_txn_begin(struct store *s, MDB_txn **txn)
 {
     for (int attempt = 0; attempt < 3; attempt++) {
         int rc = mdb_txn_begin(s->env, NULL, MDB_RDONLY, txn);
         if (rc == MDB_MAP_RESIZED) {
-            /* Another process grew the map: adopt its size and retry. */
-            mdb_env_set_mapsize(s->env, 0);
+            if ((rc = adopt_grown_map(s)))
+                return rc;
             continue;
         }
         if (rc == MDB_READERS_FULL) {
@@ -250,7 +280,9 @@ int store_open(const char *dir, const struct store_options *o, struct store **ou
     mdb_env_info(s->env, &info);
     s->map_size = info.me_mapsize;
 
+    pthread_rwlock_rdlock(&s->resize_lock); /* read_txn_begin's contract */
     rc = open_tables(s);
+    pthread_rwlock_unlock(&s->resize_lock);
     if (rc)
         goto err;
     *out = s;
@@ -323,6 +355,7 @@ int store_read_begin(struct store *s, struct store_read **out)
         free(r);
         return rc;
     }
+    reads_held++;
     r->s = s;
     *out = r;
     return 0;
@@ -334,6 +367,7 @@ void store_read_end(struct store_read **rp)
     if (!r)
         return;
     mdb_txn_abort(r->txn);
+    reads_held--;
     pthread_rwlock_unlock(&r->s->resize_lock);
     free(r);
     *rp = NULL;

@@ -6,8 +6,6 @@
 
 #include "apply.h"
 
-#define HINT_VERSION 1
-
 int apply_auth_hint_put(struct wtxn *t, const char *id, const void *hint, size_t len)
 {
     int rc;
@@ -19,7 +17,7 @@ int apply_auth_hint_put(struct wtxn *t, const char *id, const void *hint, size_t
     if ((rc = wtxn_get(t, DB_CAMERAS, mstr(id), &cam)))
         return rc == -ENOENT ? 0 : rc; /* the camera left meanwhile */
     uint8_t buf[1 + STORE_HINT_MAX];
-    buf[0] = HINT_VERSION;
+    buf[0] = REC_HINT_V;
     memcpy(buf + 1, hint, len);
     return wtxn_put(t, DB_AUTH_HINTS, mstr(id), mval(buf, 1 + len), 0);
 }
@@ -35,13 +33,14 @@ int store_auth_hints_scan(struct store_read *r, store_hint_cb cb, void *ctx)
     MDB_val k, v;
     int mrc = mdb_cursor_get(c, &k, &v, MDB_FIRST);
     while (mrc == 0) {
-        const uint8_t *val = v.mv_data;
-        if (k.mv_size > 0 && k.mv_size <= STORE_ID_MAX && v.mv_size > 1 &&
-            v.mv_size <= 1 + STORE_HINT_MAX && val[0] == HINT_VERSION) {
+        const void *hint;
+        size_t len;
+        if (k.mv_size > 0 && k.mv_size <= STORE_ID_MAX &&
+            rec_hint_decode(v.mv_data, v.mv_size, &hint, &len) == 0) {
             char id[STORE_ID_MAX + 1];
             memcpy(id, k.mv_data, k.mv_size);
             id[k.mv_size] = 0;
-            rc = cb(id, val + 1, v.mv_size - 1, ctx);
+            rc = cb(id, hint, len, ctx);
             if (rc)
                 break;
         }

@@ -4,6 +4,11 @@
 
 #include "records.h"
 
+/* Limits of fields without a STORE_* one; a decoder refuses what its
+ * encoder would not write, so readers can rely on the same bounds. */
+#define DETAIL_MAX 256
+#define SERVER_MAX 128
+
 static int dec_check(struct dec *d, uint8_t version)
 {
     if (d->err)
@@ -40,11 +45,11 @@ int rec_camera_decode(const void *buf, size_t len, const char *id, struct store_
     memset(c, 0, sizeof(*c));
     uint8_t v = dec_u8(&d);
     c->id = id;
-    c->name = dec_str(&d);
-    c->unit_id = dec_str(&d);
-    c->url = dec_str(&d);
-    c->address = dec_str(&d);
-    c->tags = dec_str(&d);
+    c->name = dec_str_max(&d, STORE_TEXT_MAX);
+    c->unit_id = dec_str_max(&d, STORE_ID_MAX);
+    c->url = dec_str_max(&d, STORE_TEXT_MAX);
+    c->address = dec_str_max(&d, STORE_TEXT_MAX);
+    c->tags = dec_str_max(&d, STORE_TEXT_MAX);
     c->has_location = dec_u8(&d) != 0;
     if (c->has_location) {
         c->lat = dec_f64(&d);
@@ -61,7 +66,7 @@ static void media_encode(struct enc *e, const struct store_media *m)
     enc_str(e, m->codec, STORE_REASON_MAX);
     enc_str(e, m->profile, STORE_REASON_MAX);
     enc_str(e, m->audio, STORE_REASON_MAX);
-    enc_str(e, m->server, 128);
+    enc_str(e, m->server, SERVER_MAX);
     enc_uvar(e, m->width);
     enc_uvar(e, m->height);
     enc_uvar(e, m->fps_milli);
@@ -70,10 +75,10 @@ static void media_encode(struct enc *e, const struct store_media *m)
 
 static void media_decode(struct dec *d, struct store_media *m)
 {
-    m->codec = dec_str(d);
-    m->profile = dec_str(d);
-    m->audio = dec_str(d);
-    m->server = dec_str(d);
+    m->codec = dec_str_max(d, STORE_REASON_MAX);
+    m->profile = dec_str_max(d, STORE_REASON_MAX);
+    m->audio = dec_str_max(d, STORE_REASON_MAX);
+    m->server = dec_str_max(d, SERVER_MAX);
     m->width = (uint16_t)dec_uvar(d);
     m->height = (uint16_t)dec_uvar(d);
     m->fps_milli = (uint32_t)dec_uvar(d);
@@ -85,7 +90,7 @@ void rec_health_encode(struct enc *e, const struct store_health *h)
     enc_u8(e, REC_HEALTH_V);
     enc_u8(e, h->state);
     enc_str(e, h->reason, STORE_REASON_MAX);
-    enc_str(e, h->detail, 256);
+    enc_str(e, h->detail, DETAIL_MAX);
     enc_svar(e, h->since);
     enc_svar(e, h->last_probe);
     enc_svar(e, h->last_success);
@@ -119,8 +124,8 @@ int rec_health_decode(const void *buf, size_t len, struct store_health *h)
     rec_health_unknown(h);
     uint8_t v = dec_u8(&d);
     h->state = dec_u8(&d);
-    h->reason = dec_str(&d);
-    h->detail = dec_str(&d);
+    h->reason = dec_str_max(&d, STORE_REASON_MAX);
+    h->detail = dec_str_max(&d, DETAIL_MAX);
     h->since = dec_svar(&d);
     h->last_probe = dec_svar(&d);
     h->last_success = dec_svar(&d);
@@ -161,7 +166,7 @@ int rec_unit_decode(const void *buf, size_t len, const char *id, struct store_un
     memset(u, 0, sizeof(*u));
     uint8_t v = dec_u8(&d);
     u->id = id;
-    u->name = dec_str(&d);
+    u->name = dec_str_max(&d, STORE_TEXT_MAX);
     u->cameras = (uint32_t)dec_uvar(&d);
     uint64_t n = dec_uvar(&d);
     for (uint64_t i = 0; i < n && !d.err; i++) {
@@ -180,7 +185,7 @@ void rec_event_encode(struct enc *e, const struct store_event *ev)
     enc_u8(e, ev->from);
     enc_u8(e, ev->to);
     enc_str(e, ev->reason, STORE_REASON_MAX);
-    enc_str(e, ev->detail, 256);
+    enc_str(e, ev->detail, DETAIL_MAX);
 }
 
 int rec_event_decode(const void *buf, size_t len, uint64_t key, struct store_event *ev)
@@ -191,12 +196,15 @@ int rec_event_decode(const void *buf, size_t len, uint64_t key, struct store_eve
     uint8_t v = dec_u8(&d);
     ev->key = key;
     ev->time_ms = (int64_t)(key >> 12);
-    ev->camera_id = dec_str(&d);
-    ev->unit_id = dec_str(&d);
+    ev->camera_id = dec_str_max(&d, STORE_ID_MAX);
+    ev->unit_id = dec_str_max(&d, STORE_ID_MAX);
     ev->from = dec_u8(&d);
     ev->to = dec_u8(&d);
-    ev->reason = dec_str(&d);
-    ev->detail = dec_str(&d);
+    ev->reason = dec_str_max(&d, STORE_REASON_MAX);
+    ev->detail = dec_str_max(&d, DETAIL_MAX);
+    /* Readers index per-state tables with these. */
+    if (!d.err && (ev->from >= STORE_STATE_COUNT || ev->to >= STORE_STATE_COUNT))
+        return -EBADMSG;
     return dec_check(&d, v);
 }
 
@@ -221,4 +229,20 @@ int rec_daily_decode(const void *buf, size_t len, struct store_daily *dd)
             dd->ms[i] = ms;
     }
     return dec_check(&d, v);
+}
+
+int rec_hint_decode(const void *buf, size_t len, const void **hint, size_t *hint_len)
+{
+    const uint8_t *b = buf;
+    *hint = NULL;
+    *hint_len = 0;
+    if (len < 1)
+        return -EBADMSG;
+    if (b[0] != REC_HINT_V)
+        return -ENOENT;
+    if (len < 2 || len > 1 + STORE_HINT_MAX)
+        return -EBADMSG;
+    *hint = b + 1;
+    *hint_len = len - 1;
+    return 0;
 }

@@ -12,6 +12,7 @@
 #define REC_UNIT_V   1
 #define REC_EVENT_V  1
 #define REC_DAILY_V  1
+#define REC_HINT_V   1
 
 void rec_camera_encode(struct enc *e, const struct store_camera *c);
 int rec_camera_decode(const void *buf, size_t len, const char *id, struct store_camera *c);
@@ -28,5 +29,10 @@ int rec_event_decode(const void *buf, size_t len, uint64_t key, struct store_eve
 
 void rec_daily_encode(struct enc *e, const struct store_daily *d);
 int rec_daily_decode(const void *buf, size_t len, struct store_daily *d);
+
+/* An authentication hint: the version byte, then 1..STORE_HINT_MAX opaque
+ * bytes. *hint points into buf. A value of another version is -ENOENT
+ * (reads as no hint), one of a wrong size -EBADMSG. */
+int rec_hint_decode(const void *buf, size_t len, const void **hint, size_t *hint_len);
 
 #endif

@@ -19,6 +19,17 @@ size_t tenc_bom_len(const char *buf, size_t len)
     return (len >= 3 && b[0] == 0xEF && b[1] == 0xBB && b[2] == 0xBF) ? 3 : 0;
 }
 
+/* Every BOM at the start: tools that add one without looking add a second
+ * to a file that had one, and a BOM left in the text would become part of
+ * the first column's name. */
+static size_t boms_len(const char *buf, size_t len)
+{
+    size_t n = 0, one;
+    while ((one = tenc_bom_len(buf + n, len - n)) != 0)
+        n += one;
+    return n;
+}
+
 void tenc_locate(const char *buf, size_t len, struct tenc_pos *pos)
 {
     uint32_t line = 1;
@@ -189,7 +200,7 @@ int tenc_decode(const char *buf, size_t len, enum tenc_charset cs, const char **
         return -EILSEQ;
     }
 
-    size_t bom = tenc_bom_len(buf, len);
+    size_t bom = boms_len(buf, len);
     size_t off = 0, multi = 0;
     if (cs != TENC_GB18030) {
         int rc = utf8_scan(buf + bom, len - bom, &off, &multi);
@@ -221,7 +232,7 @@ int tenc_decode(const char *buf, size_t len, enum tenc_charset cs, const char **
     if (rc < 0)
         return rc;
     /* A GB18030 BOM (84 31 95 33) converts to U+FEFF; drop it. */
-    size_t skip = tenc_bom_len(conv, convlen);
+    size_t skip = boms_len(conv, convlen);
     if (skip)
         memmove(conv, conv + skip, convlen - skip + 1);
     *owned = conv;

@@ -38,6 +38,9 @@ int64_t dec_svar(struct dec *d);
 double dec_f64(struct dec *d);
 /* Points into the buffer; "" on error. */
 const char *dec_str(struct dec *d);
+/* The same, refusing what enc_str(max) never writes: a string longer than
+ * `max` bytes or with a NUL inside. */
+const char *dec_str_max(struct dec *d, size_t max);
 /* True when nothing is left: fields added by later versions are appended,
  * so a decoder reads the fields it knows and stops when the value ends. */
 bool dec_done(const struct dec *d);

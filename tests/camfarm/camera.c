@@ -142,6 +142,7 @@ static int bind_camera(struct conn *c, struct rtsp_span *path, long cseq)
     c->cam = i;
     struct cam *cam = conn_cam(c);
     cam->conns++;
+    cam->open_conns++;
     if (camera_refuses(f, cam)) {
         conn_close(c, true);
         return -ECONNREFUSED;

@@ -36,8 +36,8 @@ struct cam {
     uint8_t sessions; /* open now */
     uint8_t flags;    /* enum cam_flag */
     uint8_t pad;
-    uint16_t arg; /* mode argument, see faults.h */
-    uint16_t pad2;
+    uint16_t arg;        /* mode argument, see faults.h */
+    uint16_t open_conns; /* open now: a client's probes are over at 0 */
     uint32_t conns;    /* connections accepted */
     uint32_t requests; /* requests answered */
     uint64_t bytes;    /* bytes sent */

@@ -398,6 +398,8 @@ void conn_close(struct conn *c, bool reset)
     if (c->state == CONN_CLOSING)
         return;
     conn_set_state(c, CONN_CLOSING);
+    if (c->cam >= 0 && conn_cam(c)->open_conns > 0)
+        conn_cam(c)->open_conns--;
     conn_release_session(c);
     if (c->prev)
         c->prev->next = c->next;
@@ -460,6 +462,7 @@ static void on_connection(uv_stream_t *server, int status)
     struct cam *cam = conn_cam(c);
     if (cam) {
         cam->conns++;
+        cam->open_conns++;
         if (camera_refuses(f, cam)) {
             conn_close(c, true);
             return;
@@ -625,11 +628,11 @@ int farm_stats_json(const struct farm *f, int i, char *out, size_t cap)
         n = snprintf(out, cap,
                      "{\"id\":\"%s\",\"index\":%d,\"ip\":\"%s\",\"mode\":\"%s\",\"arg\":%u,"
                      "\"killed\":%s,\"clip\":\"%s\",\"connections\":%u,\"sessions_open\":%u,"
-                     "\"max_sessions\":%u,\"requests\":%u,\"bytes\":%llu}",
+                     "\"max_sessions\":%u,\"requests\":%u,\"open_connections\":%u,\"bytes\":%llu}",
                      id, i + 1, ip, fault_name((enum fault)c->mode), c->arg,
                      (c->flags & CAM_KILLED) ? "true" : "false",
                      f->clips->clips[camera_clip(f, c)].name, c->conns, c->sessions,
-                     c->max_sessions, c->requests, (unsigned long long)c->bytes);
+                     c->max_sessions, c->requests, c->open_conns, (unsigned long long)c->bytes);
     }
     return n < 0 || (size_t)n >= cap ? -ENOSPC : n;
 }

@@ -33,6 +33,7 @@ const CHROMIUM = env('CHROMIUM', '/usr/bin/chromium');
 const CAMERAS = Number(env('DASHBOARD_CAMERAS', '400'));
 const UNITS = Number(env('DASHBOARD_UNITS', '12'));
 const INTERVAL_S = Number(env('DASHBOARD_INTERVAL_S', '2'));
+const PROBE_TIMEOUT_MS = 5000;
 const TOKEN = 'dash-ro-token-3c9a51';
 const RW_TOKEN = 'dash-rw-token-8e27d4';
 const HOSTILE_ID = '32019900001320999999';
@@ -225,10 +226,13 @@ async function main() {
   await waitLine(farm, ['camfarm ready'], 30000);
 
   /* A short interval and one quick re-check, so a killed camera is
-   * offline within interval + re-check + one timeout. */
+   * offline within interval + re-check + one timeout. The timeouts are
+   * generous: on a loaded machine a live camera still answers within
+   * them, so the counts hold still until a camera is killed. */
   const serve = start('camdex serve', [CAMDEX, '--db', db, 'serve', '--interval', INTERVAL_S + 's',
     '--depth', 'describe', '--recheck-delay', '300ms', '--fail-threshold', '2',
-    '--recover-threshold', '1', '--connect-timeout', '500ms', '--reply-timeout', '500ms',
+    '--recover-threshold', '1', '--connect-timeout', PROBE_TIMEOUT_MS + 'ms',
+    '--reply-timeout', PROBE_TIMEOUT_MS + 'ms',
     '--set', 'http.listen=127.0.0.1:0', '--set', 'http.token_ro=' + TOKEN,
     '--set', 'http.token_rw=' + RW_TOKEN,
     '--set', 'probe.auth_backoff=1h', '--log-level', 'info'], 'stderr');
@@ -431,7 +435,7 @@ async function main() {
   assert.equal(await control(controlPort, 'kill ' + victim.id), 'ok');
   const killedAt = Date.now();
   /* interval + re-check + one timeout, plus scheduling slack */
-  const detectMs = INTERVAL_S * 1000 + 300 + 500 + 4000;
+  const detectMs = INTERVAL_S * 1000 + 300 + PROBE_TIMEOUT_MS + 4000;
   await page.waitForSelector('#ticker li[data-camera="' + victim.id + '"] .badge.st-offline',
     {timeout: detectMs});
   const liveMs = Date.now() - killedAt;

@@ -484,6 +484,28 @@ static json_int_t requests_after(const char *id, json_int_t probes)
     return 0;
 }
 
+/* Requests camfarm saw for camera `id` once at least `probes` connections
+ * came and every one of them has ended, so that no probe is half counted;
+ * *conns says how many there were by then. */
+static json_int_t requests_when_over(const char *id, json_int_t probes, json_int_t *conns)
+{
+    uint64_t end = procs_now_ms() + 30000;
+    while (procs_now_ms() < end) {
+        json_t *st = farm_stats(id);
+        json_int_t c = json_integer_value(json_object_get(st, "connections"));
+        json_int_t open = json_integer_value(json_object_get(st, "open_connections"));
+        json_int_t reqs = json_integer_value(json_object_get(st, "requests"));
+        json_decref(st);
+        if (c >= probes && open == 0) {
+            *conns = c;
+            return reqs;
+        }
+        usleep(100 * 1000); /* a poll's pace */
+    }
+    cr_assert_fail("camera %s: not %lld probes over within 30 s", id, (long long)probes);
+    return 0;
+}
+
 Test(service, known_camera_is_not_challenged_at_every_probe)
 {
     import(fleet, false);
@@ -495,32 +517,29 @@ Test(service, known_camera_is_not_challenged_at_every_probe)
      * when the remembered nonce has expired (camfarm's last a minute or
      * two: at most once in these 8 s). */
     start_serve("describe");
-    requests_after(id, 1);
-    /* Read once the first probe (about a millisecond) is surely over and
-     * well before the second (2 s interval). */
-    usleep(300 * 1000);
-    json_t *st0 = farm_stats(id);
-    json_int_t first = json_integer_value(json_object_get(st0, "requests"));
-    json_decref(st0);
-    json_int_t later = requests_after(id, 5) - first;
+    /* Counted when every probe so far is over, however many a loaded
+     * machine has made by then: 2 requests for the first, 1 for each
+     * later one. */
+    json_int_t probes;
+    json_int_t all = requests_when_over(id, 5, &probes);
     stop_serve();
-    cr_expect_eq(first, 2, "%lld requests in the first probe", (long long)first);
-    cr_expect_leq(later, 4 + 1, "%lld requests in probes 2-5", (long long)later);
-    cr_expect_geq(later, 4);
+    cr_expect_geq(all, probes + 1, "%lld requests in %lld probes", (long long)all,
+                  (long long)probes);
+    cr_expect_leq(all, probes + 1 + 1, "%lld requests in %lld probes", (long long)all,
+                  (long long)probes);
 
     /* Turned off, every probe is the full handshake again. */
     char *argv[] = {CAMDEX_BIN, "--db", db, "serve", "--interval", "2s", "--depth", "describe",
                     "--set", "probe.remember_auth=false", "--set", "probe.skip_options=false",
                     NULL};
-    json_t *st = farm_stats(id);
-    json_int_t conns0 = json_integer_value(json_object_get(st, "connections"));
-    json_int_t reqs0 = json_integer_value(json_object_get(st, "requests"));
-    json_decref(st);
+    json_int_t conns0, conns;
+    json_int_t reqs0 = requests_when_over(id, 0, &conns0);
     proc_start(&serve, 2, argv);
     cr_assert(proc_wait_line(&serve, 10000, "msg=serving", NULL), "%s", serve.last);
-    json_int_t off = requests_after(id, conns0 + 3) - reqs0;
+    json_int_t off = requests_when_over(id, conns0 + 3, &conns) - reqs0;
     stop_serve();
-    cr_expect_geq(off, 3 * 3, "%lld requests in 3 probes without the memo", (long long)off);
+    cr_expect_geq(off, 3 * (conns - conns0), "%lld requests in %lld probes without the memo",
+                  (long long)off, (long long)(conns - conns0));
 }
 
 /* Requests camfarm has seen for camera `id` so far. */
@@ -539,23 +558,20 @@ Test(service, restart_and_next_sweep_send_credentials_at_once)
     camera_with_password(id, sizeof(id));
     /* First contact: DESCRIBE (401), DESCRIBE with credentials. The
      * accepted challenge goes into the index when serve stops. */
+    json_int_t conns0, conns;
     start_serve("describe");
-    requests_after(id, 1);
-    usleep(300 * 1000);
+    requests_when_over(id, 1, &conns0);
     stop_serve();
 
     /* After a restart the first probe already carries the credentials
-     * (camfarm's nonces stay valid a minute or more: this takes seconds). */
-    json_t *st = farm_stats(id);
-    json_int_t conns0 = json_integer_value(json_object_get(st, "connections"));
-    json_int_t reqs0 = json_integer_value(json_object_get(st, "requests"));
-    json_decref(st);
+     * (camfarm's nonces stay valid a minute or more: this takes seconds),
+     * and so does every later one. */
+    json_int_t reqs0 = requests_when_over(id, 0, &conns0);
     start_serve("describe");
-    requests_after(id, conns0 + 1);
-    usleep(300 * 1000);
-    json_int_t first = requests_now(id) - reqs0;
+    json_int_t after = requests_when_over(id, conns0 + 1, &conns) - reqs0;
     stop_serve();
-    cr_expect_eq(first, 1, "%lld requests in the first probe after a restart", (long long)first);
+    cr_expect_eq(after, conns - conns0, "%lld requests in %lld probes after a restart",
+                 (long long)after, (long long)(conns - conns0));
 
     /* So does a sweep, which reads what serve left. */
     json_int_t reqs1 = requests_now(id);

@@ -171,8 +171,16 @@ static void rx_handle(int fd)
     pthread_mutex_unlock(&rx.mu);
     json_decref(j);
     if (!status) {
-        /* A receiver that hangs: longer than the webhook's timeout. */
-        usleep(3000 * 1000);
+        /* A receiver that hangs until the webhook gives up and closes:
+         * its timeout, not a guess at how long it takes, ends this. */
+        struct pollfd p = {.fd = fd, .events = POLLIN};
+        char c;
+        uint64_t end = procs_now_ms() + 60000;
+        while (procs_now_ms() < end && poll(&p, 1, 1000) >= 0) {
+            ssize_t r = p.revents ? recv(fd, &c, 1, MSG_DONTWAIT) : -1;
+            if (r == 0 || (r < 0 && p.revents && errno != EAGAIN))
+                break;
+        }
         return;
     }
     char resp[128];

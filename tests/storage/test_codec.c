@@ -74,6 +74,23 @@ Test(codec, string_without_stored_terminator_is_rejected)
     cr_assert_eq(d.err, -EBADMSG);
 }
 
+Test(codec, string_over_its_limit_or_with_a_nul_inside_is_rejected)
+{
+    const uint8_t six[] = {6, 'a', 'b', 'c', 'd', 'e', 'f', 0};
+    struct dec d;
+    dec_init(&d, six, sizeof(six));
+    cr_assert_str_eq(dec_str_max(&d, 6), "abcdef");
+    cr_assert_eq(d.err, 0);
+    dec_init(&d, six, sizeof(six));
+    cr_assert_str_eq(dec_str_max(&d, 5), "");
+    cr_assert_eq(d.err, -EBADMSG, "a 6-byte string read with a 5-byte limit");
+
+    const uint8_t inner[] = {3, 'a', 0, 'c', 0};
+    dec_init(&d, inner, sizeof(inner));
+    cr_assert_str_eq(dec_str_max(&d, 64), "");
+    cr_assert_eq(d.err, -EBADMSG, "a NUL inside the stored length");
+}
+
 Test(codec, overlong_varint_is_rejected)
 {
     uint8_t bad[11];

@@ -4,6 +4,8 @@
  * leaves the index inconsistent. */
 #include <criterion/criterion.h>
 #include <errno.h>
+#include <pthread.h>
+#include <stdatomic.h>
 #include <signal.h>
 #include <stdio.h>
 #include <sys/wait.h>
@@ -252,4 +254,157 @@ Test(processes, writer_killed_at_random_points_loses_no_committed_batch)
         store_close(&s);
     }
     cr_assert_gt(committed, (uint32_t)kills, "the writer hardly ran: %u batches", committed);
+}
+
+/* ---- a map grown by another process, adopted while threads read and write ---- */
+
+#define GROW_BATCHES 40
+#define GROW_CAMERAS 250 /* per batch, each with 1.5 KiB of tags: ~16 MiB in all */
+
+/* Another process (an import) grows the map from 1 MiB by adding cameras;
+ * it reports its final map size. */
+static void grow_child(int ready_fd, int report_fd)
+{
+    char go;
+    struct store *s = open_rw(true);
+    struct store_batch *b;
+    if (!s || store_batch_new(&b) || read(ready_fd, &go, 1) != 1)
+        _exit(30);
+    static char tags[1536];
+    memset(tags, 't', sizeof(tags) - 1);
+    for (int n = 0; n < GROW_BATCHES; n++) {
+        store_batch_clear(b);
+        for (int i = 0; i < GROW_CAMERAS; i++) {
+            char id[32];
+            snprintf(id, sizeof(id), "big%03d%04d", n, i);
+            struct store_camera c = {.id = id, .name = "camera", .unit_id = "bigunit",
+                                     .url = "rtsp://127.1.0.2:8554/x", .tags = tags};
+            store_batch_camera_put(b, &c, "big unit");
+        }
+        if (store_batch_commit(s, b, NULL, NULL, NULL))
+            _exit(31);
+    }
+    struct store_info info;
+    if (store_info(s, &info) || write(report_fd, &info.map_size, sizeof(info.map_size)) !=
+                                    sizeof(info.map_size))
+        _exit(32);
+    store_batch_free(&b);
+    store_close(&s);
+    _exit(0);
+}
+
+struct grow_reader {
+    struct store *s;
+    atomic_bool *stop;
+    uint32_t reads, after_stop;
+    int err;
+    char what[300];
+};
+
+/* Reads as an API thread does, until told to stop, then once more: that
+ * read is sure to find the map grown. */
+static void *grow_reader_main(void *arg)
+{
+    struct grow_reader *g = arg;
+    bool last = false;
+    while (!g->err) {
+        last = atomic_load(g->stop);
+        struct store_read *r;
+        uint32_t total = 0;
+        int rc = store_read_begin(g->s, &r);
+        if (!rc) {
+            rc = store_units_scan(r, sum_cb, &total);
+            store_read_end(&r);
+        }
+        if (rc) {
+            g->err = rc;
+            snprintf(g->what, sizeof(g->what), "%s (%s)", store_strerror(rc),
+                     store_last_error(g->s));
+        }
+        g->reads++;
+        if (last)
+            break;
+    }
+    return NULL;
+}
+
+struct grow_writer {
+    struct store *s;
+    atomic_bool *stop;
+    uint32_t commits;
+    int err;
+};
+
+/* Commits health batches as the service's writer thread does. */
+static void *grow_writer_main(void *arg)
+{
+    struct grow_writer *w = arg;
+    struct store_batch *b;
+    if (store_batch_new(&b)) {
+        w->err = -ENOMEM;
+        return NULL;
+    }
+    while (!atomic_load(w->stop) && !w->err) {
+        int rc = write_batch(w->s, b, ++w->commits);
+        if (rc)
+            w->err = rc;
+    }
+    store_batch_free(&b);
+    return NULL;
+}
+
+/* LMDB remaps on MDB_MAP_RESIZED, which needs every transaction of the
+ * process closed: readers on other threads and the writer must wait. */
+Test(processes, map_grown_by_another_process_is_adopted_while_threads_read_and_write)
+{
+    struct store *s = open_rw(true);
+    cr_assert_not_null(s);
+    cr_assert_eq(fill_fleet(s), 0);
+    int go[2], report[2];
+    cr_assert_eq(pipe(go), 0);
+    cr_assert_eq(pipe(report), 0);
+    pid_t pid = fork();
+    cr_assert_geq(pid, 0);
+    if (pid == 0)
+        grow_child(go[0], report[1]);
+
+    atomic_bool stop;
+    atomic_init(&stop, false);
+    enum { READERS = 4 };
+    struct grow_reader rd[READERS];
+    pthread_t th[READERS + 1];
+    for (int i = 0; i < READERS; i++) {
+        rd[i] = (struct grow_reader){.s = s, .stop = &stop};
+        cr_assert_eq(pthread_create(&th[i], NULL, grow_reader_main, &rd[i]), 0);
+    }
+    struct grow_writer wr = {.s = s, .stop = &stop};
+    cr_assert_eq(pthread_create(&th[READERS], NULL, grow_writer_main, &wr), 0);
+    /* The threads run from now on: the growth happens while they do. */
+    cr_assert_eq(write(go[1], "g", 1), 1);
+    uint64_t child_map = 0;
+    bool reported = read(report[0], &child_map, sizeof(child_map)) == sizeof(child_map);
+    int status;
+    cr_assert_eq(waitpid(pid, &status, 0), pid);
+    atomic_store(&stop, true);
+    for (int i = 0; i <= READERS; i++)
+        pthread_join(th[i], NULL);
+    cr_assert(WIFEXITED(status) && WEXITSTATUS(status) == 0, "the growing process failed (%d)",
+              WIFEXITED(status) ? WEXITSTATUS(status) : -WTERMSIG(status));
+    cr_assert(reported);
+    for (int i = 0; i < READERS; i++)
+        cr_expect_eq(rd[i].err, 0, "reader %d: %s after %u reads", i, rd[i].what, rd[i].reads);
+    cr_expect_eq(wr.err, 0, "writer: %s after %u commits", store_strerror(wr.err), wr.commits);
+
+    struct store_info info;
+    cr_assert_eq(store_info(s, &info), 0);
+    cr_expect_geq(info.map_size, child_map, "the grown map (%llu) was not adopted (%llu)",
+                  (unsigned long long)child_map, (unsigned long long)info.map_size);
+    cr_assert_gt(child_map, 1024 * 1024, "the map did not grow: the test shows nothing");
+    struct store_read *r;
+    uint32_t total = 0;
+    cr_assert_eq(store_read_begin(s, &r), 0);
+    cr_expect_eq(store_units_scan(r, sum_cb, &total), 0);
+    store_read_end(&r);
+    cr_expect_eq(total, CAMERAS + GROW_BATCHES * GROW_CAMERAS);
+    store_close(&s);
 }

@@ -38,7 +38,8 @@ static inline void farm_start(struct proc *farm, const char *fleet, int rtsp_por
         argv[n++] = (char *)extra[i];
     argv[n] = NULL;
     proc_start(farm, 1, argv);
-    cr_assert(proc_wait_line(farm, 30000, "camfarm ready", NULL), "camfarm did not start");
+    /* Generous: a loaded machine has taken over 30 s to load the clips. */
+    cr_assert(proc_wait_line(farm, 90000, "camfarm ready", NULL), "camfarm did not start");
 }
 
 /* The id of the first camera of index `db` with an RTSP URL after `skip` of

@@ -154,6 +154,26 @@ Test(tenc_decode, gb18030_bom_is_dropped)
     free(owned);
 }
 
+/* Found by fuzz_text_encoding: a second BOM was left in the text, where
+ * it became part of the first column's name. */
+Test(tenc_decode, every_leading_bom_is_dropped)
+{
+    const char *s = "\xEF\xBB\xBF\xEF\xBB\xBFid\n";
+    const char *text;
+    size_t len;
+    char *owned;
+    cr_assert_eq(tenc_decode(s, strlen(s), TENC_UTF8, &text, &len, &owned, NULL, NULL), 0);
+    cr_expect_eq(len, 3);
+    cr_expect_eq(memcmp(text, "id\n", 3), 0);
+
+    char gb[64] = "\x84\x31\x95\x33\x84\x31\x95\x33";
+    size_t n = 8 + to_gb("单位\n", gb + 8, sizeof gb - 8);
+    cr_assert_eq(tenc_decode(gb, n, TENC_GB18030, &text, &len, &owned, NULL, NULL), 0);
+    cr_expect_eq(len, strlen("单位\n"));
+    cr_expect_eq(memcmp(text, "单位\n", strlen("单位\n")), 0);
+    free(owned);
+}
+
 Test(tenc_decode, damaged_utf8_is_not_misread_as_gb18030)
 {
     /* Lots of good UTF-8, then one stray byte on line 3. */

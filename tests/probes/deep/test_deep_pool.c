@@ -273,7 +273,9 @@ Test(deep_pool, close_with_probes_in_flight_returns_promptly_and_calls_everyone_
     int64_t t0 = mono_ms();
     deep_pool_close(&fx.pool);
     int64_t took = mono_ms() - t0;
-    cr_expect_lt(took, 1000, "close took %lld ms with 20 s deadlines in flight", (long long)took);
+    /* Well under the probes' 20 s deadlines, which are what close would
+     * otherwise wait for; the margin is for a loaded machine. */
+    cr_expect_lt(took, 10000, "close took %lld ms with 20 s deadlines in flight", (long long)took);
     cr_expect_null(fx.pool);
     cr_expect_eq(fx.done, 5, "every callback ran inside close");
     cr_expect_eq(fx.cancelled, 5, "queued and interrupted requests are all cancelled");
