@@ -5,6 +5,7 @@
 #include <errno.h>
 
 #include "apply.h"
+#include "records.h"
 
 int apply_auth_hint_put(struct wtxn *t, const char *id, const void *hint, size_t len)
 {
