@@ -1,4 +1,5 @@
 /* RTSP Basic/Digest authentication (RFC 2617, as RFC 2326 uses it). */
+#include "ascii.h"
 #include "rtsp_auth.h"
 
 #include <errno.h>
@@ -17,17 +18,12 @@ static void copy_cut(char *dst, size_t size, const char *src)
     dst[n] = 0;
 }
 
-static int lower(int c)
-{
-    return (c >= 'A' && c <= 'Z') ? c + ('a' - 'A') : c;
-}
-
 static bool ieq(const char *a, size_t alen, const char *b)
 {
     if (alen != strlen(b))
         return false;
     for (size_t i = 0; i < alen; i++)
-        if (lower((unsigned char)a[i]) != lower((unsigned char)b[i]))
+        if (ascii_lower((unsigned char)a[i]) != ascii_lower((unsigned char)b[i]))
             return false;
     return true;
 }

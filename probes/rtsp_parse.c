@@ -1,6 +1,7 @@
 /* Incremental RTSP response parser. It is stateless: each call re-reads the
  * buffer from its start, which keeps partial reads trivially correct and
  * costs little because the header block is capped at 16 KiB. */
+#include "ascii.h"
 #include "rtsp_parse.h"
 
 #include <errno.h>
@@ -24,11 +25,6 @@ const char *rtsp_perr_name(enum rtsp_perr e)
     return perr_names[e];
 }
 
-static int lower(int c)
-{
-    return (c >= 'A' && c <= 'Z') ? c + ('a' - 'A') : c;
-}
-
 /* Locale-free so a server's bytes never meet toupper() of some locale. */
 static bool ieq(const char *a, size_t alen, const char *b)
 {
@@ -36,7 +32,7 @@ static bool ieq(const char *a, size_t alen, const char *b)
     if (alen != blen)
         return false;
     for (size_t i = 0; i < alen; i++)
-        if (lower((unsigned char)a[i]) != lower((unsigned char)b[i]))
+        if (ascii_lower((unsigned char)a[i]) != ascii_lower((unsigned char)b[i]))
             return false;
     return true;
 }
@@ -55,17 +51,6 @@ static bool is_digit(int c)
 static bool is_tchar(int c)
 {
     return c > 0x20 && c < 0x7f && !strchr("()<>@,;:\\\"/[]?={}", c);
-}
-
-static void trim(const char **s, size_t *len)
-{
-    while (*len && (is_blank((unsigned char)(*s)[0]) || (*s)[0] == '\r' || (*s)[0] == '\n')) {
-        (*s)++;
-        (*len)--;
-    }
-    while (*len && (is_blank((unsigned char)(*s)[*len - 1]) || (*s)[*len - 1] == '\r' ||
-                    (*s)[*len - 1] == '\n'))
-        (*len)--;
 }
 
 static int fail(enum rtsp_perr *err, enum rtsp_perr why)
@@ -104,7 +89,7 @@ static int parse_status_line(const char *s, size_t n, struct rtsp_msg *msg)
         return -1;
     const char *r = s + i;
     size_t rl = n - i;
-    trim(&r, &rl);
+    ascii_trim(&r, &rl, " \t\r\n");
     msg->reason = r;
     msg->reason_len = rl;
     return 0;
@@ -197,7 +182,7 @@ static int parse_headers(const char *s, size_t pos, size_t hdr_end, struct rtsp_
             const char *start = h->value_len ? h->value : line;
             h->value = start;
             h->value_len = (size_t)(line + ll - start);
-            trim(&h->value, &h->value_len);
+            ascii_trim(&h->value, &h->value_len, " \t\r\n");
             continue;
         }
         size_t i = 0;
@@ -215,7 +200,7 @@ static int parse_headers(const char *s, size_t pos, size_t hdr_end, struct rtsp_
         h->name_len = name_len;
         h->value = line + i + 1;
         h->value_len = ll - i - 1;
-        trim(&h->value, &h->value_len);
+        ascii_trim(&h->value, &h->value_len, " \t\r\n");
     }
     return 0;
 }
@@ -392,7 +377,7 @@ bool rtsp_token_list_has(const char *v, size_t len, const char *token)
             i++;
         const char *t = v + start;
         size_t tl = i - start;
-        trim(&t, &tl);
+        ascii_trim(&t, &tl, " \t\r\n");
         if (ieq(t, tl, token))
             return true;
         i++;
@@ -424,7 +409,7 @@ int rtsp_parse_transport_interleaved(const char *v, size_t len, int *ch_rtp, int
             q++;
         const char *param = p;
         size_t pl = (size_t)(q - p);
-        trim(&param, &pl);
+        ascii_trim(&param, &pl, " \t\r\n");
         if (pl > 12 && ieq(param, 12, "interleaved=")) {
             const char *c = param + 12, *pe = param + pl;
             if (parse_small_uint(&c, pe, ch_rtp) != 0)

@@ -1,4 +1,5 @@
 /* SDP parser and SETUP URL resolution; see sdp.h. */
+#include "ascii.h"
 #include "sdp.h"
 
 #include <errno.h>
@@ -8,18 +9,13 @@
 
 #include <libavutil/base64.h>
 
-static int lower(int c)
-{
-    return (c >= 'A' && c <= 'Z') ? c + ('a' - 'A') : c;
-}
-
 static bool prefix_ieq(const char *s, size_t n, const char *p)
 {
     size_t pl = strlen(p);
     if (n < pl)
         return false;
     for (size_t i = 0; i < pl; i++)
-        if (lower((unsigned char)s[i]) != lower((unsigned char)p[i]))
+        if (ascii_lower((unsigned char)s[i]) != ascii_lower((unsigned char)p[i]))
             return false;
     return true;
 }
@@ -27,16 +23,6 @@ static bool prefix_ieq(const char *s, size_t n, const char *p)
 static bool is_blank(int c)
 {
     return c == ' ' || c == '\t';
-}
-
-static void trim(const char **s, size_t *n)
-{
-    while (*n && is_blank((unsigned char)**s)) {
-        (*s)++;
-        (*n)--;
-    }
-    while (*n && (is_blank((unsigned char)(*s)[*n - 1]) || (*s)[*n - 1] == '\r'))
-        (*n)--;
 }
 
 /* Copy at most cap-1 printable bytes; a truncated control URL would be
@@ -90,16 +76,6 @@ static uint32_t parse_uint(const char *s, size_t n, size_t *used)
     return (uint32_t)v;
 }
 
-static int hexval(int c)
-{
-    if (c >= '0' && c <= '9')
-        return c - '0';
-    c = lower(c);
-    if (c >= 'a' && c <= 'f')
-        return c - 'a' + 10;
-    return -1;
-}
-
 /* Decode the first base64 item of a comma-separated list into nal. Items
  * beyond the first are ignored: a second SPS is for another layer. */
 static void decode_nal(struct sdp_nal *nal, const char *s, size_t n)
@@ -109,7 +85,7 @@ static void decode_nal(struct sdp_nal *nal, const char *s, size_t n)
     const char *comma = memchr(s, ',', n);
     if (comma)
         n = (size_t)(comma - s);
-    trim(&s, &n);
+    ascii_trim(&s, &n, " \t\r");
     if (n == 0 || n >= sizeof(tmp))
         return;
     memcpy(tmp, s, n);
@@ -155,20 +131,20 @@ static void parse_fmtp(struct sdp_media *m, const char *v, size_t n)
             i++;
         const char *p = v + start;
         size_t pl = i - start;
-        trim(&p, &pl);
+        ascii_trim(&p, &pl, " \t\r");
         const char *eq = memchr(p, '=', pl);
         if (!eq)
             continue;
         size_t kl = (size_t)(eq - p);
         const char *val = eq + 1;
         size_t vl = pl - kl - 1;
-        trim(&val, &vl);
+        ascii_trim(&val, &vl, " \t\r");
         if (kl == 16 && prefix_ieq(p, kl, "profile-level-id")) {
             if (vl == 6) {
                 bool ok = true;
                 for (int k = 0; k < 3; k++) {
-                    int hi = hexval((unsigned char)val[2 * k]),
-                        lo = hexval((unsigned char)val[2 * k + 1]);
+                    int hi = ascii_hexval((unsigned char)val[2 * k]),
+                        lo = ascii_hexval((unsigned char)val[2 * k + 1]);
                     if (hi < 0 || lo < 0)
                         ok = false;
                     else
@@ -199,7 +175,7 @@ static void parse_rtpmap(struct sdp_media *m, const char *v, size_t n)
         return;
     const char *p = v + used;
     size_t pl = n - used;
-    trim(&p, &pl);
+    ascii_trim(&p, &pl, " \t\r");
     const char *slash = memchr(p, '/', pl);
     size_t el = slash ? (size_t)(slash - p) : pl;
     if (copy_str(m->encoding, sizeof(m->encoding), p, el) != 0)
@@ -268,7 +244,7 @@ int sdp_parse(const char *buf, size_t len, struct sdp *out)
         const char *nl = memchr(line, '\n', len - i);
         size_t ll = nl ? (size_t)(nl - line) : len - i;
         i += ll + 1;
-        trim(&line, &ll);
+        ascii_trim(&line, &ll, " \t\r");
         if (ll == 0)
             continue;
         if (first) {
@@ -309,7 +285,7 @@ int sdp_parse(const char *buf, size_t len, struct sdp *out)
             if (prefix_ieq(v, vl, "control:")) {
                 const char *c = v + 8;
                 size_t cl = vl - 8;
-                trim(&c, &cl);
+                ascii_trim(&c, &cl, " \t\r");
                 if (cur)
                     copy_str(cur->control, sizeof(cur->control), c, cl);
                 else
@@ -327,7 +303,7 @@ int sdp_parse(const char *buf, size_t len, struct sdp *out)
             } else if (prefix_ieq(v, vl, "x-dimensions:")) {
                 const char *d = v + 13;
                 size_t dl = vl - 13, used;
-                trim(&d, &dl);
+                ascii_trim(&d, &dl, " \t\r");
                 uint32_t w = parse_uint(d, dl, &used);
                 if (used && used < dl && d[used] == ',') {
                     uint32_t h = parse_uint(d + used + 1, dl - used - 1, NULL);

@@ -1,4 +1,5 @@
 /* Camera stream URL parsing and credential redaction (no I/O). */
+#include "ascii.h"
 #include "url.h"
 
 #include <arpa/inet.h>
@@ -58,17 +59,6 @@ static int is_scheme_char(int c, int first)
     return !first && ((c >= '0' && c <= '9') || c == '+' || c == '-' || c == '.');
 }
 
-static int hexval(int c)
-{
-    if (c >= '0' && c <= '9')
-        return c - '0';
-    if (c >= 'a' && c <= 'f')
-        return c - 'a' + 10;
-    if (c >= 'A' && c <= 'F')
-        return c - 'A' + 10;
-    return -1;
-}
-
 /* Percent-decode [s, s+n) into dst (size cap). RTSP auth needs the raw
  * credentials, and a decoded NUL could never be sent anyway. */
 static int pct_decode(const char *s, size_t n, char *dst, size_t cap)
@@ -79,8 +69,8 @@ static int pct_decode(const char *s, size_t n, char *dst, size_t cap)
         if (c == '%') {
             if (i + 2 >= n)
                 return -EINVAL;
-            int hi = hexval((unsigned char)s[i + 1]);
-            int lo = hexval((unsigned char)s[i + 2]);
+            int hi = ascii_hexval((unsigned char)s[i + 1]);
+            int lo = ascii_hexval((unsigned char)s[i + 2]);
             if (hi < 0 || lo < 0)
                 return -EINVAL;
             c = hi * 16 + lo;

@@ -325,13 +325,13 @@ int cmd_probe(struct cli *cli, int argc, char **argv)
     }
     /* Tier 1 speaks plain RTSP only: RTSPS (TLS), HLS, HTTP-FLV and RTMP
      * are for libav. */
-    if (u.scheme != PROBE_URL_RTSP)
+    if (probe_url_tier(&u) == PROBE_TIER_2)
         deep = true;
     const char *no_deep = deep ? deep_module_error() : NULL;
     if (no_deep) {
         const char *sep = strstr(redacted, "://");
         char what[32];
-        if (u.scheme == PROBE_URL_RTSP || !sep)
+        if (probe_url_tier(&u) == PROBE_TIER_1 || !sep)
             snprintf(what, sizeof(what), "--depth deep needs");
         else
             snprintf(what, sizeof(what), "%.*s URLs need", (int)(sep - redacted), redacted);

@@ -133,7 +133,7 @@ static int load_cb(const struct store_camera *c, const struct store_health *h, v
      * of this callback, which runs 43,000 times. */
     static struct probe_url u;
     if (probe_url_parse(c->url, &u) == 0) {
-        cam->kind = u.scheme == PROBE_URL_RTSP ? CAM_RTSP : CAM_DEEP;
+        cam->kind = probe_url_tier(&u) == PROBE_TIER_1 ? CAM_RTSP : CAM_DEEP;
         cam->port = u.port;
         cam->host = intern_host(f, u.host, &l->hosts, &l->nhosts, &l->hosts_cap);
         if (!cam->host)

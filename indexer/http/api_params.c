@@ -5,19 +5,9 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "ascii.h"
 #include "base/text_encoding.h"
 #include "http/api_internal.h"
-
-static int hexval(int c)
-{
-    if (c >= '0' && c <= '9')
-        return c - '0';
-    if (c >= 'a' && c <= 'f')
-        return c - 'a' + 10;
-    if (c >= 'A' && c <= 'F')
-        return c - 'A' + 10;
-    return -1;
-}
 
 char *api_pct_decode(struct api_req *a, const char *in, size_t len, bool plus_is_space)
 {
@@ -26,8 +16,8 @@ char *api_pct_decode(struct api_req *a, const char *in, size_t len, bool plus_is
     for (size_t i = 0; i < len; i++) {
         char c = in[i];
         if (c == '%') {
-            int hi = i + 1 < len ? hexval((unsigned char)in[i + 1]) : -1;
-            int lo = i + 2 < len ? hexval((unsigned char)in[i + 2]) : -1;
+            int hi = i + 1 < len ? ascii_hexval((unsigned char)in[i + 1]) : -1;
+            int lo = i + 2 < len ? ascii_hexval((unsigned char)in[i + 2]) : -1;
             if (hi < 0 || lo < 0)
                 return NULL;
             c = (char)(hi << 4 | lo);
@@ -217,7 +207,7 @@ int api_cursor_decode(const char *cur, void *out, size_t cap, size_t *len)
         return -EINVAL;
     unsigned char *o = out;
     for (size_t i = 0; i < n; i += 2) {
-        int hi = hexval((unsigned char)cur[i]), lo = hexval((unsigned char)cur[i + 1]);
+        int hi = ascii_hexval((unsigned char)cur[i]), lo = ascii_hexval((unsigned char)cur[i + 1]);
         if (hi < 0 || lo < 0)
             return -EINVAL;
         o[i / 2] = (unsigned char)(hi << 4 | lo);

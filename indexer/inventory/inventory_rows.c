@@ -7,6 +7,7 @@
 #include <string.h>
 #include <strings.h>
 
+#include "ascii.h"
 #include "inventory/inventory_internal.h"
 #include "text_clean.h"
 #include "url.h"
@@ -45,21 +46,11 @@ const char inv_cols_accepted[] =
     "id, name, unit_id, unit_name, url, lat, lon, address, tags, resolution, fps "
     "(Chinese headers such as 设备编码, 设备名称, 单位编码, 单位名称, 视频流地址 work too)";
 
-static void trim(const char **s, size_t *len)
-{
-    while (*len && ((*s)[0] == ' ' || (*s)[0] == '\t')) {
-        (*s)++;
-        (*len)--;
-    }
-    while (*len && ((*s)[*len - 1] == ' ' || (*s)[*len - 1] == '\t'))
-        (*len)--;
-}
-
 int inv_col_lookup(const char *name, size_t len)
 {
     /* Chinese spreadsheets pad headers with ideographic spaces (U+3000) too. */
     for (;;) {
-        trim(&name, &len);
+        ascii_trim(&name, &len, " \t");
         if (len >= 3 && memcmp(name, "\xE3\x80\x80", 3) == 0) {
             name += 3;
             len -= 3;
@@ -332,7 +323,7 @@ static int check_text(struct inv_builder *b, const struct inv_row *r, int col, s
 {
     *s = r->f[col].s ? r->f[col].s : "";
     *len = r->f[col].present ? r->f[col].len : 0;
-    trim(s, len);
+    ascii_trim(s, len, " \t");
     if (*len == 0) {
         if (cols[col].required) {
             ROW_ERR(b, r, col, "%s; %s", r->f[col].present ? "is empty" : "is missing",
@@ -550,8 +541,8 @@ static int check_resolution(struct inv_builder *b, const struct inv_row *r, stru
     const char *ws = s, *hs = s + sep + seplen;
     size_t wl = sep, hl = len - sep - seplen;
     if (seplen) {
-        trim(&ws, &wl);
-        trim(&hs, &hl);
+        ascii_trim(&ws, &wl, " \t");
+        ascii_trim(&hs, &hl, " \t");
     }
     if (!seplen || parse_uint(ws, wl, 16384, &w) < 0 || parse_uint(hs, hl, 16384, &h) < 0 ||
         w < 16 || h < 16) {
@@ -618,7 +609,7 @@ static int clean_free_text(const char **s, size_t *len, char *buf, size_t cap)
      * so nothing is replaced or cut. */
     *len = text_clean(buf, cap, *s, *len, &n);
     *s = buf;
-    trim(s, len);
+    ascii_trim(s, len, " \t");
     return n.breaks > 0;
 }
 
