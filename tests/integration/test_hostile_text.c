@@ -214,8 +214,9 @@ static void start_serve(void)
                     hook_url,
                     "--set",
                     "webhook.hook.secret=hostile-secret",
+                    /* A camera's first look is logged at debug. */
                     "--log-level",
-                    "info",
+                    "debug",
                     NULL};
     proc_start(&serve, 2, argv);
     http_port = serve_http_port(&serve);
