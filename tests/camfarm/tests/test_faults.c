@@ -58,7 +58,18 @@ static int describe(int n, int fd, int deadline_ms)
 Test(faults, refused_resets_the_connection)
 {
     int fd = fc_connect(fc_ip(5), farm.rtsp_port, 2000);
-    int rc = fd < 0 ? fd : options(5, fd, 2000);
+    int rc = fd;
+    if (fd >= 0) {
+        /* The reset may come before the request is written: then the
+         * write is what finds it. */
+        char u[256];
+        fc_url(&farm, 5, u, sizeof(u));
+        rc = fc_request(fd, "OPTIONS", u, 1, NULL, NULL, NULL, NULL);
+        if (rc == 0)
+            rc = fc_read_reply(fd, &rep, 2000);
+        if (rc == -EPIPE)
+            rc = -ECONNRESET;
+    }
     cr_expect_eq(rc, -ECONNRESET, "got %s", strerror(-rc));
     if (fd >= 0)
         fc_close(fd);
