@@ -1030,9 +1030,12 @@ static void fail_detail_said(struct deep_result *r, int averr, const struct deep
 {
     char msg[AV_ERROR_MAX_STRING_SIZE];
     av_strerror(averr, msg, sizeof(msg));
-    size_t n = strlen(r->base.detail);
-    if (s->last[0] && !r->deadline_hit && !strstr(s->last, msg) && n + 4 < sizeof(r->base.detail))
-        snprintf(r->base.detail + n, sizeof(r->base.detail) - n, " (%s)", s->last);
+    if (!s->last[0] || r->deadline_hit || strstr(s->last, msg))
+        return;
+    /* Through probe_result_set, which cuts between characters. */
+    char d[PROBE_DETAIL_MAX];
+    snprintf(d, sizeof(d), "%s", r->base.detail);
+    probe_result_set(&r->base, r->base.state, r->base.reason, "%s (%s)", d, s->last);
 }
 
 /* libav was stopped on its way to a redirect away from the URL's scheme,
