@@ -14,6 +14,7 @@ struct cli {
     const char *db_dir; /* --db, $CAMDEX_DB, or the default */
     bool db_explicit;   /* --db or $CAMDEX_DB given: wins over a config file */
     int32_t tz_offset;  /* the index's day zone once opened */
+    enum msg_lang lang; /* language of texts for people (tables) */
 };
 
 #define CLI_DEFAULT_DB "/var/lib/camdex"

@@ -40,9 +40,12 @@ static int hist_cb(const struct store_event *ev, void *ctx)
 int cmd_history(struct cli *cli, int argc, char **argv)
 {
     static const struct option opts[] = {
-        {"unit", required_argument, NULL, 'u'},  {"since", required_argument, NULL, 's'},
-        {"until", required_argument, NULL, 't'}, {"limit", required_argument, NULL, 'n'},
-        {"format", required_argument, NULL, 'f'}, {"help", no_argument, NULL, 'h'},
+        {"unit", required_argument, NULL, 'u'},
+        {"since", required_argument, NULL, 's'},
+        {"until", required_argument, NULL, 't'},
+        {"limit", required_argument, NULL, 'n'},
+        {"format", required_argument, NULL, 'f'},
+        {"help", no_argument, NULL, 'h'},
         {0},
     };
     const char *unit = NULL, *since = "7d", *until = NULL;
@@ -95,9 +98,9 @@ int cmd_history(struct cli *cli, int argc, char **argv)
     if (cli_open(cli, false, &s))
         return CLI_FAIL;
     int64_t now = timefmt_now_ms(), from, to = INT64_MAX;
-    const char *bad = timefmt_parse_time(since, now, cli->tz_offset, &from) ? "since"
+    const char *bad = timefmt_parse_time(since, now, cli->tz_offset, &from)          ? "since"
                       : until && timefmt_parse_time(until, now, cli->tz_offset, &to) ? "until"
-                                                                                    : NULL;
+                                                                                     : NULL;
     if (bad) {
         cli_error("--%s: \"%s\" is not a time (use 2026-11-27T08:00:00+08:00, 2026-11-27 or "
                   "a span such as 24h or 7d)",
@@ -118,12 +121,12 @@ int cmd_history(struct cli *cli, int argc, char **argv)
         return CLI_FAIL;
     }
     static const struct out_col cols[] = {
-        {"time", "TIME", OUT_TEXT, 0},   {"camera", "CAMERA", OUT_TEXT, 0},
-        {"unit", "UNIT", OUT_TEXT, 0},   {"from", "FROM", OUT_TEXT, 0},
-        {"to", "TO", OUT_TEXT, 0},       {"reason", "REASON", OUT_TEXT, 0},
-        {"detail", "DETAIL", OUT_TEXT, 50},
+        {"time", "col.time", OUT_TEXT, 0},      {"camera", "col.camera", OUT_TEXT, 0},
+        {"unit", "col.unit", OUT_TEXT, 0},      {"from", "col.from", OUT_TEXT, 0},
+        {"to", "col.to", OUT_TEXT, 0},          {"reason", "col.reason", OUT_TEXT, 0},
+        {"detail", "col.detail", OUT_TEXT, 50},
     };
-    rc = out_render(stdout, fmt, cols, sizeof(cols) / sizeof(cols[0]), hc.rows);
+    rc = out_render(stdout, fmt, cli->lang, cols, sizeof(cols) / sizeof(cols[0]), hc.rows);
     json_decref(hc.rows);
     return rc ? CLI_FAIL : CLI_OK;
 }

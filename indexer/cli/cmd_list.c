@@ -41,9 +41,12 @@ static int list_cb(const struct store_camera *cam, const struct store_health *h,
 int cmd_list(struct cli *cli, int argc, char **argv)
 {
     static const struct option opts[] = {
-        {"unit", required_argument, NULL, 'u'},   {"state", required_argument, NULL, 's'},
-        {"reason", required_argument, NULL, 'r'}, {"format", required_argument, NULL, 'f'},
-        {"limit", required_argument, NULL, 'n'},  {"help", no_argument, NULL, 'h'},
+        {"unit", required_argument, NULL, 'u'},
+        {"state", required_argument, NULL, 's'},
+        {"reason", required_argument, NULL, 'r'},
+        {"format", required_argument, NULL, 'f'},
+        {"limit", required_argument, NULL, 'n'},
+        {"help", no_argument, NULL, 'h'},
         {0},
     };
     struct store_filter filter = {.state = -1};
@@ -115,12 +118,15 @@ int cmd_list(struct cli *cli, int argc, char **argv)
         cli_error("reading the index in %s: %s", cli->db_dir, store_strerror(rc));
     } else {
         static const struct out_col cols[] = {
-            {"id", "ID", OUT_TEXT, 0},          {"name", "NAME", OUT_TEXT, 28},
-            {"unit_name", "UNIT", OUT_TEXT, 20}, {"state", "STATE", OUT_TEXT, 0},
-            {"reason", "REASON", OUT_TEXT, 0},  {"since", "SINCE", OUT_TEXT, 0},
-            {"url", "URL", OUT_TEXT, 60},
+            {"id", "col.id", OUT_TEXT, 0},
+            {"name", "col.name", OUT_TEXT, 28},
+            {"unit_name", "col.unit_name", OUT_TEXT, 20},
+            {"state", "col.state", OUT_TEXT, 0},
+            {"reason", "col.reason", OUT_TEXT, 0},
+            {"since", "col.since", OUT_TEXT, 0},
+            {"url", "col.url", OUT_TEXT, 60},
         };
-        rc = out_render(stdout, fmt, cols, sizeof(cols) / sizeof(cols[0]), l.rows);
+        rc = out_render(stdout, fmt, cli->lang, cols, sizeof(cols) / sizeof(cols[0]), l.rows);
     }
     store_close(&s);
     json_decref(l.rows);

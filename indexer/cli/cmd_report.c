@@ -72,9 +72,9 @@ static int parse_day_opt(const char *opt, const char *arg, int32_t *day)
 int cmd_report(struct cli *cli, int argc, char **argv)
 {
     static const struct option opts[] = {
-        {"unit", required_argument, NULL, 'u'},   {"from", required_argument, NULL, 'F'},
-        {"to", required_argument, NULL, 'T'},     {"format", required_argument, NULL, 'f'},
-        {"help", no_argument, NULL, 'h'},         {0},
+        {"unit", required_argument, NULL, 'u'}, {"from", required_argument, NULL, 'F'},
+        {"to", required_argument, NULL, 'T'},   {"format", required_argument, NULL, 'f'},
+        {"help", no_argument, NULL, 'h'},       {0},
     };
     const char *unit = NULL, *from_s = NULL, *to_s = NULL;
     enum out_format fmt = OUT_TABLE;
@@ -151,20 +151,21 @@ int cmd_report(struct cli *cli, int argc, char **argv)
             struct store_daily sum = {.day = d};
             memcpy(sum.ms, rc.all[d - rc.from].ms, sizeof(sum.ms));
             if (sum.ms[STORE_ONLINE] + sum.ms[STORE_DEGRADED] + sum.ms[STORE_OFFLINE] +
-                    sum.ms[STORE_MAINTENANCE] + sum.ms[STORE_UNKNOWN] > 0)
+                    sum.ms[STORE_MAINTENANCE] + sum.ms[STORE_UNKNOWN] >
+                0)
                 json_array_append_new(rc.rows, view_report_day(&sum, "ALL", "", NAN));
         }
         static const struct out_col cols[] = {
-            {"day", "DAY", OUT_TEXT, 0},
-            {"unit", "UNIT", OUT_TEXT, 0},
-            {"name", "NAME", OUT_TEXT, 24},
-            {"online_rate", "ONLINE%", OUT_PERCENT, 0},
-            {"intact_rate", "INTACT%", OUT_PERCENT, 0},
-            {"monitored_hours", "MONITORED_H", OUT_INT, 0},
-            {"offline_hours", "OFFLINE_H", OUT_INT, 0},
-            {"snapshot_rate", "NOW%", OUT_PERCENT, 0},
+            {"day", "col.day", OUT_TEXT, 0},
+            {"unit", "col.unit", OUT_TEXT, 0},
+            {"name", "col.name", OUT_TEXT, 24},
+            {"online_rate", "col.online_rate", OUT_PERCENT, 0},
+            {"intact_rate", "col.intact_rate", OUT_PERCENT, 0},
+            {"monitored_hours", "col.monitored_hours", OUT_INT, 0},
+            {"offline_hours", "col.offline_hours", OUT_INT, 0},
+            {"snapshot_rate", "col.snapshot_rate", OUT_PERCENT, 0},
         };
-        err = out_render(stdout, fmt, cols, sizeof(cols) / sizeof(cols[0]), rc.rows);
+        err = out_render(stdout, fmt, cli->lang, cols, sizeof(cols) / sizeof(cols[0]), rc.rows);
     }
     free(rc.all);
     json_decref(rc.rows);

@@ -20,14 +20,13 @@ static void units_usage(FILE *f)
 static int unit_row_cb(const struct store_unit *u, void *ctx)
 {
     double rate = store_unit_online_rate(u);
-    json_t *row = json_pack("{s:s, s:s, s:i, s:i, s:i, s:i, s:i, s:i, s:o}", "id", u->id,
-                            "name", u->name, "cameras", (json_int_t)u->cameras, "online",
-                            (json_int_t)u->count[STORE_ONLINE], "degraded",
-                            (json_int_t)u->count[STORE_DEGRADED], "offline",
-                            (json_int_t)u->count[STORE_OFFLINE], "maintenance",
-                            (json_int_t)u->count[STORE_MAINTENANCE], "unknown",
-                            (json_int_t)u->count[STORE_UNKNOWN], "online_rate",
-                            isnan(rate) ? json_null() : json_real(rate));
+    json_t *row = json_pack(
+        "{s:s, s:s, s:i, s:i, s:i, s:i, s:i, s:i, s:o}", "id", u->id, "name", u->name, "cameras",
+        (json_int_t)u->cameras, "online", (json_int_t)u->count[STORE_ONLINE], "degraded",
+        (json_int_t)u->count[STORE_DEGRADED], "offline", (json_int_t)u->count[STORE_OFFLINE],
+        "maintenance", (json_int_t)u->count[STORE_MAINTENANCE], "unknown",
+        (json_int_t)u->count[STORE_UNKNOWN], "online_rate",
+        isnan(rate) ? json_null() : json_real(rate));
     return row && json_array_append_new(ctx, row) == 0 ? 0 : -ENOMEM;
 }
 
@@ -68,8 +67,8 @@ static void sort_rows(json_t *rows, int (*cmp)(const void *, const void *))
 /* The TOTAL line of the table: sums, and the rate of the sums. */
 static json_t *total_row(json_t *rows)
 {
-    static const char *keys[] = {"cameras", "online", "degraded", "offline", "maintenance",
-                                 "unknown"};
+    static const char *keys[] = {"cameras", "online",      "degraded",
+                                 "offline", "maintenance", "unknown"};
     json_int_t sum[6] = {0};
     size_t i;
     json_t *row;
@@ -107,8 +106,7 @@ int cmd_units(struct cli *cli, int argc, char **argv)
         case 's':
             sort = optarg;
             if (strcmp(sort, "id") && strcmp(sort, "rate") && strcmp(sort, "offline")) {
-                cli_error("--sort: \"%s\" is not a sort order (use id, rate or offline)",
-                          optarg);
+                cli_error("--sort: \"%s\" is not a sort order (use id, rate or offline)", optarg);
                 return CLI_USAGE;
             }
             break;
@@ -147,13 +145,17 @@ int cmd_units(struct cli *cli, int argc, char **argv)
     if (fmt == OUT_TABLE && json_array_size(rows) > 1)
         json_array_append_new(rows, total_row(rows));
     static const struct out_col cols[] = {
-        {"id", "UNIT", OUT_TEXT, 0},          {"name", "NAME", OUT_TEXT, 30},
-        {"cameras", "CAMERAS", OUT_INT, 0},   {"online", "ONLINE", OUT_INT, 0},
-        {"degraded", "DEGRADED", OUT_INT, 0}, {"offline", "OFFLINE", OUT_INT, 0},
-        {"maintenance", "MAINT", OUT_INT, 0}, {"unknown", "UNKNOWN", OUT_INT, 0},
-        {"online_rate", "ONLINE%", OUT_PERCENT, 0},
+        {"id", "col.unit", OUT_TEXT, 0},
+        {"name", "col.name", OUT_TEXT, 30},
+        {"cameras", "col.cameras", OUT_INT, 0},
+        {"online", "col.online", OUT_INT, 0},
+        {"degraded", "col.degraded", OUT_INT, 0},
+        {"offline", "col.offline", OUT_INT, 0},
+        {"maintenance", "col.maintenance", OUT_INT, 0},
+        {"unknown", "col.unknown", OUT_INT, 0},
+        {"online_rate", "col.online_rate", OUT_PERCENT, 0},
     };
-    rc = out_render(stdout, fmt, cols, sizeof(cols) / sizeof(cols[0]), rows);
+    rc = out_render(stdout, fmt, cli->lang, cols, sizeof(cols) / sizeof(cols[0]), rows);
     json_decref(rows);
     return rc ? CLI_FAIL : CLI_OK;
 }

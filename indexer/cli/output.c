@@ -26,8 +26,11 @@ int out_format_parse(const char *s, enum out_format *f)
 static size_t utf8_next(const char *s, uint32_t *cp)
 {
     const unsigned char *u = (const unsigned char *)s;
-    size_t n = u[0] < 0x80 ? 1 : (u[0] & 0xe0) == 0xc0 ? 2 : (u[0] & 0xf0) == 0xe0 ? 3
-             : (u[0] & 0xf8) == 0xf0 ? 4 : 0;
+    size_t n = u[0] < 0x80             ? 1
+               : (u[0] & 0xe0) == 0xc0 ? 2
+               : (u[0] & 0xf0) == 0xe0 ? 3
+               : (u[0] & 0xf8) == 0xf0 ? 4
+                                       : 0;
     if (n == 0) {
         *cp = 0xfffd;
         return 1;
@@ -150,7 +153,8 @@ static void put_spaces(FILE *f, int n)
     }
 }
 
-static int render_table(FILE *f, const struct out_col *cols, size_t ncols, json_t *rows)
+static int render_table(FILE *f, enum msg_lang lang, const struct out_col *cols, size_t ncols,
+                        json_t *rows)
 {
     size_t nrows = json_array_size(rows);
     char **cells = calloc((nrows + 1) * ncols, sizeof(*cells));
@@ -162,7 +166,7 @@ static int render_table(FILE *f, const struct out_col *cols, size_t ncols, json_
         goto out;
     }
     for (size_t c = 0; c < ncols; c++) {
-        cells[c] = strdup(cols[c].header);
+        cells[c] = strdup(msg_text(cols[c].heading, lang));
         if (!cells[c]) {
             rc = -ENOMEM;
             goto out;
@@ -279,12 +283,12 @@ static int render_json(FILE *f, json_t *rows)
     return 0;
 }
 
-int out_render(FILE *f, enum out_format fmt, const struct out_col *cols, size_t ncols,
-               json_t *rows)
+int out_render(FILE *f, enum out_format fmt, enum msg_lang lang, const struct out_col *cols,
+               size_t ncols, json_t *rows)
 {
     switch (fmt) {
     case OUT_TABLE:
-        return render_table(f, cols, ncols, rows);
+        return render_table(f, lang, cols, ncols, rows);
     case OUT_CSV:
         return render_csv(f, cols, ncols, rows);
     case OUT_JSON:

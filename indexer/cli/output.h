@@ -8,6 +8,8 @@
 #include <stdbool.h>
 #include <stdio.h>
 
+#include "views/messages.h"
+
 enum out_format { OUT_TABLE, OUT_JSON, OUT_CSV };
 /* Returns 0 or -EINVAL for anything but table, json, csv. */
 int out_format_parse(const char *s, enum out_format *f);
@@ -19,16 +21,17 @@ enum out_kind {
 };
 
 struct out_col {
-    const char *key;    /* member of each row object */
-    const char *header; /* table heading */
+    const char *key;     /* member of each row object */
+    const char *heading; /* catalogue key of the table heading (views/messages.def) */
     enum out_kind kind;
     int max_width; /* table only: longer text is cut with "…"; 0 = no limit */
 };
 
 /* Renders `rows` (a JSON array of objects). Table and CSV show the given
- * columns; JSON shows every member of each row. */
-int out_render(FILE *f, enum out_format fmt, const struct out_col *cols, size_t ncols,
-               json_t *rows);
+ * columns; JSON shows every member of each row. Table headings are in
+ * `lang`; CSV and JSON keep the stable keys. */
+int out_render(FILE *f, enum out_format fmt, enum msg_lang lang, const struct out_col *cols,
+               size_t ncols, json_t *rows);
 
 /* Free text from the index as a terminal may show it: text_clean'd (no
  * escapes, no line breaks, valid UTF-8) into a malloc'd string (NULL when

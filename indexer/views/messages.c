@@ -1,0 +1,89 @@
+/* Message catalogue lookups; the texts are in messages.def. */
+#include <errno.h>
+#include <stdio.h>
+#include <string.h>
+
+#include "views/messages.h"
+
+static const struct msg_entry entries[] = {
+#define MSG(key, en, zh) {key, {en, zh}},
+#include "views/messages.def"
+#undef MSG
+};
+
+#define NENTRIES (sizeof(entries) / sizeof(entries[0]))
+
+int msg_lang_parse(const char *s, enum msg_lang *lang)
+{
+    static const char *const names[MSG_LANG_COUNT] = {"en", "zh"};
+    if (!s)
+        return -EINVAL;
+    for (int i = 0; i < MSG_LANG_COUNT; i++) {
+        size_t n = strlen(names[i]);
+        if (strncasecmp(s, names[i], n) == 0 &&
+            (s[n] == '\0' || s[n] == '-' || s[n] == '_' || s[n] == '.')) {
+            *lang = (enum msg_lang)i;
+            return 0;
+        }
+    }
+    return -EINVAL;
+}
+
+const char *msg_lang_name(enum msg_lang lang)
+{
+    return lang == MSG_ZH ? "zh" : "en";
+}
+
+static const struct msg_entry *find(const char *key)
+{
+    /* A few hundred entries looked up per table cell at most: a linear
+     * search keeps the catalogue a plain list people can edit in order. */
+    for (size_t i = 0; i < NENTRIES; i++)
+        if (strcmp(entries[i].key, key) == 0)
+            return &entries[i];
+    return NULL;
+}
+
+const char *msg_text(const char *key, enum msg_lang lang)
+{
+    const struct msg_entry *e = key ? find(key) : NULL;
+    if (!e)
+        return key ? key : "";
+    if ((unsigned)lang < MSG_LANG_COUNT && e->text[lang] && e->text[lang][0])
+        return e->text[lang];
+    return e->text[MSG_EN];
+}
+
+static const char *prefixed(const char *prefix, const char *code, enum msg_lang lang)
+{
+    char key[96];
+    if (!code || snprintf(key, sizeof(key), "%s%s", prefix, code) >= (int)sizeof(key))
+        return code ? code : "";
+    const struct msg_entry *e = find(key);
+    return e ? msg_text(key, lang) : code;
+}
+
+const char *msg_state_text(const char *state, enum msg_lang lang)
+{
+    return prefixed("state.", state, lang);
+}
+
+const char *msg_reason_text(const char *reason, enum msg_lang lang)
+{
+    return prefixed("reason.", reason, lang);
+}
+
+int msg_has(const char *key)
+{
+    return key && find(key) != NULL;
+}
+
+size_t msg_count(void)
+{
+    return NENTRIES;
+}
+
+const struct msg_entry *msg_at(size_t i)
+{
+    return i < NENTRIES ? &entries[i] : NULL;
+}
