@@ -40,6 +40,16 @@ static const char *const reason_names[PROBE_R_COUNT] = {
     [PROBE_R_UNSUPPORTED_URL] = "unsupported_url",
     [PROBE_R_INTERNAL_ERROR] = "internal_error",
     [PROBE_R_CONNECT_RESET] = "connect_reset",
+    [PROBE_R_SIGNAL_LOST] = "signal_lost",
+    [PROBE_R_TOO_BRIGHT] = "too_bright",
+    [PROBE_R_COLOR_CAST] = "color_cast",
+    [PROBE_R_NOISY] = "noisy",
+    [PROBE_R_STRIPES] = "stripes",
+    [PROBE_R_SCENE_CHANGED] = "scene_changed",
+    [PROBE_R_SHAKING] = "shaking",
+    [PROBE_R_CLOCK_SKEW] = "clock_skew",
+    [PROBE_R_OSD_TIME_WRONG] = "osd_time_wrong",
+    [PROBE_R_OSD_LABEL_WRONG] = "osd_label_wrong",
 };
 
 static const char *const phase_names[PROBE_PH_COUNT] = {

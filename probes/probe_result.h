@@ -41,6 +41,17 @@ enum probe_reason {
     PROBE_R_UNSUPPORTED_URL,
     PROBE_R_INTERNAL_ERROR, /* our own fault (out of memory, bug) */
     PROBE_R_CONNECT_RESET,  /* the peer closed or reset the connection mid-exchange */
+    /* Picture diagnosis (tier 2), clock and label checks; see frame_quality.h. */
+    PROBE_R_SIGNAL_LOST,     /* flat or test screen from the encoder ("NO VIDEO", bars) */
+    PROBE_R_TOO_BRIGHT,      /* over-exposed, washed out */
+    PROBE_R_COLOR_CAST,      /* one colour dominates */
+    PROBE_R_NOISY,           /* snow noise, grain */
+    PROBE_R_STRIPES,         /* rolling bars, interference lines */
+    PROBE_R_SCENE_CHANGED,   /* differs from the camera's reference picture */
+    PROBE_R_SHAKING,         /* the picture jumps between frames */
+    PROBE_R_CLOCK_SKEW,      /* the camera's clock (RTCP sender reports) is off */
+    PROBE_R_OSD_TIME_WRONG,  /* the time burned into the picture is off */
+    PROBE_R_OSD_LABEL_WRONG, /* the name burned into the picture is not the camera's */
     PROBE_R_COUNT
 };
 
