@@ -104,6 +104,22 @@ struct probe_result {
     char server[PROBE_SERVER_MAX]; /* Server header: a vendor hint */
 };
 
+/* Picture diagnosis: every fault found on one look at a camera's picture
+ * (several at once are common: dark and noisy at night), most severe
+ * first, each with the measured value and the limit it crossed. The
+ * camera's state carries the first as its reason; the list is kept whole. */
+#define PROBE_FINDINGS_MAX 8
+struct probe_finding {
+    uint8_t reason; /* enum probe_reason */
+    float value;    /* what was measured, in the unit of the limit */
+    float limit;    /* the configured limit it crossed */
+};
+struct probe_findings {
+    bool judged; /* a picture was decoded and looked at */
+    uint8_t n;
+    struct probe_finding f[PROBE_FINDINGS_MAX];
+};
+
 void probe_result_init(struct probe_result *r);
 
 /* Set state, reason and a printf-style detail in one go; newlines and other

@@ -91,7 +91,7 @@ static void run_deep(struct probe_run *p, const struct sockaddr_storage *sa)
         return;
     }
     struct deep_verdict_expect none = {0};
-    deep_verdict_judge(&deep_res, &none, &p->result);
+    deep_verdict_judge(&deep_res, &none, &p->result, NULL);
     if (p->dns_us)
         p->result.phase_us[PROBE_PH_DNS] = (uint32_t)p->dns_us;
     p->done = true;

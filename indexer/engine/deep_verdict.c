@@ -5,9 +5,11 @@
 #include "frame_quality.h"
 
 void deep_verdict_judge(const struct deep_result *r, const struct deep_verdict_expect *e,
-                   struct probe_result *out)
+                        struct probe_result *out, struct probe_findings *findings)
 {
     *out = r->base;
+    if (findings)
+        memset(findings, 0, sizeof(*findings));
     if (out->state != PROBE_ONLINE)
         return; /* libav already said what is wrong */
 

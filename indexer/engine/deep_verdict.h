@@ -15,8 +15,9 @@ struct deep_verdict_expect {
 };
 
 /* Fills `out` from the deep result, turning an online verdict into
- * degraded with the first problem found. */
+ * degraded with the first problem found; `findings` (may be NULL) gets
+ * every picture fault found, most severe first. */
 void deep_verdict_judge(const struct deep_result *r, const struct deep_verdict_expect *e,
-                   struct probe_result *out);
+                        struct probe_result *out, struct probe_findings *findings);
 
 #endif

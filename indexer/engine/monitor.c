@@ -579,7 +579,7 @@ static void apply_deep(struct monitor *m, struct job *j, int status)
     }
     struct deep_verdict_expect e = {c->expect_w, c->expect_h, c->expect_fps};
     struct probe_result r;
-    deep_verdict_judge(&j->deep->result, &e, &r);
+    deep_verdict_judge(&j->deep->result, &e, &r, NULL);
     struct health_step step = record(m, c, &r, true);
     if (j->full_look)
         c->deep_due = t + m->cfg.deep_interval_ms;

@@ -47,7 +47,7 @@ TestSuite(deep_verdict, .init = setup);
 static struct probe_result judge(void)
 {
     struct probe_result out;
-    deep_verdict_judge(&r, &none, &out);
+    deep_verdict_judge(&r, &none, &out, NULL);
     return out;
 }
 
@@ -106,9 +106,9 @@ Test(deep_verdict, a_frozen_picture_is_reported_before_a_resolution_mismatch)
     textured(&r.luma2, 0);
     struct deep_verdict_expect e = {.width = 1920, .height = 1080};
     struct probe_result out;
-    deep_verdict_judge(&r, &e, &out);
+    deep_verdict_judge(&r, &e, &out, NULL);
     cr_assert_eq(out.reason, PROBE_R_FROZEN);
     textured(&r.luma2, 5);
-    deep_verdict_judge(&r, &e, &out);
+    deep_verdict_judge(&r, &e, &out, NULL);
     cr_assert_eq(out.reason, PROBE_R_RESOLUTION_MISMATCH);
 }
