@@ -4,6 +4,7 @@
 #define CAMDEX_PROBE_RESULT_H
 
 #include <stddef.h>
+#include <stdbool.h>
 #include <stdint.h>
 
 enum probe_state {
