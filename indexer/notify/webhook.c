@@ -31,6 +31,8 @@ static int batch_event(const struct store_event *ev, void *ctx)
         bc->b->first = ev->key;
         bc->b->first_ms = ev->time_ms;
     }
+    if (!bc->events)
+        return 1; /* no array to build into: the first event is all we need */
     if (json_array_append_new(bc->events, view_event(bc->tz_offset, ev)))
         return -ENOMEM;
     bc->b->count++;
@@ -48,10 +50,11 @@ int webhook_batch_read(struct store *s, const char *name, const char *unit, uint
         return rc;
     struct batch_ctx bc = {.tz_offset = tz_offset_s, .after = after, .max = max, .b = out};
     bc.events = json_array();
-    rc = bc.events ? 0 : -ENOMEM;
-    if (!rc)
-        rc = store_events_scan(r, NULL, unit && *unit ? unit : NULL, (int64_t)(after >> 12),
-                               INT64_MAX, batch_event, &bc);
+    /* Scanned even without an array, to note the first pending event. */
+    rc = store_events_scan(r, NULL, unit && *unit ? unit : NULL, (int64_t)(after >> 12), INT64_MAX,
+                           batch_event, &bc);
+    if (!rc && !bc.events && out->first)
+        rc = -ENOMEM;
     store_read_end(&r);
     if (!rc && out->count) {
         json_t *o = json_pack("{s:s, s:o}", "webhook", name, "events", bc.events);
