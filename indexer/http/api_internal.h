@@ -25,6 +25,8 @@ struct http_server;
 struct api_streams;
 
 /* What the handlers may read of the server. */
+struct http_conns;
+
 struct api_env {
     struct store *store;
     const struct config *cfg;
@@ -44,6 +46,8 @@ struct api_env {
      * at a time (api_inventory.c); HTTP thread only. */
     uv_loop_t *loop;
     bool import_running;
+    /* The connection gate (http_conns.c), for /metrics; HTTP thread only. */
+    struct http_conns *conns;
 };
 
 struct api_param {

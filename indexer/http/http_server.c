@@ -625,6 +625,7 @@ int http_server_start(uv_loop_t *main_loop, const struct config *cfg, struct sto
         goto fail;
     }
     srv->listener.data = srv->conns;
+    srv->env.conns = srv->conns;
     rc = api_streams_new(&srv->loop, &srv->env, &srv->env.streams);
     if (rc) {
         snprintf(err, errlen, "cannot set up event streams: %s", uv_strerror(rc));

@@ -10,6 +10,7 @@
 
 #include "base/timefmt.h"
 #include "http/api_internal.h"
+#include "http/http_conns.h"
 #include "http/metrics.h"
 
 static void put(struct metrics_out *o, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
@@ -367,6 +368,26 @@ void metrics_render_webhooks(const struct notifier_webhook_stats *w, size_t n, i
     }
 }
 
+/* The connection gate in front of the API: how many are open and why
+ * connections were cut, so a flood of stalled or oversized clients shows
+ * on a graph before anyone files a ticket. */
+static void gate_metrics(const struct http_conns *cs, struct metrics_out *o)
+{
+    struct http_conns_stats st;
+    http_conns_get_stats(cs, &st);
+    head(o, "camdex_http_connections", "gauge", "Open HTTP connections.");
+    put(o, "camdex_http_connections %zu\n", http_conns_open(cs));
+    head(o, "camdex_http_connections_cut_total", "counter",
+         "HTTP connections refused or cut by the gate, by why: evicted (a cap was reached), "
+         "head_late (no request head before [http] header_timeout), over_budget (request "
+         "bodies over [http] body_budget), refused (no token, or a malformed head).");
+    static const char *const why[] = {"evicted", "head_late", "over_budget", "refused"};
+    uint64_t v[] = {st.evicted, st.head_late, st.over_budget, st.refused};
+    for (size_t i = 0; i < 4; i++)
+        put(o, "camdex_http_connections_cut_total{why=\"%s\"} %llu\n", why[i],
+            (unsigned long long)v[i]);
+}
+
 int api_metrics(struct api_req *a)
 {
     static const char *const none[] = {NULL};
@@ -386,6 +407,8 @@ int api_metrics(struct api_req *a)
                                 .now_ms = timefmt_now_ms()};
     int rc = metrics_render(env->store, have ? &st : NULL, age < 0 ? 0 : age, &opts, &out);
     if (!rc) {
+        if (env->conns)
+            gate_metrics(env->conns, &out);
         head(&out, "camdex_event_streams", "gauge", "Open GET /api/v1/events/stream streams.");
         put(&out, "camdex_event_streams %zu\n", api_streams_count(env->streams));
         struct notifier_webhook_stats ws[CONFIG_WEBHOOKS_MAX];
