@@ -1,6 +1,7 @@
 /* The tier-2 API as the program sees it: each function loads the module
  * (camdex-deep.so) on first use and forwards to it. Looked up, in order:
- * $CAMDEX_DEEP_MODULE, beside the running program, and the install path.
+ * $CAMDEX_DEEP_MODULE, beside the running program, PREFIX/lib/camdex for a
+ * program in PREFIX/bin, and the install path.
  * Without the module, tier 2 reports -ENOSYS and tier 1 goes on alone. */
 #include <dlfcn.h>
 #include <errno.h>
@@ -20,6 +21,7 @@
 static pthread_once_t once = PTHREAD_ONCE_INIT;
 static const struct deep_api *api;
 static char load_error[512];
+static char loaded_from[PATH_MAX];
 
 static const struct deep_api *try_load(const char *path)
 {
@@ -36,6 +38,7 @@ static const struct deep_api *try_load(const char *path)
         dlclose(h);
         return NULL;
     }
+    snprintf(loaded_from, sizeof(loaded_from), "%s", path);
     return a; /* stays loaded for the life of the process */
 }
 
@@ -53,6 +56,16 @@ static void load(void)
             strcpy(slash + 1, "camdex-deep.so");
             if (access(exe, R_OK) == 0 && (api = try_load(exe)))
                 return;
+            /* PREFIX/bin/camdex finds PREFIX/lib/camdex/camdex-deep.so
+             * whatever prefix it was installed under (a package's /usr, a
+             * build's /usr/local). */
+            *slash = 0;
+            char *bin = strrchr(exe, '/');
+            if (bin && strcmp(bin, "/bin") == 0) {
+                strcpy(bin, "/lib/camdex/camdex-deep.so");
+                if (access(exe, R_OK) == 0 && (api = try_load(exe)))
+                    return;
+            }
         }
     }
     api = try_load(CAMDEX_DEEP_INSTALL_PATH);
@@ -62,6 +75,11 @@ static const struct deep_api *get(void)
 {
     pthread_once(&once, load);
     return api;
+}
+
+const char *deep_module_path(void)
+{
+    return get() ? loaded_from : NULL;
 }
 
 const char *deep_module_error(void)

@@ -11,6 +11,7 @@
 
 #include "base/timefmt.h"
 #include "cli/cli_internal.h"
+#include "deep_probe.h"
 #include "url.h"
 
 static const struct cli_command commands[] = {
@@ -173,6 +174,11 @@ int cli_main(int argc, char **argv)
             return CLI_OK;
         case 'V':
             printf("camdex %s\n", CAMDEX_VERSION);
+            /* Where tier 2 comes from: what an installation check wants. */
+            if (deep_module_path())
+                printf("tier 2 module: %s\n", deep_module_path());
+            else
+                printf("tier 2 module: not loaded (%s)\n", deep_module_error());
             return CLI_OK;
         default:
             usage(stderr);
