@@ -21,6 +21,10 @@ packages=(
   # the dashboard's browser test (tests/dashboard/): a real browser, node to
   # drive it, and a CJK font so Chinese names render in its screenshot
   chromium nodejs fonts-wqy-microhei
+  # the OSD module (camdex-osd.so): Tesseract with its Chinese and English
+  # models; its test burns OSDs into real photographs with CJK fonts
+  libtesseract-dev tesseract-ocr-chi-sim tesseract-ocr-eng
+  python3-skimage fonts-wqy-zenhei fonts-noto-cjk
 )
 
 missing=()

@@ -8,14 +8,14 @@ src=$1 build=$2
 skip() { echo "SKIP: $*"; exit 77; }
 [ "$(id -u)" -eq 0 ] || skip "installing a package needs root"
 command -v dpkg >/dev/null || skip "no dpkg"
-for p in camdex camdex-deep; do
+for p in camdex camdex-deep camdex-osd; do
     if dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q installed; then
         skip "package $p is installed here; not touching it"
     fi
 done
 
 fail() { echo "FAIL: $*" >&2; exit 1; }
-purge() { dpkg -P camdex-deep camdex >/dev/null 2>&1 || true; }
+purge() { dpkg -P camdex-osd camdex-deep camdex >/dev/null 2>&1 || true; }
 trap purge EXIT
 
 # A plain Release build, as an operator would make it (its own directory,
@@ -27,16 +27,20 @@ version=$(sed -n 's/^project(camdex VERSION \([0-9.]*\).*/\1/p' "$src/CMakeLists
 arch=$(dpkg --print-architecture)
 main="$build/camdex_${version}_${arch}.deb"
 deep="$build/camdex-deep_${version}_${arch}.deb"
-[ -f "$main" ] && [ -f "$deep" ] || fail "packages not made: $(ls "$build"/*.deb 2>&1)"
+osd="$build/camdex-osd_${version}_${arch}.deb"
+[ -f "$main" ] && [ -f "$deep" ] && [ -f "$osd" ] || fail "packages not made: $(ls "$build"/*.deb 2>&1)"
 
 # Dependencies declared from the shared libraries used.
 dpkg-deb -f "$main" Depends | grep -q 'liblmdb0' || fail "camdex does not depend on liblmdb0"
 dpkg-deb -f "$deep" Depends | grep -q 'libavformat' || fail "camdex-deep does not depend on libavformat"
 dpkg-deb -f "$deep" Depends | grep -q "camdex (= $version)" || fail "camdex-deep does not depend on camdex"
 dpkg-deb -f "$main" Depends | grep -q 'libavformat' && fail "camdex itself must not need libav"
-files=$( (dpkg-deb -c "$main"; dpkg-deb -c "$deep") | awk '{print $6}' | sed 's|^\.||' | grep -v '/$')
+dpkg-deb -f "$osd" Depends | grep -q 'libtesseract' || fail "camdex-osd does not depend on libtesseract"
+dpkg-deb -f "$osd" Depends | grep -q 'tesseract-ocr-chi-sim' || fail "camdex-osd without its Chinese model"
+dpkg-deb -f "$main" Depends | grep -q 'tesseract' && fail "camdex itself must not need Tesseract"
+files=$( (dpkg-deb -c "$main"; dpkg-deb -c "$deep"; dpkg-deb -c "$osd") | awk '{print $6}' | sed 's|^\.||' | grep -v '/$')
 
-dpkg -i "$main" "$deep" >/dev/null
+dpkg -i "$main" "$deep" "$osd" >/dev/null
 
 # It runs, and finds its tier-2 module where the package put it.
 out=$(/usr/bin/camdex --version)
@@ -64,10 +68,10 @@ gzip -t /usr/share/man/man1/camdex.1.gz
 
 # Removed, the configuration stays (it is the operator's); purged, nothing
 # of the package is left.
-dpkg -r camdex-deep camdex >/dev/null
+dpkg -r camdex-osd camdex-deep camdex >/dev/null
 [ ! -e /usr/bin/camdex ] || fail "/usr/bin/camdex left after dpkg -r"
 [ -f /etc/camdex/camdex.ini ] || fail "dpkg -r removed the configuration"
-dpkg -P camdex-deep camdex >/dev/null
+dpkg -P camdex-osd camdex-deep camdex >/dev/null
 for f in $files; do
     [ ! -e "$f" ] || fail "$f left after dpkg -P"
 done
