@@ -143,7 +143,7 @@ struct rtsp_conn {
 
     /* The clock look (opts.clock_ms): samples since the sender report. */
     struct rtcp_clock clock;
-    bool clock_looked; /* the look ran (the stream was online) */
+    bool clock_looked;       /* the look ran (the stream was online) */
     uint32_t clock_after_sr; /* video packets since the first report */
 
     uint8_t *in;

@@ -185,7 +185,8 @@ static void add_clock_json(json_t *o, const struct probe_run *p)
                                                              : "not_online"));
     struct config def;
     config_default(&def);
-    enum clock_verdict v = clock_judge(p->clock_rc == 0, p->clock_us / 1000, def.clock_tolerance_ms);
+    enum clock_verdict v =
+        clock_judge(p->clock_rc == 0, p->clock_us / 1000, def.clock_tolerance_ms);
     json_object_set_new(k, "verdict", json_string(clock_verdict_name(v)));
     json_object_set_new(o, "clock", k);
 }

@@ -559,8 +559,8 @@ static void keep_clock(struct monitor *m, struct cam *c, const struct rtsp_conn 
            "verdict", clock_verdict_name(v), NULL);
     int qrc = store_batch_clock_put(writer_batch(m->writer), c->id, &k);
     if (qrc)
-        log_kv(LEVEL_ERROR, "cannot queue a clock record", "camera", c->id, "error",
-               strerror(-qrc), NULL);
+        log_kv(LEVEL_ERROR, "cannot queue a clock record", "camera", c->id, "error", strerror(-qrc),
+               NULL);
 }
 
 static void apply_result(struct monitor *m, struct job *j, const struct rtsp_conn *conn,
