@@ -17,6 +17,8 @@ int apply_health_put(struct wtxn *t, const char *id, const struct store_health *
                      bool keep_detail, int64_t now_ms);
 int apply_maintenance(struct wtxn *t, const char *id, bool on, const char *note, int64_t now_ms);
 int apply_auth_hint_put(struct wtxn *t, const char *id, const void *hint, size_t len);
+/* clock.c: an encoded clock record, or len 0 to forget it. */
+int apply_clock_put(struct wtxn *t, const char *id, const void *rec, size_t len);
 
 /* Writes the batch's unit-day credit; call once before committing. */
 int apply_flush(struct wtxn *t);

@@ -16,6 +16,7 @@ enum op_kind {
     OP_MAINTENANCE,
     OP_META_PUT,
     OP_AUTH_HINT,
+    OP_CLOCK_PUT,
 };
 
 struct op {
@@ -270,6 +271,18 @@ int store_batch_auth_hint_put(struct store_batch *b, const char *id, const void 
     return batch_value_op(b, OP_AUTH_HINT, id, hint, len);
 }
 
+int store_batch_clock_put(struct store_batch *b, const char *id, const struct store_clock *c)
+{
+    if (check_id(id) || !c || strlen(c->source) > STORE_CLOCK_SOURCE_MAX)
+        return -EINVAL;
+    struct enc e;
+    enc_init(&e);
+    rec_clock_encode(&e, c);
+    int rc = e.err ? -ENOMEM : batch_value_op(b, OP_CLOCK_PUT, id, e.buf, e.len);
+    enc_free(&e);
+    return rc;
+}
+
 static int64_t now_ms(void)
 {
     struct timespec ts;
@@ -299,6 +312,9 @@ static int apply_ops(struct wtxn *t, const struct store_batch *b)
             break;
         case OP_AUTH_HINT:
             apply_auth_hint_put(t, op->id, op->val, op->len);
+            break;
+        case OP_CLOCK_PUT:
+            apply_clock_put(t, op->id, op->val, op->len);
             break;
         }
     }

@@ -30,6 +30,7 @@ static const struct {
     [DB_EV_BY_UNIT] = {.name = "ev_by_unit", .flags = MDB_DUPSORT | MDB_DUPFIXED},
     [DB_DAILY] = {.name = "daily", .flags = 0},
     [DB_AUTH_HINTS] = {.name = "auth_hints", .flags = 0, .optional = true},
+    [DB_CLOCK] = {.name = "clock", .flags = 0, .optional = true},
 };
 
 static const char *const state_names[STORE_STATE_COUNT] = {

@@ -23,6 +23,7 @@ enum store_db {
     DB_EV_BY_UNIT, /* DUPSORT|DUPFIXED: unit id -> be64 event key */
     DB_DAILY,      /* ['c'|'u'] id NUL be32(day + 2^31) -> daily record */
     DB_AUTH_HINTS, /* camera id -> [version u8] hint bytes (store_auth_hints_scan) */
+    DB_CLOCK,      /* camera id -> clock record (store_clock_get) */
     DB_COUNT
 };
 

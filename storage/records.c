@@ -246,3 +246,32 @@ int rec_hint_decode(const void *buf, size_t len, const void **hint, size_t *hint
     *hint_len = len - 1;
     return 0;
 }
+
+void rec_clock_encode(struct enc *e, const struct store_clock *c)
+{
+    enc_u8(e, REC_CLOCK_V);
+    enc_u8(e, c->measured ? 1 : 0);
+    enc_svar(e, c->offset_ms);
+    enc_svar(e, c->checked_at);
+    enc_str(e, c->source, STORE_CLOCK_SOURCE_MAX);
+    enc_uvar(e, c->tolerance_ms);
+}
+
+int rec_clock_decode(const void *buf, size_t len, struct store_clock *c)
+{
+    memset(c, 0, sizeof(*c));
+    struct dec d;
+    dec_init(&d, buf, len);
+    uint8_t v = dec_u8(&d);
+    uint8_t flags = dec_u8(&d);
+    c->measured = flags & 1;
+    c->offset_ms = dec_svar(&d);
+    c->checked_at = dec_svar(&d);
+    const char *src = dec_str_max(&d, STORE_CLOCK_SOURCE_MAX);
+    uint64_t tol = dec_uvar(&d);
+    c->tolerance_ms = tol > UINT32_MAX ? UINT32_MAX : (uint32_t)tol;
+    int rc = dec_check(&d, v);
+    if (rc == 0)
+        memcpy(c->source, src, strlen(src) + 1);
+    return rc;
+}

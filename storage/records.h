@@ -13,6 +13,7 @@
 #define REC_EVENT_V  1
 #define REC_DAILY_V  1
 #define REC_HINT_V   1
+#define REC_CLOCK_V  1
 
 void rec_camera_encode(struct enc *e, const struct store_camera *c);
 int rec_camera_decode(const void *buf, size_t len, const char *id, struct store_camera *c);
@@ -34,5 +35,9 @@ int rec_daily_decode(const void *buf, size_t len, struct store_daily *d);
  * bytes. *hint points into buf. A value of another version is -ENOENT
  * (reads as no hint), one of a wrong size -EBADMSG. */
 int rec_hint_decode(const void *buf, size_t len, const void **hint, size_t *hint_len);
+
+/* The clock check's record (store_clock). */
+void rec_clock_encode(struct enc *e, const struct store_clock *c);
+int rec_clock_decode(const void *buf, size_t len, struct store_clock *c);
 
 #endif

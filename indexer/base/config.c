@@ -43,6 +43,11 @@ void config_default(struct config *c)
     c->deep_timeout_ms = 8000;
     c->deep_frozen_gap_ms = 800;
     c->deep_max_pixels = 7680 * 4320;
+    /* Cameras send a sender report every few seconds; a clock drifts by
+     * seconds a day at most, so a daily look suffices. */
+    c->clock_interval_ms = 86400000;
+    c->clock_wait_ms = 6000;
+    c->clock_tolerance_ms = 10000;
     c->commit_interval_ms = 500;
     c->commit_max = 20000;
     snprintf(c->listen, sizeof(c->listen), "%s", "127.0.0.1:8470");
@@ -129,6 +134,9 @@ static const struct key {
     DUR("deep", "timeout", deep_timeout_ms, 500, 120000),
     DUR("deep", "frozen_gap", deep_frozen_gap_ms, 0, 10000),
     CNT("deep", "max_pixels", deep_max_pixels, 320 * 240, 16384 * 16384),
+    DUR("quality", "clock_interval", clock_interval_ms, 0, 30u * 86400000u),
+    DUR("quality", "clock_wait", clock_wait_ms, 1000, 60000),
+    DUR("quality", "clock_tolerance", clock_tolerance_ms, 100, 86400000),
     DUR("writer", "commit_interval", commit_interval_ms, 10, 60000),
     CNT("writer", "commit_max", commit_max, 1, 1000000),
     STR("http", "listen", listen),

@@ -70,6 +70,10 @@ struct config {
     uint32_t deep_timeout_ms;
     uint32_t deep_frozen_gap_ms; /* a second keyframe this much later, 0 = no frozen check */
     uint32_t deep_max_pixels;    /* larger pictures are not decoded */
+    /* [quality]: the clock look */
+    uint32_t clock_interval_ms;  /* between two clock looks at a camera, 0 = none */
+    uint32_t clock_wait_ms;      /* for the camera's first RTCP sender report */
+    uint32_t clock_tolerance_ms; /* an offset beyond this is clock_skew */
     /* [writer] */
     uint32_t commit_interval_ms; /* results are committed at least this often */
     uint32_t commit_max;         /* ... or when this many are waiting */

@@ -7,6 +7,7 @@
 
 #include "base/timefmt.h"
 #include "cli/cli_internal.h"
+#include "engine/clock_check.h"
 #include "views/camera_view.h"
 #include "views/event_view.h"
 
@@ -48,6 +49,10 @@ static json_t *build(struct cli *cli, struct store_read *r, const char *id, int 
         *rc = -ENOMEM;
         return NULL;
     }
+    struct store_clock k;
+    bool have_clock = store_clock_get(r, id, &k) == 0;
+    const struct store_clock *kp = have_clock ? &k : NULL;
+    view_camera_clock(o, cli->tz_offset, kp, clock_verdict_name(clock_record_verdict(kp)));
     struct show_ctx sc = {.cli = cli, .events = json_array()};
     *rc = store_events_scan(r, id, NULL, 0, INT64_MAX, keep_recent, &sc);
     json_object_set_new(o, "events", sc.events);
@@ -63,6 +68,24 @@ static void print_field(const char *label, const char *value)
         out_put_text(stdout, value);
         putchar('\n');
     }
+}
+
+/* The clock check: the offset and its verdict, or why it is unknown. */
+static void print_clock(json_t *k)
+{
+    const char *status = json_string_value(json_object_get(k, "status"));
+    const char *at = json_string_value(json_object_get(k, "checked_at"));
+    char buf[256];
+    if (!status || strcmp(status, "never") == 0)
+        snprintf(buf, sizeof(buf), "unknown (not looked at yet)");
+    else if (strcmp(status, "measured") == 0)
+        snprintf(buf, sizeof(buf), "%+.3f s, %s (tolerance %.3g s; rtcp, %s)",
+                 (double)json_integer_value(json_object_get(k, "offset_ms")) / 1000.0,
+                 json_string_value(json_object_get(k, "verdict")),
+                 (double)json_integer_value(json_object_get(k, "tolerance_ms")) / 1000.0, at);
+    else
+        snprintf(buf, sizeof(buf), "unknown (no RTCP sender report, %s)", at);
+    print_field("clock", buf);
 }
 
 static void print_text(struct cli *cli, json_t *o)
@@ -101,6 +124,7 @@ static void print_text(struct cli *cli, json_t *o)
         print_field("video", buf);
     }
     print_field("server", STR("server"));
+    print_clock(json_object_get(o, "clock"));
     json_t *evs = json_object_get(o, "events");
     if (json_array_size(evs)) {
         printf("\nrecent state changes:\n");

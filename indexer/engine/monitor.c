@@ -11,6 +11,7 @@
 #include "base/log.h"
 #include "base/timefmt.h"
 #include "deep_pool.h"
+#include "engine/clock_check.h"
 #include "engine/deep_verdict.h"
 #include "engine/first_pass.h"
 #include "engine/fleet.h"
@@ -62,6 +63,7 @@ struct job {
     struct monitor_probe *od; /* asked for on demand: told the result */
     bool full_look;           /* deep: with the frozen check (second keyframe) */
     bool skipped_options;     /* tier 1 started at DESCRIBE (skip_options) */
+    bool clock_look;          /* tier 1 plays on for the camera's sender report */
 };
 
 struct monitor {
@@ -517,6 +519,50 @@ static void options_learn(struct cam *c, const struct job *j, const struct probe
     }
 }
 
+/* The clock look rides on a scheduled handshake of an RTSP camera known to
+ * stream, once per clock interval: that probe goes to PLAY and plays on
+ * for up to clock_wait for the camera's RTCP sender report. It needs no
+ * deep worker (tier 1 waits on the loop without blocking it), starts at
+ * the probe's own time (no schedule lag) and only delays that probe's
+ * result by the wait. */
+static bool want_clock(const struct monitor *m, const struct cam *c, const struct job *j)
+{
+    return m->cfg.clock_interval_ms && !m->o.sweep && !j->od && c->kind == CAM_RTSP &&
+           c->clock_due <= (int64_t)uv_now(m->loop) &&
+           (c->mem.state == STORE_ONLINE || c->mem.state == STORE_DEGRADED);
+}
+
+/* Stores what a clock look found. A stream that was not online gave no
+ * look: the next probe tries again. */
+static void keep_clock(struct monitor *m, struct cam *c, const struct rtsp_conn *conn)
+{
+    int64_t us;
+    uint32_t samples;
+    int rc = rtsp_conn_clock(conn, &us, &samples);
+    if (rc == -ENODATA)
+        return;
+    struct store_clock k = {.measured = rc == 0,
+                            .offset_ms = rc == 0 ? (us >= 0 ? us + 500 : us - 500) / 1000 : 0,
+                            .checked_at = wall_ms(),
+                            .tolerance_ms = m->cfg.clock_tolerance_ms};
+    snprintf(k.source, sizeof(k.source), "rtcp");
+    c->clock_due = (int64_t)uv_now(m->loop) + m->cfg.clock_interval_ms;
+    m->st.clock_looks++;
+    enum clock_verdict v = clock_record_verdict(&k);
+    if (v == CLOCK_SKEW)
+        m->st.clock_skewed++;
+    else if (v == CLOCK_UNKNOWN)
+        m->st.clock_unknown++;
+    char off[32];
+    snprintf(off, sizeof(off), "%lld", (long long)k.offset_ms);
+    log_kv(LEVEL_DEBUG, "clock look", "camera", c->id, "offset_ms", k.measured ? off : "unknown",
+           "verdict", clock_verdict_name(v), NULL);
+    int qrc = store_batch_clock_put(writer_batch(m->writer), c->id, &k);
+    if (qrc)
+        log_kv(LEVEL_ERROR, "cannot queue a clock record", "camera", c->id, "error", strerror(-qrc),
+               NULL);
+}
+
 static void apply_result(struct monitor *m, struct job *j, const struct rtsp_conn *conn,
                          const struct probe_result *r)
 {
@@ -537,6 +583,8 @@ static void apply_result(struct monitor *m, struct job *j, const struct rtsp_con
     /* Compared before record() stores the new size. */
     bool new_size = r->video.width && (r->video.width != c->seen_w || r->video.height != c->seen_h);
     struct health_step step = record(m, c, r, false);
+    if (j->clock_look && conn)
+        keep_clock(m, c, conn);
     schedule_after(m, c, &step);
     if (j->od)
         ondemand_applied(j->od, c, &step);
@@ -737,6 +785,13 @@ static void on_resolved(void *data, int status, const struct sockaddr_storage *a
     if (m->cfg.skip_options == CONFIG_SKIP_AUTO)
         opts.skip_options = !c->options_suspect && !c->needs_options;
     j->skipped_options = opts.skip_options && opts.depth != RTSP_DEPTH_OPTIONS;
+    if (want_clock(m, c, j)) {
+        j->clock_look = true;
+        opts.depth = RTSP_DEPTH_PLAY;
+        opts.clock_ms = m->cfg.clock_wait_ms;
+        if (opts.total_ms) /* the cap is the handshake's; the wait comes on top */
+            opts.total_ms += m->cfg.clock_wait_ms;
+    }
     int rc = rtsp_conn_start(m->loop, (struct sockaddr *)&sa, c->url, &opts, on_probe_done, j,
                              &j->conn);
     if (rc) {
@@ -1028,10 +1083,13 @@ static void queue_fleet(struct monitor *m, struct fleet *old)
         count_state(m, c->mem.state, +1);
         if (was) {
             c->deep_due = was->deep_due;
+            c->clock_due = was->clock_due;
             c->deep_in_flight = was->deep_in_flight;
         } else {
             /* Periodic deep looks spread over their interval like probes. */
             c->deep_due = now + fleet_offset(c->id, m->cfg.deep_interval_ms);
+            /* Clock looks too, over their day. */
+            c->clock_due = now + fleet_offset(c->id, m->cfg.clock_interval_ms);
         }
         if (c->kind == CAM_INVALID || (c->kind == CAM_DEEP && !m->deep)) {
             m->st.skipped++; /* nothing can probe it */

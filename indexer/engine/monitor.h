@@ -46,6 +46,8 @@ struct monitor_stats {
     /* How long each phase of tier-1 probes took, when it ran. */
     struct monitor_hist phase_hist[PROBE_PH_COUNT];
     int64_t last_commit_error;
+    /* Clock looks stored, and how many found the clock off or unknown. */
+    uint64_t clock_looks, clock_skewed, clock_unknown;
 };
 
 struct monitor_opts {

@@ -6,6 +6,7 @@
 
 #include "base/csv_guard.h"
 #include "base/timefmt.h"
+#include "engine/clock_check.h"
 #include "http/api_internal.h"
 #include "inventory/import.h"
 #include "text_clean.h"
@@ -274,6 +275,10 @@ int api_camera(struct api_req *a)
     if (!(rc = store_camera_get(r, id, &cam)) && !(rc = store_health_get(r, id, &h))) {
         o = view_camera_detail(a->env->tz_offset, &cam, &h,
                               store_unit_get(r, cam.unit_id, &u) == 0 ? u.name : "");
+        struct store_clock k;
+        bool have_clock = store_clock_get(r, id, &k) == 0;
+        const struct store_clock *kp = have_clock ? &k : NULL;
+        view_camera_clock(o, a->env->tz_offset, kp, clock_verdict_name(clock_record_verdict(kp)));
         struct recent_ctx ec = {.env = a->env, .events = json_array()};
         rc = store_events_scan(r, id, NULL, 0, INT64_MAX, keep_recent, &ec);
         json_object_set_new(o, "events", ec.events);

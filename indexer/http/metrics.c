@@ -283,6 +283,13 @@ static void monitor_metrics(const struct monitor_stats *st, double age, struct m
     put(o, "camdex_transitions_total %llu\n", (unsigned long long)st->transitions);
     head(o, "camdex_rechecks_total", "counter", "Quick re-checks after a first failure.");
     put(o, "camdex_rechecks_total %llu\n", (unsigned long long)st->rechecks);
+    head(o, "camdex_clock_looks_total", "counter",
+         "Cameras' clocks looked at (RTCP sender reports), by verdict.");
+    uint64_t unknown = st->clock_unknown, skew = st->clock_skewed;
+    uint64_t ok = st->clock_looks >= unknown + skew ? st->clock_looks - unknown - skew : 0;
+    put(o, "camdex_clock_looks_total{verdict=\"ok\"} %llu\n", (unsigned long long)ok);
+    put(o, "camdex_clock_looks_total{verdict=\"clock_skew\"} %llu\n", (unsigned long long)skew);
+    put(o, "camdex_clock_looks_total{verdict=\"unknown\"} %llu\n", (unsigned long long)unknown);
     head(o, "camdex_schedule_lag_seconds", "histogram",
          "How late probes start after their due time.");
     uint64_t cum = 0;

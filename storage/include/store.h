@@ -275,6 +275,24 @@ int store_auth_hints_scan(struct store_read *r, store_hint_cb cb, void *ctx);
 int store_batch_auth_hint_put(struct store_batch *b, const char *id, const void *hint,
                               size_t len);
 
+/* ---- the clock check ----
+ * A camera's clock against camdex's, from its RTCP sender reports, kept
+ * apart from its health: a wrong clock does not make the picture unusable.
+ * One record per camera, the last look; it goes with the camera. */
+#define STORE_CLOCK_SOURCE_MAX 15
+struct store_clock {
+    bool measured;      /* false: no sender report came within the wait (unknown) */
+    int64_t offset_ms;  /* camera minus camdex, positive: the camera is ahead */
+    int64_t checked_at; /* ms since the epoch */
+    char source[STORE_CLOCK_SOURCE_MAX + 1]; /* "rtcp" */
+    uint32_t tolerance_ms; /* the tolerance it was judged with ([quality] clock_tolerance) */
+};
+/* 0, or -ENOENT when the camera's clock was never looked at. */
+int store_clock_get(struct store_read *r, const char *id, struct store_clock *out);
+/* Keeps the camera's last clock look; dropped at commit for a camera not in
+ * the index. */
+int store_batch_clock_put(struct store_batch *b, const char *id, const struct store_clock *c);
+
 /* ---- consistency ---- */
 
 struct store_fsck_report {

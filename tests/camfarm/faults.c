@@ -32,6 +32,8 @@ static const char *const names[FAULT_COUNT] = {
     [FAULT_BAD_LENGTH] = "bad_length",
     [FAULT_EARLY_RTP] = "early_rtp",
     [FAULT_OPTIONS_FIRST] = "options_first",
+    [FAULT_CLOCK_SKEW] = "clock_skew",
+    [FAULT_NO_SR] = "no_sr",
     [FAULT_BLACK] = "black",
     [FAULT_FROZEN] = "frozen",
     [FAULT_BLURRED] = "blurred",
@@ -64,6 +66,8 @@ uint16_t fault_default_arg(enum fault f)
         return 30;
     case FAULT_BIG_HEADERS:
         return 64;
+    case FAULT_CLOCK_SKEW:
+        return 120;
     default:
         return 0;
     }
@@ -106,7 +110,7 @@ static void mix_default(struct fault_mix *mix)
         {FAULT_BAD_SDP, 50},     {FAULT_TRUNCATED_SDP, 50},   {FAULT_BAD_LENGTH, 50},
         {FAULT_EARLY_RTP, 50},   {FAULT_BLACK, 400},          {FAULT_FROZEN, 400},
         {FAULT_BLURRED, 300},    {FAULT_NOISY, 100},          {FAULT_LOW_FPS, 300},
-        {FAULT_RESOLUTION, 200},
+        {FAULT_RESOLUTION, 200}, {FAULT_CLOCK_SKEW, 300},     {FAULT_NO_SR, 300},
     };
     memset(mix, 0, sizeof(*mix));
     for (size_t i = 0; i < sizeof(d) / sizeof(d[0]); i++)

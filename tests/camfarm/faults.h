@@ -38,6 +38,8 @@ enum fault {
     FAULT_LOW_FPS,        /* video: 5 fps */
     FAULT_RESOLUTION,     /* video: 352x288, not what the inventory says */
     FAULT_OPTIONS_FIRST,  /* 455 to a DESCRIBE on a connection that sent no OPTIONS */
+    FAULT_CLOCK_SKEW,     /* RTCP sender reports from a clock ARG s ahead (default 120) */
+    FAULT_NO_SR,          /* no RTCP sender reports at all */
     FAULT_COUNT
 };
 

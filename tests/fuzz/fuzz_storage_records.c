@@ -1,6 +1,6 @@
 /* libFuzzer target for the decoders of stored values (storage/records.c
  * over storage/codec.c): camera, health, unit, event, daily and
- * authentication-hint values, as a damaged or foreign index can hold them.
+ * authentication-hint and clock values, as a damaged or foreign index can hold them.
  * The first byte picks the decoder, the rest is the value. A value that
  * decodes must be one the encoder could have written: every string inside
  * the value, terminated there and within the encoder's limit, every state a
@@ -160,10 +160,26 @@ static void hint(const uint8_t *p, size_t n)
     trap_unless((const uint8_t *)h > p && (const uint8_t *)h + len == p + n);
 }
 
+static void clock_rec(const uint8_t *p, size_t n)
+{
+    struct store_clock k, back;
+    if (rec_clock_decode(p, n, &k))
+        return;
+    trap_unless(strlen(k.source) <= STORE_CLOCK_SOURCE_MAX);
+    struct enc e;
+    enc_init(&e);
+    rec_clock_encode(&e, &k);
+    trap_unless(e.err == 0 && rec_clock_decode(e.buf, e.len, &back) == 0);
+    trap_unless(k.measured == back.measured && k.offset_ms == back.offset_ms &&
+                k.checked_at == back.checked_at && same_str(k.source, back.source) &&
+                k.tolerance_ms == back.tolerance_ms);
+    enc_free(&e);
+}
+
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
-    static void (*const decoder[])(const uint8_t *, size_t) = {camera, health, unit,
-                                                               event,  daily,  hint};
+    static void (*const decoder[])(const uint8_t *, size_t) = {camera, health, unit,     event,
+                                                               daily,  hint,   clock_rec};
     if (size < 1)
         return 0;
     /* An exact-size copy, so that ASan sees any read past the value. */

@@ -374,3 +374,23 @@ Test(config, webhook_with_secret_file_needs_no_secret_key)
     cr_assert_eq(config_parse(text, "c.ini", &c, &e), 0, "%s", e.msg[0]);
     cr_assert_str_eq(c.webhooks[0].secret_file.path, "s");
 }
+
+Test(config, clock_look_keys_and_their_ranges)
+{
+    struct config c;
+    struct config_errors e = {0};
+    config_default(&c);
+    cr_expect_eq(c.clock_interval_ms, 86400000);
+    cr_expect_eq(c.clock_wait_ms, 6000);
+    cr_expect_eq(c.clock_tolerance_ms, 10000);
+    const char *text = "[quality]\nclock_interval = 12h\nclock_wait = 10s\nclock_tolerance = 2m\n";
+    cr_assert_eq(config_parse(text, "camdex.ini", &c, &e), 0, "%s", e.msg[0]);
+    cr_expect_eq(c.clock_interval_ms, 12 * 3600000);
+    cr_expect_eq(c.clock_wait_ms, 10000);
+    cr_expect_eq(c.clock_tolerance_ms, 120000);
+    cr_expect_eq(config_parse("[quality]\nclock_interval = 0\n", "camdex.ini", &c, &e), 0,
+                 "0 turns clock looks off");
+    cr_expect_neq(config_parse("[quality]\nclock_wait = 500ms\n", "camdex.ini", &c, &e), 0);
+    cr_expect(strstr(e.msg[0], "clock_wait"), "%s", e.msg[0]);
+    cr_expect_neq(config_parse("[quality]\nclock_interval = 31d\n", "camdex.ini", &c, &e), 0);
+}

@@ -263,6 +263,11 @@ Test(api, camera_detail_and_events)
     cr_assert(json_is_string(json_object_get(d.json, "url")));
     json_t *evs = json_object_get(d.json, "events");
     cr_assert_geq(json_array_size(evs), 1, "%s", d.body);
+    /* A clock never looked at is unknown, not wrong. */
+    json_t *clock = json_object_get(d.json, "clock");
+    cr_expect_str_eq(json_string_value(json_object_get(clock, "status")), "never", "%s", d.body);
+    cr_expect_str_eq(json_string_value(json_object_get(clock, "verdict")), "unknown");
+    cr_expect(json_is_null(json_object_get(clock, "offset_ms")));
     resp_free(&d);
     snprintf(path, sizeof(path), "/api/v1/cameras/%s/events?since=1h", id);
     struct resp e = get(path);
