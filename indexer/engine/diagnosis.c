@@ -65,7 +65,11 @@ bool diagnosis_make(const struct deep_result *dr, struct probe_result *verdict,
     if (isnan(out->similarity) || out->similarity >= scene_min)
         return true;
     add(d, PROBE_R_SCENE_CHANGED, (float)out->similarity, (float)scene_min);
-    if (verdict->state == PROBE_ONLINE)
+    /* Picture faults come before the stream's (deep_verdict.c): another
+     * scene outranks a resolution or frame rate that differs, not a fault
+     * of the picture itself. */
+    if (verdict->state == PROBE_ONLINE ||
+        (verdict->state == PROBE_DEGRADED && !picture_reason(verdict->reason)))
         probe_result_set(verdict, PROBE_DEGRADED, PROBE_R_SCENE_CHANGED,
                          "the picture is not the scene of the reference picture (similarity "
                          "%.2f, below %.2f)",
@@ -73,7 +77,8 @@ bool diagnosis_make(const struct deep_result *dr, struct probe_result *verdict,
     return true;
 }
 
-bool diagnosis_healthy(const struct diagnosis *dg, const struct probe_result *verdict)
+bool diagnosis_healthy(const struct diagnosis *dg)
 {
-    return dg->d.judged && dg->d.n == 0 && dg->d.sig && verdict->state == PROBE_ONLINE;
+    /* A stream fault (resolution, frame rate) says nothing of the scene. */
+    return dg->d.judged && dg->d.n == 0 && dg->d.sig;
 }

@@ -24,14 +24,15 @@ struct diagnosis {
  * nothing decoded), which leaves the last diagnosis standing. `ref` is the
  * camera's reference signature, NULL when it has none. A picture of
  * another scene adds scene_changed (value: the similarity, limit:
- * `scene_min`) and, when nothing else was wrong, makes `verdict` degraded
- * for it. */
+ * `scene_min`) and, unless the picture has another fault, makes `verdict`
+ * degraded for it. */
 bool diagnosis_make(const struct deep_result *dr, struct probe_result *verdict,
                     const struct probe_findings *findings, const uint8_t *ref, double scene_min,
                     int64_t now_ms, struct diagnosis *out);
 
 /* The picture may serve as the camera's first reference: it was looked at
- * and nothing was wrong with it. */
-bool diagnosis_healthy(const struct diagnosis *dg, const struct probe_result *verdict);
+ * and nothing was wrong with the picture (the stream may still differ
+ * from the inventory). */
+bool diagnosis_healthy(const struct diagnosis *dg);
 
 #endif

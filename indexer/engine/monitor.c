@@ -595,7 +595,7 @@ static void keep_diagnosis(struct monitor *m, struct cam *c, const struct deep_r
         return;
     struct store_batch *b = writer_batch(m->writer);
     int rc = store_batch_diagnosis_put(b, c->id, &dg.d);
-    if (!rc && !have_ref && diagnosis_healthy(&dg, r)) {
+    if (!rc && !have_ref && diagnosis_healthy(&dg)) {
         struct store_reference first = {
             .time_ms = now, .sig_w = dg.d.sig_w, .sig_h = dg.d.sig_h, .sig = dg.d.sig};
         rc = store_batch_reference_put(b, c->id, &first);

@@ -49,7 +49,7 @@ Test(diagnosis, findings_are_kept_in_order_with_the_signature)
     cr_expect_str_eq(dg.d.f[1].reason, "noisy");
     cr_assert_eq(dg.d.sig_w * dg.d.sig_h, SCENE_SIG_LEN);
     cr_expect(dg.d.sig == dg.sig);
-    cr_expect_not(diagnosis_healthy(&dg, &r));
+    cr_expect_not(diagnosis_healthy(&dg));
 }
 
 Test(diagnosis, a_verdict_without_findings_is_kept_as_its_one_finding)
@@ -67,6 +67,7 @@ Test(diagnosis, a_verdict_without_findings_is_kept_as_its_one_finding)
     probe_result_set(&r, PROBE_DEGRADED, PROBE_R_RESOLUTION_MISMATCH, "size");
     cr_assert(diagnosis_make(&dr, &r, &f, NULL, 0.65, 1, &dg));
     cr_expect_eq(dg.d.n, 0);
+    cr_expect(diagnosis_healthy(&dg), "the picture may still be the reference");
 }
 
 Test(diagnosis, no_picture_no_diagnosis)
@@ -89,7 +90,7 @@ Test(diagnosis, another_scene_than_the_reference_is_scene_changed)
     struct probe_result r = online();
     struct diagnosis first;
     cr_assert(diagnosis_make(&dr, &r, NULL, NULL, 0.65, 1, &first));
-    cr_assert(diagnosis_healthy(&first, &r), "the first healthy picture may be the reference");
+    cr_assert(diagnosis_healthy(&first), "the first healthy picture may be the reference");
     uint8_t ref[SCENE_SIG_LEN];
     memcpy(ref, first.sig, sizeof(ref));
 
@@ -109,9 +110,16 @@ Test(diagnosis, another_scene_than_the_reference_is_scene_changed)
     cr_expect_float_eq(dg.d.f[0].limit, 0.65, 1e-6);
     cr_expect_eq(r.state, PROBE_DEGRADED);
     cr_expect_eq(r.reason, PROBE_R_SCENE_CHANGED);
-    cr_expect_not(diagnosis_healthy(&dg, &r));
+    cr_expect_not(diagnosis_healthy(&dg));
 
-    /* With a worse fault the verdict keeps it; scene_changed is listed after. */
+    /* It outranks a stream fault... */
+    r = online();
+    probe_result_set(&r, PROBE_DEGRADED, PROBE_R_RESOLUTION_MISMATCH, "size");
+    cr_assert(diagnosis_make(&dr, &r, NULL, ref, 0.65, 4, &dg));
+    cr_expect_eq(r.reason, PROBE_R_SCENE_CHANGED);
+
+    /* ...but with a fault of the picture the verdict keeps that one, and
+     * scene_changed is listed after it. */
     r = online();
     probe_result_set(&r, PROBE_DEGRADED, PROBE_R_STRIPES, "bars");
     struct probe_findings f = {.judged = true, .n = 1, .f = {{PROBE_R_STRIPES, 3, 2}}};
