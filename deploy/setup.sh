@@ -21,6 +21,8 @@ packages=(
   # the dashboard's browser test (tests/dashboard/): a real browser, node to
   # drive it, and a CJK font so Chinese names render in its screenshot
   chromium nodejs fonts-wqy-microhei
+  python3-skimage  # photographs: camfarm's picture-fault clips, the scene-reference tests' data
+  fonts-noto-cjk   # the 无视频信号 of camfarm's signal_lost clip
 )
 
 missing=()
