@@ -33,7 +33,7 @@ port=$(sed -n 's/.* rtsp=[^ ]*:\([0-9]*\) .*/\1/p' <<<"$line")
 url=$(sed -n '2p' "$work/fleet.csv" | grep -o 'rtsp://[^,]*' | sed -E "s#(@[0-9.]+):[0-9]+/#\1:$port/#")
 echo "deep_looks: $url, load $(cut -d' ' -f1-3 /proc/loadavg)"
 for k in "${ks[@]}"; do
-    CAMDEX_DEEP_MODULE="$build/camdex-deep.so" "$build/bench_deep" -n "$n" -j "$k" --no-ffprobe "$url" |
+    CAMDEX_DEEP_MODULE="$build/camdex-deep.so" "$build/tests/bench/bench_deep" -n "$n" -j "$k" --no-ffprobe "$url" |
         grep '^deep_pool' | while read -r l; do
             rate=$(sed -n 's/.*probes_per_s=\([0-9.]*\).*/\1/p' <<<"$l")
             echo "$l looks_per_hour=$(awk -v r="$rate" 'BEGIN{printf "%.0f", r*3600}')"
