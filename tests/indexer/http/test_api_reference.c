@@ -67,12 +67,23 @@ static void setup(void)
     run_ok(imp);
     diagnose_first();
     /* A probe interval longer than the test: nothing probes the cameras. */
-    char *argv[] = {CAMDEX_BIN,        "--db",  db,       "serve", "--interval",
-                    "1h",              "--set", "http.listen=127.0.0.1:0",
-                    "--set",           "http.token_ro=" RO,
-                    "--set",           "http.token_rw=" RW,
-                    "--set",           "deep.workers=0",
-                    "--log-level",     "info",  NULL};
+    char *argv[] = {CAMDEX_BIN,
+                    "--db",
+                    db,
+                    "serve",
+                    "--interval",
+                    "1h",
+                    "--set",
+                    "http.listen=127.0.0.1:0",
+                    "--set",
+                    "http.token_ro=" RO,
+                    "--set",
+                    "http.token_rw=" RW,
+                    "--set",
+                    "deep.workers=0",
+                    "--log-level",
+                    "info",
+                    NULL};
     proc_start(&serve, 2, argv);
     http_port = serve_http_port(&serve);
 }
@@ -140,9 +151,9 @@ Test(api_reference, put_adopts_the_diagnosed_picture_and_delete_forgets_it)
     cr_expect(json_is_true(json_object_get(r.json, "changed")));
     resp_free(&r);
     r = call("GET", "/api/v1/cameras/%s", cam1, RO);
-    cr_expect_str_eq(json_string_value(
-                         json_object_get(json_object_get(r.json, "reference"), "set_by")),
-                     "operator", "%s", r.body);
+    cr_expect_str_eq(
+        json_string_value(json_object_get(json_object_get(r.json, "reference"), "set_by")),
+        "operator", "%s", r.body);
     resp_free(&r);
 
     r = call("DELETE", "/api/v1/cameras/%s/reference", cam1, RW);
