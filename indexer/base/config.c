@@ -36,9 +36,12 @@ void config_default(struct config *c)
     c->max_per_host = 4;
     c->flap_window_ms = 3600000;
     c->flap_threshold = 6;
-    c->deep_interval_ms = 6 * 3600000;
+    /* Every camera's picture diagnosed once an hour; deep_workers sets how
+     * many looks an hour that allows (deploy/README.md gives the figures). */
+    c->deep_interval_ms = 3600000;
+    c->scene_similarity_pct = 65; /* probes/scene_ref.h: SCENE_SIMILAR_MIN */
     /* A deep probe mostly waits (about 1.1 s for ~15 ms of CPU): four
-     * workers look at 43,000 cameras in well under the 6 h interval. */
+     * workers are the least that keeps a worker for tier-2-only cameras. */
     c->deep_workers = 4;
     c->deep_timeout_ms = 8000;
     c->deep_frozen_gap_ms = 800;
@@ -129,7 +132,8 @@ static const struct key {
     CNT("probe", "max_per_host", max_per_host, 1, 10000),
     DUR("probe", "flap_window", flap_window_ms, 60000, 86400000),
     CNT("probe", "flap_threshold", flap_threshold, 2, CONFIG_FLAP_MAX),
-    DUR("deep", "interval", deep_interval_ms, 0, 30u * 86400000u / 10),
+    DUR("quality", "interval", deep_interval_ms, 0, 30u * 86400000u / 10),
+    CNT("quality", "scene_similarity", scene_similarity_pct, 1, 99),
     CNT("deep", "workers", deep_workers, 0, 64),
     DUR("deep", "timeout", deep_timeout_ms, 500, 120000),
     DUR("deep", "frozen_gap", deep_frozen_gap_ms, 0, 10000),
@@ -357,11 +361,17 @@ int config_set_at(struct config *c, const char *section, const char *name, const
         struct config_webhook *w = webhook_slot(c, wname, wlen, err, errlen);
         return w ? webhook_set(w, name, value, line, err, errlen) : -EINVAL;
     }
+    if (strcmp(section, "deep") == 0 && strcmp(name, "interval") == 0) {
+        /* The former name of [quality] interval: still accepted, and the
+         * service warns about it (config.h). */
+        c->deep_interval_old_line = line ? line : -1;
+        section = "quality";
+    }
     const struct key *k = find_key(section, name);
     if (!k) {
         if (!known_section(section))
             snprintf(err, errlen,
-                     "unknown section [%s] (use camdex, probe, deep, writer, http, metrics, "
+                     "unknown section [%s] (use camdex, probe, deep, quality, writer, http, metrics, "
                      "webhook NAME)",
                      section);
         else

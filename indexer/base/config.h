@@ -64,8 +64,13 @@ struct config {
     uint32_t max_in_flight;     /* 0 = below the open-files limit */
     uint32_t max_per_host;      /* one NVR serves many channels */
     uint32_t flap_window_ms, flap_threshold;
+    /* [quality] interval: the one schedule of deep looks (stream metadata
+     * and picture diagnosis in one look); 0 = only on state change and on
+     * demand. "[deep] interval", its former name, sets it too. */
+    uint32_t deep_interval_ms;
+    int deep_interval_old_line; /* [deep] interval was used: its line (-1: not from a file) */
+    uint32_t scene_similarity_pct; /* below this similarity (%) to the reference: scene_changed */
     /* [deep] */
-    uint32_t deep_interval_ms;  /* 0 = only on state change and on demand */
     uint32_t deep_workers;
     uint32_t deep_timeout_ms;
     uint32_t deep_frozen_gap_ms; /* a second keyframe this much later, 0 = no frozen check */

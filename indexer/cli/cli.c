@@ -22,6 +22,7 @@ static const struct cli_command commands[] = {
     {"history", "state changes of a camera, a unit or all", cmd_history},
     {"report", "online-rate report per unit and day", cmd_report},
     {"maintenance", "put a camera under maintenance or take it out", cmd_maintenance},
+    {"reference", "show, set or clear a camera's reference picture", cmd_reference},
     {"probe", "probe one stream URL now and print what it is", cmd_probe},
     {"sweep", "probe every camera once and write the index", cmd_sweep},
     {"serve", "run the monitoring service", cmd_serve},
@@ -54,6 +55,17 @@ void cli_error(const char *fmt, ...)
     vfprintf(stderr, fmt, ap);
     va_end(ap);
     fputc('\n', stderr);
+}
+
+void cli_config_renamed_warning(const struct config *cfg)
+{
+    char where[32] = "";
+    if (cfg->deep_interval_old_line > 0)
+        snprintf(where, sizeof(where), "line %d: ", cfg->deep_interval_old_line);
+    cli_error("warning: %s[deep] interval is now [quality] interval (deep looks read the "
+              "metadata and diagnose the picture on one schedule); the value was taken, rename "
+              "the key",
+              where);
 }
 
 int cli_open(struct cli *cli, bool writer, struct store **s)

@@ -7,6 +7,7 @@
 #include <stdbool.h>
 
 #include "cli/cli.h"
+#include "base/config.h"
 #include "cli/output.h"
 #include "store.h"
 
@@ -27,6 +28,9 @@ struct cli_command {
 
 /* "camdex: <message>" on stderr. */
 void cli_error(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+/* The configuration used "[deep] interval", the former name of
+ * "[quality] interval": the value was taken; say what to write instead. */
+void cli_config_renamed_warning(const struct config *cfg);
 
 /* Commands build their JSON in an arena that is never freed before exit
  * (cli.c). A service runs for months and builds JSON on several threads:
@@ -48,6 +52,7 @@ int cmd_report(struct cli *cli, int argc, char **argv);
 int cmd_fsck(struct cli *cli, int argc, char **argv);
 int cmd_generate(struct cli *cli, int argc, char **argv);
 int cmd_maintenance(struct cli *cli, int argc, char **argv);
+int cmd_reference(struct cli *cli, int argc, char **argv);
 int cmd_demo(struct cli *cli, int argc, char **argv);
 int cmd_sweep(struct cli *cli, int argc, char **argv);
 int cmd_probe(struct cli *cli, int argc, char **argv);

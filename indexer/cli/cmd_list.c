@@ -1,4 +1,4 @@
-/* `camdex list`: cameras filtered by unit, state and reason. */
+/* `camdex list`: cameras filtered by unit, state, reason and picture finding. */
 #include <errno.h>
 #include <getopt.h>
 #include <stdio.h>
@@ -11,10 +11,13 @@
 static void list_usage(FILE *f)
 {
     fprintf(f, "usage: camdex list [--unit ID] [--state STATE] [--reason REASON]\n"
-               "                   [--limit N] [--format table|json|csv]\n\n"
+               "                   [--finding REASON] [--limit N] [--format table|json|csv]\n\n"
                "Lists cameras with their state, reason and since when, ordered by unit\n"
                "and camera id. STATE is one of unknown, online, degraded, offline,\n"
-               "maintenance. URLs are shown with credentials redacted.\n");
+               "maintenance. --reason matches the reason of the state (the most severe\n"
+               "finding of a degraded picture); --finding any finding of the latest\n"
+               "picture diagnosis (e.g. --finding noisy also lists a dark, noisy camera\n"
+               "degraded as black). URLs are shown with credentials redacted.\n");
 }
 
 struct list_ctx {
@@ -44,6 +47,7 @@ int cmd_list(struct cli *cli, int argc, char **argv)
         {"unit", required_argument, NULL, 'u'},
         {"state", required_argument, NULL, 's'},
         {"reason", required_argument, NULL, 'r'},
+        {"finding", required_argument, NULL, 'g'},
         {"format", required_argument, NULL, 'f'},
         {"limit", required_argument, NULL, 'n'},
         {"help", no_argument, NULL, 'h'},
@@ -69,6 +73,9 @@ int cmd_list(struct cli *cli, int argc, char **argv)
             break;
         case 'r':
             filter.reason = optarg;
+            break;
+        case 'g':
+            filter.finding = optarg;
             break;
         case 'f':
             if (cli_format(optarg, &fmt))
@@ -96,8 +103,10 @@ int cmd_list(struct cli *cli, int argc, char **argv)
         return CLI_USAGE;
     }
     if ((filter.unit_id && strlen(filter.unit_id) > STORE_ID_MAX) ||
-        (filter.reason && strlen(filter.reason) > STORE_REASON_MAX)) {
-        cli_error("--unit or --reason is longer than any stored id or reason");
+        (filter.reason && strlen(filter.reason) > STORE_REASON_MAX) ||
+        (filter.finding && (!*filter.finding || strlen(filter.finding) > STORE_REASON_MAX))) {
+        cli_error("--unit, --reason or --finding is empty or longer than any stored id or "
+                  "reason");
         return CLI_USAGE;
     }
 

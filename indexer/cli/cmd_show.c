@@ -10,6 +10,7 @@
 #include "engine/clock_check.h"
 #include "views/camera_view.h"
 #include "views/event_view.h"
+#include "views/picture_view.h"
 
 #define SHOW_EVENTS 10
 
@@ -18,7 +19,8 @@ static void show_usage(FILE *f)
     fprintf(f, "usage: camdex show ID [--format table|json]\n\n"
                "Shows a camera: inventory record (URL redacted), health with reason and\n"
                "detail, stream metadata from the last probes, the meaning of its GB/T 28181\n"
-               "code, and its last %d state changes.\n",
+               "code, its latest picture diagnosis and reference picture, and its last %d\n"
+               "state changes.\n",
             SHOW_EVENTS);
 }
 
@@ -53,6 +55,15 @@ static json_t *build(struct cli *cli, struct store_read *r, const char *id, int 
     bool have_clock = store_clock_get(r, id, &k) == 0;
     const struct store_clock *kp = have_clock ? &k : NULL;
     view_camera_clock(o, cli->tz_offset, kp, clock_verdict_name(clock_record_verdict(kp)));
+    struct store_diagnosis d;
+    struct store_reference ref;
+    /* null: never diagnosed, or no reference (yet). */
+    json_object_set_new(o, "diagnosis",
+                        store_diagnosis_get(r, id, &d) == 0 ? view_diagnosis(cli->tz_offset, &d)
+                                                            : json_null());
+    json_object_set_new(o, "reference", store_reference_get(r, id, &ref) == 0
+                                            ? view_reference(cli->tz_offset, &ref)
+                                            : json_null());
     struct show_ctx sc = {.cli = cli, .events = json_array()};
     *rc = store_events_scan(r, id, NULL, 0, INT64_MAX, keep_recent, &sc);
     json_object_set_new(o, "events", sc.events);
@@ -86,6 +97,37 @@ static void print_clock(json_t *k)
     else
         snprintf(buf, sizeof(buf), "unknown (no RTCP sender report, %s)", at);
     print_field("clock", buf);
+}
+
+/* "diagnosis  TIME  blurred picture (12.5, limit 30), ..." and the reference. */
+static void print_picture(struct cli *cli, json_t *o)
+{
+    char buf[1024];
+    json_t *d = json_object_get(o, "diagnosis"), *ref = json_object_get(o, "reference");
+    if (json_is_object(d)) {
+        json_t *f = json_object_get(d, "findings"), *x;
+        size_t i, n = (size_t)snprintf(buf, sizeof(buf), "%s  ",
+                                       json_string_value(json_object_get(d, "time")));
+        if (!json_array_size(f))
+            n += (size_t)snprintf(buf + n, sizeof(buf) - n, "%s",
+                                  msg_reason_text("none", cli->lang));
+        json_array_foreach(f, i, x)
+        {
+            if (n >= sizeof(buf))
+                break;
+            n += (size_t)snprintf(buf + n, sizeof(buf) - n, "%s%s (%g, limit %g)", i ? ", " : "",
+                                  msg_reason_text(json_string_value(json_object_get(x, "reason")),
+                                                  cli->lang),
+                                  json_number_value(json_object_get(x, "value")),
+                                  json_number_value(json_object_get(x, "limit")));
+        }
+        print_field("diagnosis", buf);
+    }
+    if (json_is_object(ref)) {
+        snprintf(buf, sizeof(buf), "%s, set by %s", json_string_value(json_object_get(ref, "time")),
+                 json_string_value(json_object_get(ref, "set_by")));
+        print_field("reference", buf);
+    }
 }
 
 static void print_text(struct cli *cli, json_t *o)
@@ -125,6 +167,7 @@ static void print_text(struct cli *cli, json_t *o)
     }
     print_field("server", STR("server"));
     print_clock(json_object_get(o, "clock"));
+    print_picture(cli, o);
     json_t *evs = json_object_get(o, "events");
     if (json_array_size(evs)) {
         printf("\nrecent state changes:\n");

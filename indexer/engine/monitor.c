@@ -13,6 +13,7 @@
 #include "deep_pool.h"
 #include "engine/clock_check.h"
 #include "engine/deep_verdict.h"
+#include "engine/diagnosis.h"
 #include "engine/first_pass.h"
 #include "engine/fleet.h"
 #include "engine/health.h"
@@ -370,6 +371,8 @@ static struct health_step record(struct monitor *m, struct cam *c, const struct 
     }
     struct store_health h;
     health_to_store(&c->mem, r, now, &h);
+    if (step.changed && step.to == STORE_DEGRADED && !deep)
+        h.detail = "back; the picture stays as its last deep look found it";
     /* The last gate before the index: whatever a probe (or a future tier)
      * left in its text, only clean UTF-8 is stored. */
     char detail[PROBE_DETAIL_MAX], server[PROBE_SERVER_MAX], profile[PROBE_PROFILE_MAX];
@@ -609,6 +612,47 @@ static bool full_deep_look(const struct monitor *m, const struct cam *c, const s
     return m->cfg.deep_interval_ms && c->deep_due <= (int64_t)uv_now(m->loop);
 }
 
+/* The camera's reference signature, read from the index: operators set
+ * and clear it from other threads and processes (API, CLI). */
+static bool reference_of(struct monitor *m, const struct cam *c, uint8_t sig[SCENE_SIG_LEN])
+{
+    struct store_read *rd;
+    struct store_reference ref;
+    if (store_read_begin(m->o.store, &rd))
+        return false;
+    bool have = store_reference_get(rd, c->id, &ref) == 0 && ref.sig_w == SCENE_SIG_W &&
+                ref.sig_h == SCENE_SIG_H;
+    if (have)
+        memcpy(sig, ref.sig, SCENE_SIG_LEN);
+    store_read_end(&rd);
+    return have;
+}
+
+/* Keeps what a deep look found in the picture (which may add
+ * scene_changed to the verdict); a camera's first healthy picture becomes
+ * its reference. */
+static void keep_diagnosis(struct monitor *m, struct cam *c, const struct deep_result *dr,
+                           struct probe_result *r, const struct probe_findings *findings)
+{
+    uint8_t ref[SCENE_SIG_LEN];
+    bool have_ref = reference_of(m, c, ref);
+    struct diagnosis dg;
+    int64_t now = wall_ms();
+    if (!diagnosis_make(dr, r, findings, have_ref ? ref : NULL, m->cfg.scene_similarity_pct / 100.0, now,
+                        &dg))
+        return;
+    struct store_batch *b = writer_batch(m->writer);
+    int rc = store_batch_diagnosis_put(b, c->id, &dg.d);
+    if (!rc && !have_ref && diagnosis_healthy(&dg)) {
+        struct store_reference first = {
+            .time_ms = now, .sig_w = dg.d.sig_w, .sig_h = dg.d.sig_h, .sig = dg.d.sig};
+        rc = store_batch_reference_put(b, c->id, &first);
+    }
+    if (rc)
+        log_kv(LEVEL_ERROR, "cannot queue a picture diagnosis", "camera", c->id, "error",
+               strerror(-rc), NULL);
+}
+
 static void apply_deep(struct monitor *m, struct job *j, int status)
 {
     struct cam *c = job_camera(m, j);
@@ -627,7 +671,9 @@ static void apply_deep(struct monitor *m, struct job *j, int status)
     }
     struct deep_verdict_expect e = {c->expect_w, c->expect_h, c->expect_fps};
     struct probe_result r;
-    deep_verdict_judge(&j->deep->result, &e, &r, NULL);
+    struct probe_findings findings;
+    deep_verdict_judge(&j->deep->result, &e, &r, &findings);
+    keep_diagnosis(m, c, &j->deep->result, &r, &findings);
     struct health_step step = record(m, c, &r, true);
     if (j->full_look)
         c->deep_due = t + m->cfg.deep_interval_ms;

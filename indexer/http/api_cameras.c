@@ -12,6 +12,7 @@
 #include "text_clean.h"
 #include "views/camera_view.h"
 #include "views/event_view.h"
+#include "views/picture_view.h"
 
 #define API_Q_MAX      128
 #define DETAIL_EVENTS  10
@@ -162,12 +163,15 @@ static int send_csv(struct api_req *a, json_t *rows, const char *next)
 
 int api_cameras(struct api_req *a)
 {
-    static const char *const known[] = {"unit",  "state",  "reason", "q",
-                                        "limit", "cursor", "format", NULL};
+    static const char *const known[] = {"unit",   "state",  "reason", "finding", "q",
+                                        "limit",  "cursor", "format", NULL};
     if (api_check_params(a, known))
         return 0;
     struct store_filter f = {
-        .unit_id = api_param(a, "unit"), .state = -1, .reason = api_param(a, "reason")};
+        .unit_id = api_param(a, "unit"),
+        .state = -1,
+        .reason = api_param(a, "reason"),
+        .finding = api_param(a, "finding")};
     const char *state = api_param(a, "state"), *format = api_param(a, "format");
     const char *cursor = api_param(a, "cursor");
     struct list_ctx lc = {.a = a, .q = api_param(a, "q")};
@@ -184,6 +188,11 @@ int api_cameras(struct api_req *a)
                          "reason: \"%.40s\" is not a reason (lower-case letters, digits and _, "
                          "e.g. connect_timeout)",
                          f.reason);
+    if (f.finding && !valid_reason(f.finding))
+        return api_error(a, 400, "bad_parameter",
+                         "finding: \"%.40s\" is not a reason (lower-case letters, digits and _, "
+                         "e.g. noisy)",
+                         f.finding);
     if (lc.q && (!*lc.q || strlen(lc.q) > API_Q_MAX))
         return api_error(a, 400, "bad_parameter", "q: give 1 to %d bytes of text", API_Q_MAX);
     bool csv = false;
@@ -279,6 +288,16 @@ int api_camera(struct api_req *a)
         bool have_clock = store_clock_get(r, id, &k) == 0;
         const struct store_clock *kp = have_clock ? &k : NULL;
         view_camera_clock(o, a->env->tz_offset, kp, clock_verdict_name(clock_record_verdict(kp)));
+        struct store_diagnosis d;
+        struct store_reference ref;
+        json_object_set_new(o, "diagnosis",
+                            store_diagnosis_get(r, id, &d) == 0
+                                ? view_diagnosis(a->env->tz_offset, &d)
+                                : json_null());
+        json_object_set_new(o, "reference",
+                            store_reference_get(r, id, &ref) == 0
+                                ? view_reference(a->env->tz_offset, &ref)
+                                : json_null());
         struct recent_ctx ec = {.env = a->env, .events = json_array()};
         rc = store_events_scan(r, id, NULL, 0, INT64_MAX, keep_recent, &ec);
         json_object_set_new(o, "events", ec.events);

@@ -141,6 +141,7 @@ int api_cameras(struct api_req *a);
 int api_camera(struct api_req *a);
 int api_camera_events(struct api_req *a);
 int api_camera_maintenance(struct api_req *a);
+int api_camera_reference(struct api_req *a);
 int api_camera_probe(struct api_req *a);
 int api_inventory(struct api_req *a);
 int api_events(struct api_req *a);

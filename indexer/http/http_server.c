@@ -77,6 +77,9 @@ static const struct route {
     /* The first form of the endpoint; kept so existing clients go on working. */
     {"POST", "api/v1/cameras/*/maintenance", ROUTE_WRITE, api_camera_maintenance},
     {"POST", "api/v1/cameras/*/probe", ROUTE_WRITE, api_camera_probe},
+    {"GET", "api/v1/cameras/*/reference", ROUTE_READ, api_camera_reference},
+    {"PUT", "api/v1/cameras/*/reference", ROUTE_WRITE, api_camera_reference},
+    {"DELETE", "api/v1/cameras/*/reference", ROUTE_WRITE, api_camera_reference},
     {"POST", "api/v1/inventory", ROUTE_WRITE, api_inventory},
     {"GET", "api/v1/events", ROUTE_READ, api_events},
     {"GET", "api/v1/events/stream", ROUTE_READ, api_events_stream},

@@ -102,6 +102,14 @@ uint64_t camera_id_key(const struct farm *f, const struct cam *cam)
 int camera_clip(const struct farm *f, const struct cam *cam)
 {
     int k = f->mode_clip[cam->mode];
+    /* scene_changed: the first scene until ARG s after camfarm's start
+     * (long enough for a monitor to take it as the camera's reference),
+     * then another photograph. */
+    if (cam->mode == FAULT_SCENE_CHANGED && k >= 0 &&
+        farm_now_ms(f) - f->start_ms < (uint64_t)cam->arg * 1000) {
+        int first = clip_find(f->clips, "scene");
+        return first >= 0 ? first : cam->clip;
+    }
     return k >= 0 ? k : cam->clip;
 }
 

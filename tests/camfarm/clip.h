@@ -6,7 +6,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
-#define CLIP_MAX       16
+#define CLIP_MAX       32
 #define CLIP_NAME_MAX  32
 #define CLIP_FILE_MAX  (64u << 20) /* refuse clips bigger than 64 MiB */
 #define CLIP_SPROP_MAX 1024

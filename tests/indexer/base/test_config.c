@@ -25,7 +25,7 @@ Test(config, file_sets_keys_with_units)
     config_default(&c);
     const char *text = "; comment\n[camdex]\ndb = /srv/camdex\n[probe]\ninterval = 10s\n"
                        "connect_timeout = 750ms\ndepth = play\nfail_threshold = 2\n"
-                       "[deep]\ninterval = 6h\n";
+                       "[quality]\ninterval = 6h\n";
     cr_assert_eq(config_parse(text, "camdex.ini", &c, &e), 0, "%s", e.msg[0]);
     cr_assert_str_eq(c.db, "/srv/camdex");
     cr_assert_eq(c.interval_ms, 10000);
@@ -33,6 +33,25 @@ Test(config, file_sets_keys_with_units)
     cr_assert_eq(c.depth, CONFIG_DEPTH_PLAY);
     cr_assert_eq(c.fail_threshold, 2);
     cr_assert_eq(c.deep_interval_ms, 6 * 3600000);
+    cr_assert_eq(c.deep_interval_old_line, 0, "the current name is not reported");
+}
+
+Test(config, deep_looks_come_hourly_and_the_former_key_is_taken_and_reported)
+{
+    struct config c;
+    struct config_errors e = {0};
+    config_default(&c);
+    cr_expect_eq(c.deep_interval_ms, 3600000);
+    const char *text = "[probe]\ninterval = 10s\n[deep]\nworkers = 6\ninterval = 2h\n";
+    cr_assert_eq(config_parse(text, "camdex.ini", &c, &e), 0, "%s", e.msg[0]);
+    cr_expect_eq(c.deep_interval_ms, 2 * 3600000);
+    cr_expect_eq(c.deep_workers, 6);
+    cr_expect_eq(c.deep_interval_old_line, 5);
+    char err[256];
+    config_default(&c);
+    cr_assert_eq(config_set(&c, "deep", "interval", "30m", err, sizeof(err)), 0);
+    cr_expect_eq(c.deep_interval_ms, 30 * 60000);
+    cr_expect_eq(c.deep_interval_old_line, -1);
 }
 
 Test(config, every_bad_line_is_reported_with_its_number)
