@@ -158,12 +158,18 @@ static int write_text(struct xlsx_book *b, lxw_worksheet *ws, lxw_row_t r, size_
 /* A new sheet of the current table, with the heading row frozen. */
 static int start_sheet(struct xlsx_book *b)
 {
+    /* Excel takes 31 characters: 24 of the name leave room for " (99999)". */
     char name[LXW_MAX_SHEETNAME_LENGTH];
     const char *base = msg_text(b->sheet_key, b->lang);
+    size_t n = 0;
+    for (int chars = 0; base[n] && chars < 24; chars++)
+        do
+            n++;
+        while (((unsigned char)base[n] & 0xc0) == 0x80); /* a whole character */
     if (b->sheet_no > 1)
-        snprintf(name, sizeof(name), "%.*s (%u)", 24, base, b->sheet_no);
+        snprintf(name, sizeof(name), "%.*s (%u)", (int)n, base, b->sheet_no);
     else
-        snprintf(name, sizeof(name), "%s", base);
+        snprintf(name, sizeof(name), "%.*s", (int)n, base);
     b->ws = workbook_add_worksheet(b->wb, name);
     if (!b->ws)
         return -EINVAL; /* a name used twice, or one Excel refuses */

@@ -253,3 +253,21 @@ Test(xlsx_book, a_place_that_cannot_be_written_is_an_errno)
     o.sheet_rows = 1;
     cr_assert_eq(xlsx_book_new(path, &o, &b), -EINVAL, "no room for a row");
 }
+
+Test(xlsx_book, long_sheet_names_are_cut_between_characters)
+{
+    /* An unknown key is its own text: 6 ASCII and 30 CJK characters. */
+    static const char key[] = "sheet.一二三四五六七八九十一二三四五六七八九十一二三四五六七八九十";
+    json_t *rows = json_array();
+    json_array_append_new(rows, sample_row(0));
+    json_array_append_new(rows, sample_row(1));
+    struct xlsx_options o = {.lang = MSG_EN, .sheet_rows = 2};
+    write_book(&o, key, rows);
+    json_t *book = xlsx_read(path);
+    cr_assert_eq(xlsx_nsheets(book), 2);
+    cr_assert_str_eq(xlsx_sheet_name(xlsx_sheet(book, 0)), "sheet.一二三四五六七八九十一二三四五六七八");
+    cr_assert_str_eq(xlsx_sheet_name(xlsx_sheet(book, 1)),
+                     "sheet.一二三四五六七八九十一二三四五六七八 (2)");
+    json_decref(book);
+    json_decref(rows);
+}
