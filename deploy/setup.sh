@@ -10,10 +10,12 @@ packages=(
   libjansson-dev libcsv-dev libsystemd-dev
   libh2o-dev libssl-dev  # HTTP API (h2o on libuv; its headers include OpenSSL's)
   libcurl4-openssl-dev   # webhooks (libcurl's multi interface; HMAC from OpenSSL)
+  libxlsxwriter-dev libutf8proc-dev  # workbooks (--format xlsx) and their column widths
   # tests and benchmarks
   libcriterion-dev lmdb-utils ffmpeg hyperfine wrk
   liburing-dev  # camfarm_bench_uring, the simulator's cheaper load generator
   prometheus  # promtool checks /metrics
+  python3-openpyxl  # reads the workbooks camdex writes back in the tests
   # a real RTSP server nobody here wrote, for the prober's tests
   python3-gi gir1.2-gst-rtsp-server-1.0 gstreamer1.0-plugins-base gstreamer1.0-plugins-good
   gstreamer1.0-plugins-ugly gstreamer1.0-plugins-bad gstreamer1.0-libav

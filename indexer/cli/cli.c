@@ -100,7 +100,7 @@ int cli_format(const char *arg, enum out_format *f)
 {
     if (out_format_parse(arg, f) == 0)
         return 0;
-    cli_error("--format: \"%s\" is not a format (use table, json or csv)", arg);
+    cli_error("--format: \"%s\" is not a format (use table, json, csv or xlsx)", arg);
     return CLI_USAGE;
 }
 

@@ -43,6 +43,13 @@ int cli_open(struct cli *cli, bool writer, struct store **s);
 /* Parses --format's argument, printing the error. */
 int cli_format(const char *arg, enum out_format *f);
 
+/* Renders a listing's rows in `fmt` to standard output, or to `path` (-o
+ * FILE; "-" is standard output), which is then written whole or not at
+ * all. A workbook (its one sheet named by catalogue key `sheet_key`) is
+ * refused on a terminal. Prints what went wrong; returns an exit code. */
+int cli_emit(struct cli *cli, enum out_format fmt, const char *path, const char *sheet_key,
+             const struct out_col *cols, size_t ncols, json_t *rows);
+
 int cmd_import(struct cli *cli, int argc, char **argv);
 int cmd_list(struct cli *cli, int argc, char **argv);
 int cmd_units(struct cli *cli, int argc, char **argv);

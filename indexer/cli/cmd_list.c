@@ -11,13 +11,15 @@
 static void list_usage(FILE *f)
 {
     fprintf(f, "usage: camdex list [--unit ID] [--state STATE] [--reason REASON]\n"
-               "                   [--finding REASON] [--limit N] [--format table|json|csv]\n\n"
+               "                   [--finding REASON] [--limit N]\n"
+               "                   [--format table|json|csv|xlsx] [-o FILE]\n\n"
                "Lists cameras with their state, reason and since when, ordered by unit\n"
                "and camera id. STATE is one of unknown, online, degraded, offline,\n"
                "maintenance. --reason matches the reason of the state (the most severe\n"
                "finding of a degraded picture); --finding any finding of the latest\n"
                "picture diagnosis (e.g. --finding noisy also lists a dark, noisy camera\n"
-               "degraded as black). URLs are shown with credentials redacted.\n");
+               "degraded as black). URLs are shown with credentials redacted. -o writes\n"
+               "FILE (whole or not at all) instead of standard output.\n");
 }
 
 struct list_ctx {
@@ -50,14 +52,16 @@ int cmd_list(struct cli *cli, int argc, char **argv)
         {"finding", required_argument, NULL, 'g'},
         {"format", required_argument, NULL, 'f'},
         {"limit", required_argument, NULL, 'n'},
+        {"output", required_argument, NULL, 'o'},
         {"help", no_argument, NULL, 'h'},
         {0},
     };
     struct store_filter filter = {.state = -1};
     enum out_format fmt = OUT_TABLE;
+    const char *out_path = NULL;
     struct list_ctx l = {.cli = cli, .limit = -1};
     int c;
-    while ((c = getopt_long(argc, argv, "h", opts, NULL)) != -1) {
+    while ((c = getopt_long(argc, argv, "ho:", opts, NULL)) != -1) {
         switch (c) {
         case 'u':
             filter.unit_id = optarg;
@@ -80,6 +84,9 @@ int cmd_list(struct cli *cli, int argc, char **argv)
         case 'f':
             if (cli_format(optarg, &fmt))
                 return CLI_USAGE;
+            break;
+        case 'o':
+            out_path = optarg;
             break;
         case 'n': {
             char *end;
@@ -132,13 +139,14 @@ int cmd_list(struct cli *cli, int argc, char **argv)
             {"unit_name", "col.unit_name", OUT_TEXT, 20},
             {"state", "col.state", OUT_TEXT, 0},
             {"reason", "col.reason", OUT_TEXT, 0},
-            {"since", "col.since", OUT_TEXT, 0},
+            {"since", "col.since", OUT_DATETIME, 0},
             {"url", "col.url", OUT_TEXT, 60},
         };
-        rc = out_render(stdout, fmt, cli->lang, cols, sizeof(cols) / sizeof(cols[0]), l.rows);
+        rc = cli_emit(cli, fmt, out_path, "sheet.cameras", cols, sizeof(cols) / sizeof(cols[0]),
+                      l.rows);
     }
     store_close(&s);
     json_decref(l.rows);
     json_decref(l.unit_names);
-    return rc ? CLI_FAIL : CLI_OK;
+    return rc > 0 ? rc : rc ? CLI_FAIL : CLI_OK;
 }

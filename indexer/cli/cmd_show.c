@@ -211,8 +211,8 @@ int cmd_show(struct cli *cli, int argc, char **argv)
             return CLI_USAGE;
         }
     }
-    if (fmt == OUT_CSV) {
-        cli_error("show: --format csv is for lists; use table or json");
+    if (fmt == OUT_CSV || fmt == OUT_XLSX) {
+        cli_error("show: --format csv and xlsx are for lists; use table or json");
         return CLI_USAGE;
     }
     if (optind + 1 != argc) {

@@ -10,7 +10,8 @@
 
 static void units_usage(FILE *f)
 {
-    fprintf(f, "usage: camdex units [--sort id|rate|offline] [--format table|json|csv]\n\n"
+    fprintf(f, "usage: camdex units [--sort id|rate|offline] [--format table|json|csv|xlsx]\n"
+               "                    [-o FILE]\n\n"
                "Per unit: cameras, how many are online, degraded, offline, under\n"
                "maintenance or not yet probed, and the online rate now: online and\n"
                "degraded over monitored (maintenance and unknown are not monitored).\n"
@@ -91,17 +92,21 @@ int cmd_units(struct cli *cli, int argc, char **argv)
     static const struct option opts[] = {
         {"format", required_argument, NULL, 'f'},
         {"sort", required_argument, NULL, 's'},
+        {"output", required_argument, NULL, 'o'},
         {"help", no_argument, NULL, 'h'},
         {0},
     };
     enum out_format fmt = OUT_TABLE;
-    const char *sort = "id";
+    const char *sort = "id", *out_path = NULL;
     int c;
-    while ((c = getopt_long(argc, argv, "h", opts, NULL)) != -1) {
+    while ((c = getopt_long(argc, argv, "ho:", opts, NULL)) != -1) {
         switch (c) {
         case 'f':
             if (cli_format(optarg, &fmt))
                 return CLI_USAGE;
+            break;
+        case 'o':
+            out_path = optarg;
             break;
         case 's':
             sort = optarg;
@@ -155,7 +160,7 @@ int cmd_units(struct cli *cli, int argc, char **argv)
         {"unknown", "col.unknown", OUT_INT, 0},
         {"online_rate", "col.online_rate", OUT_PERCENT, 0},
     };
-    rc = out_render(stdout, fmt, cli->lang, cols, sizeof(cols) / sizeof(cols[0]), rows);
+    rc = cli_emit(cli, fmt, out_path, "sheet.units", cols, sizeof(cols) / sizeof(cols[0]), rows);
     json_decref(rows);
-    return rc ? CLI_FAIL : CLI_OK;
+    return rc;
 }

@@ -13,6 +13,7 @@
 #include "views/camera_view.h"
 #include "views/event_view.h"
 #include "views/picture_view.h"
+#include "views/out_col.h"
 
 #define API_Q_MAX      128
 #define DETAIL_EVENTS  10
@@ -161,6 +162,20 @@ static int send_csv(struct api_req *a, json_t *rows, const char *next)
     return api_send(a, 200, "text/csv; charset=utf-8", body, len);
 }
 
+/* The workbook's columns: the CSV's, with times as date-time cells. */
+static const struct out_col xlsx_cols[] = {
+    {"id", "col.id", OUT_TEXT, 0},
+    {"name", "col.name", OUT_TEXT, 0},
+    {"unit", "col.unit_id", OUT_TEXT, 0},
+    {"unit_name", "col.unit_name", OUT_TEXT, 0},
+    {"state", "col.state", OUT_TEXT, 0},
+    {"reason", "col.reason", OUT_TEXT, 0},
+    {"detail", "col.detail", OUT_TEXT, 0},
+    {"since", "col.since", OUT_DATETIME, 0},
+    {"last_probe", "col.last_probe", OUT_DATETIME, 0},
+    {"url", "col.url", OUT_TEXT, 0},
+};
+
 int api_cameras(struct api_req *a)
 {
     static const char *const known[] = {"unit",   "state",  "reason", "finding", "q",
@@ -172,7 +187,7 @@ int api_cameras(struct api_req *a)
         .state = -1,
         .reason = api_param(a, "reason"),
         .finding = api_param(a, "finding")};
-    const char *state = api_param(a, "state"), *format = api_param(a, "format");
+    const char *state = api_param(a, "state");
     const char *cursor = api_param(a, "cursor");
     struct list_ctx lc = {.a = a, .q = api_param(a, "q")};
     if (f.unit_id && !api_valid_id(f.unit_id))
@@ -195,11 +210,8 @@ int api_cameras(struct api_req *a)
                          f.finding);
     if (lc.q && (!*lc.q || strlen(lc.q) > API_Q_MAX))
         return api_error(a, 400, "bad_parameter", "q: give 1 to %d bytes of text", API_Q_MAX);
-    bool csv = false;
-    if (format && !(csv = strcmp(format, "csv") == 0) && strcmp(format, "json"))
-        return api_error(a, 400, "bad_parameter",
-                         "format: \"%.40s\" is not a format (use json or csv)", format);
-    if (api_param_limit(a, &lc.limit))
+    enum api_format fmt;
+    if (api_format_param(a, true, &fmt) || api_param_limit(a, &lc.limit))
         return 0;
     lc.by_unit = f.unit_id || f.state >= 0 || f.reason;
     /* The scan starts after the cursor's camera, so a page costs its own
@@ -228,8 +240,11 @@ int api_cameras(struct api_req *a)
     if (rc < 0)
         return api_store_error(a, rc, "cameras");
     const char *next = lc.more ? api_cursor_encode(a, lc.last, lc.last_len) : NULL;
-    if (csv)
+    if (fmt == API_CSV)
         return send_csv(a, lc.rows, next);
+    if (fmt == API_XLSX)
+        return api_send_xlsx(a, "cameras.xlsx", next, "sheet.cameras", xlsx_cols,
+                             sizeof(xlsx_cols) / sizeof(xlsx_cols[0]), lc.rows);
     size_t n = json_array_size(lc.rows);
     return api_json(
         a, 200,

@@ -80,6 +80,20 @@ int api_send_static(struct api_req *a, const char *content_type, const char *eta
 /* Copies into the request pool, NUL-terminated. */
 char *api_strdup(struct api_req *a, const char *s, size_t len);
 
+/* ---- workbooks (api_xlsx.c) ---- */
+
+enum api_format { API_JSON, API_CSV, API_XLSX };
+/* Reads format=: json (or absent), xlsx, and csv where `csv` offers it;
+ * 1 after answering 400, else 0. */
+int api_format_param(struct api_req *a, bool csv, enum api_format *f);
+/* Answers with `rows` as a one-sheet workbook (sheet named by catalogue
+ * key `sheet_key`), saved by browsers as `filename` (plain ASCII), its
+ * headings in the client's Accept-Language (English unless Chinese);
+ * `next_cursor` (may be NULL) goes in an x-next-cursor header. */
+struct out_col;
+int api_send_xlsx(struct api_req *a, const char *filename, const char *next_cursor,
+                  const char *sheet_key, const struct out_col *cols, size_t ncols, json_t *rows);
+
 /* While a request is handled, jansson allocates from its h2o pool: nothing
  * a handler builds outlives the request, and nothing needs freeing. */
 void api_json_alloc_install(void);

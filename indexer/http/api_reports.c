@@ -4,10 +4,12 @@
  * hours, and the unit's snapshot rate now. */
 #include <errno.h>
 #include <math.h>
+#include <stdio.h>
 #include <string.h>
 
 #include "base/timefmt.h"
 #include "http/api_internal.h"
+#include "views/out_col.h"
 #include "views/report_view.h"
 
 /* A wider range would be years of empty days; the CLI takes the same. */
@@ -45,6 +47,25 @@ static int unit_cb(const struct store_unit *u, void *ctx)
     return store_daily_scan(rc->r, true, u->id, rc->from, rc->to, daily_cb, rc);
 }
 
+/* The rows as `camdex report online-rate --format xlsx` writes them. */
+static int send_report_xlsx(struct api_req *a, const char *from, const char *to, json_t *rows)
+{
+    static const struct out_col cols[] = {
+        {"day", "col.day", OUT_DATE, 0},
+        {"unit", "col.unit", OUT_TEXT, 0},
+        {"name", "col.name", OUT_TEXT, 0},
+        {"online_rate", "col.online_rate", OUT_PERCENT, 0},
+        {"intact_rate", "col.intact_rate", OUT_PERCENT, 0},
+        {"monitored_hours", "col.monitored_hours", OUT_INT, 0},
+        {"offline_hours", "col.offline_hours", OUT_INT, 0},
+        {"snapshot_rate", "col.snapshot_rate", OUT_PERCENT, 0},
+    };
+    char name[64];
+    snprintf(name, sizeof(name), "online-rate-%s-%s.xlsx", from, to);
+    return api_send_xlsx(a, name, NULL, "sheet.online_rate", cols, sizeof(cols) / sizeof(cols[0]),
+                         rows);
+}
+
 /* 0, or 1 after the 400 naming the parameter. */
 static int day_param(struct api_req *a, const char *name, int32_t *day)
 {
@@ -60,8 +81,9 @@ static int day_param(struct api_req *a, const char *name, int32_t *day)
 
 int api_report_online_rate(struct api_req *a)
 {
-    static const char *const known[] = {"unit", "from", "to", NULL};
-    if (api_check_params(a, known))
+    static const char *const known[] = {"unit", "from", "to", "format", NULL};
+    enum api_format fmt;
+    if (api_check_params(a, known) || api_format_param(a, false, &fmt))
         return 0;
     const char *unit = api_param(a, "unit");
     if (unit && strlen(unit) > STORE_ID_MAX)
@@ -118,6 +140,8 @@ int api_report_online_rate(struct api_req *a)
     char from[16], to[16];
     timefmt_day(rc.from, from, sizeof(from));
     timefmt_day(rc.to, to, sizeof(to));
+    if (fmt == API_XLSX)
+        return send_report_xlsx(a, from, to, rc.rows);
     return api_json(a, 200,
                     json_pack("{s:s, s:s, s:o, s:i}", "from", from, "to", to, "rows", rc.rows,
                               "count", (int)json_array_size(rc.rows)));
