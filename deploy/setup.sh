@@ -10,6 +10,7 @@ packages=(
   libjansson-dev libcsv-dev libsystemd-dev
   libh2o-dev libssl-dev  # HTTP API (h2o on libuv; its headers include OpenSSL's)
   libcurl4-openssl-dev   # webhooks (libcurl's multi interface; HMAC from OpenSSL)
+  libutf8proc-dev  # display widths of CJK text in tables, with no locale installed
   # tests and benchmarks
   libcriterion-dev lmdb-utils ffmpeg hyperfine wrk
   liburing-dev  # camfarm_bench_uring, the simulator's cheaper load generator

@@ -8,6 +8,7 @@
 #include "base/timefmt.h"
 #include "cli/cli_internal.h"
 #include "views/event_view.h"
+#include "views/view_lang.h"
 
 static void history_usage(FILE *f)
 {
@@ -29,6 +30,10 @@ static int hist_cb(const struct store_event *ev, void *ctx)
 {
     struct hist_ctx *hc = ctx;
     json_t *row = view_event(hc->cli->tz_offset, ev);
+    if (row && view_add_texts(row, hc->cli->lang)) {
+        json_decref(row);
+        row = NULL;
+    }
     if (!row || json_array_append_new(hc->rows, row))
         return -ENOMEM;
     /* Only the newest `limit` are kept; older ones fall off the front. */
@@ -126,6 +131,8 @@ int cmd_history(struct cli *cli, int argc, char **argv)
         {"to", "col.to", OUT_TEXT, 0},          {"reason", "col.reason", OUT_TEXT, 0},
         {"detail", "col.detail", OUT_TEXT, 50},
     };
+    if (fmt == OUT_TABLE)
+        view_codes_to_texts(hc.rows, cli->lang);
     rc = out_render(stdout, fmt, cli->lang, cols, sizeof(cols) / sizeof(cols[0]), hc.rows);
     json_decref(hc.rows);
     return rc ? CLI_FAIL : CLI_OK;

@@ -7,6 +7,7 @@
 
 #include "cli/cli_internal.h"
 #include "views/camera_view.h"
+#include "views/view_lang.h"
 
 static void list_usage(FILE *f)
 {
@@ -35,6 +36,10 @@ static int list_cb(const struct store_camera *cam, const struct store_health *h,
         return 1;
     const char *uname = json_string_value(json_object_get(l->unit_names, cam->unit_id));
     json_t *row = view_camera_row(l->cli->tz_offset, cam, h, uname);
+    if (row && view_add_texts(row, l->cli->lang)) {
+        json_decref(row);
+        row = NULL;
+    }
     return row && json_array_append_new(l->rows, row) == 0 ? 0 : -ENOMEM;
 }
 
@@ -126,6 +131,8 @@ int cmd_list(struct cli *cli, int argc, char **argv)
             {"since", "col.since", OUT_TEXT, 0},
             {"url", "col.url", OUT_TEXT, 60},
         };
+        if (fmt == OUT_TABLE)
+            view_codes_to_texts(l.rows, cli->lang);
         rc = out_render(stdout, fmt, cli->lang, cols, sizeof(cols) / sizeof(cols[0]), l.rows);
     }
     store_close(&s);
