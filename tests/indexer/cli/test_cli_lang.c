@@ -278,3 +278,37 @@ Test(cli_lang, show_labels_and_states_in_chinese_line_up)
     cr_assert(strstr(r.out, "state          maintenance — maintenance\n"), "%s", r.out);
     run_free(&r);
 }
+
+/* Nothing listens on port 1 of the loopback address: refused at once. */
+Test(cli_lang, probe_prints_chinese_labels_state_and_reason)
+{
+    struct run r = CAMDEX("--lang", "zh", "probe", "rtsp://127.0.0.1:1/x", "--timeout", "5s");
+    cr_assert_eq(r.rc, 4, "offline is exit 4: %s", r.err);
+    cr_assert(strstr(r.out, "码流地址  rtsp://127.0.0.1:1/x\n"), "%s", r.out);
+    cr_assert(strstr(r.out, "状态      离线\n"), "%s", r.out);
+    cr_assert(strstr(r.out, "原因      连接被拒绝\n"), "%s", r.out);
+    run_free(&r);
+    r = CAMDEX("probe", "rtsp://127.0.0.1:1/x", "--timeout", "5s", "--format", "json");
+    json_t *j = json_loads(r.out, 0, NULL);
+    cr_assert_str_eq(json_string_value(json_object_get(j, "reason")), "connect_refused", "%s",
+                     r.out);
+    cr_assert_str_eq(json_string_value(json_object_get(j, "reason_text")), "connection refused",
+                     "%s", r.out);
+    json_decref(j);
+    run_free(&r);
+}
+
+/* The three cameras' addresses (127.1.0.1-3:8554) refuse connections. */
+Test(cli_lang, sweep_summary_in_chinese)
+{
+    import_three();
+    setenv("LANG", "zh_CN.UTF-8", 1);
+    struct run r = CAMDEX("sweep", "--connect-timeout", "5s", "--recheck-delay", "10ms");
+    cr_assert_eq(r.rc, 0, "%s", r.err);
+    cr_assert(strstr(r.out, "已探测 3 台摄像机"), "%s", r.out);
+    cr_assert(strstr(r.out, "离线摄像机（按原因）：\n  连接被拒绝"), "%s", r.out);
+    cr_assert(strstr(r.out, "前几台离线摄像机"), "%s", r.out);
+    cr_assert(strstr(r.out, "合计"), "%s", r.out);
+    cr_assert_null(strstr(r.out, "connect_refused"), "%s", r.out);
+    run_free(&r);
+}
