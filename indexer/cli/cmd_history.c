@@ -24,13 +24,14 @@ struct hist_ctx {
     struct cli *cli;
     json_t *rows;
     long limit;
+    bool texts; /* JSON: from_text, to_text and reason_text beside the codes */
 };
 
 static int hist_cb(const struct store_event *ev, void *ctx)
 {
     struct hist_ctx *hc = ctx;
     json_t *row = view_event(hc->cli->tz_offset, ev);
-    if (row && view_add_texts(row, hc->cli->lang)) {
+    if (row && hc->texts && view_add_texts(row, hc->cli->lang)) {
         json_decref(row);
         row = NULL;
     }
@@ -114,6 +115,7 @@ int cmd_history(struct cli *cli, int argc, char **argv)
         return CLI_USAGE;
     }
     hc.rows = json_array();
+    hc.texts = fmt == OUT_JSON;
     int rc = store_read_begin(s, &r);
     if (!rc) {
         rc = store_events_scan(r, camera, unit, from, to, hist_cb, &hc);

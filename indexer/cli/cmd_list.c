@@ -22,6 +22,7 @@ struct list_ctx {
     struct cli *cli;
     json_t *rows, *unit_names;
     long limit;
+    bool texts; /* JSON: state_text and reason_text beside the codes */
 };
 
 static int unit_name_cb(const struct store_unit *u, void *ctx)
@@ -36,7 +37,7 @@ static int list_cb(const struct store_camera *cam, const struct store_health *h,
         return 1;
     const char *uname = json_string_value(json_object_get(l->unit_names, cam->unit_id));
     json_t *row = view_camera_row(l->cli->tz_offset, cam, h, uname);
-    if (row && view_add_texts(row, l->cli->lang)) {
+    if (row && l->texts && view_add_texts(row, l->cli->lang)) {
         json_decref(row);
         row = NULL;
     }
@@ -111,6 +112,7 @@ int cmd_list(struct cli *cli, int argc, char **argv)
     if (cli_open(cli, false, &s))
         return CLI_FAIL;
     int rc = store_read_begin(s, &r);
+    l.texts = fmt == OUT_JSON;
     l.rows = json_array();
     l.unit_names = json_object();
     if (!rc)
