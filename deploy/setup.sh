@@ -10,7 +10,8 @@ packages=(
   libjansson-dev libcsv-dev libsystemd-dev
   libh2o-dev libssl-dev  # HTTP API (h2o on libuv; its headers include OpenSSL's)
   libcurl4-openssl-dev   # webhooks (libcurl's multi interface; HMAC from OpenSSL)
-  libxlsxwriter-dev libutf8proc-dev  # workbooks (--format xlsx) and their column widths
+  libxlsxwriter-dev  # workbooks (--format xlsx)
+  libutf8proc-dev  # display widths of CJK text in tables and workbooks, with no locale installed
   # tests and benchmarks
   libcriterion-dev lmdb-utils ffmpeg hyperfine wrk
   liburing-dev  # camfarm_bench_uring, the simulator's cheaper load generator

@@ -237,6 +237,7 @@ static struct config_webhook *webhook_slot(struct config *c, const char *name, s
     memcpy(w->name, name, len);
     w->batch_max = WEBHOOK_BATCH_DEFAULT;
     w->timeout_ms = WEBHOOK_TIMEOUT_DEFAULT;
+    memcpy(w->lang, "en", 3);
     return w;
 }
 
@@ -322,9 +323,17 @@ static int webhook_set(struct config_webhook *w, const char *key, const char *va
         w->timeout_ms = ms;
         return 0;
     }
+    if (strcmp(key, "lang") == 0) {
+        if (strcmp(value, "en") && strcmp(value, "zh")) {
+            snprintf(err, errlen, "\"%.20s\" is not a language (use en or zh)", value);
+            return -EINVAL;
+        }
+        memcpy(w->lang, value, 3);
+        return 0;
+    }
     snprintf(err, errlen,
              "unknown key \"%s\" (a webhook takes url, secret, url_file, secret_file, unit, "
-             "batch_max, timeout)",
+             "batch_max, timeout, lang)",
              key);
     return -EINVAL;
 }

@@ -33,6 +33,7 @@ struct config_webhook {
     char unit[65];                          /* "" = every unit */
     uint32_t batch_max;                     /* events per POST */
     uint32_t timeout_ms;                    /* per POST, connection included */
+    char lang[3];                           /* "en" or "zh": texts beside codes */
     int line;                               /* of its section in the file, 0 = none */
     struct config_secret_file url_file, secret_file;
 };

@@ -26,6 +26,11 @@ struct cli_command {
     int (*run)(struct cli *cli, int argc, char **argv);
 };
 
+/* Prints the catalogue's text `key` in `lang` as a printf format with the
+ * arguments: only for keys whose conversions are the same in every
+ * language (tests/indexer/views/test_messages.c checks the sweep.* keys). */
+void cli_say(enum msg_lang lang, const char *key, ...);
+
 /* "camdex: <message>" on stderr. */
 void cli_error(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 /* The configuration used "[deep] interval", the former name of

@@ -8,6 +8,7 @@
 #include "base/timefmt.h"
 #include "cli/cli_internal.h"
 #include "views/event_view.h"
+#include "views/view_lang.h"
 
 static void history_usage(FILE *f)
 {
@@ -23,12 +24,17 @@ struct hist_ctx {
     struct cli *cli;
     json_t *rows;
     long limit;
+    bool texts; /* JSON: from_text, to_text and reason_text beside the codes */
 };
 
 static int hist_cb(const struct store_event *ev, void *ctx)
 {
     struct hist_ctx *hc = ctx;
     json_t *row = view_event(hc->cli->tz_offset, ev);
+    if (row && hc->texts && view_add_texts(row, hc->cli->lang)) {
+        json_decref(row);
+        row = NULL;
+    }
     if (!row || json_array_append_new(hc->rows, row))
         return -ENOMEM;
     /* Only the newest `limit` are kept; older ones fall off the front. */
@@ -113,6 +119,7 @@ int cmd_history(struct cli *cli, int argc, char **argv)
         return CLI_USAGE;
     }
     hc.rows = json_array();
+    hc.texts = fmt == OUT_JSON;
     int rc = store_read_begin(s, &r);
     if (!rc) {
         rc = store_events_scan(r, camera, unit, from, to, hist_cb, &hc);
@@ -130,6 +137,8 @@ int cmd_history(struct cli *cli, int argc, char **argv)
         {"to", "col.to", OUT_TEXT, 0},          {"reason", "col.reason", OUT_TEXT, 0},
         {"detail", "col.detail", OUT_TEXT, 50},
     };
+    if (fmt == OUT_TABLE)
+        view_codes_to_texts(hc.rows, cli->lang);
     rc = cli_emit(cli, fmt, out_path, "sheet.events", cols, sizeof(cols) / sizeof(cols[0]),
                   hc.rows);
     json_decref(hc.rows);

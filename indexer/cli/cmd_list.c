@@ -7,6 +7,7 @@
 
 #include "cli/cli_internal.h"
 #include "views/camera_view.h"
+#include "views/view_lang.h"
 
 static void list_usage(FILE *f)
 {
@@ -26,6 +27,7 @@ struct list_ctx {
     struct cli *cli;
     json_t *rows, *unit_names;
     long limit;
+    bool texts; /* JSON: state_text and reason_text beside the codes */
 };
 
 static int unit_name_cb(const struct store_unit *u, void *ctx)
@@ -40,6 +42,10 @@ static int list_cb(const struct store_camera *cam, const struct store_health *h,
         return 1;
     const char *uname = json_string_value(json_object_get(l->unit_names, cam->unit_id));
     json_t *row = view_camera_row(l->cli->tz_offset, cam, h, uname);
+    if (row && l->texts && view_add_texts(row, l->cli->lang)) {
+        json_decref(row);
+        row = NULL;
+    }
     return row && json_array_append_new(l->rows, row) == 0 ? 0 : -ENOMEM;
 }
 
@@ -122,6 +128,7 @@ int cmd_list(struct cli *cli, int argc, char **argv)
     if (cli_open(cli, false, &s))
         return CLI_FAIL;
     int rc = store_read_begin(s, &r);
+    l.texts = fmt == OUT_JSON;
     l.rows = json_array();
     l.unit_names = json_object();
     if (!rc)
@@ -142,6 +149,8 @@ int cmd_list(struct cli *cli, int argc, char **argv)
             {"since", "col.since", OUT_DATETIME, 0},
             {"url", "col.url", OUT_TEXT, 60},
         };
+        if (fmt == OUT_TABLE)
+            view_codes_to_texts(l.rows, cli->lang);
         rc = cli_emit(cli, fmt, out_path, "sheet.cameras", cols, sizeof(cols) / sizeof(cols[0]),
                       l.rows);
     }

@@ -2,6 +2,7 @@
  * ffprobe for liveness. Exit code says the verdict. */
 #include <errno.h>
 #include <getopt.h>
+#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -16,6 +17,7 @@
 #include "rtsp_conn.h"
 #include "url.h"
 #include "views/probe_json.h"
+#include "views/view_lang.h"
 
 static void probe_usage(FILE *f)
 {
@@ -191,20 +193,49 @@ static void add_clock_json(json_t *o, const struct probe_run *p)
     json_object_set_new(o, "clock", k);
 }
 
-static void print_text(const char *redacted, const struct probe_result *r, int thumb)
+/* A label (catalogue key) padded to 9 columns by display width. */
+static void label(enum msg_lang lang, const char *key)
 {
-    printf("%-9s %s\n", "url", redacted);
-    printf("%-9s %s\n", "state", probe_state_name(r->state));
+    const char *l = msg_text(key, lang);
+    int pad = 9 - out_display_width(l);
+    printf("%s%*s", l, pad > 0 ? pad : 0, "");
+}
+
+/* A line of the text output: its label, then the value. */
+static void field(enum msg_lang lang, const char *key, const char *fmt, ...)
+    __attribute__((format(printf, 3, 4)));
+static void field(enum msg_lang lang, const char *key, const char *fmt, ...)
+{
+    va_list ap;
+    label(lang, key);
+    putchar(' ');
+    va_start(ap, fmt);
+    vprintf(fmt, ap);
+    va_end(ap);
+}
+
+/* English shows the codes (what `camdex list --reason` takes), other
+ * languages the catalogue's texts. */
+static void print_text(enum msg_lang lang, const char *redacted, const struct probe_result *r,
+                       int thumb)
+{
+    const char *state = probe_state_name(r->state), *reason = probe_reason_name(r->reason);
+    if (lang != MSG_EN) {
+        state = msg_state_text(state, lang);
+        reason = msg_reason_text(reason, lang);
+    }
+    field(lang, "label.url", "%s\n", redacted);
+    field(lang, "label.state", "%s\n", state);
     if (r->state != PROBE_ONLINE)
-        printf("%-9s %s\n", "reason", probe_reason_name(r->reason));
+        field(lang, "label.reason", "%s\n", reason);
     if (r->detail[0])
-        printf("%-9s %s\n", "detail", r->detail);
+        field(lang, "label.detail", "%s\n", r->detail);
     if (r->rtsp_status)
-        printf("%-9s %d\n", "status", r->rtsp_status);
+        field(lang, "label.status", "%d\n", r->rtsp_status);
     if (r->server[0])
-        printf("%-9s %s\n", "server", r->server);
+        field(lang, "label.server", "%s\n", r->server);
     if (r->video.codec) {
-        printf("%-9s %s", "video", probe_codec_name(r->video.codec));
+        field(lang, "label.video", "%s", probe_codec_name(r->video.codec));
         if (r->video.profile[0])
             printf(" %s", r->video.profile);
         if (r->video.width)
@@ -216,15 +247,16 @@ static void print_text(const char *redacted, const struct probe_result *r, int t
         printf("\n");
     }
     if (r->audio_codec)
-        printf("%-9s %s\n", "audio", probe_codec_name(r->audio_codec));
-    printf("%-9s", "timings");
+        field(lang, "label.audio", "%s\n", probe_codec_name(r->audio_codec));
+    label(lang, "label.timings");
     for (int i = 0; i < PROBE_PH_COUNT; i++)
         if (r->phase_us[i])
             printf(" %s %.1f ms", probe_phase_name(i), r->phase_us[i] / 1000.0);
     printf("\n");
     if (thumb_path)
-        printf("%-9s %s\n", "thumbnail",
-               thumb == 0 ? thumb_path : thumb > 0 ? "none (no picture was decoded)" : "not written");
+        field(lang, "label.thumbnail", "%s\n", thumb == 0  ? thumb_path
+                            : thumb > 0 ? msg_text("label.thumbnail_none", lang)
+                                        : msg_text("label.thumbnail_not_written", lang));
 }
 
 /* Writes the thumbnail to --thumbnail's file (through a temporary file in
@@ -251,11 +283,13 @@ static int write_thumbnail(void)
     return -1;
 }
 
-static void print_json(const char *redacted, const struct probe_run *p, int thumb)
+static void print_json(enum msg_lang lang, const char *redacted, const struct probe_run *p,
+                       int thumb)
 {
     const struct probe_result *r = &p->result;
     json_t *o = probe_result_json(redacted, r);
     add_clock_json(o, p);
+    view_add_texts(o, lang);
     if (thumb_path && thumb == 0)
         json_object_set_new(o, "thumbnail", json_pack("{s:s, s:I}", "file", thumb_path, "bytes",
                                                       (json_int_t)deep_res.jpeg_len));
@@ -435,9 +469,9 @@ int cmd_probe(struct cli *cli, int argc, char **argv)
     }
     int thumb = thumb_path ? write_thumbnail() : 1;
     if (json)
-        print_json(redacted, &p, thumb);
+        print_json(cli->lang, redacted, &p, thumb);
     else {
-        print_text(redacted, &p.result, thumb);
+        print_text(cli->lang, redacted, &p.result, thumb);
         print_clock_text(&p);
     }
     deep_result_clear(&deep_res);

@@ -157,7 +157,12 @@ int cmd_report(struct cli *cli, int argc, char **argv)
             if (sum.ms[STORE_ONLINE] + sum.ms[STORE_DEGRADED] + sum.ms[STORE_OFFLINE] +
                     sum.ms[STORE_MAINTENANCE] + sum.ms[STORE_UNKNOWN] >
                 0)
-                json_array_append_new(rc.rows, view_report_day(&sum, "ALL", "", NAN));
+                json_array_append_new(rc.rows,
+                                      view_report_day(&sum,
+                                                      fmt == OUT_TABLE
+                                                          ? msg_text("label.all_units", cli->lang)
+                                                          : "ALL",
+                                                      "", NAN));
         }
         static const struct out_col cols[] = {
             {"day", "col.day", OUT_DATE, 0},

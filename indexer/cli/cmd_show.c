@@ -11,6 +11,7 @@
 #include "views/camera_view.h"
 #include "views/event_view.h"
 #include "views/picture_view.h"
+#include "views/view_lang.h"
 
 #define SHOW_EVENTS 10
 
@@ -35,7 +36,12 @@ static int keep_recent(const struct store_event *ev, void *ctx)
     struct show_ctx *sc = ctx;
     if (json_array_size(sc->events) == SHOW_EVENTS)
         json_array_remove(sc->events, 0);
-    return json_array_append_new(sc->events, view_event(sc->cli->tz_offset, ev)) ? -ENOMEM : 0;
+    json_t *e = view_event(sc->cli->tz_offset, ev);
+    if (e && view_add_texts(e, sc->cli->lang)) {
+        json_decref(e);
+        e = NULL;
+    }
+    return json_array_append_new(sc->events, e) ? -ENOMEM : 0;
 }
 
 static json_t *build(struct cli *cli, struct store_read *r, const char *id, int *rc)
@@ -47,6 +53,10 @@ static json_t *build(struct cli *cli, struct store_read *r, const char *id, int 
         return NULL;
     const char *uname = store_unit_get(r, cam.unit_id, &u) == 0 ? u.name : "";
     json_t *o = view_camera_detail(cli->tz_offset, &cam, &h, uname);
+    if (o && view_add_texts(o, cli->lang)) {
+        json_decref(o);
+        o = NULL;
+    }
     if (!o) {
         *rc = -ENOMEM;
         return NULL;
@@ -71,18 +81,22 @@ static json_t *build(struct cli *cli, struct store_read *r, const char *id, int 
 }
 
 /* Values are free text (names, notes, a camera's words): cleaned of
- * terminal escapes and invalid bytes on the way out. */
-static void print_field(const char *label, const char *value)
+ * terminal escapes and invalid bytes on the way out. The label (catalogue
+ * key `label`) is padded to 14 columns by display width, so Chinese labels
+ * line their values up too. */
+static void print_field(enum msg_lang lang, const char *label, const char *value)
 {
     if (value && *value) {
-        printf("%-14s ", label);
+        const char *l = msg_text(label, lang);
+        int pad = 14 - out_display_width(l);
+        printf("%s%*s ", l, pad > 0 ? pad : 0, "");
         out_put_text(stdout, value);
         putchar('\n');
     }
 }
 
 /* The clock check: the offset and its verdict, or why it is unknown. */
-static void print_clock(json_t *k)
+static void print_clock(enum msg_lang lang, json_t *k)
 {
     const char *status = json_string_value(json_object_get(k, "status"));
     const char *at = json_string_value(json_object_get(k, "checked_at"));
@@ -96,7 +110,7 @@ static void print_clock(json_t *k)
                  (double)json_integer_value(json_object_get(k, "tolerance_ms")) / 1000.0, at);
     else
         snprintf(buf, sizeof(buf), "unknown (no RTCP sender report, %s)", at);
-    print_field("clock", buf);
+    print_field(lang, "label.clock", buf);
 }
 
 /* "diagnosis  TIME  blurred picture (12.5, limit 30), ..." and the reference. */
@@ -121,71 +135,86 @@ static void print_picture(struct cli *cli, json_t *o)
                                   json_number_value(json_object_get(x, "value")),
                                   json_number_value(json_object_get(x, "limit")));
         }
-        print_field("diagnosis", buf);
+        print_field(cli->lang, "label.diagnosis", buf);
     }
     if (json_is_object(ref)) {
         snprintf(buf, sizeof(buf), "%s, set by %s", json_string_value(json_object_get(ref, "time")),
                  json_string_value(json_object_get(ref, "set_by")));
-        print_field("reference", buf);
+        print_field(cli->lang, "label.reference", buf);
     }
 }
 
+static void print_video(enum msg_lang lang, json_t *v)
+{
+    char buf[512];
+    snprintf(buf, sizeof(buf), "%s %s %lldx%lld %.2f fps %lld kbit/s",
+             json_string_value(json_object_get(v, "codec")),
+             json_string_value(json_object_get(v, "profile")),
+             (long long)json_integer_value(json_object_get(v, "width")),
+             (long long)json_integer_value(json_object_get(v, "height")),
+             json_real_value(json_object_get(v, "fps")),
+             (long long)json_integer_value(json_object_get(v, "bitrate_kbps")));
+    print_field(lang, "label.video", buf);
+}
+
+static void print_events(enum msg_lang lang, json_t *evs)
+{
+    printf("\n%s\n", msg_text("label.recent_events", lang));
+    size_t i;
+    json_t *e;
+    json_array_foreach(evs, i, e)
+    {
+        printf("  %s  %s -> %s  ", json_string_value(json_object_get(e, "time")),
+               msg_state_text(json_string_value(json_object_get(e, "from")), lang),
+               msg_state_text(json_string_value(json_object_get(e, "to")), lang));
+        const char *reason = json_string_value(json_object_get(e, "reason"));
+        out_put_text(stdout, lang == MSG_EN ? reason : msg_reason_text(reason, lang));
+        fputs("  ", stdout);
+        out_put_text(stdout, json_string_value(json_object_get(e, "detail")));
+        putchar('\n');
+    }
+}
+
+/* English shows the codes (what --state and --reason take), other
+ * languages the catalogue's texts; dates stay RFC 3339. */
 static void print_text(struct cli *cli, json_t *o)
 {
-    const char *s;
+    enum msg_lang lang = cli->lang;
     char buf[512];
 #define STR(k) json_string_value(json_object_get(o, k))
-    print_field("id", STR("id"));
-    print_field("name", STR("name"));
+    print_field(lang, "label.id", STR("id"));
+    print_field(lang, "label.name", STR("name"));
     snprintf(buf, sizeof(buf), "%s %s", STR("unit"), STR("unit_name"));
-    print_field("unit", buf);
-    print_field("url", STR("url"));
-    print_field("address", STR("address"));
-    print_field("tags", STR("tags"));
+    print_field(lang, "label.unit", buf);
+    print_field(lang, "label.url", STR("url"));
+    print_field(lang, "label.address", STR("address"));
+    print_field(lang, "label.tags", STR("tags"));
     json_t *gb = json_object_get(o, "gb28181");
     if (gb)
-        print_field("gb28181", json_string_value(json_object_get(gb, "description")));
-    s = STR("reason");
-    snprintf(buf, sizeof(buf), "%s%s%s", STR("state"), *s ? " — " : "", s);
-    print_field("state", buf);
-    print_field("detail", STR("detail"));
-    print_field("since", STR("since"));
-    print_field("last probe", STR("last_probe"));
-    print_field("last success", STR("last_success"));
-    if (json_is_true(json_object_get(o, "flapping")))
-        print_field("flapping", "yes: too many state changes recently");
-    json_t *v = json_object_get(o, "video");
-    if (v) {
-        snprintf(buf, sizeof(buf), "%s %s %lldx%lld %.2f fps %lld kbit/s",
-                 json_string_value(json_object_get(v, "codec")),
-                 json_string_value(json_object_get(v, "profile")),
-                 (long long)json_integer_value(json_object_get(v, "width")),
-                 (long long)json_integer_value(json_object_get(v, "height")),
-                 json_real_value(json_object_get(v, "fps")),
-                 (long long)json_integer_value(json_object_get(v, "bitrate_kbps")));
-        print_field("video", buf);
+        print_field(lang, "label.gb28181", json_string_value(json_object_get(gb, "description")));
+    const char *state = STR("state"), *reason = STR("reason");
+    if (lang != MSG_EN) {
+        state = msg_state_text(state, lang);
+        reason = msg_reason_text(reason, lang);
     }
-    print_field("server", STR("server"));
-    print_clock(json_object_get(o, "clock"));
+    snprintf(buf, sizeof(buf), "%s%s%s", state, *reason ? " — " : "", reason);
+    print_field(lang, "label.state", buf);
+    print_field(lang, "label.detail", STR("detail"));
+    print_field(lang, "label.since", STR("since"));
+    print_field(lang, "label.last_probe", STR("last_probe"));
+    print_field(lang, "label.last_success", STR("last_success"));
+    if (json_is_true(json_object_get(o, "flapping")))
+        print_field(lang, "label.flapping", msg_text("label.flapping_yes", lang));
+    json_t *v = json_object_get(o, "video");
+    if (v)
+        print_video(lang, v);
+    print_field(lang, "label.server", STR("server"));
+    print_clock(lang, json_object_get(o, "clock"));
     print_picture(cli, o);
     json_t *evs = json_object_get(o, "events");
-    if (json_array_size(evs)) {
-        printf("\nrecent state changes:\n");
-        size_t i;
-        json_t *e;
-        json_array_foreach(evs, i, e)
-        {
-            printf("  %s  %s -> %s  ", json_string_value(json_object_get(e, "time")),
-                   json_string_value(json_object_get(e, "from")),
-                   json_string_value(json_object_get(e, "to")));
-            out_put_text(stdout, json_string_value(json_object_get(e, "reason")));
-            fputs("  ", stdout);
-            out_put_text(stdout, json_string_value(json_object_get(e, "detail")));
-            putchar('\n');
-        }
-    }
+    if (json_array_size(evs))
+        print_events(lang, evs);
 #undef STR
-    (void)cli;
 }
 
 int cmd_show(struct cli *cli, int argc, char **argv)

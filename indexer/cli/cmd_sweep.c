@@ -138,11 +138,20 @@ static int print_summary(struct cli *cli)
     store_close(&s);
     qsort(sm.reasons, sm.nreasons, sizeof(sm.reasons[0]), by_count);
     if (sm.nreasons) {
-        printf("\noffline cameras by reason:\n");
-        for (size_t i = 0; i < sm.nreasons; i++)
-            printf("  %-20s %u\n", sm.reasons[i].reason, sm.reasons[i].n);
-        printf("\nfirst offline cameras (all: camdex --db %s list --state offline):\n",
-               cli->db_dir);
+        printf("\n%s\n", msg_text("sweep.by_reason", cli->lang));
+        for (size_t i = 0; i < sm.nreasons; i++) {
+            /* English shows the code (what `list --reason` takes). */
+            const char *reason = cli->lang == MSG_EN
+                                     ? sm.reasons[i].reason
+                                     : msg_reason_text(sm.reasons[i].reason, cli->lang);
+            int pad = 20 - out_display_width(reason);
+            printf("  ");
+            out_put_text(stdout, reason);
+            printf("%*s %u\n", pad > 0 ? pad : 0, "", sm.reasons[i].n);
+        }
+        putchar('\n');
+        cli_say(cli->lang, "sweep.first_offline", cli->db_dir);
+        putchar('\n');
         char *list_argv[] = {"list", "--state", "offline", "--limit", "15", NULL};
         optind = 0;
         rc = cmd_list(cli, 5, list_argv);
@@ -218,15 +227,15 @@ int cmd_sweep(struct cli *cli, int argc, char **argv)
      * process, so the writer's goes first. */
     store_close(&store);
     double secs = (timefmt_now_ms() - s.t0) / 1000.0;
-    printf("swept %u cameras in %.2f s (%.0f probes/s): %llu probes, %llu re-checks, "
-           "%llu state changes%s\n\n",
-           st.decided, secs, secs > 0 ? st.probes / secs : 0.0, (unsigned long long)st.probes,
-           (unsigned long long)st.rechecks, (unsigned long long)st.transitions,
-           s.interrupted ? " (interrupted)" : "");
-    if (st.skipped)
-        printf("%u cameras with HLS, HTTP-FLV, RTMP or invalid URLs were not probed by the "
-               "RTSP handshake\n\n",
-               st.skipped);
+    cli_say(cli->lang, "sweep.swept", st.decided, secs, secs > 0 ? st.probes / secs : 0.0,
+            (unsigned long long)st.probes, (unsigned long long)st.rechecks,
+            (unsigned long long)st.transitions,
+            s.interrupted ? msg_text("sweep.interrupted", cli->lang) : "");
+    printf("\n\n");
+    if (st.skipped) {
+        cli_say(cli->lang, "sweep.skipped", st.skipped);
+        printf("\n\n");
+    }
     if (st.last_commit_error) {
         cli_error("sweep: writing the index failed: %s", store_strerror((int)st.last_commit_error));
         return CLI_FAIL;

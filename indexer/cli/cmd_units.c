@@ -66,7 +66,7 @@ static void sort_rows(json_t *rows, int (*cmp)(const void *, const void *))
 }
 
 /* The TOTAL line of the table: sums, and the rate of the sums. */
-static json_t *total_row(json_t *rows)
+static json_t *total_row(json_t *rows, enum msg_lang lang)
 {
     static const char *keys[] = {"cameras", "online",      "degraded",
                                  "offline", "maintenance", "unknown"};
@@ -78,7 +78,7 @@ static json_t *total_row(json_t *rows)
         for (size_t k = 0; k < 6; k++)
             sum[k] += json_integer_value(json_object_get(row, keys[k]));
     }
-    json_t *t = json_pack("{s:s, s:s}", "id", "TOTAL", "name", "");
+    json_t *t = json_pack("{s:s, s:s}", "id", msg_text("label.total", lang), "name", "");
     for (size_t k = 0; k < 6; k++)
         json_object_set_new(t, keys[k], json_integer(sum[k]));
     json_int_t mon = sum[1] + sum[2] + sum[3];
@@ -148,7 +148,7 @@ int cmd_units(struct cli *cli, int argc, char **argv)
     else if (strcmp(sort, "offline") == 0)
         sort_rows(rows, by_offline);
     if (fmt == OUT_TABLE && json_array_size(rows) > 1)
-        json_array_append_new(rows, total_row(rows));
+        json_array_append_new(rows, total_row(rows, cli->lang));
     static const struct out_col cols[] = {
         {"id", "col.unit", OUT_TEXT, 0},
         {"name", "col.name", OUT_TEXT, 30},

@@ -4,7 +4,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
-#include <wchar.h>
+#include <utf8proc.h>
 
 #include "base/csv_guard.h"
 #include "cli/output.h"
@@ -51,20 +51,14 @@ static size_t utf8_next(const char *s, uint32_t *cp)
     return n;
 }
 
+/* utf8proc's width tables (Unicode's East Asian Width and general
+ * categories) need no locale: glibc's wcwidth answers -1 for every CJK
+ * character unless a UTF-8 locale is installed and set. */
 static int cp_width(uint32_t cp)
 {
     if (cp < 0x80)
         return 1; /* printable ASCII, or a control shown as ' ' */
-    int w = wcwidth((wchar_t)cp);
-    if (w >= 0)
-        return w;
-    /* Without a UTF-8 locale wcwidth knows nothing: East Asian wide blocks. */
-    if ((cp >= 0x1100 && cp <= 0x115f) || (cp >= 0x2e80 && cp <= 0xa4cf) ||
-        (cp >= 0xac00 && cp <= 0xd7a3) || (cp >= 0xf900 && cp <= 0xfaff) ||
-        (cp >= 0xfe30 && cp <= 0xfe4f) || (cp >= 0xff00 && cp <= 0xff60) ||
-        (cp >= 0xffe0 && cp <= 0xffe6) || (cp >= 0x20000 && cp <= 0x3fffd))
-        return 2;
-    return 1;
+    return utf8proc_charwidth((utf8proc_int32_t)cp);
 }
 
 int out_display_width(const char *s)

@@ -14,6 +14,7 @@
 #include "views/event_view.h"
 #include "views/picture_view.h"
 #include "views/out_col.h"
+#include "views/view_lang.h"
 
 #define API_Q_MAX      128
 #define DETAIL_EVENTS  10
@@ -94,7 +95,8 @@ static int list_cb(const struct store_camera *cam, const struct store_health *h,
         snprintf(lc->unit_name, sizeof(lc->unit_name), "%s",
                  store_unit_get(lc->r, cam->unit_id, &u) == 0 ? u.name : "");
     }
-    if (json_array_append_new(lc->rows, view_camera_row(lc->a->env->tz_offset, cam, h, lc->unit_name)))
+    json_t *row = view_camera_row(lc->a->env->tz_offset, cam, h, lc->unit_name);
+    if (!row || view_add_texts(row, lc->a->lang) || json_array_append_new(lc->rows, row))
         return -ENOMEM;
     memcpy(lc->last, key, kn);
     lc->last_len = kn;
@@ -255,6 +257,7 @@ int api_cameras(struct api_req *a)
 
 struct recent_ctx {
     struct api_env *env;
+    enum msg_lang lang;
     json_t *events;
 };
 
@@ -264,7 +267,10 @@ static int keep_recent(const struct store_event *ev, void *ctx)
     struct recent_ctx *rc = ctx;
     if (json_array_size(rc->events) == DETAIL_EVENTS)
         json_array_remove(rc->events, 0);
-    return json_array_append_new(rc->events, view_event(rc->env->tz_offset, ev)) ? -ENOMEM : 0;
+    json_t *e = view_event(rc->env->tz_offset, ev);
+    if (!e || view_add_texts(e, rc->lang))
+        return -ENOMEM;
+    return json_array_append_new(rc->events, e) ? -ENOMEM : 0;
 }
 
 static int camera_id(struct api_req *a, const char **id)
@@ -313,7 +319,8 @@ int api_camera(struct api_req *a)
                             store_reference_get(r, id, &ref) == 0
                                 ? view_reference(a->env->tz_offset, &ref)
                                 : json_null());
-        struct recent_ctx ec = {.env = a->env, .events = json_array()};
+        view_add_texts(o, a->lang);
+        struct recent_ctx ec = {.env = a->env, .lang = a->lang, .events = json_array()};
         rc = store_events_scan(r, id, NULL, 0, INT64_MAX, keep_recent, &ec);
         json_object_set_new(o, "events", ec.events);
     }

@@ -10,9 +10,11 @@
 #include "http/api_internal.h"
 #include "views/event_view.h"
 #include "views/out_col.h"
+#include "views/view_lang.h"
 
 struct ev_ctx {
     struct api_env *env;
+    enum msg_lang lang;
     json_t *rows;
     size_t limit;
     uint64_t after; /* 0 = from the start */
@@ -30,7 +32,10 @@ static int ev_cb(const struct store_event *ev, void *ctx)
         return 1;
     }
     ec->last = ev->key;
-    return json_array_append_new(ec->rows, view_event(ec->env->tz_offset, ev)) ? -ENOMEM : 0;
+    json_t *e = view_event(ec->env->tz_offset, ev);
+    if (!e || view_add_texts(e, ec->lang))
+        return -ENOMEM;
+    return json_array_append_new(ec->rows, e) ? -ENOMEM : 0;
 }
 
 static int time_param(struct api_req *a, const char *name, const char *dflt, int64_t *ms)
@@ -52,7 +57,7 @@ static int time_param(struct api_req *a, const char *name, const char *dflt, int
 
 static int list_events(struct api_req *a, const char *camera, const char *unit)
 {
-    struct ev_ctx ec = {.env = a->env};
+    struct ev_ctx ec = {.env = a->env, .lang = a->lang};
     int64_t from = 0, to = INT64_MAX;
     enum api_format fmt;
     if (time_param(a, "since", "7d", &from) || time_param(a, "until", NULL, &to) ||

@@ -12,6 +12,7 @@
 #include "base/config.h"
 #include "engine/monitor.h"
 #include "store.h"
+#include "views/messages.h"
 
 #define API_MAX_SEGMENTS 8
 #define API_MAX_PARAMS   16
@@ -61,6 +62,7 @@ struct api_req {
     size_t nseg;
     struct api_param params[API_MAX_PARAMS];
     size_t nparams;
+    enum msg_lang lang; /* of texts beside codes: ?lang=, else Accept-Language */
 };
 
 /* ---- replies (api_reply.c) ---- */
@@ -134,6 +136,10 @@ const char *api_param(const struct api_req *a, const char *name);
 /* A flag: "1"/"true" or "0"/"false"; absent is false. 0, or 1 after
  * answering 400. */
 int api_flag_param(struct api_req *a, const char *name, bool *out);
+/* The language of the answer's texts (a->lang): lang=en|zh, which is then
+ * taken out of the parameters (every endpoint accepts it), else the
+ * Accept-Language header, else English. 0, or 1 after answering 400. */
+int api_lang(struct api_req *a);
 /* Reads limit= (default, 1..API_PAGE_MAX); 1 after sending a 400. */
 int api_param_limit(struct api_req *a, size_t *limit);
 /* Camera and unit ids: 1..STORE_ID_MAX printable ASCII bytes, no spaces. */

@@ -343,6 +343,8 @@ static int dispatch(struct api_req *a)
         if (api_parse_query(a, path.base + qat + 1, qlen))
             return 0;
     }
+    if (api_lang(a))
+        return 0;
     return match->fn(a);
 }
 

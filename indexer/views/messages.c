@@ -1,6 +1,8 @@
 /* Message catalogue lookups; the texts are in messages.def. */
 #include <errno.h>
+#include <pthread.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include "views/messages.h"
@@ -34,13 +36,39 @@ const char *msg_lang_name(enum msg_lang lang)
     return lang == MSG_ZH ? "zh" : "en";
 }
 
+/* Keys in order, for a binary search: the API and `camdex list` look texts
+ * up for every row (tens of thousands), while the catalogue stays a list
+ * people edit in sections. Sorted once, by whichever thread asks first. */
+static const struct msg_entry *by_key[NENTRIES];
+static pthread_once_t by_key_once = PTHREAD_ONCE_INIT;
+
+static int cmp_entry(const void *a, const void *b)
+{
+    return strcmp((*(const struct msg_entry *const *)a)->key,
+                  (*(const struct msg_entry *const *)b)->key);
+}
+
+static void sort_keys(void)
+{
+    for (size_t i = 0; i < NENTRIES; i++)
+        by_key[i] = &entries[i];
+    qsort(by_key, NENTRIES, sizeof(by_key[0]), cmp_entry);
+}
+
 static const struct msg_entry *find(const char *key)
 {
-    /* A few hundred entries looked up per table cell at most: a linear
-     * search keeps the catalogue a plain list people can edit in order. */
-    for (size_t i = 0; i < NENTRIES; i++)
-        if (strcmp(entries[i].key, key) == 0)
-            return &entries[i];
+    pthread_once(&by_key_once, sort_keys);
+    size_t lo = 0, hi = NENTRIES;
+    while (lo < hi) {
+        size_t mid = lo + (hi - lo) / 2;
+        int c = strcmp(key, by_key[mid]->key);
+        if (c == 0)
+            return by_key[mid];
+        if (c < 0)
+            hi = mid;
+        else
+            lo = mid + 1;
+    }
     return NULL;
 }
 

@@ -132,11 +132,17 @@ Test(config, webhook_sections_set_their_keys_with_defaults)
     cr_assert_eq(c.webhooks[1].batch_max, 100, "default batch");
     cr_assert_eq(c.webhooks[1].timeout_ms, 5000, "default timeout");
     cr_assert_str_eq(c.webhooks[1].unit, "", "every unit by default");
+    cr_assert_str_eq(c.webhooks[1].lang, "en", "English by default");
     /* --set webhook.NAME.KEY=VALUE reaches the same webhook. */
     char err[256];
     cr_assert_eq(config_set(&c, "webhook", "ops.batch_max", "7", err, sizeof(err)), 0, "%s", err);
     cr_assert_eq(c.webhooks[0].batch_max, 7);
     cr_assert_eq(c.nwebhooks, 2);
+    cr_assert_eq(config_set(&c, "webhook", "ops.lang", "zh", err, sizeof(err)), 0, "%s", err);
+    cr_assert_str_eq(c.webhooks[0].lang, "zh");
+    cr_assert_eq(config_set(&c, "webhook", "ops.lang", "zh_CN", err, sizeof(err)), -EINVAL);
+    cr_assert(strstr(err, "en or zh"), "%s", err);
+    cr_assert_str_eq(c.webhooks[0].lang, "zh", "a bad value changes nothing");
 }
 
 Test(config, webhook_errors_name_the_line_and_never_the_secret)
