@@ -556,6 +556,8 @@ Test(api, dashboard_files_are_public_typed_and_revalidated_by_etag)
         {"/", "index.html", "text/html; charset=utf-8"},
         {"/ui/app.js", "app.js", "text/javascript; charset=utf-8"},
         {"/ui/sse.js", "sse.js", "text/javascript; charset=utf-8"},
+        {"/ui/i18n.js", "i18n.js", "text/javascript; charset=utf-8"},
+        {"/ui/charts.js", "charts.js", "text/javascript; charset=utf-8"},
         {"/ui/style.css", "style.css", "text/css; charset=utf-8"},
     };
     for (size_t i = 0; i < sizeof(files) / sizeof(files[0]); i++) {
