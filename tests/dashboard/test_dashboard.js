@@ -274,7 +274,7 @@ async function checkCharts(page, base, plan, lang) {
   near(Number(await attr(page, '#unit-trend g[data-series=online] circle[data-day="' +
     plan.dayName(a.day) + '"]', 'data-value')), plan.expected(a.camera.unit, a.day).online, 1e-9,
   'unit trend');
-  await page.screenshot({path: path.join(OUT, 'screenshots', lang + '-cameras.png'), fullPage: true});
+  await page.screenshot({path: path.join(OUT, 'screenshots', lang + '-cameras.png')});
 
   /* The camera's strip: a red span where it was offline, as wide as the
    * outage's share of the 7 days, where it was. */
@@ -507,18 +507,32 @@ async function main() {
 
   /* 4. First paint, measured on a reload with the token already given. */
   await page.reload();
-  await page.waitForFunction(() => performance.getEntriesByName('camdex:units').length, null,
-    {timeout: 10000});
+  await page.waitForFunction(() => performance.getEntriesByName('camdex:units').length &&
+    performance.getEntriesByName('camdex:charts').length, null, {timeout: 30000});
   const timing = await page.evaluate(() => {
     const paint = performance.getEntriesByType('paint');
     const fcp = paint.find((p) => p.name === 'first-contentful-paint');
     const nav = performance.getEntriesByType('navigation')[0];
     return {fcp: fcp ? fcp.startTime : null, units: performance.getEntriesByName('camdex:units')[0].startTime,
-      dcl: nav.domContentLoadedEventEnd};
+      dcl: nav.domContentLoadedEventEnd, charts: performance.getEntriesByName('camdex:charts')[0].startTime};
   });
   log('first contentful paint', timing.fcp.toFixed(0), 'ms; unit table painted',
     timing.units.toFixed(0), 'ms; DOMContentLoaded', timing.dcl.toFixed(0), 'ms (' +
     summary.cameras + ' cameras, ' + units.length + ' units)');
+  log('30-day charts painted', timing.charts.toFixed(0), 'ms');
+  /* What the charts cost the server: the 30-day reports for every unit. */
+  for (const report of ['online-rate', 'online-rate&shape=series', 'outages']) {
+    const last = summary.generated_at.slice(0, 10);
+    const first = history.dayName(history.dayOf(Date.parse(last + 'T00:00:00Z')) - 29);
+    const t0 = performance.now();
+    const [name, extra] = report.split('&');
+    const res = await fetch(base + '/api/v1/reports/' + name + '?from=' + first + '&to=' + last +
+      (extra ? '&' + extra : ''), {headers: {Authorization: 'Bearer ' + TOKEN}});
+    const body = await res.text();
+    assert.equal(res.status, 200);
+    log('GET /reports/' + report, '(30 days, every unit):', (performance.now() - t0).toFixed(0),
+      'ms,', body.length, 'bytes');
+  }
 
   /* 5. Click a unit: its cameras. */
   const firstUnit = await page.getAttribute('#unit-rows tr:first-child', 'data-unit');

@@ -24,11 +24,12 @@
   const title = (text) => svg('title', {}, text);
   const r2 = (x) => Math.round(x * 100) / 100;
 
-  /* The lowest rate shown: 0.5 below the lowest value in steps of 10 %,
-   * so that 97 % and 99 % do not look the same. */
+  /* The lowest rate shown: the highest of these steps below every value,
+   * so that 99.9 % and 100 % do not look the same and 60 % still fits. */
+  const FLOORS = [0.995, 0.99, 0.98, 0.95, 0.9, 0.8, 0.5, 0];
   function floorOf(values) {
     const lo = Math.min(1, ...values.filter((v) => v !== null && v !== undefined));
-    return Math.max(0, Math.floor((lo - 0.02) * 10) / 10);
+    return FLOORS.find((f) => f < lo) ?? 0;
   }
 
   /* opts: {days: ['YYYY-MM-DD'...], series: [{key, label, values: [rate|null]}],
@@ -80,7 +81,8 @@
   function sparkline(opts) {
     const W = 120, H = 26, P = 2;
     const n = opts.days.length;
-    const lo = floorOf(opts.values);
+    /* One scale for every sparkline of a table, so that rows compare. */
+    const lo = opts.floor ?? floorOf(opts.values);
     const x = (i) => P + (n > 1 ? i * (W - 2 * P) / (n - 1) : (W - 2 * P) / 2);
     const y = (v) => P + (1 - (v - lo) / (1 - lo || 1)) * (H - 2 * P);
     const g = svg('svg', {viewBox: '0 0 ' + W + ' ' + H, class: 'chart spark', role: 'img',
@@ -171,5 +173,5 @@
       'aria-hidden': 'true'}, svg('rect', {x: 0, y: 0, width: 12, height: 12, rx: 2, fill}));
   }
 
-  window.CamdexCharts = {trend, sparkline, strip, stackedBars, swatch};
+  window.CamdexCharts = {trend, sparkline, strip, stackedBars, swatch, floorOf};
 })();

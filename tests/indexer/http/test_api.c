@@ -449,6 +449,8 @@ Test(api, online_rate_report_refuses_bad_ranges_and_unknown_units)
         {"/api/v1/reports/online-rate?unit=", "unit"},
         {path, "unit"},
         {"/api/v1/reports/online-rate?day=2026-11-27", "day"},
+        {"/api/v1/reports/online-rate?shape=table", "shape"},
+        {"/api/v1/reports/online-rate?shape=series&from=2025-01-01&to=2026-11-27", "366"},
     };
     for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
         struct resp r = get(cases[i].path);
