@@ -168,6 +168,8 @@ int api_events(struct api_req *a);
 int api_events_stream(struct api_req *a);
 int api_metrics(struct api_req *a);
 int api_report_online_rate(struct api_req *a);
+int api_report_outages(struct api_req *a);
+int api_messages(struct api_req *a);
 int api_openapi(struct api_req *a);
 int api_ui_index(struct api_req *a);
 int api_ui_asset(struct api_req *a);

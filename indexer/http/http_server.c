@@ -84,6 +84,9 @@ static const struct route {
     {"GET", "api/v1/events", ROUTE_READ, api_events},
     {"GET", "api/v1/events/stream", ROUTE_READ, api_events_stream},
     {"GET", "api/v1/reports/online-rate", ROUTE_READ, api_report_online_rate},
+    {"GET", "api/v1/reports/outages", ROUTE_READ, api_report_outages},
+    /* The dashboard's texts: public (api_messages.c says why). */
+    {"GET", "api/v1/messages", ROUTE_PUBLIC, api_messages},
     /* Every route here is in indexer/http/openapi.json; tests/indexer/http/test_api.c
      * fails when one is not. */
     {"GET", "api/v1/openapi.json", ROUTE_READ, api_openapi},

@@ -454,6 +454,8 @@ Test(api, online_rate_report_refuses_bad_ranges_and_unknown_units)
         {"/api/v1/reports/online-rate?unit=", "unit"},
         {path, "unit"},
         {"/api/v1/reports/online-rate?day=2026-11-27", "day"},
+        {"/api/v1/reports/online-rate?shape=table", "shape"},
+        {"/api/v1/reports/online-rate?shape=series&from=2025-01-01&to=2026-11-27", "366"},
     };
     for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
         struct resp r = get(cases[i].path);
@@ -561,6 +563,8 @@ Test(api, dashboard_files_are_public_typed_and_revalidated_by_etag)
         {"/", "index.html", "text/html; charset=utf-8"},
         {"/ui/app.js", "app.js", "text/javascript; charset=utf-8"},
         {"/ui/sse.js", "sse.js", "text/javascript; charset=utf-8"},
+        {"/ui/i18n.js", "i18n.js", "text/javascript; charset=utf-8"},
+        {"/ui/charts.js", "charts.js", "text/javascript; charset=utf-8"},
         {"/ui/style.css", "style.css", "text/css; charset=utf-8"},
     };
     for (size_t i = 0; i < sizeof(files) / sizeof(files[0]); i++) {
