@@ -22,6 +22,7 @@ static const char *const state_names[SC_STATE_COUNT] = {
 };
 
 static void on_timer(uv_timer_t *t);
+static void drain_input(struct sconn *c);
 static void on_read(uv_stream_t *st, ssize_t n, const uv_buf_t *buf);
 
 /* ---- writing ---- */
@@ -239,15 +240,17 @@ static void on_timer(uv_timer_t *t)
             return;
         }
         reply_done(c);
+        drain_input(c); /* requests that came meanwhile */
         return;
     case SC_DRIBBLING:
         if (sconn_write(c, c->out + c->out_off, 1) < 0) {
             sconn_close(c, false);
             return;
         }
-        if (++c->out_off >= c->out_len)
+        if (++c->out_off >= c->out_len) {
             reply_done(c);
-        else
+            drain_input(c);
+        } else
             uv_timer_start(&c->timer, on_timer, 1000, 0);
         return;
     case SC_STREAMING: {
@@ -267,6 +270,8 @@ static void on_timer(uv_timer_t *t)
 static void drain_input(struct sconn *c)
 {
     size_t off = 0;
+    if (!c->in)
+        return;
     while (off < c->in_len && (c->state == SC_READING || c->state == SC_STREAMING)) {
         int rc = c->proto == PROTO_RTMP ? rtmp_cam_input(c, c->in + off, c->in_len - off)
                                         : http_cam_input(c, c->in + off, c->in_len - off);
@@ -480,4 +485,7 @@ void streams_close(struct streams *s)
         uv_close((uv_handle_t *)&s->http, NULL);
     if (s->rtmp_open && !uv_is_closing((uv_handle_t *)&s->rtmp))
         uv_close((uv_handle_t *)&s->rtmp, NULL);
+    free(s->scratch);
+    s->scratch = NULL;
+    s->scratch_cap = 0;
 }

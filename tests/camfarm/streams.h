@@ -25,6 +25,8 @@ struct streams {
     uv_tcp_t http, rtmp;
     int http_open, rtmp_open;
     struct sconn *conns; /* every open connection, for kill and shutdown */
+    uint8_t *scratch;    /* one tag as RTMP chunks */
+    size_t scratch_cap;
     char rdbuf[65536];   /* shared read buffer: libuv reads into it synchronously */
 };
 
