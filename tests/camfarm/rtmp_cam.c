@@ -132,12 +132,13 @@ static void on_connect(struct sconn *c, const struct cam *cam, double txn, const
         code = "NetConnection.Connect.Failed", why = "Connection failed: server error";
     else if (!path_part(fleet_str(c->s->farm->fleet, cam->path), false, app))
         code = "NetConnection.Connect.Rejected", why = "Connection rejected: no such application";
+    /* First: every later chunk is this long, the _error's too. */
+    out_u32(&o, RTMP_SET_CHUNK_SIZE, RTMP_OUT_CHUNK, -1);
     if (code) {
         out_status(&o, CS_COMMAND, 0, "_error", txn, "error", code, why);
         send_out(c, &o, false, true);
         return;
     }
-    out_u32(&o, RTMP_SET_CHUNK_SIZE, RTMP_OUT_CHUNK, -1); /* first: later chunks are this long */
     out_u32(&o, RTMP_WINDOW_ACK, 2500000, -1);
     out_u32(&o, RTMP_PEER_BW, 2500000, 2);
     uint8_t body[1024];
