@@ -5,7 +5,8 @@
 # the first (nothing known about any camera) and the repeats, as cron runs
 # them (the index knows which cameras were offline last time).
 # Usage: tests/bench/sweep.sh [BUILD_DIR] [REPEATS] [-- SWEEP FLAGS...]
-#   defaults: build/bench 2
+#   defaults: build/bench 2; SWEEP_FAULTS=none serves a fleet without faults
+#   (camfarm's --faults, default "default")
 set -euo pipefail
 cd "$(dirname "$0")/../.."
 build=${1:-build/bench}
@@ -19,7 +20,7 @@ cmake --build "$build" -j "$(nproc)" --target camdex camfarm camfarm_clips >/dev
 
 # shellcheck source=tests/bench/farm.sh
 . tests/bench/farm.sh
-farm_start sweep "$build" "$cameras" default
+farm_start sweep "$build" "$cameras" "${SWEEP_FAULTS:-default}"
 "$build/camdex" --db "$work/index" import "$work/fleet_port.csv" >/dev/null
 
 echo "sweep flags: ${*:-(defaults)}"
