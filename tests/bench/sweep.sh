@@ -24,14 +24,15 @@ farm_start sweep "$build" "$cameras" "${SWEEP_FAULTS:-default}"
 "$build/camdex" --db "$work/index" import "$work/fleet_port.csv" >/dev/null
 
 echo "sweep flags: ${*:-(defaults)}"
-printf '%-10s %8s %8s %8s %10s %10s %8s\n' sweep wall_s user_s sys_s online offline load
+printf '%-10s %8s %8s %8s %10s %10s %10s %8s\n' sweep wall_s user_s sys_s online degraded offline load
 for i in $(seq 0 "$repeats"); do
     load=$(cut -d' ' -f1 /proc/loadavg)
     /usr/bin/time -f '%e %U %S' -o "$work/time" "$build/camdex" --db "$work/index" sweep "$@" \
         >"$work/sweep.out" 2>"$work/sweep.err" || { cat "$work/sweep.err" >&2; exit 1; }
     read -r wall user sys <"$work/time"
     online=$("$build/camdex" --db "$work/index" list --state online --format csv | tail -n +2 | wc -l)
+    degraded=$("$build/camdex" --db "$work/index" list --state degraded --format csv | tail -n +2 | wc -l)
     offline=$("$build/camdex" --db "$work/index" list --state offline --format csv | tail -n +2 | wc -l)
-    printf '%-10s %8s %8s %8s %10s %10s %8s\n' "$([ "$i" = 0 ] && echo first || echo "repeat $i")" \
-        "$wall" "$user" "$sys" "$online" "$offline" "$load"
+    printf '%-10s %8s %8s %8s %10s %10s %10s %8s\n' "$([ "$i" = 0 ] && echo first || echo "repeat $i")" \
+        "$wall" "$user" "$sys" "$online" "$degraded" "$offline" "$load"
 done
