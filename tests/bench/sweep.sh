@@ -36,3 +36,18 @@ for i in $(seq 0 "$repeats"); do
     printf '%-10s %8s %8s %8s %10s %10s %10s %8s\n' "$([ "$i" = 0 ] && echo first || echo "repeat $i")" \
         "$wall" "$user" "$sys" "$online" "$degraded" "$offline" "$load"
 done
+
+# Where the cameras stand after the last sweep, by protocol, state and reason.
+echo "after the last sweep: protocol state reason cameras"
+"$build/camdex" --db "$work/index" list --format json | /usr/bin/python3 -c '
+import collections, json, sys
+count = collections.Counter()
+for row in json.load(sys.stdin):
+    url = row["url"]
+    proto = url.split(":")[0]
+    if proto == "http":
+        proto = "hls" if ".m3u8" in url else "flv"
+    count[(proto, row["state"], row.get("reason") or "-")] += 1
+for (proto, state, reason), n in sorted(count.items()):
+    print(f"  {proto:5} {state:9} {reason:22} {n:6}")
+'

@@ -37,7 +37,7 @@ struct cam {
     uint8_t max_sessions;
     uint8_t sessions; /* open now */
     uint8_t flags;    /* enum cam_flag */
-    uint8_t proto; /* enum cam_proto */
+    uint8_t proto;    /* enum cam_proto */
     uint16_t arg;        /* mode argument, see faults.h */
     uint16_t open_conns; /* open now: a client's probes are over at 0 */
     uint32_t conns;    /* connections accepted */

@@ -86,8 +86,8 @@ static char *build(struct sconn *c, int code, const char *ctype, const char *ext
     return out;
 }
 
-static void reply(struct sconn *c, int code, const char *ctype, const char *extra,
-                  const char *body, bool close)
+static void reply(struct sconn *c, int code, const char *ctype, const char *extra, const char *body,
+                  bool close)
 {
     size_t len, blen = body ? strlen(body) : 0;
     char *out = build(c, code, ctype, extra, (long)blen, close, body, blen, &len, NULL);
@@ -171,8 +171,8 @@ static void serve_flv(struct sconn *c, const struct cam *cam, bool head_only)
     }
     size_t body = head_only ? 0 : cam->mode == FAULT_TRUNCATED_SDP ? 9 : m->prefix;
     size_t len;
-    char *out = build(c, 200, "video/x-flv", "Cache-Control: no-cache\r\n", -1, true, m->data,
-                      body, &len, NULL);
+    char *out = build(c, 200, "video/x-flv", "Cache-Control: no-cache\r\n", -1, true, m->data, body,
+                      &len, NULL);
     if (!out) {
         sconn_close(c, false);
         return;

@@ -243,8 +243,9 @@ static int load_fleet(struct app *app, const struct options *o, const struct fle
         return rc;
     }
     if (app->fleet.skipped)
-        fprintf(stderr, "camfarm: %s: skipped %u rows whose URL camfarm does not serve "
-                        "(https, rtsps, ...)\n",
+        fprintf(stderr,
+                "camfarm: %s: skipped %u rows whose URL camfarm does not serve "
+                "(https, rtsps, ...)\n",
                 o->inventory, app->fleet.skipped);
     return 0;
 }
@@ -266,8 +267,8 @@ static int serve(struct app *app, const struct options *o)
 {
     app->loop = uv_default_loop();
     int rc = farm_init(&app->farm, app->loop, &app->fleet, &app->clips, &o->farm);
-    if (rc == 0 && (rc = stream_serve(&app->streams, &app->media, &app->farm, o->clips_dir,
-                                      &o->streams)) < 0)
+    if (rc == 0 &&
+        (rc = stream_serve(&app->streams, &app->media, &app->farm, o->clips_dir, &o->streams)) < 0)
         return rc; /* it said why */
     if (rc == 0 && (rc = farm_listen(&app->farm, o->listen_ip, o->listen_port)) < 0)
         fprintf(stderr, "camfarm: RTSP socket %s: %s (port in use? choose --listen)\n",

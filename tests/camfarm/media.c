@@ -190,8 +190,8 @@ static int load_line(struct media_set *set, const struct clip_set *clips, const 
     return 0;
 }
 
-int media_set_load(struct media_set *set, const struct clip_set *clips, const char *dir,
-                   char *err, size_t errlen)
+int media_set_load(struct media_set *set, const struct clip_set *clips, const char *dir, char *err,
+                   size_t errlen)
 {
     char path[4096], line[512];
     memset(set, 0, sizeof(*set));

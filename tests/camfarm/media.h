@@ -62,8 +62,8 @@ int ts_shift(uint8_t *buf, size_t len, uint64_t add);
 /* Loads DIR/streams.txt and the files it names, for every clip of `clips`.
  * A clip streams.txt does not list gets no platform forms. On error writes
  * a message a person can act on into err. */
-int media_set_load(struct media_set *set, const struct clip_set *clips, const char *dir,
-                   char *err, size_t errlen);
+int media_set_load(struct media_set *set, const struct clip_set *clips, const char *dir, char *err,
+                   size_t errlen);
 void media_set_free(struct media_set *set);
 
 /* The FLV form of clip k: its own, or the fallback's. NULL when none. */

@@ -305,8 +305,9 @@ void rtmp_cam_send_tag(struct sconn *c, const struct media_tag *t, uint32_t ts)
         s->scratch = b;
         s->scratch_cap = need;
     }
-    int n = rtmp_chunk_write(s->scratch, s->scratch_cap, t->type == RTMP_VIDEO ? CS_VIDEO : CS_AUDIO,
-                             t->type, ts, STREAM_ID, c->flv->data + t->off + FLV_TAG_HEAD, body);
+    int n =
+        rtmp_chunk_write(s->scratch, s->scratch_cap, t->type == RTMP_VIDEO ? CS_VIDEO : CS_AUDIO,
+                         t->type, ts, STREAM_ID, c->flv->data + t->off + FLV_TAG_HEAD, body);
     if (n < 0 || sconn_write(c, s->scratch, (size_t)n) < 0)
         sconn_close(c, false);
 }

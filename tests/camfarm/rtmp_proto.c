@@ -40,8 +40,8 @@ static int read_header(struct rtmp_cs *r, int fmt, bool cont, const uint8_t *p, 
         r->type = p[6];
     }
     if (fmt == 0)
-        r->sid = (uint32_t)p[7] | (uint32_t)p[8] << 8 | (uint32_t)p[9] << 16 |
-                 (uint32_t)p[10] << 24;
+        r->sid =
+            (uint32_t)p[7] | (uint32_t)p[8] << 8 | (uint32_t)p[9] << 16 | (uint32_t)p[10] << 24;
     if (fmt <= 2)
         r->ext = field == 0xffffff;
     if (r->ext) {
@@ -94,7 +94,8 @@ int rtmp_chunk_parse(struct rtmp_rx *rx, const uint8_t *buf, size_t len, struct 
     }
     rx->partial_cs = -1;
     rx->got = 0;
-    *msg = (struct rtmp_msg){.type = r.type, .ts = r.ts, .sid = r.sid, .data = rx->msg, .len = r.len};
+    *msg =
+        (struct rtmp_msg){.type = r.type, .ts = r.ts, .sid = r.sid, .data = rx->msg, .len = r.len};
     *done = true;
     if (msg->type == RTMP_SET_CHUNK_SIZE) {
         uint32_t size = r.len >= 4 ? be32(rx->msg) & 0x7fffffff : 0;

@@ -8,12 +8,12 @@
 #include <stddef.h>
 #include <stdint.h>
 
-#define RTMP_HANDSHAKE   1536 /* C1, C2, S1, S2 */
-#define RTMP_MSG_MAX     4096 /* a client's message (commands) at most */
-#define RTMP_CHUNK_MAX   4096 /* chunk size a client may set, at most */
-#define RTMP_CHUNK_HEAD  18   /* basic (3) + message (11) + extended timestamp (4) */
-#define RTMP_AMF_DEPTH   8    /* nested objects read at most */
-#define RTMP_OUT_CHUNK   4096 /* camfarm's own chunk size */
+#define RTMP_HANDSHAKE  1536 /* C1, C2, S1, S2 */
+#define RTMP_MSG_MAX    4096 /* a client's message (commands) at most */
+#define RTMP_CHUNK_MAX  4096 /* chunk size a client may set, at most */
+#define RTMP_CHUNK_HEAD 18   /* basic (3) + message (11) + extended timestamp (4) */
+#define RTMP_AMF_DEPTH  8    /* nested objects read at most */
+#define RTMP_OUT_CHUNK  4096 /* camfarm's own chunk size */
 
 enum rtmp_type {
     RTMP_SET_CHUNK_SIZE = 1,

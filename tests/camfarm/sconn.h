@@ -42,14 +42,14 @@ struct sconn {
     uv_shutdown_t shut;
     struct streams *s;
     struct sconn *prev, *next;
-    int cam;        /* camera index, -1 until known */
-    uint8_t proto;  /* socket: PROTO_HLS (HTTP) or PROTO_RTMP */
-    uint8_t state;  /* enum sconn_state */
-    bool reading;   /* libuv delivers reads */
-    bool by_path;   /* the camera was named by "/cam/N/" (after a redirect) */
-    bool then_stream;  /* start streaming once the held reply is out */
-    bool then_close;   /* close once the held reply is out */
-    bool waiting_key;  /* a lagging client dropped tags: resume at a keyframe */
+    int cam;          /* camera index, -1 until known */
+    uint8_t proto;    /* socket: PROTO_HLS (HTTP) or PROTO_RTMP */
+    uint8_t state;    /* enum sconn_state */
+    bool reading;     /* libuv delivers reads */
+    bool by_path;     /* the camera was named by "/cam/N/" (after a redirect) */
+    bool then_stream; /* start streaming once the held reply is out */
+    bool then_close;  /* close once the held reply is out */
+    bool waiting_key; /* a lagging client dropped tags: resume at a keyframe */
     int handles_open;
     char *in; /* input not yet consumed, NULL when none */
     size_t in_len;
@@ -57,9 +57,9 @@ struct sconn {
     size_t out_len, out_off;
     /* streaming FLV tags */
     const struct media_flv *flv;
-    size_t tag;          /* next tag of the loop */
-    uint32_t loop;       /* loops of the clip done */
-    uint64_t start_ms;   /* when tag 0 of loop 0 was due */
+    size_t tag;             /* next tag of the loop */
+    uint32_t loop;          /* loops of the clip done */
+    uint64_t start_ms;      /* when tag 0 of loop 0 was due */
     struct rtmp_sess *rtmp; /* RTMP connection state, NULL until the handshake */
 };
 

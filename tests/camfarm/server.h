@@ -42,7 +42,7 @@ struct farm {
     /* Also resets a camera's connections on the other sockets (streams.c). */
     void (*drop_hook)(void *arg, int cam);
     void *drop_hook_arg;
-    uint8_t *scratch;         /* one packetized access unit */
+    uint8_t *scratch; /* one packetized access unit */
     size_t scratch_cap;
     char rdbuf[65536]; /* shared read buffer: libuv reads into it synchronously */
 };

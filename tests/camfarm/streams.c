@@ -101,8 +101,8 @@ void sconn_set_state(struct sconn *c, enum sconn_state st)
         return;
     if (f->opts.verbose)
         fprintf(stderr, "camfarm: %s conn %p cam %d: %s -> %s\n",
-                c->proto == PROTO_RTMP ? "rtmp" : "http", (void *)c, c->cam,
-                state_names[c->state], state_names[st]);
+                c->proto == PROTO_RTMP ? "rtmp" : "http", (void *)c, c->cam, state_names[c->state],
+                state_names[st]);
     c->state = (uint8_t)st;
     const struct cam *cam = sconn_cam(c);
     switch (st) {

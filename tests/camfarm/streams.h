@@ -27,7 +27,7 @@ struct streams {
     struct sconn *conns; /* every open connection, for kill and shutdown */
     uint8_t *scratch;    /* one tag as RTMP chunks */
     size_t scratch_cap;
-    char rdbuf[65536];   /* shared read buffer: libuv reads into it synchronously */
+    char rdbuf[65536]; /* shared read buffer: libuv reads into it synchronously */
 };
 
 void streams_init(struct streams *s, struct farm *farm, const struct media_set *media);
@@ -48,7 +48,10 @@ struct stream_opts {
 };
 
 /* The ports `camdex generate` writes into HLS, HTTP-FLV and RTMP URLs. */
-#define STREAM_OPTS_DEFAULT {.http_addr = "0.0.0.0:8080", .rtmp_addr = "0.0.0.0:1935"}
+#define STREAM_OPTS_DEFAULT                                                                        \
+    {                                                                                              \
+        .http_addr = "0.0.0.0:8080", .rtmp_addr = "0.0.0.0:1935"                                   \
+    }
 
 void stream_opts_set(struct stream_opts *o, int proto, const char *addr);
 /* Splits the addresses. Returns 0 or -EINVAL. */

@@ -77,8 +77,7 @@ int stream_serve(struct streams *s, struct media_set *media, struct farm *farm,
     return 0;
 }
 
-void stream_ready_words(const struct streams *s, const struct stream_opts *o, char *out,
-                        size_t cap)
+void stream_ready_words(const struct streams *s, const struct stream_opts *o, char *out, size_t cap)
 {
     int n = 0;
     if (s->http_open && n >= 0 && (size_t)n < cap)

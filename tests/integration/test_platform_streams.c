@@ -66,9 +66,8 @@ static void setup(void)
         ports[i] = procs_free_port();
         snprintf(p[i], sizeof(p[i]), "%d", ports[i]);
     }
-    char *gen[] = {CAMDEX_BIN,    "generate", "--cameras",   "400",    "--seed", "5",
-                   "--port",      p[0],       "--http-port", p[2],     "--rtmp-port",
-                   p[3],          NULL};
+    char *gen[] = {CAMDEX_BIN, "generate",    "--cameras", "400",         "--seed", "5", "--port",
+                   p[0],       "--http-port", p[2],        "--rtmp-port", p[3],     NULL};
     run_to_file(gen, fleet);
     snprintf(http, sizeof(http), "0.0.0.0:%d", ports[2]);
     snprintf(rtmp, sizeof(rtmp), "0.0.0.0:%d", ports[3]);
@@ -126,8 +125,8 @@ ParameterizedTest(const struct stream_case *sc, platform, each_mode_maps_to_its_
     /* A verdict the deadline decides gets a short one; every other verdict
      * a long one, far beyond the bound, so the bound rules out waiting. */
     bool timed = strstr(sc->reason, "timeout") || strcmp(sc->reason, "no_media") == 0;
-    char *argv[] = {CAMDEX_BIN, "probe", url, "--timeout", timed ? "3s" : "20s",
-                    "--format", "json", NULL};
+    char *argv[] = {CAMDEX_BIN,           "probe",    url,    "--timeout",
+                    timed ? "3s" : "20s", "--format", "json", NULL};
     uint64_t t0 = procs_now_ms();
     struct run r = runv(argv);
     uint64_t took = procs_now_ms() - t0;
@@ -145,8 +144,7 @@ ParameterizedTest(const struct stream_case *sc, platform, each_mode_maps_to_its_
 
 /* One sweep of the fleet: every platform camera the farm serves healthy is
  * reached, and broken ones carry their reasons into the index. */
-Test(platform, sweep_finds_platform_cameras_online, .init = setup, .fini = teardown,
-     .timeout = 300)
+Test(platform, sweep_finds_platform_cameras_online, .init = setup, .fini = teardown, .timeout = 300)
 {
     char db[4300], id[3][64], url[2048], cmd[256], reply[512];
     const char *protos[3] = {"hls", "flv", "rtmp"};
@@ -188,15 +186,14 @@ Test(platform, sweep_finds_platform_cameras_online, .init = setup, .fini = teard
                 broken = k;
         if (broken >= 0) {
             cr_expect_str_eq(state, "offline", "%s (%s)", cid, modes[broken]);
-            cr_expect_str_eq(reason ? reason : "", reasons[broken], "%s (%s)", cid,
-                             modes[broken]);
+            cr_expect_str_eq(reason ? reason : "", reasons[broken], "%s (%s)", cid, modes[broken]);
             continue;
         }
         platform++;
         /* camfarm streams its clips' sizes, not the inventory's: a camera
          * the inventory calls 1080p is degraded for that alone. */
-        bool only_size = strcmp(state, "degraded") == 0 && reason &&
-                         strcmp(reason, "resolution_mismatch") == 0;
+        bool only_size =
+            strcmp(state, "degraded") == 0 && reason && strcmp(reason, "resolution_mismatch") == 0;
         online += strcmp(state, "online") == 0;
         reachable += strcmp(state, "online") == 0 || only_size;
         cr_expect(strcmp(state, "online") == 0 || only_size, "%s %s: %s %s", cid, u, state,

@@ -84,7 +84,7 @@ Test(http_req, limits_and_garbage)
         "OPTIONS rtsp://127.1.0.1/a RTSP/1.0\r\n\r\n", /* RTSP, not HTTP */
         "GET /a HTTP/2.0\r\n\r\n",
         "GET http://127.1.0.1/a HTTP/1.1\r\n\r\n", /* absolute form: not from a media client */
-        "\x16\x03\x01\x02\xfe\x01\r\n\r\n", /* a TLS hello */
+        "\x16\x03\x01\x02\xfe\x01\r\n\r\n",        /* a TLS hello */
         "GET /a HTTP/1.1\r\nTransfer-Encoding: chunked\r\n\r\n",
         "GET /a HTTP/1.1\r\nContent-Length: x\r\n\r\n",
         "GET /a HTTP/1.1\r\nNo colon here\r\n\r\n",
@@ -159,8 +159,8 @@ Test(hls, segment_names_parse_back)
     const char *pl = "/hls/CAM1.m3u8";
     cr_expect_eq(hls_segment_seq(pl, "/hls/CAM1-42.ts", 15, &seq), 0);
     cr_expect_eq(seq, 42);
-    const char *bad[] = {"/hls/CAM1-.ts", "/hls/CAM2-1.ts", "/hls/CAM1-1x.ts", "/hls/CAM1-1.mp4",
-                         "/hls/CAM1.m3u8", "/hls/CAM1-1234567890123456.ts"};
+    const char *bad[] = {"/hls/CAM1-.ts",   "/hls/CAM2-1.ts", "/hls/CAM1-1x.ts",
+                         "/hls/CAM1-1.mp4", "/hls/CAM1.m3u8", "/hls/CAM1-1234567890123456.ts"};
     for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++)
         cr_expect_eq(hls_segment_seq(pl, bad[i], strlen(bad[i]), &seq), -ENOENT, "%s", bad[i]);
 }
@@ -269,4 +269,184 @@ Test(media, ts_shift_moves_every_timestamp_by_one_loop, .init = load_media, .fin
     copy[TS_PACKET] = 0;
     cr_expect_eq(ts_shift(copy, m->seg_len[0], 1), -EINVAL, "a packet without its sync byte");
     free(copy);
+}
+
+/* ---- RTMP chunks and AMF0 ---- */
+
+#include "rtmp_proto.h"
+
+/* A "connect" command as a client sends it: chunk size 128, so it spans
+ * chunks. */
+static size_t client_connect(uint8_t *out, size_t cap)
+{
+    uint8_t body[512];
+    struct amf_buf b = {body, 0, sizeof(body), false};
+    amf0_put_string(&b, "connect");
+    amf0_put_number(&b, 1);
+    amf0_put_object_start(&b);
+    amf0_put_prop_string(&b, "app", "live");
+    amf0_put_prop_string(&b, "flashVer", "LNX 9,0,124,2");
+    amf0_put_prop_string(&b, "tcUrl", "rtmp://127.1.0.9:1935/live");
+    amf0_put_prop_number(&b, "capabilities", 15);
+    amf0_put_prop_string(&b, "pageUrl",
+                         "http://127.1.0.9/platform/player/live/34010000001320000009");
+    amf0_put_object_end(&b);
+    cr_assert_not(b.overflow);
+    cr_assert_gt(b.len, 128, "long enough to span chunks");
+    size_t o = 0;
+    for (size_t off = 0; off < b.len; off += 128) {
+        if (off == 0) {
+            uint8_t h[12] = {3,
+                             0,
+                             0,
+                             0,
+                             (uint8_t)(b.len >> 16),
+                             (uint8_t)(b.len >> 8),
+                             (uint8_t)b.len,
+                             RTMP_COMMAND_AMF0,
+                             0,
+                             0,
+                             0,
+                             0};
+            memcpy(out + o, h, sizeof(h));
+            o += sizeof(h);
+        } else {
+            out[o++] = 0xc3;
+        }
+        size_t n = b.len - off < 128 ? b.len - off : 128;
+        memcpy(out + o, body + off, n);
+        o += n;
+    }
+    cr_assert_leq(o, cap);
+    return o;
+}
+
+Test(rtmp, a_command_in_chunks_reads_back)
+{
+    static uint8_t buf[1024];
+    static struct rtmp_rx rx;
+    size_t len = client_connect(buf, sizeof(buf));
+    rtmp_rx_init(&rx);
+    size_t off = 0;
+    struct rtmp_msg m;
+    bool done = false;
+    int chunks = 0;
+    while (!done) {
+        int n = rtmp_chunk_parse(&rx, buf + off, len - off, &m, &done);
+        cr_assert_gt(n, 0, "chunk %d", chunks);
+        off += (size_t)n;
+        chunks++;
+    }
+    cr_expect_eq(off, len);
+    cr_expect_gt(chunks, 1);
+    cr_expect_eq(m.type, RTMP_COMMAND_AMF0);
+    const uint8_t *p = m.data, *end = m.data + m.len;
+    char name[32], app[32];
+    double txn = 0;
+    cr_assert_eq(amf0_read_string(&p, end, name, sizeof(name)), 0);
+    cr_expect_str_eq(name, "connect");
+    cr_assert_eq(amf0_read_number(&p, end, &txn), 0);
+    cr_expect(txn == 1.0);
+    cr_assert_eq(amf0_object_string(p, end, "app", app, sizeof(app)), 0);
+    cr_expect_str_eq(app, "live");
+    cr_expect_eq(amf0_object_string(p, end, "nope", app, sizeof(app)), -ENOENT);
+    cr_expect_eq(amf0_skip(&p, end), 0);
+    cr_expect(p == end, "the object skips whole");
+}
+
+Test(rtmp, every_prefix_needs_more)
+{
+    static uint8_t buf[1024];
+    static struct rtmp_rx rx;
+    size_t len = client_connect(buf, sizeof(buf));
+    /* The first chunk: 12 bytes of header and 128 of payload. */
+    for (size_t n = 0; n < 12 + 128; n++) {
+        struct rtmp_msg m;
+        bool done;
+        rtmp_rx_init(&rx);
+        cr_expect_eq(rtmp_chunk_parse(&rx, buf, n, &m, &done), 0, "prefix of %zu", n);
+        cr_expect_not(done);
+    }
+    (void)len;
+}
+
+Test(rtmp, written_chunks_parse_back_after_set_chunk_size)
+{
+    static uint8_t payload[10000], out[11000];
+    static struct rtmp_rx rx;
+    for (size_t i = 0; i < sizeof(payload); i++)
+        payload[i] = (uint8_t)(i * 7);
+    rtmp_rx_init(&rx);
+    /* The reader takes at most RTMP_MSG_MAX: check framing with a message
+     * that fits, after the client's Set Chunk Size. */
+    uint8_t set[4] = {0, 0, 0x10, 0};
+    int n = rtmp_chunk_write(out, sizeof(out), 2, RTMP_SET_CHUNK_SIZE, 0, 0, set, 4);
+    cr_assert_gt(n, 0);
+    int m = rtmp_chunk_write(out + n, sizeof(out) - (size_t)n, 6, RTMP_COMMAND_AMF0, 0x1000000, 1,
+                             payload, 4096);
+    cr_assert_gt(m, 0);
+    struct rtmp_msg msg;
+    bool done;
+    size_t off = 0;
+    cr_assert_eq(rtmp_chunk_parse(&rx, out, (size_t)n, &msg, &done), n);
+    cr_expect(done);
+    cr_expect_eq(rx.chunk_size, 4096);
+    cr_assert_eq(rtmp_chunk_parse(&rx, out + n, (size_t)m, &msg, &done), m,
+                 "one chunk of 4096 with an extended timestamp");
+    cr_expect(done);
+    cr_expect_eq(msg.ts, 0x1000000);
+    cr_expect_eq(msg.sid, 1);
+    cr_expect_eq(memcmp(msg.data, payload, 4096), 0);
+    (void)off;
+    /* A long message is written as RTMP_OUT_CHUNK pieces. */
+    int big = rtmp_chunk_write(out, sizeof(out), 6, RTMP_VIDEO, 40, 1, payload, sizeof(payload));
+    cr_assert_gt(big, 0);
+    cr_expect_eq((size_t)big, sizeof(payload) + 12 + 2, "two continuation headers");
+    cr_expect_eq(out[12 + RTMP_OUT_CHUNK], 0xc6);
+    cr_expect_eq(rtmp_chunk_write(out, 100, 6, RTMP_VIDEO, 0, 1, payload, 200), -ENOSPC);
+}
+
+Test(rtmp, limits_and_garbage)
+{
+    static struct rtmp_rx rx;
+    struct rtmp_msg m;
+    bool done;
+    uint8_t big[12] = {3, 0, 0, 0, 0, 0x20, 0x01, RTMP_COMMAND_AMF0, 0, 0, 0, 0}; /* 8193 bytes */
+    rtmp_rx_init(&rx);
+    cr_expect_eq(rtmp_chunk_parse(&rx, big, sizeof(big), &m, &done), -EMSGSIZE);
+    uint8_t compressed[4] = {0x43, 0, 0, 0}; /* format 1 with no header before */
+    rtmp_rx_init(&rx);
+    cr_expect_eq(rtmp_chunk_parse(&rx, compressed, sizeof(compressed), &m, &done), -EPROTO);
+    uint8_t wide[3] = {0x00, 10, 0}; /* chunk stream 74: two-byte basic header */
+    cr_expect_eq(rtmp_chunk_parse(&rx, wide, sizeof(wide), &m, &done), -EPROTO);
+    uint8_t set[16] = {2, 0, 0, 0, 0, 0, 4, RTMP_SET_CHUNK_SIZE, 0, 0, 0, 0, 0x7f, 0, 0, 0};
+    rtmp_rx_init(&rx);
+    cr_expect_eq(rtmp_chunk_parse(&rx, set, sizeof(set), &m, &done), -EMSGSIZE,
+                 "a chunk size beyond 4 KiB");
+    /* Interleaving: a new message on another chunk stream before the first
+     * one ended. */
+    static uint8_t buf[1024];
+    size_t len = client_connect(buf, sizeof(buf));
+    rtmp_rx_init(&rx);
+    int n = rtmp_chunk_parse(&rx, buf, len, &m, &done);
+    cr_assert_gt(n, 0);
+    cr_assert_not(done);
+    uint8_t other[13] = {4, 0, 0, 0, 0, 0, 1, RTMP_COMMAND_AMF0, 0, 0, 0, 0, 5};
+    cr_expect_eq(rtmp_chunk_parse(&rx, other, sizeof(other), &m, &done), -EPROTO);
+    /* AMF0: truncated values and nesting beyond the limit. */
+    const uint8_t trunc[] = {2, 0, 10, 'a', 'b'};
+    const uint8_t *p = trunc;
+    char s[32];
+    cr_expect_eq(amf0_read_string(&p, trunc + sizeof(trunc), s, sizeof(s)), -EBADMSG);
+    uint8_t deep[64];
+    memset(deep, 3, sizeof(deep)); /* objects nested 64 deep, each "" : object */
+    for (size_t i = 0; i + 3 <= sizeof(deep); i += 3) {
+        deep[i] = 0;
+        deep[i + 1] = 0;
+        deep[i + 2] = 3;
+    }
+    uint8_t nest[65] = {3};
+    memcpy(nest + 1, deep, sizeof(deep));
+    p = nest;
+    cr_expect_eq(amf0_skip(&p, nest + sizeof(nest)), -EBADMSG);
 }

@@ -19,14 +19,30 @@
 static const struct {
     const char *proto, *mode;
 } cams[] = {
-    {"hls", "ok clip=normal"},  {"flv", "ok clip=normal"},    {"rtmp", "ok clip=normal"},
-    {"hls", "bad_auth"},        {"flv", "bad_auth"},          {"rtmp", "bad_auth"},
-    {"hls", "not_found"},       {"flv", "error_503"},         {"rtmp", "not_found"},
-    {"flv", "session_limit"},   {"flv", "redirect"},          {"hls", "redirect_loop"},
-    {"flv", "refused"},         {"hls", "silent"},            {"flv", "black"},
-    {"hls", "frozen"},          {"rtmp", "black"},            {"hls", "no_rtp"},
-    {"flv", "ok clip=normal"},  {"rtsp", "ok clip=normal"},   {"hls", "ok clip=normal265"},
-    {"flv", "ok clip=normal265"}, {"rtmp", "error_500"},      {"hls", "error_500"},
+    {"hls", "ok clip=normal"},
+    {"flv", "ok clip=normal"},
+    {"rtmp", "ok clip=normal"},
+    {"hls", "bad_auth"},
+    {"flv", "bad_auth"},
+    {"rtmp", "bad_auth"},
+    {"hls", "not_found"},
+    {"flv", "error_503"},
+    {"rtmp", "not_found"},
+    {"flv", "session_limit"},
+    {"flv", "redirect"},
+    {"hls", "redirect_loop"},
+    {"flv", "refused"},
+    {"hls", "silent"},
+    {"flv", "black"},
+    {"hls", "frozen"},
+    {"rtmp", "black"},
+    {"hls", "no_rtp"},
+    {"flv", "ok clip=normal"},
+    {"rtsp", "ok clip=normal"},
+    {"hls", "ok clip=normal265"},
+    {"flv", "ok clip=normal265"},
+    {"rtmp", "error_500"},
+    {"hls", "error_500"},
 };
 #define NCAMS ((int)(sizeof(cams) / sizeof(cams[0])))
 
@@ -163,10 +179,10 @@ static int ffprobe(int n, const char *entries, const char *interval)
 {
     char url[256];
     url_of(n, url, sizeof(url));
-    const char *argv[] = {"ffprobe",      "-v",   "error", "-rw_timeout", "5000000",
-                          "-read_intervals", interval, "-select_streams", "v:0",
-                          "-show_entries", entries, "-of",   "compact=p=0", url,
-                          NULL};
+    const char *argv[] = {
+        "ffprobe",         "-v",     "error",           "-rw_timeout", "5000000",
+        "-read_intervals", interval, "-select_streams", "v:0",         "-show_entries",
+        entries,           "-of",    "compact=p=0",     url,           NULL};
     return fc_run(argv, out, sizeof(out), 30000);
 }
 
@@ -346,9 +362,9 @@ static const char *analyse(int n, const char *filter)
 {
     char url[256];
     url_of(n, url, sizeof(url));
-    const char *argv[] = {"ffmpeg", "-hide_banner", "-nostdin", "-loglevel", "info",
-                          "-rw_timeout", "5000000", "-i", url, "-t", "3", "-an", "-vf", filter,
-                          "-f", "null", "-", NULL};
+    const char *argv[] = {"ffmpeg",  "-hide_banner", "-nostdin", "-loglevel", "info", "-rw_timeout",
+                          "5000000", "-i",           url,        "-t",        "3",    "-an",
+                          "-vf",     filter,         "-f",       "null",      "-",    NULL};
     int rc = fc_run(argv, out, sizeof(out), 30000);
     cr_assert_eq(rc, 0, "ffmpeg on %s exited %d: %s", url, rc, out);
     return out;
