@@ -57,8 +57,10 @@ int stream_serve(struct streams *s, struct media_set *media, struct farm *farm,
     if (!want_http && !want_rtmp)
         return 0; /* an RTSP-only fleet binds nothing more */
     char err[4600];
-    int rc = media_set_load(media, farm->clips, clips_dir, err, sizeof(err));
-    if (rc < 0) {
+    int rc = 0;
+    /* Sockets named for an RTSP-only fleet serve nobody: no clips to load. */
+    if ((http || rtmp) &&
+        (rc = media_set_load(media, farm->clips, clips_dir, err, sizeof(err))) < 0) {
         fprintf(stderr, "camfarm: %s\n", err);
         return rc;
     }
