@@ -398,3 +398,22 @@ Test(streams, kill_ends_a_live_stream)
     cr_expect_eq(expect_reset(ip_of(19), farm.http_port), -ECONNRESET, "and new ones refused");
     cr_assert_eq(fc_control(&farm, "revive #19", reply, sizeof(reply)), 0);
 }
+
+/* Every state has a deadline: a client that connects and says nothing, on
+ * either socket, is closed at --idle-timeout (8 s here), not before. */
+Test(streams, idle_connections_close_at_the_deadline)
+{
+    int fds[2] = {fc_connect(ip_of(1), farm.http_port, 5000),
+                  fc_connect(ip_of(3), farm.rtmp_port, 5000)};
+    cr_assert_geq(fds[0], 0);
+    cr_assert_geq(fds[1], 0);
+    uint64_t t0 = fc_now_ms();
+    for (int i = 0; i < 2; i++) {
+        char b[64];
+        int rc = recv_some(fds[i], b, sizeof(b), t0 + 30000);
+        uint64_t took = fc_now_ms() - t0;
+        cr_expect_eq(rc, 0, "socket %d: closed (EOF), got %d", i, rc);
+        cr_expect_geq(took, 7900, "socket %d: closed after %llu ms", i, (unsigned long long)took);
+        fc_close(fds[i]);
+    }
+}
