@@ -39,8 +39,7 @@ static struct rtsp_span uri_path(struct rtsp_span uri)
     return uri;
 }
 
-/* Resolves "/cam/REF/rest" to a camera and strips the prefix. */
-static int path_camera(struct farm *f, struct rtsp_span *path)
+int path_camera(struct farm *f, struct rtsp_span *path)
 {
     if (path->len < 6 || strncmp(path->p, "/cam/", 5) != 0)
         return -ENOENT;

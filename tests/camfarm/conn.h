@@ -79,5 +79,8 @@ int camera_clip(const struct farm *f, const struct cam *cam);
 /* A number fixed by the camera's inventory id (SDP origin, vendor realm). */
 uint64_t camera_id_key(const struct farm *f, const struct cam *cam);
 void camera_ip_str(uint32_t ip, char *out, size_t cap);
+/* Resolves "/cam/REF/rest" to a camera and strips the prefix. Returns the
+ * camera index or -ENOENT. */
+int path_camera(struct farm *f, struct rtsp_span *path);
 
 #endif

@@ -13,6 +13,7 @@
 #include <csv.h>
 
 #include "clip.h"
+#include "stream_url.h"
 
 /* ---- string table ---- */
 
@@ -132,7 +133,9 @@ static int pct_decode(const char *s, size_t n, char *out, size_t cap)
 int fleet_parse_url(const char *url, char *user, size_t ulen, char *pass, size_t plen, uint32_t *ip,
                     uint16_t *port, const char **path)
 {
-    if (strncasecmp(url, "rtsp://", 7) != 0)
+    /* The three schemes camfarm serves have names of the same length. */
+    if (strncasecmp(url, "rtsp://", 7) != 0 && strncasecmp(url, "http://", 7) != 0 &&
+        strncasecmp(url, "rtmp://", 7) != 0)
         return -EINVAL;
     const char *auth = url + 7;
     const char *slash = strchr(auth, '/');
@@ -303,14 +306,16 @@ static int add_camera(struct csv_ctx *x)
     uint32_t ip;
     uint16_t port;
     const char *path;
-    if (strncasecmp(x->url, "rtsp://", 7) != 0 && strstr(x->url, "://")) {
-        f->skipped++; /* platform streams (HLS, FLV, RTMP) are another simulator's job */
+    int proto = stream_url_proto(x->url);
+    if (proto < 0 && strstr(x->url, "://")) {
+        f->skipped++; /* https, rtsps...: not simulated */
         return 0;
     }
     if (fleet_parse_url(x->url, user, sizeof(user), pass, sizeof(pass), &ip, &port, &path) < 0) {
         snprintf(x->err, x->errlen,
-                 "%s:%ld: column \"url\": not rtsp://[user:pass@]A.B.C.D[:port]/path "
-                 "(camfarm serves RTSP cameras on 127.x.y.z addresses only)",
+                 "%s:%ld: column \"url\": not rtsp://[user:pass@]A.B.C.D[:port]/path, "
+                 "http://A.B.C.D[:port]/PATH.m3u8|.flv or rtmp://A.B.C.D[:port]/APP/STREAM "
+                 "(camfarm serves cameras on 127.x.y.z addresses only)",
                  x->path, x->row + 1);
         return -EINVAL;
     }
@@ -341,6 +346,7 @@ static int add_camera(struct csv_ctx *x)
     /* Only loopback addresses may be impersonated; others use /cam/N/. */
     c->ip = (ip >> 24) == 127 ? ip : 0;
     c->vendor = strstr(path, "/cam/realmonitor") ? VENDOR_DAHUA : VENDOR_HIK;
+    c->proto = (uint8_t)(proto < 0 ? PROTO_RTSP : proto);
     c->auth = user[0] ? AUTH_DIGEST : AUTH_NONE;
     c->max_sessions = x->d->max_sessions;
     uint32_t idx = f->count;

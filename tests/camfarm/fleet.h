@@ -14,6 +14,8 @@
 
 enum cam_vendor { VENDOR_HIK = 0, VENDOR_DAHUA = 1 };
 enum cam_auth { AUTH_NONE = 0, AUTH_BASIC = 1, AUTH_DIGEST = 2 };
+/* What the camera's URL speaks: which of camfarm's sockets serves it. */
+enum cam_proto { PROTO_RTSP = 0, PROTO_HLS = 1, PROTO_FLV = 2, PROTO_RTMP = 3 };
 
 enum cam_flag {
     CAM_KILLED = 1 << 0, /* "kill" from the control channel: refuses */
@@ -35,7 +37,7 @@ struct cam {
     uint8_t max_sessions;
     uint8_t sessions; /* open now */
     uint8_t flags;    /* enum cam_flag */
-    uint8_t pad;
+    uint8_t proto;    /* enum cam_proto */
     uint16_t arg;        /* mode argument, see faults.h */
     uint16_t open_conns; /* open now: a client's probes are over at 0 */
     uint32_t conns;    /* connections accepted */
@@ -53,7 +55,7 @@ struct strtab {
 struct fleet {
     struct cam *cams;
     uint32_t count, cap;
-    uint32_t skipped; /* rows with non-RTSP URLs (HLS, HTTP-FLV, RTMP): not simulated */
+    uint32_t skipped; /* rows with URLs camfarm does not serve (https, rtsps, ...) */
     struct strtab str;
     uint32_t *by_ip; /* open addressing: index+1, 0 = empty */
     uint32_t *by_id;
@@ -93,7 +95,7 @@ int fleet_by_id(const struct fleet *f, const char *id, size_t len);
 /* Accepts an inventory id or "#N" (1-based row number). */
 int fleet_resolve(const struct fleet *f, const char *ref);
 
-/* Splits an rtsp:// URL. Host must be a dotted quad. user/pass are
+/* Splits an rtsp://, http:// or rtmp:// URL. Host must be a dotted quad. user/pass are
  * percent-decoded into the caller's buffers. Returns 0 or -EINVAL. */
 int fleet_parse_url(const char *url, char *user, size_t ulen, char *pass, size_t plen, uint32_t *ip,
                     uint16_t *port, const char **path);

@@ -18,6 +18,7 @@
 #include "faults.h"
 #include "fleet.h"
 #include "server.h"
+#include "streams.h"
 
 static const char usage[] =
     "usage: camfarm --inventory FLEET.csv --clips DIR [options]\n"
@@ -28,6 +29,8 @@ static const char usage[] =
     "  --seed N             seed for the fault mix and clip choice (default 1)\n"
     "  --listen IP:PORT     RTSP socket (default 0.0.0.0:8554; only 127/8 is served)\n"
     "  --control IP:PORT    control socket on loopback (default 127.0.0.1:8555)\n"
+    "  --http-listen IP:PORT  HLS and HTTP-FLV socket (default 0.0.0.0:8080)\n"
+    "  --rtmp-listen IP:PORT  RTMP socket (default 0.0.0.0:1935)\n"
     "  --max-sessions N     session slots per camera (default 4)\n"
     "  --idle-timeout MS    deadline for a client's next request (default 60000)\n"
     "  --session-timeout S  advertised and enforced session timeout (default 60)\n"
@@ -41,6 +44,7 @@ struct options {
     const char *listen_addr, *control_addr; /* as given, for messages */
     char listen_ip[64], control_ip[64];
     int listen_port, control_port;
+    struct stream_opts streams;
     unsigned long long seed;
     long max_sessions, ready_fd;
     struct farm_opts farm;
@@ -55,6 +59,8 @@ struct app {
     struct farm farm;
     struct control ctl;
     uv_signal_t sigterm, sigint;
+    struct media_set media;
+    struct streams streams;
 };
 
 static int split_addr(const char *s, char *ip, size_t cap, int *port)
@@ -81,7 +87,8 @@ static int check_options(struct options *o)
         return -EINVAL;
     }
     if (split_addr(o->listen_addr, o->listen_ip, sizeof(o->listen_ip), &o->listen_port) < 0 ||
-        split_addr(o->control_addr, o->control_ip, sizeof(o->control_ip), &o->control_port) < 0) {
+        split_addr(o->control_addr, o->control_ip, sizeof(o->control_ip), &o->control_port) < 0 ||
+        stream_opts_check(&o->streams) < 0) {
         fprintf(stderr, "camfarm: addresses are IP:PORT, e.g. 0.0.0.0:8554\n");
         return -EINVAL;
     }
@@ -106,6 +113,8 @@ static int parse_options(int argc, char **argv, struct options *o)
         {"ready-fd", required_argument, NULL, 'r'},
         {"pidfile", required_argument, NULL, 'p'},
         {"verbose", no_argument, NULL, 'v'},
+        {"http-listen", required_argument, NULL, 'H'},
+        {"rtmp-listen", required_argument, NULL, 'R'},
         {"help", no_argument, NULL, 'h'},
         {NULL, 0, NULL, 0},
     };
@@ -115,7 +124,8 @@ static int parse_options(int argc, char **argv, struct options *o)
                           .seed = 1,
                           .max_sessions = 4,
                           .ready_fd = -1,
-                          .farm = {.idle_timeout_ms = 60000, .session_timeout_s = 60}};
+                          .farm = {.idle_timeout_ms = 60000, .session_timeout_s = 60},
+                          .streams = STREAM_OPTS_DEFAULT};
     int c;
     while ((c = getopt_long(argc, argv, "vh", opts, NULL)) != -1) {
         switch (c) {
@@ -157,6 +167,10 @@ static int parse_options(int argc, char **argv, struct options *o)
             break;
         case 'v':
             o->farm.verbose = 1;
+            break;
+        case 'H':
+        case 'R':
+            stream_opts_set(&o->streams, c == 'H' ? PROTO_HLS : PROTO_RTMP, optarg);
             break;
         case 'h':
             fputs(usage, stdout);
@@ -229,7 +243,9 @@ static int load_fleet(struct app *app, const struct options *o, const struct fle
         return rc;
     }
     if (app->fleet.skipped)
-        fprintf(stderr, "camfarm: %s: skipped %u rows whose URL is not rtsp:// (not simulated)\n",
+        fprintf(stderr,
+                "camfarm: %s: skipped %u rows whose URL camfarm does not serve "
+                "(https, rtsps, ...)\n",
                 o->inventory, app->fleet.skipped);
     return 0;
 }
@@ -239,6 +255,7 @@ static void on_signal(uv_signal_t *s, int signum)
     struct app *app = s->data;
     (void)signum;
     farm_close(&app->farm);
+    streams_close(&app->streams);
     control_close(&app->ctl);
     uv_close((uv_handle_t *)&app->sigterm, NULL);
     uv_close((uv_handle_t *)&app->sigint, NULL);
@@ -250,6 +267,9 @@ static int serve(struct app *app, const struct options *o)
 {
     app->loop = uv_default_loop();
     int rc = farm_init(&app->farm, app->loop, &app->fleet, &app->clips, &o->farm);
+    if (rc == 0 &&
+        (rc = stream_serve(&app->streams, &app->media, &app->farm, o->clips_dir, &o->streams)) < 0)
+        return rc; /* it said why */
     if (rc == 0 && (rc = farm_listen(&app->farm, o->listen_ip, o->listen_port)) < 0)
         fprintf(stderr, "camfarm: RTSP socket %s: %s (port in use? choose --listen)\n",
                 o->listen_addr, uv_strerror(rc));
@@ -271,9 +291,10 @@ static int serve(struct app *app, const struct options *o)
  * Returns 0 or a negative errno (a pidfile that cannot be written). */
 static int announce_ready(const struct app *app, const struct options *o)
 {
-    char ready[256];
-    snprintf(ready, sizeof(ready), "camfarm ready cameras=%u rtsp=%s:%u control=%s:%u\n",
-             app->fleet.count, o->listen_ip, app->farm.port, o->control_ip, app->ctl.port);
+    char ready[384];
+    int n = snprintf(ready, sizeof(ready), "camfarm ready cameras=%u rtsp=%s:%u control=%s:%u",
+                     app->fleet.count, o->listen_ip, app->farm.port, o->control_ip, app->ctl.port);
+    stream_ready_words(&app->streams, &o->streams, ready + n, sizeof(ready) - (size_t)n);
     if (o->pidfile) {
         FILE *p = fopen(o->pidfile, "w");
         if (!p || fprintf(p, "%ld\n", (long)getpid()) < 0 || fclose(p) != 0) {
@@ -310,6 +331,7 @@ static int teardown(struct app *app, const struct options *o)
     if (rc < 0)
         fprintf(stderr, "camfarm: loop still has handles at exit: %s\n", uv_strerror(rc));
     fleet_free(&app->fleet);
+    media_set_free(&app->media);
     clip_set_free(&app->clips);
     if (o->pidfile)
         unlink(o->pidfile);

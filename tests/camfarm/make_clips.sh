@@ -101,3 +101,29 @@ fi
 
 mv "$manifest" "$out/manifest.txt"
 echo "make_clips: $(wc -l <"$out/manifest.txt") clips in $out"
+
+# Platform stream formats, remuxed (never re-encoded) from every clip above so
+# HTTP-FLV, HLS and RTMP cameras carry the same pictures as RTSP ones:
+# NAME.flv (H.264 only: FFmpeg 5.1's FLV has no H.265) and NAME-K.ts, one
+# MPEG-TS segment per second of clip (a keyframe starts each). streams.txt
+# lists "name flv_file|- segments segment_ms".
+streams="$out/streams.txt.tmp"
+: >"$streams"
+while read -r name codec _w _h _fps file; do
+    flv=-
+    if [ "$codec" = h264 ]; then
+        flv="$name.flv"
+        [ -s "$out/$flv" ] || { ffmpeg -nostdin -hide_banner -loglevel error -y -r "$_fps" \
+            -f h264 -i "$out/$file" -c copy -f flv "$out/$flv.tmp" && mv "$out/$flv.tmp" "$out/$flv"; }
+    fi
+    if [ ! -s "$out/$name-0.ts" ]; then
+        ffmpeg -nostdin -hide_banner -loglevel error -y -r "$_fps" -f "${codec/h265/hevc}" \
+            -i "$out/$file" -c copy -f segment -segment_format mpegts -segment_time 1 \
+            -reset_timestamps 0 "$out/$name-tmp%d.ts"
+        for t in "$out/$name"-tmp*.ts; do mv "$t" "${t/-tmp/-}"; done
+    fi
+    n=$(find "$out" -maxdepth 1 -name "$name-[0-9]*.ts" | wc -l)
+    echo "$name $flv $n 1000" >>"$streams"
+done <"$out/manifest.txt"
+mv "$streams" "$out/streams.txt"
+echo "make_clips: stream formats in $out/streams.txt"

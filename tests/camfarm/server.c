@@ -497,7 +497,8 @@ static void on_connection(uv_stream_t *server, int status)
     if (cam) {
         cam->conns++;
         cam->open_conns++;
-        if (camera_refuses(f, cam)) {
+        /* An HLS, HTTP-FLV or RTMP camera has nothing on the RTSP port. */
+        if (camera_refuses(f, cam) || cam->proto != PROTO_RTSP) {
             conn_close(c, true);
             return;
         }
@@ -600,6 +601,8 @@ void farm_drop_camera(struct farm *f, int cam)
         if (c->cam == cam)
             conn_close(c, true);
     }
+    if (f->drop_hook)
+        f->drop_hook(f->drop_hook_arg, cam);
 }
 
 void farm_close(struct farm *f)

@@ -39,7 +39,10 @@ struct farm {
     uint64_t start_ms;
     uint32_t session_seq;
     struct syntrap_set traps; /* addresses of "syn_drop" cameras */
-    uint8_t *scratch;         /* one packetized access unit */
+    /* Also resets a camera's connections on the other sockets (streams.c). */
+    void (*drop_hook)(void *arg, int cam);
+    void *drop_hook_arg;
+    uint8_t *scratch; /* one packetized access unit */
     size_t scratch_cap;
     char rdbuf[65536]; /* shared read buffer: libuv reads into it synchronously */
 };

@@ -358,8 +358,13 @@ Test(fleet, url_parsing)
     cr_expect_eq(port, 554);
     cr_expect_str_eq(u, "");
     cr_expect_eq(
-        fleet_parse_url("http://127.0.0.1/", u, sizeof(u), p, sizeof(p), &ip, &port, &path),
+        fleet_parse_url("https://127.0.0.1/", u, sizeof(u), p, sizeof(p), &ip, &port, &path),
         -EINVAL);
+    cr_assert_eq(fleet_parse_url("rtmp://127.1.0.9:1935/live/9", u, sizeof(u), p, sizeof(p), &ip,
+                                 &port, &path),
+                 0, "platform URLs split the same way");
+    cr_expect_eq(port, 1935);
+    cr_expect_str_eq(path, "/live/9");
     cr_expect_eq(
         fleet_parse_url("rtsp://cam.example/", u, sizeof(u), p, sizeof(p), &ip, &port, &path),
         -EINVAL);
@@ -445,11 +450,11 @@ Test(fleet, csv_loads_quoted_rows_and_interns_strings)
     fleet_free(&f);
 
     fleet_init(&f);
-    const char *bad = "id,url\nB1,rtsp://127.1.0.1/a\nB2,http://127.1.0.2/a.m3u8\n"
+    const char *bad = "id,url\nB1,rtsp://127.1.0.1/a\nB2,https://127.1.0.2/a.m3u8\n"
                       "B3,rtsp://camera.example/a\n";
     cr_expect_lt(fleet_load_csv(&f, write_tmp("b.csv", bad), &d, err, sizeof(err)), 0);
     cr_expect(strstr(err, "b.csv:4: column \"url\"") != NULL, "%s", err);
-    cr_expect_eq(f.skipped, 1, "the HLS row is skipped, not an error");
+    cr_expect_eq(f.skipped, 1, "the HTTPS row is skipped, not an error");
     fleet_free(&f);
     fleet_init(&f);
     cr_expect_lt(
