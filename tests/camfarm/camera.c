@@ -101,8 +101,8 @@ uint64_t camera_id_key(const struct farm *f, const struct cam *cam)
 
 int camera_clip(const struct farm *f, const struct cam *cam)
 {
-    int k = f->mode_clip[cam->mode];
-    return k >= 0 ? k : cam->clip;
+    /* A camera whose picture goes wrong keeps its picture size. */
+    return f->mode_clip[cam->mode] >= 0 ? f->sized_clip[cam->mode][cam->clip] : cam->clip;
 }
 
 static bool flap_down(const struct farm *f, const struct cam *cam)

@@ -276,3 +276,16 @@ int clip_find(const struct clip_set *set, const char *name)
             return i;
     return -ENOENT;
 }
+
+int clip_find_sized(const struct clip_set *set, const char *name, int width, int height,
+                    int fallback)
+{
+    size_t n = strlen(name);
+    for (int i = 0; i < set->count; i++) {
+        const struct clip *c = &set->clips[i];
+        if (strncmp(c->name, name, n) == 0 && (c->name[n] == 0 || c->name[n] == '_') &&
+            c->width == width && c->height == height)
+            return i;
+    }
+    return fallback;
+}
