@@ -33,6 +33,9 @@ struct cam {
     uint8_t options_strikes;
     bool needs_options;
     bool slow_last; /* the index's last probe of it took a second or more */
+    /* sweep --deep: the camera's next probe is its deep look, and it has
+     * had one this pass (a re-check of a failed look is deep too). */
+    bool deep_next, deep_looked;
     uint16_t expect_w, expect_h, expect_fps; /* from the inventory, 0 = not given */
     uint16_t seen_w, seen_h;                 /* last size a probe reported */
     bool queued;      /* in the heap */

@@ -393,6 +393,15 @@ static struct health_step record(struct monitor *m, struct cam *c, const struct 
     return step;
 }
 
+/* sweep --deep: a camera the handshake found up has its deep look still
+ * to come. Offline cameras have nothing to show; cameras under maintenance
+ * are not judged; tier-2-only ones had theirs. */
+static bool sweep_deep_due(const struct monitor *m, const struct cam *c)
+{
+    return m->o.sweep_deep && m->deep && c->kind != CAM_DEEP && !c->deep_looked &&
+           c->mem.state != STORE_OFFLINE && c->mem.state != STORE_MAINTENANCE;
+}
+
 /* When the next probe of the camera's own tier is due. */
 static void schedule_next(struct monitor *m, struct cam *c, const struct health_step *step)
 {
@@ -400,6 +409,9 @@ static void schedule_next(struct monitor *m, struct cam *c, const struct health_
     if (step->recheck) {
         m->st.rechecks++;
         schedule(m, c, t + m->cfg.recheck_ms);
+    } else if (sweep_deep_due(m, c)) {
+        c->deep_next = true; /* pump() starts it as a deep job */
+        schedule(m, c, t);
     } else if (m->o.sweep) {
         if (!c->decided) {
             c->decided = true;
@@ -664,8 +676,9 @@ static void apply_deep(struct monitor *m, struct job *j, int status)
         return;
     int64_t t = (int64_t)uv_now(m->loop);
     if (status) {
-        /* Cancelled: nothing learnt. Tier-2-only cameras try again later. */
-        if (c->kind == CAM_DEEP && !c->queued)
+        /* Cancelled: nothing learnt. Tier-2-only cameras (and a sweep's
+         * deep looks) try again later. */
+        if ((c->kind == CAM_DEEP || c->deep_next) && !c->queued)
             schedule(m, c, t + m->cfg.recheck_ms);
         return;
     }
@@ -687,8 +700,14 @@ static void apply_deep(struct monitor *m, struct job *j, int status)
         j->deep->result.jpeg_len = 0;
         ondemand_applied(j->od, c, &step);
     }
-    if (c->kind == CAM_DEEP)
+    if (c->kind == CAM_DEEP) {
         schedule_after(m, c, &step);
+    } else if (c->deep_next) {
+        /* A failed look is re-checked by another look; then decided. */
+        c->deep_looked = true;
+        c->deep_next = step.recheck;
+        schedule_next(m, c, &step);
+    }
 }
 
 /* Tells the asker how its probe ended; the monitor forgets it. */
@@ -1041,8 +1060,9 @@ static void pump(struct monitor *m)
                 schedule(m, c, now + 500);
                 continue;
             }
-            /* HLS, HTTP-FLV, RTMP, RTSPS: only tier 2 can look at them. */
-            bool deep = c->kind == CAM_DEEP;
+            /* HLS, HTTP-FLV, RTMP, RTSPS: only tier 2 can look at them;
+             * a sweep --deep's look at an RTSP camera waits in the same line. */
+            bool deep = c->kind == CAM_DEEP || c->deep_next;
             if (deep && !m->deep) {
                 schedule(m, c, now + 1000);
                 continue;

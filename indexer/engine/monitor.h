@@ -54,6 +54,9 @@ struct monitor_opts {
     const struct config *cfg;
     struct store *store;
     bool sweep; /* probe every camera once (with re-checks) and stop */
+    /* With sweep: every RTSP camera the handshake finds up also gets a full
+     * deep look (with its re-checks) before it counts as decided. */
+    bool sweep_deep;
     /* Optional, on the loop thread. */
     void (*on_event)(void *data, const struct store_event *ev);
     void (*on_stopped)(void *data);

@@ -109,7 +109,8 @@ int camera_clip(const struct farm *f, const struct cam *cam)
         int first = clip_find(f->clips, "scene");
         return first >= 0 ? first : cam->clip;
     }
-    return k >= 0 ? k : cam->clip;
+    /* A camera whose picture goes wrong keeps its picture size. */
+    return k >= 0 ? f->sized_clip[cam->mode][cam->clip] : cam->clip;
 }
 
 static bool flap_down(const struct farm *f, const struct cam *cam)

@@ -11,6 +11,7 @@
 
 #define FLEET_MAX_CAMERAS (1u << 20)
 #define FLEET_FIELD_MAX   2048 /* longest CSV field accepted */
+#define FLEET_HEALTHY_MAX 8
 
 enum cam_vendor { VENDOR_HIK = 0, VENDOR_DAHUA = 1 };
 enum cam_auth { AUTH_NONE = 0, AUTH_BASIC = 1, AUTH_DIGEST = 2 };
@@ -56,6 +57,9 @@ struct fleet {
     struct cam *cams;
     uint32_t count, cap;
     uint32_t skipped; /* rows with URLs camfarm does not serve (https, rtsps, ...) */
+    /* Rows naming a picture size or frame rate no healthy clip has: they
+     * stream the seeded default, which camdex will call a mismatch. */
+    uint32_t unmatched;
     struct strtab str;
     uint32_t *by_ip; /* open addressing: index+1, 0 = empty */
     uint32_t *by_id;
@@ -68,12 +72,19 @@ struct fleet_defaults {
     uint64_t seed;
     uint8_t max_sessions;
     int clip_normal, clip_h265, clip_hd; /* indexes; h265/hd -1 when absent */
+    /* The clips a healthy camera may stream (normal, normal265, hd, fhd,
+     * qhd, those present): a row naming a "resolution" (and "fps") gets
+     * the one of that size and rate. */
+    const struct clip_set *clips;
+    int healthy[FLEET_HEALTHY_MAX];
+    int nhealthy;
 };
 
 void fleet_init(struct fleet *f);
 void fleet_free(struct fleet *f);
 
-/* Loads an inventory CSV (header row naming at least "id" and "url").
+/* Loads an inventory CSV (header row naming at least "id" and "url"; the
+ * optional "resolution" (WIDTHxHEIGHT) and "fps" columns choose the clip).
  * Errors name the file, line and column. Returns 0 or negative errno. */
 int fleet_load_csv(struct fleet *f, const char *path, const struct fleet_defaults *d, char *err,
                    size_t errlen);

@@ -19,6 +19,7 @@
 #include "fleet.h"
 #include "server.h"
 #include "streams.h"
+#include "truth.h"
 
 static const char usage[] =
     "usage: camfarm --inventory FLEET.csv --clips DIR [options]\n"
@@ -27,6 +28,7 @@ static const char usage[] =
     "  --fleet FILE         per-camera modes: \"ID MODE [ARG] [key=value...]\" lines\n"
     "  --faults SPEC        default | none | name=percent,... (default: none)\n"
     "  --seed N             seed for the fault mix and clip choice (default 1)\n"
+    "  --faults-out FILE    write each camera's mode and clip at start to FILE (CSV)\n"
     "  --listen IP:PORT     RTSP socket (default 0.0.0.0:8554; only 127/8 is served)\n"
     "  --control IP:PORT    control socket on loopback (default 127.0.0.1:8555)\n"
     "  --http-listen IP:PORT  HLS and HTTP-FLV socket (default 0.0.0.0:8080)\n"
@@ -40,7 +42,7 @@ static const char usage[] =
 
 /* What the command line asks for. */
 struct options {
-    const char *inventory, *clips_dir, *fleet_file, *faults, *pidfile;
+    const char *inventory, *clips_dir, *fleet_file, *faults, *pidfile, *faults_out;
     const char *listen_addr, *control_addr; /* as given, for messages */
     char listen_ip[64], control_ip[64];
     int listen_port, control_port;
@@ -105,6 +107,7 @@ static int parse_options(int argc, char **argv, struct options *o)
         {"fleet", required_argument, NULL, 'f'},
         {"faults", required_argument, NULL, 'F'},
         {"seed", required_argument, NULL, 's'},
+        {"faults-out", required_argument, NULL, 'o'},
         {"listen", required_argument, NULL, 'l'},
         {"control", required_argument, NULL, 'C'},
         {"max-sessions", required_argument, NULL, 'm'},
@@ -143,6 +146,9 @@ static int parse_options(int argc, char **argv, struct options *o)
             break;
         case 's':
             o->seed = strtoull(optarg, NULL, 10);
+            break;
+        case 'o':
+            o->faults_out = optarg;
             break;
         case 'l':
             o->listen_addr = optarg;
@@ -213,9 +219,17 @@ static int load_clips(struct app *app, const struct options *o, struct fleet_def
                                  .max_sessions = (uint8_t)o->max_sessions,
                                  .clip_normal = clip_find(&app->clips, "normal"),
                                  .clip_h265 = clip_find(&app->clips, "normal265"),
-                                 .clip_hd = clip_find(&app->clips, "hd")};
+                                 .clip_hd = clip_find(&app->clips, "hd"),
+                                 .clips = &app->clips};
     if (d->clip_normal < 0)
         d->clip_normal = 0;
+    /* What a healthy camera may stream, by the inventory's picture size. */
+    static const char *const healthy[] = {"normal", "normal265", "hd", "fhd", "qhd"};
+    for (size_t i = 0; i < sizeof(healthy) / sizeof(healthy[0]); i++) {
+        int k = clip_find(&app->clips, healthy[i]);
+        if (k >= 0 && d->nhealthy < FLEET_HEALTHY_MAX)
+            d->healthy[d->nhealthy++] = k;
+    }
     return 0;
 }
 
@@ -247,6 +261,11 @@ static int load_fleet(struct app *app, const struct options *o, const struct fle
                 "camfarm: %s: skipped %u rows whose URL camfarm does not serve "
                 "(https, rtsps, ...)\n",
                 o->inventory, app->fleet.skipped);
+    if (app->fleet.unmatched)
+        fprintf(stderr,
+                "camfarm: %s: %u cameras expect a picture size or frame rate no healthy clip "
+                "has; they stream the default clips (add one to make_clips.sh)\n",
+                o->inventory, app->fleet.unmatched);
     return 0;
 }
 
@@ -317,7 +336,13 @@ static int announce_ready(const struct app *app, const struct options *o)
  * every handle. Returns 0 or a negative errno. */
 static int run(struct app *app, const struct options *o)
 {
-    int rc = announce_ready(app, o);
+    char err[4200];
+    int rc = o->faults_out ? truth_write(&app->farm, o->faults_out, err, sizeof(err)) : 0;
+    if (rc < 0) {
+        fprintf(stderr, "camfarm: %s\n", err);
+        return rc;
+    }
+    rc = announce_ready(app, o);
     if (rc < 0)
         return rc;
     uv_run(app->loop, UV_RUN_DEFAULT);

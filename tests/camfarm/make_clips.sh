@@ -99,6 +99,19 @@ else
     echo "make_clips: no photographs in $photos (apt-get install python3-skimage): picture-fault clips skipped" >&2
 fi
 
+# Field sizes (1080p, 4MP 2560x1440, 720p above): a camera whose inventory
+# row names a size streams that size, and a low frame rate or noise keeps
+# the size.
+# H.264 only: x265 takes minutes for a 1080p clip on a 2-core builder.
+clip fhd        h264 1920 1080 25 "testsrc2=size=1920x1080:rate=25"
+clip qhd        h264 2560 1440 25 "testsrc2=size=2560x1440:rate=25"
+clip lowfps_hd  h264 1280 720 5   "testsrc2=size=1280x720:rate=5"
+clip lowfps_fhd h264 1920 1080 5  "testsrc2=size=1920x1080:rate=5"
+clip lowfps_qhd h264 2560 1440 5  "testsrc2=size=2560x1440:rate=5"
+# camdex has no noise check: a noisy camera must keep its size to pass.
+clip noisy_hd   h264 1280 720 25  "testsrc2=size=1280x720:rate=25,noise=alls=25:allf=t+u"
+clip noisy_fhd  h264 1920 1080 25 "testsrc2=size=1920x1080:rate=25,noise=alls=25:allf=t+u"
+clip noisy_qhd  h264 2560 1440 25 "testsrc2=size=2560x1440:rate=25,noise=alls=25:allf=t+u"
 mv "$manifest" "$out/manifest.txt"
 echo "make_clips: $(wc -l <"$out/manifest.txt") clips in $out"
 

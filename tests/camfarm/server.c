@@ -530,6 +530,10 @@ int farm_init(struct farm *f, uv_loop_t *loop, struct fleet *fleet, const struct
             /* A missing video-fault clip falls back to a healthy picture. */
             f->mode_clip[m] = -1;
         }
+        for (int b = 0; b < clips->count && f->mode_clip[m] >= 0; b++)
+            f->sized_clip[m][b] = (uint8_t)clip_find_sized(clips, name, clips->clips[b].width,
+                                                           clips->clips[b].height,
+                                                           f->mode_clip[m]);
     }
     f->scratch_cap = pkt_au_bound(max_au);
     f->scratch = malloc(f->scratch_cap);

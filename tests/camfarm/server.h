@@ -32,6 +32,9 @@ struct farm {
     const struct clip_set *clips;
     struct farm_opts opts;
     int mode_clip[FAULT_COUNT]; /* clip streamed by a video fault, -1 for others */
+    /* The video fault's clip of the same picture size as the camera's own
+     * clip ("lowfps_fhd" for a 1080p camera), else mode_clip. */
+    uint8_t sized_clip[FAULT_COUNT][CLIP_MAX];
     uv_tcp_t listener;
     uv_udp_t udp;
     int listening, udp_open;

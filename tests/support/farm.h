@@ -22,7 +22,7 @@ static inline void farm_generate(const char *path, int cameras, int seed, int rt
 }
 
 /* Starts camfarm without faults on `fleet` and the two ports, with up to
- * four more arguments (`extra`, NULL-terminated, may be NULL), and waits
+ * eight more arguments (`extra`, NULL-terminated, may be NULL), and waits
  * for its ready line. */
 static inline void farm_start(struct proc *farm, const char *fleet, int rtsp_port,
                               int control_port, const char *const *extra)
