@@ -32,11 +32,11 @@ static inline void farm_start(struct proc *farm, const char *fleet, int rtsp_por
     snprintf(control, sizeof(control), "127.0.0.1:%d", control_port);
     /* The fleet's HLS, HTTP-FLV and RTMP cameras on free ports too, never
      * on the defaults another farm may hold (farm_platform_ports reads them). */
-    char *argv[20] = {CAMFARM_BIN, "--inventory",   (char *)fleet, "--clips",       CAMFARM_CLIPS,
+    char *argv[40] = {CAMFARM_BIN, "--inventory",   (char *)fleet, "--clips",       CAMFARM_CLIPS,
                       "--faults",  "none",          "--listen",    listen,          "--control",
                       control,     "--http-listen", "0.0.0.0:0",   "--rtmp-listen", "0.0.0.0:0"};
     int n = 15;
-    for (int i = 0; extra && extra[i] && n < 19; i++)
+    for (int i = 0; extra && extra[i] && n < 39; i++)
         argv[n++] = (char *)extra[i];
     argv[n] = NULL;
     proc_start(farm, 1, argv);
