@@ -9,33 +9,10 @@
 #include "internal.h"
 #include "records.h"
 #include "store.h"
+#include "store_fixture.h"
 #include "testutil.h"
 
-static char *dir;
-static struct store *st;
-
-static void open_rw(void)
-{
-    struct store_options o;
-    store_options_default(&o);
-    o.no_sync = true;
-    int rc = store_open(dir, &o, &st);
-    cr_assert_eq(rc, 0, "store_open: %s (%s)", store_strerror(rc), store_last_error(st));
-}
-
-static void setup(void)
-{
-    dir = testutil_mkdtemp();
-    open_rw();
-}
-
-static void teardown(void)
-{
-    store_close(&st);
-    testutil_rmdir(dir);
-}
-
-TestSuite(clock, .init = setup, .fini = teardown);
+TestSuite(clock, .init = store_fixture_setup, .fini = store_fixture_teardown);
 
 static void commit(struct store_batch **b)
 {
