@@ -28,6 +28,9 @@ packages=(
   # models; its test burns OSDs into real photographs with CJK fonts
   libtesseract-dev tesseract-ocr-chi-sim tesseract-ocr-eng
   python3-skimage fonts-wqy-zenhei fonts-noto-cjk
+  # the package test (tests/deploy/): dpkg-shlibdeps for the dependencies,
+  # systemd-analyze verify on the installed unit
+  dpkg-dev systemd
 )
 
 missing=()
