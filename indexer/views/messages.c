@@ -72,14 +72,18 @@ static const struct msg_entry *find(const char *key)
     return NULL;
 }
 
-const char *msg_text(const char *key, enum msg_lang lang)
+/* The entry's text in `lang`, else its English one. */
+static const char *entry_text(const struct msg_entry *e, enum msg_lang lang)
 {
-    const struct msg_entry *e = key ? find(key) : NULL;
-    if (!e)
-        return key ? key : "";
     if ((unsigned)lang < MSG_LANG_COUNT && e->text[lang] && e->text[lang][0])
         return e->text[lang];
     return e->text[MSG_EN];
+}
+
+const char *msg_text(const char *key, enum msg_lang lang)
+{
+    const struct msg_entry *e = key ? find(key) : NULL;
+    return e ? entry_text(e, lang) : key ? key : "";
 }
 
 static const char *prefixed(const char *prefix, const char *code, enum msg_lang lang)
@@ -88,7 +92,7 @@ static const char *prefixed(const char *prefix, const char *code, enum msg_lang 
     if (!code || snprintf(key, sizeof(key), "%s%s", prefix, code) >= (int)sizeof(key))
         return code ? code : "";
     const struct msg_entry *e = find(key);
-    return e ? msg_text(key, lang) : code;
+    return e ? entry_text(e, lang) : code;
 }
 
 const char *msg_state_text(const char *state, enum msg_lang lang)

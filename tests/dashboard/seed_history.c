@@ -113,7 +113,7 @@ int main(int argc, char **argv)
     int lineno = 0;
     while (!rc && fgets(line, sizeof(line), plan)) {
         lineno++;
-        char *f[MAX_FIELDS];
+        char *f[MAX_FIELDS] = {0};
         int n = split(line, f);
         if (n <= 0 || !f[0][0])
             continue;
