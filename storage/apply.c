@@ -152,7 +152,7 @@ static void event_append(struct wtxn *t, const char *cam_id, const char *unit_id
 /* ---- daily rollups ---- */
 
 static void daily_add(struct wtxn *t, bool is_unit, const char *id, int32_t day,
-                      const uint64_t ms[STORE_STATE_COUNT])
+                      const uint64_t ms[STORE_STATE_COUNT], uint64_t picture_ms)
 {
     uint8_t key[KEY_MAX];
     MDB_val k = mval(key, key_daily(key, is_unit, id, day)), v;
@@ -164,6 +164,7 @@ static void daily_add(struct wtxn *t, bool is_unit, const char *id, int32_t day,
         return;
     for (int i = 0; i < STORE_STATE_COUNT; i++)
         d.ms[i] += ms[i];
+    d.picture_ms += picture_ms;
     enc_reset(&t->scratch);
     rec_daily_encode(&t->scratch, &d);
     put_encoded(t, DB_DAILY, k, &t->scratch);
@@ -178,7 +179,7 @@ static uint64_t hash_unit_day(const char *unit, int32_t day)
 }
 
 static void unit_acc_add(struct wtxn *t, const char *unit, int32_t day, uint8_t state,
-                         int64_t ms)
+                         bool picture, int64_t ms)
 {
     if ((t->unit_acc_n + 1) * 2 > t->unit_acc_cap) {
         size_t cap = t->unit_acc_cap ? t->unit_acc_cap * 2 : 1024;
@@ -218,6 +219,8 @@ static void unit_acc_add(struct wtxn *t, const char *unit, int32_t day, uint8_t 
             break;
     }
     a->ms[state] += (uint64_t)ms;
+    if (picture)
+        a->picture_ms += (uint64_t)ms;
 }
 
 int apply_flush(struct wtxn *t)
@@ -225,7 +228,7 @@ int apply_flush(struct wtxn *t)
     for (size_t i = 0; i < t->unit_acc_cap && !t->err; i++) {
         struct unit_acc *a = &t->unit_acc[i];
         if (a->unit[0])
-            daily_add(t, true, a->unit, a->day, a->ms);
+            daily_add(t, true, a->unit, a->day, a->ms, a->picture_ms);
     }
     return t->err;
 }
@@ -237,34 +240,40 @@ static void cam_acc_flush(struct wtxn *t, const char *cam_id, struct store_healt
     for (int i = 0; i < STORE_STATE_COUNT; i++)
         any |= h->acc_ms[i];
     if (any)
-        daily_add(t, false, cam_id, h->acc_day, h->acc_ms);
+        daily_add(t, false, cam_id, h->acc_day, h->acc_ms, h->acc_picture_ms);
     memset(h->acc_ms, 0, sizeof(h->acc_ms));
+    h->acc_picture_ms = 0;
 }
 
 /* Credits [from, to) to `state` for the camera (into h's accumulator) and
- * its unit, split at day boundaries. Gaps longer than the configured
- * maximum (the service was down) are credited to nobody: nobody watched. */
+ * its unit, split at day boundaries; degraded time whose `reason` is a
+ * picture fault is also credited to the picture-fault time (the intact
+ * rate's). Gaps longer than the configured maximum (the service was down)
+ * are credited to nobody: nobody watched. */
 static void credit(struct wtxn *t, const char *cam_id, const char *unit_id, uint8_t state,
-                   struct store_health *h, int64_t from, int64_t to)
+                   const char *reason, struct store_health *h, int64_t from, int64_t to)
 {
     if (from <= 0 || to <= from || to - from > t->s->max_credit_gap_ms)
         return;
+    bool picture = state == STORE_DEGRADED && store_reason_is_picture_fault(reason);
     while (from < to && !t->err) {
         int32_t day = store_day_of(t->s, from);
         int64_t end = store_day_start(t->s, day + 1);
         if (end > to)
             end = to;
-        unit_acc_add(t, unit_id, day, state, end - from);
+        unit_acc_add(t, unit_id, day, state, picture, end - from);
         if (day > h->acc_day) {
             cam_acc_flush(t, cam_id, h);
             h->acc_day = day;
         }
         if (day == h->acc_day) {
             h->acc_ms[state] += (uint64_t)(end - from);
+            if (picture)
+                h->acc_picture_ms += (uint64_t)(end - from);
         } else { /* the clock went back past midnight: straight to the table */
             uint64_t ms[STORE_STATE_COUNT] = {0};
             ms[state] = (uint64_t)(end - from);
-            daily_add(t, false, cam_id, day, ms);
+            daily_add(t, false, cam_id, day, ms, picture ? ms[state] : 0);
         }
         from = end;
     }
@@ -350,7 +359,7 @@ int apply_camera_put(struct wtxn *t, const struct store_camera *cam, const char 
         /* Time so far belongs to the old unit; the camera's history stays. */
         if ((rc = load_health(t, cam->id, &h)))
             return rc;
-        credit(t, cam->id, old.unit_id, h.state, &h, h.accounted_until, t->now);
+        credit(t, cam->id, old.unit_id, h.state, h.reason, &h, h.accounted_until, t->now);
         if (h.accounted_until < t->now)
             h.accounted_until = t->now;
         put_health(t, cam->id, &h);
@@ -374,7 +383,7 @@ int apply_camera_del(struct wtxn *t, const char *id)
         return rc == -ENOENT ? 0 : rc;
     if ((rc = load_health(t, id, &h)))
         return rc;
-    credit(t, id, cam.unit_id, h.state, &h, h.accounted_until, t->now);
+    credit(t, id, cam.unit_id, h.state, h.reason, &h, h.accounted_until, t->now);
     cam_acc_flush(t, id, &h);
     idx_all(t, false, cam.unit_id, id, &h);
     unit_update(t, cam.unit_id, NULL, -1, h.state, -1);
@@ -464,7 +473,8 @@ static int health_change(struct wtxn *t, const char *id, const struct store_heal
     merge_media(&h.media, &old.media);
     h.acc_day = old.acc_day;
     memcpy(h.acc_ms, old.acc_ms, sizeof(h.acc_ms));
-    credit(t, id, cam.unit_id, old.state, &h, old.accounted_until, now_ms);
+    h.acc_picture_ms = old.acc_picture_ms;
+    credit(t, id, cam.unit_id, old.state, old.reason, &h, old.accounted_until, now_ms);
     bool state_changed = old.state != h.state;
     bool reason_changed = strcmp(old.reason, h.reason ? h.reason : "") != 0;
     if (state_changed) {

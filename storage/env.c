@@ -413,8 +413,24 @@ double store_daily_online_rate(const struct store_daily *d)
 
 double store_daily_intact_rate(const struct store_daily *d)
 {
-    uint64_t mon = d->ms[STORE_ONLINE] + d->ms[STORE_DEGRADED] + d->ms[STORE_OFFLINE];
-    return mon ? (double)d->ms[STORE_ONLINE] / (double)mon : NAN;
+    uint64_t up = d->ms[STORE_ONLINE] + d->ms[STORE_DEGRADED];
+    uint64_t mon = up + d->ms[STORE_OFFLINE];
+    uint64_t pic = d->picture_ms < d->ms[STORE_DEGRADED] ? d->picture_ms : d->ms[STORE_DEGRADED];
+    return mon ? (double)(up - pic) / (double)mon : NAN;
+}
+
+bool store_reason_is_picture_fault(const char *reason)
+{
+    /* The faults the assessments count against the intact rate (完好率).
+     * Stored as strings like every reason (see README: Values and keys). */
+    static const char *const faults[] = {
+        "signal_lost", "black",  "too_bright", "blurred",       "occluded", "color_cast",
+        "noisy",       "stripes", "frozen",    "scene_changed", "shaking",
+    };
+    for (size_t i = 0; reason && i < sizeof(faults) / sizeof(faults[0]); i++)
+        if (strcmp(reason, faults[i]) == 0)
+            return true;
+    return false;
 }
 
 double store_unit_online_rate(const struct store_unit *u)

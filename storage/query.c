@@ -314,6 +314,7 @@ static int emit_daily(struct pending_day *p, struct store_daily *d, store_daily_
         p->have = false;
         for (int i = 0; i < STORE_STATE_COUNT; i++)
             d->ms[i] += p->d.ms[i];
+        d->picture_ms += p->d.picture_ms;
     }
     return cb(d, ctx);
 }
@@ -331,6 +332,7 @@ int store_daily_scan(struct store_read *r, bool is_unit, const char *id, int32_t
             pend.have |= h.acc_ms[i] != 0;
         pend.d.day = h.acc_day;
         memcpy(pend.d.ms, h.acc_ms, sizeof(pend.d.ms));
+        pend.d.picture_ms = h.acc_picture_ms;
     }
     uint8_t key[KEY_MAX];
     size_t klen = key_daily(key, is_unit, id, from_day);

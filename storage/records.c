@@ -106,6 +106,7 @@ void rec_health_encode(struct enc *e, const struct store_health *h)
     enc_uvar(e, STORE_STATE_COUNT);
     for (int i = 0; i < STORE_STATE_COUNT; i++)
         enc_uvar(e, h->acc_ms[i]);
+    enc_uvar(e, h->acc_picture_ms); /* schema 3 */
 }
 
 void rec_health_unknown(struct store_health *h)
@@ -144,7 +145,10 @@ int rec_health_decode(const void *buf, size_t len, struct store_health *h)
         if (i < STORE_STATE_COUNT)
             h->acc_ms[i] = ms;
     }
-    if (!d.err && h->state >= STORE_STATE_COUNT)
+    /* Written before schema 3: today's degraded time was not split, and
+     * all of it counts against the intact rate, as it did then. */
+    h->acc_picture_ms = d.p < d.end ? dec_uvar(&d) : h->acc_ms[STORE_DEGRADED];
+    if (!d.err && (h->state >= STORE_STATE_COUNT || h->acc_picture_ms > h->acc_ms[STORE_DEGRADED]))
         return -EBADMSG;
     return dec_check(&d, v);
 }
@@ -214,6 +218,7 @@ void rec_daily_encode(struct enc *e, const struct store_daily *dd)
     enc_uvar(e, STORE_STATE_COUNT);
     for (int i = 0; i < STORE_STATE_COUNT; i++)
         enc_uvar(e, dd->ms[i]);
+    enc_uvar(e, dd->picture_ms); /* schema 3 */
 }
 
 int rec_daily_decode(const void *buf, size_t len, struct store_daily *dd)
@@ -228,6 +233,11 @@ int rec_daily_decode(const void *buf, size_t len, struct store_daily *dd)
         if (i < STORE_STATE_COUNT)
             dd->ms[i] = ms;
     }
+    /* A row written before schema 3 has no picture-fault time: all its
+     * degraded time counts against the intact rate, as it did then. */
+    dd->picture_ms = d.p < d.end ? dec_uvar(&d) : dd->ms[STORE_DEGRADED];
+    if (!d.err && dd->picture_ms > dd->ms[STORE_DEGRADED])
+        return -EBADMSG;
     return dec_check(&d, v);
 }
 

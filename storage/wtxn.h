@@ -15,6 +15,7 @@ struct unit_acc {
     char unit[STORE_ID_MAX + 1]; /* "" = empty slot */
     int32_t day;
     uint64_t ms[STORE_STATE_COUNT];
+    uint64_t picture_ms; /* of ms[STORE_DEGRADED]: a picture fault's */
 };
 
 struct wtxn {

@@ -14,17 +14,20 @@
 static void report_usage(FILE *f)
 {
     fprintf(f, "usage: camdex report online-rate [--unit UNIT] [--from DAY] [--to DAY]\n"
-               "                                 [--format table|json|csv|xlsx] [-o FILE]\n\n"
+               "                                 [--format table|json|csv|xlsx] [-o FILE]\n"
+               "       camdex report assessment --help   (the assessment, 考核)\n\n"
                "Per unit and day (DAY is YYYY-MM-DD in the index's time zone; default the\n"
                "last 7 days): online rate (在线率) = online+degraded time / monitored time,\n"
-               "intact rate (完好率) = online time / monitored time, hours monitored, and\n"
-               "the unit's snapshot online rate now. Maintenance time is not monitored.\n"
+               "intact rate (完好率) = time with a usable picture (online, or degraded for\n"
+               "a reason other than a picture fault) / monitored time, hours monitored,\n"
+               "and the unit's snapshot online rate now. Maintenance time is not monitored.\n"
                "Without --unit a line ALL per day sums every unit.\n");
 }
 
 struct day_sum {
     int32_t day;
     uint64_t ms[STORE_STATE_COUNT];
+    uint64_t picture_ms;
 };
 
 struct report_ctx {
@@ -51,6 +54,8 @@ static int daily_cb(const struct store_daily *d, void *ctx)
     if (rc->all)
         for (int i = 0; i < STORE_STATE_COUNT; i++)
             rc->all[d->day - rc->from].ms[i] += d->ms[i];
+    if (rc->all)
+        rc->all[d->day - rc->from].picture_ms += d->picture_ms;
     return 0;
 }
 
@@ -77,6 +82,8 @@ int cmd_report(struct cli *cli, int argc, char **argv)
         {"output", required_argument, NULL, 'o'}, {"help", no_argument, NULL, 'h'},
         {0},
     };
+    if (argc > 1 && strcmp(argv[1], "assessment") == 0)
+        return cmd_report_assessment(cli, argc - 1, argv + 1);
     const char *unit = NULL, *from_s = NULL, *to_s = NULL, *out_path = NULL;
     enum out_format fmt = OUT_TABLE;
     int c;
@@ -107,7 +114,8 @@ int cmd_report(struct cli *cli, int argc, char **argv)
         }
     }
     if (optind >= argc || strcmp(argv[optind], "online-rate") != 0 || optind + 1 != argc) {
-        cli_error("report: the report to make is `online-rate` (see `camdex report --help`)");
+        cli_error("report: the report to make is `online-rate` or `assessment` (see `camdex "
+                  "report --help`)");
         return CLI_USAGE;
     }
     if (unit && strlen(unit) > STORE_ID_MAX) {
@@ -154,6 +162,7 @@ int cmd_report(struct cli *cli, int argc, char **argv)
         for (int32_t d = rc.from; rc.all && d <= rc.to; d++) {
             struct store_daily sum = {.day = d};
             memcpy(sum.ms, rc.all[d - rc.from].ms, sizeof(sum.ms));
+            sum.picture_ms = rc.all[d - rc.from].picture_ms;
             if (sum.ms[STORE_ONLINE] + sum.ms[STORE_DEGRADED] + sum.ms[STORE_OFFLINE] +
                     sum.ms[STORE_MAINTENANCE] + sum.ms[STORE_UNKNOWN] >
                 0)

@@ -20,6 +20,7 @@
 
 struct day_sum {
     uint64_t ms[STORE_STATE_COUNT];
+    uint64_t picture_ms;
 };
 
 struct rate_ctx {
@@ -67,6 +68,8 @@ static int daily_cb(const struct store_daily *d, void *ctx)
     if (rc->all)
         for (int i = 0; i < STORE_STATE_COUNT; i++)
             rc->all[d->day - rc->from].ms[i] += d->ms[i];
+    if (rc->all)
+        rc->all[d->day - rc->from].picture_ms += d->picture_ms;
     return 0;
 }
 
@@ -188,6 +191,7 @@ int api_report_online_rate(struct api_req *a)
     for (int32_t d = rc.from; rc.all && d <= rc.to; d++) {
         struct store_daily sum = {.day = d};
         memcpy(sum.ms, rc.all[d - rc.from].ms, sizeof(sum.ms));
+        sum.picture_ms = rc.all[d - rc.from].picture_ms;
         uint64_t any = 0;
         for (int i = 0; i < STORE_STATE_COUNT; i++)
             any += sum.ms[i];

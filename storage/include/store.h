@@ -23,8 +23,11 @@
 #include <stdint.h>
 
 /* 2: the diagnosis and reference tables (an index of schema 1 is read as
- * having none, and a writer migrates it by creating them). */
-#define STORE_SCHEMA_VERSION 2
+ * having none, and a writer migrates it by creating them).
+ * 3: daily rows and health records carry picture-fault time (the intact
+ * rate's); a row written before reads with all its degraded time as
+ * picture-fault time, the intact rate as it was computed then. */
+#define STORE_SCHEMA_VERSION 3
 #define STORE_ID_MAX         64  /* camera and unit ids, bytes */
 #define STORE_REASON_MAX     31  /* reason tokens: [a-z0-9_] */
 #define STORE_TEXT_MAX       2048
@@ -92,6 +95,7 @@ struct store_health {
     int64_t accounted_until;
     int32_t acc_day;
     uint64_t acc_ms[STORE_STATE_COUNT];
+    uint64_t acc_picture_ms; /* of acc_ms[STORE_DEGRADED]: a picture fault's */
 };
 
 /* A unit (organisational unit) with its live counters. */
@@ -119,11 +123,22 @@ struct store_daily {
     const char *id;
     int32_t day; /* days since 1970-01-01 in the index's day zone */
     uint64_t ms[STORE_STATE_COUNT];
+    /* Of ms[STORE_DEGRADED], the time whose reason was a picture fault
+     * (store_reason_is_picture_fault): the picture was not usable. */
+    uint64_t picture_ms;
 };
 
+/* The reasons that make a picture unusable (signal_lost, black,
+ * too_bright, blurred, occluded, color_cast, noisy, stripes, frozen,
+ * scene_changed, shaking): degraded time with one of them is not intact.
+ * Other degraded reasons (a low frame rate, a resolution that differs from
+ * the record, ...) leave the picture usable. */
+bool store_reason_is_picture_fault(const char *reason);
+
 /* Online rate (在线率): online or degraded time over monitored time
- * (online + degraded + offline); intact rate (完好率): online only.
- * NAN when nothing was monitored. */
+ * (online + degraded + offline); intact rate (完好率): time with a usable
+ * picture (online, or degraded for a reason that is not a picture fault)
+ * over monitored time. NAN when nothing was monitored. */
 double store_daily_online_rate(const struct store_daily *d);
 double store_daily_intact_rate(const struct store_daily *d);
 double store_unit_online_rate(const struct store_unit *u);

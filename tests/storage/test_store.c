@@ -399,11 +399,136 @@ Test(store, time_is_credited_to_the_previous_state_split_at_local_midnight)
     cr_assert_eq(unit.online[1], 120000);
 
     struct store_daily d = {.ms = {[STORE_ONLINE] = 3, [STORE_DEGRADED] = 1,
-                                   [STORE_OFFLINE] = 4, [STORE_MAINTENANCE] = 100}};
+                                   [STORE_OFFLINE] = 4, [STORE_MAINTENANCE] = 100},
+                            .picture_ms = 1};
     cr_assert_float_eq(store_daily_online_rate(&d), 0.5, 1e-12);
     cr_assert_float_eq(store_daily_intact_rate(&d), 0.375, 1e-12);
+    d.picture_ms = 0; /* degraded, but the picture was usable */
+    cr_assert_float_eq(store_daily_intact_rate(&d), 0.5, 1e-12);
     struct store_daily none = {0};
     cr_assert(isnan(store_daily_online_rate(&none)));
+}
+
+static int daily_one_cb(const struct store_daily *d, void *ctx)
+{
+    *(struct store_daily *)ctx = *d;
+    return 0;
+}
+
+/* One hour each: online, degraded for a low frame rate, degraded blurred,
+ * offline; the camera's row (still in its health record) and its unit's. */
+Test(store, degraded_time_with_a_picture_fault_is_not_intact)
+{
+    add_cameras(1, 1);
+    int32_t day = store_day_of(st, testutil_now_ms()) + 2;
+    int64_t t = store_day_start(st, day) + 3600000;
+    const int64_t hour = 3600000;
+    static const struct {
+        enum store_state state;
+        const char *reason;
+    } hours[] = {{STORE_ONLINE, ""},
+                 {STORE_DEGRADED, "low_fps"},
+                 {STORE_DEGRADED, "blurred"},
+                 {STORE_OFFLINE, "rtsp_timeout"}};
+    for (int h = 0; h < 4; h++) /* a probe every 10 minutes */
+        for (int i = 0; i < 6; i++)
+            set_health("cam00000", hours[h].state, hours[h].reason, t + h * hour + i * 600000);
+    set_health("cam00000", STORE_ONLINE, "", t + 4 * hour);
+
+    struct store_read *r;
+    struct store_daily cam = {0}, unit = {0};
+    cr_assert_eq(store_read_begin(st, &r), 0);
+    cr_assert_eq(store_daily_scan(r, false, "cam00000", day, day, daily_one_cb, &cam), 0);
+    cr_assert_eq(store_daily_scan(r, true, "u00", day, day, daily_one_cb, &unit), 0);
+    store_read_end(&r);
+    struct store_daily *both[] = {&cam, &unit};
+    for (int i = 0; i < 2; i++) {
+        struct store_daily *d = both[i];
+        cr_assert_eq(d->day, day);
+        cr_expect_eq(d->ms[STORE_ONLINE], (uint64_t)hour);
+        cr_expect_eq(d->ms[STORE_DEGRADED], (uint64_t)(2 * hour));
+        cr_expect_eq(d->picture_ms, (uint64_t)hour, "only the blurred hour: %llu",
+                     (unsigned long long)d->picture_ms);
+        cr_expect_float_eq(store_daily_online_rate(d), 0.75, 1e-12);
+        cr_expect_float_eq(store_daily_intact_rate(d), 0.5, 1e-12);
+    }
+    cr_expect(store_reason_is_picture_fault("shaking"));
+    cr_expect(!store_reason_is_picture_fault("clock_skew"));
+    cr_expect(!store_reason_is_picture_fault(""));
+}
+
+/* A daily row and a health record as schema 2 wrote them (no picture-fault
+ * time) read with all their degraded time as picture-fault time, the
+ * intact rate they had; a row of schema 3 keeps its own. */
+Test(store, a_daily_row_from_before_schema_3_keeps_its_intact_rate)
+{
+    struct enc e;
+    enc_init(&e);
+    enc_u8(&e, 1);
+    enc_uvar(&e, STORE_STATE_COUNT);
+    const uint64_t ms[STORE_STATE_COUNT] = {0, 3000, 1000, 4000, 0};
+    for (int i = 0; i < STORE_STATE_COUNT; i++)
+        enc_uvar(&e, ms[i]);
+    struct store_daily d;
+    cr_assert_eq(rec_daily_decode(e.buf, e.len, &d), 0);
+    cr_expect_eq(d.picture_ms, 1000);
+    cr_expect_float_eq(store_daily_intact_rate(&d), 0.375, 1e-12);
+    enc_uvar(&e, 400); /* schema 3: 400 ms of the degraded time were a picture fault */
+    cr_assert_eq(rec_daily_decode(e.buf, e.len, &d), 0);
+    cr_expect_eq(d.picture_ms, 400);
+    enc_reset(&e);
+    enc_u8(&e, 1);
+    enc_uvar(&e, STORE_STATE_COUNT);
+    for (int i = 0; i < STORE_STATE_COUNT; i++)
+        enc_uvar(&e, ms[i]);
+    enc_uvar(&e, 1001); /* more than the degraded time: not a row we write */
+    cr_expect_eq(rec_daily_decode(e.buf, e.len, &d), -EBADMSG);
+
+    struct store_health h;
+    rec_health_unknown(&h);
+    h.acc_ms[STORE_DEGRADED] = 700;
+    h.acc_picture_ms = 300;
+    enc_reset(&e);
+    rec_health_encode(&e, &h);
+    struct store_health back;
+    cr_assert_eq(rec_health_decode(e.buf, e.len, &back), 0);
+    cr_expect_eq(back.acc_picture_ms, 300);
+    /* Schema 2's record ends where schema 3 appends the picture time (one
+     * byte: 300 is two varint bytes, so drop those). */
+    cr_assert_eq(rec_health_decode(e.buf, e.len - 2, &back), 0);
+    cr_expect_eq(back.acc_picture_ms, 700);
+    enc_free(&e);
+}
+
+/* A schema-2 index: a reader reads it as it is, a writer migrates it to
+ * schema 3 without rewriting a row (old rows decode as above). */
+Test(store, a_schema_2_index_is_read_as_it_is_and_migrated_by_a_writer)
+{
+    add_cameras(1, 1);
+    MDB_txn *txn;
+    cr_assert_eq(mdb_txn_begin(st->env, NULL, 0, &txn), 0);
+    uint8_t v[4];
+    be32_put(v, 2);
+    MDB_val k = {6, "schema"}, val = {4, v};
+    cr_assert_eq(mdb_put(txn, st->dbi[DB_META], &k, &val, 0), 0);
+    cr_assert_eq(mdb_txn_commit(txn), 0);
+    store_close(&st);
+
+    struct store_options o;
+    store_options_default(&o);
+    o.read_only = true;
+    struct store *ro;
+    int rc = store_open(dir, &o, &ro);
+    cr_assert_eq(rc, 0, "read-only open: %s", store_strerror(rc));
+    struct store_info info;
+    cr_assert_eq(store_info(ro, &info), 0);
+    cr_expect_eq(info.schema, 2, "a reader does not migrate");
+    store_close(&ro);
+    store_options_default(&o);
+    o.no_sync = true;
+    cr_assert_eq(store_open(dir, &o, &st), 0);
+    cr_assert_eq(store_info(st, &info), 0);
+    cr_expect_eq(info.schema, 3);
 }
 
 Test(store, gap_longer_than_the_limit_is_credited_to_nobody)
