@@ -19,7 +19,7 @@ static const struct cli_command commands[] = {
     {"units", "per-unit camera counts and online rates", cmd_units},
     {"show", "everything about one camera", cmd_show},
     {"history", "state changes of a camera, a unit or all", cmd_history},
-    {"report", "online-rate report per unit and day", cmd_report},
+    {"report", "online-rate report per unit and day; the assessment (考核)", cmd_report},
     {"maintenance", "put a camera under maintenance or take it out", cmd_maintenance},
     {"reference", "show, set or clear a camera's reference picture", cmd_reference},
     {"probe", "probe one stream URL now and print what it is", cmd_probe},
@@ -109,14 +109,15 @@ int cli_open(struct cli *cli, bool writer, struct store **s)
  * (LC_ALL, then LC_MESSAGES, then LANG; an empty one does not count). Read
  * directly, not through setlocale: a machine without a zh_CN locale
  * installed still gets Chinese for LANG=zh_CN.UTF-8. */
-static enum msg_lang lang_from_env(void)
+static enum msg_lang lang_from_env(bool *chosen)
 {
     static const char *const vars[] = {"LC_ALL", "LC_MESSAGES", "LANG"};
     for (size_t i = 0; i < sizeof(vars) / sizeof(vars[0]); i++) {
         const char *v = getenv(vars[i]);
         if (v && *v) {
             enum msg_lang l;
-            return msg_lang_parse(v, &l) == 0 ? l : MSG_EN;
+            *chosen = msg_lang_parse(v, &l) == 0;
+            return *chosen ? l : MSG_EN;
         }
     }
     return MSG_EN;
@@ -186,7 +187,8 @@ int cli_main(int argc, char **argv)
     signal(SIGPIPE, SIG_IGN);
     json_set_alloc_funcs(arena_malloc, arena_free);
     atexit(arena_release);
-    struct cli cli = {.db_dir = getenv("CAMDEX_DB"), .lang = lang_from_env()};
+    struct cli cli = {.db_dir = getenv("CAMDEX_DB")};
+    cli.lang = lang_from_env(&cli.lang_chosen);
     cli.db_explicit = cli.db_dir && *cli.db_dir;
     if (!cli.db_explicit)
         cli.db_dir = CLI_DEFAULT_DB;
@@ -211,6 +213,7 @@ int cli_main(int argc, char **argv)
                 return CLI_USAGE;
             }
             msg_lang_parse(optarg, &cli.lang);
+            cli.lang_chosen = true;
             break;
         case 'h':
             usage(stdout);

@@ -16,6 +16,7 @@ struct cli {
     bool db_explicit;   /* --db or $CAMDEX_DB given: wins over a config file */
     int32_t tz_offset;  /* the index's day zone once opened */
     enum msg_lang lang; /* language of texts for people (tables) */
+    bool lang_chosen;   /* by --lang or a language in the environment */
 };
 
 #define CLI_DEFAULT_DB "/var/lib/camdex"
@@ -54,8 +55,15 @@ int cli_format(const char *arg, enum out_format *f);
  * refused on a terminal. Prints what went wrong; returns an exit code. */
 int cli_emit(struct cli *cli, enum out_format fmt, const char *path, const char *sheet_key,
              const struct out_col *cols, size_t ncols, json_t *rows);
+/* As cli_emit with several tables: a workbook gets a sheet each, a table
+ * shows each in turn, CSV the first; JSON shows `whole` (may be NULL: the
+ * first table's rows). */
+struct xlsx_sheet;
+int cli_emit_sheets(struct cli *cli, enum out_format fmt, const char *path,
+                    const struct xlsx_sheet *sheets, size_t n, json_t *whole);
 
 int cmd_import(struct cli *cli, int argc, char **argv);
+int cmd_report_assessment(struct cli *cli, int argc, char **argv);
 int cmd_list(struct cli *cli, int argc, char **argv);
 int cmd_units(struct cli *cli, int argc, char **argv);
 int cmd_show(struct cli *cli, int argc, char **argv);

@@ -285,13 +285,20 @@ static int render_json(FILE *f, json_t *rows)
 int out_render_xlsx(FILE *f, enum msg_lang lang, const char *sheet_key, const struct out_col *cols,
                     size_t ncols, json_t *rows)
 {
+    const struct xlsx_sheet one = {sheet_key, cols, ncols, rows};
+    return out_render_xlsx_sheets(f, lang, &one, 1);
+}
+
+int out_render_xlsx_sheets(FILE *f, enum msg_lang lang, const struct xlsx_sheet *sheets,
+                           size_t nsheets)
+{
     if (isatty(fileno(f)))
         return -ENOTTY;
     if (fflush(f))
         return -errno;
     struct xlsx_options o = {.lang = lang};
     int fd;
-    int rc = xlsx_table_temp(&o, sheet_key, cols, ncols, rows, &fd);
+    int rc = xlsx_tables_temp(&o, sheets, nsheets, &fd);
     if (rc)
         return rc;
     char buf[65536];

@@ -29,6 +29,11 @@ int out_render(FILE *f, enum out_format fmt, enum msg_lang lang, const struct ou
 int out_render_xlsx(FILE *f, enum msg_lang lang, const char *sheet_key, const struct out_col *cols,
                     size_t ncols, json_t *rows);
 
+/* As out_render_xlsx, with a sheet per table (views/xlsx_table.h). */
+struct xlsx_sheet;
+int out_render_xlsx_sheets(FILE *f, enum msg_lang lang, const struct xlsx_sheet *sheets,
+                           size_t nsheets);
+
 /* Free text from the index as a terminal may show it: text_clean'd (no
  * escapes, no line breaks, valid UTF-8) into a malloc'd string (NULL when
  * out of memory), or written to f. Every free text the CLI prints as text

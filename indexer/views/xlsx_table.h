@@ -67,6 +67,18 @@ void xlsx_book_discard(struct xlsx_book **b);
 int xlsx_table_temp(const struct xlsx_options *o, const char *sheet_key, const struct out_col *cols,
                     size_t ncols, json_t *rows, int *fd);
 
+/* One table of a workbook of several, a sheet each. */
+struct xlsx_sheet {
+    const char *sheet_key;
+    const struct out_col *cols;
+    size_t ncols;
+    json_t *rows;
+};
+
+/* As xlsx_table_temp, with the tables `sheets[0..n)` in that order. */
+int xlsx_tables_temp(const struct xlsx_options *o, const struct xlsx_sheet *sheets, size_t n,
+                     int *fd);
+
 /* The directory temporary files go to: o->tmpdir, else $TMPDIR, else /tmp. */
 const char *xlsx_tmpdir(const struct xlsx_options *o);
 

@@ -15,6 +15,13 @@
 int xlsx_table_temp(const struct xlsx_options *o, const char *sheet_key, const struct out_col *cols,
                     size_t ncols, json_t *rows, int *fd)
 {
+    const struct xlsx_sheet one = {sheet_key, cols, ncols, rows};
+    return xlsx_tables_temp(o, &one, 1, fd);
+}
+
+int xlsx_tables_temp(const struct xlsx_options *o, const struct xlsx_sheet *sheets, size_t n,
+                     int *fd)
+{
     *fd = -1;
     char path[PATH_MAX];
     if (snprintf(path, sizeof(path), "%s/camdex-xlsx-XXXXXX", xlsx_tmpdir(o)) >= (int)sizeof(path))
@@ -24,10 +31,11 @@ int xlsx_table_temp(const struct xlsx_options *o, const char *sheet_key, const s
         return -errno;
     struct xlsx_book *b;
     int rc = xlsx_book_new(path, o, &b);
-    if (!rc)
-        rc = xlsx_book_table(b, sheet_key, cols, ncols);
-    if (!rc)
-        rc = xlsx_book_rows(b, rows);
+    for (size_t i = 0; i < n && !rc; i++) {
+        rc = xlsx_book_table(b, sheets[i].sheet_key, sheets[i].cols, sheets[i].ncols);
+        if (!rc)
+            rc = xlsx_book_rows(b, sheets[i].rows);
+    }
     if (!rc)
         rc = xlsx_book_close(&b); /* rewrites the file behind `tmp` in place */
     xlsx_book_discard(&b);
