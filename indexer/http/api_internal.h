@@ -63,6 +63,7 @@ struct api_req {
     struct api_param params[API_MAX_PARAMS];
     size_t nparams;
     enum msg_lang lang; /* of texts beside codes: ?lang=, else Accept-Language */
+    bool lang_asked;    /* by lang= or an Accept-Language header */
 };
 
 /* ---- replies (api_reply.c) ---- */
@@ -95,6 +96,12 @@ int api_format_param(struct api_req *a, bool csv, enum api_format *f);
 struct out_col;
 int api_send_xlsx(struct api_req *a, const char *filename, const char *next_cursor,
                   const char *sheet_key, const struct out_col *cols, size_t ncols, json_t *rows);
+/* As api_send_xlsx with up to API_XLSX_SHEETS_MAX tables, a sheet each,
+ * headings in `lang`. */
+#define API_XLSX_SHEETS_MAX 2
+struct xlsx_sheet;
+int api_send_xlsx_sheets(struct api_req *a, const char *filename, const char *next_cursor,
+                         enum msg_lang lang, const struct xlsx_sheet *sheets, size_t n);
 
 /* While a request is handled, jansson allocates from its h2o pool: nothing
  * a handler builds outlives the request, and nothing needs freeing. */
@@ -169,6 +176,7 @@ int api_events_stream(struct api_req *a);
 int api_metrics(struct api_req *a);
 int api_report_online_rate(struct api_req *a);
 int api_report_outages(struct api_req *a);
+int api_report_assessment(struct api_req *a);
 int api_messages(struct api_req *a);
 int api_openapi(struct api_req *a);
 int api_ui_index(struct api_req *a);

@@ -185,12 +185,14 @@ int api_lang(struct api_req *a)
             return api_error(a, 400, "bad_parameter",
                              "lang: \"%.20s\" is not a language (use en or zh)", v),
                    1;
+        a->lang_asked = true;
         /* Handlers check their own parameters: this one is everyone's. */
         memmove(&a->params[i], &a->params[i + 1], (a->nparams - i - 1) * sizeof(a->params[0]));
         a->nparams--;
         return 0;
     }
     ssize_t h = h2o_find_header(&a->req->headers, H2O_TOKEN_ACCEPT_LANGUAGE, -1);
+    a->lang_asked = h >= 0;
     a->lang = h < 0 ? MSG_EN
                     : accept_lang_pick(a->req->headers.entries[h].value.base,
                                        a->req->headers.entries[h].value.len);

@@ -62,12 +62,12 @@ struct xlsx_job {
     h2o_req_t *req;        /* NULL once the client is gone */
     struct xlsx_job **ref; /* the request pool's pointer back to this */
     struct api_env *env;
-    /* in: owned copies */
-    char *rows_json;
+    /* in: owned copies; sheets' rows_json holds each sheet's rows as JSON
+     * text until the worker parses it */
+    char *rows_json[API_XLSX_SHEETS_MAX];
     char *filename, *next_cursor;
-    const char *sheet_key;
-    const struct out_col *cols; /* static tables of the handlers */
-    size_t ncols;
+    struct xlsx_sheet sheets[API_XLSX_SHEETS_MAX]; /* cols: static tables of the handlers */
+    size_t nsheets;
     struct xlsx_options o;
     /* out */
     int rc, fd;
@@ -87,9 +87,16 @@ static void on_req_gone(void *p)
 static void make_workbook(uv_work_t *w)
 {
     struct xlsx_job *j = (struct xlsx_job *)w;
-    json_t *rows = json_loads(j->rows_json, 0, NULL);
-    j->rc = rows ? xlsx_table_temp(&j->o, j->sheet_key, j->cols, j->ncols, rows, &j->fd) : -ENOMEM;
-    json_decref(rows);
+    j->rc = 0;
+    for (size_t i = 0; i < j->nsheets; i++)
+        if (!(j->sheets[i].rows = json_loads(j->rows_json[i], 0, NULL)))
+            j->rc = -ENOMEM;
+    if (!j->rc)
+        j->rc = xlsx_tables_temp(&j->o, j->sheets, j->nsheets, &j->fd);
+    for (size_t i = 0; i < j->nsheets; i++) {
+        json_decref(j->sheets[i].rows);
+        j->sheets[i].rows = NULL;
+    }
 }
 
 /* The finished workbook behind fd, into the request's pool. */
@@ -134,7 +141,8 @@ static void job_free(struct xlsx_job *j)
 {
     if (j->fd >= 0)
         close(j->fd);
-    free(j->rows_json);
+    for (size_t i = 0; i < API_XLSX_SHEETS_MAX; i++)
+        free(j->rows_json[i]);
     free(j->filename);
     free(j->next_cursor);
     free(j);
@@ -169,23 +177,35 @@ static char *dup_or_null(const char *s, bool *failed)
 int api_send_xlsx(struct api_req *a, const char *filename, const char *next_cursor,
                   const char *sheet_key, const struct out_col *cols, size_t ncols, json_t *rows)
 {
+    const struct xlsx_sheet one = {sheet_key, cols, ncols, rows};
+    return api_send_xlsx_sheets(a, filename, next_cursor, request_lang(a), &one, 1);
+}
+
+int api_send_xlsx_sheets(struct api_req *a, const char *filename, const char *next_cursor,
+                         enum msg_lang lang, const struct xlsx_sheet *sheets, size_t n)
+{
     struct xlsx_job *j = calloc(1, sizeof(*j));
-    if (!j)
+    if (!j || n < 1 || n > API_XLSX_SHEETS_MAX) {
+        free(j);
         return api_error(a, 500, "internal", "out of memory");
+    }
     j->fd = -1;
     bool failed = false;
-    char *text = json_dumps(rows, JSON_COMPACT); /* in the request pool */
-    j->rows_json = dup_or_null(text ? text : "", &failed);
+    for (size_t i = 0; i < n; i++) {
+        char *text = json_dumps(sheets[i].rows, JSON_COMPACT); /* in the request pool */
+        j->rows_json[i] = dup_or_null(text ? text : "", &failed);
+        failed |= !text;
+        j->sheets[i] = sheets[i];
+        j->sheets[i].rows = NULL;
+    }
+    j->nsheets = n;
     j->filename = dup_or_null(filename, &failed);
     j->next_cursor = dup_or_null(next_cursor, &failed);
-    if (!text || failed) {
+    if (failed) {
         job_free(j);
         return api_error(a, 500, "internal", "out of memory");
     }
-    j->sheet_key = sheet_key;
-    j->cols = cols;
-    j->ncols = ncols;
-    j->o.lang = request_lang(a);
+    j->o.lang = lang;
     j->env = a->env;
     j->req = a->req;
     j->ref = h2o_mem_alloc_shared(&a->req->pool, sizeof(*j->ref), on_req_gone);

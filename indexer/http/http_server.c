@@ -85,6 +85,7 @@ static const struct route {
     {"GET", "api/v1/events/stream", ROUTE_READ, api_events_stream},
     {"GET", "api/v1/reports/online-rate", ROUTE_READ, api_report_online_rate},
     {"GET", "api/v1/reports/outages", ROUTE_READ, api_report_outages},
+    {"GET", "api/v1/reports/assessment", ROUTE_READ, api_report_assessment},
     /* The dashboard's texts: public (api_messages.c says why). */
     {"GET", "api/v1/messages", ROUTE_PUBLIC, api_messages},
     /* Every route here is in indexer/http/openapi.json; tests/indexer/http/test_api.c

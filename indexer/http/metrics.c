@@ -12,6 +12,7 @@
 #include "http/api_internal.h"
 #include "http/http_conns.h"
 #include "http/metrics.h"
+#include "views/assess_view.h"
 
 static void put(struct metrics_out *o, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
 static void put(struct metrics_out *o, const char *fmt, ...)
@@ -176,6 +177,51 @@ static int offline_metrics(struct store_read *r, const struct metrics_opts *opts
     return o->err;
 }
 
+/* The assessment's rates per unit for today so far (views/assess_view.h):
+ * one series per unit and rate, NaN when there is nothing to rate. A walk
+ * of every camera's clock and diagnosis records. */
+static int assess_metrics(struct store *store, struct store_read *r, struct metrics_out *o)
+{
+    static const struct {
+        const char *name, *key, *help;
+    } rates[] = {
+        {"camdex_unit_intact_ratio", "intact_rate",
+         "Intact rate today per unit: time with a usable picture / monitored time."},
+        {"camdex_unit_online_time_ratio", "online_rate",
+         "Time-weighted online rate today per unit."},
+        {"camdex_unit_clock_ok_ratio", "clock_rate",
+         "Clock accuracy per unit: cameras whose clock is within tolerance / cameras checked."},
+        {"camdex_unit_label_ok_ratio", "label_rate",
+         "Label correctness per unit: cameras whose on-screen name is right / cameras checked."},
+        {"camdex_unit_gbid_ok_ratio", "gbid_rate",
+         "GB/T 28181 id conformance per unit: conformant camera ids / cameras."},
+    };
+    int32_t today = store_day_of(store, timefmt_now_ms());
+    struct assess_params p = {.from = today, .to = today};
+    json_t *a;
+    int rc = assess_build(r, &p, &a);
+    if (rc)
+        return rc;
+    json_t *units = json_object_get(a, "units");
+    for (size_t k = 0; k < sizeof(rates) / sizeof(rates[0]); k++) {
+        head(o, rates[k].name, "gauge", rates[k].help);
+        size_t i;
+        json_t *row;
+        json_array_foreach(units, i, row)
+        {
+            json_t *v = json_object_get(row, rates[k].key);
+            put(o, "%s{unit=\"", rates[k].name);
+            label(o, json_string_value(json_object_get(row, "unit")));
+            if (json_is_number(v))
+                put(o, "\"} %.6g\n", json_number_value(v));
+            else
+                put(o, "\"} NaN\n");
+        }
+    }
+    json_decref(a);
+    return o->err;
+}
+
 static int index_metrics(struct store *store, const struct metrics_opts *opts,
                          struct metrics_out *o)
 {
@@ -195,6 +241,8 @@ static int index_metrics(struct store *store, const struct metrics_opts *opts,
     }
     if (!rc)
         rc = offline_metrics(r, opts, o);
+    if (!rc)
+        rc = assess_metrics(store, r, o);
     store_read_end(&r);
     if (rc)
         return rc;

@@ -8,6 +8,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "assess_seed.h"
 #include "http/metrics.h"
 #include "runcmd.h"
 #include "testutil.h"
@@ -105,6 +106,35 @@ Test(metrics, longest_outage_per_unit_and_per_camera_series_on_request)
     cr_assert_null(strstr(m, "camera=\"cam-3\""));
     free(m);
     opts = (struct metrics_opts){0};
+}
+
+/* The assessment's rates per unit (tests/support/assess_seed.h): one
+ * series per unit and rate; today nothing was monitored (NaN). */
+Test(metrics, assessment_rates_per_unit)
+{
+    store_close(&store);
+    char dir[4200];
+    snprintf(dir, sizeof(dir), "%s/seeded", tmp);
+    assess_seed(dir);
+    struct store_options o;
+    store_options_default(&o);
+    cr_assert_eq(store_open(dir, &o, &store), 0);
+    char *text = render(NULL);
+    static const char *const want[] = {
+        "\ncamdex_unit_clock_ok_ratio{unit=\"" SEED_UNIT_A "\"} 0.5\n",
+        "\ncamdex_unit_clock_ok_ratio{unit=\"" SEED_UNIT_B "\"} NaN\n",
+        "\ncamdex_unit_gbid_ok_ratio{unit=\"" SEED_UNIT_A "\"} 0.666667\n",
+        "\ncamdex_unit_label_ok_ratio{unit=\"" SEED_UNIT_B "\"} 0\n",
+        "\ncamdex_unit_intact_ratio{unit=\"" SEED_UNIT_A "\"} NaN\n",
+        "\n# TYPE camdex_unit_intact_ratio gauge\n",
+    };
+    for (size_t i = 0; i < sizeof(want) / sizeof(want[0]); i++)
+        cr_expect(strstr(text, want[i]), "no %s in:\n%s", want[i], text);
+    size_t n = 0;
+    for (const char *p = text; (p = strstr(p, "\ncamdex_unit_intact_ratio{")); p++)
+        n++;
+    cr_expect_eq(n, 2, "one series per unit");
+    free(text);
 }
 
 Test(metrics, lag_histogram_is_cumulative)
