@@ -11,7 +11,8 @@
 #include "views/messages.h"
 
 /* Reasons the service stores itself, beside the probes' own. */
-static const char *const service_reasons[] = {"maintenance", "none"};
+static const char *const service_reasons[] = {"maintenance", "none", "picture_fault",
+                                               "gbid_invalid"};
 
 static void assert_both_languages(const char *key)
 {
