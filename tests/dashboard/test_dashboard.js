@@ -2,7 +2,8 @@
  * playwright-core): a generated fleet with Chinese names and 30 days of
  * known history (dashboard_seed) imported, camfarm simulating it, `camdex
  * serve` with a read token; then the token prompt, the unit table and its
- * sorting, the charts at known points, the camera list's filters, search
+ * sorting, the charts at known points, the assessment page's rates at the
+ * same points, the camera list's filters, search
  * and paging, a camera's page and its availability strip, a camera killed
  * on camfarm showing up live, the page in Chinese and in English, the
  * language switch, and the page without its catalogue. Run by run.sh
@@ -302,6 +303,35 @@ async function checkCharts(page, base, plan, lang) {
   await page.screenshot({path: path.join(OUT, 'screenshots', lang + '-camera.png'), fullPage: true});
 }
 
+/* The assessment page (考核) on the day of each seeded outage: the unit's
+ * and the fleet's online and intact rates as the plan has them, shown in
+ * `lang`, and the camera among those that failed, for its reason. */
+async function checkAssessment(page, base, plan, lang) {
+  const M = await catalogue(base, lang);
+  for (const o of plan.outages) {
+    const day = plan.dayName(o.day);
+    await page.goto(base + '/#/assessment?from=' + day + '&to=' + day);
+    const row = '#assess-rows tr[data-unit="' + o.camera.unit + '"]';
+    await page.waitForSelector(row + ' td[data-key=intact_rate]', {timeout: 15000});
+    const unit = plan.expected(o.camera.unit, o.day), all = plan.expected('ALL', o.day);
+    for (const k of ['online', 'intact']) {
+      const cell = row + ' td[data-key=' + k + '_rate]';
+      near(Number(await attr(page, cell, 'data-value')), unit[k], 1e-9, 'assessment ' + k + ' of ' +
+        o.camera.unit + ' on ' + day);
+      assert.equal(await page.textContent(cell), pctText(lang, unit[k]), 'shown ' + k + ' rate');
+      near(Number(await attr(page, '#assess-rows tr[data-unit=ALL] td[data-key=' + k + '_rate]',
+        'data-value')), all[k], 1e-9, 'assessment ' + k + ' of the fleet on ' + day);
+    }
+    const failed = (await attr(page, '#assess-camera-rows tr[data-camera="' + o.camera.id +
+      '"] td.failed', 'data-failed')).split(',');
+    const want = o.state === 'offline' ? ['offline'] : [o.reason, 'picture_fault'];
+    assert.ok(want.some((w) => failed.includes(w)), o.camera.id + ' failed for ' + failed);
+  }
+  assert.equal(await page.textContent('#nav-assessment'), M['ui.nav.assessment']);
+  assert.equal(await page.textContent('#assess-units th:nth-child(4)'), M['ui.assess.col.intact_rate']);
+  await page.screenshot({path: path.join(OUT, 'screenshots', lang + '-assessment.png'), fullPage: true});
+}
+
 async function langPage(opts) {
   const browser = await chromium.launch({executablePath: CHROMIUM, headless: true,
     args: ['--lang=' + opts.locale]});
@@ -332,6 +362,7 @@ async function checkLanguages(base, plan, offlineId) {
   assert.equal(await page.textContent('#units th[data-key=rate] button'), zh['ui.units.col.rate']);
   assert.equal(await page.textContent('#token-dialog h2'), '需要令牌');
   await checkCharts(page, base, plan, 'zh');
+  await checkAssessment(page, base, plan, 'zh');
   await page.goto(base + '/#/cameras?state=offline');
   await listLoaded(page);
   const states = await texts(page, '#camera-rows td.state');
@@ -669,6 +700,7 @@ async function main() {
 
   /* 12. The charts at the seeded points, in English. */
   await checkCharts(page, base, plan, 'en');
+  await checkAssessment(page, base, plan, 'en');
   assert.deepEqual(pageErrors, [], 'errors in the page');
   await browser.close();
 

@@ -807,6 +807,64 @@
     }
   }
 
+  /* ---- the assessment (考核) ---- */
+
+  const ASSESS_RATES = ['online_rate', 'intact_rate', 'clock_rate', 'label_rate', 'gbid_rate'];
+  let assessSeq = 0;
+
+  /* One rate cell: its value kept in data-value for whoever reads it back. */
+  function rateCell(key, r) {
+    return el('td', {class: 'num rate ' + rateClass(r), 'data-key': key,
+      'data-value': r === null || r === undefined ? 'null' : String(r)}, pct(r));
+  }
+
+  /* The month (or from/to days) of `p`, as GET /reports/assessment takes it. */
+  async function renderAssessment(p) {
+    const seq = ++assessSeq;
+    const month = p.get('month') || '';
+    const q = new URLSearchParams();
+    for (const k of ['month', 'from', 'to'])
+      if (p.get(k))
+        q.set(k, p.get(k));
+    q.set('lang', I.lang);
+    const xlsx = new URLSearchParams(q);
+    xlsx.set('format', 'xlsx');
+    const view = $('view');
+    view.replaceChildren(
+      el('h1', {}, t('ui.assess.title')),
+      el('p', {class: 'muted'}, t('ui.assess.help')),
+      el('form', {class: 'filters', on: {submit: (ev) => ev.preventDefault()}},
+        el('label', {}, t('ui.assess.month') + ' ', el('input', {id: 'assess-month', type: 'month',
+          value: month, on: {change: (ev) => { location.hash = '#/assessment?month=' + ev.target.value; }}})),
+        el('a', {id: 'assess-xlsx', href: API + '/reports/assessment?' + xlsx.toString()}, t('ui.assess.download'))),
+      el('p', {id: 'assess-range', class: 'muted'}, t('ui.list.loading')),
+      el('table', {id: 'assess-units', class: 'grid'},
+        el('thead', {}, el('tr', {}, ['name', 'cameras'].concat(ASSESS_RATES).map((c) =>
+          el('th', {scope: 'col', class: c === 'name' ? '' : 'num'}, t('ui.assess.col.' + c))))),
+        el('tbody', {id: 'assess-rows'})),
+      el('h2', {}, t('ui.assess.failed')),
+      el('table', {id: 'assess-cameras', class: 'grid'},
+        el('thead', {}, el('tr', {}, ['camera', 'unit', 'online_rate', 'intact_rate', 'clock_source', 'failed']
+          .map((c) => el('th', {scope: 'col'}, t('ui.assess.col.' + c))))),
+        el('tbody', {id: 'assess-camera-rows'})));
+    const a = await api('/reports/assessment?' + q.toString());
+    if (seq !== assessSeq || state.view !== 'assessment')
+      return;
+    setText('assess-range', t('ui.assess.range', {from: a.from, to: a.to}));
+    const unitRow = (u, total) => el('tr', {'data-unit': u.unit, class: total ? 'total' : ''},
+      el('td', {class: 'name'}, total ? t('ui.assess.total')
+        : el('a', {href: camerasHref({unit: u.unit}), lang: 'zh-CN'}, u.name), total ? null : el('span', {class: 'id'}, u.unit)),
+      el('td', {class: 'num'}, num.format(u.cameras)),
+      ASSESS_RATES.map((k) => rateCell(k, u[k])));
+    $('assess-rows').replaceChildren(...a.units.map((u) => unitRow(u, false)), unitRow(a.total, true));
+    $('assess-camera-rows').replaceChildren(...a.cameras.map((c) => el('tr', {'data-camera': c.camera},
+      el('td', {class: 'id'}, el('a', {href: cameraHref(c.camera)}, c.camera)),
+      el('td', {class: 'unit', title: c.unit, lang: 'zh-CN'}, c.unit_name),
+      rateCell('online_rate', c.online_rate), rateCell('intact_rate', c.intact_rate),
+      el('td', {}, c.clock_source),
+      el('td', {class: 'failed', 'data-failed': c.failed}, c.failed_text))));
+  }
+
   /* ---- routing ---- */
 
   function route() {
@@ -826,6 +884,14 @@
       }
       renderCamera(id);
       document.title = id + ' · camdex';
+    } else if (h === '#/assessment' || h.startsWith('#/assessment?')) {
+      state.view = 'assessment';
+      state.list = null;
+      state.camera = null;
+      renderAssessment(new URLSearchParams(h.slice('#/assessment'.length + 1)))
+        .catch((e) => showError(e.message));
+      $('nav-assessment').classList.add('here');
+      document.title = t('ui.assess.title') + ' · camdex';
     } else if (h === '#/cameras' || h.startsWith('#/cameras?')) {
       state.view = 'cameras';
       state.camera = null;
