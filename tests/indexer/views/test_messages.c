@@ -10,7 +10,8 @@
 #include "store.h"
 #include "views/messages.h"
 
-/* Reasons the service stores itself, beside the probes' own. */
+/* Reasons the service stores itself or the assessment gives, beside the
+ * probes' own. */
 static const char *const service_reasons[] = {"maintenance", "none", "picture_fault",
                                                "gbid_invalid"};
 
