@@ -130,7 +130,7 @@ static long stat_field(const struct fc_farm *f, const char *name)
  * it measures is at least what camfarm held the reply. */
 Test(netmodel, a_reply_never_leaves_before_its_round_trips_and_think_time, .timeout = 30)
 {
-    struct fc_farm farm;
+    struct fc_farm farm = {0};
     const char *args[] = {"--latency", "150", "--think", "50", NULL};
     cr_assert_eq(fc_start(&farm, FC_FLEET, args), 0);
     static struct fc_reply rep;
@@ -174,7 +174,7 @@ Test(netmodel, a_reply_never_leaves_before_its_round_trips_and_think_time, .time
 
 /* farmclient keeps buffers for a handful of connections; these hundreds
  * are plain sockets: connect, one OPTIONS, its reply head read whole. */
-static int raw_options(uint32_t ip, uint16_t port, int cseq)
+static int raw_connect(uint32_t ip, uint16_t port)
 {
     int fd = socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
     cr_assert_geq(fd, 0);
@@ -183,6 +183,12 @@ static int raw_options(uint32_t ip, uint16_t port, int cseq)
     struct timeval tv = {.tv_sec = 5};
     setsockopt(fd, SOL_SOCKET, SO_SNDTIMEO, &tv, sizeof(tv)); /* connect's deadline too */
     cr_assert_eq(connect(fd, (struct sockaddr *)&a, sizeof(a)), 0, "connect: %s", strerror(errno));
+    return fd;
+}
+
+static int raw_options(uint32_t ip, uint16_t port, int cseq)
+{
+    int fd = raw_connect(ip, port);
     char req[160];
     int n =
         snprintf(req, sizeof(req), "OPTIONS rtsp://127.0.0.1/ RTSP/1.0\r\nCSeq: %d\r\n\r\n", cseq);
@@ -210,7 +216,7 @@ static bool raw_read(int fd, struct raw_reply *r)
  * count is within the binomial bound. */
 Test(netmodel, lost_connections_get_nothing_and_match_the_seeded_share, .timeout = 60)
 {
-    struct fc_farm farm;
+    struct fc_farm farm = {0};
     const char *args[] = {"--loss", "5%", "--seed", "3", NULL};
     cr_assert_eq(fc_start(&farm, FC_FLEET, args), 0);
     struct net_model m = {.seed = 3};
@@ -266,6 +272,58 @@ Test(netmodel, lost_connections_get_nothing_and_match_the_seeded_share, .timeout
     cr_expect_eq(silent, expected);
     for (int i = 0; i < LOSS_CONNS; i++)
         close(fds[i]);
+    cr_expect_eq(fc_stop(&farm), 0);
+}
+
+/* Waits up to 10 s for `need` bytes; returns how many came. */
+static size_t raw_wait(int fd, char *buf, size_t need)
+{
+    size_t got = 0;
+    uint64_t deadline = fc_now_ms() + 10000;
+    while (got < need && fc_now_ms() < deadline) {
+        struct pollfd p = {.fd = fd, .events = POLLIN};
+        if (poll(&p, 1, 1000) <= 0)
+            continue;
+        ssize_t n = recv(fd, buf + got, need - got, 0);
+        if (n <= 0)
+            break;
+        got += (size_t)n;
+    }
+    return got;
+}
+
+/* The HTTP and RTMP sockets hold their replies as the RTSP one does: an
+ * HLS playlist and an RTMP handshake reply, each the first reply of its
+ * connection, come after two round trips and a think time. */
+Test(netmodel, http_and_rtmp_replies_are_held_too, .timeout = 30)
+{
+    struct fc_farm farm = {0};
+    const char *args[] = {"--latency", "150", "--think", "50", NULL};
+    cr_assert_eq(fc_start_csv(&farm,
+                              "id,url\nS1,http://127.2.0.1:8080/hls/S1.m3u8\n"
+                              "S2,rtmp://127.2.0.2:1935/live/S2\n",
+                              "", args),
+                 0);
+    static char buf[4096];
+    uint64_t t0 = now_ns();
+    int fd = raw_connect((127u << 24) | (2u << 16) | 1u, farm.http_port);
+    const char get[] = "GET /hls/S1.m3u8 HTTP/1.1\r\nHost: 127.2.0.1\r\n\r\n";
+    cr_assert_eq(send(fd, get, sizeof(get) - 1, MSG_NOSIGNAL), (ssize_t)sizeof(get) - 1);
+    cr_assert_eq(raw_wait(fd, buf, 12), 12);
+    uint64_t ms = (now_ns() - t0) / 1000000;
+    cr_expect(strncmp(buf, "HTTP/1.1 200", 12) == 0, "%.12s", buf);
+    cr_expect_geq(ms, 150 + 150 + 50, "playlist after %llu ms", (unsigned long long)ms);
+    close(fd);
+
+    t0 = now_ns();
+    fd = raw_connect((127u << 24) | (2u << 16) | 2u, farm.rtmp_port);
+    static char c0c1[1 + 1536] = {3};
+    cr_assert_eq(send(fd, c0c1, sizeof(c0c1), MSG_NOSIGNAL), (ssize_t)sizeof(c0c1));
+    cr_assert_eq(raw_wait(fd, buf, 1), 1);
+    ms = (now_ns() - t0) / 1000000;
+    cr_expect_eq(buf[0], 3, "S0 names RTMP version 3");
+    cr_expect_geq(ms, 150 + 150 + 50, "handshake reply after %llu ms", (unsigned long long)ms);
+    close(fd);
     cr_expect_eq(fc_stop(&farm), 0);
 }
 
