@@ -595,27 +595,34 @@ int farm_listen(struct farm *f, const char *ip, int port)
     int rc = uv_ip4_addr(ip, port, &addr);
     if (rc < 0)
         return rc;
-    uv_tcp_init(f->loop, &f->listener);
-    f->listener.data = f;
-    f->listening = 1;
     /* SO_REUSEPORT lets "syn_drop" traps bind single camera addresses on
      * the same port; the more specific bind wins for those addresses. */
     int free_port = syntrap_free_port(ntohl(addr.sin_addr.s_addr), (uint16_t)port);
     if (free_port < 0)
         return free_port;
-    int fd = syntrap_bound_socket(ntohl(addr.sin_addr.s_addr), (uint16_t)free_port);
-    if (fd < 0)
-        return fd;
-    if ((rc = uv_tcp_open(&f->listener, fd)) < 0) {
-        close(fd);
-        return rc;
+    /* A deep backlog: probers open thousands of connections at once, and
+     * every camera of the fleet shares this port, where in the field each
+     * has its own queue. One socket's queue stops at net.core.somaxconn
+     * (4096 here), so several sockets share the port (SO_REUSEPORT spreads
+     * connections over them): a prober's 14,000 connects at once then
+     * wait in a queue rather than have their SYNs dropped. */
+    for (int k = 0; k < FARM_LISTENERS; k++) {
+        uv_tcp_init(f->loop, &f->listener[k]);
+        f->listener[k].data = f;
+        f->listening = k + 1;
+        int fd = syntrap_bound_socket(ntohl(addr.sin_addr.s_addr), (uint16_t)free_port);
+        if (fd < 0)
+            return fd;
+        if ((rc = uv_tcp_open(&f->listener[k], fd)) < 0) {
+            close(fd);
+            return rc;
+        }
+        if ((rc = uv_listen((uv_stream_t *)&f->listener[k], 4096, on_connection)) < 0)
+            return rc;
     }
-    /* A deep backlog: probers open thousands of connections at once. */
-    if ((rc = uv_listen((uv_stream_t *)&f->listener, 4096, on_connection)) < 0)
-        return rc;
     struct sockaddr_in got;
     int len = sizeof(got);
-    uv_tcp_getsockname(&f->listener, (struct sockaddr *)&got, &len);
+    uv_tcp_getsockname(&f->listener[0], (struct sockaddr *)&got, &len);
     f->port = ntohs(got.sin_port);
     syntrap_init(&f->traps, f->port);
     for (uint32_t i = 0; i < f->fleet->count; i++)
@@ -663,8 +670,9 @@ void farm_close(struct farm *f)
     while (f->conns)
         conn_close(f->conns, false);
     syntrap_close_all(&f->traps);
-    if (f->listening && !uv_is_closing((uv_handle_t *)&f->listener))
-        uv_close((uv_handle_t *)&f->listener, NULL);
+    for (int k = 0; k < f->listening; k++)
+        if (!uv_is_closing((uv_handle_t *)&f->listener[k]))
+            uv_close((uv_handle_t *)&f->listener[k], NULL);
     if (f->udp_open && !uv_is_closing((uv_handle_t *)&f->udp))
         uv_close((uv_handle_t *)&f->udp, NULL);
     free(f->scratch);

@@ -1,4 +1,4 @@
-/* camfarm's RTSP server: one listening socket for the whole fleet, one
+/* camfarm's RTSP server: one port for the whole fleet, one
  * connection state machine per client, media paced by a timer per playing
  * session. Identity comes from the connection's local address (127.x.y.z)
  * or from a "/cam/ID/" path prefix. */
@@ -15,6 +15,8 @@
 #include "syntrap.h"
 
 struct conn;
+
+#define FARM_LISTENERS 4 /* RTSP sockets sharing the port, 4096 queued connections each */
 
 struct farm_opts {
     unsigned idle_timeout_ms;   /* deadline for a client to send its next request */
@@ -38,9 +40,9 @@ struct farm {
     /* The video fault's clip of the same picture size as the camera's own
      * clip ("lowfps_fhd" for a 1080p camera), else mode_clip. */
     uint8_t sized_clip[FAULT_COUNT][CLIP_MAX];
-    uv_tcp_t listener;
+    uv_tcp_t listener[FARM_LISTENERS];
     uv_udp_t udp;
-    int listening, udp_open;
+    int listening, udp_open; /* listening: listener[] handles initialised */
     struct conn *conns; /* every open connection, for kill and shutdown */
     uint64_t start_ms;
     uint32_t session_seq;
