@@ -32,7 +32,13 @@ void config_default(struct config *c)
     c->recover_threshold = 2;
     c->recheck_ms = 2000;
     c->auth_backoff_ms = 30 * 60000;
-    c->max_in_flight = 1024;
+    /* In flight = probe rate x probe time: a camera 40 ms away that thinks
+     * 50-300 ms a reply takes a quarter second a probe (255 ms: connect,
+     * one DESCRIBE), and 1,000,000 cameras every 60 s (16,700 probes/s)
+     * then need 4,300 at once; twice that leaves room for slower cameras.
+     * A ceiling only: on a LAN a probe takes milliseconds and far fewer
+     * are in flight. tests/bench/README.md, "Over a network". */
+    c->max_in_flight = 8192;
     c->max_per_host = 4;
     c->flap_window_ms = 3600000;
     c->flap_threshold = 6;

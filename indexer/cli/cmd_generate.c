@@ -12,11 +12,13 @@ static void generate_usage(FILE *f)
 {
     fprintf(f, "usage: camdex generate [--cameras N] [--units N] [--seed S] [--port P]\n"
                "                       [--http-port P] [--rtmp-port P]\n\n"
-               "Writes an inventory CSV to stdout: N cameras (default 43000) in N units\n"
-               "(default 212: 26 municipal departments and 186 key social units), GB/T\n"
-               "28181 ids, Hikvision- and Dahua-style RTSP URLs on 127.1.x.y:P (default\n"
-               "8554), some HLS and HTTP-FLV (port --http-port, default 8080) and RTMP\n"
-               "(--rtmp-port, default 1935) platform URLs. Same options, same file.\n");
+               "Writes an inventory CSV to stdout: N cameras (default 43000, at most\n"
+               "16000000) in N units (default 212 per 43,000 cameras: 26 municipal\n"
+               "departments, the rest key social units), GB/T 28181 ids, Hikvision- and\n"
+               "Dahua-style RTSP URLs on 127.1.x.y:P and on (127.2.0.1 after 65,024\n"
+               "cameras; default port 8554), some HLS and HTTP-FLV (port --http-port,\n"
+               "default 8080) and RTMP (--rtmp-port, default 1935) platform URLs. Same\n"
+               "options, same file.\n");
 }
 
 static int parse_u32(const char *opt, const char *arg, uint32_t max, uint32_t *out)

@@ -233,6 +233,19 @@ static void expand(char *out, size_t cap, const char *pattern, const char *dist)
     out[o] = '\0';
 }
 
+struct remainder {
+    uint64_t frac;
+    uint32_t unit;
+};
+
+static int remainder_cmp(const void *a, const void *b)
+{
+    const struct remainder *x = a, *y = b;
+    if (x->frac != y->frac)
+        return x->frac > y->frac ? -1 : 1;
+    return x->unit < y->unit ? -1 : x->unit > y->unit;
+}
+
 static int make_plan(const struct synth_fleet_opts *o, struct plan *p)
 {
     memset(p, 0, sizeof *p);
@@ -244,12 +257,11 @@ static int make_plan(const struct synth_fleet_opts *o, struct plan *p)
             return -EINVAL;
         p->nunits = o->units;
     } else {
-        /* Keep the full-size ratio of cameras per unit for small fleets. */
+        /* Keep the full-size ratio of cameras per unit, for small fleets
+         * and for a province's alike (4,930 units at 1,000,000). */
         uint64_t u =
             ((uint64_t)SYNTH_FLEET_UNITS_DEFAULT * p->cameras + SYNTH_FLEET_CAMERAS_DEFAULT / 2) /
             SYNTH_FLEET_CAMERAS_DEFAULT;
-        if (u > SYNTH_FLEET_UNITS_DEFAULT)
-            u = SYNTH_FLEET_UNITS_DEFAULT;
         if (u < 2)
             u = 2;
         if (u > p->cameras)
@@ -306,7 +318,11 @@ static int make_plan(const struct synth_fleet_opts *o, struct plan *p)
             un->industry = depts[u].industry;
             un->network = depts[u].network;
             un->labels = depts[u].labels;
-            w[u] = depts[u].weight;
+            /* Past 212 units the departments grow with the fleet, so they
+             * keep about half of it rather than drowning in social units. */
+            w[u] = p->nunits > SYNTH_FLEET_UNITS_DEFAULT
+                       ? (uint64_t)depts[u].weight * p->nunits / SYNTH_FLEET_UNITS_DEFAULT
+                       : depts[u].weight;
             un->lat = CENTRE_LAT;
             un->lon = CENTRE_LON;
         } else {
@@ -350,15 +366,22 @@ static int make_plan(const struct synth_fleet_opts *o, struct plan *p)
         frac[u] = share % total;
         given += share / total;
     }
-    while (given < rest) {
-        uint32_t best = 0;
-        for (uint32_t u = 1; u < p->nunits; u++)
-            if (frac[u] > frac[best])
-                best = u;
-        p->units[best].cameras++;
-        frac[best] = 0;
-        given++;
+    /* Largest remainders first, ties to the earlier unit: one sort, not a
+     * scan per camera left over (thousands of units at a province's size). */
+    struct remainder *by_rem = calloc(p->nunits, sizeof *by_rem);
+    if (!by_rem) {
+        free(frac);
+        free(w);
+        free(order);
+        free(p->units);
+        return -ENOMEM;
     }
+    for (uint32_t u = 0; u < p->nunits; u++)
+        by_rem[u] = (struct remainder){frac[u], u};
+    qsort(by_rem, p->nunits, sizeof *by_rem, remainder_cmp);
+    for (uint32_t k = 0; given < rest; k++, given++)
+        p->units[by_rem[k].unit].cameras++;
+    free(by_rem);
     free(frac);
     free(w);
     free(order);
@@ -437,9 +460,11 @@ static int run_plan(const struct plan *p, int (*cb)(const struct inv_camera *, v
             int d = un->district >= 0 ? un->district : (int)below(&rs, NDISTRICTS);
             /* IPCs outnumber analogue cameras behind encoders. */
             unsigned type = below(&rs, 100) < 85 ? 132 : 131;
-            snprintf(t.id, sizeof t.id, "%s00%02u%u%u%06u", districts[d].code,
-                     (unsigned)un->industry % 100, type, (unsigned)un->network % 10,
-                     (idx + 1) % 1000000);
+            /* The serial has 6 digits; the grassroots unit (00 for the
+             * first 999,999 cameras) counts the millions beyond. */
+            snprintf(t.id, sizeof t.id, "%s%02u%02u%u%u%06u", districts[d].code,
+                     (unsigned)(idx / SYNTH_FLEET_SERIALS), (unsigned)un->industry % 100, type,
+                     (unsigned)un->network % 10, (unsigned)(idx % SYNTH_FLEET_SERIALS + 1));
             label_name(t.name, sizeof t.name, un, &rs);
             make_url(t.url, sizeof t.url, p, un, idx, t.id, &rs);
             t.address[0] = '\0';

@@ -12,11 +12,15 @@
 #define SYNTH_FLEET_CAMERAS_DEFAULT 43000
 #define SYNTH_FLEET_UNITS_DEFAULT   212 /* of which SYNTH_FLEET_DEPTS_MAX departments */
 #define SYNTH_FLEET_DEPTS_MAX       26
-#define SYNTH_FLEET_CAMERAS_MAX     999999 /* the 6-digit GB/T 28181 serial */
+/* A province. Past 999,999 cameras the ids' 2-digit grassroots unit counts
+ * the millions (the serial has 6 digits), and addresses run up to
+ * 127.252.x.y (synth_fleet_addr's layout ends at 127.255.255.254). */
+#define SYNTH_FLEET_CAMERAS_MAX     16000000
+#define SYNTH_FLEET_SERIALS         999999 /* serials 000001..999999 per grassroots unit */
 
 struct synth_fleet_opts {
     uint32_t cameras;   /* 0: SYNTH_FLEET_CAMERAS_DEFAULT */
-    uint32_t units;     /* 0: 212, scaled down for fleets under 43,000 */
+    uint32_t units;     /* 0: 212 per 43,000 cameras (at least 2, at most one a camera) */
     uint64_t seed;      /* same seed and options, same fleet byte for byte */
     uint16_t port;      /* RTSP port of every camera, 0: 8554 */
     uint16_t http_port; /* HLS and HTTP-FLV platform URLs, 0: 8080 */

@@ -2,8 +2,9 @@
 # a camfarm serving a generated fleet on free ports, stopped at exit.
 #   farm_start NAME BUILD CAMERAS FAULTS
 # sets work (the directory), pid (camfarm's), port (its RTSP port),
-# http_port and rtmp_port (HLS/HTTP-FLV and RTMP) and leaves the fleet with
-# those ports in $work/fleet_port.csv.
+# http_port and rtmp_port (HLS/HTTP-FLV and RTMP), control_port and leaves
+# the fleet with those ports in $work/fleet_port.csv. FARM_ARGS adds options
+# to camfarm's command line (e.g. its network model: "--latency 40:10").
 
 work=$(mktemp -d)
 pid=
@@ -21,7 +22,7 @@ farm_start() {
     mkfifo "$work/ready"
     "$build/camfarm" --inventory "$work/fleet.csv" --clips "$build/camfarm-clips" \
         --faults "$faults" --listen 0.0.0.0:0 --control 127.0.0.1:0 \
-        --http-listen 0.0.0.0:0 --rtmp-listen 0.0.0.0:0 >"$work/ready" \
+        --http-listen 0.0.0.0:0 --rtmp-listen 0.0.0.0:0 ${FARM_ARGS:-} >"$work/ready" \
         2>"$work/camfarm.err" &
     pid=$!
     # Held open for camfarm's lifetime, so a later write to stdout cannot kill it.
@@ -30,6 +31,7 @@ farm_start() {
     port=$(sed -n 's/.* rtsp=[^ ]*:\([0-9]*\) .*/\1/p' <<<"$line")
     http_port=$(sed -n 's/.* http=[^ ]*:\([0-9]*\).*/\1/p' <<<"$line")
     rtmp_port=$(sed -n 's/.* rtmp=[^ ]*:\([0-9]*\).*/\1/p' <<<"$line")
+    control_port=$(sed -n 's/.* control=[^ ]*:\([0-9]*\).*/\1/p' <<<"$line")
     [ -n "$port" ] && [ -n "$http_port" ] && [ -n "$rtmp_port" ] ||
         { echo "$name: no ports in camfarm's ready line: $line" >&2; exit 1; }
     echo "$name: $line"

@@ -31,8 +31,10 @@ struct conn {
     int handles_open;
     char *in; /* bytes of a partial request, NULL when none */
     size_t in_len;
-    char *out; /* reply held back ("slow") or dribbled ("slowloris") */
+    char *out; /* reply held back ("slow", network model) or dribbled ("slowloris") */
     size_t out_len, out_off;
+    uint64_t ready_ns; /* network model: no byte before (uv_hrtime) */
+    uint64_t due_ns;   /* the held reply goes out at (uv_hrtime) */
     /* playing */
     int clip;
     uint64_t play_start_ms, last_req_ms;
@@ -58,7 +60,8 @@ void conn_set_state(struct conn *c, enum conn_state s);
 void conn_close(struct conn *c, bool reset);
 /* Writes now or queues a copy; counts bytes. Returns 0 or a uv error. */
 int conn_write(struct conn *c, const char *data, size_t len);
-/* Sends a reply through the "slow"/"slowloris" faults when they apply. */
+/* Sends a reply through the network model and the "slow"/"slowloris"
+ * faults when they apply. */
 void conn_reply(struct conn *c, const char *data, size_t len);
 void conn_release_session(struct conn *c);
 /* Enters CONN_PLAYING: frames start at once, paced by the clip's rate. */

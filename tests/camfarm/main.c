@@ -36,6 +36,10 @@ static const char usage[] =
     "  --max-sessions N     session slots per camera (default 4)\n"
     "  --idle-timeout MS    deadline for a client's next request (default 60000)\n"
     "  --session-timeout S  advertised and enforced session timeout (default 60)\n"
+    "  --latency MS[:JIT]   a round trip before each reply and a connection's first\n"
+    "                       byte, MS +- JIT ms (default 0: loopback as it is)\n"
+    "  --think MS[:MAX]     a camera's time to compose each reply, MS..MAX ms\n"
+    "  --loss SHARE         connections lost silently: 0.005 or 0.5% (seeded)\n"
     "  --ready-fd FD        also write the ready line to FD, then close it\n"
     "  --pidfile FILE       write the process id to FILE once ready\n"
     "  -v, --verbose        log connection state changes to stderr\n";
@@ -97,6 +101,25 @@ static int check_options(struct options *o)
     return 0;
 }
 
+/* One of the network model's options (--latency, --think, --loss). Returns
+ * 0, or -EINVAL once it has said what is wrong. */
+static int parse_net(struct net_model *m, int opt, const char *arg)
+{
+    int rc = opt == 'L'   ? net_model_parse_latency(m, arg)
+             : opt == 'k' ? net_model_parse_think(m, arg)
+                          : net_model_parse_loss(m, arg);
+    if (rc < 0)
+        fprintf(stderr, "camfarm: %s \"%s\": %s\n",
+                opt == 'L'   ? "--latency"
+                : opt == 'k' ? "--think"
+                             : "--loss",
+                arg,
+                opt == 'L'   ? "expected MS or MS:JITTER in ms, jitter at most MS, e.g. 40:10"
+                : opt == 'k' ? "expected MS or MIN:MAX in ms, e.g. 50:300"
+                             : "expected a share from 0 to 1 or a percentage, e.g. 0.005 or 0.5%");
+    return rc;
+}
+
 /* Reads the command line into o. Returns 0, or -EINVAL once it has said
  * what is wrong (exit status 2). */
 static int parse_options(int argc, char **argv, struct options *o)
@@ -118,6 +141,9 @@ static int parse_options(int argc, char **argv, struct options *o)
         {"verbose", no_argument, NULL, 'v'},
         {"http-listen", required_argument, NULL, 'H'},
         {"rtmp-listen", required_argument, NULL, 'R'},
+        {"latency", required_argument, NULL, 'L'},
+        {"think", required_argument, NULL, 'k'},
+        {"loss", required_argument, NULL, 'x'},
         {"help", no_argument, NULL, 'h'},
         {NULL, 0, NULL, 0},
     };
@@ -178,6 +204,12 @@ static int parse_options(int argc, char **argv, struct options *o)
         case 'R':
             stream_opts_set(&o->streams, c == 'H' ? PROTO_HLS : PROTO_RTMP, optarg);
             break;
+        case 'L':
+        case 'k':
+        case 'x':
+            if (parse_net(&o->farm.net, c, optarg) < 0)
+                return -EINVAL;
+            break;
         case 'h':
             fputs(usage, stdout);
             o->help = true;
@@ -191,6 +223,7 @@ static int parse_options(int argc, char **argv, struct options *o)
         fputs(usage, stderr);
         return -EINVAL;
     }
+    o->farm.net.seed = o->seed;
     return check_options(o);
 }
 

@@ -53,8 +53,10 @@ struct sconn {
     int handles_open;
     char *in; /* input not yet consumed, NULL when none */
     size_t in_len;
-    char *out; /* reply held back ("slow") or dribbled ("slowloris") */
+    char *out; /* reply held back ("slow", network model) or dribbled ("slowloris") */
     size_t out_len, out_off;
+    uint64_t ready_ns; /* network model: no byte before (uv_hrtime) */
+    uint64_t due_ns;   /* the held reply goes out at (uv_hrtime) */
     /* streaming FLV tags */
     const struct media_flv *flv;
     size_t tag;             /* next tag of the loop */

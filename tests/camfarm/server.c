@@ -71,7 +71,8 @@ int conn_write(struct conn *c, const char *data, size_t len)
 
 /* ---- replies ---- */
 
-/* Sends a reply, honouring the "slow" and "slowloris" faults. */
+/* Sends a reply, honouring the network model and the "slow" and
+ * "slowloris" faults. */
 void conn_reply(struct conn *c, const char *data, size_t len)
 {
     struct cam *cam = conn_cam(c);
@@ -79,7 +80,12 @@ void conn_reply(struct conn *c, const char *data, size_t len)
     f->requests++;
     if (cam)
         cam->requests++;
-    if (cam && (cam->mode == FAULT_SLOW || cam->mode == FAULT_SLOWLORIS)) {
+    bool loris = cam && cam->mode == FAULT_SLOWLORIS;
+    uint64_t hold = farm_net_hold_ms(f, c->ready_ns);
+    if (cam && cam->mode == FAULT_SLOW)
+        hold += cam->arg;
+    if (hold || loris) {
+        c->due_ns = uv_hrtime() + hold * 1000000;
         free(c->out);
         c->out = malloc(len);
         if (!c->out) {
@@ -89,7 +95,7 @@ void conn_reply(struct conn *c, const char *data, size_t len)
         memcpy(c->out, data, len);
         c->out_len = len;
         c->out_off = 0;
-        conn_set_state(c, cam->mode == FAULT_SLOW ? CONN_DELAYING : CONN_DRIBBLING);
+        conn_set_state(c, loris ? CONN_DRIBBLING : CONN_DELAYING);
         return;
     }
     conn_write(c, data, len);
@@ -256,19 +262,15 @@ void conn_set_state(struct conn *c, enum conn_state s)
                 (unsigned long long)(now - c->state_since_ms));
     c->state = s;
     c->state_since_ms = now;
-    const struct cam *cam = conn_cam(c);
     switch (s) {
     case CONN_READING:
         uv_timer_start(&c->timer, on_timer, f->opts.idle_timeout_ms, 0);
         set_reading(c, true);
         break;
     case CONN_DELAYING:
+    case CONN_DRIBBLING: /* the first byte after the hold, then one a second */
         set_reading(c, false);
-        uv_timer_start(&c->timer, on_timer, cam ? cam->arg : 0, 0);
-        break;
-    case CONN_DRIBBLING:
-        set_reading(c, false);
-        uv_timer_start(&c->timer, on_timer, 0, 0);
+        uv_timer_start(&c->timer, on_timer, farm_ms_until(c->due_ns), 0);
         break;
     case CONN_PLAYING:
         set_reading(c, true);
@@ -308,6 +310,10 @@ static void on_timer(uv_timer_t *t)
         conn_close(c, false); /* idle deadline passed */
         return;
     case CONN_DELAYING:
+        if (uv_hrtime() < c->due_ns) {
+            uv_timer_start(&c->timer, on_timer, farm_ms_until(c->due_ns), 0);
+            return;
+        }
         if (conn_write(c, c->out, c->out_len) < 0) {
             conn_close(c, false);
             return;
@@ -315,6 +321,10 @@ static void on_timer(uv_timer_t *t)
         reply_done(c);
         return;
     case CONN_DRIBBLING:
+        if (c->out_off == 0 && uv_hrtime() < c->due_ns) {
+            uv_timer_start(&c->timer, on_timer, farm_ms_until(c->due_ns), 0);
+            return;
+        }
         if (conn_write(c, c->out + c->out_off, 1) < 0) {
             conn_close(c, false); /* the client left; reading is off, so say so here */
             return;
@@ -494,9 +504,17 @@ static void on_connection(uv_stream_t *server, int status)
     }
     c->cam = fleet_by_ip(f->fleet, c->local_ip);
     struct cam *cam = conn_cam(c);
+    bool lost;
+    c->ready_ns = farm_net_accept(f, &lost);
     if (cam) {
         cam->conns++;
         cam->open_conns++;
+    }
+    if (lost) {
+        conn_set_state(c, CONN_SILENT); /* never read, never answered */
+        return;
+    }
+    if (cam) {
         /* An HLS, HTTP-FLV or RTMP camera has nothing on the RTSP port. */
         if (camera_refuses(f, cam) || cam->proto != PROTO_RTSP) {
             conn_close(c, true);
@@ -510,6 +528,36 @@ static void on_connection(uv_stream_t *server, int status)
     conn_set_state(c, CONN_READING);
 }
 
+/* ---- network model ---- */
+
+uint64_t farm_net_accept(struct farm *f, bool *lost)
+{
+    const struct net_model *m = &f->opts.net;
+    *lost = false;
+    if (!net_model_active(m))
+        return 0;
+    if (net_model_lost(m, f->net_conns++)) {
+        *lost = true;
+        f->lost++;
+    }
+    return uv_hrtime() + (uint64_t)net_model_rtt_ms(m, &f->net_rng) * 1000000;
+}
+
+uint64_t farm_net_hold_ms(struct farm *f, uint64_t ready_ns)
+{
+    const struct net_model *m = &f->opts.net;
+    if (!net_model_active(m))
+        return 0;
+    return farm_ms_until(ready_ns) + net_model_rtt_ms(m, &f->net_rng) +
+           net_model_think_ms(m, &f->net_rng);
+}
+
+uint64_t farm_ms_until(uint64_t due_ns)
+{
+    uint64_t now = uv_hrtime();
+    return due_ns > now ? (due_ns - now + 999999) / 1000000 : 0;
+}
+
 int farm_init(struct farm *f, uv_loop_t *loop, struct fleet *fleet, const struct clip_set *clips,
               const struct farm_opts *opts)
 {
@@ -519,6 +567,7 @@ int farm_init(struct farm *f, uv_loop_t *loop, struct fleet *fleet, const struct
     f->clips = clips;
     f->opts = *opts;
     f->start_ms = uv_now(loop);
+    f->net_rng = opts->net.seed ^ 0x6E65746D6F64656Cull;
     size_t max_au = 0;
     for (int i = 0; i < clips->count; i++)
         if (clips->clips[i].max_au_bytes > max_au)
@@ -546,27 +595,34 @@ int farm_listen(struct farm *f, const char *ip, int port)
     int rc = uv_ip4_addr(ip, port, &addr);
     if (rc < 0)
         return rc;
-    uv_tcp_init(f->loop, &f->listener);
-    f->listener.data = f;
-    f->listening = 1;
     /* SO_REUSEPORT lets "syn_drop" traps bind single camera addresses on
      * the same port; the more specific bind wins for those addresses. */
     int free_port = syntrap_free_port(ntohl(addr.sin_addr.s_addr), (uint16_t)port);
     if (free_port < 0)
         return free_port;
-    int fd = syntrap_bound_socket(ntohl(addr.sin_addr.s_addr), (uint16_t)free_port);
-    if (fd < 0)
-        return fd;
-    if ((rc = uv_tcp_open(&f->listener, fd)) < 0) {
-        close(fd);
-        return rc;
+    /* A deep backlog: probers open thousands of connections at once, and
+     * every camera of the fleet shares this port, where in the field each
+     * has its own queue. One socket's queue stops at net.core.somaxconn
+     * (4096 here), so several sockets share the port (SO_REUSEPORT spreads
+     * connections over them): a prober's 14,000 connects at once then
+     * wait in a queue rather than have their SYNs dropped. */
+    for (int k = 0; k < FARM_LISTENERS; k++) {
+        uv_tcp_init(f->loop, &f->listener[k]);
+        f->listener[k].data = f;
+        f->listening = k + 1;
+        int fd = syntrap_bound_socket(ntohl(addr.sin_addr.s_addr), (uint16_t)free_port);
+        if (fd < 0)
+            return fd;
+        if ((rc = uv_tcp_open(&f->listener[k], fd)) < 0) {
+            close(fd);
+            return rc;
+        }
+        if ((rc = uv_listen((uv_stream_t *)&f->listener[k], 4096, on_connection)) < 0)
+            return rc;
     }
-    /* A deep backlog: probers open thousands of connections at once. */
-    if ((rc = uv_listen((uv_stream_t *)&f->listener, 4096, on_connection)) < 0)
-        return rc;
     struct sockaddr_in got;
     int len = sizeof(got);
-    uv_tcp_getsockname(&f->listener, (struct sockaddr *)&got, &len);
+    uv_tcp_getsockname(&f->listener[0], (struct sockaddr *)&got, &len);
     f->port = ntohs(got.sin_port);
     syntrap_init(&f->traps, f->port);
     for (uint32_t i = 0; i < f->fleet->count; i++)
@@ -614,8 +670,9 @@ void farm_close(struct farm *f)
     while (f->conns)
         conn_close(f->conns, false);
     syntrap_close_all(&f->traps);
-    if (f->listening && !uv_is_closing((uv_handle_t *)&f->listener))
-        uv_close((uv_handle_t *)&f->listener, NULL);
+    for (int k = 0; k < f->listening; k++)
+        if (!uv_is_closing((uv_handle_t *)&f->listener[k]))
+            uv_close((uv_handle_t *)&f->listener[k], NULL);
     if (f->udp_open && !uv_is_closing((uv_handle_t *)&f->udp))
         uv_close((uv_handle_t *)&f->udp, NULL);
     free(f->scratch);
@@ -637,12 +694,13 @@ int farm_stats_json(const struct farm *f, int i, char *out, size_t cap)
         n = snprintf(out, cap,
                      "{\"cameras\":%u,\"connections\":%llu,\"open_connections\":%llu,"
                      "\"sessions_open\":%llu,\"requests\":%llu,\"bytes\":%llu,"
-                     "\"rtp_packets\":%llu,\"resets\":%llu,\"killed\":%u,\"modes\":{",
+                     "\"rtp_packets\":%llu,\"resets\":%llu,\"lost\":%llu,\"killed\":%u,"
+                     "\"modes\":{",
                      f->fleet->count, (unsigned long long)f->total_conns,
                      (unsigned long long)f->open_conns, (unsigned long long)f->sessions_open,
                      (unsigned long long)f->requests, (unsigned long long)f->bytes,
                      (unsigned long long)f->rtp_packets, (unsigned long long)f->resets,
-                     killed_count(f));
+                     (unsigned long long)f->lost, killed_count(f));
         /* How many cameras are in each mode: what a prober should find. */
         uint32_t per_mode[FAULT_COUNT] = {0};
         for (uint32_t k = 0; k < f->fleet->count; k++)

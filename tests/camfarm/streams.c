@@ -104,7 +104,6 @@ void sconn_set_state(struct sconn *c, enum sconn_state st)
                 c->proto == PROTO_RTMP ? "rtmp" : "http", (void *)c, c->cam, state_names[c->state],
                 state_names[st]);
     c->state = (uint8_t)st;
-    const struct cam *cam = sconn_cam(c);
     switch (st) {
     case SC_READING:
     case SC_SILENT:
@@ -112,12 +111,9 @@ void sconn_set_state(struct sconn *c, enum sconn_state st)
         set_reading(c, true);
         break;
     case SC_DELAYING:
+    case SC_DRIBBLING: /* the first byte after the hold, then one a second */
         set_reading(c, false);
-        uv_timer_start(&c->timer, on_timer, cam ? cam->arg : 0, 0);
-        break;
-    case SC_DRIBBLING:
-        set_reading(c, false);
-        uv_timer_start(&c->timer, on_timer, 0, 0);
+        uv_timer_start(&c->timer, on_timer, farm_ms_until(c->due_ns), 0);
         break;
     case SC_STREAMING:
         set_reading(c, true);
@@ -164,8 +160,13 @@ void sconn_reply(struct sconn *c, char *data, size_t len, bool then_stream, bool
     c->out = data;
     c->out_len = len;
     c->out_off = 0;
-    if (cam && (cam->mode == FAULT_SLOW || cam->mode == FAULT_SLOWLORIS)) {
-        sconn_set_state(c, cam->mode == FAULT_SLOW ? SC_DELAYING : SC_DRIBBLING);
+    bool loris = cam && cam->mode == FAULT_SLOWLORIS;
+    uint64_t hold = farm_net_hold_ms(c->s->farm, c->ready_ns);
+    if (cam && cam->mode == FAULT_SLOW)
+        hold += cam->arg;
+    if (hold || loris) {
+        c->due_ns = uv_hrtime() + hold * 1000000;
+        sconn_set_state(c, loris ? SC_DRIBBLING : SC_DELAYING);
         return;
     }
     if (sconn_write(c, data, len) < 0) {
@@ -235,6 +236,10 @@ static void on_timer(uv_timer_t *t)
         sconn_close(c, false); /* its deadline passed */
         return;
     case SC_DELAYING:
+        if (uv_hrtime() < c->due_ns) {
+            uv_timer_start(&c->timer, on_timer, farm_ms_until(c->due_ns), 0);
+            return;
+        }
         if (sconn_write(c, c->out, c->out_len) < 0) {
             sconn_close(c, false);
             return;
@@ -243,6 +248,10 @@ static void on_timer(uv_timer_t *t)
         drain_input(c); /* requests that came meanwhile */
         return;
     case SC_DRIBBLING:
+        if (c->out_off == 0 && uv_hrtime() < c->due_ns) {
+            uv_timer_start(&c->timer, on_timer, farm_ms_until(c->due_ns), 0);
+            return;
+        }
         if (sconn_write(c, c->out + c->out_off, 1) < 0) {
             sconn_close(c, false);
             return;
@@ -374,6 +383,17 @@ static void admit(struct sconn *c, uint32_t local_ip)
     struct farm *f = c->s->farm;
     c->cam = fleet_by_ip(f->fleet, local_ip);
     struct cam *cam = sconn_cam(c);
+    bool lost;
+    c->ready_ns = farm_net_accept(f, &lost);
+    if (lost) {
+        if (cam) {
+            cam->conns++;
+            cam->open_conns++;
+        }
+        sconn_set_state(c, SC_SILENT);
+        set_reading(c, false); /* never read, never answered */
+        return;
+    }
     if (!cam) {
         /* The platform's own address: HTTP requests name the camera in
          * their path (redirects lead there); RTMP has no such form. */

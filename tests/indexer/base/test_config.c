@@ -219,6 +219,18 @@ Test(config, shipped_example_parses_with_its_webhook_uncommented)
     cr_assert(c.webhooks[0].secret[0] && c.webhooks[0].url[0]);
 }
 
+/* The shipped unit allows 20,000 descriptors (LimitNOFILE): serve's probes
+ * in flight and HTTP connections at their defaults, with room for the
+ * index, logs and deep workers, fit under it without being cut down. */
+Test(config, default_caps_fit_the_shipped_descriptor_limit)
+{
+    struct config c;
+    config_default(&c);
+    cr_assert_eq(c.max_in_flight, 8192, "a city's network needs thousands in flight");
+    cr_assert_lt(c.max_in_flight + c.http_max_conns + 1024, 20000u);
+    cr_assert_lt(c.max_in_flight, (20000u - 256) * 3 / 4, "the engine's own cap would cut it");
+}
+
 Test(config, total_timeout_and_skip_options)
 {
     struct config c;

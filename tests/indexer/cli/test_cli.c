@@ -357,6 +357,17 @@ Test(cli, generate_writes_platform_ports)
     run_free(&g);
 }
 
+/* A province's size is accepted; the limit (where the loopback layout ends)
+ * is a usage error naming it. */
+Test(cli, generate_counts_past_a_million)
+{
+    char *bad[] = {CAMDEX_BIN, "generate", "--cameras", "16000001", NULL};
+    struct run g = runv(bad);
+    cr_expect_eq(g.rc, 2);
+    cr_expect(strstr(g.err, "0 to 16000000") != NULL, "%s", g.err);
+    run_free(&g);
+}
+
 /* CSV output guards cells a spreadsheet would run as formulas with an
  * apostrophe; numbers and ordinary text are left alone. */
 Test(cli, csv_output_neutralises_formula_cells)

@@ -231,6 +231,59 @@ Test(synth_fleet, loopback_addresses_follow_the_layout)
     cr_assert_eq(synth_fleet_addr(65024), 0x7F020001u); /* 127.2.0.1 */
 }
 
+/* A province: ids, addresses and units checked camera by camera without
+ * holding the fleet (tally_cb keeps at most MAX_UNITS units). */
+struct province {
+    uint32_t cams, units, dept_cams, max_grassroots;
+    char last_unit[24];
+    int bad;
+    char why[256];
+};
+
+static int province_cb(const struct inv_camera *c, void *ctx)
+{
+    struct province *p = ctx;
+    struct gbid g;
+    uint32_t a = synth_fleet_addr(p->cams);
+    char host[32];
+    snprintf(host, sizeof host, "@%u.%u.%u.%u:", a >> 24, (a >> 16) & 255, (a >> 8) & 255, a & 255);
+    const char *h = strstr(c->url, host + (strchr(c->url, '@') ? 0 : 1));
+    /* grassroots x 999,999 + serial - 1 is the camera's index: every id
+     * differs from every other without a table of a million ids. */
+    if (gbid_parse(c->id, &g) != 0 ||
+        (uint64_t)g.grassroots * SYNTH_FLEET_SERIALS + g.serial - 1 != p->cams || g.serial == 0 ||
+        !h) {
+        snprintf(p->why, sizeof p->why, "camera %u: id %s url %s", p->cams, c->id, c->url);
+        p->bad = 1;
+        return 1;
+    }
+    if (strcmp(p->last_unit, c->unit_id) != 0) {
+        p->units++;
+        snprintf(p->last_unit, sizeof p->last_unit, "%s", c->unit_id);
+    }
+    p->dept_cams += !is_social(c->unit_id);
+    if (g.grassroots > p->max_grassroots)
+        p->max_grassroots = g.grassroots;
+    p->cams++;
+    return 0;
+}
+
+Test(synth_fleet, a_province_of_a_million_has_unique_valid_ids_and_scaled_units, .timeout = 120)
+{
+    struct synth_fleet_opts o = {.cameras = 1000000, .seed = 1};
+    struct province p = {0};
+    cr_assert_eq(synth_fleet_run(&o, province_cb, &p), 0, "%s", p.why);
+    cr_assert_eq(p.cams, 1000000);
+    cr_assert_eq(p.max_grassroots, 1, "the millionth camera is the first of grassroots unit 01");
+    cr_assert_eq(p.units, 4930, "212 units per 43,000 cameras: %u", p.units);
+    /* At 43,000 the departments hold about half the fleet: still so. */
+    cr_assert(p.dept_cams > 400000 && p.dept_cams < 600000, "departments hold %u", p.dept_cams);
+    cr_assert_eq(synth_fleet_addr(999999), 0x7F106102u); /* 127.16.97.2 */
+    o.cameras = SYNTH_FLEET_CAMERAS_MAX;
+    cr_assert_leq(synth_fleet_addr(o.cameras - 1) >> 24, 127, "the last address is loopback");
+    cr_assert_leq((synth_fleet_addr(o.cameras - 1) >> 16) & 255, 254);
+}
+
 static int stop_at_5(const struct inv_camera *c, void *ctx)
 {
     int *n = ctx;
