@@ -102,6 +102,7 @@ struct deep_result {
     uint32_t luma2_gap_ms;        /* stream time between the two keyframes */
     uint8_t *jpeg;                /* thumbnail, malloc'd; freed by deep_result_clear */
     size_t jpeg_len;
+    uint16_t jpeg_w, jpeg_h;      /* the thumbnail's size */
 };
 
 /* Zero a result; deep_result_clear frees the thumbnail and zeroes again. */

@@ -20,6 +20,7 @@ enum op_kind {
     OP_DIAGNOSIS,
     OP_REFERENCE,
     OP_REFERENCE_ADOPT,
+    OP_THUMBNAIL,
 };
 
 struct op {
@@ -290,6 +291,21 @@ int store_batch_clock_put(struct store_batch *b, const char *id, const struct st
     return rc;
 }
 
+int store_batch_thumbnail_put(struct store_batch *b, const char *id,
+                              const struct store_thumbnail *th)
+{
+    if (check_id(id) || (th && (!th->jpeg || th->len == 0 || th->len > STORE_THUMB_MAX)))
+        return -EINVAL;
+    if (!th)
+        return batch_value_op(b, OP_THUMBNAIL, id, NULL, 0);
+    struct enc e;
+    enc_init(&e);
+    rec_thumbnail_encode(&e, th);
+    int rc = e.err ? -ENOMEM : batch_value_op(b, OP_THUMBNAIL, id, e.buf, e.len);
+    enc_free(&e);
+    return rc;
+}
+
 /* A copy of a signature into the batch; NULL for none. */
 static const uint8_t *batch_sig(struct store_batch *b, uint16_t w, uint16_t h, const uint8_t *sig,
                                 int *err)
@@ -407,6 +423,9 @@ static int apply_ops(struct wtxn *t, const struct store_batch *b)
             break;
         case OP_REFERENCE_ADOPT:
             apply_reference_adopt(t, op->id, op->now_ms);
+            break;
+        case OP_THUMBNAIL:
+            apply_thumbnail_put(t, op->id, op->val, op->len);
             break;
         }
     }

@@ -376,3 +376,34 @@ int rec_reference_decode(const void *buf, size_t len, struct store_reference *re
         return -EBADMSG;
     return dec_check(&d, v);
 }
+
+void rec_thumbnail_encode(struct enc *e, const struct store_thumbnail *th)
+{
+    enc_u8(e, REC_THUMB_V);
+    enc_svar(e, th->time_ms);
+    enc_uvar(e, th->width);
+    enc_uvar(e, th->height);
+    enc_uvar(e, th->len);
+    enc_bytes(e, th->jpeg, th->len);
+}
+
+int rec_thumbnail_decode(const void *buf, size_t len, struct store_thumbnail *th)
+{
+    struct dec d;
+    dec_init(&d, buf, len);
+    memset(th, 0, sizeof(*th));
+    uint8_t v = dec_u8(&d);
+    th->time_ms = dec_svar(&d);
+    uint64_t w = dec_uvar(&d), h = dec_uvar(&d), n = dec_uvar(&d);
+    if (d.err)
+        return d.err;
+    if (w > UINT16_MAX || h > UINT16_MAX || n == 0 || n > STORE_THUMB_MAX ||
+        (size_t)(d.end - d.p) < n)
+        return -EBADMSG;
+    th->width = (uint16_t)w;
+    th->height = (uint16_t)h;
+    th->jpeg = d.p;
+    th->len = (size_t)n;
+    d.p += n;
+    return dec_check(&d, v);
+}

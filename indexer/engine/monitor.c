@@ -263,8 +263,11 @@ int monitor_new(uv_loop_t *loop, const struct monitor_opts *o, struct monitor **
         m->deep_opts.max_pixels = m->cfg.deep_max_pixels;
         m->deep_opts_quick = m->deep_opts;
         m->deep_opts_quick.no_second = true;
+        /* Full looks diagnose the picture and keep a faulty one's
+         * thumbnail (keep_thumbnail): a few ms of JPEG encoding for a
+         * picture already decoded. Liveness looks decode nothing more. */
+        m->deep_opts.thumbnail = true;
         m->deep_opts_thumb = m->deep_opts;
-        m->deep_opts_thumb.thumbnail = true;
     }
     if (rc) {
         resolver_free(&m->resolver);
@@ -640,9 +643,27 @@ static bool reference_of(struct monitor *m, const struct cam *c, uint8_t sig[SCE
     return have;
 }
 
+/* A picture with a fault keeps its thumbnail, replacing the last one; a
+ * picture without one drops it, so the wall of faulty pictures shows only
+ * cameras that are faulty now. A fault whose picture could not be encoded
+ * (or is over the store's limit) drops the old one too: a stale picture
+ * would show what the camera no longer shows. */
+static int keep_thumbnail(struct store_batch *b, const char *id, const struct diagnosis *dg,
+                          const struct deep_result *dr)
+{
+    if (dg->d.n == 0 || !dr->jpeg || dr->jpeg_len == 0 || dr->jpeg_len > STORE_THUMB_MAX)
+        return store_batch_thumbnail_put(b, id, NULL);
+    struct store_thumbnail th = {.time_ms = dg->d.time_ms,
+                                 .width = dr->jpeg_w,
+                                 .height = dr->jpeg_h,
+                                 .jpeg = dr->jpeg,
+                                 .len = dr->jpeg_len};
+    return store_batch_thumbnail_put(b, id, &th);
+}
+
 /* Keeps what a deep look found in the picture (which may add
- * scene_changed to the verdict); a camera's first healthy picture becomes
- * its reference. */
+ * scene_changed to the verdict) and a faulty picture's thumbnail; a
+ * camera's first healthy picture becomes its reference. */
 static void keep_diagnosis(struct monitor *m, struct cam *c, const struct deep_result *dr,
                            struct probe_result *r, const struct probe_findings *findings)
 {
@@ -660,6 +681,8 @@ static void keep_diagnosis(struct monitor *m, struct cam *c, const struct deep_r
             .time_ms = now, .sig_w = dg.d.sig_w, .sig_h = dg.d.sig_h, .sig = dg.d.sig};
         rc = store_batch_reference_put(b, c->id, &first);
     }
+    if (!rc)
+        rc = keep_thumbnail(b, c->id, &dg, dr);
     if (rc)
         log_kv(LEVEL_ERROR, "cannot queue a picture diagnosis", "camera", c->id, "error",
                strerror(-rc), NULL);

@@ -539,7 +539,7 @@ static int frame_luma(const AVFrame *f, struct deep_luma *out)
 
 /* A JPEG of the keyframe, box-filtered to DEEP_THUMB_MAX_*; 8-bit 4:2:0 only
  * (what cameras send), anything else gets no thumbnail. */
-static int make_thumbnail(const AVFrame *f, int quality, uint8_t **jpeg, size_t *len)
+static int make_thumbnail(const AVFrame *f, int quality, struct deep_result *to)
 {
     if (f->format != AV_PIX_FMT_YUV420P && f->format != AV_PIX_FMT_YUVJ420P)
         return -ENOTSUP;
@@ -584,13 +584,15 @@ static int make_thumbnail(const AVFrame *f, int quality, uint8_t **jpeg, size_t 
         goto out;
     if ((rc = avcodec_receive_packet(ec, pkt)) < 0)
         goto out;
-    *jpeg = av_malloc((size_t)pkt->size);
-    if (!*jpeg) {
+    to->jpeg = av_malloc((size_t)pkt->size);
+    if (!to->jpeg) {
         rc = AVERROR(ENOMEM);
         goto out;
     }
-    memcpy(*jpeg, pkt->data, (size_t)pkt->size);
-    *len = (size_t)pkt->size;
+    memcpy(to->jpeg, pkt->data, (size_t)pkt->size);
+    to->jpeg_len = (size_t)pkt->size;
+    to->jpeg_w = (uint16_t)tw;
+    to->jpeg_h = (uint16_t)th;
     rc = 0;
 out:
     av_packet_free(&pkt);
@@ -723,7 +725,7 @@ static int decode_keyframe(const AVCodecParameters *par, const struct keypic *ke
         goto out;
     }
     if (o->thumbnail && thumb_to) /* best effort */
-        make_thumbnail(f, o->thumb_quality, &thumb_to->jpeg, &thumb_to->jpeg_len);
+        make_thumbnail(f, o->thumb_quality, thumb_to);
     rc = 0;
 out:
     av_packet_free(&joined);

@@ -23,8 +23,9 @@
 #include <stdint.h>
 
 /* 2: the diagnosis and reference tables (an index of schema 1 is read as
- * having none, and a writer migrates it by creating them). */
-#define STORE_SCHEMA_VERSION 2
+ * having none, and a writer migrates it by creating them); 3: the
+ * thumbnail table, migrated the same way. */
+#define STORE_SCHEMA_VERSION 3
 #define STORE_ID_MAX         64  /* camera and unit ids, bytes */
 #define STORE_REASON_MAX     31  /* reason tokens: [a-z0-9_] */
 #define STORE_TEXT_MAX       2048
@@ -141,6 +142,8 @@ struct store_options {
                               * day boundaries; INT32_MIN = take the local zone */
     int64_t max_credit_gap_ms; /* longer gaps between probes are not credited
                                 * to any state; 0 = 15 minutes */
+    uint32_t thumbnails_max;   /* thumbnails kept at most (store_batch_thumbnail_put);
+                                * 0 = STORE_THUMBS_DEFAULT */
 };
 
 void store_options_default(struct store_options *o);
@@ -227,6 +230,7 @@ struct store_commit_stats {
     uint32_t health_updates, health_skipped; /* skipped: camera no longer exists */
     uint32_t transitions;
     uint32_t map_grows;
+    uint32_t thumbnails_dropped; /* new thumbnails not kept: thumbnails_max reached */
 };
 
 int store_batch_new(struct store_batch **out);
@@ -343,6 +347,35 @@ int store_batch_reference_put(struct store_batch *b, const char *id,
  * its latest diagnosis becomes its reference, as of now_ms. The commit
  * fails with -ENOENT when the camera has no diagnosed picture yet. */
 int store_batch_reference_adopt(struct store_batch *b, const char *id, int64_t now_ms);
+
+/* ---- thumbnails ----
+ * The latest picture of a camera whose picture has a fault: a small JPEG,
+ * replaced at each look that finds a fault and dropped at the first look
+ * that finds none, so operators see what the diagnosis saw. Bounded: at
+ * most STORE_THUMB_MAX bytes each and store_options.thumbnails_max of them
+ * (a new camera's thumbnail beyond that is not kept, a kept one is still
+ * replaced), so the table holds at most thumbnails_max x STORE_THUMB_MAX
+ * bytes. It goes with the camera. */
+#define STORE_THUMB_MAX      (24 * 1024)
+#define STORE_THUMBS_DEFAULT 8192 /* x ~10 KiB typical: ~80 MiB at most in practice */
+
+struct store_thumbnail {
+    int64_t time_ms;        /* when the picture was taken */
+    uint16_t width, height; /* of the JPEG */
+    const uint8_t *jpeg;    /* 1..STORE_THUMB_MAX bytes */
+    size_t len;
+};
+typedef int (*store_thumbnail_cb)(const char *id, const struct store_thumbnail *th, void *ctx);
+
+/* 0, or -ENOENT when the camera has none. */
+int store_thumbnail_get(struct store_read *r, const char *id, struct store_thumbnail *th);
+/* Every kept thumbnail, by camera id. */
+int store_thumbnails_scan(struct store_read *r, store_thumbnail_cb cb, void *ctx);
+/* Keeps (th given) or drops (th NULL) the camera's thumbnail; -EINVAL for
+ * an empty or over-long JPEG. Dropped at commit for a camera not in the
+ * index. */
+int store_batch_thumbnail_put(struct store_batch *b, const char *id,
+                              const struct store_thumbnail *th);
 
 /* ---- consistency ---- */
 

@@ -1,6 +1,6 @@
 /* libFuzzer target for the decoders of stored values (storage/records.c
  * over storage/codec.c): camera, health, unit, event, daily and
- * authentication-hint and clock values, as a damaged or foreign index can hold them.
+ * authentication-hint, clock, diagnosis, reference and thumbnail values, as a damaged or foreign index can hold them.
  * The first byte picks the decoder, the rest is the value. A value that
  * decodes must be one the encoder could have written: every string inside
  * the value, terminated there and within the encoder's limit, every state a
@@ -230,10 +230,26 @@ static void reference(const uint8_t *p, size_t n)
     enc_free(&e);
 }
 
+static void thumbnail(const uint8_t *p, size_t n)
+{
+    struct store_thumbnail t, back;
+    if (rec_thumbnail_decode(p, n, &t))
+        return;
+    trap_unless(t.len >= 1 && t.len <= STORE_THUMB_MAX);
+    trap_unless(t.jpeg >= val_start && t.jpeg + t.len <= val_end);
+    struct enc e;
+    enc_init(&e);
+    rec_thumbnail_encode(&e, &t);
+    trap_unless(e.err == 0 && rec_thumbnail_decode(e.buf, e.len, &back) == 0);
+    trap_unless(t.time_ms == back.time_ms && t.width == back.width && t.height == back.height &&
+                t.len == back.len && memcmp(t.jpeg, back.jpeg, t.len) == 0);
+    enc_free(&e);
+}
+
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
     static void (*const decoder[])(const uint8_t *, size_t) = {
-        camera, health, unit, event, daily, hint, clock_rec, diagnosis, reference};
+        camera, health, unit, event, daily, hint, clock_rec, diagnosis, reference, thumbnail};
     if (size < 1)
         return 0;
     /* An exact-size copy, so that ASan sees any read past the value. */
