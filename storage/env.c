@@ -37,6 +37,7 @@ static const struct {
     [DB_DIAGNOSIS] = {.name = "diagnosis", .flags = 0, .optional = true},
     [DB_REFERENCE] = {.name = "reference", .flags = 0, .optional = true},
     [DB_THUMBNAIL] = {.name = "thumbnail", .flags = 0, .optional = true},
+    [DB_OSD] = {.name = "osd", .flags = 0, .optional = true},
 };
 
 static const char *const state_names[STORE_STATE_COUNT] = {

@@ -257,6 +257,12 @@ static int check_thumbnail(struct fsck *f, MDB_val *k, MDB_val *v)
     return check_owner(f, k, "thumbnail");
 }
 
+static int check_osd(struct fsck *f, MDB_val *k, MDB_val *v)
+{
+    (void)v;
+    return check_owner(f, k, "OSD check");
+}
+
 /* Pass 3: stored unit counters against the recomputed ones. */
 static int check_unit(struct fsck *f, MDB_val *k, MDB_val *v)
 {
@@ -326,6 +332,8 @@ static int check_all(struct fsck *f)
         rc = each(f, DB_REFERENCE, check_picture);
     if (!rc && !f->s->absent[DB_THUMBNAIL])
         rc = each(f, DB_THUMBNAIL, check_thumbnail);
+    if (!rc && !f->s->absent[DB_OSD])
+        rc = each(f, DB_OSD, check_osd);
     if (!rc && entries(f, DB_BY_UNIT) != cams)
         rc = each(f, DB_BY_UNIT, check_by_unit);
     if (!rc && entries(f, DB_BY_STATE) != cams)
@@ -491,6 +499,8 @@ static int rebuild(struct fsck *f)
         rc = drop_orphans(f, DB_REFERENCE);
     if (!rc)
         rc = drop_orphans(f, DB_THUMBNAIL);
+    if (!rc)
+        rc = drop_orphans(f, DB_OSD);
     if (!rc)
         rc = rebuild_units(f);
     if (!rc)

@@ -27,6 +27,7 @@ enum store_db {
     DB_DIAGNOSIS,  /* camera id -> the latest picture diagnosis (schema 2) */
     DB_REFERENCE,  /* camera id -> the reference picture's signature (schema 2) */
     DB_THUMBNAIL,  /* camera id -> the latest faulty picture as a JPEG (schema 3) */
+    DB_OSD,        /* camera id -> the last OSD look (schema 3) */
     DB_COUNT
 };
 

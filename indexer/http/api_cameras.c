@@ -319,6 +319,10 @@ int api_camera(struct api_req *a)
                             store_reference_get(r, id, &ref) == 0
                                 ? view_reference(a->env->tz_offset, &ref)
                                 : json_null());
+        struct store_osd osd;
+        json_object_set_new(o, "osd",
+                            store_osd_get(r, id, &osd) == 0 ? view_osd(a->env->tz_offset, &osd)
+                                                            : json_null());
         struct store_thumbnail th;
         json_object_set_new(o, "thumbnail",
                             store_thumbnail_get(r, id, &th) == 0

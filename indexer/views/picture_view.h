@@ -21,4 +21,9 @@ json_t *view_reference(int32_t tz_offset, const struct store_reference *ref);
 json_t *view_thumbnail(int32_t tz_offset, const char *camera_id,
                        const struct store_thumbnail *th);
 
+/* {"checked_at", "time_check", "label_check": "right" | "wrong" |
+ * "unknown", "offset_s" (null unless the time was judged), "similarity",
+ * "tolerance_s", "time_read", "text"}: the camera's last OSD look. */
+json_t *view_osd(int32_t tz_offset, const struct store_osd *o);
+
 #endif

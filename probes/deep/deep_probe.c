@@ -104,6 +104,7 @@ void deepm_result_init(struct deep_result *r)
 void deepm_result_clear(struct deep_result *r)
 {
     av_freep(&r->jpeg);
+    free(r->full);
     deepm_result_init(r);
 }
 
@@ -601,6 +602,26 @@ out:
     return rc;
 }
 
+/* The keyframe's luma plane as it is, for reading the OSD: 8-bit only
+ * (what cameras send), at most DEEP_FULL_MAX_PIXELS. */
+static void copy_full_luma(const AVFrame *f, struct deep_result *to)
+{
+    const AVPixFmtDescriptor *d = av_pix_fmt_desc_get(f->format);
+    if (!d || d->comp[0].depth != 8 || d->comp[0].plane != 0 || d->comp[0].step != 1 ||
+        (d->flags & AV_PIX_FMT_FLAG_RGB) || f->width < 1 ||
+        f->height < 1 || (int64_t)f->width * f->height > DEEP_FULL_MAX_PIXELS)
+        return;
+    uint8_t *p = malloc((size_t)f->width * f->height);
+    if (!p)
+        return;
+    for (int y = 0; y < f->height; y++)
+        memcpy(p + (size_t)y * f->width, f->data[0] + (ptrdiff_t)y * f->linesize[0],
+               (size_t)f->width);
+    to->full = p;
+    to->full_w = (uint16_t)f->width;
+    to->full_h = (uint16_t)f->height;
+}
+
 /* The packets of the first keyframe picture: depacketizers may split one
  * picture over several packets (parameter sets, slices), some without a
  * timestamp, so keep them until a packet of the next picture shows up. */
@@ -726,6 +747,8 @@ static int decode_keyframe(const AVCodecParameters *par, const struct keypic *ke
     }
     if (o->thumbnail && thumb_to) /* best effort */
         make_thumbnail(f, o->thumb_quality, thumb_to);
+    if (o->full_luma && thumb_to) /* best effort too */
+        copy_full_luma(f, thumb_to);
     rc = 0;
 out:
     av_packet_free(&joined);

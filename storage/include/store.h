@@ -24,7 +24,7 @@
 
 /* 2: the diagnosis and reference tables (an index of schema 1 is read as
  * having none, and a writer migrates it by creating them); 3: the
- * thumbnail table, migrated the same way. */
+ * thumbnail and osd tables, migrated the same way. */
 #define STORE_SCHEMA_VERSION 3
 #define STORE_ID_MAX         64  /* camera and unit ids, bytes */
 #define STORE_REASON_MAX     31  /* reason tokens: [a-z0-9_] */
@@ -376,6 +376,31 @@ int store_thumbnails_scan(struct store_read *r, store_thumbnail_cb cb, void *ctx
  * index. */
 int store_batch_thumbnail_put(struct store_batch *b, const char *id,
                               const struct store_thumbnail *th);
+
+/* ---- the OSD check ----
+ * What the text burned into a camera's picture said at its last OSD look
+ * (at most daily): the time and name OCR read, judged against camdex's
+ * clock and the camera's name. A picture whose OSD could not be read is
+ * unknown for both, never wrong. One record per camera; it goes with the
+ * camera. */
+#define STORE_OSD_TEXT_MAX 256
+enum store_osd_check { STORE_OSD_UNKNOWN = 0, STORE_OSD_RIGHT = 1, STORE_OSD_WRONG = 2 };
+
+struct store_osd {
+    int64_t checked_at;         /* ms since the epoch */
+    uint8_t time_check;         /* enum store_osd_check */
+    uint8_t label_check;        /* enum store_osd_check */
+    int64_t offset_s;           /* OSD time minus camdex's clock, when the time was judged */
+    float similarity;           /* of the camera's name to the best line, 0..1 */
+    uint32_t tolerance_s;       /* the time was judged with */
+    const char *time_read;      /* "2026-12-07 13:22:45" as read, "" when none */
+    const char *text;           /* what OCR read, lines joined by '\n', "" when nothing */
+};
+/* 0, or -ENOENT when the camera's OSD was never looked at. */
+int store_osd_get(struct store_read *r, const char *id, struct store_osd *out);
+/* Keeps the camera's last OSD look (strings cut to their limits); dropped
+ * at commit for a camera not in the index. */
+int store_batch_osd_put(struct store_batch *b, const char *id, const struct store_osd *o);
 
 /* ---- consistency ---- */
 
