@@ -6,17 +6,20 @@
  * wrong for both (years off), the name right for the first and wrong for
  * the second, the third unknown for both (never wrong); the wrong ones
  * join the camera's diagnosis as osd_time_wrong and osd_label_wrong, and
- * none of it changes the camera's state. */
+ * none of it changes the camera's state. On demand: `camdex probe --osd ID`
+ * reads and judges the same, and so does POST .../probe?osd=true. */
 #include <criterion/criterion.h>
 #include <jansson.h>
 
 #include "farm.h"
+#include "httpc.h"
 #include "procs.h"
 #include "runcmd.h"
 #include "testutil.h"
 
-#define CAMERAS  12
+#define CAMERAS  5
 #define OSD_NAME "河西大街东口"
+#define RW       "rw-token-0sd5e1"
 
 static char *tmp;
 static char fleet[4200], db[4200];
@@ -86,11 +89,14 @@ static void setup(void)
                     "--set",
                     "writer.commit_interval=50ms",
                     "--set",
-                    "http.listen=",
+                    "http.listen=127.0.0.1:0",
+                    "--set",
+                    "http.token_rw=" RW,
                     "--log-level",
                     "debug",
                     NULL};
     proc_start(&serve, 2, argv);
+    http_port = serve_http_port(&serve);
 }
 
 static void teardown(void)
@@ -105,7 +111,7 @@ static void teardown(void)
 static json_t *show_after_osd_look(const char *id)
 {
     for (int i = 0; i < 10; i++) {
-        cr_assert(proc_wait_line(&serve, 60000, "msg=\"osd look\"", id, NULL),
+        cr_assert(proc_wait_line(&serve, 120000, "msg=\"osd look\"", id, NULL),
                   "no OSD look at %s: %s", id, serve.last);
         char *argv[] = {CAMDEX_BIN, "--db", db, "show", (char *)id, "--format", "json", NULL};
         struct run r = runv(argv);
@@ -136,7 +142,7 @@ static bool has_finding(json_t *o, const char *reason)
 }
 
 Test(osd_serve, osd_looks_are_stored_judged_shown_and_join_the_diagnosis, .init = setup,
-     .fini = teardown, .timeout = 300)
+     .fini = teardown, .timeout = 540)
 {
     json_t *right = show_after_osd_look(cam[0]);
     char *dump = json_dumps(json_object_get(right, "osd"), 0);
@@ -180,4 +186,26 @@ Test(osd_serve, osd_looks_are_stored_judged_shown_and_join_the_diagnosis, .init 
     json_decref(right);
     json_decref(other);
     json_decref(plain);
+
+    /* On demand, from the command line: the camera's URL and name from
+     * the index. */
+    char *cli[] = {CAMDEX_BIN, "--db", db, "probe", "--osd", cam[1], "--format", "json", NULL};
+    r = runv(cli);
+    json_t *o = json_loads(r.out, 0, NULL);
+    cr_assert_not_null(o, "probe --osd: %s %s", r.out, r.err);
+    cr_expect_str_eq(osd_field(o, "time_check"), "wrong", "%s", r.out);
+    cr_expect_str_eq(osd_field(o, "label_check"), "wrong", "%s", r.out);
+    cr_expect_str_eq(osd_field(o, "time_read"), "2020-01-01 08:00:00", "%s", r.out);
+    json_decref(o);
+    run_free(&r);
+
+    /* ...and from the API. */
+    char path[128];
+    snprintf(path, sizeof(path), "/api/v1/cameras/%s/probe?osd=true", cam[0]);
+    http_wait_ms = 60000;
+    struct resp a = request("POST", path, RW, NULL);
+    cr_assert_eq(a.status, 200, "%s", a.body);
+    cr_expect_str_eq(osd_field(a.json, "label_check"), "right", "%s", a.body);
+    cr_expect_str_eq(osd_field(a.json, "time_check"), "wrong", "%s", a.body);
+    resp_free(&a);
 }
