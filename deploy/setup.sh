@@ -12,6 +12,7 @@ packages=(
   libcurl4-openssl-dev   # webhooks (libcurl's multi interface; HMAC from OpenSSL)
   libxlsxwriter-dev  # workbooks (--format xlsx)
   libutf8proc-dev  # display widths of CJK text in tables and workbooks, with no locale installed
+  zlib1g-dev  # reference pictures as PNG for the dashboard (deflate, CRC)
   # tests and benchmarks
   libcriterion-dev lmdb-utils ffmpeg hyperfine wrk
   liburing-dev  # camfarm_bench_uring, the simulator's cheaper load generator

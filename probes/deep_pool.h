@@ -24,6 +24,11 @@ typedef void (*deep_done_cb)(struct deep_request *req, int status);
 struct deep_request {
     /* public */
     void *data;
+    /* Run on the worker thread right after the probe, when not NULL: more
+     * work on what the probe decoded (reading the OSD off the full-size
+     * picture) that must not run on the loop thread. It may read and
+     * change req->result, and must return within seconds. */
+    void (*after)(struct deep_request *req);
     /* read-only while in flight: a worker reads these */
     char url[PROBE_URL_MAX];
     char host[48]; /* numeric address, "" = the URL host is numeric */

@@ -17,6 +17,9 @@
  * black / blur / frozen checks and keeps a result at ~15 KiB. */
 #define DEEP_LUMA_MAX_W 160
 #define DEEP_LUMA_MAX_H 90
+/* The full-size luma plane (deep_opts.full_luma) is handed back for
+ * pictures up to this many pixels (1920x1080): larger ones get none. */
+#define DEEP_FULL_MAX_PIXELS (1920 * 1080)
 /* Thumbnails are at most this big (JPEG, ~5-20 KiB). */
 #define DEEP_THUMB_MAX_W 320
 #define DEEP_THUMB_MAX_H 180
@@ -45,6 +48,9 @@ struct deep_opts {
                                     a camera claims sizes the decoder's buffers; default
                                     7680x4320 */
     bool thumbnail;              /* also encode a JPEG thumbnail of the keyframe */
+    bool full_luma;              /* also hand back the keyframe's luma at its own size (what
+                                    OSD reading needs: its characters are a few pixels wide);
+                                    8-bit pictures up to DEEP_FULL_MAX_PIXELS only */
     int thumb_quality;           /* mjpeg qscale 2 (best) .. 31; default 6 */
     bool refuse_basic;           /* RTSP: the camera is known to use Digest, so a 401 offering
                                     only Basic ends the probe (auth_failed) before libav
@@ -102,6 +108,10 @@ struct deep_result {
     uint32_t luma2_gap_ms;        /* stream time between the two keyframes */
     uint8_t *jpeg;                /* thumbnail, malloc'd; freed by deep_result_clear */
     size_t jpeg_len;
+    uint16_t jpeg_w, jpeg_h;      /* the thumbnail's size */
+    uint8_t *full;                /* full_luma: the keyframe's luma, rows packed; malloc'd,
+                                     freed by deep_result_clear */
+    uint16_t full_w, full_h;
 };
 
 /* Zero a result; deep_result_clear frees the thumbnail and zeroes again. */

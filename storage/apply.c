@@ -392,6 +392,8 @@ int apply_camera_del(struct wtxn *t, const char *id)
     apply_clock_put(t, id, NULL, 0);
     wtxn_del(t, DB_DIAGNOSIS, mstr(id), NULL);
     apply_reference_put(t, id, NULL);
+    apply_thumbnail_put(t, id, NULL, 0);
+    apply_osd_put(t, id, NULL, 0);
     wtxn_del(t, DB_CAMERAS, mstr(id), NULL);
     t->stats->cameras_removed++;
     return t->err;

@@ -26,6 +26,12 @@ int apply_reference_put(struct wtxn *t, const char *id, const struct store_refer
  * transaction fails with -ENOENT. */
 int apply_reference_adopt(struct wtxn *t, const char *id, int64_t now_ms);
 
+/* thumbnail.c: an encoded thumbnail record, or len 0 to drop it. */
+int apply_thumbnail_put(struct wtxn *t, const char *id, const void *rec, size_t len);
+
+/* osd.c: an encoded OSD record, or len 0 to forget it. */
+int apply_osd_put(struct wtxn *t, const char *id, const void *rec, size_t len);
+
 /* Writes the batch's unit-day credit; call once before committing. */
 int apply_flush(struct wtxn *t);
 

@@ -3,6 +3,7 @@
  * map and replay the same changes. */
 #include <assert.h>
 #include <errno.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <time.h>
 
@@ -20,6 +21,8 @@ enum op_kind {
     OP_DIAGNOSIS,
     OP_REFERENCE,
     OP_REFERENCE_ADOPT,
+    OP_THUMBNAIL,
+    OP_OSD,
 };
 
 struct op {
@@ -290,6 +293,47 @@ int store_batch_clock_put(struct store_batch *b, const char *id, const struct st
     return rc;
 }
 
+int store_batch_thumbnail_put(struct store_batch *b, const char *id,
+                              const struct store_thumbnail *th)
+{
+    if (check_id(id) || (th && (!th->jpeg || th->len == 0 || th->len > STORE_THUMB_MAX)))
+        return -EINVAL;
+    if (!th)
+        return batch_value_op(b, OP_THUMBNAIL, id, NULL, 0);
+    struct enc e;
+    enc_init(&e);
+    rec_thumbnail_encode(&e, th);
+    int rc = e.err ? -ENOMEM : batch_value_op(b, OP_THUMBNAIL, id, e.buf, e.len);
+    enc_free(&e);
+    return rc;
+}
+
+int store_batch_osd_put(struct store_batch *b, const char *id, const struct store_osd *o)
+{
+    if (check_id(id) || !o || o->time_check > STORE_OSD_WRONG || o->label_check > STORE_OSD_WRONG)
+        return -EINVAL;
+    /* Cut on a UTF-8 boundary: what OCR read is as long as it is. */
+    char text[STORE_OSD_TEXT_MAX + 1], when[32];
+    size_t n = strnlen(o->text ? o->text : "", STORE_OSD_TEXT_MAX + 1);
+    if (n > STORE_OSD_TEXT_MAX) {
+        n = STORE_OSD_TEXT_MAX;
+        while (n > 0 && ((unsigned char)o->text[n] & 0xc0) == 0x80)
+            n--;
+    }
+    memcpy(text, o->text ? o->text : "", n);
+    text[n] = 0;
+    snprintf(when, sizeof(when), "%s", o->time_read ? o->time_read : "");
+    struct store_osd c = *o;
+    c.text = text;
+    c.time_read = when;
+    struct enc e;
+    enc_init(&e);
+    rec_osd_encode(&e, &c);
+    int rc = e.err ? -ENOMEM : batch_value_op(b, OP_OSD, id, e.buf, e.len);
+    enc_free(&e);
+    return rc;
+}
+
 /* A copy of a signature into the batch; NULL for none. */
 static const uint8_t *batch_sig(struct store_batch *b, uint16_t w, uint16_t h, const uint8_t *sig,
                                 int *err)
@@ -407,6 +451,12 @@ static int apply_ops(struct wtxn *t, const struct store_batch *b)
             break;
         case OP_REFERENCE_ADOPT:
             apply_reference_adopt(t, op->id, op->now_ms);
+            break;
+        case OP_THUMBNAIL:
+            apply_thumbnail_put(t, op->id, op->val, op->len);
+            break;
+        case OP_OSD:
+            apply_osd_put(t, op->id, op->val, op->len);
             break;
         }
     }

@@ -36,6 +36,8 @@ static const struct {
     [DB_CLOCK] = {.name = "clock", .flags = 0, .optional = true},
     [DB_DIAGNOSIS] = {.name = "diagnosis", .flags = 0, .optional = true},
     [DB_REFERENCE] = {.name = "reference", .flags = 0, .optional = true},
+    [DB_THUMBNAIL] = {.name = "thumbnail", .flags = 0, .optional = true},
+    [DB_OSD] = {.name = "osd", .flags = 0, .optional = true},
 };
 
 static const char *const state_names[STORE_STATE_COUNT] = {
@@ -263,6 +265,7 @@ int store_open(const char *dir, const struct store_options *o, struct store **ou
     s->map_size_max = o->map_size_max ? o->map_size_max : 64 * GiB;
     s->day_offset_s = o->day_offset_s == INT32_MIN ? local_day_offset() : o->day_offset_s;
     s->max_credit_gap_ms = o->max_credit_gap_ms ? o->max_credit_gap_ms : 15 * 60 * 1000;
+    s->thumbnails_max = o->thumbnails_max ? o->thumbnails_max : STORE_THUMBS_DEFAULT;
     pthread_rwlock_init(&s->resize_lock, NULL);
     pthread_mutex_init(&s->write_lock, NULL);
 

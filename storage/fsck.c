@@ -246,6 +246,23 @@ static int check_picture(struct fsck *f, MDB_val *k, MDB_val *v)
     return check_owner(f, k, "picture diagnosis or reference");
 }
 
+static int check_thumbnail(struct fsck *f, MDB_val *k, MDB_val *v)
+{
+    struct store_thumbnail th;
+    if (rec_thumbnail_decode(v->mv_data, v->mv_size, &th)) {
+        char id[STORE_ID_MAX + 1];
+        key_str(k, id, sizeof(id));
+        problem(f, "camera %s: thumbnail cannot be decoded", id);
+    }
+    return check_owner(f, k, "thumbnail");
+}
+
+static int check_osd(struct fsck *f, MDB_val *k, MDB_val *v)
+{
+    (void)v;
+    return check_owner(f, k, "OSD check");
+}
+
 /* Pass 3: stored unit counters against the recomputed ones. */
 static int check_unit(struct fsck *f, MDB_val *k, MDB_val *v)
 {
@@ -313,6 +330,10 @@ static int check_all(struct fsck *f)
         rc = each(f, DB_DIAGNOSIS, check_picture);
     if (!rc && !f->s->absent[DB_REFERENCE])
         rc = each(f, DB_REFERENCE, check_picture);
+    if (!rc && !f->s->absent[DB_THUMBNAIL])
+        rc = each(f, DB_THUMBNAIL, check_thumbnail);
+    if (!rc && !f->s->absent[DB_OSD])
+        rc = each(f, DB_OSD, check_osd);
     if (!rc && entries(f, DB_BY_UNIT) != cams)
         rc = each(f, DB_BY_UNIT, check_by_unit);
     if (!rc && entries(f, DB_BY_STATE) != cams)
@@ -476,6 +497,10 @@ static int rebuild(struct fsck *f)
         rc = drop_orphans(f, DB_DIAGNOSIS);
     if (!rc)
         rc = drop_orphans(f, DB_REFERENCE);
+    if (!rc)
+        rc = drop_orphans(f, DB_THUMBNAIL);
+    if (!rc)
+        rc = drop_orphans(f, DB_OSD);
     if (!rc)
         rc = rebuild_units(f);
     if (!rc)

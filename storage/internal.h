@@ -26,6 +26,8 @@ enum store_db {
     DB_CLOCK,      /* camera id -> clock record (store_clock_get) */
     DB_DIAGNOSIS,  /* camera id -> the latest picture diagnosis (schema 2) */
     DB_REFERENCE,  /* camera id -> the reference picture's signature (schema 2) */
+    DB_THUMBNAIL,  /* camera id -> the latest faulty picture as a JPEG (schema 3) */
+    DB_OSD,        /* camera id -> the last OSD look (schema 3) */
     DB_COUNT
 };
 
@@ -40,6 +42,7 @@ struct store {
     uint64_t map_size, map_size_max;
     int32_t day_offset_s;
     int64_t max_credit_gap_ms;
+    uint32_t thumbnails_max;
     /* Growing the map needs every transaction of this process closed:
      * readers hold it shared, the resize holds it exclusively. */
     pthread_rwlock_t resize_lock;

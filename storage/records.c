@@ -386,3 +386,69 @@ int rec_reference_decode(const void *buf, size_t len, struct store_reference *re
         return -EBADMSG;
     return dec_check(&d, v);
 }
+
+void rec_thumbnail_encode(struct enc *e, const struct store_thumbnail *th)
+{
+    enc_u8(e, REC_THUMB_V);
+    enc_svar(e, th->time_ms);
+    enc_uvar(e, th->width);
+    enc_uvar(e, th->height);
+    enc_uvar(e, th->len);
+    enc_bytes(e, th->jpeg, th->len);
+}
+
+int rec_thumbnail_decode(const void *buf, size_t len, struct store_thumbnail *th)
+{
+    struct dec d;
+    dec_init(&d, buf, len);
+    memset(th, 0, sizeof(*th));
+    uint8_t v = dec_u8(&d);
+    th->time_ms = dec_svar(&d);
+    uint64_t w = dec_uvar(&d), h = dec_uvar(&d), n = dec_uvar(&d);
+    if (d.err)
+        return d.err;
+    if (w > UINT16_MAX || h > UINT16_MAX || n == 0 || n > STORE_THUMB_MAX ||
+        (size_t)(d.end - d.p) < n)
+        return -EBADMSG;
+    th->width = (uint16_t)w;
+    th->height = (uint16_t)h;
+    th->jpeg = d.p;
+    th->len = (size_t)n;
+    d.p += n;
+    return dec_check(&d, v);
+}
+
+#define OSD_TIME_MAX 31
+
+void rec_osd_encode(struct enc *e, const struct store_osd *o)
+{
+    enc_u8(e, REC_OSD_V);
+    enc_svar(e, o->checked_at);
+    enc_u8(e, o->time_check);
+    enc_u8(e, o->label_check);
+    enc_svar(e, o->offset_s);
+    enc_f64(e, o->similarity);
+    enc_uvar(e, o->tolerance_s);
+    enc_str(e, o->time_read, OSD_TIME_MAX);
+    enc_str(e, o->text, STORE_OSD_TEXT_MAX);
+}
+
+int rec_osd_decode(const void *buf, size_t len, struct store_osd *o)
+{
+    struct dec d;
+    dec_init(&d, buf, len);
+    memset(o, 0, sizeof(*o));
+    uint8_t v = dec_u8(&d);
+    o->checked_at = dec_svar(&d);
+    o->time_check = dec_u8(&d);
+    o->label_check = dec_u8(&d);
+    o->offset_s = dec_svar(&d);
+    o->similarity = (float)dec_f64(&d);
+    uint64_t tol = dec_uvar(&d);
+    o->tolerance_s = tol > UINT32_MAX ? UINT32_MAX : (uint32_t)tol;
+    o->time_read = dec_str_max(&d, OSD_TIME_MAX);
+    o->text = dec_str_max(&d, STORE_OSD_TEXT_MAX);
+    if (!d.err && (o->time_check > STORE_OSD_WRONG || o->label_check > STORE_OSD_WRONG))
+        return -EBADMSG;
+    return dec_check(&d, v);
+}

@@ -16,6 +16,8 @@
 #define REC_CLOCK_V  1
 #define REC_DIAG_V   1
 #define REC_REF_V    1
+#define REC_THUMB_V  1
+#define REC_OSD_V    1
 
 void rec_camera_encode(struct enc *e, const struct store_camera *c);
 int rec_camera_decode(const void *buf, size_t len, const char *id, struct store_camera *c);
@@ -44,6 +46,17 @@ int rec_reference_decode(const void *buf, size_t len, struct store_reference *re
 /* A signature's size is valid: both 0 (none, only in a diagnosis) or each
  * 1..STORE_SIG_DIM_MAX with a product up to STORE_SIG_MAX. */
 bool rec_sig_size_ok(unsigned w, unsigned h);
+
+/* A thumbnail (store_thumbnail): *jpeg points into buf; a decoder refuses
+ * an empty JPEG or one over STORE_THUMB_MAX bytes. */
+void rec_thumbnail_encode(struct enc *e, const struct store_thumbnail *th);
+int rec_thumbnail_decode(const void *buf, size_t len, struct store_thumbnail *th);
+
+/* The OSD check's record (store_osd): strings point into buf; a decoder
+ * refuses a check that is not one of enum store_osd_check, and strings
+ * over their limits. */
+void rec_osd_encode(struct enc *e, const struct store_osd *o);
+int rec_osd_decode(const void *buf, size_t len, struct store_osd *o);
 
 /* An authentication hint: the version byte, then 1..STORE_HINT_MAX opaque
  * bytes. *hint points into buf. A value of another version is -ENOENT

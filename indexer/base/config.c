@@ -57,6 +57,9 @@ void config_default(struct config *c)
     c->clock_interval_ms = 86400000;
     c->clock_wait_ms = 6000;
     c->clock_tolerance_ms = 10000;
+    /* Reading an OSD costs 0.2-0.5 s of CPU; the assessment counts it
+     * monthly, so once a day per camera is plenty. */
+    c->osd_interval_ms = 86400000;
     c->commit_interval_ms = 500;
     c->commit_max = 20000;
     snprintf(c->listen, sizeof(c->listen), "%s", "127.0.0.1:8470");
@@ -147,6 +150,7 @@ static const struct key {
     DUR("quality", "clock_interval", clock_interval_ms, 0, 30u * 86400000u),
     DUR("quality", "clock_wait", clock_wait_ms, 1000, 60000),
     DUR("quality", "clock_tolerance", clock_tolerance_ms, 100, 86400000),
+    DUR("quality", "osd_interval", osd_interval_ms, 0, 30u * 86400000u),
     DUR("writer", "commit_interval", commit_interval_ms, 10, 60000),
     CNT("writer", "commit_max", commit_max, 1, 1000000),
     STR("http", "listen", listen),

@@ -80,6 +80,7 @@ struct config {
     uint32_t clock_interval_ms;  /* between two clock looks at a camera, 0 = none */
     uint32_t clock_wait_ms;      /* for the camera's first RTCP sender report */
     uint32_t clock_tolerance_ms; /* an offset beyond this is clock_skew */
+    uint32_t osd_interval_ms;    /* between two OSD looks at a camera, 0 = none */
     /* [writer] */
     uint32_t commit_interval_ms; /* results are committed at least this often */
     uint32_t commit_max;         /* ... or when this many are waiting */

@@ -6,6 +6,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 
 #include "base/config.h"
 #include "base/log.h"
@@ -13,9 +14,12 @@
 #include "deep_probe.h"
 #include "engine/clock_check.h"
 #include "engine/deep_verdict.h"
+#include "engine/osd_look.h"
+#include "osd_read.h"
 #include "resolver.h"
 #include "rtsp_conn.h"
 #include "url.h"
+#include "views/picture_view.h"
 #include "views/probe_json.h"
 #include "views/view_lang.h"
 
@@ -24,7 +28,8 @@ static void probe_usage(FILE *f)
     fprintf(f, "usage: camdex probe URL [--depth options|describe|play|deep] [--timeout T]\n"
                "                        [--total-timeout T] [--format text|json]\n"
                "                        [--thumbnail FILE] [--dns-server ADDR[:PORT],...]\n"
-               "                        [--clock[=WAIT]]\n\n"
+               "                        [--clock[=WAIT]]\n"
+               "       camdex probe --osd ID|URL [--timeout T] [--format text|json]\n\n"
                "Probes one stream and prints its state, the reason when it is not online,\n"
                "the RTSP status, the time of every phase and what the stream carries.\n"
                "Depths options, describe (default) and play are the RTSP handshake;\n"
@@ -41,6 +46,10 @@ static void probe_usage(FILE *f)
                "--clock (implies --depth play) keeps playing up to WAIT (default 6s) for\n"
                "the camera's RTCP sender report and prints its clock's offset from this\n"
                "machine's (positive: the camera is ahead), or unknown when none came.\n"
+               "--osd (implies deep; needs the OSD module, camdex-osd.so) reads the time\n"
+               "and name burned into the picture and judges them against this machine's\n"
+               "clock and, given a camera ID instead of a URL, the camera's name in the\n"
+               "index (its URL is taken from there); nothing is stored.\n"
                "The URL is shown with its credentials redacted.\n"
                "Exit: 0 online, 3 degraded, 4 offline, 1 failure, 2 usage error.\n");
 }
@@ -80,6 +89,7 @@ static bool deep_mode;
 static uint32_t deep_timeout;
 static const char *thumb_path; /* --thumbnail FILE, or NULL */
 static struct deep_result deep_res;
+static struct osd_look *osd_look; /* --osd: the look, or NULL */
 
 /* Tier 2 blocks: acceptable in a one-shot command, and libav needs the
  * numeric address the resolver just found. */
@@ -94,8 +104,11 @@ static void run_deep(struct probe_run *p, const struct sockaddr_storage *sa)
     deep_opts_default(&o);
     o.deadline_ms = deep_timeout;
     o.thumbnail = thumb_path != NULL;
+    o.full_luma = osd_look != NULL;
     deep_result_init(&deep_res);
     int rc = deep_probe_run(p->url, host, &o, NULL, &deep_res);
+    if (rc == 0 && osd_look)
+        osd_look_run(osd_look, &deep_res);
     if (rc) {
         fail(p, PROBE_R_INTERNAL_ERROR, strerror(-rc));
         return;
@@ -283,12 +296,34 @@ static int write_thumbnail(void)
     return -1;
 }
 
+/* --osd's line and JSON: the look as the service would keep it. */
+static void print_osd(bool json, json_t *o)
+{
+    if (!osd_look)
+        return;
+    struct store_osd k;
+    char when[32];
+    osd_look_record(osd_look, &k, when);
+    if (json) {
+        json_object_set_new(o, "osd", view_osd(0, &k));
+        return;
+    }
+    static const char *const check[] = {"unknown", "right", "wrong"};
+    if (osd_look->rc && osd_look->rc != -ENODATA)
+        printf("%-9s unknown (not read: %s)\n", "osd", strerror(-osd_look->rc));
+    else
+        printf("%-9s time %s (read %s), label %s (similarity %.2f)\n", "osd",
+               check[k.time_check % 3], when[0] ? when : "nothing", check[k.label_check % 3],
+               k.similarity);
+}
+
 static void print_json(enum msg_lang lang, const char *redacted, const struct probe_run *p,
                        int thumb)
 {
     const struct probe_result *r = &p->result;
     json_t *o = probe_result_json(redacted, r);
     add_clock_json(o, p);
+    print_osd(true, o);
     view_add_texts(o, lang);
     if (thumb_path && thumb == 0)
         json_object_set_new(o, "thumbnail", json_pack("{s:s, s:I}", "file", thumb_path, "bytes",
@@ -301,6 +336,59 @@ static void print_json(enum msg_lang lang, const char *redacted, const struct pr
 /* Every local user can read a command line (ps, /proc/PID/cmdline) for as
  * long as the probe runs: the probe works on a copy, and the original
  * loses everything that may be a credential, the userinfo and the query. */
+/* --osd ID: the camera's URL (into url) and name from the index. */
+static int osd_camera(struct cli *cli, const char *id, char *url, size_t n)
+{
+    struct store *s;
+    if (cli_open(cli, false, &s))
+        return CLI_FAIL;
+    struct store_read *r;
+    struct store_camera cam;
+    struct store_info info;
+    int rc = store_read_begin(s, &r);
+    if (!rc) {
+        if (!(rc = store_camera_get(r, id, &cam))) {
+            snprintf(url, n, "%s", cam.url);
+            snprintf(osd_look->name, sizeof(osd_look->name), "%s", cam.name);
+        }
+        store_read_end(&r);
+    }
+    if (!rc && store_info(s, &info) == 0)
+        osd_look->tz_offset_s = info.day_offset_s;
+    store_close(&s);
+    if (rc == -ENOENT)
+        cli_error("probe: --osd: no camera \"%s\" in the index (camdex list shows them; or give "
+                  "a URL)",
+                  id);
+    else if (rc)
+        cli_error("probe: --osd: cannot read camera \"%s\": %s", id, store_strerror(rc));
+    return rc ? CLI_FAIL : CLI_OK;
+}
+
+/* --osd: the module must load; a URL is judged in this machine's zone. */
+static int osd_begin(struct cli *cli, char *arg, char *url, size_t n)
+{
+    const char *why = osd_module_error();
+    if (why) {
+        cli_error("probe: --osd needs the OSD module (camdex-osd.so), which did not load: %s; "
+                  "install the camdex-osd package",
+                  why);
+        return CLI_FAIL;
+    }
+    static struct osd_look look;
+    memset(&look, 0, sizeof(look));
+    osd_look = &look;
+    time_t now = time(NULL);
+    struct tm tm;
+    localtime_r(&now, &tm);
+    look.tz_offset_s = (int32_t)tm.tm_gmtoff;
+    look.tolerance_s = 10; /* [quality] clock_tolerance's default */
+    look.rc = -ENODATA;
+    if (strstr(arg, "://"))
+        return CLI_OK;
+    return osd_camera(cli, arg, url, n);
+}
+
 static const char *take_url(char *arg)
 {
     static char copy[PROBE_URL_MAX + 64];
@@ -327,6 +415,7 @@ int cmd_probe(struct cli *cli, int argc, char **argv)
         {"thumbnail", required_argument, NULL, 'j'},
         {"dns-server", required_argument, NULL, 's'},
         {"clock", optional_argument, NULL, 'k'},
+        {"osd", no_argument, NULL, 'o'},
         {"help", no_argument, NULL, 'h'},
         {0},
     };
@@ -336,6 +425,9 @@ int cmd_probe(struct cli *cli, int argc, char **argv)
     bool json = false, deep = false;
     uint32_t timeout = 5000;
     thumb_path = NULL;
+    osd_look = NULL;
+    int rc;
+    bool osd = false;
     const char *dns_servers = NULL;
     int c;
     while ((c = getopt_long(argc, argv, "h", opts, NULL)) != -1) {
@@ -396,6 +488,9 @@ int cmd_probe(struct cli *cli, int argc, char **argv)
             }
             p.opts.depth = RTSP_DEPTH_PLAY;
             break;
+        case 'o':
+            osd = deep = true; /* the OSD is read off a decoded picture */
+            break;
         case 'h':
             probe_usage(stdout);
             return CLI_OK;
@@ -408,12 +503,16 @@ int cmd_probe(struct cli *cli, int argc, char **argv)
         cli_error("probe: give exactly one stream URL (see `camdex probe --help`)");
         return CLI_USAGE;
     }
-    p.url = take_url(argv[optind]);
+    static char by_id[PROBE_URL_MAX + 64];
+    by_id[0] = 0;
+    if (osd && (rc = osd_begin(cli, argv[optind], by_id, sizeof(by_id))) != CLI_OK)
+        return rc;
+    p.url = take_url(by_id[0] ? by_id : argv[optind]);
     char redacted[2100];
     if (probe_url_redact(p.url, redacted, sizeof(redacted)) < 0)
         snprintf(redacted, sizeof(redacted), "(unparsable URL)");
     static struct probe_url u;
-    int rc = probe_url_parse(p.url, &u);
+    rc = probe_url_parse(p.url, &u);
     if (rc) {
         cli_error("probe: %s: %s", redacted, u.error ? u.error : "not a stream URL");
         return CLI_USAGE;
@@ -473,6 +572,7 @@ int cmd_probe(struct cli *cli, int argc, char **argv)
     else {
         print_text(cli->lang, redacted, &p.result, thumb);
         print_clock_text(&p);
+        print_osd(false, NULL);
     }
     deep_result_clear(&deep_res);
     if (thumb < 0)

@@ -74,6 +74,10 @@ static json_t *build(struct cli *cli, struct store_read *r, const char *id, int 
     json_object_set_new(o, "reference", store_reference_get(r, id, &ref) == 0
                                             ? view_reference(cli->tz_offset, &ref)
                                             : json_null());
+    struct store_osd osd;
+    json_object_set_new(o, "osd", store_osd_get(r, id, &osd) == 0
+                                      ? view_osd(cli->tz_offset, &osd)
+                                      : json_null());
     struct show_ctx sc = {.cli = cli, .events = json_array()};
     *rc = store_events_scan(r, id, NULL, 0, INT64_MAX, keep_recent, &sc);
     json_object_set_new(o, "events", sc.events);
@@ -113,6 +117,24 @@ static void print_clock(enum msg_lang lang, json_t *k)
     print_field(lang, "label.clock", buf);
 }
 
+/* "osd  time wrong (-3600 s, read 2026-12-07 12:22:45), label right (0.92), TIME". */
+static void print_osd(enum msg_lang lang, json_t *k)
+{
+    char buf[512], off[48] = "";
+    if (!json_is_object(k))
+        return;
+    json_t *o = json_object_get(k, "offset_s");
+    const char *read = json_string_value(json_object_get(k, "time_read"));
+    if (json_is_integer(o))
+        snprintf(off, sizeof(off), "%+lld s, ", (long long)json_integer_value(o));
+    snprintf(buf, sizeof(buf), "time %s (%sread %s), label %s (similarity %.2f), %s",
+             json_string_value(json_object_get(k, "time_check")), off,
+             read && *read ? read : "nothing", json_string_value(json_object_get(k, "label_check")),
+             json_number_value(json_object_get(k, "similarity")),
+             json_string_value(json_object_get(k, "checked_at")));
+    print_field(lang, "label.osd", buf);
+}
+
 /* "diagnosis  TIME  blurred picture (12.5, limit 30), ..." and the reference. */
 static void print_picture(struct cli *cli, json_t *o)
 {
@@ -142,6 +164,7 @@ static void print_picture(struct cli *cli, json_t *o)
                  json_string_value(json_object_get(ref, "set_by")));
         print_field(cli->lang, "label.reference", buf);
     }
+    print_osd(cli->lang, json_object_get(o, "osd"));
 }
 
 static void print_video(enum msg_lang lang, json_t *v)

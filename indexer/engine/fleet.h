@@ -42,6 +42,7 @@ struct cam {
     int64_t due;      /* loop time (ms) of the next probe */
     int64_t deep_due; /* loop time of the next periodic deep probe, 0 = at once */
     int64_t clock_due; /* loop time of the next clock look (RTSP cameras) */
+    int64_t osd_due;   /* loop time of the next OSD look (with a full deep look) */
     /* The challenge the last probe's credentials were accepted with: a
      * 2-byte length, then rtsp_auth_memo_pack's bytes. NULL when none. */
     uint8_t *auth_memo;

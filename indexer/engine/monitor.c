@@ -11,9 +11,11 @@
 #include "base/log.h"
 #include "base/timefmt.h"
 #include "deep_pool.h"
+#include "osd_read.h"
 #include "engine/clock_check.h"
 #include "engine/deep_verdict.h"
 #include "engine/diagnosis.h"
+#include "engine/osd_look.h"
 #include "engine/first_pass.h"
 #include "engine/fleet.h"
 #include "engine/health.h"
@@ -65,6 +67,7 @@ struct job {
     bool full_look;           /* deep: with the frozen check (second keyframe) */
     bool skipped_options;     /* tier 1 started at DESCRIBE (skip_options) */
     bool clock_look;          /* tier 1 plays on for the camera's sender report */
+    struct osd_look *osd;     /* deep: the OSD is read on the worker too */
 };
 
 struct monitor {
@@ -88,6 +91,8 @@ struct monitor {
     struct deep_opts deep_opts;
     struct deep_opts deep_opts_quick; /* liveness of tier-2-only cameras */
     struct deep_opts deep_opts_thumb; /* a full look with a thumbnail, on demand */
+    bool osd_on;        /* OSD looks: [quality] osd_interval and the OSD module */
+    int32_t tz_offset_s; /* the zone OSD times are read in: the index's day zone */
     uv_timer_t tick, commit_timer;
     int64_t tick_due; /* loop time the tick is armed for, when active */
     struct job *jobs;
@@ -203,6 +208,24 @@ static void on_event(void *data, const struct store_event *ev)
         m->o.on_event(m->o.data, ev);
 }
 
+/* OSD looks run in the service, on the deep workers, when they are
+ * configured and the OSD module loads (it brings Tesseract: loaded here
+ * once rather than at a camera's first look). Sweeps make none. */
+static void osd_setup(struct monitor *m)
+{
+    if (!m->deep || !m->cfg.osd_interval_ms || m->o.sweep)
+        return;
+    const char *why = osd_module_error();
+    if (why) {
+        log_kv(LEVEL_WARN, "OSD looks off: the OSD module is not available", "error", why,
+               "fix", "install the camdex-osd package, or set [quality] osd_interval = 0", NULL);
+        return;
+    }
+    struct store_info info;
+    m->tz_offset_s = store_info(m->o.store, &info) == 0 ? info.day_offset_s : 0;
+    m->osd_on = true;
+}
+
 int monitor_new(uv_loop_t *loop, const struct monitor_opts *o, struct monitor **out)
 {
     /* glibc gives each thread that allocates its own arena and keeps what
@@ -263,8 +286,12 @@ int monitor_new(uv_loop_t *loop, const struct monitor_opts *o, struct monitor **
         m->deep_opts.max_pixels = m->cfg.deep_max_pixels;
         m->deep_opts_quick = m->deep_opts;
         m->deep_opts_quick.no_second = true;
+        osd_setup(m);
+        /* Full looks diagnose the picture and keep a faulty one's
+         * thumbnail (keep_thumbnail): a few ms of JPEG encoding for a
+         * picture already decoded. Liveness looks decode nothing more. */
+        m->deep_opts.thumbnail = true;
         m->deep_opts_thumb = m->deep_opts;
-        m->deep_opts_thumb.thumbnail = true;
     }
     if (rc) {
         resolver_free(&m->resolver);
@@ -626,43 +653,114 @@ static bool full_deep_look(const struct monitor *m, const struct cam *c, const s
 
 /* The camera's reference signature, read from the index: operators set
  * and clear it from other threads and processes (API, CLI). */
-static bool reference_of(struct monitor *m, const struct cam *c, uint8_t sig[SCENE_SIG_LEN])
+static bool reference_of(struct monitor *m, const struct cam *c, uint8_t sig[SCENE_SIG_LEN],
+                         struct store_osd *osd, char strs[2][STORE_OSD_TEXT_MAX + 1])
 {
     struct store_read *rd;
     struct store_reference ref;
+    if (osd)
+        memset(osd, 0, sizeof(*osd));
     if (store_read_begin(m->o.store, &rd))
         return false;
     bool have = store_reference_get(rd, c->id, &ref) == 0 && ref.sig_w == SCENE_SIG_W &&
                 ref.sig_h == SCENE_SIG_H;
     if (have)
         memcpy(sig, ref.sig, SCENE_SIG_LEN);
+    /* ...and the camera's last OSD look, whose findings stand until the
+     * next one (copied: the read ends here). */
+    if (osd && store_osd_get(rd, c->id, osd) == 0) {
+        snprintf(strs[0], STORE_OSD_TEXT_MAX + 1, "%s", osd->time_read);
+        snprintf(strs[1], STORE_OSD_TEXT_MAX + 1, "%s", osd->text);
+        osd->time_read = strs[0];
+        osd->text = strs[1];
+    } else if (osd) {
+        memset(osd, 0, sizeof(*osd));
+    }
     store_read_end(&rd);
     return have;
 }
 
+/* A picture with a fault keeps its thumbnail, replacing the last one; a
+ * picture without one drops it, so the wall of faulty pictures shows only
+ * cameras that are faulty now. A fault whose picture could not be encoded
+ * (or is over the store's limit) drops the old one too: a stale picture
+ * would show what the camera no longer shows. */
+static int keep_thumbnail(struct store_batch *b, const char *id, const struct diagnosis *dg,
+                          const struct deep_result *dr)
+{
+    if (dg->d.n == 0 || !dr->jpeg || dr->jpeg_len == 0 || dr->jpeg_len > STORE_THUMB_MAX)
+        return store_batch_thumbnail_put(b, id, NULL);
+    struct store_thumbnail th = {.time_ms = dg->d.time_ms,
+                                 .width = dr->jpeg_w,
+                                 .height = dr->jpeg_h,
+                                 .jpeg = dr->jpeg,
+                                 .len = dr->jpeg_len};
+    return store_batch_thumbnail_put(b, id, &th);
+}
+
 /* Keeps what a deep look found in the picture (which may add
- * scene_changed to the verdict); a camera's first healthy picture becomes
- * its reference. */
+ * scene_changed to the verdict) and a faulty picture's thumbnail; a
+ * camera's first healthy picture becomes its reference. */
 static void keep_diagnosis(struct monitor *m, struct cam *c, const struct deep_result *dr,
-                           struct probe_result *r, const struct probe_findings *findings)
+                           struct probe_result *r, const struct probe_findings *findings,
+                           const struct store_osd *osd_now)
 {
     uint8_t ref[SCENE_SIG_LEN];
-    bool have_ref = reference_of(m, c, ref);
+    struct store_osd osd_kept;
+    char osd_strs[2][STORE_OSD_TEXT_MAX + 1];
+    bool have_ref = reference_of(m, c, ref, osd_now ? NULL : &osd_kept, osd_strs);
     struct diagnosis dg;
     int64_t now = wall_ms();
     if (!diagnosis_make(dr, r, findings, have_ref ? ref : NULL, m->cfg.scene_similarity_pct / 100.0, now,
                         &dg))
         return;
     struct store_batch *b = writer_batch(m->writer);
-    int rc = store_batch_diagnosis_put(b, c->id, &dg.d);
-    if (!rc && !have_ref && diagnosis_healthy(&dg)) {
+    int rc = 0;
+    if (!have_ref && diagnosis_healthy(&dg)) {
         struct store_reference first = {
             .time_ms = now, .sig_w = dg.d.sig_w, .sig_h = dg.d.sig_h, .sig = dg.d.sig};
         rc = store_batch_reference_put(b, c->id, &first);
     }
+    if (!rc)
+        rc = keep_thumbnail(b, c->id, &dg, dr);
+    /* The OSD's findings (this look's, else the last OSD look's) join the
+     * diagnosis after the picture's, not the verdict: a wrong clock or
+     * label leaves the picture usable and is counted in its own rates. */
+    const struct store_osd *o = osd_now ? osd_now : osd_kept.checked_at ? &osd_kept : NULL;
+    if (o)
+        osd_look_findings(o, &dg.d);
+    if (!rc)
+        rc = store_batch_diagnosis_put(b, c->id, &dg.d);
     if (rc)
         log_kv(LEVEL_ERROR, "cannot queue a picture diagnosis", "camera", c->id, "error",
                strerror(-rc), NULL);
+}
+
+/* Stores what an OSD look read. A look whose stream failed read nothing
+ * and is tried again at the next full look; one that decoded a picture
+ * (read or not: unreadable is unknown) waits for the next interval. */
+static bool keep_osd(struct monitor *m, struct cam *c, const struct job *j, struct store_osd *o,
+                     char time_buf[32])
+{
+    if (!j->osd || j->deep->result.base.state == PROBE_OFFLINE)
+        return false;
+    if (j->osd->rc == -ENODATA && j->deep->result.luma.width == 0)
+        return false; /* nothing decoded */
+    osd_look_record(j->osd, o, time_buf);
+    c->osd_due = (int64_t)uv_now(m->loop) + m->cfg.osd_interval_ms;
+    m->st.osd_looks++;
+    int rc = store_batch_osd_put(writer_batch(m->writer), c->id, o);
+    if (rc)
+        log_kv(LEVEL_ERROR, "cannot queue an OSD look", "camera", c->id, "error", strerror(-rc),
+               NULL);
+    else if (j->osd->rc && j->osd->rc != -ENODATA)
+        log_kv(LEVEL_WARN, "OSD not read", "camera", c->id, "error", strerror(-j->osd->rc), NULL);
+    static const char *const check[] = {"unknown", "right", "wrong"};
+    char cpu[16];
+    snprintf(cpu, sizeof(cpu), "%u", j->osd->cpu_us / 1000);
+    log_kv(LEVEL_DEBUG, "osd look", "camera", c->id, "time", check[o->time_check % 3], "label",
+           check[o->label_check % 3], "read", o->time_read, "cpu_ms", cpu, NULL);
+    return rc == 0;
 }
 
 static void apply_deep(struct monitor *m, struct job *j, int status)
@@ -686,7 +784,10 @@ static void apply_deep(struct monitor *m, struct job *j, int status)
     struct probe_result r;
     struct probe_findings findings;
     deep_verdict_judge(&j->deep->result, &e, &r, &findings);
-    keep_diagnosis(m, c, &j->deep->result, &r, &findings);
+    struct store_osd osd;
+    char osd_time[32];
+    bool osd_read = keep_osd(m, c, j, &osd, osd_time);
+    keep_diagnosis(m, c, &j->deep->result, &r, &findings, osd_read ? &osd : NULL);
     struct health_step step = record(m, c, &r, true);
     if (j->full_look)
         c->deep_due = t + m->cfg.deep_interval_ms;
@@ -698,6 +799,13 @@ static void apply_deep(struct monitor *m, struct job *j, int status)
         j->od->jpeg_len = j->deep->result.jpeg_len;
         j->deep->result.jpeg = NULL;
         j->deep->result.jpeg_len = 0;
+        if ((j->od->osd_read = osd_read)) {
+            j->od->osd_look = osd;
+            snprintf(j->od->osd_text, sizeof(j->od->osd_text), "%s", osd.text);
+            snprintf(j->od->osd_time, sizeof(j->od->osd_time), "%s", osd.time_read);
+            j->od->osd_look.text = j->od->osd_text;
+            j->od->osd_look.time_read = j->od->osd_time;
+        }
         ondemand_applied(j->od, c, &step);
     }
     if (c->kind == CAM_DEEP) {
@@ -731,6 +839,7 @@ static void job_answer(struct monitor *m, struct job *j, int status)
 
 static void job_done(struct monitor *m, struct job *j)
 {
+    free(j->osd);
     if (j->deep) {
         deep_result_clear(&j->deep->result);
         free(j->deep);
@@ -798,6 +907,51 @@ static bool memo_is_digest(const struct cam *c)
            ch.scheme == RTSP_AUTH_DIGEST;
 }
 
+/* An OSD look rides on a full deep look (it needs the decoded picture at
+ * its streamed size) once per osd_interval, or when asked for on demand. */
+static bool want_osd(const struct monitor *m, const struct cam *c, const struct job *j)
+{
+    if (!m->osd_on || !j->full_look)
+        return false;
+    if (j->od)
+        return j->od->osd;
+    return c->osd_due <= (int64_t)uv_now(m->loop);
+}
+
+/* What the worker needs to judge the OSD: the camera's name (read from the
+ * index: the fleet table keeps no names), the zone and the tolerance. */
+static int osd_prepare(struct monitor *m, const struct cam *c, struct job *j)
+{
+    struct osd_look *l = calloc(1, sizeof(*l));
+    if (!l)
+        return -ENOMEM;
+    struct store_read *rd;
+    struct store_camera cam;
+    int rc = store_read_begin(m->o.store, &rd);
+    if (!rc) {
+        if (!(rc = store_camera_get(rd, c->id, &cam)))
+            snprintf(l->name, sizeof(l->name), "%s", cam.name);
+        store_read_end(&rd);
+    }
+    if (rc) {
+        free(l);
+        return rc;
+    }
+    l->tz_offset_s = m->tz_offset_s;
+    l->tolerance_s = (m->cfg.clock_tolerance_ms + 999) / 1000;
+    l->rc = -ENODATA;
+    free(j->osd);
+    j->osd = l;
+    return 0;
+}
+
+/* On the deep worker, after the look: OCR is 0.2-0.5 s of CPU. */
+static void job_read_osd(struct deep_request *req)
+{
+    struct job *j = req->data;
+    osd_look_run(j->osd, &req->result);
+}
+
 static void on_resolved(void *data, int status, const struct sockaddr_storage *addr)
 {
     struct job *j = data;
@@ -829,6 +983,8 @@ static void on_resolved(void *data, int status, const struct sockaddr_storage *a
         struct deep_opts od = *o;
         od.refuse_basic =
             m->cfg.remember_auth && !m->cfg.allow_basic_downgrade && memo_is_digest(c);
+        od.full_luma = want_osd(m, c, j) && osd_prepare(m, c, j) == 0;
+        j->deep->after = od.full_luma ? job_read_osd : NULL;
         int drc = deep_pool_submit(m->deep, j->deep, c->url, host, &od, on_deep_done);
         if (drc) {
             char detail[128];
@@ -1150,12 +1306,15 @@ static void queue_fleet(struct monitor *m, struct fleet *old)
         if (was) {
             c->deep_due = was->deep_due;
             c->clock_due = was->clock_due;
+            c->osd_due = was->osd_due;
             c->deep_in_flight = was->deep_in_flight;
         } else {
             /* Periodic deep looks spread over their interval like probes. */
             c->deep_due = now + fleet_offset(c->id, m->cfg.deep_interval_ms);
             /* Clock looks too, over their day. */
             c->clock_due = now + fleet_offset(c->id, m->cfg.clock_interval_ms);
+            /* OSD looks over their day, at the first full deep look due. */
+            c->osd_due = now + fleet_offset(c->id, m->cfg.osd_interval_ms);
         }
         if (c->kind == CAM_INVALID || (c->kind == CAM_DEEP && !m->deep)) {
             m->st.skipped++; /* nothing can probe it */

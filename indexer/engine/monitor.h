@@ -48,6 +48,7 @@ struct monitor_stats {
     int64_t last_commit_error;
     /* Clock looks stored, and how many found the clock off or unknown. */
     uint64_t clock_looks, clock_skewed, clock_unknown;
+    uint64_t osd_looks; /* OSD looks kept (read or unknown) */
 };
 
 struct monitor_opts {
@@ -81,6 +82,7 @@ struct monitor_probe {
     char id[STORE_ID_MAX + 1];
     enum monitor_depth depth;
     bool thumbnail; /* deep: also a JPEG of the keyframe (jpeg below) */
+    bool osd;       /* deep: also read the OSD (when the module is installed) */
     void (*done)(struct monitor_probe *p);
     void *data;
     /* out, valid in `done` */
@@ -94,6 +96,9 @@ struct monitor_probe {
     uint32_t waited_ms;         /* queued behind the camera's own probe or a cap */
     uint8_t *jpeg;              /* the thumbnail asked for, malloc'd: the caller frees it */
     size_t jpeg_len;
+    bool osd_read;              /* an OSD look ran: osd_look below */
+    struct store_osd osd_look;  /* its strings point into osd_text / osd_time */
+    char osd_text[STORE_OSD_TEXT_MAX + 1], osd_time[32];
     /* private */
     struct monitor_probe *next_;
     uint64_t queued_at_;

@@ -319,6 +319,15 @@ int api_camera(struct api_req *a)
                             store_reference_get(r, id, &ref) == 0
                                 ? view_reference(a->env->tz_offset, &ref)
                                 : json_null());
+        struct store_osd osd;
+        json_object_set_new(o, "osd",
+                            store_osd_get(r, id, &osd) == 0 ? view_osd(a->env->tz_offset, &osd)
+                                                            : json_null());
+        struct store_thumbnail th;
+        json_object_set_new(o, "thumbnail",
+                            store_thumbnail_get(r, id, &th) == 0
+                                ? view_thumbnail(a->env->tz_offset, id, &th)
+                                : json_null());
         view_add_texts(o, a->lang);
         struct recent_ctx ec = {.env = a->env, .lang = a->lang, .events = json_array()};
         rc = store_events_scan(r, id, NULL, 0, INT64_MAX, keep_recent, &ec);

@@ -12,12 +12,14 @@
 
 #include "http/api_internal.h"
 #include "url.h"
+#include "views/picture_view.h"
 #include "views/probe_json.h"
 #include "views/view_lang.h"
 
 #define PROBE_SWEEP_MS    250 /* how often deadlines are checked */
 #define PROBE_MARGIN_MS   2000
 #define PROBE_TEARDOWN_MS 1000 /* rtsp_conn's default TEARDOWN wait */
+#define OSD_READ_MS       5000 /* reading an OSD: 0.2-0.5 s of CPU, more on a loaded machine */
 
 /* One on-demand probe. Owned by the HTTP thread except between its push
  * onto to_main and its push onto to_http, when the loop thread has it. */
@@ -181,6 +183,8 @@ static json_t *result_json(struct probe_bridge *b, const struct probe_wait *w)
     view_add_texts(o, w->lang);
     view_add_texts(health, w->lang);
     json_object_set_new(o, "health", health);
+    if (mp->osd_read)
+        json_object_set_new(o, "osd", view_osd(w->b->env->tz_offset, &mp->osd_look));
     if (mp->jpeg && mp->jpeg_len && mp->jpeg_len < INT_MAX / 2) {
         /* A data: URL, so a page can show it as it is (~10 KiB). */
         static const char prefix[] = "data:image/jpeg;base64,";
@@ -304,7 +308,7 @@ static uint32_t deadline_ms(const struct config *c, bool deep)
 
 int api_camera_probe(struct api_req *a)
 {
-    static const char *const known[] = {"depth", "thumbnail", NULL};
+    static const char *const known[] = {"depth", "thumbnail", "osd", NULL};
     if (api_check_params(a, known))
         return 0;
     const char *id = a->seg[3];
@@ -319,12 +323,15 @@ int api_camera_probe(struct api_req *a)
     bool want_thumb;
     if (api_flag_param(a, "thumbnail", &want_thumb))
         return 0;
-    if (want_thumb && depth == MONITOR_DEPTH_DEFAULT)
+    bool want_osd;
+    if (api_flag_param(a, "osd", &want_osd))
+        return 0;
+    if ((want_thumb || want_osd) && depth == MONITOR_DEPTH_DEFAULT)
         depth = MONITOR_DEPTH_DEEP; /* only the deep probe decodes a picture */
-    if (want_thumb && depth != MONITOR_DEPTH_DEEP)
+    if ((want_thumb || want_osd) && depth != MONITOR_DEPTH_DEEP)
         return api_error(a, 400, "bad_parameter",
-                         "thumbnail: only depth=deep decodes a picture (leave depth out or "
-                         "give deep)");
+                         "%s: only depth=deep decodes a picture (leave depth out or give deep)",
+                         want_thumb ? "thumbnail" : "osd");
     struct probe_bridge *b = a->env->probes;
     if (!b || b->http_closed)
         return api_error(a, 503, "unavailable", "probes on demand need the running service");
@@ -357,12 +364,14 @@ int api_camera_probe(struct api_req *a)
     snprintf(w->mp.id, sizeof(w->mp.id), "%s", id);
     w->mp.depth = depth;
     w->mp.thumbnail = want_thumb;
+    w->mp.osd = want_osd;
     w->lang = a->lang;
     w->mp.done = on_probe_done;
     w->b = b;
     w->deadline_ms = a->env->cfg->http_probe_wait_ms
                          ? a->env->cfg->http_probe_wait_ms
-                         : deadline_ms(a->env->cfg, depth == MONITOR_DEPTH_DEEP);
+                         : deadline_ms(a->env->cfg, depth == MONITOR_DEPTH_DEEP) +
+                               (want_osd ? OSD_READ_MS : 0);
     w->deadline = uv_now(b->sweep.loop) + w->deadline_ms;
     w->req = a->req;
     w->ref = h2o_mem_alloc_shared(&a->req->pool, sizeof(*w->ref), on_req_gone);

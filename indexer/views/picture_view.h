@@ -16,4 +16,14 @@ json_t *view_diagnosis(int32_t tz_offset, const struct store_diagnosis *d);
  * the signature's samples stay in the index. */
 json_t *view_reference(int32_t tz_offset, const struct store_reference *ref);
 
+/* {"time", "width", "height", "bytes", "url"}: the kept thumbnail of a
+ * faulty picture; the JPEG itself is at "url". */
+json_t *view_thumbnail(int32_t tz_offset, const char *camera_id,
+                       const struct store_thumbnail *th);
+
+/* {"checked_at", "time_check", "label_check": "right" | "wrong" |
+ * "unknown", "offset_s" (null unless the time was judged), "similarity",
+ * "tolerance_s", "time_read", "text"}: the camera's last OSD look. */
+json_t *view_osd(int32_t tz_offset, const struct store_osd *o);
+
 #endif

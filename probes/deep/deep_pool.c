@@ -100,6 +100,8 @@ static void *worker_main(void *arg)
 
         int rc =
             deepm_probe_run(r->url, r->host[0] ? r->host : NULL, &r->opts, &p->stop, &r->result);
+        if (rc == 0 && r->after && !atomic_load(&p->stop))
+            r->after(r);
 
         pthread_mutex_lock(&p->mu);
         /* Nobody else touched it while it ran: cancel refuses a running

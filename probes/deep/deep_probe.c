@@ -104,6 +104,7 @@ void deepm_result_init(struct deep_result *r)
 void deepm_result_clear(struct deep_result *r)
 {
     av_freep(&r->jpeg);
+    free(r->full);
     deepm_result_init(r);
 }
 
@@ -539,7 +540,7 @@ static int frame_luma(const AVFrame *f, struct deep_luma *out)
 
 /* A JPEG of the keyframe, box-filtered to DEEP_THUMB_MAX_*; 8-bit 4:2:0 only
  * (what cameras send), anything else gets no thumbnail. */
-static int make_thumbnail(const AVFrame *f, int quality, uint8_t **jpeg, size_t *len)
+static int make_thumbnail(const AVFrame *f, int quality, struct deep_result *to)
 {
     if (f->format != AV_PIX_FMT_YUV420P && f->format != AV_PIX_FMT_YUVJ420P)
         return -ENOTSUP;
@@ -584,19 +585,41 @@ static int make_thumbnail(const AVFrame *f, int quality, uint8_t **jpeg, size_t 
         goto out;
     if ((rc = avcodec_receive_packet(ec, pkt)) < 0)
         goto out;
-    *jpeg = av_malloc((size_t)pkt->size);
-    if (!*jpeg) {
+    to->jpeg = av_malloc((size_t)pkt->size);
+    if (!to->jpeg) {
         rc = AVERROR(ENOMEM);
         goto out;
     }
-    memcpy(*jpeg, pkt->data, (size_t)pkt->size);
-    *len = (size_t)pkt->size;
+    memcpy(to->jpeg, pkt->data, (size_t)pkt->size);
+    to->jpeg_len = (size_t)pkt->size;
+    to->jpeg_w = (uint16_t)tw;
+    to->jpeg_h = (uint16_t)th;
     rc = 0;
 out:
     av_packet_free(&pkt);
     av_frame_free(&t);
     avcodec_free_context(&ec);
     return rc;
+}
+
+/* The keyframe's luma plane as it is, for reading the OSD: 8-bit only
+ * (what cameras send), at most DEEP_FULL_MAX_PIXELS. */
+static void copy_full_luma(const AVFrame *f, struct deep_result *to)
+{
+    const AVPixFmtDescriptor *d = av_pix_fmt_desc_get(f->format);
+    if (!d || d->comp[0].depth != 8 || d->comp[0].plane != 0 || d->comp[0].step != 1 ||
+        (d->flags & AV_PIX_FMT_FLAG_RGB) || f->width < 1 ||
+        f->height < 1 || (int64_t)f->width * f->height > DEEP_FULL_MAX_PIXELS)
+        return;
+    uint8_t *p = malloc((size_t)f->width * f->height);
+    if (!p)
+        return;
+    for (int y = 0; y < f->height; y++)
+        memcpy(p + (size_t)y * f->width, f->data[0] + (ptrdiff_t)y * f->linesize[0],
+               (size_t)f->width);
+    to->full = p;
+    to->full_w = (uint16_t)f->width;
+    to->full_h = (uint16_t)f->height;
 }
 
 /* The packets of the first keyframe picture: depacketizers may split one
@@ -723,7 +746,9 @@ static int decode_keyframe(const AVCodecParameters *par, const struct keypic *ke
         goto out;
     }
     if (o->thumbnail && thumb_to) /* best effort */
-        make_thumbnail(f, o->thumb_quality, &thumb_to->jpeg, &thumb_to->jpeg_len);
+        make_thumbnail(f, o->thumb_quality, thumb_to);
+    if (o->full_luma && thumb_to) /* best effort too */
+        copy_full_luma(f, thumb_to);
     rc = 0;
 out:
     av_packet_free(&joined);

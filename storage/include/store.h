@@ -26,8 +26,9 @@
  * having none, and a writer migrates it by creating them).
  * 3: daily rows and health records carry picture-fault time (the intact
  * rate's); a row written before reads with all its degraded time as
- * picture-fault time, the intact rate as it was computed then. */
-#define STORE_SCHEMA_VERSION 3
+ * picture-fault time, the intact rate as it was computed then.
+ * 4: the thumbnail and osd tables, migrated the same way as schema 2's. */
+#define STORE_SCHEMA_VERSION 4
 #define STORE_ID_MAX         64  /* camera and unit ids, bytes */
 #define STORE_REASON_MAX     31  /* reason tokens: [a-z0-9_] */
 #define STORE_TEXT_MAX       2048
@@ -156,6 +157,8 @@ struct store_options {
                               * day boundaries; INT32_MIN = take the local zone */
     int64_t max_credit_gap_ms; /* longer gaps between probes are not credited
                                 * to any state; 0 = 15 minutes */
+    uint32_t thumbnails_max;   /* thumbnails kept at most (store_batch_thumbnail_put);
+                                * 0 = STORE_THUMBS_DEFAULT */
 };
 
 void store_options_default(struct store_options *o);
@@ -242,6 +245,7 @@ struct store_commit_stats {
     uint32_t health_updates, health_skipped; /* skipped: camera no longer exists */
     uint32_t transitions;
     uint32_t map_grows;
+    uint32_t thumbnails_dropped; /* new thumbnails not kept: thumbnails_max reached */
 };
 
 int store_batch_new(struct store_batch **out);
@@ -358,6 +362,60 @@ int store_batch_reference_put(struct store_batch *b, const char *id,
  * its latest diagnosis becomes its reference, as of now_ms. The commit
  * fails with -ENOENT when the camera has no diagnosed picture yet. */
 int store_batch_reference_adopt(struct store_batch *b, const char *id, int64_t now_ms);
+
+/* ---- thumbnails ----
+ * The latest picture of a camera whose picture has a fault: a small JPEG,
+ * replaced at each look that finds a fault and dropped at the first look
+ * that finds none, so operators see what the diagnosis saw. Bounded: at
+ * most STORE_THUMB_MAX bytes each and store_options.thumbnails_max of them
+ * (a new camera's thumbnail beyond that is not kept, a kept one is still
+ * replaced), so the table holds at most thumbnails_max x STORE_THUMB_MAX
+ * bytes. It goes with the camera. */
+#define STORE_THUMB_MAX      (24 * 1024)
+#define STORE_THUMBS_DEFAULT 8192 /* x ~10 KiB typical: ~80 MiB at most in practice */
+
+struct store_thumbnail {
+    int64_t time_ms;        /* when the picture was taken */
+    uint16_t width, height; /* of the JPEG */
+    const uint8_t *jpeg;    /* 1..STORE_THUMB_MAX bytes */
+    size_t len;
+};
+typedef int (*store_thumbnail_cb)(const char *id, const struct store_thumbnail *th, void *ctx);
+
+/* 0, or -ENOENT when the camera has none. */
+int store_thumbnail_get(struct store_read *r, const char *id, struct store_thumbnail *th);
+/* Every kept thumbnail, by camera id. */
+int store_thumbnails_scan(struct store_read *r, store_thumbnail_cb cb, void *ctx);
+/* Keeps (th given) or drops (th NULL) the camera's thumbnail; -EINVAL for
+ * an empty or over-long JPEG. Dropped at commit for a camera not in the
+ * index. */
+int store_batch_thumbnail_put(struct store_batch *b, const char *id,
+                              const struct store_thumbnail *th);
+
+/* ---- the OSD check ----
+ * What the text burned into a camera's picture said at its last OSD look
+ * (at most daily): the time and name OCR read, judged against camdex's
+ * clock and the camera's name. A picture whose OSD could not be read is
+ * unknown for both, never wrong. One record per camera; it goes with the
+ * camera. */
+#define STORE_OSD_TEXT_MAX 256
+enum store_osd_check { STORE_OSD_UNKNOWN = 0, STORE_OSD_RIGHT = 1, STORE_OSD_WRONG = 2 };
+
+struct store_osd {
+    int64_t checked_at;         /* ms since the epoch */
+    uint8_t time_check;         /* enum store_osd_check */
+    uint8_t label_check;        /* enum store_osd_check */
+    int64_t offset_s;           /* OSD time minus camdex's clock, when the time was judged */
+    float similarity;           /* of the camera's name to the best line, 0..1 */
+    uint32_t tolerance_s;       /* the time was judged with */
+    const char *time_read;      /* "2026-12-07 13:22:45" as read, "" when none */
+    const char *text;           /* what OCR read, lines joined by '\n', "" when nothing */
+};
+/* 0, or -ENOENT when the camera's OSD was never looked at. */
+int store_osd_get(struct store_read *r, const char *id, struct store_osd *out);
+/* Keeps the camera's last OSD look (strings cut to their limits); dropped
+ * at commit for a camera not in the index. */
+int store_batch_osd_put(struct store_batch *b, const char *id, const struct store_osd *o);
 
 /* ---- consistency ---- */
 

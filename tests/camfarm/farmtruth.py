@@ -89,6 +89,7 @@ VERDICTS = {
     "stripes": (["online"], ["degraded/*", "online"]),
     "shaking": (["online"], ["degraded/*", "online"]),
     "scene_changed": (["online"], ["degraded/*", "online"]),
+    "osd_wrong": (["online"], ["degraded/*", "online"]),
 }
 
 

@@ -48,6 +48,7 @@ static const char *const names[FAULT_COUNT] = {
     [FAULT_STRIPES] = "stripes",
     [FAULT_SHAKING] = "shaking",
     [FAULT_SCENE_CHANGED] = "scene_changed",
+    [FAULT_OSD_WRONG] = "osd_wrong",
 };
 
 const char *fault_name(enum fault f)
@@ -114,6 +115,8 @@ const char *fault_clip(enum fault f)
         return "shaking";
     case FAULT_SCENE_CHANGED:
         return "scene2";
+    case FAULT_OSD_WRONG:
+        return "osd_wrong";
     default:
         return NULL;
     }

@@ -49,6 +49,8 @@ enum fault {
     FAULT_STRIPES,        /* video: rolling horizontal bars */
     FAULT_SHAKING,        /* video: the picture jumps from frame to frame */
     FAULT_SCENE_CHANGED,  /* video: one photograph for ARG s (600), then another */
+    FAULT_OSD_WRONG,      /* video: 1080p with an OSD whose clock is 2020-01-01 08:00:00 and
+                             whose name is 河西大街东口 (make_clips.sh: osd_wrong) */
     FAULT_COUNT
 };
 

@@ -91,6 +91,21 @@ if [ -d "$photos" ] && [ -s "$photos/motorcycle_left.png" ] && [ -s "$photos/cof
     if [ -n "$font" ]; then
         # An encoder that lost its camera: blue, "no video signal".
         clip signal_lost h264 640 360 25 "color=c=0x1030c0:size=640x360:rate=25,drawtext=fontfile=$font:text='无视频信号':fontsize=52:fontcolor=white:x=(w-text_w)/2:y=h/2-70,drawtext=fontfile=$font:text='NO VIDEO':fontsize=40:fontcolor=white:x=(w-text_w)/2:y=h/2+10"
+        # A camera's OSD as cameras burn it (white, dark outline, time top
+        # left, name bottom left) on a 1080p street with sensor noise; its
+        # clock is years off (2020-01-01 08:00:00): right and wrong names
+        # come from the inventory row of the camera that streams it.
+        osd="scale=1920:1080:force_original_aspect_ratio=increase,crop=1920:1080,noise=alls=4:allf=t"
+        osd="$osd,drawtext=fontfile=$font:text='2020-01-01 08\\:00\\:00':x=48:y=36:fontsize=60:fontcolor=white:borderw=3:bordercolor=black"
+        osd="$osd,drawtext=fontfile=$font:text='河西大街东口':x=48:y=h-th-36:fontsize=60:fontcolor=white:borderw=3:bordercolor=black"
+        if [ ! -s "$out/osd_wrong.h264" ]; then
+            ffmpeg -nostdin -hide_banner -loglevel error -y -loop 1 -framerate 25 -i "$photos/$street" \
+                -vf "$osd" -frames:v $((secs * 25)) -pix_fmt yuv420p \
+                -c:v libx264 -preset ultrafast -profile:v main -crf 30 -bf 0 -g 25 \
+                -x264-params "repeat-headers=1:scenecut=0" -f h264 "$out/osd_wrong.h264.tmp"
+            mv "$out/osd_wrong.h264.tmp" "$out/osd_wrong.h264"
+        fi
+        echo "osd_wrong h264 1920 1080 25 osd_wrong.h264" >>"$manifest"
     else
         echo "make_clips: no CJK font (fonts-noto-cjk or fonts-wqy-zenhei): signal_lost is plain blue" >&2
         clip signal_lost h264 640 360 25 "color=c=0x1030c0:size=640x360:rate=25"

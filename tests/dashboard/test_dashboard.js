@@ -6,7 +6,9 @@
  * same points, the camera list's filters, search
  * and paging, a camera's page and its availability strip, a camera killed
  * on camfarm showing up live, the page in Chinese and in English, the
- * language switch, and the page without its catalogue. Run by run.sh
+ * language switch, the wall of faulty pictures and a camera's reference
+ * and current picture with "accept this scene", and the page without its
+ * catalogue. Run by run.sh
  * (ctest "dashboard_browser"); prints the first-paint figures and writes
  * screenshots of each page in both languages. Every wait has a deadline
  * and waits for the thing that proves it, never for time to pass. */
@@ -184,6 +186,76 @@ function writeFleet(file, rtspPort) {
     '"' + HOSTILE_UNIT_NAME.replace(/"/g, '""') + '"',
     'rtsp://127.1.250.1:' + rtspPort + '/Streaming/Channels/101', '', '', '', '', '', ''].join(',');
   fs.writeFileSync(file, csv + '\n' + hostile + '\n');
+}
+
+/* A deep look on demand with the read-write token, as an operator's
+ * "Look now"; answers the probe's result. */
+async function deepLook(base, id) {
+  const res = await fetch(base + '/api/v1/cameras/' + id + '/probe?depth=deep',
+    {method: 'POST', headers: {Authorization: 'Bearer ' + RW_TOKEN}});
+  assert.equal(res.status, 200, 'deep look at ' + id + ': ' + res.status);
+  return res.json();
+}
+
+/* The pictures: a camera made black on camfarm gets a faulty picture
+ * kept, shown on the wall of faulty pictures (filtered by fault) and on
+ * its page beside its reference; "accept this scene" makes the picture of
+ * its latest diagnosis the reference; healthy again, its picture goes. */
+async function checkPictures(page, base, controlPort, id) {
+  let look = await deepLook(base, id); /* healthy: its first reference */
+  assert.equal(look.state, 'online', 'a healthy look first: ' + JSON.stringify(look));
+  await until(async () => (await apiGet(base, '/cameras/' + id)).reference !== null, 10000,
+    'the first healthy picture becomes the reference');
+  assert.equal(await control(controlPort, 'mode ' + id + ' black'), 'ok');
+  look = await deepLook(base, id);
+  assert.equal(look.reason, 'black', 'the black camera: ' + JSON.stringify(look));
+  await until(async () => (await apiGet(base, '/thumbnails')).count === 1, 10000,
+    'the black picture kept');
+
+  await page.goto(base + '/#/pictures');
+  const card = '#wall figure.wall-card[data-camera="' + id + '"]';
+  await page.waitForFunction((sel) => {
+    const img = document.querySelector(sel + ' img');
+    return img && img.complete && img.naturalWidth > 0 && img.src.startsWith('data:image/jpeg');
+  }, card, {timeout: 15000});
+  assert.deepEqual(await page.$eval(card + ' img', (i) => [i.naturalWidth, i.naturalHeight]),
+    [320, 180]);
+  assert.equal(await page.textContent(card + ' .faults'), 'black picture');
+  assert.equal(await page.getAttribute('#wall-status', 'data-count'), '1');
+  await page.screenshot({path: path.join(OUT, 'screenshots', 'en-pictures.png'), fullPage: true});
+  await page.selectOption('#p-reason', 'blurred');
+  await page.waitForURL((u) => u.hash === '#/pictures?reason=blurred', {timeout: 5000});
+  await page.waitForSelector('#wall-status[data-count="0"]', {timeout: 10000});
+  await page.selectOption('#p-reason', 'black');
+  await page.waitForSelector(card + ' img', {timeout: 10000});
+
+  /* The camera's page: reference and current picture side by side. */
+  await page.click(card + ' a.name');
+  await page.waitForSelector('#camera-pictures', {timeout: 10000});
+  const shown = (sel, type) => page.waitForFunction(([s, t]) => {
+    const img = document.querySelector(s);
+    return img && img.complete && img.naturalWidth > 0 && img.src.startsWith('data:image/' + t);
+  }, [sel, type], {timeout: 15000});
+  await shown('#camera-current img', 'jpeg');
+  await shown('#camera-reference img', 'png');
+  assert.deepEqual(await page.$eval('#camera-reference img', (i) => [i.naturalWidth, i.naturalHeight]),
+    [32, 18], 'the reference as the index keeps it');
+  const before = (await apiGet(base, '/cameras/' + id)).reference;
+  assert.equal(before.set_by, 'first_healthy_look');
+  await page.screenshot({path: path.join(OUT, 'screenshots', 'en-camera-pictures.png'), fullPage: true});
+  await page.click('#camera-accept');
+  await page.waitForSelector('#camera-accept-result.ok', {timeout: 10000});
+  const after = (await apiGet(base, '/cameras/' + id)).reference;
+  assert.equal(after.set_by, 'operator', 'accepted: ' + JSON.stringify(after));
+  await shown('#camera-reference img', 'png');
+
+  /* Healthy again: the next look drops the faulty picture. */
+  assert.equal(await control(controlPort, 'mode ' + id + ' ok'), 'ok');
+  look = await deepLook(base, id);
+  assert.notEqual(look.reason, 'black');
+  await until(async () => (await apiGet(base, '/thumbnails')).count === 0, 10000,
+    'the picture dropped once healthy');
+  log('pictures: wall, camera page and accept checked on', id);
 }
 
 /* ---- what the page shows ---- */
@@ -667,6 +739,11 @@ async function main() {
   const size = await page.$eval('#camera-look-result img.thumb', (i) => [i.naturalWidth, i.naturalHeight]);
   assert.deepEqual(size, [320, 180], 'thumbnail size ' + size);
   await page.screenshot({path: path.join(OUT, 'camera-look.png')});
+
+  /* 10b. Pictures: another online camera, made black and healthy again. */
+  const pictured = online.cameras.find((c) => c.url.startsWith('rtsp://') && c.id !== HOSTILE_ID &&
+    c.id !== victim.id && !seeded.includes(c.id));
+  await checkPictures(page, base, controlPort, pictured.id);
 
   /* 11. Live: kill the camera on camfarm; the transition arrives. */
   await page.goto(base + '/#/cameras?q=' + victim.id);

@@ -1,6 +1,6 @@
 /* libFuzzer target for the decoders of stored values (storage/records.c
  * over storage/codec.c): camera, health, unit, event, daily and
- * authentication-hint and clock values, as a damaged or foreign index can hold them.
+ * authentication-hint, clock, diagnosis, reference, thumbnail and OSD values, as a damaged or foreign index can hold them.
  * The first byte picks the decoder, the rest is the value. A value that
  * decodes must be one the encoder could have written: every string inside
  * the value, terminated there and within the encoder's limit, every state a
@@ -234,10 +234,46 @@ static void reference(const uint8_t *p, size_t n)
     enc_free(&e);
 }
 
+static void thumbnail(const uint8_t *p, size_t n)
+{
+    struct store_thumbnail t, back;
+    if (rec_thumbnail_decode(p, n, &t))
+        return;
+    trap_unless(t.len >= 1 && t.len <= STORE_THUMB_MAX);
+    trap_unless(t.jpeg >= val_start && t.jpeg + t.len <= val_end);
+    struct enc e;
+    enc_init(&e);
+    rec_thumbnail_encode(&e, &t);
+    trap_unless(e.err == 0 && rec_thumbnail_decode(e.buf, e.len, &back) == 0);
+    trap_unless(t.time_ms == back.time_ms && t.width == back.width && t.height == back.height &&
+                t.len == back.len && memcmp(t.jpeg, back.jpeg, t.len) == 0);
+    enc_free(&e);
+}
+
+static void osd(const uint8_t *p, size_t n)
+{
+    struct store_osd o, back;
+    if (rec_osd_decode(p, n, &o))
+        return;
+    trap_unless(o.time_check <= STORE_OSD_WRONG && o.label_check <= STORE_OSD_WRONG);
+    check_str(o.time_read, 31);
+    check_str(o.text, STORE_OSD_TEXT_MAX);
+    struct enc e;
+    enc_init(&e);
+    rec_osd_encode(&e, &o);
+    trap_unless(e.err == 0 && rec_osd_decode(e.buf, e.len, &back) == 0);
+    trap_unless(o.checked_at == back.checked_at && o.time_check == back.time_check &&
+                o.label_check == back.label_check && o.offset_s == back.offset_s &&
+                memcmp(&o.similarity, &back.similarity, sizeof(float)) == 0 &&
+                o.tolerance_s == back.tolerance_s && same_str(o.time_read, back.time_read) &&
+                same_str(o.text, back.text));
+    enc_free(&e);
+}
+
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
     static void (*const decoder[])(const uint8_t *, size_t) = {
-        camera, health, unit, event, daily, hint, clock_rec, diagnosis, reference};
+        camera, health, unit, event, daily, hint, clock_rec, diagnosis, reference, thumbnail, osd};
     if (size < 1)
         return 0;
     /* An exact-size copy, so that ASan sees any read past the value. */

@@ -528,7 +528,7 @@ Test(store, a_schema_2_index_is_read_as_it_is_and_migrated_by_a_writer)
     o.no_sync = true;
     cr_assert_eq(store_open(dir, &o, &st), 0);
     cr_assert_eq(store_info(st, &info), 0);
-    cr_expect_eq(info.schema, 3);
+    cr_expect_eq(info.schema, STORE_SCHEMA_VERSION);
 }
 
 Test(store, gap_longer_than_the_limit_is_credited_to_nobody)

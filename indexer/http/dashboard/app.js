@@ -175,6 +175,36 @@
     }
   }
 
+  /* A picture from the API as a data: URL (an <img> cannot send the
+   * token), null when there is none (404). */
+  async function apiPicture(path) {
+    for (;;) {
+      const headers = {};
+      if (state.token)
+        headers.Authorization = 'Bearer ' + state.token;
+      const res = await fetch(API + path, {headers, cache: 'no-store'});
+      if (res.status === 401) {
+        await askToken(Boolean(state.token));
+        continue;
+      }
+      if (res.status === 404)
+        return null;
+      if (!res.ok)
+        throw new Error(path + ': ' + t('ui.error.http', {status: res.status}));
+      const blob = await res.blob();
+      return new Promise((resolve, reject) => {
+        const rd = new FileReader();
+        rd.onload = () => resolve(rd.result);
+        rd.onerror = () => reject(new Error(path + ': ' + rd.error));
+        rd.readAsDataURL(blob);
+      });
+    }
+  }
+
+  /* What pictures.js uses of this file. */
+  const P = window.CamdexPictures;
+  const pictureCtx = () => ({el, $, t, I, api, apiPicture, state, timeText, cameraHref});
+
   /* ---- totals and units ---- */
 
   function unitRate(u) {
@@ -636,6 +666,7 @@
       el('h1', {id: 'camera-title'}, el('span', {lang: 'zh-CN'}, c.name), ' ', badge(c.state)),
       el('p', {class: 'id'}, c.id),
       el('section', {id: 'camera-look-panel'}, lookBtn, lookOut),
+      P.panel(pictureCtx(), c),
       availabilityPanel(c),
       el('div', {class: 'panels'},
         el('section', {id: 'camera-health'}, el('h2', {}, t('ui.camera.health')), health),
@@ -892,6 +923,14 @@
         .catch((e) => showError(e.message));
       $('nav-assessment').classList.add('here');
       document.title = t('ui.assess.title') + ' · camdex';
+    } else if (h === '#/pictures' || h.startsWith('#/pictures?')) {
+      state.view = 'pictures';
+      state.list = null;
+      state.camera = null;
+      const p = new URLSearchParams(h.slice('#/pictures'.length + 1));
+      P.renderWall(pictureCtx(), {unit: p.get('unit') || '', reason: p.get('reason') || ''});
+      $('nav-pictures').classList.add('here');
+      document.title = t('ui.pictures.title') + ' · camdex';
     } else if (h === '#/cameras' || h.startsWith('#/cameras?')) {
       state.view = 'cameras';
       state.camera = null;

@@ -1152,6 +1152,38 @@ Test(deep_rtsp, thumbnail_is_a_small_jpeg)
     cr_expect_lt(r->jpeg_len, 64 * 1024);
     cr_expect(r->jpeg[0] == 0xFF && r->jpeg[1] == 0xD8, "JPEG SOI marker");
     cr_expect(r->jpeg[r->jpeg_len - 2] == 0xFF && r->jpeg[r->jpeg_len - 1] == 0xD9, "EOI marker");
+    /* 640x360 halves to the thumbnail's 320x180, small enough for the
+     * index (store.h: STORE_THUMB_MAX, 24 KiB). */
+    cr_expect_eq(r->jpeg_w, 320);
+    cr_expect_eq(r->jpeg_h, 180);
+    cr_expect_leq(r->jpeg_len, 24 * 1024, "%zu bytes", r->jpeg_len);
+    /* A decoder that is not ours reads it whole, at the size it claims. */
+    char *dir = testutil_mkdtemp(), path[4200], cmd[8600];
+    snprintf(path, sizeof(path), "%s/t.jpg", dir);
+    FILE *f = fopen(path, "wb");
+    cr_assert_not_null(f);
+    cr_assert_eq(fwrite(r->jpeg, 1, r->jpeg_len, f), r->jpeg_len);
+    fclose(f);
+    snprintf(cmd, sizeof(cmd),
+             "ffmpeg -nostdin -v error -xerror -i '%s' -f rawvideo -pix_fmt gray - 2>/dev/null",
+             path);
+    FILE *p = popen(cmd, "r");
+    cr_assert_not_null(p);
+    static uint8_t grey[320 * 180 + 1];
+    size_t n = 0, got;
+    while ((got = fread(grey + n, 1, sizeof(grey) - n, p)) > 0 && n < sizeof(grey))
+        n += got;
+    int st = pclose(p);
+    testutil_rmdir(dir);
+    cr_expect_eq(st, 0, "ffmpeg could not decode the thumbnail");
+    cr_expect_eq(n, 320 * 180, "decoded %zu grey samples", n);
+    /* SMPTE bars: not one flat grey. */
+    uint8_t lo = 255, hi = 0;
+    for (size_t i = 0; i < n; i++) {
+        lo = grey[i] < lo ? grey[i] : lo;
+        hi = grey[i] > hi ? grey[i] : hi;
+    }
+    cr_expect_gt(hi - lo, 100, "luma %u..%u", lo, hi);
     free_result(&r);
 }
 
