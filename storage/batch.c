@@ -20,6 +20,7 @@ enum op_kind {
     OP_DIAGNOSIS,
     OP_REFERENCE,
     OP_REFERENCE_ADOPT,
+    OP_ZONE_PUT,
 };
 
 struct op {
@@ -290,6 +291,13 @@ int store_batch_clock_put(struct store_batch *b, const char *id, const struct st
     return rc;
 }
 
+int store_batch_zone_put(struct store_batch *b, const char *id, const char *zone)
+{
+    if (check_id(id) || !zone || strlen(zone) > STORE_ZONE_MAX)
+        return -EINVAL;
+    return batch_value_op(b, OP_ZONE_PUT, id, zone, strlen(zone));
+}
+
 /* A copy of a signature into the batch; NULL for none. */
 static const uint8_t *batch_sig(struct store_batch *b, uint16_t w, uint16_t h, const uint8_t *sig,
                                 int *err)
@@ -407,6 +415,9 @@ static int apply_ops(struct wtxn *t, const struct store_batch *b)
             break;
         case OP_REFERENCE_ADOPT:
             apply_reference_adopt(t, op->id, op->now_ms);
+            break;
+        case OP_ZONE_PUT:
+            apply_zone_put(t, op->id, op->val, op->len);
             break;
         }
     }

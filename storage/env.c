@@ -36,6 +36,7 @@ static const struct {
     [DB_CLOCK] = {.name = "clock", .flags = 0, .optional = true},
     [DB_DIAGNOSIS] = {.name = "diagnosis", .flags = 0, .optional = true},
     [DB_REFERENCE] = {.name = "reference", .flags = 0, .optional = true},
+    [DB_ZONE] = {.name = "zone", .flags = 0, .optional = true},
 };
 
 static const char *const state_names[STORE_STATE_COUNT] = {

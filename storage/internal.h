@@ -26,6 +26,7 @@ enum store_db {
     DB_CLOCK,      /* camera id -> clock record (store_clock_get) */
     DB_DIAGNOSIS,  /* camera id -> the latest picture diagnosis (schema 2) */
     DB_REFERENCE,  /* camera id -> the reference picture's signature (schema 2) */
+    DB_ZONE,       /* camera id -> zone name (a central index, schema 3) */
     DB_COUNT
 };
 

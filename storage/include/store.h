@@ -23,8 +23,10 @@
 #include <stdint.h>
 
 /* 2: the diagnosis and reference tables (an index of schema 1 is read as
- * having none, and a writer migrates it by creating them). */
-#define STORE_SCHEMA_VERSION 2
+ * having none, and a writer migrates it by creating them).
+ * 3: the zone table (a central's cameras and the zone each came from); an
+ * older index reads as having no zones, a writer migrates by creating it. */
+#define STORE_SCHEMA_VERSION 3
 #define STORE_ID_MAX         64  /* camera and unit ids, bytes */
 #define STORE_REASON_MAX     31  /* reason tokens: [a-z0-9_] */
 #define STORE_TEXT_MAX       2048
@@ -189,6 +191,8 @@ struct store_filter {
     /* Cameras whose latest picture diagnosis has a finding of this reason,
      * whatever their state's reason; NULL = any. */
     const char *finding;
+    /* Cameras of this zone (a central index, schema 3); NULL = any. */
+    const char *zone;
     /* Resume strictly after this camera in the scan's order, so a page costs
      * its own length rather than everything before it. NULL after_id = from
      * the start. Unfiltered scans go by camera id alone and ignore
@@ -343,6 +347,18 @@ int store_batch_reference_put(struct store_batch *b, const char *id,
  * its latest diagnosis becomes its reference, as of now_ms. The commit
  * fails with -ENOENT when the camera has no diagnosed picture yet. */
 int store_batch_reference_adopt(struct store_batch *b, const char *id, int64_t now_ms);
+
+/* ---- zones ----
+ * In a central index, the zone whose prober reported each camera: the
+ * first zone to claim a camera keeps it (the cluster layer refuses the
+ * others' claims). One record per camera; it goes with the camera. */
+#define STORE_ZONE_MAX 32
+/* Copies the camera's zone into `zone` (STORE_ZONE_MAX + 1 bytes): 0, or
+ * -ENOENT when the camera has none (a standalone or prober index). */
+int store_zone_get(struct store_read *r, const char *id, char *zone);
+/* Sets (zone non-empty) or forgets (zone "") the camera's zone; dropped at
+ * commit for a camera not in the index. */
+int store_batch_zone_put(struct store_batch *b, const char *id, const char *zone);
 
 /* ---- consistency ---- */
 

@@ -11,7 +11,7 @@
 #include "views/messages.h"
 
 /* Reasons the service stores itself, beside the probes' own. */
-static const char *const service_reasons[] = {"maintenance", "none"};
+static const char *const service_reasons[] = {"maintenance", "none", "prober_lost"};
 
 static void assert_both_languages(const char *key)
 {
