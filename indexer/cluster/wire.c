@@ -109,19 +109,20 @@ static int get_reason(struct dec *d, json_t *o, const char **out)
     return rc;
 }
 
-/* A URL that still carries credentials must never leave its prober. */
+/* A URL that still carries credentials must never leave its prober. The
+ * only '@' allowed is redaction's own, right after the first "://" and "***". */
 static bool url_redacted(const char *url)
 {
-    const char *auth = strstr(url, "://");
-    auth = auth ? auth + 3 : url;
-    size_t alen = strcspn(auth, "/?#");
-    const char *at = memchr(auth, '@', alen);
-    return !at || (at - auth == 3 && memcmp(auth, "***", 3) == 0);
+    const char *at = strchr(url, '@');
+    if (!at)
+        return true;
+    const char *sep = strstr(url, "://");
+    return !strchr(at + 1, '@') && sep && sep + 6 == at && memcmp(sep + 3, "***", 3) == 0;
 }
 
 static int dec_event(struct dec *d, json_t *o, struct wire_event *e)
 {
-    long long key;
+    long long key = 0;
     int rc = get_int(d, o, "key", 1, INT64_MAX, true, &key);
     if (!rc)
         rc = get_time(d, o, "t", true, &e->time_ms);
@@ -143,7 +144,7 @@ static int dec_event(struct dec *d, json_t *o, struct wire_event *e)
 
 static int dec_media(struct dec *d, json_t *m, struct store_media *md)
 {
-    long long w, h, fps, kbps;
+    long long w = 0, h = 0, fps = 0, kbps = 0;
     if (!m)
         return 0;
     if (!json_is_object(m))
@@ -173,7 +174,7 @@ static int dec_media(struct dec *d, json_t *m, struct store_media *md)
 static int dec_health(struct dec *d, json_t *o, struct wire_health *w)
 {
     struct store_health *h = &w->h;
-    long long cf, co, rs, lat;
+    long long cf = 0, co = 0, rs = 0, lat = 0;
     int rc = get_str(d, o, "cam", STORE_ID_MAX, true, &w->camera_id);
     if (!rc)
         rc = get_time(d, o, "t", true, &w->time_ms);
@@ -208,7 +209,7 @@ static int dec_health(struct dec *d, json_t *o, struct wire_health *w)
 static int dec_camera(struct dec *d, json_t *o, struct wire_camera *w)
 {
     struct store_camera *c = &w->cam;
-    long long wd, ht, fps;
+    long long wd = 0, ht = 0, fps = 0;
     int rc = get_str(d, o, "cam", STORE_ID_MAX, true, &c->id);
     if (!rc)
         rc = get_str(d, o, "name", WIRE_NAME_MAX, false, &c->name);
@@ -250,8 +251,8 @@ static int dec_heartbeat(struct dec *d, json_t *o, struct wire_heartbeat *hb)
 {
     if (!json_is_object(o))
         return refuse(d, "field \"hb\" missing or not an object");
-    long long key, cams;
-    int64_t started;
+    long long key = 0, cams = 0;
+    int64_t started = 0;
     int rc = get_int(d, o, "last_key", 0, INT64_MAX, true, &key);
     if (!rc)
         rc = get_int(d, o, "cameras", 0, UINT32_MAX, true, &cams);
