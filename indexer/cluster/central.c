@@ -15,11 +15,11 @@
 #include "cluster/nats_link.h"
 #include "cluster/prober_send.h"
 
-#define CENTRAL_FETCH      256  /* messages per fetch */
-#define CENTRAL_FETCH_MS   250  /* how long a fetch waits: the stale check's period too */
-#define CENTRAL_RETRY_MS   1000 /* a zone whose stream does not exist yet */
-#define CENTRAL_DURABLE    "camdex-central"
-#define CENTRAL_ZONES_MAX  64
+#define CENTRAL_FETCH     256  /* messages per fetch */
+#define CENTRAL_FETCH_MS  250  /* how long a fetch waits: the stale check's period too */
+#define CENTRAL_RETRY_MS  1000 /* a zone whose stream does not exist yet */
+#define CENTRAL_DURABLE   "camdex-central"
+#define CENTRAL_ZONES_MAX 64
 
 struct zone {
     struct cluster_central *c;
@@ -81,8 +81,8 @@ static int subscribe(struct zone *z)
 static void check_stale(struct zone *z, struct zone_counts *cnt)
 {
     int64_t now = cluster_now_ms();
-    int64_t heard = z->st.last_heartbeat_ms > z->watch_from ? z->st.last_heartbeat_ms
-                                                             : z->watch_from;
+    int64_t heard =
+        z->st.last_heartbeat_ms > z->watch_from ? z->st.last_heartbeat_ms : z->watch_from;
     bool silent = now - heard > (int64_t)z->c->stale_after_ms;
     if (silent == z->st.stale)
         return;
@@ -93,8 +93,9 @@ static void check_stale(struct zone *z, struct zone_counts *cnt)
         return;
     }
     if (silent) {
-        log_kv(LEVEL_WARN, "cluster: zone stale: its prober is not heard from; its cameras show "
-                           "unknown (prober_lost) until it is",
+        log_kv(LEVEL_WARN,
+               "cluster: zone stale: its prober is not heard from; its cameras show "
+               "unknown (prober_lost) until it is",
                "zone", z->st.zone, NULL);
     } else {
         log_kv(LEVEL_INFO, "cluster: zone heard from again: asking its prober for a snapshot",
@@ -117,11 +118,10 @@ static void handle(struct zone *z, natsMsg *msg, struct zone_counts *cnt)
     }
     struct wire_msg m;
     char err[256];
-    int rc = wire_decode(natsMsg_GetData(msg), (size_t)natsMsg_GetDataLength(msg), &m, err,
-                         sizeof(err));
+    int rc =
+        wire_decode(natsMsg_GetData(msg), (size_t)natsMsg_GetDataLength(msg), &m, err, sizeof(err));
     if (!rc) {
-        rc = central_apply(z->c->store, &z->st, &m, seq, cluster_now_ms(), cnt, err,
-                           sizeof(err));
+        rc = central_apply(z->c->store, &z->st, &m, seq, cluster_now_ms(), cnt, err, sizeof(err));
         wire_msg_free(&m);
     } else {
         cnt->messages++;
@@ -195,8 +195,7 @@ static int add_zones(struct cluster_central *c, const char *list, char *err, siz
         z->c = c;
         int rc = zone_state_load(c->store, t, &z->st);
         if (rc) {
-            snprintf(err, errlen, "zone %s: its state cannot be read: %s", t,
-                     store_strerror(rc));
+            snprintf(err, errlen, "zone %s: its state cannot be read: %s", t, store_strerror(rc));
             return rc;
         }
         z->watch_from = cluster_now_ms();
@@ -210,8 +209,8 @@ static int add_zones(struct cluster_central *c, const char *list, char *err, siz
 }
 
 int cluster_central_start(const struct config *cfg, struct store *store,
-                          cluster_commit_cb on_commit, void *data,
-                          struct cluster_central **out, char *err, size_t errlen)
+                          cluster_commit_cb on_commit, void *data, struct cluster_central **out,
+                          char *err, size_t errlen)
 {
     *out = NULL;
     struct cluster_central *c = calloc(1, sizeof(*c));

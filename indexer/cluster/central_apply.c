@@ -87,8 +87,7 @@ static int put_state(struct apply *a, const char *id, uint8_t cur, const struct 
                      int64_t t)
 {
     if (h->state == STORE_MAINTENANCE)
-        return cur == STORE_MAINTENANCE ? 0
-                                        : store_batch_maintenance(a->b, id, true, h->detail, t);
+        return cur == STORE_MAINTENANCE ? 0 : store_batch_maintenance(a->b, id, true, h->detail, t);
     int rc = 0;
     if (cur == STORE_MAINTENANCE && (rc = store_batch_maintenance(a->b, id, false, "", t)))
         return rc;
@@ -104,8 +103,8 @@ static int apply_cameras(struct apply *a, const struct wire_msg *m)
         char zone[STORE_ZONE_MAX + 1];
         if (store_zone_get(a->r, c->cam.id, zone) == 0 && strcmp(zone, a->z->zone) != 0) {
             a->cnt->claims_refused++;
-            log_kv(LEVEL_WARN, "cluster: camera claimed by two zones: the first keeps it",
-                   "camera", c->cam.id, "zone", zone, "refused_zone", a->z->zone, NULL);
+            log_kv(LEVEL_WARN, "cluster: camera claimed by two zones: the first keeps it", "camera",
+                   c->cam.id, "zone", zone, "refused_zone", a->z->zone, NULL);
             continue;
         }
         int rc = store_batch_camera_put(a->b, &c->cam, c->unit_name);

@@ -19,11 +19,12 @@
 #include <stdint.h>
 
 #include "base/config.h"
+#include "inventory/import.h"
 #include "store.h"
 
 /* The index's meta keys. */
-#define CLUSTER_META_ACKED   "cluster.acked"   /* a prober: the last event key NATS acknowledged */
-#define CLUSTER_META_CENTRAL "cluster.central" /* a central: its zones, comma-separated */
+#define CLUSTER_META_ACKED   "cluster.acked"    /* a prober: the last event key NATS acknowledged */
+#define CLUSTER_META_CENTRAL IMPORT_CENTRAL_KEY /* a central: its zones, comma-separated */
 
 struct cluster_prober;
 struct cluster_central;
@@ -39,8 +40,8 @@ struct cluster_prober_stats {
 /* Starts the publisher thread (cfg role prober). 0, or a negative errno
  * with a sentence in err. NATS being unreachable is not an error: the
  * thread keeps trying and catches up. */
-int cluster_prober_start(const struct config *cfg, struct store *store,
-                         struct cluster_prober **out, char *err, size_t errlen);
+int cluster_prober_start(const struct config *cfg, struct store *store, struct cluster_prober **out,
+                         char *err, size_t errlen);
 /* Events were committed: publish them now (any thread; coalesced). */
 void cluster_prober_notify(struct cluster_prober *p);
 void cluster_prober_get_stats(struct cluster_prober *p, struct cluster_prober_stats *st);
@@ -61,8 +62,8 @@ struct cluster_zone_stats {
 typedef void (*cluster_commit_cb)(void *data);
 
 int cluster_central_start(const struct config *cfg, struct store *store,
-                          cluster_commit_cb on_commit, void *data,
-                          struct cluster_central **out, char *err, size_t errlen);
+                          cluster_commit_cb on_commit, void *data, struct cluster_central **out,
+                          char *err, size_t errlen);
 /* Copies up to cap zones' counters; returns how many zones there are. */
 size_t cluster_central_get_stats(struct cluster_central *c, struct cluster_zone_stats *out,
                                  size_t cap);

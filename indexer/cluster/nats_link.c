@@ -8,7 +8,7 @@
 
 /* Streams keep a week: a zone's prober that was cut off longer than that
  * resends from its index anyway (it keeps its own cursor). */
-#define STREAM_MAX_AGE_NS (7LL * 86400 * 1000000000LL)
+#define STREAM_MAX_AGE_NS  (7LL * 86400 * 1000000000LL)
 #define CONNECT_TIMEOUT_MS 2000
 #define RECONNECT_WAIT_MS  500
 

@@ -72,8 +72,9 @@ static void log_once(struct cluster_prober *p, const char *what, int rc)
     if (strcmp(p->last_err, what) == 0)
         return;
     snprintf(p->last_err, sizeof(p->last_err), "%s", what);
-    log_kv(LEVEL_ERROR, "cluster: publishing paused; probing goes on and the prober catches up "
-                        "when NATS answers",
+    log_kv(LEVEL_ERROR,
+           "cluster: publishing paused; probing goes on and the prober catches up "
+           "when NATS answers",
            "zone", p->ps.zone, "what", what, "error", strerror(-rc), NULL);
 }
 
@@ -93,8 +94,8 @@ static void round_once(struct cluster_prober *p)
         log_kv(LEVEL_INFO, "cluster: connected to NATS", "zone", p->ps.zone, NULL);
     }
     if (!p->stream_ok) {
-        if ((rc = nats_link_ensure_stream(p->ps.js, p->ps.zone, p->ps.replicas, err,
-                                          sizeof(err)))) {
+        if ((rc =
+                 nats_link_ensure_stream(p->ps.js, p->ps.zone, p->ps.replicas, err, sizeof(err)))) {
             log_once(p, err, rc);
             return;
         }
@@ -114,8 +115,8 @@ static void round_once(struct cluster_prober *p)
         return;
     }
     if (p->ps.cursor != p->cursor_saved && (rc = save_cursor(p)))
-        log_kv(LEVEL_ERROR, "cluster: cursor not saved: events after it are sent again",
-               "error", store_strerror(rc), NULL);
+        log_kv(LEVEL_ERROR, "cluster: cursor not saved: events after it are sent again", "error",
+               store_strerror(rc), NULL);
     int64_t now = cluster_now_ms();
     pthread_mutex_lock(&p->lock);
     p->snapshot_due |= p->snapshot_asked;
@@ -174,8 +175,8 @@ static void on_ctl(natsConnection *nc, natsSubscription *sub, natsMsg *msg, void
     pthread_mutex_unlock(&p->lock);
 }
 
-int cluster_prober_start(const struct config *cfg, struct store *store,
-                         struct cluster_prober **out, char *err, size_t errlen)
+int cluster_prober_start(const struct config *cfg, struct store *store, struct cluster_prober **out,
+                         char *err, size_t errlen)
 {
     *out = NULL;
     struct cluster_prober *p = calloc(1, sizeof(*p));

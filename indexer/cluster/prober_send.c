@@ -97,8 +97,7 @@ int prober_send_events(struct prober_send *ps)
             wire_enc_free(&c.e);
             return rc;
         }
-        rc = store_events_scan(r, NULL, NULL, (int64_t)(ps->cursor >> 12), INT64_MAX, on_event,
-                               &c);
+        rc = store_events_scan(r, NULL, NULL, (int64_t)(ps->cursor >> 12), INT64_MAX, on_event, &c);
         store_read_end(&r);
         size_t n = wire_enc_count(c.e);
         if (rc < 0 || n == 0) {

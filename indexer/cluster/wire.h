@@ -20,7 +20,7 @@
 #define WIRE_DETAIL_MAX 256          /* the index's detail limit */
 #define WIRE_NAME_MAX   256          /* camera and unit names, address, tags */
 #define WIRE_URL_MAX    2048
-#define WIRE_CODEC_MAX  63           /* codec, profile, audio, server */
+#define WIRE_CODEC_MAX  63 /* codec, profile, audio, server */
 /* Times outside [2000-01-01, 2200-01-01) are absurd. */
 #define WIRE_TIME_MIN 946684800000LL
 #define WIRE_TIME_MAX 7258118400000LL

@@ -55,11 +55,10 @@ int wire_enc_event(struct wire_enc *e, const struct store_event *ev)
 {
     if (e->kind != WIRE_EVENTS)
         return -EINVAL;
-    return add(e, json_pack("{s:I, s:I, s:s, s:s, s:s, s:s, s:s, s:s}", "key",
-                            (json_int_t)ev->key, "t", (json_int_t)ev->time_ms, "cam",
-                            ev->camera_id, "unit", ev->unit_id, "from",
-                            store_state_name(ev->from), "to", store_state_name(ev->to), "reason",
-                            s_or_empty(ev->reason), "detail", s_or_empty(ev->detail)));
+    return add(e, json_pack("{s:I, s:I, s:s, s:s, s:s, s:s, s:s, s:s}", "key", (json_int_t)ev->key,
+                            "t", (json_int_t)ev->time_ms, "cam", ev->camera_id, "unit", ev->unit_id,
+                            "from", store_state_name(ev->from), "to", store_state_name(ev->to),
+                            "reason", s_or_empty(ev->reason), "detail", s_or_empty(ev->detail)));
 }
 
 int wire_enc_health(struct wire_enc *e, const char *camera_id, int64_t time_ms,
@@ -77,10 +76,10 @@ int wire_enc_health(struct wire_enc *e, const char *camera_id, int64_t time_ms,
         return -ENOMEM;
     return add(e, json_pack("{s:s, s:I, s:s, s:s, s:s, s:I, s:I, s:I, s:I, s:i, s:I, s:b, s:o}",
                             "cam", camera_id, "t", (json_int_t)time_ms, "state",
-                            store_state_name(h->state), "reason", s_or_empty(h->reason),
-                            "detail", s_or_empty(h->detail), "lp", (json_int_t)h->last_probe,
-                            "ls", (json_int_t)h->last_success, "cf", (json_int_t)h->consec_fail,
-                            "co", (json_int_t)h->consec_ok, "rs", (int)h->rtsp_status, "lat",
+                            store_state_name(h->state), "reason", s_or_empty(h->reason), "detail",
+                            s_or_empty(h->detail), "lp", (json_int_t)h->last_probe, "ls",
+                            (json_int_t)h->last_success, "cf", (json_int_t)h->consec_fail, "co",
+                            (json_int_t)h->consec_ok, "rs", (int)h->rtsp_status, "lat",
                             (json_int_t)h->latency_us, "fl", h->flapping, "m", media));
 }
 
@@ -89,11 +88,11 @@ int wire_enc_camera(struct wire_enc *e, const struct store_camera *cam, const ch
 {
     if (e->kind != WIRE_CAMERAS)
         return -EINVAL;
-    json_t *o = json_pack("{s:s, s:s, s:s, s:s, s:s, s:s, s:s, s:i, s:i, s:i}", "cam", cam->id,
-                          "name", s_or_empty(cam->name), "unit", cam->unit_id, "unit_name",
-                          s_or_empty(unit_name), "url", url, "address", s_or_empty(cam->address),
-                          "tags", s_or_empty(cam->tags), "w", cam->width, "h", cam->height, "fps",
-                          cam->fps);
+    json_t *o =
+        json_pack("{s:s, s:s, s:s, s:s, s:s, s:s, s:s, s:i, s:i, s:i}", "cam", cam->id, "name",
+                  s_or_empty(cam->name), "unit", cam->unit_id, "unit_name", s_or_empty(unit_name),
+                  "url", url, "address", s_or_empty(cam->address), "tags", s_or_empty(cam->tags),
+                  "w", cam->width, "h", cam->height, "fps", cam->fps);
     if (o && cam->has_location &&
         (json_object_set_new(o, "lat", json_real(cam->lat)) ||
          json_object_set_new(o, "lon", json_real(cam->lon)))) {

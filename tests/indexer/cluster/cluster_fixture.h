@@ -77,8 +77,8 @@ static inline void fixture_cameras(struct store *s, const char *zone, int n)
         char id[32], unit[32];
         snprintf(id, sizeof(id), "%s-%d", zone, i);
         snprintf(unit, sizeof(unit), "%s-u%d", zone, i % 3);
-        struct store_camera c = {.id = id, .name = id, .unit_id = unit,
-                                 .url = "rtsp://admin:hunter2@10.0.0.1/ch1"};
+        struct store_camera c = {
+            .id = id, .name = id, .unit_id = unit, .url = "rtsp://admin:hunter2@10.0.0.1/ch1"};
         cr_assert_eq(store_batch_camera_put(b, &c, unit), 0);
     }
     cr_assert_eq(store_batch_commit(s, b, NULL, NULL, NULL), 0);
@@ -93,8 +93,8 @@ static inline void fixture_state(struct store *s, const char *zone, int i, int s
     snprintf(id, sizeof(id), "%s-%d", zone, i);
     struct store_batch *b;
     cr_assert_eq(store_batch_new(&b), 0);
-    struct store_health h = {.state = (uint8_t)state, .reason = reason, .detail = "",
-                             .last_probe = testutil_now_ms()};
+    struct store_health h = {
+        .state = (uint8_t)state, .reason = reason, .detail = "", .last_probe = testutil_now_ms()};
     cr_assert_eq(store_batch_health_put(b, id, &h, testutil_now_ms()), 0);
     cr_assert_eq(store_batch_commit(s, b, NULL, NULL, NULL), 0);
     store_batch_free(&b);

@@ -115,8 +115,7 @@ Test(central, two_zones_add_up_at_the_central)
     store_read_end(&zr);
     struct store_camera cam;
     cr_assert_eq(store_camera_get(r, "a-3", &cam), 0);
-    cr_expect(strstr(cam.url, "hunter2") == NULL, "a credential reached the central: %s",
-              cam.url);
+    cr_expect(strstr(cam.url, "hunter2") == NULL, "a credential reached the central: %s", cam.url);
     char zone[STORE_ZONE_MAX + 1];
     cr_assert_eq(store_zone_get(r, "b-2", zone), 0);
     cr_expect_str_eq(zone, "b");
@@ -151,8 +150,7 @@ Test(central, a_silent_zone_goes_stale_and_comes_back)
     cr_assert(wait_match(za, cs, "a", 6, 30000), "zone a differs at the central");
     cluster_prober_stop(&pa);
     uint64_t deadline = procs_now_ms() + cc.cluster_stale_after_ms + 30000;
-    while (procs_now_ms() < deadline &&
-           count_state(cs, "a", 6, STORE_UNKNOWN, "prober_lost") < 6)
+    while (procs_now_ms() < deadline && count_state(cs, "a", 6, STORE_UNKNOWN, "prober_lost") < 6)
         poll(NULL, 0, 50);
     cr_assert_eq(count_state(cs, "a", 6, STORE_UNKNOWN, "prober_lost"), 6,
                  "the silent zone's cameras are not unknown/prober_lost");
@@ -235,8 +233,8 @@ Test(central, a_camera_claimed_by_two_zones_keeps_its_first)
     /* Zone b's inventory also lists a-1. */
     struct store_batch *b;
     cr_assert_eq(store_batch_new(&b), 0);
-    struct store_camera dup = {.id = "a-1", .name = "impostor", .unit_id = "b-u0",
-                               .url = "rtsp://10.9.9.9/"};
+    struct store_camera dup = {
+        .id = "a-1", .name = "impostor", .unit_id = "b-u0", .url = "rtsp://10.9.9.9/"};
     cr_assert_eq(store_batch_camera_put(b, &dup, "b-u0"), 0);
     cr_assert_eq(store_batch_commit(zb, b, NULL, NULL, NULL), 0);
     store_batch_free(&b);

@@ -34,10 +34,10 @@ static void decode(const char *text, struct wire_msg *m)
     cr_assert_eq(wire_decode(text, strlen(text), m, err, sizeof(err)), 0, "%s", err);
 }
 
-static void apply_text(struct zone_state *z, struct zone_counts *cnt, uint64_t seq,
-                       const char *fmt, ...) __attribute__((format(printf, 4, 5)));
-static void apply_text(struct zone_state *z, struct zone_counts *cnt, uint64_t seq,
-                       const char *fmt, ...)
+static void apply_text(struct zone_state *z, struct zone_counts *cnt, uint64_t seq, const char *fmt,
+                       ...) __attribute__((format(printf, 4, 5)));
+static void apply_text(struct zone_state *z, struct zone_counts *cnt, uint64_t seq, const char *fmt,
+                       ...)
 {
     char text[4096], err[256] = "";
     va_list ap;
@@ -46,8 +46,8 @@ static void apply_text(struct zone_state *z, struct zone_counts *cnt, uint64_t s
     va_end(ap);
     struct wire_msg m;
     decode(text, &m);
-    cr_assert_eq(central_apply(cs, z, &m, seq, testutil_now_ms(), cnt, err, sizeof(err)), 0,
-                 "%s", err);
+    cr_assert_eq(central_apply(cs, z, &m, seq, testutil_now_ms(), cnt, err, sizeof(err)), 0, "%s",
+                 err);
     wire_msg_free(&m);
 }
 
@@ -67,8 +67,8 @@ static void event(struct zone_state *z, struct zone_counts *cnt, uint64_t seq, u
                "{\"v\":1,\"kind\":\"ev\",\"zone\":\"%s\",\"sent\":%lld,\"items\":[{\"key\":%llu,"
                "\"t\":%lld,\"cam\":\"%s\",\"unit\":\"u1\",\"from\":\"%s\",\"to\":\"%s\","
                "\"reason\":\"%s\",\"detail\":\"\"}]}",
-               z->zone, (long long)t0, (unsigned long long)key, (long long)t0 + (long long)key,
-               cam, from, to, reason);
+               z->zone, (long long)t0, (unsigned long long)key, (long long)t0 + (long long)key, cam,
+               from, to, reason);
 }
 
 Test(central_apply, a_message_applied_twice_changes_nothing)
@@ -116,8 +116,7 @@ Test(central_apply, records_about_cameras_not_of_the_zone_are_skipped_and_counte
     decode("{\"v\":1,\"kind\":\"hb\",\"zone\":\"b\",\"sent\":1796000000000,\"hb\":{\"last_key\":"
            "1,\"cameras\":1,\"started\":1796000000000}}",
            &m);
-    cr_expect_eq(central_apply(cs, &a, &m, 9, testutil_now_ms(), &ca, err, sizeof(err)),
-                 -EBADMSG);
+    cr_expect_eq(central_apply(cs, &a, &m, 9, testutil_now_ms(), &ca, err, sizeof(err)), -EBADMSG);
     cr_expect(strstr(err, "zone") != NULL, "%s", err);
     wire_msg_free(&m);
 }

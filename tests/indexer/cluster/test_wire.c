@@ -15,10 +15,14 @@ static char *encode_events(size_t n, size_t *len)
     struct wire_enc *e;
     cr_assert_eq(wire_enc_begin(WIRE_EVENTS, "east-1", T0, &e), 0);
     for (size_t i = 0; i < n; i++) {
-        struct store_event ev = {.key = ((uint64_t)T0 << 12) + i, .time_ms = T0 + (int64_t)i,
-                                 .camera_id = "32010200001315000023", .unit_id = "3201020000",
-                                 .from = STORE_ONLINE, .to = STORE_OFFLINE,
-                                 .reason = "connect_timeout", .detail = "no SYN-ACK in 3 s"};
+        struct store_event ev = {.key = ((uint64_t)T0 << 12) + i,
+                                 .time_ms = T0 + (int64_t)i,
+                                 .camera_id = "32010200001315000023",
+                                 .unit_id = "3201020000",
+                                 .from = STORE_ONLINE,
+                                 .to = STORE_OFFLINE,
+                                 .reason = "connect_timeout",
+                                 .detail = "no SYN-ACK in 3 s"};
         cr_assert_eq(wire_enc_event(e, &ev), 0);
     }
     return wire_enc_finish(&e, len);
@@ -54,10 +58,14 @@ Test(wire, health_and_cameras_round_trip)
 {
     struct wire_enc *e;
     cr_assert_eq(wire_enc_begin(WIRE_HEALTH, "z", T0, &e), 0);
-    struct store_health h = {.state = STORE_DEGRADED, .reason = "low_fps", .detail = "4 fps",
-                             .last_probe = T0, .rtsp_status = 200, .latency_us = 1234,
-                             .media = {.codec = "h265", .width = 1920, .height = 1080,
-                                       .fps_milli = 4000}};
+    struct store_health h = {
+        .state = STORE_DEGRADED,
+        .reason = "low_fps",
+        .detail = "4 fps",
+        .last_probe = T0,
+        .rtsp_status = 200,
+        .latency_us = 1234,
+        .media = {.codec = "h265", .width = 1920, .height = 1080, .fps_milli = 4000}};
     cr_assert_eq(wire_enc_health(e, "cam1", T0, &h), 0);
     size_t len;
     char *text = wire_enc_finish(&e, &len);
@@ -74,8 +82,13 @@ Test(wire, health_and_cameras_round_trip)
     free(text);
 
     cr_assert_eq(wire_enc_begin(WIRE_CAMERAS, "z", T0, &e), 0);
-    struct store_camera c = {.id = "cam1", .name = "东门", .unit_id = "u1",
-                             .url = "ignored", .has_location = true, .lat = 32.1, .lon = 118.8};
+    struct store_camera c = {.id = "cam1",
+                             .name = "东门",
+                             .unit_id = "u1",
+                             .url = "ignored",
+                             .has_location = true,
+                             .lat = 32.1,
+                             .lon = 118.8};
     cr_assert_eq(wire_enc_camera(e, &c, "rtsp://***@10.1.2.3/ch1", "某单位"), 0);
     text = wire_enc_finish(&e, &len);
     cr_assert_eq(wire_decode(text, len, &m, err, sizeof(err)), 0, "%s", err);
@@ -103,9 +116,9 @@ Test(wire, another_version_is_refused_as_such)
 {
     struct wire_msg m;
     char err[256];
-    cr_expect_eq(decode_text("{\"v\":2,\"kind\":\"hb\",\"zone\":\"z\",\"sent\":1796000000000}",
-                             &m, err),
-                 -EPROTO);
+    cr_expect_eq(
+        decode_text("{\"v\":2,\"kind\":\"hb\",\"zone\":\"z\",\"sent\":1796000000000}", &m, err),
+        -EPROTO);
     cr_expect(strstr(err, "version 2") != NULL, "%s", err);
 }
 
@@ -156,8 +169,8 @@ Test(wire, limits_hold)
     /* An encoder stops at WIRE_ITEMS_MAX records. */
     struct wire_enc *e;
     cr_assert_eq(wire_enc_begin(WIRE_EVENTS, "z", T0, &e), 0);
-    struct store_event ev = {.time_ms = T0, .camera_id = "c", .unit_id = "u", .reason = "",
-                             .detail = ""};
+    struct store_event ev = {
+        .time_ms = T0, .camera_id = "c", .unit_id = "u", .reason = "", .detail = ""};
     int rc = 0;
     size_t n = 0;
     for (; n <= WIRE_ITEMS_MAX && !rc; n++) {
