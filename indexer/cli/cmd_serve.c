@@ -212,6 +212,12 @@ static void on_central_commit(void *data)
     uv_async_send(&sv->central_async);
 }
 
+static char *cluster_metrics(void *data)
+{
+    struct service *sv = data;
+    return cluster_metrics_text(sv->prober, sv->cfg.cluster_zone, sv->central);
+}
+
 /* [cluster] role: a prober publishes what it commits; a central probes
  * nothing and fills its index from the zones. Not reaching NATS is not
  * fatal: both keep trying. */
@@ -229,6 +235,8 @@ static int cluster_start(struct service *sv)
     }
     if (rc)
         cli_error("serve: [cluster] %s", err);
+    else if (sv->prober || sv->central)
+        http_server_set_metrics_extra(sv->http, cluster_metrics, sv);
     return rc;
 }
 

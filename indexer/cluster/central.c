@@ -81,6 +81,12 @@ static int subscribe(struct zone *z)
 static void check_stale(struct zone *z, struct zone_counts *cnt)
 {
     int64_t now = cluster_now_ms();
+    /* Cut off itself, the central cannot tell a silent zone from its own
+     * silence: no verdict, and a fresh grace once it is back. */
+    if (natsConnection_Status(z->c->nc) != NATS_CONN_STATUS_CONNECTED) {
+        z->watch_from = now;
+        return;
+    }
     int64_t heard =
         z->st.last_heartbeat_ms > z->watch_from ? z->st.last_heartbeat_ms : z->watch_from;
     bool silent = now - heard > (int64_t)z->c->stale_after_ms;

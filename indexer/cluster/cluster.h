@@ -69,6 +69,11 @@ size_t cluster_central_get_stats(struct cluster_central *c, struct cluster_zone_
                                  size_t cap);
 void cluster_central_stop(struct cluster_central **c);
 
+/* The cluster's /metrics series of a prober (p, its zone) or a central
+ * (c), as Prometheus text; malloc'd, NULL when there is nothing or no
+ * memory. Any thread. */
+char *cluster_metrics_text(struct cluster_prober *p, const char *zone, struct cluster_central *c);
+
 /* The central's zones of an index (its meta), for a refused import:
  * 0 and the list, or -ENOENT when the index is not a central's. */
 int cluster_central_zones(struct store *store, char *out, size_t outlen);

@@ -72,6 +72,15 @@ static natsStatus set_security(natsOptions *o, const struct config *c)
     return s;
 }
 
+/* Given to the client so that a first connection that fails goes on in
+ * the background instead of blocking the caller (the client retries
+ * synchronously without one). */
+static void on_connected(natsConnection *nc, void *closure)
+{
+    (void)nc;
+    (void)closure;
+}
+
 int nats_link_open(const struct config *cfg, const char *name, natsConnection **nc, jsCtx **js,
                    char *err, size_t errlen)
 {
@@ -103,7 +112,7 @@ int nats_link_open(const struct config *cfg, const char *name, natsConnection **
     /* While cut off, nothing is buffered for later: the prober resends
      * from its index, and a buffer would hide the failure. */
     natsOptions_SetReconnectBufSize(o, 0);
-    natsOptions_SetRetryOnFailedConnect(o, true, NULL, NULL);
+    natsOptions_SetRetryOnFailedConnect(o, true, on_connected, NULL);
     s = natsConnection_Connect(nc, o);
     natsOptions_Destroy(o);
     if (s != NATS_OK && s != NATS_NOT_YET_CONNECTED) {

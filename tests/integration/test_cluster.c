@@ -10,6 +10,7 @@
 #include <sys/stat.h>
 
 #include "farm.h"
+#include "httpget.h"
 #include "procs.h"
 #include "runcmd.h"
 #include "testutil.h"
@@ -18,7 +19,7 @@
 
 static char *tmp;
 static char fleet[4200], inv[2][4200], db[3][4200], nats_url[64];
-static int rtsp_port, control_port;
+static int rtsp_port, control_port, central_http;
 static struct proc farm, natsd, serve[3]; /* zones a, b, the central */
 static const char *const zone_name[2] = {"a", "b"};
 
@@ -132,13 +133,14 @@ static void start_central(void)
     snprintf(nats, sizeof(nats), "cluster.nats=%s", nats_url);
     char *argv[] = {CAMDEX_BIN, "--db",
                     db[2],      "serve",
-                    "--set",    "http.listen=",
+                    "--set",    "http.listen=127.0.0.1:0",
                     "--set",    "cluster.role=central",
                     "--set",    "cluster.zones=a,b",
                     "--set",    nats,
                     "--set",    "cluster.stale_after=2s",
                     NULL};
     proc_start(&serve[2], 2, argv);
+    central_http = serve_http_port(&serve[2]);
     cr_assert(proc_wait_line(&serve[2], 15000, "msg=serving", NULL), "central: %s", serve[2].last);
 }
 
@@ -227,6 +229,15 @@ Test(cluster, the_central_adds_up_the_zones_and_a_silent_zone_goes_stale)
     }
     start_central();
     cr_assert(central_equals_zones(60000), "the central's list is not the zones' union");
+    /* Zone is a filter and a column at the central. */
+    char *zl[] = {CAMDEX_BIN, "--db", db[2], "list", "--zone", "b", "--format", "json", NULL};
+    struct run lr = runv(zl);
+    json_t *rows = json_loads(lr.out, 0, NULL);
+    cr_assert_eq(json_array_size(rows), CAMERAS / 2, "%s", lr.err);
+    for (size_t i = 0; i < json_array_size(rows); i++)
+        cr_expect_str_eq(json_string_value(json_object_get(json_array_get(rows, i), "zone")), "b");
+    json_decref(rows);
+    run_free(&lr);
 
     /* The central refuses an inventory, saying where it goes. */
     char *imp[] = {CAMDEX_BIN, "--db", db[2], "import", inv[0], NULL};
@@ -264,6 +275,13 @@ Test(cluster, the_central_adds_up_the_zones_and_a_silent_zone_goes_stale)
     cr_expect_eq(central_count("unknown", "prober_lost"), CAMERAS / 2);
     cr_expect_eq(central_count("online", ""), online_b_before,
                  "zone b's cameras changed with zone a");
+    int status = 0;
+    char *m = http_get(central_http, "/metrics", NULL, 5000, &status);
+    cr_assert_eq(status, 200);
+    cr_expect(strstr(m, "camdex_cluster_zone_stale{zone=\"a\"} 1\n") &&
+                  strstr(m, "camdex_cluster_zone_stale{zone=\"b\"} 0\n"),
+              "%s", m);
+    free(m);
 
     /* Back: the real state again. */
     start_prober(0);
