@@ -13,11 +13,13 @@ packages=(
   libxlsxwriter-dev  # workbooks (--format xlsx)
   libutf8proc-dev  # display widths of CJK text in tables and workbooks, with no locale installed
   zlib1g-dev  # reference pictures as PNG for the dashboard (deflate, CRC)
+  libnats-dev  # [cluster]: zone probers and the central talk through NATS JetStream (nats.c)
   # tests and benchmarks
   libcriterion-dev lmdb-utils ffmpeg hyperfine wrk
   liburing-dev  # camfarm_bench_uring, the simulator's cheaper load generator
   prometheus  # promtool checks /metrics
   python3-openpyxl  # reads the workbooks camdex writes back in the tests
+  nats-server  # the cluster tests start real NATS JetStream servers (one, and a three-node cluster)
   # a real RTSP server nobody here wrote, for the prober's tests
   python3-gi gir1.2-gst-rtsp-server-1.0 gstreamer1.0-plugins-base gstreamer1.0-plugins-good
   gstreamer1.0-plugins-ugly gstreamer1.0-plugins-bad gstreamer1.0-libav

@@ -390,6 +390,7 @@ int apply_camera_del(struct wtxn *t, const char *id)
     wtxn_del(t, DB_HEALTH, mstr(id), NULL);
     apply_auth_hint_put(t, id, NULL, 0);
     apply_clock_put(t, id, NULL, 0);
+    apply_zone_put(t, id, NULL, 0);
     wtxn_del(t, DB_DIAGNOSIS, mstr(id), NULL);
     apply_reference_put(t, id, NULL);
     apply_thumbnail_put(t, id, NULL, 0);

@@ -19,6 +19,8 @@ int apply_maintenance(struct wtxn *t, const char *id, bool on, const char *note,
 int apply_auth_hint_put(struct wtxn *t, const char *id, const void *hint, size_t len);
 /* clock.c: an encoded clock record, or len 0 to forget it. */
 int apply_clock_put(struct wtxn *t, const char *id, const void *rec, size_t len);
+/* zone.c: the camera's zone, or len 0 to forget it. */
+int apply_zone_put(struct wtxn *t, const char *id, const void *zone, size_t len);
 int apply_diagnosis_put(struct wtxn *t, const char *id, const struct store_diagnosis *d);
 /* ref NULL clears it. */
 int apply_reference_put(struct wtxn *t, const char *id, const struct store_reference *ref);

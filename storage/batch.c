@@ -23,6 +23,7 @@ enum op_kind {
     OP_REFERENCE_ADOPT,
     OP_THUMBNAIL,
     OP_OSD,
+    OP_ZONE_PUT,
 };
 
 struct op {
@@ -334,6 +335,13 @@ int store_batch_osd_put(struct store_batch *b, const char *id, const struct stor
     return rc;
 }
 
+int store_batch_zone_put(struct store_batch *b, const char *id, const char *zone)
+{
+    if (check_id(id) || !zone || strlen(zone) > STORE_ZONE_MAX)
+        return -EINVAL;
+    return batch_value_op(b, OP_ZONE_PUT, id, zone, strlen(zone));
+}
+
 /* A copy of a signature into the batch; NULL for none. */
 static const uint8_t *batch_sig(struct store_batch *b, uint16_t w, uint16_t h, const uint8_t *sig,
                                 int *err)
@@ -457,6 +465,9 @@ static int apply_ops(struct wtxn *t, const struct store_batch *b)
             break;
         case OP_OSD:
             apply_osd_put(t, op->id, op->val, op->len);
+            break;
+        case OP_ZONE_PUT:
+            apply_zone_put(t, op->id, op->val, op->len);
             break;
         }
     }

@@ -38,6 +38,7 @@ static const struct {
     [DB_REFERENCE] = {.name = "reference", .flags = 0, .optional = true},
     [DB_THUMBNAIL] = {.name = "thumbnail", .flags = 0, .optional = true},
     [DB_OSD] = {.name = "osd", .flags = 0, .optional = true},
+    [DB_ZONE] = {.name = "zone", .flags = 0, .optional = true},
 };
 
 static const char *const state_names[STORE_STATE_COUNT] = {

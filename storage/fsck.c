@@ -263,6 +263,12 @@ static int check_osd(struct fsck *f, MDB_val *k, MDB_val *v)
     return check_owner(f, k, "OSD check");
 }
 
+static int check_zone(struct fsck *f, MDB_val *k, MDB_val *v)
+{
+    (void)v;
+    return check_owner(f, k, "zone");
+}
+
 /* Pass 3: stored unit counters against the recomputed ones. */
 static int check_unit(struct fsck *f, MDB_val *k, MDB_val *v)
 {
@@ -334,6 +340,8 @@ static int check_all(struct fsck *f)
         rc = each(f, DB_THUMBNAIL, check_thumbnail);
     if (!rc && !f->s->absent[DB_OSD])
         rc = each(f, DB_OSD, check_osd);
+    if (!rc && !f->s->absent[DB_ZONE])
+        rc = each(f, DB_ZONE, check_zone);
     if (!rc && entries(f, DB_BY_UNIT) != cams)
         rc = each(f, DB_BY_UNIT, check_by_unit);
     if (!rc && entries(f, DB_BY_STATE) != cams)

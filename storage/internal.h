@@ -26,8 +26,9 @@ enum store_db {
     DB_CLOCK,      /* camera id -> clock record (store_clock_get) */
     DB_DIAGNOSIS,  /* camera id -> the latest picture diagnosis (schema 2) */
     DB_REFERENCE,  /* camera id -> the reference picture's signature (schema 2) */
-    DB_THUMBNAIL,  /* camera id -> the latest faulty picture as a JPEG (schema 3) */
-    DB_OSD,        /* camera id -> the last OSD look (schema 3) */
+    DB_THUMBNAIL,  /* camera id -> the latest faulty picture as a JPEG (schema 4) */
+    DB_OSD,        /* camera id -> the last OSD look (schema 4) */
+    DB_ZONE,       /* camera id -> zone name (a central index, schema 5) */
     DB_COUNT
 };
 

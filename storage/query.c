@@ -55,6 +55,12 @@ static bool has_finding(struct store_read *r, const char *id, const char *reason
     return false;
 }
 
+static bool in_zone(struct store_read *r, const char *id, const char *zone)
+{
+    char z[STORE_ZONE_MAX + 1];
+    return store_zone_get(r, id, z) == 0 && strcmp(z, zone) == 0;
+}
+
 /* Looks the camera up and hands it over if it passes the filters. */
 static int emit_camera(struct store_read *r, const MDB_val *idv, const struct store_filter *f,
                        store_camera_cb cb, void *ctx)
@@ -74,6 +80,8 @@ static int emit_camera(struct store_read *r, const MDB_val *idv, const struct st
     if (f && f->unit_id && strcmp(cam.unit_id, f->unit_id) != 0)
         return 0;
     if (f && f->finding && !has_finding(r, id, f->finding))
+        return 0;
+    if (f && f->zone && !in_zone(r, id, f->zone))
         return 0;
     return cb(&cam, &h, ctx);
 }
@@ -168,6 +176,8 @@ int store_cameras_scan(struct store_read *r, const struct store_filter *f, store
         return -EINVAL;
     if (f && f->finding && (!*f->finding || strlen(f->finding) > STORE_REASON_MAX))
         return -EINVAL;
+    if (f && f->zone && (!*f->zone || strlen(f->zone) > STORE_ZONE_MAX))
+        return -EINVAL;
     if (!f || (!f->reason && f->state < 0 && !unit))
         return scan_all(r, after, f, cb, ctx);
 
@@ -199,7 +209,7 @@ int store_cameras_scan(struct store_read *r, const struct store_filter *f, store
         rest.state = -1; /* the index already selects the state */
         return scan_index(r, DB_BY_STATE, key, n, unit != NULL, start, sn, after, &rest, cb, ctx);
     }
-    struct store_filter rest = {.state = -1, .finding = f->finding};
+    struct store_filter rest = {.state = -1, .finding = f->finding, .zone = f->zone};
     return scan_index(r, DB_BY_UNIT, (const uint8_t *)unit, strlen(unit), true,
                       (const uint8_t *)from_unit, strlen(from_unit), after, &rest, cb, ctx);
 }

@@ -70,6 +70,11 @@ void config_default(struct config *c)
     c->http_max_conns = 4096;
     c->http_max_conns_per_address = 1024;
     c->http_body_budget = 67108864;
+    snprintf(c->cluster_nats, sizeof(c->cluster_nats), "%s", "nats://127.0.0.1:4222");
+    c->cluster_heartbeat_ms = 5000;
+    c->cluster_stale_after_ms = 60000;
+    c->cluster_snapshot_ms = 10 * 60000;
+    c->cluster_replicas = 1;
 }
 
 int config_parse_duration(const char *s, uint32_t *ms)
@@ -104,7 +109,27 @@ const char *config_depth_name(enum config_depth d)
     return (unsigned)d < 3 ? names[d] : "invalid";
 }
 
-enum key_kind { K_STR, K_DURATION, K_COUNT, K_DEPTH, K_LEVEL, K_BOOL, K_NICE, K_SKIP, K_FILE };
+/* Zone names become NATS subject tokens and stream names: a tight set. */
+bool config_zone_name_ok(const char *s, size_t len)
+{
+    if (len < 1 || len > 32)
+        return false;
+    for (size_t i = 0; i < len; i++)
+        if (!((s[i] >= 'a' && s[i] <= 'z') || (s[i] >= '0' && s[i] <= '9') || s[i] == '_' ||
+              s[i] == '-'))
+            return false;
+    return true;
+}
+
+const char *config_role_name(enum config_role r)
+{
+    static const char *names[] = {"standalone", "prober", "central"};
+    return (unsigned)r < 3 ? names[r] : "invalid";
+}
+
+enum key_kind {
+    K_STR, K_DURATION, K_COUNT, K_DEPTH, K_LEVEL, K_BOOL, K_NICE, K_SKIP, K_FILE, K_ROLE, K_ZONE
+};
 
 /* Every key: where it lives, its kind and the range it accepts. */
 static const struct key {
@@ -169,6 +194,20 @@ static const struct key {
     STR("http", "allowed_hosts", http_allowed_hosts),
     CNT("http", "body_budget", http_body_budget, 65536, 1073741824),
     {"metrics", "per_camera", K_BOOL, offsetof(struct config, metrics_per_camera), 0, 0, 0},
+    {"cluster", "role", K_ROLE, offsetof(struct config, cluster_role), 0, 0, 0},
+    {"cluster", "zone", K_ZONE, offsetof(struct config, cluster_zone), 0, 0, 0},
+    STR("cluster", "zones", cluster_zones),
+    STR("cluster", "nats", cluster_nats),
+    STR("cluster", "creds", cluster_creds),
+    STR("cluster", "user", cluster_user),
+    STR("cluster", "password", cluster_password),
+    STR("cluster", "tls_ca", cluster_tls_ca),
+    STR("cluster", "tls_cert", cluster_tls_cert),
+    STR("cluster", "tls_key", cluster_tls_key),
+    DUR("cluster", "heartbeat", cluster_heartbeat_ms, 100, 600000),
+    DUR("cluster", "stale_after", cluster_stale_after_ms, 500, 86400000),
+    DUR("cluster", "snapshot_interval", cluster_snapshot_ms, 1000, 86400000),
+    CNT("cluster", "replicas", cluster_replicas, 1, 5),
 #undef STR
 #undef DUR
 #undef CNT
@@ -391,7 +430,7 @@ int config_set_at(struct config *c, const char *section, const char *name, const
         if (!known_section(section))
             snprintf(err, errlen,
                      "unknown section [%s] (use camdex, probe, deep, quality, writer, http, metrics, "
-                     "webhook NAME)",
+                     "cluster, webhook NAME)",
                      section);
         else
             snprintf(err, errlen, "unknown key \"%s\" in [%s]", name, section);
@@ -438,6 +477,23 @@ int config_set_at(struct config *c, const char *section, const char *name, const
         *(int32_t *)field = (int32_t)n;
         return 0;
     }
+    case K_ROLE:
+        for (int r = 0; r < 3; r++)
+            if (strcmp(value, config_role_name(r)) == 0) {
+                *(enum config_role *)field = r;
+                return 0;
+            }
+        snprintf(err, errlen, "\"%s\" is not a role (use standalone, prober or central)", value);
+        return -EINVAL;
+    case K_ZONE:
+        if (!config_zone_name_ok(value, strlen(value))) {
+            snprintf(err, errlen,
+                     "\"%s\" is not a zone name (1 to 32 lower-case letters, digits, _ or -)",
+                     value);
+            return -EINVAL;
+        }
+        snprintf(field, 33, "%s", value);
+        return 0;
     case K_DEPTH:
         for (int d = 0; d < 3; d++)
             if (strcmp(value, config_depth_name(d)) == 0) {
@@ -541,6 +597,11 @@ int config_parse(const char *text, const char *name, struct config *c, struct co
     for (uint32_t i = 0; i < c->nwebhooks; i++)
         if (c->webhooks[i].line && config_webhook_check(&c->webhooks[i], err, sizeof(err)))
             config_add_error(errs, "%s:%d: %s", name, c->webhooks[i].line, err);
+    if (c->cluster_role == CONFIG_ROLE_PROBER && !c->cluster_zone[0])
+        config_add_error(errs, "%s: [cluster] role = prober needs a zone (zone = NAME)", name);
+    if (c->cluster_role == CONFIG_ROLE_CENTRAL && !c->cluster_zones[0])
+        config_add_error(errs, "%s: [cluster] role = central needs its zones (zones = a,b,...)",
+                         name);
     return errs->count > before ? -EINVAL : 0;
 }
 

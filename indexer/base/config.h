@@ -12,6 +12,8 @@ enum config_depth { CONFIG_DEPTH_OPTIONS, CONFIG_DEPTH_DESCRIBE, CONFIG_DEPTH_PL
  * until the camera has answered a probe (then again after a failure). */
 enum config_skip { CONFIG_SKIP_NEVER, CONFIG_SKIP_ALWAYS, CONFIG_SKIP_AUTO };
 enum log_level { LEVEL_ERROR, LEVEL_WARN, LEVEL_INFO, LEVEL_DEBUG };
+/* [cluster] role: one machine, a zone's prober, or the central index. */
+enum config_role { CONFIG_ROLE_STANDALONE, CONFIG_ROLE_PROBER, CONFIG_ROLE_CENTRAL };
 
 /* A secret kept in a file of its own (`token_ro_file = token_ro`), so the
  * configuration file needs no secret in it: read by config_read_secrets
@@ -101,6 +103,19 @@ struct config {
     uint32_t http_body_budget;       /* bytes all request bodies being received may hold */
     /* [metrics] */
     bool metrics_per_camera;  /* one series per camera in /metrics */
+    /* [cluster] (indexer/cluster/): zone probers and one central index */
+    enum config_role cluster_role;
+    char cluster_zone[33];      /* a prober's zone: [a-z0-9_-], 1 to 32 */
+    char cluster_zones[1024];   /* the central's zones, comma-separated */
+    char cluster_nats[1024];    /* nats://HOST:PORT[,...] */
+    char cluster_creds[1024];   /* NATS credentials file (JWT + NKey seed), "" = none */
+    char cluster_user[128];     /* or NATS user and password */
+    char cluster_password[256];
+    char cluster_tls_ca[1024], cluster_tls_cert[1024], cluster_tls_key[1024];
+    uint32_t cluster_heartbeat_ms;   /* a prober's heartbeat period */
+    uint32_t cluster_stale_after_ms; /* a zone silent this long is stale */
+    uint32_t cluster_snapshot_ms;    /* a prober's full health snapshot period */
+    uint32_t cluster_replicas;       /* copies JetStream keeps of a zone's stream */
     /* [webhook NAME] sections */
     struct config_webhook webhooks[CONFIG_WEBHOOKS_MAX];
     uint32_t nwebhooks;
@@ -147,5 +162,8 @@ int config_webhook_check(const struct config_webhook *w, char *err, size_t errle
 int config_parse_duration(const char *s, uint32_t *ms);
 
 const char *config_depth_name(enum config_depth d);
+const char *config_role_name(enum config_role r);
+/* A zone name: 1 to 32 of [a-z0-9_-] (a NATS subject token). */
+bool config_zone_name_ok(const char *s, size_t len);
 
 #endif

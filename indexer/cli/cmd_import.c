@@ -1,10 +1,12 @@
 /* `camdex import FILE`: validate an inventory and bring the index in line
  * with it, atomically. */
+#include <errno.h>
 #include <getopt.h>
 #include <stdio.h>
 #include <string.h>
 
 #include "cli/cli_internal.h"
+#include "cluster/cluster.h"
 #include "inventory/import.h"
 #include "inventory/inventory.h"
 
@@ -119,7 +121,17 @@ int cmd_import(struct cli *cli, int argc, char **argv)
     }
     struct import_result res;
     rc = import_apply(s, &inv, prune, dry_run, &res);
+    char zones[256] = "";
+    if (rc == -EROFS)
+        cluster_central_zones(s, zones, sizeof(zones));
     store_close(&s);
+    if (rc == -EROFS) {
+        cli_error("%s: not imported: this index is the central of zones %s, whose cameras come "
+                  "from each zone's prober; import the inventory at the prober of its zone",
+                  path, zones);
+        inv_free(&inv);
+        return CLI_FAIL;
+    }
     if (rc) {
         cli_error("%s: import failed, nothing was written: %s", path, store_strerror(rc));
         inv_free(&inv);

@@ -12,7 +12,7 @@
 static void list_usage(FILE *f)
 {
     fprintf(f, "usage: camdex list [--unit ID] [--state STATE] [--reason REASON]\n"
-               "                   [--finding REASON] [--limit N]\n"
+               "                   [--finding REASON] [--zone ZONE] [--limit N]\n"
                "                   [--format table|json|csv|xlsx] [-o FILE]\n\n"
                "Lists cameras with their state, reason and since when, ordered by unit\n"
                "and camera id. STATE is one of unknown, online, degraded, offline,\n"
@@ -20,11 +20,13 @@ static void list_usage(FILE *f)
                "finding of a degraded picture); --finding any finding of the latest\n"
                "picture diagnosis (e.g. --finding noisy also lists a dark, noisy camera\n"
                "degraded as black). URLs are shown with credentials redacted. -o writes\n"
-               "FILE (whole or not at all) instead of standard output.\n");
+               "FILE (whole or not at all) instead of standard output. On a central's\n"
+               "index, --zone keeps the cameras of one zone and JSON rows carry \"zone\".\n");
 }
 
 struct list_ctx {
     struct cli *cli;
+    struct store_read *r;
     json_t *rows, *unit_names;
     long limit;
     bool texts; /* JSON: state_text and reason_text beside the codes */
@@ -42,7 +44,8 @@ static int list_cb(const struct store_camera *cam, const struct store_health *h,
         return 1;
     const char *uname = json_string_value(json_object_get(l->unit_names, cam->unit_id));
     json_t *row = view_camera_row(l->cli->tz_offset, cam, h, uname);
-    if (row && l->texts && view_add_texts(row, l->cli->lang)) {
+    if (row && l->texts &&
+        (view_add_texts(row, l->cli->lang) || view_add_zone(row, l->r, cam->id))) {
         json_decref(row);
         row = NULL;
     }
@@ -56,6 +59,7 @@ int cmd_list(struct cli *cli, int argc, char **argv)
         {"state", required_argument, NULL, 's'},
         {"reason", required_argument, NULL, 'r'},
         {"finding", required_argument, NULL, 'g'},
+        {"zone", required_argument, NULL, 'z'},
         {"format", required_argument, NULL, 'f'},
         {"limit", required_argument, NULL, 'n'},
         {"output", required_argument, NULL, 'o'},
@@ -86,6 +90,14 @@ int cmd_list(struct cli *cli, int argc, char **argv)
             break;
         case 'g':
             filter.finding = optarg;
+            break;
+        case 'z':
+            filter.zone = optarg;
+            if (!*optarg || strlen(optarg) > STORE_ZONE_MAX) {
+                cli_error("--zone: \"%s\" is not a zone name (1 to %d characters)", optarg,
+                          STORE_ZONE_MAX);
+                return CLI_USAGE;
+            }
             break;
         case 'f':
             if (cli_format(optarg, &fmt))
@@ -131,6 +143,7 @@ int cmd_list(struct cli *cli, int argc, char **argv)
     l.texts = fmt == OUT_JSON;
     l.rows = json_array();
     l.unit_names = json_object();
+    l.r = r;
     if (!rc)
         rc = store_units_scan(r, unit_name_cb, l.unit_names);
     if (!rc)

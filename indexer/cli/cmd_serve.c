@@ -12,6 +12,7 @@
 #include "base/log.h"
 #include "base/timefmt.h"
 #include "cli/cli_internal.h"
+#include "cluster/cluster.h"
 #include "engine/monitor.h"
 #include "http/http_server.h"
 #include "inventory/import.h"
@@ -38,8 +39,13 @@ struct service {
     struct monitor_stats last; /* at the previous status line, for rates */
     uint64_t inventory_rev;
     bool stopping;
+    bool failed; /* stopped because a part could not start */
     struct http_server *http; /* HTTP API and metrics, NULL when off */
     struct notifier *notifier; /* webhooks, NULL when none */
+    /* [cluster]: a prober's publisher, or the central's zone consumers */
+    struct cluster_prober *prober;
+    struct cluster_central *central;
+    uv_async_t central_async; /* the central committed events: tell the API and webhooks */
 };
 
 static uint64_t inventory_rev(struct store *s)
@@ -162,6 +168,11 @@ static void close_all(struct service *sv)
 {
     http_server_stop(&sv->http); /* HTTP API: waits for answers in progress */
     notifier_stop(&sv->notifier); /* after the API, which shows its counters */
+    cluster_prober_stop(&sv->prober);
+    cluster_central_stop(&sv->central);
+    uv_handle_t *ca = (uv_handle_t *)&sv->central_async;
+    if (sv->cfg.cluster_role == CONFIG_ROLE_CENTRAL && !uv_is_closing(ca))
+        uv_close(ca, NULL);
     uv_handle_t *hs[] = {(uv_handle_t *)&sv->sigint,         (uv_handle_t *)&sv->sigterm,
                          (uv_handle_t *)&sv->sighup,         (uv_handle_t *)&sv->status_timer,
                          (uv_handle_t *)&sv->watchdog_timer, (uv_handle_t *)&sv->inventory_timer,
@@ -186,13 +197,55 @@ static void on_event(void *data, const struct store_event *ev)
     struct service *sv = data;
     http_server_notify(sv->http);
     notifier_notify(sv->notifier);
+    cluster_prober_notify(sv->prober);
+}
+
+static void on_central_commit_loop(uv_async_t *a)
+{
+    on_event(a->data, NULL);
+}
+
+/* From a zone's thread of the central. */
+static void on_central_commit(void *data)
+{
+    struct service *sv = data;
+    uv_async_send(&sv->central_async);
+}
+
+static char *cluster_metrics(void *data)
+{
+    struct service *sv = data;
+    return cluster_metrics_text(sv->prober, sv->cfg.cluster_zone, sv->central);
+}
+
+/* [cluster] role: a prober publishes what it commits; a central probes
+ * nothing and fills its index from the zones. Not reaching NATS is not
+ * fatal: both keep trying. */
+static int cluster_start(struct service *sv)
+{
+    char err[320];
+    int rc = 0;
+    if (sv->cfg.cluster_role == CONFIG_ROLE_PROBER)
+        rc = cluster_prober_start(&sv->cfg, sv->store, &sv->prober, err, sizeof(err));
+    if (sv->cfg.cluster_role == CONFIG_ROLE_CENTRAL) {
+        uv_async_init(&sv->loop, &sv->central_async, on_central_commit_loop);
+        sv->central_async.data = sv;
+        rc = cluster_central_start(&sv->cfg, sv->store, on_central_commit, sv, &sv->central, err,
+                                   sizeof(err));
+    }
+    if (rc)
+        cli_error("serve: [cluster] %s", err);
+    else if (sv->prober || sv->central)
+        http_server_set_metrics_extra(sv->http, cluster_metrics, sv);
+    return rc;
 }
 
 static void on_signal(uv_signal_t *h, int signum)
 {
     struct service *sv = h->data;
     if (signum == SIGHUP) {
-        reload(sv, "SIGHUP", true);
+        if (sv->cfg.cluster_role != CONFIG_ROLE_CENTRAL)
+            reload(sv, "SIGHUP", true);
         return;
     }
     if (sv->stopping)
@@ -221,8 +274,15 @@ int cmd_serve(struct cli *cli, int argc, char **argv)
     uv_loop_init(&sv.loop);
     struct monitor_opts mo = {.cfg = &sv.cfg, .store = sv.store, .on_stopped = on_stopped,
                               .on_event = on_event, .data = &sv};
+    bool central = sv.cfg.cluster_role == CONFIG_ROLE_CENTRAL;
+    if (central && sv.cfg.inventory[0]) {
+        cli_error("serve: [camdex] inventory is set, but a central's cameras come from its zones' "
+                  "probers: import each inventory at the prober of its zone");
+        store_close(&sv.store);
+        return CLI_FAIL;
+    }
     rc = monitor_new(&sv.loop, &mo, &sv.mon);
-    if (!rc)
+    if (!rc && !central)
         rc = monitor_start(sv.mon);
     /* With an inventory file configured, start from it, as SIGHUP would. */
     if (!rc && sv.cfg.inventory[0])
@@ -266,7 +326,12 @@ int cmd_serve(struct cli *cli, int argc, char **argv)
         uv_timer_start(&sv.status_log_timer, on_status_log, sv.cfg.status_log_ms,
                        sv.cfg.status_log_ms);
     uv_timer_start(&sv.status_timer, on_status, 1000, 5000);
-    uv_timer_start(&sv.inventory_timer, on_inventory_poll, 2000, 2000);
+    if (!central)
+        uv_timer_start(&sv.inventory_timer, on_inventory_poll, 2000, 2000);
+    if (cluster_start(&sv)) {
+        sv.stopping = sv.failed = true;
+        monitor_stop(sv.mon);
+    }
     uint64_t wd_usec = 0;
     if (sd_watchdog_enabled(0, &wd_usec) > 0 && wd_usec >= 2000)
         uv_timer_start(&sv.watchdog_timer, on_watchdog, 0, wd_usec / 2000);
@@ -278,5 +343,5 @@ int cmd_serve(struct cli *cli, int argc, char **argv)
     uv_run(&sv.loop, UV_RUN_DEFAULT);
     uv_loop_close(&sv.loop);
     store_close(&sv.store);
-    return CLI_OK;
+    return sv.failed ? CLI_FAIL : CLI_OK;
 }

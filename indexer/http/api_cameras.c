@@ -4,6 +4,7 @@
 #include <stdio.h>
 #include <string.h>
 
+#include "base/config.h"
 #include "base/csv_guard.h"
 #include "base/timefmt.h"
 #include "engine/clock_check.h"
@@ -96,7 +97,8 @@ static int list_cb(const struct store_camera *cam, const struct store_health *h,
                  store_unit_get(lc->r, cam->unit_id, &u) == 0 ? u.name : "");
     }
     json_t *row = view_camera_row(lc->a->env->tz_offset, cam, h, lc->unit_name);
-    if (!row || view_add_texts(row, lc->a->lang) || json_array_append_new(lc->rows, row))
+    if (!row || view_add_texts(row, lc->a->lang) || view_add_zone(row, lc->r, cam->id) ||
+        json_array_append_new(lc->rows, row))
         return -ENOMEM;
     memcpy(lc->last, key, kn);
     lc->last_len = kn;
@@ -181,14 +183,15 @@ static const struct out_col xlsx_cols[] = {
 int api_cameras(struct api_req *a)
 {
     static const char *const known[] = {"unit",   "state",  "reason", "finding", "q",
-                                        "limit",  "cursor", "format", NULL};
+                                        "limit",  "cursor", "format", "zone",    NULL};
     if (api_check_params(a, known))
         return 0;
     struct store_filter f = {
         .unit_id = api_param(a, "unit"),
         .state = -1,
         .reason = api_param(a, "reason"),
-        .finding = api_param(a, "finding")};
+        .finding = api_param(a, "finding"),
+        .zone = api_param(a, "zone")};
     const char *state = api_param(a, "state");
     const char *cursor = api_param(a, "cursor");
     struct list_ctx lc = {.a = a, .q = api_param(a, "q")};
@@ -210,6 +213,11 @@ int api_cameras(struct api_req *a)
                          "finding: \"%.40s\" is not a reason (lower-case letters, digits and _, "
                          "e.g. noisy)",
                          f.finding);
+    if (f.zone && !config_zone_name_ok(f.zone, strlen(f.zone)))
+        return api_error(a, 400, "bad_parameter",
+                         "zone: \"%.40s\" is not a zone (1 to 32 lower-case letters, digits, _ "
+                         "or -)",
+                         f.zone);
     if (lc.q && (!*lc.q || strlen(lc.q) > API_Q_MAX))
         return api_error(a, 400, "bad_parameter", "q: give 1 to %d bytes of text", API_Q_MAX);
     enum api_format fmt;

@@ -11,6 +11,7 @@
 
 #include "base/config.h"
 #include "engine/monitor.h"
+#include "http/http_server.h"
 #include "store.h"
 #include "views/messages.h"
 
@@ -49,6 +50,10 @@ struct api_env {
     bool import_running;
     /* The connection gate (http_conns.c), for /metrics; HTTP thread only. */
     struct http_conns *conns;
+    /* More /metrics series from a part this library does not link (the
+     * cluster's), under stats_lock; NULL = none. */
+    http_metrics_extra_fn metrics_extra;
+    void *metrics_extra_ctx;
 };
 
 struct api_param {

@@ -122,6 +122,10 @@ static void import_done(uv_work_t *w, int status)
             api_error(&a, 500, "internal", "the import did not run: %s", uv_strerror(status));
         else if (j->parse_rc)
             answer_parse_errors(&a, &j->errs, j->parse_rc);
+        else if (j->rc == -EROFS)
+            api_error(&a, 409, "central",
+                      "this index is a central's: its cameras come from each zone's prober; "
+                      "import the inventory at the prober of its zone");
         else if (j->rc)
             api_error(&a, j->rc == -EAGAIN ? 503 : 500, "store",
                       "the import failed, nothing was written: %s", store_strerror(j->rc));

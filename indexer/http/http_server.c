@@ -732,6 +732,16 @@ void http_server_notify(struct http_server *srv)
         api_streams_notify(srv->env.streams);
 }
 
+void http_server_set_metrics_extra(struct http_server *srv, http_metrics_extra_fn fn, void *ctx)
+{
+    if (!srv)
+        return;
+    pthread_mutex_lock(&srv->env.stats_lock);
+    srv->env.metrics_extra = fn;
+    srv->env.metrics_extra_ctx = ctx;
+    pthread_mutex_unlock(&srv->env.stats_lock);
+}
+
 const char *http_server_address(const struct http_server *srv)
 {
     return srv ? srv->address : "";

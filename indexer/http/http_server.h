@@ -25,6 +25,12 @@ int http_server_start(uv_loop_t *main_loop, const struct config *cfg, struct sto
                       struct monitor *mon, struct notifier *notifier, struct http_server **out,
                       char *err, size_t errlen);
 
+/* Extra /metrics series (Prometheus text, malloc'd, freed by the server)
+ * from a part the HTTP library does not link: the cluster's zones. Called
+ * on the HTTP thread for each scrape. Any thread; safe with srv NULL. */
+typedef char *(*http_metrics_extra_fn)(void *ctx);
+void http_server_set_metrics_extra(struct http_server *srv, http_metrics_extra_fn fn, void *ctx);
+
 /* Stops accepting, lets requests in progress finish (connections still
  * open after a short grace are cut), joins the thread and frees. Call on
  * the main loop's thread; safe with NULL. */

@@ -453,6 +453,7 @@ int api_metrics(struct api_req *a)
     struct monitor_stats st = env->stats;
     bool have = env->have_stats;
     int64_t at = env->stats_at_ms;
+    char *extra = env->metrics_extra ? env->metrics_extra(env->metrics_extra_ctx) : NULL;
     pthread_mutex_unlock(&env->stats_lock);
     struct metrics_out out = {0};
     struct timespec ts;
@@ -469,8 +470,11 @@ int api_metrics(struct api_req *a)
         struct notifier_webhook_stats ws[CONFIG_WEBHOOKS_MAX];
         size_t nw = notifier_get_stats(env->notifier, ws, CONFIG_WEBHOOKS_MAX);
         metrics_render_webhooks(ws, nw, (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000, &out);
+        if (extra)
+            put(&out, "%s", extra);
         rc = out.err;
     }
+    free(extra);
     if (rc) {
         free(out.buf);
         return api_store_error(a, rc, "metrics");

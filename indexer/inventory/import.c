@@ -116,6 +116,13 @@ int import_apply(struct store *s, const struct inventory *inv, bool prune, bool 
     rc = store_read_begin(s, &d.r);
     if (rc)
         goto out;
+    const void *zones;
+    size_t zlen;
+    if (store_meta_get(d.r, IMPORT_CENTRAL_KEY, &zones, &zlen) == 0) {
+        store_read_end(&d.r);
+        rc = -EROFS;
+        goto out;
+    }
     rc = store_cameras_scan(d.r, NULL, stored_cb, &d);
     if (!rc && dry_run) {
         /* Unit renames are only worth the walk when nothing gets written. */

@@ -13,6 +13,10 @@
 /* Meta key bumped by every import that changed something, so a running
  * service notices an import made by another process. */
 #define IMPORT_REV_KEY "inventory_rev"
+/* Meta key a central's index holds (indexer/cluster/): its zones. Its
+ * cameras come from the zones' probers, which hold the credentials, so
+ * import_apply refuses it (-EROFS). */
+#define IMPORT_CENTRAL_KEY "cluster.central"
 
 struct import_result {
     uint32_t added, changed, unchanged;
@@ -23,7 +27,8 @@ struct import_result {
 
 /* Compares `inv` with the index and, unless dry_run, writes the difference
  * in one batch. Cameras missing from the file are removed only with prune.
- * Returns 0 or a negative errno (nothing written then). */
+ * Returns 0 or a negative errno (nothing written then); -EROFS for a
+ * central's index (IMPORT_CENTRAL_KEY). */
 int import_apply(struct store *s, const struct inventory *inv, bool prune, bool dry_run,
                  struct import_result *res);
 

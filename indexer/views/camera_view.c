@@ -1,4 +1,5 @@
 /* Camera and unit JSON shapes; see camera_view.h. */
+#include <errno.h>
 #include <math.h>
 #include <stdbool.h>
 #include <stdio.h>
@@ -138,4 +139,12 @@ json_t *view_unit(const struct store_unit *u)
     json_object_set_new(o, "states", counts);
     json_object_set_new(o, "online_rate", rate_or_null(store_unit_online_rate(u)));
     return o;
+}
+
+int view_add_zone(json_t *row, struct store_read *r, const char *id)
+{
+    char zone[STORE_ZONE_MAX + 1];
+    if (store_zone_get(r, id, zone))
+        return 0;
+    return json_object_set_new(row, "zone", json_string(zone)) ? -ENOMEM : 0;
 }

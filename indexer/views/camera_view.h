@@ -37,4 +37,9 @@ json_t *view_unit(const struct store_unit *u);
  * is hidden whole, since we cannot tell where its secrets are. */
 void view_redact_url(const char *url, char *buf, size_t len);
 
+/* A central's camera (indexer/cluster/): "zone" added to its row. A
+ * camera without a zone (a standalone or prober index) gets nothing.
+ * 0 or -ENOMEM. */
+int view_add_zone(json_t *row, struct store_read *r, const char *id);
+
 #endif

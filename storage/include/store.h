@@ -27,8 +27,10 @@
  * 3: daily rows and health records carry picture-fault time (the intact
  * rate's); a row written before reads with all its degraded time as
  * picture-fault time, the intact rate as it was computed then.
- * 4: the thumbnail and osd tables, migrated the same way as schema 2's. */
-#define STORE_SCHEMA_VERSION 4
+ * 4: the thumbnail and osd tables, migrated the same way as schema 2's.
+ * 5: the zone table (a central's cameras and the zone each came from); an
+ * older index reads as having no zones, a writer migrates by creating it. */
+#define STORE_SCHEMA_VERSION 5
 #define STORE_ID_MAX         64  /* camera and unit ids, bytes */
 #define STORE_REASON_MAX     31  /* reason tokens: [a-z0-9_] */
 #define STORE_TEXT_MAX       2048
@@ -207,6 +209,8 @@ struct store_filter {
     /* Cameras whose latest picture diagnosis has a finding of this reason,
      * whatever their state's reason; NULL = any. */
     const char *finding;
+    /* Cameras of this zone (a central index, schema 3); NULL = any. */
+    const char *zone;
     /* Resume strictly after this camera in the scan's order, so a page costs
      * its own length rather than everything before it. NULL after_id = from
      * the start. Unfiltered scans go by camera id alone and ignore
@@ -416,6 +420,18 @@ int store_osd_get(struct store_read *r, const char *id, struct store_osd *out);
 /* Keeps the camera's last OSD look (strings cut to their limits); dropped
  * at commit for a camera not in the index. */
 int store_batch_osd_put(struct store_batch *b, const char *id, const struct store_osd *o);
+
+/* ---- zones ----
+ * In a central index, the zone whose prober reported each camera: the
+ * first zone to claim a camera keeps it (the cluster layer refuses the
+ * others' claims). One record per camera; it goes with the camera. */
+#define STORE_ZONE_MAX 32
+/* Copies the camera's zone into `zone` (STORE_ZONE_MAX + 1 bytes): 0, or
+ * -ENOENT when the camera has none (a standalone or prober index). */
+int store_zone_get(struct store_read *r, const char *id, char *zone);
+/* Sets (zone non-empty) or forgets (zone "") the camera's zone; dropped at
+ * commit for a camera not in the index. */
+int store_batch_zone_put(struct store_batch *b, const char *id, const char *zone);
 
 /* ---- consistency ---- */
 

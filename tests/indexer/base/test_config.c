@@ -431,3 +431,36 @@ Test(config, clock_look_keys_and_their_ranges)
     cr_expect(strstr(e.msg[0], "clock_wait"), "%s", e.msg[0]);
     cr_expect_neq(config_parse("[quality]\nclock_interval = 31d\n", "camdex.ini", &c, &e), 0);
 }
+
+Test(config, cluster_roles_zones_and_their_errors)
+{
+    struct config c;
+    struct config_errors e = {0};
+    config_default(&c);
+    cr_expect_eq(c.cluster_role, CONFIG_ROLE_STANDALONE, "standalone is the default");
+    cr_expect_eq(c.cluster_stale_after_ms, 60000);
+    const char *text = "[cluster]\nrole = prober\nzone = east-1\nnats = nats://a:4222,nats://b:4222\n"
+                       "stale_after = 30s\nreplicas = 3\n";
+    cr_assert_eq(config_parse(text, "camdex.ini", &c, &e), 0, "%s", e.msg[0]);
+    cr_expect_eq(c.cluster_role, CONFIG_ROLE_PROBER);
+    cr_expect_str_eq(c.cluster_zone, "east-1");
+    cr_expect_eq(c.cluster_stale_after_ms, 30000);
+    cr_expect_eq(c.cluster_replicas, 3);
+    /* A zone becomes a subject token: dots and wildcards are refused. */
+    config_default(&c);
+    e.count = 0;
+    cr_expect_eq(config_parse("[cluster]\nrole = boss\nzone = a.>\n", "c.ini", &c, &e), -EINVAL);
+    cr_assert_geq(e.count, 2);
+    cr_expect(strstr(e.msg[0], "c.ini:2:") && strstr(e.msg[0], "standalone, prober or central"),
+              "%s", e.msg[0]);
+    cr_expect(strstr(e.msg[1], "c.ini:3:") && strstr(e.msg[1], "zone name"), "%s", e.msg[1]);
+    /* Each role needs what it works with. */
+    config_default(&c);
+    e.count = 0;
+    cr_expect_eq(config_parse("[cluster]\nrole = prober\n", "c.ini", &c, &e), -EINVAL);
+    cr_expect(e.count && strstr(e.msg[0], "needs a zone"), "%s", e.msg[0]);
+    config_default(&c);
+    e.count = 0;
+    cr_expect_eq(config_parse("[cluster]\nrole = central\n", "c.ini", &c, &e), -EINVAL);
+    cr_expect(e.count && strstr(e.msg[0], "needs its zones"), "%s", e.msg[0]);
+}

@@ -13,7 +13,7 @@
 /* Reasons the service stores itself or the assessment gives, beside the
  * probes' own. */
 static const char *const service_reasons[] = {"maintenance", "none", "picture_fault",
-                                               "gbid_invalid"};
+                                               "gbid_invalid", "prober_lost"};
 
 static void assert_both_languages(const char *key)
 {

@@ -1,0 +1,308 @@
+/* The central: one thread per zone reading its stream through a durable
+ * pull consumer into the central index (see cluster.h), and watching the
+ * zone's heartbeat. */
+#include <errno.h>
+#include <inttypes.h>
+#include <pthread.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include "base/log.h"
+#include "cluster/central_apply.h"
+#include "cluster/cluster.h"
+#include "cluster/nats_link.h"
+#include "cluster/prober_send.h"
+
+#define CENTRAL_FETCH     256  /* messages per fetch */
+#define CENTRAL_FETCH_MS  250  /* how long a fetch waits: the stale check's period too */
+#define CENTRAL_RETRY_MS  1000 /* a zone whose stream does not exist yet */
+#define CENTRAL_DURABLE   "camdex-central"
+#define CENTRAL_ZONES_MAX 64
+
+struct zone {
+    struct cluster_central *c;
+    pthread_t thread;
+    bool started;
+    natsSubscription *sub;
+    struct zone_state st;   /* zone thread only */
+    int64_t watch_from;     /* no stale verdict before this (the central's start) */
+    struct zone_counts cnt; /* under c->lock when read */
+    struct zone_state shown;
+};
+
+struct cluster_central {
+    struct store *store;
+    natsConnection *nc;
+    jsCtx *js;
+    uint32_t stale_after_ms;
+    cluster_commit_cb on_commit;
+    void *data;
+    pthread_mutex_t lock;
+    bool stop; /* under lock */
+    struct zone zones[CENTRAL_ZONES_MAX];
+    size_t nzones;
+};
+
+static bool stopping(struct cluster_central *c)
+{
+    pthread_mutex_lock(&c->lock);
+    bool s = c->stop;
+    pthread_mutex_unlock(&c->lock);
+    return s;
+}
+
+static void publish_counts(struct zone *z, const struct zone_counts *cnt)
+{
+    pthread_mutex_lock(&z->c->lock);
+    z->cnt = *cnt;
+    z->shown = z->st;
+    pthread_mutex_unlock(&z->c->lock);
+}
+
+static int subscribe(struct zone *z)
+{
+    char subject[64], stream[64];
+    snprintf(subject, sizeof(subject), "camdex.%s.*", z->st.zone);
+    wire_stream_name(stream, sizeof(stream), z->st.zone);
+    jsSubOptions so;
+    jsSubOptions_Init(&so);
+    so.Stream = stream;
+    so.Config.AckPolicy = js_AckAll;
+    so.Config.DeliverPolicy = js_DeliverAll;
+    so.Config.MaxAckPending = 4 * CENTRAL_FETCH;
+    jsErrCode je = 0;
+    natsStatus s = js_PullSubscribe(&z->sub, z->c->js, subject, CENTRAL_DURABLE, NULL, &so, &je);
+    return s == NATS_OK ? 0 : (nats_link_err(s) ? nats_link_err(s) : -EIO);
+}
+
+/* Heard from lately, or not: the zone's cameras follow. */
+static void check_stale(struct zone *z, struct zone_counts *cnt)
+{
+    int64_t now = cluster_now_ms();
+    /* Cut off itself, the central cannot tell a silent zone from its own
+     * silence: no verdict, and a fresh grace once it is back. */
+    if (natsConnection_Status(z->c->nc) != NATS_CONN_STATUS_CONNECTED) {
+        z->watch_from = now;
+        return;
+    }
+    int64_t heard =
+        z->st.last_heartbeat_ms > z->watch_from ? z->st.last_heartbeat_ms : z->watch_from;
+    bool silent = now - heard > (int64_t)z->c->stale_after_ms;
+    if (silent == z->st.stale)
+        return;
+    int rc = central_set_stale(z->c->store, &z->st, silent, now, cnt);
+    if (rc) {
+        log_kv(LEVEL_ERROR, "cluster: zone state not stored", "zone", z->st.zone, "error",
+               store_strerror(rc), NULL);
+        return;
+    }
+    if (silent) {
+        log_kv(LEVEL_WARN,
+               "cluster: zone stale: its prober is not heard from; its cameras show "
+               "unknown (prober_lost) until it is",
+               "zone", z->st.zone, NULL);
+    } else {
+        log_kv(LEVEL_INFO, "cluster: zone heard from again: asking its prober for a snapshot",
+               "zone", z->st.zone, NULL);
+        char subj[80];
+        snprintf(subj, sizeof(subj), "camdex.%s.ctl.snapshot", z->st.zone);
+        natsConnection_PublishString(z->c->nc, subj, "");
+    }
+    if (z->c->on_commit)
+        z->c->on_commit(z->c->data);
+}
+
+static void handle(struct zone *z, natsMsg *msg, struct zone_counts *cnt)
+{
+    jsMsgMetaData *md = NULL;
+    uint64_t seq = 0;
+    if (natsMsg_GetMetaData(&md, msg) == NATS_OK) {
+        seq = md->Sequence.Stream;
+        jsMsgMetaData_Destroy(md);
+    }
+    struct wire_msg m;
+    char err[256];
+    int rc =
+        wire_decode(natsMsg_GetData(msg), (size_t)natsMsg_GetDataLength(msg), &m, err, sizeof(err));
+    if (!rc) {
+        rc = central_apply(z->c->store, &z->st, &m, seq, cluster_now_ms(), cnt, err, sizeof(err));
+        wire_msg_free(&m);
+    } else {
+        cnt->messages++;
+        cnt->refused++;
+    }
+    if (rc) {
+        char s[24];
+        snprintf(s, sizeof(s), "%" PRIu64, seq);
+        log_kv(LEVEL_WARN, "cluster: message refused, the stream goes on", "zone", z->st.zone,
+               "seq", s, "error", err[0] ? err : store_strerror(rc), NULL);
+    }
+}
+
+static void *zone_main(void *arg)
+{
+    struct zone *z = arg;
+    struct zone_counts cnt = {0};
+    while (!stopping(z->c)) {
+        if (!z->sub && subscribe(z)) {
+            check_stale(z, &cnt);
+            publish_counts(z, &cnt);
+            struct timespec ts = {0, CENTRAL_RETRY_MS * 1000000L};
+            nanosleep(&ts, NULL);
+            continue;
+        }
+        natsMsgList list = {0};
+        jsErrCode je = 0;
+        natsStatus s = natsSubscription_Fetch(&list, z->sub, CENTRAL_FETCH, CENTRAL_FETCH_MS, &je);
+        uint64_t before = cnt.events_stored;
+        for (int i = 0; s == NATS_OK && i < list.Count; i++)
+            handle(z, list.Msgs[i], &cnt);
+        /* Acknowledging the last acknowledges the batch (AckAll). */
+        if (s == NATS_OK && list.Count)
+            natsMsg_Ack(list.Msgs[list.Count - 1], NULL);
+        natsMsgList_Destroy(&list);
+        if (cnt.events_stored != before && z->c->on_commit)
+            z->c->on_commit(z->c->data);
+        check_stale(z, &cnt);
+        publish_counts(z, &cnt);
+    }
+    return NULL;
+}
+
+static int save_zones(struct store *s, const char *zones)
+{
+    struct store_batch *b;
+    int rc = store_batch_new(&b);
+    if (rc)
+        return rc;
+    rc = store_batch_meta_put(b, CLUSTER_META_CENTRAL, zones, strlen(zones));
+    if (!rc)
+        rc = store_batch_commit(s, b, NULL, NULL, NULL);
+    store_batch_free(&b);
+    return rc;
+}
+
+static int add_zones(struct cluster_central *c, const char *list, char *err, size_t errlen)
+{
+    char copy[1024];
+    snprintf(copy, sizeof(copy), "%s", list);
+    for (char *save = NULL, *t = strtok_r(copy, ", ", &save); t; t = strtok_r(NULL, ", ", &save)) {
+        if (!config_zone_name_ok(t, strlen(t))) {
+            snprintf(err, errlen, "[cluster] zones: \"%s\" is not a zone name", t);
+            return -EINVAL;
+        }
+        if (c->nzones == CENTRAL_ZONES_MAX) {
+            snprintf(err, errlen, "[cluster] zones: more than %d", CENTRAL_ZONES_MAX);
+            return -EINVAL;
+        }
+        struct zone *z = &c->zones[c->nzones++];
+        z->c = c;
+        int rc = zone_state_load(c->store, t, &z->st);
+        if (rc) {
+            snprintf(err, errlen, "zone %s: its state cannot be read: %s", t, store_strerror(rc));
+            return rc;
+        }
+        z->watch_from = cluster_now_ms();
+        z->shown = z->st;
+    }
+    if (!c->nzones) {
+        snprintf(err, errlen, "[cluster] role = central needs its zones (zones = a,b,...)");
+        return -EINVAL;
+    }
+    return 0;
+}
+
+int cluster_central_start(const struct config *cfg, struct store *store,
+                          cluster_commit_cb on_commit, void *data, struct cluster_central **out,
+                          char *err, size_t errlen)
+{
+    *out = NULL;
+    struct cluster_central *c = calloc(1, sizeof(*c));
+    if (!c)
+        return -ENOMEM;
+    c->store = store;
+    c->stale_after_ms = cfg->cluster_stale_after_ms;
+    c->on_commit = on_commit;
+    c->data = data;
+    pthread_mutex_init(&c->lock, NULL);
+    int rc = add_zones(c, cfg->cluster_zones, err, errlen);
+    if (!rc && (rc = save_zones(store, cfg->cluster_zones)))
+        snprintf(err, errlen, "the central's zones cannot be stored: %s", store_strerror(rc));
+    if (!rc)
+        rc = nats_link_open(cfg, "camdex-central", &c->nc, &c->js, err, errlen);
+    for (size_t i = 0; !rc && i < c->nzones; i++) {
+        if ((rc = -pthread_create(&c->zones[i].thread, NULL, zone_main, &c->zones[i])))
+            snprintf(err, errlen, "cannot start a zone thread");
+        else
+            c->zones[i].started = true;
+    }
+    if (rc) {
+        cluster_central_stop(&c);
+        return rc;
+    }
+    log_kv(LEVEL_INFO, "cluster: central consuming", "zones", cfg->cluster_zones, "nats",
+           cfg->cluster_nats, NULL);
+    *out = c;
+    return 0;
+}
+
+size_t cluster_central_get_stats(struct cluster_central *c, struct cluster_zone_stats *out,
+                                 size_t cap)
+{
+    if (!c)
+        return 0;
+    pthread_mutex_lock(&c->lock);
+    for (size_t i = 0; i < c->nzones && i < cap; i++) {
+        const struct zone *z = &c->zones[i];
+        struct cluster_zone_stats *s = &out[i];
+        memset(s, 0, sizeof(*s));
+        snprintf(s->zone, sizeof(s->zone), "%s", z->shown.zone);
+        s->stale = z->shown.stale;
+        s->last_heartbeat_ms = z->shown.last_heartbeat_ms;
+        s->last_key = z->shown.last_key;
+        s->messages = z->cnt.messages;
+        s->applied = z->cnt.applied;
+        s->duplicates = z->cnt.duplicates;
+        s->refused = z->cnt.refused;
+        s->claims_refused = z->cnt.claims_refused;
+    }
+    size_t n = c->nzones;
+    pthread_mutex_unlock(&c->lock);
+    return n;
+}
+
+void cluster_central_stop(struct cluster_central **cp)
+{
+    struct cluster_central *c = *cp;
+    if (!c)
+        return;
+    pthread_mutex_lock(&c->lock);
+    c->stop = true;
+    pthread_mutex_unlock(&c->lock);
+    for (size_t i = 0; i < c->nzones; i++) {
+        if (c->zones[i].started)
+            pthread_join(c->zones[i].thread, NULL);
+        natsSubscription_Destroy(c->zones[i].sub);
+    }
+    nats_link_close(&c->nc, &c->js);
+    pthread_mutex_destroy(&c->lock);
+    free(c);
+    *cp = NULL;
+}
+
+int cluster_central_zones(struct store *store, char *out, size_t outlen)
+{
+    struct store_read *r;
+    int rc = store_read_begin(store, &r);
+    if (rc)
+        return rc;
+    const void *v;
+    size_t n;
+    rc = store_meta_get(r, CLUSTER_META_CENTRAL, &v, &n);
+    if (!rc)
+        snprintf(out, outlen, "%.*s", (int)n, (const char *)v);
+    store_read_end(&r);
+    return rc;
+}

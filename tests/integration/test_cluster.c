@@ -1,0 +1,292 @@
+/* [cluster] end to end: a real nats-server, camfarm, two zones' `camdex
+ * serve --set cluster.role=prober` and one `cluster.role=central`. The
+ * central lists what the zones list; a camera killed in a zone goes
+ * offline at the central; a prober killed leaves its zone's cameras
+ * unknown / prober_lost (not offline) within stale_after + 30 s and a
+ * restart brings them back; the central refuses an import, naming where
+ * it belongs. */
+#include <criterion/criterion.h>
+#include <jansson.h>
+#include <sys/stat.h>
+
+#include "farm.h"
+#include "httpget.h"
+#include "procs.h"
+#include "runcmd.h"
+#include "testutil.h"
+
+#define CAMERAS 40
+
+static char *tmp;
+static char fleet[4200], inv[2][4200], db[3][4200], nats_url[64];
+static int rtsp_port, control_port, central_http;
+static struct proc farm, natsd, serve[3]; /* zones a, b, the central */
+static const char *const zone_name[2] = {"a", "b"};
+
+static void write_text(const char *path, const char *text)
+{
+    FILE *f = fopen(path, "w");
+    cr_assert_not_null(f);
+    fputs(text, f);
+    fclose(f);
+}
+
+/* The fleet's header and rows [from, to) into path. */
+static void split(const char *text, const char *path, int from, int to)
+{
+    const char *row = strchr(text, '\n') + 1;
+    FILE *f = fopen(path, "w");
+    cr_assert_not_null(f);
+    fwrite(text, 1, (size_t)(row - text), f);
+    for (int i = 0; i < to && *row; i++) {
+        const char *end = strchr(row, '\n');
+        end = end ? end + 1 : row + strlen(row);
+        if (i >= from)
+            fwrite(row, 1, (size_t)(end - row), f);
+        row = end;
+    }
+    fclose(f);
+}
+
+static void setup(void)
+{
+    tmp = testutil_mkdtemp();
+    snprintf(fleet, sizeof(fleet), "%s/fleet.csv", tmp);
+    rtsp_port = procs_free_port();
+    control_port = procs_free_port();
+    char port[16], cams[16];
+    snprintf(port, sizeof(port), "%d", rtsp_port);
+    snprintf(cams, sizeof(cams), "%d", CAMERAS);
+    char *gen[] = {CAMDEX_BIN, "generate", "--cameras", cams, "--seed", "17", "--port", port, NULL};
+    struct run g = runv(gen);
+    cr_assert_eq(g.rc, 0);
+    write_text(fleet, g.out);
+    for (int z = 0; z < 2; z++) {
+        snprintf(inv[z], sizeof(inv[z]), "%s/zone-%s.csv", tmp, zone_name[z]);
+        split(g.out, inv[z], z * CAMERAS / 2, (z + 1) * CAMERAS / 2);
+    }
+    run_free(&g);
+    for (int i = 0; i < 3; i++)
+        snprintf(db[i], sizeof(db[i]), "%s/index-%d", tmp, i);
+    int nport = procs_free_port();
+    snprintf(nats_url, sizeof(nats_url), "nats://127.0.0.1:%d", nport);
+    char np[16], sd[4200];
+    snprintf(np, sizeof(np), "%d", nport);
+    snprintf(sd, sizeof(sd), "%s/nats", tmp);
+    char *nargv[] = {"/usr/sbin/nats-server", "-js", "-a", "127.0.0.1", "-p", np, "-sd", sd, NULL};
+    proc_start(&natsd, 2, nargv);
+    cr_assert(proc_wait_line(&natsd, 20000, "Server is ready", NULL), "%s", natsd.last);
+    farm_start(&farm, fleet, rtsp_port, control_port, NULL);
+}
+
+static void teardown(void)
+{
+    for (int i = 0; i < 3; i++)
+        proc_stop(&serve[i], SIGTERM, 15000);
+    proc_stop(&farm, SIGTERM, 10000);
+    proc_stop(&natsd, SIGTERM, 10000);
+    testutil_rmdir(tmp);
+}
+
+TestSuite(cluster, .init = setup, .fini = teardown, .timeout = 300);
+
+static void start_prober(int z)
+{
+    char zone[32], nats[96];
+    snprintf(zone, sizeof(zone), "cluster.zone=%s", zone_name[z]);
+    snprintf(nats, sizeof(nats), "cluster.nats=%s", nats_url);
+    char *argv[] = {CAMDEX_BIN,
+                    "--db",
+                    db[z],
+                    "serve",
+                    "--interval",
+                    "2s",
+                    "--depth",
+                    "describe",
+                    "--fail-threshold",
+                    "1",
+                    "--recover-threshold",
+                    "1",
+                    "--connect-timeout",
+                    "500ms",
+                    "--reply-timeout",
+                    "500ms",
+                    "--set",
+                    "http.listen=",
+                    "--set",
+                    "cluster.role=prober",
+                    "--set",
+                    zone,
+                    "--set",
+                    nats,
+                    "--set",
+                    "cluster.heartbeat=200ms",
+                    NULL};
+    proc_start(&serve[z], 2, argv);
+    cr_assert(proc_wait_line(&serve[z], 15000, "msg=serving", NULL), "prober %s: %s", zone_name[z],
+              serve[z].last);
+}
+
+static void start_central(void)
+{
+    char nats[96];
+    snprintf(nats, sizeof(nats), "cluster.nats=%s", nats_url);
+    char *argv[] = {CAMDEX_BIN, "--db",
+                    db[2],      "serve",
+                    "--set",    "http.listen=127.0.0.1:0",
+                    "--set",    "cluster.role=central",
+                    "--set",    "cluster.zones=a,b",
+                    "--set",    nats,
+                    "--set",    "cluster.stale_after=2s",
+                    NULL};
+    proc_start(&serve[2], 2, argv);
+    central_http = serve_http_port(&serve[2]);
+    cr_assert(proc_wait_line(&serve[2], 15000, "msg=serving", NULL), "central: %s", serve[2].last);
+}
+
+/* "id state reason\n" per camera of an index, in id order. */
+static char *listing(const char *dbdir)
+{
+    char *argv[] = {CAMDEX_BIN, "--db", (char *)dbdir, "list", "--format", "json", NULL};
+    struct run r = runv(argv);
+    json_t *rows = json_loads(r.out, 0, NULL);
+    run_free(&r);
+    if (!json_is_array(rows)) {
+        json_decref(rows);
+        return strdup("");
+    }
+    size_t cap = 64 * json_array_size(rows) + 1, len = 0, i;
+    char *out = calloc(1, cap);
+    json_t *row;
+    json_array_foreach(rows, i, row)
+    {
+        len += (size_t)snprintf(out + len, cap - len, "%s %s %s\n",
+                                json_string_value(json_object_get(row, "id")),
+                                json_string_value(json_object_get(row, "state")),
+                                json_string_value(json_object_get(row, "reason")));
+    }
+    json_decref(rows);
+    return out;
+}
+
+static int cmp_lines(const void *a, const void *b)
+{
+    return strcmp(*(char *const *)a, *(char *const *)b);
+}
+
+/* The zones' listings merged in id order. */
+static char *union_of_zones(void)
+{
+    char *a = listing(db[0]), *b = listing(db[1]);
+    size_t n = strlen(a) + strlen(b);
+    char *all = malloc(n + 1), *lines[2 * CAMERAS + 2];
+    snprintf(all, n + 1, "%s%s", a, b);
+    free(a);
+    free(b);
+    size_t k = 0;
+    for (char *save = NULL, *t = strtok_r(all, "\n", &save); t && k < 2 * CAMERAS + 2;
+         t = strtok_r(NULL, "\n", &save))
+        lines[k++] = t;
+    qsort(lines, k, sizeof(*lines), cmp_lines);
+    char *out = calloc(1, n + 2);
+    for (size_t i = 0; i < k; i++)
+        strcat(strcat(out, lines[i]), "\n");
+    free(all);
+    return out;
+}
+
+static bool central_equals_zones(int ms)
+{
+    uint64_t deadline = procs_now_ms() + (uint64_t)ms;
+    bool same = false;
+    while (!same && procs_now_ms() < deadline) {
+        char *u = union_of_zones(), *c = listing(db[2]);
+        same = *u && strcmp(u, c) == 0;
+        free(u);
+        free(c);
+    }
+    return same;
+}
+
+/* Cameras of the central in `state` with `reason`. */
+static int central_count(const char *state, const char *reason)
+{
+    char *c = listing(db[2]), needle[64];
+    snprintf(needle, sizeof(needle), " %s %s\n", state, reason);
+    int n = 0;
+    for (const char *p = c; (p = strstr(p, needle)); p++)
+        n++;
+    free(c);
+    return n;
+}
+
+Test(cluster, the_central_adds_up_the_zones_and_a_silent_zone_goes_stale)
+{
+    for (int z = 0; z < 2; z++) {
+        char *argv[] = {CAMDEX_BIN, "--db", db[z], "import", inv[z], NULL};
+        run_ok(argv);
+        start_prober(z);
+    }
+    start_central();
+    cr_assert(central_equals_zones(60000), "the central's list is not the zones' union");
+    /* Zone is a filter and a column at the central. */
+    char *zl[] = {CAMDEX_BIN, "--db", db[2], "list", "--zone", "b", "--format", "json", NULL};
+    struct run lr = runv(zl);
+    json_t *rows = json_loads(lr.out, 0, NULL);
+    cr_assert_eq(json_array_size(rows), CAMERAS / 2, "%s", lr.err);
+    for (size_t i = 0; i < json_array_size(rows); i++)
+        cr_expect_str_eq(json_string_value(json_object_get(json_array_get(rows, i), "zone")), "b");
+    json_decref(rows);
+    run_free(&lr);
+
+    /* The central refuses an inventory, saying where it goes. */
+    char *imp[] = {CAMDEX_BIN, "--db", db[2], "import", inv[0], NULL};
+    struct run r = runv(imp);
+    cr_expect_eq(r.rc, 1);
+    cr_expect(strstr(r.err, "prober") && strstr(r.err, "a,b"), "%s", r.err);
+    run_free(&r);
+
+    /* A camera killed in zone b goes offline at the central. */
+    char id[64], reply[256], cmd[128];
+    farm_rtsp_camera(db[1], 0, id, sizeof(id));
+    snprintf(cmd, sizeof(cmd), "kill %s", id);
+    farm_control(control_port, cmd, reply, sizeof(reply));
+    cr_assert_str_eq(reply, "ok");
+    char cam[80];
+    snprintf(cam, sizeof(cam), "camera=%s", id);
+    cr_assert(proc_wait_line(&serve[1], 15000, "state change", cam, "to=offline", NULL), "%s",
+              serve[1].last);
+    cr_assert(central_equals_zones(30000), "the kill did not reach the central");
+
+    /* Zone a's prober dies: its cameras are unknown / prober_lost, not
+     * offline, within stale_after (2 s) + 30 s; zone b's stay as they are. */
+    int online_b_before = 0;
+    {
+        char *b = listing(db[1]);
+        for (const char *p = b; (p = strstr(p, " online ")); p++)
+            online_b_before++;
+        free(b);
+    }
+    proc_stop(&serve[0], SIGKILL, 5000);
+    cr_assert(proc_wait_line(&serve[2], 32000, "zone stale", "zone=a", NULL), "%s", serve[2].last);
+    uint64_t deadline = procs_now_ms() + 10000;
+    while (central_count("unknown", "prober_lost") < CAMERAS / 2 && procs_now_ms() < deadline)
+        ;
+    cr_expect_eq(central_count("unknown", "prober_lost"), CAMERAS / 2);
+    cr_expect_eq(central_count("online", ""), online_b_before,
+                 "zone b's cameras changed with zone a");
+    int status = 0;
+    char *m = http_get(central_http, "/metrics", NULL, 5000, &status);
+    cr_assert_eq(status, 200);
+    cr_expect(strstr(m, "camdex_cluster_zone_stale{zone=\"a\"} 1\n") &&
+                  strstr(m, "camdex_cluster_zone_stale{zone=\"b\"} 0\n"),
+              "%s", m);
+    free(m);
+
+    /* Back: the real state again. */
+    start_prober(0);
+    cr_assert(central_equals_zones(60000), "zone a did not come back at the central");
+    cr_expect_eq(central_count("unknown", "prober_lost"), 0);
+    cr_expect_eq(proc_stop(&serve[2], SIGTERM, 15000), 0, "the central did not stop cleanly");
+    cr_expect_eq(proc_stop(&serve[0], SIGTERM, 15000), 0, "the prober did not stop cleanly");
+}
