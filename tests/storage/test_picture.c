@@ -292,8 +292,6 @@ Test(picture, a_newer_schema_is_refused)
     cr_assert_eq(mdb_txn_begin(st->env, NULL, 0, &txn), 0);
     uint8_t v[4];
     be32_put(v, STORE_SCHEMA_VERSION + 1);
-    char want[32];
-    snprintf(want, sizeof(want), "schema version %d", STORE_SCHEMA_VERSION + 1);
     MDB_val k = mstr("schema"), val = mval(v, 4);
     cr_assert_eq(mdb_put(txn, st->dbi[DB_META], &k, &val, 0), 0);
     cr_assert_eq(mdb_txn_commit(txn), 0);
