@@ -2,7 +2,11 @@
  * `camdex report assessment` prints (views/assess_view.h): per unit, worst
  * first, and the fleet, as JSON (with each camera that failed something),
  * CSV (the units) or a workbook of two sheets, Chinese headings unless the
- * request asks for a language (lang=, Accept-Language). */
+ * request asks for a language (lang=, Accept-Language). The figures are
+ * made on libuv's worker pool, not on the HTTP loop: at 43,000 cameras the
+ * walk of every camera's records took 0.23-0.29 s of CPU, which other
+ * clients must not wait for. They cross back as JSON text, as workbooks'
+ * rows do (api_xlsx.c): the request's own values live in its pool. */
 #include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -121,6 +125,96 @@ static int send_xlsx(struct api_req *a, json_t *rep)
     return rc;
 }
 
+/* A request's assessment being made on a worker thread. */
+struct assess_job {
+    uv_work_t work;
+    /* HTTP thread only */
+    h2o_req_t *req;          /* NULL once the client is gone */
+    struct assess_job **ref; /* the request pool's pointer back to this */
+    struct api_env *env;
+    enum api_format fmt;
+    enum msg_lang lang;
+    bool lang_asked;
+    /* in */
+    struct assess_params p;
+    char unit[STORE_ID_MAX + 1];
+    /* out */
+    int rc;
+    char *text; /* the answer as JSON, malloc'd */
+};
+
+static void on_req_gone(void *p)
+{
+    struct assess_job *j = *(struct assess_job **)p;
+    if (j) {
+        j->req = NULL;
+        j->ref = NULL;
+    }
+}
+
+/* On a worker thread: its own read transaction; jansson allocates with
+ * malloc here (no request pool is set on this thread). */
+static void make_assessment(uv_work_t *w)
+{
+    struct assess_job *j = (struct assess_job *)w;
+    struct store_read *r;
+    json_t *rep = NULL;
+    j->rc = store_read_begin(j->env->store, &r);
+    if (j->rc)
+        return;
+    j->rc = assess_build(r, &j->p, &rep);
+    store_read_end(&r);
+    if (!j->rc && !(j->text = json_dumps(rep, JSON_COMPACT | JSON_PRESERVE_ORDER)))
+        j->rc = -ENOMEM;
+    json_decref(rep);
+}
+
+static int answer(struct api_req *a, const struct assess_job *j)
+{
+    if (j->rc == -ENOENT && j->p.unit)
+        return api_error(a, 404, "not_found", "no unit \"%s\" (GET /api/v1/units lists them)",
+                         j->p.unit);
+    if (j->rc)
+        return api_store_error(a, j->rc, "assessment");
+    json_t *rep = json_loads(j->text, 0, NULL); /* in the request pool */
+    if (!rep)
+        return api_error(a, 500, "internal", "out of memory");
+    if (j->fmt == API_XLSX) {
+        int rc = send_xlsx(a, rep);
+        json_decref(rep);
+        return rc;
+    }
+    if (j->fmt == API_CSV) {
+        json_t *rows = json_copy(json_object_get(rep, "units"));
+        json_array_append(rows, json_object_get(rep, "total"));
+        int rc = send_csv(a, rows);
+        json_decref(rows);
+        json_decref(rep);
+        return rc;
+    }
+    return api_json(a, 200, rep);
+}
+
+static void assessment_done(uv_work_t *w, int status)
+{
+    struct assess_job *j = (struct assess_job *)w;
+    h2o_req_t *req = j->req;
+    if (j->ref)
+        *j->ref = NULL;
+    if (req) {
+        struct api_req a = {
+            .req = req, .env = j->env, .lang = j->lang, .lang_asked = j->lang_asked};
+        api_json_pool_enter(&req->pool);
+        if (status)
+            api_error(&a, 500, "internal", "the assessment was not made: %s", uv_strerror(status));
+        else
+            answer(&a, j);
+        api_json_pool_leave();
+    }
+    free(j->text);
+    free(j);
+}
+
 int api_report_assessment(struct api_req *a)
 {
     static const char *const known[] = {"unit", "month", "from", "to", "format", NULL};
@@ -135,30 +229,26 @@ int api_report_assessment(struct api_req *a)
     if (range_params(a, &p))
         return 0;
     p.lang = fmt == API_XLSX && !a->lang_asked ? MSG_ZH : a->lang;
-    struct store_read *r;
-    int err = store_read_begin(a->env->store, &r);
-    if (err)
-        return api_store_error(a, err, "index");
-    json_t *rep = NULL;
-    err = assess_build(r, &p, &rep);
-    store_read_end(&r);
-    if (err == -ENOENT && unit)
-        return api_error(a, 404, "not_found", "no unit \"%s\" (GET /api/v1/units lists them)",
-                         unit);
-    if (err)
-        return api_store_error(a, err, "assessment");
-    if (fmt == API_XLSX) {
-        int rc = send_xlsx(a, rep);
-        json_decref(rep);
-        return rc;
+    struct assess_job *j = calloc(1, sizeof(*j));
+    if (!j)
+        return api_error(a, 500, "internal", "out of memory");
+    j->p = p;
+    if (unit) {
+        snprintf(j->unit, sizeof(j->unit), "%s", unit);
+        j->p.unit = j->unit;
     }
-    if (fmt == API_CSV) {
-        json_t *rows = json_copy(json_object_get(rep, "units"));
-        json_array_append(rows, json_object_get(rep, "total"));
-        int rc = send_csv(a, rows);
-        json_decref(rows);
-        json_decref(rep);
-        return rc;
+    j->fmt = fmt;
+    j->lang = a->lang;
+    j->lang_asked = a->lang_asked;
+    j->env = a->env;
+    j->req = a->req;
+    j->ref = h2o_mem_alloc_shared(&a->req->pool, sizeof(*j->ref), on_req_gone);
+    *j->ref = j;
+    int rc = uv_queue_work(a->env->loop, &j->work, make_assessment, assessment_done);
+    if (rc) {
+        *j->ref = NULL;
+        free(j);
+        return api_error(a, 500, "internal", "cannot start the assessment: %s", uv_strerror(rc));
     }
-    return api_json(a, 200, rep);
+    return 0; /* answered by assessment_done */
 }

@@ -4,7 +4,9 @@
 # dashboard_seed (tests/dashboard/history.js: all online but for three
 # outages), `camdex serve` probing them every 10 s (nothing listens on the
 # generated addresses, so they go offline: the writer is busy), then each
-# 30-day report five times with curl: time and size.
+# 30-day report five times with curl: time and size; the assessment over
+# the 30 days, this month and as a workbook; and /metrics (which carries the
+# assessment's rates per unit for today).
 #   tests/bench/dash_reports.sh [BUILD_DIR]     (default build/rel)
 set -eu
 here=$(cd "$(dirname "$0")/../.." && pwd)
@@ -37,10 +39,15 @@ done
 to=$(date -u -d '+8 hours' +%F)
 from=$(date -u -d '+8 hours -29 days' +%F)
 echo "load: $(cut -d' ' -f1-3 /proc/loadavg)"
+month=$(date -u -d '+8 hours' +%Y-%m)
 for q in "online-rate?from=$from&to=$to" "online-rate?from=$from&to=$to&shape=series" \
-         "outages?from=$from&to=$to"; do
+         "outages?from=$from&to=$to" "assessment?from=$from&to=$to" "assessment?month=$month" \
+         "assessment?from=$from&to=$to&format=xlsx"; do
   for _ in 1 2 3 4 5; do
     curl -s -o /dev/null -w "GET /api/v1/reports/$q %{time_total} s %{size_download} bytes\n" \
       "http://$addr/api/v1/reports/$q"
   done
+done
+for _ in 1 2 3 4 5; do
+  curl -s -o /dev/null -w "GET /metrics %{time_total} s %{size_download} bytes\n" "http://$addr/metrics"
 done
