@@ -212,8 +212,8 @@ static bool raw_read(int fd, struct raw_reply *r)
 }
 
 /* 5 % of 400 connections: camfarm's own count, the connections left without
- * a byte and the seeded draw for connections 0..399 all agree, and the
- * count is within the binomial bound. */
+ * a byte and the seeded draw for connection numbers 0..399 all agree, and
+ * the count is within the binomial bound. */
 Test(netmodel, lost_connections_get_nothing_and_match_the_seeded_share, .timeout = 60)
 {
     struct fc_farm farm = {0};
@@ -231,7 +231,9 @@ Test(netmodel, lost_connections_get_nothing_and_match_the_seeded_share, .timeout
     static bool answered[LOSS_CONNS];
     static struct raw_reply rep[LOSS_CONNS];
     const int cams[] = {1, 3, 44, 46};
-    /* One at a time, so camfarm accepts (and numbers) them in this order. */
+    /* camfarm numbers connections as it accepts them, from four sockets
+     * sharing the port: which of ours got which number is not fixed, how
+     * many of numbers 0..399 the draw loses is. */
     for (int i = 0; i < LOSS_CONNS; i++)
         fds[i] = raw_options(fc_ip(cams[i % 4]), farm.rtsp_port, i + 1);
     /* Wait for every answer that should come and for camfarm to have taken
@@ -266,7 +268,6 @@ Test(netmodel, lost_connections_get_nothing_and_match_the_seeded_share, .timeout
             continue;
         struct pollfd q = {.fd = fds[i], .events = POLLIN};
         cr_expect_eq(poll(&q, 1, 0), 0, "lost connection %d has something to read", i);
-        cr_expect(net_model_lost(&m, (uint64_t)i), "connection %d is not one the draw lost", i);
         silent++;
     }
     cr_expect_eq(silent, expected);
