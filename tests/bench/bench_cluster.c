@@ -143,7 +143,7 @@ static void ingest(void)
     if ((rc = cluster_central_start(&cc, cs, NULL, NULL, &c, err, sizeof(err))))
         die(err, rc);
     struct cluster_zone_stats zst = {0};
-    while (zst.applied < messages) {
+    while (zst.applied < messages && now_s() - t < 900) {
         usleep(2000);
         cluster_central_get_stats(c, &zst, 1);
     }
@@ -233,7 +233,8 @@ static void latency(void)
         die(err, rc);
     /* Let the inventory and the first snapshot through, then measure. */
     struct cluster_zone_stats zst = {0};
-    while (zst.applied < (uint64_t)(2 * cameras / PROBER_MSG_ITEMS)) {
+    double started = now_s();
+    while (zst.applied < (uint64_t)(2 * cameras / PROBER_MSG_ITEMS) && now_s() - started < 300) {
         usleep(10000);
         cluster_central_get_stats(c, &zst, 1);
     }
