@@ -114,8 +114,9 @@ static void check_stale(struct zone *z, struct zone_counts *cnt)
         z->c->on_commit(z->c->data);
 }
 
-static void handle(struct zone *z, natsMsg *msg, struct zone_counts *cnt)
+static void handle(struct zone *z, natsMsg *msg, struct central_batch *cb)
 {
+    struct zone_counts *cnt = cb->cnt;
     jsMsgMetaData *md = NULL;
     uint64_t seq = 0;
     if (natsMsg_GetMetaData(&md, msg) == NATS_OK) {
@@ -127,7 +128,7 @@ static void handle(struct zone *z, natsMsg *msg, struct zone_counts *cnt)
     int rc =
         wire_decode(natsMsg_GetData(msg), (size_t)natsMsg_GetDataLength(msg), &m, err, sizeof(err));
     if (!rc) {
-        rc = central_apply(z->c->store, &z->st, &m, seq, cluster_now_ms(), cnt, err, sizeof(err));
+        rc = central_batch_add(cb, &m, seq, cluster_now_ms(), err, sizeof(err));
         wire_msg_free(&m);
     } else {
         cnt->messages++;
@@ -145,6 +146,11 @@ static void *zone_main(void *arg)
 {
     struct zone *z = arg;
     struct zone_counts cnt = {0};
+    struct central_batch cb;
+    if (central_batch_init(&cb, z->c->store, &z->st, &cnt)) {
+        log_kv(LEVEL_ERROR, "cluster: zone not read: out of memory", "zone", z->st.zone, NULL);
+        return NULL;
+    }
     while (!stopping(z->c)) {
         if (!z->sub && subscribe(z)) {
             check_stale(z, &cnt);
@@ -158,16 +164,24 @@ static void *zone_main(void *arg)
         natsStatus s = natsSubscription_Fetch(&list, z->sub, CENTRAL_FETCH, CENTRAL_FETCH_MS, &je);
         uint64_t before = cnt.events_stored;
         for (int i = 0; s == NATS_OK && i < list.Count; i++)
-            handle(z, list.Msgs[i], &cnt);
-        /* Acknowledging the last acknowledges the batch (AckAll). */
-        if (s == NATS_OK && list.Count)
+            handle(z, list.Msgs[i], &cb);
+        /* One commit for the fetch; acknowledging the last message
+         * acknowledges them all (AckAll). Not committed: not acknowledged,
+         * JetStream delivers them again. */
+        int rc = central_batch_commit(&cb);
+        if (rc)
+            log_kv(LEVEL_ERROR, "cluster: zone's messages not committed; they come again", "zone",
+                   z->st.zone, "error", store_strerror(rc), NULL);
+        else if (s == NATS_OK && list.Count)
             natsMsg_Ack(list.Msgs[list.Count - 1], NULL);
         natsMsgList_Destroy(&list);
         if (cnt.events_stored != before && z->c->on_commit)
             z->c->on_commit(z->c->data);
         check_stale(z, &cnt);
+        cb.pending = z->st; /* the stale watch commits the zone's state itself */
         publish_counts(z, &cnt);
     }
+    central_batch_free(&cb);
     return NULL;
 }
 

@@ -165,15 +165,64 @@ static int commit(struct store *s, struct store_batch *b, struct zone_counts *cn
     return store_batch_commit(s, b, NULL, on_stored_event, cnt);
 }
 
-int central_apply(struct store *s, struct zone_state *z, const struct wire_msg *m, uint64_t seq,
-                  int64_t now_ms, struct zone_counts *cnt, char *err, size_t errlen)
+/* What a message of a batch reads from the index (does the zone own the
+ * camera, is it under maintenance) must be there, not only in the batch:
+ * so inventory messages are committed before anything else reads them
+ * (consecutive ones together), and maintenance changes alone. */
+static bool is_maintenance(const struct wire_msg *m)
 {
-    cnt->messages++;
-    if (seq && seq <= z->last_seq) {
-        cnt->duplicates++;
+    for (size_t i = 0; m->kind == WIRE_EVENTS && i < m->n; i++)
+        if (m->ev[i].from == STORE_MAINTENANCE || m->ev[i].to == STORE_MAINTENANCE)
+            return true;
+    for (size_t i = 0; m->kind == WIRE_HEALTH && i < m->n; i++)
+        if (m->health[i].h.state == STORE_MAINTENANCE)
+            return true;
+    return false;
+}
+
+int central_batch_init(struct central_batch *cb, struct store *s, struct zone_state *z,
+                       struct zone_counts *cnt)
+{
+    memset(cb, 0, sizeof(*cb));
+    cb->s = s;
+    cb->z = z;
+    cb->pending = *z;
+    cb->cnt = cnt;
+    return store_batch_new(&cb->b);
+}
+
+void central_batch_free(struct central_batch *cb)
+{
+    store_batch_free(&cb->b);
+}
+
+int central_batch_commit(struct central_batch *cb)
+{
+    if (!cb->added)
         return 0;
+    int rc = zone_state_put(cb->b, &cb->pending);
+    if (!rc)
+        rc = commit(cb->s, cb->b, cb->cnt);
+    store_batch_clear(cb->b);
+    cb->added = 0;
+    if (rc)
+        cb->pending = *cb->z; /* nothing of it is in the index */
+    else
+        *cb->z = cb->pending;
+    return rc;
+}
+
+/* Checks the message as a whole: 0, 1 for a duplicate, or -EBADMSG. */
+static int admit(struct central_batch *cb, const struct wire_msg *m, uint64_t seq, int64_t now_ms,
+                 char *err, size_t errlen)
+{
+    struct zone_counts *cnt = cb->cnt;
+    cnt->messages++;
+    if (seq && seq <= cb->pending.last_seq) {
+        cnt->duplicates++;
+        return 1;
     }
-    if (strcmp(m->zone, z->zone) != 0) {
+    if (strcmp(m->zone, cb->z->zone) != 0) {
         snprintf(err, errlen, "names zone \"%s\" on this zone's subjects", m->zone);
         cnt->refused++;
         return -EBADMSG;
@@ -183,17 +232,25 @@ int central_apply(struct store *s, struct zone_state *z, const struct wire_msg *
         cnt->refused++;
         return -EBADMSG;
     }
-    struct store_batch *b;
-    int rc = store_batch_new(&b);
+    return 0;
+}
+
+int central_batch_add(struct central_batch *cb, const struct wire_msg *m, uint64_t seq,
+                      int64_t now_ms, char *err, size_t errlen)
+{
+    int rc = admit(cb, m, seq, now_ms, err, errlen);
     if (rc)
+        return rc > 0 ? 0 : rc;
+    bool inventory = m->kind == WIRE_CAMERAS, alone = is_maintenance(m);
+    if ((alone || inventory != cb->holds_inventory) && (rc = central_batch_commit(cb)))
         return rc;
-    struct apply a = {.b = b, .z = z, .cnt = cnt};
-    struct zone_state next = *z;
-    next.last_seq = seq > z->last_seq ? seq : z->last_seq;
-    if ((rc = store_read_begin(s, &a.r))) {
-        store_batch_free(&b);
+    cb->holds_inventory = inventory;
+    struct apply a = {.b = cb->b, .z = cb->z, .cnt = cb->cnt};
+    struct zone_state next = cb->pending;
+    if (seq > next.last_seq)
+        next.last_seq = seq;
+    if ((rc = store_read_begin(cb->s, &a.r)))
         return rc;
-    }
     switch (m->kind) {
     case WIRE_CAMERAS:
         rc = apply_cameras(&a, m);
@@ -210,25 +267,34 @@ int central_apply(struct store *s, struct zone_state *z, const struct wire_msg *
             next.last_heartbeat_ms = m->sent_ms;
         break;
     }
-    /* The read ends before the commit: a commit may need to grow the map. */
+    /* The read ends before any commit: a commit may need to grow the map. */
     store_read_end(&a.r);
-    if (!rc)
-        rc = zone_state_put(b, &next);
-    if (!rc)
-        rc = commit(s, b, cnt);
-    store_batch_free(&b);
     if (rc)
         return rc;
-    *z = next;
-    cnt->applied++;
-    cnt->refused += a.skipped;
+    cb->pending = next;
+    cb->added++;
+    cb->cnt->applied++;
+    cb->cnt->refused += a.skipped;
     if (a.skipped) {
         char n[24];
         snprintf(n, sizeof(n), "%lu", (unsigned long)a.skipped);
         log_kv(LEVEL_WARN, "cluster: records about cameras not of this zone skipped", "zone",
-               z->zone, "records", n, NULL);
+               cb->z->zone, "records", n, NULL);
     }
-    return 0;
+    return alone ? central_batch_commit(cb) : 0;
+}
+
+int central_apply(struct store *s, struct zone_state *z, const struct wire_msg *m, uint64_t seq,
+                  int64_t now_ms, struct zone_counts *cnt, char *err, size_t errlen)
+{
+    struct central_batch cb;
+    int rc = central_batch_init(&cb, s, z, cnt);
+    if (!rc)
+        rc = central_batch_add(&cb, m, seq, now_ms, err, errlen);
+    if (!rc)
+        rc = central_batch_commit(&cb);
+    central_batch_free(&cb);
+    return rc;
 }
 
 struct stale_ctx {

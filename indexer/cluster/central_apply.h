@@ -31,6 +31,30 @@ struct zone_counts {
 
 int zone_state_load(struct store *s, const char *zone, struct zone_state *z);
 
+/* Messages applied together in one commit (one fetch's worth): each
+ * commit stores the zone's position with what the messages changed. */
+struct central_batch {
+    struct store *s;
+    struct zone_state *z;      /* as committed; updated by each commit */
+    struct zone_state pending; /* with the messages added since */
+    struct zone_counts *cnt;
+    struct store_batch *b;
+    size_t added;         /* messages in b */
+    bool holds_inventory; /* b holds inventory messages (and nothing else) */
+};
+
+int central_batch_init(struct central_batch *cb, struct store *s, struct zone_state *z,
+                       struct zone_counts *cnt);
+/* Adds message `m` (read at stream sequence `seq`); returns as
+ * central_apply. Inventory messages are committed before any other kind
+ * is added (consecutive ones together); maintenance changes alone. */
+int central_batch_add(struct central_batch *cb, const struct wire_msg *m, uint64_t seq,
+                      int64_t now_ms, char *err, size_t errlen);
+/* Commits what was added: 0, or a negative errno with nothing of it in
+ * the index (the caller does not acknowledge; the stream redelivers). */
+int central_batch_commit(struct central_batch *cb);
+void central_batch_free(struct central_batch *cb);
+
 /* Applies message `m`, read at stream sequence `seq`, and commits. 0
  * (applied, or a duplicate that changed nothing), or -EBADMSG with the
  * reason in err (the message breaks a rule and changed nothing), or

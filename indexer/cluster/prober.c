@@ -26,7 +26,7 @@ struct cluster_prober {
     /* thread-only */
     bool was_connected, stream_ok, inventory_due, snapshot_due;
     uint64_t inventory_rev_sent, cursor_saved;
-    int64_t next_heartbeat, next_snapshot;
+    int64_t next_snapshot;
     char last_err[256];
 };
 
@@ -130,12 +130,9 @@ static void round_once(struct cluster_prober *p)
         p->snapshot_due = false;
         p->next_snapshot = now + p->ps.snapshot_ms;
     }
-    if (now >= p->next_heartbeat) {
-        if ((rc = prober_send_heartbeat(&p->ps))) {
-            log_once(p, "heartbeat", rc);
-            return;
-        }
-        p->next_heartbeat = now + p->ps.heartbeat_ms;
+    if ((rc = prober_send_heartbeat_if_due(&p->ps))) {
+        log_once(p, "heartbeat", rc);
+        return;
     }
     p->last_err[0] = 0;
 }

@@ -133,6 +133,8 @@ static int flush(struct walk_ctx *w)
         return 0;
     int rc = publish(w->ps, w->kind, &w->e, NULL);
     if (!rc)
+        rc = prober_send_heartbeat_if_due(w->ps);
+    if (!rc)
         rc = wire_enc_begin(w->kind, w->ps->zone, w->now, &w->e);
     if (!rc)
         w->sent += n;
@@ -220,6 +222,17 @@ int prober_send_heartbeat(struct prober_send *ps)
     wire_enc_free(&e);
     if (!rc)
         count(ps, &ps->st.heartbeats_sent, 1);
+    return rc;
+}
+
+int prober_send_heartbeat_if_due(struct prober_send *ps)
+{
+    int64_t now = cluster_now_ms();
+    if (now < ps->next_heartbeat)
+        return 0;
+    int rc = prober_send_heartbeat(ps);
+    if (!rc)
+        ps->next_heartbeat = now + ps->heartbeat_ms;
     return rc;
 }
 

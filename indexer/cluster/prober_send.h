@@ -23,6 +23,7 @@ struct prober_send {
     int replicas;
     uint32_t heartbeat_ms, snapshot_ms;
     uint64_t cursor; /* the last event key acknowledged */
+    int64_t next_heartbeat;
     int64_t started_ms;
     pthread_mutex_t stats_lock;
     struct cluster_prober_stats st;
@@ -36,6 +37,9 @@ int prober_send_inventory(struct prober_send *ps);
 int prober_send_events(struct prober_send *ps); /* moves ps->cursor */
 int prober_send_health(struct prober_send *ps);
 int prober_send_heartbeat(struct prober_send *ps);
+/* A heartbeat when one is due: also between the messages of a long
+ * snapshot, so that a big zone is never taken for a silent one. */
+int prober_send_heartbeat_if_due(struct prober_send *ps);
 void prober_send_stats(struct prober_send *ps, struct cluster_prober_stats *st);
 
 #endif

@@ -16,7 +16,7 @@ cmake --build "$build" -j 2 --target bench_cluster >/dev/null
 work=$(mktemp -d)
 nats_pid=
 cleanup() {
-    [ -n "$nats_pid" ] && kill "$nats_pid" 2>/dev/null && wait "$nats_pid" 2>/dev/null
+    if [ -n "$nats_pid" ]; then kill "$nats_pid" 2>/dev/null || true; wait "$nats_pid" 2>/dev/null || true; fi
     rm -rf "$work"
 }
 trap cleanup EXIT
