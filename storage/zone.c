@@ -1,6 +1,6 @@
 /* The zone table of a central index: which zone's prober reported each
  * camera (see store.h). A table of its own, optional: an index written
- * before schema 3 reads as having no zones. */
+ * before schema 5 reads as having no zones. */
 #include <errno.h>
 
 #include "apply.h"

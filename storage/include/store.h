@@ -209,7 +209,7 @@ struct store_filter {
     /* Cameras whose latest picture diagnosis has a finding of this reason,
      * whatever their state's reason; NULL = any. */
     const char *finding;
-    /* Cameras of this zone (a central index, schema 3); NULL = any. */
+    /* Cameras of this zone (a central index, schema 5); NULL = any. */
     const char *zone;
     /* Resume strictly after this camera in the scan's order, so a page costs
      * its own length rather than everything before it. NULL after_id = from
