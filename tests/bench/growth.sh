@@ -75,9 +75,13 @@ for n in "${sizes[@]}"; do
     fig[commit,$n]="$(sed -n 's/.*median \([0-9.]*\) ms.*/\1 ms/p' "$work/store$n.out") for $n updates (load $(load))"
     events=$(sed -n 's/.*, \([0-9]*\) transitions committed.*/\1/p' "$work/store$n.out" | awk '{s += $1} END {print s + 0}')
     pages1=$(pages_used "$db")
-    unit=$(sed -n '2p' "$work/fleet$n.csv" | cut -d, -f3)
+    # The unit of median size: the generated units range from a few hundred
+    # cameras to a fifth of the fleet (the city police).
+    unit=$(cut -d, -f3 "$work/fleet$n.csv" | tail -n +2 | sort | uniq -c | sort -n |
+        awk '{u[NR] = $2} END {print u[int(NR / 2)]}')
     fig[units,$n]="$(median_ms 10 "$camdex" --db "$db" units) (load $(load))"
-    fig[list_unit,$n]="$(median_ms 10 "$camdex" --db "$db" list --state offline --unit "$unit") (load $(load))"
+    urows=$("$camdex" --db "$db" list --state offline --unit "$unit" --format csv | tail -n +2 | wc -l)
+    fig[list_unit,$n]="$(median_ms 10 "$camdex" --db "$db" list --state offline --unit "$unit"), $urows rows (load $(load))"
     rows=$("$camdex" --db "$db" list --state offline --format csv | tail -n +2 | wc -l)
     fig[list_all,$n]="$(median_ms 3 "$camdex" --db "$db" list --state offline --format csv), $rows rows (load $(load))"
     fig[fsck,$n]="$(peak "$camdex" --db "$db" fsck) (load $(load))"
@@ -127,7 +131,7 @@ row serve "serve: CPU, probes/s per status line" "$na_serve"
 row serve_mem "serve: memory" "$na_serve"
 row commit "commit of every camera's health, one batch (median of 3)"
 row units "camdex units (median of 10)"
-row list_unit "list --state offline --unit U (median of 10)"
+row list_unit "list --state offline --unit U, U of median size (median of 10)"
 row list_all "list --state offline, CSV (median of 3)"
 row fsck "fsck"
 row size "index size; growth an event"
