@@ -46,4 +46,12 @@ int wtxn_get(struct wtxn *t, enum store_db db, MDB_val key, MDB_val *val);
 int wtxn_put(struct wtxn *t, enum store_db db, MDB_val key, MDB_val val, unsigned flags);
 int wtxn_del(struct wtxn *t, enum store_db db, MDB_val key, MDB_val *val);
 
+/* commit.c: runs `apply` inside a write transaction and commits it; when
+ * the map fills up, grows it and runs `apply` again from the start, so
+ * `apply` must make the same changes each time. Transitions the commit
+ * produced go to on_event (may be NULL) once it succeeded. */
+typedef int (*commit_apply_fn)(struct wtxn *t, void *ctx);
+int commit_run(struct store *s, commit_apply_fn apply, void *apply_ctx,
+               struct store_commit_stats *stats, store_event_cb on_event, void *ctx);
+
 #endif

@@ -123,6 +123,19 @@ int tenc_utf8_check(const char *buf, size_t len, struct tenc_pos *bad)
     return rc;
 }
 
+size_t tenc_utf8_complete(const char *buf, size_t len)
+{
+    const unsigned char *s = (const unsigned char *)buf;
+    for (size_t back = 1; back <= 4 && back <= len; back++) {
+        unsigned c = s[len - back];
+        if ((c & 0xC0) == 0x80)
+            continue; /* a continuation byte: its lead is further back */
+        size_t need = c >= 0xF0 ? 4 : c >= 0xE0 ? 3 : c >= 0xC0 ? 2 : 1;
+        return need > back ? len - back : len;
+    }
+    return len; /* no lead in reach: not UTF-8, which the check will say */
+}
+
 bool tenc_is_utf8(const char *buf, size_t len)
 {
     size_t off = 0, multi;

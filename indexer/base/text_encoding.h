@@ -30,6 +30,11 @@ size_t tenc_bom_len(const char *buf, size_t len);
  * set to the first bad sequence. */
 int tenc_utf8_check(const char *buf, size_t len, struct tenc_pos *bad);
 
+/* Length of buf without a multibyte sequence cut off at its end (at most
+ * 3 bytes shorter): what a reader of a file in chunks can check now, the
+ * rest waiting for the next chunk. */
+size_t tenc_utf8_complete(const char *buf, size_t len);
+
 /* The same check as a yes or no. */
 bool tenc_is_utf8(const char *buf, size_t len);
 

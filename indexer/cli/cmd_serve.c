@@ -90,6 +90,21 @@ static uint32_t lag_p99(const struct monitor_stats *now, const struct monitor_st
     return UINT32_MAX;
 }
 
+/* p99 of the commit time over the window, in ms: the bucket bound it falls
+ * in (a commit past every bound shows as the largest commit seen). */
+static double commit_p99_ms(const struct monitor_stats *now, const struct monitor_stats *then)
+{
+    uint64_t total = now->commit_hist.count - then->commit_hist.count, seen = 0;
+    if (!total)
+        return 0;
+    for (size_t b = 0; b <= MONITOR_US_BUCKETS; b++) {
+        seen += now->commit_hist.bucket[b] - then->commit_hist.bucket[b];
+        if (seen * 100 >= total * 99)
+            return (b < MONITOR_US_BUCKETS ? monitor_us_bounds[b] : now->commit_us_max) / 1000.0;
+    }
+    return now->commit_us_max / 1000.0;
+}
+
 static void on_status_log(uv_timer_t *t)
 {
     struct service *sv = t->data;
@@ -97,6 +112,7 @@ static void on_status_log(uv_timer_t *t)
     monitor_get_stats(sv->mon, &st);
     double secs = sv->cfg.status_log_ms / 1000.0;
     char cams[16], on[16], off[16], deg[16], maint[16], rate[32], lag[16], commit[32];
+    char commit_p99[32], batch[16];
     snprintf(cams, sizeof(cams), "%u", st.cameras);
     snprintf(on, sizeof(on), "%u", st.count[STORE_ONLINE]);
     snprintf(off, sizeof(off), "%u", st.count[STORE_OFFLINE]);
@@ -105,9 +121,12 @@ static void on_status_log(uv_timer_t *t)
     snprintf(rate, sizeof(rate), "%.0f", (st.probes - sv->last.probes) / secs);
     snprintf(lag, sizeof(lag), "%u", lag_p99(&st, &sv->last));
     snprintf(commit, sizeof(commit), "%.1f", st.commit_us_last / 1000.0);
+    /* Whether commits keep up: the window's worst and the last batch's size. */
+    snprintf(commit_p99, sizeof(commit_p99), "%.1f", commit_p99_ms(&st, &sv->last));
+    snprintf(batch, sizeof(batch), "%u", st.commit_batch_last);
     log_kv(LEVEL_INFO, "status", "cameras", cams, "online", on, "offline", off, "degraded", deg,
            "maintenance", maint, "probes_per_s", rate, "lag_p99_ms", lag, "commit_ms", commit,
-           NULL);
+           "commit_p99_ms", commit_p99, "commit_batch", batch, NULL);
     sv->last = st;
 }
 

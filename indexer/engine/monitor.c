@@ -161,6 +161,7 @@ static void on_commit(void *data, int status, const struct store_commit_stats *c
     struct monitor *m = data;
     m->st.commits++;
     m->st.commit_us_last = commit_us;
+    m->st.commit_batch_last = cs ? cs->health_updates : 0;
     if (commit_us > m->st.commit_us_max)
         m->st.commit_us_max = commit_us;
     hist_add(&m->st.commit_hist, commit_us);

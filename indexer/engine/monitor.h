@@ -40,6 +40,7 @@ struct monitor_stats {
     uint64_t lag_bucket[MONITOR_LAG_BUCKETS + 1], lag_count;
     uint64_t lag_sum_ms, lag_max_ms;
     uint64_t commits, commit_us_last, commit_us_max;
+    uint32_t commit_batch_last; /* health updates in the last commit */
     struct monitor_hist commit_hist;
     /* Verdicts by tier (0 tier 1, 1 deep), state and reason. */
     uint64_t verdicts[2][3][PROBE_R_COUNT];

@@ -1,20 +1,32 @@
 /* Inventory diff and atomic apply; see import.h. */
 #include <errno.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
 
 #include "inventory/import.h"
 
+/* What the scan of the index found for each camera of the file. */
+enum mark { M_ADD = 0, M_SAME, M_PUT };
+
+/* The diff holds the file (once) and a byte per camera; the write then
+ * walks the file again inside the transaction instead of copying what
+ * changed into a batch, which at a million cameras would be a second copy
+ * of the inventory. */
 struct diff {
     const struct inv_camera **sorted; /* inventory by id */
-    bool *seen;                       /* parallel to sorted */
+    uint8_t *mark;                    /* enum mark, parallel to sorted */
     size_t n;
+    size_t pos; /* the merge's place in sorted */
     struct import_result *res;
-    struct store_batch *batch;
     struct store_read *r;
     bool prune;
-    int err;
+    char **gone; /* with prune: ids in the index, not in the file */
+    size_t gone_n, gone_cap;
+    /* the last unit looked up: files list a unit's cameras together */
+    char unit_id[STORE_ID_MAX + 1];
+    bool unit_renamed;
 };
 
 static int by_id(const void *a, const void *b)
@@ -23,11 +35,16 @@ static int by_id(const void *a, const void *b)
                   (*(const struct inv_camera *const *)b)->id);
 }
 
+/* The index hands its cameras over in id order (byte order, as strcmp
+ * orders the file), so matching them to the sorted file is a merge: one
+ * comparison a camera instead of a binary search. */
 static const struct inv_camera **find(struct diff *d, const char *id)
 {
-    struct inv_camera key = {.id = id};
-    const struct inv_camera *kp = &key;
-    return bsearch(&kp, d->sorted, d->n, sizeof(*d->sorted), by_id);
+    while (d->pos < d->n && strcmp(d->sorted[d->pos]->id, id) < 0)
+        d->pos++;
+    if (d->pos < d->n && strcmp(d->sorted[d->pos]->id, id) == 0)
+        return &d->sorted[d->pos++];
+    return NULL;
 }
 
 static struct store_camera to_store(const struct inv_camera *c)
@@ -58,6 +75,34 @@ static bool same(const struct store_camera *a, const struct store_camera *b)
            a->width == b->width && a->height == b->height && a->fps == b->fps;
 }
 
+static int remember_gone(struct diff *d, const char *id)
+{
+    if (d->gone_n == d->gone_cap) {
+        size_t cap = d->gone_cap ? d->gone_cap * 2 : 256;
+        char **n = realloc(d->gone, cap * sizeof(*n));
+        if (!n)
+            return -ENOMEM;
+        d->gone = n;
+        d->gone_cap = cap;
+    }
+    /* The id lives in the read transaction's pages: copied. */
+    if (!(d->gone[d->gone_n] = strdup(id)))
+        return -ENOMEM;
+    d->gone_n++;
+    return 0;
+}
+
+static bool unit_renamed(struct diff *d, const struct inv_camera *c)
+{
+    if (strcmp(d->unit_id, c->unit_id) != 0) {
+        struct store_unit u;
+        d->unit_renamed =
+            store_unit_get(d->r, c->unit_id, &u) == 0 && strcmp(u.name, c->unit_name) != 0;
+        snprintf(d->unit_id, sizeof(d->unit_id), "%s", c->unit_id);
+    }
+    return d->unit_renamed;
+}
+
 static int stored_cb(const struct store_camera *cam, const struct store_health *h, void *ctx)
 {
     struct diff *d = ctx;
@@ -67,21 +112,20 @@ static int stored_cb(const struct store_camera *cam, const struct store_health *
         d->res->missing++;
         if (d->prune) {
             d->res->removed++;
-            return d->batch ? store_batch_camera_del(d->batch, cam->id) : 0;
+            return remember_gone(d, cam->id);
         }
         return 0;
     }
-    d->seen[hit - d->sorted] = true;
     struct store_camera want = to_store(*hit);
-    struct store_unit u;
-    bool renamed = store_unit_get(d->r, want.unit_id, &u) == 0 &&
-                   strcmp(u.name, (*hit)->unit_name) != 0;
-    if (same(cam, &want) && !renamed) {
+    bool changed = !same(cam, &want);
+    if (!changed && !unit_renamed(d, *hit)) {
+        d->mark[hit - d->sorted] = M_SAME;
         d->res->unchanged++;
         return 0;
     }
-    d->res->changed += !same(cam, &want);
-    return d->batch ? store_batch_camera_put(d->batch, &want, (*hit)->unit_name) : 0;
+    d->mark[hit - d->sorted] = M_PUT;
+    d->res->changed += changed;
+    return 0;
 }
 
 /* Counts units whose stored name differs from the file's. */
@@ -97,16 +141,31 @@ static int unit_cb(const struct store_unit *u, void *ctx)
     return 0;
 }
 
+/* Makes the changes the scan found; called again if the map had to grow. */
+static int fill(struct store_tx *tx, void *ctx)
+{
+    struct diff *d = ctx;
+    int rc = 0;
+    for (size_t i = 0; !rc && i < d->gone_n; i++)
+        rc = store_tx_camera_del(tx, d->gone[i]);
+    for (size_t i = 0; !rc && i < d->n; i++) {
+        if (d->mark[i] == M_SAME)
+            continue;
+        struct store_camera c = to_store(d->sorted[i]);
+        rc = store_tx_camera_put(tx, &c, d->sorted[i]->unit_name);
+    }
+    uint64_t rev = (uint64_t)time(NULL) << 20 ^ (uint64_t)clock();
+    return rc ? rc : store_tx_meta_put(tx, IMPORT_REV_KEY, &rev, sizeof(rev));
+}
+
 int import_apply(struct store *s, const struct inventory *inv, bool prune, bool dry_run,
                  struct import_result *res)
 {
     memset(res, 0, sizeof(*res));
     struct diff d = {.n = inv->count, .res = res, .prune = prune};
     d.sorted = malloc((inv->count + 1) * sizeof(*d.sorted));
-    d.seen = calloc(inv->count + 1, sizeof(*d.seen));
-    int rc = d.sorted && d.seen ? 0 : -ENOMEM;
-    if (!rc && !dry_run)
-        rc = store_batch_new(&d.batch);
+    d.mark = calloc(inv->count + 1, sizeof(*d.mark));
+    int rc = d.sorted && d.mark ? 0 : -ENOMEM;
     if (rc)
         goto out;
     for (size_t i = 0; i < inv->count; i++)
@@ -131,22 +190,14 @@ int import_apply(struct store *s, const struct inventory *inv, bool prune, bool 
     store_read_end(&d.r);
     if (rc)
         goto out;
+    size_t puts = 0;
     for (size_t i = 0; i < d.n; i++) {
-        if (d.seen[i])
-            continue;
-        res->added++;
-        if (d.batch) {
-            struct store_camera c = to_store(d.sorted[i]);
-            if ((rc = store_batch_camera_put(d.batch, &c, d.sorted[i]->unit_name)))
-                goto out;
-        }
+        res->added += d.mark[i] == M_ADD;
+        puts += d.mark[i] != M_SAME;
     }
-    if (d.batch && store_batch_size(d.batch) > 0) {
+    if (!dry_run && (puts || d.gone_n)) {
         struct store_commit_stats st;
-        uint64_t rev = (uint64_t)time(NULL) << 20 ^ (uint64_t)clock();
-        if ((rc = store_batch_meta_put(d.batch, IMPORT_REV_KEY, &rev, sizeof(rev))))
-            goto out;
-        rc = store_batch_commit(s, d.batch, &st, NULL, NULL);
+        rc = store_write(s, fill, &d, &st);
         if (!rc) {
             /* The commit is the truth: the index may have moved since the scan. */
             res->added = st.cameras_added;
@@ -155,8 +206,10 @@ int import_apply(struct store *s, const struct inventory *inv, bool prune, bool 
         }
     }
 out:
-    store_batch_free(&d.batch);
+    for (size_t i = 0; i < d.gone_n; i++)
+        free(d.gone[i]);
+    free(d.gone);
     free(d.sorted);
-    free(d.seen);
+    free(d.mark);
     return rc;
 }

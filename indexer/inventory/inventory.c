@@ -97,6 +97,102 @@ int inv_parse(const char *buf, size_t len, const char *name, enum inv_format fmt
     return errs->count ? -EINVAL : 0;
 }
 
+/* Chunks a regular file is read in: a multiple of the page size, large
+ * enough that the per-chunk work is noise. */
+#define INV_CHUNK ((size_t)1 << 20)
+
+struct stream {
+    int fd;
+    char *buf;
+    size_t carry; /* bytes of a cut-off UTF-8 sequence kept for the next chunk */
+    struct inv_builder *b;
+    struct inv_csv *csv;
+};
+
+/* One chunk: 1 = parsed, 0 = end of file, 2 = not plain UTF-8 CSV (start
+ * over), or a negative errno. */
+static int stream_chunk(struct stream *st, enum inv_format fmt, size_t size)
+{
+    ssize_t n;
+    do
+        n = read(st->fd, st->buf + st->carry, INV_CHUNK - st->carry);
+    while (n < 0 && errno == EINTR);
+    if (n < 0)
+        return -errno;
+    size_t have = st->carry + (size_t)n;
+    if (n == 0)
+        return st->carry || !st->csv ? 2 : 0; /* a sequence cut off, or an empty file */
+    size_t ok = tenc_utf8_complete(st->buf, have);
+    if (memchr(st->buf, '\0', have) || !tenc_is_utf8(st->buf, ok))
+        return 2;
+    const char *text = st->buf;
+    size_t len = ok;
+    if (!st->csv) {
+        size_t bom = 0, one;
+        while ((one = tenc_bom_len(text + bom, len - bom)) != 0)
+            bom += one;
+        text += bom;
+        len -= bom;
+        if (fmt == INV_FMT_AUTO && sniff_format(st->b->name, text, len) != INV_FMT_CSV)
+            return 2;
+        /* The line end is the whole file's choice: decided here only when
+         * this chunk holds a LF or is the whole file. */
+        if (!memchr(text, '\n', len) && size > have)
+            return 2;
+        int rc = inv_csv_begin(st->b, inv_csv_eol(text, len), &st->csv);
+        if (rc)
+            return rc;
+    }
+    int rc = inv_csv_feed(st->csv, text, len);
+    if (rc)
+        return rc;
+    if (st->b->stop || st->b->errs->count)
+        return 2;
+    memmove(st->buf, st->buf + ok, have - ok);
+    st->carry = have - ok;
+    return 1;
+}
+
+/* A regular file of UTF-8 CSV is parsed as it is read, a chunk at a time,
+ * so a million-row inventory is never held as text beside the rows built
+ * from it. Anything else (another encoding, JSON, a NUL byte, any error in
+ * the rows) starts over the whole-file way, which works out the encoding
+ * and words every error exactly as for a pipe. Returns 0 (read), 1 (start
+ * over: inv emptied, the file back where it was) or a negative errno. */
+static int load_csv_streamed(int fd, const char *path, size_t size, enum inv_format fmt,
+                             struct inventory *inv, struct inv_errors *errs)
+{
+    off_t start = lseek(fd, 0, SEEK_CUR);
+    if (start < 0)
+        return 1;
+    struct inv_table ids = {0}, units = {0};
+    struct inv_builder b = {
+        .inv = inv, .errs = errs, .name = path, .what = "column", .ids = &ids, .units = &units};
+    struct stream st = {.fd = fd, .b = &b, .buf = malloc(INV_CHUNK)};
+    /* Rows are 100-300 bytes: sized for the file, the id table never grows. */
+    int rc = st.buf ? inv_table_reserve(&ids, size / 256) : -ENOMEM;
+    if (rc == 0)
+        while ((rc = stream_chunk(&st, fmt, size)) == 1)
+            continue;
+    /* rc: 0 the end of the file, 2 start over, or an error */
+    if (st.csv) {
+        int end = inv_csv_end(st.csv); /* what only the end can tell */
+        if (rc == 0)
+            rc = end;
+    }
+    if (rc == 0 && errs->count)
+        rc = 2;
+    free(st.buf);
+    free(ids.e);
+    free(units.e);
+    if (rc != 2)
+        return rc;
+    inv_free(inv);
+    inv_init(inv);
+    errs->count = 0;
+    return lseek(fd, start, SEEK_SET) < 0 ? -errno : 1;
+}
+
 int inv_load_file(const char *path, enum inv_format fmt, enum inv_encoding enc,
                   struct inventory *inv, struct inv_errors *errs)
 {
@@ -128,6 +224,13 @@ int inv_load_file(const char *path, enum inv_format fmt, enum inv_encoding enc,
                   (long long)st.st_size, INV_FILE_MAX >> 20);
         close(fd);
         return -EFBIG;
+    }
+    if (S_ISREG(st.st_mode) && enc != INV_ENC_GB18030 && fmt != INV_FMT_JSON) {
+        int rc = load_csv_streamed(fd, path, (size_t)st.st_size, fmt, inv, errs);
+        if (rc <= 0) {
+            close(fd);
+            return rc;
+        }
     }
     /* Pipes and /dev/stdin report size 0: read until EOF whatever stat said. */
     size_t cap = S_ISREG(st.st_mode) ? (size_t)st.st_size + 1 : 65536, got = 0;

@@ -186,34 +186,59 @@ done:
     st->overflow = 0;
 }
 
-int inv_parse_csv(struct inv_builder *b, const char *text, size_t len)
-{
+/* A reader fed in pieces (a file read in chunks need not be held whole):
+ * the state of one parse between inv_csv_feed calls. */
+struct inv_csv {
+    struct inv_builder *b;
     struct csv_parser p;
-    if (csv_init(&p, CSV_STRICT | CSV_STRICT_FINI | CSV_APPEND_NULL) != 0)
-        return -ENOMEM;
-    struct csv_state st = {.b = b};
-    int inside_quotes = 0;
-    size_t pos = 0;
-    /* Files from old Mac spreadsheets end lines with a lone CR. */
-    char eol = memchr(text, '\n', len) || !memchr(text, '\r', len) ? '\n' : '\r';
+    struct csv_state st;
+    char eol;
+    int inside_quotes;
+    int at_line_start; /* the next byte fed starts a physical line */
+};
 
-    /* Feed one physical line at a time: a record starts on a line that
-     * begins outside quotes, and RFC 4180 quotes balance ("" counts two),
-     * so quote parity says where each record started for the messages. */
-    while (pos < len && !b->stop && st.rc == 0) {
-        const char *nl = memchr(text + pos, eol, len - pos);
+int inv_csv_begin(struct inv_builder *b, char eol, struct inv_csv **out)
+{
+    struct inv_csv *f = calloc(1, sizeof(*f));
+    if (!f)
+        return -ENOMEM;
+    if (csv_init(&f->p, CSV_STRICT | CSV_STRICT_FINI | CSV_APPEND_NULL) != 0) {
+        free(f);
+        return -ENOMEM;
+    }
+    f->b = b;
+    f->st.b = b;
+    f->eol = eol;
+    f->at_line_start = 1;
+    *out = f;
+    return 0;
+}
+
+int inv_csv_feed(struct inv_csv *f, const char *text, size_t len)
+{
+    struct inv_builder *b = f->b;
+    struct csv_state *st = &f->st;
+    size_t pos = 0;
+    /* Feed one physical line (or the piece of it this chunk holds) at a
+     * time: a record starts on a line that begins outside quotes, and RFC
+     * 4180 quotes balance ("" counts two), so quote parity says where each
+     * record started for the messages. */
+    while (pos < len && !b->stop && st->rc == 0) {
+        const char *nl = memchr(text + pos, f->eol, len - pos);
         size_t n = nl ? (size_t)(nl - (text + pos)) + 1 : len - pos;
-        st.line++;
-        if (!inside_quotes)
-            st.rec_start = st.line;
+        if (f->at_line_start) {
+            st->line++;
+            if (!f->inside_quotes)
+                st->rec_start = st->line;
+        }
         for (const char *c = memchr(text + pos, '"', n); c;
              c = memchr(c + 1, '"', (size_t)(text + pos + n - c - 1)))
-            inside_quotes = !inside_quotes;
-        if (csv_parse(&p, text + pos, n, on_field, on_row, &st) != n) {
-            if (csv_error(&p) == CSV_ENOMEM)
-                st.rc = -ENOMEM;
+            f->inside_quotes = !f->inside_quotes;
+        if (csv_parse(&f->p, text + pos, n, on_field, on_row, st) != n) {
+            if (csv_error(&f->p) == CSV_ENOMEM)
+                st->rc = -ENOMEM;
             else
-                inv_error(b, st.line,
+                inv_error(b, st->line,
                           "malformed CSV: a quote inside an unquoted field or text after a "
                           "closing quote; quote the whole field and double quotes inside it "
                           "(\"\")");
@@ -221,23 +246,49 @@ int inv_parse_csv(struct inv_builder *b, const char *text, size_t len)
             break;
         }
         pos += n;
+        f->at_line_start = nl != NULL;
     }
-    if (!b->stop && st.rc == 0 && csv_fini(&p, on_field, on_row, &st) != 0) {
-        inv_error(b, st.rec_start,
+    return st->rc;
+}
+
+int inv_csv_end(struct inv_csv *f)
+{
+    struct inv_builder *b = f->b;
+    struct csv_state *st = &f->st;
+    if (!b->stop && st->rc == 0 && csv_fini(&f->p, on_field, on_row, st) != 0) {
+        inv_error(b, st->rec_start,
                   "malformed CSV: the row starting here has a quoted field that is never "
                   "closed; add the missing '\"'");
         b->stop = 1;
     }
-    if (st.rc == 0 && !b->stop && !b->errs->count) {
-        if (!st.header_done)
+    if (st->rc == 0 && !b->stop && !b->errs->count) {
+        if (!st->header_done)
             inv_error(b, 0, "no header row; the first row must name the columns: %s",
                       inv_cols_accepted);
         else if (b->rows == 0)
-            inv_error(b, st.header_line, "no cameras after the header row");
+            inv_error(b, st->header_line, "no cameras after the header row");
     }
-    csv_free(&p);
-    free(st.buf);
+    int rc = st->rc;
+    csv_free(&f->p);
+    free(st->buf);
     for (int c = 0; c < INV_COL_COUNT; c++)
-        free(st.labels[c]);
-    return st.rc;
+        free(st->labels[c]);
+    free(f);
+    return rc;
+}
+
+char inv_csv_eol(const char *text, size_t len)
+{
+    /* Files from old Mac spreadsheets end lines with a lone CR. */
+    return memchr(text, '\n', len) || !memchr(text, '\r', len) ? '\n' : '\r';
+}
+
+int inv_parse_csv(struct inv_builder *b, const char *text, size_t len)
+{
+    struct inv_csv *f;
+    int rc = inv_csv_begin(b, inv_csv_eol(text, len), &f);
+    if (rc)
+        return rc;
+    inv_csv_feed(f, text, len);
+    return inv_csv_end(f);
 }

@@ -86,6 +86,17 @@ const char *inv_redact_value(const char *s, size_t len, char *buf, size_t buflen
 const char *inv_quote(const char *s, size_t len, char *buf, size_t buflen);
 
 int inv_parse_csv(struct inv_builder *b, const char *text, size_t len);
+/* The same reader fed in pieces of any size: begin with the file's line
+ * end (inv_csv_eol of its text), feed, end (which reports what only the
+ * end can tell and frees the reader). Each returns 0 or -ENOMEM; problems
+ * go to the builder's errors. */
+struct inv_csv;
+char inv_csv_eol(const char *text, size_t len);
+int inv_csv_begin(struct inv_builder *b, char eol, struct inv_csv **out);
+int inv_csv_feed(struct inv_csv *f, const char *text, size_t len);
+int inv_csv_end(struct inv_csv *f);
+/* Room for n entries before the table grows (a large file's estimate). */
+int inv_table_reserve(struct inv_table *t, size_t n);
 int inv_parse_json(struct inv_builder *b, const char *text, size_t len);
 
 #endif

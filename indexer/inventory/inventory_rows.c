@@ -188,6 +188,22 @@ static int table_grow(struct inv_table *t)
     return 0;
 }
 
+int inv_table_reserve(struct inv_table *t, size_t n)
+{
+    size_t cap = 1024;
+    while (cap < 2 * n)
+        cap *= 2;
+    if (t->n || cap <= t->cap)
+        return 0;
+    struct inv_entry *e = calloc(cap, sizeof *e);
+    if (!e)
+        return -ENOMEM;
+    free(t->e);
+    t->e = e;
+    t->cap = cap;
+    return 0;
+}
+
 /* The entry for key: existing (key set) or a fresh slot to fill. */
 static struct inv_entry *table_slot(struct inv_table *t, const char *key, size_t len)
 {

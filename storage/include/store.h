@@ -284,6 +284,22 @@ int store_batch_meta_put(struct store_batch *b, const char *key, const void *val
 int store_batch_commit(struct store *s, struct store_batch *b, struct store_commit_stats *stats,
                        store_event_cb on_event, void *ctx);
 
+/* Changes too many to hold twice (an import of a million cameras) are
+ * made by a producer inside the write transaction instead of recorded in a
+ * batch: store_write calls `fill`, which calls store_tx_* for each change
+ * with strings it keeps alive; if the map fills up, the transaction is
+ * undone, the map grown and `fill` called again, so it must make the same
+ * changes each time. A nonzero return from fill aborts everything.
+ * Strings longer than a batch would keep are refused (-ENAMETOOLONG), not
+ * cut. */
+struct store_tx;
+typedef int (*store_fill_cb)(struct store_tx *tx, void *ctx);
+int store_write(struct store *s, store_fill_cb fill, void *ctx, struct store_commit_stats *stats);
+int store_tx_camera_put(struct store_tx *tx, const struct store_camera *cam,
+                        const char *unit_name);
+int store_tx_camera_del(struct store_tx *tx, const char *id);
+int store_tx_meta_put(struct store_tx *tx, const char *key, const void *val, size_t len);
+
 int store_meta_get(struct store_read *r, const char *key, const void **val, size_t *len);
 
 /* ---- authentication hints ----

@@ -699,3 +699,35 @@ Test(service, first_pass_is_one_summary_line_at_info)
               "%s", serve.last);
     stop_serve();
 }
+
+/* A number after `key=` in a log line, -1 when absent. */
+static double field(const char *line, const char *key)
+{
+    const char *p = strstr(line, key);
+    return p ? strtod(p + strlen(key), NULL) : -1;
+}
+
+Test(service, status_line_says_how_long_commits_take_and_how_large_they_are)
+{
+    import(fleet, false);
+    char *argv[] = {CAMDEX_BIN, "--db", db, "serve", "--interval", "2s", "--connect-timeout",
+                    "500ms", "--reply-timeout", "500ms", "--status-log", "1s", "--log-level",
+                    "info", NULL};
+    proc_start(&serve, 2, argv);
+    /* Status lines come every second; a window may hold no commit. */
+    double batch = 0, p99 = 0, last = 0;
+    uint64_t deadline = procs_now_ms() + 60000;
+    while (!(batch > 0 && p99 > 0) && procs_now_ms() < deadline) {
+        cr_assert(proc_wait_line(&serve, (int)(deadline - procs_now_ms()), "msg=status", NULL),
+                  "no status line: %s", serve.last);
+        batch = field(serve.last, " commit_batch=");
+        p99 = field(serve.last, " commit_p99_ms=");
+        last = field(serve.last, " commit_ms=");
+        cr_assert_geq(batch, 0, "no commit_batch: %s", serve.last);
+        cr_assert_geq(p99, 0, "no commit_p99_ms: %s", serve.last);
+    }
+    cr_assert(batch > 0 && p99 > 0, "no window with a commit in 60 s: %s", serve.last);
+    cr_assert_leq(batch, CAMERAS, "%s", serve.last);
+    cr_assert_gt(last, 0, "a commit took no time: %s", serve.last);
+    stop_serve();
+}

@@ -941,3 +941,34 @@ Test(store, filtered_scan_with_a_start_id_needs_its_unit)
     store_read_end(&r);
     free(s.e);
 }
+
+static int offline_ids_cb(const struct store_camera *c, const struct store_health *h, void *ctx)
+{
+    char *out = ctx;
+    if (h->state == STORE_OFFLINE)
+        snprintf(out + strlen(out), 256 - strlen(out), "%s;", c->id);
+    return 0;
+}
+
+Test(store, a_full_scan_pairs_each_camera_with_its_own_health_around_an_orphan)
+{
+    add_cameras(10, 2);
+    set_health("cam00003", STORE_OFFLINE, "auth_failed", testutil_now_ms());
+    set_health("cam00006", STORE_OFFLINE, "rtsp_timeout", testutil_now_ms());
+    /* A health record without its camera, an offline one between cam00004
+     * and cam00005: the walk beside the cameras table must step over it,
+     * not hand it to cam00005. */
+    MDB_txn *txn;
+    cr_assert_eq(mdb_txn_begin(st->env, NULL, 0, &txn), 0);
+    MDB_val k = mstr("cam00004x"), v;
+    cr_assert_eq(mdb_get(txn, st->dbi[DB_HEALTH], &(MDB_val){8, "cam00003"}, &v), 0);
+    cr_assert_eq(mdb_put(txn, st->dbi[DB_HEALTH], &k, &v, 0), 0);
+    cr_assert_eq(mdb_txn_commit(txn), 0);
+
+    char ids[256] = "";
+    struct store_read *r;
+    cr_assert_eq(store_read_begin(st, &r), 0);
+    cr_assert_eq(store_cameras_scan(r, NULL, offline_ids_cb, ids), 0);
+    store_read_end(&r);
+    cr_assert_str_eq(ids, "cam00003;cam00006;");
+}

@@ -252,3 +252,21 @@ Test(tenc_utf8, is_utf8_accepts_utf8_and_refuses_everything_else)
     for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++)
         cr_assert_eq(tenc_is_utf8(cases[i].s, strlen(cases[i].s)), cases[i].ok, "case %zu", i);
 }
+
+Test(tenc_utf8, complete_leaves_out_only_a_sequence_cut_off_at_the_end)
+{
+    const char *s = "ab中文𠀀"; /* 2 ASCII, two 3-byte, one 4-byte character */
+    size_t len = strlen(s);
+    cr_assert_eq(len, 2 + 3 + 3 + 4);
+    cr_assert_eq(tenc_utf8_complete(s, len), len);
+    /* Cut inside the 4-byte character: it waits for the next chunk. */
+    for (size_t cut = 1; cut <= 3; cut++)
+        cr_assert_eq(tenc_utf8_complete(s, len - cut), 8, "cut %zu", cut);
+    /* Cut inside the second 3-byte character. */
+    cr_assert_eq(tenc_utf8_complete(s, 6), 5);
+    cr_assert_eq(tenc_utf8_complete(s, 7), 5);
+    cr_assert_eq(tenc_utf8_complete(s, 5), 5);
+    cr_assert_eq(tenc_utf8_complete(s, 0), 0);
+    /* Bytes that are no UTF-8 are left for the check to refuse. */
+    cr_assert_eq(tenc_utf8_complete("\x80\x80\x80\x80\x80", 5), 5);
+}
