@@ -91,6 +91,7 @@ static void on_status_log(uv_timer_t *t)
     monitor_get_stats(sv->mon, &st);
     double secs = sv->cfg.status_log_ms / 1000.0;
     char cams[16], on[16], off[16], deg[16], maint[16], rate[32], lag[16], commit[32];
+    char deep[32], diag[32], late[16];
     snprintf(cams, sizeof(cams), "%u", st.cameras);
     snprintf(on, sizeof(on), "%u", st.count[STORE_ONLINE]);
     snprintf(off, sizeof(off), "%u", st.count[STORE_OFFLINE]);
@@ -99,9 +100,14 @@ static void on_status_log(uv_timer_t *t)
     snprintf(rate, sizeof(rate), "%.0f", (st.probes - sv->last.probes) / secs);
     snprintf(lag, sizeof(lag), "%u", lag_p99(&st, &sv->last));
     snprintf(commit, sizeof(commit), "%.1f", st.commit_us_last / 1000.0);
+    /* Whether the deep workers keep up: all their looks, the picture
+     * diagnoses among them, and the diagnoses running late. */
+    snprintf(deep, sizeof(deep), "%.1f", (st.deep_probes - sv->last.deep_probes) / secs);
+    snprintf(diag, sizeof(diag), "%.1f", (st.diagnoses - sv->last.diagnoses) / secs);
+    snprintf(late, sizeof(late), "%u", monitor_diagnoses_overdue(sv->mon));
     log_kv(LEVEL_INFO, "status", "cameras", cams, "online", on, "offline", off, "degraded", deg,
            "maintenance", maint, "probes_per_s", rate, "lag_p99_ms", lag, "commit_ms", commit,
-           NULL);
+           "deep_per_s", deep, "diagnoses_per_s", diag, "diagnoses_late", late, NULL);
     sv->last = st;
 }
 
