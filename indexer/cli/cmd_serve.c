@@ -112,7 +112,7 @@ static void on_status_log(uv_timer_t *t)
     monitor_get_stats(sv->mon, &st);
     double secs = sv->cfg.status_log_ms / 1000.0;
     char cams[16], on[16], off[16], deg[16], maint[16], rate[32], lag[16], commit[32];
-    char commit_p99[32], batch[16];
+    char commit_p99[32], batch[16], deep[32], diag[32], late[16];
     snprintf(cams, sizeof(cams), "%u", st.cameras);
     snprintf(on, sizeof(on), "%u", st.count[STORE_ONLINE]);
     snprintf(off, sizeof(off), "%u", st.count[STORE_OFFLINE]);
@@ -121,12 +121,18 @@ static void on_status_log(uv_timer_t *t)
     snprintf(rate, sizeof(rate), "%.0f", (st.probes - sv->last.probes) / secs);
     snprintf(lag, sizeof(lag), "%u", lag_p99(&st, &sv->last));
     snprintf(commit, sizeof(commit), "%.1f", st.commit_us_last / 1000.0);
-    /* Whether commits keep up: the window's worst and the last batch's size. */
+    /* Whether commits keep up (the window's worst and the last batch's
+     * size) and whether the deep workers do: all their looks, the picture
+     * diagnoses among them, and the diagnoses running late. */
     snprintf(commit_p99, sizeof(commit_p99), "%.1f", commit_p99_ms(&st, &sv->last));
     snprintf(batch, sizeof(batch), "%u", st.commit_batch_last);
+    snprintf(deep, sizeof(deep), "%.1f", (st.deep_probes - sv->last.deep_probes) / secs);
+    snprintf(diag, sizeof(diag), "%.1f", (st.diagnoses - sv->last.diagnoses) / secs);
+    snprintf(late, sizeof(late), "%u", monitor_diagnoses_overdue(sv->mon));
     log_kv(LEVEL_INFO, "status", "cameras", cams, "online", on, "offline", off, "degraded", deg,
            "maintenance", maint, "probes_per_s", rate, "lag_p99_ms", lag, "commit_ms", commit,
-           "commit_p99_ms", commit_p99, "commit_batch", batch, NULL);
+           "commit_p99_ms", commit_p99, "commit_batch", batch, "deep_per_s", deep,
+           "diagnoses_per_s", diag, "diagnoses_late", late, NULL);
     sv->last = st;
 }
 

@@ -285,6 +285,10 @@ int monitor_new(uv_loop_t *loop, const struct monitor_opts *o, struct monitor **
         m->deep_opts.second_gap_ms = m->cfg.deep_frozen_gap_ms;
         m->deep_opts.no_second = m->cfg.deep_frozen_gap_ms == 0;
         m->deep_opts.max_pixels = m->cfg.deep_max_pixels;
+        /* Liveness looks at tier-2-only cameras decode nothing: a
+         * keyframe decode was most of their CPU (each of ~1,300 cameras
+         * every interval), and the picture is the diagnosis's, once per
+         * [quality] interval. */
         m->deep_opts_quick = m->deep_opts;
         m->deep_opts_quick.no_second = true;
         osd_setup(m);
@@ -292,6 +296,13 @@ int monitor_new(uv_loop_t *loop, const struct monitor_opts *o, struct monitor **
          * thumbnail (keep_thumbnail): a few ms of JPEG encoding for a
          * picture already decoded. Liveness looks decode nothing more. */
         m->deep_opts.thumbnail = true;
+        m->deep_opts_quick.no_decode = true;
+        /* And they hold a worker for less: 200 ms of stream for
+         * find_stream_info and 200 ms for the window (not 500 and 400),
+         * enough to see media flow and a keyframe; an HTTP-FLV or RTMP
+         * stream comes in real time, so these are wall time too. */
+        m->deep_opts_quick.analyzeduration_ms = 200;
+        m->deep_opts_quick.measure_ms = 200;
         m->deep_opts_thumb = m->deep_opts;
     }
     if (rc) {
@@ -370,9 +381,12 @@ static void job_unlink(struct monitor *m, struct job *j)
     }
 }
 
-/* Feeds one verdict through the state machine into the next batch. */
-static struct health_step record(struct monitor *m, struct cam *c, const struct probe_result *r,
-                                 bool deep)
+/* Feeds one verdict through the state machine into the next batch: from
+ * tier 2 (`deep`) or tier 1, and judging the picture or only the stream
+ * (`picture`: a diagnosis, whose verdict on the picture stands until the
+ * next one). */
+static struct health_step record_as(struct monitor *m, struct cam *c,
+                                    const struct probe_result *r, bool deep, bool picture)
 {
     m->st.probes++;
     if (deep)
@@ -388,7 +402,7 @@ static struct health_step record(struct monitor *m, struct cam *c, const struct 
     int64_t now = wall_ms();
     struct health_step step;
     uint8_t before = c->mem.state;
-    health_step(&m->hcfg, &c->mem, r, deep, now, &step);
+    health_step(&m->hcfg, &c->mem, r, picture, now, &step);
     if (step.changed) {
         count_state(m, before, -1);
         count_state(m, c->mem.state, +1);
@@ -399,7 +413,7 @@ static struct health_step record(struct monitor *m, struct cam *c, const struct 
     }
     struct store_health h;
     health_to_store(&c->mem, r, now, &h);
-    if (step.changed && step.to == STORE_DEGRADED && !deep)
+    if (step.changed && step.to == STORE_DEGRADED && !picture)
         h.detail = "back; the picture stays as its last deep look found it";
     /* The last gate before the index: whatever a probe (or a future tier)
      * left in its text, only clean UTF-8 is stored. */
@@ -419,6 +433,12 @@ static struct health_step record(struct monitor *m, struct cam *c, const struct 
     if (store_batch_size(writer_batch(m->writer)) >= m->cfg.commit_max)
         writer_flush(m->writer);
     return step;
+}
+
+static struct health_step record(struct monitor *m, struct cam *c, const struct probe_result *r,
+                                 bool deep)
+{
+    return record_as(m, c, r, deep, deep);
 }
 
 /* sweep --deep: a camera the handshake found up has its deep look still
@@ -784,14 +804,25 @@ static void apply_deep(struct monitor *m, struct job *j, int status)
     struct deep_verdict_expect e = {c->expect_w, c->expect_h, c->expect_fps};
     struct probe_result r;
     struct probe_findings findings;
-    deep_verdict_judge(&j->deep->result, &e, &r, &findings);
     struct store_osd osd;
     char osd_time[32];
-    bool osd_read = keep_osd(m, c, j, &osd, osd_time);
-    keep_diagnosis(m, c, &j->deep->result, &r, &findings, osd_read ? &osd : NULL);
-    struct health_step step = record(m, c, &r, true);
-    if (j->full_look)
+    bool osd_read = false;
+    struct health_step step;
+    if (j->full_look) {
+        deep_verdict_judge(&j->deep->result, &e, &r, &findings);
+        osd_read = keep_osd(m, c, j, &osd, osd_time);
+        keep_diagnosis(m, c, &j->deep->result, &r, &findings, osd_read ? &osd : NULL);
+        step = record(m, c, &r, true);
+    } else {
+        /* A liveness look saw the stream, not the picture: like a
+         * handshake, it leaves the last diagnosis's verdict standing. */
+        r = j->deep->result.base;
+        step = record_as(m, c, &r, true, false);
+    }
+    if (j->full_look) {
         c->deep_due = t + m->cfg.deep_interval_ms;
+        m->st.diagnoses++;
+    }
     if (j->od) {
         j->od->result = r;
         j->od->deep = true;
@@ -1481,4 +1512,18 @@ void monitor_get_stats(const struct monitor *m, struct monitor_stats *st)
     *st = m->st;
     st->queued = (uint32_t)(m->fleet.heap_n + m->dw_len);
     st->deep_waiting = (uint32_t)m->dw_len;
+}
+
+uint32_t monitor_diagnoses_overdue(const struct monitor *m)
+{
+    if (!m->deep || !m->cfg.deep_interval_ms)
+        return 0;
+    int64_t late = (int64_t)uv_now(m->loop) - m->cfg.interval_ms;
+    uint32_t n = 0;
+    for (size_t i = 0; i < m->fleet.count; i++) {
+        const struct cam *c = &m->fleet.cams[i];
+        n += (c->mem.state == STORE_ONLINE || c->mem.state == STORE_DEGRADED) &&
+             c->deep_due < late;
+    }
+    return n;
 }

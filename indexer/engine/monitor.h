@@ -33,6 +33,7 @@ struct monitor_stats {
     uint32_t cameras, queued, in_flight, max_in_flight, deep_in_flight;
     uint32_t deep_waiting; /* tier-2-only cameras due, waiting for a deep worker */
     uint64_t deep_probes;
+    uint64_t diagnoses; /* full deep looks ended: the picture diagnosed, or the try failed */
     uint32_t count[STORE_STATE_COUNT]; /* cameras per state, as the engine sees them */
     uint32_t skipped;                  /* URLs nothing can probe (invalid, or tier 2 is off) */
     uint64_t probes, probes_failed, transitions, rechecks;
@@ -131,5 +132,11 @@ int monitor_probe_now(struct monitor *m, struct monitor_probe *p);
  * reporting back. For the owner of the requests going away. */
 void monitor_probe_cancel_all(struct monitor *m);
 void monitor_get_stats(const struct monitor *m, struct monitor_stats *st);
+
+/* Cameras up (online or degraded) whose picture diagnosis is late: due more
+ * than one liveness interval ago, so at least one handshake went by without
+ * a worker for the look. Whether the deep workers keep up with [quality]
+ * interval. A scan of the fleet: loop thread only. */
+uint32_t monitor_diagnoses_overdue(const struct monitor *m);
 
 #endif

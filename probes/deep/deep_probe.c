@@ -808,14 +808,34 @@ static bool acc_feed(struct picture_acc *a, const AVPacket *p, AVPacket *out)
 struct second_key {
     struct keypic pic;
     bool armed;
+    bool skipped;  /* the stream jumped on the way: no comparison this probe */
+    int64_t last;  /* stream time of the last picture read while waiting */
     int64_t base;  /* stream time of the first keyframe (or just after it) */
     int64_t from;  /* stream timestamp it must reach */
     int64_t until; /* wall clock (µs) after which it is given up */
 };
 
-static void second_offer(struct second_key *s, const AVPacket *p)
+/* A stream that skips more than this much stream time between two
+ * pictures lost pictures on the way (a server drops what a slow reader or
+ * its own busy loop left behind, then resumes at a keyframe). The keyframe
+ * it resumes at may show the picture the first one showed (camfarm's
+ * clips loop every 2 s), so two keyframes with a jump between them say
+ * nothing about whether the camera's picture moves. A second, a keyframe
+ * interval: cameras under 1 fps are not compared. */
+#define SECOND_JUMP_MAX_MS 1000
+
+static void second_offer(struct second_key *s, const AVPacket *p, AVRational tb)
 {
     int64_t ts = p->dts != AV_NOPTS_VALUE ? p->dts : p->pts;
+    if (ts != AV_NOPTS_VALUE && s->pic.n == 0) {
+        if (s->last != AV_NOPTS_VALUE &&
+            av_rescale_q(ts - s->last, tb, (AVRational){1, 1000}) > SECOND_JUMP_MAX_MS) {
+            s->armed = false;
+            s->skipped = true;
+            return;
+        }
+        s->last = ts;
+    }
     if (s->pic.n == 0 && (ts == AV_NOPTS_VALUE || ts < s->from))
         return;
     keypic_offer(&s->pic, p);
@@ -1327,17 +1347,18 @@ static void measure_picture(struct run *r, const AVPacket *vp, bool counting)
         r->out->base.phase_us[PROBE_PH_FIRST_KEYFRAME] =
             (uint32_t)(dt > UINT32_MAX ? UINT32_MAX : dt);
     } else if (!kept && key2->armed) {
-        second_offer(key2, vp);
+        second_offer(key2, vp, r->vs->time_base);
     }
     /* The first keyframe often comes untimed (out of find_stream_info's
      * buffer, or before RTP timing is known): then the next timed
      * packet (a frame later) anchors the gap. */
     int64_t pts = vp->dts != AV_NOPTS_VALUE ? vp->dts : vp->pts;
     int64_t base = key->ts != AV_NOPTS_VALUE ? key->ts : pts;
-    if (key->complete && !key2->armed && !r->o.no_decode && !r->o.no_second &&
-        base != AV_NOPTS_VALUE) {
+    if (key->complete && !key2->armed && !key2->skipped && !r->o.no_decode &&
+        !r->o.no_second && base != AV_NOPTS_VALUE) {
         key2->armed = true;
         key2->base = base;
+        key2->last = base;
         key2->from = base + av_rescale_q((int64_t)r->o.second_gap_ms * 1000, AV_TIME_BASE_Q,
                                          r->vs->time_base);
         key2->until = now_us() + (int64_t)(r->o.second_gap_ms + r->o.second_wait_ms) * 1000;
@@ -1554,6 +1575,7 @@ int deepm_probe_run(const char *url, const char *numeric_host, const struct deep
     if (!url || !out)
         return -EINVAL;
     deepm_result_init(out);
+    deepm_memory_keep();
     struct run r = {.url = url, .numeric_host = numeric_host, .out = out, .phase = DEEP_PH_SETUP};
     opts_fill(&r.o, opts);
     r.t0 = r.tph = now_us();

@@ -19,6 +19,11 @@ enum probe_reason deepm_reason_from_averror(int averr, enum deep_phase ph, bool 
                                             int connected, char *detail, size_t detail_len);
 int deepm_url_with_host(const char *url, const char *numeric_host, char *out, size_t outlen);
 
+/* deep_memory.c: once per process, before the first probe, glibc is asked
+ * to keep freed decoder memory for the next probe instead of handing it
+ * back to the kernel (process-wide malloc settings). */
+void deepm_memory_keep(void);
+
 /* deep_log.c */
 void deepm_av_log_setup(deep_log_fn fn, void *opaque, int max_level);
 char *deepm_redact_line(const char *line, char *out, size_t outlen);

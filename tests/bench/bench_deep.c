@@ -26,6 +26,7 @@ static const char usage[] =
     "  --analyze-ms MS analyzeduration for find_stream_info (default: deep_opts_default)\n"
     "  --no-ffprobe    skip the ffprobe comparison\n"
     "  --no-second     decode the first keyframe only (no frozen-picture check)\n"
+    "  --no-decode     decode nothing (a tier-2-only camera's liveness look)\n"
     "  --stream-info   RTSP: run avformat_find_stream_info as well (for comparison)\n"
     "URL must have a numeric host (the bench does no DNS).\n";
 
@@ -198,12 +199,13 @@ static int bench_pool(const char *url, const struct deep_opts *o, int n, int k)
 int main(int argc, char **argv)
 {
     int n = 20, k = 0, measure_ms = 0, analyze_ms = 0;
-    bool ffprobe = true, second = true, stream_info = false;
+    bool ffprobe = true, second = true, stream_info = false, decode = true;
     static const struct option longopts[] = {{"measure-ms", required_argument, NULL, 'm'},
                                              {"analyze-ms", required_argument, NULL, 'a'},
                                              {"no-ffprobe", no_argument, NULL, 'F'},
                                              {"no-second", no_argument, NULL, 'S'},
                                              {"stream-info", no_argument, NULL, 'I'},
+                                             {"no-decode", no_argument, NULL, 'D'},
                                              {"help", no_argument, NULL, 'h'},
                                              {NULL, 0, NULL, 0}};
     int c;
@@ -230,6 +232,9 @@ int main(int argc, char **argv)
         case 'I':
             stream_info = true;
             break;
+        case 'D':
+            decode = false;
+            break;
         default:
             fputs(usage, c == 'h' ? stdout : stderr);
             return c == 'h' ? 0 : 2;
@@ -249,6 +254,7 @@ int main(int argc, char **argv)
         o.analyzeduration_ms = (uint32_t)analyze_ms;
     o.no_second = !second;
     o.stream_info = stream_info;
+    o.no_decode = !decode;
     int rc = bench_sequential(url, &o, n);
     if (rc == 0 && ffprobe)
         rc = bench_ffprobe(url, n);

@@ -1,6 +1,6 @@
 # Sourced by the benchmark scripts: a scratch directory removed at exit and
 # a camfarm serving a generated fleet on free ports, stopped at exit.
-#   farm_start NAME BUILD CAMERAS FAULTS
+#   farm_start NAME BUILD CAMERAS FAULTS [CAMFARM FLAGS...]
 # sets work (the directory), pid (camfarm's), port (its RTSP port),
 # http_port and rtmp_port (HLS/HTTP-FLV and RTMP), control_port and leaves
 # the fleet with those ports in $work/fleet_port.csv. FARM_ARGS adds options
@@ -22,7 +22,7 @@ farm_start() {
     mkfifo "$work/ready"
     "$build/camfarm" --inventory "$work/fleet.csv" --clips "$build/camfarm-clips" \
         --faults "$faults" --listen 0.0.0.0:0 --control 127.0.0.1:0 \
-        --http-listen 0.0.0.0:0 --rtmp-listen 0.0.0.0:0 ${FARM_ARGS:-} >"$work/ready" \
+        --http-listen 0.0.0.0:0 --rtmp-listen 0.0.0.0:0 ${FARM_ARGS:-} "${@:5}" >"$work/ready" \
         2>"$work/camfarm.err" &
     pid=$!
     # Held open for camfarm's lifetime, so a later write to stdout cannot kill it.

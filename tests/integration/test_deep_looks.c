@@ -1,9 +1,10 @@
 /* Tier-2-only cameras (HLS here, made by ffmpeg at test time) are probed
- * deep at every interval for their liveness, but take the frozen-picture
- * check (a second keyframe) only at a full deep look: on demand, while not
- * known online, once per [quality] interval (indexer/engine/monitor.c,
- * full_deep_look). A camera whose picture freezes while it is online stays
- * online through its routine probes, and a probe on demand finds it frozen. */
+ * deep at every interval for their liveness, but their picture is diagnosed
+ * only at a full deep look: on demand, while not known online, once per
+ * [quality] interval (indexer/engine/monitor.c, full_deep_look); the
+ * routine looks decode nothing. A camera whose picture freezes or goes black
+ * while it is online stays online through its routine probes, and a probe on
+ * demand finds what is wrong. */
 #include <criterion/criterion.h>
 #include <jansson.h>
 
@@ -68,6 +69,7 @@ static void setup(void)
     tmp = testutil_mkdtemp();
     make_hls("moving", "testsrc2=size=320x180:rate=25");
     make_hls("frozen", "testsrc2=size=320x180:rate=25,trim=end_frame=1,loop=loop=-1:size=1");
+    make_hls("black", "color=c=black:size=320x180:rate=25");
     show("moving");
     char *wargv[] = {"/usr/bin/python3", "-c", (char *)WEB_SCRIPT, tmp, NULL};
     proc_start(&web, 1, wargv);
@@ -141,5 +143,30 @@ Test(deep_looks, a_frozen_picture_is_found_at_a_full_look_not_at_routine_probes)
     cr_expect_str_eq(str(r.json, "state"), "degraded", "%s", r.body);
     cr_expect_str_eq(str(r.json, "reason"), "frozen", "%s", r.body);
     cr_expect_str_eq(str(json_object_get(r.json, "health"), "state"), "degraded", "%s", r.body);
+    resp_free(&r);
+}
+
+Test(deep_looks, routine_probes_decode_nothing_a_black_picture_waits_for_a_full_look)
+{
+    cr_assert(proc_wait_line(&serve, 30000, "state change", ID, "to=online", NULL), "%s",
+              serve.last);
+    show("black");
+    /* As above: three playlist fetches after the first black segment are
+     * three routine probes of the black stream. */
+    cr_assert(proc_wait_line(&web, 20000, "served /b0.ts", NULL), "%s", web.last);
+    for (int i = 0; i < 3; i++)
+        cr_assert(proc_wait_line(&web, 20000, "served /cam.m3u8", NULL), "probe %d: %s", i + 2,
+                  web.last);
+    struct resp r = request("GET", "/api/v1/cameras/" ID, RO, NULL);
+    cr_assert_eq(r.status, 200, "%s", r.body);
+    cr_expect_str_eq(str(r.json, "state"), "online",
+                     "a routine probe judged the picture: %s (%s)", str(r.json, "reason"),
+                     str(r.json, "detail"));
+    resp_free(&r);
+
+    r = request("POST", "/api/v1/cameras/" ID "/probe", RW, NULL);
+    cr_assert_eq(r.status, 200, "%s", r.body);
+    cr_expect_str_eq(str(r.json, "state"), "degraded", "%s", r.body);
+    cr_expect_str_eq(str(r.json, "reason"), "black", "%s", r.body);
     resp_free(&r);
 }

@@ -1365,6 +1365,18 @@ static void http_init(void)
     char *fl[] = {"ffmpeg", "-nostdin", "-v", "error", "-y", "-i", mp4,
                   "-c",     "copy",     "-f", "flv",   flv,  NULL};
     cr_assert_eq(run_quiet(fl), 0, "ffmpeg could not make the FLV file");
+    /* The same pictures with 28 of them left out after the first 8, their
+     * timestamps kept: the stream jumps 1.16 s, as a server's does when it
+     * drops what a slow reader left behind. */
+    char jump[4200], jseg[4200];
+    snprintf(jump, sizeof(jump), "%s/jump.m3u8", http_dir);
+    snprintf(jseg, sizeof(jseg), "%s/jump%%d.ts", http_dir);
+    char *jm[] = {"ffmpeg", "-nostdin", "-v", "error", "-y", "-i", mp4, "-vf",
+                  "select='not(between(n,8,35))'", "-fps_mode", "passthrough", "-c:v", "libx264",
+                  "-preset", "ultrafast", "-g", "25", "-pix_fmt", "yuv420p", "-f", "hls",
+                  "-hls_time", "1", "-hls_list_size", "0", "-hls_playlist_type", "vod",
+                  "-hls_segment_filename", jseg, jump, NULL};
+    cr_assert_eq(run_quiet(jm), 0, "ffmpeg could not make the HLS files with a jump");
     /* A playlist whose segment is a local file: the protocol whitelist must
      * refuse it even though the file is valid media. */
     char evil[4200];
@@ -1419,6 +1431,20 @@ Test(deep_http, hls_playlist_is_online_with_the_clip_frame_rate_and_bitrate)
     cr_expect(r->base.video.bitrate >= 150000 && r->base.video.bitrate <= 450000,
               "measured %u bit/s, encoded at 300 kbit/s", r->base.video.bitrate);
     cr_expect_gt(r->luma.width, 0);
+    free_result(&r);
+}
+
+Test(deep_http, keyframes_with_a_jump_between_them_are_not_compared)
+{
+    struct deep_result *r = http_probe("live.m3u8");
+    cr_assert_eq(r->base.state, PROBE_ONLINE, "%s", r->base.detail);
+    cr_expect_gt(r->luma2.width, 0, "the continuous stream's second keyframe was not decoded");
+    free_result(&r);
+    r = http_probe("jump.m3u8");
+    cr_assert_eq(r->base.state, PROBE_ONLINE, "%s", r->base.detail);
+    cr_expect_gt(r->luma.width, 0, "the first keyframe was not decoded");
+    cr_expect_eq(r->luma2.width, 0, "a keyframe %u ms later, after a jump, was compared",
+                 r->luma2_gap_ms);
     free_result(&r);
 }
 
