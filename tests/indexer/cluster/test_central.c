@@ -178,6 +178,12 @@ Test(central, a_silent_zone_goes_stale_and_comes_back)
     cr_expect_str_eq(t.buf, "online/,unknown/prober_lost,offline/connect_timeout");
     cluster_central_get_stats(c, &zs, 1);
     cr_expect(!zs.stale);
+    /* The series deploy/prometheus/camdex-rules.yml alerts on. */
+    char *m = cluster_metrics_text(NULL, NULL, c);
+    cr_assert_not_null(m);
+    cr_expect(strstr(m, "camdex_cluster_zone_stale{zone=\"a\"} 0\n"), "%s", m);
+    cr_expect(strstr(m, "camdex_cluster_zone_refused_total{zone=\"a\"} "), "%s", m);
+    free(m);
     cluster_central_stop(&c);
     cluster_prober_stop(&pa);
     store_close(&za);
