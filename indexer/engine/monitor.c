@@ -826,11 +826,14 @@ static void apply_deep(struct monitor *m, struct job *j, int status)
     if (j->od) {
         j->od->result = r;
         j->od->deep = true;
-        /* The picture goes to the asker, who frees it. */
-        j->od->jpeg = j->deep->result.jpeg;
-        j->od->jpeg_len = j->deep->result.jpeg_len;
-        j->deep->result.jpeg = NULL;
-        j->deep->result.jpeg_len = 0;
+        /* The picture goes to the asker who asked for it, who frees it
+         * (full looks make one for the index whoever asked). */
+        if (j->od->thumbnail) {
+            j->od->jpeg = j->deep->result.jpeg;
+            j->od->jpeg_len = j->deep->result.jpeg_len;
+            j->deep->result.jpeg = NULL;
+            j->deep->result.jpeg_len = 0;
+        }
         if ((j->od->osd_read = osd_read)) {
             j->od->osd_look = osd;
             snprintf(j->od->osd_text, sizeof(j->od->osd_text), "%s", osd.text);
