@@ -202,6 +202,11 @@ int api_camera_reference(struct api_req *a);
 int api_camera_probe(struct api_req *a);
 int api_inventory(struct api_req *a);
 int api_events(struct api_req *a);
+/* The log as JSON, written as read (api_events_body.c): events of camera
+ * or unit (at most one; NULL: all) with from <= time < to and a key after
+ * `after`, `limit` 1..API_PAGE_MAX or SIZE_MAX for all. */
+int api_events_body(struct api_req *a, const char *camera, const char *unit, int64_t from,
+                      int64_t to, uint64_t after, size_t limit);
 int api_events_stream(struct api_req *a);
 int api_metrics(struct api_req *a);
 int api_report_online_rate(struct api_req *a);
