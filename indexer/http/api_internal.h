@@ -210,6 +210,9 @@ int api_events_body(struct api_req *a, const char *camera, const char *unit, int
 int api_events_stream(struct api_req *a);
 int api_metrics(struct api_req *a);
 int api_report_online_rate(struct api_req *a);
+/* Its rows as JSON, written as read (api_report_body.c); unit NULL: every
+ * unit and the lines ALL. */
+int api_report_rows_body(struct api_req *a, const char *unit, int32_t from, int32_t to);
 int api_report_outages(struct api_req *a);
 int api_messages(struct api_req *a);
 int api_openapi(struct api_req *a);
