@@ -153,12 +153,13 @@ static void *arena_malloc(size_t n)
     n = (n + sizeof(max_align_t) - 1) & ~(sizeof(max_align_t) - 1);
     if (!arena || arena->cap - arena->used < n) {
         size_t cap = n > (1 << 20) ? n : (1 << 20);
-        struct arena_block *b = spare && spare->cap >= cap ? spare : malloc(sizeof(*b) + cap);
-        if (!b)
-            return NULL;
-        if (b == spare) {
-            cap = spare->cap;
+        struct arena_block *b;
+        if (spare && spare->cap >= cap) {
+            b = spare;
+            cap = b->cap;
             spare = NULL;
+        } else if (!(b = malloc(sizeof(*b) + cap))) {
+            return NULL;
         }
         b->next = arena;
         b->used = 0;

@@ -21,18 +21,24 @@ static void history_usage(FILE *f)
                "Default: --since 7d.\n");
 }
 
+/* Rows between giving back the index pages the scan mapped in. */
+#define FORGET_EVERY 16384
+
 struct hist_ctx {
     struct cli *cli;
+    struct store *s;
     struct cli_out *out;
     enum out_format fmt;
     long skip; /* with --limit: the older events the first pass counted */
-    long count;
+    long count, n;
 };
 
 static int count_cb(const struct store_event *ev, void *ctx)
 {
     (void)ev;
-    ((struct hist_ctx *)ctx)->count++;
+    struct hist_ctx *hc = ctx;
+    if (++hc->count % FORGET_EVERY == 0)
+        store_forget_pages(hc->s);
     return 0;
 }
 
@@ -58,6 +64,8 @@ static int hist_cb(const struct store_event *ev, void *ctx)
         rc = cli_out_row(hc->out, row);
     json_decref(row);
     cli_json_release(mark);
+    if (++hc->n % FORGET_EVERY == 0)
+        store_forget_pages(hc->s);
     return rc;
 }
 
@@ -144,6 +152,7 @@ int cmd_history(struct cli *cli, int argc, char **argv)
         {"detail", "col.detail", OUT_TEXT, 50},
     };
     hc.fmt = fmt;
+    hc.s = s;
     int rc = store_read_begin(s, &r);
     /* --limit N: the newest N, oldest first. A first pass in the same read
      * transaction counts the events, so the second skips the older ones

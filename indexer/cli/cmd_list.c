@@ -24,8 +24,12 @@ static void list_usage(FILE *f)
                "FILE (whole or not at all) instead of standard output.\n");
 }
 
+/* Rows between giving back the index pages the scan mapped in. */
+#define FORGET_EVERY 16384
+
 struct list_ctx {
     struct cli *cli;
+    struct store *s;
     struct cli_out *out;
     json_t *unit_names;
     long limit, n;
@@ -58,7 +62,8 @@ static int list_cb(const struct store_camera *cam, const struct store_health *h,
         rc = cli_out_row(l->out, row);
     json_decref(row);
     cli_json_release(mark);
-    l->n++;
+    if (++l->n % FORGET_EVERY == 0)
+        store_forget_pages(l->s);
     return rc;
 }
 
@@ -150,6 +155,7 @@ int cmd_list(struct cli *cli, int argc, char **argv)
     if (cli_open(cli, false, &s))
         return CLI_FAIL;
     l.fmt = fmt;
+    l.s = s;
     l.unit_names = json_object();
     int rc = store_read_begin(s, &r);
     if (!rc)

@@ -816,3 +816,30 @@ Test(store, filtered_scan_with_a_start_id_needs_its_unit)
     store_read_end(&r);
     free(s.e);
 }
+
+static long rss_file_kb(void)
+{
+    FILE *f = fopen("/proc/self/status", "r");
+    char line[256];
+    long kb = -1;
+    while (f && fgets(line, sizeof(line), f))
+        if (sscanf(line, "RssFile: %ld kB", &kb) == 1)
+            break;
+    if (f)
+        fclose(f);
+    return kb;
+}
+
+/* A scan maps the index's pages into the process; store_forget_pages gives
+ * them back (its RSS falls) and the index reads the same afterwards. */
+Test(store, forgotten_pages_read_back_the_same)
+{
+    add_cameras(20000, 20);
+    cr_assert_eq(count_matching(NULL, -1, NULL), 20000);
+    long before = rss_file_kb();
+    cr_assert_eq(store_forget_pages(st), 0);
+    long after = rss_file_kb();
+    cr_assert_lt(after, before, "RssFile %ld kB before, %ld kB after", before, after);
+    cr_assert_eq(count_matching(NULL, -1, NULL), 20000);
+    cr_assert_eq(count_matching("u03", -1, NULL), 1000);
+}
