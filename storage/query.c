@@ -189,6 +189,8 @@ static int emit_walked(struct store_read *r, struct walk *w, const MDB_val *k, c
         return 0;
     if (f && f->finding && !has_finding(r, id, f->finding))
         return 0;
+    if (f && f->zone && !in_zone(r, id, f->zone))
+        return 0;
     return cb(&cam, &h, ctx);
 }
 
