@@ -4,6 +4,8 @@
 #include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
+#include <sys/mman.h>
+#include <sys/sysmacros.h>
 #include <sys/stat.h>
 #include <time.h>
 
@@ -442,4 +444,34 @@ double store_unit_online_rate(const struct store_unit *u)
     uint32_t up = u->count[STORE_ONLINE] + u->count[STORE_DEGRADED];
     uint32_t mon = up + u->count[STORE_OFFLINE];
     return mon ? (double)up / (double)mon : NAN;
+}
+
+int store_forget_pages(struct store *s)
+{
+    /* The map is read-only and shared (no MDB_WRITEMAP): dropping this
+     * process's mappings of it loses nothing, the pages stay in the page
+     * cache and a later read faults them back in. LMDB does not say where
+     * its map is (mdb_env_info only with MDB_FIXEDMAP): the kernel's list
+     * of this process's mappings does, by the data file's inode. */
+    int fd;
+    struct stat st;
+    if (mdb_env_get_fd(s->env, &fd) || fstat(fd, &st))
+        return -EIO;
+    FILE *maps = fopen("/proc/self/maps", "r");
+    if (!maps)
+        return -errno;
+    char line[512];
+    int rc = 0;
+    while (fgets(line, sizeof(line), maps)) {
+        unsigned long start, end, ino;
+        unsigned maj, min;
+        if (sscanf(line, "%lx-%lx %*s %*s %x:%x %lu", &start, &end, &maj, &min, &ino) != 5)
+            continue;
+        if (ino != st.st_ino || makedev(maj, min) != st.st_dev)
+            continue;
+        if (madvise((void *)start, end - start, MADV_DONTNEED))
+            rc = -errno;
+    }
+    fclose(maps);
+    return rc;
 }

@@ -131,9 +131,11 @@ int cli_format(const char *arg, enum out_format *f)
     return CLI_USAGE;
 }
 
-/* JSON rows live as long as the command: a bump allocator whose free does
- * nothing makes building tens of thousands of them cheap, and the process
- * exit returns the memory. Blocks are kept on a list so leak checkers see
+/* JSON lives as long as the command: a bump allocator whose free does
+ * nothing makes building tens of thousands of objects cheap, and the
+ * process exit returns the memory. A listing that streams gives each row's
+ * memory back when the row is written (cli_json_release), so a million rows
+ * take the memory of one. Blocks are kept on a list so leak checkers see
  * them as reachable. */
 struct arena_block {
     struct arena_block *next;
@@ -141,15 +143,25 @@ struct arena_block {
     max_align_t data[];
 };
 static struct arena_block *arena;
+/* One block given back by cli_json_release, kept for the next row: a row
+ * that crosses a block's end would otherwise map and unmap a megabyte for
+ * each row of a listing. */
+static struct arena_block *spare;
+static bool arena_on;
 
 static void *arena_malloc(size_t n)
 {
     n = (n + sizeof(max_align_t) - 1) & ~(sizeof(max_align_t) - 1);
     if (!arena || arena->cap - arena->used < n) {
         size_t cap = n > (1 << 20) ? n : (1 << 20);
-        struct arena_block *b = malloc(sizeof(*b) + cap);
-        if (!b)
+        struct arena_block *b;
+        if (spare && spare->cap >= cap) {
+            b = spare;
+            cap = b->cap;
+            spare = NULL;
+        } else if (!(b = malloc(sizeof(*b) + cap))) {
             return NULL;
+        }
         b->next = arena;
         b->used = 0;
         b->cap = cap;
@@ -172,10 +184,36 @@ static void arena_release(void)
         free(arena);
         arena = next;
     }
+    free(spare);
+    spare = NULL;
+}
+
+struct cli_json_mark cli_json_mark(void)
+{
+    return (struct cli_json_mark){arena, arena ? arena->used : 0};
+}
+
+void cli_json_release(struct cli_json_mark m)
+{
+    if (!arena_on)
+        return; /* malloc and free: json_decref gave it back */
+    while (arena && arena != m.block) {
+        struct arena_block *next = arena->next;
+        if (!spare || arena->cap > spare->cap) {
+            free(spare);
+            spare = arena;
+        } else {
+            free(arena);
+        }
+        arena = next;
+    }
+    if (arena)
+        arena->used = m.used;
 }
 
 void cli_json_heap(void)
 {
+    arena_on = false;
     json_set_alloc_funcs(malloc, free);
 }
 
@@ -186,6 +224,7 @@ int cli_main(int argc, char **argv)
      * the writer ignores, and probing goes on. */
     signal(SIGPIPE, SIG_IGN);
     json_set_alloc_funcs(arena_malloc, arena_free);
+    arena_on = true;
     atexit(arena_release);
     struct cli cli = {.db_dir = getenv("CAMDEX_DB")};
     cli.lang = lang_from_env(&cli.lang_chosen);

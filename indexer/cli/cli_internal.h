@@ -43,6 +43,17 @@ void cli_config_renamed_warning(const struct config *cfg);
  * it calls this first, before any thread starts, to use malloc and free. */
 void cli_json_heap(void);
 
+/* Streaming listings build each row, write it and give its JSON back:
+ * take a mark before building a row and release it once the row is
+ * written and json_decref'd. Everything allocated after the mark must be
+ * the row's own (nothing kept, nothing added to older objects). */
+struct cli_json_mark {
+    void *block;
+    size_t used;
+};
+struct cli_json_mark cli_json_mark(void);
+void cli_json_release(struct cli_json_mark m);
+
 /* Opens the index; on failure says what and what to do, returns non-zero. */
 int cli_open(struct cli *cli, bool writer, struct store **s);
 
@@ -61,6 +72,18 @@ int cli_emit(struct cli *cli, enum out_format fmt, const char *path, const char 
 struct xlsx_sheet;
 int cli_emit_sheets(struct cli *cli, enum out_format fmt, const char *path,
                     const struct xlsx_sheet *sheets, size_t n, json_t *whole);
+
+/* The same, row by row as a scan reads them: begin (prints what went
+ * wrong and returns an exit code, CLI_OK with *o set), a row at a time
+ * (a negative errno once a write failed: stop the scan and pass on), then
+ * end with the scan's result (0 or a negative store error, said as "WHAT
+ * in DB: error"), which finishes the output, or on any failure leaves no
+ * -o FILE, and returns the exit code. */
+struct cli_out;
+int cli_out_begin(struct cli *cli, enum out_format fmt, const char *path, const char *sheet_key,
+                  const struct out_col *cols, size_t ncols, struct cli_out **o);
+int cli_out_row(struct cli_out *o, json_t *row);
+int cli_out_end(struct cli_out **o, struct cli *cli, int scan_rc, const char *what);
 
 int cmd_import(struct cli *cli, int argc, char **argv);
 int cmd_report_assessment(struct cli *cli, int argc, char **argv);

@@ -14,33 +14,59 @@ static void history_usage(FILE *f)
 {
     fprintf(f, "usage: camdex history [ID | --unit UNIT] [--since TIME] [--until TIME]\n"
                "                      [--limit N] [--format table|json|csv|xlsx] [-o FILE]\n\n"
-               "State changes, oldest first; with --limit only the newest N.\n"
+               "State changes, oldest first (the index's key order), written as they\n"
+               "are read; with --limit only the newest N.\n"
                "TIME is RFC 3339 (2026-11-27T08:00:00+08:00), a day (2026-11-27, from its\n"
                "midnight in the index's time zone) or a span back from now (90m, 24h, 7d).\n"
                "Default: --since 7d.\n");
 }
 
+/* Rows between giving back the index pages the scan mapped in. */
+#define FORGET_EVERY 16384
+
 struct hist_ctx {
     struct cli *cli;
-    json_t *rows;
-    long limit;
-    bool texts; /* JSON: from_text, to_text and reason_text beside the codes */
+    struct store *s;
+    struct cli_out *out;
+    enum out_format fmt;
+    long skip; /* with --limit: the older events the first pass counted */
+    long count, n;
 };
 
+static int count_cb(const struct store_event *ev, void *ctx)
+{
+    (void)ev;
+    struct hist_ctx *hc = ctx;
+    if (++hc->count % FORGET_EVERY == 0)
+        store_forget_pages(hc->s);
+    return 0;
+}
+
+/* Each event is written as the scan reads it, and its row's memory goes
+ * back before the next. */
 static int hist_cb(const struct store_event *ev, void *ctx)
 {
     struct hist_ctx *hc = ctx;
-    json_t *row = view_event(hc->cli->tz_offset, ev);
-    if (row && hc->texts && view_add_texts(row, hc->cli->lang)) {
-        json_decref(row);
-        row = NULL;
+    if (hc->skip > 0) {
+        hc->skip--;
+        return 0;
     }
-    if (!row || json_array_append_new(hc->rows, row))
-        return -ENOMEM;
-    /* Only the newest `limit` are kept; older ones fall off the front. */
-    if (hc->limit >= 0 && (long)json_array_size(hc->rows) > hc->limit)
-        json_array_remove(hc->rows, 0);
-    return 0;
+    struct cli_json_mark mark = cli_json_mark();
+    json_t *row = view_event(hc->cli->tz_offset, ev);
+    /* JSON: from_text, to_text and reason_text beside the codes; a table:
+     * texts in place of the codes. */
+    int rc = !row                                                    ? -ENOMEM
+             : hc->fmt == OUT_JSON && view_add_texts(row, hc->cli->lang) ? -ENOMEM
+                                                                     : 0;
+    if (!rc && hc->fmt == OUT_TABLE)
+        view_row_codes_to_texts(row, hc->cli->lang);
+    if (!rc)
+        rc = cli_out_row(hc->out, row);
+    json_decref(row);
+    cli_json_release(mark);
+    if (++hc->n % FORGET_EVERY == 0)
+        store_forget_pages(hc->s);
+    return rc;
 }
 
 int cmd_history(struct cli *cli, int argc, char **argv)
@@ -57,7 +83,8 @@ int cmd_history(struct cli *cli, int argc, char **argv)
     };
     const char *unit = NULL, *since = "7d", *until = NULL, *out_path = NULL;
     enum out_format fmt = OUT_TABLE;
-    struct hist_ctx hc = {.cli = cli, .limit = -1};
+    struct hist_ctx hc = {.cli = cli};
+    long limit = -1;
     int c;
     while ((c = getopt_long(argc, argv, "ho:", opts, NULL)) != -1) {
         switch (c) {
@@ -75,8 +102,8 @@ int cmd_history(struct cli *cli, int argc, char **argv)
             break;
         case 'n': {
             char *end;
-            hc.limit = strtol(optarg, &end, 10);
-            if (*end || hc.limit < 0) {
+            limit = strtol(optarg, &end, 10);
+            if (*end || limit < 0) {
                 cli_error("--limit: \"%s\" is not a count (use a number >= 0)", optarg);
                 return CLI_USAGE;
             }
@@ -118,29 +145,35 @@ int cmd_history(struct cli *cli, int argc, char **argv)
         store_close(&s);
         return CLI_USAGE;
     }
-    hc.rows = json_array();
-    hc.texts = fmt == OUT_JSON;
-    int rc = store_read_begin(s, &r);
-    if (!rc) {
-        rc = store_events_scan(r, camera, unit, from, to, hist_cb, &hc);
-        store_read_end(&r);
-    }
-    store_close(&s);
-    if (rc) {
-        cli_error("reading events in %s: %s", cli->db_dir, store_strerror(rc));
-        json_decref(hc.rows);
-        return CLI_FAIL;
-    }
     static const struct out_col cols[] = {
         {"time", "col.time", OUT_DATETIME, 0},      {"camera", "col.camera", OUT_TEXT, 0},
         {"unit", "col.unit", OUT_TEXT, 0},      {"from", "col.from", OUT_TEXT, 0},
         {"to", "col.to", OUT_TEXT, 0},          {"reason", "col.reason", OUT_TEXT, 0},
         {"detail", "col.detail", OUT_TEXT, 50},
     };
-    if (fmt == OUT_TABLE)
-        view_codes_to_texts(hc.rows, cli->lang);
-    rc = cli_emit(cli, fmt, out_path, "sheet.events", cols, sizeof(cols) / sizeof(cols[0]),
-                  hc.rows);
-    json_decref(hc.rows);
+    hc.fmt = fmt;
+    hc.s = s;
+    int rc = store_read_begin(s, &r);
+    /* --limit N: the newest N, oldest first. A first pass in the same read
+     * transaction counts the events, so the second skips the older ones
+     * without holding any. */
+    if (!rc && limit >= 0) {
+        rc = store_events_scan(r, camera, unit, from, to, count_cb, &hc);
+        hc.skip = hc.count > limit ? hc.count - limit : 0;
+    }
+    if (rc) {
+        cli_error("reading events in %s: %s", cli->db_dir, store_strerror(rc));
+        store_read_end(&r);
+        store_close(&s);
+        return CLI_FAIL;
+    }
+    rc = cli_out_begin(cli, fmt, out_path, "sheet.events", cols, sizeof(cols) / sizeof(cols[0]),
+                       &hc.out);
+    if (rc == CLI_OK) {
+        int scan = store_events_scan(r, camera, unit, from, to, hist_cb, &hc);
+        rc = cli_out_end(&hc.out, cli, scan < 0 ? scan : 0, "reading events");
+    }
+    store_read_end(&r);
+    store_close(&s);
     return rc;
 }

@@ -14,8 +14,9 @@ static void list_usage(FILE *f)
     fprintf(f, "usage: camdex list [--unit ID] [--state STATE] [--reason REASON]\n"
                "                   [--finding REASON] [--zone ZONE] [--limit N]\n"
                "                   [--format table|json|csv|xlsx] [-o FILE]\n\n"
-               "Lists cameras with their state, reason and since when, ordered by unit\n"
-               "and camera id. STATE is one of unknown, online, degraded, offline,\n"
+               "Lists cameras with their state, reason and since when, in the index's\n"
+               "key order: by camera id, or by unit and camera id with --unit, --state\n"
+               "or --reason. Rows are written as they are read. STATE is one of unknown, online, degraded, offline,\n"
                "maintenance. --reason matches the reason of the state (the most severe\n"
                "finding of a degraded picture); --finding any finding of the latest\n"
                "picture diagnosis (e.g. --finding noisy also lists a dark, noisy camera\n"
@@ -24,12 +25,17 @@ static void list_usage(FILE *f)
                "index, --zone keeps the cameras of one zone and JSON rows carry \"zone\".\n");
 }
 
+/* Rows between giving back the index pages the scan mapped in. */
+#define FORGET_EVERY 16384
+
 struct list_ctx {
     struct cli *cli;
+    struct store *s;
     struct store_read *r;
-    json_t *rows, *unit_names;
-    long limit;
-    bool texts; /* JSON: state_text and reason_text beside the codes */
+    struct cli_out *out;
+    json_t *unit_names;
+    long limit, n;
+    enum out_format fmt;
 };
 
 static int unit_name_cb(const struct store_unit *u, void *ctx)
@@ -37,19 +43,32 @@ static int unit_name_cb(const struct store_unit *u, void *ctx)
     return json_object_set_new(ctx, u->id, json_string(u->name)) ? -ENOMEM : 0;
 }
 
+/* Each camera is written as the scan reads it, and its row's memory goes
+ * back before the next. */
 static int list_cb(const struct store_camera *cam, const struct store_health *h, void *ctx)
 {
     struct list_ctx *l = ctx;
-    if (l->limit >= 0 && (long)json_array_size(l->rows) >= l->limit)
+    if (l->limit >= 0 && l->n >= l->limit)
         return 1;
+    struct cli_json_mark mark = cli_json_mark();
     const char *uname = json_string_value(json_object_get(l->unit_names, cam->unit_id));
     json_t *row = view_camera_row(l->cli->tz_offset, cam, h, uname);
-    if (row && l->texts &&
-        (view_add_texts(row, l->cli->lang) || view_add_zone(row, l->r, cam->id))) {
-        json_decref(row);
-        row = NULL;
-    }
-    return row && json_array_append_new(l->rows, row) == 0 ? 0 : -ENOMEM;
+    /* JSON: state_text and reason_text beside the codes, and a central's
+     * zone; a table: texts in place of the codes. */
+    int rc = !row ? -ENOMEM
+             : l->fmt == OUT_JSON &&
+                     (view_add_texts(row, l->cli->lang) || view_add_zone(row, l->r, cam->id))
+                 ? -ENOMEM
+                 : 0;
+    if (!rc && l->fmt == OUT_TABLE)
+        view_row_codes_to_texts(row, l->cli->lang);
+    if (!rc)
+        rc = cli_out_row(l->out, row);
+    json_decref(row);
+    cli_json_release(mark);
+    if (++l->n % FORGET_EVERY == 0)
+        store_forget_pages(l->s);
+    return rc;
 }
 
 int cmd_list(struct cli *cli, int argc, char **argv)
@@ -135,40 +154,43 @@ int cmd_list(struct cli *cli, int argc, char **argv)
         return CLI_USAGE;
     }
 
+    static const struct out_col cols[] = {
+        {"id", "col.id", OUT_TEXT, 0},
+        {"name", "col.name", OUT_TEXT, 28},
+        {"unit_name", "col.unit_name", OUT_TEXT, 20},
+        {"state", "col.state", OUT_TEXT, 0},
+        {"reason", "col.reason", OUT_TEXT, 0},
+        {"since", "col.since", OUT_DATETIME, 0},
+        {"url", "col.url", OUT_TEXT, 60},
+    };
     struct store *s;
     struct store_read *r;
     if (cli_open(cli, false, &s))
         return CLI_FAIL;
-    int rc = store_read_begin(s, &r);
-    l.texts = fmt == OUT_JSON;
-    l.rows = json_array();
+    l.fmt = fmt;
+    l.s = s;
     l.unit_names = json_object();
+    int rc = store_read_begin(s, &r);
     l.r = r;
     if (!rc)
         rc = store_units_scan(r, unit_name_cb, l.unit_names);
-    if (!rc)
-        rc = store_cameras_scan(r, &filter, list_cb, &l);
-    /* Rows copied every string: end the snapshot before printing. */
-    store_read_end(&r);
     if (rc) {
         cli_error("reading the index in %s: %s", cli->db_dir, store_strerror(rc));
-    } else {
-        static const struct out_col cols[] = {
-            {"id", "col.id", OUT_TEXT, 0},
-            {"name", "col.name", OUT_TEXT, 28},
-            {"unit_name", "col.unit_name", OUT_TEXT, 20},
-            {"state", "col.state", OUT_TEXT, 0},
-            {"reason", "col.reason", OUT_TEXT, 0},
-            {"since", "col.since", OUT_DATETIME, 0},
-            {"url", "col.url", OUT_TEXT, 60},
-        };
-        if (fmt == OUT_TABLE)
-            view_codes_to_texts(l.rows, cli->lang);
-        rc = cli_emit(cli, fmt, out_path, "sheet.cameras", cols, sizeof(cols) / sizeof(cols[0]),
-                      l.rows);
+        store_read_end(&r);
+        store_close(&s);
+        return CLI_FAIL;
     }
+    /* One read transaction, its cursor walking the index while the rows go
+     * out: the first row is written at once, and memory stays that of one
+     * row whatever the fleet. */
+    rc = cli_out_begin(cli, fmt, out_path, "sheet.cameras", cols, sizeof(cols) / sizeof(cols[0]),
+                       &l.out);
+    if (rc == CLI_OK) {
+        int scan = store_cameras_scan(r, &filter, list_cb, &l);
+        rc = cli_out_end(&l.out, cli, scan < 0 ? scan : 0, "reading the index");
+    }
+    store_read_end(&r);
     store_close(&s);
-    json_decref(l.rows);
     json_decref(l.unit_names);
-    return rc > 0 ? rc : rc ? CLI_FAIL : CLI_OK;
+    return rc;
 }

@@ -34,7 +34,7 @@ struct report_ctx {
     struct cli *cli;
     struct store_read *r;
     int32_t from, to;
-    json_t *rows;
+    struct cli_out *out;
     struct day_sum *all; /* indexed by day - from */
     int err;
 };
@@ -48,9 +48,14 @@ static int daily_cb(const struct store_daily *d, void *ctx)
 {
     struct unit_days *ud = ctx;
     struct report_ctx *rc = ud->rc;
+    /* Written as read; the row's memory goes back before the next. */
+    struct cli_json_mark mark = cli_json_mark();
     json_t *row = view_report_day(d, ud->u->id, ud->u->name, store_unit_online_rate(ud->u));
-    if (!row || json_array_append_new(rc->rows, row))
-        return -ENOMEM;
+    int err = row ? cli_out_row(rc->out, row) : -ENOMEM;
+    json_decref(row);
+    cli_json_release(mark);
+    if (err)
+        return err;
     if (rc->all)
         for (int i = 0; i < STORE_STATE_COUNT; i++)
             rc->all[d->day - rc->from].ms[i] += d->ms[i];
@@ -64,6 +69,26 @@ static int unit_cb(const struct store_unit *u, void *ctx)
     struct report_ctx *rc = ctx;
     struct unit_days ud = {.rc = rc, .u = u};
     return store_daily_scan(rc->r, true, u->id, rc->from, rc->to, daily_cb, &ud);
+}
+
+/* One line per day of the range that had any time, summing every unit. */
+static int all_units_rows(struct report_ctx *rc, const char *label)
+{
+    for (int32_t d = rc->from; d <= rc->to; d++) {
+        struct store_daily sum = {.day = d};
+        memcpy(sum.ms, rc->all[d - rc->from].ms, sizeof(sum.ms));
+        sum.picture_ms = rc->all[d - rc->from].picture_ms;
+        if (sum.ms[STORE_ONLINE] + sum.ms[STORE_DEGRADED] + sum.ms[STORE_OFFLINE] +
+                sum.ms[STORE_MAINTENANCE] + sum.ms[STORE_UNKNOWN] ==
+            0)
+            continue;
+        json_t *row = view_report_day(&sum, label, "", NAN);
+        int err = row ? cli_out_row(rc->out, row) : -ENOMEM;
+        json_decref(row);
+        if (err)
+            return err;
+    }
+    return 0;
 }
 
 static int parse_day_opt(const char *opt, const char *arg, int32_t *day)
@@ -138,55 +163,40 @@ int cmd_report(struct cli *cli, int argc, char **argv)
         store_close(&s);
         return CLI_USAGE;
     }
-    rc.rows = json_array();
-    if (!unit)
-        rc.all = calloc((size_t)(rc.to - rc.from + 1), sizeof(*rc.all));
+    static const struct out_col cols[] = {
+        {"day", "col.day", OUT_DATE, 0},
+        {"unit", "col.unit", OUT_TEXT, 0},
+        {"name", "col.name", OUT_TEXT, 24},
+        {"online_rate", "col.online_rate", OUT_PERCENT, 0},
+        {"intact_rate", "col.intact_rate", OUT_PERCENT, 0},
+        {"monitored_hours", "col.monitored_hours", OUT_INT, 0},
+        {"offline_hours", "col.offline_hours", OUT_INT, 0},
+        {"snapshot_rate", "col.snapshot_rate", OUT_PERCENT, 0},
+    };
+    struct store_unit u;
     int err = store_read_begin(s, &rc.r);
-    if (!err) {
-        if (unit) {
-            struct store_unit u;
-            err = store_unit_get(rc.r, unit, &u);
-            if (!err)
-                err = unit_cb(&u, &rc);
-        } else {
-            err = rc.all ? store_units_scan(rc.r, unit_cb, &rc) : -ENOMEM;
-        }
-        store_read_end(&rc.r);
-    }
-    store_close(&s);
-    if (err == -ENOENT && unit) {
+    if (!err && unit)
+        err = store_unit_get(rc.r, unit, &u);
+    if (!err && !unit && !(rc.all = calloc((size_t)(rc.to - rc.from + 1), sizeof(*rc.all))))
+        err = -ENOMEM;
+    if (err == -ENOENT && unit)
         cli_error("no unit \"%s\" in %s (`camdex units` lists them)", unit, cli->db_dir);
-    } else if (err) {
+    else if (err)
         cli_error("reading the index in %s: %s", cli->db_dir, store_strerror(err));
-    } else {
-        for (int32_t d = rc.from; rc.all && d <= rc.to; d++) {
-            struct store_daily sum = {.day = d};
-            memcpy(sum.ms, rc.all[d - rc.from].ms, sizeof(sum.ms));
-            sum.picture_ms = rc.all[d - rc.from].picture_ms;
-            if (sum.ms[STORE_ONLINE] + sum.ms[STORE_DEGRADED] + sum.ms[STORE_OFFLINE] +
-                    sum.ms[STORE_MAINTENANCE] + sum.ms[STORE_UNKNOWN] >
-                0)
-                json_array_append_new(rc.rows,
-                                      view_report_day(&sum,
-                                                      fmt == OUT_TABLE
-                                                          ? msg_text("label.all_units", cli->lang)
-                                                          : "ALL",
-                                                      "", NAN));
-        }
-        static const struct out_col cols[] = {
-            {"day", "col.day", OUT_DATE, 0},
-            {"unit", "col.unit", OUT_TEXT, 0},
-            {"name", "col.name", OUT_TEXT, 24},
-            {"online_rate", "col.online_rate", OUT_PERCENT, 0},
-            {"intact_rate", "col.intact_rate", OUT_PERCENT, 0},
-            {"monitored_hours", "col.monitored_hours", OUT_INT, 0},
-            {"offline_hours", "col.offline_hours", OUT_INT, 0},
-            {"snapshot_rate", "col.snapshot_rate", OUT_PERCENT, 0},
-        };
-        err = cli_emit(cli, fmt, out_path, "sheet.online_rate", cols,
-                       sizeof(cols) / sizeof(cols[0]), rc.rows);
+    int ret = err ? CLI_FAIL
+                  : cli_out_begin(cli, fmt, out_path, "sheet.online_rate", cols,
+                                  sizeof(cols) / sizeof(cols[0]), &rc.out);
+    if (ret == CLI_OK) {
+        /* Unit by unit in the index's key order (unit id), each unit's days
+         * in order; the lines ALL that sum every unit come last. */
+        err = unit ? unit_cb(&u, &rc) : store_units_scan(rc.r, unit_cb, &rc);
+        if (!err && rc.all)
+            err = all_units_rows(&rc, fmt == OUT_TABLE ? msg_text("label.all_units", cli->lang)
+                                                       : "ALL");
+        ret = cli_out_end(&rc.out, cli, err < 0 ? err : 0, "reading the index");
     }
+    store_read_end(&rc.r);
+    store_close(&s);
     free(rc.all);
-    json_decref(rc.rows);
-    return err > 0 ? err : err ? CLI_FAIL : CLI_OK;
+    return ret;
 }

@@ -1,11 +1,11 @@
-/* HTTP API: cameras. The filtered, cursor-paginated list (JSON or CSV),
+/* HTTP API: cameras. The filtered, cursor-paginated list (JSON and CSV
+ * written as read by api_cameras_body.c; workbooks here),
  * one camera in detail, and maintenance on and off (the one write). */
 #include <errno.h>
 #include <stdio.h>
 #include <string.h>
 
 #include "base/config.h"
-#include "base/csv_guard.h"
 #include "base/timefmt.h"
 #include "engine/clock_check.h"
 #include "http/api_internal.h"
@@ -116,56 +116,6 @@ static bool valid_reason(const char *r)
     return true;
 }
 
-/* CSV fields are quoted only when they need it, and text a spreadsheet
- * would run as a formula gets an apostrophe, as `camdex list` does. */
-static void csv_field(h2o_buffer_t **buf, const char *s, bool last)
-{
-    bool quote = strpbrk(s, ",\"\r\n") != NULL;
-    size_t n = strlen(s), need = 2 * n + 5;
-    h2o_iovec_t room = h2o_buffer_reserve(buf, need);
-    char *o = room.base;
-    if (quote)
-        *o++ = '"';
-    if (csv_guard_needed(s))
-        *o++ = '\'';
-    for (size_t i = 0; i < n; i++) {
-        if (s[i] == '"')
-            *o++ = '"';
-        *o++ = s[i];
-    }
-    if (quote)
-        *o++ = '"';
-    *o++ = last ? '\n' : ',';
-    (*buf)->size += (size_t)(o - room.base);
-}
-
-static int send_csv(struct api_req *a, json_t *rows, const char *next)
-{
-    static const char *const cols[] = {"id",     "name",   "unit",  "unit_name",  "state",
-                                       "reason", "detail", "since", "last_probe", "url"};
-    const size_t ncols = sizeof(cols) / sizeof(cols[0]);
-    h2o_buffer_t *buf;
-    h2o_buffer_init(&buf, &h2o_socket_buffer_prototype);
-    for (size_t c = 0; c < ncols; c++)
-        csv_field(&buf, cols[c], c + 1 == ncols);
-    size_t i;
-    json_t *row;
-    json_array_foreach(rows, i, row)
-    {
-        for (size_t c = 0; c < ncols; c++) {
-            const char *v = json_string_value(json_object_get(row, cols[c]));
-            csv_field(&buf, v ? v : "", c + 1 == ncols);
-        }
-    }
-    char *body = api_strdup(a, buf->bytes, buf->size);
-    size_t len = buf->size;
-    h2o_buffer_dispose(&buf);
-    if (next)
-        h2o_add_header_by_str(&a->req->pool, &a->req->res.headers, H2O_STRLIT("x-next-cursor"), 0,
-                              NULL, next, strlen(next));
-    return api_send(a, 200, "text/csv; charset=utf-8", body, len);
-}
-
 /* The workbook's columns: the CSV's, with times as date-time cells. */
 static const struct out_col xlsx_cols[] = {
     {"id", "col.id", OUT_TEXT, 0},
@@ -221,8 +171,13 @@ int api_cameras(struct api_req *a)
     if (lc.q && (!*lc.q || strlen(lc.q) > API_Q_MAX))
         return api_error(a, 400, "bad_parameter", "q: give 1 to %d bytes of text", API_Q_MAX);
     enum api_format fmt;
-    if (api_format_param(a, true, &fmt) || api_param_limit(a, &lc.limit))
+    if (api_format_param(a, true, &fmt) || api_param_limit_all(a, &lc.limit))
         return 0;
+    if (fmt == API_XLSX && lc.limit == SIZE_MAX)
+        return api_error(a, 400, "bad_parameter",
+                         "limit: a workbook takes pages of at most %d cameras (limit=all is for "
+                         "JSON and CSV; `camdex list --format xlsx` writes every camera)",
+                         API_PAGE_MAX);
     lc.by_unit = f.unit_id || f.state >= 0 || f.reason;
     /* The scan starts after the cursor's camera, so a page costs its own
      * length, not the length of every page before it. */
@@ -243,6 +198,10 @@ int api_cameras(struct api_req *a)
                              f.unit_id);
         return api_store_error(a, rc, "unit");
     }
+    if (fmt != API_XLSX) {
+        store_read_end(&r);
+        return api_cameras_stream(a, &f, lc.by_unit, lc.q, lc.limit, fmt);
+    }
     lc.r = r;
     lc.rows = json_array();
     rc = store_cameras_scan(r, &f, list_cb, &lc);
@@ -250,15 +209,8 @@ int api_cameras(struct api_req *a)
     if (rc < 0)
         return api_store_error(a, rc, "cameras");
     const char *next = lc.more ? api_cursor_encode(a, lc.last, lc.last_len) : NULL;
-    if (fmt == API_CSV)
-        return send_csv(a, lc.rows, next);
-    if (fmt == API_XLSX)
-        return api_send_xlsx(a, "cameras.xlsx", next, "sheet.cameras", xlsx_cols,
-                             sizeof(xlsx_cols) / sizeof(xlsx_cols[0]), lc.rows);
-    size_t n = json_array_size(lc.rows);
-    return api_json(
-        a, 200,
-        json_pack("{s:o, s:i, s:s?}", "cameras", lc.rows, "count", (int)n, "next_cursor", next));
+    return api_send_xlsx(a, "cameras.xlsx", next, "sheet.cameras", xlsx_cols,
+                         sizeof(xlsx_cols) / sizeof(xlsx_cols[0]), lc.rows);
 }
 
 /* ---- one camera ---- */

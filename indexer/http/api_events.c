@@ -1,4 +1,5 @@
-/* HTTP API: the outage log, all of it, by unit, or by camera; oldest first
+/* HTTP API: the outage log, all of it, by unit, or by camera (JSON written
+ * as read by api_events_body.c; workbooks here); oldest first
  * from `since`, cursor-paginated on the events' own strictly increasing
  * keys, so a walk sees each event once even while new ones arrive. */
 #include <errno.h>
@@ -61,8 +62,13 @@ static int list_events(struct api_req *a, const char *camera, const char *unit)
     int64_t from = 0, to = INT64_MAX;
     enum api_format fmt;
     if (time_param(a, "since", "7d", &from) || time_param(a, "until", NULL, &to) ||
-        api_param_limit(a, &ec.limit) || api_format_param(a, false, &fmt))
+        api_param_limit_all(a, &ec.limit) || api_format_param(a, false, &fmt))
         return 0;
+    if (fmt == API_XLSX && ec.limit == SIZE_MAX)
+        return api_error(a, 400, "bad_parameter",
+                         "limit: a workbook takes pages of at most %d events (limit=all is for "
+                         "JSON; `camdex history --format xlsx` writes every event)",
+                         API_PAGE_MAX);
     const char *cursor = api_param(a, "cursor");
     if (cursor) {
         unsigned char k[8];
@@ -93,6 +99,10 @@ static int list_events(struct api_req *a, const char *camera, const char *unit)
         return api_error(a, 404, "not_found", "no unit \"%s\" (GET /api/v1/units lists them)",
                          unit);
     }
+    if (!rc && fmt == API_JSON) {
+        store_read_end(&r);
+        return api_events_body(a, camera, unit, from, to, ec.after, ec.limit);
+    }
     ec.rows = json_array();
     if (!rc && from < to)
         rc = store_events_scan(r, camera, unit, from, to, ev_cb, &ec);
@@ -106,7 +116,7 @@ static int list_events(struct api_req *a, const char *camera, const char *unit)
             k[i] = (unsigned char)(ec.last >> (56 - 8 * i));
         next = api_cursor_encode(a, k, 8);
     }
-    if (fmt == API_XLSX) {
+    {
         static const struct out_col cols[] = {
             {"time", "col.time", OUT_DATETIME, 0}, {"camera", "col.camera", OUT_TEXT, 0},
             {"unit", "col.unit", OUT_TEXT, 0},     {"from", "col.from", OUT_TEXT, 0},
@@ -116,9 +126,6 @@ static int list_events(struct api_req *a, const char *camera, const char *unit)
         return api_send_xlsx(a, "events.xlsx", next, "sheet.events", cols,
                              sizeof(cols) / sizeof(cols[0]), ec.rows);
     }
-    return api_json(a, 200,
-                    json_pack("{s:o, s:i, s:s?}", "events", ec.rows, "count",
-                              (int)json_array_size(ec.rows), "next_cursor", next));
 }
 
 int api_events(struct api_req *a)

@@ -88,8 +88,37 @@ int api_send_static(struct api_req *a, const char *content_type, const char *eta
 /* Copies into the request pool, NUL-terminated. */
 char *api_strdup(struct api_req *a, const char *s, size_t len);
 
-/* ---- workbooks (api_xlsx.c) ---- */
+/* ---- bodies written as they are read (api_body.c) ----
+ * A listing's answer is made piece by piece: `fill` appends the next piece
+ * (rows read from the index in a read transaction of its own, resuming
+ * after the last row of the previous piece) with api_body_put until
+ * api_body_full, and returns 0 when more follow, 1 when that was the last,
+ * or a negative errno. The next piece is made only when the client has
+ * taken the previous one. */
+#define API_BODY_CHUNK (64 * 1024)
+struct api_body;
+typedef int (*api_body_fill_fn)(struct api_body *b, void *ctx);
+/* A zeroed context of ctx_size bytes for `fill`, freed with the request
+ * (it must own nothing that needs freeing); NULL when out of memory. */
+void *api_body_new(struct api_req *a, size_t ctx_size, api_body_fill_fn fill,
+                   struct api_body **b);
+/* Makes the first piece; on a store error answers as api_store_error
+ * (naming `what`), else sends 200 and the piece. Returns 0 for h2o. */
+int api_body_start(struct api_req *a, struct api_body *b, const char *content_type,
+                   const char *what);
+int api_body_put(struct api_body *b, const char *p, size_t n);
+int api_body_puts(struct api_body *b, const char *s);
+bool api_body_full(const struct api_body *b);
+/* For /metrics and tests: bodies open now, started and cut short by the
+ * client since start, pieces made and the largest piece. */
+struct api_body_stats {
+    size_t open;
+    uint64_t started, cut, pieces;
+    size_t peak_piece;
+};
+void api_body_stats_get(struct api_body_stats *out);
 
+/* ---- workbooks (api_xlsx.c) ---- */
 enum api_format { API_JSON, API_CSV, API_XLSX };
 /* Reads format=: json (or absent), xlsx, and csv where `csv` offers it;
  * 1 after answering 400, else 0. */
@@ -154,6 +183,9 @@ int api_flag_param(struct api_req *a, const char *name, bool *out);
 int api_lang(struct api_req *a);
 /* Reads limit= (default, 1..API_PAGE_MAX); 1 after sending a 400. */
 int api_param_limit(struct api_req *a, size_t *limit);
+/* The same, where limit=all (SIZE_MAX: every row, written as read) is
+ * taken too. */
+int api_param_limit_all(struct api_req *a, size_t *limit);
 /* Camera and unit ids: 1..STORE_ID_MAX printable ASCII bytes, no spaces. */
 bool api_valid_id(const char *id);
 /* Percent-decodes `in` into the pool; NULL for bad escapes or NUL bytes. */
@@ -170,6 +202,11 @@ int api_summary(struct api_req *a);
 int api_units(struct api_req *a);
 int api_unit(struct api_req *a);
 int api_cameras(struct api_req *a);
+/* The list as JSON or CSV, written as read (api_cameras_body.c): `f` as
+ * validated by api_cameras (its strings in the request pool), `limit`
+ * 1..API_PAGE_MAX or SIZE_MAX for every camera. */
+int api_cameras_stream(struct api_req *a, const struct store_filter *f, bool by_unit,
+                       const char *q, size_t limit, enum api_format fmt);
 int api_camera(struct api_req *a);
 int api_camera_events(struct api_req *a);
 int api_camera_maintenance(struct api_req *a);
@@ -180,9 +217,17 @@ int api_camera_reference_png(struct api_req *a);
 int api_thumbnails(struct api_req *a);
 int api_inventory(struct api_req *a);
 int api_events(struct api_req *a);
+/* The log as JSON, written as read (api_events_body.c): events of camera
+ * or unit (at most one; NULL: all) with from <= time < to and a key after
+ * `after`, `limit` 1..API_PAGE_MAX or SIZE_MAX for all. */
+int api_events_body(struct api_req *a, const char *camera, const char *unit, int64_t from,
+                      int64_t to, uint64_t after, size_t limit);
 int api_events_stream(struct api_req *a);
 int api_metrics(struct api_req *a);
 int api_report_online_rate(struct api_req *a);
+/* Its rows as JSON, written as read (api_report_body.c); unit NULL: every
+ * unit and the lines ALL. */
+int api_report_rows_body(struct api_req *a, const char *unit, int32_t from, int32_t to);
 int api_report_outages(struct api_req *a);
 int api_report_assessment(struct api_req *a);
 int api_messages(struct api_req *a);

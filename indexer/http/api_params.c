@@ -2,6 +2,7 @@
  * UTF-8 checks, page limits and opaque cursors. Hard limits throughout:
  * anything a client sends is bounded before it is looked at. */
 #include <errno.h>
+#include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -196,6 +197,25 @@ int api_lang(struct api_req *a)
     a->lang = h < 0 ? MSG_EN
                     : accept_lang_pick(a->req->headers.entries[h].value.base,
                                        a->req->headers.entries[h].value.len);
+    return 0;
+}
+
+int api_param_limit_all(struct api_req *a, size_t *limit)
+{
+    const char *v = api_param(a, "limit");
+    if (v && strcmp(v, "all") == 0) {
+        *limit = SIZE_MAX;
+        return 0;
+    }
+    char *end;
+    errno = 0;
+    unsigned long n = v ? strtoul(v, &end, 10) : API_PAGE_DEFAULT;
+    if (v && (!*v || *end || errno || n < 1 || n > API_PAGE_MAX || *v == '-' || *v == '+'))
+        return api_error(a, 400, "bad_parameter",
+                         "limit: \"%.40s\" is not a whole number from 1 to %d, or all", v,
+                         API_PAGE_MAX),
+               1;
+    *limit = n;
     return 0;
 }
 

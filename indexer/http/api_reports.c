@@ -1,7 +1,8 @@
 /* HTTP API: reports. /reports/online-rate gives, per unit and day, the
  * figures `camdex report online-rate` prints (indexer/cli/cmd_report.c): the
  * time-weighted online and intact rates from the daily rollups, monitored
- * hours, and the unit's snapshot rate now. */
+ * hours, and the unit's snapshot rate now. Rows as JSON are written as
+ * read by api_report_body.c; the series and workbooks are made here. */
 #include <errno.h>
 #include <math.h>
 #include <stdio.h>
@@ -159,6 +160,21 @@ int api_report_online_rate(struct api_req *a)
     if (shape && !strcmp(shape, "series") && rc.to - rc.from >= REPORT_MAX_SERIES_DAYS)
         return api_error(a, 400, "bad_parameter", "from/to: shape=series takes at most %d days",
                          REPORT_MAX_SERIES_DAYS);
+    if (fmt == API_JSON && !(shape && !strcmp(shape, "series"))) {
+        struct store_read *r;
+        struct store_unit u;
+        int err = unit ? store_read_begin(a->env->store, &r) : 0;
+        if (unit && !err) {
+            err = store_unit_get(r, unit, &u);
+            store_read_end(&r);
+        }
+        if (err == -ENOENT)
+            return api_error(a, 404, "not_found",
+                             "no unit \"%s\" (GET /api/v1/units lists them)", unit);
+        if (err)
+            return api_store_error(a, err, "index");
+        return api_report_rows_body(a, unit, rc.from, rc.to);
+    }
     rc.rows = json_array();
     if (shape && !strcmp(shape, "series"))
         rc.series = json_object();
@@ -209,9 +225,5 @@ int api_report_online_rate(struct api_req *a)
     timefmt_day(rc.to, to, sizeof(to));
     if (rc.series)
         return api_json(a, 200, series_reply(&rc, from, to));
-    if (fmt == API_XLSX)
-        return send_report_xlsx(a, from, to, rc.rows);
-    return api_json(a, 200,
-                    json_pack("{s:s, s:s, s:o, s:i}", "from", from, "to", to, "rows", rc.rows,
-                              "count", (int)json_array_size(rc.rows)));
+    return send_report_xlsx(a, from, to, rc.rows);
 }

@@ -504,6 +504,17 @@ int api_metrics(struct api_req *a)
             gate_metrics(env->conns, &out);
         head(&out, "camdex_event_streams", "gauge", "Open GET /api/v1/events/stream streams.");
         put(&out, "camdex_event_streams %zu\n", api_streams_count(env->streams));
+        struct api_body_stats bs;
+        api_body_stats_get(&bs);
+        head(&out, "camdex_http_bodies_open", "gauge",
+             "Listings being written as they are read (limit=all, pages).");
+        put(&out, "camdex_http_bodies_open %zu\n", bs.open);
+        head(&out, "camdex_http_bodies_cut_total", "counter",
+             "Listings whose client went away before the end.");
+        put(&out, "camdex_http_bodies_cut_total %llu\n", (unsigned long long)bs.cut);
+        head(&out, "camdex_http_body_piece_peak_bytes", "gauge",
+             "The largest piece of a listing held at once.");
+        put(&out, "camdex_http_body_piece_peak_bytes %zu\n", bs.peak_piece);
         struct notifier_webhook_stats ws[CONFIG_WEBHOOKS_MAX];
         size_t nw = notifier_get_stats(env->notifier, ws, CONFIG_WEBHOOKS_MAX);
         metrics_render_webhooks(ws, nw, (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000, &out);

@@ -36,20 +36,25 @@ int view_add_texts(json_t *o, enum msg_lang lang)
     return 0;
 }
 
-void view_codes_to_texts(json_t *rows, enum msg_lang lang)
+void view_row_codes_to_texts(json_t *row, enum msg_lang lang)
 {
     if (lang == MSG_EN)
         return;
+    for (size_t i = 0; i < NMEMBERS; i++) {
+        const char *code = json_string_value(json_object_get(row, members[i].code));
+        if (code && *code)
+            json_object_set_new_nocheck(
+                row, members[i].code,
+                json_string_nocheck(text_of(code, members[i].is_reason, lang)));
+    }
+}
+
+void view_codes_to_texts(json_t *rows, enum msg_lang lang)
+{
     size_t r;
     json_t *row;
     json_array_foreach(rows, r, row)
     {
-        for (size_t i = 0; i < NMEMBERS; i++) {
-            const char *code = json_string_value(json_object_get(row, members[i].code));
-            if (code && *code)
-                json_object_set_new_nocheck(
-                    row, members[i].code,
-                    json_string_nocheck(text_of(code, members[i].is_reason, lang)));
-        }
+        view_row_codes_to_texts(row, lang);
     }
 }

@@ -17,5 +17,7 @@ int view_add_texts(json_t *o, enum msg_lang lang);
  * in every row of `rows` by their texts in `lang`. English keeps the codes
  * (what --state and --reason take). */
 void view_codes_to_texts(json_t *rows, enum msg_lang lang);
+/* The same for one row. */
+void view_row_codes_to_texts(json_t *row, enum msg_lang lang);
 
 #endif

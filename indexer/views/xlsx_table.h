@@ -79,6 +79,17 @@ struct xlsx_sheet {
 int xlsx_tables_temp(const struct xlsx_options *o, const struct xlsx_sheet *sheets, size_t n,
                      int *fd);
 
+/* xlsx_table_temp row by row, for rows read as they are written (a listing
+ * streamed from the index): begin, a row at a time, then finish, which
+ * gives *fd as xlsx_table_temp does and frees `t` (also on error), or
+ * discard, which leaves nothing behind. Each returns 0 or a negative errno. */
+struct xlsx_temp;
+int xlsx_temp_begin(const struct xlsx_options *o, const char *sheet_key, const struct out_col *cols,
+                    size_t ncols, struct xlsx_temp **t);
+int xlsx_temp_row(struct xlsx_temp *t, json_t *row);
+int xlsx_temp_finish(struct xlsx_temp **t, int *fd);
+void xlsx_temp_discard(struct xlsx_temp **t);
+
 /* The directory temporary files go to: o->tmpdir, else $TMPDIR, else /tmp. */
 const char *xlsx_tmpdir(const struct xlsx_options *o);
 

@@ -191,6 +191,12 @@ struct store_read;
 int store_read_begin(struct store *s, struct store_read **out);
 void store_read_end(struct store_read **r);
 
+/* Gives back the index pages this process has mapped in (they stay in the
+ * page cache): a scan of the whole index touches every page, which counts
+ * in the process's RSS though nothing is copied. A long listing calls it
+ * every so many rows to keep its RSS flat. 0 or a negative errno. */
+int store_forget_pages(struct store *s);
+
 int store_camera_get(struct store_read *r, const char *id, struct store_camera *cam);
 int store_health_get(struct store_read *r, const char *id, struct store_health *h);
 int store_unit_get(struct store_read *r, const char *id, struct store_unit *u);

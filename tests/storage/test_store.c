@@ -972,3 +972,30 @@ Test(store, a_full_scan_pairs_each_camera_with_its_own_health_around_an_orphan)
     store_read_end(&r);
     cr_assert_str_eq(ids, "cam00003;cam00006;");
 }
+
+static long rss_file_kb(void)
+{
+    FILE *f = fopen("/proc/self/status", "r");
+    char line[256];
+    long kb = -1;
+    while (f && fgets(line, sizeof(line), f))
+        if (sscanf(line, "RssFile: %ld kB", &kb) == 1)
+            break;
+    if (f)
+        fclose(f);
+    return kb;
+}
+
+/* A scan maps the index's pages into the process; store_forget_pages gives
+ * them back (its RSS falls) and the index reads the same afterwards. */
+Test(store, forgotten_pages_read_back_the_same)
+{
+    add_cameras(20000, 20);
+    cr_assert_eq(count_matching(NULL, -1, NULL), 20000);
+    long before = rss_file_kb();
+    cr_assert_eq(store_forget_pages(st), 0);
+    long after = rss_file_kb();
+    cr_assert_lt(after, before, "RssFile %ld kB before, %ld kB after", before, after);
+    cr_assert_eq(count_matching(NULL, -1, NULL), 20000);
+    cr_assert_eq(count_matching("u03", -1, NULL), 1000);
+}
