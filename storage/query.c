@@ -61,6 +61,22 @@ static bool in_zone(struct store_read *r, const char *id, const char *zone)
     return store_zone_get(r, id, z) == 0 && strcmp(z, zone) == 0;
 }
 
+/* The filters every way of scanning applies to a camera it found: one
+ * place, so a new filter cannot be forgotten by one of the scans. */
+static bool passes(struct store_read *r, const char *id, const struct store_camera *cam,
+                   const struct store_health *h, const struct store_filter *f)
+{
+    if (!f)
+        return true;
+    if (f->state >= 0 && h->state != f->state)
+        return false;
+    if (f->unit_id && strcmp(cam->unit_id, f->unit_id) != 0)
+        return false;
+    if (f->finding && !has_finding(r, id, f->finding))
+        return false;
+    return !f->zone || in_zone(r, id, f->zone);
+}
+
 /* Looks the camera up and hands it over if it passes the filters. */
 static int emit_camera(struct store_read *r, const MDB_val *idv, const struct store_filter *f,
                        store_camera_cb cb, void *ctx)
@@ -75,15 +91,7 @@ static int emit_camera(struct store_read *r, const MDB_val *idv, const struct st
         rc = store_health_get(r, id, &h);
     if (rc)
         return rc;
-    if (f && f->state >= 0 && h.state != f->state)
-        return 0;
-    if (f && f->unit_id && strcmp(cam.unit_id, f->unit_id) != 0)
-        return 0;
-    if (f && f->finding && !has_finding(r, id, f->finding))
-        return 0;
-    if (f && f->zone && !in_zone(r, id, f->zone))
-        return 0;
-    return cb(&cam, &h, ctx);
+    return passes(r, id, &cam, &h, f) ? cb(&cam, &h, ctx) : 0;
 }
 
 /* Puts the cursor on the first entry after (key, id) in (key, id) order.
@@ -183,15 +191,7 @@ static int emit_walked(struct store_read *r, struct walk *w, const MDB_val *k, c
         rc = rec_health_decode(hv.mv_data, hv.mv_size, &h);
     if (rc)
         return rc;
-    if (f && f->state >= 0 && h.state != f->state)
-        return 0;
-    if (f && f->unit_id && strcmp(cam.unit_id, f->unit_id) != 0)
-        return 0;
-    if (f && f->finding && !has_finding(r, id, f->finding))
-        return 0;
-    if (f && f->zone && !in_zone(r, id, f->zone))
-        return 0;
-    return cb(&cam, &h, ctx);
+    return passes(r, id, &cam, &h, f) ? cb(&cam, &h, ctx) : 0;
 }
 
 /* Walks the cameras table in id order, from after after_id if given. */
