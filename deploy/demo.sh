@@ -15,7 +15,7 @@ cd "$(dirname "$0")/.."
 ./deploy/setup.sh
 build=build/release
 cmake -S . -B "$build" -DCMAKE_BUILD_TYPE=Release >/dev/null
-cmake --build "$build" -j "$(nproc)" --target camdex camfarm camfarm_clips >/dev/null
+cmake --build "$build" -j "$(nproc)" --target camdex camdex_osd camfarm camfarm_clips >/dev/null
 camdex=$build/camdex
 cameras=${CAMDEX_DEMO_CAMERAS:-43000}
 work=$build/demo
