@@ -12,7 +12,9 @@
 #include "deep_pool.h"
 #include "deep_probe.h"
 
-#define DEEP_API_VERSION 3 /* 2: deep_result.luma2, deep_opts.no_second; 3: refuse_basic */
+/* 2: deep_result.luma2, deep_opts.no_second; 3: refuse_basic; 4: chroma,
+ * npics, next, crop */
+#define DEEP_API_VERSION 4
 
 struct deep_api {
     int version; /* DEEP_API_VERSION */
