@@ -21,6 +21,9 @@ packages=(
   # the dashboard's browser test (tests/dashboard/): a real browser, node to
   # drive it, and a CJK font so Chinese names render in its screenshot
   chromium nodejs fonts-wqy-microhei
+  # the labelled picture set (tests/probes/picture_set/): real photographs
+  # (python3-skimage's data), filters, and a CJK font for "无视频信号"
+  python3-skimage python3-scipy python3-pil fonts-noto-cjk
 )
 
 missing=()
