@@ -140,8 +140,10 @@ void picq_judge(const struct picq_measures *m, const struct picq_limits *l,
     *out = (struct probe_findings){.judged = true};
     /* An encoder's own screen: drawn flat, and either coloured (a blue
      * screen, colour bars) or black with its words in the middle (a black
-     * camera's clock and name sit at the edges). */
-    bool drawn = m->still_pct >= l->signal_lost_still;
+     * camera's clock and name sit at the edges)... */
+    /* ...and still: a moving test pattern is a camera's, not a screen's. */
+    bool drawn =
+        m->still_pct >= l->signal_lost_still && (!m->has_pair || m->frozen_diff_small <= 1);
     bool coloured = m->has_color && m->chroma >= l->signal_lost_chroma;
     bool black_words = m->dark_pct >= 50 && m->busy_centre > 0 && m->busy_edge == 0;
     if (drawn && (coloured || black_words)) {

@@ -1,6 +1,7 @@
 /* The libav deep probe: open, find stream info, measure fps and bitrate
- * from packets, decode the first keyframe into a small luma plane and maybe
- * a JPEG thumbnail. Synchronous; every blocking libav call is bounded by an
+ * from packets, decode the first keyframe and the three pictures after it
+ * into small planes for the picture diagnosis (and maybe a JPEG thumbnail).
+ * Synchronous; every blocking libav call is bounded by an
  * interrupt callback that watches a hard deadline and a stop flag. */
 #include "deepm.h"
 

@@ -95,6 +95,18 @@ Test(picture_diag, a_test_screen_is_signal_lost_and_hides_the_rest)
     cr_expect_eq(f.f[0].reason, PROBE_R_BLACK);
 }
 
+Test(picture_diag, a_moving_test_pattern_is_a_cameras_not_a_lost_signal)
+{
+    struct picq_measures m = healthy();
+    m.still_pct = 93;
+    m.chroma = 110;
+    m.frozen_diff_small = 6; /* it scrolls */
+    struct probe_findings f;
+    picq_judge(&m, &l, &f);
+    for (int i = 0; i < f.n; i++)
+        cr_expect_neq(f.f[i].reason, PROBE_R_SIGNAL_LOST);
+}
+
 Test(picture_diag, a_picture_without_edges_is_neither_frozen_nor_shaking_nor_blurred)
 {
     struct picq_measures m = healthy();
