@@ -29,7 +29,7 @@ echo "== starting camfarm (default fault mix)"
 fifo=$work/farm.ready
 mkfifo "$fifo"
 "$build/camfarm" --inventory "$work/fleet.csv" --clips "$build/camfarm-clips" \
-  --faults default --seed 1 > "$fifo" 2> "$work/camfarm.log" &
+  --faults default --seed 1 --faults-out "$work/faults.csv" > "$fifo" 2> "$work/camfarm.log" &
 farm=$!
 serve=
 stop() {
@@ -47,6 +47,14 @@ echo "== importing into $work/index"
 
 echo "== sweeping every camera"
 "$camdex" --db "$work/index" sweep
+
+# Nothing in the demo is made up: each verdict against the fault camfarm
+# gave that camera (tests/camfarm/farmtruth.py holds the table).
+echo
+echo "== the sweep's verdicts against the faults camfarm gave"
+"$camdex" --db "$work/index" list --format json > "$work/verdicts.json"
+/usr/bin/python3 tests/camfarm/farmtruth.py --truth "$work/faults.csv" \
+  --inventory "$work/fleet.csv" --verdicts "$work/verdicts.json" || true
 
 echo
 echo "== serving: every camera probed every 10 s; state changes below (Ctrl-C stops)"

@@ -10,10 +10,13 @@ packages=(
   libjansson-dev libcsv-dev libsystemd-dev
   libh2o-dev libssl-dev  # HTTP API (h2o on libuv; its headers include OpenSSL's)
   libcurl4-openssl-dev   # webhooks (libcurl's multi interface; HMAC from OpenSSL)
+  libxlsxwriter-dev  # workbooks (--format xlsx)
+  libutf8proc-dev  # display widths of CJK text in tables and workbooks, with no locale installed
   # tests and benchmarks
   libcriterion-dev lmdb-utils ffmpeg hyperfine wrk
   liburing-dev  # camfarm_bench_uring, the simulator's cheaper load generator
   prometheus  # promtool checks /metrics
+  python3-openpyxl  # reads the workbooks camdex writes back in the tests
   # a real RTSP server nobody here wrote, for the prober's tests
   python3-gi gir1.2-gst-rtsp-server-1.0 gstreamer1.0-plugins-base gstreamer1.0-plugins-good
   gstreamer1.0-plugins-ugly gstreamer1.0-plugins-bad gstreamer1.0-libav
@@ -21,9 +24,16 @@ packages=(
   # the dashboard's browser test (tests/dashboard/): a real browser, node to
   # drive it, and a CJK font so Chinese names render in its screenshot
   chromium nodejs fonts-wqy-microhei
+  # the OSD module (camdex-osd.so): Tesseract with its Chinese and English
+  # models; its test burns OSDs into real photographs with CJK fonts
+  libtesseract-dev tesseract-ocr-chi-sim tesseract-ocr-eng
+  python3-skimage fonts-wqy-zenhei fonts-noto-cjk
   # the labelled picture set (tests/probes/picture_set/): real photographs
-  # (python3-skimage's data), filters, and a CJK font for "无视频信号"
-  python3-skimage python3-scipy python3-pil fonts-noto-cjk
+  # (python3-skimage's data) and filters
+  python3-scipy python3-pil
+  # the package test (tests/deploy/): dpkg-shlibdeps for the dependencies,
+  # systemd-analyze verify on the installed unit
+  dpkg-dev systemd
 )
 
 missing=()

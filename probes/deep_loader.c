@@ -1,6 +1,7 @@
 /* The tier-2 API as the program sees it: each function loads the module
  * (camdex-deep.so) on first use and forwards to it. Looked up, in order:
- * $CAMDEX_DEEP_MODULE, beside the running program, and the install path.
+ * $CAMDEX_DEEP_MODULE, beside the running program, PREFIX/lib/camdex for a
+ * program in PREFIX/bin, and the install path (module_load.c).
  * Without the module, tier 2 reports -ENOSYS and tier 1 goes on alone. */
 #include <dlfcn.h>
 #include <errno.h>
@@ -12,6 +13,7 @@
 #include <unistd.h>
 
 #include "deep_api.h"
+#include "module_load.h"
 
 #ifndef CAMDEX_DEEP_INSTALL_PATH
 #define CAMDEX_DEEP_INSTALL_PATH "/usr/local/lib/camdex/camdex-deep.so"
@@ -19,43 +21,18 @@
 
 static pthread_once_t once = PTHREAD_ONCE_INIT;
 static const struct deep_api *api;
-static char load_error[512];
-
-static const struct deep_api *try_load(const char *path)
-{
-    void *h = dlopen(path, RTLD_NOW | RTLD_LOCAL);
-    if (!h) {
-        snprintf(load_error, sizeof(load_error), "%s", dlerror());
-        return NULL;
-    }
-    deep_api_fn fn = (deep_api_fn)(uintptr_t)dlsym(h, DEEP_API_SYMBOL);
-    const struct deep_api *a = fn ? fn() : NULL;
-    if (!a || a->version != DEEP_API_VERSION) {
-        snprintf(load_error, sizeof(load_error), "%s: not a camdex tier-2 module of this version",
-                 path);
-        dlclose(h);
-        return NULL;
-    }
-    return a; /* stays loaded for the life of the process */
-}
+static struct module_load mod = {
+    .file = "camdex-deep.so",
+    .env = "CAMDEX_DEEP_MODULE",
+    .install_path = CAMDEX_DEEP_INSTALL_PATH,
+    .symbol = DEEP_API_SYMBOL,
+    .version = DEEP_API_VERSION,
+};
 
 static void load(void)
 {
-    const char *env = getenv("CAMDEX_DEEP_MODULE");
-    if (env && *env && (api = try_load(env)))
-        return;
-    char exe[PATH_MAX];
-    ssize_t n = readlink("/proc/self/exe", exe, sizeof(exe) - 32);
-    if (n > 0) {
-        exe[n] = 0;
-        char *slash = strrchr(exe, '/');
-        if (slash) {
-            strcpy(slash + 1, "camdex-deep.so");
-            if (access(exe, R_OK) == 0 && (api = try_load(exe)))
-                return;
-        }
-    }
-    api = try_load(CAMDEX_DEEP_INSTALL_PATH);
+    module_load(&mod);
+    api = mod.table;
 }
 
 static const struct deep_api *get(void)
@@ -64,9 +41,14 @@ static const struct deep_api *get(void)
     return api;
 }
 
+const char *deep_module_path(void)
+{
+    return get() ? mod.path : NULL;
+}
+
 const char *deep_module_error(void)
 {
-    return get() ? NULL : load_error[0] ? load_error : "camdex-deep.so not found";
+    return get() ? NULL : mod.error;
 }
 
 void deep_opts_default(struct deep_opts *o)

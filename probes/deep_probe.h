@@ -192,5 +192,7 @@ int deep_url_with_host(const char *url, const char *numeric_host, char *out, siz
 
 /* Why tier 2 is unavailable (its module did not load), or NULL when it is. */
 const char *deep_module_error(void);
+/* The file the module was loaded from, or NULL when it did not load. */
+const char *deep_module_path(void);
 
 #endif

@@ -13,7 +13,9 @@
 #include <stdlib.h>
 #include <sys/socket.h>
 #include <string.h>
+#include <time.h>
 
+#include "rtcp_sr.h"
 #include "rtp_nal.h"
 #include "rtsp_auth.h"
 #include "rtsp_parse.h"
@@ -32,6 +34,7 @@ enum rc_state {
     RC_PLAY,          /* PLAY sent; RTP may already arrive before its reply */
     RC_WAIT_RTP,      /* PLAY answered, waiting for the first video RTP packet */
     RC_WAIT_KEYFRAME, /* RTP flows, waiting for an IDR / IRAP */
+    RC_WAIT_CLOCK,    /* online, playing on for the camera's RTCP sender report */
     RC_TEARDOWN,      /* verdict reached, TEARDOWN sent, waiting briefly for its reply */
     RC_RECONNECT,     /* between the old socket and the new one of a redirect */
     RC_CLOSING,       /* handles closing; the callback runs from the last close */
@@ -43,6 +46,7 @@ static const char *const state_names[RC_COUNT] = {
     [RC_OPTIONS] = "options",   [RC_DESCRIBE] = "describe",
     [RC_SETUP] = "setup",       [RC_PLAY] = "play",
     [RC_WAIT_RTP] = "wait_rtp", [RC_WAIT_KEYFRAME] = "wait_keyframe",
+    [RC_WAIT_CLOCK] = "wait_clock",
     [RC_TEARDOWN] = "teardown", [RC_RECONNECT] = "reconnect",
     [RC_CLOSING] = "closing",
 };
@@ -57,6 +61,7 @@ static const int state_phase[RC_COUNT] = {
     [RC_PLAY] = PROBE_PH_PLAY,
     [RC_WAIT_RTP] = -1,
     [RC_WAIT_KEYFRAME] = -1,
+    [RC_WAIT_CLOCK] = -1,
     [RC_TEARDOWN] = -1,
     [RC_RECONNECT] = -1,
     [RC_CLOSING] = -1,
@@ -133,8 +138,13 @@ struct rtsp_conn {
     /* From SETUP and PLAY. */
     char session[RTSP_SESSION_ID_MAX + 1];
     bool has_session;
-    int ch_rtp;
+    int ch_rtp, ch_rtcp;
     bool got_rtp, got_keyframe, have_size;
+
+    /* The clock look (opts.clock_ms): samples since the sender report. */
+    struct rtcp_clock clock;
+    bool clock_looked;       /* the look ran (the stream was online) */
+    uint32_t clock_after_sr; /* video packets since the first report */
 
     uint8_t *in;
     size_t in_len, in_cap;
@@ -179,6 +189,8 @@ static uint32_t state_deadline(const struct rtsp_conn *c, enum rc_state s)
         return c->opts.first_rtp_ms;
     case RC_WAIT_KEYFRAME:
         return c->opts.first_keyframe_ms;
+    case RC_WAIT_CLOCK:
+        return c->opts.clock_ms;
     case RC_TEARDOWN:
         return c->opts.teardown_ms;
     default:
@@ -309,11 +321,32 @@ static void rc_close(struct rtsp_conn *c)
 
 static int rc_send(struct rtsp_conn *c, const char *method, const char *url, const char *extra);
 
+/* The clock look has what it needs: a sender report, then enough video
+ * packets after it for one of them to have come with little delay (a
+ * camera sends a picture's packets back to back; the first of each is the
+ * least delayed), or half a second of them. */
+#define RC_CLOCK_PACKETS 48
+#define RC_CLOCK_SPAN_US 500000
+static bool clock_enough(const struct rtsp_conn *c)
+{
+    return c->clock.have_sr && (c->clock_after_sr >= RC_CLOCK_PACKETS);
+}
+
 /* The verdict is in: send TEARDOWN if a session exists, else close. */
 static void rc_finish(struct rtsp_conn *c)
 {
     if (c->state == RC_CLOSING || c->state == RC_TEARDOWN)
         return;
+    /* An online stream plays on for the clock look; its end comes back
+     * here. */
+    if (c->opts.clock_ms && c->state != RC_WAIT_CLOCK && c->has_session && c->connected &&
+        c->result.state == PROBE_ONLINE && !clock_enough(c)) {
+        c->clock_looked = true;
+        rc_set_state(c, RC_WAIT_CLOCK);
+        return;
+    }
+    if (c->state == RC_WAIT_CLOCK)
+        c->clock_looked = true;
     if (c->has_session && c->connected) {
         const char *url = c->media && c->media->play_url[0] ? c->media->play_url : c->req_url;
         if (rc_send(c, "TEARDOWN", url, NULL) == 0) {
@@ -399,6 +432,9 @@ static void on_timer(uv_timer_t *t)
         rc_verdict(c, PROBE_DEGRADED, PROBE_R_NO_KEYFRAME,
                    "RTP flows but no %s keyframe within %u ms%s", probe_codec_name(c->vcodec),
                    (unsigned)(total ? c->opts.total_ms : c->opts.first_keyframe_ms), of);
+        break;
+    case RC_WAIT_CLOCK: /* no (more) sender report: the clock look ends with what it has */
+        rc_finish(c);
         break;
     default: /* TEARDOWN unanswered: the verdict stands, just close */
         rc_close(c);
@@ -1002,6 +1038,7 @@ static void on_setup_ok(struct rtsp_conn *c, const struct rtsp_msg *msg)
         return;
     }
     c->ch_rtp = ch_rtp;
+    c->ch_rtcp = ch_rtcp;
     rc_request(c, RC_PLAY, c->media->play_url, "Range: npt=0.000-\r\n");
 }
 
@@ -1075,9 +1112,46 @@ static void on_reply(struct rtsp_conn *c, const struct rtsp_msg *msg)
         fail_status(c, msg);
 }
 
+/* Our wall clock, the one the camera's is compared with. */
+static int64_t wall_us(void)
+{
+    struct timespec ts;
+    clock_gettime(CLOCK_REALTIME, &ts);
+    return (int64_t)ts.tv_sec * 1000000 + ts.tv_nsec / 1000;
+}
+
+/* The clock look's part of an interleaved frame: sender reports on the
+ * video's RTCP channel, and the video packets after the first one. */
+static void clock_frame(struct rtsp_conn *c, const struct rtsp_frame *f)
+{
+    if (c->state < RC_PLAY || c->state > RC_WAIT_CLOCK)
+        return;
+    if (f->channel == c->ch_rtcp) {
+        struct rtcp_sr sr;
+        if (rtcp_find_sr(f->data, f->len, &sr) == 0)
+            rtcp_clock_sr(&c->clock, &sr, wall_us());
+        return;
+    }
+    struct rtp_packet p;
+    if (!c->clock.have_sr || f->channel != c->ch_rtp ||
+        rtp_parse_packet(f->data, f->len, &p) != 0 ||
+        (c->vpayload >= 0 && p.payload_type != c->vpayload))
+        return;
+    int64_t now = wall_us();
+    rtcp_clock_rtp(&c->clock, p.ssrc, p.timestamp, now);
+    c->clock_after_sr++;
+    if (c->state == RC_WAIT_CLOCK &&
+        (clock_enough(c) || now - c->clock.sr_arrival_us >= RC_CLOCK_SPAN_US))
+        rc_finish(c);
+}
+
 static void on_frame(struct rtsp_conn *c, const struct rtsp_frame *f)
 {
-    if (!c->has_session || f->channel != c->ch_rtp || c->verdict)
+    if (!c->has_session)
+        return;
+    if (c->opts.clock_ms)
+        clock_frame(c, f);
+    if (f->channel != c->ch_rtp || c->verdict)
         return;
     if (c->state != RC_PLAY && c->state != RC_WAIT_RTP && c->state != RC_WAIT_KEYFRAME)
         return;
@@ -1304,6 +1378,16 @@ int rtsp_conn_auth_memo(const struct rtsp_conn *c, uint8_t *out, size_t cap)
     return rtsp_auth_memo_pack(&c->auth, c->nc, out, cap);
 }
 
+int rtsp_conn_clock(const struct rtsp_conn *c, int64_t *offset_us, uint32_t *samples)
+{
+    if (!c->clock_looked)
+        return -ENODATA;
+    int rc = rtcp_clock_offset(&c->clock, offset_us);
+    if (rc == 0 && samples)
+        *samples = c->clock.samples;
+    return rc;
+}
+
 int rtsp_conn_start(uv_loop_t *loop, const struct sockaddr *addr, const char *url,
                     const struct rtsp_conn_opts *opts, rtsp_conn_cb cb, void *data,
                     struct rtsp_conn **out)
@@ -1339,6 +1423,7 @@ int rtsp_conn_start(uv_loop_t *loop, const struct sockaddr *addr, const char *ur
     c->cb = cb;
     c->data = data;
     c->vpayload = -1;
+    rtcp_clock_init(&c->clock, 90000);
     memcpy(&c->addr, addr,
            addr->sa_family == AF_INET ? sizeof(struct sockaddr_in) : sizeof(struct sockaddr_in6));
     set_port(&c->addr, c->url.port);

@@ -52,6 +52,11 @@ struct rtsp_conn_opts {
      * suits a one-off probe but costs two system calls more per probe and
      * reuses nothing. */
     struct tcp_io *io;
+    /* At depth play, the clock look: once the stream is judged online,
+     * keep playing up to this long for the camera's RTCP sender report and
+     * a few packets after it, to measure the camera's clock
+     * (rtsp_conn_clock); 0 = no clock look. */
+    uint32_t clock_ms;
     const char *user_agent; /* [camdex] */
     /* Optional: called on every state change with one line for the log
      * (URL redacted, no credentials). The library itself never prints. */
@@ -85,6 +90,15 @@ void rtsp_conn_cancel(struct rtsp_conn *c);
  * camera's next probe. Returns its length; 0 when there is nothing to keep
  * (no authentication, credentials refused, or MD5-sess); -ENOSPC. */
 int rtsp_conn_auth_memo(const struct rtsp_conn *c, uint8_t *out, size_t cap);
+
+/* Inside the callback, after a clock look (opts.clock_ms): the camera's
+ * clock minus ours in microseconds (positive: the camera is ahead), from
+ * its RTCP sender report and the RTP packets after it (rtcp_sr.h), and
+ * how many samples it rests on. Returns 0; -ENOENT when no sender report
+ * came (the camera sends none, or not within clock_ms: its clock is
+ * unknown, not wrong); -ENODATA when no clock look was made (not asked,
+ * or the stream was not online). */
+int rtsp_conn_clock(const struct rtsp_conn *c, int64_t *offset_us, uint32_t *samples);
 
 /* The state names, for logs and tests. */
 const char *rtsp_conn_state_name(int state);

@@ -380,6 +380,9 @@ int apply_camera_del(struct wtxn *t, const char *id)
     unit_update(t, cam.unit_id, NULL, -1, h.state, -1);
     wtxn_del(t, DB_HEALTH, mstr(id), NULL);
     apply_auth_hint_put(t, id, NULL, 0);
+    apply_clock_put(t, id, NULL, 0);
+    wtxn_del(t, DB_DIAGNOSIS, mstr(id), NULL);
+    apply_reference_put(t, id, NULL);
     wtxn_del(t, DB_CAMERAS, mstr(id), NULL);
     t->stats->cameras_removed++;
     return t->err;

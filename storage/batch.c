@@ -16,6 +16,10 @@ enum op_kind {
     OP_MAINTENANCE,
     OP_META_PUT,
     OP_AUTH_HINT,
+    OP_CLOCK_PUT,
+    OP_DIAGNOSIS,
+    OP_REFERENCE,
+    OP_REFERENCE_ADOPT,
 };
 
 struct op {
@@ -23,8 +27,12 @@ struct op {
     int64_t now_ms;
     const char *id;
     const char *unit_name;
-    struct store_camera cam;
-    struct store_health health;
+    union { /* one per kind: a batch holds tens of thousands of ops */
+        struct store_camera cam;
+        struct store_health health;
+        struct store_diagnosis diag;
+        struct store_reference ref; /* sig NULL: clear */
+    };
     const void *val;
     size_t len;
     bool keep_detail; /* the writer passed detail NULL */
@@ -270,6 +278,94 @@ int store_batch_auth_hint_put(struct store_batch *b, const char *id, const void 
     return batch_value_op(b, OP_AUTH_HINT, id, hint, len);
 }
 
+int store_batch_clock_put(struct store_batch *b, const char *id, const struct store_clock *c)
+{
+    if (check_id(id) || !c || strlen(c->source) > STORE_CLOCK_SOURCE_MAX)
+        return -EINVAL;
+    struct enc e;
+    enc_init(&e);
+    rec_clock_encode(&e, c);
+    int rc = e.err ? -ENOMEM : batch_value_op(b, OP_CLOCK_PUT, id, e.buf, e.len);
+    enc_free(&e);
+    return rc;
+}
+
+/* A copy of a signature into the batch; NULL for none. */
+static const uint8_t *batch_sig(struct store_batch *b, uint16_t w, uint16_t h, const uint8_t *sig,
+                                int *err)
+{
+    if (!w || !h || !sig)
+        return NULL;
+    uint8_t *p = batch_alloc(b, (size_t)w * h);
+    if (!p) {
+        *err = -ENOMEM;
+        return NULL;
+    }
+    memcpy(p, sig, (size_t)w * h);
+    return p;
+}
+
+int store_batch_diagnosis_put(struct store_batch *b, const char *id,
+                              const struct store_diagnosis *d)
+{
+    if (check_id(id) || d->n > STORE_FINDINGS_MAX || !rec_sig_size_ok(d->sig_w, d->sig_h) ||
+        ((d->sig_w != 0) != (d->sig != NULL)))
+        return -EINVAL;
+    for (uint8_t i = 0; i < d->n; i++)
+        if (!d->f[i].reason || !d->f[i].reason[0] || strlen(d->f[i].reason) > STORE_REASON_MAX)
+            return -EINVAL;
+    struct op *op = batch_op(b, OP_DIAGNOSIS);
+    if (!op)
+        return -ENOMEM;
+    int err = 0;
+    op->id = batch_str(b, id, STORE_ID_MAX, &err);
+    op->diag = *d;
+    for (uint8_t i = 0; i < d->n; i++)
+        op->diag.f[i].reason = batch_str(b, d->f[i].reason, STORE_REASON_MAX, &err);
+    op->diag.sig = batch_sig(b, d->sig_w, d->sig_h, d->sig, &err);
+    if (err)
+        return err;
+    b->count++;
+    return 0;
+}
+
+int store_batch_reference_put(struct store_batch *b, const char *id,
+                              const struct store_reference *ref)
+{
+    if (check_id(id) ||
+        (ref && (!ref->sig || !ref->sig_w || !rec_sig_size_ok(ref->sig_w, ref->sig_h))))
+        return -EINVAL;
+    struct op *op = batch_op(b, OP_REFERENCE);
+    if (!op)
+        return -ENOMEM;
+    int err = 0;
+    op->id = batch_str(b, id, STORE_ID_MAX, &err);
+    if (ref) {
+        op->ref = *ref;
+        op->ref.sig = batch_sig(b, ref->sig_w, ref->sig_h, ref->sig, &err);
+    }
+    if (err)
+        return err;
+    b->count++;
+    return 0;
+}
+
+int store_batch_reference_adopt(struct store_batch *b, const char *id, int64_t now_ms)
+{
+    if (check_id(id))
+        return -EINVAL;
+    struct op *op = batch_op(b, OP_REFERENCE_ADOPT);
+    if (!op)
+        return -ENOMEM;
+    int err = 0;
+    op->id = batch_str(b, id, STORE_ID_MAX, &err);
+    op->now_ms = now_ms;
+    if (err)
+        return err;
+    b->count++;
+    return 0;
+}
+
 static int64_t now_ms(void)
 {
     struct timespec ts;
@@ -299,6 +395,18 @@ static int apply_ops(struct wtxn *t, const struct store_batch *b)
             break;
         case OP_AUTH_HINT:
             apply_auth_hint_put(t, op->id, op->val, op->len);
+            break;
+        case OP_CLOCK_PUT:
+            apply_clock_put(t, op->id, op->val, op->len);
+            break;
+        case OP_DIAGNOSIS:
+            apply_diagnosis_put(t, op->id, &op->diag);
+            break;
+        case OP_REFERENCE:
+            apply_reference_put(t, op->id, op->ref.sig ? &op->ref : NULL);
+            break;
+        case OP_REFERENCE_ADOPT:
+            apply_reference_adopt(t, op->id, op->now_ms);
             break;
         }
     }

@@ -13,6 +13,9 @@
 #define MiB (1024ull * 1024)
 #define GiB (1024 * MiB)
 
+/* The oldest schema this build reads (and, as a writer, migrates). */
+#define STORE_SCHEMA_OLDEST 1
+
 static const struct {
     const char *name;
     unsigned flags;
@@ -30,6 +33,9 @@ static const struct {
     [DB_EV_BY_UNIT] = {.name = "ev_by_unit", .flags = MDB_DUPSORT | MDB_DUPFIXED},
     [DB_DAILY] = {.name = "daily", .flags = 0},
     [DB_AUTH_HINTS] = {.name = "auth_hints", .flags = 0, .optional = true},
+    [DB_CLOCK] = {.name = "clock", .flags = 0, .optional = true},
+    [DB_DIAGNOSIS] = {.name = "diagnosis", .flags = 0, .optional = true},
+    [DB_REFERENCE] = {.name = "reference", .flags = 0, .optional = true},
 };
 
 static const char *const state_names[STORE_STATE_COUNT] = {
@@ -200,6 +206,7 @@ static int open_tables(struct store *s)
     MDB_val v;
     rc = mdb_get(txn, s->dbi[DB_META], &(MDB_val){6, "schema"}, &v);
     if (rc == MDB_NOTFOUND && !s->read_only) {
+        s->schema = STORE_SCHEMA_VERSION;
         uint8_t buf[4];
         be32_put(buf, STORE_SCHEMA_VERSION);
         rc = mdb_put(txn, s->dbi[DB_META], &(MDB_val){6, "schema"}, &(MDB_val){4, buf}, 0);
@@ -209,13 +216,25 @@ static int open_tables(struct store *s)
                          &(MDB_val){4, buf}, 0);
         }
     } else if (rc == 0) {
-        if (v.mv_size != 4 || be32_get(v.mv_data) != STORE_SCHEMA_VERSION) {
+        uint32_t schema = v.mv_size == 4 ? be32_get(v.mv_data) : 0;
+        if (schema < STORE_SCHEMA_OLDEST || schema > STORE_SCHEMA_VERSION) {
             mdb_txn_abort(txn);
-            snprintf(s->last_error, sizeof(s->last_error), "schema version %u, expected %u",
-                     v.mv_size == 4 ? be32_get(v.mv_data) : 0, STORE_SCHEMA_VERSION);
+            snprintf(s->last_error, sizeof(s->last_error),
+                     "schema version %u, expected %u to %u", schema, STORE_SCHEMA_OLDEST,
+                     STORE_SCHEMA_VERSION);
             return -EPROTO;
         }
-        rc = mdb_get(txn, s->dbi[DB_META], &(MDB_val){10, "day_offset"}, &v);
+        s->schema = schema;
+        if (schema < STORE_SCHEMA_VERSION && !s->read_only) {
+            /* Migrating is creating the tables added since (done above):
+             * no record of an older schema changes. */
+            uint8_t buf[4];
+            be32_put(buf, STORE_SCHEMA_VERSION);
+            rc = mdb_put(txn, s->dbi[DB_META], &(MDB_val){6, "schema"}, &(MDB_val){4, buf}, 0);
+            s->schema = STORE_SCHEMA_VERSION;
+        }
+        if (!rc)
+            rc = mdb_get(txn, s->dbi[DB_META], &(MDB_val){10, "day_offset"}, &v);
         if (rc == 0 && v.mv_size == 4)
             s->day_offset_s = (int32_t)be32_get(v.mv_data);
     }
@@ -324,7 +343,7 @@ int store_info(struct store *s, struct store_info *out)
     out->readers_used = info.me_numreaders;
     out->readers_max = info.me_maxreaders;
     out->day_offset_s = s->day_offset_s;
-    out->schema = STORE_SCHEMA_VERSION;
+    out->schema = s->schema ? s->schema : STORE_SCHEMA_VERSION;
     return 0;
 }
 

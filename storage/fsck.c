@@ -240,6 +240,12 @@ static int check_hint(struct fsck *f, MDB_val *k, MDB_val *v)
     return check_owner(f, k, "auth hint");
 }
 
+static int check_picture(struct fsck *f, MDB_val *k, MDB_val *v)
+{
+    (void)v;
+    return check_owner(f, k, "picture diagnosis or reference");
+}
+
 /* Pass 3: stored unit counters against the recomputed ones. */
 static int check_unit(struct fsck *f, MDB_val *k, MDB_val *v)
 {
@@ -303,6 +309,10 @@ static int check_all(struct fsck *f)
     /* Walked whole: most cameras have a hint, so a count tells nothing. */
     if (!rc && !f->s->absent[DB_AUTH_HINTS])
         rc = each(f, DB_AUTH_HINTS, check_hint);
+    if (!rc && !f->s->absent[DB_DIAGNOSIS])
+        rc = each(f, DB_DIAGNOSIS, check_picture);
+    if (!rc && !f->s->absent[DB_REFERENCE])
+        rc = each(f, DB_REFERENCE, check_picture);
     if (!rc && entries(f, DB_BY_UNIT) != cams)
         rc = each(f, DB_BY_UNIT, check_by_unit);
     if (!rc && entries(f, DB_BY_STATE) != cams)
@@ -429,7 +439,7 @@ static int rebuild_units(struct fsck *f)
     return rc;
 }
 
-/* Records of a per-camera table (health, auth hints) whose camera is gone.
+/* Records of a per-camera table (health, auth hints, pictures) whose camera is gone.
  * After mdb_cursor_del the cursor's MDB_NEXT yields the record that
  * followed, so the plain walk is right. */
 static int drop_orphans(struct fsck *f, enum store_db db)
@@ -462,6 +472,10 @@ static int rebuild(struct fsck *f)
         rc = drop_orphans(f, DB_HEALTH);
     if (!rc)
         rc = drop_orphans(f, DB_AUTH_HINTS);
+    if (!rc)
+        rc = drop_orphans(f, DB_DIAGNOSIS);
+    if (!rc)
+        rc = drop_orphans(f, DB_REFERENCE);
     if (!rc)
         rc = rebuild_units(f);
     if (!rc)

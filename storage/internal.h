@@ -23,6 +23,9 @@ enum store_db {
     DB_EV_BY_UNIT, /* DUPSORT|DUPFIXED: unit id -> be64 event key */
     DB_DAILY,      /* ['c'|'u'] id NUL be32(day + 2^31) -> daily record */
     DB_AUTH_HINTS, /* camera id -> [version u8] hint bytes (store_auth_hints_scan) */
+    DB_CLOCK,      /* camera id -> clock record (store_clock_get) */
+    DB_DIAGNOSIS,  /* camera id -> the latest picture diagnosis (schema 2) */
+    DB_REFERENCE,  /* camera id -> the reference picture's signature (schema 2) */
     DB_COUNT
 };
 
@@ -33,6 +36,7 @@ struct store {
     /* Tables added after schema 1 that a reader of an index no writer of
      * this version has opened yet does not find: they read as empty. */
     bool absent[DB_COUNT];
+    uint32_t schema; /* of the index as opened (a reader does not migrate) */
     uint64_t map_size, map_size_max;
     int32_t day_offset_s;
     int64_t max_credit_gap_ms;

@@ -42,7 +42,20 @@ static int id_copy(char *buf, const MDB_val *v)
     return 0;
 }
 
-/* Looks the camera up and hands it over if it passes the state filter. */
+/* Whether the camera's latest diagnosis found `reason`. A diagnosis that
+ * cannot be decoded has no findings to list. */
+static bool has_finding(struct store_read *r, const char *id, const char *reason)
+{
+    struct store_diagnosis d;
+    if (store_diagnosis_get(r, id, &d))
+        return false;
+    for (uint8_t i = 0; i < d.n; i++)
+        if (strcmp(d.f[i].reason, reason) == 0)
+            return true;
+    return false;
+}
+
+/* Looks the camera up and hands it over if it passes the filters. */
 static int emit_camera(struct store_read *r, const MDB_val *idv, const struct store_filter *f,
                        store_camera_cb cb, void *ctx)
 {
@@ -59,6 +72,8 @@ static int emit_camera(struct store_read *r, const MDB_val *idv, const struct st
     if (f && f->state >= 0 && h.state != f->state)
         return 0;
     if (f && f->unit_id && strcmp(cam.unit_id, f->unit_id) != 0)
+        return 0;
+    if (f && f->finding && !has_finding(r, id, f->finding))
         return 0;
     return cb(&cam, &h, ctx);
 }
@@ -116,7 +131,8 @@ static int scan_index(struct store_read *r, enum store_db db, const uint8_t *pre
 }
 
 /* Walks the cameras table in id order, from after after_id if given. */
-static int scan_all(struct store_read *r, const char *after_id, store_camera_cb cb, void *ctx)
+static int scan_all(struct store_read *r, const char *after_id, const struct store_filter *f,
+                    store_camera_cb cb, void *ctx)
 {
     MDB_cursor *c;
     int rc = store_err(r->s, mdb_cursor_open(r->txn, r->s->dbi[DB_CAMERAS], &c));
@@ -134,7 +150,7 @@ static int scan_all(struct store_read *r, const char *after_id, store_camera_cb 
         mrc = mdb_cursor_get(c, &k, &v, MDB_FIRST);
     }
     while (mrc == 0 && !rc) {
-        rc = emit_camera(r, &k, NULL, cb, ctx);
+        rc = emit_camera(r, &k, f, cb, ctx);
         mrc = mdb_cursor_get(c, &k, &v, MDB_NEXT);
     }
     return cursor_walk_end(r->s, c, rc, mrc);
@@ -150,8 +166,10 @@ int store_cameras_scan(struct store_read *r, const struct store_filter *f, store
         return -EINVAL;
     if (after && (!*after || strlen(after) > STORE_ID_MAX))
         return -EINVAL;
+    if (f && f->finding && (!*f->finding || strlen(f->finding) > STORE_REASON_MAX))
+        return -EINVAL;
     if (!f || (!f->reason && f->state < 0 && !unit))
-        return scan_all(r, after, cb, ctx);
+        return scan_all(r, after, f, cb, ctx);
 
     if (after && (!after_unit || strlen(after_unit) > STORE_ID_MAX))
         return -EINVAL;
@@ -181,8 +199,9 @@ int store_cameras_scan(struct store_read *r, const struct store_filter *f, store
         rest.state = -1; /* the index already selects the state */
         return scan_index(r, DB_BY_STATE, key, n, unit != NULL, start, sn, after, &rest, cb, ctx);
     }
+    struct store_filter rest = {.state = -1, .finding = f->finding};
     return scan_index(r, DB_BY_UNIT, (const uint8_t *)unit, strlen(unit), true,
-                      (const uint8_t *)from_unit, strlen(from_unit), after, NULL, cb, ctx);
+                      (const uint8_t *)from_unit, strlen(from_unit), after, &rest, cb, ctx);
 }
 
 int store_units_scan(struct store_read *r, store_unit_cb cb, void *ctx)

@@ -246,3 +246,133 @@ int rec_hint_decode(const void *buf, size_t len, const void **hint, size_t *hint
     *hint_len = len - 1;
     return 0;
 }
+
+void rec_clock_encode(struct enc *e, const struct store_clock *c)
+{
+    enc_u8(e, REC_CLOCK_V);
+    enc_u8(e, c->measured ? 1 : 0);
+    enc_svar(e, c->offset_ms);
+    enc_svar(e, c->checked_at);
+    enc_str(e, c->source, STORE_CLOCK_SOURCE_MAX);
+    enc_uvar(e, c->tolerance_ms);
+}
+
+int rec_clock_decode(const void *buf, size_t len, struct store_clock *c)
+{
+    memset(c, 0, sizeof(*c));
+    struct dec d;
+    dec_init(&d, buf, len);
+    uint8_t v = dec_u8(&d);
+    uint8_t flags = dec_u8(&d);
+    c->measured = flags & 1;
+    c->offset_ms = dec_svar(&d);
+    c->checked_at = dec_svar(&d);
+    const char *src = dec_str_max(&d, STORE_CLOCK_SOURCE_MAX);
+    uint64_t tol = dec_uvar(&d);
+    c->tolerance_ms = tol > UINT32_MAX ? UINT32_MAX : (uint32_t)tol;
+    int rc = dec_check(&d, v);
+    if (rc == 0)
+        memcpy(c->source, src, strlen(src) + 1);
+    return rc;
+}
+
+bool rec_sig_size_ok(unsigned w, unsigned h)
+{
+    if (w == 0 && h == 0)
+        return true;
+    return w >= 1 && h >= 1 && w <= STORE_SIG_DIM_MAX && h <= STORE_SIG_DIM_MAX &&
+           w * h <= STORE_SIG_MAX;
+}
+
+/* Floats travel as doubles: exact both ways, and the codec has them. */
+static void sig_encode(struct enc *e, uint16_t w, uint16_t h, const uint8_t *sig)
+{
+    enc_uvar(e, w);
+    enc_uvar(e, h);
+    if (w && h)
+        enc_bytes(e, sig, (size_t)w * h);
+}
+
+static void sig_decode(struct dec *d, uint16_t *w, uint16_t *h, const uint8_t **sig)
+{
+    uint64_t sw = dec_uvar(d), sh = dec_uvar(d);
+    *w = *h = 0;
+    *sig = NULL;
+    if (d->err)
+        return;
+    if (sw > STORE_SIG_DIM_MAX || sh > STORE_SIG_DIM_MAX || !rec_sig_size_ok((unsigned)sw,
+                                                                              (unsigned)sh)) {
+        d->err = -EBADMSG;
+        return;
+    }
+    size_t n = (size_t)(sw * sh);
+    if ((size_t)(d->end - d->p) < n) {
+        d->err = -EBADMSG;
+        return;
+    }
+    *w = (uint16_t)sw;
+    *h = (uint16_t)sh;
+    *sig = n ? d->p : NULL;
+    d->p += n;
+}
+
+void rec_diagnosis_encode(struct enc *e, const struct store_diagnosis *dg)
+{
+    enc_u8(e, REC_DIAG_V);
+    enc_svar(e, dg->time_ms);
+    enc_u8(e, dg->judged);
+    uint8_t n = dg->n > STORE_FINDINGS_MAX ? STORE_FINDINGS_MAX : dg->n;
+    enc_uvar(e, n);
+    for (uint8_t i = 0; i < n; i++) {
+        enc_str(e, dg->f[i].reason, STORE_REASON_MAX);
+        enc_f64(e, dg->f[i].value);
+        enc_f64(e, dg->f[i].limit);
+    }
+    sig_encode(e, dg->sig_w, dg->sig_h, dg->sig);
+}
+
+int rec_diagnosis_decode(const void *buf, size_t len, struct store_diagnosis *dg)
+{
+    struct dec d;
+    dec_init(&d, buf, len);
+    memset(dg, 0, sizeof(*dg));
+    uint8_t v = dec_u8(&d);
+    dg->time_ms = dec_svar(&d);
+    dg->judged = dec_u8(&d) != 0;
+    uint64_t n = dec_uvar(&d);
+    if (!d.err && n > STORE_FINDINGS_MAX)
+        return -EBADMSG;
+    for (uint64_t i = 0; i < n && !d.err; i++) {
+        dg->f[i].reason = dec_str_max(&d, STORE_REASON_MAX);
+        dg->f[i].value = (float)dec_f64(&d);
+        dg->f[i].limit = (float)dec_f64(&d);
+        if (!d.err && !dg->f[i].reason[0])
+            return -EBADMSG;
+    }
+    dg->n = (uint8_t)n;
+    sig_decode(&d, &dg->sig_w, &dg->sig_h, &dg->sig);
+    return dec_check(&d, v);
+}
+
+void rec_reference_encode(struct enc *e, const struct store_reference *ref)
+{
+    enc_u8(e, REC_REF_V);
+    enc_svar(e, ref->time_ms);
+    enc_u8(e, ref->by_operator);
+    sig_encode(e, ref->sig_w, ref->sig_h, ref->sig);
+}
+
+int rec_reference_decode(const void *buf, size_t len, struct store_reference *ref)
+{
+    struct dec d;
+    dec_init(&d, buf, len);
+    memset(ref, 0, sizeof(*ref));
+    uint8_t v = dec_u8(&d);
+    ref->time_ms = dec_svar(&d);
+    ref->by_operator = dec_u8(&d) != 0;
+    sig_decode(&d, &ref->sig_w, &ref->sig_h, &ref->sig);
+    /* A reference without a picture is none. */
+    if (!d.err && !ref->sig)
+        return -EBADMSG;
+    return dec_check(&d, v);
+}

@@ -36,14 +36,22 @@ void config_default(struct config *c)
     c->max_per_host = 4;
     c->flap_window_ms = 3600000;
     c->flap_threshold = 6;
-    c->deep_interval_ms = 6 * 3600000;
+    /* Every camera's picture diagnosed once an hour; deep_workers sets how
+     * many looks an hour that allows (deploy/README.md gives the figures). */
+    c->deep_interval_ms = 3600000;
+    c->scene_similarity_pct = 65; /* probes/scene_ref.h: SCENE_SIMILAR_MIN */
     /* A deep probe mostly waits (about 1.1 s for ~15 ms of CPU): four
-     * workers look at 43,000 cameras in well under the 6 h interval. */
+     * workers are the least that keeps a worker for tier-2-only cameras. */
     c->deep_workers = 4;
     c->deep_timeout_ms = 8000;
     c->deep_frozen_gap_ms = 800;
     c->deep_max_pixels = 7680 * 4320;
     picq_limits_default(&c->quality);
+    /* Cameras send a sender report every few seconds; a clock drifts by
+     * seconds a day at most, so a daily look suffices. */
+    c->clock_interval_ms = 86400000;
+    c->clock_wait_ms = 6000;
+    c->clock_tolerance_ms = 10000;
     c->commit_interval_ms = 500;
     c->commit_max = 20000;
     snprintf(c->listen, sizeof(c->listen), "%s", "127.0.0.1:8470");
@@ -129,11 +137,15 @@ static const struct key {
     CNT("probe", "max_per_host", max_per_host, 1, 10000),
     DUR("probe", "flap_window", flap_window_ms, 60000, 86400000),
     CNT("probe", "flap_threshold", flap_threshold, 2, CONFIG_FLAP_MAX),
-    DUR("deep", "interval", deep_interval_ms, 0, 30u * 86400000u / 10),
+    DUR("quality", "interval", deep_interval_ms, 0, 30u * 86400000u / 10),
+    CNT("quality", "scene_similarity", scene_similarity_pct, 1, 99),
     CNT("deep", "workers", deep_workers, 0, 64),
     DUR("deep", "timeout", deep_timeout_ms, 500, 120000),
     DUR("deep", "frozen_gap", deep_frozen_gap_ms, 0, 10000),
     CNT("deep", "max_pixels", deep_max_pixels, 320 * 240, 16384 * 16384),
+    DUR("quality", "clock_interval", clock_interval_ms, 0, 30u * 86400000u),
+    DUR("quality", "clock_wait", clock_wait_ms, 1000, 60000),
+    DUR("quality", "clock_tolerance", clock_tolerance_ms, 100, 86400000),
     DUR("writer", "commit_interval", commit_interval_ms, 10, 60000),
     CNT("writer", "commit_max", commit_max, 1, 1000000),
     STR("http", "listen", listen),
@@ -243,6 +255,7 @@ static struct config_webhook *webhook_slot(struct config *c, const char *name, s
     memcpy(w->name, name, len);
     w->batch_max = WEBHOOK_BATCH_DEFAULT;
     w->timeout_ms = WEBHOOK_TIMEOUT_DEFAULT;
+    memcpy(w->lang, "en", 3);
     return w;
 }
 
@@ -328,9 +341,17 @@ static int webhook_set(struct config_webhook *w, const char *key, const char *va
         w->timeout_ms = ms;
         return 0;
     }
+    if (strcmp(key, "lang") == 0) {
+        if (strcmp(value, "en") && strcmp(value, "zh")) {
+            snprintf(err, errlen, "\"%.20s\" is not a language (use en or zh)", value);
+            return -EINVAL;
+        }
+        memcpy(w->lang, value, 3);
+        return 0;
+    }
     snprintf(err, errlen,
              "unknown key \"%s\" (a webhook takes url, secret, url_file, secret_file, unit, "
-             "batch_max, timeout)",
+             "batch_max, timeout, lang)",
              key);
     return -EINVAL;
 }
@@ -367,11 +388,17 @@ int config_set_at(struct config *c, const char *section, const char *name, const
         struct config_webhook *w = webhook_slot(c, wname, wlen, err, errlen);
         return w ? webhook_set(w, name, value, line, err, errlen) : -EINVAL;
     }
+    if (strcmp(section, "deep") == 0 && strcmp(name, "interval") == 0) {
+        /* The former name of [quality] interval: still accepted, and the
+         * service warns about it (config.h). */
+        c->deep_interval_old_line = line ? line : -1;
+        section = "quality";
+    }
     const struct key *k = find_key(section, name);
     if (!k) {
         if (!known_section(section))
             snprintf(err, errlen,
-                     "unknown section [%s] (use camdex, probe, deep, writer, http, metrics, "
+                     "unknown section [%s] (use camdex, probe, deep, quality, writer, http, metrics, "
                      "webhook NAME)",
                      section);
         else

@@ -35,6 +35,7 @@ struct config_webhook {
     char unit[65];                          /* "" = every unit */
     uint32_t batch_max;                     /* events per POST */
     uint32_t timeout_ms;                    /* per POST, connection included */
+    char lang[3];                           /* "en" or "zh": texts beside codes */
     int line;                               /* of its section in the file, 0 = none */
     struct config_secret_file url_file, secret_file;
 };
@@ -66,14 +67,23 @@ struct config {
     uint32_t max_in_flight;     /* 0 = below the open-files limit */
     uint32_t max_per_host;      /* one NVR serves many channels */
     uint32_t flap_window_ms, flap_threshold;
+    /* [quality] interval: the one schedule of deep looks (stream metadata
+     * and picture diagnosis in one look); 0 = only on state change and on
+     * demand. "[deep] interval", its former name, sets it too. */
+    uint32_t deep_interval_ms;
+    int deep_interval_old_line; /* [deep] interval was used: its line (-1: not from a file) */
+    uint32_t scene_similarity_pct; /* below this similarity (%) to the reference: scene_changed */
     /* [deep] */
-    uint32_t deep_interval_ms;  /* 0 = only on state change and on demand */
     uint32_t deep_workers;
     uint32_t deep_timeout_ms;
     uint32_t deep_frozen_gap_ms; /* a second keyframe this much later, 0 = no frozen check */
     uint32_t deep_max_pixels;    /* larger pictures are not decoded */
     /* [quality]: the picture diagnosis' limits */
     struct picq_limits quality;
+    /* [quality]: the clock look */
+    uint32_t clock_interval_ms;  /* between two clock looks at a camera, 0 = none */
+    uint32_t clock_wait_ms;      /* for the camera's first RTCP sender report */
+    uint32_t clock_tolerance_ms; /* an offset beyond this is clock_skew */
     /* [writer] */
     uint32_t commit_interval_ms; /* results are committed at least this often */
     uint32_t commit_max;         /* ... or when this many are waiting */

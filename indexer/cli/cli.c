@@ -1,7 +1,6 @@
 /* The camdex command line: global options and the subcommand table. */
 #include <errno.h>
 #include <getopt.h>
-#include <locale.h>
 #include <signal.h>
 #include <stdarg.h>
 #include <stddef.h>
@@ -11,6 +10,7 @@
 
 #include "base/timefmt.h"
 #include "cli/cli_internal.h"
+#include "deep_probe.h"
 #include "url.h"
 
 static const struct cli_command commands[] = {
@@ -21,6 +21,7 @@ static const struct cli_command commands[] = {
     {"history", "state changes of a camera, a unit or all", cmd_history},
     {"report", "online-rate report per unit and day", cmd_report},
     {"maintenance", "put a camera under maintenance or take it out", cmd_maintenance},
+    {"reference", "show, set or clear a camera's reference picture", cmd_reference},
     {"probe", "probe one stream URL now and print what it is", cmd_probe},
     {"sweep", "probe every camera once and write the index", cmd_sweep},
     {"serve", "run the monitoring service", cmd_serve},
@@ -32,13 +33,15 @@ static const struct cli_command commands[] = {
 
 static void usage(FILE *f)
 {
-    fprintf(f, "usage: camdex [--db DIR] COMMAND [ARGS]\n\n"
+    fprintf(f, "usage: camdex [--db DIR] [--lang en|zh] COMMAND [ARGS]\n\n"
                "Camera stream health index for video aggregation platforms.\n\n"
                "commands:\n");
     for (size_t i = 0; i < sizeof(commands) / sizeof(commands[0]); i++)
         fprintf(f, "  %-12s %s\n", commands[i].name, commands[i].summary);
     fprintf(f, "\noptions:\n"
                "  --db DIR      index directory (default $CAMDEX_DB, else %s)\n"
+               "  --lang en|zh  language of tables and summaries (default from LC_ALL,\n"
+               "                LC_MESSAGES or LANG: zh... is Chinese, else English)\n"
                "  -h, --help    this help; `camdex COMMAND --help` for a command\n"
                "  --version     print the version\n\n"
                "exit codes: 0 ok, 1 failure, 2 usage error; `probe`: 3 degraded, 4 offline\n",
@@ -53,6 +56,25 @@ void cli_error(const char *fmt, ...)
     vfprintf(stderr, fmt, ap);
     va_end(ap);
     fputc('\n', stderr);
+}
+
+void cli_config_renamed_warning(const struct config *cfg)
+{
+    char where[32] = "";
+    if (cfg->deep_interval_old_line > 0)
+        snprintf(where, sizeof(where), "line %d: ", cfg->deep_interval_old_line);
+    cli_error("warning: %s[deep] interval is now [quality] interval (deep looks read the "
+              "metadata and diagnose the picture on one schedule); the value was taken, rename "
+              "the key",
+              where);
+}
+
+void cli_say(enum msg_lang lang, const char *key, ...)
+{
+    va_list ap;
+    va_start(ap, key);
+    vprintf(msg_text(key, lang), ap);
+    va_end(ap);
 }
 
 int cli_open(struct cli *cli, bool writer, struct store **s)
@@ -83,11 +105,28 @@ int cli_open(struct cli *cli, bool writer, struct store **s)
     return 0;
 }
 
+/* The language people read, from the environment as POSIX orders it
+ * (LC_ALL, then LC_MESSAGES, then LANG; an empty one does not count). Read
+ * directly, not through setlocale: a machine without a zh_CN locale
+ * installed still gets Chinese for LANG=zh_CN.UTF-8. */
+static enum msg_lang lang_from_env(void)
+{
+    static const char *const vars[] = {"LC_ALL", "LC_MESSAGES", "LANG"};
+    for (size_t i = 0; i < sizeof(vars) / sizeof(vars[0]); i++) {
+        const char *v = getenv(vars[i]);
+        if (v && *v) {
+            enum msg_lang l;
+            return msg_lang_parse(v, &l) == 0 ? l : MSG_EN;
+        }
+    }
+    return MSG_EN;
+}
+
 int cli_format(const char *arg, enum out_format *f)
 {
     if (out_format_parse(arg, f) == 0)
         return 0;
-    cli_error("--format: \"%s\" is not a format (use table, json or csv)", arg);
+    cli_error("--format: \"%s\" is not a format (use table, json, csv or xlsx)", arg);
     return CLI_USAGE;
 }
 
@@ -147,16 +186,14 @@ int cli_main(int argc, char **argv)
     signal(SIGPIPE, SIG_IGN);
     json_set_alloc_funcs(arena_malloc, arena_free);
     atexit(arena_release);
-    /* Display widths of Chinese text need a UTF-8 character type. */
-    if (!setlocale(LC_CTYPE, "C.UTF-8"))
-        setlocale(LC_CTYPE, "");
-    struct cli cli = {.db_dir = getenv("CAMDEX_DB")};
+    struct cli cli = {.db_dir = getenv("CAMDEX_DB"), .lang = lang_from_env()};
     cli.db_explicit = cli.db_dir && *cli.db_dir;
     if (!cli.db_explicit)
         cli.db_dir = CLI_DEFAULT_DB;
 
     static const struct option opts[] = {
         {"db", required_argument, NULL, 'd'},
+        {"lang", required_argument, NULL, 'l'},
         {"help", no_argument, NULL, 'h'},
         {"version", no_argument, NULL, 'V'},
         {0},
@@ -168,11 +205,23 @@ int cli_main(int argc, char **argv)
             cli.db_dir = optarg;
             cli.db_explicit = true;
             break;
+        case 'l':
+            if (strcmp(optarg, "en") && strcmp(optarg, "zh")) {
+                cli_error("--lang: \"%s\" is not a language (use en or zh)", optarg);
+                return CLI_USAGE;
+            }
+            msg_lang_parse(optarg, &cli.lang);
+            break;
         case 'h':
             usage(stdout);
             return CLI_OK;
         case 'V':
             printf("camdex %s\n", CAMDEX_VERSION);
+            /* Where tier 2 comes from: what an installation check wants. */
+            if (deep_module_path())
+                printf("tier 2 module: %s\n", deep_module_path());
+            else
+                printf("tier 2 module: not loaded (%s)\n", deep_module_error());
             return CLI_OK;
         default:
             usage(stderr);

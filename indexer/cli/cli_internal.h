@@ -7,6 +7,7 @@
 #include <stdbool.h>
 
 #include "cli/cli.h"
+#include "base/config.h"
 #include "cli/output.h"
 #include "store.h"
 
@@ -25,8 +26,16 @@ struct cli_command {
     int (*run)(struct cli *cli, int argc, char **argv);
 };
 
+/* Prints the catalogue's text `key` in `lang` as a printf format with the
+ * arguments: only for keys whose conversions are the same in every
+ * language (tests/indexer/views/test_messages.c checks the sweep.* keys). */
+void cli_say(enum msg_lang lang, const char *key, ...);
+
 /* "camdex: <message>" on stderr. */
 void cli_error(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+/* The configuration used "[deep] interval", the former name of
+ * "[quality] interval": the value was taken; say what to write instead. */
+void cli_config_renamed_warning(const struct config *cfg);
 
 /* Commands build their JSON in an arena that is never freed before exit
  * (cli.c). A service runs for months and builds JSON on several threads:
@@ -39,6 +48,13 @@ int cli_open(struct cli *cli, bool writer, struct store **s);
 /* Parses --format's argument, printing the error. */
 int cli_format(const char *arg, enum out_format *f);
 
+/* Renders a listing's rows in `fmt` to standard output, or to `path` (-o
+ * FILE; "-" is standard output), which is then written whole or not at
+ * all. A workbook (its one sheet named by catalogue key `sheet_key`) is
+ * refused on a terminal. Prints what went wrong; returns an exit code. */
+int cli_emit(struct cli *cli, enum out_format fmt, const char *path, const char *sheet_key,
+             const struct out_col *cols, size_t ncols, json_t *rows);
+
 int cmd_import(struct cli *cli, int argc, char **argv);
 int cmd_list(struct cli *cli, int argc, char **argv);
 int cmd_units(struct cli *cli, int argc, char **argv);
@@ -48,6 +64,7 @@ int cmd_report(struct cli *cli, int argc, char **argv);
 int cmd_fsck(struct cli *cli, int argc, char **argv);
 int cmd_generate(struct cli *cli, int argc, char **argv);
 int cmd_maintenance(struct cli *cli, int argc, char **argv);
+int cmd_reference(struct cli *cli, int argc, char **argv);
 int cmd_demo(struct cli *cli, int argc, char **argv);
 int cmd_sweep(struct cli *cli, int argc, char **argv);
 int cmd_probe(struct cli *cli, int argc, char **argv);

@@ -122,6 +122,8 @@ int cli_service_options(struct cli *cli, int argc, char **argv, struct config *c
                   errs.count == 1 ? "" : "s");
         return CLI_FAIL;
     }
+    if (cfg->deep_interval_old_line)
+        cli_config_renamed_warning(cfg);
     if (cli->db_explicit)
         snprintf(cfg->db, sizeof(cfg->db), "%s", cli->db_dir);
     return 0;

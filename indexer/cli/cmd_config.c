@@ -29,6 +29,8 @@ int cmd_config(struct cli *cli, int argc, char **argv)
         cli_error("%s: %zu problem%s", argv[2], errs.count, errs.count == 1 ? "" : "s");
         return CLI_FAIL;
     }
+    if (cfg.deep_interval_old_line)
+        cli_config_renamed_warning(&cfg);
     printf("%s: valid (db %s, interval %.3g s, depth %s, listen %s, %u webhook%s)\n", argv[2],
            cfg.db, cfg.interval_ms / 1000.0, config_depth_name(cfg.depth), cfg.listen,
            cfg.nwebhooks, cfg.nwebhooks == 1 ? "" : "s");

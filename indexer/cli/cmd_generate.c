@@ -10,11 +10,13 @@
 
 static void generate_usage(FILE *f)
 {
-    fprintf(f, "usage: camdex generate [--cameras N] [--units N] [--seed S] [--port P]\n\n"
+    fprintf(f, "usage: camdex generate [--cameras N] [--units N] [--seed S] [--port P]\n"
+               "                       [--http-port P] [--rtmp-port P]\n\n"
                "Writes an inventory CSV to stdout: N cameras (default 43000) in N units\n"
                "(default 212: 26 municipal departments and 186 key social units), GB/T\n"
                "28181 ids, Hikvision- and Dahua-style RTSP URLs on 127.1.x.y:P (default\n"
-               "8554), some HLS, HTTP-FLV and RTMP platform URLs. Same options, same file.\n");
+               "8554), some HLS and HTTP-FLV (port --http-port, default 8080) and RTMP\n"
+               "(--rtmp-port, default 1935) platform URLs. Same options, same file.\n");
 }
 
 static int parse_u32(const char *opt, const char *arg, uint32_t max, uint32_t *out)
@@ -35,6 +37,8 @@ int cmd_generate(struct cli *cli, int argc, char **argv)
     static const struct option opts[] = {
         {"cameras", required_argument, NULL, 'c'}, {"units", required_argument, NULL, 'u'},
         {"seed", required_argument, NULL, 's'},    {"port", required_argument, NULL, 'p'},
+        {"http-port", required_argument, NULL, 'H'},
+        {"rtmp-port", required_argument, NULL, 'R'},
         {"help", no_argument, NULL, 'h'},          {0},
     };
     struct synth_fleet_opts o = {0};
@@ -59,6 +63,12 @@ int cmd_generate(struct cli *cli, int argc, char **argv)
             if (parse_u32("port", optarg, 65535, &v))
                 return CLI_USAGE;
             o.port = (uint16_t)v;
+            break;
+        case 'H':
+        case 'R':
+            if (parse_u32(c == 'H' ? "http-port" : "rtmp-port", optarg, 65535, &v))
+                return CLI_USAGE;
+            *(c == 'H' ? &o.http_port : &o.rtmp_port) = (uint16_t)v;
             break;
         case 'h':
             generate_usage(stdout);

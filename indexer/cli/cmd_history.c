@@ -8,11 +8,12 @@
 #include "base/timefmt.h"
 #include "cli/cli_internal.h"
 #include "views/event_view.h"
+#include "views/view_lang.h"
 
 static void history_usage(FILE *f)
 {
     fprintf(f, "usage: camdex history [ID | --unit UNIT] [--since TIME] [--until TIME]\n"
-               "                      [--limit N] [--format table|json|csv]\n\n"
+               "                      [--limit N] [--format table|json|csv|xlsx] [-o FILE]\n\n"
                "State changes, oldest first; with --limit only the newest N.\n"
                "TIME is RFC 3339 (2026-11-27T08:00:00+08:00), a day (2026-11-27, from its\n"
                "midnight in the index's time zone) or a span back from now (90m, 24h, 7d).\n"
@@ -23,12 +24,17 @@ struct hist_ctx {
     struct cli *cli;
     json_t *rows;
     long limit;
+    bool texts; /* JSON: from_text, to_text and reason_text beside the codes */
 };
 
 static int hist_cb(const struct store_event *ev, void *ctx)
 {
     struct hist_ctx *hc = ctx;
     json_t *row = view_event(hc->cli->tz_offset, ev);
+    if (row && hc->texts && view_add_texts(row, hc->cli->lang)) {
+        json_decref(row);
+        row = NULL;
+    }
     if (!row || json_array_append_new(hc->rows, row))
         return -ENOMEM;
     /* Only the newest `limit` are kept; older ones fall off the front. */
@@ -45,14 +51,15 @@ int cmd_history(struct cli *cli, int argc, char **argv)
         {"until", required_argument, NULL, 't'},
         {"limit", required_argument, NULL, 'n'},
         {"format", required_argument, NULL, 'f'},
+        {"output", required_argument, NULL, 'o'},
         {"help", no_argument, NULL, 'h'},
         {0},
     };
-    const char *unit = NULL, *since = "7d", *until = NULL;
+    const char *unit = NULL, *since = "7d", *until = NULL, *out_path = NULL;
     enum out_format fmt = OUT_TABLE;
     struct hist_ctx hc = {.cli = cli, .limit = -1};
     int c;
-    while ((c = getopt_long(argc, argv, "h", opts, NULL)) != -1) {
+    while ((c = getopt_long(argc, argv, "ho:", opts, NULL)) != -1) {
         switch (c) {
         case 'u':
             unit = optarg;
@@ -62,6 +69,9 @@ int cmd_history(struct cli *cli, int argc, char **argv)
             break;
         case 't':
             until = optarg;
+            break;
+        case 'o':
+            out_path = optarg;
             break;
         case 'n': {
             char *end;
@@ -109,6 +119,7 @@ int cmd_history(struct cli *cli, int argc, char **argv)
         return CLI_USAGE;
     }
     hc.rows = json_array();
+    hc.texts = fmt == OUT_JSON;
     int rc = store_read_begin(s, &r);
     if (!rc) {
         rc = store_events_scan(r, camera, unit, from, to, hist_cb, &hc);
@@ -121,12 +132,15 @@ int cmd_history(struct cli *cli, int argc, char **argv)
         return CLI_FAIL;
     }
     static const struct out_col cols[] = {
-        {"time", "col.time", OUT_TEXT, 0},      {"camera", "col.camera", OUT_TEXT, 0},
+        {"time", "col.time", OUT_DATETIME, 0},      {"camera", "col.camera", OUT_TEXT, 0},
         {"unit", "col.unit", OUT_TEXT, 0},      {"from", "col.from", OUT_TEXT, 0},
         {"to", "col.to", OUT_TEXT, 0},          {"reason", "col.reason", OUT_TEXT, 0},
         {"detail", "col.detail", OUT_TEXT, 50},
     };
-    rc = out_render(stdout, fmt, cli->lang, cols, sizeof(cols) / sizeof(cols[0]), hc.rows);
+    if (fmt == OUT_TABLE)
+        view_codes_to_texts(hc.rows, cli->lang);
+    rc = cli_emit(cli, fmt, out_path, "sheet.events", cols, sizeof(cols) / sizeof(cols[0]),
+                  hc.rows);
     json_decref(hc.rows);
-    return rc ? CLI_FAIL : CLI_OK;
+    return rc;
 }

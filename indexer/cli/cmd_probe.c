@@ -2,6 +2,7 @@
  * ffprobe for liveness. Exit code says the verdict. */
 #include <errno.h>
 #include <getopt.h>
+#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -10,17 +11,20 @@
 #include "base/log.h"
 #include "cli/cli_internal.h"
 #include "deep_probe.h"
+#include "engine/clock_check.h"
 #include "engine/deep_verdict.h"
 #include "resolver.h"
 #include "rtsp_conn.h"
 #include "url.h"
 #include "views/probe_json.h"
+#include "views/view_lang.h"
 
 static void probe_usage(FILE *f)
 {
     fprintf(f, "usage: camdex probe URL [--depth options|describe|play|deep] [--timeout T]\n"
                "                        [--total-timeout T] [--format text|json]\n"
-               "                        [--thumbnail FILE] [--dns-server ADDR[:PORT],...]\n\n"
+               "                        [--thumbnail FILE] [--dns-server ADDR[:PORT],...]\n"
+               "                        [--clock[=WAIT]]\n\n"
                "Probes one stream and prints its state, the reason when it is not online,\n"
                "the RTSP status, the time of every phase and what the stream carries.\n"
                "Depths options, describe (default) and play are the RTSP handshake;\n"
@@ -34,6 +38,9 @@ static void probe_usage(FILE *f)
                "there as a JPEG of at most 320x180, to see what the camera shows.\n"
                "--dns-server asks these DNS servers instead of /etc/resolv.conf's\n"
                "(/etc/hosts still comes first); the lookup's deadline is --timeout.\n"
+               "--clock (implies --depth play) keeps playing up to WAIT (default 6s) for\n"
+               "the camera's RTCP sender report and prints its clock's offset from this\n"
+               "machine's (positive: the camera is ahead), or unknown when none came.\n"
                "The URL is shown with its credentials redacted.\n"
                "Exit: 0 online, 3 degraded, 4 offline, 1 failure, 2 usage error.\n");
 }
@@ -46,13 +53,16 @@ struct probe_run {
     struct probe_result result;
     uint64_t dns_us;
     bool done;
+    int clock_rc; /* rtsp_conn_clock's answer */
+    int64_t clock_us;
+    uint32_t clock_samples;
 };
 
 static void on_result(struct rtsp_conn *c, const struct probe_result *r, void *data)
 {
-    (void)c;
     struct probe_run *p = data;
     p->result = *r;
+    p->clock_rc = rtsp_conn_clock(c, &p->clock_us, &p->clock_samples);
     if (p->dns_us)
         p->result.phase_us[PROBE_PH_DNS] = (uint32_t)p->dns_us;
     p->done = true;
@@ -142,20 +152,90 @@ static int start_resolve(struct probe_run *p, const char *host, uint32_t timeout
     return CLI_OK;
 }
 
-static void print_text(const char *redacted, const struct probe_result *r, int thumb)
+/* --clock's line: the offset, or why there is none. */
+static void print_clock_text(const struct probe_run *p)
 {
-    printf("%-9s %s\n", "url", redacted);
-    printf("%-9s %s\n", "state", probe_state_name(r->state));
+    if (!p->opts.clock_ms)
+        return;
+    struct config def;
+    config_default(&def);
+    if (p->clock_rc == 0)
+        printf("%-9s %+.3f s, %s (the camera's clock minus this machine's; rtcp, %u samples; "
+               "tolerance %.3g s)\n",
+               "clock", p->clock_us / 1e6,
+               clock_verdict_name(clock_judge(true, p->clock_us / 1000, def.clock_tolerance_ms)),
+               p->clock_samples, def.clock_tolerance_ms / 1000.0);
+    else if (p->clock_rc == -ENOENT)
+        printf("%-9s unknown (no RTCP sender report within %.3g s)\n", "clock",
+               p->opts.clock_ms / 1000.0);
+    else
+        printf("%-9s unknown (not measured: the stream is not online)\n", "clock");
+}
+
+static void add_clock_json(json_t *o, const struct probe_run *p)
+{
+    if (!p->opts.clock_ms)
+        return;
+    json_t *k = json_object();
+    json_object_set_new(k, "source", json_string("rtcp"));
+    json_object_set_new(k, "offset_ms",
+                        p->clock_rc == 0 ? json_real((double)p->clock_us / 1000.0) : json_null());
+    json_object_set_new(k, "samples", json_integer(p->clock_rc == 0 ? p->clock_samples : 0));
+    json_object_set_new(k, "status",
+                        json_string(p->clock_rc == 0         ? "measured"
+                                    : p->clock_rc == -ENOENT ? "no_sender_report"
+                                                             : "not_online"));
+    struct config def;
+    config_default(&def);
+    enum clock_verdict v =
+        clock_judge(p->clock_rc == 0, p->clock_us / 1000, def.clock_tolerance_ms);
+    json_object_set_new(k, "verdict", json_string(clock_verdict_name(v)));
+    json_object_set_new(o, "clock", k);
+}
+
+/* A label (catalogue key) padded to 9 columns by display width. */
+static void label(enum msg_lang lang, const char *key)
+{
+    const char *l = msg_text(key, lang);
+    int pad = 9 - out_display_width(l);
+    printf("%s%*s", l, pad > 0 ? pad : 0, "");
+}
+
+/* A line of the text output: its label, then the value. */
+static void field(enum msg_lang lang, const char *key, const char *fmt, ...)
+    __attribute__((format(printf, 3, 4)));
+static void field(enum msg_lang lang, const char *key, const char *fmt, ...)
+{
+    va_list ap;
+    label(lang, key);
+    putchar(' ');
+    va_start(ap, fmt);
+    vprintf(fmt, ap);
+    va_end(ap);
+}
+
+/* English shows the codes (what `camdex list --reason` takes), other
+ * languages the catalogue's texts. */
+static void print_text(enum msg_lang lang, const char *redacted, const struct probe_result *r,
+                       int thumb)
+{
+    const char *state = probe_state_name(r->state), *reason = probe_reason_name(r->reason);
+    if (lang != MSG_EN) {
+        state = msg_state_text(state, lang);
+        reason = msg_reason_text(reason, lang);
+    }
+    field(lang, "label.url", "%s\n", redacted);
+    field(lang, "label.state", "%s\n", state);
     if (r->state != PROBE_ONLINE)
-        printf("%-9s %s\n", "reason", probe_reason_name(r->reason));
+        field(lang, "label.reason", "%s\n", reason);
     if (r->detail[0])
-        printf("%-9s %s\n", "detail", r->detail);
+        field(lang, "label.detail", "%s\n", r->detail);
     if (r->rtsp_status)
-        printf("%-9s %d\n", "status", r->rtsp_status);
+        field(lang, "label.status", "%d\n", r->rtsp_status);
     if (r->server[0])
-        printf("%-9s %s\n", "server", r->server);
+        field(lang, "label.server", "%s\n", r->server);
     if (r->video.codec) {
-        printf("%-9s %s", "video", probe_codec_name(r->video.codec));
+        field(lang, "label.video", "%s", probe_codec_name(r->video.codec));
         if (r->video.profile[0])
             printf(" %s", r->video.profile);
         if (r->video.width)
@@ -167,15 +247,16 @@ static void print_text(const char *redacted, const struct probe_result *r, int t
         printf("\n");
     }
     if (r->audio_codec)
-        printf("%-9s %s\n", "audio", probe_codec_name(r->audio_codec));
-    printf("%-9s", "timings");
+        field(lang, "label.audio", "%s\n", probe_codec_name(r->audio_codec));
+    label(lang, "label.timings");
     for (int i = 0; i < PROBE_PH_COUNT; i++)
         if (r->phase_us[i])
             printf(" %s %.1f ms", probe_phase_name(i), r->phase_us[i] / 1000.0);
     printf("\n");
     if (thumb_path)
-        printf("%-9s %s\n", "thumbnail",
-               thumb == 0 ? thumb_path : thumb > 0 ? "none (no picture was decoded)" : "not written");
+        field(lang, "label.thumbnail", "%s\n", thumb == 0  ? thumb_path
+                            : thumb > 0 ? msg_text("label.thumbnail_none", lang)
+                                        : msg_text("label.thumbnail_not_written", lang));
 }
 
 /* Writes the thumbnail to --thumbnail's file (through a temporary file in
@@ -202,9 +283,13 @@ static int write_thumbnail(void)
     return -1;
 }
 
-static void print_json(const char *redacted, const struct probe_result *r, int thumb)
+static void print_json(enum msg_lang lang, const char *redacted, const struct probe_run *p,
+                       int thumb)
 {
+    const struct probe_result *r = &p->result;
     json_t *o = probe_result_json(redacted, r);
+    add_clock_json(o, p);
+    view_add_texts(o, lang);
     if (thumb_path && thumb == 0)
         json_object_set_new(o, "thumbnail", json_pack("{s:s, s:I}", "file", thumb_path, "bytes",
                                                       (json_int_t)deep_res.jpeg_len));
@@ -241,6 +326,7 @@ int cmd_probe(struct cli *cli, int argc, char **argv)
         {"format", required_argument, NULL, 'f'},
         {"thumbnail", required_argument, NULL, 'j'},
         {"dns-server", required_argument, NULL, 's'},
+        {"clock", optional_argument, NULL, 'k'},
         {"help", no_argument, NULL, 'h'},
         {0},
     };
@@ -301,6 +387,15 @@ int cmd_probe(struct cli *cli, int argc, char **argv)
         case 's':
             dns_servers = optarg;
             break;
+        case 'k':
+            p.opts.clock_ms = 6000;
+            if (optarg && (config_parse_duration(optarg, &p.opts.clock_ms) ||
+                           p.opts.clock_ms < 10 || p.opts.clock_ms > 600000)) {
+                cli_error("--clock: \"%s\" is not a duration from 10ms to 10m", optarg);
+                return CLI_USAGE;
+            }
+            p.opts.depth = RTSP_DEPTH_PLAY;
+            break;
         case 'h':
             probe_usage(stdout);
             return CLI_OK;
@@ -327,6 +422,14 @@ int cmd_probe(struct cli *cli, int argc, char **argv)
      * are for libav. */
     if (probe_url_tier(&u) == PROBE_TIER_2)
         deep = true;
+    if (p.opts.clock_ms && deep) {
+        cli_error("probe: --clock reads RTCP over the RTSP handshake: give an rtsp:// URL "
+                  "and leave out --depth deep and --thumbnail");
+        explicit_bzero(u.password, sizeof(u.password));
+        return CLI_USAGE;
+    }
+    if (p.opts.clock_ms) /* whatever --depth said: the clock needs the stream */
+        p.opts.depth = RTSP_DEPTH_PLAY;
     const char *no_deep = deep ? deep_module_error() : NULL;
     if (no_deep) {
         const char *sep = strstr(redacted, "://");
@@ -366,9 +469,11 @@ int cmd_probe(struct cli *cli, int argc, char **argv)
     }
     int thumb = thumb_path ? write_thumbnail() : 1;
     if (json)
-        print_json(redacted, &p.result, thumb);
-    else
-        print_text(redacted, &p.result, thumb);
+        print_json(cli->lang, redacted, &p, thumb);
+    else {
+        print_text(cli->lang, redacted, &p.result, thumb);
+        print_clock_text(&p);
+    }
     deep_result_clear(&deep_res);
     if (thumb < 0)
         return CLI_FAIL;

@@ -14,7 +14,7 @@
 static void report_usage(FILE *f)
 {
     fprintf(f, "usage: camdex report online-rate [--unit UNIT] [--from DAY] [--to DAY]\n"
-               "                                 [--format table|json|csv]\n\n"
+               "                                 [--format table|json|csv|xlsx] [-o FILE]\n\n"
                "Per unit and day (DAY is YYYY-MM-DD in the index's time zone; default the\n"
                "last 7 days): online rate (在线率) = online+degraded time / monitored time,\n"
                "intact rate (完好率) = online time / monitored time, hours monitored, and\n"
@@ -74,12 +74,13 @@ int cmd_report(struct cli *cli, int argc, char **argv)
     static const struct option opts[] = {
         {"unit", required_argument, NULL, 'u'}, {"from", required_argument, NULL, 'F'},
         {"to", required_argument, NULL, 'T'},   {"format", required_argument, NULL, 'f'},
-        {"help", no_argument, NULL, 'h'},       {0},
+        {"output", required_argument, NULL, 'o'}, {"help", no_argument, NULL, 'h'},
+        {0},
     };
-    const char *unit = NULL, *from_s = NULL, *to_s = NULL;
+    const char *unit = NULL, *from_s = NULL, *to_s = NULL, *out_path = NULL;
     enum out_format fmt = OUT_TABLE;
     int c;
-    while ((c = getopt_long(argc, argv, "h", opts, NULL)) != -1) {
+    while ((c = getopt_long(argc, argv, "ho:", opts, NULL)) != -1) {
         switch (c) {
         case 'u':
             unit = optarg;
@@ -89,6 +90,9 @@ int cmd_report(struct cli *cli, int argc, char **argv)
             break;
         case 'T':
             to_s = optarg;
+            break;
+        case 'o':
+            out_path = optarg;
             break;
         case 'f':
             if (cli_format(optarg, &fmt))
@@ -153,10 +157,15 @@ int cmd_report(struct cli *cli, int argc, char **argv)
             if (sum.ms[STORE_ONLINE] + sum.ms[STORE_DEGRADED] + sum.ms[STORE_OFFLINE] +
                     sum.ms[STORE_MAINTENANCE] + sum.ms[STORE_UNKNOWN] >
                 0)
-                json_array_append_new(rc.rows, view_report_day(&sum, "ALL", "", NAN));
+                json_array_append_new(rc.rows,
+                                      view_report_day(&sum,
+                                                      fmt == OUT_TABLE
+                                                          ? msg_text("label.all_units", cli->lang)
+                                                          : "ALL",
+                                                      "", NAN));
         }
         static const struct out_col cols[] = {
-            {"day", "col.day", OUT_TEXT, 0},
+            {"day", "col.day", OUT_DATE, 0},
             {"unit", "col.unit", OUT_TEXT, 0},
             {"name", "col.name", OUT_TEXT, 24},
             {"online_rate", "col.online_rate", OUT_PERCENT, 0},
@@ -165,9 +174,10 @@ int cmd_report(struct cli *cli, int argc, char **argv)
             {"offline_hours", "col.offline_hours", OUT_INT, 0},
             {"snapshot_rate", "col.snapshot_rate", OUT_PERCENT, 0},
         };
-        err = out_render(stdout, fmt, cli->lang, cols, sizeof(cols) / sizeof(cols[0]), rc.rows);
+        err = cli_emit(cli, fmt, out_path, "sheet.online_rate", cols,
+                       sizeof(cols) / sizeof(cols[0]), rc.rows);
     }
     free(rc.all);
     json_decref(rc.rows);
-    return err ? CLI_FAIL : CLI_OK;
+    return err > 0 ? err : err ? CLI_FAIL : CLI_OK;
 }

@@ -15,7 +15,7 @@
 #include "engine/monitor.h"
 
 static const char sweep_usage[] =
-    "usage: camdex sweep [--config FILE] [--depth options|describe|play]\n"
+    "usage: camdex sweep [--config FILE] [--depth options|describe|play] [--deep]\n"
     "                    [--connect-timeout T] [--reply-timeout T] [--total-timeout T]\n"
     "                    [--fail-threshold N]\n"
     "                    [--recheck-delay T] [--max-in-flight N] [--max-per-host N]\n"
@@ -28,7 +28,33 @@ static const char sweep_usage[] =
     "recheck_delay 300ms, connect_timeout 1s, reply_timeout 3s, max_in_flight 4096,\n"
     "deep workers 8,"
     " log_level error.\n"
+    "--deep: every RTSP camera found up also gets a deep look (the picture,\n"
+    "size and frame rate against the inventory; about a second on a deep worker\n"
+    "each: more workers with --set deep.workers=N), so degraded cameras show.\n"
     "For cron: exit 0 when the sweep ran, whatever the cameras said.\n";
+
+/* Takes "--deep" out of argv (the shared service options do not know it);
+ * returns whether it was there. */
+static bool take_deep_flag(int *argc, char **argv)
+{
+    bool found = false;
+    int out = 0;
+    for (int i = 0; i < *argc; i++) {
+        /* After "--" everything is an argument; "--set" and the like take
+         * the next word as their value, so a value spelt "--deep" stays. */
+        bool value = i > 0 && argv[i - 1][0] == '-' && argv[i - 1][1] == '-' &&
+                     argv[i - 1][2] && !strchr(argv[i - 1], '=') &&
+                     strcmp(argv[i - 1], "--deep") != 0 && strcmp(argv[i - 1], "--help") != 0;
+        if (strcmp(argv[i], "--deep") == 0 && !value) {
+            found = true;
+            continue;
+        }
+        argv[out++] = argv[i];
+    }
+    argv[out] = NULL;
+    *argc = out;
+    return found;
+}
 
 struct sweep {
     uv_loop_t loop;
@@ -129,20 +155,38 @@ static int print_summary(struct cli *cli)
     if (cli_open(cli, false, &s))
         return CLI_FAIL;
     struct store_read *r;
-    struct summary sm = {0};
-    struct store_filter f = {.state = STORE_OFFLINE};
+    struct summary sm = {0}, dg = {0};
+    struct store_filter f = {.state = STORE_OFFLINE}, fd = {.state = STORE_DEGRADED};
     if (store_read_begin(s, &r) == 0) {
         store_cameras_scan(r, &f, count_reason, &sm);
+        store_cameras_scan(r, &fd, count_reason, &dg);
         store_read_end(&r);
     }
     store_close(&s);
     qsort(sm.reasons, sm.nreasons, sizeof(sm.reasons[0]), by_count);
-    if (sm.nreasons) {
-        printf("\noffline cameras by reason:\n");
-        for (size_t i = 0; i < sm.nreasons; i++)
-            printf("  %-20s %u\n", sm.reasons[i].reason, sm.reasons[i].n);
-        printf("\nfirst offline cameras (all: camdex --db %s list --state offline):\n",
+    qsort(dg.reasons, dg.nreasons, sizeof(dg.reasons[0]), by_count);
+    if (dg.nreasons) {
+        /* Only a deep look judges the picture: a sweep --deep finds these. */
+        printf("\ndegraded cameras by reason (all: camdex --db %s list --state degraded):\n",
                cli->db_dir);
+        for (size_t i = 0; i < dg.nreasons; i++)
+            printf("  %-20s %u\n", dg.reasons[i].reason, dg.reasons[i].n);
+    }
+    if (sm.nreasons) {
+        printf("\n%s\n", msg_text("sweep.by_reason", cli->lang));
+        for (size_t i = 0; i < sm.nreasons; i++) {
+            /* English shows the code (what `list --reason` takes). */
+            const char *reason = cli->lang == MSG_EN
+                                     ? sm.reasons[i].reason
+                                     : msg_reason_text(sm.reasons[i].reason, cli->lang);
+            int pad = 20 - out_display_width(reason);
+            printf("  ");
+            out_put_text(stdout, reason);
+            printf("%*s %u\n", pad > 0 ? pad : 0, "", sm.reasons[i].n);
+        }
+        putchar('\n');
+        cli_say(cli->lang, "sweep.first_offline", cli->db_dir);
+        putchar('\n');
         char *list_argv[] = {"list", "--state", "offline", "--limit", "15", NULL};
         optind = 0;
         rc = cmd_list(cli, 5, list_argv);
@@ -172,6 +216,7 @@ int cmd_sweep(struct cli *cli, int argc, char **argv)
     /* Deep probes mostly wait on the network: more of them at once. */
     defaults.deep_workers = 8;
     defaults.log_level = LEVEL_ERROR;
+    bool deep = take_deep_flag(&argc, argv);
     int rc = cli_service_options(cli, argc, argv, &cfg, &defaults, sweep_usage);
     if (rc)
         return rc < 0 ? CLI_OK : rc;
@@ -185,7 +230,7 @@ int cmd_sweep(struct cli *cli, int argc, char **argv)
 
     struct sweep s = {.tty = isatty(2), .t0 = timefmt_now_ms()};
     uv_loop_init(&s.loop);
-    struct monitor_opts mo = {.cfg = &cfg, .store = store, .sweep = true,
+    struct monitor_opts mo = {.cfg = &cfg, .store = store, .sweep = true, .sweep_deep = deep,
                               .on_stopped = on_stopped, .data = &s};
     rc = monitor_new(&s.loop, &mo, &s.mon);
     if (!rc)
@@ -218,15 +263,19 @@ int cmd_sweep(struct cli *cli, int argc, char **argv)
      * process, so the writer's goes first. */
     store_close(&store);
     double secs = (timefmt_now_ms() - s.t0) / 1000.0;
-    printf("swept %u cameras in %.2f s (%.0f probes/s): %llu probes, %llu re-checks, "
-           "%llu state changes%s\n\n",
-           st.decided, secs, secs > 0 ? st.probes / secs : 0.0, (unsigned long long)st.probes,
-           (unsigned long long)st.rechecks, (unsigned long long)st.transitions,
-           s.interrupted ? " (interrupted)" : "");
-    if (st.skipped)
-        printf("%u cameras with HLS, HTTP-FLV, RTMP or invalid URLs were not probed by the "
-               "RTSP handshake\n\n",
-               st.skipped);
+    cli_say(cli->lang, "sweep.swept", st.decided, secs, secs > 0 ? st.probes / secs : 0.0,
+            (unsigned long long)st.probes, (unsigned long long)st.rechecks,
+            (unsigned long long)st.transitions,
+            s.interrupted ? msg_text("sweep.interrupted", cli->lang) : "");
+    printf("\n\n");
+    if (deep && st.deep_probes) {
+        cli_say(cli->lang, "sweep.deep_looks", (unsigned long long)st.deep_probes);
+        printf("\n\n");
+    }
+    if (st.skipped) {
+        cli_say(cli->lang, "sweep.skipped", st.skipped);
+        printf("\n\n");
+    }
     if (st.last_commit_error) {
         cli_error("sweep: writing the index failed: %s", store_strerror((int)st.last_commit_error));
         return CLI_FAIL;

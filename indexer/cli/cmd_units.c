@@ -10,7 +10,8 @@
 
 static void units_usage(FILE *f)
 {
-    fprintf(f, "usage: camdex units [--sort id|rate|offline] [--format table|json|csv]\n\n"
+    fprintf(f, "usage: camdex units [--sort id|rate|offline] [--format table|json|csv|xlsx]\n"
+               "                    [-o FILE]\n\n"
                "Per unit: cameras, how many are online, degraded, offline, under\n"
                "maintenance or not yet probed, and the online rate now: online and\n"
                "degraded over monitored (maintenance and unknown are not monitored).\n"
@@ -65,7 +66,7 @@ static void sort_rows(json_t *rows, int (*cmp)(const void *, const void *))
 }
 
 /* The TOTAL line of the table: sums, and the rate of the sums. */
-static json_t *total_row(json_t *rows)
+static json_t *total_row(json_t *rows, enum msg_lang lang)
 {
     static const char *keys[] = {"cameras", "online",      "degraded",
                                  "offline", "maintenance", "unknown"};
@@ -77,7 +78,7 @@ static json_t *total_row(json_t *rows)
         for (size_t k = 0; k < 6; k++)
             sum[k] += json_integer_value(json_object_get(row, keys[k]));
     }
-    json_t *t = json_pack("{s:s, s:s}", "id", "TOTAL", "name", "");
+    json_t *t = json_pack("{s:s, s:s}", "id", msg_text("label.total", lang), "name", "");
     for (size_t k = 0; k < 6; k++)
         json_object_set_new(t, keys[k], json_integer(sum[k]));
     json_int_t mon = sum[1] + sum[2] + sum[3];
@@ -91,17 +92,21 @@ int cmd_units(struct cli *cli, int argc, char **argv)
     static const struct option opts[] = {
         {"format", required_argument, NULL, 'f'},
         {"sort", required_argument, NULL, 's'},
+        {"output", required_argument, NULL, 'o'},
         {"help", no_argument, NULL, 'h'},
         {0},
     };
     enum out_format fmt = OUT_TABLE;
-    const char *sort = "id";
+    const char *sort = "id", *out_path = NULL;
     int c;
-    while ((c = getopt_long(argc, argv, "h", opts, NULL)) != -1) {
+    while ((c = getopt_long(argc, argv, "ho:", opts, NULL)) != -1) {
         switch (c) {
         case 'f':
             if (cli_format(optarg, &fmt))
                 return CLI_USAGE;
+            break;
+        case 'o':
+            out_path = optarg;
             break;
         case 's':
             sort = optarg;
@@ -143,7 +148,7 @@ int cmd_units(struct cli *cli, int argc, char **argv)
     else if (strcmp(sort, "offline") == 0)
         sort_rows(rows, by_offline);
     if (fmt == OUT_TABLE && json_array_size(rows) > 1)
-        json_array_append_new(rows, total_row(rows));
+        json_array_append_new(rows, total_row(rows, cli->lang));
     static const struct out_col cols[] = {
         {"id", "col.unit", OUT_TEXT, 0},
         {"name", "col.name", OUT_TEXT, 30},
@@ -155,7 +160,7 @@ int cmd_units(struct cli *cli, int argc, char **argv)
         {"unknown", "col.unknown", OUT_INT, 0},
         {"online_rate", "col.online_rate", OUT_PERCENT, 0},
     };
-    rc = out_render(stdout, fmt, cli->lang, cols, sizeof(cols) / sizeof(cols[0]), rows);
+    rc = cli_emit(cli, fmt, out_path, "sheet.units", cols, sizeof(cols) / sizeof(cols[0]), rows);
     json_decref(rows);
-    return rc ? CLI_FAIL : CLI_OK;
+    return rc;
 }

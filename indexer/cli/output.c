@@ -1,13 +1,15 @@
-/* Table, CSV and JSON rendering; see output.h. */
+/* Table, CSV, JSON and workbook rendering; see output.h. */
 #include <errno.h>
 #include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
-#include <wchar.h>
+#include <unistd.h>
+#include <utf8proc.h>
 
 #include "base/csv_guard.h"
 #include "cli/output.h"
 #include "text_clean.h"
+#include "views/xlsx_table.h"
 
 int out_format_parse(const char *s, enum out_format *f)
 {
@@ -17,6 +19,8 @@ int out_format_parse(const char *s, enum out_format *f)
         *f = OUT_JSON;
     else if (strcmp(s, "csv") == 0)
         *f = OUT_CSV;
+    else if (strcmp(s, "xlsx") == 0)
+        *f = OUT_XLSX;
     else
         return -EINVAL;
     return 0;
@@ -47,20 +51,14 @@ static size_t utf8_next(const char *s, uint32_t *cp)
     return n;
 }
 
+/* utf8proc's width tables (Unicode's East Asian Width and general
+ * categories) need no locale: glibc's wcwidth answers -1 for every CJK
+ * character unless a UTF-8 locale is installed and set. */
 static int cp_width(uint32_t cp)
 {
     if (cp < 0x80)
         return 1; /* printable ASCII, or a control shown as ' ' */
-    int w = wcwidth((wchar_t)cp);
-    if (w >= 0)
-        return w;
-    /* Without a UTF-8 locale wcwidth knows nothing: East Asian wide blocks. */
-    if ((cp >= 0x1100 && cp <= 0x115f) || (cp >= 0x2e80 && cp <= 0xa4cf) ||
-        (cp >= 0xac00 && cp <= 0xd7a3) || (cp >= 0xf900 && cp <= 0xfaff) ||
-        (cp >= 0xfe30 && cp <= 0xfe4f) || (cp >= 0xff00 && cp <= 0xff60) ||
-        (cp >= 0xffe0 && cp <= 0xffe6) || (cp >= 0x20000 && cp <= 0x3fffd))
-        return 2;
-    return 1;
+    return utf8proc_charwidth((utf8proc_int32_t)cp);
 }
 
 int out_display_width(const char *s)
@@ -177,7 +175,7 @@ static int render_table(FILE *f, enum msg_lang lang, const struct out_col *cols,
         json_t *row = json_array_get(rows, r);
         for (size_t c = 0; c < ncols; c++) {
             int w;
-            char *t = cell_text(json_object_get(row, cols[c].key), &cols[c], &w);
+            char *t = cell_text(out_col_value(row, cols[c].key), &cols[c], &w);
             if (!t) {
                 rc = -ENOMEM;
                 goto out;
@@ -193,10 +191,11 @@ static int render_table(FILE *f, enum msg_lang lang, const struct out_col *cols,
             const char *t = cells[r * ncols + c];
             int pad = width[c] - cw[r * ncols + c];
             bool last = c + 1 == ncols;
-            if (cols[c].kind != OUT_TEXT)
+            bool right = cols[c].kind == OUT_INT || cols[c].kind == OUT_PERCENT;
+            if (right)
                 put_spaces(f, pad);
             fputs(t, f);
-            if (cols[c].kind == OUT_TEXT && !last)
+            if (!right && !last)
                 put_spaces(f, pad);
             fputs(last ? "\n" : "  ", f);
         }
@@ -259,7 +258,7 @@ static int render_csv(FILE *f, const struct out_col *cols, size_t ncols, json_t 
     json_array_foreach(rows, i, row)
     {
         for (size_t c = 0; c < ncols; c++) {
-            csv_field(f, json_object_get(row, cols[c].key));
+            csv_field(f, out_col_value(row, cols[c].key));
             fputs(c + 1 == ncols ? "\r\n" : ",", f);
         }
     }
@@ -283,6 +282,33 @@ static int render_json(FILE *f, json_t *rows)
     return 0;
 }
 
+int out_render_xlsx(FILE *f, enum msg_lang lang, const char *sheet_key, const struct out_col *cols,
+                    size_t ncols, json_t *rows)
+{
+    if (isatty(fileno(f)))
+        return -ENOTTY;
+    if (fflush(f))
+        return -errno;
+    struct xlsx_options o = {.lang = lang};
+    int fd;
+    int rc = xlsx_table_temp(&o, sheet_key, cols, ncols, rows, &fd);
+    if (rc)
+        return rc;
+    char buf[65536];
+    ssize_t n;
+    while ((n = read(fd, buf, sizeof(buf))) > 0)
+        if (fwrite(buf, 1, (size_t)n, f) != (size_t)n) {
+            rc = errno ? -errno : -EIO;
+            break;
+        }
+    if (n < 0)
+        rc = -errno;
+    close(fd);
+    if (!rc && fflush(f))
+        rc = -errno;
+    return rc;
+}
+
 int out_render(FILE *f, enum out_format fmt, enum msg_lang lang, const struct out_col *cols,
                size_t ncols, json_t *rows)
 {
@@ -293,6 +319,8 @@ int out_render(FILE *f, enum out_format fmt, enum msg_lang lang, const struct ou
         return render_csv(f, cols, ncols, rows);
     case OUT_JSON:
         return render_json(f, rows);
+    case OUT_XLSX:
+        return out_render_xlsx(f, lang, "sheet.table", cols, ncols, rows);
     }
     return -EINVAL;
 }

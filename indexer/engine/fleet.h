@@ -33,11 +33,15 @@ struct cam {
     uint8_t options_strikes;
     bool needs_options;
     bool slow_last; /* the index's last probe of it took a second or more */
+    /* sweep --deep: the camera's next probe is its deep look, and it has
+     * had one this pass (a re-check of a failed look is deep too). */
+    bool deep_next, deep_looked;
     uint16_t expect_w, expect_h, expect_fps; /* from the inventory, 0 = not given */
     uint16_t seen_w, seen_h;                 /* last size a probe reported */
     bool queued;      /* in the heap */
     int64_t due;      /* loop time (ms) of the next probe */
     int64_t deep_due; /* loop time of the next periodic deep probe, 0 = at once */
+    int64_t clock_due; /* loop time of the next clock look (RTSP cameras) */
     /* The challenge the last probe's credentials were accepted with: a
      * 2-byte length, then rtsp_auth_memo_pack's bytes. NULL when none. */
     uint8_t *auth_memo;

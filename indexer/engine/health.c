@@ -15,6 +15,8 @@ void health_mem_from_store(struct health_mem *m, const struct store_health *h)
     memset(m, 0, sizeof(*m));
     m->state = h->state;
     m->reason = health_reason_from_name(h->reason);
+    /* Only a deep look makes a camera degraded: its verdict is the reason. */
+    m->picture = h->state == STORE_DEGRADED ? m->reason : PROBE_R_NONE;
     m->consec_fail = (uint16_t)(h->consec_fail > UINT16_MAX ? UINT16_MAX : h->consec_fail);
     m->consec_ok = (uint16_t)(h->consec_ok > UINT16_MAX ? UINT16_MAX : h->consec_ok);
     m->last_success = h->last_success;
@@ -68,13 +70,21 @@ void health_step(const struct health_cfg *cfg, struct health_mem *m,
 
     uint8_t next = m->state, reason = m->reason;
     uint8_t target = target_of(r);
+    uint8_t why = (uint8_t)r->reason;
+    if (deep && success)
+        m->picture = r->state == PROBE_DEGRADED ? (uint8_t)r->reason : PROBE_R_NONE;
+    else if (success && m->picture != PROBE_R_NONE) {
+        /* A handshake cannot see the picture: the last verdict stands. */
+        target = STORE_DEGRADED;
+        why = m->picture;
+    }
     switch (m->state) {
     case STORE_UNKNOWN:
         /* Nothing to protect yet: a success is believed at once; failures
          * still need fail_threshold, so one lost packet does not page anyone. */
         if (success) {
             next = target;
-            reason = (uint8_t)r->reason;
+            reason = why;
         } else if (m->consec_fail >= cfg->fail_threshold) {
             next = STORE_OFFLINE;
             reason = (uint8_t)r->reason;
@@ -103,7 +113,7 @@ void health_step(const struct health_cfg *cfg, struct health_mem *m,
             reason = (uint8_t)r->reason; /* the latest cause is the useful one */
         } else if (m->consec_ok >= cfg->recover_threshold) {
             next = target;
-            reason = (uint8_t)r->reason;
+            reason = why;
         } else {
             out->recheck = true;
         }

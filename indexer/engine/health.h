@@ -26,6 +26,11 @@ struct health_cfg {
 struct health_mem {
     uint8_t state;  /* enum store_state */
     uint8_t reason; /* enum probe_reason behind a non-online state */
+    /* The last deep look's verdict on the picture: the reason it found the
+     * camera degraded for, PROBE_R_NONE when it found nothing (or none came
+     * yet). It stands until the next deep look: a handshake that brings a
+     * camera back cannot see the picture, so it brings it back degraded. */
+    uint8_t picture;
     bool flapping;
     uint8_t flap_head;
     uint16_t consec_fail, consec_ok;
@@ -48,7 +53,9 @@ void health_mem_from_store(struct health_mem *m, const struct store_health *h);
 
 /* The one transition function. `deep` tells a tier-2 result (which may judge
  * picture quality) from a tier-1 handshake (which cannot, so it never clears
- * a degraded state by itself). Maintenance swallows results. */
+ * a degraded state by itself, and a camera it brings back from offline
+ * comes back with the last deep look's verdict). Maintenance swallows
+ * results. */
 void health_step(const struct health_cfg *cfg, struct health_mem *m,
                  const struct probe_result *r, bool deep, int64_t now_ms,
                  struct health_step *out);

@@ -11,7 +11,9 @@
 #include "base/log.h"
 #include "base/timefmt.h"
 #include "deep_pool.h"
+#include "engine/clock_check.h"
 #include "engine/deep_verdict.h"
+#include "engine/diagnosis.h"
 #include "engine/first_pass.h"
 #include "engine/fleet.h"
 #include "engine/health.h"
@@ -62,6 +64,7 @@ struct job {
     struct monitor_probe *od; /* asked for on demand: told the result */
     bool full_look;           /* deep: with the frozen check (second keyframe) */
     bool skipped_options;     /* tier 1 started at DESCRIBE (skip_options) */
+    bool clock_look;          /* tier 1 plays on for the camera's sender report */
 };
 
 struct monitor {
@@ -368,6 +371,8 @@ static struct health_step record(struct monitor *m, struct cam *c, const struct 
     }
     struct store_health h;
     health_to_store(&c->mem, r, now, &h);
+    if (step.changed && step.to == STORE_DEGRADED && !deep)
+        h.detail = "back; the picture stays as its last deep look found it";
     /* The last gate before the index: whatever a probe (or a future tier)
      * left in its text, only clean UTF-8 is stored. */
     char detail[PROBE_DETAIL_MAX], server[PROBE_SERVER_MAX], profile[PROBE_PROFILE_MAX];
@@ -388,6 +393,15 @@ static struct health_step record(struct monitor *m, struct cam *c, const struct 
     return step;
 }
 
+/* sweep --deep: a camera the handshake found up has its deep look still
+ * to come. Offline cameras have nothing to show; cameras under maintenance
+ * are not judged; tier-2-only ones had theirs. */
+static bool sweep_deep_due(const struct monitor *m, const struct cam *c)
+{
+    return m->o.sweep_deep && m->deep && c->kind != CAM_DEEP && !c->deep_looked &&
+           c->mem.state != STORE_OFFLINE && c->mem.state != STORE_MAINTENANCE;
+}
+
 /* When the next probe of the camera's own tier is due. */
 static void schedule_next(struct monitor *m, struct cam *c, const struct health_step *step)
 {
@@ -395,6 +409,9 @@ static void schedule_next(struct monitor *m, struct cam *c, const struct health_
     if (step->recheck) {
         m->st.rechecks++;
         schedule(m, c, t + m->cfg.recheck_ms);
+    } else if (sweep_deep_due(m, c)) {
+        c->deep_next = true; /* pump() starts it as a deep job */
+        schedule(m, c, t);
     } else if (m->o.sweep) {
         if (!c->decided) {
             c->decided = true;
@@ -517,6 +534,50 @@ static void options_learn(struct cam *c, const struct job *j, const struct probe
     }
 }
 
+/* The clock look rides on a scheduled handshake of an RTSP camera known to
+ * stream, once per clock interval: that probe goes to PLAY and plays on
+ * for up to clock_wait for the camera's RTCP sender report. It needs no
+ * deep worker (tier 1 waits on the loop without blocking it), starts at
+ * the probe's own time (no schedule lag) and only delays that probe's
+ * result by the wait. */
+static bool want_clock(const struct monitor *m, const struct cam *c, const struct job *j)
+{
+    return m->cfg.clock_interval_ms && !m->o.sweep && !j->od && c->kind == CAM_RTSP &&
+           c->clock_due <= (int64_t)uv_now(m->loop) &&
+           (c->mem.state == STORE_ONLINE || c->mem.state == STORE_DEGRADED);
+}
+
+/* Stores what a clock look found. A stream that was not online gave no
+ * look: the next probe tries again. */
+static void keep_clock(struct monitor *m, struct cam *c, const struct rtsp_conn *conn)
+{
+    int64_t us;
+    uint32_t samples;
+    int rc = rtsp_conn_clock(conn, &us, &samples);
+    if (rc == -ENODATA)
+        return;
+    struct store_clock k = {.measured = rc == 0,
+                            .offset_ms = rc == 0 ? (us >= 0 ? us + 500 : us - 500) / 1000 : 0,
+                            .checked_at = wall_ms(),
+                            .tolerance_ms = m->cfg.clock_tolerance_ms};
+    snprintf(k.source, sizeof(k.source), "rtcp");
+    c->clock_due = (int64_t)uv_now(m->loop) + m->cfg.clock_interval_ms;
+    m->st.clock_looks++;
+    enum clock_verdict v = clock_record_verdict(&k);
+    if (v == CLOCK_SKEW)
+        m->st.clock_skewed++;
+    else if (v == CLOCK_UNKNOWN)
+        m->st.clock_unknown++;
+    char off[32];
+    snprintf(off, sizeof(off), "%lld", (long long)k.offset_ms);
+    log_kv(LEVEL_DEBUG, "clock look", "camera", c->id, "offset_ms", k.measured ? off : "unknown",
+           "verdict", clock_verdict_name(v), NULL);
+    int qrc = store_batch_clock_put(writer_batch(m->writer), c->id, &k);
+    if (qrc)
+        log_kv(LEVEL_ERROR, "cannot queue a clock record", "camera", c->id, "error", strerror(-qrc),
+               NULL);
+}
+
 static void apply_result(struct monitor *m, struct job *j, const struct rtsp_conn *conn,
                          const struct probe_result *r)
 {
@@ -537,6 +598,8 @@ static void apply_result(struct monitor *m, struct job *j, const struct rtsp_con
     /* Compared before record() stores the new size. */
     bool new_size = r->video.width && (r->video.width != c->seen_w || r->video.height != c->seen_h);
     struct health_step step = record(m, c, r, false);
+    if (j->clock_look && conn)
+        keep_clock(m, c, conn);
     schedule_after(m, c, &step);
     if (j->od)
         ondemand_applied(j->od, c, &step);
@@ -561,6 +624,47 @@ static bool full_deep_look(const struct monitor *m, const struct cam *c, const s
     return m->cfg.deep_interval_ms && c->deep_due <= (int64_t)uv_now(m->loop);
 }
 
+/* The camera's reference signature, read from the index: operators set
+ * and clear it from other threads and processes (API, CLI). */
+static bool reference_of(struct monitor *m, const struct cam *c, uint8_t sig[SCENE_SIG_LEN])
+{
+    struct store_read *rd;
+    struct store_reference ref;
+    if (store_read_begin(m->o.store, &rd))
+        return false;
+    bool have = store_reference_get(rd, c->id, &ref) == 0 && ref.sig_w == SCENE_SIG_W &&
+                ref.sig_h == SCENE_SIG_H;
+    if (have)
+        memcpy(sig, ref.sig, SCENE_SIG_LEN);
+    store_read_end(&rd);
+    return have;
+}
+
+/* Keeps what a deep look found in the picture (which may add
+ * scene_changed to the verdict); a camera's first healthy picture becomes
+ * its reference. */
+static void keep_diagnosis(struct monitor *m, struct cam *c, const struct deep_result *dr,
+                           struct probe_result *r, const struct probe_findings *findings)
+{
+    uint8_t ref[SCENE_SIG_LEN];
+    bool have_ref = reference_of(m, c, ref);
+    struct diagnosis dg;
+    int64_t now = wall_ms();
+    if (!diagnosis_make(dr, r, findings, have_ref ? ref : NULL, m->cfg.scene_similarity_pct / 100.0, now,
+                        &dg))
+        return;
+    struct store_batch *b = writer_batch(m->writer);
+    int rc = store_batch_diagnosis_put(b, c->id, &dg.d);
+    if (!rc && !have_ref && diagnosis_healthy(&dg)) {
+        struct store_reference first = {
+            .time_ms = now, .sig_w = dg.d.sig_w, .sig_h = dg.d.sig_h, .sig = dg.d.sig};
+        rc = store_batch_reference_put(b, c->id, &first);
+    }
+    if (rc)
+        log_kv(LEVEL_ERROR, "cannot queue a picture diagnosis", "camera", c->id, "error",
+               strerror(-rc), NULL);
+}
+
 static void apply_deep(struct monitor *m, struct job *j, int status)
 {
     struct cam *c = job_camera(m, j);
@@ -572,14 +676,17 @@ static void apply_deep(struct monitor *m, struct job *j, int status)
         return;
     int64_t t = (int64_t)uv_now(m->loop);
     if (status) {
-        /* Cancelled: nothing learnt. Tier-2-only cameras try again later. */
-        if (c->kind == CAM_DEEP && !c->queued)
+        /* Cancelled: nothing learnt. Tier-2-only cameras (and a sweep's
+         * deep looks) try again later. */
+        if ((c->kind == CAM_DEEP || c->deep_next) && !c->queued)
             schedule(m, c, t + m->cfg.recheck_ms);
         return;
     }
     struct deep_verdict_expect e = {c->expect_w, c->expect_h, c->expect_fps, &m->cfg.quality};
     struct probe_result r;
-    deep_verdict_judge(&j->deep->result, &e, &r, NULL);
+    struct probe_findings findings;
+    deep_verdict_judge(&j->deep->result, &e, &r, &findings);
+    keep_diagnosis(m, c, &j->deep->result, &r, &findings);
     struct health_step step = record(m, c, &r, true);
     if (j->full_look)
         c->deep_due = t + m->cfg.deep_interval_ms;
@@ -593,8 +700,14 @@ static void apply_deep(struct monitor *m, struct job *j, int status)
         j->deep->result.jpeg_len = 0;
         ondemand_applied(j->od, c, &step);
     }
-    if (c->kind == CAM_DEEP)
+    if (c->kind == CAM_DEEP) {
         schedule_after(m, c, &step);
+    } else if (c->deep_next) {
+        /* A failed look is re-checked by another look; then decided. */
+        c->deep_looked = true;
+        c->deep_next = step.recheck;
+        schedule_next(m, c, &step);
+    }
 }
 
 /* Tells the asker how its probe ended; the monitor forgets it. */
@@ -737,6 +850,13 @@ static void on_resolved(void *data, int status, const struct sockaddr_storage *a
     if (m->cfg.skip_options == CONFIG_SKIP_AUTO)
         opts.skip_options = !c->options_suspect && !c->needs_options;
     j->skipped_options = opts.skip_options && opts.depth != RTSP_DEPTH_OPTIONS;
+    if (want_clock(m, c, j)) {
+        j->clock_look = true;
+        opts.depth = RTSP_DEPTH_PLAY;
+        opts.clock_ms = m->cfg.clock_wait_ms;
+        if (opts.total_ms) /* the cap is the handshake's; the wait comes on top */
+            opts.total_ms += m->cfg.clock_wait_ms;
+    }
     int rc = rtsp_conn_start(m->loop, (struct sockaddr *)&sa, c->url, &opts, on_probe_done, j,
                              &j->conn);
     if (rc) {
@@ -940,8 +1060,9 @@ static void pump(struct monitor *m)
                 schedule(m, c, now + 500);
                 continue;
             }
-            /* HLS, HTTP-FLV, RTMP, RTSPS: only tier 2 can look at them. */
-            bool deep = c->kind == CAM_DEEP;
+            /* HLS, HTTP-FLV, RTMP, RTSPS: only tier 2 can look at them;
+             * a sweep --deep's look at an RTSP camera waits in the same line. */
+            bool deep = c->kind == CAM_DEEP || c->deep_next;
             if (deep && !m->deep) {
                 schedule(m, c, now + 1000);
                 continue;
@@ -1028,10 +1149,13 @@ static void queue_fleet(struct monitor *m, struct fleet *old)
         count_state(m, c->mem.state, +1);
         if (was) {
             c->deep_due = was->deep_due;
+            c->clock_due = was->clock_due;
             c->deep_in_flight = was->deep_in_flight;
         } else {
             /* Periodic deep looks spread over their interval like probes. */
             c->deep_due = now + fleet_offset(c->id, m->cfg.deep_interval_ms);
+            /* Clock looks too, over their day. */
+            c->clock_due = now + fleet_offset(c->id, m->cfg.clock_interval_ms);
         }
         if (c->kind == CAM_INVALID || (c->kind == CAM_DEEP && !m->deep)) {
             m->st.skipped++; /* nothing can probe it */

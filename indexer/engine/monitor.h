@@ -46,12 +46,17 @@ struct monitor_stats {
     /* How long each phase of tier-1 probes took, when it ran. */
     struct monitor_hist phase_hist[PROBE_PH_COUNT];
     int64_t last_commit_error;
+    /* Clock looks stored, and how many found the clock off or unknown. */
+    uint64_t clock_looks, clock_skewed, clock_unknown;
 };
 
 struct monitor_opts {
     const struct config *cfg;
     struct store *store;
     bool sweep; /* probe every camera once (with re-checks) and stop */
+    /* With sweep: every RTSP camera the handshake finds up also gets a full
+     * deep look (with its re-checks) before it counts as decided. */
+    bool sweep_deep;
     /* Optional, on the loop thread. */
     void (*on_event)(void *data, const struct store_event *ev);
     void (*on_stopped)(void *data);

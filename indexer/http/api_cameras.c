@@ -6,11 +6,15 @@
 
 #include "base/csv_guard.h"
 #include "base/timefmt.h"
+#include "engine/clock_check.h"
 #include "http/api_internal.h"
 #include "inventory/import.h"
 #include "text_clean.h"
 #include "views/camera_view.h"
 #include "views/event_view.h"
+#include "views/picture_view.h"
+#include "views/out_col.h"
+#include "views/view_lang.h"
 
 #define API_Q_MAX      128
 #define DETAIL_EVENTS  10
@@ -91,7 +95,8 @@ static int list_cb(const struct store_camera *cam, const struct store_health *h,
         snprintf(lc->unit_name, sizeof(lc->unit_name), "%s",
                  store_unit_get(lc->r, cam->unit_id, &u) == 0 ? u.name : "");
     }
-    if (json_array_append_new(lc->rows, view_camera_row(lc->a->env->tz_offset, cam, h, lc->unit_name)))
+    json_t *row = view_camera_row(lc->a->env->tz_offset, cam, h, lc->unit_name);
+    if (!row || view_add_texts(row, lc->a->lang) || json_array_append_new(lc->rows, row))
         return -ENOMEM;
     memcpy(lc->last, key, kn);
     lc->last_len = kn;
@@ -159,15 +164,32 @@ static int send_csv(struct api_req *a, json_t *rows, const char *next)
     return api_send(a, 200, "text/csv; charset=utf-8", body, len);
 }
 
+/* The workbook's columns: the CSV's, with times as date-time cells. */
+static const struct out_col xlsx_cols[] = {
+    {"id", "col.id", OUT_TEXT, 0},
+    {"name", "col.name", OUT_TEXT, 0},
+    {"unit", "col.unit_id", OUT_TEXT, 0},
+    {"unit_name", "col.unit_name", OUT_TEXT, 0},
+    {"state", "col.state", OUT_TEXT, 0},
+    {"reason", "col.reason", OUT_TEXT, 0},
+    {"detail", "col.detail", OUT_TEXT, 0},
+    {"since", "col.since", OUT_DATETIME, 0},
+    {"last_probe", "col.last_probe", OUT_DATETIME, 0},
+    {"url", "col.url", OUT_TEXT, 0},
+};
+
 int api_cameras(struct api_req *a)
 {
-    static const char *const known[] = {"unit",  "state",  "reason", "q",
-                                        "limit", "cursor", "format", NULL};
+    static const char *const known[] = {"unit",   "state",  "reason", "finding", "q",
+                                        "limit",  "cursor", "format", NULL};
     if (api_check_params(a, known))
         return 0;
     struct store_filter f = {
-        .unit_id = api_param(a, "unit"), .state = -1, .reason = api_param(a, "reason")};
-    const char *state = api_param(a, "state"), *format = api_param(a, "format");
+        .unit_id = api_param(a, "unit"),
+        .state = -1,
+        .reason = api_param(a, "reason"),
+        .finding = api_param(a, "finding")};
+    const char *state = api_param(a, "state");
     const char *cursor = api_param(a, "cursor");
     struct list_ctx lc = {.a = a, .q = api_param(a, "q")};
     if (f.unit_id && !api_valid_id(f.unit_id))
@@ -183,13 +205,15 @@ int api_cameras(struct api_req *a)
                          "reason: \"%.40s\" is not a reason (lower-case letters, digits and _, "
                          "e.g. connect_timeout)",
                          f.reason);
+    if (f.finding && !valid_reason(f.finding))
+        return api_error(a, 400, "bad_parameter",
+                         "finding: \"%.40s\" is not a reason (lower-case letters, digits and _, "
+                         "e.g. noisy)",
+                         f.finding);
     if (lc.q && (!*lc.q || strlen(lc.q) > API_Q_MAX))
         return api_error(a, 400, "bad_parameter", "q: give 1 to %d bytes of text", API_Q_MAX);
-    bool csv = false;
-    if (format && !(csv = strcmp(format, "csv") == 0) && strcmp(format, "json"))
-        return api_error(a, 400, "bad_parameter",
-                         "format: \"%.40s\" is not a format (use json or csv)", format);
-    if (api_param_limit(a, &lc.limit))
+    enum api_format fmt;
+    if (api_format_param(a, true, &fmt) || api_param_limit(a, &lc.limit))
         return 0;
     lc.by_unit = f.unit_id || f.state >= 0 || f.reason;
     /* The scan starts after the cursor's camera, so a page costs its own
@@ -218,8 +242,11 @@ int api_cameras(struct api_req *a)
     if (rc < 0)
         return api_store_error(a, rc, "cameras");
     const char *next = lc.more ? api_cursor_encode(a, lc.last, lc.last_len) : NULL;
-    if (csv)
+    if (fmt == API_CSV)
         return send_csv(a, lc.rows, next);
+    if (fmt == API_XLSX)
+        return api_send_xlsx(a, "cameras.xlsx", next, "sheet.cameras", xlsx_cols,
+                             sizeof(xlsx_cols) / sizeof(xlsx_cols[0]), lc.rows);
     size_t n = json_array_size(lc.rows);
     return api_json(
         a, 200,
@@ -230,6 +257,7 @@ int api_cameras(struct api_req *a)
 
 struct recent_ctx {
     struct api_env *env;
+    enum msg_lang lang;
     json_t *events;
 };
 
@@ -239,7 +267,10 @@ static int keep_recent(const struct store_event *ev, void *ctx)
     struct recent_ctx *rc = ctx;
     if (json_array_size(rc->events) == DETAIL_EVENTS)
         json_array_remove(rc->events, 0);
-    return json_array_append_new(rc->events, view_event(rc->env->tz_offset, ev)) ? -ENOMEM : 0;
+    json_t *e = view_event(rc->env->tz_offset, ev);
+    if (!e || view_add_texts(e, rc->lang))
+        return -ENOMEM;
+    return json_array_append_new(rc->events, e) ? -ENOMEM : 0;
 }
 
 static int camera_id(struct api_req *a, const char **id)
@@ -274,7 +305,22 @@ int api_camera(struct api_req *a)
     if (!(rc = store_camera_get(r, id, &cam)) && !(rc = store_health_get(r, id, &h))) {
         o = view_camera_detail(a->env->tz_offset, &cam, &h,
                               store_unit_get(r, cam.unit_id, &u) == 0 ? u.name : "");
-        struct recent_ctx ec = {.env = a->env, .events = json_array()};
+        struct store_clock k;
+        bool have_clock = store_clock_get(r, id, &k) == 0;
+        const struct store_clock *kp = have_clock ? &k : NULL;
+        view_camera_clock(o, a->env->tz_offset, kp, clock_verdict_name(clock_record_verdict(kp)));
+        struct store_diagnosis d;
+        struct store_reference ref;
+        json_object_set_new(o, "diagnosis",
+                            store_diagnosis_get(r, id, &d) == 0
+                                ? view_diagnosis(a->env->tz_offset, &d)
+                                : json_null());
+        json_object_set_new(o, "reference",
+                            store_reference_get(r, id, &ref) == 0
+                                ? view_reference(a->env->tz_offset, &ref)
+                                : json_null());
+        view_add_texts(o, a->lang);
+        struct recent_ctx ec = {.env = a->env, .lang = a->lang, .events = json_array()};
         rc = store_events_scan(r, id, NULL, 0, INT64_MAX, keep_recent, &ec);
         json_object_set_new(o, "events", ec.events);
     }

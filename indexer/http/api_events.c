@@ -9,9 +9,12 @@
 #include "base/timefmt.h"
 #include "http/api_internal.h"
 #include "views/event_view.h"
+#include "views/out_col.h"
+#include "views/view_lang.h"
 
 struct ev_ctx {
     struct api_env *env;
+    enum msg_lang lang;
     json_t *rows;
     size_t limit;
     uint64_t after; /* 0 = from the start */
@@ -29,7 +32,10 @@ static int ev_cb(const struct store_event *ev, void *ctx)
         return 1;
     }
     ec->last = ev->key;
-    return json_array_append_new(ec->rows, view_event(ec->env->tz_offset, ev)) ? -ENOMEM : 0;
+    json_t *e = view_event(ec->env->tz_offset, ev);
+    if (!e || view_add_texts(e, ec->lang))
+        return -ENOMEM;
+    return json_array_append_new(ec->rows, e) ? -ENOMEM : 0;
 }
 
 static int time_param(struct api_req *a, const char *name, const char *dflt, int64_t *ms)
@@ -51,10 +57,11 @@ static int time_param(struct api_req *a, const char *name, const char *dflt, int
 
 static int list_events(struct api_req *a, const char *camera, const char *unit)
 {
-    struct ev_ctx ec = {.env = a->env};
+    struct ev_ctx ec = {.env = a->env, .lang = a->lang};
     int64_t from = 0, to = INT64_MAX;
+    enum api_format fmt;
     if (time_param(a, "since", "7d", &from) || time_param(a, "until", NULL, &to) ||
-        api_param_limit(a, &ec.limit))
+        api_param_limit(a, &ec.limit) || api_format_param(a, false, &fmt))
         return 0;
     const char *cursor = api_param(a, "cursor");
     if (cursor) {
@@ -99,6 +106,16 @@ static int list_events(struct api_req *a, const char *camera, const char *unit)
             k[i] = (unsigned char)(ec.last >> (56 - 8 * i));
         next = api_cursor_encode(a, k, 8);
     }
+    if (fmt == API_XLSX) {
+        static const struct out_col cols[] = {
+            {"time", "col.time", OUT_DATETIME, 0}, {"camera", "col.camera", OUT_TEXT, 0},
+            {"unit", "col.unit", OUT_TEXT, 0},     {"from", "col.from", OUT_TEXT, 0},
+            {"to", "col.to", OUT_TEXT, 0},         {"reason", "col.reason", OUT_TEXT, 0},
+            {"detail", "col.detail", OUT_TEXT, 0},
+        };
+        return api_send_xlsx(a, "events.xlsx", next, "sheet.events", cols,
+                             sizeof(cols) / sizeof(cols[0]), ec.rows);
+    }
     return api_json(a, 200,
                     json_pack("{s:o, s:i, s:s?}", "events", ec.rows, "count",
                               (int)json_array_size(ec.rows), "next_cursor", next));
@@ -106,7 +123,8 @@ static int list_events(struct api_req *a, const char *camera, const char *unit)
 
 int api_events(struct api_req *a)
 {
-    static const char *const known[] = {"since", "until", "unit", "limit", "cursor", NULL};
+    static const char *const known[] = {"since", "until", "unit",  "limit",
+                                        "cursor", "format", NULL};
     if (api_check_params(a, known))
         return 0;
     const char *unit = api_param(a, "unit");
@@ -118,7 +136,7 @@ int api_events(struct api_req *a)
 
 int api_camera_events(struct api_req *a)
 {
-    static const char *const known[] = {"since", "until", "limit", "cursor", NULL};
+    static const char *const known[] = {"since", "until", "limit", "cursor", "format", NULL};
     if (api_check_params(a, known))
         return 0;
     const char *id = a->seg[3];

@@ -12,6 +12,7 @@
 #include "base/config.h"
 #include "engine/monitor.h"
 #include "store.h"
+#include "views/messages.h"
 
 #define API_MAX_SEGMENTS 8
 #define API_MAX_PARAMS   16
@@ -25,6 +26,8 @@ struct http_server;
 struct api_streams;
 
 /* What the handlers may read of the server. */
+struct http_conns;
+
 struct api_env {
     struct store *store;
     const struct config *cfg;
@@ -44,6 +47,8 @@ struct api_env {
      * at a time (api_inventory.c); HTTP thread only. */
     uv_loop_t *loop;
     bool import_running;
+    /* The connection gate (http_conns.c), for /metrics; HTTP thread only. */
+    struct http_conns *conns;
 };
 
 struct api_param {
@@ -57,6 +62,7 @@ struct api_req {
     size_t nseg;
     struct api_param params[API_MAX_PARAMS];
     size_t nparams;
+    enum msg_lang lang; /* of texts beside codes: ?lang=, else Accept-Language */
 };
 
 /* ---- replies (api_reply.c) ---- */
@@ -75,6 +81,20 @@ int api_send_static(struct api_req *a, const char *content_type, const char *eta
                     const unsigned char *body, size_t len);
 /* Copies into the request pool, NUL-terminated. */
 char *api_strdup(struct api_req *a, const char *s, size_t len);
+
+/* ---- workbooks (api_xlsx.c) ---- */
+
+enum api_format { API_JSON, API_CSV, API_XLSX };
+/* Reads format=: json (or absent), xlsx, and csv where `csv` offers it;
+ * 1 after answering 400, else 0. */
+int api_format_param(struct api_req *a, bool csv, enum api_format *f);
+/* Answers with `rows` as a one-sheet workbook (sheet named by catalogue
+ * key `sheet_key`), saved by browsers as `filename` (plain ASCII), its
+ * headings in the client's Accept-Language (English unless Chinese);
+ * `next_cursor` (may be NULL) goes in an x-next-cursor header. */
+struct out_col;
+int api_send_xlsx(struct api_req *a, const char *filename, const char *next_cursor,
+                  const char *sheet_key, const struct out_col *cols, size_t ncols, json_t *rows);
 
 /* While a request is handled, jansson allocates from its h2o pool: nothing
  * a handler builds outlives the request, and nothing needs freeing. */
@@ -116,6 +136,10 @@ const char *api_param(const struct api_req *a, const char *name);
 /* A flag: "1"/"true" or "0"/"false"; absent is false. 0, or 1 after
  * answering 400. */
 int api_flag_param(struct api_req *a, const char *name, bool *out);
+/* The language of the answer's texts (a->lang): lang=en|zh, which is then
+ * taken out of the parameters (every endpoint accepts it), else the
+ * Accept-Language header, else English. 0, or 1 after answering 400. */
+int api_lang(struct api_req *a);
 /* Reads limit= (default, 1..API_PAGE_MAX); 1 after sending a 400. */
 int api_param_limit(struct api_req *a, size_t *limit);
 /* Camera and unit ids: 1..STORE_ID_MAX printable ASCII bytes, no spaces. */
@@ -137,12 +161,15 @@ int api_cameras(struct api_req *a);
 int api_camera(struct api_req *a);
 int api_camera_events(struct api_req *a);
 int api_camera_maintenance(struct api_req *a);
+int api_camera_reference(struct api_req *a);
 int api_camera_probe(struct api_req *a);
 int api_inventory(struct api_req *a);
 int api_events(struct api_req *a);
 int api_events_stream(struct api_req *a);
 int api_metrics(struct api_req *a);
 int api_report_online_rate(struct api_req *a);
+int api_report_outages(struct api_req *a);
+int api_messages(struct api_req *a);
 int api_openapi(struct api_req *a);
 int api_ui_index(struct api_req *a);
 int api_ui_asset(struct api_req *a);

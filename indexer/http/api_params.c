@@ -7,6 +7,7 @@
 
 #include "ascii.h"
 #include "base/text_encoding.h"
+#include "http/accept_lang.h"
 #include "http/api_internal.h"
 
 char *api_pct_decode(struct api_req *a, const char *in, size_t len, bool plus_is_space)
@@ -167,6 +168,32 @@ int api_flag_param(struct api_req *a, const char *name, bool *out)
         return api_error(a, 400, "bad_parameter", "%s: \"%.20s\" is not a flag (use 1 or 0)", name,
                          v),
                1;
+    return 0;
+}
+
+int api_lang(struct api_req *a)
+{
+    for (size_t i = 0; i < a->nparams; i++) {
+        if (strcmp(a->params[i].name, "lang"))
+            continue;
+        const char *v = a->params[i].value;
+        if (strcmp(v, "en") == 0)
+            a->lang = MSG_EN;
+        else if (strcmp(v, "zh") == 0)
+            a->lang = MSG_ZH;
+        else
+            return api_error(a, 400, "bad_parameter",
+                             "lang: \"%.20s\" is not a language (use en or zh)", v),
+                   1;
+        /* Handlers check their own parameters: this one is everyone's. */
+        memmove(&a->params[i], &a->params[i + 1], (a->nparams - i - 1) * sizeof(a->params[0]));
+        a->nparams--;
+        return 0;
+    }
+    ssize_t h = h2o_find_header(&a->req->headers, H2O_TOKEN_ACCEPT_LANGUAGE, -1);
+    a->lang = h < 0 ? MSG_EN
+                    : accept_lang_pick(a->req->headers.entries[h].value.base,
+                                       a->req->headers.entries[h].value.len);
     return 0;
 }
 

@@ -13,6 +13,7 @@
 #include "http/api_internal.h"
 #include "url.h"
 #include "views/probe_json.h"
+#include "views/view_lang.h"
 
 #define PROBE_SWEEP_MS    250 /* how often deadlines are checked */
 #define PROBE_MARGIN_MS   2000
@@ -30,6 +31,7 @@ struct probe_wait {
     struct probe_wait *prev, *next;
     uint64_t deadline; /* HTTP loop time */
     uint32_t deadline_ms;
+    enum msg_lang lang;           /* of the answer's texts */
     char url[PROBE_URL_MAX + 16]; /* redacted */
 };
 
@@ -176,6 +178,8 @@ static json_t *result_json(struct probe_bridge *b, const struct probe_wait *w)
         json_object_set_new(health, "note",
                             json_string("under maintenance: the result was recorded but does not "
                                         "change the camera's state"));
+    view_add_texts(o, w->lang);
+    view_add_texts(health, w->lang);
     json_object_set_new(o, "health", health);
     if (mp->jpeg && mp->jpeg_len && mp->jpeg_len < INT_MAX / 2) {
         /* A data: URL, so a page can show it as it is (~10 KiB). */
@@ -353,6 +357,7 @@ int api_camera_probe(struct api_req *a)
     snprintf(w->mp.id, sizeof(w->mp.id), "%s", id);
     w->mp.depth = depth;
     w->mp.thumbnail = want_thumb;
+    w->lang = a->lang;
     w->mp.done = on_probe_done;
     w->b = b;
     w->deadline_ms = a->env->cfg->http_probe_wait_ms

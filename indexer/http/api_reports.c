@@ -4,15 +4,19 @@
  * hours, and the unit's snapshot rate now. */
 #include <errno.h>
 #include <math.h>
+#include <stdio.h>
 #include <string.h>
 
 #include "base/timefmt.h"
 #include "http/api_internal.h"
+#include "views/out_col.h"
 #include "views/report_view.h"
 
 /* A wider range would be years of empty days; the CLI takes the same. */
 #define REPORT_MAX_DAYS     3660
 #define REPORT_DEFAULT_DAYS 7
+/* shape=series holds every day of every unit: a year at most. */
+#define REPORT_MAX_SERIES_DAYS 366
 
 struct day_sum {
     uint64_t ms[STORE_STATE_COUNT];
@@ -22,16 +26,44 @@ struct rate_ctx {
     struct store_read *r;
     int32_t from, to;
     json_t *rows;
-    struct day_sum *all; /* indexed by day - from; NULL with unit= */
+    json_t *series;          /* shape=series: {unit: {online: [...], intact: [...]}}; else NULL */
+    json_t *online, *intact; /* the current unit's series */
+    struct day_sum *all;     /* indexed by day - from; NULL with unit= */
     const struct store_unit *u;
 };
+
+static json_t *rate_json(double v)
+{
+    return isnan(v) ? json_null() : json_real(v);
+}
+
+/* A unit's days as two arrays of rates, one item per day of the range
+ * (null: nothing monitored that day). */
+static int series_new(struct rate_ctx *rc, const char *id)
+{
+    rc->online = json_array();
+    rc->intact = json_array();
+    for (int32_t d = rc->from; d <= rc->to; d++)
+        if (json_array_append_new(rc->online, json_null()) ||
+            json_array_append_new(rc->intact, json_null()))
+            return -ENOMEM;
+    json_t *o = json_pack("{s:o, s:o}", "online", rc->online, "intact", rc->intact);
+    return o && !json_object_set_new(rc->series, id, o) ? 0 : -ENOMEM;
+}
 
 static int daily_cb(const struct store_daily *d, void *ctx)
 {
     struct rate_ctx *rc = ctx;
-    json_t *row = view_report_day(d, rc->u->id, rc->u->name, store_unit_online_rate(rc->u));
-    if (!row || json_array_append_new(rc->rows, row))
-        return -ENOMEM;
+    if (rc->series) {
+        size_t i = (size_t)(d->day - rc->from);
+        if (json_array_set_new(rc->online, i, rate_json(store_daily_online_rate(d))) ||
+            json_array_set_new(rc->intact, i, rate_json(store_daily_intact_rate(d))))
+            return -ENOMEM;
+    } else {
+        json_t *row = view_report_day(d, rc->u->id, rc->u->name, store_unit_online_rate(rc->u));
+        if (!row || json_array_append_new(rc->rows, row))
+            return -ENOMEM;
+    }
     if (rc->all)
         for (int i = 0; i < STORE_STATE_COUNT; i++)
             rc->all[d->day - rc->from].ms[i] += d->ms[i];
@@ -42,7 +74,43 @@ static int unit_cb(const struct store_unit *u, void *ctx)
 {
     struct rate_ctx *rc = ctx;
     rc->u = u;
+    int err = rc->series ? series_new(rc, u->id) : 0;
+    if (err)
+        return err;
     return store_daily_scan(rc->r, true, u->id, rc->from, rc->to, daily_cb, rc);
+}
+
+/* The rows as `camdex report online-rate --format xlsx` writes them. */
+static int send_report_xlsx(struct api_req *a, const char *from, const char *to, json_t *rows)
+{
+    static const struct out_col cols[] = {
+        {"day", "col.day", OUT_DATE, 0},
+        {"unit", "col.unit", OUT_TEXT, 0},
+        {"name", "col.name", OUT_TEXT, 0},
+        {"online_rate", "col.online_rate", OUT_PERCENT, 0},
+        {"intact_rate", "col.intact_rate", OUT_PERCENT, 0},
+        {"monitored_hours", "col.monitored_hours", OUT_INT, 0},
+        {"offline_hours", "col.offline_hours", OUT_INT, 0},
+        {"snapshot_rate", "col.snapshot_rate", OUT_PERCENT, 0},
+    };
+    char name[64];
+    snprintf(name, sizeof(name), "online-rate-%s-%s.xlsx", from, to);
+    return api_send_xlsx(a, name, NULL, "sheet.online_rate", cols, sizeof(cols) / sizeof(cols[0]),
+                         rows);
+}
+
+/* {"from", "to", "days": [...], "series": {unit: {online, intact}}}. */
+static json_t *series_reply(const struct rate_ctx *rc, const char *from, const char *to)
+{
+    json_t *days = json_array();
+    for (int32_t d = rc->from; days && d <= rc->to; d++) {
+        char day[16];
+        timefmt_day(d, day, sizeof(day));
+        if (json_array_append_new(days, json_string(day)))
+            return NULL;
+    }
+    return json_pack("{s:s, s:s, s:o, s:o}", "from", from, "to", to, "days", days, "series",
+                     rc->series);
 }
 
 /* 0, or 1 after the 400 naming the parameter. */
@@ -60,10 +128,14 @@ static int day_param(struct api_req *a, const char *name, int32_t *day)
 
 int api_report_online_rate(struct api_req *a)
 {
-    static const char *const known[] = {"unit", "from", "to", NULL};
-    if (api_check_params(a, known))
+    static const char *const known[] = {"unit", "from", "to", "format", "shape", NULL};
+    enum api_format fmt;
+    if (api_check_params(a, known) || api_format_param(a, false, &fmt))
         return 0;
     const char *unit = api_param(a, "unit");
+    const char *shape = api_param(a, "shape");
+    if (shape && strcmp(shape, "rows") != 0 && strcmp(shape, "series") != 0)
+        return api_error(a, 400, "bad_parameter", "shape: \"%.40s\" is not rows or series", shape);
     if (unit && strlen(unit) > STORE_ID_MAX)
         return api_error(a, 400, "bad_parameter", "unit: longer than any unit id (%d bytes)",
                          STORE_ID_MAX);
@@ -81,7 +153,12 @@ int api_report_online_rate(struct api_req *a)
     if (rc.to - rc.from > REPORT_MAX_DAYS)
         return api_error(a, 400, "bad_parameter", "from/to: the range spans more than %d days",
                          REPORT_MAX_DAYS);
+    if (shape && !strcmp(shape, "series") && rc.to - rc.from >= REPORT_MAX_SERIES_DAYS)
+        return api_error(a, 400, "bad_parameter", "from/to: shape=series takes at most %d days",
+                         REPORT_MAX_SERIES_DAYS);
     rc.rows = json_array();
+    if (shape && !strcmp(shape, "series"))
+        rc.series = json_object();
     if (!unit) {
         /* The request pool frees it with the request. */
         size_t n = (size_t)(rc.to - rc.from + 1) * sizeof(*rc.all);
@@ -106,18 +183,30 @@ int api_report_online_rate(struct api_req *a)
     if (err)
         return api_store_error(a, err, "daily rollups");
     /* Without unit=, one row ALL per day sums every unit, as the CLI does. */
+    if (rc.all && rc.series && series_new(&rc, "ALL"))
+        return api_error(a, 500, "internal", "out of memory building the reply");
     for (int32_t d = rc.from; rc.all && d <= rc.to; d++) {
         struct store_daily sum = {.day = d};
         memcpy(sum.ms, rc.all[d - rc.from].ms, sizeof(sum.ms));
         uint64_t any = 0;
         for (int i = 0; i < STORE_STATE_COUNT; i++)
             any += sum.ms[i];
-        if (any && json_array_append_new(rc.rows, view_report_day(&sum, "ALL", "", NAN)))
+        if (!any)
+            continue;
+        size_t i = (size_t)(d - rc.from);
+        if (rc.series
+                ? json_array_set_new(rc.online, i, rate_json(store_daily_online_rate(&sum))) ||
+                      json_array_set_new(rc.intact, i, rate_json(store_daily_intact_rate(&sum)))
+                : json_array_append_new(rc.rows, view_report_day(&sum, "ALL", "", NAN)))
             return api_error(a, 500, "internal", "out of memory building the reply");
     }
     char from[16], to[16];
     timefmt_day(rc.from, from, sizeof(from));
     timefmt_day(rc.to, to, sizeof(to));
+    if (rc.series)
+        return api_json(a, 200, series_reply(&rc, from, to));
+    if (fmt == API_XLSX)
+        return send_report_xlsx(a, from, to, rc.rows);
     return api_json(a, 200,
                     json_pack("{s:s, s:s, s:o, s:i}", "from", from, "to", to, "rows", rc.rows,
                               "count", (int)json_array_size(rc.rows)));

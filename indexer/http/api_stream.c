@@ -12,6 +12,7 @@
 
 #include "http/api_internal.h"
 #include "views/event_view.h"
+#include "views/view_lang.h"
 
 #define SSE_HEARTBEAT_MS 15000 /* comment lines, so proxies and clients see a live link */
 #define SSE_POLL_MS      1000  /* events written by other processes (`camdex maintenance`) */
@@ -26,6 +27,7 @@ struct sse_stream {
     struct sse_stream *prev, *next;
     uint64_t cursor;             /* key of the last event sent (or before the start) */
     char unit[STORE_ID_MAX + 1]; /* "" = every unit */
+    enum msg_lang lang;          /* of the events' texts */
     bool writing;                /* h2o holds `buf` until it calls proceed */
     bool started;                /* the retry line went out */
     bool keepalive_due;
@@ -100,6 +102,10 @@ static int feed_event(const struct store_event *ev, void *ctx)
     if (fc->n == SSE_BATCH_EVENTS || s->len >= SSE_BATCH_BYTES)
         return 1; /* the rest after this write completes */
     json_t *o = view_event(s->hub->env->tz_offset, ev);
+    if (o && view_add_texts(o, s->lang)) {
+        json_decref(o);
+        o = NULL;
+    }
     /* Compact JSON escapes every newline: the data is one line. */
     char *j = o ? json_dumps(o, JSON_COMPACT) : NULL;
     json_decref(o);
@@ -440,6 +446,7 @@ int api_events_stream(struct api_req *a)
     s->hub = hub;
     s->req = req;
     s->cursor = after;
+    s->lang = a->lang;
     if (unit)
         snprintf(s->unit, sizeof(s->unit), "%s", unit);
     s->next = hub->list;

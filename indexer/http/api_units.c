@@ -6,6 +6,7 @@
 #include "base/timefmt.h"
 #include "http/api_internal.h"
 #include "views/camera_view.h"
+#include "views/out_col.h"
 
 static const char *const no_params[] = {NULL};
 
@@ -95,12 +96,28 @@ int api_summary(struct api_req *a)
 
 int api_units(struct api_req *a)
 {
-    if (api_check_params(a, no_params))
+    static const char *const known[] = {"format", NULL};
+    static const struct out_col xlsx_cols[] = {
+        {"id", "col.unit", OUT_TEXT, 0},
+        {"name", "col.name", OUT_TEXT, 0},
+        {"cameras", "col.cameras", OUT_INT, 0},
+        {"states.online", "col.online", OUT_INT, 0},
+        {"states.degraded", "col.degraded", OUT_INT, 0},
+        {"states.offline", "col.offline", OUT_INT, 0},
+        {"states.maintenance", "col.maintenance", OUT_INT, 0},
+        {"states.unknown", "col.unknown", OUT_INT, 0},
+        {"online_rate", "col.online_rate", OUT_PERCENT, 0},
+    };
+    enum api_format fmt;
+    if (api_check_params(a, known) || api_format_param(a, false, &fmt))
         return 0;
     struct units_ctx uc = {.list = json_array()};
     int rc = scan_units(a, &uc);
     if (rc)
         return api_store_error(a, rc, "units");
+    if (fmt == API_XLSX)
+        return api_send_xlsx(a, "units.xlsx", NULL, "sheet.units", xlsx_cols,
+                             sizeof(xlsx_cols) / sizeof(xlsx_cols[0]), uc.list);
     return api_json(a, 200, json_pack("{s:o, s:i}", "units", uc.list, "count", uc.units));
 }
 

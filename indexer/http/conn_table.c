@@ -42,7 +42,13 @@ void conn_table_dispose(struct conn_table *t)
 int conn_table_key(const struct sockaddr *sa, uint8_t key[16])
 {
     if (sa->sa_family == AF_INET6) {
-        memcpy(key, &((const struct sockaddr_in6 *)sa)->sin6_addr, 16);
+        const struct in6_addr *a = &((const struct sockaddr_in6 *)sa)->sin6_addr;
+        memcpy(key, a, 16);
+        /* One IPv6 client usually holds a whole /64 (SLAAC, privacy
+         * addresses): counted per address it would have 2^64 caps, and
+         * could choose keys freely. IPv4-mapped peers keep all 32 bits. */
+        if (!IN6_IS_ADDR_V4MAPPED(a))
+            memset(key + 8, 0, 8);
         return 0;
     }
     if (sa->sa_family == AF_INET) {

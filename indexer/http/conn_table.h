@@ -28,8 +28,9 @@ struct conn_table {
 int conn_table_init(struct conn_table *t, size_t max_total, size_t max_per_addr);
 void conn_table_dispose(struct conn_table *t);
 
-/* The 16-byte key of a peer address (IPv4 as ::ffff:a.b.c.d); -EAFNOSUPPORT
- * for other families. */
+/* The 16-byte key of a peer address: IPv4 as ::ffff:a.b.c.d, IPv6 as its
+ * /64 (the low 64 bits zero), so the per-address cap holds per client
+ * network; -EAFNOSUPPORT for other families. */
 int conn_table_key(const struct sockaddr *sa, uint8_t key[16]);
 
 /* Which connection must go before one from `key` is added: the address's

@@ -77,10 +77,16 @@ static const struct route {
     /* The first form of the endpoint; kept so existing clients go on working. */
     {"POST", "api/v1/cameras/*/maintenance", ROUTE_WRITE, api_camera_maintenance},
     {"POST", "api/v1/cameras/*/probe", ROUTE_WRITE, api_camera_probe},
+    {"GET", "api/v1/cameras/*/reference", ROUTE_READ, api_camera_reference},
+    {"PUT", "api/v1/cameras/*/reference", ROUTE_WRITE, api_camera_reference},
+    {"DELETE", "api/v1/cameras/*/reference", ROUTE_WRITE, api_camera_reference},
     {"POST", "api/v1/inventory", ROUTE_WRITE, api_inventory},
     {"GET", "api/v1/events", ROUTE_READ, api_events},
     {"GET", "api/v1/events/stream", ROUTE_READ, api_events_stream},
     {"GET", "api/v1/reports/online-rate", ROUTE_READ, api_report_online_rate},
+    {"GET", "api/v1/reports/outages", ROUTE_READ, api_report_outages},
+    /* The dashboard's texts: public (api_messages.c says why). */
+    {"GET", "api/v1/messages", ROUTE_PUBLIC, api_messages},
     /* Every route here is in indexer/http/openapi.json; tests/indexer/http/test_api.c
      * fails when one is not. */
     {"GET", "api/v1/openapi.json", ROUTE_READ, api_openapi},
@@ -340,6 +346,8 @@ static int dispatch(struct api_req *a)
         if (api_parse_query(a, path.base + qat + 1, qlen))
             return 0;
     }
+    if (api_lang(a))
+        return 0;
     return match->fn(a);
 }
 
@@ -625,6 +633,7 @@ int http_server_start(uv_loop_t *main_loop, const struct config *cfg, struct sto
         goto fail;
     }
     srv->listener.data = srv->conns;
+    srv->env.conns = srv->conns;
     rc = api_streams_new(&srv->loop, &srv->env, &srv->env.streams);
     if (rc) {
         snprintf(err, errlen, "cannot set up event streams: %s", uv_strerror(rc));

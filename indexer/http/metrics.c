@@ -10,6 +10,7 @@
 
 #include "base/timefmt.h"
 #include "http/api_internal.h"
+#include "http/http_conns.h"
 #include "http/metrics.h"
 
 static void put(struct metrics_out *o, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
@@ -282,6 +283,13 @@ static void monitor_metrics(const struct monitor_stats *st, double age, struct m
     put(o, "camdex_transitions_total %llu\n", (unsigned long long)st->transitions);
     head(o, "camdex_rechecks_total", "counter", "Quick re-checks after a first failure.");
     put(o, "camdex_rechecks_total %llu\n", (unsigned long long)st->rechecks);
+    head(o, "camdex_clock_looks_total", "counter",
+         "Cameras' clocks looked at (RTCP sender reports), by verdict.");
+    uint64_t unknown = st->clock_unknown, skew = st->clock_skewed;
+    uint64_t ok = st->clock_looks >= unknown + skew ? st->clock_looks - unknown - skew : 0;
+    put(o, "camdex_clock_looks_total{verdict=\"ok\"} %llu\n", (unsigned long long)ok);
+    put(o, "camdex_clock_looks_total{verdict=\"clock_skew\"} %llu\n", (unsigned long long)skew);
+    put(o, "camdex_clock_looks_total{verdict=\"unknown\"} %llu\n", (unsigned long long)unknown);
     head(o, "camdex_schedule_lag_seconds", "histogram",
          "How late probes start after their due time.");
     uint64_t cum = 0;
@@ -367,6 +375,26 @@ void metrics_render_webhooks(const struct notifier_webhook_stats *w, size_t n, i
     }
 }
 
+/* The connection gate in front of the API: how many are open and why
+ * connections were cut, so a flood of stalled or oversized clients shows
+ * on a graph before anyone files a ticket. */
+static void gate_metrics(const struct http_conns *cs, struct metrics_out *o)
+{
+    struct http_conns_stats st;
+    http_conns_get_stats(cs, &st);
+    head(o, "camdex_http_connections", "gauge", "Open HTTP connections.");
+    put(o, "camdex_http_connections %zu\n", http_conns_open(cs));
+    head(o, "camdex_http_connections_cut_total", "counter",
+         "HTTP connections refused or cut by the gate, by why: evicted (a cap was reached), "
+         "head_late (no request head before [http] header_timeout), over_budget (request "
+         "bodies over [http] body_budget), refused (no token, or a malformed head).");
+    static const char *const why[] = {"evicted", "head_late", "over_budget", "refused"};
+    uint64_t v[] = {st.evicted, st.head_late, st.over_budget, st.refused};
+    for (size_t i = 0; i < 4; i++)
+        put(o, "camdex_http_connections_cut_total{why=\"%s\"} %llu\n", why[i],
+            (unsigned long long)v[i]);
+}
+
 int api_metrics(struct api_req *a)
 {
     static const char *const none[] = {NULL};
@@ -386,6 +414,8 @@ int api_metrics(struct api_req *a)
                                 .now_ms = timefmt_now_ms()};
     int rc = metrics_render(env->store, have ? &st : NULL, age < 0 ? 0 : age, &opts, &out);
     if (!rc) {
+        if (env->conns)
+            gate_metrics(env->conns, &out);
         head(&out, "camdex_event_streams", "gauge", "Open GET /api/v1/events/stream streams.");
         put(&out, "camdex_event_streams %zu\n", api_streams_count(env->streams));
         struct notifier_webhook_stats ws[CONFIG_WEBHOOKS_MAX];

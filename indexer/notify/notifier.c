@@ -265,8 +265,10 @@ static void wh_pump(struct webhook *w)
     if (w->state != WH_IDLE || w->n->stopping)
         return;
     webhook_batch_free(&w->batch);
+    enum msg_lang lang = MSG_EN;
+    msg_lang_parse(w->cfg.lang, &lang); /* "en" or "zh", checked by the configuration */
     int rc = webhook_batch_read(w->n->store, w->cfg.name, w->cfg.unit, w->cursor, w->cfg.batch_max,
-                                w->n->tz_offset, &w->batch);
+                                w->n->tz_offset, lang, &w->batch);
     /* Also set when the batch could not be built (webhook.h). */
     int64_t oldest = w->batch.first_ms;
     STATS_UPDATE(w, w->st.oldest_pending_ms = oldest);

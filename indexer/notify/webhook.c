@@ -8,9 +8,11 @@
 
 #include "notify/webhook.h"
 #include "views/event_view.h"
+#include "views/view_lang.h"
 
 struct batch_ctx {
     int32_t tz_offset;
+    enum msg_lang lang;
     json_t *events;
     uint64_t after;
     uint32_t max;
@@ -31,7 +33,10 @@ static int batch_event(const struct store_event *ev, void *ctx)
         bc->b->first = ev->key;
         bc->b->first_ms = ev->time_ms;
     }
-    if (json_array_append_new(bc->events, view_event(bc->tz_offset, ev)))
+    if (!bc->events)
+        return 1; /* no array to build into: the first event is all we need */
+    json_t *e = view_event(bc->tz_offset, ev);
+    if (!e || view_add_texts(e, bc->lang) || json_array_append_new(bc->events, e))
         return -ENOMEM;
     bc->b->count++;
     bc->b->last = ev->key;
@@ -39,19 +44,22 @@ static int batch_event(const struct store_event *ev, void *ctx)
 }
 
 int webhook_batch_read(struct store *s, const char *name, const char *unit, uint64_t after,
-                       uint32_t max, int32_t tz_offset_s, struct webhook_batch *out)
+                       uint32_t max, int32_t tz_offset_s, enum msg_lang lang,
+                       struct webhook_batch *out)
 {
     memset(out, 0, sizeof(*out));
     struct store_read *r;
     int rc = store_read_begin(s, &r);
     if (rc)
         return rc;
-    struct batch_ctx bc = {.tz_offset = tz_offset_s, .after = after, .max = max, .b = out};
+    struct batch_ctx bc = {
+        .tz_offset = tz_offset_s, .lang = lang, .after = after, .max = max, .b = out};
     bc.events = json_array();
-    rc = bc.events ? 0 : -ENOMEM;
-    if (!rc)
-        rc = store_events_scan(r, NULL, unit && *unit ? unit : NULL, (int64_t)(after >> 12),
-                               INT64_MAX, batch_event, &bc);
+    /* Scanned even without an array, to note the first pending event. */
+    rc = store_events_scan(r, NULL, unit && *unit ? unit : NULL, (int64_t)(after >> 12), INT64_MAX,
+                           batch_event, &bc);
+    if (!rc && !bc.events && out->first)
+        rc = -ENOMEM;
     store_read_end(&r);
     if (!rc && out->count) {
         json_t *o = json_pack("{s:s, s:o}", "webhook", name, "events", bc.events);

@@ -9,6 +9,7 @@
 #include <stdint.h>
 
 #include "store.h"
+#include "views/messages.h"
 
 struct webhook_batch {
     char *body; /* {"webhook": NAME, "events": [...]}, malloc'd */
@@ -20,13 +21,14 @@ struct webhook_batch {
 
 /* Reads up to `max` events after key `after` (of `unit` only, when not
  * NULL) and builds the body; events as GET /api/v1/events shows them, times
- * in the index's day zone `tz_offset_s`. Returns 0 (count 0 when there is
+ * in the index's day zone `tz_offset_s`, texts beside codes in `lang`. Returns 0 (count 0 when there is
  * nothing) or a negative errno; on error `out` holds no body but keeps
  * `first` and `first_ms` of the event it stopped at (0 when none), so the
  * lag still counts. Any thread, while jansson allocates
  * with a thread-safe allocator (the service's is malloc, see cmd_serve). */
 int webhook_batch_read(struct store *s, const char *name, const char *unit, uint64_t after,
-                       uint32_t max, int32_t tz_offset_s, struct webhook_batch *out);
+                       uint32_t max, int32_t tz_offset_s, enum msg_lang lang,
+                       struct webhook_batch *out);
 void webhook_batch_free(struct webhook_batch *b);
 
 /* "sha256=" and the lower-case hex HMAC-SHA256 of the body under `secret`. */

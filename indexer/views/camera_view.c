@@ -105,6 +105,27 @@ json_t *view_camera_detail(int32_t tz_offset, const struct store_camera *cam,
     return o;
 }
 
+void view_camera_clock(json_t *o, int32_t tz_offset, const struct store_clock *k,
+                       const char *verdict)
+{
+    json_t *c = json_object();
+    const char *status = !k ? "never" : k->measured ? "measured" : "no_sender_report";
+    json_object_set_new(c, "status", json_string(status));
+    json_object_set_new(c, "offset_ms",
+                        k && k->measured ? json_integer(k->offset_ms) : json_null());
+    if (k) {
+        char t[40];
+        timefmt_rfc3339(k->checked_at, tz_offset, t, sizeof(t));
+        json_object_set_new(c, "checked_at", json_string(t));
+        json_object_set_new(c, "source", json_string(k->source));
+        json_object_set_new(c, "tolerance_ms", json_integer(k->tolerance_ms));
+    } else {
+        json_object_set_new(c, "checked_at", json_null());
+    }
+    json_object_set_new(c, "verdict", json_string(verdict));
+    json_object_set_new(o, "clock", c);
+}
+
 json_t *view_unit(const struct store_unit *u)
 {
     json_t *counts = json_object();

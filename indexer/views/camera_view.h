@@ -22,6 +22,13 @@ json_t *view_camera_row(int32_t tz_offset, const struct store_camera *cam,
 json_t *view_camera_detail(int32_t tz_offset, const struct store_camera *cam,
                            const struct store_health *h, const char *unit_name);
 
+/* Adds the clock check to a camera's detail: "clock": {"status":
+ * "measured"|"no_sender_report"|"never", "offset_ms" (null unless
+ * measured), "checked_at", "source", "tolerance_ms", "verdict" (given by the
+ * caller: "ok", "clock_skew" or "unknown")}. `k` NULL: never looked at. */
+void view_camera_clock(json_t *o, int32_t tz_offset, const struct store_clock *k,
+                       const char *verdict);
+
 /* A unit with its counts per state and its online rate (null: nothing
  * monitored). */
 json_t *view_unit(const struct store_unit *u);

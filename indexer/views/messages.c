@@ -1,6 +1,8 @@
 /* Message catalogue lookups; the texts are in messages.def. */
 #include <errno.h>
+#include <pthread.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include "views/messages.h"
@@ -34,24 +36,54 @@ const char *msg_lang_name(enum msg_lang lang)
     return lang == MSG_ZH ? "zh" : "en";
 }
 
+/* Keys in order, for a binary search: the API and `camdex list` look texts
+ * up for every row (tens of thousands), while the catalogue stays a list
+ * people edit in sections. Sorted once, by whichever thread asks first. */
+static const struct msg_entry *by_key[NENTRIES];
+static pthread_once_t by_key_once = PTHREAD_ONCE_INIT;
+
+static int cmp_entry(const void *a, const void *b)
+{
+    return strcmp((*(const struct msg_entry *const *)a)->key,
+                  (*(const struct msg_entry *const *)b)->key);
+}
+
+static void sort_keys(void)
+{
+    for (size_t i = 0; i < NENTRIES; i++)
+        by_key[i] = &entries[i];
+    qsort(by_key, NENTRIES, sizeof(by_key[0]), cmp_entry);
+}
+
 static const struct msg_entry *find(const char *key)
 {
-    /* A few hundred entries looked up per table cell at most: a linear
-     * search keeps the catalogue a plain list people can edit in order. */
-    for (size_t i = 0; i < NENTRIES; i++)
-        if (strcmp(entries[i].key, key) == 0)
-            return &entries[i];
+    pthread_once(&by_key_once, sort_keys);
+    size_t lo = 0, hi = NENTRIES;
+    while (lo < hi) {
+        size_t mid = lo + (hi - lo) / 2;
+        int c = strcmp(key, by_key[mid]->key);
+        if (c == 0)
+            return by_key[mid];
+        if (c < 0)
+            hi = mid;
+        else
+            lo = mid + 1;
+    }
     return NULL;
+}
+
+/* The entry's text in `lang`, else its English one. */
+static const char *entry_text(const struct msg_entry *e, enum msg_lang lang)
+{
+    if ((unsigned)lang < MSG_LANG_COUNT && e->text[lang] && e->text[lang][0])
+        return e->text[lang];
+    return e->text[MSG_EN];
 }
 
 const char *msg_text(const char *key, enum msg_lang lang)
 {
     const struct msg_entry *e = key ? find(key) : NULL;
-    if (!e)
-        return key ? key : "";
-    if ((unsigned)lang < MSG_LANG_COUNT && e->text[lang] && e->text[lang][0])
-        return e->text[lang];
-    return e->text[MSG_EN];
+    return e ? entry_text(e, lang) : key ? key : "";
 }
 
 static const char *prefixed(const char *prefix, const char *code, enum msg_lang lang)
@@ -60,7 +92,7 @@ static const char *prefixed(const char *prefix, const char *code, enum msg_lang 
     if (!code || snprintf(key, sizeof(key), "%s%s", prefix, code) >= (int)sizeof(key))
         return code ? code : "";
     const struct msg_entry *e = find(key);
-    return e ? msg_text(key, lang) : code;
+    return e ? entry_text(e, lang) : code;
 }
 
 const char *msg_state_text(const char *state, enum msg_lang lang)

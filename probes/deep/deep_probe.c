@@ -24,6 +24,7 @@
 #include <libavutil/pixdesc.h>
 
 #include "deep_log.h"
+#include "rtmp_status.h"
 #include "rtsp_status.h"
 #include "url.h"
 #include "video_nal.h"
@@ -1135,6 +1136,7 @@ static void fail(struct run *r, int averr)
 static bool fail_said(struct deep_result *r, int averr, const struct dp_clock *c,
                       const struct deepm_said *s)
 {
+    static const char rtmp_said[] = "rtmp: Server error: "; /* libav's line, with its context */
     if (c->deadline_hit || c->stopped)
         return false;
     bool of_status = averr == AVERROR_HTTP_UNAUTHORIZED || averr == AVERROR_HTTP_FORBIDDEN ||
@@ -1149,6 +1151,12 @@ static bool fail_said(struct deep_result *r, int averr, const struct dp_clock *c
     } else if (s->tls[0] && averr == AVERROR(EIO)) {
         /* What a server that does not speak TLS on the port gets, too. */
         probe_result_set(&r->base, PROBE_OFFLINE, PROBE_R_PROTOCOL_ERROR, "open: TLS: %s", s->tls);
+    } else if (strncmp(s->last, rtmp_said, strlen(rtmp_said)) == 0) {
+        /* An RTMP connect rejected or a play refused: only the server's
+         * words say which (rtmp_status.h). */
+        const char *text = s->last + strlen(rtmp_said);
+        why = rtmp_error_reason(text, strlen(text));
+        probe_result_set(&r->base, PROBE_OFFLINE, why, "open: RTMP server: %s", text);
     } else {
         return false;
     }

@@ -22,7 +22,9 @@
 #include <stddef.h>
 #include <stdint.h>
 
-#define STORE_SCHEMA_VERSION 1
+/* 2: the diagnosis and reference tables (an index of schema 1 is read as
+ * having none, and a writer migrates it by creating them). */
+#define STORE_SCHEMA_VERSION 2
 #define STORE_ID_MAX         64  /* camera and unit ids, bytes */
 #define STORE_REASON_MAX     31  /* reason tokens: [a-z0-9_] */
 #define STORE_TEXT_MAX       2048
@@ -184,6 +186,9 @@ struct store_filter {
     const char *unit_id; /* NULL = any */
     int state;           /* enum store_state, -1 = any */
     const char *reason;  /* NULL = any */
+    /* Cameras whose latest picture diagnosis has a finding of this reason,
+     * whatever their state's reason; NULL = any. */
+    const char *finding;
     /* Resume strictly after this camera in the scan's order, so a page costs
      * its own length rather than everything before it. NULL after_id = from
      * the start. Unfiltered scans go by camera id alone and ignore
@@ -274,6 +279,70 @@ int store_auth_hints_scan(struct store_read *r, store_hint_cb cb, void *ctx);
  * for a camera not in the index is dropped at commit. */
 int store_batch_auth_hint_put(struct store_batch *b, const char *id, const void *hint,
                               size_t len);
+
+/* ---- the clock check ----
+ * A camera's clock against camdex's, from its RTCP sender reports, kept
+ * apart from its health: a wrong clock does not make the picture unusable.
+ * One record per camera, the last look; it goes with the camera. */
+#define STORE_CLOCK_SOURCE_MAX 15
+struct store_clock {
+    bool measured;      /* false: no sender report came within the wait (unknown) */
+    int64_t offset_ms;  /* camera minus camdex, positive: the camera is ahead */
+    int64_t checked_at; /* ms since the epoch */
+    char source[STORE_CLOCK_SOURCE_MAX + 1]; /* "rtcp" */
+    uint32_t tolerance_ms; /* the tolerance it was judged with ([quality] clock_tolerance) */
+};
+/* 0, or -ENOENT when the camera's clock was never looked at. */
+int store_clock_get(struct store_read *r, const char *id, struct store_clock *out);
+/* Keeps the camera's last clock look; dropped at commit for a camera not in
+ * the index. */
+int store_batch_clock_put(struct store_batch *b, const char *id, const struct store_clock *c);
+
+/* ---- picture diagnosis and reference pictures ----
+ * The latest diagnosis of a camera's picture (every finding of the last
+ * deep look that decoded one, most severe first, with the measured value
+ * and the limit it crossed) and the camera's reference picture: a small
+ * signature (a downscaled luma plane) of its healthy picture, which a later
+ * look is compared with. Both go when the camera leaves the inventory. */
+#define STORE_FINDINGS_MAX 8
+#define STORE_SIG_DIM_MAX  64   /* signature width and height, samples */
+#define STORE_SIG_MAX      1024 /* signature samples (width x height) */
+
+struct store_finding {
+    const char *reason; /* a reason token, never "" */
+    float value, limit;
+};
+
+struct store_diagnosis {
+    int64_t time_ms; /* when the picture was looked at */
+    bool judged;     /* a picture was decoded and looked at */
+    uint8_t n;       /* findings, at most STORE_FINDINGS_MAX; 0 = healthy */
+    struct store_finding f[STORE_FINDINGS_MAX];
+    /* The signature of the picture looked at (what an operator's "set
+     * reference" adopts); sig_w = sig_h = 0 and sig NULL when none. */
+    uint16_t sig_w, sig_h;
+    const uint8_t *sig;
+};
+
+struct store_reference {
+    int64_t time_ms;  /* when it was taken or set */
+    bool by_operator; /* set by an operator, not taken at a healthy look */
+    uint16_t sig_w, sig_h;
+    const uint8_t *sig; /* sig_w x sig_h luma samples, row by row */
+};
+
+int store_diagnosis_get(struct store_read *r, const char *id, struct store_diagnosis *d);
+int store_reference_get(struct store_read *r, const char *id, struct store_reference *ref);
+/* Replaces the camera's diagnosis; dropped at commit if the camera left. */
+int store_batch_diagnosis_put(struct store_batch *b, const char *id,
+                              const struct store_diagnosis *d);
+/* Sets (ref given) or clears (ref NULL) the camera's reference. */
+int store_batch_reference_put(struct store_batch *b, const char *id,
+                              const struct store_reference *ref);
+/* An operator accepts the scene the camera shows now: the signature of
+ * its latest diagnosis becomes its reference, as of now_ms. The commit
+ * fails with -ENOENT when the camera has no diagnosed picture yet. */
+int store_batch_reference_adopt(struct store_batch *b, const char *id, int64_t now_ms);
 
 /* ---- consistency ---- */
 

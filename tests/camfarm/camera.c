@@ -39,8 +39,7 @@ static struct rtsp_span uri_path(struct rtsp_span uri)
     return uri;
 }
 
-/* Resolves "/cam/REF/rest" to a camera and strips the prefix. */
-static int path_camera(struct farm *f, struct rtsp_span *path)
+int path_camera(struct farm *f, struct rtsp_span *path)
 {
     if (path->len < 6 || strncmp(path->p, "/cam/", 5) != 0)
         return -ENOENT;
@@ -102,7 +101,16 @@ uint64_t camera_id_key(const struct farm *f, const struct cam *cam)
 int camera_clip(const struct farm *f, const struct cam *cam)
 {
     int k = f->mode_clip[cam->mode];
-    return k >= 0 ? k : cam->clip;
+    /* scene_changed: the first scene until ARG s after camfarm's start
+     * (long enough for a monitor to take it as the camera's reference),
+     * then another photograph. */
+    if (cam->mode == FAULT_SCENE_CHANGED && k >= 0 &&
+        farm_now_ms(f) - f->start_ms < (uint64_t)cam->arg * 1000) {
+        int first = clip_find(f->clips, "scene");
+        return first >= 0 ? first : cam->clip;
+    }
+    /* A camera whose picture goes wrong keeps its picture size. */
+    return k >= 0 ? f->sized_clip[cam->mode][cam->clip] : cam->clip;
 }
 
 static bool flap_down(const struct farm *f, const struct cam *cam)

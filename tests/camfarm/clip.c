@@ -92,6 +92,24 @@ static int build_fmtp(struct clip *c)
     return rc ? -ENOSPC : 0;
 }
 
+/* Offset of the first 00 00 01 at or after `from`, or `size` when there is
+ * none. memchr finds the 01s: a byte loop over the field-size clips (20 MB)
+ * took seconds per start in sanitizer builds, and every test starts
+ * camfarm anew. */
+static size_t next_start_code(const uint8_t *d, size_t from, size_t size)
+{
+    for (size_t k = from + 2; k < size;) {
+        const uint8_t *p = memchr(d + k, 1, size - k);
+        if (!p)
+            break;
+        k = (size_t)(p - d);
+        if (d[k - 1] == 0 && d[k - 2] == 0)
+            return k - 2;
+        k++;
+    }
+    return size;
+}
+
 int clip_parse(struct clip *c, uint8_t *data, size_t size)
 {
     c->data = data;
@@ -103,9 +121,9 @@ int clip_parse(struct clip *c, uint8_t *data, size_t size)
 
     /* Two passes: count, then fill, so the tables are allocated exactly. */
     size_t cap = 0;
-    for (size_t i = 0; i + 3 <= size; i++)
-        if (data[i] == 0 && data[i + 1] == 0 && data[i + 2] == 1)
-            cap++;
+    for (size_t i = next_start_code(data, 0, size); i < size;
+         i = next_start_code(data, i + 3, size))
+        cap++;
     if (cap == 0)
         return -EINVAL;
     c->nals = calloc(cap, sizeof(*c->nals));
@@ -113,23 +131,19 @@ int clip_parse(struct clip *c, uint8_t *data, size_t size)
     if (!c->nals || !c->aus)
         return -ENOMEM;
 
-    size_t i = 0, start = 0;
+    size_t start = 0;
     bool in_nal = false;
-    while (i + 3 <= size) {
-        if (data[i] == 0 && data[i + 1] == 0 && data[i + 2] == 1) {
-            if (in_nal) {
-                size_t end = i;
-                /* A 4-byte start code's leading zero is not NAL payload. */
-                while (end > start && data[end - 1] == 0)
-                    end--;
-                c->nals[c->n_nals++] = (struct clip_nal){(uint32_t)start, (uint32_t)(end - start)};
-            }
-            i += 3;
-            start = i;
-            in_nal = true;
-        } else {
-            i++;
+    for (size_t i = next_start_code(data, 0, size); i < size;
+         i = next_start_code(data, i + 3, size)) {
+        if (in_nal) {
+            size_t end = i;
+            /* A 4-byte start code's leading zero is not NAL payload. */
+            while (end > start && data[end - 1] == 0)
+                end--;
+            c->nals[c->n_nals++] = (struct clip_nal){(uint32_t)start, (uint32_t)(end - start)};
         }
+        start = i + 3;
+        in_nal = true;
     }
     if (in_nal && size > start)
         c->nals[c->n_nals++] = (struct clip_nal){(uint32_t)start, (uint32_t)(size - start)};
@@ -275,4 +289,17 @@ int clip_find(const struct clip_set *set, const char *name)
         if (strcmp(set->clips[i].name, name) == 0)
             return i;
     return -ENOENT;
+}
+
+int clip_find_sized(const struct clip_set *set, const char *name, int width, int height,
+                    int fallback)
+{
+    size_t n = strlen(name);
+    for (int i = 0; i < set->count; i++) {
+        const struct clip *c = &set->clips[i];
+        if (strncmp(c->name, name, n) == 0 && (c->name[n] == 0 || c->name[n] == '_') &&
+            c->width == width && c->height == height)
+            return i;
+    }
+    return fallback;
 }

@@ -6,7 +6,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
-#define CLIP_MAX       16
+#define CLIP_MAX       64
 #define CLIP_NAME_MAX  32
 #define CLIP_FILE_MAX  (64u << 20) /* refuse clips bigger than 64 MiB */
 #define CLIP_SPROP_MAX 1024
@@ -55,5 +55,9 @@ void clip_set_free(struct clip_set *set);
 
 /* Returns the index of the named clip, or -ENOENT. */
 int clip_find(const struct clip_set *set, const char *name);
+/* The index of the clip "NAME" or "NAME_suffix" (e.g. "lowfps_fhd") that is
+ * width x height, or `fallback` when there is none. */
+int clip_find_sized(const struct clip_set *set, const char *name, int width, int height,
+                    int fallback);
 
 #endif

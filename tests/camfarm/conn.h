@@ -37,6 +37,7 @@ struct conn {
     int clip;
     uint64_t play_start_ms, last_req_ms;
     uint32_t frame_no, ts_base;
+    uint64_t next_sr_ms; /* when the next RTCP sender report is due */
     struct pkt_stream pkt;
 };
 
@@ -62,6 +63,8 @@ void conn_reply(struct conn *c, const char *data, size_t len);
 void conn_release_session(struct conn *c);
 /* Enters CONN_PLAYING: frames start at once, paced by the clip's rate. */
 void conn_start_media(struct conn *c);
+/* Sends an RTCP sender report on the RTCP channel (interleaved only). */
+void conn_send_sr(struct conn *c);
 /* Sends the access unit due now (or drops it when the client lags). */
 void conn_send_frame(struct conn *c);
 
@@ -76,5 +79,8 @@ int camera_clip(const struct farm *f, const struct cam *cam);
 /* A number fixed by the camera's inventory id (SDP origin, vendor realm). */
 uint64_t camera_id_key(const struct farm *f, const struct cam *cam);
 void camera_ip_str(uint32_t ip, char *out, size_t cap);
+/* Resolves "/cam/REF/rest" to a camera and strips the prefix. Returns the
+ * camera index or -ENOENT. */
+int path_camera(struct farm *f, struct rtsp_span *path);
 
 #endif

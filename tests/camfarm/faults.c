@@ -32,12 +32,22 @@ static const char *const names[FAULT_COUNT] = {
     [FAULT_BAD_LENGTH] = "bad_length",
     [FAULT_EARLY_RTP] = "early_rtp",
     [FAULT_OPTIONS_FIRST] = "options_first",
+    [FAULT_CLOCK_SKEW] = "clock_skew",
+    [FAULT_NO_SR] = "no_sr",
     [FAULT_BLACK] = "black",
     [FAULT_FROZEN] = "frozen",
     [FAULT_BLURRED] = "blurred",
     [FAULT_NOISY] = "noisy",
     [FAULT_LOW_FPS] = "low_fps",
     [FAULT_RESOLUTION] = "resolution",
+    [FAULT_SIGNAL_LOST] = "signal_lost",
+    [FAULT_BARS] = "bars",
+    [FAULT_TOO_BRIGHT] = "too_bright",
+    [FAULT_OCCLUDED] = "occluded",
+    [FAULT_COLOR_CAST] = "color_cast",
+    [FAULT_STRIPES] = "stripes",
+    [FAULT_SHAKING] = "shaking",
+    [FAULT_SCENE_CHANGED] = "scene_changed",
 };
 
 const char *fault_name(enum fault f)
@@ -64,6 +74,10 @@ uint16_t fault_default_arg(enum fault f)
         return 30;
     case FAULT_BIG_HEADERS:
         return 64;
+    case FAULT_CLOCK_SKEW:
+        return 120;
+    case FAULT_SCENE_CHANGED:
+        return 600;
     default:
         return 0;
     }
@@ -84,6 +98,22 @@ const char *fault_clip(enum fault f)
         return "lowfps";
     case FAULT_RESOLUTION:
         return "smallres";
+    case FAULT_SIGNAL_LOST:
+        return "signal_lost";
+    case FAULT_BARS:
+        return "bars";
+    case FAULT_TOO_BRIGHT:
+        return "too_bright";
+    case FAULT_OCCLUDED:
+        return "occluded";
+    case FAULT_COLOR_CAST:
+        return "color_cast";
+    case FAULT_STRIPES:
+        return "stripes";
+    case FAULT_SHAKING:
+        return "shaking";
+    case FAULT_SCENE_CHANGED:
+        return "scene2";
     default:
         return NULL;
     }
@@ -106,7 +136,11 @@ static void mix_default(struct fault_mix *mix)
         {FAULT_BAD_SDP, 50},     {FAULT_TRUNCATED_SDP, 50},   {FAULT_BAD_LENGTH, 50},
         {FAULT_EARLY_RTP, 50},   {FAULT_BLACK, 400},          {FAULT_FROZEN, 400},
         {FAULT_BLURRED, 300},    {FAULT_NOISY, 100},          {FAULT_LOW_FPS, 300},
-        {FAULT_RESOLUTION, 200},
+        {FAULT_RESOLUTION, 200}, {FAULT_CLOCK_SKEW, 300},     {FAULT_NO_SR, 300},
+        /* Picture faults on photographs, each at 0.04 %. */
+        {FAULT_SIGNAL_LOST, 40}, {FAULT_BARS, 40},           {FAULT_TOO_BRIGHT, 40},
+        {FAULT_OCCLUDED, 40},    {FAULT_COLOR_CAST, 40},     {FAULT_STRIPES, 40},
+        {FAULT_SHAKING, 40},     {FAULT_SCENE_CHANGED, 40},
     };
     memset(mix, 0, sizeof(*mix));
     for (size_t i = 0; i < sizeof(d) / sizeof(d[0]); i++)

@@ -38,6 +38,17 @@ enum fault {
     FAULT_LOW_FPS,        /* video: 5 fps */
     FAULT_RESOLUTION,     /* video: 352x288, not what the inventory says */
     FAULT_OPTIONS_FIRST,  /* 455 to a DESCRIBE on a connection that sent no OPTIONS */
+    FAULT_CLOCK_SKEW,     /* RTCP sender reports from a clock ARG s ahead (default 120) */
+    FAULT_NO_SR,          /* no RTCP sender reports at all */
+    /* Picture faults on photographs (make_clips.sh, the second block). */
+    FAULT_SIGNAL_LOST,    /* video: blue "无视频信号 / NO VIDEO" screen */
+    FAULT_BARS,           /* video: colour bars (an encoder without its camera) */
+    FAULT_TOO_BRIGHT,     /* video: washed out */
+    FAULT_OCCLUDED,       /* video: two thirds of the picture covered */
+    FAULT_COLOR_CAST,     /* video: red-orange cast */
+    FAULT_STRIPES,        /* video: rolling horizontal bars */
+    FAULT_SHAKING,        /* video: the picture jumps from frame to frame */
+    FAULT_SCENE_CHANGED,  /* video: one photograph for ARG s (600), then another */
     FAULT_COUNT
 };
 
@@ -46,7 +57,8 @@ const char *fault_name(enum fault f);
 int fault_from_name(const char *name);
 /* Default argument of a fault (0 when it takes none). */
 uint16_t fault_default_arg(enum fault f);
-/* Name of the clip a video fault streams, NULL for other faults. */
+/* Name of the clip a video fault streams, NULL for other faults (for
+ * scene_changed: the clip it changes to; before, it streams "scene"). */
 const char *fault_clip(enum fault f);
 
 /* A fault mix: the share (in 1/100000) of cameras given each fault. */

@@ -13,6 +13,7 @@
 #include <csv.h>
 
 #include "clip.h"
+#include "stream_url.h"
 
 /* ---- string table ---- */
 
@@ -132,7 +133,9 @@ static int pct_decode(const char *s, size_t n, char *out, size_t cap)
 int fleet_parse_url(const char *url, char *user, size_t ulen, char *pass, size_t plen, uint32_t *ip,
                     uint16_t *port, const char **path)
 {
-    if (strncasecmp(url, "rtsp://", 7) != 0)
+    /* The three schemes camfarm serves have names of the same length. */
+    if (strncasecmp(url, "rtsp://", 7) != 0 && strncasecmp(url, "http://", 7) != 0 &&
+        strncasecmp(url, "rtmp://", 7) != 0)
         return -EINVAL;
     const char *auth = url + 7;
     const char *slash = strchr(auth, '/');
@@ -258,11 +261,22 @@ struct csv_ctx {
     int rc;
     long row;
     int col;
-    int col_id, col_url;
+    int col_id, col_url, col_res, col_fps;
     char id[FLEET_FIELD_MAX];
     char url[FLEET_FIELD_MAX];
+    char res[32], fps[16]; /* "" when the row gives none */
     bool have_id, have_url;
 };
+
+/* A short optional column ("resolution", "fps") into dst; longer values
+ * are malformed anyway and are cut so that parse_expect names them. */
+static void keep_short(char *dst, size_t cap, const char *s, size_t n)
+{
+    if (n >= cap)
+        n = cap - 1;
+    memcpy(dst, s, n);
+    dst[n] = 0;
+}
 
 static void on_field(void *s, size_t n, void *data)
 {
@@ -278,6 +292,14 @@ static void on_field(void *s, size_t n, void *data)
             x->col_id = x->col;
         if (n == 3 && memcmp(str, "url", 3) == 0)
             x->col_url = x->col;
+        if (n == 10 && memcmp(str, "resolution", 10) == 0)
+            x->col_res = x->col;
+        if (n == 3 && memcmp(str, "fps", 3) == 0)
+            x->col_fps = x->col;
+    } else if (x->col == x->col_res) {
+        keep_short(x->res, sizeof(x->res), str, n);
+    } else if (x->col == x->col_fps) {
+        keep_short(x->fps, sizeof(x->fps), str, n);
     } else if (x->col == x->col_id || x->col == x->col_url) {
         char *dst = x->col == x->col_id ? x->id : x->url;
         if (n >= FLEET_FIELD_MAX) {
@@ -296,6 +318,79 @@ static void on_field(void *s, size_t n, void *data)
     x->col++;
 }
 
+/* The row's expected picture size and rate (0 when not given). Returns 0,
+ * or -EINVAL with the message in x->err. */
+static int parse_expect(struct csv_ctx *x, unsigned *w, unsigned *h, unsigned *fps)
+{
+    char *end;
+    *w = *h = *fps = 0;
+    if (x->res[0]) {
+        unsigned long a = strtoul(x->res, &end, 10), b = 0;
+        bool ok = end != x->res && (*end == 'x' || *end == 'X');
+        if (ok) {
+            const char *p = end + 1;
+            b = strtoul(p, &end, 10);
+            ok = end != p && !*end && a > 0 && a <= 16384 && b > 0 && b <= 16384;
+        }
+        if (!ok) {
+            snprintf(x->err, x->errlen,
+                     "%s:%ld: column \"resolution\": \"%s\" is not WIDTHxHEIGHT (e.g. 1920x1080)",
+                     x->path, x->row + 1, x->res);
+            return -EINVAL;
+        }
+        *w = (unsigned)a;
+        *h = (unsigned)b;
+    }
+    if (x->fps[0]) {
+        unsigned long r = strtoul(x->fps, &end, 10);
+        if (end == x->fps || *end || r == 0 || r > 120) {
+            snprintf(x->err, x->errlen, "%s:%ld: column \"fps\": \"%s\" is not a frame rate 1..120",
+                     x->path, x->row + 1, x->fps);
+            return -EINVAL;
+        }
+        *fps = (unsigned)r;
+    }
+    return 0;
+}
+
+/* The clip camera `idx` streams. A row that names its picture size gets a
+ * healthy clip of that size (and rate): the inventory says what the camera
+ * streams, as in the field; a tenth of the cameras of a size with an H.265
+ * clip stream that. A row without one gets 640x360 (a tenth H.265, a tenth
+ * 720p). `*unmatched` tells that the row asked for what no clip has. */
+static int pick_clip(const struct csv_ctx *x, uint32_t idx, unsigned w, unsigned h,
+                     unsigned fps, bool *unmatched)
+{
+    const struct fleet_defaults *d = x->d;
+    uint32_t r = (uint32_t)(fault_hash(d->seed, idx, 1) % 100);
+    int clip = d->clip_normal;
+    if (r < 10 && d->clip_h265 >= 0)
+        clip = d->clip_h265;
+    else if (r < 20 && d->clip_hd >= 0)
+        clip = d->clip_hd;
+    *unmatched = false;
+    if (!w && !fps)
+        return clip;
+    int h264 = -1, h265 = -1;
+    for (int i = 0; d->clips && i < d->nhealthy; i++) {
+        const struct clip *k = &d->clips->clips[d->healthy[i]];
+        if ((w && ((unsigned)k->width != w || (unsigned)k->height != h)) ||
+            (fps && (unsigned)k->fps != fps))
+            continue;
+        if (k->codec == CLIP_H265 && h265 < 0)
+            h265 = d->healthy[i];
+        if (k->codec == CLIP_H264 && h264 < 0)
+            h264 = d->healthy[i];
+    }
+    if (h264 < 0 && h265 < 0) {
+        *unmatched = true;
+        return clip;
+    }
+    if (h265 >= 0 && (h264 < 0 || r < 10))
+        return h265;
+    return h264;
+}
+
 static int add_camera(struct csv_ctx *x)
 {
     struct fleet *f = x->f;
@@ -303,14 +398,19 @@ static int add_camera(struct csv_ctx *x)
     uint32_t ip;
     uint16_t port;
     const char *path;
-    if (strncasecmp(x->url, "rtsp://", 7) != 0 && strstr(x->url, "://")) {
-        f->skipped++; /* platform streams (HLS, FLV, RTMP) are another simulator's job */
+    int proto = stream_url_proto(x->url);
+    if (proto < 0 && strstr(x->url, "://")) {
+        f->skipped++; /* https, rtsps...: not simulated */
         return 0;
     }
+    unsigned want_w, want_h, want_fps;
+    if (parse_expect(x, &want_w, &want_h, &want_fps) < 0)
+        return -EINVAL;
     if (fleet_parse_url(x->url, user, sizeof(user), pass, sizeof(pass), &ip, &port, &path) < 0) {
         snprintf(x->err, x->errlen,
-                 "%s:%ld: column \"url\": not rtsp://[user:pass@]A.B.C.D[:port]/path "
-                 "(camfarm serves RTSP cameras on 127.x.y.z addresses only)",
+                 "%s:%ld: column \"url\": not rtsp://[user:pass@]A.B.C.D[:port]/path, "
+                 "http://A.B.C.D[:port]/PATH.m3u8|.flv or rtmp://A.B.C.D[:port]/APP/STREAM "
+                 "(camfarm serves cameras on 127.x.y.z addresses only)",
                  x->path, x->row + 1);
         return -EINVAL;
     }
@@ -341,18 +441,15 @@ static int add_camera(struct csv_ctx *x)
     /* Only loopback addresses may be impersonated; others use /cam/N/. */
     c->ip = (ip >> 24) == 127 ? ip : 0;
     c->vendor = strstr(path, "/cam/realmonitor") ? VENDOR_DAHUA : VENDOR_HIK;
+    c->proto = (uint8_t)(proto < 0 ? PROTO_RTSP : proto);
     c->auth = user[0] ? AUTH_DIGEST : AUTH_NONE;
     c->max_sessions = x->d->max_sessions;
     uint32_t idx = f->count;
     c->mode = (uint8_t)fault_pick(&x->d->mix, x->d->seed, idx);
     c->arg = fault_default_arg(c->mode);
-    /* A tenth of the fleet streams H.265 and a tenth 720p, as in the field. */
-    uint32_t r = (uint32_t)(fault_hash(x->d->seed, idx, 1) % 100);
-    c->clip = (uint8_t)x->d->clip_normal;
-    if (r < 10 && x->d->clip_h265 >= 0)
-        c->clip = (uint8_t)x->d->clip_h265;
-    else if (r < 20 && x->d->clip_hd >= 0)
-        c->clip = (uint8_t)x->d->clip_hd;
+    bool unmatched;
+    c->clip = (uint8_t)pick_clip(x, idx, want_w, want_h, want_fps, &unmatched);
+    f->unmatched += unmatched;
     f->count++;
     return 0;
 }
@@ -383,6 +480,7 @@ static void on_row(int ch, void *data)
     x->row++;
     x->col = 0;
     x->have_id = x->have_url = false;
+    x->res[0] = x->fps[0] = 0;
 }
 
 int fleet_load_csv(struct fleet *f, const char *path, const struct fleet_defaults *d, char *err,
@@ -407,7 +505,8 @@ int fleet_load_csv(struct fleet *f, const char *path, const struct fleet_default
         return -ENOMEM;
     }
     *x = (struct csv_ctx){
-        .f = f, .d = d, .path = path, .err = err, .errlen = errlen, .col_id = -1, .col_url = -1};
+        .f = f, .d = d, .path = path, .err = err, .errlen = errlen, .col_id = -1, .col_url = -1,
+                     .col_res = -1, .col_fps = -1};
     if (!f->str.buf) {
         /* Offset 0 is the empty string, so a zeroed record reads as "". */
         if (!(f->str.buf = calloc(1, 4096)))

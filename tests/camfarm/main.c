@@ -18,6 +18,8 @@
 #include "faults.h"
 #include "fleet.h"
 #include "server.h"
+#include "streams.h"
+#include "truth.h"
 
 static const char usage[] =
     "usage: camfarm --inventory FLEET.csv --clips DIR [options]\n"
@@ -26,8 +28,11 @@ static const char usage[] =
     "  --fleet FILE         per-camera modes: \"ID MODE [ARG] [key=value...]\" lines\n"
     "  --faults SPEC        default | none | name=percent,... (default: none)\n"
     "  --seed N             seed for the fault mix and clip choice (default 1)\n"
+    "  --faults-out FILE    write each camera's mode and clip at start to FILE (CSV)\n"
     "  --listen IP:PORT     RTSP socket (default 0.0.0.0:8554; only 127/8 is served)\n"
     "  --control IP:PORT    control socket on loopback (default 127.0.0.1:8555)\n"
+    "  --http-listen IP:PORT  HLS and HTTP-FLV socket (default 0.0.0.0:8080)\n"
+    "  --rtmp-listen IP:PORT  RTMP socket (default 0.0.0.0:1935)\n"
     "  --max-sessions N     session slots per camera (default 4)\n"
     "  --idle-timeout MS    deadline for a client's next request (default 60000)\n"
     "  --session-timeout S  advertised and enforced session timeout (default 60)\n"
@@ -37,10 +42,11 @@ static const char usage[] =
 
 /* What the command line asks for. */
 struct options {
-    const char *inventory, *clips_dir, *fleet_file, *faults, *pidfile;
+    const char *inventory, *clips_dir, *fleet_file, *faults, *pidfile, *faults_out;
     const char *listen_addr, *control_addr; /* as given, for messages */
     char listen_ip[64], control_ip[64];
     int listen_port, control_port;
+    struct stream_opts streams;
     unsigned long long seed;
     long max_sessions, ready_fd;
     struct farm_opts farm;
@@ -55,6 +61,8 @@ struct app {
     struct farm farm;
     struct control ctl;
     uv_signal_t sigterm, sigint;
+    struct media_set media;
+    struct streams streams;
 };
 
 static int split_addr(const char *s, char *ip, size_t cap, int *port)
@@ -81,7 +89,8 @@ static int check_options(struct options *o)
         return -EINVAL;
     }
     if (split_addr(o->listen_addr, o->listen_ip, sizeof(o->listen_ip), &o->listen_port) < 0 ||
-        split_addr(o->control_addr, o->control_ip, sizeof(o->control_ip), &o->control_port) < 0) {
+        split_addr(o->control_addr, o->control_ip, sizeof(o->control_ip), &o->control_port) < 0 ||
+        stream_opts_check(&o->streams) < 0) {
         fprintf(stderr, "camfarm: addresses are IP:PORT, e.g. 0.0.0.0:8554\n");
         return -EINVAL;
     }
@@ -98,6 +107,7 @@ static int parse_options(int argc, char **argv, struct options *o)
         {"fleet", required_argument, NULL, 'f'},
         {"faults", required_argument, NULL, 'F'},
         {"seed", required_argument, NULL, 's'},
+        {"faults-out", required_argument, NULL, 'o'},
         {"listen", required_argument, NULL, 'l'},
         {"control", required_argument, NULL, 'C'},
         {"max-sessions", required_argument, NULL, 'm'},
@@ -106,6 +116,8 @@ static int parse_options(int argc, char **argv, struct options *o)
         {"ready-fd", required_argument, NULL, 'r'},
         {"pidfile", required_argument, NULL, 'p'},
         {"verbose", no_argument, NULL, 'v'},
+        {"http-listen", required_argument, NULL, 'H'},
+        {"rtmp-listen", required_argument, NULL, 'R'},
         {"help", no_argument, NULL, 'h'},
         {NULL, 0, NULL, 0},
     };
@@ -115,7 +127,8 @@ static int parse_options(int argc, char **argv, struct options *o)
                           .seed = 1,
                           .max_sessions = 4,
                           .ready_fd = -1,
-                          .farm = {.idle_timeout_ms = 60000, .session_timeout_s = 60}};
+                          .farm = {.idle_timeout_ms = 60000, .session_timeout_s = 60},
+                          .streams = STREAM_OPTS_DEFAULT};
     int c;
     while ((c = getopt_long(argc, argv, "vh", opts, NULL)) != -1) {
         switch (c) {
@@ -133,6 +146,9 @@ static int parse_options(int argc, char **argv, struct options *o)
             break;
         case 's':
             o->seed = strtoull(optarg, NULL, 10);
+            break;
+        case 'o':
+            o->faults_out = optarg;
             break;
         case 'l':
             o->listen_addr = optarg;
@@ -157,6 +173,10 @@ static int parse_options(int argc, char **argv, struct options *o)
             break;
         case 'v':
             o->farm.verbose = 1;
+            break;
+        case 'H':
+        case 'R':
+            stream_opts_set(&o->streams, c == 'H' ? PROTO_HLS : PROTO_RTMP, optarg);
             break;
         case 'h':
             fputs(usage, stdout);
@@ -199,9 +219,17 @@ static int load_clips(struct app *app, const struct options *o, struct fleet_def
                                  .max_sessions = (uint8_t)o->max_sessions,
                                  .clip_normal = clip_find(&app->clips, "normal"),
                                  .clip_h265 = clip_find(&app->clips, "normal265"),
-                                 .clip_hd = clip_find(&app->clips, "hd")};
+                                 .clip_hd = clip_find(&app->clips, "hd"),
+                                 .clips = &app->clips};
     if (d->clip_normal < 0)
         d->clip_normal = 0;
+    /* What a healthy camera may stream, by the inventory's picture size. */
+    static const char *const healthy[] = {"normal", "normal265", "hd", "fhd", "qhd"};
+    for (size_t i = 0; i < sizeof(healthy) / sizeof(healthy[0]); i++) {
+        int k = clip_find(&app->clips, healthy[i]);
+        if (k >= 0 && d->nhealthy < FLEET_HEALTHY_MAX)
+            d->healthy[d->nhealthy++] = k;
+    }
     return 0;
 }
 
@@ -229,8 +257,15 @@ static int load_fleet(struct app *app, const struct options *o, const struct fle
         return rc;
     }
     if (app->fleet.skipped)
-        fprintf(stderr, "camfarm: %s: skipped %u rows whose URL is not rtsp:// (not simulated)\n",
+        fprintf(stderr,
+                "camfarm: %s: skipped %u rows whose URL camfarm does not serve "
+                "(https, rtsps, ...)\n",
                 o->inventory, app->fleet.skipped);
+    if (app->fleet.unmatched)
+        fprintf(stderr,
+                "camfarm: %s: %u cameras expect a picture size or frame rate no healthy clip "
+                "has; they stream the default clips (add one to make_clips.sh)\n",
+                o->inventory, app->fleet.unmatched);
     return 0;
 }
 
@@ -239,6 +274,7 @@ static void on_signal(uv_signal_t *s, int signum)
     struct app *app = s->data;
     (void)signum;
     farm_close(&app->farm);
+    streams_close(&app->streams);
     control_close(&app->ctl);
     uv_close((uv_handle_t *)&app->sigterm, NULL);
     uv_close((uv_handle_t *)&app->sigint, NULL);
@@ -250,6 +286,9 @@ static int serve(struct app *app, const struct options *o)
 {
     app->loop = uv_default_loop();
     int rc = farm_init(&app->farm, app->loop, &app->fleet, &app->clips, &o->farm);
+    if (rc == 0 &&
+        (rc = stream_serve(&app->streams, &app->media, &app->farm, o->clips_dir, &o->streams)) < 0)
+        return rc; /* it said why */
     if (rc == 0 && (rc = farm_listen(&app->farm, o->listen_ip, o->listen_port)) < 0)
         fprintf(stderr, "camfarm: RTSP socket %s: %s (port in use? choose --listen)\n",
                 o->listen_addr, uv_strerror(rc));
@@ -271,9 +310,10 @@ static int serve(struct app *app, const struct options *o)
  * Returns 0 or a negative errno (a pidfile that cannot be written). */
 static int announce_ready(const struct app *app, const struct options *o)
 {
-    char ready[256];
-    snprintf(ready, sizeof(ready), "camfarm ready cameras=%u rtsp=%s:%u control=%s:%u\n",
-             app->fleet.count, o->listen_ip, app->farm.port, o->control_ip, app->ctl.port);
+    char ready[384];
+    int n = snprintf(ready, sizeof(ready), "camfarm ready cameras=%u rtsp=%s:%u control=%s:%u",
+                     app->fleet.count, o->listen_ip, app->farm.port, o->control_ip, app->ctl.port);
+    stream_ready_words(&app->streams, &o->streams, ready + n, sizeof(ready) - (size_t)n);
     if (o->pidfile) {
         FILE *p = fopen(o->pidfile, "w");
         if (!p || fprintf(p, "%ld\n", (long)getpid()) < 0 || fclose(p) != 0) {
@@ -296,7 +336,13 @@ static int announce_ready(const struct app *app, const struct options *o)
  * every handle. Returns 0 or a negative errno. */
 static int run(struct app *app, const struct options *o)
 {
-    int rc = announce_ready(app, o);
+    char err[4200];
+    int rc = o->faults_out ? truth_write(&app->farm, o->faults_out, err, sizeof(err)) : 0;
+    if (rc < 0) {
+        fprintf(stderr, "camfarm: %s\n", err);
+        return rc;
+    }
+    rc = announce_ready(app, o);
     if (rc < 0)
         return rc;
     uv_run(app->loop, UV_RUN_DEFAULT);
@@ -310,6 +356,7 @@ static int teardown(struct app *app, const struct options *o)
     if (rc < 0)
         fprintf(stderr, "camfarm: loop still has handles at exit: %s\n", uv_strerror(rc));
     fleet_free(&app->fleet);
+    media_set_free(&app->media);
     clip_set_free(&app->clips);
     if (o->pidfile)
         unlink(o->pidfile);

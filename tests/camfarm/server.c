@@ -21,6 +21,8 @@
 
 #define IN_MAX          (RTSP_REQ_HEAD_MAX + RTSP_REQ_BODY_MAX + 8)
 #define WRITE_QUEUE_MAX (1u << 20) /* drop frames beyond this backlog, as cameras do */
+#define SR_FIRST_MS     1000       /* the first RTCP sender report after PLAY */
+#define SR_INTERVAL_MS  5000       /* and the next ones (RFC 3550's minimum interval) */
 
 struct wreq {
     uv_write_t req;
@@ -115,10 +117,38 @@ void conn_start_media(struct conn *c)
     c->play_start_ms = farm_now_ms(c->farm);
     c->last_req_ms = c->play_start_ms;
     c->frame_no = 0;
+    /* Cameras send their first report a second or so into the stream. */
+    c->next_sr_ms = c->play_start_ms + SR_FIRST_MS;
     conn_set_state(c, CONN_PLAYING);
 }
 
 /* ---- media ---- */
+
+/* RTCP sender report (RFC 3550 6.4.1), no report blocks. Its NTP time is
+ * the camera's wall clock (ours, plus the clock_skew fault's seconds), and
+ * its RTP timestamp the stream's at the same instant: frames are stamped
+ * ts_base + 90 per millisecond of the pacing clock since PLAY and sent
+ * when due, so the pair maps a frame's stamp to its send time. */
+void conn_send_sr(struct conn *c)
+{
+    struct cam *cam = conn_cam(c);
+    if (c->udp || !cam || cam->mode == FAULT_NO_SR)
+        return;
+    struct timespec rt;
+    clock_gettime(CLOCK_REALTIME, &rt);
+    uint64_t mono_us = uv_hrtime() / 1000;
+    uint64_t since_us = mono_us - c->play_start_ms * 1000;
+    uint32_t rtp = c->ts_base + (uint32_t)(since_us * 90 / 1000);
+    int64_t skew = cam->mode == FAULT_CLOCK_SKEW ? (int64_t)cam->arg : 0;
+    uint32_t sec = (uint32_t)((int64_t)rt.tv_sec + 2208988800LL + skew);
+    uint32_t frac = (uint32_t)(((uint64_t)rt.tv_nsec << 32) / 1000000000u);
+    const uint32_t w[7] = {0x80c80006u, c->pkt.ssrc, sec, frac, rtp, c->pkt.seq, 0};
+    uint8_t b[4 + 28] = {'$', (uint8_t)(c->pkt.channel + 1), 0, 28};
+    for (int i = 0; i < 7; i++)
+        for (int j = 0; j < 4; j++)
+            b[4 + 4 * i + j] = (uint8_t)(w[i] >> (24 - 8 * j));
+    conn_write(c, (const char *)b, sizeof(b));
+}
 
 void conn_send_frame(struct conn *c)
 {
@@ -179,6 +209,10 @@ static void on_play_tick(struct conn *c)
         }
         conn_send_frame(c);
         c->frame_no++;
+        if (now >= c->next_sr_ms) {
+            conn_send_sr(c);
+            c->next_sr_ms = now + SR_INTERVAL_MS;
+        }
         due = c->play_start_ms + (uint64_t)c->frame_no * 1000 / (uint64_t)k->fps;
     }
     uint64_t wait = media ? (due > now ? due - now : 0) : 1000;
@@ -463,7 +497,8 @@ static void on_connection(uv_stream_t *server, int status)
     if (cam) {
         cam->conns++;
         cam->open_conns++;
-        if (camera_refuses(f, cam)) {
+        /* An HLS, HTTP-FLV or RTMP camera has nothing on the RTSP port. */
+        if (camera_refuses(f, cam) || cam->proto != PROTO_RTSP) {
             conn_close(c, true);
             return;
         }
@@ -495,6 +530,10 @@ int farm_init(struct farm *f, uv_loop_t *loop, struct fleet *fleet, const struct
             /* A missing video-fault clip falls back to a healthy picture. */
             f->mode_clip[m] = -1;
         }
+        for (int b = 0; b < clips->count && f->mode_clip[m] >= 0; b++)
+            f->sized_clip[m][b] = (uint8_t)clip_find_sized(clips, name, clips->clips[b].width,
+                                                           clips->clips[b].height,
+                                                           f->mode_clip[m]);
     }
     f->scratch_cap = pkt_au_bound(max_au);
     f->scratch = malloc(f->scratch_cap);
@@ -566,6 +605,8 @@ void farm_drop_camera(struct farm *f, int cam)
         if (c->cam == cam)
             conn_close(c, true);
     }
+    if (f->drop_hook)
+        f->drop_hook(f->drop_hook_arg, cam);
 }
 
 void farm_close(struct farm *f)

@@ -32,6 +32,9 @@ struct farm {
     const struct clip_set *clips;
     struct farm_opts opts;
     int mode_clip[FAULT_COUNT]; /* clip streamed by a video fault, -1 for others */
+    /* The video fault's clip of the same picture size as the camera's own
+     * clip ("lowfps_fhd" for a 1080p camera), else mode_clip. */
+    uint8_t sized_clip[FAULT_COUNT][CLIP_MAX];
     uv_tcp_t listener;
     uv_udp_t udp;
     int listening, udp_open;
@@ -39,7 +42,10 @@ struct farm {
     uint64_t start_ms;
     uint32_t session_seq;
     struct syntrap_set traps; /* addresses of "syn_drop" cameras */
-    uint8_t *scratch;         /* one packetized access unit */
+    /* Also resets a camera's connections on the other sockets (streams.c). */
+    void (*drop_hook)(void *arg, int cam);
+    void *drop_hook_arg;
+    uint8_t *scratch; /* one packetized access unit */
     size_t scratch_cap;
     char rdbuf[65536]; /* shared read buffer: libuv reads into it synchronously */
 };

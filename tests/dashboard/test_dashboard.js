@@ -1,11 +1,14 @@
 /* The dashboard end to end in a real browser (Debian's chromium, driven by
- * playwright-core): a generated fleet with Chinese names imported, camfarm
- * simulating it, `camdex serve` with a read token; then the token prompt,
- * the unit table and its sorting, the camera list's filters, search and
- * paging, a camera's page, and a camera killed on camfarm showing up live.
- * Run by run.sh (ctest "dashboard_browser"); prints the first-paint
- * figures and the path of a screenshot. Every wait has a deadline and waits
- * for the thing that proves it, never for time to pass. */
+ * playwright-core): a generated fleet with Chinese names and 30 days of
+ * known history (dashboard_seed) imported, camfarm simulating it, `camdex
+ * serve` with a read token; then the token prompt, the unit table and its
+ * sorting, the charts at known points, the camera list's filters, search
+ * and paging, a camera's page and its availability strip, a camera killed
+ * on camfarm showing up live, the page in Chinese and in English, the
+ * language switch, and the page without its catalogue. Run by run.sh
+ * (ctest "dashboard_browser"); prints the first-paint figures and writes
+ * screenshots of each page in both languages. Every wait has a deadline
+ * and waits for the thing that proves it, never for time to pass. */
 'use strict';
 
 const assert = require('node:assert/strict');
@@ -26,6 +29,7 @@ const env = (name, dflt) => {
 };
 const CAMDEX = env('CAMDEX_BIN');
 const CAMFARM = env('CAMFARM_BIN');
+const SEED = env('DASHBOARD_SEED');
 const CLIPS = env('CAMFARM_CLIPS');
 const OUT = env('DASHBOARD_OUT');
 const MODULES = env('DASHBOARD_NODE_MODULES');
@@ -42,6 +46,7 @@ const HOSTILE_UNIT = '32019900002165999999';
 const HOSTILE_UNIT_NAME = '<i>临时</i>单位 & "引号"';
 
 const {chromium} = require(path.join(MODULES, 'playwright-core'));
+const history = require('./history.js');
 
 const procs = [];
 const browsers = [];
@@ -210,12 +215,196 @@ async function listLoaded(page) {
   }, null, {timeout: 15000});
 }
 
+/* ---- charts and languages ---- */
+
+const near = (a, b, eps, what) => assert.ok(Math.abs(a - b) <= eps, what + ': ' + a + ', expected ' + b);
+
+/* The page's percentage, as i18n.js formats it. */
+function pctText(lang, r) {
+  const locale = lang === 'zh' ? 'zh-CN' : 'en-GB';
+  const whole = r >= 0.9995 || r === 0;
+  return new Intl.NumberFormat(locale, {style: 'percent', minimumFractionDigits: whole ? 0 : 1,
+    maximumFractionDigits: whole ? 0 : 1}).format(r);
+}
+
+async function catalogue(base, lang) {
+  const res = await fetch(base + '/api/v1/messages?lang=' + lang);
+  assert.equal(res.status, 200);
+  return res.json();
+}
+
+const attr = (page, sel, name) => page.$eval(sel, (e, n) => e.getAttribute(n), name);
+
+/* The trend, sparklines, outage bars and a camera's strip at the seeded
+ * points, with their hover texts in `lang`. */
+async function checkCharts(page, base, plan, lang) {
+  const M = await catalogue(base, lang);
+  await page.goto(base + '/#/');
+  await page.waitForSelector('#fleet-trend circle.point', {timeout: 15000});
+  await page.waitForSelector('#unit-rows svg.spark', {timeout: 15000});
+  for (const o of plan.outages) {
+    const day = plan.dayName(o.day);
+    const all = plan.expected('ALL', o.day);
+    for (const series of ['online', 'intact']) {
+      const sel = '#fleet-trend g[data-series=' + series + '] circle[data-day="' + day + '"]';
+      near(Number(await attr(page, sel, 'data-value')), all[series], 1e-9, 'fleet ' + series + ' ' + day);
+      const title = await page.textContent(sel + ' title');
+      assert.ok(title.includes(pctText(lang, all[series])) && title.includes(M['ui.trend.' + series]),
+        'hover text of the fleet ' + series + ' on ' + day + ': ' + title);
+    }
+    const unit = plan.expected(o.camera.unit, o.day);
+    const spark = '#unit-rows tr[data-unit="' + o.camera.unit + '"] svg.spark rect[data-day="' + day + '"]';
+    near(Number(await attr(page, spark, 'data-value')), unit.online, 1e-9, 'sparkline of ' + o.camera.unit);
+    const bar = '#outage-chart rect.bar[data-day="' + day + '"][data-reason="' + o.reason + '"]';
+    assert.equal(await attr(page, bar, 'data-count'), '1', 'outages of ' + o.reason + ' on ' + day);
+    assert.ok((await page.textContent(bar + ' title')).includes(M['reason.' + o.reason]),
+      'the bar of ' + o.reason + ' names it in ' + lang);
+  }
+  /* A day without any outage has full rates. */
+  const quiet = plan.dayName(plan.today - 20);
+  near(Number(await attr(page, '#fleet-trend g[data-series=online] circle[data-day="' + quiet + '"]',
+    'data-value')), 1, 1e-12, 'a quiet day');
+  await page.screenshot({path: path.join(OUT, 'screenshots', lang + '-overview.png'), fullPage: true});
+
+  /* A unit's trend above its cameras. */
+  const a = plan.outages[0];
+  await page.goto(base + '/#/cameras?unit=' + a.camera.unit);
+  await page.waitForSelector('#unit-trend circle.point', {timeout: 15000});
+  await listLoaded(page);
+  near(Number(await attr(page, '#unit-trend g[data-series=online] circle[data-day="' +
+    plan.dayName(a.day) + '"]', 'data-value')), plan.expected(a.camera.unit, a.day).online, 1e-9,
+  'unit trend');
+  await page.screenshot({path: path.join(OUT, 'screenshots', lang + '-cameras.png')});
+
+  /* The camera's strip: a red span where it was offline, as wide as the
+   * outage's share of the 7 days, where it was. */
+  await page.goto(base + '/#/camera/' + a.camera.id);
+  const span = '#availability-strip rect.span[data-start="' + a.start + '"]';
+  await page.waitForSelector(span, {timeout: 15000});
+  const from = Number(await attr(page, '#availability-strip', 'data-from'));
+  const to = Number(await attr(page, '#availability-strip', 'data-to'));
+  assert.equal(to - from, 7 * history.DAY);
+  near(from, Date.now() - 7 * history.DAY, 120000, 'the strip ends now');
+  assert.equal(await attr(page, span, 'data-state'), 'offline');
+  assert.equal(Number(await attr(page, span, 'data-end')), a.end);
+  near(Number(await attr(page, span, 'width')), (a.end - a.start) / (to - from) * 1000, 0.01, 'span width');
+  near(Number(await attr(page, span, 'x')), (a.start - from) / (to - from) * 1000, 0.01, 'span position');
+  assert.equal(await page.$eval(span, (e) => getComputedStyle(e).fill), 'rgb(198, 40, 40)', 'red');
+  const tip = await page.textContent(span + ' title');
+  const dur = M['ui.dur.h_min'].replace('{h}', '6').replace('{m}', '0');
+  assert.ok(tip.includes(M['reason.' + a.reason]) && tip.includes(dur) &&
+    tip.includes(M['state.offline']), 'strip hover text: ' + tip);
+  /* Online before and after it. */
+  assert.equal(await attr(page, '#availability-strip rect.span[data-end="' + a.start + '"]', 'data-state'),
+    'online');
+  assert.equal(await attr(page, '#availability-strip rect.span[data-start="' + a.end + '"]', 'data-state'),
+    'online');
+  await page.screenshot({path: path.join(OUT, 'screenshots', lang + '-camera.png'), fullPage: true});
+}
+
+async function langPage(opts) {
+  const browser = await chromium.launch({executablePath: CHROMIUM, headless: true,
+    args: ['--lang=' + opts.locale]});
+  browsers.push(browser);
+  const ctx = await browser.newContext({viewport: {width: 1400, height: 1000}, locale: opts.locale,
+    extraHTTPHeaders: {'Accept-Language': opts.accept}});
+  await ctx.addInitScript((t) => sessionStorage.setItem('camdex.token', t), TOKEN);
+  const page = await ctx.newPage();
+  page.errors = [];
+  page.on('pageerror', (e) => { page.errors.push(e.message); log('page error:', e.message); });
+  return {browser, page};
+}
+
+async function unitsShown(page) {
+  await page.waitForFunction(() => document.querySelectorAll('#unit-rows tr').length > 0, null,
+    {timeout: 15000});
+}
+
+async function checkLanguages(base, plan, offlineId) {
+  const zh = await catalogue(base, 'zh'), en = await catalogue(base, 'en');
+
+  /* A Chinese browser: Chinese labels, states and reasons. */
+  let {browser, page} = await langPage({locale: 'zh-CN', accept: 'zh-CN,zh;q=0.9'});
+  await page.goto(base + '/#/');
+  await unitsShown(page);
+  assert.equal(await page.getAttribute('html', 'lang'), 'zh-CN');
+  assert.equal(await page.textContent('#nav-overview'), '总览');
+  assert.equal(await page.textContent('#units th[data-key=rate] button'), zh['ui.units.col.rate']);
+  assert.equal(await page.textContent('#token-dialog h2'), '需要令牌');
+  await checkCharts(page, base, plan, 'zh');
+  await page.goto(base + '/#/cameras?state=offline');
+  await listLoaded(page);
+  const states = await texts(page, '#camera-rows td.state');
+  assert.ok(states.length > 0 && states.every((s) => s === '离线'), 'states: ' + states.join(','));
+  const reasons = await page.$$eval('#camera-rows td.reason', (es) =>
+    es.map((e) => [e.getAttribute('data-reason'), e.textContent]));
+  assert.ok(reasons.length > 0);
+  for (const [code, shown] of reasons)
+    assert.equal(shown, zh['reason.' + code], 'reason ' + code + ' in Chinese');
+  assert.ok(reasons.some(([, shown]) => /[\u4e00-\u9fff]/.test(shown)));
+  await page.goto(base + '/#/camera/' + offlineId);
+  await page.waitForSelector('#camera-title', {timeout: 10000});
+  assert.equal(await page.textContent('#camera-health td[data-field=state]'), '离线');
+
+  /* The switch: English, kept across reloads in this Chinese browser. */
+  await page.goto(base + '/#/');
+  await unitsShown(page);
+  await Promise.all([page.waitForEvent('load'), page.selectOption('#lang', 'en')]);
+  await page.waitForFunction(() => document.getElementById('nav-overview').textContent === 'Overview',
+    null, {timeout: 15000});
+  assert.equal(await page.evaluate(() => localStorage.getItem('camdex.lang')), 'en');
+  await page.reload();
+  await unitsShown(page);
+  assert.equal(await page.textContent('#nav-overview'), 'Overview');
+  assert.equal(await page.getAttribute('html', 'lang'), 'en-GB');
+  assert.equal(await page.inputValue('#lang'), 'en');
+  await Promise.all([page.waitForEvent('load'), page.selectOption('#lang', 'zh')]);
+  await page.waitForFunction(() => document.getElementById('nav-overview').textContent === '总览',
+    null, {timeout: 15000});
+  assert.deepEqual(page.errors, [], 'errors in the Chinese page');
+  await browser.close();
+
+  /* A browser whose languages are neither: the server reads its
+   * Accept-Language for the first page. */
+  ({browser, page} = await langPage({locale: 'fr-FR', accept: 'fr-FR, zh-CN;q=0.8'}));
+  await page.goto(base + '/#/');
+  await unitsShown(page);
+  assert.equal(await page.textContent('#nav-overview'), '总览');
+  await browser.close();
+
+  /* An English browser; and the page when its catalogue cannot be had. */
+  ({browser, page} = await langPage({locale: 'en-US', accept: 'en-US,en;q=0.9'}));
+  await page.goto(base + '/#/');
+  await unitsShown(page);
+  assert.equal(await page.textContent('#nav-overview'), en['ui.nav.overview']);
+  assert.equal(await page.getAttribute('html', 'lang'), 'en-GB');
+  await page.route('**/api/v1/messages**', (r) => r.abort());
+  await page.reload();
+  await unitsShown(page);
+  assert.equal(await page.textContent('#nav-overview'), 'ui.nav.overview');
+  const badges = await texts(page, '#unit-rows td.num');
+  assert.ok(badges.length > 0, 'the unit table is there without the catalogue');
+  assert.deepEqual(page.errors, [], 'errors in the page without its catalogue');
+  await browser.close();
+}
+
 async function main() {
   tmp = fs.mkdtempSync(path.join(os.tmpdir(), 'camdex-dashboard-'));
-  fs.mkdirSync(OUT, {recursive: true});
+  fs.mkdirSync(path.join(OUT, 'screenshots'), {recursive: true});
   const db = path.join(tmp, 'index'), fleet = path.join(tmp, 'fleet.csv');
   const rtspPort = await freePort(), controlPort = await freePort();
   writeFleet(fleet, rtspPort);
+  const rtspRows = fs.readFileSync(fleet, 'utf8').split('\n').filter((l) => l.includes(',rtsp://'))
+    .map(history.csvFields);
+  const rtspIds = rtspRows.map((f) => f[0]);
+  const dead = [rtspIds[7], rtspIds[101], rtspIds[202]];
+  /* 30 days of known history first; the import then finds the cameras
+   * there already and keeps their health. */
+  const plan = history.makePlan(rtspRows.filter((f) => f[0] !== HOSTILE_ID).map((f) =>
+    ({id: f[0], name: f[1], unit: f[2], unitName: f[3], url: f[4]})), Date.now(), dead);
+  const planFile = path.join(tmp, 'history.plan');
+  fs.writeFileSync(planFile, plan.text);
+  execFileSync(SEED, [db, planFile], {stdio: ['ignore', 'ignore', 'inherit']});
   execFileSync(CAMDEX, ['--db', db, 'import', fleet], {stdio: ['ignore', 'ignore', 'inherit']});
 
   /* No random faults: the offline cameras are those killed here, so the
@@ -239,9 +428,6 @@ async function main() {
   const listening = await waitLine(serve, ['msg="http listening"'], 20000);
   const base = 'http://' + /address=(\S+)/.exec(listening)[1];
   log('service at', base);
-  const rtspIds = fs.readFileSync(fleet, 'utf8').split('\n').filter((l) => l.includes(',rtsp://'))
-    .map((l) => l.slice(0, l.indexOf(',')));
-  const dead = [rtspIds[7], rtspIds[101], rtspIds[202]];
   for (const id of dead)
     assert.equal(await control(controlPort, 'kill ' + id), 'ok');
   /* Settled: every camera probed, the killed ones offline. */
@@ -259,11 +445,18 @@ async function main() {
   const chinese = units.find((u) => /[\u4e00-\u9fff]/.test(u.name) && !u.name.includes('<'));
   assert.ok(chinese, 'the generated fleet has a unit with a Chinese name');
 
-  const browser = await chromium.launch({executablePath: CHROMIUM, headless: true});
+  const browser = await chromium.launch({executablePath: CHROMIUM, headless: true,
+    args: ['--lang=en-US']});
   browsers.push(browser);
-  const page = await browser.newPage({viewport: {width: 1400, height: 1000}});
+  const page = await browser.newPage({viewport: {width: 1400, height: 1000}, locale: 'en-US',
+    extraHTTPHeaders: {'Accept-Language': 'en-US,en;q=0.9'}});
   const pageErrors = [];
-  page.on('pageerror', (e) => pageErrors.push(e.message));
+  page.on('pageerror', (e) => { pageErrors.push(e.message); log('page error:', e.message); });
+  /* Refused requests (401, 403) are part of the story; other errors are told. */
+  page.on('console', (m) => {
+    if (m.type() === 'error' && !/status of 40[13]/.test(m.text()))
+      log('console:', m.text());
+  });
   page.on('dialog', (d) => { pageErrors.push('unexpected dialog: ' + d.message()); d.dismiss(); });
 
   /* 1. No token yet: the page asks for one, keeps it for the tab. */
@@ -278,7 +471,11 @@ async function main() {
   await page.fill('#token-input', TOKEN);
   await page.click('#token-submit');
   await page.waitForFunction((n) => document.querySelectorAll('#unit-rows tr').length === n,
-    units.length, {timeout: 10000});
+    units.length, {timeout: 10000}).catch(async (e) => {
+    log('rows', await page.evaluate(() => document.querySelectorAll('#unit-rows tr').length), 'of',
+      units.length, 'error:', await page.textContent('#error'));
+    throw e;
+  });
   assert.equal(await page.evaluate(() => sessionStorage.getItem('camdex.token')), TOKEN);
 
   /* 2. Totals and units as the API has them; Chinese names as text. */
@@ -310,18 +507,32 @@ async function main() {
 
   /* 4. First paint, measured on a reload with the token already given. */
   await page.reload();
-  await page.waitForFunction(() => performance.getEntriesByName('camdex:units').length, null,
-    {timeout: 10000});
+  await page.waitForFunction(() => performance.getEntriesByName('camdex:units').length &&
+    performance.getEntriesByName('camdex:charts').length, null, {timeout: 30000});
   const timing = await page.evaluate(() => {
     const paint = performance.getEntriesByType('paint');
     const fcp = paint.find((p) => p.name === 'first-contentful-paint');
     const nav = performance.getEntriesByType('navigation')[0];
     return {fcp: fcp ? fcp.startTime : null, units: performance.getEntriesByName('camdex:units')[0].startTime,
-      dcl: nav.domContentLoadedEventEnd};
+      dcl: nav.domContentLoadedEventEnd, charts: performance.getEntriesByName('camdex:charts')[0].startTime};
   });
   log('first contentful paint', timing.fcp.toFixed(0), 'ms; unit table painted',
     timing.units.toFixed(0), 'ms; DOMContentLoaded', timing.dcl.toFixed(0), 'ms (' +
     summary.cameras + ' cameras, ' + units.length + ' units)');
+  log('30-day charts painted', timing.charts.toFixed(0), 'ms');
+  /* What the charts cost the server: the 30-day reports for every unit. */
+  for (const report of ['online-rate', 'online-rate&shape=series', 'outages']) {
+    const last = summary.generated_at.slice(0, 10);
+    const first = history.dayName(history.dayOf(Date.parse(last + 'T00:00:00Z')) - 29);
+    const t0 = performance.now();
+    const [name, extra] = report.split('&');
+    const res = await fetch(base + '/api/v1/reports/' + name + '?from=' + first + '&to=' + last +
+      (extra ? '&' + extra : ''), {headers: {Authorization: 'Bearer ' + TOKEN}});
+    const body = await res.text();
+    assert.equal(res.status, 200);
+    log('GET /reports/' + report, '(30 days, every unit):', (performance.now() - t0).toFixed(0),
+      'ms,', body.length, 'bytes');
+  }
 
   /* 5. Click a unit: its cameras. */
   const firstUnit = await page.getAttribute('#unit-rows tr:first-child', 'data-unit');
@@ -370,7 +581,9 @@ async function main() {
 
   /* 8. Search by id: an RTSP camera that is online (it is killed below). */
   const online = await apiGet(base, '/cameras?state=online&limit=1000');
-  const victim = online.cameras.find((c) => c.url.startsWith('rtsp://') && c.id !== HOSTILE_ID);
+  const seeded = plan.outages.map((o) => o.camera.id);
+  const victim = online.cameras.find((c) => c.url.startsWith('rtsp://') && c.id !== HOSTILE_ID &&
+    !seeded.includes(c.id));
   assert.ok(victim, 'an online RTSP camera');
   await page.fill('#f-q', victim.id);
   await page.press('#f-q', 'Enter');
@@ -395,13 +608,13 @@ async function main() {
   const detail = await apiGet(base, '/cameras/' + victim.id);
   const field = (sec, k) => page.textContent('#camera-' + sec + ' td[data-field="' + k + '"]');
   assert.equal((await page.textContent('#camera-title span[lang]')), detail.name);
-  assert.equal(await field('health', 'State'), 'online');
-  assert.match(await field('stream', 'Codec'), /^h26[45]/);
-  assert.equal(await field('stream', 'Resolution'), detail.video.width + '×' + detail.video.height);
-  const shownUrl = await field('stream', 'URL');
+  assert.equal(await field('health', 'state'), 'online');
+  assert.match(await field('stream', 'codec'), /^h26[45]/);
+  assert.equal(await field('stream', 'resolution'), detail.video.width + '×' + detail.video.height);
+  const shownUrl = await field('stream', 'url');
   assert.equal(shownUrl, detail.url);
   assert.ok(!/:[^/@*]+@/.test(shownUrl.replace(/^rtsp:\/\//, '')), 'no password in ' + shownUrl);
-  assert.equal(await field('record', 'Unit'), detail.unit_name);
+  assert.equal(await field('record', 'unit'), detail.unit_name);
   const evRows = await texts(page, '#camera-events tbody tr');
   assert.ok(evRows.length >= 1 && evRows.some((t) => /unknown\s*→\s*online/.test(t)),
     'events: ' + evRows.join(' | '));
@@ -454,8 +667,13 @@ async function main() {
   await page.screenshot({path: shot});
   log('screenshot', shot);
 
+  /* 12. The charts at the seeded points, in English. */
+  await checkCharts(page, base, plan, 'en');
   assert.deepEqual(pageErrors, [], 'errors in the page');
   await browser.close();
+
+  /* 13. Chinese and English browsers, the switch, no catalogue. */
+  await checkLanguages(base, plan, victim.id);
   const st = await stop(serve, 15000);
   assert.equal(st.code, 0, 'camdex serve exited with ' + (st.sig || st.code));
   await stop(farm, 10000);

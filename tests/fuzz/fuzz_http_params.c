@@ -1,12 +1,14 @@
 /* libFuzzer target: the HTTP API's request parsers (indexer/http): query
  * strings, paths, percent-decoding, cursors, the request-head gate's
- * parser and the Host check. The first byte picks the parser; the rest is
+ * parser, the Host check and the Accept-Language choice. The first byte picks the parser; the rest is
  * its input. They use nothing of a request but its memory pool. */
+#include <errno.h>
 #include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "base/text_encoding.h"
+#include "http/accept_lang.h"
 #include "http/api_internal.h"
 #include "http/host_check.h"
 #include "http/http_head.h"
@@ -86,7 +88,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     memset(&req, 0, sizeof(req));
     h2o_mem_init_pool(&req.pool);
     struct api_req a = {.req = &req};
-    switch (data[0] % 6) {
+    switch (data[0] % 7) {
     case 0:
         query(&a, in, n);
         break;
@@ -104,6 +106,11 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     case 4:
         head(in, n);
         break;
+    case 5: {
+        enum msg_lang l = accept_lang_pick(in, n);
+        CHECK(l == MSG_EN || l == MSG_ZH);
+        break;
+    }
     default:
         host_check_allowed(in, n, "camdex.example.org, ops.example.org:8443,[::1]");
         break;

@@ -1,6 +1,6 @@
 /* libFuzzer target for the decoders of stored values (storage/records.c
  * over storage/codec.c): camera, health, unit, event, daily and
- * authentication-hint values, as a damaged or foreign index can hold them.
+ * authentication-hint and clock values, as a damaged or foreign index can hold them.
  * The first byte picks the decoder, the rest is the value. A value that
  * decodes must be one the encoder could have written: every string inside
  * the value, terminated there and within the encoder's limit, every state a
@@ -160,10 +160,80 @@ static void hint(const uint8_t *p, size_t n)
     trap_unless((const uint8_t *)h > p && (const uint8_t *)h + len == p + n);
 }
 
+static void clock_rec(const uint8_t *p, size_t n)
+{
+    struct store_clock k, back;
+    if (rec_clock_decode(p, n, &k))
+        return;
+    trap_unless(strlen(k.source) <= STORE_CLOCK_SOURCE_MAX);
+    struct enc e;
+    enc_init(&e);
+    rec_clock_encode(&e, &k);
+    trap_unless(e.err == 0 && rec_clock_decode(e.buf, e.len, &back) == 0);
+    trap_unless(k.measured == back.measured && k.offset_ms == back.offset_ms &&
+                k.checked_at == back.checked_at && same_str(k.source, back.source) &&
+                k.tolerance_ms == back.tolerance_ms);
+    enc_free(&e);
+}
+
+/* A decoded signature lies inside the value and has the size it claims. */
+static void check_sig(uint16_t w, uint16_t h, const uint8_t *sig)
+{
+    trap_unless(rec_sig_size_ok(w, h));
+    if (!sig) {
+        trap_unless(w == 0 && h == 0);
+        return;
+    }
+    trap_unless(sig >= val_start && sig + (size_t)w * h <= val_end);
+}
+
+static void diagnosis(const uint8_t *p, size_t n)
+{
+    struct store_diagnosis d, back;
+    if (rec_diagnosis_decode(p, n, &d))
+        return;
+    trap_unless(d.n <= STORE_FINDINGS_MAX);
+    for (uint8_t i = 0; i < d.n; i++) {
+        check_str(d.f[i].reason, STORE_REASON_MAX);
+        trap_unless(d.f[i].reason[0] != 0);
+    }
+    check_sig(d.sig_w, d.sig_h, d.sig);
+    struct enc e;
+    enc_init(&e);
+    rec_diagnosis_encode(&e, &d);
+    trap_unless(e.err == 0 && rec_diagnosis_decode(e.buf, e.len, &back) == 0);
+    trap_unless(d.time_ms == back.time_ms && d.judged == back.judged && d.n == back.n &&
+                d.sig_w == back.sig_w && d.sig_h == back.sig_h);
+    for (uint8_t i = 0; i < d.n; i++)
+        trap_unless(same_str(d.f[i].reason, back.f[i].reason) &&
+                    memcmp(&d.f[i].value, &back.f[i].value, sizeof(float)) == 0 &&
+                    memcmp(&d.f[i].limit, &back.f[i].limit, sizeof(float)) == 0);
+    if (d.sig)
+        trap_unless(memcmp(d.sig, back.sig, (size_t)d.sig_w * d.sig_h) == 0);
+    enc_free(&e);
+}
+
+static void reference(const uint8_t *p, size_t n)
+{
+    struct store_reference r, back;
+    if (rec_reference_decode(p, n, &r))
+        return;
+    trap_unless(r.sig != NULL);
+    check_sig(r.sig_w, r.sig_h, r.sig);
+    struct enc e;
+    enc_init(&e);
+    rec_reference_encode(&e, &r);
+    trap_unless(e.err == 0 && rec_reference_decode(e.buf, e.len, &back) == 0);
+    trap_unless(r.time_ms == back.time_ms && r.by_operator == back.by_operator &&
+                r.sig_w == back.sig_w && r.sig_h == back.sig_h &&
+                memcmp(r.sig, back.sig, (size_t)r.sig_w * r.sig_h) == 0);
+    enc_free(&e);
+}
+
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
-    static void (*const decoder[])(const uint8_t *, size_t) = {camera, health, unit,
-                                                               event,  daily,  hint};
+    static void (*const decoder[])(const uint8_t *, size_t) = {
+        camera, health, unit, event, daily, hint, clock_rec, diagnosis, reference};
     if (size < 1)
         return 0;
     /* An exact-size copy, so that ASan sees any read past the value. */

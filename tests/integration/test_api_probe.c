@@ -196,16 +196,27 @@ Test(api_probe, a_killed_camera_goes_offline_after_fail_threshold_probes)
     snprintf(why, sizeof(why), "%s", str(r.json, "reason"));
     cr_assert(strcmp(why, "connect_reset") == 0 || strcmp(why, "connect_refused") == 0, "%s",
               r.body);
+    /* Without lang or Accept-Language the texts are English. */
+    cr_assert_str_eq(str(r.json, "reason_text"),
+                     strcmp(why, "connect_reset") == 0 ? "connection reset" : "connection refused",
+                     "%s", r.body);
     json_t *h = json_object_get(r.json, "health");
     cr_assert_str_eq(str(h, "state"), "online", "one failure is not an outage: %s", r.body);
     cr_assert_eq(json_integer_value(json_object_get(h, "consec_fail")), 1);
     cr_assert(json_is_true(json_object_get(h, "recheck")));
     resp_free(&r);
-    /* Second failure: fail_threshold (2) reached, the transition happens. */
-    r = probe(id, "?depth=options", RW);
+    /* Second failure: fail_threshold (2) reached, the transition happens;
+     * asked in Chinese, the texts beside the codes are. */
+    r = probe(id, "?depth=options&lang=zh", RW);
     cr_assert_eq(r.status, 200, "%s", r.body);
     cr_assert_str_eq(str(r.json, "depth"), "options");
+    cr_assert_str_eq(str(r.json, "state_text"), "离线", "%s", r.body);
+    cr_assert(strcmp(str(r.json, "reason_text"), "连接被重置") == 0 ||
+                  strcmp(str(r.json, "reason_text"), "连接被拒绝") == 0,
+              "%s", r.body);
     h = json_object_get(r.json, "health");
+    cr_assert_str_eq(str(h, "from_text"), "在线", "%s", r.body);
+    cr_assert_str_eq(str(h, "state_text"), "离线", "%s", r.body);
     cr_assert_str_eq(str(h, "state"), "offline", "%s", r.body);
     cr_assert(json_is_true(json_object_get(h, "changed")));
     cr_assert_str_eq(str(h, "from"), "online");

@@ -1,7 +1,7 @@
 /* Tier-2-only cameras (HLS here, made by ffmpeg at test time) are probed
  * deep at every interval for their liveness, but take the frozen-picture
  * check (a second keyframe) only at a full deep look: on demand, while not
- * known online, once per [deep] interval (indexer/engine/monitor.c,
+ * known online, once per [quality] interval (indexer/engine/monitor.c,
  * full_deep_look). A camera whose picture freezes while it is online stays
  * online through its routine probes, and a probe on demand finds it frozen. */
 #include <criterion/criterion.h>
@@ -89,7 +89,7 @@ static void setup(void)
     /* Probes every second; a full deep look once an hour, so after the
      * first one (the camera was not known online) only on demand. */
     char *argv[] = {CAMDEX_BIN, "--db", db, "serve", "--interval", "1s", "--fail-threshold", "1",
-                    "--recover-threshold", "1", "--set", "deep.interval=1h", "--set",
+                    "--recover-threshold", "1", "--set", "quality.interval=1h", "--set",
                     "writer.commit_interval=50ms", "--set", "http.listen=127.0.0.1:0", "--set",
                     "http.token_ro=" RO, "--set", "http.token_rw=" RW, "--log-level", "debug",
                     NULL};

@@ -87,18 +87,21 @@ static void teardown(void)
 
 /* The i-th RTSP URL of the fleet (with its credentials: camfarm checks
  * them), or with `dahua` the first Dahua-style one; returns camfarm's
- * number of that camera (1-based among the RTSP rows). */
+ * number of that camera (1-based among the fleet's rows: camfarm serves
+ * the HLS, HTTP-FLV and RTMP rows too). */
 static int rtsp_url_of(int i, bool dahua, char *url, size_t n)
 {
     FILE *f = fopen(fleet, "r");
     char line[4096];
     int num = 0;
     url[0] = 0;
+    bool header = true;
     while (fgets(line, sizeof(line), f)) {
         char *u = strstr(line, ",rtsp://");
+        num += !header;
+        header = false;
         if (!u)
             continue;
-        num++;
         u++;
         size_t len = strcspn(u, ",\r\n");
         bool is_dahua = memmem(u, len, "/cam/realmonitor", 16) != NULL;
@@ -112,9 +115,10 @@ static int rtsp_url_of(int i, bool dahua, char *url, size_t n)
     return num;
 }
 
-static void rtsp_url(int i, char *url, size_t n)
+/* The i-th RTSP URL; returns camfarm's number of that camera. */
+static int rtsp_url(int i, char *url, size_t n)
 {
-    rtsp_url_of(i, false, url, n);
+    return rtsp_url_of(i, false, url, n);
 }
 
 ParameterizedTestParameters(faults, each_fault_maps_to_its_reason)
@@ -128,7 +132,7 @@ ParameterizedTest(const struct fault_case *fc, faults, each_fault_maps_to_its_re
     char url[2048], reply[512], cmd[2200];
     int num = rtsp_url_of(0, fc->dahua, url, sizeof(url));
     const char *at = strrchr(url, '@');
-    /* "#N" names camfarm's N-th camera: the N-th RTSP row of the fleet. */
+    /* "#N" names camfarm's N-th camera: the N-th row of the fleet. */
     snprintf(cmd, sizeof(cmd), "mode #%d %s", num, fc->mode);
     farm_control(control_port, cmd, reply, sizeof(reply));
     cr_assert(strncmp(reply, "ok", 2) == 0, "%s: %s", cmd, reply);
@@ -180,9 +184,9 @@ ParameterizedTest(const struct fault_case *fc, faults, each_fault_maps_to_its_re
 Test(faults, slowloris_ends_at_the_total_deadline, .init = setup, .fini = teardown,
      .timeout = 60)
 {
-    char url[2048], reply[512];
-    rtsp_url(0, url, sizeof(url));
-    farm_control(control_port, "mode #1 slowloris", reply, sizeof(reply));
+    char url[2048], reply[512], cmd[64];
+    snprintf(cmd, sizeof(cmd), "mode #%d slowloris", rtsp_url(0, url, sizeof(url)));
+    farm_control(control_port, cmd, reply, sizeof(reply));
     cr_assert(strncmp(reply, "ok", 2) == 0, "%s", reply);
     char *argv[] = {CAMDEX_BIN,   "probe",           url,       "--depth", "describe",
                     "--timeout",  "10s",             "--total-timeout", "1500ms",
@@ -223,7 +227,7 @@ Test(faults, thumbnail_is_written_when_there_is_a_picture, .init = setup, .fini 
      .timeout = 60)
 {
     char url[2048], jpeg[4300];
-    rtsp_url(0, url, sizeof(url));
+    int num = rtsp_url(0, url, sizeof(url));
     snprintf(jpeg, sizeof(jpeg), "%s/cam.jpg", tmp);
     char *argv[] = {CAMDEX_BIN, "probe", url, "--thumbnail", jpeg, "--timeout", "3s",
                     "--format", "json", NULL};
@@ -246,8 +250,9 @@ Test(faults, thumbnail_is_written_when_there_is_a_picture, .init = setup, .fini 
     run_free(&r);
 
     /* A camera that refuses: offline, no picture, no file. */
-    char reply[512], none[4300];
-    farm_control(control_port, "mode #1 refused", reply, sizeof(reply));
+    char reply[512], none[4300], cmd[64];
+    snprintf(cmd, sizeof(cmd), "mode #%d refused", num);
+    farm_control(control_port, cmd, reply, sizeof(reply));
     cr_assert(strncmp(reply, "ok", 2) == 0, "%s", reply);
     snprintf(none, sizeof(none), "%s/none.jpg", tmp);
     char *argv2[] = {CAMDEX_BIN, "probe", url, "--thumbnail", none, "--timeout", "2s", NULL};
@@ -260,7 +265,8 @@ Test(faults, thumbnail_is_written_when_there_is_a_picture, .init = setup, .fini 
     /* A directory that does not exist: a clear error and exit 1. */
     char *argv3[] = {CAMDEX_BIN, "probe", url, "--thumbnail", "/nonexistent/dir/x.jpg",
                      "--timeout", "2s", NULL};
-    farm_control(control_port, "mode #1 ok", reply, sizeof(reply));
+    snprintf(cmd, sizeof(cmd), "mode #%d ok", num);
+    farm_control(control_port, cmd, reply, sizeof(reply));
     r = runv(argv3);
     cr_expect_eq(r.rc, 1, "exit %d: %s %s", r.rc, r.out, r.err);
     cr_expect(strstr(r.err, "cannot write /nonexistent/dir/x.jpg") != NULL, "%s", r.err);

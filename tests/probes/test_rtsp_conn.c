@@ -84,6 +84,9 @@ struct run {
     uint64_t t0;
     uint8_t memo[RTSP_AUTH_MEMO_MAX]; /* rtsp_conn_auth_memo in the callback */
     int memo_len;
+    int clock_rc; /* rtsp_conn_clock in the callback */
+    int64_t clock_us;
+    uint32_t clock_samples;
 };
 
 static void log_line(void *data, const char *line)
@@ -99,6 +102,7 @@ static void on_result(struct rtsp_conn *c, const struct probe_result *r, void *d
     struct run *run = data;
     run->r = *r;
     run->memo_len = c ? rtsp_conn_auth_memo(c, run->memo, sizeof(run->memo)) : 0;
+    run->clock_rc = c ? rtsp_conn_clock(c, &run->clock_us, &run->clock_samples) : -ENODATA;
     run->done = true;
     run->elapsed_ms = (uv_hrtime() - run->t0) / 1000000;
 }
@@ -173,6 +177,35 @@ Test(rtsp_conn_gst, play_h264_reports_online_with_metadata_and_phase_times)
     cr_expect_geq(run.r.phase_us[PROBE_PH_FIRST_KEYFRAME], run.r.phase_us[PROBE_PH_FIRST_RTP]);
     cr_expect_not_null(strstr(run.r.server, "GStreamer"), "server \"%s\"", run.r.server);
     cr_expect_eq(count(run.log, "-> teardown"), 1, "TEARDOWN once:\n%s", run.log);
+}
+
+/* gst-rtsp-server's sender reports carry this machine's clock: the offset
+ * read from them is near zero, and comes from more than the report. */
+Test(rtsp_conn_gst, clock_look_reads_the_servers_clock_near_zero)
+{
+    char url[128];
+    snprintf(url, sizeof(url), "rtsp://127.0.0.1:%d/h264", gst.open_port);
+    struct run run;
+    probe(&run, gst.open_port, url,
+          (struct rtsp_conn_opts){.depth = RTSP_DEPTH_PLAY, .clock_ms = 8000});
+    cr_assert_eq(run.r.state, PROBE_ONLINE, "%s", run.log);
+    cr_assert_eq(run.clock_rc, 0, "no clock: %d\n%s", run.clock_rc, run.log);
+    cr_expect(run.clock_us > -1000000 && run.clock_us <= 1000000, "offset %lld us",
+              (long long)run.clock_us);
+    cr_expect_gt(run.clock_samples, 1);
+    cr_expect_eq(count(run.log, "-> wait_clock"), 1, "%s", run.log);
+    cr_expect_eq(count(run.log, "-> teardown"), 1, "TEARDOWN once:\n%s", run.log);
+}
+
+Test(rtsp_conn_gst, without_a_clock_look_there_is_no_clock)
+{
+    char url[128];
+    snprintf(url, sizeof(url), "rtsp://127.0.0.1:%d/h264", gst.open_port);
+    struct run run;
+    probe(&run, gst.open_port, url, (struct rtsp_conn_opts){.depth = RTSP_DEPTH_PLAY});
+    cr_assert_eq(run.r.state, PROBE_ONLINE, "%s", run.log);
+    cr_expect_eq(run.clock_rc, -ENODATA);
+    cr_expect_eq(count(run.log, "wait_clock"), 0, "%s", run.log);
 }
 
 Test(rtsp_conn_gst, play_h265_finds_an_irap_keyframe)

@@ -8,40 +8,11 @@
 
 #include "internal.h"
 #include "store.h"
+#include "store_fixture.h"
 #include "testutil.h"
 
-static char *dir;
-static struct store *st;
+TestSuite(hints, .init = store_fixture_setup, .fini = store_fixture_teardown);
 
-static void open_rw(void)
-{
-    struct store_options o;
-    store_options_default(&o);
-    o.no_sync = true;
-    int rc = store_open(dir, &o, &st);
-    cr_assert_eq(rc, 0, "store_open: %s (%s)", store_strerror(rc), store_last_error(st));
-}
-
-static void setup(void)
-{
-    dir = testutil_mkdtemp();
-    open_rw();
-}
-
-static void teardown(void)
-{
-    store_close(&st);
-    testutil_rmdir(dir);
-}
-
-TestSuite(hints, .init = setup, .fini = teardown);
-
-static struct store_batch *batch(void)
-{
-    struct store_batch *b;
-    cr_assert_eq(store_batch_new(&b), 0);
-    return b;
-}
 
 static void commit(struct store_batch **b)
 {

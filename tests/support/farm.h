@@ -22,7 +22,7 @@ static inline void farm_generate(const char *path, int cameras, int seed, int rt
 }
 
 /* Starts camfarm without faults on `fleet` and the two ports, with up to
- * four more arguments (`extra`, NULL-terminated, may be NULL), and waits
+ * eight more arguments (`extra`, NULL-terminated, may be NULL), and waits
  * for its ready line. */
 static inline void farm_start(struct proc *farm, const char *fleet, int rtsp_port,
                               int control_port, const char *const *extra)
@@ -30,11 +30,13 @@ static inline void farm_start(struct proc *farm, const char *fleet, int rtsp_por
     char listen[32], control[32];
     snprintf(listen, sizeof(listen), "0.0.0.0:%d", rtsp_port);
     snprintf(control, sizeof(control), "127.0.0.1:%d", control_port);
-    char *argv[16] = {CAMFARM_BIN, "--inventory", (char *)fleet, "--clips", CAMFARM_CLIPS,
-                      "--faults",  "none",        "--listen",    listen,   "--control",
-                      control};
-    int n = 11;
-    for (int i = 0; extra && extra[i] && n < 15; i++)
+    /* The fleet's HLS, HTTP-FLV and RTMP cameras on free ports too, never
+     * on the defaults another farm may hold (farm_platform_ports reads them). */
+    char *argv[40] = {CAMFARM_BIN, "--inventory",   (char *)fleet, "--clips",       CAMFARM_CLIPS,
+                      "--faults",  "none",          "--listen",    listen,          "--control",
+                      control,     "--http-listen", "0.0.0.0:0",   "--rtmp-listen", "0.0.0.0:0"};
+    int n = 15;
+    for (int i = 0; extra && extra[i] && n < 39; i++)
         argv[n++] = (char *)extra[i];
     argv[n] = NULL;
     proc_start(farm, 1, argv);

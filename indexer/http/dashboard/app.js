@@ -1,8 +1,10 @@
-/* The camdex operations dashboard: fleet totals, units by online rate, the
- * camera list (filtered and paged by the API, never loaded whole), one
- * camera, and live transitions from the event stream. Plain JS, no build
- * step. Everything from the index reaches the page as text nodes
- * (textContent), never as markup: names come from inventories. */
+/* The camdex operations dashboard: fleet totals, units by online rate with
+ * their 30-day trends, the camera list (filtered and paged by the API,
+ * never loaded whole), one camera with its last 7 days, and live
+ * transitions from the event stream. Plain JS, no build step. Texts come
+ * from the message catalogue (i18n.js), charts from charts.js. Everything
+ * from the index reaches the page as text nodes (textContent), never as
+ * markup: names come from inventories. */
 'use strict';
 
 (function () {
@@ -19,9 +21,19 @@
     'session_limit', 'not_found', 'server_error', 'redirect_loop', 'no_media', 'no_keyframe',
     'decode_error', 'black', 'frozen', 'blurred', 'occluded', 'low_fps', 'low_bitrate',
     'resolution_mismatch', 'unsupported_url', 'internal_error'];
+  const TREND_DAYS = 30;        /* the overview's and a unit's trend */
+  const STRIP_DAYS = 7;         /* a camera's availability strip */
+  const DAY_MS = 86400000;
+  /* Outage reasons in the stacked bars, biggest first (colour-blind safe
+   * first eight: Okabe and Ito's palette, then greys). */
+  const PALETTE = ['#d55e00', '#0072b2', '#e69f00', '#009e73', '#cc79a7', '#56b4e9', '#f0e442',
+    '#000000', '#7f7f7f', '#b0b0b0'];
 
   const $ = (id) => document.getElementById(id);
-  const num = new Intl.NumberFormat('en-US');
+  const I = window.CamdexI18n;
+  const C = window.CamdexCharts;
+  const t = I.t;
+  const num = {format: (n) => I.num(n)};
 
   const state = {
     token: sessionStorage.getItem(TOKEN_KEY) || '',
@@ -34,6 +46,9 @@
     camera: null,         /* the camera page on screen: id */
     lastEventId: '',
     view: '',
+    tzOffset: null,       /* the index's day zone, ms east of UTC (from its times) */
+    trend: null,          /* {days, fleet: {online, intact}, units: Map(id → online[])} */
+    outages: null,        /* GET /reports/outages over the trend's days */
   };
 
   /* ---- DOM: text only ---- */
@@ -70,40 +85,28 @@
     e.hidden = !msg;
   }
 
-  const pct = (r) => (r === null || r === undefined || Number.isNaN(r)) ? '–'
-    : (r * 100).toFixed(r >= 0.9995 || r === 0 ? 0 : 1) + ' %';
+  const pct = I.pct;
   const rateClass = (r) => (r === null || r === undefined) ? 'rate-none'
     : r < 0.9 ? 'rate-bad' : r < 0.97 ? 'rate-warn' : 'rate-good';
 
   /* "2026-11-27T18:40:05+08:00" in the index's own zone, as the CLI
-   * prints it; shown without the offset, plus how long ago. */
-  function timeText(t) {
-    if (!t)
+   * prints it, formatted for the page's language; and how long ago. */
+  function timeText(when) {
+    if (!when)
       return '';
-    return t.replace('T', ' ').replace(/([+-]\d\d:\d\d|Z)$/, '');
+    const off = I.offsetMs(when);
+    if (off !== null && state.tzOffset === null)
+      state.tzOffset = off;
+    return I.time(when);
   }
-
-  function ago(t) {
-    if (!t)
-      return '';
-    const ms = Date.now() - Date.parse(t);
-    if (!(ms >= 0))
-      return '';
-    const s = Math.floor(ms / 1000);
-    if (s < 60)
-      return s + ' s ago';
-    const m = Math.floor(s / 60);
-    if (m < 60)
-      return m + ' min ago';
-    const h = Math.floor(m / 60);
-    if (h < 48)
-      return h + ' h ' + (m % 60) + ' min ago';
-    return Math.floor(h / 24) + ' d ago';
-  }
+  const ago = (when) => (when ? I.ago(when) : '');
 
   function badge(st) {
-    return el('span', {class: 'badge st-' + (STATES.includes(st) ? st : 'unknown')}, st);
+    return el('span', {class: 'badge st-' + (STATES.includes(st) ? st : 'unknown'), 'data-state': st},
+      I.stateText(st));
   }
+  const reasonCell = (r) => el('span', {class: 'reason-text', 'data-reason': r || ''},
+    I.reasonText(r));
 
   const cameraHref = (id) => '#/camera/' + encodeURIComponent(id);
   function camerasHref(f) {
@@ -125,9 +128,7 @@
       return tokenAsk;
     tokenAsk = new Promise((resolve) => {
       const dlg = $('token-dialog'), form = $('token-form'), input = $('token-input');
-      setText('token-why', refused
-        ? 'The token was refused. Give a valid bearer token ([http] token_ro or token_rw).'
-        : 'This camdex answers only with a bearer token ([http] token_ro or token_rw).');
+      setText('token-why', t(refused ? 'ui.token.refused' : 'ui.token.why'));
       input.value = '';
       const done = (ev) => {
         ev.preventDefault();
@@ -165,7 +166,7 @@
         body = null;
       }
       if (!res.ok) {
-        const msg = body && body.error ? body.error.message : 'HTTP ' + res.status;
+        const msg = body && body.error ? body.error.message : t('ui.error.http', {status: res.status});
         const err = new Error(path + ': ' + msg);
         err.status = res.status;
         throw err;
@@ -191,7 +192,7 @@
       setText('t-' + st, num.format(s.states[st] || 0));
     setText('t-rate', pct(s.online_rate));
     setText('t-today', pct(state.today.get('ALL')));
-    setText('updated', s.generated_at ? 'as of ' + timeText(s.generated_at) : '');
+    setText('updated', s.generated_at ? t('ui.updated', {time: timeText(s.generated_at)}) : '');
   }
 
   async function loadCounters() {
@@ -204,8 +205,97 @@
       renderUnitRows();
     if (state.view === 'cameras')
       fillUnitSelect();
-    /* Today's time-weighted rates are not needed for the first paint. */
+    /* Today's time-weighted rates and the trends are not needed for the
+     * first paint. */
     loadToday(summary.generated_at).catch((e) => showError(e.message));
+    loadTrends(summary.generated_at).catch((e) => showError(e.message));
+  }
+
+  /* The days of a trend ending with `last` (YYYY-MM-DD), oldest first. */
+  function daysBack(last, n) {
+    const end = Date.parse(last + 'T00:00:00Z');
+    const days = [];
+    for (let i = n - 1; i >= 0; i--)
+      days.push(new Date(end - i * DAY_MS).toISOString().slice(0, 10));
+    return days;
+  }
+
+  /* One report for the fleet's trend and every unit's sparkline, and the
+   * outages per reason; read once per day of the index, not per refresh
+   * (yesterday's figures do not change, today's move slowly). */
+  async function loadTrends(generatedAt) {
+    const day = (generatedAt || '').slice(0, 10);
+    if (!/^\d{4}-\d\d-\d\d$/.test(day) || (state.trend && state.trend.last === day))
+      return;
+    const days = daysBack(day, TREND_DAYS);
+    const range = '?from=' + days[0] + '&to=' + day;
+    /* shape=series: two arrays of rates per unit, a twentieth of the rows. */
+    const [rep, out] = await Promise.all([api('/reports/online-rate' + range + '&shape=series'),
+      api('/reports/outages' + range)]);
+    const blank = rep.days.map(() => null);
+    const all = rep.series.ALL || {online: blank, intact: blank};
+    const trend = {last: day, days: rep.days, fleet: {online: all.online, intact: all.intact},
+      units: new Map()};
+    for (const [unit, sr] of Object.entries(rep.series))
+      if (unit !== 'ALL')
+        trend.units.set(unit, sr.online);
+    state.trend = trend;
+    state.outages = out;
+    if (state.view === 'overview') {
+      renderCharts();
+      renderUnitRows();
+    }
+  }
+
+  function trendChart(id, title, days, online, intact) {
+    if (!online.some((v) => v !== null))
+      return el('p', {class: 'muted', id}, t('ui.trend.none'));
+    return C.trend({id, days, ariaLabel: title,
+      /* Intact first: the online line, never below it, is drawn over it. */
+      series: [{key: 'intact', label: t('ui.trend.intact'), values: intact},
+        {key: 'online', label: t('ui.trend.online'), values: online}],
+      dayText: I.dayShort, pctText: pct,
+      pointText: (d, label, value) => t('ui.trend.point', {day: I.dayLong(d), series: label, value})});
+  }
+
+  function legend(items) {
+    return el('ul', {class: 'legend'}, items.map(([cls, text, color]) => el('li', {},
+      C.swatch(cls, color), ' ', text)));
+  }
+
+  /* Stacked bars of new outages per day, one colour per reason. */
+  function outageChart(out) {
+    const totals = new Map();
+    for (const d of out.days)
+      for (const [k, n] of Object.entries(d.outages))
+        totals.set(k, (totals.get(k) || 0) + n);
+    if (!totals.size)
+      return el('p', {class: 'muted', id: 'outage-chart'}, t('ui.outages.none'));
+    const keys = [...totals.keys()].sort((a, b) => totals.get(b) - totals.get(a) || (a < b ? -1 : 1));
+    const color = (k) => PALETTE[Math.min(keys.indexOf(k), PALETTE.length - 1)];
+    const rText = (k) => (k === 'other' ? t('ui.outages.other') : I.reasonText(k));
+    return el('div', {},
+      C.stackedBars({id: 'outage-chart', ariaLabel: t('ui.outages.title'),
+        days: out.days.map((d) => d.day), keys, counts: out.days.map((d) => d.outages), color,
+        numText: (n) => num.format(n), dayText: I.dayShort,
+        barText: (d, k, n) => t('ui.outages.bar', {day: I.dayLong(d), reason: rText(k), n: num.format(n)})}),
+      legend(keys.map((k) => ['', rText(k) + ' (' + num.format(totals.get(k)) + ')', color(k)])));
+  }
+
+  function renderCharts() {
+    const box = $('charts');
+    if (!box || !state.trend)
+      return;
+    const tr = state.trend;
+    box.replaceChildren(
+      el('section', {class: 'chart-panel', id: 'fleet-trend-panel'},
+        el('h2', {}, t('ui.trend.fleet')),
+        trendChart('fleet-trend', t('ui.trend.fleet'), tr.days, tr.fleet.online, tr.fleet.intact),
+        legend([['s-online', t('ui.trend.online')], ['s-intact', t('ui.trend.intact')]])),
+      el('section', {class: 'chart-panel', id: 'outages-panel'},
+        el('h2', {}, t('ui.outages.title')), outageChart(state.outages)));
+    if (!performance.getEntriesByName('camdex:charts').length)
+      requestAnimationFrame(() => performance.mark('camdex:charts'));
   }
 
   /* "Today" is the index's day: the date of generated_at, which the
@@ -233,14 +323,15 @@
   /* ---- view: overview ---- */
 
   const UNIT_COLUMNS = [
-    {key: 'name', title: 'Unit', get: (u) => u.name, text: true},
-    {key: 'cameras', title: 'Cameras', get: (u) => u.cameras},
-    {key: 'online', title: 'Online', get: (u) => u.states.online},
-    {key: 'offline', title: 'Offline', get: (u) => u.states.offline},
-    {key: 'degraded', title: 'Degraded', get: (u) => u.states.degraded},
-    {key: 'maintenance', title: 'Maint.', get: (u) => u.states.maintenance},
-    {key: 'rate', title: 'Online rate', get: (u) => u.online_rate},
-    {key: 'today', title: 'Today', get: (u) => state.today.get(u.id)},
+    {key: 'name', get: (u) => u.name, text: true},
+    {key: 'cameras', get: (u) => u.cameras},
+    {key: 'online', get: (u) => u.states.online},
+    {key: 'offline', get: (u) => u.states.offline},
+    {key: 'degraded', get: (u) => u.states.degraded},
+    {key: 'maintenance', get: (u) => u.states.maintenance},
+    {key: 'rate', get: (u) => u.online_rate},
+    {key: 'today', get: (u) => state.today.get(u.id)},
+    {key: 'trend', nosort: true},
   ];
 
   function sortedUnits() {
@@ -262,18 +353,19 @@
     const view = $('view');
     view.replaceChildren();
     const head = el('tr', {}, UNIT_COLUMNS.map((c) => el('th', {
-      scope: 'col', 'data-key': c.key, class: c.text ? '' : 'num',
-    }, el('button', {type: 'button', class: 'sort', on: {click: () => {
+      scope: 'col', 'data-key': c.key, class: c.text || c.nosort ? '' : 'num',
+    }, c.nosort ? t('ui.units.col.' + c.key) : el('button', {type: 'button', class: 'sort', on: {click: () => {
       /* First click: names A-Z, rates worst first, counts largest first. */
       const first = c.text || c.key === 'rate' || c.key === 'today' ? 1 : -1;
       state.sort = {key: c.key, dir: state.sort.key === c.key ? -state.sort.dir : first};
       renderUnitRows();
-    }}}, c.title))));
+    }}}, t('ui.units.col.' + c.key)))));
     view.append(
-      el('h1', {}, 'Units'),
-      el('p', {class: 'muted'}, 'Online rate = (online + degraded) / (online + degraded + offline); ' +
-        'maintenance is not monitored. Click a unit for its cameras; click a heading to sort.'),
+      el('div', {id: 'charts', class: 'charts'}),
+      el('h1', {}, t('ui.units.title')),
+      el('p', {class: 'muted'}, t('ui.units.help')),
       el('table', {id: 'units', class: 'grid'}, el('thead', {}, head), el('tbody', {id: 'unit-rows'})));
+    renderCharts();
     renderUnitRows();
   }
 
@@ -283,6 +375,8 @@
       return;
     for (const th of document.querySelectorAll('#units th')) {
       const k = th.getAttribute('data-key');
+      if (k === 'trend')
+        continue;
       th.setAttribute('aria-sort', k === state.sort.key
         ? (state.sort.dir > 0 ? 'ascending' : 'descending') : 'none');
     }
@@ -300,11 +394,24 @@
       el('td', {class: 'num'}, num.format(u.states.degraded)),
       el('td', {class: 'num'}, num.format(u.states.maintenance)),
       el('td', {class: 'num rate ' + rateClass(u.online_rate)}, pct(u.online_rate)),
-      el('td', {class: 'num rate ' + rateClass(today)}, pct(today)));
+      el('td', {class: 'num rate ' + rateClass(today)}, pct(today)),
+      el('td', {class: 'trend'}, sparkFor(u)));
     });
     body.replaceChildren(...rows);
     if (!performance.getEntriesByName('camdex:units').length && rows.length)
       requestAnimationFrame(() => performance.mark('camdex:units'));
+  }
+
+  function sparkFor(u) {
+    const tr = state.trend;
+    const values = tr && tr.units.get(u.id);
+    if (!values)
+      return '';
+    if (tr.floor === undefined)
+      tr.floor = C.floorOf([...tr.units.values()].flat());
+    return C.sparkline({days: tr.days, values, floor: tr.floor, ariaLabel: t('ui.trend.unit', {name: u.name}),
+      pctText: pct, pointText: (d, value) => t('ui.trend.point',
+        {day: I.dayLong(d), series: t('ui.trend.online'), value})});
   }
 
   /* ---- view: camera list ---- */
@@ -315,7 +422,7 @@
       return;
     const want = state.list.filters.unit || '';
     const units = state.units.slice().sort((a, b) => a.name.localeCompare(b.name, 'zh-CN'));
-    sel.replaceChildren(el('option', {value: ''}, 'all units'),
+    sel.replaceChildren(el('option', {value: ''}, t('ui.filter.all_units')),
       ...units.map((u) => el('option', {value: u.id}, u.name + ' (' + u.id + ')')));
     if (want && !state.unitsById.has(want))
       sel.append(el('option', {value: want}, want));
@@ -331,33 +438,39 @@
         ev.preventDefault();
       const f = {
         unit: $('f-unit').value, state: $('f-state').value,
-        reason: $('f-reason').value.trim(), q: $('f-q').value.trim(),
+        reason: $('f-reason').value, q: $('f-q').value.trim(),
       };
       location.hash = camerasHref(f);
     };
+    /* Reasons are chosen by their text; the address keeps the code. */
+    const reasons = REASONS.includes(filters.reason) || !filters.reason ? REASONS
+      : REASONS.concat([filters.reason]);
     const form = el('form', {id: 'filters', class: 'filters', on: {submit: apply}},
-      el('label', {}, 'Unit ', el('select', {id: 'f-unit', on: {change: apply}})),
-      el('label', {}, 'State ', el('select', {id: 'f-state', on: {change: apply}},
-        el('option', {value: ''}, 'any'), STATES.map((s) => el('option', {value: s}, s)))),
-      el('label', {}, 'Reason ', el('input', {id: 'f-reason', list: 'reasons', size: 18,
-        placeholder: 'any', on: {change: apply}})),
-      el('datalist', {id: 'reasons'}, REASONS.map((r) => el('option', {value: r}))),
-      el('label', {}, 'Search ', el('input', {id: 'f-q', type: 'search', size: 24,
-        placeholder: 'id, name, address, tag'})),
-      el('button', {type: 'submit'}, 'Apply'),
-      el('a', {href: '#/cameras', class: 'clear'}, 'clear'));
-    view.append(el('h1', {}, 'Cameras'), form,
-      el('p', {id: 'list-status', class: 'muted'}, 'loading…'),
+      el('label', {}, t('ui.filter.unit') + ' ', el('select', {id: 'f-unit', on: {change: apply}})),
+      el('label', {}, t('ui.filter.state') + ' ', el('select', {id: 'f-state', on: {change: apply}},
+        el('option', {value: ''}, t('ui.filter.any')),
+        STATES.map((s) => el('option', {value: s}, I.stateText(s))))),
+      el('label', {}, t('ui.filter.reason') + ' ', el('select', {id: 'f-reason', on: {change: apply}},
+        el('option', {value: ''}, t('ui.filter.any')),
+        reasons.map((r) => el('option', {value: r}, I.reasonText(r))))),
+      el('label', {}, t('ui.filter.search') + ' ', el('input', {id: 'f-q', type: 'search', size: 24,
+        placeholder: t('ui.filter.search_hint')})),
+      el('button', {type: 'submit'}, t('ui.filter.apply')),
+      el('a', {href: '#/cameras', class: 'clear'}, t('ui.filter.clear')));
+    const cols = ['id', 'name', 'unit', 'state', 'reason', 'since', 'detail'];
+    view.append(el('h1', {}, t('ui.cameras.title')), form,
+      ...(filters.unit ? [el('section', {class: 'chart-panel', id: 'unit-trend-panel'})] : []),
+      el('p', {id: 'list-status', class: 'muted'}, t('ui.list.loading')),
       el('table', {id: 'cameras', class: 'grid'},
-        el('thead', {}, el('tr', {},
-          ['Camera id', 'Name', 'Unit', 'State', 'Reason', 'Since', 'Detail'].map((t) =>
-            el('th', {scope: 'col'}, t)))),
+        el('thead', {}, el('tr', {}, cols.map((c) => el('th', {scope: 'col'}, t('ui.list.col.' + c))))),
         el('tbody', {id: 'camera-rows'})),
       el('p', {}, el('button', {id: 'more', type: 'button', hidden: true,
-        on: {click: () => loadPage()}}, 'More')));
+        on: {click: () => loadPage()}}, t('ui.list.more'))));
     fillUnitSelect();
     $('f-state').value = filters.state || '';
     $('f-reason').value = filters.reason || '';
+    if (filters.unit)
+      loadUnitTrend(filters.unit, state.list.seq).catch((e) => showError(e.message));
     $('f-q').value = filters.q || '';
     loadPage();
   }
@@ -368,7 +481,7 @@
       el('td', {class: 'name', lang: 'zh-CN'}, c.name),
       el('td', {class: 'unit', lang: 'zh-CN', title: c.unit}, c.unit_name || c.unit),
       el('td', {class: 'state'}, badge(c.state)),
-      el('td', {class: 'reason'}, c.reason),
+      el('td', {class: 'reason', 'data-reason': c.reason || ''}, I.reasonText(c.reason)),
       el('td', {class: 'since', title: c.since || ''}, c.since ? ago(c.since) : ''),
       el('td', {class: 'detail'}, c.detail));
   }
@@ -395,8 +508,8 @@
       list.cursor = page.next_cursor || null;
       $('camera-rows').append(...page.cameras.map(cameraRow));
       setText('list-status', list.rows.length
-        ? num.format(list.rows.length) + (list.cursor ? ' cameras shown, more to load' : ' cameras')
-        : 'no camera matches');
+        ? t(list.cursor ? 'ui.list.shown_more' : 'ui.list.shown', {n: num.format(list.rows.length)})
+        : t('ui.list.none'));
       $('more').hidden = !list.cursor;
       /* Which listing the rows are (for people reading the DOM and tests). */
       $('list-status').setAttribute('data-for', camerasHref(list.filters));
@@ -415,12 +528,32 @@
     }
   }
 
+  /* A unit's 30 days above its cameras: online and intact rate per day. */
+  async function loadUnitTrend(unit, seq) {
+    const generated = state.summary ? state.summary.generated_at : new Date().toISOString();
+    const days = daysBack(generated.slice(0, 10), TREND_DAYS);
+    const rep = await api('/reports/online-rate?unit=' + encodeURIComponent(unit) + '&from=' +
+      days[0] + '&to=' + days[days.length - 1]);
+    const box = $('unit-trend-panel');
+    if (!box || !state.list || state.list.seq !== seq)
+      return;
+    const at = new Map(rep.rows.map((r) => [r.day, r]));
+    const pick = (k) => days.map((d) => (at.has(d) ? at.get(d)[k] : null));
+    const u = state.unitsById.get(unit);
+    const title = t('ui.trend.unit', {name: u ? u.name : unit});
+    box.replaceChildren(el('h2', {}, title),
+      trendChart('unit-trend', title, days, pick('online_rate'), pick('intact_rate')),
+      legend([['s-online', t('ui.trend.online')], ['s-intact', t('ui.trend.intact')]]));
+  }
+
   /* ---- view: one camera ---- */
 
+  /* Rows [field, value]: the heading is the catalogue's ui.field.FIELD,
+   * data-field the field's stable name. */
   function kv(rows) {
     return el('table', {class: 'kv'}, el('tbody', {}, rows.filter((r) => r[1] !== undefined &&
-      r[1] !== null && r[1] !== '').map(([k, v]) => el('tr', {}, el('th', {scope: 'row'}, k),
-      el('td', {'data-field': k}, v)))));
+      r[1] !== null && r[1] !== '').map(([k, v]) => el('tr', {},
+      el('th', {scope: 'row'}, t('ui.field.' + k)), el('td', {'data-field': k}, v)))));
   }
 
   /* `again`: the camera changed state while shown; keep the page until
@@ -429,13 +562,13 @@
     state.camera = id;
     const view = $('view');
     if (!again)
-      view.replaceChildren(el('p', {class: 'muted'}, 'loading ' + id + '…'));
+      view.replaceChildren(el('p', {class: 'muted'}, t('ui.camera.loading', {id})));
     let c;
     try {
       c = await api('/cameras/' + encodeURIComponent(id));
     } catch (e) {
       if (state.camera === id)
-        view.replaceChildren(el('h1', {}, 'Camera ' + id), el('p', {class: 'error'}, e.message));
+        view.replaceChildren(el('h1', {}, t('ui.camera.title', {id})), el('p', {class: 'error'}, e.message));
       return;
     }
     if (state.camera !== id)
@@ -443,68 +576,116 @@
     const v = c.video || {};
     const unitLink = el('a', {href: camerasHref({unit: c.unit}), lang: 'zh-CN'}, c.unit_name || c.unit);
     const health = kv([
-      ['State', badge(c.state)], ['Reason', c.reason], ['Detail', c.detail],
-      ['Since', c.since ? timeText(c.since) + ' (' + ago(c.since) + ')' : ''],
-      ['Last probe', timeText(c.last_probe)], ['Last success', timeText(c.last_success)],
-      ['Consecutive failures', c.consecutive_failures],
-      ['Flapping', c.flapping ? 'yes' : 'no'],
-      ['RTSP status', c.rtsp_status], ['Latency', c.latency_ms !== undefined ? c.latency_ms.toFixed(1) + ' ms' : ''],
+      ['state', badge(c.state)], ['reason', c.reason ? reasonCell(c.reason) : ''], ['detail', c.detail],
+      ['since', c.since ? timeText(c.since) + ' (' + ago(c.since) + ')' : ''],
+      ['last_probe', timeText(c.last_probe)], ['last_success', timeText(c.last_success)],
+      ['consec_fail', c.consecutive_failures !== undefined ? num.format(c.consecutive_failures) : ''],
+      ['flapping', t(c.flapping ? 'ui.yes' : 'ui.no')],
+      ['rtsp_status', c.rtsp_status],
+      ['latency', c.latency_ms !== undefined ? I.num(Math.round(c.latency_ms * 10) / 10) + ' ms' : ''],
     ]);
     const stream = kv([
-      ['Codec', v.codec ? v.codec + (v.profile ? ' (' + v.profile + ')' : '') : ''],
-      ['Resolution', v.width ? v.width + '×' + v.height : ''],
-      ['Frame rate', v.fps ? v.fps.toFixed(2).replace(/\.?0+$/, '') + ' fps' : ''],
-      ['Bitrate', v.bitrate_kbps ? num.format(v.bitrate_kbps) + ' kbit/s' : ''],
-      ['Audio', c.audio ? c.audio.codec : ''],
-      ['Server', c.server], ['URL', c.url],
+      ['codec', v.codec ? v.codec + (v.profile ? ' (' + v.profile + ')' : '') : ''],
+      ['resolution', v.width ? v.width + '×' + v.height : ''],
+      ['fps', v.fps ? I.num(Math.round(v.fps * 100) / 100) + ' fps' : ''],
+      ['bitrate', v.bitrate_kbps ? num.format(v.bitrate_kbps) + ' kbit/s' : ''],
+      ['audio', c.audio ? c.audio.codec : ''],
+      ['server', c.server], ['url', c.url],
     ]);
     const exp = c.expected || {};
     const record = kv([
-      ['Unit', unitLink], ['Address', c.address], ['Tags', c.tags],
-      ['Location', c.location ? c.location.lat.toFixed(6) + ', ' + c.location.lon.toFixed(6) : ''],
-      ['Expected', exp.width ? exp.width + '×' + exp.height + (exp.fps ? ' @ ' + exp.fps + ' fps' : '') : ''],
-      ['GB/T 28181', c.gb28181 ? c.gb28181.description : ''],
+      ['unit', unitLink], ['address', c.address], ['tags', c.tags],
+      ['location', c.location ? c.location.lat.toFixed(6) + ', ' + c.location.lon.toFixed(6) : ''],
+      ['expected', exp.width ? exp.width + '×' + exp.height + (exp.fps ? ' @ ' + exp.fps + ' fps' : '') : ''],
+      ['gb28181', c.gb28181 ? c.gb28181.description : ''],
     ]);
     const events = (c.events || []).slice().reverse();
+    const evCols = ['time', 'change', 'reason', 'detail'];
     const evTable = events.length ? el('table', {id: 'camera-events', class: 'grid'},
-      el('thead', {}, el('tr', {}, ['Time', 'Change', 'Reason', 'Detail'].map((t) => el('th', {scope: 'col'}, t)))),
+      el('thead', {}, el('tr', {}, evCols.map((k) => el('th', {scope: 'col'}, t('ui.events.col.' + k))))),
       el('tbody', {}, events.map((e) => el('tr', {},
         el('td', {class: 'time'}, timeText(e.time)),
         el('td', {}, badge(e.from), ' → ', badge(e.to)),
-        el('td', {}, e.reason), el('td', {class: 'detail'}, e.detail)))))
-      : el('p', {class: 'muted', id: 'camera-events'}, 'no state change recorded');
+        el('td', {'data-reason': e.reason || ''}, I.reasonText(e.reason)),
+        el('td', {class: 'detail'}, e.detail)))))
+      : el('p', {class: 'muted', id: 'camera-events'}, t('ui.events.none'));
     /* "Look now": a deep probe on demand that brings the keyframe back as
      * a JPEG (POST .../probe?thumbnail=true, which needs token_rw). */
     const lookOut = el('div', {id: 'camera-look-result', 'aria-live': 'polite'});
-    const lookBtn = el('button', {id: 'camera-look', type: 'button'}, 'Look now');
+    const lookBtn = el('button', {id: 'camera-look', type: 'button'}, t('ui.look.button'));
     lookBtn.addEventListener('click', async () => {
       lookBtn.disabled = true;
-      lookOut.replaceChildren(el('p', {class: 'muted'}, 'looking at the stream (a few seconds)…'));
+      lookOut.replaceChildren(el('p', {class: 'muted'}, t('ui.look.busy')));
       try {
         const r = await api('/cameras/' + encodeURIComponent(c.id) + '/probe?thumbnail=true', 'POST');
-        const at = el('p', {class: 'muted'}, badge(r.state), ' ', r.reason || '', ' — ',
-          timeText(new Date().toISOString()));
+        const at = el('p', {class: 'muted'}, badge(r.state), ' ', I.reasonText(r.reason), ' — ',
+          I.timeAt(Date.now(), state.tzOffset || 0));
         const ok = typeof r.thumbnail === 'string' && r.thumbnail.startsWith('data:image/jpeg;base64,');
         lookOut.replaceChildren(ok
-          ? el('img', {class: 'thumb', src: r.thumbnail, alt: 'what ' + c.id + ' shows now'})
-          : el('p', {}, 'no picture: ' + (r.detail || r.reason || r.state)), at);
+          ? el('img', {class: 'thumb', src: r.thumbnail, alt: t('ui.look.alt', {id: c.id})})
+          : el('p', {}, t('ui.look.no_picture', {why: r.detail || I.reasonText(r.reason) ||
+            I.stateText(r.state)})), at);
       } catch (e) {
         lookOut.replaceChildren(el('p', {class: 'error'}, e.status === 403
-          ? 'Looking needs a read-write token ([http] token_rw); this one may only read.'
-          : e.message));
+          ? t('ui.look.needs_rw') : e.message));
       }
       lookBtn.disabled = false;
     });
     view.replaceChildren(
-      el('p', {class: 'crumbs'}, el('a', {href: '#/'}, 'Overview'), ' / ', unitLink.cloneNode(true), ' / ', c.id),
+      el('p', {class: 'crumbs'}, el('a', {href: '#/'}, t('ui.nav.overview')), ' / ', unitLink.cloneNode(true), ' / ', c.id),
       el('h1', {id: 'camera-title'}, el('span', {lang: 'zh-CN'}, c.name), ' ', badge(c.state)),
       el('p', {class: 'id'}, c.id),
       el('section', {id: 'camera-look-panel'}, lookBtn, lookOut),
+      availabilityPanel(c),
       el('div', {class: 'panels'},
-        el('section', {id: 'camera-health'}, el('h2', {}, 'Health'), health),
-        el('section', {id: 'camera-stream'}, el('h2', {}, 'Stream'), stream),
-        el('section', {id: 'camera-record'}, el('h2', {}, 'Record'), record)),
-      el('h2', {}, 'Recent events'), evTable);
+        el('section', {id: 'camera-health'}, el('h2', {}, t('ui.camera.health')), health),
+        el('section', {id: 'camera-stream'}, el('h2', {}, t('ui.camera.stream')), stream),
+        el('section', {id: 'camera-record'}, el('h2', {}, t('ui.camera.record')), record)),
+      el('h2', {}, t('ui.camera.events')), evTable);
+  }
+
+  /* The camera's last 7 days as a strip: one span per state it was in,
+   * from its events (the state before the first one is that event's
+   * "from"; without events, the state it is in now). The panel fills in
+   * when the events are there. */
+  function availabilityPanel(c) {
+    const box = el('section', {class: 'chart-panel', id: 'camera-availability'},
+      el('h2', {}, t('ui.camera.availability')));
+    const to = Date.now(), from = to - STRIP_DAYS * DAY_MS;
+    const since = new Date(from).toISOString();
+    api('/cameras/' + encodeURIComponent(c.id) + '/events?limit=1000&since=' + encodeURIComponent(since))
+      .then((r) => {
+        if (state.camera === c.id)
+          box.append(availabilityStrip(c, r.events, from, to));
+      }, (e) => box.append(el('p', {class: 'error'}, e.message)));
+    return box;
+  }
+
+  function availabilityStrip(c, events, from, to) {
+    const off = state.tzOffset !== null ? state.tzOffset : (I.offsetMs(c.since) || 0);
+    const spans = [];
+    let cur = events.length ? events[0].from : c.state;
+    let reason = events.length ? '' : c.reason || '';
+    let at = from;
+    for (const e of events) {
+      const when = Date.parse(e.time);
+      spans.push({start: at, end: when, state: cur, reason});
+      at = when;
+      cur = e.to;
+      reason = e.reason || '';
+    }
+    spans.push({start: at, end: to, state: cur, reason});
+    for (const sp of spans) {
+      const vars = {state: I.stateText(sp.state), reason: I.reasonText(sp.reason),
+        dur: I.duration(sp.end - sp.start), from: I.timeAt(sp.start, off), to: I.timeAt(sp.end, off)};
+      sp.text = t(sp.reason && sp.state !== 'online' ? 'ui.strip.span' : 'ui.strip.span_plain', vars);
+    }
+    /* A tick at each midnight of the index's day zone. */
+    const ticks = [];
+    for (let d = Math.ceil((from + off) / DAY_MS) * DAY_MS - off; d < to; d += DAY_MS)
+      ticks.push({at: d, text: I.dayShort(new Date(d + off).toISOString().slice(0, 10))});
+    return C.strip({id: 'availability-strip', ariaLabel: t('ui.camera.availability'), from, to,
+      spans, ticks});
   }
 
   /* ---- live: the event stream ---- */
@@ -515,29 +696,29 @@
     live.status = status;
     const e = $('live');
     e.className = 'live ' + status;
-    e.textContent = status === 'on' ? 'live' : status === 'wait' ? 'reconnecting' : 'not live';
+    e.textContent = t(status === 'on' ? 'ui.live.on' : status === 'wait' ? 'ui.live.wait' : 'ui.live.off');
     e.title = why || '';
   }
 
   function onTransition(ev) {
-    const t = JSON.parse(ev.data);
+    const tx = JSON.parse(ev.data);
     if (ev.id)
       state.lastEventId = ev.id;
     /* Counters move at once; a re-read shortly after corrects any drift. */
     const move = (states) => {
       if (!states)
         return;
-      if (t.from in states)
-        states[t.from] = Math.max(0, states[t.from] - 1);
-      if (t.to in states)
-        states[t.to] += 1;
+      if (tx.from in states)
+        states[tx.from] = Math.max(0, states[tx.from] - 1);
+      if (tx.to in states)
+        states[tx.to] += 1;
     };
     if (state.summary) {
       move(state.summary.states);
       state.summary.online_rate = unitRate(state.summary);
       renderTotals();
     }
-    const u = state.unitsById.get(t.unit);
+    const u = state.unitsById.get(tx.unit);
     if (u) {
       move(u.states);
       u.online_rate = unitRate(u);
@@ -545,36 +726,38 @@
         renderUnitRows();
     }
     reconcileSoon();
-    addTicker(t);
+    addTicker(tx);
     for (const tr of document.querySelectorAll('#camera-rows tr[data-camera]')) {
-      if (tr.getAttribute('data-camera') !== t.camera)
+      if (tr.getAttribute('data-camera') !== tx.camera)
         continue;
-      tr.querySelector('td.state').replaceChildren(badge(t.to));
-      tr.querySelector('td.reason').textContent = t.reason;
-      tr.querySelector('td.detail').textContent = t.detail;
+      tr.querySelector('td.state').replaceChildren(badge(tx.to));
+      const rc = tr.querySelector('td.reason');
+      rc.textContent = I.reasonText(tx.reason);
+      rc.setAttribute('data-reason', tx.reason || '');
+      tr.querySelector('td.detail').textContent = tx.detail;
       const since = tr.querySelector('td.since');
-      since.textContent = ago(t.time);
-      since.title = t.time;
+      since.textContent = ago(tx.time);
+      since.title = tx.time;
       tr.classList.remove('flash');
       void tr.offsetWidth; /* restart the animation */
       tr.classList.add('flash');
     }
-    if (state.view === 'camera' && state.camera === t.camera)
-      renderCamera(t.camera, true);
+    if (state.view === 'camera' && state.camera === tx.camera)
+      renderCamera(tx.camera, true);
   }
 
-  function addTicker(t) {
+  function addTicker(tx) {
     const list = $('ticker');
     const empty = $('ticker-empty');
     if (empty)
       empty.remove();
-    const u = state.unitsById.get(t.unit);
-    list.prepend(el('li', {'data-camera': t.camera, 'data-key': t.key},
-      el('span', {class: 'time'}, timeText(t.time).slice(11)), ' ',
-      el('a', {href: cameraHref(t.camera)}, t.camera), ' ',
-      el('span', {class: 'unit', lang: 'zh-CN'}, u ? u.name : t.unit), ' ',
-      badge(t.from), ' → ', badge(t.to), ' ',
-      el('span', {class: 'reason'}, t.reason)));
+    const u = state.unitsById.get(tx.unit);
+    list.prepend(el('li', {'data-camera': tx.camera, 'data-key': tx.key},
+      el('span', {class: 'time'}, I.clock(tx.time)), ' ',
+      el('a', {href: cameraHref(tx.camera)}, tx.camera), ' ',
+      el('span', {class: 'unit', lang: 'zh-CN'}, u ? u.name : tx.unit), ' ',
+      badge(tx.from), ' → ', badge(tx.to), ' ',
+      el('span', {class: 'reason', 'data-reason': tx.reason || ''}, I.reasonText(tx.reason))));
     while (list.children.length > TICKER_MAX)
       list.lastElementChild.remove();
   }
@@ -586,14 +769,14 @@
         clearTimeout(live.silence);
         live.silence = setTimeout(() => live.ctrl.abort(), STREAM_SILENCE_MS);
       };
-      let why = 'the stream ended';
+      let why = t('ui.live.ended');
       try {
-        setLive(live.status === 'on' ? 'wait' : live.status, 'connecting');
+        setLive(live.status === 'on' ? 'wait' : live.status, t('ui.live.connecting'));
         await CamdexSSE.readEventStream(API + '/events/stream', {
           token: state.token, lastEventId: state.lastEventId, signal: live.ctrl.signal,
           onOpen: () => {
             live.backoff = 1000;
-            setLive('on', 'connected to ' + API + '/events/stream');
+            setLive('on', t('ui.live.connected', {url: API + '/events/stream'}));
             kick();
           },
           onBytes: kick,
@@ -605,17 +788,17 @@
         });
       } catch (e) {
         if (e.status === 401) {
-          setLive('wait', 'the stream needs a token');
+          setLive('wait', t('ui.live.needs_token'));
           await askToken(Boolean(state.token));
           continue;
         }
-        why = e.name === 'AbortError' ? 'no data (not even a keepalive) for 45 s' : e.message;
+        why = e.name === 'AbortError' ? t('ui.live.silent') : e.message;
         if (e.status === 404)
-          why = 'this server has no event stream (' + API + '/events/stream)';
+          why = t('ui.live.no_stream', {url: API + '/events/stream'});
       } finally {
         clearTimeout(live.silence);
       }
-      setLive(live.status === 'on' ? 'wait' : 'off', why + '; retrying');
+      setLive(live.status === 'on' ? 'wait' : 'off', t('ui.live.retrying', {why}));
       /* Missed transitions are replayed from Last-Event-ID; the counters
        * are re-read anyway in case the server could not replay them all. */
       await new Promise((r) => setTimeout(r, live.backoff));
@@ -650,7 +833,7 @@
       renderCameras({unit: p.get('unit') || '', state: p.get('state') || '',
         reason: p.get('reason') || '', q: p.get('q') || ''});
       $('nav-cameras').classList.add('here');
-      document.title = 'Cameras · camdex';
+      document.title = t('ui.cameras.title') + ' · camdex';
     } else {
       state.view = 'overview';
       state.list = null;
@@ -661,7 +844,21 @@
     }
   }
 
+  /* The switch: the choice is kept (localStorage) and the page reloads
+   * in that language, where it was. */
+  function setupLangSwitch() {
+    const sel = $('lang');
+    sel.value = I.lang;
+    sel.addEventListener('change', () => {
+      I.choose(sel.value);
+      location.reload();
+    });
+  }
+
   async function start() {
+    await I.load(API);
+    I.apply(document);
+    setupLangSwitch();
     window.addEventListener('hashchange', route);
     route();
     try {

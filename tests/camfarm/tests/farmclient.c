@@ -102,9 +102,6 @@ int fc_start(struct fc_farm *f, const char *fleet_text, const char *const *extra
     snprintf(f->dir, sizeof(f->dir), "%.40s/camfarm-XXXXXX", tmp);
     if (!mkdtemp(f->dir))
         return -errno;
-    char inv[128], fleet[128];
-    snprintf(inv, sizeof(inv), "%s/inventory.csv", f->dir);
-    snprintf(fleet, sizeof(fleet), "%s/fleet.txt", f->dir);
     char *csv = malloc(FC_TEST_CAMERAS * 256 + 256);
     if (!csv)
         return -ENOMEM;
@@ -115,16 +112,36 @@ int fc_start(struct fc_farm *f, const char *fleet_text, const char *const *extra
                                 "34010000001320%06d,\"Camera %d, gate\",U%03d,Unit,"
                                 "rtsp://admin:%s@127.1.0.%d:8554%s,31.8,117.2,,,640x360,25\n",
                                 n - 1, n, (n - 1) % 212, fc_password(n), n, path_of(n));
-    int rc = write_file(inv, csv);
+    int rc = fc_start_csv(f, csv, fleet_text, extra);
     free(csv);
+    return rc;
+}
+
+int fc_start_csv(struct fc_farm *f, const char *csv, const char *fleet_text,
+                 const char *const *extra)
+{
+    char inv[128], fleet[128];
+    if (!f->dir[0]) {
+        memset(f, 0, sizeof(*f));
+        f->pid = -1;
+        const char *tmp = getenv("TMPDIR") ? getenv("TMPDIR") : "/tmp";
+        snprintf(f->dir, sizeof(f->dir), "%.40s/camfarm-XXXXXX", tmp);
+        if (!mkdtemp(f->dir))
+            return -errno;
+    }
+    snprintf(inv, sizeof(inv), "%s/inventory.csv", f->dir);
+    snprintf(fleet, sizeof(fleet), "%s/fleet.txt", f->dir);
+    int rc = write_file(inv, csv);
     if (rc < 0 || (rc = write_file(fleet, fleet_text ? fleet_text : "")) < 0)
         return rc;
 
-    const char *argv[32] = {CAMFARM_BIN,   "--inventory", inv,          "--clips",
-                            CAMFARM_CLIPS, "--fleet",     fleet,        "--listen",
-                            "0.0.0.0:0",   "--control",   "127.0.0.1:0"};
-    int argc = 11;
-    for (int i = 0; extra && extra[i] && argc < 31; i++)
+    /* Free ports for every socket, so farms of parallel tests never meet. */
+    const char *argv[36] = {CAMFARM_BIN,   "--inventory",   inv,          "--clips",
+                            CAMFARM_CLIPS, "--fleet",       fleet,        "--listen",
+                            "0.0.0.0:0",   "--control",     "127.0.0.1:0", "--http-listen",
+                            "0.0.0.0:0",   "--rtmp-listen", "0.0.0.0:0"};
+    int argc = 15;
+    for (int i = 0; extra && extra[i] && argc < 35; i++)
         argv[argc++] = extra[i];
     argv[argc] = NULL;
 
@@ -163,6 +180,11 @@ int fc_start(struct fc_farm *f, const char *fleet_text, const char *const *extra
         return -EBADMSG;
     f->rtsp_port = (uint16_t)atoi(strrchr(strndupa(r, strcspn(r, " \n")), ':') + 1);
     f->control_port = (uint16_t)atoi(strrchr(strndupa(c, strcspn(c, " \n")), ':') + 1);
+    const char *h = strstr(f->ready, " http="), *m = strstr(f->ready, " rtmp=");
+    if (h)
+        f->http_port = (uint16_t)atoi(strrchr(strndupa(h, strcspn(h + 1, " \n") + 1), ':') + 1);
+    if (m)
+        f->rtmp_port = (uint16_t)atoi(strrchr(strndupa(m, strcspn(m + 1, " \n") + 1), ':') + 1);
     return 0;
 }
 

@@ -61,6 +61,7 @@ struct fc_farm {
     int pidfd;
     int out_fd; /* camfarm's stdout */
     uint16_t rtsp_port, control_port;
+    uint16_t http_port, rtmp_port; /* HLS/HTTP-FLV and RTMP sockets */
     char dir[64]; /* temporary directory holding inventory and fleet file */
     char ready[256];
 };
@@ -71,6 +72,9 @@ struct fc_farm {
  * extra arguments (NULL-terminated). Returns 0 once the ready line arrived
  * within the deadline. */
 int fc_start(struct fc_farm *f, const char *fleet_text, const char *const *extra_args);
+/* Same with the inventory CSV text given whole (platform cameras). */
+int fc_start_csv(struct fc_farm *f, const char *csv, const char *fleet_text,
+                 const char *const *extra_args);
 /* SIGTERM and wait (deadline 10 s). Returns the exit status, or -1. */
 int fc_stop(struct fc_farm *f);
 

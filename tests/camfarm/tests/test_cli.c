@@ -122,3 +122,39 @@ Test(cli, kill_drops_live_sessions)
     cr_expect(strstr(reply, "\"sessions_open\":0") != NULL, "%s", reply);
     cr_expect_eq(fc_stop(&farm), 0);
 }
+
+/* --faults-out: one row per camera with the mode and clip it got, written
+ * before the ready line, so a checker can read it as soon as camfarm is
+ * ready; a file that cannot be written stops camfarm with its path named. */
+Test(cli, faults_out_lists_every_camera_with_its_mode)
+{
+    char path[128];
+    snprintf(path, sizeof(path), "%s/camfarm-truth-%d.csv",
+             getenv("TMPDIR") ? getenv("TMPDIR") : "/tmp", (int)getpid());
+    const char *args[] = {"--faults-out", path, NULL};
+    struct fc_farm farm;
+    cr_assert_eq(fc_start(&farm, "#2 bad_auth\n#3 low_fps\n#4 ok clip=hd\n", args), 0);
+    FILE *f = fopen(path, "r");
+    cr_assert_not_null(f, "no %s once ready", path);
+    char line[256];
+    int rows = 0;
+    bool saw2 = false, saw3 = false, saw4 = false;
+    cr_assert_not_null(fgets(line, sizeof(line), f));
+    cr_expect_str_eq(line, "id,index,mode,arg,clip,width,height,fps\n");
+    while (fgets(line, sizeof(line), f)) {
+        rows++;
+        saw2 |= strstr(line, ",2,bad_auth,0,") != NULL;
+        /* The low frame rate keeps the camera's 640x360. */
+        saw3 |= strstr(line, ",3,low_fps,0,lowfps,640,360,5\n") != NULL;
+        saw4 |= strstr(line, ",4,ok,0,hd,1280,720,25\n") != NULL;
+    }
+    fclose(f);
+    remove(path);
+    cr_expect_eq(rows, FC_TEST_CAMERAS);
+    cr_expect(saw2 && saw3 && saw4, "modes and clips of #2, #3, #4 in the file");
+    cr_expect_eq(fc_stop(&farm), 0);
+
+    const char *bad[] = {"--faults-out", "/nonexistent-dir/truth.csv", NULL};
+    cr_expect_neq(fc_start(&farm, "", bad), 0, "camfarm must not get ready");
+    fc_stop(&farm);
+}

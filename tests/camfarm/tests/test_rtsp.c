@@ -189,13 +189,18 @@ Test(rtsp, setup_play_streams_h264_rtp_paced_at_90khz_then_teardown)
 
     uint8_t pkt[2048];
     size_t len;
-    int chn, frames = 0, fu = 0, single = 0, markers = 0;
+    int chn, frames = 0, fu = 0, single = 0, markers = 0, reports = 0;
     uint16_t last_seq = 0;
     uint32_t first_ts = 0, last_ts = 0;
     uint64_t t0 = fc_now_ms();
     /* 1.2 s of media: about 30 frames at 25 fps. */
     while (fc_now_ms() - t0 < 1200) {
         cr_assert_eq(fc_read_frame(fd, &chn, pkt, sizeof(pkt), &len, 2000), 0);
+        if (chn == 1) { /* RTCP: a sender report a second into the stream */
+            cr_expect(len == 28 && pkt[0] == 0x80 && pkt[1] == 200, "sender report");
+            reports++;
+            continue;
+        }
         cr_assert_eq(chn, 0);
         cr_assert_geq(len, 13);
         cr_assert_eq(pkt[0] >> 6, 2, "RTP version 2");
@@ -223,6 +228,15 @@ Test(rtsp, setup_play_streams_h264_rtp_paced_at_90khz_then_teardown)
     uint32_t span = last_ts - first_ts;
     cr_expect(markers >= 20 && markers <= 40, "frames in 1.2 s: %d", markers);
     cr_expect(span >= 80000 && span <= 130000, "timestamp span %u", span);
+    /* However late a loaded machine sends it, the report comes. */
+    while (!reports) {
+        cr_assert_eq(fc_read_frame(fd, &chn, pkt, sizeof(pkt), &len, 7000), 0, "no sender report");
+        if (chn == 1) {
+            cr_expect(len == 28 && pkt[0] == 0x80 && pkt[1] == 200, "sender report");
+            reports++;
+        }
+    }
+    cr_expect_eq(reports, 1, "one RTCP sender report in the first second or so");
 
     char u2[256];
     url(1, u2, sizeof(u2));

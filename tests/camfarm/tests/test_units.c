@@ -358,8 +358,13 @@ Test(fleet, url_parsing)
     cr_expect_eq(port, 554);
     cr_expect_str_eq(u, "");
     cr_expect_eq(
-        fleet_parse_url("http://127.0.0.1/", u, sizeof(u), p, sizeof(p), &ip, &port, &path),
+        fleet_parse_url("https://127.0.0.1/", u, sizeof(u), p, sizeof(p), &ip, &port, &path),
         -EINVAL);
+    cr_assert_eq(fleet_parse_url("rtmp://127.1.0.9:1935/live/9", u, sizeof(u), p, sizeof(p), &ip,
+                                 &port, &path),
+                 0, "platform URLs split the same way");
+    cr_expect_eq(port, 1935);
+    cr_expect_str_eq(path, "/live/9");
     cr_expect_eq(
         fleet_parse_url("rtsp://cam.example/", u, sizeof(u), p, sizeof(p), &ip, &port, &path),
         -EINVAL);
@@ -445,17 +450,98 @@ Test(fleet, csv_loads_quoted_rows_and_interns_strings)
     fleet_free(&f);
 
     fleet_init(&f);
-    const char *bad = "id,url\nB1,rtsp://127.1.0.1/a\nB2,http://127.1.0.2/a.m3u8\n"
+    const char *bad = "id,url\nB1,rtsp://127.1.0.1/a\nB2,https://127.1.0.2/a.m3u8\n"
                       "B3,rtsp://camera.example/a\n";
     cr_expect_lt(fleet_load_csv(&f, write_tmp("b.csv", bad), &d, err, sizeof(err)), 0);
     cr_expect(strstr(err, "b.csv:4: column \"url\"") != NULL, "%s", err);
-    cr_expect_eq(f.skipped, 1, "the HLS row is skipped, not an error");
+    cr_expect_eq(f.skipped, 1, "the HTTPS row is skipped, not an error");
     fleet_free(&f);
     fleet_init(&f);
     cr_expect_lt(
         fleet_load_csv(&f, write_tmp("c.csv", "name,address\nx,y\n"), &d, err, sizeof(err)), 0);
     cr_expect(strstr(err, "header must name columns") != NULL, "%s", err);
     fleet_free(&f);
+}
+
+/* A clip set with sizes only: the clip choice reads nothing else. */
+static void sized_clips(struct clip_set *set)
+{
+    static const struct {
+        const char *name;
+        enum clip_codec codec;
+        int w, h, fps;
+    } k[] = {{"normal", CLIP_H264, 640, 360, 25},      {"normal265", CLIP_H265, 640, 360, 25},
+             {"hd", CLIP_H264, 1280, 720, 25},         {"fhd", CLIP_H264, 1920, 1080, 25},
+             {"lowfps", CLIP_H264, 640, 360, 5},       {"lowfps_fhd", CLIP_H264, 1920, 1080, 5},
+             {"black", CLIP_H264, 640, 360, 25}};
+    memset(set, 0, sizeof(*set));
+    for (size_t i = 0; i < sizeof(k) / sizeof(k[0]); i++) {
+        struct clip *c = &set->clips[set->count++];
+        snprintf(c->name, sizeof(c->name), "%s", k[i].name);
+        c->codec = k[i].codec;
+        c->width = k[i].w;
+        c->height = k[i].h;
+        c->fps = k[i].fps;
+    }
+}
+
+/* A row naming its picture size and rate streams a healthy clip of that
+ * size and rate; a row asking for one no clip has is counted (camdex will
+ * call it a mismatch), and a malformed size is an error with its line. */
+Test(fleet, inventory_size_and_rate_choose_the_clip)
+{
+    struct clip_set set;
+    sized_clips(&set);
+    struct fleet_defaults d = {.seed = 1, .max_sessions = 4, .clip_normal = 0, .clip_h265 = 1,
+                               .clip_hd = 2, .clips = &set, .healthy = {0, 1, 2, 3},
+                               .nhealthy = 4};
+    const char *csv = "id,url,resolution,fps\n"
+                      "F1,rtsp://127.1.0.1/a,1920x1080,25\n"
+                      "F2,rtsp://127.1.0.2/a,1280x720,25\n"
+                      "F3,rtsp://127.1.0.3/a,704x576,25\n"
+                      "F4,rtsp://127.1.0.4/a,1920x1080,30\n"
+                      "F5,rtsp://127.1.0.5/a,1920X1080,\n";
+    struct fleet f;
+    char err[512];
+    fleet_init(&f);
+    cr_assert_eq(fleet_load_csv(&f, write_tmp("s.csv", csv), &d, err, sizeof(err)), 0, "%s", err);
+    cr_assert_eq(f.count, 5);
+    cr_expect_str_eq(set.clips[f.cams[0].clip].name, "fhd");
+    cr_expect_str_eq(set.clips[f.cams[1].clip].name, "hd");
+    cr_expect_str_eq(set.clips[f.cams[4].clip].name, "fhd", "a size without a rate");
+    cr_expect_eq(f.unmatched, 2, "704x576 and 30 fps have no clip");
+    cr_expect_leq(set.clips[f.cams[2].clip].width, 1280, "an unmatched row streams a default");
+    fleet_free(&f);
+
+    /* Without the columns, the seeded 640x360 / H.265 / 720p mix. */
+    fleet_init(&f);
+    cr_assert_eq(fleet_load_csv(&f, write_tmp("t.csv", "id,url\nG1,rtsp://127.1.0.1/a\n"), &d,
+                                err, sizeof(err)),
+                 0, "%s", err);
+    cr_expect_leq(f.cams[0].clip, 2);
+    cr_expect_eq(f.unmatched, 0);
+    fleet_free(&f);
+
+    fleet_init(&f);
+    cr_expect_lt(fleet_load_csv(&f,
+                                write_tmp("u.csv", "id,url,resolution\nH1,rtsp://127.1.0.1/a,"
+                                                   "1920x\n"),
+                                &d, err, sizeof(err)),
+                 0);
+    cr_expect(strstr(err, "u.csv:2: column \"resolution\": \"1920x\"") != NULL, "%s", err);
+    fleet_free(&f);
+    fleet_init(&f);
+    cr_expect_lt(fleet_load_csv(&f, write_tmp("v.csv", "id,url,fps\nH1,rtsp://127.1.0.1/a,0\n"),
+                                &d, err, sizeof(err)),
+                 0);
+    cr_expect(strstr(err, "v.csv:2: column \"fps\"") != NULL, "%s", err);
+    fleet_free(&f);
+
+    /* A video fault keeps the camera's size when a clip of it exists. */
+    cr_expect_eq(clip_find_sized(&set, "lowfps", 1920, 1080, -7), 5);
+    cr_expect_eq(clip_find_sized(&set, "lowfps", 640, 360, -7), 4);
+    cr_expect_eq(clip_find_sized(&set, "lowfps", 1280, 720, -7), -7);
+    cr_expect_eq(clip_find_sized(&set, "low", 1920, 1080, -7), -7, "a prefix is not a name");
 }
 
 /* ---- auth ---- */

@@ -102,6 +102,19 @@ Test(video, resolution_camera_sends_cif)
     cr_expect_str_eq(probe(40, "tcp"), "codec_name=h264|width=352|height=288|r_frame_rate=25/1");
 }
 
+/* Field sizes: a 1080p camera streams 1080p, and its low frame rate fault
+ * keeps the size (camdex must see low_fps, not a resolution mismatch). */
+Test(video, field_size_camera_keeps_its_size_when_its_rate_drops)
+{
+    char reply[256];
+    cr_assert_eq(fc_control(&farm, "mode #54 ok clip=fhd", reply, sizeof(reply)), 0);
+    cr_assert_str_eq(reply, "ok");
+    cr_expect_str_eq(probe(54, "tcp"), "codec_name=h264|width=1920|height=1080|r_frame_rate=25/1");
+    cr_assert_eq(fc_control(&farm, "mode #54 low_fps", reply, sizeof(reply)), 0);
+    cr_assert_str_eq(reply, "ok");
+    cr_expect_str_eq(probe(54, "tcp"), "codec_name=h264|width=1920|height=1080|r_frame_rate=5/1");
+}
+
 Test(video, black_camera_is_black_and_healthy_one_is_not)
 {
     cr_expect(strstr(analyse(35, "blackdetect=d=0.5", "1.5"), "black_start:") != NULL, "%s", out);

@@ -25,7 +25,7 @@ Test(config, file_sets_keys_with_units)
     config_default(&c);
     const char *text = "; comment\n[camdex]\ndb = /srv/camdex\n[probe]\ninterval = 10s\n"
                        "connect_timeout = 750ms\ndepth = play\nfail_threshold = 2\n"
-                       "[deep]\ninterval = 6h\n";
+                       "[quality]\ninterval = 6h\n";
     cr_assert_eq(config_parse(text, "camdex.ini", &c, &e), 0, "%s", e.msg[0]);
     cr_assert_str_eq(c.db, "/srv/camdex");
     cr_assert_eq(c.interval_ms, 10000);
@@ -33,6 +33,25 @@ Test(config, file_sets_keys_with_units)
     cr_assert_eq(c.depth, CONFIG_DEPTH_PLAY);
     cr_assert_eq(c.fail_threshold, 2);
     cr_assert_eq(c.deep_interval_ms, 6 * 3600000);
+    cr_assert_eq(c.deep_interval_old_line, 0, "the current name is not reported");
+}
+
+Test(config, deep_looks_come_hourly_and_the_former_key_is_taken_and_reported)
+{
+    struct config c;
+    struct config_errors e = {0};
+    config_default(&c);
+    cr_expect_eq(c.deep_interval_ms, 3600000);
+    const char *text = "[probe]\ninterval = 10s\n[deep]\nworkers = 6\ninterval = 2h\n";
+    cr_assert_eq(config_parse(text, "camdex.ini", &c, &e), 0, "%s", e.msg[0]);
+    cr_expect_eq(c.deep_interval_ms, 2 * 3600000);
+    cr_expect_eq(c.deep_workers, 6);
+    cr_expect_eq(c.deep_interval_old_line, 5);
+    char err[256];
+    config_default(&c);
+    cr_assert_eq(config_set(&c, "deep", "interval", "30m", err, sizeof(err)), 0);
+    cr_expect_eq(c.deep_interval_ms, 30 * 60000);
+    cr_expect_eq(c.deep_interval_old_line, -1);
 }
 
 Test(config, every_bad_line_is_reported_with_its_number)
@@ -113,11 +132,17 @@ Test(config, webhook_sections_set_their_keys_with_defaults)
     cr_assert_eq(c.webhooks[1].batch_max, 100, "default batch");
     cr_assert_eq(c.webhooks[1].timeout_ms, 5000, "default timeout");
     cr_assert_str_eq(c.webhooks[1].unit, "", "every unit by default");
+    cr_assert_str_eq(c.webhooks[1].lang, "en", "English by default");
     /* --set webhook.NAME.KEY=VALUE reaches the same webhook. */
     char err[256];
     cr_assert_eq(config_set(&c, "webhook", "ops.batch_max", "7", err, sizeof(err)), 0, "%s", err);
     cr_assert_eq(c.webhooks[0].batch_max, 7);
     cr_assert_eq(c.nwebhooks, 2);
+    cr_assert_eq(config_set(&c, "webhook", "ops.lang", "zh", err, sizeof(err)), 0, "%s", err);
+    cr_assert_str_eq(c.webhooks[0].lang, "zh");
+    cr_assert_eq(config_set(&c, "webhook", "ops.lang", "zh_CN", err, sizeof(err)), -EINVAL);
+    cr_assert(strstr(err, "en or zh"), "%s", err);
+    cr_assert_str_eq(c.webhooks[0].lang, "zh", "a bad value changes nothing");
 }
 
 Test(config, webhook_errors_name_the_line_and_never_the_secret)
@@ -391,4 +416,24 @@ Test(config, quality_limits_take_decimals_within_their_range)
     cr_expect(strstr(err, "from 0 to 100"), "%s", err);
     cr_assert_eq(config_set(&c, "quality", "shake_jump", "a lot", err, sizeof(err)), -EINVAL);
     cr_expect_float_eq(c.quality.shake_jump, d.shake_jump, 1e-6, "a bad value leaves it");
+}
+
+Test(config, clock_look_keys_and_their_ranges)
+{
+    struct config c;
+    struct config_errors e = {0};
+    config_default(&c);
+    cr_expect_eq(c.clock_interval_ms, 86400000);
+    cr_expect_eq(c.clock_wait_ms, 6000);
+    cr_expect_eq(c.clock_tolerance_ms, 10000);
+    const char *text = "[quality]\nclock_interval = 12h\nclock_wait = 10s\nclock_tolerance = 2m\n";
+    cr_assert_eq(config_parse(text, "camdex.ini", &c, &e), 0, "%s", e.msg[0]);
+    cr_expect_eq(c.clock_interval_ms, 12 * 3600000);
+    cr_expect_eq(c.clock_wait_ms, 10000);
+    cr_expect_eq(c.clock_tolerance_ms, 120000);
+    cr_expect_eq(config_parse("[quality]\nclock_interval = 0\n", "camdex.ini", &c, &e), 0,
+                 "0 turns clock looks off");
+    cr_expect_neq(config_parse("[quality]\nclock_wait = 500ms\n", "camdex.ini", &c, &e), 0);
+    cr_expect(strstr(e.msg[0], "clock_wait"), "%s", e.msg[0]);
+    cr_expect_neq(config_parse("[quality]\nclock_interval = 31d\n", "camdex.ini", &c, &e), 0);
 }

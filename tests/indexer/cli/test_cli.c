@@ -337,6 +337,26 @@ Test(cli, generated_fleet_imports_cleanly)
     run_free(&g);
 }
 
+/* The platform URLs carry the ports camfarm listens on; the RTSP ones are
+ * left alone. */
+Test(cli, generate_writes_platform_ports)
+{
+    char *argv[] = {CAMDEX_BIN, "generate", "--cameras", "2000", "--http-port", "18080",
+                    "--rtmp-port", "11935", NULL};
+    struct run g = runv(argv);
+    cr_assert_eq(g.rc, 0, "%s", g.err);
+    cr_expect(strstr(g.out, ":18080/hls/") && strstr(g.out, ":18080/live/"), "HLS and FLV");
+    cr_expect(strstr(g.out, ":11935/live/") != NULL, "RTMP");
+    cr_expect(strstr(g.out, ":8554/") != NULL, "RTSP keeps its default");
+    cr_expect(strstr(g.out, ":8080/") == NULL && strstr(g.out, ":1935/") == NULL);
+    run_free(&g);
+    char *bad[] = {CAMDEX_BIN, "generate", "--http-port", "70000", NULL};
+    g = runv(bad);
+    cr_expect_eq(g.rc, 2);
+    cr_expect(strstr(g.err, "--http-port") != NULL, "%s", g.err);
+    run_free(&g);
+}
+
 /* CSV output guards cells a spreadsheet would run as formulas with an
  * apostrophe; numbers and ordinary text are left alone. */
 Test(cli, csv_output_neutralises_formula_cells)

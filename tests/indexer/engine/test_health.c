@@ -158,3 +158,69 @@ Test(health, memory_restarts_from_the_stored_record)
     cr_assert_eq(m.consec_fail, 7);
     cr_assert_eq(m.last_success, 42);
 }
+
+static struct probe_result degraded(enum probe_reason why)
+{
+    struct probe_result r;
+    probe_result_init(&r);
+    probe_result_set(&r, PROBE_DEGRADED, why, "picture: %s", probe_reason_name(why));
+    return r;
+}
+
+Test(health, a_picture_verdict_stands_across_an_outage_until_the_next_deep_look)
+{
+    struct health_mem m = {.state = STORE_ONLINE};
+    struct health_step s = step(&m, degraded(PROBE_R_BLURRED), true, 1000);
+    cr_assert_eq(s.to, STORE_DEGRADED);
+    for (int i = 0; i < 3; i++)
+        s = step(&m, fail(PROBE_R_CONNECT_REFUSED), false, 2000 + i);
+    cr_assert_eq(m.state, STORE_OFFLINE);
+    /* Back by handshakes alone: the picture nobody has looked at since is
+     * still the blurred one. */
+    s = step(&m, ok(), false, 3000);
+    cr_assert_not(s.changed);
+    s = step(&m, ok(), false, 3001);
+    cr_assert(s.changed);
+    cr_assert_eq(s.to, STORE_DEGRADED);
+    cr_assert_eq(m.reason, PROBE_R_BLURRED);
+    s = step(&m, ok(), false, 4000);
+    cr_assert_eq(m.state, STORE_DEGRADED);
+    cr_assert_eq(m.reason, PROBE_R_BLURRED);
+    /* The next deep look decides: a clean picture clears it... */
+    s = step(&m, ok(), true, 5000);
+    cr_assert(s.changed);
+    cr_assert_eq(s.to, STORE_ONLINE);
+    cr_assert_eq(m.picture, PROBE_R_NONE);
+    /* ...and after another outage the camera comes back online. */
+    for (int i = 0; i < 3; i++)
+        step(&m, fail(PROBE_R_CONNECT_TIMEOUT), false, 6000 + i);
+    step(&m, ok(), false, 7000);
+    s = step(&m, ok(), false, 7001);
+    cr_assert_eq(s.to, STORE_ONLINE);
+}
+
+Test(health, a_deep_look_that_fails_leaves_the_picture_verdict)
+{
+    struct health_mem m = {.state = STORE_ONLINE};
+    step(&m, degraded(PROBE_R_NOISY), true, 1000);
+    step(&m, fail(PROBE_R_RTSP_TIMEOUT), true, 2000);
+    cr_assert_eq(m.picture, PROBE_R_NOISY);
+    cr_assert_eq(m.state, STORE_DEGRADED);
+}
+
+Test(health, a_degraded_camera_read_back_from_the_index_keeps_its_verdict)
+{
+    struct store_health h;
+    memset(&h, 0, sizeof(h));
+    h.state = STORE_DEGRADED;
+    h.reason = "stripes";
+    struct health_mem m;
+    health_mem_from_store(&m, &h);
+    cr_assert_eq(m.picture, PROBE_R_STRIPES);
+    for (int i = 0; i < 3; i++)
+        step(&m, fail(PROBE_R_CONNECT_REFUSED), false, 1000 + i);
+    step(&m, ok(), false, 2000);
+    struct health_step s = step(&m, ok(), false, 2001);
+    cr_assert_eq(s.to, STORE_DEGRADED);
+    cr_assert_eq(m.reason, PROBE_R_STRIPES);
+}

@@ -263,6 +263,11 @@ Test(api, camera_detail_and_events)
     cr_assert(json_is_string(json_object_get(d.json, "url")));
     json_t *evs = json_object_get(d.json, "events");
     cr_assert_geq(json_array_size(evs), 1, "%s", d.body);
+    /* A clock never looked at is unknown, not wrong. */
+    json_t *clock = json_object_get(d.json, "clock");
+    cr_expect_str_eq(json_string_value(json_object_get(clock, "status")), "never", "%s", d.body);
+    cr_expect_str_eq(json_string_value(json_object_get(clock, "verdict")), "unknown");
+    cr_expect(json_is_null(json_object_get(clock, "offset_ms")));
     resp_free(&d);
     snprintf(path, sizeof(path), "/api/v1/cameras/%s/events?since=1h", id);
     struct resp e = get(path);
@@ -449,6 +454,8 @@ Test(api, online_rate_report_refuses_bad_ranges_and_unknown_units)
         {"/api/v1/reports/online-rate?unit=", "unit"},
         {path, "unit"},
         {"/api/v1/reports/online-rate?day=2026-11-27", "day"},
+        {"/api/v1/reports/online-rate?shape=table", "shape"},
+        {"/api/v1/reports/online-rate?shape=series&from=2025-01-01&to=2026-11-27", "366"},
     };
     for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
         struct resp r = get(cases[i].path);
@@ -556,6 +563,8 @@ Test(api, dashboard_files_are_public_typed_and_revalidated_by_etag)
         {"/", "index.html", "text/html; charset=utf-8"},
         {"/ui/app.js", "app.js", "text/javascript; charset=utf-8"},
         {"/ui/sse.js", "sse.js", "text/javascript; charset=utf-8"},
+        {"/ui/i18n.js", "i18n.js", "text/javascript; charset=utf-8"},
+        {"/ui/charts.js", "charts.js", "text/javascript; charset=utf-8"},
         {"/ui/style.css", "style.css", "text/css; charset=utf-8"},
     };
     for (size_t i = 0; i < sizeof(files) / sizeof(files[0]); i++) {

@@ -541,6 +541,43 @@ Test(api_stream, unit_filter_passes_only_that_unit)
     sse_close(&s);
 }
 
+/* A stream speaks the language it was opened with: texts beside codes. */
+static void assert_stream_texts(const char *path, const char *headers, const char *cam,
+                                const char *to_text)
+{
+    struct sse s;
+    sse_open(&s, path, headers);
+    cr_assert_eq(s.status, 200, "%s", s.body);
+    maintenance(cam, true);
+    for (int i = 0;; i++) {
+        cr_assert_lt(i, 1000, "no event of %s to maintenance", cam);
+        struct sse_event ev;
+        sse_expect_event(&s, &ev);
+        const char *c = json_string_value(json_object_get(ev.data, "camera"));
+        const char *to = json_string_value(json_object_get(ev.data, "to"));
+        bool hit = strcmp(c, cam) == 0 && strcmp(to, "maintenance") == 0;
+        if (hit)
+            cr_assert_str_eq(json_string_value(json_object_get(ev.data, "to_text")), to_text,
+                             "%s", s.body);
+        cr_assert(json_is_string(json_object_get(ev.data, "reason_text")));
+        json_decref(ev.data);
+        if (hit)
+            break;
+    }
+    sse_close(&s);
+    maintenance(cam, false);
+}
+
+Test(api_stream, events_carry_texts_in_the_language_asked_for)
+{
+    char cam[2][80], unit[2][80];
+    two_cameras(cam, unit);
+    assert_stream_texts("/api/v1/events/stream", "Accept-Language: zh-CN,zh;q=0.9\r\n", cam[0],
+                        "维护中");
+    assert_stream_texts("/api/v1/events/stream?lang=en", "Accept-Language: zh-CN\r\n", cam[1],
+                        "maintenance");
+}
+
 Test(api_stream, a_malformed_last_event_id_gets_400)
 {
     static const char *bad[] = {

@@ -213,6 +213,14 @@ Test(hostile, a_head_not_sent_within_header_timeout_is_cut)
     cr_assert(closed_by_server(fd, 10000), "a silent connection was not cut");
     close(fd);
     normal_requests(3, RO);
+    /* Operators see the cuts on a graph. */
+    struct resp m = request("GET", "/metrics", RO, NULL);
+    cr_assert_eq(m.status, 200, "%d %s", m.status, m.body);
+    const char *line = strstr(m.body, "camdex_http_connections_cut_total{why=\"head_late\"} ");
+    cr_assert_not_null(line, "no head_late counter in /metrics");
+    cr_expect_geq(strtoull(strchr(line, '}') + 2, NULL, 10), 2, "%.80s", line);
+    cr_expect_not_null(strstr(m.body, "\ncamdex_http_connections "));
+    resp_free(&m);
 }
 
 /* ---- bodies ---- */

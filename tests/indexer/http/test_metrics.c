@@ -200,6 +200,16 @@ Test(metrics, verdicts_by_reason_and_phase_histograms)
     free(m);
 }
 
+Test(metrics, clock_looks_by_verdict)
+{
+    struct monitor_stats st = {.clock_looks = 10, .clock_skewed = 3, .clock_unknown = 2};
+    char *m = render(&st);
+    cr_expect_not_null(strstr(m, "camdex_clock_looks_total{verdict=\"ok\"} 5\n"), "%s", m);
+    cr_expect_not_null(strstr(m, "camdex_clock_looks_total{verdict=\"clock_skew\"} 3\n"));
+    cr_expect_not_null(strstr(m, "camdex_clock_looks_total{verdict=\"unknown\"} 2\n"));
+    free(m);
+}
+
 Test(metrics, promtool_accepts_the_format)
 {
     if (!have_promtool())

