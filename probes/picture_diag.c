@@ -10,10 +10,11 @@
 void picq_limits_default(struct picq_limits *l)
 {
     *l = (struct picq_limits){
-        .signal_lost_still = 60,
+        .signal_lost_still = 50,
         .signal_lost_chroma = 40,
         .black_dark = 95,
         .too_bright_clip = 30,
+        .too_bright_floor = 55,
         .occluded_flat = 45,
         .occluded_flat_var = 1.5f,
         .frozen_diff = 0.05f,
@@ -21,6 +22,7 @@ void picq_limits_default(struct picq_limits *l)
         .stripe_amplitude = 8,
         .noise_sigma = 6,
         .cast_tint = 10,
+        .cast_highlight = 20,
         .shake_jump = 1.25f,
     };
 }
@@ -45,6 +47,7 @@ static int measure_still(const struct picq_input *in, const struct picq_limits *
     m->mean = lv.mean;
     m->dark_pct = 100 * lv.dark_frac;
     m->clip_pct = 100 * lv.clip_frac;
+    m->floor_pct = 100 * lv.floor;
     m->flat_pct = 100 * bl.flat_frac;
     m->still_pct = 100 * bl.still_frac;
     m->busy_centre = bl.busy_centre;
@@ -59,6 +62,7 @@ static int measure_still(const struct picq_input *in, const struct picq_limits *
         m->chroma = c.chroma;
         m->cast_k = 10 * c.k;
         m->tint = c.tint;
+        m->highlight = c.highlight;
         m->cast_d = c.d;
     }
     double a = 0, b = 0;
@@ -161,8 +165,12 @@ void picq_judge(const struct picq_measures *m, const struct picq_limits *l,
     bool textured = m->grad_mean >= 1;
     if (m->has_pair && textured && m->frozen_diff <= l->frozen_diff)
         add(out, PROBE_R_FROZEN, m->frozen_diff, l->frozen_diff);
+    /* Blown out, or washed out: a scene's shadows lifted to mid-grey
+     * (backlight compensation, an IR-cut filter stuck open by day). */
     if (m->clip_pct >= l->too_bright_clip)
         add(out, PROBE_R_TOO_BRIGHT, m->clip_pct, l->too_bright_clip);
+    else if (m->floor_pct >= l->too_bright_floor)
+        add(out, PROBE_R_TOO_BRIGHT, m->floor_pct, l->too_bright_floor);
     /* Stripes first: bars across a picture also soften its edges. */
     if (m->stripes >= l->stripe_amplitude)
         add(out, PROBE_R_STRIPES, m->stripes, l->stripe_amplitude);
@@ -170,7 +178,7 @@ void picq_judge(const struct picq_measures *m, const struct picq_limits *l,
         add(out, PROBE_R_BLURRED, m->sharpness, l->blur_sharpness);
     if (m->has_crop && m->noise >= l->noise_sigma)
         add(out, PROBE_R_NOISY, m->noise, l->noise_sigma);
-    if (m->has_color && m->tint >= l->cast_tint)
+    if (m->has_color && m->tint >= l->cast_tint && m->highlight >= l->cast_highlight)
         add(out, PROBE_R_COLOR_CAST, m->tint, l->cast_tint);
     if (m->has_motion && textured && m->jump_pct >= l->shake_jump)
         add(out, PROBE_R_SHAKING, m->jump_pct, l->shake_jump);
@@ -194,7 +202,11 @@ int picq_describe(const struct probe_finding *f, char *buf, size_t cap)
                         "(limit %.2f)",
                         v, lim);
     case PROBE_R_TOO_BRIGHT:
-        return snprintf(buf, cap, "%.0f %% of the picture blown out (limit %.0f %%)", v, lim);
+        /* One of two measures (picq_judge): the finding keeps only the
+         * numbers, so the words name both. */
+        return snprintf(buf, cap,
+                        "%.0f %% (limit %.0f %%): blown out, or washed out up to its darkest parts",
+                        v, lim);
     case PROBE_R_BLURRED:
         return snprintf(buf, cap, "sharpness %.0f (limit %.0f)", v, lim);
     case PROBE_R_STRIPES:

@@ -18,6 +18,7 @@ struct picq_limits {
     float signal_lost_chroma; /* CIELAB chroma of a coloured test screen */
     float black_dark;         /* %: samples within 16 levels of black */
     float too_bright_clip;    /* %: samples blown out */
+    float too_bright_floor;   /* %: of the range, where the darkest twentieth starts */
     float occluded_flat;      /* %: blocks covered by something flat */
     float occluded_flat_var;  /* variance of a covered 8x8 block at most */
     float frozen_diff;        /* mean difference of two of the pictures at most */
@@ -25,6 +26,7 @@ struct picq_limits {
     float blur_sharpness;     /* sharpness at most (x100) */
     float noise_sigma;        /* levels */
     float cast_tint;          /* CIELAB chroma of the greyest fifth of the picture */
+    float cast_highlight;     /* ...and of the mean colour of its highlights */
     float shake_jump;         /* % of the picture's width between consecutive pictures */
 };
 
@@ -34,11 +36,11 @@ void picq_limits_default(struct picq_limits *l);
  * pictures allowed. */
 struct picq_measures {
     bool full_range;
-    double mean, dark_pct, clip_pct;
+    double mean, dark_pct, clip_pct, floor_pct;
     double flat_pct, still_pct;
     int busy_centre, busy_edge;
     bool has_color;
-    double chroma, cast_k, cast_d, tint;
+    double chroma, cast_k, cast_d, tint, highlight;
     double sharpness, grad_mean;
     bool has_crop;
     double noise, stripes;

@@ -23,10 +23,11 @@ int picm_levels(struct picm_plane l, bool full_range, struct picm_levels *out)
     if (!plane_ok(l, 1) || !out)
         return -EINVAL;
     int black = full_range ? 0 : 16, white = full_range ? 255 : 235;
-    uint64_t sum = 0, sq = 0, dark = 0, clip = 0;
+    uint64_t sum = 0, sq = 0, dark = 0, clip = 0, hist[256] = {0};
     for (int y = 0; y < l.h; y++) {
         const uint8_t *row = row_at(l, y);
         for (int x = 0; x < l.w; x++) {
+            hist[row[x]]++;
             sum += row[x];
             sq += (uint64_t)row[x] * row[x];
             dark += row[x] <= black + 16;
@@ -40,6 +41,15 @@ int picm_levels(struct picm_plane l, bool full_range, struct picm_levels *out)
         out->variance = 0;
     out->dark_frac = (double)dark / n;
     out->clip_frac = (double)clip / n;
+    /* The level under which the darkest twentieth lies, as a share of the
+     * range: a filmed scene keeps shadows near black, a washed-out one
+     * lifts them. */
+    uint64_t below = 0, twentieth = (uint64_t)(n / 20);
+    int v = 0;
+    while (v < 255 && below + hist[v] <= twentieth)
+        below += hist[v++];
+    double floor = (double)(v - black) / (white - black);
+    out->floor = floor < 0 ? 0 : floor > 1 ? 1 : floor;
     return 0;
 }
 

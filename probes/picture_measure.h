@@ -18,6 +18,7 @@ struct picm_levels {
     double mean, variance;
     double dark_frac; /* share at or below black + 16 */
     double clip_frac; /* share at or above white - 4: blown out */
+    double floor;     /* where the darkest twentieth starts, 0..1 of the range */
 };
 
 /* Black 16 and white 235 for limited range, 0 and 255 for full range. */
@@ -55,7 +56,8 @@ int picm_sharpness(struct picm_plane l, struct picm_sharp *out);
 struct picm_color {
     double d, m, k;
     double chroma;
-    double tint; /* chroma of the greyest fifth of the lit samples */
+    double tint;      /* chroma of the greyest fifth of the lit samples */
+    double highlight; /* chroma of the mean colour of the brightest twentieth */
 };
 int picm_color(struct picm_plane l, struct picm_plane cb, struct picm_plane cr, bool full_range,
                struct picm_color *out);

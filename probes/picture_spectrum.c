@@ -47,29 +47,49 @@ static void ycc_lab(double y, double cb, double cr, bool full, double *a, double
 
 #define TINT_BINS 256
 
+/* The mean luma under chroma sample (i, j): each covers kx x ky luma
+ * samples. */
+static double luma_under(struct picm_plane l, int i, int j, int kx, int ky)
+{
+    unsigned sum = 0;
+    for (int y = j * ky; y < (j + 1) * ky; y++)
+        for (int x = i * kx; x < (i + 1) * kx; x++)
+            sum += row_at(l, y)[x];
+    return (double)sum / (kx * ky);
+}
+
+/* The level from which the brightest twentieth of the lit samples lies,
+ * below blown out (a blown-out sample is white whatever the cast). */
+static int highlight_level(const uint32_t yhist[256], int white)
+{
+    uint32_t n = 0, seen = 0;
+    for (int v = 0; v < white - 4; v++)
+        n += yhist[v];
+    int v = white - 5;
+    while (v > 0 && (seen + yhist[v]) * 20 <= n)
+        seen += yhist[v--];
+    return v;
+}
+
 int picm_color(struct picm_plane l, struct picm_plane cb, struct picm_plane cr, bool full_range,
                struct picm_color *out)
 {
     if (!l.p || !cb.p || !cr.p || !out || cb.w < 1 || cb.h < 1 || cb.w != cr.w || cb.h != cr.h ||
         l.w < cb.w || l.h < cb.h || cb.stride < cb.w || cr.stride < cr.w || l.stride < l.w)
         return -EINVAL;
-    /* Each chroma sample covers kx x ky luma samples. */
     int kx = l.w / cb.w, ky = l.h / cb.h;
     double sa = 0, sb = 0, saa = 0, sbb = 0, sc = 0;
     /* Chroma of the lit samples, in whole CIELAB units, for the tint. */
-    uint32_t hist[TINT_BINS] = {0}, lit = 0;
-    int dark = full_range ? 20 : 36;
+    uint32_t hist[TINT_BINS] = {0}, lit = 0, yhist[256] = {0};
+    int dark = full_range ? 20 : 36, white = full_range ? 255 : 235;
     for (int j = 0; j < cb.h; j++) {
         for (int i = 0; i < cb.w; i++) {
-            unsigned sum = 0;
-            for (int y = j * ky; y < (j + 1) * ky; y++)
-                for (int x = i * kx; x < (i + 1) * kx; x++)
-                    sum += row_at(l, y)[x];
-            double a, b, y = (double)sum / (kx * ky);
+            double a, b, y = luma_under(l, i, j, kx, ky);
             ycc_lab(y, row_at(cb, j)[i], row_at(cr, j)[i], full_range, &a, &b);
             double c = sqrt(a * a + b * b);
             if (y > dark) {
                 hist[c < TINT_BINS - 1 ? (int)c : TINT_BINS - 1]++;
+                yhist[(int)y]++;
                 lit++;
             }
             sa += a;
@@ -97,6 +117,23 @@ int picm_color(struct picm_plane l, struct picm_plane cb, struct picm_plane cr, 
             break;
         }
     }
+    /* The highlights' colour: a scene of one colour (an orange-lit room, a
+     * tabby cat) keeps its brightest parts near white, a white balance gone
+     * wrong tints them too. */
+    int from = highlight_level(yhist, white);
+    double ha = 0, hb = 0;
+    uint32_t hn = 0;
+    for (int j = 0; j < cb.h && lit; j++)
+        for (int i = 0; i < cb.w; i++) {
+            double a, b, y = luma_under(l, i, j, kx, ky);
+            if (y < from || y >= white - 4 || y <= dark)
+                continue;
+            ycc_lab(y, row_at(cb, j)[i], row_at(cr, j)[i], full_range, &a, &b);
+            ha += a;
+            hb += b;
+            hn++;
+        }
+    out->highlight = hn ? sqrt(ha * ha + hb * hb) / hn : 0;
     return 0;
 }
 

@@ -168,6 +168,7 @@ static const struct key {
     REAL("signal_lost_chroma", signal_lost_chroma, 200),
     REAL("black_share", black_dark, 100),
     REAL("too_bright_share", too_bright_clip, 100),
+    REAL("too_bright_floor", too_bright_floor, 100),
     REAL("occluded_share", occluded_flat, 100),
     REAL("occluded_block_variance", occluded_flat_var, 1000),
     REAL("frozen_difference", frozen_diff, 255),
@@ -175,6 +176,7 @@ static const struct key {
     REAL("stripe_amplitude", stripe_amplitude, 255),
     REAL("noise_sigma", noise_sigma, 255),
     REAL("color_cast_tint", cast_tint, 200),
+    REAL("color_cast_highlight", cast_highlight, 200),
     REAL("shake_jump", shake_jump, 100),
 #undef REAL
 #undef STR

@@ -14,6 +14,7 @@ static struct picq_measures healthy(void)
     return (struct picq_measures){.mean = 110,
                                   .dark_pct = 5,
                                   .clip_pct = 1,
+                                  .floor_pct = 10,
                                   .flat_pct = 2,
                                   .still_pct = 1,
                                   .busy_centre = 60,
@@ -21,6 +22,7 @@ static struct picq_measures healthy(void)
                                   .has_color = true,
                                   .chroma = 20,
                                   .tint = 3,
+                                  .highlight = 2,
                                   .sharpness = 120,
                                   .grad_mean = 20,
                                   .has_crop = true,
@@ -128,6 +130,40 @@ Test(picture_diag, a_dim_scene_is_not_blurred)
     struct probe_findings f;
     picq_judge(&m, &l, &f);
     cr_expect_eq(f.n, 0);
+}
+
+Test(picture_diag, blown_out_or_washed_out_is_too_bright)
+{
+    struct picq_measures m = healthy();
+    struct probe_findings f;
+    m.floor_pct = l.too_bright_floor + 5;
+    picq_judge(&m, &l, &f);
+    cr_assert_eq(f.n, 1);
+    cr_expect_eq(f.f[0].reason, PROBE_R_TOO_BRIGHT);
+    cr_expect_float_eq(f.f[0].limit, l.too_bright_floor, 1e-6, "washed out: its own limit");
+    m.clip_pct = 70;
+    picq_judge(&m, &l, &f);
+    cr_assert_eq(f.n, 1, "one finding, whichever measures find it");
+    cr_expect_float_eq(f.f[0].value, 70, 1e-6);
+    cr_expect_float_eq(f.f[0].limit, l.too_bright_clip, 1e-6, "blown out first");
+    m = healthy();
+    m.floor_pct = l.too_bright_floor - 15; /* a grey scene (the moon) */
+    picq_judge(&m, &l, &f);
+    cr_expect_eq(f.n, 0);
+}
+
+Test(picture_diag, a_cast_tints_the_grey_parts_and_the_highlights)
+{
+    struct picq_measures m = healthy();
+    struct probe_findings f;
+    m.tint = 37; /* an orange-lit room, its highlights white */
+    picq_judge(&m, &l, &f);
+    cr_expect_eq(f.n, 0);
+    m.highlight = 30;
+    picq_judge(&m, &l, &f);
+    cr_assert_eq(f.n, 1);
+    cr_expect_eq(f.f[0].reason, PROBE_R_COLOR_CAST);
+    cr_expect_float_eq(f.f[0].value, 37, 1e-6);
 }
 
 Test(picture_diag, the_detail_says_the_value_and_the_limit)

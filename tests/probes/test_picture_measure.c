@@ -66,6 +66,24 @@ Test(picture_measure, levels_count_black_and_blown_out_samples)
     cr_expect_lt(lv.clip_frac, 0.05);
 }
 
+Test(picture_measure, a_washed_out_scene_has_its_darkest_parts_lifted)
+{
+    struct picm_levels lv;
+    scene(a, 0, 2);
+    cr_assert_eq(picm_levels(plane(a), false, &lv), 0);
+    cr_expect_lt(lv.floor, 0.3, "a scene keeps its shadows: %f", lv.floor);
+    /* Shadows lifted to 150 of 16..235, nothing blown out. */
+    for (int y = 0; y < H; y++)
+        for (int x = 0; x < W; x++)
+            b[y][x] = (uint8_t)(150 + a[y][x] * 80 / 255);
+    cr_assert_eq(picm_levels(plane(b), false, &lv), 0);
+    cr_expect_lt(lv.clip_frac, 0.05);
+    cr_expect_gt(lv.floor, 0.6, "washed out: %f", lv.floor);
+    memset(a, 0, sizeof(a));
+    cr_assert_eq(picm_levels(plane(a), true, &lv), 0);
+    cr_expect_float_eq(lv.floor, 0, 1e-9, "black is the floor");
+}
+
 Test(picture_measure, a_board_over_half_the_picture_is_one_flat_shade)
 {
     struct picm_blocks bl;
@@ -205,6 +223,28 @@ Test(picture_measure, a_cast_tints_even_the_grey_parts)
     memset(cr, 115, sizeof(cr));
     cr_assert_eq(picm_color(plane(a), pcb, pcr, false, &c), 0);
     cr_expect_gt(c.tint, 15, "%.1f", c.tint);
+    cr_expect_gt(c.highlight, 15, "the highlights too: %.1f", c.highlight);
+}
+
+Test(picture_measure, a_scene_of_one_colour_keeps_its_highlights_white)
+{
+    static uint8_t cb[H / 2][W / 2], cr[H / 2][W / 2];
+    struct picm_plane pcb = {&cb[0][0], W / 2, H / 2, W / 2},
+                      pcr = {&cr[0][0], W / 2, H / 2, W / 2};
+    struct picm_color c;
+    scene(a, 0, 0);
+    /* An orange-lit room: everything orange but its brightest parts. */
+    for (int y = 0; y < H / 2; y++)
+        for (int x = 0; x < W / 2; x++) {
+            int lum = (a[2 * y][2 * x] + a[2 * y][2 * x + 1] + a[2 * y + 1][2 * x] +
+                       a[2 * y + 1][2 * x + 1]) / 4;
+            bool bright = lum >= 190;
+            cb[y][x] = bright ? 128 : 105;
+            cr[y][x] = bright ? 128 : 160;
+        }
+    cr_assert_eq(picm_color(plane(a), pcb, pcr, false, &c), 0);
+    cr_expect_gt(c.tint, 15, "the greyest fifth is orange: %.1f", c.tint);
+    cr_expect_lt(c.highlight, 5, "the highlights are white: %.1f", c.highlight);
 }
 
 Test(picture_measure, mad_and_shift_find_a_repeated_and_a_moved_picture)

@@ -84,11 +84,11 @@ static void print_measures(const struct deep_result *r)
     struct picq_measures m;
     if (picq_measure(&in, &l, &m) < 0)
         return;
-    printf("    n=%d dark=%.1f clip=%.1f flat=%.1f still=%.1f busy=%d/%d chroma=%.1f "
-           "cast=%.1f tint=%.1f sharp=%.1f grad=%.2f noise=%.2f stripes=%.2f frozen=%.2f/%.2f "
+    printf("    n=%d dark=%.1f clip=%.1f floor=%.1f flat=%.1f still=%.1f busy=%d/%d chroma=%.1f "
+           "cast=%.1f tint=%.1f hl=%.1f sharp=%.1f grad=%.2f noise=%.2f stripes=%.2f frozen=%.2f/%.2f "
            "jump=%.2f\n",
-           r->npics, m.dark_pct, m.clip_pct, m.flat_pct, m.still_pct, m.busy_centre, m.busy_edge,
-           m.chroma, m.cast_k, m.tint, m.sharpness, m.grad_mean, m.noise, m.stripes, m.frozen_diff,
+           r->npics, m.dark_pct, m.clip_pct, m.floor_pct, m.flat_pct, m.still_pct, m.busy_centre, m.busy_edge,
+           m.chroma, m.cast_k, m.tint, m.highlight, m.sharpness, m.grad_mean, m.noise, m.stripes, m.frozen_diff,
            m.frozen_diff_small, m.jump_pct);
 }
 
