@@ -237,7 +237,8 @@ Test(picture_measure, a_scene_of_one_colour_keeps_its_highlights_white)
     for (int y = 0; y < H / 2; y++)
         for (int x = 0; x < W / 2; x++) {
             int lum = (a[2 * y][2 * x] + a[2 * y][2 * x + 1] + a[2 * y + 1][2 * x] +
-                       a[2 * y + 1][2 * x + 1]) / 4;
+                       a[2 * y + 1][2 * x + 1]) /
+                      4;
             bool bright = lum >= 190;
             cb[y][x] = bright ? 128 : 105;
             cr[y][x] = bright ? 128 : 160;
