@@ -13,7 +13,7 @@ void picq_limits_default(struct picq_limits *l)
         .signal_lost_still = 60,
         .signal_lost_chroma = 40,
         .black_dark = 95,
-        .too_bright_clip = 30,
+        .too_bright_clip = 20,
         .too_bright_floor = 55,
         .occluded_flat = 45,
         .occluded_flat_var = 1.5f,

@@ -81,8 +81,10 @@ int picm_blocks(struct picm_plane l, bool full_range, double flat_var, struct pi
             double mean, var;
             block_stats(l, i * PICM_BLOCK, j * PICM_BLOCK, &mean, &var);
             /* A blown-out sky and a black night are flat too, but they are
-             * too_bright's and black's to judge. */
-            if (var <= flat_var && mean < white - 8 && mean > black + 8)
+             * too_bright's and black's to judge; so is a dark flat part (a
+             * night sky, an unlit wall): a board in front of the lens by
+             * day is lit, one at night is black. */
+            if (var <= flat_var && mean < white - 8 && mean > black + PICM_FLAT_DARK)
                 flat_at[(int)mean]++;
             if (var <= 0.25) {
                 still++;

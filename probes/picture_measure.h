@@ -30,9 +30,11 @@ int picm_levels(struct picm_plane l, bool full_range, struct picm_levels *out);
 /* Planes smaller than this each way are not measured. */
 #define PICM_MIN   16
 #define PICM_BLOCK 8
+/* Flat blocks at most this far above black count as dark, not covered. */
+#define PICM_FLAT_DARK 32
 struct picm_blocks {
     int n;             /* blocks looked at */
-    double flat_frac;  /* variance <= flat_var, neither blown out nor black, and
+    double flat_frac;  /* variance <= flat_var, neither blown out nor dark, and
                           of one shade (means within 16 levels) */
     double still_frac; /* variance <= 0.25 */
     int busy_centre;   /* blocks that are not still, in the middle half each way */
@@ -68,13 +70,14 @@ int picm_color(struct picm_plane l, struct picm_plane cb, struct picm_plane cr, 
  * raises all). */
 int picm_noise(struct picm_plane crop, double *sigma);
 
-/* Stripes: the amplitude in levels of the strongest periodic component of
- * the row means (a peak standing out of its spectral neighbourhood by
- * `prominence` times; 0 when there is none). Rolling bars and interference
- * lines run across the whole picture alike, so the spectra of the row means
- * of four strips side by side are added with their phases and weighted by
- * how well they agree: a scene's own horizontal structure differs from
- * strip to strip. */
+/* Stripes: the amplitude in levels of the strongest periodic component
+ * down the picture (a peak standing out of its spectral neighbourhood by
+ * `prominence` times; 0 when there is none), in the profiles of the lower
+ * and the upper quartile of each row's two-column strips, the smaller of
+ * the two. Rolling bars and interference lines are added to every column
+ * and move both quartiles; a scene's rows of things (coins, lamps, windows)
+ * leave the columns between them at the ground's level, which holds one
+ * quartile still. */
 int picm_stripes(struct picm_plane l, double prominence, double *amplitude);
 
 /* Mean absolute difference of two planes of the same size. */

@@ -173,20 +173,27 @@ int picm_noise(struct picm_plane c, double *sigma)
 }
 
 #define PROFILE_MAX 1024
-#define STRIPS      4
+/* The narrow strips whose quartiles a peak is checked on: two columns each. */
+#define NARROW_W 2
 
-/* One strip's row means, the line through them taken out (the scene's own
- * gradient is no stripe), Hann-windowed, into `w`; returns the window's sum. */
-static double strip_profile(struct picm_plane l, int x0, int x1, double *w)
+/* One strip's row means into `w`. */
+static void row_means(struct picm_plane l, int x0, int x1, double *w)
 {
-    int n = l.h;
-    double sx = 0, sy = 0, sxx = 0, sxy = 0;
-    for (int y = 0; y < n; y++) {
+    for (int y = 0; y < l.h; y++) {
         const uint8_t *r = row_at(l, y);
         uint32_t s = 0;
         for (int x = x0; x < x1; x++)
             s += r[x];
         w[y] = (double)s / (x1 - x0);
+    }
+}
+
+/* A profile of n rows with the line through it taken out (the scene's own
+ * gradient is no stripe), Hann-windowed; returns the window's sum. */
+static double detrend(double *w, int n)
+{
+    double sx = 0, sy = 0, sxx = 0, sxy = 0;
+    for (int y = 0; y < n; y++) {
         sx += y;
         sy += w[y];
         sxx += (double)y * y;
@@ -200,6 +207,38 @@ static double strip_profile(struct picm_plane l, int x0, int x1, double *w)
         wsum += hann;
     }
     return wsum;
+}
+
+/* The profiles of the lower and the upper quartile, row by row, of the
+ * narrow strips' row means (ns of them in `nw`, n rows each) into lo and
+ * hi, detrended and Hann-windowed; `tmp` has room for ns. Returns the
+ * window's sum. Bars and interference lines are added to every
+ * column alike and move both; a scene's rows of bright things on a darker
+ * ground (coins, lamps) leave the lower quartile in the gaps between them,
+ * rows of dark things (windows in a wall) the upper. */
+static double quartile_profiles(const double *nw, int ns, int n, double *lo, double *hi,
+                                double *tmp)
+{
+    for (int y = 0; y < n; y++) {
+        for (int s = 0; s < ns; s++)
+            tmp[s] = nw[(size_t)s * n + y];
+        qsort(tmp, (size_t)ns, sizeof(tmp[0]), cmp_double);
+        lo[y] = tmp[ns / 4];
+        hi[y] = tmp[ns - 1 - ns / 4];
+    }
+    detrend(lo, n);
+    return detrend(hi, n);
+}
+
+/* The magnitude of frequency k in profile p of n rows. */
+static double bin_magnitude(const double *p, int n, int k)
+{
+    double r = 0, i = 0;
+    for (int y = 0; y < n; y++) {
+        r += p[y] * cos(2 * M_PI * k * y / n);
+        i -= p[y] * sin(2 * M_PI * k * y / n);
+    }
+    return sqrt(r * r + i * i);
 }
 
 /* The strongest peak of `mag` (1 .. half) standing `prominence` times above
@@ -227,30 +266,23 @@ static double strongest_peak(const double *mag, int half, double prominence)
 
 int picm_stripes(struct picm_plane l, double prominence, double *amplitude)
 {
-    if (!l.p || !amplitude || l.w < 4 * STRIPS || l.h < 16 || l.h > PROFILE_MAX || l.stride < l.w)
+    if (!l.p || !amplitude || l.w < 4 * NARROW_W || l.w > PROFILE_MAX || l.h < 16 ||
+        l.h > PROFILE_MAX || l.stride < l.w)
         return -EINVAL;
-    double w[STRIPS][PROFILE_MAX], mag[PROFILE_MAX / 2 + 1], wsum = 0;
-    int n = l.h, half = n / 2;
-    for (int s = 0; s < STRIPS; s++)
-        wsum = strip_profile(l, s * l.w / STRIPS, (s + 1) * l.w / STRIPS, w[s]);
+    int n = l.h, half = n / 2, ns = l.w / NARROW_W;
+    double *nw = malloc(sizeof(double) * ((size_t)ns * n + 2 * (size_t)n + (size_t)ns));
+    if (!nw)
+        return -ENOMEM;
+    for (int s = 0; s < ns; s++)
+        row_means(l, s * NARROW_W, (s + 1) * NARROW_W, nw + (size_t)s * n);
+    double *lo = nw + (size_t)ns * n, *hi = lo + n, mag[PROFILE_MAX / 2 + 1];
+    double wsum = quartile_profiles(nw, ns, n, lo, hi, hi + n);
+    /* A stripe moves both quartiles: the spectrum is the smaller of theirs. */
     for (int k = 1; k <= half; k++) {
-        double sre = 0, sim = 0, incoherent = 0;
-        for (int s = 0; s < STRIPS; s++) {
-            double r = 0, i = 0;
-            for (int y = 0; y < n; y++) {
-                r += w[s][y] * cos(2 * M_PI * k * y / n);
-                i -= w[s][y] * sin(2 * M_PI * k * y / n);
-            }
-            sre += r;
-            sim += i;
-            incoherent += sqrt(r * r + i * i);
-        }
-        /* Weighted by the coherence squared: 1 for stripes, which every
-         * strip shares in amplitude and phase, less for a scene. */
-        double coherent = sqrt(sre * sre + sim * sim);
-        double coh = incoherent > 0 ? coherent / incoherent : 0;
-        mag[k] = coherent / STRIPS * coh * coh;
+        double a = bin_magnitude(lo, n, k), b = bin_magnitude(hi, n, k);
+        mag[k] = a < b ? a : b;
     }
     *amplitude = 2 * strongest_peak(mag, half, prominence) / wsum;
+    free(nw);
     return 0;
 }

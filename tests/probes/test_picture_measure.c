@@ -204,6 +204,35 @@ Test(picture_measure, rolling_bars_and_fine_lines_are_stripes_a_scene_is_not)
     cr_expect_gt(amp, 8, "lines every 4 rows: %.2f", amp);
 }
 
+/* Rows of round things on a plain ground (coins on a table, a façade's
+ * windows) in a grid, radius r every `per` columns and 22 rows: as periodic
+ * down the picture as bars, but the columns between them do not follow. */
+static void discs(uint8_t (*p)[W], int r, int per)
+{
+    for (int y = 0; y < H; y++)
+        for (int x = 0; x < W; x++) {
+            int dx = x % per - per / 2, dy = y % 22 - 11;
+            bool in = dx * dx + dy * dy <= r * r;
+            p[y][x] = clamp((in ? 170 + dx * 3 : 90) + noise(2));
+        }
+}
+
+Test(picture_measure, rows_of_coins_are_no_stripes_bars_over_them_are)
+{
+    static const int shape[][2] = {{6, 20}, {6, 24}, {8, 28}};
+    for (int i = 0; i < 3; i++) {
+        double amp;
+        discs(a, shape[i][0], shape[i][1]);
+        cr_assert_eq(picm_stripes(plane(a), 4, &amp), 0);
+        cr_expect_lt(amp, 4, "rows of discs %d every %d: %.2f", shape[i][0], shape[i][1], amp);
+        for (int y = 0; y < H; y++)
+            for (int x = 0; x < W; x++)
+                b[y][x] = clamp(a[y][x] + (int)lround(20 * sin(2 * M_PI * y / 30.0)));
+        cr_assert_eq(picm_stripes(plane(b), 4, &amp), 0);
+        cr_expect(amp > 12 && amp < 28, "bars of 20 levels over discs measured %.2f", amp);
+    }
+}
+
 Test(picture_measure, a_cast_tints_even_the_grey_parts)
 {
     static uint8_t cb[H / 2][W / 2], cr[H / 2][W / 2];

@@ -1,9 +1,11 @@
 """The labelled picture set: short camera-like clips (640x360, 25 fps,
 H.264 in FLV, a keyframe a second) made from the natural photographs that
-ship with python3-skimage, one per photograph and kind: healthy, dim,
-rain, static (all healthy) and each fault the picture diagnosis names.
+ship with python3-skimage: VARIANTS per photograph and kind (each a view
+of its own: another part of the photograph, mirrored or not, and the
+fault's own parameters drawn afresh): healthy, dim, rain, static (all
+healthy) and each fault the picture diagnosis names.
 
-usage: make_set.py OUTDIR HALF   (HALF: tune or report)
+usage: make_set.py OUTDIR HALF [VARIANTS]   (HALF: tune or report; 4)
 
 Deterministic: every clip's randomness is seeded by its name."""
 import multiprocessing
@@ -34,7 +36,7 @@ FAULTS = ["signal_lost_blue", "signal_lost_bars", "signal_lost_black", "black",
           "frozen", "shaking"]
 
 
-def photo(name):
+def photo(name, variant=0):
     if name.startswith("motorcycle_"):
         img = data.stereo_motorcycle()[0 if name.endswith("left") else 1]
     else:
@@ -45,14 +47,22 @@ def photo(name):
     if img.max() <= 1.0:
         img *= 255
     # Fit the photograph to 720x405, a little larger than the picture, so
-    # the camera has room to move.
+    # the camera has room to move. Each variant looks at a part of its own:
+    # zoomed in up to 30 % (no more: an upscaled photograph turns soft),
+    # placed anywhere, every other one mirrored.
+    rng = np.random.default_rng(zlib.crc32(("%s/view/%d" % (name, variant)).encode()))
+    zoom = 1 + 0.1 * variant
     h, w = img.shape[:2]
-    s = max(720 / w, 405 / h)
+    s = max(720 / w, 405 / h) * zoom
     pil = Image.fromarray(img.clip(0, 255).astype(np.uint8))
     pil = pil.resize((int(w * s + 0.5), int(h * s + 0.5)), Image.BICUBIC)
     a = np.asarray(pil).astype(np.float32)
-    y0, x0 = (a.shape[0] - 405) // 2, (a.shape[1] - 720) // 2
-    return a[y0:y0 + 405, x0:x0 + 720]
+    y0 = int(rng.integers(0, a.shape[0] - 405 + 1))
+    x0 = int(rng.integers(0, a.shape[1] - 720 + 1))
+    if variant == 0:
+        y0, x0 = (a.shape[0] - 405) // 2, (a.shape[1] - 720) // 2
+    a = a[y0:y0 + 405, x0:x0 + 720]
+    return a[:, ::-1] if variant % 2 else a
 
 
 def window(big, x, y):
@@ -111,15 +121,23 @@ def frames(kind, big, rng, variant):
     board_m = board_mask(rng) if kind == "occluded" else None
     board_c = rng.uniform(50, 120) * np.array([1.0, rng.uniform(0.8, 1.0), rng.uniform(0.6, 0.9)])
     # Casts as a failed white balance or IR-cut filter gives them: reddish,
-    # bluish, green, magenta.
-    cast = [(1.4, 1.0, 0.6), (0.65, 0.95, 1.4), (0.7, 1.25, 0.65), (1.3, 0.7, 1.3)][rng.integers(4)]
-    rain_n = 160
+    # bluish, green, magenta; a photograph's variants take each in turn, at
+    # a strength of their own.
+    cast = [(1.4, 1.0, 0.6), (0.65, 0.95, 1.4), (0.7, 1.25, 0.65), (1.3, 0.7, 1.3)][variant % 4]
+    cast = 1 + (np.array(cast, np.float32) - 1) * rng.uniform(0.85, 1.15)
+    rain_n = int(rng.integers(120, 200))
+    dim = rng.uniform(0.18, 0.3)
+    gamma, gain = rng.uniform(0.3, 0.4), rng.uniform(1.5, 1.7)
+    blur = rng.uniform(5, 7)
+    snow = rng.uniform(24, 32)
+    bar_period, bar_amp = rng.uniform(70, 110), rng.uniform(26, 34)
+    line_period, line_amp = int(rng.integers(5, 8)), rng.uniform(30, 40)
     for t in range(FRAMES):
         moving = window(big, x0 + vx * t, y0 + vy * t)
         f = moving
         noise = sensor
         if kind == "dim":
-            f = moving * rng.uniform(0.18, 0.3)
+            f = moving * dim
             noise = 3.0
         elif kind == "static":
             f = still
@@ -139,22 +157,22 @@ def frames(kind, big, rng, variant):
             f = osd(np.full((H, W, 3), 3.0, np.float32), t)
             noise = 1.0
         elif kind == "too_bright":
-            f = 255 * (moving / 255) ** 0.35 * 1.6
+            f = 255 * (moving / 255) ** gamma * gain
         elif kind == "blurred":
-            f = ndimage.gaussian_filter(moving, sigma=(6, 6, 0))
+            f = ndimage.gaussian_filter(moving, sigma=(blur, blur, 0))
         elif kind == "occluded":
             f = moving.copy()
             f[board_m] = board_c
         elif kind == "color_cast":
-            f = moving * np.array(cast, np.float32)
+            f = moving * cast
         elif kind == "noisy":
-            noise = 28.0
+            noise = snow
         elif kind == "stripes":
             yy = np.arange(H, dtype=np.float32)[:, None, None]
-            if variant == 0:  # rolling bars
-                f = moving + 30 * np.sin(2 * np.pi * (yy / 90.0 + t / 12.0))
+            if variant % 2 == 0:  # rolling bars
+                f = moving + bar_amp * np.sin(2 * np.pi * (yy / bar_period + t / 12.0))
             else:  # interference lines
-                f = moving + 35 * ((yy.astype(int) % 6) < 1) - 8
+                f = moving + line_amp * ((yy.astype(int) % line_period) < 1) - 8
         elif kind == "frozen":
             # The picture the capture path hung on (its noise frozen in).
             f = frozen_pic
@@ -167,12 +185,12 @@ def frames(kind, big, rng, variant):
 
 
 def make_clip(path, kind, name, big, variant):
-    seed = zlib.crc32(("%s/%s" % (name, kind)).encode())
+    seed = zlib.crc32(("%s/%s/%d" % (name, kind, variant)).encode())
     rng = np.random.default_rng(seed)
     # Frozen, second variant: an encoder that codes its one picture as a
     # keyframe every other time, so consecutive pictures differ by its own
     # rounding ("encoder noise").
-    gop = 2 if kind == "frozen" and variant == 1 else FPS
+    gop = 2 if kind == "frozen" and variant % 2 == 1 else FPS
     enc = subprocess.Popen(
         ["ffmpeg", "-nostdin", "-v", "error", "-y", "-f", "rawvideo", "-pix_fmt", "rgb24",
          "-s", "%dx%d" % (W, H), "-r", str(FPS), "-i", "-", "-c:v", "libx264",
@@ -188,21 +206,26 @@ def make_clip(path, kind, name, big, variant):
 
 
 def make_one(job):
-    out, name, i, kind = job
-    make_clip(os.path.join(out, "%s-%s.flv" % (name, kind)), kind, name, photo(name), i % 2)
+    out, name, v, kind = job
+    make_clip(os.path.join(out, clip_name(name, kind, v)), kind, name, photo(name, v), v)
+
+
+def clip_name(name, kind, v):
+    return "%s-%s-%d.flv" % (name, kind, v)
 
 
 def main():
     out, half = sys.argv[1], sys.argv[2]
+    variants = int(sys.argv[3]) if len(sys.argv) > 3 else 4
     os.makedirs(out, exist_ok=True)
-    jobs = [(out, name, i, kind) for i, name in enumerate(HALVES[half])
+    jobs = [(out, name, v, kind) for name in HALVES[half] for v in range(variants)
             for kind in HEALTHY + FAULTS]
     # Two at a time: the encoders are single-threaded.
     with multiprocessing.Pool(2) as pool:
         pool.map(make_one, jobs, chunksize=4)
     with open(os.path.join(out, "labels.txt"), "w") as lab:
-        for _, name, _, kind in jobs:
-            lab.write("%s-%s.flv %s\n" % (name, kind, kind))
+        for _, name, v, kind in jobs:
+            lab.write("%s %s\n" % (clip_name(name, kind, v), kind))
 
 
 if __name__ == "__main__":
