@@ -31,6 +31,9 @@ packages=(
   # models; its test burns OSDs into real photographs with CJK fonts
   libtesseract-dev tesseract-ocr-chi-sim tesseract-ocr-eng
   python3-skimage fonts-wqy-zenhei fonts-noto-cjk
+  # the labelled picture set (tests/probes/picture_set/): real photographs
+  # (python3-skimage's data) and filters
+  python3-scipy python3-pil
   # the package test (tests/deploy/): dpkg-shlibdeps for the dependencies,
   # systemd-analyze verify on the installed unit
   dpkg-dev systemd

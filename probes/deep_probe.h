@@ -1,7 +1,8 @@
 /* Tier 2 of the probe engine: one synchronous libav deep probe of one stream
  * URL (RTSP, HLS, HTTP-FLV, RTMP) under a hard deadline. Measures frame rate
- * and bitrate from received packets and decodes the first keyframe into a
- * small luma plane (and optionally a JPEG thumbnail). Blocking: run it on a
+ * and bitrate from received packets and decodes the first keyframe and the
+ * pictures right after it into small planes for the picture diagnosis (and
+ * optionally a JPEG thumbnail). Blocking: run it on a
  * worker thread (deep_pool.h), never on the loop thread. */
 #ifndef CAMDEX_DEEP_PROBE_H
 #define CAMDEX_DEEP_PROBE_H
@@ -20,6 +21,19 @@
 /* The full-size luma plane (deep_opts.full_luma) is handed back for
  * pictures up to this many pixels (1920x1080): larger ones get none. */
 #define DEEP_FULL_MAX_PIXELS (1920 * 1080)
+/* Colour: the keyframe's Cb and Cr, box-filtered to at most this (a 4:2:0
+ * picture's chroma has half the luma's size each way). */
+#define DEEP_CHROMA_MAX_W 80
+#define DEEP_CHROMA_MAX_H 45
+/* Pictures decoded one after another from the first keyframe on (it
+ * included): a frozen camera repeats one, a shaking one jumps. Four at
+ * 25 fps span 120 ms. */
+#define DEEP_PICS_MAX 4
+/* A crop of each of those at the coded resolution, from the picture's
+ * centre: noise, fine interference lines and a live sensor's frame-to-frame
+ * noise vanish in the box-filtered plane. */
+#define DEEP_CROP_W 128
+#define DEEP_CROP_H 96
 /* Thumbnails are at most this big (JPEG, ~5-20 KiB). */
 #define DEEP_THUMB_MAX_W 320
 #define DEEP_THUMB_MAX_H 180
@@ -80,6 +94,23 @@ struct deep_luma {
     uint8_t data[DEEP_LUMA_MAX_W * DEEP_LUMA_MAX_H];
 };
 
+/* Cb and Cr of the keyframe, box-filtered like the luma, rows packed. */
+struct deep_chroma {
+    uint16_t width, height; /* 0 when the picture's format has no planar chroma */
+    uint8_t cb[DEEP_CHROMA_MAX_W * DEEP_CHROMA_MAX_H];
+    uint8_t cr[DEEP_CHROMA_MAX_W * DEEP_CHROMA_MAX_H];
+};
+
+/* Luma at the coded resolution, rows packed; 8 bits (deeper samples are
+ * shifted down). */
+struct deep_crop {
+    uint16_t width, height; /* 0 when not decoded; smaller for small pictures */
+    uint8_t data[DEEP_CROP_W * DEEP_CROP_H];
+};
+
+/* A result holds ~130 KiB of pictures: five 160x90 luma planes (14 KiB
+ * each), the keyframe's chroma (7 KiB) and four 128x96 crops (12 KiB each),
+ * whatever the camera's resolution. */
 struct deep_result {
     struct probe_result base; /* verdict, reason, detail, video metadata */
     int av_error;             /* the libav error behind a failure, 0 if none */
@@ -102,6 +133,13 @@ struct deep_result {
     uint32_t fps_milli_container; /* what the container / SDP claimed, 0 if nothing */
     uint32_t keyframes;           /* in the window */
     struct deep_luma luma;        /* of the first keyframe */
+    struct deep_chroma chroma;    /* of the first keyframe */
+    /* The pictures that follow the first keyframe, in display order:
+     * npics counts it too (luma, then next[0 .. npics - 2]); crop[i] is
+     * picture i's centre at the coded resolution. */
+    uint8_t npics;
+    struct deep_luma next[DEEP_PICS_MAX - 1];
+    struct deep_crop crop[DEEP_PICS_MAX];
     /* Of a later keyframe (second_gap_ms on): a frozen camera streams the
      * same picture. width 0 when none came in time or it did not decode. */
     struct deep_luma luma2;

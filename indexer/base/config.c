@@ -52,6 +52,7 @@ void config_default(struct config *c)
     c->deep_timeout_ms = 8000;
     c->deep_frozen_gap_ms = 800;
     c->deep_max_pixels = 7680 * 4320;
+    picq_limits_default(&c->quality);
     /* Cameras send a sender report every few seconds; a clock drifts by
      * seconds a day at most, so a daily look suffices. */
     c->clock_interval_ms = 86400000;
@@ -128,7 +129,8 @@ const char *config_role_name(enum config_role r)
 }
 
 enum key_kind {
-    K_STR, K_DURATION, K_COUNT, K_DEPTH, K_LEVEL, K_BOOL, K_NICE, K_SKIP, K_FILE, K_ROLE, K_ZONE
+    K_STR, K_DURATION, K_COUNT, K_DEPTH, K_LEVEL, K_BOOL, K_NICE, K_SKIP, K_FILE, K_ROLE, K_ZONE,
+    K_REAL, /* a float; min and max in thousandths */
 };
 
 /* Every key: where it lives, its kind and the range it accepts. */
@@ -136,11 +138,12 @@ static const struct key {
     const char *section, *name;
     enum key_kind kind;
     size_t off, size;
-    uint32_t min, max; /* durations in ms, counts as they are */
+    uint32_t min, max; /* durations in ms, counts as they are, reals x1000 */
 } keys[] = {
 #define STR(sec, k, f) {sec, k, K_STR, offsetof(struct config, f), sizeof(((struct config *)0)->f), 0, 0}
 #define DUR(sec, k, f, lo, hi) {sec, k, K_DURATION, offsetof(struct config, f), 4, lo, hi}
 #define CNT(sec, k, f, lo, hi) {sec, k, K_COUNT, offsetof(struct config, f), 4, lo, hi}
+#define REAL(k, f, hi) {"quality", k, K_REAL, offsetof(struct config, quality.f), 4, 0, (hi) * 1000}
     STR("camdex", "db", db),
     STR("camdex", "inventory", inventory),
     {"camdex", "log_level", K_LEVEL, offsetof(struct config, log_level), 0, 0, 0},
@@ -208,6 +211,21 @@ static const struct key {
     DUR("cluster", "stale_after", cluster_stale_after_ms, 500, 86400000),
     DUR("cluster", "snapshot_interval", cluster_snapshot_ms, 1000, 86400000),
     CNT("cluster", "replicas", cluster_replicas, 1, 5),
+    REAL("signal_lost_still", signal_lost_still, 100),
+    REAL("signal_lost_chroma", signal_lost_chroma, 200),
+    REAL("black_share", black_dark, 100),
+    REAL("too_bright_share", too_bright_clip, 100),
+    REAL("too_bright_floor", too_bright_floor, 100),
+    REAL("occluded_share", occluded_flat, 100),
+    REAL("occluded_block_variance", occluded_flat_var, 1000),
+    REAL("frozen_difference", frozen_diff, 255),
+    REAL("blur_sharpness", blur_sharpness, 1000),
+    REAL("stripe_amplitude", stripe_amplitude, 255),
+    REAL("noise_sigma", noise_sigma, 255),
+    REAL("color_cast_tint", cast_tint, 200),
+    REAL("color_cast_highlight", cast_highlight, 200),
+    REAL("shake_jump", shake_jump, 100),
+#undef REAL
 #undef STR
 #undef DUR
 #undef CNT
@@ -465,6 +483,17 @@ int config_set_at(struct config *c, const char *section, const char *name, const
         }
         v = (uint32_t)n;
         break;
+    }
+    case K_REAL: {
+        errno = 0;
+        double d = strtod(value, &end);
+        if (!*value || *end || errno || d * 1000 < k->min || d * 1000 > k->max) {
+            snprintf(err, errlen, "\"%s\" is not a number from %g to %g", value, k->min / 1000.0,
+                     k->max / 1000.0);
+            return -EINVAL;
+        }
+        *(float *)field = (float)d;
+        return 0;
     }
     case K_NICE: {
         errno = 0;

@@ -7,6 +7,8 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "picture_diag.h"
+
 enum config_depth { CONFIG_DEPTH_OPTIONS, CONFIG_DEPTH_DESCRIBE, CONFIG_DEPTH_PLAY };
 /* [probe] skip_options: OPTIONS before DESCRIBE always, never, or only
  * until the camera has answered a probe (then again after a failure). */
@@ -78,6 +80,8 @@ struct config {
     uint32_t deep_timeout_ms;
     uint32_t deep_frozen_gap_ms; /* a second keyframe this much later, 0 = no frozen check */
     uint32_t deep_max_pixels;    /* larger pictures are not decoded */
+    /* [quality]: the picture diagnosis' limits */
+    struct picq_limits quality;
     /* [quality]: the clock look */
     uint32_t clock_interval_ms;  /* between two clock looks at a camera, 0 = none */
     uint32_t clock_wait_ms;      /* for the camera's first RTCP sender report */

@@ -1,49 +1,75 @@
 /* Deep-probe verdicts; see deep_verdict.h. */
+#include <stdio.h>
 #include <string.h>
 
 #include "engine/deep_verdict.h"
-#include "frame_quality.h"
+#include "picture_diag.h"
+#include "picture_measure.h"
+
+/* The pictures a deep result holds, as the diagnosis takes them. */
+static void picture_input(const struct deep_result *r, struct picq_input *in)
+{
+    *in = (struct picq_input){
+        .w = r->luma.width, .h = r->luma.height, .full_range = r->luma.full_range};
+    in->luma[in->npics++] = r->luma.data;
+    for (int i = 1; i < r->npics && i < PICQ_PICS_MAX; i++) {
+        const struct deep_luma *n = &r->next[i - 1];
+        if (n->width != r->luma.width || n->height != r->luma.height)
+            break;
+        in->luma[in->npics++] = n->data;
+    }
+    if (r->chroma.width && r->chroma.height) {
+        in->cb = r->chroma.cb;
+        in->cr = r->chroma.cr;
+        in->cw = r->chroma.width;
+        in->ch = r->chroma.height;
+    }
+    in->crop_w = r->crop[0].width;
+    in->crop_h = r->crop[0].height;
+    for (int i = 0; i < in->npics && r->crop[i].width == in->crop_w && in->crop_w &&
+                    r->crop[i].height == in->crop_h;
+         i++)
+        in->crop[in->ncrop++] = r->crop[i].data;
+}
+
+/* The camera's reason and its detail from the findings: the first, in
+ * words, and the names of the others. */
+static void picture_verdict(const struct probe_findings *f, struct probe_result *out)
+{
+    char what[PROBE_DETAIL_MAX], also[PROBE_DETAIL_MAX] = "";
+    picq_describe(&f->f[0], what, sizeof(what));
+    size_t at = 0;
+    for (int i = 1; i < f->n && at < sizeof(also); i++) {
+        int n = snprintf(also + at, sizeof(also) - at, "%s%s", i == 1 ? "; also " : ", ",
+                         probe_reason_name(f->f[i].reason));
+        if (n < 0)
+            break;
+        at += (size_t)n;
+    }
+    probe_result_set(out, PROBE_DEGRADED, f->f[0].reason, "picture: %s%s", what, also);
+}
 
 void deep_verdict_judge(const struct deep_result *r, const struct deep_verdict_expect *e,
                         struct probe_result *out, struct probe_findings *findings)
 {
     *out = r->base;
-    if (findings)
-        memset(findings, 0, sizeof(*findings));
+    struct probe_findings local;
+    struct probe_findings *f = findings ? findings : &local;
+    memset(f, 0, sizeof(*f));
     if (out->state != PROBE_ONLINE)
         return; /* libav already said what is wrong */
 
-    if (r->luma.width >= 3 && r->luma.height >= 3) {
-        struct frameq_stats s;
-        struct frameq_limits l;
-        frameq_limits_default(&l, r->luma.full_range);
-        if (frameq_compute(r->luma.data, r->luma.width, r->luma.height, r->luma.width, &s) == 0) {
-            enum probe_reason why = frameq_judge(&s, &l);
-            /* A black or covered picture is the same every time too: say
-             * what is wrong with it rather than that it does not move. */
-            if (why == PROBE_R_BLACK || why == PROBE_R_OCCLUDED) {
-                probe_result_set(out, PROBE_DEGRADED, why,
-                                 "keyframe: mean luma %.0f, contrast %.0f, sharpness %.0f",
-                                 s.mean, s.variance, s.lap_var);
-                return;
-            }
-            double mad;
-            if (r->luma2.width == r->luma.width && r->luma2.height == r->luma.height &&
-                frameq_diff(r->luma.data, r->luma2.data, r->luma.width, r->luma.height,
-                            r->luma.width, &mad) == 0 &&
-                frameq_frozen(mad, &l)) {
-                probe_result_set(out, PROBE_DEGRADED, PROBE_R_FROZEN,
-                                 "two keyframes %.1f s apart are the same picture (mean "
-                                 "difference %.2f)",
-                                 r->luma2_gap_ms / 1000.0, mad);
-                return;
-            }
-            if (why != PROBE_R_NONE) {
-                probe_result_set(out, PROBE_DEGRADED, why,
-                                 "keyframe: mean luma %.0f, contrast %.0f, sharpness %.0f",
-                                 s.mean, s.variance, s.lap_var);
-                return;
-            }
+    struct picq_limits defaults;
+    picq_limits_default(&defaults);
+    const struct picq_limits *l = e->quality ? e->quality : &defaults;
+    struct picq_input in;
+    struct picq_measures m;
+    picture_input(r, &in);
+    if (in.w >= PICM_MIN && in.h >= PICM_MIN && picq_measure(&in, l, &m) == 0) {
+        picq_judge(&m, l, f);
+        if (f->n) {
+            picture_verdict(f, out);
+            return;
         }
     }
     const struct probe_video *v = &r->base.video;

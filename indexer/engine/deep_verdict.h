@@ -1,17 +1,20 @@
 /* What a deep (tier 2) look means for a camera's health: libav's verdict,
- * then the picture (black, occluded, frozen: two keyframes the same,
- * blurred), then the stream against what
- * the inventory expects (resolution, frame rate). Pure. */
+ * then the picture diagnosis (probes/picture_diag.h: signal lost, black,
+ * occluded, frozen, too bright, blurred, stripes, noisy, colour cast,
+ * shaking), then the stream against what the inventory expects
+ * (resolution, frame rate). Pure. */
 #ifndef CAMDEX_DEEP_VERDICT_H
 #define CAMDEX_DEEP_VERDICT_H
 
 #include <stdint.h>
 
 #include "deep_probe.h"
+#include "picture_diag.h"
 
 struct deep_verdict_expect {
     uint16_t width, height; /* 0 = not given */
     uint16_t fps;           /* 0 = not given */
+    const struct picq_limits *quality; /* [quality]; NULL = the defaults */
 };
 
 /* Fills `out` from the deep result, turning an online verdict into

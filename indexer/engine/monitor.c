@@ -801,7 +801,7 @@ static void apply_deep(struct monitor *m, struct job *j, int status)
             schedule(m, c, t + m->cfg.recheck_ms);
         return;
     }
-    struct deep_verdict_expect e = {c->expect_w, c->expect_h, c->expect_fps};
+    struct deep_verdict_expect e = {c->expect_w, c->expect_h, c->expect_fps, &m->cfg.quality};
     struct probe_result r;
     struct probe_findings findings;
     struct store_osd osd;

@@ -1,6 +1,7 @@
 /* The libav deep probe: open, find stream info, measure fps and bitrate
- * from packets, decode the first keyframe into a small luma plane and maybe
- * a JPEG thumbnail. Synchronous; every blocking libav call is bounded by an
+ * from packets, decode the first keyframe and the three pictures after it
+ * into small planes for the picture diagnosis (and maybe a JPEG thumbnail).
+ * Synchronous; every blocking libav call is bounded by an
  * interrupt callback that watches a hard deadline and a stop flag. */
 #include "deepm.h"
 
@@ -679,77 +680,209 @@ static void keypic_free(struct keypic *k)
     k->bytes = 0;
 }
 
-/* Decode the keyframe picture on its own: send its packets, drain, take the
- * first frame. One decoder thread: a probe is one of many side by side. */
-static int decode_keyframe(const AVCodecParameters *par, const struct keypic *key,
-                           const struct deep_opts *o, struct deep_luma *luma,
-                           struct deep_result *thumb_to, int *width, int *height)
+/* The keyframe's Cb and Cr, planar 8-bit or deeper; other layouts (semi-
+ * planar NV12, which software decoders do not output) get none. */
+static void frame_chroma(const AVFrame *f, struct deep_chroma *out)
+{
+    const AVPixFmtDescriptor *d = av_pix_fmt_desc_get(f->format);
+    out->width = out->height = 0;
+    if (!d || d->nb_components < 3 || d->comp[1].plane != 1 || d->comp[2].plane != 2 ||
+        d->comp[1].offset != 0 || d->comp[2].offset != 0)
+        return;
+    int bps = d->comp[1].depth > 8 ? 2 : 1;
+    if (d->comp[1].step != bps || d->comp[2].step != bps)
+        return;
+    int cw = AV_CEIL_RSHIFT(f->width, d->log2_chroma_w);
+    int ch = AV_CEIL_RSHIFT(f->height, d->log2_chroma_h);
+    int k = shrink_factor(cw, ch, DEEP_CHROMA_MAX_W, DEEP_CHROMA_MAX_H);
+    int ow = cw / k, oh = ch / k;
+    if (ow < 1 || oh < 1)
+        return;
+    int shift = d->comp[1].depth - 8;
+    box_plane(f->data[1], f->linesize[1], bps, shift, k, out->cb, ow, oh, ow);
+    box_plane(f->data[2], f->linesize[2], bps, shift, k, out->cr, ow, oh, ow);
+    out->width = (uint16_t)ow;
+    out->height = (uint16_t)oh;
+}
+
+/* The centre of the luma plane at the coded resolution (frame_luma has
+ * checked the format). */
+static void frame_crop(const AVFrame *f, struct deep_crop *out)
+{
+    const AVPixFmtDescriptor *d = av_pix_fmt_desc_get(f->format);
+    int cw = f->width < DEEP_CROP_W ? f->width : DEEP_CROP_W;
+    int ch = f->height < DEEP_CROP_H ? f->height : DEEP_CROP_H;
+    int x0 = (f->width - cw) / 2, y0 = (f->height - ch) / 2;
+    int depth = d->comp[0].depth;
+    for (int y = 0; y < ch; y++) {
+        const uint8_t *row = f->data[0] + (ptrdiff_t)(y0 + y) * f->linesize[0];
+        uint8_t *o = out->data + (ptrdiff_t)y * cw;
+        if (depth == 8) {
+            memcpy(o, row + x0, (size_t)cw);
+            continue;
+        }
+        for (int x = 0; x < cw; x++) {
+            int at = 2 * (x0 + x);
+            o[x] = (uint8_t)((row[at] | row[at + 1] << 8) >> (depth - 8));
+        }
+    }
+    out->width = (uint16_t)cw;
+    out->height = (uint16_t)ch;
+}
+
+/* The packets of the pictures after the first keyframe (each a whole
+ * picture: put together, or from a demuxer whose parser did it), for the
+ * frozen and shaking measures; bounded like the keyframe's. */
+struct follow {
+    AVPacket *pkt[DEEP_PICS_MAX - 1];
+    int n;
+    size_t bytes;
+};
+
+static void follow_offer(struct follow *fl, const AVPacket *p)
+{
+    if (fl->n == DEEP_PICS_MAX - 1 || (size_t)p->size > KEY_BYTES_MAX - fl->bytes)
+        return;
+    AVPacket *c = av_packet_clone(p);
+    if (!c)
+        return;
+    fl->pkt[fl->n++] = c;
+    fl->bytes += (size_t)p->size;
+}
+
+static void follow_free(struct follow *fl)
+{
+    for (int i = 0; i < fl->n; i++)
+        av_packet_free(&fl->pkt[i]);
+    fl->n = 0;
+    fl->bytes = 0;
+}
+
+/* Decoders take a packet as a whole picture (H.264 would conceal the
+ * slices of the next packet as missing): join the keyframe's packets.
+ * Annex B and length-prefixed NAL units both survive concatenation. */
+static int join_keypic(const struct keypic *key, AVPacket **joined)
+{
+    size_t total = 0;
+    for (int i = 0; i < key->n; i++)
+        total += (size_t)key->pkt[i]->size;
+    if (total > INT_MAX / 2 || !(*joined = av_packet_alloc()) ||
+        av_new_packet(*joined, (int)total) < 0)
+        return AVERROR(ENOMEM);
+    av_packet_copy_props(*joined, key->pkt[key->n - 1]);
+    (*joined)->flags |= AV_PKT_FLAG_KEY;
+    size_t off = 0;
+    for (int i = 0; i < key->n; i++) {
+        memcpy((*joined)->data + off, key->pkt[i]->data, (size_t)key->pkt[i]->size);
+        off += (size_t)key->pkt[i]->size;
+    }
+    return 0;
+}
+
+static int open_decoder(const AVCodecParameters *par, const struct deep_opts *o,
+                        AVCodecContext **out)
 {
     const AVCodec *dec = avcodec_find_decoder(par->codec_id);
     if (!dec)
         return AVERROR_DECODER_NOT_FOUND;
-    int rc = AVERROR(ENOMEM);
-    AVPacket *joined = NULL;
-    const AVPacket *one;
     AVCodecContext *dc = avcodec_alloc_context3(dec);
-    AVFrame *f = av_frame_alloc();
-    if (!dc || !f)
-        goto out;
-    if ((rc = avcodec_parameters_to_context(dc, par)) < 0)
-        goto out;
+    if (!(*out = dc))
+        return AVERROR(ENOMEM);
+    int rc = avcodec_parameters_to_context(dc, par);
+    if (rc < 0)
+        return rc;
     dc->thread_count = 1;
     /* A second fence behind the size check in deepm_probe_run, for codecs
      * without an SPS to read it from (MJPEG). */
     dc->max_pixels = o->max_pixels;
-    if ((rc = avcodec_open2(dc, dec, NULL)) < 0)
-        goto out;
-    /* Decoders take a packet as a whole picture (H.264 would conceal the
-     * slices of the next packet as missing): join the picture's packets.
-     * Annex B and length-prefixed NAL units both survive concatenation. */
-    one = key->pkt[0];
-    if (key->n > 1) {
-        size_t total = 0;
-        for (int i = 0; i < key->n; i++)
-            total += (size_t)key->pkt[i]->size;
-        if (total > INT_MAX / 2 || !(joined = av_packet_alloc()) ||
-            av_new_packet(joined, (int)total) < 0) {
-            rc = AVERROR(ENOMEM);
-            goto out;
+    return avcodec_open2(dc, dec, NULL);
+}
+
+/* Where the pictures a decode yields go: the first into `luma` (and the
+ * thumbnail, chroma and crop 0 when `more` is set), the next ones into
+ * more->next and more->crop. */
+struct decode_to {
+    struct deep_luma *luma;
+    struct deep_result *more; /* NULL: the keyframe alone (the second keyframe) */
+    const struct deep_opts *o;
+    int width, height; /* of the first picture */
+    int n;             /* pictures taken */
+};
+
+static int take_frame(struct decode_to *to, const AVFrame *f)
+{
+    struct deep_result *m = to->more;
+    if (to->n == 0) {
+        to->width = f->width;
+        to->height = f->height;
+        int rc = frame_luma(f, to->luma);
+        if (rc < 0)
+            return AVERROR(rc == -ENOTSUP ? ENOSYS : -rc);
+        if (m) {
+            if (to->o->thumbnail) /* best effort */
+                make_thumbnail(f, to->o->thumb_quality, m);
+            if (to->o->full_luma) /* best effort too */
+                copy_full_luma(f, m);
+            frame_chroma(f, &m->chroma);
+            frame_crop(f, &m->crop[0]);
         }
-        av_packet_copy_props(joined, key->pkt[key->n - 1]);
-        joined->flags |= AV_PKT_FLAG_KEY;
-        size_t off = 0;
-        for (int i = 0; i < key->n; i++) {
-            memcpy(joined->data + off, key->pkt[i]->data, (size_t)key->pkt[i]->size);
-            off += (size_t)key->pkt[i]->size;
-        }
-        one = joined;
+    } else if (m && to->n < DEEP_PICS_MAX && f->width == to->width && f->height == to->height) {
+        /* A later picture of another size is not the same scene's next. */
+        if (frame_luma(f, &m->next[to->n - 1]) < 0)
+            return 0;
+        frame_crop(f, &m->crop[to->n]);
+    } else {
+        return 0;
     }
-    if ((rc = avcodec_send_packet(dc, one)) < 0)
-        goto out;
-    rc = avcodec_receive_frame(dc, f);
-    if (rc == AVERROR(EAGAIN)) {
-        avcodec_send_packet(dc, NULL); /* drain a decoder that holds pictures back */
-        rc = avcodec_receive_frame(dc, f);
-    }
-    if (rc == AVERROR_EOF || rc == AVERROR(EAGAIN))
-        rc = AVERROR_INVALIDDATA; /* the packets held no whole picture */
+    to->n++;
+    if (m)
+        m->npics = (uint8_t)to->n;
+    return 0;
+}
+
+/* Decode the keyframe picture and the pictures after it: send the packets,
+ * take frames as they come, drain at the end. One decoder thread: a probe
+ * is one of many side by side. */
+static int decode_pictures(const AVCodecParameters *par, const struct keypic *key,
+                           const struct follow *fl, struct decode_to *to)
+{
+    AVPacket *joined = NULL;
+    AVCodecContext *dc = NULL;
+    AVFrame *f = av_frame_alloc();
+    int rc = f ? open_decoder(par, to->o, &dc) : AVERROR(ENOMEM);
     if (rc < 0)
         goto out;
-    if (width && height) {
-        *width = f->width;
-        *height = f->height;
-    }
-    rc = frame_luma(f, luma);
-    if (rc < 0) {
-        rc = AVERROR(rc == -ENOTSUP ? ENOSYS : -rc);
+    if (key->n > 1 && (rc = join_keypic(key, &joined)) < 0)
         goto out;
+    if ((rc = avcodec_send_packet(dc, joined ? joined : key->pkt[0])) < 0)
+        goto out;
+    int sent = 0, nfollow = fl ? fl->n : 0, want = to->more ? DEEP_PICS_MAX : 1;
+    bool drained = false;
+    for (;;) {
+        rc = avcodec_receive_frame(dc, f);
+        if (rc == 0) {
+            rc = take_frame(to, f);
+            av_frame_unref(f);
+            if (rc < 0 || to->n == want)
+                break;
+            continue;
+        }
+        if (rc != AVERROR(EAGAIN))
+            break;
+        /* A later picture that does not decode only shortens the run. */
+        if (sent < nfollow) {
+            avcodec_send_packet(dc, fl->pkt[sent++]);
+            continue;
+        }
+        if (drained)
+            break;
+        avcodec_send_packet(dc, NULL); /* a decoder that holds pictures back */
+        drained = true;
     }
-    if (o->thumbnail && thumb_to) /* best effort */
-        make_thumbnail(f, o->thumb_quality, thumb_to);
-    if (o->full_luma && thumb_to) /* best effort too */
-        copy_full_luma(f, thumb_to);
-    rc = 0;
+    if (to->n > 0)
+        rc = 0;
+    else if (rc >= 0 || rc == AVERROR_EOF || rc == AVERROR(EAGAIN))
+        rc = AVERROR_INVALIDDATA; /* the packets held no whole picture */
 out:
     av_packet_free(&joined);
     av_frame_free(&f);
@@ -990,6 +1123,7 @@ struct run {
     AVPacket *pic; /* a picture put together by `acc` (assemble) */
     struct picture_acc acc;
     struct keypic key;
+    struct follow follow; /* the pictures after key */
     struct second_key key2;
     /* Found on the way. */
     bool from_sdp; /* RTSP without find_stream_info: the SDP names the streams */
@@ -1346,9 +1480,11 @@ static void measure_picture(struct run *r, const AVPacket *vp, bool counting)
         int64_t dt = now_us() - r->t0;
         r->out->base.phase_us[PROBE_PH_FIRST_KEYFRAME] =
             (uint32_t)(dt > UINT32_MAX ? UINT32_MAX : dt);
-    } else if (!kept && key2->armed) {
-        second_offer(key2, vp, r->vs->time_base);
+    } else if (!kept && key->complete && key->n > 0 && !r->o.no_decode) {
+        follow_offer(&r->follow, vp);
     }
+    if (!kept && key2->armed)
+        second_offer(key2, vp, r->vs->time_base);
     /* The first keyframe often comes untimed (out of find_stream_info's
      * buffer, or before RTP timing is known): then the next timed
      * packet (a frame later) anchors the gap. */
@@ -1498,8 +1634,9 @@ static enum deep_phase step_decode(struct run *r)
         return RUN_DONE;
     }
     if (!r->o.no_decode) {
-        int fw = 0, fh = 0;
-        int rc = decode_keyframe(par, &r->key, &r->o, &out->luma, out, &fw, &fh);
+        struct decode_to first = {.luma = &out->luma, .more = out, .o = &r->o};
+        int rc = decode_pictures(par, &r->key, &r->follow, &first);
+        int fw = first.width, fh = first.height;
         /* The decoded picture is the final word on its size (MJPEG and
          * streams without an SPS in reach have no other). */
         if (rc >= 0 && fw > 0 && fw < 65536 && fh > 0 && fh < 65536) {
@@ -1508,8 +1645,9 @@ static enum deep_phase step_decode(struct run *r)
         }
         /* The second picture only adds a finding: if it did not come or does
          * not decode, the probe is what the first one says. */
+        struct decode_to second = {.luma = &out->luma2, .o = &r->o};
         if (rc >= 0 && r->key2.pic.complete &&
-            decode_keyframe(par, &r->key2.pic, &r->o, &out->luma2, NULL, NULL, NULL) == 0) {
+            decode_pictures(par, &r->key2.pic, NULL, &second) == 0) {
             int64_t gap = av_rescale_q(r->key2.pic.ts - r->key2.base, r->vs->time_base,
                                        (AVRational){1, 1000});
             out->luma2_gap_ms = (uint32_t)(gap > 0 && gap < UINT32_MAX ? gap : 0);
@@ -1558,6 +1696,7 @@ static void run_cleanup(struct run *r)
     av_packet_free(&r->pic);
     av_packet_free(&r->acc.pkt);
     keypic_free(&r->key);
+    follow_free(&r->follow);
     keypic_free(&r->key2.pic);
     if (r->pu) {
         explicit_bzero(r->pu->password, sizeof(r->pu->password));

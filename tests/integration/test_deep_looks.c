@@ -31,18 +31,58 @@ static const char WEB_SCRIPT[] =
     "print('READY %d' % s.server_address[1], flush=True)\n"
     "s.serve_forever()\n";
 
-/* Four seconds of 320x180 H.264 in 2 s HLS segments, a keyframe a second:
- * `moving` (testsrc2) and `frozen` (its first picture repeated, as
- * camfarm's frozen clip). */
-static void make_hls(const char *name, const char *source)
+/* Four seconds of 320x180 H.264 in 2 s HLS segments, a keyframe a second,
+ * from a photograph (python3-skimage's): `moving`, a live camera (its view
+ * swaying 2 pixels a picture, sensor noise), `frozen` (one picture
+ * repeated, as camfarm's frozen clip) and `black` (the picture gone dark
+ * but for the sensor's noise). A test pattern would not do: the picture
+ * diagnosis faults its colours. */
+#define PHOTO "/usr/lib/python3/dist-packages/skimage/data/motorcycle_left.png"
+#define FIT   "scale=352:212:force_original_aspect_ratio=increase,crop=352:212"
+#define MOVING FIT ",crop=320:180:x='16+16*sin(PI*t)':y='16+16*cos(PI*t)',noise=alls=6:allf=t"
+#define FROZEN FIT ",crop=320:180,noise=alls=6,loop=loop=-1:size=1"
+#define BLACK  FIT ",crop=320:180,lutyuv=y=16:u=128:v=128,noise=alls=2:allf=t"
+/* Segments are named after the first letter of `name`. */
+static void make_hls(const char *name, const char *graph)
 {
     char seg[4200], list[4200];
     snprintf(seg, sizeof(seg), "%s/%c%%d.ts", tmp, name[0]);
     snprintf(list, sizeof(list), "%s/%s.m3u8", tmp, name);
-    char *argv[] = {"/usr/bin/ffmpeg", "-v", "error", "-f", "lavfi", "-i", (char *)source,
-                    "-t", "4", "-c:v", "libx264", "-preset", "ultrafast", "-bf", "0", "-g", "25",
-                    "-pix_fmt", "yuv420p", "-f", "hls", "-hls_time", "2", "-hls_list_size", "0",
-                    "-hls_playlist_type", "vod", "-hls_segment_filename", seg, list, NULL};
+    char *argv[] = {"/usr/bin/ffmpeg",
+                    "-v",
+                    "error",
+                    "-loop",
+                    "1",
+                    "-i",
+                    PHOTO,
+                    "-vf",
+                    (char *)graph,
+                    "-r",
+                    "25",
+                    "-t",
+                    "4",
+                    "-c:v",
+                    "libx264",
+                    "-preset",
+                    "ultrafast",
+                    "-bf",
+                    "0",
+                    "-g",
+                    "25",
+                    "-pix_fmt",
+                    "yuv420p",
+                    "-f",
+                    "hls",
+                    "-hls_time",
+                    "2",
+                    "-hls_list_size",
+                    "0",
+                    "-hls_playlist_type",
+                    "vod",
+                    "-hls_segment_filename",
+                    seg,
+                    list,
+                    NULL};
     run_ok(argv);
 }
 
@@ -67,9 +107,9 @@ static void show(const char *name)
 static void setup(void)
 {
     tmp = testutil_mkdtemp();
-    make_hls("moving", "testsrc2=size=320x180:rate=25");
-    make_hls("frozen", "testsrc2=size=320x180:rate=25,trim=end_frame=1,loop=loop=-1:size=1");
-    make_hls("black", "color=c=black:size=320x180:rate=25");
+    make_hls("moving", MOVING);
+    make_hls("frozen", FROZEN);
+    make_hls("black", BLACK);
     show("moving");
     char *wargv[] = {"/usr/bin/python3", "-c", (char *)WEB_SCRIPT, tmp, NULL};
     proc_start(&web, 1, wargv);

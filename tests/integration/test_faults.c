@@ -50,7 +50,7 @@ static const struct fault_case cases[] = {
     {"ok", "deep", "online", "", false},
     {"black", "deep", "degraded", "black", false},
     {"frozen", "deep", "degraded", "frozen", false},
-    {"noisy", "deep", "online", "", false},
+    {"noisy", "deep", "degraded", "noisy", false},
     {"blurred", "deep", "degraded", "blurred", false},
     {"resolution", "play", "online", "", false},
     /* libav reports these statuses as generic errors: the deep probe reads

@@ -412,6 +412,24 @@ Test(config, webhook_with_secret_file_needs_no_secret_key)
     cr_assert_str_eq(c.webhooks[0].secret_file.path, "s");
 }
 
+Test(config, quality_limits_take_decimals_within_their_range)
+{
+    struct config c;
+    char err[256];
+    config_default(&c);
+    struct picq_limits d;
+    picq_limits_default(&d);
+    cr_assert_float_eq(c.quality.noise_sigma, d.noise_sigma, 1e-6, "the defaults are the judge's");
+    cr_assert_eq(config_set(&c, "quality", "noise_sigma", "7.5", err, sizeof(err)), 0, "%s", err);
+    cr_expect_float_eq(c.quality.noise_sigma, 7.5f, 1e-6);
+    cr_assert_eq(config_set(&c, "quality", "frozen_difference", "0.2", err, sizeof(err)), 0);
+    cr_expect_float_eq(c.quality.frozen_diff, 0.2f, 1e-6);
+    cr_assert_eq(config_set(&c, "quality", "black_share", "101", err, sizeof(err)), -EINVAL);
+    cr_expect(strstr(err, "from 0 to 100"), "%s", err);
+    cr_assert_eq(config_set(&c, "quality", "shake_jump", "a lot", err, sizeof(err)), -EINVAL);
+    cr_expect_float_eq(c.quality.shake_jump, d.shake_jump, 1e-6, "a bad value leaves it");
+}
+
 Test(config, clock_look_keys_and_their_ranges)
 {
     struct config c;

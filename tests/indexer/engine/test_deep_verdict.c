@@ -1,6 +1,7 @@
-/* The deep probe's verdict on the picture (indexer/engine/deep_verdict.c): black,
- * occluded, frozen (two keyframes the same), blurred, in that order, and
- * the stream against the inventory. Synthetic luma planes, no libav. */
+/* The deep probe's verdict on the picture (indexer/engine/deep_verdict.c):
+ * the picture diagnosis' findings (most severe first, the first is the
+ * reason) and the stream against the inventory. Synthetic planes, no
+ * libav; the measures themselves are tested in tests/probes. */
 #include <criterion/criterion.h>
 #include <string.h>
 
@@ -32,6 +33,27 @@ static void flat(struct deep_luma *l, uint8_t v)
     memset(l->data, v, sizeof(l->data));
 }
 
+/* Picture i of a run: the same textured scene, with `noise` levels of
+ * sensor noise drawn afresh for each picture (0: one picture repeated). */
+static void run_of(int npics, int noise)
+{
+    uint32_t seed = 12345;
+    r.npics = (uint8_t)npics;
+    for (int i = 0; i < npics; i++) {
+        struct deep_luma *l = i ? &r.next[i - 1] : &r.luma;
+        textured(l, 0);
+        struct deep_crop *c = &r.crop[i];
+        c->width = DEEP_CROP_W;
+        c->height = DEEP_CROP_H;
+        for (int p = 0; p < DEEP_CROP_W * DEEP_CROP_H; p++) {
+            seed = seed * 1103515245u + 12345u;
+            int n = noise ? (int)((seed >> 16) % (2 * noise + 1)) - noise : 0;
+            c->data[p] = (uint8_t)(((p % DEEP_CROP_W) / 8 + (p / DEEP_CROP_W) / 8) % 2 ? 180 + n
+                                                                                        : 60 + n);
+        }
+    }
+}
+
 static void setup(void)
 {
     deep_result_init(&r);
@@ -51,64 +73,115 @@ static struct probe_result judge(void)
     return out;
 }
 
-Test(deep_verdict, two_identical_keyframes_are_frozen)
+Test(deep_verdict, one_picture_repeated_is_frozen_with_its_value_and_limit)
 {
-    textured(&r.luma, 0);
-    textured(&r.luma2, 0);
-    struct probe_result out = judge();
+    run_of(4, 0);
+    struct probe_findings f;
+    struct probe_result out;
+    deep_verdict_judge(&r, &none, &out, &f);
     cr_assert_eq(out.state, PROBE_DEGRADED);
-    cr_assert_eq(out.reason, PROBE_R_FROZEN, "%s", probe_reason_name(out.reason));
-    cr_assert(strstr(out.detail, "1.0 s apart"), "%s", out.detail);
+    cr_assert_eq(out.reason, PROBE_R_FROZEN, "%s: %s", probe_reason_name(out.reason), out.detail);
+    cr_assert(f.judged);
+    cr_assert_geq(f.n, 1);
+    cr_expect_eq(f.f[0].reason, PROBE_R_FROZEN);
+    cr_expect_float_eq(f.f[0].value, 0, 1e-6);
+    cr_expect_gt(f.f[0].limit, 0);
+    cr_expect(strstr(out.detail, "two pictures differ by 0.00"), "%s", out.detail);
 }
 
-Test(deep_verdict, a_little_encoder_noise_is_still_frozen)
+Test(deep_verdict, a_still_scene_with_sensor_noise_is_not_frozen)
 {
-    textured(&r.luma, 0);
-    textured(&r.luma2, 0);
-    /* Re-encoding the same picture moves a few samples by one or two. */
-    for (int i = 0; i < W * H; i += 7)
-        r.luma2.data[i] = (uint8_t)(r.luma2.data[i] + 1 + i % 2);
-    cr_assert_eq(judge().reason, PROBE_R_FROZEN);
-}
-
-Test(deep_verdict, a_moving_picture_is_online)
-{
-    textured(&r.luma, 0);
-    textured(&r.luma2, 3);
+    run_of(4, 3);
     struct probe_result out = judge();
     cr_assert_eq(out.state, PROBE_ONLINE, "%s: %s", probe_reason_name(out.reason), out.detail);
 }
 
-Test(deep_verdict, without_a_second_keyframe_nothing_is_said_about_motion)
+Test(deep_verdict, one_picture_alone_says_nothing_about_motion)
 {
-    textured(&r.luma, 0);
-    r.luma2.width = 0; /* none came in time */
-    cr_assert_eq(judge().state, PROBE_ONLINE);
-    /* A second picture of another size cannot be compared. */
-    textured(&r.luma2, 0);
-    r.luma2.width = W / 2;
-    cr_assert_eq(judge().state, PROBE_ONLINE);
+    run_of(1, 0);
+    struct probe_findings f;
+    struct probe_result out;
+    deep_verdict_judge(&r, &none, &out, &f);
+    cr_assert_eq(out.state, PROBE_ONLINE, "%s: %s", probe_reason_name(out.reason), out.detail);
+    cr_expect(f.judged, "the picture was looked at");
+    cr_expect_eq(f.n, 0);
 }
 
 Test(deep_verdict, black_and_covered_pictures_say_so_rather_than_frozen)
 {
+    run_of(4, 0);
     flat(&r.luma, 16);
-    flat(&r.luma2, 16);
+    for (int i = 0; i < 3; i++)
+        flat(&r.next[i], 16);
     cr_assert_eq(judge().reason, PROBE_R_BLACK);
     flat(&r.luma, 128);
-    flat(&r.luma2, 128);
-    cr_assert_eq(judge().reason, PROBE_R_OCCLUDED);
+    for (int i = 0; i < 3; i++)
+        flat(&r.next[i], 128);
+    struct probe_findings f;
+    struct probe_result out;
+    deep_verdict_judge(&r, &none, &out, &f);
+    cr_assert_eq(out.reason, PROBE_R_OCCLUDED, "%s", probe_reason_name(out.reason));
+    for (int i = 0; i < f.n; i++)
+        cr_expect_neq(f.f[i].reason, PROBE_R_FROZEN, "a covered lens has nothing to move");
 }
 
 Test(deep_verdict, a_frozen_picture_is_reported_before_a_resolution_mismatch)
 {
-    textured(&r.luma, 0);
-    textured(&r.luma2, 0);
+    run_of(4, 0);
     struct deep_verdict_expect e = {.width = 1920, .height = 1080};
     struct probe_result out;
     deep_verdict_judge(&r, &e, &out, NULL);
     cr_assert_eq(out.reason, PROBE_R_FROZEN);
-    textured(&r.luma2, 5);
+    run_of(4, 3);
     deep_verdict_judge(&r, &e, &out, NULL);
     cr_assert_eq(out.reason, PROBE_R_RESOLUTION_MISMATCH);
 }
+
+Test(deep_verdict, the_configured_limits_are_the_ones_used)
+{
+    run_of(4, 0);
+    struct picq_limits q;
+    picq_limits_default(&q);
+    q.frozen_diff = 0; /* frozen only when not a sample differs: still frozen */
+    struct deep_verdict_expect e = {.quality = &q};
+    struct probe_result out;
+    deep_verdict_judge(&r, &e, &out, NULL);
+    cr_assert_eq(out.reason, PROBE_R_FROZEN);
+    run_of(4, 3);
+    q.frozen_diff = 10; /* a noisy still scene passes for frozen */
+    deep_verdict_judge(&r, &e, &out, NULL);
+    cr_assert_eq(out.reason, PROBE_R_FROZEN, "%s: %s", probe_reason_name(out.reason), out.detail);
+}
+
+Test(deep_verdict, every_fault_is_listed_and_the_detail_names_the_others)
+{
+    run_of(4, 0);
+    /* Grey with a green tint everywhere, highlights too: frozen and a
+     * colour cast. (A strong blue tint would not do: the blue channel clips
+     * in the highlights, which then read near white.) */
+    r.chroma.width = DEEP_CHROMA_MAX_W;
+    r.chroma.height = DEEP_CHROMA_MAX_H;
+    memset(r.chroma.cb, 128, sizeof(r.chroma.cb));
+    memset(r.chroma.cr, 100, sizeof(r.chroma.cr));
+    struct probe_findings f;
+    struct probe_result out;
+    deep_verdict_judge(&r, &none, &out, &f);
+    cr_assert_eq(f.n, 2, "%s", out.detail);
+    cr_expect_eq(f.f[0].reason, PROBE_R_FROZEN);
+    cr_expect_eq(f.f[1].reason, PROBE_R_COLOR_CAST);
+    cr_expect_gt(f.f[1].value, f.f[1].limit);
+    cr_expect(strstr(out.detail, "; also color_cast"), "%s", out.detail);
+}
+
+Test(deep_verdict, a_failed_probe_is_not_judged)
+{
+    run_of(4, 0);
+    probe_result_set(&r.base, PROBE_OFFLINE, PROBE_R_CONNECT_REFUSED, "open: refused");
+    struct probe_findings f;
+    struct probe_result out;
+    deep_verdict_judge(&r, &none, &out, &f);
+    cr_expect_eq(out.reason, PROBE_R_CONNECT_REFUSED);
+    cr_expect_not(f.judged);
+    cr_expect_eq(f.n, 0);
+}
+

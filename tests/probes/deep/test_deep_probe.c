@@ -1460,6 +1460,33 @@ Test(deep_http, http_flv_is_online)
     free_result(&r);
 }
 
+Test(deep_http, the_keyframe_and_the_three_pictures_after_it_are_handed_back)
+{
+    struct deep_result *r = http_probe("live.flv");
+    cr_assert_eq(r->base.state, PROBE_ONLINE, "%s: %s", probe_reason_name(r->base.reason),
+                 r->base.detail);
+    cr_assert_eq(r->npics, DEEP_PICS_MAX);
+    for (int i = 0; i < DEEP_PICS_MAX - 1; i++) {
+        cr_expect_eq(r->next[i].width, r->luma.width);
+        cr_expect_eq(r->next[i].height, r->luma.height);
+    }
+    for (int i = 0; i < DEEP_PICS_MAX; i++) {
+        cr_expect_eq(r->crop[i].width, DEEP_CROP_W);
+        cr_expect_eq(r->crop[i].height, DEEP_CROP_H);
+    }
+    /* 640x360 4:2:0: chroma 320x180, box-filtered by 4. */
+    cr_expect_eq(r->chroma.width, 80);
+    cr_expect_eq(r->chroma.height, 45);
+    /* The test pattern is colourful: its chroma is far from grey somewhere. */
+    int far = 0;
+    for (int i = 0; i < r->chroma.width * r->chroma.height; i++)
+        far += abs(r->chroma.cb[i] - 128) > 40 || abs(r->chroma.cr[i] - 128) > 40;
+    cr_expect_gt(far, 100, "%d chroma samples far from grey", far);
+    /* Its counter and moving gradient change from picture to picture. */
+    cr_expect_neq(memcmp(r->luma.data, r->next[2].data, sizeof(r->luma.data)), 0);
+    free_result(&r);
+}
+
 Test(deep_http, mp4_over_http_is_refused_by_the_format_whitelist)
 {
     struct deep_result *r = http_probe("clip.mp4");
