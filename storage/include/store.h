@@ -184,6 +184,12 @@ int store_info(struct store *s, struct store_info *out);
 /* Day number of a time in this index's day zone, and the ms at its start. */
 int32_t store_day_of(const struct store *s, int64_t ms);
 int64_t store_day_start(const struct store *s, int32_t day);
+/* Days roll at midnight `offset_s` east of UTC from now on: kept in the
+ * index, so every process that opens it later counts days the same way.
+ * Rows of past days keep their days; the day of the change is as much
+ * shorter or longer as the offset moved. Call before this handle's other
+ * threads commit. *was (may be NULL) gets the offset before. */
+int store_day_zone_set(struct store *s, int32_t offset_s, int32_t *was);
 
 /* ---- reading ---- */
 
