@@ -202,8 +202,8 @@ int main(int argc, char **argv)
         for (size_t i = 0; i < commits; i++)
             sum += ms[i];
         qsort(ms, commits, sizeof(*ms), cmp_double);
-        const char *what = k < 2        ? "warm-up (the fleet's previous day leaves health records)"
-                           : k < before ? "before midnight"
+        const char *what = k < 2 ? "warm-up (each camera's earlier day moves to the daily table)"
+                           : k < before  ? "before midnight"
                            : k == before ? "first after midnight (every camera's day rolls over)"
                                          : "after midnight";
         printf("interval %u, %s: %zu commits of %zu updates, median %.1f ms, p99 %.1f ms, "
