@@ -169,6 +169,9 @@ void store_options_default(struct store_options *o);
  * can explain; release it with store_close() either way. */
 int store_open(const char *dir, const struct store_options *o, struct store **out);
 void store_close(struct store **s);
+/* Writes everything committed to disk and waits for it (an index opened
+ * with no_sync, made durable once at the end). */
+int store_sync(struct store *s);
 /* Text of the last foreign (LMDB) error seen by this handle, for logs. */
 const char *store_last_error(const struct store *s);
 const char *store_strerror(int err);
