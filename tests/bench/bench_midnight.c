@@ -169,11 +169,14 @@ int main(int argc, char **argv)
     double *ms = calloc(per_iv, sizeof(*ms));
     struct store_batch *b;
     store_batch_new(&b);
+    struct store_info info;
+    store_info(s, &info);
+    uint64_t used0 = info.map_used;
     printf("%zu cameras, %zu units, interval %u s, %u updates a commit (fsync), midnight "
            "of day %" PRId32 " at %" PRId64 " ms\n",
            f.n, f.units, interval_s, batch, day, midnight);
     for (uint32_t k = 0; k < intervals && !rc; k++) {
-        size_t commits = 0, rows = 0;
+        size_t commits = 0, rows = 0, transitions = 0;
         for (size_t i = 0; i < f.n && !rc; i += batch) {
             store_batch_clear(b);
             size_t end = i + batch < f.n ? i + batch : f.n;
@@ -197,6 +200,7 @@ int main(int argc, char **argv)
                 rc = store_batch_commit(s, b, &st, NULL, NULL);
             ms[commits++] = (now_s() - t0) * 1000;
             rows += st.health_updates;
+            transitions += st.transitions;
         }
         double sum = 0;
         for (size_t i = 0; i < commits; i++)
@@ -206,9 +210,9 @@ int main(int argc, char **argv)
                            : k < before  ? "before midnight"
                            : k == before ? "first after midnight (every camera's day rolls over)"
                                          : "after midnight";
-        printf("interval %u, %s: %zu commits of %zu updates, median %.1f ms, p99 %.1f ms, "
-               "worst %.1f ms, %.1f s in all\n",
-               k, what, commits, rows / (commits ? commits : 1), ms[commits / 2],
+        printf("interval %u, %s: %zu commits of %zu updates (%zu transitions in all), median "
+               "%.1f ms, p99 %.1f ms, worst %.1f ms, %.1f s in all\n",
+               k, what, commits, rows / (commits ? commits : 1), transitions, ms[commits / 2],
                ms[(commits * 99) / 100 < commits ? (commits * 99) / 100 : commits - 1],
                ms[commits - 1], sum / 1000);
     }
@@ -236,6 +240,9 @@ int main(int argc, char **argv)
            " ms, expected %" PRIu64 ": %s\n",
            now_s() - t0, day, cams[0], units[0], want[0], day + 1, cams[1], units[1], want[1],
            exact ? "exact" : "NOT EXACT");
+    store_info(s, &info);
+    printf("index pages in use: %.1f MiB before, %.1f MiB after\n", used0 / 1048576.0,
+           info.map_used / 1048576.0);
     store_batch_free(&b);
     store_close(&s);
     free(f.id);
