@@ -19,6 +19,7 @@ packages=(
   liburing-dev  # camfarm_bench_uring, the simulator's cheaper load generator
   prometheus  # promtool checks /metrics
   python3-openpyxl  # reads the workbooks camdex writes back in the tests
+  tzdata  # the day zone tests read Asia/Shanghai and zones with daylight saving
   nats-server  # the cluster tests start real NATS JetStream servers (one, and a three-node cluster)
   # a real RTSP server nobody here wrote, for the prober's tests
   python3-gi gir1.2-gst-rtsp-server-1.0 gstreamer1.0-plugins-base gstreamer1.0-plugins-good

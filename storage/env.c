@@ -321,6 +321,11 @@ err:
     return rc;
 }
 
+int store_sync(struct store *s)
+{
+    return s->read_only ? -EROFS : store_err(s, mdb_env_sync(s->env, 1));
+}
+
 void store_close(struct store **sp)
 {
     struct store *s = *sp;

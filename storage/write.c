@@ -6,6 +6,7 @@
 #include <string.h>
 
 #include "apply.h"
+#include "codec.h"
 
 struct store_tx {
     struct wtxn *t;
@@ -74,4 +75,24 @@ int store_tx_meta_put(struct store_tx *tx, const char *key, const void *val, siz
     if (check_id(key) || (len && !val))
         return wtxn_fail(tx->t, -EINVAL);
     return wtxn_put(tx->t, DB_META, mstr(key), mval(val, len), 0);
+}
+
+static int put_day_offset(struct store_tx *tx, void *ctx)
+{
+    uint8_t buf[4];
+    be32_put(buf, (uint32_t) * (const int32_t *)ctx);
+    return store_tx_meta_put(tx, "day_offset", buf, sizeof(buf));
+}
+
+int store_day_zone_set(struct store *s, int32_t offset_s, int32_t *was)
+{
+    if (was)
+        *was = s->day_offset_s;
+    if (s->day_offset_s == offset_s)
+        return 0;
+    struct store_commit_stats st;
+    int rc = store_write(s, put_day_offset, &offset_s, &st);
+    if (!rc)
+        s->day_offset_s = offset_s;
+    return rc;
 }

@@ -8,6 +8,7 @@
 #include <string.h>
 
 #include "base/config.h"
+#include "base/day_zone.h"
 #include "base/ini_read.h"
 #include "url.h"
 
@@ -131,6 +132,7 @@ const char *config_role_name(enum config_role r)
 enum key_kind {
     K_STR, K_DURATION, K_COUNT, K_DEPTH, K_LEVEL, K_BOOL, K_NICE, K_SKIP, K_FILE, K_ROLE, K_ZONE,
     K_REAL, /* a float; min and max in thousandths */
+    K_DAY_ZONE,
 };
 
 /* Every key: where it lives, its kind and the range it accepts. */
@@ -148,6 +150,7 @@ static const struct key {
     STR("camdex", "inventory", inventory),
     {"camdex", "log_level", K_LEVEL, offsetof(struct config, log_level), 0, 0, 0},
     DUR("camdex", "status_log", status_log_ms, 0, 86400000),
+    {"camdex", "day_zone", K_DAY_ZONE, offsetof(struct config, day_zone), 0, 0, 0},
     DUR("probe", "interval", interval_ms, 1000, 86400000),
     {"probe", "depth", K_DEPTH, offsetof(struct config, depth), 0, 0, 0},
     DUR("probe", "connect_timeout", connect_timeout_ms, 50, 120000),
@@ -522,6 +525,11 @@ int config_set_at(struct config *c, const char *section, const char *name, const
             return -EINVAL;
         }
         snprintf(field, 33, "%s", value);
+        return 0;
+    case K_DAY_ZONE:
+        if (day_zone_offset(value, &c->day_zone_s, err, errlen))
+            return -EINVAL;
+        snprintf(c->day_zone, sizeof(c->day_zone), "%s", value);
         return 0;
     case K_DEPTH:
         for (int d = 0; d < 3; d++)

@@ -53,6 +53,8 @@ struct config {
     char inventory[1024];     /* re-imported on SIGHUP when set */
     enum log_level log_level;
     uint32_t status_log_ms;   /* a status line this often, 0 = never */
+    char day_zone[65];        /* the zone days roll in, as written; "" = the index's */
+    int32_t day_zone_s;       /* its offset east of UTC, when day_zone is set */
     /* [probe] */
     uint32_t interval_ms;     /* time between two probes of one camera */
     enum config_depth depth;

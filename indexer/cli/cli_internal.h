@@ -109,6 +109,11 @@ int cmd_config(struct cli *cli, int argc, char **argv);
 struct config;
 int cli_service_options(struct cli *cli, int argc, char **argv, struct config *cfg,
                         const struct config *defaults, const char *usage_text);
+/* Opens the index for serve and sweep (cli_open, as a writer) and makes
+ * days roll in the configured [camdex] day_zone when it is set and the
+ * index rolls them elsewhere, with a warning saying so. Returns 0 or an
+ * exit code after printing what is wrong. */
+int cli_open_service(struct cli *cli, const struct config *cfg, struct store **s);
 
 /* Routes libav's own log lines (deep probes, worker threads) to the log,
  * redacted, at warning level and above. Once, at the program's edge. */

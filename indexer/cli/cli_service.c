@@ -7,6 +7,7 @@
 #include <string.h>
 
 #include "base/config.h"
+#include "base/day_zone.h"
 #include "base/log.h"
 #include "cli/cli_internal.h"
 #include "deep_probe.h"
@@ -126,6 +127,33 @@ int cli_service_options(struct cli *cli, int argc, char **argv, struct config *c
         cli_config_renamed_warning(cfg);
     if (cli->db_explicit)
         snprintf(cfg->db, sizeof(cfg->db), "%s", cli->db_dir);
+    return 0;
+}
+
+int cli_open_service(struct cli *cli, const struct config *cfg, struct store **s)
+{
+    if (cli_open(cli, true, s))
+        return CLI_FAIL;
+    if (!cfg->day_zone[0])
+        return 0;
+    int32_t was;
+    int rc = store_day_zone_set(*s, cfg->day_zone_s, &was);
+    if (rc) {
+        cli_error("cannot keep [camdex] day_zone = %s in the index in %s: %s", cfg->day_zone,
+                  cli->db_dir, store_strerror(rc));
+        store_close(s);
+        return CLI_FAIL;
+    }
+    if (was != cfg->day_zone_s) {
+        char from[16], to[16];
+        day_zone_format(was, from, sizeof(from));
+        day_zone_format(cfg->day_zone_s, to, sizeof(to));
+        /* Today is as much shorter or longer as midnight moved; past
+         * days keep theirs. */
+        log_kv(LEVEL_WARN, "day zone changed: days now roll at midnight of day_zone",
+               "day_zone", cfg->day_zone, "offset", to, "was", from, NULL);
+    }
+    cli->tz_offset = cfg->day_zone_s;
     return 0;
 }
 

@@ -114,12 +114,16 @@ int cmd_import(struct cli *cli, int argc, char **argv)
     if (inv_breaks_warning(&inv, path, warning, sizeof(warning)))
         fprintf(stderr, "warning: %s\n", warning);
 
+    struct import_result res;
+    /* An index's first import is written beside it and moved in at once
+     * (import.h); any trouble there leaves the usual way to say what. */
+    if (!dry_run && import_fresh(cli->db_dir, &inv, 0, &res) == 0)
+        goto imported;
     struct store *s;
     if (cli_open(cli, !dry_run, &s)) {
         inv_free(&inv);
         return CLI_FAIL;
     }
-    struct import_result res;
     rc = import_apply(s, &inv, prune, dry_run, &res);
     char zones[256] = "";
     if (rc == -EROFS)
@@ -137,6 +141,7 @@ int cmd_import(struct cli *cli, int argc, char **argv)
         inv_free(&inv);
         return CLI_FAIL;
     }
+imported:
     printf("%s%s: %zu cameras read; added %u, changed %u, unchanged %u", dry_run ? "dry run: " : "",
            path, inv.count, res.added, res.changed, res.unchanged);
     if (prune)

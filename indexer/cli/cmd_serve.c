@@ -294,7 +294,7 @@ int cmd_serve(struct cli *cli, int argc, char **argv)
     cli_libav_log_setup();
     struct cli wcli = *cli;
     wcli.db_dir = sv.cfg.db;
-    if (cli_open(&wcli, true, &sv.store))
+    if (cli_open_service(&wcli, &sv.cfg, &sv.store))
         return CLI_FAIL;
     uv_loop_init(&sv.loop);
     struct monitor_opts mo = {.cfg = &sv.cfg, .store = sv.store, .on_stopped = on_stopped,

@@ -225,7 +225,7 @@ int cmd_sweep(struct cli *cli, int argc, char **argv)
     struct cli wcli = *cli;
     wcli.db_dir = cfg.db;
     struct store *store;
-    if (cli_open(&wcli, true, &store))
+    if (cli_open_service(&wcli, &cfg, &store))
         return CLI_FAIL;
 
     struct sweep s = {.tty = isatty(2), .t0 = timefmt_now_ms()};

@@ -1,9 +1,12 @@
 /* Inventory diff and atomic apply; see import.h. */
 #include <errno.h>
+#include <fcntl.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <time.h>
+#include <unistd.h>
 
 #include "inventory/import.h"
 
@@ -33,6 +36,18 @@ static int by_id(const void *a, const void *b)
 {
     return strcmp((*(const struct inv_camera *const *)a)->id,
                   (*(const struct inv_camera *const *)b)->id);
+}
+
+/* The file's rows by id: the order the index keeps them in. */
+static const struct inv_camera **sorted_rows(const struct inventory *inv)
+{
+    const struct inv_camera **v = malloc((inv->count + 1) * sizeof(*v));
+    if (!v)
+        return NULL;
+    for (size_t i = 0; i < inv->count; i++)
+        v[i] = &inv->cams[i];
+    qsort(v, inv->count, sizeof(*v), by_id);
+    return v;
 }
 
 /* The index hands its cameras over in id order (byte order, as strcmp
@@ -163,14 +178,11 @@ int import_apply(struct store *s, const struct inventory *inv, bool prune, bool 
 {
     memset(res, 0, sizeof(*res));
     struct diff d = {.n = inv->count, .res = res, .prune = prune};
-    d.sorted = malloc((inv->count + 1) * sizeof(*d.sorted));
+    d.sorted = sorted_rows(inv);
     d.mark = calloc(inv->count + 1, sizeof(*d.mark));
     int rc = d.sorted && d.mark ? 0 : -ENOMEM;
     if (rc)
         goto out;
-    for (size_t i = 0; i < inv->count; i++)
-        d.sorted[i] = &inv->cams[i];
-    qsort(d.sorted, d.n, sizeof(*d.sorted), by_id);
 
     rc = store_read_begin(s, &d.r);
     if (rc)
@@ -211,5 +223,101 @@ out:
     free(d.gone);
     free(d.sorted);
     free(d.mark);
+    return rc;
+}
+
+/* ---- the first import: slices into a directory renamed into place ---- */
+
+struct slice {
+    const struct inv_camera **sorted;
+    size_t lo, hi;
+    bool last;
+};
+
+static int fill_slice(struct store_tx *tx, void *ctx)
+{
+    const struct slice *sl = ctx;
+    int rc = 0;
+    for (size_t i = sl->lo; !rc && i < sl->hi; i++) {
+        struct store_camera c = to_store(sl->sorted[i]);
+        rc = store_tx_camera_put(tx, &c, sl->sorted[i]->unit_name);
+    }
+    uint64_t rev = (uint64_t)time(NULL) << 20 ^ (uint64_t)clock();
+    return rc || !sl->last ? rc : store_tx_meta_put(tx, IMPORT_REV_KEY, &rev, sizeof(rev));
+}
+
+static void remove_index_dir(const char *dir)
+{
+    char p[4200];
+    static const char *const files[] = {"data.mdb", "lock.mdb"};
+    for (size_t i = 0; i < 2; i++) {
+        snprintf(p, sizeof(p), "%s/%s", dir, files[i]);
+        unlink(p);
+    }
+    rmdir(dir);
+}
+
+/* The new index's file takes its place in `dir` unless a file is there
+ * already (another process opened the index meanwhile), and the rename is
+ * made durable. */
+static int move_into_place(const char *tmp, const char *dir)
+{
+    char from[4200], to[4200];
+    snprintf(from, sizeof(from), "%s/data.mdb", tmp);
+    snprintf(to, sizeof(to), "%s/data.mdb", dir);
+    if (renameat2(AT_FDCWD, from, AT_FDCWD, to, RENAME_NOREPLACE) != 0)
+        return errno == EEXIST ? -EEXIST : -errno;
+    int fd = open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+    if (fd >= 0) {
+        fsync(fd);
+        close(fd);
+    }
+    return 0;
+}
+
+static int write_slices(struct store *s, const struct inv_camera **sorted, size_t n,
+                        size_t slice_rows, struct import_result *res)
+{
+    int rc = 0;
+    for (size_t lo = 0; !rc && lo < n; lo += slice_rows) {
+        struct slice sl = {sorted, lo, lo + slice_rows < n ? lo + slice_rows : n, false};
+        sl.last = sl.hi == n;
+        struct store_commit_stats st;
+        rc = store_write(s, fill_slice, &sl, &st);
+        res->added += st.cameras_added;
+    }
+    return rc ? rc : store_sync(s);
+}
+
+int import_fresh(const char *dir, const struct inventory *inv, size_t slice_rows,
+                 struct import_result *res)
+{
+    memset(res, 0, sizeof(*res));
+    char tmp[4200], data[4200];
+    if (snprintf(tmp, sizeof(tmp), "%s/.import-%ld", dir, (long)getpid()) >= (int)sizeof(tmp))
+        return -ENAMETOOLONG;
+    snprintf(data, sizeof(data), "%s/data.mdb", dir);
+    struct stat sb;
+    if (mkdir(dir, 0750) != 0 && errno != EEXIST)
+        return -errno;
+    if (stat(data, &sb) == 0 || errno != ENOENT)
+        return -EEXIST;
+    const struct inv_camera **sorted = sorted_rows(inv);
+    if (!sorted)
+        return -ENOMEM;
+    struct store_options o;
+    store_options_default(&o);
+    o.no_sync = true; /* nobody sees it before the one sync at the end */
+    struct store *s;
+    int rc = store_open(tmp, &o, &s);
+    if (!rc)
+        rc = write_slices(s, sorted, inv->count, slice_rows ? slice_rows : 262144, res);
+    store_close(&s);
+    free(sorted);
+    if (!rc)
+        rc = move_into_place(tmp, dir);
+    remove_index_dir(tmp);
+    if (rc)
+        memset(res, 0, sizeof(*res));
     return rc;
 }

@@ -32,4 +32,16 @@ struct import_result {
 int import_apply(struct store *s, const struct inventory *inv, bool prune, bool dry_run,
                  struct import_result *res);
 
+/* The first import into `dir`, which holds no index yet (it may not
+ * exist): the index is written in slices of `slice_rows` cameras (0:
+ * 262,144) into a directory inside it, made durable, and its file moved
+ * into `dir` in one rename, so readers still see all or nothing while
+ * LMDB holds one slice's new pages at a time rather than the whole
+ * index's (a million cameras: ~330 MB). Returns 0; -EEXIST when `dir`
+ * holds an index, or one appeared meanwhile; another negative errno. On
+ * any failure nothing is left behind, and import_apply can do the
+ * import. */
+int import_fresh(const char *dir, const struct inventory *inv, size_t slice_rows,
+                 struct import_result *res);
+
 #endif

@@ -169,6 +169,9 @@ void store_options_default(struct store_options *o);
  * can explain; release it with store_close() either way. */
 int store_open(const char *dir, const struct store_options *o, struct store **out);
 void store_close(struct store **s);
+/* Writes everything committed to disk and waits for it (an index opened
+ * with no_sync, made durable once at the end). */
+int store_sync(struct store *s);
 /* Text of the last foreign (LMDB) error seen by this handle, for logs. */
 const char *store_last_error(const struct store *s);
 const char *store_strerror(int err);
@@ -184,6 +187,12 @@ int store_info(struct store *s, struct store_info *out);
 /* Day number of a time in this index's day zone, and the ms at its start. */
 int32_t store_day_of(const struct store *s, int64_t ms);
 int64_t store_day_start(const struct store *s, int32_t day);
+/* Days roll at midnight `offset_s` east of UTC from now on: kept in the
+ * index, so every process that opens it later counts days the same way.
+ * Rows of past days keep their days; the day of the change is as much
+ * shorter or longer as the offset moved. Call before this handle's other
+ * threads commit. *was (may be NULL) gets the offset before. */
+int store_day_zone_set(struct store *s, int32_t offset_s, int32_t *was);
 
 /* ---- reading ---- */
 

@@ -23,7 +23,7 @@ serve_max=${GROWTH_SERVE_MAX:-65536}
 py=/usr/bin/python3
 
 cmake -S . -B "$build" -DCMAKE_BUILD_TYPE=Release >/dev/null
-cmake --build "$build" -j2 --target camdex bench_store camfarm camfarm_clips >/dev/null
+cmake --build "$build" -j2 --target camdex bench_store bench_midnight camfarm camfarm_clips >/dev/null
 camdex=$build/camdex
 
 # shellcheck source=tests/bench/farm.sh
@@ -85,6 +85,11 @@ for n in "${sizes[@]}"; do
     rows=$("$camdex" --db "$db" list --state offline --format csv | tail -n +2 | wc -l)
     fig[list_all,$n]="$(median_ms 3 "$camdex" --db "$db" list --state offline --format csv), $rows rows (load $(load))"
     fig[fsck,$n]="$(peak "$camdex" --db "$db" fsck) (load $(load))"
+    # The service's commits across midnight; the daily rows checked exact.
+    "$build/tests/bench/bench_midnight" --db "$db" >"$work/midnight$n.out" || true
+    fig[midnight,$n]="$(awk -F'worst ' '/before midnight/ {split($2, a, " ms"); b = a[1]}
+        /first after midnight/ {split($2, a, " ms"); f = a[1]}
+        END {printf "worst %s ms before, %s ms after", b, f}' "$work/midnight$n.out"); daily rows $(grep -o 'NOT EXACT\|exact$' "$work/midnight$n.out" | tail -n 1) (load $(load))"
     fig[size,$n]="$((pages1 * 4096 / 1048576)) MiB; $(((pages1 - pages0) * 4096 / (events > 0 ? events : 1))) B an event ($events events)"
 
     if [ "$n" -le "$farm_max" ] && [ "$n" -le "$sweep_max" ]; then
@@ -134,4 +139,5 @@ row units "camdex units (median of 10)"
 row list_unit "list --state offline --unit U, U of median size (median of 10)"
 row list_all "list --state offline, CSV (median of 3)"
 row fsck "fsck"
+row midnight "commits across midnight (interval 60 s, 500 ms of probes a commit, fsync)"
 row size "index size; growth an event"
