@@ -226,6 +226,14 @@ static int scan_all(struct store_read *r, const char *after_id, const struct sto
     return cursor_walk_end(r->s, c, rc, mrc);
 }
 
+int store_cameras_count(struct store_read *r, uint64_t *n)
+{
+    MDB_stat st;
+    int rc = store_err(r->s, mdb_stat(r->txn, r->s->dbi[DB_CAMERAS], &st));
+    *n = rc ? 0 : st.ms_entries;
+    return rc;
+}
+
 int store_cameras_scan(struct store_read *r, const struct store_filter *f, store_camera_cb cb,
                        void *ctx)
 {

@@ -38,6 +38,7 @@ struct service {
     uv_timer_t status_timer, watchdog_timer, inventory_timer, status_log_timer;
     struct monitor_stats last; /* at the previous status line, for rates */
     uint64_t inventory_rev;
+    bool reload_again; /* a SIGHUP came during a reload */
     bool stopping;
     bool failed; /* stopped because a part could not start */
     struct http_server *http; /* HTTP API and metrics, NULL when off */
@@ -129,10 +130,12 @@ static void on_status_log(uv_timer_t *t)
     snprintf(deep, sizeof(deep), "%.1f", (st.deep_probes - sv->last.deep_probes) / secs);
     snprintf(diag, sizeof(diag), "%.1f", (st.diagnoses - sv->last.diagnoses) / secs);
     snprintf(late, sizeof(late), "%u", monitor_diagnoses_overdue(sv->mon));
+    char gap[24];
+    snprintf(gap, sizeof(gap), "%llu", (unsigned long long)monitor_start_gap_take(sv->mon));
     log_kv(LEVEL_INFO, "status", "cameras", cams, "online", on, "offline", off, "degraded", deg,
            "maintenance", maint, "probes_per_s", rate, "lag_p99_ms", lag, "commit_ms", commit,
            "commit_p99_ms", commit_p99, "commit_batch", batch, "deep_per_s", deep,
-           "diagnoses_per_s", diag, "diagnoses_late", late, NULL);
+           "diagnoses_per_s", diag, "diagnoses_late", late, "start_gap_max_ms", gap, NULL);
     sv->last = st;
 }
 
@@ -143,29 +146,47 @@ static void on_watchdog(uv_timer_t *t)
     sd_notify(0, "WATCHDOG=1");
 }
 
-/* `reimport`: read the configured inventory file first (SIGHUP, start). */
-static void reload(struct service *sv, const char *why, bool reimport)
+/* A reload under way. Its first part runs on a worker thread (the
+ * monitor's), beside probing: the re-import of the inventory file and the
+ * index's revision, then the monitor reads the new fleet. */
+struct reload_job {
+    struct service *sv;
+    const char *why;
+    bool reimport;
+    bool import_failed; /* said so in the log already */
+    uint64_t rev;       /* the index's inventory revision the reload reads */
+};
+
+/* Worker thread: re-import the configured inventory file (SIGHUP, start). */
+static int reload_before(void *data)
 {
-    if (sv->cfg.inventory[0] && reimport) {
+    struct reload_job *j = data;
+    struct service *sv = j->sv;
+    if (sv->cfg.inventory[0] && j->reimport) {
         struct inventory inv;
-        static struct inv_errors errs;
-        memset(&errs, 0, sizeof(errs));
+        struct inv_errors *errs = calloc(1, sizeof(*errs));
+        if (!errs)
+            return -ENOMEM;
         inv_init(&inv);
-        int rc = inv_load_file(sv->cfg.inventory, INV_FMT_AUTO, INV_ENC_AUTO, &inv, &errs);
+        int rc = inv_load_file(sv->cfg.inventory, INV_FMT_AUTO, INV_ENC_AUTO, &inv, errs);
         if (rc) {
             log_kv(LEVEL_ERROR, "inventory not reloaded: it has errors; the running inventory "
                                 "stays",
-                   "file", sv->cfg.inventory, "first_error", errs.count ? errs.msg[0] : "",
+                   "file", sv->cfg.inventory, "first_error", errs->count ? errs->msg[0] : "",
                    NULL);
             inv_free(&inv);
-            return;
+            free(errs);
+            j->import_failed = true;
+            return rc < 0 ? rc : -EINVAL;
         }
+        free(errs);
         struct import_result res;
         rc = import_apply(sv->store, &inv, true, false, &res);
         inv_free(&inv);
         if (rc) {
             log_kv(LEVEL_ERROR, "inventory import failed", "error", store_strerror(rc), NULL);
-            return;
+            j->import_failed = true;
+            return rc;
         }
         char a[16], c[16], d[16];
         snprintf(a, sizeof(a), "%u", res.added);
@@ -174,12 +195,47 @@ static void reload(struct service *sv, const char *why, bool reimport)
         log_kv(LEVEL_INFO, "inventory imported", "file", sv->cfg.inventory, "added", a,
                "changed", c, "removed", d, NULL);
     }
-    sv->inventory_rev = inventory_rev(sv->store);
-    int rc = monitor_reload(sv->mon);
-    if (rc)
+    j->rev = inventory_rev(sv->store);
+    return 0;
+}
+
+static void reload(struct service *sv, const char *why, bool reimport);
+
+/* Loop thread: the new fleet is probing (or the reload failed). */
+static void reload_done(void *data, int status)
+{
+    struct reload_job *j = data;
+    struct service *sv = j->sv;
+    if (!status)
+        sv->inventory_rev = j->rev;
+    if (!status)
+        log_kv(LEVEL_INFO, "reloaded", "why", j->why, NULL);
+    else if (!j->import_failed && status != -ECANCELED)
+        log_kv(LEVEL_ERROR, "reload failed", "error", store_strerror(status), NULL);
+    free(j);
+    /* A SIGHUP that came during the reload asked for the file read again. */
+    if (sv->reload_again && !sv->stopping) {
+        sv->reload_again = false;
+        reload(sv, "SIGHUP", true);
+    }
+}
+
+/* `reimport`: read the configured inventory file first (SIGHUP, start). */
+static void reload(struct service *sv, const char *why, bool reimport)
+{
+    if (monitor_reloading(sv->mon)) {
+        /* The index poll tries again by itself; a SIGHUP is kept. */
+        sv->reload_again = sv->reload_again || reimport;
+        return;
+    }
+    struct reload_job *j = calloc(1, sizeof(*j));
+    int rc = j ? 0 : -ENOMEM;
+    if (j)
+        *j = (struct reload_job){.sv = sv, .why = why, .reimport = reimport};
+    if (!rc && (rc = monitor_reload(sv->mon, reload_before, reload_done, j)))
+        free(j);
+    if (rc && rc != -ECANCELED)
         log_kv(LEVEL_ERROR, "reload failed", "error", store_strerror(rc), NULL);
-    else
-        log_kv(LEVEL_INFO, "reloaded", "why", why, NULL);
 }
 
 static void on_inventory_poll(uv_timer_t *t)

@@ -46,6 +46,10 @@ struct cam {
     /* The challenge the last probe's credentials were accepted with: a
      * 2-byte length, then rtsp_auth_memo_pack's bytes. NULL when none. */
     uint8_t *auth_memo;
+    /* The memo differs from the index's hint (or may): written at stop.
+     * Writing every camera's hint, changed or not, was most of a stop at a
+     * million cameras. */
+    bool memo_dirty;
     struct health_mem mem;
 };
 
@@ -64,6 +68,7 @@ struct fleet {
     } *heap;
     size_t heap_n;
     void *arena;     /* strings */
+    size_t arena_chunk; /* bytes a chunk of it, sized at load */
     /* Where cameras' authentication memos live; shared by the fleets of
      * successive reloads (memos move to the new one), owned by the caller.
      * NULL: memos are not kept. */
@@ -74,6 +79,12 @@ struct fleet {
 int fleet_load(struct fleet *f, struct store *s);
 void fleet_free(struct fleet *f);
 struct cam *fleet_find(const struct fleet *f, const char *id);
+
+/* For each camera of `next`, its index in `old` plus one, 0 for a camera
+ * `old` does not have (old_of has next->count entries). Reads only the
+ * cameras' ids and the lookup, which nothing writes after fleet_load: a
+ * reload matches on a worker thread while the loop runs `old`. */
+void fleet_match(const struct fleet *next, const struct fleet *old, uint32_t *old_of);
 
 void heap_push(struct fleet *f, uint32_t cam);
 uint32_t heap_pop(struct fleet *f);
@@ -96,7 +107,8 @@ const uint8_t *cam_auth_memo(const struct cam *c, size_t *len);
  * service or sweep stops. A memo that went stale meanwhile costs what none
  * would: one 401. Load needs f->memos set; 0 or a negative errno. */
 int fleet_load_auth_hints(struct fleet *f, struct store *s);
-/* Adds every camera's memo (or its absence) to the batch. */
+/* Adds the memo (or its absence) of every camera whose memo changed since
+ * the index's hints were read to the batch. */
 int fleet_save_auth_hints(const struct fleet *f, struct store_batch *b);
 
 /* Stable spread of start offsets across the interval, from the id. */

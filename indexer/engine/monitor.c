@@ -7,6 +7,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/resource.h>
+#include <time.h>
 
 #include "base/log.h"
 #include "base/timefmt.h"
@@ -106,6 +107,8 @@ struct monitor {
     int closing;
     struct monitor_probe *od_waiting; /* on-demand probes not started yet, oldest first */
     struct first_pass first;          /* a fresh index's first look at each camera */
+    struct reload *reloading;         /* a reload whose index read is under way */
+    uint64_t last_start_ms;           /* loop time of the last probe start */
 };
 
 static const enum rtsp_depth rtsp_depths[] = {RTSP_DEPTH_OPTIONS, RTSP_DEPTH_DESCRIBE,
@@ -1058,6 +1061,16 @@ static void on_resolved(void *data, int status, const struct sockaddr_storage *a
     }
 }
 
+/* The longest time between two probe starts: a pause in probing (a loop
+ * stalled by a reload, say) shows here. */
+static void note_start_gap(struct monitor *m)
+{
+    uint64_t now = uv_now(m->loop);
+    if (m->last_start_ms && now - m->last_start_ms > m->st.start_gap_max_ms)
+        m->st.start_gap_max_ms = now - m->last_start_ms;
+    m->last_start_ms = now;
+}
+
 static void start_job(struct monitor *m, struct cam *c, struct host_slot *slot, bool deep,
                       struct monitor_probe *od)
 {
@@ -1074,6 +1087,7 @@ static void start_job(struct monitor *m, struct cam *c, struct host_slot *slot, 
         return;
     }
     j->od = od;
+    note_start_gap(m);
     if (deep)
         j->deep->data = j;
     j->m = m;
@@ -1302,14 +1316,16 @@ static void on_commit_timer(uv_timer_t *t)
 
 /* Puts the fleet's cameras on the schedule: spread over the interval for
  * the service, all at once for a sweep. */
-static void queue_fleet(struct monitor *m, struct fleet *old)
+static void queue_fleet(struct monitor *m, struct fleet *old, const uint32_t *old_of)
 {
     int64_t now = (int64_t)uv_now(m->loop);
     memset(m->st.count, 0, sizeof(m->st.count));
     m->st.skipped = 0;
     for (size_t i = 0; i < m->fleet.count; i++) {
         struct cam *c = &m->fleet.cams[i];
-        struct cam *was = old ? fleet_find(old, c->id) : NULL;
+        struct cam *was = old && old_of[i] ? &old->cams[old_of[i] - 1] : NULL;
+        if (old && !was)
+            c->memo_dirty = true; /* a hint the index may hold is not for it */
         if (was) {
             /* Runtime state survives a reload; a changed URL is probed soon. */
             bool same_url = strcmp(was->url, c->url) == 0;
@@ -1322,10 +1338,13 @@ static void queue_fleet(struct monitor *m, struct fleet *old)
             c->decided = was->decided;
             if (same_url) { /* the same camera: what it taught us holds */
                 c->auth_memo = was->auth_memo;
+                c->memo_dirty = was->memo_dirty;
                 was->auth_memo = NULL;
                 c->options_suspect = was->options_suspect;
                 c->options_strikes = was->options_strikes;
                 c->needs_options = was->needs_options;
+            } else {
+                c->memo_dirty = true; /* the index's hint is for the old URL */
             }
         } else if (m->o.sweep) {
             /* Cameras offline at the last look, or that took a second or
@@ -1385,7 +1404,7 @@ int monitor_start(struct monitor *m)
     rc = deep_wait_reset(m, m->fleet.count);
     if (rc)
         return rc;
-    queue_fleet(m, NULL);
+    queue_fleet(m, NULL, NULL);
     first_pass_begin(&m->first, unknown_cameras(m));
     uv_timer_start(&m->tick, on_tick, 0, 0);
     uv_timer_start(&m->commit_timer, on_commit_timer, m->cfg.commit_interval_ms,
@@ -1398,25 +1417,59 @@ int monitor_start(struct monitor *m)
     return 0;
 }
 
-int monitor_reload(struct monitor *m)
+static uint64_t thread_cpu_ns(void)
 {
+    struct timespec ts;
+    clock_gettime(CLOCK_THREAD_CPUTIME_ID, &ts);
+    return (uint64_t)ts.tv_sec * 1000000000u + (uint64_t)ts.tv_nsec;
+}
+
+/* A reload in progress: the index is read (and the caller's `before` run)
+ * on a libuv worker thread while the loop goes on probing the old fleet;
+ * the loop then swaps fleets in one linear pass. Reading a million cameras
+ * on the loop stopped probing for seconds. */
+struct reload {
+    uv_work_t req;
+    struct monitor *m;
+    struct fleet old; /* the running fleet's cameras and lookup, as of the start */
     struct fleet next;
-    int rc = fleet_load(&next, m->o.store);
-    next.memos = &m->memos;
+    uint32_t *old_of; /* next's cameras in `old` (fleet_match) */
+    int (*before)(void *data);
+    void (*done)(void *data, int status);
+    void *data;
+    int status;
+};
+
+/* Worker thread: touches the store, `next`, and of the running fleet only
+ * what fleet_match reads (never written after its load). */
+static void reload_work(uv_work_t *w)
+{
+    struct reload *r = w->data;
+    r->status = r->before ? r->before(r->data) : 0;
+    if (!r->status)
+        r->status = fleet_load(&r->next, r->m->o.store);
+    if (!r->status && !(r->old_of = malloc((r->next.count + 1) * sizeof(*r->old_of))))
+        r->status = -ENOMEM;
+    if (!r->status)
+        fleet_match(&r->next, &r->old, r->old_of);
+}
+
+/* Loop thread: the new fleet takes over with the old one's runtime state. */
+static int reload_apply(struct monitor *m, struct reload *r)
+{
+    uint64_t t0 = uv_hrtime(), c0 = thread_cpu_ns();
+    int rc = deep_wait_reset(m, r->next.count);
     if (rc)
         return rc;
-    rc = deep_wait_reset(m, next.count);
-    if (rc) {
-        fleet_free(&next);
-        return rc;
-    }
     /* Jobs find cameras by id; the old strings must outlive them, so the
      * previous fleet is kept one reload longer. */
     fleet_free(&m->old_fleet);
     m->old_fleet = m->fleet;
-    m->fleet = next;
+    m->fleet = r->next;
+    m->fleet.memos = &m->memos;
+    memset(&r->next, 0, sizeof(r->next));
     m->fleet_gen++;
-    queue_fleet(m, &m->old_fleet);
+    queue_fleet(m, &m->old_fleet, r->old_of);
     if (m->first.pending) {
         /* The pass now covers the new inventory's unknown cameras. */
         m->first.pending = unknown_cameras(m);
@@ -1425,11 +1478,63 @@ int monitor_reload(struct monitor *m)
     }
     /* Probes in flight belong to the old generation; their cameras, if
      * still here, are rescheduled when they end. */
-    char n[32];
+    char n[32], took[32], cpu[32];
     snprintf(n, sizeof(n), "%zu", m->fleet.count);
-    log_kv(LEVEL_INFO, "inventory reloaded", "cameras", n, NULL);
+    /* How long probing waited for the swap (the loop's part of a reload),
+     * and its CPU, which a loaded machine does not stretch. */
+    snprintf(took, sizeof(took), "%.1f", (double)(uv_hrtime() - t0) / 1e6);
+    snprintf(cpu, sizeof(cpu), "%.1f", (double)(thread_cpu_ns() - c0) / 1e6);
+    log_kv(LEVEL_INFO, "inventory reloaded", "cameras", n, "swap_ms", took, "swap_cpu_ms", cpu,
+           NULL);
     pump(m);
     return 0;
+}
+
+static void reload_after(uv_work_t *w, int status)
+{
+    struct reload *r = w->data;
+    struct monitor *m = r->m;
+    m->reloading = NULL;
+    int rc = status ? -ECANCELED : r->status;
+    if (!rc && m->stopping)
+        rc = -ECANCELED;
+    if (!rc)
+        rc = reload_apply(m, r);
+    fleet_free(&r->next);
+    free(r->old_of);
+    if (r->done)
+        r->done(r->data, rc);
+    free(r);
+}
+
+int monitor_reload(struct monitor *m, int (*before)(void *data),
+                   void (*done)(void *data, int status), void *data)
+{
+    if (m->stopping)
+        return -ECANCELED;
+    if (m->reloading)
+        return -EBUSY;
+    struct reload *r = calloc(1, sizeof(*r));
+    if (!r)
+        return -ENOMEM;
+    *r = (struct reload){.m = m, .before = before, .done = done, .data = data};
+    r->req.data = r;
+    r->old.cams = m->fleet.cams;
+    r->old.count = m->fleet.count;
+    r->old.slots = m->fleet.slots;
+    r->old.nslots = m->fleet.nslots;
+    int rc = uv_queue_work(m->loop, &r->req, reload_work, reload_after);
+    if (rc) {
+        free(r);
+        return rc;
+    }
+    m->reloading = r;
+    return 0;
+}
+
+bool monitor_reloading(const struct monitor *m)
+{
+    return m->reloading != NULL;
 }
 
 /* ---- stopping ---- */
@@ -1515,6 +1620,13 @@ void monitor_get_stats(const struct monitor *m, struct monitor_stats *st)
     *st = m->st;
     st->queued = (uint32_t)(m->fleet.heap_n + m->dw_len);
     st->deep_waiting = (uint32_t)m->dw_len;
+}
+
+uint64_t monitor_start_gap_take(struct monitor *m)
+{
+    uint64_t gap = m->st.start_gap_max_ms;
+    m->st.start_gap_max_ms = 0;
+    return gap;
 }
 
 uint32_t monitor_diagnoses_overdue(const struct monitor *m)

@@ -51,6 +51,7 @@ struct monitor_stats {
     /* Clock looks stored, and how many found the clock off or unknown. */
     uint64_t clock_looks, clock_skewed, clock_unknown;
     uint64_t osd_looks; /* OSD looks kept (read or unknown) */
+    uint64_t start_gap_max_ms; /* longest time between two probe starts (see below) */
 };
 
 struct monitor_opts {
@@ -111,8 +112,17 @@ int monitor_new(uv_loop_t *loop, const struct monitor_opts *o, struct monitor **
 int monitor_start(struct monitor *m);
 /* Re-reads the inventory from the index: new cameras are scheduled, removed
  * ones dropped (a probe in flight for them is discarded), changed URLs are
- * probed soon and lose any auth backoff. Health memory carries over. */
-int monitor_reload(struct monitor *m);
+ * probed soon and lose any auth backoff. Health memory carries over.
+ * Probing goes on meanwhile: `before` (optional: the service's re-import of
+ * its inventory file; 0 or a negative errno, which ends the reload) and the
+ * index read run on a libuv worker thread, then the new fleet takes over on
+ * the loop and `done` runs there with 0 or a negative errno (-ECANCELED when
+ * the monitor stopped meanwhile). Returns 0 when started, -EBUSY while
+ * another reload is under way, -ECANCELED once stopping. */
+int monitor_reload(struct monitor *m, int (*before)(void *data),
+                   void (*done)(void *data, int status), void *data);
+/* A reload started and not done yet. */
+bool monitor_reloading(const struct monitor *m);
 /* Stops scheduling, cancels probes in flight (sessions still get their
  * TEARDOWN), commits everything, then calls on_stopped. */
 void monitor_stop(struct monitor *m);
@@ -138,5 +148,8 @@ void monitor_get_stats(const struct monitor *m, struct monitor_stats *st);
  * a worker for the look. Whether the deep workers keep up with [quality]
  * interval. A scan of the fleet: loop thread only. */
 uint32_t monitor_diagnoses_overdue(const struct monitor *m);
+/* The longest time between two probe starts since the last call (ms), and
+ * starts counting anew: what a status line shows as `start_gap_max_ms`. */
+uint64_t monitor_start_gap_take(struct monitor *m);
 
 #endif

@@ -234,6 +234,9 @@ struct store_filter {
     const char *after_unit, *after_id;
 };
 
+/* How many cameras the index holds as of this read, from the table's
+ * header (no walk): callers size their tables once before a scan. */
+int store_cameras_count(struct store_read *r, uint64_t *n);
 /* Cameras matching the filter, ordered by (unit id, camera id) when a unit
  * or state or reason is given, else by camera id (both in byte order).
  * Uses the secondary index that fits the filter best. */

@@ -1,13 +1,16 @@
 #!/usr/bin/python3
-"""Start-up (fleet load), memory and SIGTERM of `camdex serve` on a large
-index, without a simulator: the cameras of a generated fleet point at a
-port nothing listens on, so every probe is refused at once. What it
+"""Start-up (fleet load), memory, a reload and SIGTERM of `camdex serve` on
+a large index, without a simulator: the cameras of a generated fleet point
+at a port nothing listens on, so every probe is refused at once. What it
 measures honestly is what does not depend on the cameras answering: the
-time to load the fleet, the memory a camera costs, the time to stop.
+time (and CPU) to load the fleet, the memory a camera costs, how long a
+reload (SIGHUP) pauses probing (the swap's time and CPU, and the longest
+gap between two probe starts in the status lines around it), the time to
+stop.
 
 usage: serve1m.py CAMDEX DB   (the index made by `camdex generate --cameras
 999999 > f.csv; camdex --db DB import f.csv`)"""
-import signal, subprocess, sys, time
+import os, re, signal, subprocess, sys, time
 camdex, db = sys.argv[1], sys.argv[2]
 t0 = time.monotonic()
 p = subprocess.Popen([camdex, "--db", db, "serve", "--interval", "60s", "--status-log", "10s",
@@ -15,6 +18,9 @@ p = subprocess.Popen([camdex, "--db", db, "serve", "--interval", "60s", "--statu
                      stderr=subprocess.PIPE, text=True)
 serving = None
 lines = []
+def cpu():
+    f = open(f"/proc/{p.pid}/stat").read().rsplit(")", 1)[1].split()
+    return (int(f[11]) + int(f[12])) / os.sysconf("SC_CLK_TCK")
 def status():
     d = {}
     for l in open(f"/proc/{p.pid}/status"):
@@ -29,7 +35,7 @@ while True:
     lines.append(l)
     if serving is None and "msg=serving" in l:
         serving = time.monotonic() - t0
-        print(f"start-up to serving: {serving:.2f} s, {status()}", flush=True)
+        print(f"start-up to serving: {serving:.2f} s, CPU {cpu():.2f} s, {status()}", flush=True)
         break
 peak = {}
 end = time.monotonic() + 45
@@ -43,10 +49,24 @@ while time.monotonic() < end:
         peak[k] = max(peak.get(k, 0), v)
     time.sleep(0.5)
 print(f"after 45 s: peak {peak} KiB; anon a camera {peak['RssAnon'] * 1024 / 999999:.0f} B", flush=True)
+# A reload of the same inventory: the index is read beside probing, then swapped in.
+mark = len(lines)
+th = time.monotonic()
+p.send_signal(signal.SIGHUP)
+while not any("msg=reloaded" in l or "reload failed" in l for l in lines[mark:]):
+    time.sleep(0.2)
+print(f"SIGHUP to reloaded: {time.monotonic() - th:.2f} s", flush=True)
+time.sleep(25)  # two status lines after it
+for l in lines[mark:]:
+    if "inventory reloaded" in l:
+        print(l.strip())
+gaps = [int(m.group(1)) for l in lines[max(mark - 2, 0):] for m in [re.search(r"start_gap_max_ms=(\d+)", l)] if m]
+print(f"longest gap between probe starts around the reload: {max(gaps) if gaps else '?'} ms (windows: {gaps})")
 t1 = time.monotonic()
+c1 = cpu()
 p.send_signal(signal.SIGTERM)
-rc = p.wait()
-print(f"SIGTERM to exit: {time.monotonic() - t1:.2f} s, rc {rc}")
+_, rc, ru = os.wait4(p.pid, 0)
+print(f"SIGTERM to exit: {time.monotonic() - t1:.2f} s, CPU {ru.ru_utime + ru.ru_stime - c1:.2f} s, status {rc}")
 for l in lines:
     if "msg=status" in l or "error" in l:
         print(l.strip()[:400])

@@ -1,10 +1,13 @@
-/* Tests for the scheduler's heap of due times (indexer/engine/fleet.c). */
+/* Tests for the fleet (indexer/engine/fleet.c): its load from the index, the
+ * match of a reload's fleet against the running one, the authentication
+ * memos, and the heap of due times. */
 #include <criterion/criterion.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "engine/fleet.h"
 #include "engine/slot_pool.h"
+#include "testutil.h"
 
 #define N 5000
 
@@ -187,4 +190,167 @@ Test(fleet_memo, without_a_pool_nothing_is_kept)
     cam_set_auth_memo(&f, &f.cams[0], a, sizeof(a));
     cr_expect_null(f.cams[0].auth_memo);
     fleet_drop(&f);
+}
+
+/* ---- loading from the index ---- */
+
+static struct store *index_with(char **dir, int n, int hosts)
+{
+    *dir = testutil_mkdtemp();
+    struct store_options o;
+    store_options_default(&o);
+    o.no_sync = true;
+    struct store *s;
+    cr_assert_eq(store_open(*dir, &o, &s), 0);
+    struct store_batch *b;
+    cr_assert_eq(store_batch_new(&b), 0);
+    for (int i = 0; i < n; i++) {
+        char id[32], url[96];
+        snprintf(id, sizeof(id), "cam-%05d", i);
+        /* Channels of a few NVRs: hosts repeat. */
+        snprintf(url, sizeof(url), "rtsp://10.0.%d.%d:554/ch%d", i % hosts / 250, i % hosts % 250,
+                 i);
+        struct store_camera c = {
+            .id = id, .name = id, .unit_id = "u-1", .url = url, .address = "", .tags = ""};
+        cr_assert_eq(store_batch_camera_put(b, &c, "Unit 1"), 0);
+    }
+    cr_assert_eq(store_batch_commit(s, b, NULL, NULL, NULL), 0);
+    store_batch_free(&b);
+    return s;
+}
+
+Test(fleet_load, every_camera_once_with_hosts_interned_and_found_by_id)
+{
+    char *dir;
+    struct store *s = index_with(&dir, 3000, 700);
+    struct fleet f;
+    cr_assert_eq(fleet_load(&f, s), 0);
+    cr_assert_eq(f.count, 3000);
+    for (int i = 0; i < 3000; i++) {
+        char id[32];
+        snprintf(id, sizeof(id), "cam-%05d", i);
+        struct cam *c = fleet_find(&f, id);
+        cr_assert_not_null(c, "%s", id);
+        cr_assert_str_eq(c->id, id);
+        cr_assert_eq(c->kind, CAM_RTSP);
+        cr_assert_eq(c->port, 554);
+        /* Per-host caps compare host pointers: one string per host. */
+        if (i >= 700) {
+            snprintf(id, sizeof(id), "cam-%05d", i - 700);
+            cr_assert_eq(fleet_find(&f, id)->host, c->host);
+        }
+    }
+    cr_assert_null(fleet_find(&f, "cam-99999"));
+    fleet_free(&f);
+    store_close(&s);
+    testutil_rmdir(dir);
+}
+
+Test(fleet_load, an_empty_index_is_an_empty_fleet)
+{
+    char *dir;
+    struct store *s = index_with(&dir, 0, 1);
+    struct fleet f;
+    cr_assert_eq(fleet_load(&f, s), 0);
+    cr_assert_eq(f.count, 0);
+    cr_assert_null(fleet_find(&f, "cam-00000"));
+    fleet_free(&f);
+    store_close(&s);
+    testutil_rmdir(dir);
+}
+
+Test(fleet_match, maps_each_camera_of_the_next_fleet_to_the_old_or_to_none)
+{
+    char *dir;
+    struct store *s = index_with(&dir, 100, 100);
+    struct fleet old, next;
+    cr_assert_eq(fleet_load(&old, s), 0);
+    /* The next inventory: cam-00000..00009 gone, cam-00100..00104 new. */
+    struct store_batch *b;
+    cr_assert_eq(store_batch_new(&b), 0);
+    for (int i = 0; i < 10; i++) {
+        char id[32];
+        snprintf(id, sizeof(id), "cam-%05d", i);
+        cr_assert_eq(store_batch_camera_del(b, id), 0);
+    }
+    for (int i = 100; i < 105; i++) {
+        char id[32];
+        snprintf(id, sizeof(id), "cam-%05d", i);
+        struct store_camera c = {.id = id, .name = id, .unit_id = "u-1",
+                                 .url = "rtsp://10.9.9.9/x", .address = "", .tags = ""};
+        cr_assert_eq(store_batch_camera_put(b, &c, "Unit 1"), 0);
+    }
+    cr_assert_eq(store_batch_commit(s, b, NULL, NULL, NULL), 0);
+    store_batch_free(&b);
+    cr_assert_eq(fleet_load(&next, s), 0);
+    cr_assert_eq(next.count, 95);
+    uint32_t old_of[95];
+    fleet_match(&next, &old, old_of);
+    for (size_t i = 0; i < next.count; i++) {
+        int n = atoi(next.cams[i].id + 4);
+        if (n >= 100) {
+            cr_assert_eq(old_of[i], 0, "%s is new", next.cams[i].id);
+        } else {
+            cr_assert_neq(old_of[i], 0, "%s was there", next.cams[i].id);
+            cr_assert_str_eq(old.cams[old_of[i] - 1].id, next.cams[i].id);
+        }
+    }
+    fleet_free(&old);
+    fleet_free(&next);
+    store_close(&s);
+    testutil_rmdir(dir);
+}
+
+static int count_hint(const char *id, const void *hint, size_t len, void *ctx)
+{
+    (void)id, (void)hint, (void)len;
+    ++*(int *)ctx;
+    return 0;
+}
+
+Test(fleet_memo, only_memos_that_changed_since_the_index_was_read_are_saved)
+{
+    char *dir;
+    struct store *s = index_with(&dir, 50, 50);
+    struct slot_pool pool = {.size = FLEET_MEMO_SLOT};
+    struct fleet f;
+    cr_assert_eq(fleet_load(&f, s), 0);
+    f.memos = &pool;
+    /* A first run: 20 cameras learn a challenge; all 20 are saved. */
+    for (int i = 0; i < 20; i++)
+        cam_set_auth_memo(&f, &f.cams[i], (const uint8_t *)"realm-nonce", 11);
+    struct store_batch *b;
+    cr_assert_eq(store_batch_new(&b), 0);
+    cr_assert_eq(fleet_save_auth_hints(&f, b), 0);
+    cr_assert_eq(store_batch_size(b), 20);
+    cr_assert_eq(store_batch_commit(s, b, NULL, NULL, NULL), 0);
+    store_batch_clear(b);
+    fleet_free(&f);
+
+    /* The next run reads them back; one camera's nonce changes, one loses
+     * its memo, one learns the same value again: two are saved. */
+    cr_assert_eq(fleet_load(&f, s), 0);
+    f.memos = &pool;
+    cr_assert_eq(fleet_load_auth_hints(&f, s), 0);
+    size_t len;
+    cr_assert_not_null(cam_auth_memo(&f.cams[3], &len));
+    cr_assert_eq(len, 11);
+    cam_set_auth_memo(&f, &f.cams[0], (const uint8_t *)"realm-other", 11);
+    cam_set_auth_memo(&f, &f.cams[1], NULL, 0);
+    cam_set_auth_memo(&f, &f.cams[2], (const uint8_t *)"realm-nonce", 11);
+    cr_assert_eq(fleet_save_auth_hints(&f, b), 0);
+    cr_assert_eq(store_batch_size(b), 2);
+    cr_assert_eq(store_batch_commit(s, b, NULL, NULL, NULL), 0);
+    store_batch_free(&b);
+    fleet_free(&f);
+
+    struct store_read *r;
+    int n = 0;
+    cr_assert_eq(store_read_begin(s, &r), 0);
+    cr_assert_eq(store_auth_hints_scan(r, count_hint, &n), 0);
+    store_read_end(&r);
+    cr_assert_eq(n, 19, "the forgotten memo is gone from the index, the others stay");
+    slot_pool_free(&pool);
+    store_close(&s);
+    testutil_rmdir(dir);
 }
