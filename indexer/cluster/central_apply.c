@@ -193,6 +193,7 @@ int central_batch_init(struct central_batch *cb, struct store *s, struct zone_st
 
 void central_batch_free(struct central_batch *cb)
 {
+    central_walk_free(&cb->walk);
     store_batch_free(&cb->b);
 }
 
@@ -252,9 +253,14 @@ int central_batch_add(struct central_batch *cb, const struct wire_msg *m, uint64
     if ((rc = store_read_begin(cb->s, &a.r)))
         return rc;
     switch (m->kind) {
-    case WIRE_CAMERAS:
+    case WIRE_CAMERAS: {
+        size_t dropped = 0;
         rc = apply_cameras(&a, m);
+        if (!rc)
+            rc = central_walk_add(&cb->walk, m, a.r, cb->b, cb->z->zone, &dropped);
+        cb->cnt->cameras_dropped += dropped;
         break;
+    }
     case WIRE_HEALTH:
         rc = apply_health(&a, m);
         break;

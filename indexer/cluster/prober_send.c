@@ -126,12 +126,16 @@ struct walk_ctx {
     char unit_id[STORE_ID_MAX + 1], unit_name[257];
 };
 
-static int flush(struct walk_ctx *w)
+static int flush(struct walk_ctx *w, bool last)
 {
     size_t n = wire_enc_count(w->e);
-    if (!n)
+    bool end = last && w->kind == WIRE_CAMERAS; /* an inventory walk's end is always said */
+    if (!n && !end)
         return 0;
-    int rc = publish(w->ps, w->kind, &w->e, NULL);
+    int rc = w->kind == WIRE_CAMERAS ? wire_enc_walk(w->e, w->now, end, (uint32_t)(w->sent + n))
+                                     : 0;
+    if (!rc)
+        rc = publish(w->ps, w->kind, &w->e, NULL);
     if (!rc)
         rc = prober_send_heartbeat_if_due(w->ps);
     if (!rc)
@@ -165,7 +169,7 @@ static int on_camera(const struct store_camera *cam, const struct store_health *
     }
     if (rc && rc != -E2BIG)
         return 0; /* a record jansson refuses is skipped, not sent broken */
-    if (wire_enc_count(w->e) >= PROBER_MSG_ITEMS && (w->err = flush(w)))
+    if (wire_enc_count(w->e) >= PROBER_MSG_ITEMS && (w->err = flush(w, false)))
         return -1;
     return 0;
 }
@@ -183,7 +187,7 @@ static int walk(struct prober_send *ps, enum wire_kind kind, size_t *sent)
     rc = store_cameras_scan(w.r, NULL, on_camera, &w);
     store_read_end(&w.r);
     if (!rc)
-        rc = flush(&w);
+        rc = flush(&w, true);
     wire_enc_free(&w.e);
     *sent = w.sent;
     return w.err ? w.err : rc;

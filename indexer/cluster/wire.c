@@ -269,6 +269,9 @@ static int dec_items(struct dec *d, json_t *items, struct wire_msg *m)
     if (!json_is_array(items))
         return refuse(d, "field \"items\" missing or not an array");
     size_t n = json_array_size(items);
+    /* The end of a walk may name no camera: the zone's inventory is empty. */
+    if (n == 0 && m->walk_end)
+        return 0;
     if (n == 0 || n > WIRE_ITEMS_MAX)
         return refuse(d, "field \"items\" holds %zu records (1 to %d)", n, WIRE_ITEMS_MAX);
     size_t size = m->kind == WIRE_EVENTS   ? sizeof(*m->ev)
@@ -298,6 +301,26 @@ static int dec_items(struct dec *d, json_t *items, struct wire_msg *m)
     }
     d->item = "";
     m->n = n;
+    return 0;
+}
+
+/* An inventory message's walk: "walk" (its start time), and on its last
+ * message "end": true with "total", the cameras the walk named. */
+static int dec_walk(struct dec *d, json_t *root, struct wire_msg *m)
+{
+    long long total;
+    int rc = get_time(d, root, "walk", false, &m->walk);
+    if (!rc)
+        rc = get_int(d, root, "total", 0, WIRE_WALK_MAX, false, &total);
+    if (rc)
+        return rc;
+    json_t *end = json_object_get(root, "end");
+    if (end && !json_is_boolean(end))
+        return refuse(d, "field \"end\" is not true or false");
+    m->walk_end = json_is_true(end);
+    m->walk_total = (uint32_t)total;
+    if (m->walk_end && (!m->walk || !json_object_get(root, "total")))
+        return refuse(d, "the end of a walk without its \"walk\" and \"total\"");
     return 0;
 }
 
@@ -332,6 +355,8 @@ static int dec_message(struct dec *d, json_t *root, struct wire_msg *m)
         return refuse(d, "field \"kind\" is not a known kind");
     if (m->kind == WIRE_HEARTBEAT)
         return dec_heartbeat(d, json_object_get(root, "hb"), &m->hb);
+    if (m->kind == WIRE_CAMERAS && (rc = dec_walk(d, root, m)))
+        return rc;
     return dec_items(d, json_object_get(root, "items"), m);
 }
 

@@ -21,6 +21,7 @@
 #define WIRE_NAME_MAX   256          /* camera and unit names, address, tags */
 #define WIRE_URL_MAX    2048
 #define WIRE_CODEC_MAX  63 /* codec, profile, audio, server */
+#define WIRE_WALK_MAX   100000000 /* cameras in one zone's inventory walk */
 /* Times outside [2000-01-01, 2200-01-01) are absurd. */
 #define WIRE_TIME_MIN 946684800000LL
 #define WIRE_TIME_MAX 7258118400000LL
@@ -71,6 +72,14 @@ struct wire_msg {
     struct wire_health *health;
     struct wire_camera *cam;
     struct wire_heartbeat hb;
+    /* An inventory message's walk (optional in v1; older probers send
+     * none): the walk of the prober's index it belongs to (its start time),
+     * and on the walk's last message `walk_end` with the number of cameras
+     * the whole walk named, so the central can drop the zone's cameras no
+     * longer in it. */
+    int64_t walk;
+    bool walk_end;
+    uint32_t walk_total;
     void *json_;
 };
 
@@ -91,6 +100,9 @@ int wire_enc_health(struct wire_enc *e, const char *camera_id, int64_t time_ms,
 int wire_enc_camera(struct wire_enc *e, const struct store_camera *cam, const char *url,
                     const char *unit_name);
 int wire_enc_heartbeat(struct wire_enc *e, const struct wire_heartbeat *hb);
+/* Tags an inventory message with its walk; the last one with `end` and
+ * the walk's camera count. */
+int wire_enc_walk(struct wire_enc *e, int64_t walk, bool end, uint32_t total);
 size_t wire_enc_count(const struct wire_enc *e);
 /* The message's text (malloc'd, *len bytes), or NULL; frees the encoder. */
 char *wire_enc_finish(struct wire_enc **e, size_t *len);

@@ -144,3 +144,15 @@ int wire_stream_name(char *buf, size_t len, const char *zone)
     int n = snprintf(buf, len, "CAMDEX_%s", zone);
     return n < 0 || (size_t)n >= len ? -ENAMETOOLONG : 0;
 }
+
+int wire_enc_walk(struct wire_enc *e, int64_t walk, bool end, uint32_t total)
+{
+    if (e->kind != WIRE_CAMERAS)
+        return -EINVAL;
+    int rc = json_object_set_new(e->root, "walk", json_integer((json_int_t)walk));
+    if (!rc && end)
+        rc = json_object_set_new(e->root, "end", json_true());
+    if (!rc && end)
+        rc = json_object_set_new(e->root, "total", json_integer((json_int_t)total));
+    return rc ? -ENOMEM : 0;
+}

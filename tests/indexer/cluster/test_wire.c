@@ -197,3 +197,50 @@ Test(wire, subjects_and_streams_name_the_zone)
     cr_expect_str_eq(s, "CAMDEX_east-1");
     cr_expect_eq(wire_subject(s, 8, "east-1", WIRE_EVENTS), -ENAMETOOLONG);
 }
+
+Test(wire, an_inventory_walk_is_tagged_and_its_end_counts_it)
+{
+    struct wire_enc *e;
+    cr_assert_eq(wire_enc_begin(WIRE_CAMERAS, "z1", 1700000000000LL, &e), 0);
+    cr_assert_eq(wire_enc_walk(e, 1700000000001LL, true, 0), 0);
+    size_t len;
+    char *text = wire_enc_finish(&e, &len);
+    struct wire_msg m;
+    char err[256];
+    /* The end of a walk may name no camera (an empty zone). */
+    cr_assert_eq(wire_decode(text, len, &m, err, sizeof(err)), 0, "%s", err);
+    cr_expect_eq(m.walk, 1700000000001LL);
+    cr_expect(m.walk_end);
+    cr_expect_eq(m.walk_total, 0);
+    cr_expect_eq(m.n, 0);
+    wire_msg_free(&m);
+    free(text);
+    static const char *const bad[] = {
+        /* no camera and not a walk's end */
+        "{\"v\":1,\"kind\":\"inv\",\"zone\":\"z\",\"sent\":1700000000000,\"walk\":1700000000000,"
+        "\"items\":[]}",
+        /* an end without its count */
+        "{\"v\":1,\"kind\":\"inv\",\"zone\":\"z\",\"sent\":1700000000000,\"walk\":1700000000000,"
+        "\"end\":true,\"items\":[]}",
+        /* an end without its walk */
+        "{\"v\":1,\"kind\":\"inv\",\"zone\":\"z\",\"sent\":1700000000000,\"end\":true,\"total\":0,"
+        "\"items\":[]}",
+        "{\"v\":1,\"kind\":\"inv\",\"zone\":\"z\",\"sent\":1700000000000,\"walk\":1700000000000,"
+        "\"end\":1,\"total\":0,\"items\":[]}",
+        "{\"v\":1,\"kind\":\"inv\",\"zone\":\"z\",\"sent\":1700000000000,\"walk\":1700000000000,"
+        "\"end\":true,\"total\":-1,\"items\":[]}",
+        "{\"v\":1,\"kind\":\"inv\",\"zone\":\"z\",\"sent\":1700000000000,\"walk\":5,"
+        "\"end\":true,\"total\":0,\"items\":[]}",
+    };
+    for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++)
+        cr_expect_eq(wire_decode(bad[i], strlen(bad[i]), &m, err, sizeof(err)), -EBADMSG, "%s",
+                     bad[i]);
+    /* A v1 inventory without a walk (an older prober's) still decodes. */
+    static const char old[] =
+        "{\"v\":1,\"kind\":\"inv\",\"zone\":\"z\",\"sent\":1700000000000,\"items\":[{\"cam\":"
+        "\"c1\",\"unit\":\"u1\",\"unit_name\":\"U\",\"url\":\"rtsp://h/\"}]}";
+    cr_assert_eq(wire_decode(old, strlen(old), &m, err, sizeof(err)), 0, "%s", err);
+    cr_expect_eq(m.walk, 0);
+    cr_expect(!m.walk_end);
+    wire_msg_free(&m);
+}
