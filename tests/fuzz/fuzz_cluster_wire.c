@@ -40,7 +40,12 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     }
     trap_unless(m.kind < WIRE_KIND_COUNT && m.zone[0]);
     check_time(m.sent_ms, 1);
-    trap_unless(m.kind == WIRE_HEARTBEAT || (m.n >= 1 && m.n <= WIRE_ITEMS_MAX));
+    /* Only the end of an inventory walk may name no camera. */
+    trap_unless(m.kind == WIRE_HEARTBEAT || (m.n >= 1 && m.n <= WIRE_ITEMS_MAX) ||
+                (m.n == 0 && m.kind == WIRE_CAMERAS && m.walk_end));
+    trap_unless(!m.walk_end || (m.kind == WIRE_CAMERAS && m.walk >= WIRE_TIME_MIN));
+    trap_unless(m.kind == WIRE_CAMERAS || (!m.walk && !m.walk_end));
+    trap_unless(m.walk_total <= WIRE_WALK_MAX);
     for (size_t i = 0; i < m.n; i++) {
         if (m.kind == WIRE_EVENTS) {
             const struct wire_event *e = &m.ev[i];
