@@ -45,7 +45,11 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     for (size_t i = 0; i < plen; i++)
         slashes += target[i] == '/';
     trap_unless(slashes == 5);
-    trap_unless(!strstr(target, "/../") && !strstr(target, "/./"));
+    /* No segment of the path climbs (the query is the API's to read). */
+    char path[OPS_TARGET_MAX + 2];
+    memcpy(path, target, plen);
+    memcpy(path + plen, "/", 2);
+    trap_unless(!strstr(path, "/../") && !strstr(path, "/./"));
     trap_unless(!strcmp(method, "GET") || !strcmp(method, "PUT") || !strcmp(method, "POST") ||
                 !strcmp(method, "DELETE"));
     return 0;
