@@ -116,6 +116,27 @@ static int apply_cameras(struct apply *a, const struct wire_msg *m)
     return 0;
 }
 
+/* A camera's picture, clock and OSD looks, kept as the prober keeps them
+ * (the diagnosis without its signature: references stay at the prober). */
+static int apply_pictures(struct apply *a, const struct wire_msg *m)
+{
+    for (size_t i = 0; i < m->n; i++) {
+        const struct wire_picture *p = &m->pic[i];
+        if (!ours(a, p->camera_id))
+            continue;
+        int rc = 0;
+        if (p->has_diag)
+            rc = store_batch_diagnosis_put(a->b, p->camera_id, &p->diag);
+        if (!rc && p->has_clock)
+            rc = store_batch_clock_put(a->b, p->camera_id, &p->clock);
+        if (!rc && p->has_osd)
+            rc = store_batch_osd_put(a->b, p->camera_id, &p->osd);
+        if (rc)
+            return rc;
+    }
+    return 0;
+}
+
 static int apply_health(struct apply *a, const struct wire_msg *m)
 {
     for (size_t i = 0; i < m->n; i++) {
@@ -266,6 +287,9 @@ int central_batch_add(struct central_batch *cb, const struct wire_msg *m, uint64
         break;
     case WIRE_EVENTS:
         rc = apply_events(&a, m, &next.last_key);
+        break;
+    case WIRE_PICTURE:
+        rc = apply_pictures(&a, m);
         break;
     case WIRE_HEARTBEAT:
     case WIRE_KIND_COUNT:

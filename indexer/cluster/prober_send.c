@@ -164,6 +164,17 @@ static int on_camera(const struct store_camera *cam, const struct store_health *
         char url[WIRE_URL_MAX + 1];
         probe_url_redact(cam->url, url, sizeof(url));
         rc = wire_enc_camera(w->e, cam, url, unit_name(w, cam->unit_id));
+    } else if (w->kind == WIRE_PICTURE) {
+        struct store_diagnosis g;
+        struct store_clock c;
+        struct store_osd o;
+        bool has_g = store_diagnosis_get(w->r, cam->id, &g) == 0;
+        bool has_c = store_clock_get(w->r, cam->id, &c) == 0;
+        bool has_o = store_osd_get(w->r, cam->id, &o) == 0;
+        if (!has_g && !has_c && !has_o)
+            return 0; /* never looked at: nothing to say */
+        rc = wire_enc_picture(w->e, cam->id, has_g ? &g : NULL, has_c ? &c : NULL,
+                              has_o ? &o : NULL);
     } else {
         rc = wire_enc_health(w->e, cam->id, w->now, h);
     }
@@ -203,9 +214,13 @@ int prober_send_inventory(struct prober_send *ps)
 
 int prober_send_health(struct prober_send *ps)
 {
-    size_t n = 0;
+    size_t n = 0, pics = 0;
     int rc = walk(ps, WIRE_HEALTH, &n);
     count(ps, &ps->st.health_sent, n);
+    /* The picture, clock and OSD looks change at most at each deep look
+     * (the quality interval), so they go with each snapshot. */
+    if (!rc)
+        rc = walk(ps, WIRE_PICTURE, &pics);
     return rc;
 }
 

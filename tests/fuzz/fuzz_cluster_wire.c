@@ -71,6 +71,23 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
                 trap_unless(strrchr(c->cam.url, '@') == at && at - c->cam.url >= 6);
                 trap_unless(memcmp(at - 6, "://***", 6) == 0);
             }
+        } else if (m.kind == WIRE_PICTURE) {
+            const struct wire_picture *p = &m.pic[i];
+            check_str(p->camera_id, STORE_ID_MAX, 1);
+            trap_unless(p->diag.n <= STORE_FINDINGS_MAX);
+            for (int k = 0; p->has_diag && k < p->diag.n; k++)
+                check_str(p->diag.f[k].reason, STORE_REASON_MAX, 1);
+            if (p->has_diag)
+                check_time(p->diag.time_ms, 1);
+            if (p->has_clock)
+                check_time(p->clock.checked_at, 1);
+            if (p->has_osd) {
+                check_time(p->osd.checked_at, 1);
+                trap_unless(p->osd.time_check <= STORE_OSD_WRONG &&
+                            p->osd.label_check <= STORE_OSD_WRONG);
+                trap_unless(p->osd.similarity >= 0 && p->osd.similarity <= 1);
+                check_str(p->osd.text, STORE_OSD_TEXT_MAX, 0);
+            }
         }
     }
     wire_msg_free(&m);

@@ -150,3 +150,77 @@ Test(central_rebuild, a_removed_camera_leaves_and_a_deleted_index_comes_back_the
     store_close(&c1);
     store_close(&c2);
 }
+
+static bool central_has_looks(struct store *cs, const char *id)
+{
+    struct store_read *r;
+    struct store_diagnosis g;
+    struct store_clock c;
+    struct store_osd o;
+    cr_assert_eq(store_read_begin(cs, &r), 0);
+    bool all = store_diagnosis_get(r, id, &g) == 0 && store_clock_get(r, id, &c) == 0 &&
+               store_osd_get(r, id, &o) == 0;
+    store_read_end(&r);
+    return all;
+}
+
+Test(central_rebuild, picture_clock_and_osd_looks_reach_the_central_as_the_zone_keeps_them)
+{
+    struct store *za = fixture_store(scratch, "a"), *cs = fixture_store(scratch, "central");
+    fixture_cameras(za, "a", 3);
+    struct store_diagnosis g = {.time_ms = testutil_now_ms() - 5000, .judged = true, .n = 1};
+    g.f[0] = (struct store_finding){.reason = "picture_black", .value = 0.97f, .limit = 0.9f};
+    struct store_clock c = {.measured = true, .offset_ms = 95000,
+                            .checked_at = testutil_now_ms() - 4000, .source = "rtcp",
+                            .tolerance_ms = 30000};
+    struct store_osd o = {.checked_at = testutil_now_ms() - 3000, .time_check = STORE_OSD_WRONG,
+                          .label_check = STORE_OSD_RIGHT, .offset_s = 95, .similarity = 0.9f,
+                          .tolerance_s = 60, .time_read = "2026-12-07 10:00:00",
+                          .text = "2026-12-07 10:00:00\na-1"};
+    struct store_batch *b;
+    cr_assert_eq(store_batch_new(&b), 0);
+    cr_assert_eq(store_batch_diagnosis_put(b, "a-1", &g), 0);
+    cr_assert_eq(store_batch_clock_put(b, "a-1", &c), 0);
+    cr_assert_eq(store_batch_osd_put(b, "a-1", &o), 0);
+    cr_assert_eq(store_batch_commit(za, b, NULL, NULL, NULL), 0);
+    store_batch_free(&b);
+    struct config ca, cc;
+    fixture_config(&ca, &nd, "a");
+    fixture_config(&cc, &nd, NULL);
+    snprintf(cc.cluster_zones, sizeof(cc.cluster_zones), "a");
+    struct cluster_prober *pa;
+    struct cluster_central *cen;
+    char err[256];
+    cr_assert_eq(cluster_prober_start(&ca, za, &pa, err, sizeof(err)), 0, "%s", err);
+    cr_assert_eq(cluster_central_start(&cc, cs, NULL, NULL, &cen, err, sizeof(err)), 0, "%s", err);
+    uint64_t deadline = procs_now_ms() + 30000;
+    while (!central_has_looks(cs, "a-1") && procs_now_ms() < deadline)
+        poll(NULL, 0, 50);
+    cr_assert(central_has_looks(cs, "a-1"), "the looks did not reach the central");
+    struct store_read *r;
+    struct store_diagnosis g2;
+    struct store_clock c2;
+    struct store_osd o2;
+    cr_assert_eq(store_read_begin(cs, &r), 0);
+    cr_assert_eq(store_diagnosis_get(r, "a-1", &g2), 0);
+    cr_assert_eq(store_clock_get(r, "a-1", &c2), 0);
+    cr_assert_eq(store_osd_get(r, "a-1", &o2), 0);
+    cr_expect_eq(g2.time_ms, g.time_ms);
+    cr_expect(g2.judged);
+    cr_assert_eq(g2.n, 1);
+    cr_expect_str_eq(g2.f[0].reason, "picture_black");
+    cr_expect_eq(g2.f[0].value, 0.97f);
+    cr_expect_eq(c2.offset_ms, 95000);
+    cr_expect(c2.measured);
+    cr_expect_eq(c2.checked_at, c.checked_at);
+    cr_expect_eq(o2.time_check, STORE_OSD_WRONG);
+    cr_expect_eq(o2.label_check, STORE_OSD_RIGHT);
+    cr_expect_str_eq(o2.text, o.text);
+    struct store_diagnosis none;
+    cr_expect_eq(store_diagnosis_get(r, "a-2", &none), -ENOENT, "a camera never looked at");
+    store_read_end(&r);
+    cluster_central_stop(&cen);
+    cluster_prober_stop(&pa);
+    store_close(&za);
+    store_close(&cs);
+}
