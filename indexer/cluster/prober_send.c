@@ -6,6 +6,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "base/log.h"
 #include "cluster/nats_link.h"
 #include "cluster/prober_send.h"
 #include "cluster/wire.h"
@@ -219,8 +220,16 @@ int prober_send_health(struct prober_send *ps)
     count(ps, &ps->st.health_sent, n);
     /* The picture, clock and OSD looks change at most at each deep look
      * (the quality interval), so they go with each snapshot. */
-    if (!rc)
-        rc = walk(ps, WIRE_PICTURE, &pics);
+    /* Not sent is not fatal: the snapshot and heartbeats go on (a NATS
+     * user whose permissions predate pic messages must not make its zone
+     * look silent), and the next snapshot tries again. */
+    int prc = rc ? 0 : walk(ps, WIRE_PICTURE, &pics);
+    if (prc && !ps->pic_failed_logged)
+        log_kv(LEVEL_WARN,
+               "cluster: picture, clock and OSD looks not published; check that this zone's NATS "
+               "user may publish camdex.<zone>.pic (deploy/cluster/nats-accounts.conf)",
+               "zone", ps->zone, "error", strerror(-prc), NULL);
+    ps->pic_failed_logged = prc != 0;
     return rc;
 }
 
