@@ -3,34 +3,68 @@
 #include <errno.h>
 #include <getopt.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include "base/timefmt.h"
+#include "cli/central_op.h"
 #include "cli/cli_internal.h"
 #include "inventory/import.h"
 #include "text_clean.h"
 
 static void maint_usage(FILE *f)
 {
-    fprintf(f, "usage: camdex maintenance ID on|off [--note TEXT]\n\n"
+    fprintf(f, "usage: camdex maintenance ID on|off [--note TEXT] [--config FILE]\n\n"
                "on:  the camera enters state maintenance: it no longer counts in online\n"
                "     rates or raises alerts. --note says why (shown as the detail).\n"
-               "off: the camera returns to state unknown and is probed again.\n");
+               "off: the camera returns to state unknown and is probed again.\n"
+               "At a central the camera's zone's prober makes the change, reached through\n"
+               "NATS as [cluster] in --config FILE (default " CENTRAL_OP_CONFIG ") says.\n");
+}
+
+/* At a central: the zone's prober does it, and says what it did. */
+static int central_maintenance(const char *config_path, const char *zone, const char *id, bool on,
+                               const char *note)
+{
+    json_t *body = json_pack("{s:b, s:s}", "on", on, "note", note), *answer = NULL;
+    char *text = body ? json_dumps(body, JSON_COMPACT) : NULL;
+    json_decref(body);
+    if (!text) {
+        cli_error("maintenance of %s: out of memory", id);
+        return CLI_FAIL;
+    }
+    int rc = central_op_call(config_path, zone, id, "PUT", "maintenance", text, &answer);
+    free(text);
+    if (rc != CLI_OK)
+        return rc;
+    bool changed = json_is_true(json_object_get(answer, "changed"));
+    json_decref(answer);
+    if (!changed)
+        printf("%s: %s\n", id, on ? "was already under maintenance" : "was not under maintenance");
+    else
+        printf("%s: %s (by zone %s's prober; the central shows it once the zone's event "
+               "arrives)\n",
+               id, on ? "now under maintenance" : "back in monitoring (state unknown)", zone);
+    return CLI_OK;
 }
 
 int cmd_maintenance(struct cli *cli, int argc, char **argv)
 {
     static const struct option opts[] = {
         {"note", required_argument, NULL, 'n'},
+        {"config", required_argument, NULL, 'c'},
         {"help", no_argument, NULL, 'h'},
         {0},
     };
-    const char *note = "";
+    const char *note = "", *config_path = CENTRAL_OP_CONFIG;
     int c;
     while ((c = getopt_long(argc, argv, "h", opts, NULL)) != -1) {
         switch (c) {
         case 'n':
             note = optarg;
+            break;
+        case 'c':
+            config_path = optarg;
             break;
         case 'h':
             maint_usage(stdout);
@@ -58,6 +92,11 @@ int cmd_maintenance(struct cli *cli, int argc, char **argv)
     struct store *s;
     if (cli_open(cli, true, &s))
         return CLI_FAIL;
+    char zone[STORE_ZONE_MAX + 1];
+    if (central_op_zone(s, id, zone) == 0) {
+        store_close(&s);
+        return central_maintenance(config_path, zone, id, on, note);
+    }
     struct store_read *r;
     struct store_health h;
     int rc = store_read_begin(s, &r);

@@ -13,6 +13,7 @@
 #include "base/timefmt.h"
 #include "cli/cli_internal.h"
 #include "cluster/cluster.h"
+#include "cli/serve_route.h"
 #include "engine/monitor.h"
 #include "http/http_server.h"
 #include "inventory/import.h"
@@ -47,6 +48,7 @@ struct service {
     struct cluster_prober *prober;
     struct cluster_central *central;
     uv_async_t central_async; /* the central committed events: tell the API and webhooks */
+    struct serve_route route; /* operations on cameras, central to prober */
 };
 
 static uint64_t inventory_rev(struct store *s)
@@ -247,6 +249,7 @@ static void on_inventory_poll(uv_timer_t *t)
 
 static void close_all(struct service *sv)
 {
+    serve_route_stop(&sv->route);
     http_server_stop(&sv->http); /* HTTP API: waits for answers in progress */
     notifier_stop(&sv->notifier); /* after the API, which shows its counters */
     cluster_prober_stop(&sv->prober);
@@ -318,6 +321,8 @@ static int cluster_start(struct service *sv)
         cli_error("serve: [cluster] %s", err);
     else if (sv->prober || sv->central)
         http_server_set_metrics_extra(sv->http, cluster_metrics, sv);
+    if (!rc)
+        serve_route_start(&sv->route, &sv->cfg, sv->http);
     return rc;
 }
 

@@ -11,6 +11,7 @@
 
 #include "base/log.h"
 #include "cluster/central_apply.h"
+#include "cluster/central_resume.h"
 #include "cluster/cluster.h"
 #include "cluster/nats_link.h"
 #include "cluster/prober_send.h"
@@ -72,6 +73,13 @@ static int subscribe(struct zone *z)
     so.Config.AckPolicy = js_AckAll;
     so.Config.DeliverPolicy = js_DeliverAll;
     so.Config.MaxAckPending = 4 * CENTRAL_FETCH;
+    bool rewound;
+    int rc = central_resume_prepare(z->c->js, stream, CENTRAL_DURABLE, z->st.last_seq, &so, &rewound);
+    if (rc)
+        return rc;
+    if (rewound)
+        log_kv(LEVEL_WARN, "cluster: the index is behind the zone's consumer: reading the zone's "
+               "stream again from the index's position", "zone", z->st.zone, NULL);
     jsErrCode je = 0;
     natsStatus s = js_PullSubscribe(&z->sub, z->c->js, subject, CENTRAL_DURABLE, NULL, &so, &je);
     return s == NATS_OK ? 0 : (nats_link_err(s) ? nats_link_err(s) : -EIO);

@@ -116,6 +116,27 @@ static int apply_cameras(struct apply *a, const struct wire_msg *m)
     return 0;
 }
 
+/* A camera's picture, clock and OSD looks, kept as the prober keeps them
+ * (the diagnosis without its signature: references stay at the prober). */
+static int apply_pictures(struct apply *a, const struct wire_msg *m)
+{
+    for (size_t i = 0; i < m->n; i++) {
+        const struct wire_picture *p = &m->pic[i];
+        if (!ours(a, p->camera_id))
+            continue;
+        int rc = 0;
+        if (p->has_diag)
+            rc = store_batch_diagnosis_put(a->b, p->camera_id, &p->diag);
+        if (!rc && p->has_clock)
+            rc = store_batch_clock_put(a->b, p->camera_id, &p->clock);
+        if (!rc && p->has_osd)
+            rc = store_batch_osd_put(a->b, p->camera_id, &p->osd);
+        if (rc)
+            return rc;
+    }
+    return 0;
+}
+
 static int apply_health(struct apply *a, const struct wire_msg *m)
 {
     for (size_t i = 0; i < m->n; i++) {
@@ -193,6 +214,7 @@ int central_batch_init(struct central_batch *cb, struct store *s, struct zone_st
 
 void central_batch_free(struct central_batch *cb)
 {
+    central_walk_free(&cb->walk);
     store_batch_free(&cb->b);
 }
 
@@ -252,14 +274,22 @@ int central_batch_add(struct central_batch *cb, const struct wire_msg *m, uint64
     if ((rc = store_read_begin(cb->s, &a.r)))
         return rc;
     switch (m->kind) {
-    case WIRE_CAMERAS:
+    case WIRE_CAMERAS: {
+        size_t dropped = 0;
         rc = apply_cameras(&a, m);
+        if (!rc)
+            rc = central_walk_add(&cb->walk, m, a.r, cb->b, cb->z->zone, &dropped);
+        cb->cnt->cameras_dropped += dropped;
         break;
+    }
     case WIRE_HEALTH:
         rc = apply_health(&a, m);
         break;
     case WIRE_EVENTS:
         rc = apply_events(&a, m, &next.last_key);
+        break;
+    case WIRE_PICTURE:
+        rc = apply_pictures(&a, m);
         break;
     case WIRE_HEARTBEAT:
     case WIRE_KIND_COUNT:

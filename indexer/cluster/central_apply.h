@@ -10,6 +10,7 @@
 #include <stdbool.h>
 #include <stdint.h>
 
+#include "cluster/central_walk.h"
 #include "cluster/cluster.h"
 #include "cluster/wire.h"
 #include "store.h"
@@ -27,6 +28,7 @@ struct zone_state {
 struct zone_counts {
     uint64_t messages, applied, duplicates, refused, claims_refused;
     uint64_t events_stored; /* central events the commits produced */
+    uint64_t cameras_dropped; /* removed at the zone's prober, so here */
 };
 
 int zone_state_load(struct store *s, const char *zone, struct zone_state *z);
@@ -41,6 +43,7 @@ struct central_batch {
     struct store_batch *b;
     size_t added;         /* messages in b */
     bool holds_inventory; /* b holds inventory messages (and nothing else) */
+    struct central_walk walk; /* the zone's inventory walk being received */
 };
 
 int central_batch_init(struct central_batch *cb, struct store *s, struct zone_state *z,

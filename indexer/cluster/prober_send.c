@@ -6,6 +6,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "base/log.h"
 #include "cluster/nats_link.h"
 #include "cluster/prober_send.h"
 #include "cluster/wire.h"
@@ -126,12 +127,16 @@ struct walk_ctx {
     char unit_id[STORE_ID_MAX + 1], unit_name[257];
 };
 
-static int flush(struct walk_ctx *w)
+static int flush(struct walk_ctx *w, bool last)
 {
     size_t n = wire_enc_count(w->e);
-    if (!n)
+    bool end = last && w->kind == WIRE_CAMERAS; /* an inventory walk's end is always said */
+    if (!n && !end)
         return 0;
-    int rc = publish(w->ps, w->kind, &w->e, NULL);
+    int rc = w->kind == WIRE_CAMERAS ? wire_enc_walk(w->e, w->now, end, (uint32_t)(w->sent + n))
+                                     : 0;
+    if (!rc)
+        rc = publish(w->ps, w->kind, &w->e, NULL);
     if (!rc)
         rc = prober_send_heartbeat_if_due(w->ps);
     if (!rc)
@@ -160,12 +165,23 @@ static int on_camera(const struct store_camera *cam, const struct store_health *
         char url[WIRE_URL_MAX + 1];
         probe_url_redact(cam->url, url, sizeof(url));
         rc = wire_enc_camera(w->e, cam, url, unit_name(w, cam->unit_id));
+    } else if (w->kind == WIRE_PICTURE) {
+        struct store_diagnosis g;
+        struct store_clock c;
+        struct store_osd o;
+        bool has_g = store_diagnosis_get(w->r, cam->id, &g) == 0;
+        bool has_c = store_clock_get(w->r, cam->id, &c) == 0;
+        bool has_o = store_osd_get(w->r, cam->id, &o) == 0;
+        if (!has_g && !has_c && !has_o)
+            return 0; /* never looked at: nothing to say */
+        rc = wire_enc_picture(w->e, cam->id, has_g ? &g : NULL, has_c ? &c : NULL,
+                              has_o ? &o : NULL);
     } else {
         rc = wire_enc_health(w->e, cam->id, w->now, h);
     }
     if (rc && rc != -E2BIG)
         return 0; /* a record jansson refuses is skipped, not sent broken */
-    if (wire_enc_count(w->e) >= PROBER_MSG_ITEMS && (w->err = flush(w)))
+    if (wire_enc_count(w->e) >= PROBER_MSG_ITEMS && (w->err = flush(w, false)))
         return -1;
     return 0;
 }
@@ -183,7 +199,7 @@ static int walk(struct prober_send *ps, enum wire_kind kind, size_t *sent)
     rc = store_cameras_scan(w.r, NULL, on_camera, &w);
     store_read_end(&w.r);
     if (!rc)
-        rc = flush(&w);
+        rc = flush(&w, true);
     wire_enc_free(&w.e);
     *sent = w.sent;
     return w.err ? w.err : rc;
@@ -199,9 +215,21 @@ int prober_send_inventory(struct prober_send *ps)
 
 int prober_send_health(struct prober_send *ps)
 {
-    size_t n = 0;
+    size_t n = 0, pics = 0;
     int rc = walk(ps, WIRE_HEALTH, &n);
     count(ps, &ps->st.health_sent, n);
+    /* The picture, clock and OSD looks change at most at each deep look
+     * (the quality interval), so they go with each snapshot. */
+    /* Not sent is not fatal: the snapshot and heartbeats go on (a NATS
+     * user whose permissions predate pic messages must not make its zone
+     * look silent), and the next snapshot tries again. */
+    int prc = rc ? 0 : walk(ps, WIRE_PICTURE, &pics);
+    if (prc && !ps->pic_failed_logged)
+        log_kv(LEVEL_WARN,
+               "cluster: picture, clock and OSD looks not published; check that this zone's NATS "
+               "user may publish camdex.<zone>.pic (deploy/cluster/nats-accounts.conf)",
+               "zone", ps->zone, "error", strerror(-prc), NULL);
+    ps->pic_failed_logged = prc != 0;
     return rc;
 }
 

@@ -25,6 +25,7 @@ struct prober_send {
     uint64_t cursor; /* the last event key acknowledged */
     int64_t next_heartbeat;
     int64_t started_ms;
+    bool pic_failed_logged; /* the publisher thread's: said once per failing run */
     pthread_mutex_t stats_lock;
     struct cluster_prober_stats st;
 };

@@ -10,7 +10,7 @@
 #include "base/config.h"
 #include "cluster/wire.h"
 
-static const char *const kind_names[WIRE_KIND_COUNT] = {"ev", "health", "inv", "hb"};
+static const char *const kind_names[WIRE_KIND_COUNT] = {"ev", "health", "inv", "hb", "pic"};
 
 const char *wire_kind_name(enum wire_kind k)
 {
@@ -247,6 +247,110 @@ static int dec_camera(struct dec *d, json_t *o, struct wire_camera *w)
     return rc;
 }
 
+#define WIRE_OFFSET_MAX (10LL * 366 * 86400 * 1000) /* a clock ten years off, in ms */
+
+static int get_float(struct dec *d, json_t *o, const char *key, double lo, double hi, float *out)
+{
+    json_t *v = json_object_get(o, key);
+    *out = 0;
+    if (!v)
+        return 0;
+    double x = json_number_value(v);
+    if (!json_is_number(v) || !(x >= lo && x <= hi))
+        return refuse(d, "field \"%s\" is not a number in range", key);
+    *out = (float)x;
+    return 0;
+}
+
+/* "diag": {"t", "judged", "f": [{"reason", "value", "limit"}, ...]} */
+static int dec_diag(struct dec *d, json_t *o, struct store_diagnosis *g)
+{
+    json_t *f = json_object_get(o, "f");
+    int rc = get_time(d, o, "t", true, &g->time_ms);
+    if (rc)
+        return rc;
+    g->judged = json_is_true(json_object_get(o, "judged"));
+    if (f && (!json_is_array(f) || json_array_size(f) > STORE_FINDINGS_MAX))
+        return refuse(d, "field \"f\" is not a list of at most %d findings", STORE_FINDINGS_MAX);
+    for (size_t i = 0; f && i < json_array_size(f); i++) {
+        json_t *x = json_array_get(f, i);
+        if (!json_is_object(x))
+            return refuse(d, "a finding is not an object");
+        if ((rc = get_reason(d, x, &g->f[i].reason)))
+            return rc;
+        if (!g->f[i].reason[0])
+            return refuse(d, "a finding without its reason");
+        if ((rc = get_float(d, x, "value", -1e9, 1e9, &g->f[i].value)) ||
+            (rc = get_float(d, x, "limit", -1e9, 1e9, &g->f[i].limit)))
+            return rc;
+        g->n++;
+    }
+    return 0;
+}
+
+/* "clock": {"m", "off", "t", "src", "tol"} */
+static int dec_clock(struct dec *d, json_t *o, struct store_clock *c)
+{
+    long long off = 0, tol = 0;
+    const char *src;
+    int rc = get_time(d, o, "t", true, &c->checked_at);
+    if (!rc)
+        rc = get_int(d, o, "off", -WIRE_OFFSET_MAX, WIRE_OFFSET_MAX, false, &off);
+    if (!rc)
+        rc = get_int(d, o, "tol", 0, UINT32_MAX, false, &tol);
+    if (!rc)
+        rc = get_str(d, o, "src", STORE_CLOCK_SOURCE_MAX, false, &src);
+    if (rc)
+        return rc;
+    c->measured = json_is_true(json_object_get(o, "m"));
+    c->offset_ms = off;
+    c->tolerance_ms = (uint32_t)tol;
+    snprintf(c->source, sizeof(c->source), "%s", src);
+    return 0;
+}
+
+/* "osd": {"t", "tc", "lc", "off", "sim", "tol", "read", "text"} */
+static int dec_osd(struct dec *d, json_t *o, struct store_osd *s)
+{
+    long long tc = 0, lc = 0, off = 0, tol = 0;
+    int rc = get_time(d, o, "t", true, &s->checked_at);
+    if (!rc)
+        rc = get_int(d, o, "tc", 0, STORE_OSD_WRONG, false, &tc);
+    if (!rc)
+        rc = get_int(d, o, "lc", 0, STORE_OSD_WRONG, false, &lc);
+    if (!rc)
+        rc = get_int(d, o, "off", -WIRE_OFFSET_MAX / 1000, WIRE_OFFSET_MAX / 1000, false, &off);
+    if (!rc)
+        rc = get_int(d, o, "tol", 0, UINT32_MAX, false, &tol);
+    if (!rc)
+        rc = get_float(d, o, "sim", 0, 1, &s->similarity);
+    if (!rc)
+        rc = get_str(d, o, "read", 64, false, &s->time_read);
+    if (!rc)
+        rc = get_str(d, o, "text", STORE_OSD_TEXT_MAX, false, &s->text);
+    s->time_check = (uint8_t)tc;
+    s->label_check = (uint8_t)lc;
+    s->offset_s = off;
+    s->tolerance_s = (uint32_t)tol;
+    return rc;
+}
+
+static int dec_picture(struct dec *d, json_t *o, struct wire_picture *w)
+{
+    int rc = get_str(d, o, "cam", STORE_ID_MAX, true, &w->camera_id);
+    json_t *g = json_object_get(o, "diag"), *c = json_object_get(o, "clock"),
+           *s = json_object_get(o, "osd");
+    if ((g && !json_is_object(g)) || (c && !json_is_object(c)) || (s && !json_is_object(s)))
+        return refuse(d, "fields \"diag\", \"clock\" and \"osd\" are objects");
+    if (!rc && (w->has_diag = g != NULL))
+        rc = dec_diag(d, g, &w->diag);
+    if (!rc && (w->has_clock = c != NULL))
+        rc = dec_clock(d, c, &w->clock);
+    if (!rc && (w->has_osd = s != NULL))
+        rc = dec_osd(d, s, &w->osd);
+    return rc;
+}
+
 static int dec_heartbeat(struct dec *d, json_t *o, struct wire_heartbeat *hb)
 {
     if (!json_is_object(o))
@@ -269,17 +373,22 @@ static int dec_items(struct dec *d, json_t *items, struct wire_msg *m)
     if (!json_is_array(items))
         return refuse(d, "field \"items\" missing or not an array");
     size_t n = json_array_size(items);
+    /* The end of a walk may name no camera: the zone's inventory is empty. */
+    if (n == 0 && m->walk_end)
+        return 0;
     if (n == 0 || n > WIRE_ITEMS_MAX)
         return refuse(d, "field \"items\" holds %zu records (1 to %d)", n, WIRE_ITEMS_MAX);
-    size_t size = m->kind == WIRE_EVENTS   ? sizeof(*m->ev)
-                  : m->kind == WIRE_HEALTH ? sizeof(*m->health)
-                                           : sizeof(*m->cam);
+    size_t size = m->kind == WIRE_EVENTS    ? sizeof(*m->ev)
+                  : m->kind == WIRE_HEALTH  ? sizeof(*m->health)
+                  : m->kind == WIRE_PICTURE ? sizeof(*m->pic)
+                                            : sizeof(*m->cam);
     void *arr = calloc(n, size);
     if (!arr)
         return -ENOMEM;
     m->ev = m->kind == WIRE_EVENTS ? arr : NULL;
     m->health = m->kind == WIRE_HEALTH ? arr : NULL;
     m->cam = m->kind == WIRE_CAMERAS ? arr : NULL;
+    m->pic = m->kind == WIRE_PICTURE ? arr : NULL;
     char where[32];
     d->item = where;
     for (size_t i = 0; i < n; i++) {
@@ -287,9 +396,10 @@ static int dec_items(struct dec *d, json_t *items, struct wire_msg *m)
         snprintf(where, sizeof(where), "items[%zu]", i);
         if (!json_is_object(o))
             return refuse(d, "not an object");
-        int rc = m->kind == WIRE_EVENTS   ? dec_event(d, o, &m->ev[i])
-                 : m->kind == WIRE_HEALTH ? dec_health(d, o, &m->health[i])
-                                          : dec_camera(d, o, &m->cam[i]);
+        int rc = m->kind == WIRE_EVENTS    ? dec_event(d, o, &m->ev[i])
+                 : m->kind == WIRE_HEALTH  ? dec_health(d, o, &m->health[i])
+                 : m->kind == WIRE_PICTURE ? dec_picture(d, o, &m->pic[i])
+                                           : dec_camera(d, o, &m->cam[i]);
         if (rc)
             return rc;
         /* Keys are strictly increasing inside a message of events. */
@@ -298,6 +408,26 @@ static int dec_items(struct dec *d, json_t *items, struct wire_msg *m)
     }
     d->item = "";
     m->n = n;
+    return 0;
+}
+
+/* An inventory message's walk: "walk" (its start time), and on its last
+ * message "end": true with "total", the cameras the walk named. */
+static int dec_walk(struct dec *d, json_t *root, struct wire_msg *m)
+{
+    long long total;
+    int rc = get_time(d, root, "walk", false, &m->walk);
+    if (!rc)
+        rc = get_int(d, root, "total", 0, WIRE_WALK_MAX, false, &total);
+    if (rc)
+        return rc;
+    json_t *end = json_object_get(root, "end");
+    if (end && !json_is_boolean(end))
+        return refuse(d, "field \"end\" is not true or false");
+    m->walk_end = json_is_true(end);
+    m->walk_total = (uint32_t)total;
+    if (m->walk_end && (!m->walk || !json_object_get(root, "total")))
+        return refuse(d, "the end of a walk without its \"walk\" and \"total\"");
     return 0;
 }
 
@@ -332,6 +462,8 @@ static int dec_message(struct dec *d, json_t *root, struct wire_msg *m)
         return refuse(d, "field \"kind\" is not a known kind");
     if (m->kind == WIRE_HEARTBEAT)
         return dec_heartbeat(d, json_object_get(root, "hb"), &m->hb);
+    if (m->kind == WIRE_CAMERAS && (rc = dec_walk(d, root, m)))
+        return rc;
     return dec_items(d, json_object_get(root, "items"), m);
 }
 
@@ -360,6 +492,7 @@ void wire_msg_free(struct wire_msg *m)
     free(m->ev);
     free(m->health);
     free(m->cam);
+    free(m->pic);
     json_decref(m->json_);
     memset(m, 0, sizeof(*m));
 }

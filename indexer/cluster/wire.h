@@ -21,6 +21,7 @@
 #define WIRE_NAME_MAX   256          /* camera and unit names, address, tags */
 #define WIRE_URL_MAX    2048
 #define WIRE_CODEC_MAX  63 /* codec, profile, audio, server */
+#define WIRE_WALK_MAX   100000000 /* cameras in one zone's inventory walk */
 /* Times outside [2000-01-01, 2200-01-01) are absurd. */
 #define WIRE_TIME_MIN 946684800000LL
 #define WIRE_TIME_MAX 7258118400000LL
@@ -31,6 +32,7 @@ enum wire_kind {
     WIRE_HEALTH,    /* health records, per camera */
     WIRE_CAMERAS,   /* inventory records (URL redacted) */
     WIRE_HEARTBEAT, /* the prober is alive */
+    WIRE_PICTURE,   /* picture diagnosis, clock and OSD looks, per camera */
     WIRE_KIND_COUNT
 };
 const char *wire_kind_name(enum wire_kind k);
@@ -54,6 +56,17 @@ struct wire_camera {
     const char *unit_name;
 };
 
+/* A camera's latest looks at its picture, clock and OSD, each present or
+ * not (never looked at). The diagnosis travels without its signature (the
+ * reference pictures stay at the prober; the central asks for them). */
+struct wire_picture {
+    const char *camera_id;
+    bool has_diag, has_clock, has_osd;
+    struct store_diagnosis diag;
+    struct store_clock clock;
+    struct store_osd osd;
+};
+
 struct wire_heartbeat {
     uint64_t last_key; /* the prober's newest committed event key */
     uint32_t cameras;
@@ -70,7 +83,16 @@ struct wire_msg {
     struct wire_event *ev;
     struct wire_health *health;
     struct wire_camera *cam;
+    struct wire_picture *pic;
     struct wire_heartbeat hb;
+    /* An inventory message's walk (optional in v1; older probers send
+     * none): the walk of the prober's index it belongs to (its start time),
+     * and on the walk's last message `walk_end` with the number of cameras
+     * the whole walk named, so the central can drop the zone's cameras no
+     * longer in it. */
+    int64_t walk;
+    bool walk_end;
+    uint32_t walk_total;
     void *json_;
 };
 
@@ -91,6 +113,12 @@ int wire_enc_health(struct wire_enc *e, const char *camera_id, int64_t time_ms,
 int wire_enc_camera(struct wire_enc *e, const struct store_camera *cam, const char *url,
                     const char *unit_name);
 int wire_enc_heartbeat(struct wire_enc *e, const struct wire_heartbeat *hb);
+/* Appends a camera's looks; each of diag, clock, osd may be NULL. */
+int wire_enc_picture(struct wire_enc *e, const char *camera_id, const struct store_diagnosis *diag,
+                     const struct store_clock *clock, const struct store_osd *osd);
+/* Tags an inventory message with its walk; the last one with `end` and
+ * the walk's camera count. */
+int wire_enc_walk(struct wire_enc *e, int64_t walk, bool end, uint32_t total);
 size_t wire_enc_count(const struct wire_enc *e);
 /* The message's text (malloc'd, *len bytes), or NULL; frees the encoder. */
 char *wire_enc_finish(struct wire_enc **e, size_t *len);

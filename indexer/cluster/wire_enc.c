@@ -144,3 +144,58 @@ int wire_stream_name(char *buf, size_t len, const char *zone)
     int n = snprintf(buf, len, "CAMDEX_%s", zone);
     return n < 0 || (size_t)n >= len ? -ENAMETOOLONG : 0;
 }
+
+int wire_enc_walk(struct wire_enc *e, int64_t walk, bool end, uint32_t total)
+{
+    if (e->kind != WIRE_CAMERAS)
+        return -EINVAL;
+    int rc = json_object_set_new(e->root, "walk", json_integer((json_int_t)walk));
+    if (!rc && end)
+        rc = json_object_set_new(e->root, "end", json_true());
+    if (!rc && end)
+        rc = json_object_set_new(e->root, "total", json_integer((json_int_t)total));
+    return rc ? -ENOMEM : 0;
+}
+
+static json_t *diag_json(const struct store_diagnosis *g)
+{
+    json_t *f = json_array();
+    for (uint8_t i = 0; f && i < g->n && i < STORE_FINDINGS_MAX; i++)
+        json_array_append_new(f, json_pack("{s:s, s:f, s:f}", "reason", s_or_empty(g->f[i].reason),
+                                           "value", (double)g->f[i].value, "limit",
+                                           (double)g->f[i].limit));
+    return f ? json_pack("{s:I, s:b, s:o}", "t", (json_int_t)g->time_ms, "judged", g->judged, "f", f)
+             : NULL;
+}
+
+int wire_enc_picture(struct wire_enc *e, const char *camera_id, const struct store_diagnosis *diag,
+                     const struct store_clock *clock, const struct store_osd *osd)
+{
+    if (e->kind != WIRE_PICTURE)
+        return -EINVAL;
+    json_t *o = json_pack("{s:s}", "cam", camera_id);
+    if (o && diag)
+        json_object_set_new(o, "diag", diag_json(diag));
+    if (o && clock)
+        json_object_set_new(o, "clock",
+                            json_pack("{s:b, s:I, s:I, s:s, s:I}", "m", clock->measured, "off",
+                                      (json_int_t)clock->offset_ms, "t",
+                                      (json_int_t)clock->checked_at, "src", clock->source, "tol",
+                                      (json_int_t)clock->tolerance_ms));
+    if (o && osd)
+        json_object_set_new(o, "osd",
+                            json_pack("{s:I, s:i, s:i, s:I, s:f, s:I, s:s, s:s}", "t",
+                                      (json_int_t)osd->checked_at, "tc", osd->time_check, "lc",
+                                      osd->label_check, "off", (json_int_t)osd->offset_s, "sim",
+                                      (double)osd->similarity, "tol",
+                                      (json_int_t)osd->tolerance_s, "read",
+                                      s_or_empty(osd->time_read), "text", s_or_empty(osd->text)));
+    /* A part jansson refused (text that is not UTF-8) leaves the record
+     * short of it; a record without the part it was sent for is not sent. */
+    if (o && ((diag && !json_object_get(o, "diag")) || (clock && !json_object_get(o, "clock")) ||
+              (osd && !json_object_get(o, "osd")))) {
+        json_decref(o);
+        return -EINVAL;
+    }
+    return add(e, o);
+}

@@ -22,6 +22,7 @@
 #define API_PROBES_PENDING_MAX 32 /* probes on demand waiting at once; more get 429 */
 
 struct probe_bridge;
+struct route_bridge;
 
 struct http_server;
 struct api_streams;
@@ -54,6 +55,11 @@ struct api_env {
      * cluster's), under stats_lock; NULL = none. */
     http_metrics_extra_fn metrics_extra;
     void *metrics_extra_ctx;
+    /* A central's operations routed to zones (api_route.c): the router
+     * under stats_lock (NULL = none), the bridge its answers cross. */
+    http_route_fn router;
+    void *router_ctx;
+    struct route_bridge *routes;
 };
 
 struct api_param {
@@ -261,6 +267,18 @@ int probe_bridge_new(uv_loop_t *main_loop, uv_loop_t *http_loop, struct monitor 
                      struct api_env *env, struct probe_bridge **out);
 void probe_bridge_stop_main(struct probe_bridge *b);
 void probe_bridge_stop_http(struct probe_bridge *b);
+
+/* ---- operations routed to a zone's prober (api_route.c) ----
+ * api_route: 1 when the request is not a zone camera's operation at a
+ * central (the local handler answers it), else 0 (answered, or answered
+ * when the prober's answer comes). The bridge is created before the HTTP
+ * thread starts, stopped on it (what still waits gets 503), freed after. */
+int api_route(struct api_req *a);
+int route_bridge_new(uv_loop_t *http_loop, struct api_env *env, struct route_bridge **out);
+void route_bridge_answer(struct route_bridge *b, uint64_t token, int rc, int status,
+                         const char *ctype, const void *body, size_t len);
+void route_bridge_stop(struct route_bridge *b);
+void route_bridge_free(struct route_bridge **b);
 
 /* indexer/http/openapi.json, built into the program (see indexer/http/CMakeLists.txt). */
 extern const unsigned char api_openapi_json[];

@@ -352,6 +352,9 @@ static int dispatch(struct api_req *a)
     }
     if (api_lang(a))
         return 0;
+    /* At a central, an operation on a zone's camera is the zone's. */
+    if (api_route(a) == 0)
+        return 0;
     return match->fn(a);
 }
 
@@ -392,6 +395,7 @@ static void on_stop(uv_async_t *as)
     /* Probes on demand still waiting are answered (503) before the
      * connections are asked to end. */
     probe_bridge_stop_http(srv->env.probes);
+    route_bridge_stop(srv->env.routes);
     /* Event streams never end by themselves: end them first. */
     api_streams_stop(srv->env.streams);
     uv_close((uv_handle_t *)&srv->listener, NULL);
@@ -590,6 +594,7 @@ static void free_server(struct http_server *srv)
     h2o_config_dispose(&srv->h2o_config);
     http_conns_free(&srv->conns);
     api_streams_free(&srv->env.streams);
+    route_bridge_free(&srv->env.routes);
     pthread_mutex_destroy(&srv->env.stats_lock);
     free(srv);
 }
@@ -641,6 +646,11 @@ int http_server_start(uv_loop_t *main_loop, const struct config *cfg, struct sto
     rc = api_streams_new(&srv->loop, &srv->env, &srv->env.streams);
     if (rc) {
         snprintf(err, errlen, "cannot set up event streams: %s", uv_strerror(rc));
+        goto fail;
+    }
+    rc = route_bridge_new(&srv->loop, &srv->env, &srv->env.routes);
+    if (rc) {
+        snprintf(err, errlen, "cannot set up routed operations: %s", uv_strerror(rc));
         goto fail;
     }
     rc = uv_tcp_bind(&srv->listener, (struct sockaddr *)&ss, 0);
@@ -695,6 +705,7 @@ fail:
         uv_close((uv_handle_t *)srv->stats_timer, free_handle);
     probe_bridge_stop_main(srv->env.probes);
     probe_bridge_stop_http(srv->env.probes);
+    route_bridge_stop(srv->env.routes);
     /* As on_stop would, but here on this thread: the loop never ran. */
     uv_close((uv_handle_t *)&srv->listener, NULL);
     uv_close((uv_handle_t *)&srv->stop_async, NULL);
@@ -740,6 +751,23 @@ void http_server_set_metrics_extra(struct http_server *srv, http_metrics_extra_f
     srv->env.metrics_extra = fn;
     srv->env.metrics_extra_ctx = ctx;
     pthread_mutex_unlock(&srv->env.stats_lock);
+}
+
+void http_server_set_router(struct http_server *srv, http_route_fn fn, void *ctx)
+{
+    if (!srv)
+        return;
+    pthread_mutex_lock(&srv->env.stats_lock);
+    srv->env.router = fn;
+    srv->env.router_ctx = ctx;
+    pthread_mutex_unlock(&srv->env.stats_lock);
+}
+
+void http_server_route_answer(struct http_server *srv, uint64_t token, int rc, int status,
+                              const char *content_type, const void *body, size_t len)
+{
+    if (srv)
+        route_bridge_answer(srv->env.routes, token, rc, status, content_type, body, len);
 }
 
 const char *http_server_address(const struct http_server *srv)

@@ -31,6 +31,31 @@ int http_server_start(uv_loop_t *main_loop, const struct config *cfg, struct sto
 typedef char *(*http_metrics_extra_fn)(void *ctx);
 void http_server_set_metrics_extra(struct http_server *srv, http_metrics_extra_fn fn, void *ctx);
 
+/* A central: operations on a camera of a zone (maintenance, probes on
+ * demand, reference pictures, thumbnails) are done by the zone's prober,
+ * through a router from a part this library does not link (the
+ * cluster's). `fn` runs on the HTTP thread and must not wait: 0 when the
+ * operation was sent, and its answer is then given exactly once, from any
+ * thread, with http_server_route_answer; or a negative errno (answered at
+ * once, see http_server_route_answer). Set after start; stop the router,
+ * which answers whatever waits, before the server. */
+struct http_route_op {
+    uint64_t token; /* given back with the answer */
+    const char *zone, *method, *target, *accept_language, *content_type;
+    const void *body;
+    size_t body_len;
+    uint32_t timeout_ms;
+};
+typedef int (*http_route_fn)(void *ctx, const struct http_route_op *op);
+void http_server_set_router(struct http_server *srv, http_route_fn fn, void *ctx);
+/* rc 0: the prober's API answered `status`, `content_type` and `body`,
+ * sent on as they are. rc < 0, no answer: -EHOSTUNREACH (no prober of the
+ * zone listens), -ETIMEDOUT, -ENOTCONN (the central is cut off from NATS),
+ * -EACCES (NATS refused the subject), -EBUSY, -ECANCELED; each answered
+ * with a status and a message naming the zone. */
+void http_server_route_answer(struct http_server *srv, uint64_t token, int rc, int status,
+                              const char *content_type, const void *body, size_t len);
+
 /* Stops accepting, lets requests in progress finish (connections still
  * open after a short grace are cut), joins the thread and frees. Call on
  * the main loop's thread; safe with NULL. */

@@ -40,7 +40,12 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     }
     trap_unless(m.kind < WIRE_KIND_COUNT && m.zone[0]);
     check_time(m.sent_ms, 1);
-    trap_unless(m.kind == WIRE_HEARTBEAT || (m.n >= 1 && m.n <= WIRE_ITEMS_MAX));
+    /* Only the end of an inventory walk may name no camera. */
+    trap_unless(m.kind == WIRE_HEARTBEAT || (m.n >= 1 && m.n <= WIRE_ITEMS_MAX) ||
+                (m.n == 0 && m.kind == WIRE_CAMERAS && m.walk_end));
+    trap_unless(!m.walk_end || (m.kind == WIRE_CAMERAS && m.walk >= WIRE_TIME_MIN));
+    trap_unless(m.kind == WIRE_CAMERAS || (!m.walk && !m.walk_end));
+    trap_unless(m.walk_total <= WIRE_WALK_MAX);
     for (size_t i = 0; i < m.n; i++) {
         if (m.kind == WIRE_EVENTS) {
             const struct wire_event *e = &m.ev[i];
@@ -65,6 +70,23 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
             if (at) {
                 trap_unless(strrchr(c->cam.url, '@') == at && at - c->cam.url >= 6);
                 trap_unless(memcmp(at - 6, "://***", 6) == 0);
+            }
+        } else if (m.kind == WIRE_PICTURE) {
+            const struct wire_picture *p = &m.pic[i];
+            check_str(p->camera_id, STORE_ID_MAX, 1);
+            trap_unless(p->diag.n <= STORE_FINDINGS_MAX);
+            for (int k = 0; p->has_diag && k < p->diag.n; k++)
+                check_str(p->diag.f[k].reason, STORE_REASON_MAX, 1);
+            if (p->has_diag)
+                check_time(p->diag.time_ms, 1);
+            if (p->has_clock)
+                check_time(p->clock.checked_at, 1);
+            if (p->has_osd) {
+                check_time(p->osd.checked_at, 1);
+                trap_unless(p->osd.time_check <= STORE_OSD_WRONG &&
+                            p->osd.label_check <= STORE_OSD_WRONG);
+                trap_unless(p->osd.similarity >= 0 && p->osd.similarity <= 1);
+                check_str(p->osd.text, STORE_OSD_TEXT_MAX, 0);
             }
         }
     }

@@ -4,22 +4,27 @@
  * offline at the central; a prober killed leaves its zone's cameras
  * unknown / prober_lost (not offline) within stale_after + 30 s and a
  * restart brings them back; the central refuses an import, naming where
- * it belongs. */
+ * it belongs. Operations on a camera asked at the central (API and CLI)
+ * are done by its zone's prober and answered as the prober answers; a
+ * zone whose prober is down is named in the answer. */
 #include <criterion/criterion.h>
 #include <jansson.h>
 #include <sys/stat.h>
 
 #include "farm.h"
+#include "httpc.h"
 #include "httpget.h"
 #include "procs.h"
 #include "runcmd.h"
 #include "testutil.h"
 
 #define CAMERAS 40
+#define RW_PROBER  "rw-prober-6c1a"
+#define RW_CENTRAL "rw-central-09d3"
 
 static char *tmp;
 static char fleet[4200], inv[2][4200], db[3][4200], nats_url[64];
-static int rtsp_port, control_port, central_http;
+static int rtsp_port, control_port, central_http, prober_http[2];
 static struct proc farm, natsd, serve[3]; /* zones a, b, the central */
 static const char *const zone_name[2] = {"a", "b"};
 
@@ -112,7 +117,9 @@ static void start_prober(int z)
                     "--reply-timeout",
                     "500ms",
                     "--set",
-                    "http.listen=",
+                    "http.listen=127.0.0.1:0",
+                    "--set",
+                    "http.token_rw=" RW_PROBER,
                     "--set",
                     "cluster.role=prober",
                     "--set",
@@ -123,6 +130,7 @@ static void start_prober(int z)
                     "cluster.heartbeat=200ms",
                     NULL};
     proc_start(&serve[z], 2, argv);
+    prober_http[z] = serve_http_port(&serve[z]);
     cr_assert(proc_wait_line(&serve[z], 15000, "msg=serving", NULL), "prober %s: %s", zone_name[z],
               serve[z].last);
 }
@@ -134,6 +142,7 @@ static void start_central(void)
     char *argv[] = {CAMDEX_BIN, "--db",
                     db[2],      "serve",
                     "--set",    "http.listen=127.0.0.1:0",
+                    "--set",    "http.token_rw=" RW_CENTRAL,
                     "--set",    "cluster.role=central",
                     "--set",    "cluster.zones=a,b",
                     "--set",    nats,
@@ -289,4 +298,133 @@ Test(cluster, the_central_adds_up_the_zones_and_a_silent_zone_goes_stale)
     cr_expect_eq(central_count("unknown", "prober_lost"), 0);
     cr_expect_eq(proc_stop(&serve[2], SIGTERM, 15000), 0, "the central did not stop cleanly");
     cr_expect_eq(proc_stop(&serve[0], SIGTERM, 15000), 0, "the prober did not stop cleanly");
+}
+
+/* One request to the API on `port`. */
+static struct resp api_at(int port, const char *method, const char *path, const char *token,
+                          const char *body)
+{
+    http_port = port;
+    return request_with(method, path, token, body ? "application/json" : NULL, body,
+                        body ? strlen(body) : 0);
+}
+
+static bool central_shows(const char *id, const char *state, int ms)
+{
+    char path[160];
+    snprintf(path, sizeof(path), "/api/v1/cameras/%s", id);
+    uint64_t deadline = procs_now_ms() + (uint64_t)ms;
+    while (procs_now_ms() < deadline) {
+        struct resp r = api_at(central_http, "GET", path, RW_CENTRAL, NULL);
+        const char *s = json_string_value(
+            json_object_get(json_object_get(r.json, "health"), "state"));
+        bool same = s && strcmp(s, state) == 0;
+        resp_free(&r);
+        if (same)
+            return true;
+    }
+    return false;
+}
+
+Test(cluster, operations_at_the_central_are_done_by_the_cameras_zone)
+{
+    for (int z = 0; z < 2; z++) {
+        char *argv[] = {CAMDEX_BIN, "--db", db[z], "import", inv[z], NULL};
+        run_ok(argv);
+        start_prober(z);
+    }
+    start_central();
+    cr_assert(central_equals_zones(60000), "the central's list is not the zones' union");
+    char a_id[64], b_id[64], path[200];
+    farm_rtsp_camera(db[0], 0, a_id, sizeof(a_id));
+    farm_rtsp_camera(db[1], 0, b_id, sizeof(b_id));
+
+    /* Maintenance on, at the central's API: the zone's prober does it and
+     * answers as its own API does; the central then shows it. */
+    snprintf(path, sizeof(path), "/api/v1/cameras/%s/maintenance", a_id);
+    struct resp r = api_at(central_http, "PUT", path, RW_CENTRAL, "{\"on\": true, \"note\": \"lens\"}");
+    cr_assert_eq(r.status, 200, "%s", r.body);
+    cr_expect(json_is_true(json_object_get(r.json, "changed")), "%s", r.body);
+    cr_expect(json_is_true(json_object_get(r.json, "maintenance")), "%s", r.body);
+    resp_free(&r);
+    char *zone_a = listing(db[0]);
+    cr_expect(strstr(zone_a, " maintenance ") != NULL, "zone a's index: %s", zone_a);
+    free(zone_a);
+    cr_assert(central_shows(a_id, "maintenance", 30000), "the central does not show it");
+    /* Again: the same answer as the prober's own API gives. */
+    struct resp c = api_at(central_http, "PUT", path, RW_CENTRAL, "{\"on\": true}");
+    struct resp p = api_at(prober_http[0], "PUT", path, RW_PROBER, "{\"on\": true}");
+    cr_expect_eq(c.status, p.status);
+    cr_expect_str_eq(c.body, p.body);
+    cr_expect(json_is_false(json_object_get(c.json, "changed")), "%s", c.body);
+    resp_free(&c);
+    resp_free(&p);
+    /* The central's token is the central's: a wrong one is refused there. */
+    r = api_at(central_http, "PUT", path, RW_PROBER, "{\"on\": false}");
+    cr_expect_eq(r.status, 401, "%s", r.body);
+    resp_free(&r);
+
+    /* Reading the reference picture and the thumbnail: what the prober says. */
+    static const char *const reads[] = {"reference", "reference.png", "thumbnail"};
+    for (size_t i = 0; i < 3; i++) {
+        snprintf(path, sizeof(path), "/api/v1/cameras/%s/%s", a_id, reads[i]);
+        c = api_at(central_http, "GET", path, RW_CENTRAL, NULL);
+        p = api_at(prober_http[0], "GET", path, RW_PROBER, NULL);
+        cr_expect_eq(c.status, p.status, "%s", path);
+        cr_expect_eq(c.body_len, p.body_len, "%s", path);
+        cr_expect(c.body_len == p.body_len && memcmp(c.body, p.body, c.body_len) == 0, "%s: %s",
+                  path, c.body);
+        resp_free(&c);
+        resp_free(&p);
+    }
+
+    /* A probe on demand of a zone b camera, from the central. */
+    snprintf(path, sizeof(path), "/api/v1/cameras/%s/probe?depth=describe", b_id);
+    r = api_at(central_http, "POST", path, RW_CENTRAL, NULL);
+    cr_assert_eq(r.status, 200, "%s", r.body);
+    cr_expect_str_eq(json_string_value(json_object_get(r.json, "id")), b_id);
+    cr_expect_str_eq(json_string_value(json_object_get(r.json, "state")), "online", "%s", r.body);
+    cr_expect(strstr(r.body, "***@") || !strstr(r.body, "@"), "credentials in %s", r.body);
+    resp_free(&r);
+
+    /* The CLI at the central: maintenance off, done by zone a's prober. */
+    char conf[4300], text[200];
+    snprintf(conf, sizeof(conf), "%s/central.ini", tmp);
+    snprintf(text, sizeof(text), "[cluster]\nrole = central\nzones = a,b\nnats = %s\n", nats_url);
+    write_text(conf, text);
+    char *off[] = {CAMDEX_BIN, "--db", db[2], "maintenance", a_id, "off", "--config", conf, NULL};
+    struct run m = runv(off);
+    cr_expect_eq(m.rc, 0, "%s", m.err);
+    cr_expect(strstr(m.out, "back in monitoring") && strstr(m.out, "zone a"), "%s", m.out);
+    run_free(&m);
+    uint64_t deadline = procs_now_ms() + 30000;
+    bool back = false;
+    while (!back && procs_now_ms() < deadline) {
+        snprintf(path, sizeof(path), "/api/v1/cameras/%s", a_id);
+        r = api_at(central_http, "GET", path, RW_CENTRAL, NULL);
+        const char *s = json_string_value(json_object_get(json_object_get(r.json, "health"), "state"));
+        back = s && strcmp(s, "maintenance") != 0;
+        resp_free(&r);
+    }
+    cr_expect(back, "the central still shows maintenance after the CLI turned it off");
+
+    /* Zone b's prober is down: the answer names zone b and what to do. */
+    proc_stop(&serve[1], SIGKILL, 5000);
+    snprintf(path, sizeof(path), "/api/v1/cameras/%s/maintenance", b_id);
+    r = api_at(central_http, "PUT", path, RW_CENTRAL, "{\"on\": true}");
+    cr_expect_eq(r.status, 503, "%s", r.body);
+    cr_expect(strstr(r.body, "\"zone_unreachable\"") && strstr(r.body, "zone b") &&
+                  strstr(r.body, "camdex serve"),
+              "%s", r.body);
+    resp_free(&r);
+    char *on[] = {CAMDEX_BIN, "--db", db[2], "maintenance", b_id, "on", "--config", conf, NULL};
+    m = runv(on);
+    cr_expect_eq(m.rc, 1);
+    cr_expect(strstr(m.err, "zone b") && strstr(m.err, "not listening"), "%s", m.err);
+    run_free(&m);
+    /* An unknown camera is the central's own 404. */
+    r = api_at(central_http, "PUT", "/api/v1/cameras/no-such-camera/maintenance", RW_CENTRAL,
+               "{\"on\": true}");
+    cr_expect_eq(r.status, 404, "%s", r.body);
+    resp_free(&r);
 }

@@ -147,3 +147,77 @@ Test(central_apply, maintenance_goes_in_and_out_and_stale_comes_back)
     zone_state_load(cs, "a", &again);
     cr_expect(!again.stale);
 }
+
+/* One inventory message of a walk, through a batch as the zone's thread
+ * applies it: `ids` comma-separated, `total` < 0 for a walk's middle. */
+static void walk_msg(struct central_batch *cb, uint64_t seq, long long walk, const char *ids,
+                     int total)
+{
+    char text[4096], items[3000] = "", copy[256];
+    snprintf(copy, sizeof(copy), "%s", ids);
+    for (char *save = NULL, *t = strtok_r(copy, ",", &save); t; t = strtok_r(NULL, ",", &save)) {
+        size_t len = strlen(items);
+        snprintf(items + len, sizeof(items) - len,
+                 "%s{\"cam\":\"%s\",\"unit\":\"u1\",\"unit_name\":\"U\",\"url\":\"rtsp://h/%s\"}",
+                 len ? "," : "", t, t);
+    }
+    char end[64] = "";
+    if (total >= 0)
+        snprintf(end, sizeof(end), ",\"end\":true,\"total\":%d", total);
+    snprintf(text, sizeof(text),
+             "{\"v\":1,\"kind\":\"inv\",\"zone\":\"a\",\"sent\":%lld,\"walk\":%lld%s,"
+             "\"items\":[%s]}",
+             (long long)t0, walk, end, items);
+    struct wire_msg m;
+    char err[256] = "";
+    decode(text, &m);
+    cr_assert_eq(central_batch_add(cb, &m, seq, testutil_now_ms(), err, sizeof(err)), 0, "%s",
+                 err);
+    wire_msg_free(&m);
+    cr_assert_eq(central_batch_commit(cb), 0);
+}
+
+static bool has_camera(const char *id)
+{
+    struct store_read *r;
+    struct store_camera c;
+    cr_assert_eq(store_read_begin(cs, &r), 0);
+    bool there = store_camera_get(r, id, &c) == 0;
+    store_read_end(&r);
+    return there;
+}
+
+Test(central_apply, a_camera_removed_at_the_prober_leaves_the_central_once_a_whole_walk_says_so)
+{
+    t0 = testutil_now_ms() - 60000;
+    struct zone_state z;
+    struct zone_counts cnt = {0};
+    cr_assert_eq(zone_state_load(cs, "a", &z), 0);
+    struct central_batch cb;
+    cr_assert_eq(central_batch_init(&cb, cs, &z, &cnt), 0);
+    /* A walk of three in two messages. */
+    walk_msg(&cb, 1, t0, "c1,c2", -1);
+    walk_msg(&cb, 2, t0, "c3", 3);
+    cr_assert(has_camera("c1") && has_camera("c2") && has_camera("c3"));
+    cr_expect_eq(cnt.cameras_dropped, 0);
+    /* The next walk no longer names c2: it goes. */
+    walk_msg(&cb, 3, t0 + 1, "c1,c3", 2);
+    cr_expect(!has_camera("c2"), "c2 is still at the central");
+    cr_expect(has_camera("c1") && has_camera("c3"));
+    cr_expect_eq(cnt.cameras_dropped, 1);
+    /* A walk received in part (its first message missed) drops nothing. */
+    walk_msg(&cb, 4, t0 + 2, "c3", 2);
+    cr_expect(has_camera("c1"), "a partial walk dropped a camera");
+    /* An older prober's inventory (no walk) drops nothing either. */
+    apply_text(&z, &cnt, 5,
+               "{\"v\":1,\"kind\":\"inv\",\"zone\":\"a\",\"sent\":%lld,\"items\":["
+               "{\"cam\":\"c3\",\"unit\":\"u1\",\"unit_name\":\"U\",\"url\":\"rtsp://h/3\"}]}",
+               (long long)t0);
+    cr_expect(has_camera("c1"));
+    cb.pending = z;
+    /* An empty zone: the end of a walk naming nobody. */
+    walk_msg(&cb, 6, t0 + 3, "", 0);
+    cr_expect(!has_camera("c1") && !has_camera("c3"), "the zone's cameras stayed");
+    cr_expect_eq(cnt.cameras_dropped, 3);
+    central_batch_free(&cb);
+}

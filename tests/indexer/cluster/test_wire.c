@@ -197,3 +197,117 @@ Test(wire, subjects_and_streams_name_the_zone)
     cr_expect_str_eq(s, "CAMDEX_east-1");
     cr_expect_eq(wire_subject(s, 8, "east-1", WIRE_EVENTS), -ENAMETOOLONG);
 }
+
+Test(wire, an_inventory_walk_is_tagged_and_its_end_counts_it)
+{
+    struct wire_enc *e;
+    cr_assert_eq(wire_enc_begin(WIRE_CAMERAS, "z1", 1700000000000LL, &e), 0);
+    cr_assert_eq(wire_enc_walk(e, 1700000000001LL, true, 0), 0);
+    size_t len;
+    char *text = wire_enc_finish(&e, &len);
+    struct wire_msg m;
+    char err[256];
+    /* The end of a walk may name no camera (an empty zone). */
+    cr_assert_eq(wire_decode(text, len, &m, err, sizeof(err)), 0, "%s", err);
+    cr_expect_eq(m.walk, 1700000000001LL);
+    cr_expect(m.walk_end);
+    cr_expect_eq(m.walk_total, 0);
+    cr_expect_eq(m.n, 0);
+    wire_msg_free(&m);
+    free(text);
+    static const char *const bad[] = {
+        /* no camera and not a walk's end */
+        "{\"v\":1,\"kind\":\"inv\",\"zone\":\"z\",\"sent\":1700000000000,\"walk\":1700000000000,"
+        "\"items\":[]}",
+        /* an end without its count */
+        "{\"v\":1,\"kind\":\"inv\",\"zone\":\"z\",\"sent\":1700000000000,\"walk\":1700000000000,"
+        "\"end\":true,\"items\":[]}",
+        /* an end without its walk */
+        "{\"v\":1,\"kind\":\"inv\",\"zone\":\"z\",\"sent\":1700000000000,\"end\":true,\"total\":0,"
+        "\"items\":[]}",
+        "{\"v\":1,\"kind\":\"inv\",\"zone\":\"z\",\"sent\":1700000000000,\"walk\":1700000000000,"
+        "\"end\":1,\"total\":0,\"items\":[]}",
+        "{\"v\":1,\"kind\":\"inv\",\"zone\":\"z\",\"sent\":1700000000000,\"walk\":1700000000000,"
+        "\"end\":true,\"total\":-1,\"items\":[]}",
+        "{\"v\":1,\"kind\":\"inv\",\"zone\":\"z\",\"sent\":1700000000000,\"walk\":5,"
+        "\"end\":true,\"total\":0,\"items\":[]}",
+    };
+    for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++)
+        cr_expect_eq(wire_decode(bad[i], strlen(bad[i]), &m, err, sizeof(err)), -EBADMSG, "%s",
+                     bad[i]);
+    /* A v1 inventory without a walk (an older prober's) still decodes. */
+    static const char old[] =
+        "{\"v\":1,\"kind\":\"inv\",\"zone\":\"z\",\"sent\":1700000000000,\"items\":[{\"cam\":"
+        "\"c1\",\"unit\":\"u1\",\"unit_name\":\"U\",\"url\":\"rtsp://h/\"}]}";
+    cr_assert_eq(wire_decode(old, strlen(old), &m, err, sizeof(err)), 0, "%s", err);
+    cr_expect_eq(m.walk, 0);
+    cr_expect(!m.walk_end);
+    wire_msg_free(&m);
+}
+
+Test(wire, picture_clock_and_osd_looks_round_trip_and_absurd_ones_are_refused)
+{
+    struct store_diagnosis g = {.time_ms = 1700000000000LL, .judged = true, .n = 2};
+    g.f[0] = (struct store_finding){.reason = "picture_black", .value = 0.97f, .limit = 0.9f};
+    g.f[1] = (struct store_finding){.reason = "picture_blurred", .value = 12.5f, .limit = 40};
+    struct store_clock c = {.measured = true, .offset_ms = -73000, .checked_at = 1700000001000LL,
+                            .source = "rtcp", .tolerance_ms = 30000};
+    struct store_osd o = {.checked_at = 1700000002000LL, .time_check = STORE_OSD_WRONG,
+                          .label_check = STORE_OSD_RIGHT, .offset_s = 3600, .similarity = 0.875f,
+                          .tolerance_s = 60, .time_read = "2023-11-14 23:13:22",
+                          .text = "2023-11-14 23:13:22\n东门 入口"};
+    struct wire_enc *e;
+    cr_assert_eq(wire_enc_begin(WIRE_PICTURE, "z", 1700000003000LL, &e), 0);
+    cr_assert_eq(wire_enc_picture(e, "c1", &g, &c, &o), 0);
+    cr_assert_eq(wire_enc_picture(e, "c2", NULL, &c, NULL), 0);
+    size_t len;
+    char *text = wire_enc_finish(&e, &len);
+    struct wire_msg m;
+    char err[256];
+    cr_assert_eq(wire_decode(text, len, &m, err, sizeof(err)), 0, "%s", err);
+    free(text);
+    cr_assert_eq(m.kind, WIRE_PICTURE);
+    cr_assert_eq(m.n, 2);
+    const struct wire_picture *p = &m.pic[0];
+    cr_expect_str_eq(p->camera_id, "c1");
+    cr_assert(p->has_diag && p->has_clock && p->has_osd);
+    cr_expect_eq(p->diag.time_ms, g.time_ms);
+    cr_expect(p->diag.judged);
+    cr_assert_eq(p->diag.n, 2);
+    cr_expect_str_eq(p->diag.f[1].reason, "picture_blurred");
+    cr_expect_eq(p->diag.f[0].value, 0.97f);
+    cr_expect_eq(p->diag.f[1].limit, 40.0f);
+    cr_expect(p->clock.measured);
+    cr_expect_eq(p->clock.offset_ms, -73000);
+    cr_expect_str_eq(p->clock.source, "rtcp");
+    cr_expect_eq(p->clock.tolerance_ms, 30000);
+    cr_expect_eq(p->osd.time_check, STORE_OSD_WRONG);
+    cr_expect_eq(p->osd.label_check, STORE_OSD_RIGHT);
+    cr_expect_eq(p->osd.offset_s, 3600);
+    cr_expect_eq(p->osd.similarity, 0.875f);
+    cr_expect_str_eq(p->osd.text, o.text);
+    cr_expect(!m.pic[1].has_diag && m.pic[1].has_clock && !m.pic[1].has_osd);
+    wire_msg_free(&m);
+    static const char *const bad[] = {
+        "{\"cam\":\"c\",\"diag\":{\"t\":1700000000000,\"f\":[{\"value\":1}]}}",
+        "{\"cam\":\"c\",\"diag\":{\"t\":1700000000000,\"f\":[{\"reason\":\"Black!\"}]}}",
+        "{\"cam\":\"c\",\"diag\":{\"t\":5}}",
+        "{\"cam\":\"c\",\"diag\":{\"t\":1700000000000,\"f\":[{\"reason\":\"x\",\"value\":\"1\"}]}}",
+        "{\"cam\":\"c\",\"diag\":{\"t\":1700000000000,\"f\":[{\"reason\":\"a\"},{\"reason\":\"a\"},"
+        "{\"reason\":\"a\"},{\"reason\":\"a\"},{\"reason\":\"a\"},{\"reason\":\"a\"},"
+        "{\"reason\":\"a\"},{\"reason\":\"a\"},{\"reason\":\"a\"}]}}",
+        "{\"cam\":\"c\",\"clock\":{\"t\":1700000000000,\"off\":99999999999999}}",
+        "{\"cam\":\"c\",\"clock\":{\"t\":1700000000000,\"src\":\"a-source-name-too-long\"}}",
+        "{\"cam\":\"c\",\"osd\":{\"t\":1700000000000,\"tc\":3}}",
+        "{\"cam\":\"c\",\"osd\":{\"t\":1700000000000,\"sim\":1.5}}",
+        "{\"cam\":\"c\",\"osd\":\"right\"}",
+        "{\"diag\":{\"t\":1700000000000}}",
+    };
+    for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
+        char msg[1024];
+        snprintf(msg, sizeof(msg),
+                 "{\"v\":1,\"kind\":\"pic\",\"zone\":\"z\",\"sent\":1700000000000,\"items\":[%s]}",
+                 bad[i]);
+        cr_expect_eq(wire_decode(msg, strlen(msg), &m, err, sizeof(err)), -EBADMSG, "%s", bad[i]);
+    }
+}
