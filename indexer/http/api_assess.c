@@ -127,14 +127,8 @@ static int send_xlsx(struct api_req *a, json_t *rep)
 
 /* A request's assessment being made on a worker thread. */
 struct assess_job {
-    uv_work_t work;
-    /* HTTP thread only */
-    h2o_req_t *req;          /* NULL once the client is gone */
-    struct assess_job **ref; /* the request pool's pointer back to this */
-    struct api_env *env;
+    struct api_work w;
     enum api_format fmt;
-    enum msg_lang lang;
-    bool lang_asked;
     /* in */
     struct assess_params p;
     char unit[STORE_ID_MAX + 1];
@@ -143,23 +137,14 @@ struct assess_job {
     char *text; /* the answer as JSON, malloc'd */
 };
 
-static void on_req_gone(void *p)
-{
-    struct assess_job *j = *(struct assess_job **)p;
-    if (j) {
-        j->req = NULL;
-        j->ref = NULL;
-    }
-}
-
 /* On a worker thread: its own read transaction; jansson allocates with
  * malloc here (no request pool is set on this thread). */
-static void make_assessment(uv_work_t *w)
+static void make_assessment(struct api_work *w)
 {
     struct assess_job *j = (struct assess_job *)w;
     struct store_read *r;
     json_t *rep = NULL;
-    j->rc = store_read_begin(j->env->store, &r);
+    j->rc = store_read_begin(j->w.env->store, &r);
     if (j->rc)
         return;
     j->rc = assess_build(r, &j->p, &rep);
@@ -195,22 +180,13 @@ static int answer(struct api_req *a, const struct assess_job *j)
     return api_json(a, 200, rep);
 }
 
-static void assessment_done(uv_work_t *w, int status)
+static void assessment_done(struct api_work *w, struct api_req *a, int status)
 {
     struct assess_job *j = (struct assess_job *)w;
-    h2o_req_t *req = j->req;
-    if (j->ref)
-        *j->ref = NULL;
-    if (req) {
-        struct api_req a = {
-            .req = req, .env = j->env, .lang = j->lang, .lang_asked = j->lang_asked};
-        api_json_pool_enter(&req->pool);
-        if (status)
-            api_error(&a, 500, "internal", "the assessment was not made: %s", uv_strerror(status));
-        else
-            answer(&a, j);
-        api_json_pool_leave();
-    }
+    if (a && status)
+        api_error(a, 500, "internal", "the assessment was not made: %s", uv_strerror(status));
+    else if (a)
+        answer(a, j);
     free(j->text);
     free(j);
 }
@@ -238,15 +214,8 @@ int api_report_assessment(struct api_req *a)
         j->p.unit = j->unit;
     }
     j->fmt = fmt;
-    j->lang = a->lang;
-    j->lang_asked = a->lang_asked;
-    j->env = a->env;
-    j->req = a->req;
-    j->ref = h2o_mem_alloc_shared(&a->req->pool, sizeof(*j->ref), on_req_gone);
-    *j->ref = j;
-    int rc = uv_queue_work(a->env->loop, &j->work, make_assessment, assessment_done);
+    int rc = api_work_queue(a, &j->w, make_assessment, assessment_done);
     if (rc) {
-        *j->ref = NULL;
         free(j);
         return api_error(a, 500, "internal", "cannot start the assessment: %s", uv_strerror(rc));
     }

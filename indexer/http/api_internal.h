@@ -124,6 +124,28 @@ struct api_body_stats {
 };
 void api_body_stats_get(struct api_body_stats *out);
 
+/* ---- work off the HTTP loop (api_work.c) ----
+ * A job's first member; `run` goes on a worker thread (it may touch only
+ * its job and the store), then `done` on the HTTP thread with the
+ * request's context (its language too, and jansson on its pool), or with
+ * `a` NULL when the client has gone; `done` frees the job either way.
+ * `status` is libuv's: not 0, the work did not run. */
+struct api_work {
+    uv_work_t work;
+    /* HTTP thread only */
+    h2o_req_t *req;        /* NULL once the client is gone */
+    struct api_work **ref; /* the request pool's pointer back to this */
+    struct api_env *env;
+    enum msg_lang lang;
+    bool lang_asked;
+    void (*run)(struct api_work *w);
+    void (*done)(struct api_work *w, struct api_req *a, int status);
+};
+/* Queues `w` for request `a`: 0, or libuv's error (nothing queued, the
+ * caller answers and frees the job). */
+int api_work_queue(struct api_req *a, struct api_work *w, void (*run)(struct api_work *w),
+                   void (*done)(struct api_work *w, struct api_req *a, int status));
+
 /* ---- workbooks (api_xlsx.c) ---- */
 enum api_format { API_JSON, API_CSV, API_XLSX };
 /* Reads format=: json (or absent), xlsx, and csv where `csv` offers it;

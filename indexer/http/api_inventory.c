@@ -15,11 +15,7 @@
 #define IMPORT_ERRORS_SHOWN 20 /* errors listed in a 400; the rest are counted */
 
 struct import_job {
-    uv_work_t work;
-    struct api_env *env;
-    /* HTTP thread only */
-    h2o_req_t *req;          /* NULL once the client is gone */
-    struct import_job **ref; /* the request pool's pointer back to this */
+    struct api_work w;
     /* in: owned copies, the request may go while the work runs */
     char *body;
     size_t len;
@@ -34,17 +30,8 @@ struct import_job {
     char warning[INV_ERROR_MAX]; /* line breaks stored as spaces, "" if none */
 };
 
-static void on_req_gone(void *p)
-{
-    struct import_job *j = *(struct import_job **)p;
-    if (j) {
-        j->req = NULL;
-        j->ref = NULL;
-    }
-}
-
 /* On a worker thread: touches only the job and the store. */
-static void run_import(uv_work_t *w)
+static void run_import(struct api_work *w)
 {
     struct import_job *j = (struct import_job *)w;
     struct inventory inv;
@@ -53,7 +40,7 @@ static void run_import(uv_work_t *w)
     if (!j->parse_rc) {
         j->count = inv.count;
         inv_breaks_warning(&inv, "body", j->warning, sizeof(j->warning));
-        j->rc = import_apply(j->env->store, &inv, j->prune, j->dry_run, &j->res);
+        j->rc = import_apply(j->w.env->store, &inv, j->prune, j->dry_run, &j->res);
     }
     inv_free(&inv);
 }
@@ -108,31 +95,28 @@ static int answer_done(struct api_req *a, const struct import_job *j)
                               warnings));
 }
 
-static void import_done(uv_work_t *w, int status)
+static int answer(struct api_req *a, struct import_job *j, int status)
+{
+    if (status)
+        return api_error(a, 500, "internal", "the import did not run: %s", uv_strerror(status));
+    if (j->parse_rc)
+        return answer_parse_errors(a, &j->errs, j->parse_rc);
+    if (j->rc == -EROFS)
+        return api_error(a, 409, "central",
+                         "this index is a central's: its cameras come from each zone's prober; "
+                         "import the inventory at the prober of its zone");
+    if (j->rc)
+        return api_error(a, j->rc == -EAGAIN ? 503 : 500, "store",
+                         "the import failed, nothing was written: %s", store_strerror(j->rc));
+    return answer_done(a, j);
+}
+
+static void import_done(struct api_work *w, struct api_req *a, int status)
 {
     struct import_job *j = (struct import_job *)w;
-    j->env->import_running = false;
-    h2o_req_t *req = j->req;
-    if (j->ref)
-        *j->ref = NULL;
-    if (req) {
-        struct api_req a = {.req = req, .env = j->env};
-        api_json_pool_enter(&req->pool);
-        if (status)
-            api_error(&a, 500, "internal", "the import did not run: %s", uv_strerror(status));
-        else if (j->parse_rc)
-            answer_parse_errors(&a, &j->errs, j->parse_rc);
-        else if (j->rc == -EROFS)
-            api_error(&a, 409, "central",
-                      "this index is a central's: its cameras come from each zone's prober; "
-                      "import the inventory at the prober of its zone");
-        else if (j->rc)
-            api_error(&a, j->rc == -EAGAIN ? 503 : 500, "store",
-                      "the import failed, nothing was written: %s", store_strerror(j->rc));
-        else
-            answer_done(&a, j);
-        api_json_pool_leave();
-    }
+    j->w.env->import_running = false;
+    if (a)
+        answer(a, j, status);
     free(j->body);
     free(j);
 }
@@ -211,13 +195,8 @@ int api_inventory(struct api_req *a)
         memcpy(copy, body.base, body.len);
     j->body = copy;
     j->len = body.len;
-    j->env = a->env;
-    j->req = a->req;
-    j->ref = h2o_mem_alloc_shared(&a->req->pool, sizeof(*j->ref), on_req_gone);
-    *j->ref = j;
-    int rc = uv_queue_work(a->env->loop, &j->work, run_import, import_done);
+    int rc = api_work_queue(a, &j->w, run_import, import_done);
     if (rc) {
-        *j->ref = NULL;
         free(j->body);
         free(j);
         return api_error(a, 500, "internal", "cannot start the import: %s", uv_strerror(rc));

@@ -23,86 +23,113 @@ static int no_camera(struct api_req *a, const char *id)
     return api_error(a, 404, "not_found", "no camera \"%s\" (GET /api/v1/cameras lists them)", id);
 }
 
-/* Pictures are bytes, not text: no sniffing them into anything else. */
-static int send_picture(struct api_req *a, const char *type, const char *body, size_t len)
+/* One kind of picture a camera may have: how it is read, and what its
+ * absence is called. */
+struct picture_kind {
+    const char *content_type;
+    const char *what; /* for store errors: "thumbnail" */
+    /* Reads camera `id`'s picture into the request pool (the index's value
+     * lives only while `r` lasts): 0, -ENOENT when it has none, or a
+     * negative errno. */
+    int (*read)(struct api_req *a, struct store_read *r, const char *id, char **body, size_t *len);
+    /* Answers 404 for a camera without one. */
+    int (*none)(struct api_req *a, const char *id);
+};
+
+/* GET /api/v1/cameras/{id}/<picture>: looks the camera up, reads its
+ * picture in one read transaction and answers with its bytes, or with what
+ * was wrong (bad id, no camera, no picture, the index). */
+static int answer_picture(struct api_req *a, const struct picture_kind *k)
 {
+    const char *id = a->seg[3];
+    if (api_check_params(a, no_params))
+        return 0;
+    if (!api_valid_id(id))
+        return bad_id(a);
+    struct store_read *r;
+    int rc = store_read_begin(a->env->store, &r);
+    if (rc)
+        return api_store_error(a, rc, "index");
+    struct store_camera cam;
+    char *body = NULL;
+    size_t len = 0;
+    int crc = store_camera_get(r, id, &cam);
+    if (!crc)
+        rc = k->read(a, r, id, &body, &len);
+    store_read_end(&r);
+    if (crc == -ENOENT)
+        return no_camera(a, id);
+    if (crc)
+        return api_store_error(a, crc, "camera");
+    if (rc == -ENOENT)
+        return k->none(a, id);
+    if (rc)
+        return api_store_error(a, rc, k->what);
+    /* Pictures are bytes, not text: no sniffing them into anything else. */
     h2o_add_header_by_str(&a->req->pool, &a->req->res.headers, H2O_STRLIT("x-content-type-options"),
                           0, NULL, H2O_STRLIT("nosniff"));
-    return api_send(a, 200, type, body, len);
+    return api_send(a, 200, k->content_type, body, len);
+}
+
+static int read_thumbnail(struct api_req *a, struct store_read *r, const char *id, char **body,
+                          size_t *len)
+{
+    struct store_thumbnail th;
+    int rc = store_thumbnail_get(r, id, &th);
+    if (rc)
+        return rc;
+    *body = h2o_mem_alloc_pool(&a->req->pool, th.len);
+    memcpy(*body, th.jpeg, th.len);
+    *len = th.len;
+    return 0;
+}
+
+static int no_thumbnail(struct api_req *a, const char *id)
+{
+    return api_error(a, 404, "no_thumbnail",
+                     "camera \"%s\" has no thumbnail: one is kept only while its latest "
+                     "diagnosed picture has a fault",
+                     id);
+}
+
+/* The reference's signature, drawn as a grey PNG. */
+static int read_reference_png(struct api_req *a, struct store_read *r, const char *id, char **body,
+                              size_t *len)
+{
+    struct store_reference ref;
+    uint8_t *png = NULL;
+    int rc = store_reference_get(r, id, &ref);
+    if (!rc)
+        rc = view_gray_png(ref.sig, ref.sig_w, ref.sig_h, ref.sig_w, &png, len);
+    if (rc)
+        return rc;
+    *body = h2o_mem_alloc_pool(&a->req->pool, *len);
+    memcpy(*body, png, *len);
+    free(png);
+    return 0;
+}
+
+static int no_reference(struct api_req *a, const char *id)
+{
+    return api_error(a, 404, "no_reference",
+                     "camera \"%s\" has no reference picture yet: its first healthy picture "
+                     "becomes one, or PUT /api/v1/cameras/%s/reference accepts the scene it "
+                     "shows now",
+                     id, id);
 }
 
 int api_camera_thumbnail(struct api_req *a)
 {
-    const char *id = a->seg[3];
-    if (api_check_params(a, no_params))
-        return 0;
-    if (!api_valid_id(id))
-        return bad_id(a);
-    struct store_read *r;
-    int rc = store_read_begin(a->env->store, &r);
-    if (rc)
-        return api_store_error(a, rc, "index");
-    struct store_camera cam;
-    struct store_thumbnail th;
-    char *body = NULL;
-    size_t len = 0;
-    int crc = store_camera_get(r, id, &cam);
-    if (!crc && !(rc = store_thumbnail_get(r, id, &th))) {
-        /* The value lives in the map only while the read lasts. */
-        body = h2o_mem_alloc_pool(&a->req->pool, th.len);
-        memcpy(body, th.jpeg, th.len);
-        len = th.len;
-    }
-    store_read_end(&r);
-    if (crc == -ENOENT)
-        return no_camera(a, id);
-    if (crc)
-        return api_store_error(a, crc, "camera");
-    if (rc == -ENOENT)
-        return api_error(a, 404, "no_thumbnail",
-                         "camera \"%s\" has no thumbnail: one is kept only while its latest "
-                         "diagnosed picture has a fault",
-                         id);
-    if (rc)
-        return api_store_error(a, rc, "thumbnail");
-    return send_picture(a, "image/jpeg", body, len);
+    static const struct picture_kind thumbnail = {"image/jpeg", "thumbnail", read_thumbnail,
+                                                  no_thumbnail};
+    return answer_picture(a, &thumbnail);
 }
 
 int api_camera_reference_png(struct api_req *a)
 {
-    const char *id = a->seg[3];
-    if (api_check_params(a, no_params))
-        return 0;
-    if (!api_valid_id(id))
-        return bad_id(a);
-    struct store_read *r;
-    int rc = store_read_begin(a->env->store, &r);
-    if (rc)
-        return api_store_error(a, rc, "index");
-    struct store_camera cam;
-    struct store_reference ref;
-    uint8_t *png = NULL;
-    size_t len = 0;
-    int crc = store_camera_get(r, id, &cam);
-    if (!crc && !(rc = store_reference_get(r, id, &ref)))
-        rc = view_gray_png(ref.sig, ref.sig_w, ref.sig_h, ref.sig_w, &png, &len);
-    store_read_end(&r);
-    if (crc == -ENOENT)
-        return no_camera(a, id);
-    if (crc)
-        return api_store_error(a, crc, "camera");
-    if (rc == -ENOENT)
-        return api_error(a, 404, "no_reference",
-                         "camera \"%s\" has no reference picture yet: its first healthy picture "
-                         "becomes one, or PUT /api/v1/cameras/%s/reference accepts the scene it "
-                         "shows now",
-                         id, id);
-    if (rc)
-        return api_store_error(a, rc, "reference");
-    char *body = h2o_mem_alloc_pool(&a->req->pool, len);
-    memcpy(body, png, len);
-    free(png);
-    return send_picture(a, "image/png", body, len);
+    static const struct picture_kind reference = {"image/png", "reference", read_reference_png,
+                                                  no_reference};
+    return answer_picture(a, &reference);
 }
 
 struct wall {

@@ -57,11 +57,7 @@ static enum msg_lang request_lang(struct api_req *a)
  * spend while other clients wait. The rows cross as JSON text: the request's own
  * rows live in its pool, which h2o frees if the client goes away. */
 struct xlsx_job {
-    uv_work_t work;
-    /* HTTP thread only */
-    h2o_req_t *req;        /* NULL once the client is gone */
-    struct xlsx_job **ref; /* the request pool's pointer back to this */
-    struct api_env *env;
+    struct api_work w;
     /* in: owned copies; sheets' rows_json holds each sheet's rows as JSON
      * text until the worker parses it */
     char *rows_json[API_XLSX_SHEETS_MAX];
@@ -73,18 +69,9 @@ struct xlsx_job {
     int rc, fd;
 };
 
-static void on_req_gone(void *p)
-{
-    struct xlsx_job *j = *(struct xlsx_job **)p;
-    if (j) {
-        j->req = NULL;
-        j->ref = NULL;
-    }
-}
-
 /* On a worker thread: jansson allocates with malloc here (no request pool
  * is set on this thread), and nothing but the job is touched. */
-static void make_workbook(uv_work_t *w)
+static void make_workbook(struct api_work *w)
 {
     struct xlsx_job *j = (struct xlsx_job *)w;
     j->rc = 0;
@@ -148,21 +135,13 @@ static void job_free(struct xlsx_job *j)
     free(j);
 }
 
-static void workbook_done(uv_work_t *w, int status)
+static void workbook_done(struct api_work *w, struct api_req *a, int status)
 {
     struct xlsx_job *j = (struct xlsx_job *)w;
-    h2o_req_t *req = j->req;
-    if (j->ref)
-        *j->ref = NULL;
-    if (req) {
-        struct api_req a = {.req = req, .env = j->env};
-        api_json_pool_enter(&req->pool);
-        if (status)
-            api_error(&a, 500, "internal", "the workbook was not made: %s", uv_strerror(status));
-        else
-            send_workbook(&a, j);
-        api_json_pool_leave();
-    }
+    if (a && status)
+        api_error(a, 500, "internal", "the workbook was not made: %s", uv_strerror(status));
+    else if (a)
+        send_workbook(a, j);
     job_free(j);
 }
 
@@ -206,13 +185,8 @@ int api_send_xlsx_sheets(struct api_req *a, const char *filename, const char *ne
         return api_error(a, 500, "internal", "out of memory");
     }
     j->o.lang = lang;
-    j->env = a->env;
-    j->req = a->req;
-    j->ref = h2o_mem_alloc_shared(&a->req->pool, sizeof(*j->ref), on_req_gone);
-    *j->ref = j;
-    int rc = uv_queue_work(a->env->loop, &j->work, make_workbook, workbook_done);
+    int rc = api_work_queue(a, &j->w, make_workbook, workbook_done);
     if (rc) {
-        *j->ref = NULL;
         job_free(j);
         return api_error(a, 500, "internal", "cannot start making the workbook: %s",
                          uv_strerror(rc));

@@ -138,6 +138,22 @@ static inline struct resp request(const char *method, const char *path, const ch
     return request_with(method, path, token, NULL, body, body ? strlen(body) : 0);
 }
 
+/* A GET with an optional token and Accept-Language header (NULL: none). */
+static inline struct resp request_lang(const char *path, const char *token,
+                                       const char *accept_language)
+{
+    char raw[2048], auth[128] = "", al[600] = "";
+    if (token)
+        snprintf(auth, sizeof(auth), "Authorization: Bearer %s\r\n", token);
+    if (accept_language)
+        snprintf(al, sizeof(al), "Accept-Language: %s\r\n", accept_language);
+    int n = snprintf(raw, sizeof(raw),
+                     "GET %s HTTP/1.1\r\nHost: localhost\r\nConnection: close\r\n%s%s\r\n", path,
+                     auth, al);
+    cr_assert_lt(n, (int)sizeof(raw), "path too long for request_lang");
+    return raw_request(raw, (size_t)n);
+}
+
 static inline char *header(const struct resp *r, const char *name)
 {
     static char val[512];

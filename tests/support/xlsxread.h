@@ -26,6 +26,17 @@ static inline json_t *xlsx_read(const char *path)
     return book;
 }
 
+/* A workbook received as `len` bytes (an HTTP answer's body), saved at
+ * `path` and read back. */
+static inline json_t *xlsx_read_bytes(const char *path, const char *bytes, size_t len)
+{
+    FILE *f = fopen(path, "wb");
+    cr_assert_not_null(f, "cannot write %s", path);
+    cr_assert_eq(fwrite(bytes, 1, len, f), len);
+    fclose(f);
+    return xlsx_read(path);
+}
+
 static inline json_t *xlsx_sheet(json_t *book, size_t i)
 {
     json_t *s = json_array_get(json_object_get(book, "sheets"), i);

@@ -10,71 +10,27 @@
 #include "base/timefmt.h"
 #include "http/api_internal.h"
 #include "http/http_server.h"
-#include "httpc.h"
-#include "procs.h"
-#include "runcmd.h"
-#include "testutil.h"
+#include "api_serve.h"
 
 #define CAMERAS 200
-#define RO      "ro-token-5f1c9e"
-#define RW      "rw-token-a73d02"
 
-static char *tmp;
-static char db[4200], fleet[4200];
-static struct proc serve;
-
-static void start_serve(const char *extra)
+static void start_serve(void)
 {
-    char *argv[24] = {CAMDEX_BIN,
-                      "--db",
-                      db,
-                      "serve",
-                      "--interval",
-                      "60s",
-                      "--set",
-                      "http.listen=127.0.0.1:0",
-                      "--set",
-                      "http.token_ro=" RO,
-                      "--set",
-                      "http.token_rw=" RW,
-                      "--set",
-                      "http.timeout=1s",
-                      "--log-level",
-                      "info"};
-    int n = 16;
-    if (extra) {
-        argv[n++] = "--set";
-        argv[n++] = (char *)extra;
-    }
-    argv[n] = NULL;
-    proc_start(&serve, 2, argv);
-    http_port = serve_http_port(&serve);
+    api_serve("--interval", "60s", API_TOKENS, "--set", "http.timeout=1s", "--log-level", "info",
+              NULL);
 }
 
 static void setup(void)
 {
-    tmp = testutil_mkdtemp();
-    snprintf(db, sizeof(db), "%s/index", tmp);
-    snprintf(fleet, sizeof(fleet), "%s/fleet.csv", tmp);
-    char *gen[] = {CAMDEX_BIN, "generate", "--cameras", "200", "--seed", "5", NULL};
-    run_to_file(gen, fleet);
-    char *imp[] = {CAMDEX_BIN, "--db", db, "import", fleet, NULL};
-    run_ok(imp);
-    start_serve(NULL);
+    api_index(CAMERAS, 5);
+    start_serve();
 }
 
-static void teardown(void)
-{
-    int rc = proc_stop(&serve, SIGTERM, 15000);
-    testutil_rmdir(tmp);
-    cr_assert_eq(rc, 0, "serve exited with %d", rc);
-}
-
-TestSuite(api, .init = setup, .fini = teardown, .timeout = 120);
+TestSuite(api, .init = setup, .fini = api_teardown, .timeout = 120);
 
 static struct resp get(const char *path)
 {
-    return request("GET", path, RO, NULL);
+    return request("GET", path, API_RO, NULL);
 }
 
 /* ---- endpoints ---- */
@@ -251,7 +207,7 @@ Test(api, camera_detail_and_events)
         json_object_get(json_array_get(json_object_get(l.json, "cameras"), 0), "id"));
     char path[256], body[128];
     snprintf(path, sizeof(path), "/api/v1/cameras/%s/maintenance", id);
-    struct resp m = request("PUT", path, RW, "{\"on\": true, \"note\": \"lens\"}");
+    struct resp m = request("PUT", path, API_RW, "{\"on\": true, \"note\": \"lens\"}");
     cr_assert_eq(m.status, 200, "%s", m.body);
     cr_assert(json_is_true(json_object_get(m.json, "changed")));
     resp_free(&m);
@@ -279,7 +235,7 @@ Test(api, camera_detail_and_events)
     snprintf(body, sizeof(body), "{\"on\": true}");
     snprintf(path, sizeof(path), "/api/v1/cameras/%s/maintenance", id);
     /* POST, the endpoint's first form, does the same. */
-    m = request("POST", path, RW, body);
+    m = request("POST", path, API_RW, body);
     cr_assert_eq(m.status, 200, "%s", m.body);
     cr_assert(json_is_false(json_object_get(m.json, "changed")), "%s", m.body);
     resp_free(&m);
@@ -300,7 +256,7 @@ static void assert_stored_detail(const char *id, const char *want)
     store_options_default(&o);
     o.read_only = true;
     struct store *s = NULL;
-    cr_assert_eq(store_open(db, &o, &s), 0);
+    cr_assert_eq(store_open(api.db, &o, &s), 0);
     struct store_read *r;
     struct store_health h;
     cr_assert_eq(store_read_begin(s, &r), 0);
@@ -317,7 +273,7 @@ Test(api, a_maintenance_note_is_stored_without_terminal_escapes)
         json_object_get(json_array_get(json_object_get(l.json, "cameras"), 0), "id"));
     char path[256];
     snprintf(path, sizeof(path), "/api/v1/cameras/%s/maintenance", id);
-    struct resp m = request("PUT", path, RW,
+    struct resp m = request("PUT", path, API_RW,
                             "{\"on\": true, \"note\": \"\\u001b[2J\\u009b31m\\u001b]0;x\\u0007 "
                             "镜头\\n更换\"}");
     cr_assert_eq(m.status, 200, "%s", m.body);
@@ -334,7 +290,7 @@ Test(api, events_pages_see_each_event_once)
         char path[256];
         snprintf(path, sizeof(path), "/api/v1/cameras/%s/maintenance",
                  json_string_value(json_object_get(json_array_get(rows, i), "id")));
-        struct resp m = request("POST", path, RW, "{\"on\": true}");
+        struct resp m = request("POST", path, API_RW, "{\"on\": true}");
         cr_assert_eq(m.status, 200, "%s", m.body);
         resp_free(&m);
     }
@@ -685,11 +641,11 @@ Test(api, unknown_paths_404_and_wrong_methods_405)
     struct resp r = get("/api/v2/cameras");
     assert_error(&r, 404, "not_found", "no such resource");
     resp_free(&r);
-    r = request("DELETE", "/api/v1/cameras", RW, NULL);
+    r = request("DELETE", "/api/v1/cameras", API_RW, NULL);
     assert_error(&r, 405, "method_not_allowed", "GET");
     cr_assert_not_null(header(&r, "allow"));
     resp_free(&r);
-    r = request("GET", "/api/v1/cameras/x/maintenance", RW, NULL);
+    r = request("GET", "/api/v1/cameras/x/maintenance", API_RW, NULL);
     assert_error(&r, 405, "method_not_allowed", "PUT, POST");
     resp_free(&r);
 }
@@ -711,7 +667,7 @@ Test(api, path_traversal_is_refused)
         resp_free(&r);
     }
     static const char raw[] = "GET /api/v1/cameras/\xff\xfe HTTP/1.1\r\nHost: x\r\n"
-                              "Authorization: Bearer " RO "\r\nConnection: close\r\n\r\n";
+                              "Authorization: Bearer " API_RO "\r\nConnection: close\r\n\r\n";
     struct resp r = raw_request(raw, sizeof(raw) - 1);
     cr_assert_eq(r.status, 400, "%s", r.body);
     resp_free(&r);
@@ -724,13 +680,13 @@ Test(api, oversized_bodies_get_413)
     memset(big, ' ', n);
     big[n] = 0;
     /* Refused by h2o from the declared length, before the body is read. */
-    struct resp r = request("POST", "/api/v1/cameras/x/maintenance", RW, big);
+    struct resp r = request("POST", "/api/v1/cameras/x/maintenance", API_RW, big);
     cr_assert_eq(r.status, 413, "%s", r.head);
     resp_free(&r);
     free(big);
     /* A declared length far past any limit is refused before it is read. */
     static const char raw[] = "POST /api/v1/cameras/x/maintenance HTTP/1.1\r\nHost: x\r\n"
-                              "Authorization: Bearer " RW "\r\n"
+                              "Authorization: Bearer " API_RW "\r\n"
                               "Content-Length: 10000000000\r\nConnection: close\r\n\r\n{";
     r = raw_request(raw, sizeof(raw) - 1);
     cr_assert_eq(r.status, 413, "%s", r.head);
@@ -758,7 +714,7 @@ Test(api, bad_bodies_get_400)
                                    "{\"on\": true, \"note\": 5}",
                                    "{\"on\": true, \"note\": \"\xff\"}"};
     for (size_t i = 0; i < sizeof(bodies) / sizeof(bodies[0]); i++) {
-        struct resp r = request("POST", path, RW, bodies[i]);
+        struct resp r = request("POST", path, API_RW, bodies[i]);
         assert_error(&r, 400, "bad_body", "JSON object");
         resp_free(&r);
     }
@@ -784,24 +740,24 @@ Test(api, tokens_decide_who_reads_and_who_writes)
     r = request("GET", "/metrics", NULL, NULL);
     cr_assert_eq(r.status, 401);
     resp_free(&r);
-    r = request("GET", "/api/v1/summary", RW, NULL);
+    r = request("GET", "/api/v1/summary", API_RW, NULL);
     cr_assert_eq(r.status, 200, "a read-write token also reads");
     resp_free(&r);
-    r = request("POST", "/api/v1/cameras/x/maintenance", RO, "{\"on\": true}");
+    r = request("POST", "/api/v1/cameras/x/maintenance", API_RO, "{\"on\": true}");
     assert_error(&r, 403, "forbidden", "only read");
     resp_free(&r);
-    r = request("POST", "/api/v1/cameras/x/maintenance", RW, "{\"on\": true}");
+    r = request("POST", "/api/v1/cameras/x/maintenance", API_RW, "{\"on\": true}");
     assert_error(&r, 404, "not_found", "no camera");
     resp_free(&r);
     /* Tokens never reach the log. */
-    proc_stop(&serve, SIGTERM, 15000);
+    api_stop();
     char rest[1 << 16];
-    ssize_t n = read(serve.out_fd, rest, sizeof(rest) - 1);
+    ssize_t n = read(api.serve.out_fd, rest, sizeof(rest) - 1);
     rest[n > 0 ? n : 0] = 0;
-    cr_assert_null(strstr(rest, RO));
-    cr_assert_null(strstr(rest, RW));
-    cr_assert_null(strstr(serve.buf, RO));
-    start_serve(NULL);
+    cr_assert_null(strstr(rest, API_RO));
+    cr_assert_null(strstr(rest, API_RW));
+    cr_assert_null(strstr(api.serve.buf, API_RO));
+    start_serve();
 }
 
 /* ---- redaction ---- */
@@ -809,7 +765,7 @@ Test(api, tokens_decide_who_reads_and_who_writes)
 Test(api, no_response_contains_a_stream_password)
 {
     /* Every password in the inventory. */
-    FILE *f = fopen(fleet, "r");
+    FILE *f = fopen(api.fleet, "r");
     char line[4096];
     char pw[256][64];
     int npw = 0;
@@ -898,7 +854,7 @@ Test(api, metrics_pass_promtool)
     }
     run_free(&w);
     char file[4300];
-    snprintf(file, sizeof(file), "%s/metrics.txt", tmp);
+    snprintf(file, sizeof(file), "%s/metrics.txt", api.tmp);
     FILE *f = fopen(file, "w");
     fwrite(r.body, 1, r.body_len, f);
     fclose(f);

@@ -7,48 +7,30 @@
 #include <stdio.h>
 #include <string.h>
 
+#include "api_serve.h"
 #include "assess_seed.h"
 #include "base/timefmt.h"
-#include "httpc.h"
-#include "procs.h"
-#include "runcmd.h"
 #include "xlsxread.h"
 
-static char *tmp;
-static char db[4200], book[4200], day_s[16];
-static struct proc serve;
+static char book[4200], day_s[16];
 
 static void setup(void)
 {
-    tmp = testutil_mkdtemp();
-    snprintf(db, sizeof(db), "%s/index", tmp);
-    snprintf(book, sizeof(book), "%s/answer.xlsx", tmp);
-    timefmt_day(assess_seed(db), day_s, sizeof(day_s));
-    char *argv[] = {CAMDEX_BIN,   "--db", db,      "serve",
-                    "--interval", "600s", "--set", "http.listen=127.0.0.1:0",
-                    NULL};
-    proc_start(&serve, 2, argv);
-    http_port = serve_http_port(&serve);
+    api_scratch();
+    snprintf(book, sizeof(book), "%s/answer.xlsx", api.tmp);
+    timefmt_day(assess_seed(api.db), day_s, sizeof(day_s));
+    api_serve("--interval", "600s", NULL);
 }
 
-static void teardown(void)
-{
-    int rc = proc_stop(&serve, SIGTERM, 15000);
-    testutil_rmdir(tmp);
-    cr_assert_eq(rc, 0, "serve exited with %d", rc);
-}
+TestSuite(api_assess, .init = setup, .fini = api_teardown, .timeout = 120);
 
-TestSuite(api_assess, .init = setup, .fini = teardown, .timeout = 120);
-
+/* The assessment of the seeded day, with `query` ("&...") and an
+ * Accept-Language header (NULL: none). */
 static struct resp get_lang(const char *query, const char *lang)
 {
-    char raw[2048];
-    int n = snprintf(raw, sizeof(raw),
-                     "GET /api/v1/reports/assessment?from=%s&to=%s%s HTTP/1.1\r\nHost: "
-                     "localhost\r\nConnection: close\r\n%s%s%s\r\n",
-                     day_s, day_s, query, lang ? "Accept-Language: " : "", lang ? lang : "",
-                     lang ? "\r\n" : "");
-    return raw_request(raw, (size_t)n);
+    char path[512];
+    snprintf(path, sizeof(path), "/api/v1/reports/assessment?from=%s&to=%s%s", day_s, day_s, query);
+    return request_lang(path, NULL, lang);
 }
 
 static double rate(json_t *row, const char *key)
@@ -103,10 +85,7 @@ static json_t *workbook(struct resp *r)
     char want[128];
     snprintf(want, sizeof(want), "attachment; filename=\"assessment-%s-%s.xlsx\"", day_s, day_s);
     cr_assert_str_eq(header(r, "content-disposition"), want);
-    FILE *f = fopen(book, "wb");
-    cr_assert_eq(fwrite(r->body, 1, r->body_len, f), r->body_len);
-    fclose(f);
-    return xlsx_read(book);
+    return xlsx_read_bytes(book, r->body, r->body_len);
 }
 
 Test(api_assess, workbook_is_chinese_unless_a_language_is_asked)

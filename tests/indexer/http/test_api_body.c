@@ -8,46 +8,19 @@
 #include <jansson.h>
 #include <netinet/in.h>
 
+#include "api_serve.h"
 #include "http/api_internal.h"
-#include "httpc.h"
-#include "procs.h"
-#include "runcmd.h"
-#include "testutil.h"
 
 #define CAMERAS 25000
 
-static char *tmp;
-static char db[4200];
-static struct proc serve;
-
 static void setup(void)
 {
-    tmp = testutil_mkdtemp();
-    char fleet[4200];
-    snprintf(db, sizeof(db), "%s/index", tmp);
-    snprintf(fleet, sizeof(fleet), "%s/fleet.csv", tmp);
-    char n[16];
-    snprintf(n, sizeof(n), "%d", CAMERAS);
-    char *gen[] = {CAMDEX_BIN, "generate", "--cameras", n, "--seed", "11", NULL};
-    run_to_file(gen, fleet);
-    char *imp[] = {CAMDEX_BIN, "--db", db, "import", fleet, NULL};
-    run_ok(imp);
-    char *argv[] = {CAMDEX_BIN,    "--db", db,      "serve",
-                    "--interval",  "1h",   "--set", "http.listen=127.0.0.1:0",
-                    "--log-level", "info", NULL};
-    proc_start(&serve, 2, argv);
-    http_port = serve_http_port(&serve);
+    api_index(CAMERAS, 11);
+    api_serve("--interval", "1h", "--log-level", "info", NULL);
     http_wait_ms = 120000; /* a whole 10 MB answer from a sanitized build, on a busy machine */
 }
 
-static void teardown(void)
-{
-    int rc = serve.pid > 0 ? proc_stop(&serve, SIGTERM, 15000) : 0;
-    testutil_rmdir(tmp);
-    cr_assert_eq(rc, 0, "serve exited with %d", rc);
-}
-
-TestSuite(api_body, .init = setup, .fini = teardown, .timeout = 300);
+TestSuite(api_body, .init = setup, .fini = api_teardown, .timeout = 300);
 
 /* One figure of /metrics. */
 static long long metric(const char *name)

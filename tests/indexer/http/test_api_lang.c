@@ -6,77 +6,27 @@
 #include <criterion/criterion.h>
 #include <jansson.h>
 
-#include "httpc.h"
-#include "procs.h"
-#include "runcmd.h"
-#include "testutil.h"
+#include "api_serve.h"
 
-#define RO  "ro-token-5f1c9e"
-#define CAM "maint-camera"
-
-static char *tmp;
-static char db[4200];
-static struct proc serve;
 static char cam[64]; /* the camera under maintenance */
 
 static void setup(void)
 {
-    tmp = testutil_mkdtemp();
-    char fleet[4200];
-    snprintf(db, sizeof(db), "%s/index", tmp);
-    snprintf(fleet, sizeof(fleet), "%s/fleet.csv", tmp);
-    char *gen[] = {CAMDEX_BIN, "generate", "--cameras", "20", "--seed", "3", NULL};
-    run_to_file(gen, fleet);
-    char *imp[] = {CAMDEX_BIN, "--db", db, "import", fleet, NULL};
-    run_ok(imp);
+    api_index(20, 3);
     /* The first camera of the list goes under maintenance. */
-    char *list[] = {CAMDEX_BIN, "--db", db, "list", "--limit", "1", "--format", "csv", NULL};
+    char *list[] = {CAMDEX_BIN, "--db", api.db, "list", "--limit", "1", "--format", "csv", NULL};
     struct run r = runv(list);
     cr_assert_eq(r.rc, 0, "%s", r.err);
     const char *line = strchr(r.out, '\n');
     cr_assert_not_null(line);
     snprintf(cam, sizeof(cam), "%.*s", (int)strcspn(line + 1, ","), line + 1);
     run_free(&r);
-    char *maint[] = {CAMDEX_BIN, "--db", db, "maintenance", cam, "on", "--note", "lens", NULL};
+    char *maint[] = {CAMDEX_BIN, "--db", api.db, "maintenance", cam, "on", "--note", "lens", NULL};
     run_ok(maint);
-    char *argv[] = {CAMDEX_BIN,
-                    "--db",
-                    db,
-                    "serve",
-                    "--interval",
-                    "60s",
-                    "--set",
-                    "http.listen=127.0.0.1:0",
-                    "--set",
-                    "http.token_ro=" RO,
-                    "--log-level",
-                    "info",
-                    NULL};
-    proc_start(&serve, 2, argv);
-    http_port = serve_http_port(&serve);
+    api_serve("--interval", "60s", "--set", "http.token_ro=" API_RO, "--log-level", "info", NULL);
 }
 
-static void teardown(void)
-{
-    int rc = proc_stop(&serve, SIGTERM, 15000);
-    testutil_rmdir(tmp);
-    cr_assert_eq(rc, 0, "serve exited with %d", rc);
-}
-
-TestSuite(api_lang, .init = setup, .fini = teardown, .timeout = 120);
-
-/* GET with an Accept-Language header (NULL: none). */
-static struct resp get_lang(const char *path, const char *accept_language)
-{
-    char raw[2048], al[600] = "";
-    if (accept_language)
-        snprintf(al, sizeof(al), "Accept-Language: %s\r\n", accept_language);
-    int n = snprintf(raw, sizeof(raw),
-                     "GET %s HTTP/1.1\r\nHost: localhost\r\nConnection: close\r\n"
-                     "Authorization: Bearer " RO "\r\n%s\r\n",
-                     path, al);
-    return raw_request(raw, (size_t)n);
-}
+TestSuite(api_lang, .init = setup, .fini = api_teardown, .timeout = 120);
 
 static const char *str(json_t *o, const char *key)
 {
@@ -91,7 +41,7 @@ static void assert_detail(const char *query, const char *accept_language, const 
 {
     char path[256];
     snprintf(path, sizeof(path), "/api/v1/cameras/%s%s", cam, query);
-    struct resp r = get_lang(path, accept_language);
+    struct resp r = request_lang(path, API_RO, accept_language);
     cr_assert_eq(r.status, 200, "%s: %s", path, r.body);
     cr_assert_str_eq(str(r.json, "state"), "maintenance");
     cr_assert_str_eq(str(r.json, "reason"), "maintenance");
@@ -127,7 +77,7 @@ Test(api_lang, the_query_wins_over_the_header)
 
 Test(api_lang, lists_and_events_carry_texts_beside_codes)
 {
-    struct resp r = get_lang("/api/v1/cameras?state=maintenance&lang=zh", NULL);
+    struct resp r = request_lang("/api/v1/cameras?state=maintenance&lang=zh", API_RO, NULL);
     cr_assert_eq(r.status, 200, "%s", r.body);
     json_t *row = json_array_get(json_object_get(r.json, "cameras"), 0);
     cr_assert_str_eq(str(row, "id"), cam);
@@ -136,7 +86,7 @@ Test(api_lang, lists_and_events_carry_texts_beside_codes)
     cr_assert_str_eq(str(row, "state_text"), "维护中");
     resp_free(&r);
 
-    r = get_lang("/api/v1/events?since=1h", "zh-TW");
+    r = request_lang("/api/v1/events?since=1h", API_RO, "zh-TW");
     cr_assert_eq(r.status, 200, "%s", r.body);
     size_t i;
     json_t *ev;
@@ -156,7 +106,7 @@ Test(api_lang, lists_and_events_carry_texts_beside_codes)
 
     char path[256];
     snprintf(path, sizeof(path), "/api/v1/cameras/%s/events?since=1h&lang=zh", cam);
-    r = get_lang(path, NULL);
+    r = request_lang(path, API_RO, NULL);
     cr_assert_eq(r.status, 200, "%s", r.body);
     cr_assert_str_eq(str(json_array_get(json_object_get(r.json, "events"), 0), "to_text"),
                      "维护中");
@@ -165,7 +115,8 @@ Test(api_lang, lists_and_events_carry_texts_beside_codes)
 
 Test(api_lang, csv_keeps_its_columns_and_codes)
 {
-    struct resp r = get_lang("/api/v1/cameras?state=maintenance&format=csv&lang=zh", "zh");
+    struct resp r =
+        request_lang("/api/v1/cameras?state=maintenance&format=csv&lang=zh", API_RO, "zh");
     cr_assert_eq(r.status, 200, "%s", r.body);
     cr_assert(strncmp(r.body, "id,name,unit,unit_name,state,reason,detail,since,last_probe,url\n",
                       64) == 0,
@@ -177,14 +128,14 @@ Test(api_lang, csv_keeps_its_columns_and_codes)
 
 Test(api_lang, an_unknown_lang_is_a_400_and_any_endpoint_takes_lang)
 {
-    struct resp r = get_lang("/api/v1/cameras?lang=fr", NULL);
+    struct resp r = request_lang("/api/v1/cameras?lang=fr", API_RO, NULL);
     assert_error(&r, 400, "bad_parameter", "lang");
     resp_free(&r);
-    r = get_lang("/api/v1/summary?lang=zh", NULL);
+    r = request_lang("/api/v1/summary?lang=zh", API_RO, NULL);
     cr_assert_eq(r.status, 200, "%s", r.body);
     resp_free(&r);
     /* lang does not count against an endpoint's own parameters. */
-    r = get_lang("/api/v1/openapi.json?lang=zh", NULL);
+    r = request_lang("/api/v1/openapi.json?lang=zh", API_RO, NULL);
     cr_assert_eq(r.status, 200, "%s", r.body);
     resp_free(&r);
 }

@@ -4,69 +4,20 @@
 #include <criterion/criterion.h>
 #include <jansson.h>
 
+#include "api_serve.h"
 #include "http/api_internal.h"
-#include "httpc.h"
-#include "procs.h"
-#include "runcmd.h"
-#include "testutil.h"
 #include "views/messages.h"
-
-#define RO "ro-token-msg-41d7"
-
-static char *tmp;
-static char db[4200], fleet[4200];
-static struct proc serve;
 
 static void setup(void)
 {
-    tmp = testutil_mkdtemp();
-    snprintf(db, sizeof(db), "%s/index", tmp);
-    snprintf(fleet, sizeof(fleet), "%s/fleet.csv", tmp);
-    char *gen[] = {CAMDEX_BIN, "generate", "--cameras", "60", "--seed", "9", NULL};
-    run_to_file(gen, fleet);
-    char *imp[] = {CAMDEX_BIN, "--db", db, "import", fleet, NULL};
-    run_ok(imp);
+    api_index(60, 9);
     /* Nothing listens on the generated addresses: every camera goes
      * offline, so the log has outages to count. */
-    char *argv[] = {CAMDEX_BIN,
-                    "--db",
-                    db,
-                    "serve",
-                    "--interval",
-                    "60s",
-                    "--fail-threshold",
-                    "1",
-                    "--connect-timeout",
-                    "300ms",
-                    "--set",
-                    "http.listen=127.0.0.1:0",
-                    "--set",
-                    "http.token_ro=" RO,
-                    "--log-level",
-                    "info",
-                    NULL};
-    proc_start(&serve, 2, argv);
-    http_port = serve_http_port(&serve);
+    api_serve("--interval", "60s", "--fail-threshold", "1", "--connect-timeout", "300ms", "--set",
+              "http.token_ro=" API_RO, "--log-level", "info", NULL);
 }
 
-static void teardown(void)
-{
-    int rc = proc_stop(&serve, SIGTERM, 15000);
-    testutil_rmdir(tmp);
-    cr_assert_eq(rc, 0, "serve exited with %d", rc);
-}
-
-TestSuite(api_messages, .init = setup, .fini = teardown, .timeout = 120);
-
-static struct resp with_accept_language(const char *path, const char *accept)
-{
-    char raw[1024];
-    int n = snprintf(raw, sizeof(raw),
-                     "GET %s HTTP/1.1\r\nHost: localhost\r\nConnection: close\r\n"
-                     "Accept-Language: %s\r\n\r\n",
-                     path, accept);
-    return raw_request(raw, (size_t)n);
-}
+TestSuite(api_messages, .init = setup, .fini = api_teardown, .timeout = 120);
 
 static const char *text(const struct resp *r, const char *key)
 {
@@ -114,14 +65,14 @@ Test(api_messages, without_lang_the_accept_language_header_chooses)
         {"zh-CN;q=x", "en", "Overview"},        /* malformed: English */
     };
     for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
-        struct resp r = with_accept_language("/api/v1/messages", cases[i].accept);
+        struct resp r = request_lang("/api/v1/messages", NULL, cases[i].accept);
         cr_assert_eq(r.status, 200, "%s: %s", cases[i].accept, r.body);
         cr_assert_str_eq(header(&r, "content-language"), cases[i].lang, "%s", cases[i].accept);
         cr_assert_str_eq(text(&r, "ui.nav.overview"), cases[i].overview, "%s", cases[i].accept);
         resp_free(&r);
     }
     /* lang= wins over the header. */
-    struct resp r = with_accept_language("/api/v1/messages?lang=en", "zh-CN");
+    struct resp r = request_lang("/api/v1/messages?lang=en", NULL, "zh-CN");
     cr_assert_str_eq(text(&r, "ui.nav.overview"), "Overview");
     resp_free(&r);
     r = request("GET", "/api/v1/messages", NULL, NULL);
@@ -153,7 +104,7 @@ static json_t *count_from_log(void)
         char path[256];
         snprintf(path, sizeof(path), "/api/v1/events?since=2d&limit=1000%s%s",
                  cursor[0] ? "&cursor=" : "", cursor);
-        struct resp r = request("GET", path, RO, NULL);
+        struct resp r = request("GET", path, API_RO, NULL);
         cr_assert_eq(r.status, 200, "%s", r.body);
         size_t i;
         json_t *ev;
@@ -186,7 +137,7 @@ static json_t *count_from_log(void)
 /* The report's days that have outages, as {day: {reason: n}}. */
 static json_t *report_days(const char *path)
 {
-    struct resp r = request("GET", path, RO, NULL);
+    struct resp r = request("GET", path, API_RO, NULL);
     cr_assert_eq(r.status, 200, "%s", r.body);
     json_t *got = json_object();
     size_t i;
@@ -246,11 +197,11 @@ Test(api_messages, the_outage_report_refuses_bad_ranges)
                          "/api/v1/reports/outages?from=2025-01-01&to=2026-11-27",
                          "/api/v1/reports/outages?from=yesterday", "/api/v1/reports/outages?unit="};
     for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
-        struct resp r = request("GET", bad[i], RO, NULL);
+        struct resp r = request("GET", bad[i], API_RO, NULL);
         cr_assert_eq(r.status, 400, "%s: %s", bad[i], r.body);
         resp_free(&r);
     }
-    struct resp r = request("GET", "/api/v1/reports/outages?unit=NOSUCHUNIT", RO, NULL);
+    struct resp r = request("GET", "/api/v1/reports/outages?unit=NOSUCHUNIT", API_RO, NULL);
     cr_assert_eq(r.status, 404, "%s", r.body);
     resp_free(&r);
     r = request("GET", "/api/v1/reports/outages", NULL, NULL);

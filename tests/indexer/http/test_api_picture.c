@@ -7,44 +7,19 @@
 #include <jansson.h>
 #include <zlib.h>
 
-#include "httpc.h"
-#include "procs.h"
-#include "runcmd.h"
+#include "api_serve.h"
 #include "store.h"
-#include "testutil.h"
 
-#define RO "ro-token-2b8e41"
-
-static char *tmp;
-static char db[4200], fleet[4200];
-static struct proc serve;
 static char cam1[STORE_ID_MAX + 1], cam2[STORE_ID_MAX + 1], unit1[STORE_ID_MAX + 1];
 static uint8_t jpeg[3000];
 static uint8_t sig[32 * 18];
-
-static int first_two(const struct store_camera *c, const struct store_health *h, void *ctx)
-{
-    (void)h;
-    (void)ctx;
-    if (!cam1[0])
-        snprintf(unit1, sizeof(unit1), "%s", c->unit_id);
-    snprintf(cam1[0] ? cam2 : cam1, STORE_ID_MAX + 1, "%s", c->id);
-    return cam2[0] ? 1 : 0;
-}
 
 /* The first camera: diagnosed blurred, with its thumbnail and a
  * reference; the second has neither. */
 static void seed_pictures(void)
 {
-    struct store *s;
-    struct store_options o;
-    store_options_default(&o);
-    cr_assert_eq(store_open(db, &o, &s), 0);
-    struct store_read *r;
-    cam1[0] = cam2[0] = 0;
-    cr_assert_eq(store_read_begin(s, &r), 0);
-    cr_assert_eq(store_cameras_scan(r, NULL, first_two, NULL), 0);
-    store_read_end(&r);
+    struct store *s = api_store_open();
+    api_first_two(s, cam1, cam2, unit1);
     for (size_t i = 0; i < sizeof(jpeg); i++)
         jpeg[i] = (uint8_t)(i * 7 + 3);
     jpeg[0] = 0xff, jpeg[1] = 0xd8;
@@ -60,56 +35,19 @@ static void seed_pictures(void)
     cr_assert_eq(store_batch_diagnosis_put(b, cam1, &d), 0);
     cr_assert_eq(store_batch_thumbnail_put(b, cam1, &th), 0);
     cr_assert_eq(store_batch_reference_put(b, cam1, &ref), 0);
-    cr_assert_eq(store_batch_commit(s, b, NULL, NULL, NULL), 0);
-    store_batch_free(&b);
-    store_close(&s);
+    api_store_commit_close(s, &b);
 }
 
 static void setup(void)
 {
-    tmp = testutil_mkdtemp();
-    snprintf(db, sizeof(db), "%s/index", tmp);
-    snprintf(fleet, sizeof(fleet), "%s/fleet.csv", tmp);
-    char *gen[] = {CAMDEX_BIN, "generate", "--cameras", "20", "--seed", "5", NULL};
-    run_to_file(gen, fleet);
-    char *imp[] = {CAMDEX_BIN, "--db", db, "import", fleet, NULL};
-    run_ok(imp);
+    api_index(20, 5);
     seed_pictures();
     /* A probe interval longer than the test: nothing probes the cameras. */
-    char *argv[] = {CAMDEX_BIN,
-                    "--db",
-                    db,
-                    "serve",
-                    "--interval",
-                    "1h",
-                    "--set",
-                    "http.listen=127.0.0.1:0",
-                    "--set",
-                    "http.token_ro=" RO,
-                    "--set",
-                    "deep.workers=0",
-                    "--log-level",
-                    "info",
-                    NULL};
-    proc_start(&serve, 2, argv);
-    http_port = serve_http_port(&serve);
+    api_serve("--interval", "1h", "--set", "http.token_ro=" API_RO, "--set", "deep.workers=0",
+              "--log-level", "info", NULL);
 }
 
-static void teardown(void)
-{
-    int rc = proc_stop(&serve, SIGTERM, 15000);
-    testutil_rmdir(tmp);
-    cr_assert_eq(rc, 0, "serve exited with %d", rc);
-}
-
-TestSuite(api_picture, .init = setup, .fini = teardown, .timeout = 120);
-
-static struct resp get(const char *fmt, const char *id)
-{
-    char path[256];
-    snprintf(path, sizeof(path), fmt, id);
-    return request("GET", path, RO, NULL);
-}
+TestSuite(api_picture, .init = setup, .fini = api_teardown, .timeout = 120);
 
 static bool has_header(const struct resp *r, const char *line)
 {
@@ -118,7 +56,7 @@ static bool has_header(const struct resp *r, const char *line)
 
 Test(api_picture, the_thumbnail_is_the_kept_jpeg_byte_for_byte)
 {
-    struct resp r = get("/api/v1/cameras/%s/thumbnail", cam1);
+    struct resp r = api_call("GET", "/api/v1/cameras/%s/thumbnail", cam1, API_RO);
     cr_assert_eq(r.status, 200, "%s", r.body);
     cr_expect(has_header(&r, "\ncontent-type: image/jpeg"), "%s", r.head);
     cr_expect(has_header(&r, "\nx-content-type-options: nosniff"), "%s", r.head);
@@ -126,7 +64,7 @@ Test(api_picture, the_thumbnail_is_the_kept_jpeg_byte_for_byte)
     cr_expect(memcmp(r.body, jpeg, sizeof(jpeg)) == 0);
     resp_free(&r);
 
-    r = get("/api/v1/cameras/%s", cam1);
+    r = api_call("GET", "/api/v1/cameras/%s", cam1, API_RO);
     cr_assert_eq(r.status, 200);
     json_t *th = json_object_get(r.json, "thumbnail");
     cr_expect_eq(json_integer_value(json_object_get(th, "width")), 320, "%s", r.body);
@@ -139,22 +77,22 @@ Test(api_picture, the_thumbnail_is_the_kept_jpeg_byte_for_byte)
 
 Test(api_picture, no_thumbnail_no_reference_and_no_camera_are_404)
 {
-    struct resp r = get("/api/v1/cameras/%s/thumbnail", cam2);
+    struct resp r = api_call("GET", "/api/v1/cameras/%s/thumbnail", cam2, API_RO);
     cr_expect_eq(r.status, 404, "%s", r.body);
     cr_expect_str_eq(json_string_value(json_object_get(json_object_get(r.json, "error"), "code")),
                      "no_thumbnail");
     resp_free(&r);
-    r = get("/api/v1/cameras/%s/reference.png", cam2);
+    r = api_call("GET", "/api/v1/cameras/%s/reference.png", cam2, API_RO);
     cr_expect_eq(r.status, 404, "%s", r.body);
     cr_expect_str_eq(json_string_value(json_object_get(json_object_get(r.json, "error"), "code")),
                      "no_reference");
     resp_free(&r);
-    r = get("/api/v1/cameras/%s/thumbnail", "32010200009999999999");
+    r = api_call("GET", "/api/v1/cameras/%s/thumbnail", "32010200009999999999", API_RO);
     cr_expect_eq(r.status, 404);
     cr_expect_str_eq(json_string_value(json_object_get(json_object_get(r.json, "error"), "code")),
                      "not_found");
     resp_free(&r);
-    r = get("/api/v1/cameras/%s", cam2);
+    r = api_call("GET", "/api/v1/cameras/%s", cam2, API_RO);
     cr_expect(json_is_null(json_object_get(r.json, "thumbnail")), "%s", r.body);
     resp_free(&r);
     r = request("GET", "/api/v1/cameras/x/thumbnail", NULL, NULL);
@@ -169,7 +107,7 @@ static uint32_t be32(const uint8_t *p)
 
 Test(api_picture, the_reference_is_a_grey_png_of_its_samples)
 {
-    struct resp r = get("/api/v1/cameras/%s/reference.png", cam1);
+    struct resp r = api_call("GET", "/api/v1/cameras/%s/reference.png", cam1, API_RO);
     cr_assert_eq(r.status, 200, "%s", r.body);
     cr_expect(has_header(&r, "\ncontent-type: image/png"), "%s", r.head);
     const uint8_t *p = (const uint8_t *)r.body;
@@ -204,7 +142,7 @@ Test(api_picture, the_reference_is_a_grey_png_of_its_samples)
 
 Test(api_picture, the_wall_lists_faulty_cameras_by_fault_and_unit)
 {
-    struct resp r = request("GET", "/api/v1/thumbnails", RO, NULL);
+    struct resp r = request("GET", "/api/v1/thumbnails", API_RO, NULL);
     cr_assert_eq(r.status, 200, "%s", r.body);
     cr_expect_eq(json_integer_value(json_object_get(r.json, "count")), 1, "%s", r.body);
     json_t *row = json_array_get(json_object_get(r.json, "thumbnails"), 0);
@@ -215,16 +153,16 @@ Test(api_picture, the_wall_lists_faulty_cameras_by_fault_and_unit)
 
     char path[256];
     snprintf(path, sizeof(path), "/api/v1/thumbnails?reason=blurred&unit=%s", unit1);
-    r = request("GET", path, RO, NULL);
+    r = request("GET", path, API_RO, NULL);
     cr_expect_eq(json_integer_value(json_object_get(r.json, "count")), 1, "%s", r.body);
     resp_free(&r);
-    r = request("GET", "/api/v1/thumbnails?reason=black", RO, NULL);
+    r = request("GET", "/api/v1/thumbnails?reason=black", API_RO, NULL);
     cr_expect_eq(json_integer_value(json_object_get(r.json, "count")), 0, "%s", r.body);
     resp_free(&r);
-    r = request("GET", "/api/v1/thumbnails?unit=32019999999999999999", RO, NULL);
+    r = request("GET", "/api/v1/thumbnails?unit=32019999999999999999", API_RO, NULL);
     cr_expect_eq(json_integer_value(json_object_get(r.json, "count")), 0, "%s", r.body);
     resp_free(&r);
-    r = request("GET", "/api/v1/thumbnails?colour=red", RO, NULL);
+    r = request("GET", "/api/v1/thumbnails?colour=red", API_RO, NULL);
     cr_expect_eq(r.status, 400, "%s", r.body);
     resp_free(&r);
 }

@@ -8,100 +8,37 @@
 #include <jansson.h>
 #include <netinet/in.h>
 
-#include "procs.h"
-#include "runcmd.h"
-#include "testutil.h"
+#include "api_serve.h"
 
-#define RO "ro-token-5f1c9e"
-#define RW "rw-token-a73d02"
-
-static char *tmp;
-static char db[4200];
-static struct proc serve;
-static int port;
-
-static void start_serve_with(const char *extra_set)
-{
-    char *argv[] = {CAMDEX_BIN,
-                    "--db",
-                    db,
-                    "serve",
-                    "--interval",
-                    "60s",
-                    "--set",
-                    "http.listen=127.0.0.1:0",
-                    "--set",
-                    "http.token_ro=" RO,
-                    "--set",
-                    "http.token_rw=" RW,
-                    "--log-level",
-                    "info",
-                    "--set",
-                    (char *)extra_set,
-                    NULL};
-    proc_start(&serve, 2, argv);
-    port = serve_http_port(&serve);
-}
-
+/* Streams stall after 2 s. */
 static void start_serve(void)
 {
-    start_serve_with("http.stream_stall=2s");
-}
-
-/* An index of `cameras` generated cameras (nothing answers at their
- * addresses). */
-static void make_index(const char *cameras)
-{
-    tmp = testutil_mkdtemp();
-    char fleet[4200];
-    snprintf(db, sizeof(db), "%s/index", tmp);
-    snprintf(fleet, sizeof(fleet), "%s/fleet.csv", tmp);
-    char *gen[] = {CAMDEX_BIN, "generate", "--cameras", (char *)cameras, "--seed", "7", NULL};
-    run_to_file(gen, fleet);
-    char *imp[] = {CAMDEX_BIN, "--db", db, "import", fleet, NULL};
-    run_ok(imp);
+    api_serve("--interval", "60s", API_TOKENS, "--log-level", "info", "--set",
+              "http.stream_stall=2s", NULL);
 }
 
 static void setup(void)
 {
-    make_index("60");
+    api_index(60, 7);
     start_serve();
 }
 
 /* A backlog of events to replay: a sweep finds every camera of a larger
- * fleet offline (one event each), and streams stall after 2 s. */
+ * fleet offline (one event each). */
 static void setup_backlog(void)
 {
     /* Enough that the replay outgrows what the kernel queues for a
      * socket (tcp_wmem's 4 MiB at most; an event is ~265 bytes). */
-    make_index("25000");
-    char *sweep[] = {CAMDEX_BIN, "--db", db, "sweep", "--connect-timeout", "300ms",
+    api_index(25000, 7);
+    char *sweep[] = {CAMDEX_BIN,        "--db", api.db, "sweep", "--connect-timeout", "300ms",
                      "--recheck-delay", "50ms", NULL};
     run_ok(sweep);
-    start_serve_with("http.stream_stall=2s");
+    start_serve();
 }
 
-static void teardown(void)
-{
-    int rc = serve.pid > 0 ? proc_stop(&serve, SIGTERM, 15000) : 0;
-    testutil_rmdir(tmp);
-    cr_assert_eq(rc, 0, "serve exited with %d", rc);
-}
-
-TestSuite(api_stream, .init = setup, .fini = teardown, .timeout = 120);
+TestSuite(api_stream, .init = setup, .fini = api_teardown, .timeout = 120);
 
 /* ---- plain requests ---- */
-
-static int connect_api(void)
-{
-    int fd = socket(AF_INET, SOCK_STREAM, 0);
-    struct sockaddr_in sa = {.sin_family = AF_INET,
-                             .sin_port = htons((uint16_t)port),
-                             .sin_addr.s_addr = htonl(INADDR_LOOPBACK)};
-    cr_assert_eq(connect(fd, (struct sockaddr *)&sa, sizeof(sa)), 0, "connect: %s",
-                 strerror(errno));
-    return fd;
-}
 
 static void send_str(int fd, const char *s)
 {
@@ -109,41 +46,21 @@ static void send_str(int fd, const char *s)
     cr_assert_eq(send(fd, s, len, MSG_NOSIGNAL), (ssize_t)len);
 }
 
-/* One request with Connection: close; the status, and the body as JSON. */
-/* The body of the last answer to request(), until the next request. */
+/* The body of the last answer to call(), until the next call. */
 static const char *last_body = "";
 
-static int request(const char *method, const char *path, const char *token, const char *body,
-                   json_t **json)
+/* One request: the status, and the body as JSON in *json (when json is not
+ * NULL; the caller drops it). */
+static int call(const char *method, const char *path, const char *token, const char *body,
+                json_t **json)
 {
-    char raw[2048];
-    snprintf(raw, sizeof(raw),
-             "%s %s HTTP/1.1\r\nHost: x\r\nConnection: close\r\nAuthorization: Bearer %s\r\n"
-             "Content-Length: %zu\r\n\r\n%s",
-             method, path, token, body ? strlen(body) : 0, body ? body : "");
-    int fd = connect_api();
-    send_str(fd, raw);
-    static char buf[1 << 20];
-    size_t n = 0;
-    uint64_t end = procs_now_ms() + 10000;
-    while (procs_now_ms() < end && n < sizeof(buf) - 1) {
-        struct pollfd p = {.fd = fd, .events = POLLIN};
-        if (poll(&p, 1, 100) <= 0)
-            continue;
-        ssize_t r = recv(fd, buf + n, sizeof(buf) - 1 - n, 0);
-        if (r <= 0)
-            break;
-        n += (size_t)r;
-    }
-    close(fd);
-    buf[n] = 0;
-    int status = 0;
-    cr_assert_eq(sscanf(buf, "HTTP/1.1 %d", &status), 1, "no answer to %s", path);
-    char *b = strstr(buf, "\r\n\r\n");
-    last_body = b ? b + 4 : "";
+    static struct resp last;
+    resp_free(&last);
+    last = request(method, path, token, body);
+    last_body = last.body;
     if (json)
-        *json = b ? json_loads(b + 4, 0, NULL) : NULL;
-    return status;
+        *json = json_incref(last.json);
+    return last.status;
 }
 
 /* Toggles maintenance on a camera (one event each time); returns nothing,
@@ -153,7 +70,7 @@ static void maintenance(const char *camera, bool on)
     char path[256];
     snprintf(path, sizeof(path), "/api/v1/cameras/%s/maintenance", camera);
     json_t *j = NULL;
-    int st = request("POST", path, RW, on ? "{\"on\": true}" : "{\"on\": false}", &j);
+    int st = call("POST", path, API_RW, on ? "{\"on\": true}" : "{\"on\": false}", &j);
     cr_assert_eq(st, 200);
     cr_assert(json_is_true(json_object_get(j, "changed")));
     json_decref(j);
@@ -165,7 +82,7 @@ static uint64_t last_event_of(const char *camera)
     char path[256];
     snprintf(path, sizeof(path), "/api/v1/cameras/%s/events?since=1h&limit=1000", camera);
     json_t *j = NULL;
-    cr_assert_eq(request("GET", path, RO, NULL, &j), 200);
+    cr_assert_eq(call("GET", path, API_RO, NULL, &j), 200);
     json_t *evs = json_object_get(j, "events");
     cr_assert_gt(json_array_size(evs), 0);
     uint64_t key = (uint64_t)json_integer_value(
@@ -184,7 +101,7 @@ static size_t index_keys(uint64_t after, uint64_t upto, uint64_t *keys, size_t c
         snprintf(path, sizeof(path), "/api/v1/events?since=1h&limit=1000%s%s",
                  cursor[0] ? "&cursor=" : "", cursor);
         json_t *j = NULL;
-        cr_assert_eq(request("GET", path, RO, NULL, &j), 200);
+        cr_assert_eq(call("GET", path, API_RO, NULL, &j), 200);
         size_t i;
         json_t *ev;
         json_array_foreach(json_object_get(j, "events"), i, ev)
@@ -206,7 +123,7 @@ static size_t index_keys(uint64_t after, uint64_t upto, uint64_t *keys, size_t c
 static void two_cameras(char a[2][80], char unit[2][80])
 {
     json_t *j = NULL;
-    cr_assert_eq(request("GET", "/api/v1/cameras?limit=1000", RO, NULL, &j), 200);
+    cr_assert_eq(call("GET", "/api/v1/cameras?limit=1000", API_RO, NULL, &j), 200);
     json_t *rows = json_object_get(j, "cameras");
     size_t found = 0, i;
     json_t *row;
@@ -336,7 +253,7 @@ static void sse_open(struct sse *s, const char *path, const char *extra_headers)
     s->fd = connect_api();
     char raw[1024];
     snprintf(raw, sizeof(raw),
-             "GET %s HTTP/1.1\r\nHost: x\r\nAuthorization: Bearer " RO "\r\n%s\r\n", path,
+             "GET %s HTTP/1.1\r\nHost: x\r\nAuthorization: Bearer " API_RO "\r\n%s\r\n", path,
              extra_headers ? extra_headers : "");
     send_str(s->fd, raw);
     uint64_t deadline = procs_now_ms() + 10000;
@@ -599,11 +516,11 @@ Test(api_stream, a_malformed_last_event_id_gets_400)
         sse_close(&s);
     }
     json_t *j = NULL;
-    cr_assert_eq(request("GET", "/api/v1/events/stream?last_event_id=x", RO, NULL, &j), 400);
+    cr_assert_eq(call("GET", "/api/v1/events/stream?last_event_id=x", API_RO, NULL, &j), 400);
     json_decref(j);
-    cr_assert_eq(request("GET", "/api/v1/events/stream?since=1h", RO, NULL, &j), 400);
+    cr_assert_eq(call("GET", "/api/v1/events/stream?since=1h", API_RO, NULL, &j), 400);
     json_decref(j);
-    cr_assert_eq(request("GET", "/api/v1/events/stream", "wrong", NULL, &j), 401);
+    cr_assert_eq(call("GET", "/api/v1/events/stream", "wrong", NULL, &j), 401);
     json_decref(j);
 }
 
@@ -634,7 +551,7 @@ Test(api_stream, streams_end_when_the_server_stops)
         struct sse_event ev;
         cr_assert(sse_next(&s[i], 5000, &ev) && ev.retry);
     }
-    kill(serve.pid, SIGTERM);
+    kill(api.serve.pid, SIGTERM);
     /* Stopping commits what is left (with fsync): on a busy machine that
      * alone has taken seconds. */
     uint64_t deadline = procs_now_ms() + 15000;
@@ -645,11 +562,11 @@ Test(api_stream, streams_end_when_the_server_stops)
         sse_close(&s[i]);
     }
     /* Exit status 0 also means LeakSanitizer found nothing. */
-    int rc = proc_stop(&serve, SIGTERM, 15000);
+    int rc = api_stop();
     cr_assert_eq(rc, 0, "serve exited with %d", rc);
 }
 
-TestSuite(api_stream_backlog, .init = setup_backlog, .fini = teardown, .timeout = 240);
+TestSuite(api_stream_backlog, .init = setup_backlog, .fini = api_teardown, .timeout = 240);
 
 Test(api_stream_backlog, a_client_that_stops_reading_is_cut)
 {
@@ -660,18 +577,18 @@ Test(api_stream_backlog, a_client_that_stops_reading_is_cut)
     int small = 4096;
     cr_assert_eq(setsockopt(fd, SOL_SOCKET, SO_RCVBUF, &small, sizeof(small)), 0);
     struct sockaddr_in sa = {.sin_family = AF_INET,
-                             .sin_port = htons((uint16_t)port),
+                             .sin_port = htons((uint16_t)http_port),
                              .sin_addr.s_addr = htonl(INADDR_LOOPBACK)};
     cr_assert_eq(connect(fd, (struct sockaddr *)&sa, sizeof(sa)), 0);
     send_str(fd, "GET /api/v1/events/stream?last_event_id=0 HTTP/1.1\r\nHost: x\r\n"
-                 "Authorization: Bearer " RO "\r\n\r\n");
+                 "Authorization: Bearer " API_RO "\r\n\r\n");
     /* Wait for the service to say it cut the stream (its gauge of open
      * streams goes to 0 after it was 1), however long a busy machine takes
      * to replay the backlog into the full buffers; nothing is read meanwhile. */
     bool seen_open = false, cut = false;
     uint64_t wait_end = procs_now_ms() + 90000;
     while (!cut && procs_now_ms() < wait_end) {
-        cr_assert_eq(request("GET", "/metrics", RO, NULL, NULL), 200);
+        cr_assert_eq(call("GET", "/metrics", API_RO, NULL, NULL), 200);
         const char *g = strstr(last_body, "\ncamdex_event_streams ");
         long open = g ? strtol(g + strlen("\ncamdex_event_streams "), NULL, 10) : -1;
         seen_open = seen_open || open == 1;
@@ -708,5 +625,5 @@ Test(api_stream_backlog, a_client_that_stops_reading_is_cut)
     cr_expect_lt(events, 24000, "%zu events arrived before the cut: nothing was held back?",
                  events);
     /* The service goes on serving. */
-    cr_expect_eq(request("GET", "/api/v1/units", RO, NULL, NULL), 200);
+    cr_expect_eq(call("GET", "/api/v1/units", API_RO, NULL, NULL), 200);
 }

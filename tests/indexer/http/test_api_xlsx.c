@@ -8,61 +8,29 @@
 #include <jansson.h>
 #include <sys/stat.h>
 
-#include "httpc.h"
-#include "procs.h"
-#include "runcmd.h"
-#include "testutil.h"
+#include "api_serve.h"
 #include "xlsxread.h"
 
 #define XLSX_TYPE "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 
-static char *tmp;
-static char db[4200], tmpdir[4200], book[4200];
-static struct proc serve;
+static char tmpdir[4200], book[4200];
 
 static void setup(void)
 {
-    tmp = testutil_mkdtemp();
-    snprintf(db, sizeof(db), "%s/index", tmp);
-    snprintf(tmpdir, sizeof(tmpdir), "%s/tmp", tmp);
-    snprintf(book, sizeof(book), "%s/answer.xlsx", tmp);
+    api_index(40, 5);
+    snprintf(tmpdir, sizeof(tmpdir), "%s/tmp", api.tmp);
+    snprintf(book, sizeof(book), "%s/answer.xlsx", api.tmp);
     cr_assert_eq(mkdir(tmpdir, 0700), 0);
-    char fleet[4300];
-    snprintf(fleet, sizeof(fleet), "%s/fleet.csv", tmp);
-    char *gen[] = {CAMDEX_BIN, "generate", "--cameras", "40", "--seed", "5", NULL};
-    run_to_file(gen, fleet);
-    char *imp[] = {CAMDEX_BIN, "--db", db, "import", fleet, NULL};
-    run_ok(imp);
     /* Nothing listens on the generated addresses: one sweep gives every
      * camera a state, an event and a day in the report. */
-    char *sweep[] = {CAMDEX_BIN, "--db", db, "sweep", NULL};
+    char *sweep[] = {CAMDEX_BIN, "--db", api.db, "sweep", NULL};
     run_ok(sweep);
     /* The service makes its workbooks here; the tests check it stays empty. */
     setenv("TMPDIR", tmpdir, 1);
-    char *argv[] = {CAMDEX_BIN,   "--db", db,      "serve",
-                    "--interval", "600s", "--set", "http.listen=127.0.0.1:0",
-                    NULL};
-    proc_start(&serve, 2, argv);
-    http_port = serve_http_port(&serve);
+    api_serve("--interval", "600s", NULL);
 }
 
-static void teardown(void)
-{
-    int rc = proc_stop(&serve, SIGTERM, 15000);
-    testutil_rmdir(tmp);
-    cr_assert_eq(rc, 0, "serve exited with %d", rc);
-}
-
-TestSuite(api_xlsx, .init = setup, .fini = teardown, .timeout = 120);
-
-static struct resp get_lang(const char *path, const char *lang)
-{
-    char raw[2048];
-    int n = snprintf(raw, sizeof(raw),
-                     "GET %s HTTP/1.1\r\nHost: localhost\r\nConnection: close\r\n%s%s%s\r\n", path,
-                     lang ? "Accept-Language: " : "", lang ? lang : "", lang ? "\r\n" : "");
-    return raw_request(raw, (size_t)n);
-}
+TestSuite(api_xlsx, .init = setup, .fini = api_teardown, .timeout = 120);
 
 /* The answer's workbook, read back; checks the headers of a workbook. */
 static json_t *workbook_of(struct resp *r, const char *filename)
@@ -72,10 +40,7 @@ static json_t *workbook_of(struct resp *r, const char *filename)
     char want[128];
     snprintf(want, sizeof(want), "attachment; filename=\"%s\"", filename);
     cr_assert_str_eq(header(r, "content-disposition"), want);
-    FILE *f = fopen(book, "wb");
-    cr_assert_eq(fwrite(r->body, 1, r->body_len, f), r->body_len);
-    fclose(f);
-    return xlsx_read(book);
+    return xlsx_read_bytes(book, r->body, r->body_len);
 }
 
 static void assert_tmpdir_empty(void)
@@ -90,7 +55,7 @@ static void assert_tmpdir_empty(void)
 
 static json_t *json_rows(const char *path, const char *member)
 {
-    struct resp r = get_lang(path, NULL);
+    struct resp r = request_lang(path, NULL, NULL);
     cr_assert_eq(r.status, 200, "%s", r.body);
     json_t *rows = json_incref(json_object_get(r.json, member));
     cr_assert(json_is_array(rows), "%s", r.body);
@@ -102,7 +67,7 @@ Test(api_xlsx, cameras_as_a_workbook_equal_the_json)
 {
     json_t *rows = json_rows("/api/v1/cameras?limit=1000", "cameras");
     cr_assert_eq(json_array_size(rows), 40);
-    struct resp r = get_lang("/api/v1/cameras?limit=1000&format=xlsx", NULL);
+    struct resp r = request_lang("/api/v1/cameras?limit=1000&format=xlsx", NULL, NULL);
     json_t *b = workbook_of(&r, "cameras.xlsx");
     cr_assert_null(header(&r, "x-next-cursor"));
     json_t *s = xlsx_sheet(b, 0);
@@ -129,14 +94,14 @@ Test(api_xlsx, cameras_as_a_workbook_equal_the_json)
 
 Test(api_xlsx, a_page_carries_the_next_cursor)
 {
-    struct resp r = get_lang("/api/v1/cameras?limit=5&format=xlsx", NULL);
+    struct resp r = request_lang("/api/v1/cameras?limit=5&format=xlsx", NULL, NULL);
     json_t *b = workbook_of(&r, "cameras.xlsx");
     cr_assert_eq(xlsx_nrows(xlsx_sheet(b, 0)), 6);
     const char *next = header(&r, "x-next-cursor");
     cr_assert_not_null(next);
     char path[1024];
     snprintf(path, sizeof(path), "/api/v1/cameras?limit=5&format=xlsx&cursor=%s", next);
-    struct resp r2 = get_lang(path, NULL);
+    struct resp r2 = request_lang(path, NULL, NULL);
     json_t *b2 = workbook_of(&r2, "cameras.xlsx");
     cr_assert_str_neq(xlsx_text(xlsx_sheet(b2, 0), 1, 0), xlsx_text(xlsx_sheet(b, 0), 1, 0),
                       "the second page starts after the first");
@@ -150,7 +115,7 @@ Test(api_xlsx, units_events_and_report_in_chinese)
 {
     const char *zh = "zh-CN,zh;q=0.9,en;q=0.8";
     json_t *units = json_rows("/api/v1/units", "units");
-    struct resp r = get_lang("/api/v1/units?format=xlsx", zh);
+    struct resp r = request_lang("/api/v1/units?format=xlsx", NULL, zh);
     json_t *b = workbook_of(&r, "units.xlsx");
     json_t *s = xlsx_sheet(b, 0);
     cr_assert_str_eq(xlsx_sheet_name(s), "单位");
@@ -171,7 +136,7 @@ Test(api_xlsx, units_events_and_report_in_chinese)
 
     json_t *events = json_rows("/api/v1/events?limit=1000", "events");
     cr_assert_eq(json_array_size(events), 40);
-    r = get_lang("/api/v1/events?limit=1000&format=xlsx", zh);
+    r = request_lang("/api/v1/events?limit=1000&format=xlsx", NULL, zh);
     b = workbook_of(&r, "events.xlsx");
     s = xlsx_sheet(b, 0);
     cr_assert_str_eq(xlsx_sheet_name(s), "状态变化");
@@ -188,7 +153,7 @@ Test(api_xlsx, units_events_and_report_in_chinese)
     resp_free(&r);
 
     /* The default range, the last 7 days: today holds the sweep's day. */
-    r = get_lang("/api/v1/reports/online-rate", NULL);
+    r = request_lang("/api/v1/reports/online-rate", NULL, NULL);
     cr_assert_eq(r.status, 200, "%s", r.body);
     json_t *days = json_incref(json_object_get(r.json, "rows"));
     cr_assert_gt(json_array_size(days), 0);
@@ -199,7 +164,7 @@ Test(api_xlsx, units_events_and_report_in_chinese)
     /* The same range, whenever midnight falls. */
     snprintf(path, sizeof(path), "/api/v1/reports/online-rate?from=%s&to=%s&format=xlsx", from, to);
     resp_free(&r);
-    r = get_lang(path, zh);
+    r = request_lang(path, NULL, zh);
     b = workbook_of(&r, name);
     s = xlsx_sheet(b, 0);
     cr_assert_str_eq(xlsx_sheet_name(s), "在线率");
@@ -216,15 +181,15 @@ Test(api_xlsx, units_events_and_report_in_chinese)
 
 Test(api_xlsx, other_languages_get_english_and_other_formats_a_400)
 {
-    struct resp r = get_lang("/api/v1/units?format=xlsx", "fr-FR,fr;q=0.9");
+    struct resp r = request_lang("/api/v1/units?format=xlsx", NULL, "fr-FR,fr;q=0.9");
     json_t *b = workbook_of(&r, "units.xlsx");
     cr_assert_str_eq(xlsx_sheet_name(xlsx_sheet(b, 0)), "Units");
     json_decref(b);
     resp_free(&r);
-    r = get_lang("/api/v1/units?format=csv", NULL);
+    r = request_lang("/api/v1/units?format=csv", NULL, NULL);
     assert_error(&r, 400, "bad_parameter", "format");
     resp_free(&r);
-    r = get_lang("/api/v1/reports/online-rate?format=pdf", NULL);
+    r = request_lang("/api/v1/reports/online-rate?format=pdf", NULL, NULL);
     assert_error(&r, 400, "bad_parameter", "json or xlsx");
     resp_free(&r);
 }

@@ -9,42 +9,27 @@
 #include <netinet/in.h>
 #include <sys/resource.h>
 
-#include "httpc.h"
-#include "procs.h"
-#include "runcmd.h"
-#include "testutil.h"
+#include "api_serve.h"
 
-#define RO "ro-token-5f1c9e"
-#define RW "rw-token-a73d02"
 #define NORMAL_DEADLINE_MS 3000 /* a normal request's whole answer */
 #define MANY               1000
-
-static char *tmp;
-static char db[4200];
-static struct proc serve;
 
 /* Starts the service with the tokens (unless `open`) and up to four more
  * settings. */
 static void start(bool open, const char *s1, const char *s2, const char *s3, const char *s4)
 {
-    char *argv[32] = {CAMDEX_BIN, "--db", db, "serve", "--interval", "60s", "--set",
-                      "http.listen=127.0.0.1:0", "--log-level", "info"};
-    int n = 10;
-    if (!open) {
-        argv[n++] = "--set";
-        argv[n++] = "http.token_ro=" RO;
-        argv[n++] = "--set";
-        argv[n++] = "http.token_rw=" RW;
-    }
+    const char *args[API_SERVE_ARGS_MAX] = {"--interval", "60s", "--log-level", "info"};
+    size_t n = 4;
+    static const char *const tokens[] = {API_TOKENS};
+    for (size_t i = 0; !open && i < sizeof(tokens) / sizeof(tokens[0]); i++)
+        args[n++] = tokens[i];
     const char *extra[] = {s1, s2, s3, s4};
     for (int i = 0; i < 4; i++)
         if (extra[i]) {
-            argv[n++] = "--set";
-            argv[n++] = (char *)extra[i];
+            args[n++] = "--set";
+            args[n++] = extra[i];
         }
-    argv[n] = NULL;
-    proc_start(&serve, 2, argv);
-    http_port = serve_http_port(&serve);
+    api_serve_argv(args, n);
 }
 
 static void setup(void)
@@ -55,24 +40,10 @@ static void setup(void)
     getrlimit(RLIMIT_NOFILE, &rl);
     rl.rlim_cur = rl.rlim_max;
     setrlimit(RLIMIT_NOFILE, &rl);
-    tmp = testutil_mkdtemp();
-    char fleet[4200];
-    snprintf(db, sizeof(db), "%s/index", tmp);
-    snprintf(fleet, sizeof(fleet), "%s/fleet.csv", tmp);
-    char *gen[] = {CAMDEX_BIN, "generate", "--cameras", "50", "--seed", "3", NULL};
-    run_to_file(gen, fleet);
-    char *imp[] = {CAMDEX_BIN, "--db", db, "import", fleet, NULL};
-    run_ok(imp);
+    api_index(50, 3);
 }
 
-static void teardown(void)
-{
-    int rc = serve.pid > 0 ? proc_stop(&serve, SIGTERM, 15000) : 0;
-    testutil_rmdir(tmp);
-    cr_assert_eq(rc, 0, "serve exited with %d", rc);
-}
-
-TestSuite(hostile, .init = setup, .fini = teardown, .timeout = 180);
+TestSuite(hostile, .init = setup, .fini = api_teardown, .timeout = 180);
 
 /* ---- the two clients ---- */
 
@@ -155,7 +126,7 @@ Test(hostile, a_thousand_stalled_heads_leave_the_api_to_others)
         fds[i] = connect_hostile();
         send_all(fds[i], half, sizeof(half) - 1);
     }
-    uint64_t worst = normal_requests(20, RO);
+    uint64_t worst = normal_requests(20, API_RO);
     cr_log_info("20 requests with %d stalled connections open: slowest %llu ms", MANY,
                 (unsigned long long)worst);
     /* None was cut: the default caps leave room for all of them. */
@@ -176,7 +147,7 @@ Test(hostile, at_the_global_cap_the_busiest_address_loses_its_oldest)
         fds[i] = connect_hostile();
         send_all(fds[i], "GET / HTTP/1.1\r\n", 16);
     }
-    normal_requests(10, RO);
+    normal_requests(10, API_RO);
     /* The oldest were cut to make room: at most 64 of the hostile
      * connections can be open, and the newest is one of them. */
     cr_assert(!closed_by_server(fds[199], 0), "the newest connection was cut");
@@ -195,7 +166,7 @@ Test(hostile, an_address_past_its_cap_loses_its_oldest_not_its_newest)
     int idle[20];
     for (int i = 0; i < 20; i++)
         idle[i] = connect_api();
-    normal_requests(3, RO);
+    normal_requests(3, API_RO);
     cr_assert(closed_by_server(idle[0], 5000), "the oldest connection was not cut");
     for (int i = 0; i < 20; i++)
         close(idle[i]);
@@ -212,9 +183,9 @@ Test(hostile, a_head_not_sent_within_header_timeout_is_cut)
     fd = connect_hostile();
     cr_assert(closed_by_server(fd, 10000), "a silent connection was not cut");
     close(fd);
-    normal_requests(3, RO);
+    normal_requests(3, API_RO);
     /* Operators see the cuts on a graph. */
-    struct resp m = request("GET", "/metrics", RO, NULL);
+    struct resp m = request("GET", "/metrics", API_RO, NULL);
     cr_assert_eq(m.status, 200, "%d %s", m.status, m.body);
     const char *line = strstr(m.body, "camdex_http_connections_cut_total{why=\"head_late\"} ");
     cr_assert_not_null(line, "no head_late counter in /metrics");
@@ -241,7 +212,7 @@ static int hold_body(const char *head, size_t sent)
 Test(hostile, unauthenticated_bodies_are_refused_unread)
 {
     start(false, "http.max_body=1048576", "http.header_timeout=60s", "http.timeout=60s", NULL);
-    long before = rss_kib(serve.pid);
+    long before = rss_kib(api.serve.pid);
     /* 200 clients declare a 1 MB body without a token, send most of it
      * and hold the rest. */
     enum { N = 200 };
@@ -250,7 +221,7 @@ Test(hostile, unauthenticated_bodies_are_refused_unread)
                                "Content-Type: text/csv\r\nContent-Length: 1000000\r\n\r\n";
     for (int i = 0; i < N; i++)
         fds[i] = hold_body(head, 900000);
-    normal_requests(10, RO);
+    normal_requests(10, API_RO);
     /* Each was told 401 from its head alone and its connection ended. */
     for (int i = 0; i < N; i++) {
         size_t n = 0;
@@ -260,12 +231,12 @@ Test(hostile, unauthenticated_bodies_are_refused_unread)
         free(all);
         close(fds[i]);
     }
-    long after = rss_kib(serve.pid);
+    long after = rss_kib(api.serve.pid);
     cr_log_info("RSS %ld KiB before, %ld KiB after 200 unauthenticated 1 MB bodies", before,
                 after);
     /* Unread, the bodies cost nothing: 200 MB would have been read before. */
     cr_expect_lt(after - before, 32 * 1024, "RSS grew from %ld to %ld KiB", before, after);
-    normal_requests(3, RO);
+    normal_requests(3, API_RO);
 }
 
 Test(hostile, authenticated_bodies_are_held_to_the_budget)
@@ -277,11 +248,11 @@ Test(hostile, authenticated_bodies_are_held_to_the_budget)
     enum { N = 40 };
     static int fds[N];
     static const char head[] = "POST /api/v1/inventory HTTP/1.1\r\nHost: localhost\r\n"
-                               "Authorization: Bearer " RW "\r\nContent-Type: text/csv\r\n"
+                               "Authorization: Bearer " API_RW "\r\nContent-Type: text/csv\r\n"
                                "Content-Length: 1000000\r\n\r\n";
     for (int i = 0; i < N; i++)
         fds[i] = hold_body(head, 500000);
-    normal_requests(10, RO);
+    normal_requests(10, API_RO);
     int refused = 0;
     for (int i = 0; i < N; i++) {
         size_t n = 0;
@@ -295,7 +266,7 @@ Test(hostile, authenticated_bodies_are_held_to_the_budget)
         close(fds[i]);
     }
     cr_assert_eq(refused, N - 4, "%d of %d held bodies refused with a budget for 4", refused, N);
-    normal_requests(3, RO);
+    normal_requests(3, API_RO);
 }
 
 Test(hostile, a_body_on_a_kept_alive_connection_is_held_to_the_budget)
@@ -306,7 +277,7 @@ Test(hostile, a_body_on_a_kept_alive_connection_is_held_to_the_budget)
      * next request is held to the budget by the sweep instead. */
     int fd = connect_hostile();
     static const char first[] = "GET /healthz HTTP/1.1\r\nHost: localhost\r\n"
-                                "Authorization: Bearer " RO "\r\n\r\n";
+                                "Authorization: Bearer " API_RO "\r\n\r\n";
     send_all(fd, first, sizeof(first) - 1);
     char got[4096];
     size_t n = 0;
@@ -321,7 +292,7 @@ Test(hostile, a_body_on_a_kept_alive_connection_is_held_to_the_budget)
     }
     cr_assert(memmem(got, n, "\"ok\"", 4), "%.*s", (int)n, got);
     static const char head[] = "POST /api/v1/inventory HTTP/1.1\r\nHost: localhost\r\n"
-                               "Authorization: Bearer " RW "\r\nContent-Type: text/csv\r\n"
+                               "Authorization: Bearer " API_RW "\r\nContent-Type: text/csv\r\n"
                                "Content-Length: 4000000\r\n\r\n";
     send_all(fd, head, sizeof(head) - 1);
     char *part = malloc(2000000);
@@ -336,7 +307,7 @@ Test(hostile, a_body_on_a_kept_alive_connection_is_held_to_the_budget)
     cr_assert(strstr(all, "body_budget"), "%.300s", all);
     free(all);
     close(fd);
-    normal_requests(3, RO);
+    normal_requests(3, API_RO);
 }
 
 Test(hostile, a_declared_body_over_max_body_is_refused_unread)
@@ -344,12 +315,12 @@ Test(hostile, a_declared_body_over_max_body_is_refused_unread)
     start(false, NULL, NULL, NULL, NULL);
     /* 10 MB declared against the default 64 KiB: 413 before any of it. */
     static const char raw[] = "POST /api/v1/inventory HTTP/1.1\r\nHost: localhost\r\n"
-                              "Authorization: Bearer " RW "\r\n"
+                              "Authorization: Bearer " API_RW "\r\n"
                               "Content-Length: 10000000\r\nConnection: close\r\n\r\n";
     struct resp r = raw_request(raw, sizeof(raw) - 1);
     cr_assert_eq(r.status, 413, "%s", r.head);
     resp_free(&r);
-    normal_requests(2, RO);
+    normal_requests(2, API_RO);
 }
 
 /* ---- Host ---- */
@@ -396,7 +367,7 @@ Test(hostile, with_tokens_any_host_is_answered)
 {
     start(false, NULL, NULL, NULL, NULL);
     static const char raw[] = "GET /api/v1/summary HTTP/1.1\r\nHost: camdex.internal\r\n"
-                              "Authorization: Bearer " RO "\r\nConnection: close\r\n\r\n";
+                              "Authorization: Bearer " API_RO "\r\nConnection: close\r\n\r\n";
     struct resp r = raw_request(raw, sizeof(raw) - 1);
     cr_assert_eq(r.status, 200, "%s", r.head);
     resp_free(&r);
@@ -434,5 +405,5 @@ Test(hostile, http2_is_not_spoken)
     cr_assert_not_null(all, "no answer to an h2c upgrade");
     cr_assert(strncmp(all, "HTTP/1.1 200", 12) == 0, "%.200s", all);
     free(all);
-    normal_requests(2, RO);
+    normal_requests(2, API_RO);
 }
