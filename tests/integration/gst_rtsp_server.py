@@ -60,7 +60,7 @@ def draw_loop(width, height, fps):
              % (big_w, big_h, big_w, big_h, width, height, 2 * sway, sway, LOOP_S,
                 2 * sway, sway, LOOP_S))
     raw = subprocess.run(
-        ["ffmpeg", "-v", "error", "-loop", "1", "-framerate", str(fps), "-i", PHOTO,
+        ["/usr/bin/ffmpeg", "-v", "error", "-loop", "1", "-framerate", str(fps), "-i", PHOTO,
          "-vf", graph, "-frames:v", str(LOOP_S * fps), "-f", "rawvideo", "-"],
         check=True, stdout=subprocess.PIPE).stdout
     size = width * height * 3 // 2
