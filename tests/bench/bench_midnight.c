@@ -98,8 +98,32 @@ static int sum_rows(struct store *s, const struct fleet *f, int32_t day, uint64_
     return rc;
 }
 
+/* The updates of schedule places [i, end) in interval k, which starts at
+ * `from`: camera j * stride (mod n) at its place's time. */
+static int fill_batch(struct store_batch *b, const struct fleet *f, size_t i, size_t end,
+                      size_t stride, uint32_t k, int64_t from, int64_t iv)
+{
+    int rc = 0;
+    for (size_t j = i; j < end && !rc; j++) {
+        size_t cam = j * stride % f->n;
+        int64_t t = from + (int64_t)j * iv / (int64_t)f->n;
+        struct store_health h = {0};
+        h.reason = h.detail = "";
+        h.media.codec = h.media.profile = h.media.audio = h.media.server = "";
+        /* A camera in a hundred is offline each interval, a different one
+         * the next: transitions and events too. */
+        h.state = (cam + k) % 100 == 0 ? STORE_OFFLINE : STORE_ONLINE;
+        if (h.state == STORE_OFFLINE)
+            h.reason = "rtsp_timeout";
+        h.last_probe = t;
+        rc = store_batch_health_put(b, f->id[cam], &h, t);
+    }
+    return rc;
+}
+
 int main(int argc, char **argv)
 {
+    setvbuf(stdout, NULL, _IOLBF, 0); /* each interval's line as it ends */
     const char *dir = NULL;
     uint32_t interval_s = 60, batch = 0, before = 3, after = 2;
     static const struct option opts[] = {
@@ -180,20 +204,7 @@ int main(int argc, char **argv)
         for (size_t i = 0; i < f.n && !rc; i += batch) {
             store_batch_clear(b);
             size_t end = i + batch < f.n ? i + batch : f.n;
-            for (size_t j = i; j < end; j++) {
-                size_t cam = j * stride % f.n;
-                int64_t t = start + (int64_t)k * iv + (int64_t)j * iv / (int64_t)f.n;
-                struct store_health h = {0};
-                h.reason = h.detail = "";
-                h.media.codec = h.media.profile = h.media.audio = h.media.server = "";
-                /* A camera in a hundred is offline each interval, a
-                 * different one the next: transitions and events too. */
-                h.state = (cam + k) % 100 == 0 ? STORE_OFFLINE : STORE_ONLINE;
-                if (h.state == STORE_OFFLINE)
-                    h.reason = "rtsp_timeout";
-                h.last_probe = t;
-                rc = store_batch_health_put(b, f.id[cam], &h, t);
-            }
+            rc = fill_batch(b, &f, i, end, stride, k, start + (int64_t)k * iv, iv);
             struct store_commit_stats st;
             double t0 = now_s();
             if (!rc)
