@@ -505,6 +505,13 @@ static struct cam *job_camera(struct monitor *m, struct job *j)
     if (j->fleet_gen == m->fleet_gen && j->cam < m->fleet.count)
         return &m->fleet.cams[j->cam];
     struct cam *c = fleet_find(&m->fleet, j->id);
+    /* Started just before the last reload, at a URL the camera still has:
+     * the result is the camera's (its in-flight flag came over with the
+     * swap). Dropping it re-probed every camera in flight at each reload,
+     * thousands at a million cameras, and no result came for a moment. */
+    if (c && j->fleet_gen + 1 == m->fleet_gen && j->cam < m->old_fleet.count &&
+        strcmp(m->old_fleet.cams[j->cam].url, c->url) == 0)
+        return (j->deep ? c->deep_in_flight : c->in_flight) ? c : NULL;
     /* Probed under an earlier inventory: the camera is gone or was re-read;
      * a camera still here gets its schedule back. */
     if (c) {

@@ -232,3 +232,102 @@ Test(monitor_reload, a_stop_during_the_read_cancels_the_reload_and_still_ends)
     cr_assert_eq(f.status, -ECANCELED);
     fix_end(&f);
 }
+
+/* ---- probes in flight across a reload ---- */
+
+#define SILENT 10
+
+struct carry {
+    struct fix f;
+    int listen_fd;
+    bool reloaded;
+    uint64_t probes_when_restarted; /* probes recorded when every camera had started twice */
+    bool seen;
+};
+
+static void on_carry_reloaded(void *data, int status)
+{
+    struct carry *c = data;
+    c->reloaded = status == 0;
+}
+
+/* Each loop turn: reload once every camera is in flight; stop once every
+ * camera has started a second probe. */
+static void on_carry_check(uv_check_t *h)
+{
+    struct carry *c = h->data;
+    struct monitor_stats st;
+    monitor_get_stats(c->f.m, &st);
+    if (!c->f.done && st.in_flight == SILENT && st.lag_count == SILENT) {
+        c->f.done = true; /* reload asked for */
+        cr_assert_eq(monitor_reload(c->f.m, NULL, on_carry_reloaded, c), 0);
+    }
+    if (!c->seen && st.lag_count >= 2 * SILENT) {
+        c->seen = true;
+        c->probes_when_restarted = st.probes;
+        monitor_stop(c->f.m);
+    }
+}
+
+Test(monitor_reload, results_of_probes_in_flight_across_a_reload_are_kept)
+{
+    struct carry c;
+    memset(&c, 0, sizeof(c));
+    struct fix *f = &c.f;
+    pthread_mutex_init(&f->mu, NULL);
+    pthread_cond_init(&f->cv, NULL);
+    /* A port that accepts (the kernel's backlog) and never answers: each
+     * probe waits for its reply timeout. */
+    c.listen_fd = socket(AF_INET, SOCK_STREAM, 0);
+    struct sockaddr_in a = {.sin_family = AF_INET, .sin_addr.s_addr = htonl(INADDR_ANY)};
+    cr_assert_eq(bind(c.listen_fd, (struct sockaddr *)&a, sizeof(a)), 0);
+    cr_assert_eq(listen(c.listen_fd, 64), 0);
+    socklen_t len = sizeof(a);
+    cr_assert_eq(getsockname(c.listen_fd, (struct sockaddr *)&a, &len), 0);
+    f->port = ntohs(a.sin_port);
+    f->port_fd = dup(c.listen_fd);
+    f->dir = testutil_mkdtemp();
+    struct store_options o;
+    store_options_default(&o);
+    o.no_sync = true;
+    cr_assert_eq(store_open(f->dir, &o, &f->store), 0);
+    struct store_batch *b;
+    cr_assert_eq(store_batch_new(&b), 0);
+    for (int i = 0; i < SILENT; i++) { /* one host each: the per-host cap is not in the way */
+        char id[32], url[96];
+        snprintf(id, sizeof(id), "cam-%04d", i);
+        snprintf(url, sizeof(url), "rtsp://127.0.0.%d:%u/ch", i + 2, (unsigned)f->port);
+        struct store_camera cam = {
+            .id = id, .name = id, .unit_id = "u-1", .url = url, .address = "", .tags = ""};
+        cr_assert_eq(store_batch_camera_put(b, &cam, "Unit 1"), 0);
+    }
+    cr_assert_eq(store_batch_commit(f->store, b, NULL, NULL, NULL), 0);
+    store_batch_free(&b);
+    config_default(&f->cfg);
+    f->cfg.interval_ms = 1000;
+    f->cfg.reply_timeout_ms = 1500; /* longer than the interval: all in flight at once */
+    f->cfg.total_timeout_ms = 1500;
+    f->cfg.recheck_ms = 0;
+    f->cfg.deep_workers = 0;
+    f->cfg.commit_interval_ms = 50;
+    uv_loop_init(&f->loop);
+    struct monitor_opts mo = {
+        .cfg = &f->cfg, .store = f->store, .on_stopped = on_stopped, .data = f};
+    cr_assert_eq(monitor_new(&f->loop, &mo, &f->m), 0);
+    cr_assert_eq(monitor_start(f->m), 0);
+    uv_check_init(&f->loop, &f->check);
+    f->check.data = &c;
+    uv_check_start(&f->check, on_carry_check);
+    uv_timer_init(&f->loop, &f->deadline);
+    f->deadline.data = f;
+    uv_timer_start(&f->deadline, on_deadline, 30000, 0);
+    uv_run(&f->loop, UV_RUN_DEFAULT);
+    cr_assert_not(f->timed_out);
+    cr_assert(c.reloaded);
+    /* Each camera's first result was recorded before its second probe
+     * started; dropped, the cameras would have started again with none. */
+    cr_assert_geq(c.probes_when_restarted, SILENT, "%llu results kept of %d",
+                  (unsigned long long)c.probes_when_restarted, SILENT);
+    close(c.listen_fd);
+    fix_end(f);
+}
