@@ -342,7 +342,8 @@ Test(cluster, operations_at_the_central_are_done_by_the_cameras_zone)
     /* Maintenance on, at the central's API: the zone's prober does it and
      * answers as its own API does; the central then shows it. */
     snprintf(path, sizeof(path), "/api/v1/cameras/%s/maintenance", a_id);
-    struct resp r = api_at(central_http, "PUT", path, RW_CENTRAL, "{\"on\": true, \"note\": \"lens\"}");
+    struct resp r =
+        api_at(central_http, "PUT", path, RW_CENTRAL, "{\"on\": true, \"note\": \"lens\"}");
     cr_assert_eq(r.status, 200, "%s", r.body);
     cr_expect(json_is_true(json_object_get(r.json, "changed")), "%s", r.body);
     cr_expect(json_is_true(json_object_get(r.json, "maintenance")), "%s", r.body);
@@ -402,7 +403,8 @@ Test(cluster, operations_at_the_central_are_done_by_the_cameras_zone)
     while (!back && procs_now_ms() < deadline) {
         snprintf(path, sizeof(path), "/api/v1/cameras/%s", a_id);
         r = api_at(central_http, "GET", path, RW_CENTRAL, NULL);
-        const char *s = json_string_value(json_object_get(json_object_get(r.json, "health"), "state"));
+        json_t *health = json_object_get(r.json, "health");
+        const char *s = json_string_value(json_object_get(health, "state"));
         back = s && strcmp(s, "maintenance") != 0;
         resp_free(&r);
     }
