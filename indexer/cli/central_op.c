@@ -102,8 +102,11 @@ int central_op_call(const char *config_path, const char *zone, const char *id, c
         cli_error("camera %s is in zone %s: %s", id, zone, err);
         return CLI_FAIL;
     }
-    struct cluster_op op = {.zone = zone, .method = method, .target = target,
-                            .content_type = "application/json", .body = body,
+    struct cluster_op op = {.zone = zone,
+                            .method = method,
+                            .target = target,
+                            .content_type = "application/json",
+                            .body = body,
                             .body_len = body ? strlen(body) : 0,
                             .timeout_ms = CENTRAL_OP_WAIT_MS};
     struct cluster_op_reply rep;

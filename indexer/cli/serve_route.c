@@ -55,8 +55,8 @@ int serve_route_start(struct serve_route *sr, const struct config *cfg, struct h
         if (!rc)
             http_server_set_router(http, send_op, sr);
     } else if (cfg->cluster_role == CONFIG_ROLE_PROBER) {
-        rc = cluster_ops_answer_start(cfg, http_server_address(http), &sr->answer, err,
-                                      sizeof(err));
+        rc =
+            cluster_ops_answer_start(cfg, http_server_address(http), &sr->answer, err, sizeof(err));
         if (!rc && !http)
             log_kv(LEVEL_WARN,
                    "cluster: this prober serves no HTTP API ([http] listen), so the central "

@@ -11,8 +11,8 @@
 
 struct serve_route {
     struct http_server *http;
-    struct cluster_router *router;      /* a central's */
-    struct cluster_ops_answer *answer;  /* a prober's */
+    struct cluster_router *router;     /* a central's */
+    struct cluster_ops_answer *answer; /* a prober's */
 };
 
 /* After the HTTP server started (http may be NULL): a central routes, a

@@ -74,7 +74,8 @@ static int subscribe(struct zone *z)
     so.Config.DeliverPolicy = js_DeliverAll;
     so.Config.MaxAckPending = 4 * CENTRAL_FETCH;
     bool rewound;
-    int rc = central_resume_prepare(z->c->js, stream, CENTRAL_DURABLE, z->st.last_seq, &so, &rewound);
+    int rc =
+        central_resume_prepare(z->c->js, stream, CENTRAL_DURABLE, z->st.last_seq, &so, &rewound);
     if (rc)
         return rc;
     if (rewound)

@@ -16,8 +16,8 @@
 #include "store.h"
 
 struct central_walk {
-    int64_t walk;  /* the walk being received, 0 = none */
-    char **ids;    /* its ids so far, sorted at the end */
+    int64_t walk; /* the walk being received, 0 = none */
+    char **ids;   /* its ids so far, sorted at the end */
     size_t n, cap;
 };
 

@@ -17,9 +17,9 @@
 
 /* One operation, as the central's API received it. */
 struct cluster_op {
-    const char *zone;   /* the camera's zone */
-    const char *method; /* GET, PUT, POST, DELETE */
-    const char *target; /* "/api/v1/cameras/ID/maintenance?lang=zh", as received */
+    const char *zone;            /* the camera's zone */
+    const char *method;          /* GET, PUT, POST, DELETE */
+    const char *target;          /* "/api/v1/cameras/ID/maintenance?lang=zh", as received */
     const char *accept_language; /* "" = none */
     const char *content_type;    /* of the body, "" = none */
     const void *body;
@@ -76,8 +76,7 @@ struct cluster_ops_answer;
 int cluster_ops_answer_start(const struct config *cfg, const char *http_address,
                              struct cluster_ops_answer **out, char *err, size_t errlen);
 /* Operations answered and refused so far (any thread). */
-void cluster_ops_answer_counts(struct cluster_ops_answer *a, uint64_t *answered,
-                               uint64_t *refused);
+void cluster_ops_answer_counts(struct cluster_ops_answer *a, uint64_t *answered, uint64_t *refused);
 void cluster_ops_answer_stop(struct cluster_ops_answer **a);
 
 #endif

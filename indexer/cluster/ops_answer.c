@@ -94,8 +94,9 @@ static void send_error(struct cluster_ops_answer *a, natsMsg *req, int status, c
                        const char *message)
 {
     char body[768];
-    int n = snprintf(body, sizeof(body), "{\"error\":{\"code\":\"%s\",\"status\":%d,\"message\":\"%s\"}}\n",
-                     code, status, message);
+    int n = snprintf(body, sizeof(body),
+                     "{\"error\":{\"code\":\"%s\",\"status\":%d,\"message\":\"%s\"}}\n", code,
+                     status, message);
     send_reply(a, req, status, "application/json", body, n > 0 ? (size_t)n : 0);
 }
 
@@ -174,7 +175,8 @@ static void answer(struct cluster_ops_answer *a, CURL *curl, natsMsg *m)
         char msg[300];
         snprintf(msg, sizeof(msg),
                  "the prober of zone %s could not ask its own HTTP API at %s: %s (see its log)",
-                 a->zone, a->base_url + 7, b.too_big ? "the answer is too large" : curl_easy_strerror(cc));
+                 a->zone, a->base_url + 7,
+                 b.too_big ? "the answer is too large" : curl_easy_strerror(cc));
         send_error(a, m, 502, "prober_api_failed", msg);
     }
     curl_slist_free_all(h);

@@ -21,9 +21,8 @@ static bool action_ok(const char *method, const char *action, size_t len)
     static const struct {
         const char *action, *methods; /* " M1 M2 " */
     } table[] = {
-        {"maintenance", " PUT POST "}, {"probe", " POST "},
-        {"reference", " GET PUT DELETE "}, {"reference.png", " GET "},
-        {"thumbnail", " GET "},
+        {"maintenance", " PUT POST "}, {"probe", " POST "},    {"reference", " GET PUT DELETE "},
+        {"reference.png", " GET "},    {"thumbnail", " GET "},
     };
     char m[12];
     if (strlen(method) > 8)

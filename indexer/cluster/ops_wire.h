@@ -9,14 +9,14 @@
 #include <stdbool.h>
 #include <stddef.h>
 
-#define OPS_HDR_METHOD   "Camdex-Method"
-#define OPS_HDR_TARGET   "Camdex-Target"
-#define OPS_HDR_LANG     "Accept-Language"
-#define OPS_HDR_CTYPE    "Content-Type"
-#define OPS_HDR_STATUS   "Camdex-Status"
-#define OPS_TARGET_MAX   2048
-#define OPS_BODY_MAX     (64 * 1024)   /* a maintenance note is 255 bytes */
-#define OPS_REPLY_MAX    (900 * 1024)  /* under NATS's 1 MiB payload */
+#define OPS_HDR_METHOD "Camdex-Method"
+#define OPS_HDR_TARGET "Camdex-Target"
+#define OPS_HDR_LANG   "Accept-Language"
+#define OPS_HDR_CTYPE  "Content-Type"
+#define OPS_HDR_STATUS "Camdex-Status"
+#define OPS_TARGET_MAX 2048
+#define OPS_BODY_MAX   (64 * 1024)  /* a maintenance note is 255 bytes */
+#define OPS_REPLY_MAX  (900 * 1024) /* under NATS's 1 MiB payload */
 
 /* "camdex.<zone>.ctl.op": outside the stream's camdex.<zone>.* (one token
  * more), so nothing of it is stored. */

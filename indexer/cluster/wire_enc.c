@@ -164,7 +164,8 @@ static json_t *diag_json(const struct store_diagnosis *g)
         json_array_append_new(f, json_pack("{s:s, s:f, s:f}", "reason", s_or_empty(g->f[i].reason),
                                            "value", (double)g->f[i].value, "limit",
                                            (double)g->f[i].limit));
-    return f ? json_pack("{s:I, s:b, s:o}", "t", (json_int_t)g->time_ms, "judged", g->judged, "f", f)
+    return f ? json_pack("{s:I, s:b, s:o}", "t", (json_int_t)g->time_ms, "judged", g->judged, "f",
+                         f)
              : NULL;
 }
 

@@ -112,8 +112,9 @@ static void answer_failure(struct api_req *a, const struct route_wait *w, int rc
         api_error(a, 503, "stopping", "the service is stopping; try again when it is back");
         break;
     default:
-        api_error(a, 502, "zone_failed", "camera \"%s\" is in zone %s, whose answer is not usable: %s",
-                  w->id, w->zone, strerror(-rc));
+        api_error(a, 502, "zone_failed",
+                  "camera \"%s\" is in zone %s, whose answer is not usable: %s", w->id, w->zone,
+                  strerror(-rc));
         break;
     }
 }
@@ -223,13 +224,14 @@ static bool zone_op(const struct api_req *a)
 int api_route(struct api_req *a)
 {
     struct route_bridge *b = a->env->routes;
+    if (!zone_op(a))
+        return 1; /* every other request, before taking any lock */
     pthread_mutex_lock(&a->env->stats_lock);
     http_route_fn fn = a->env->router;
     void *ctx = a->env->router_ctx;
     pthread_mutex_unlock(&a->env->stats_lock);
     /* HEAD is answered here: a prober is asked only what it may be asked. */
-    if (!fn || !b || !zone_op(a) || h2o_memis(a->req->method.base, a->req->method.len,
-                                              H2O_STRLIT("HEAD")))
+    if (!fn || !b || h2o_memis(a->req->method.base, a->req->method.len, H2O_STRLIT("HEAD")))
         return 1;
     const char *id = a->seg[3];
     if (!api_valid_id(id))

@@ -285,7 +285,7 @@ Test(cluster, the_central_adds_up_the_zones_and_a_silent_zone_goes_stale)
     cr_expect_eq(central_count("online", ""), online_b_before,
                  "zone b's cameras changed with zone a");
     int status = 0;
-    char *m = http_get(central_http, "/metrics", NULL, 5000, &status);
+    char *m = http_get(central_http, "/metrics", RW_CENTRAL, 5000, &status);
     cr_assert_eq(status, 200);
     cr_expect(strstr(m, "camdex_cluster_zone_stale{zone=\"a\"} 1\n") &&
                   strstr(m, "camdex_cluster_zone_stale{zone=\"b\"} 0\n"),
@@ -316,8 +316,7 @@ static bool central_shows(const char *id, const char *state, int ms)
     uint64_t deadline = procs_now_ms() + (uint64_t)ms;
     while (procs_now_ms() < deadline) {
         struct resp r = api_at(central_http, "GET", path, RW_CENTRAL, NULL);
-        const char *s = json_string_value(
-            json_object_get(json_object_get(r.json, "health"), "state"));
+        const char *s = json_string_value(json_object_get(r.json, "state"));
         bool same = s && strcmp(s, state) == 0;
         resp_free(&r);
         if (same)
@@ -328,6 +327,7 @@ static bool central_shows(const char *id, const char *state, int ms)
 
 Test(cluster, operations_at_the_central_are_done_by_the_cameras_zone)
 {
+    http_wait_ms = 60000; /* beyond the central's own waits for a zone (15 s) */
     for (int z = 0; z < 2; z++) {
         char *argv[] = {CAMDEX_BIN, "--db", db[z], "import", inv[z], NULL};
         run_ok(argv);
@@ -342,7 +342,8 @@ Test(cluster, operations_at_the_central_are_done_by_the_cameras_zone)
     /* Maintenance on, at the central's API: the zone's prober does it and
      * answers as its own API does; the central then shows it. */
     snprintf(path, sizeof(path), "/api/v1/cameras/%s/maintenance", a_id);
-    struct resp r = api_at(central_http, "PUT", path, RW_CENTRAL, "{\"on\": true, \"note\": \"lens\"}");
+    struct resp r =
+        api_at(central_http, "PUT", path, RW_CENTRAL, "{\"on\": true, \"note\": \"lens\"}");
     cr_assert_eq(r.status, 200, "%s", r.body);
     cr_expect(json_is_true(json_object_get(r.json, "changed")), "%s", r.body);
     cr_expect(json_is_true(json_object_get(r.json, "maintenance")), "%s", r.body);
@@ -383,7 +384,9 @@ Test(cluster, operations_at_the_central_are_done_by_the_cameras_zone)
     r = api_at(central_http, "POST", path, RW_CENTRAL, NULL);
     cr_assert_eq(r.status, 200, "%s", r.body);
     cr_expect_str_eq(json_string_value(json_object_get(r.json, "id")), b_id);
-    cr_expect_str_eq(json_string_value(json_object_get(r.json, "state")), "online", "%s", r.body);
+    /* The central probes nothing itself: 200 with a result is the prober's. */
+    cr_expect(json_is_string(json_object_get(r.json, "state")), "%s", r.body);
+    cr_expect(json_is_object(json_object_get(r.json, "health")), "%s", r.body);
     cr_expect(strstr(r.body, "***@") || !strstr(r.body, "@"), "credentials in %s", r.body);
     resp_free(&r);
 
@@ -402,7 +405,7 @@ Test(cluster, operations_at_the_central_are_done_by_the_cameras_zone)
     while (!back && procs_now_ms() < deadline) {
         snprintf(path, sizeof(path), "/api/v1/cameras/%s", a_id);
         r = api_at(central_http, "GET", path, RW_CENTRAL, NULL);
-        const char *s = json_string_value(json_object_get(json_object_get(r.json, "health"), "state"));
+        const char *s = json_string_value(json_object_get(r.json, "state"));
         back = s && strcmp(s, "maintenance") != 0;
         resp_free(&r);
     }
@@ -411,7 +414,14 @@ Test(cluster, operations_at_the_central_are_done_by_the_cameras_zone)
     /* Zone b's prober is down: the answer names zone b and what to do. */
     proc_stop(&serve[1], SIGKILL, 5000);
     snprintf(path, sizeof(path), "/api/v1/cameras/%s/maintenance", b_id);
-    r = api_at(central_http, "PUT", path, RW_CENTRAL, "{\"on\": true}");
+    /* NATS drops the dead prober's interest as soon as it sees its socket
+     * close; a request racing that is answered 504 at worst. */
+    for (int i = 0; i < 3; i++) {
+        r = api_at(central_http, "PUT", path, RW_CENTRAL, "{\"on\": true}");
+        if (r.status == 503 || i == 2)
+            break;
+        resp_free(&r);
+    }
     cr_expect_eq(r.status, 503, "%s", r.body);
     cr_expect(strstr(r.body, "\"zone_unreachable\"") && strstr(r.body, "zone b") &&
                   strstr(r.body, "camdex serve"),

@@ -170,12 +170,18 @@ Test(central_rebuild, picture_clock_and_osd_looks_reach_the_central_as_the_zone_
     fixture_cameras(za, "a", 3);
     struct store_diagnosis g = {.time_ms = testutil_now_ms() - 5000, .judged = true, .n = 1};
     g.f[0] = (struct store_finding){.reason = "picture_black", .value = 0.97f, .limit = 0.9f};
-    struct store_clock c = {.measured = true, .offset_ms = 95000,
-                            .checked_at = testutil_now_ms() - 4000, .source = "rtcp",
+    struct store_clock c = {.measured = true,
+                            .offset_ms = 95000,
+                            .checked_at = testutil_now_ms() - 4000,
+                            .source = "rtcp",
                             .tolerance_ms = 30000};
-    struct store_osd o = {.checked_at = testutil_now_ms() - 3000, .time_check = STORE_OSD_WRONG,
-                          .label_check = STORE_OSD_RIGHT, .offset_s = 95, .similarity = 0.9f,
-                          .tolerance_s = 60, .time_read = "2026-12-07 10:00:00",
+    struct store_osd o = {.checked_at = testutil_now_ms() - 3000,
+                          .time_check = STORE_OSD_WRONG,
+                          .label_check = STORE_OSD_RIGHT,
+                          .offset_s = 95,
+                          .similarity = 0.9f,
+                          .tolerance_s = 60,
+                          .time_read = "2026-12-07 10:00:00",
                           .text = "2026-12-07 10:00:00\na-1"};
     struct store_batch *b;
     cr_assert_eq(store_batch_new(&b), 0);

@@ -25,10 +25,10 @@
 struct fake_api {
     int fd, port;
     pthread_t thread;
-    bool silent;         /* read requests, answer none */
-    char request[8192];  /* the last request as received */
+    bool silent;        /* read requests, answer none */
+    char request[8192]; /* the last request as received */
     int requests;
-    const char *reply;   /* the whole HTTP answer */
+    const char *reply; /* the whole HTTP answer */
     size_t reply_len;
     int stop_pipe[2];
     int held[8]; /* connections of silent answers, open until stop */
@@ -162,8 +162,9 @@ static void call_until_heard(struct cluster_router *r, const struct cluster_op *
     } while (rep->rc == -EHOSTUNREACH && procs_now_ms() < deadline);
 }
 
-static const char jpeg_reply[] = "HTTP/1.1 200 OK\r\nContent-Type: image/jpeg\r\n"
-                                 "Content-Length: 6\r\nConnection: close\r\n\r\n\xff\xd8\x00\x01\xff\xd9";
+static const char jpeg_reply[] =
+    "HTTP/1.1 200 OK\r\nContent-Type: image/jpeg\r\n"
+    "Content-Length: 6\r\nConnection: close\r\n\r\n\xff\xd8\x00\x01\xff\xd9";
 
 Test(cluster_ops, an_operation_reaches_the_zones_api_and_its_answer_comes_back_as_it_was)
 {
@@ -174,10 +175,14 @@ Test(cluster_ops, an_operation_reaches_the_zones_api_and_its_answer_comes_back_a
     struct cluster_ops_answer *a = answerer("a", address, &natsd);
     struct cluster_router *r = router(&natsd);
     static const char body[] = "{\"on\":true,\"note\":\"lens\"}";
-    struct cluster_op op = {.zone = "a", .method = "PUT",
+    struct cluster_op op = {.zone = "a",
+                            .method = "PUT",
                             .target = "/api/v1/cameras/a-1/maintenance?lang=zh",
-                            .accept_language = "zh-CN", .content_type = "application/json",
-                            .body = body, .body_len = strlen(body), .timeout_ms = 5000};
+                            .accept_language = "zh-CN",
+                            .content_type = "application/json",
+                            .body = body,
+                            .body_len = strlen(body),
+                            .timeout_ms = 5000};
     struct cluster_op_reply rep;
     call_until_heard(r, &op, &rep);
     cr_assert_eq(rep.rc, 0, "%s", strerror(-rep.rc));
@@ -202,8 +207,8 @@ Test(cluster_ops, an_operation_reaches_the_zones_api_and_its_answer_comes_back_a
 
     /* Not an operation: refused by the prober, its API never asked. */
     int before = f.requests;
-    struct cluster_op bad = {.zone = "a", .method = "POST", .target = "/api/v1/inventory",
-                             .timeout_ms = 5000};
+    struct cluster_op bad = {
+        .zone = "a", .method = "POST", .target = "/api/v1/inventory", .timeout_ms = 5000};
     cluster_router_call(r, &bad, &rep);
     cr_assert_eq(rep.rc, 0);
     cr_expect_eq(rep.status, 400);
@@ -229,8 +234,10 @@ Test(cluster_ops, a_prober_without_an_api_says_so_naming_its_zone)
 {
     struct cluster_ops_answer *a = answerer("east", "", &natsd);
     struct cluster_router *r = router(&natsd);
-    struct cluster_op op = {.zone = "east", .method = "POST",
-                            .target = "/api/v1/cameras/e-1/probe", .timeout_ms = 5000};
+    struct cluster_op op = {.zone = "east",
+                            .method = "POST",
+                            .target = "/api/v1/cameras/e-1/probe",
+                            .timeout_ms = 5000};
     struct cluster_op_reply rep;
     call_until_heard(r, &op, &rep);
     cr_assert_eq(rep.rc, 0);
@@ -268,8 +275,8 @@ Test(cluster_ops, a_prober_that_does_not_answer_times_out_and_stopping_ends_ever
     snprintf(address, sizeof(address), "127.0.0.1:%d", f.port);
     struct cluster_ops_answer *a = answerer("a", address, &natsd);
     struct cluster_router *r = router(&natsd);
-    struct cluster_op op = {.zone = "a", .method = "GET",
-                            .target = "/api/v1/cameras/a-1/thumbnail", .timeout_ms = 300};
+    struct cluster_op op = {
+        .zone = "a", .method = "GET", .target = "/api/v1/cameras/a-1/thumbnail", .timeout_ms = 300};
     struct cluster_op_reply rep;
     call_until_heard(r, &op, &rep);
     cr_expect_eq(rep.rc, -ETIMEDOUT, "%d", rep.rc);
@@ -351,8 +358,9 @@ Test(cluster_ops, only_a_zones_own_prober_may_answer_its_operations)
     snprintf(conf, sizeof(conf), "%s/node.conf", scratch);
     FILE *f = fopen(conf, "w");
     cr_assert_not_null(f);
-    fprintf(f, "listen: 127.0.0.1:%d\njetstream: {store_dir: \"%s/js-acc\"}\n"
-               "include ./nats-accounts.conf\n",
+    fprintf(f,
+            "listen: 127.0.0.1:%d\njetstream: {store_dir: \"%s/js-acc\"}\n"
+            "include ./nats-accounts.conf\n",
             port, scratch);
     fclose(f);
     struct proc node = {0};
@@ -370,8 +378,10 @@ Test(cluster_ops, only_a_zones_own_prober_may_answer_its_operations)
     cr_assert_eq(cluster_router_wait_connected(r, 10000), 0);
     struct cluster_ops_answer *impostor;
     cr_assert_eq(cluster_ops_answer_start(&wc, "", &impostor, err, sizeof(err)), 0, "%s", err);
-    struct cluster_op op = {.zone = "east", .method = "GET",
-                            .target = "/api/v1/cameras/e-1/thumbnail", .timeout_ms = 3000};
+    struct cluster_op op = {.zone = "east",
+                            .method = "GET",
+                            .target = "/api/v1/cameras/e-1/thumbnail",
+                            .timeout_ms = 3000};
     struct cluster_op_reply rep;
     /* The impostor's subscription is refused by the server: nobody hears. */
     uint64_t deadline = procs_now_ms() + 3000;
