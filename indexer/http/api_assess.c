@@ -197,10 +197,9 @@ int api_report_assessment(struct api_req *a)
     enum api_format fmt;
     if (api_check_params(a, known) || api_format_param(a, true, &fmt))
         return 0;
-    const char *unit = api_param(a, "unit");
-    if (unit && (strlen(unit) > STORE_ID_MAX || !api_valid_id(unit)))
-        return api_error(a, 400, "bad_parameter",
-                         "unit: expected 1 to %d printable ASCII characters", STORE_ID_MAX);
+    const char *unit;
+    if (api_unit_param(a, &unit))
+        return 0;
     struct assess_params p = {.unit = unit, .cameras = fmt != API_CSV};
     if (range_params(a, &p))
         return 0;

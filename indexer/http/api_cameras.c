@@ -136,18 +136,15 @@ int api_cameras(struct api_req *a)
                                         "limit",  "cursor", "format", "zone",    NULL};
     if (api_check_params(a, known))
         return 0;
-    struct store_filter f = {
-        .unit_id = api_param(a, "unit"),
-        .state = -1,
-        .reason = api_param(a, "reason"),
-        .finding = api_param(a, "finding"),
-        .zone = api_param(a, "zone")};
+    struct store_filter f = {.state = -1,
+                             .reason = api_param(a, "reason"),
+                             .finding = api_param(a, "finding"),
+                             .zone = api_param(a, "zone")};
     const char *state = api_param(a, "state");
     const char *cursor = api_param(a, "cursor");
     struct list_ctx lc = {.a = a, .q = api_param(a, "q")};
-    if (f.unit_id && !api_valid_id(f.unit_id))
-        return api_error(a, 400, "bad_parameter",
-                         "unit: expected 1 to %d printable ASCII characters", STORE_ID_MAX);
+    if (api_unit_param(a, &f.unit_id))
+        return 0;
     if (state && (f.state = store_state_parse(state)) < 0)
         return api_error(a, 400, "bad_parameter",
                          "state: \"%.40s\" is not a state (use unknown, online, degraded, "
@@ -233,26 +230,11 @@ static int keep_recent(const struct store_event *ev, void *ctx)
     return json_array_append_new(rc->events, e) ? -ENOMEM : 0;
 }
 
-static int camera_id(struct api_req *a, const char **id)
-{
-    *id = a->seg[3];
-    if (!api_valid_id(*id))
-        return api_error(a, 400, "bad_id", "camera id: expected 1 to %d printable ASCII characters",
-                         STORE_ID_MAX),
-               1;
-    return 0;
-}
-
-static int no_camera(struct api_req *a, const char *id)
-{
-    return api_error(a, 404, "not_found", "no camera \"%s\" (GET /api/v1/cameras lists them)", id);
-}
-
 int api_camera(struct api_req *a)
 {
     static const char *const none[] = {NULL};
     const char *id;
-    if (api_check_params(a, none) || camera_id(a, &id))
+    if (api_check_params(a, none) || api_camera_id(a, &id))
         return 0;
     struct store_read *r;
     int rc = store_read_begin(a->env->store, &r);
@@ -295,7 +277,7 @@ int api_camera(struct api_req *a)
     }
     store_read_end(&r);
     if (rc == -ENOENT)
-        return no_camera(a, id);
+        return api_no_camera(a, id);
     if (rc)
         return api_store_error(a, rc, "camera");
     return api_json(a, 200, o);
@@ -307,7 +289,7 @@ int api_camera_maintenance(struct api_req *a)
 {
     static const char *const none[] = {NULL};
     const char *id;
-    if (api_check_params(a, none) || camera_id(a, &id))
+    if (api_check_params(a, none) || api_camera_id(a, &id))
         return 0;
     h2o_iovec_t body = a->req->entity;
     if (body.len > a->env->cfg->http_max_body)
@@ -339,7 +321,7 @@ int api_camera_maintenance(struct api_req *a)
     bool already = !rc && on == (h.state == STORE_MAINTENANCE);
     store_read_end(&r); /* before the commit below: never overlap them */
     if (rc == -ENOENT)
-        return no_camera(a, id);
+        return api_no_camera(a, id);
     if (rc)
         return api_store_error(a, rc, "camera");
     if (!already) {
@@ -356,7 +338,7 @@ int api_camera_maintenance(struct api_req *a)
             rc = store_batch_commit(a->env->store, b, NULL, NULL, NULL);
         store_batch_free(&b);
         if (rc == -ENOENT)
-            return no_camera(a, id);
+            return api_no_camera(a, id);
         if (rc)
             return api_store_error(a, rc, "maintenance");
         api_streams_notify(a->env->streams); /* the event it made */

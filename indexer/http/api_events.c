@@ -91,8 +91,7 @@ static int list_events(struct api_req *a, const char *camera, const char *unit)
     struct store_unit u;
     if (camera && (rc = store_camera_get(r, camera, &cam)) == -ENOENT) {
         store_read_end(&r);
-        return api_error(a, 404, "not_found", "no camera \"%s\" (GET /api/v1/cameras lists them)",
-                         camera);
+        return api_no_camera(a, camera);
     }
     if (unit && (rc = store_unit_get(r, unit, &u)) == -ENOENT) {
         store_read_end(&r);
@@ -134,10 +133,9 @@ int api_events(struct api_req *a)
                                         "cursor", "format", NULL};
     if (api_check_params(a, known))
         return 0;
-    const char *unit = api_param(a, "unit");
-    if (unit && !api_valid_id(unit))
-        return api_error(a, 400, "bad_parameter",
-                         "unit: expected 1 to %d printable ASCII characters", STORE_ID_MAX);
+    const char *unit;
+    if (api_unit_param(a, &unit))
+        return 0;
     return list_events(a, NULL, unit);
 }
 
@@ -146,9 +144,8 @@ int api_camera_events(struct api_req *a)
     static const char *const known[] = {"since", "until", "limit", "cursor", "format", NULL};
     if (api_check_params(a, known))
         return 0;
-    const char *id = a->seg[3];
-    if (!api_valid_id(id))
-        return api_error(a, 400, "bad_id", "camera id: expected 1 to %d printable ASCII characters",
-                         STORE_ID_MAX);
+    const char *id;
+    if (api_camera_id(a, &id))
+        return 0;
     return list_events(a, id, NULL);
 }

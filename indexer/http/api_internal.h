@@ -216,6 +216,14 @@ int api_param_limit(struct api_req *a, size_t *limit);
 int api_param_limit_all(struct api_req *a, size_t *limit);
 /* Camera and unit ids: 1..STORE_ID_MAX printable ASCII bytes, no spaces. */
 bool api_valid_id(const char *id);
+/* The camera id of a path /api/v1/cameras/{id}/...: 0 with *id set, or 1
+ * after answering 400 bad_id. */
+int api_camera_id(struct api_req *a, const char **id);
+/* The unit= parameter, optional: 0 with *unit set (NULL when absent), or 1
+ * after answering 400. */
+int api_unit_param(struct api_req *a, const char **unit);
+/* Answers 404 for a camera the index does not have; returns 0 for h2o. */
+int api_no_camera(struct api_req *a, const char *id);
 /* Percent-decodes `in` into the pool; NULL for bad escapes or NUL bytes. */
 char *api_pct_decode(struct api_req *a, const char *in, size_t len, bool plus_is_space);
 /* Opaque cursors: hex of a key. */

@@ -264,3 +264,40 @@ int api_cursor_decode(const char *cur, void *out, size_t cap, size_t *len)
     *len = n / 2;
     return 0;
 }
+
+/* Ids are printable ASCII without spaces, like the inventory's. */
+bool api_valid_id(const char *id)
+{
+    size_t n = strlen(id);
+    if (n == 0 || n > STORE_ID_MAX)
+        return false;
+    for (size_t i = 0; i < n; i++)
+        if ((unsigned char)id[i] <= 0x20 || (unsigned char)id[i] >= 0x7f)
+            return false;
+    return true;
+}
+
+int api_camera_id(struct api_req *a, const char **id)
+{
+    *id = a->seg[3];
+    if (api_valid_id(*id))
+        return 0;
+    api_error(a, 400, "bad_id", "camera id: expected 1 to %d printable ASCII characters",
+              STORE_ID_MAX);
+    return 1;
+}
+
+int api_unit_param(struct api_req *a, const char **unit)
+{
+    *unit = api_param(a, "unit");
+    if (!*unit || api_valid_id(*unit))
+        return 0;
+    api_error(a, 400, "bad_parameter", "unit: expected 1 to %d printable ASCII characters",
+              STORE_ID_MAX);
+    return 1;
+}
+
+int api_no_camera(struct api_req *a, const char *id)
+{
+    return api_error(a, 404, "not_found", "no camera \"%s\" (GET /api/v1/cameras lists them)", id);
+}

@@ -12,17 +12,6 @@
 
 static const char *const no_params[] = {NULL};
 
-static int bad_id(struct api_req *a)
-{
-    return api_error(a, 400, "bad_id", "camera id: expected 1 to %d printable ASCII characters",
-                     STORE_ID_MAX);
-}
-
-static int no_camera(struct api_req *a, const char *id)
-{
-    return api_error(a, 404, "not_found", "no camera \"%s\" (GET /api/v1/cameras lists them)", id);
-}
-
 /* One kind of picture a camera may have: how it is read, and what its
  * absence is called. */
 struct picture_kind {
@@ -41,11 +30,9 @@ struct picture_kind {
  * was wrong (bad id, no camera, no picture, the index). */
 static int answer_picture(struct api_req *a, const struct picture_kind *k)
 {
-    const char *id = a->seg[3];
-    if (api_check_params(a, no_params))
+    const char *id;
+    if (api_check_params(a, no_params) || api_camera_id(a, &id))
         return 0;
-    if (!api_valid_id(id))
-        return bad_id(a);
     struct store_read *r;
     int rc = store_read_begin(a->env->store, &r);
     if (rc)
@@ -58,7 +45,7 @@ static int answer_picture(struct api_req *a, const struct picture_kind *k)
         rc = k->read(a, r, id, &body, &len);
     store_read_end(&r);
     if (crc == -ENOENT)
-        return no_camera(a, id);
+        return api_no_camera(a, id);
     if (crc)
         return api_store_error(a, crc, "camera");
     if (rc == -ENOENT)

@@ -311,10 +311,9 @@ int api_camera_probe(struct api_req *a)
     static const char *const known[] = {"depth", "thumbnail", "osd", NULL};
     if (api_check_params(a, known))
         return 0;
-    const char *id = a->seg[3];
-    if (!api_valid_id(id))
-        return api_error(a, 400, "bad_id", "camera id: expected 1 to %d printable ASCII characters",
-                         STORE_ID_MAX);
+    const char *id;
+    if (api_camera_id(a, &id))
+        return 0;
     enum monitor_depth depth;
     if (parse_depth(api_param(a, "depth"), &depth))
         return api_error(a, 400, "bad_parameter",
@@ -355,8 +354,7 @@ int api_camera_probe(struct api_req *a)
         snprintf(w->url, sizeof(w->url), "(unparsable URL)");
     store_read_end(&r);
     if (rc == -ENOENT)
-        return api_error(a, 404, "not_found", "no camera \"%s\" (GET /api/v1/cameras lists them)",
-                         id);
+        return api_no_camera(a, id);
     if (rc)
         return api_store_error(a, rc, "camera");
     if (!w)

@@ -29,8 +29,7 @@ static int ref_reply(struct api_req *a, const char *id, bool written)
     }
     store_read_end(&r);
     if (rc == -ENOENT)
-        return api_error(a, 404, "not_found", "no camera \"%s\" (GET /api/v1/cameras lists them)",
-                         id);
+        return api_no_camera(a, id);
     if (rc)
         return api_store_error(a, rc, "reference");
     json_t *out = json_pack("{s:s, s:o}", "id", id, "reference", o);
@@ -42,12 +41,9 @@ static int ref_reply(struct api_req *a, const char *id, bool written)
 int api_camera_reference(struct api_req *a)
 {
     static const char *const none[] = {NULL};
-    const char *id = a->seg[3];
-    if (api_check_params(a, none))
+    const char *id;
+    if (api_check_params(a, none) || api_camera_id(a, &id))
         return 0;
-    if (!api_valid_id(id))
-        return api_error(a, 400, "bad_id", "camera id: expected 1 to %d printable ASCII characters",
-                         STORE_ID_MAX);
     h2o_iovec_t m = a->req->method;
     bool put = m.len == 3 && memcmp(m.base, "PUT", 3) == 0;
     bool del = m.len == 6 && memcmp(m.base, "DELETE", 6) == 0;
@@ -76,8 +72,7 @@ int api_camera_reference(struct api_req *a)
                          "/api/v1/cameras/%s/probe?depth=deep asks for one)",
                          id, id);
     if (rc == -ENOENT)
-        return api_error(a, 404, "not_found", "no camera \"%s\" (GET /api/v1/cameras lists them)",
-                         id);
+        return api_no_camera(a, id);
     if (rc)
         return api_store_error(a, rc, "reference");
     return ref_reply(a, id, true);

@@ -94,10 +94,9 @@ int api_report_outages(struct api_req *a)
     static const char *const known[] = {"unit", "from", "to", NULL};
     if (api_check_params(a, known))
         return 0;
-    const char *unit = api_param(a, "unit");
-    if (unit && !api_valid_id(unit))
-        return api_error(a, 400, "bad_parameter",
-                         "unit: expected 1 to %d printable ASCII characters", STORE_ID_MAX);
+    const char *unit;
+    if (api_unit_param(a, &unit))
+        return 0;
     struct outage_ctx *oc = h2o_mem_alloc_pool(&a->req->pool, sizeof(*oc));
     memset(oc, 0, sizeof(*oc));
     oc->store = a->env->store;

@@ -143,9 +143,8 @@ int api_report_online_rate(struct api_req *a)
     if (unit && strlen(unit) > STORE_ID_MAX)
         return api_error(a, 400, "bad_parameter", "unit: longer than any unit id (%d bytes)",
                          STORE_ID_MAX);
-    if (unit && !api_valid_id(unit))
-        return api_error(a, 400, "bad_parameter",
-                         "unit: expected 1 to %d printable ASCII characters", STORE_ID_MAX);
+    if (api_unit_param(a, &unit))
+        return 0;
     /* Days are the index's own (its day zone), as the rollups are keyed. */
     struct rate_ctx rc = {0};
     rc.to = store_day_of(a->env->store, timefmt_now_ms());

@@ -368,10 +368,9 @@ int api_events_stream(struct api_req *a)
         return 0;
     struct api_streams *hub = a->env->streams;
     h2o_req_t *req = a->req;
-    const char *unit = api_param(a, "unit");
-    if (unit && !api_valid_id(unit))
-        return api_error(a, 400, "bad_parameter",
-                         "unit: expected 1 to %d printable ASCII characters", STORE_ID_MAX);
+    const char *unit;
+    if (api_unit_param(a, &unit))
+        return 0;
     /* The header wins: a browser's EventSource sends it on reconnection
      * with the newest id, while a query parameter stays what the page was
      * first given. */

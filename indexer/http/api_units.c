@@ -121,18 +121,6 @@ int api_units(struct api_req *a)
     return api_json(a, 200, json_pack("{s:o, s:i}", "units", uc.list, "count", uc.units));
 }
 
-/* Ids are printable ASCII without spaces, like the inventory's. */
-bool api_valid_id(const char *id)
-{
-    size_t n = strlen(id);
-    if (n == 0 || n > STORE_ID_MAX)
-        return false;
-    for (size_t i = 0; i < n; i++)
-        if ((unsigned char)id[i] <= 0x20 || (unsigned char)id[i] >= 0x7f)
-            return false;
-    return true;
-}
-
 int api_unit(struct api_req *a)
 {
     if (api_check_params(a, no_params))

@@ -110,19 +110,19 @@ static inline struct resp raw_request(const char *raw, size_t rawlen)
     return r;
 }
 
-/* One request with an optional token, Content-Type and body. */
-static inline struct resp request_with(const char *method, const char *path, const char *token,
-                                       const char *content_type, const char *body, size_t len)
+/* One request with an optional token, more header lines (each ending in
+ * "\r\n"; NULL: none) and a body. */
+static inline struct resp request_headers(const char *method, const char *path, const char *token,
+                                          const char *headers, const char *body, size_t len)
 {
-    char head[1024], auth[128] = "", ct[160] = "";
+    char head[2048], auth[128] = "";
     if (token)
         snprintf(auth, sizeof(auth), "Authorization: Bearer %s\r\n", token);
-    if (content_type)
-        snprintf(ct, sizeof(ct), "Content-Type: %s\r\n", content_type);
     int n = snprintf(head, sizeof(head),
                      "%s %s HTTP/1.1\r\nHost: localhost\r\nConnection: close\r\n%s%s"
                      "Content-Length: %zu\r\n\r\n",
-                     method, path, auth, ct, len);
+                     method, path, auth, headers ? headers : "", len);
+    cr_assert_lt(n, (int)sizeof(head), "request head too long: %.80s", path);
     char *raw = malloc((size_t)n + len);
     memcpy(raw, head, (size_t)n);
     if (len)
@@ -130,6 +130,15 @@ static inline struct resp request_with(const char *method, const char *path, con
     struct resp r = raw_request(raw, (size_t)n + len);
     free(raw);
     return r;
+}
+
+/* One request with an optional token, Content-Type and body. */
+static inline struct resp request_with(const char *method, const char *path, const char *token,
+                                       const char *content_type, const char *body, size_t len)
+{
+    char ct[160];
+    snprintf(ct, sizeof(ct), "Content-Type: %s\r\n", content_type ? content_type : "");
+    return request_headers(method, path, token, content_type ? ct : NULL, body, len);
 }
 
 static inline struct resp request(const char *method, const char *path, const char *token,
@@ -142,16 +151,9 @@ static inline struct resp request(const char *method, const char *path, const ch
 static inline struct resp request_lang(const char *path, const char *token,
                                        const char *accept_language)
 {
-    char raw[2048], auth[128] = "", al[600] = "";
-    if (token)
-        snprintf(auth, sizeof(auth), "Authorization: Bearer %s\r\n", token);
-    if (accept_language)
-        snprintf(al, sizeof(al), "Accept-Language: %s\r\n", accept_language);
-    int n = snprintf(raw, sizeof(raw),
-                     "GET %s HTTP/1.1\r\nHost: localhost\r\nConnection: close\r\n%s%s\r\n", path,
-                     auth, al);
-    cr_assert_lt(n, (int)sizeof(raw), "path too long for request_lang");
-    return raw_request(raw, (size_t)n);
+    char al[600];
+    snprintf(al, sizeof(al), "Accept-Language: %s\r\n", accept_language ? accept_language : "");
+    return request_headers("GET", path, token, accept_language ? al : NULL, NULL, 0);
 }
 
 static inline char *header(const struct resp *r, const char *name)
