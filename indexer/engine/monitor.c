@@ -272,8 +272,10 @@ int monitor_new(uv_loop_t *loop, const struct monitor_opts *o, struct monitor **
         rc = writer_new(loop, o->store, on_event, on_commit, m, &m->writer);
     if (!rc && m->cfg.deep_workers) {
         /* No queue in the pool: a look waits in its line, where the pick
-         * decides, not behind a worker's whole look in the pool's queue. */
-        m->deep_cap = m->cfg.deep_workers;
+         * decides, not behind a worker's whole look in the pool's queue.
+         * A sweep has one line only, and a short queue in the pool keeps
+         * its workers busy while the loop is taken up by tier 1. */
+        m->deep_cap = m->o.sweep ? m->cfg.deep_workers * 2 : m->cfg.deep_workers;
         deep_lines_set_share(&m->lines, m->cfg.deep_diagnosis_share);
         int drc = deep_pool_new(loop, m->cfg.deep_workers, m->deep_cap, &m->deep);
         if (drc) {
