@@ -53,7 +53,10 @@ struct deep_opts {
     bool stream_info;            /* RTSP: run avformat_find_stream_info too (it is skipped:
                                     the SDP names the streams and carries the parameter
                                     sets, see deep_probe.c) */
-    bool no_decode;              /* skip the keyframe decode (and the thumbnail) */
+    bool no_decode;              /* a liveness look: skip the keyframe decode (and the
+                                    thumbnail), and for streams made from packets (HLS, FLV,
+                                    RTMP) find_stream_info too: the picture size is then
+                                    what the stream's headers say, often nothing */
     bool no_second;              /* skip the second keyframe (no frozen-picture check) */
     uint32_t second_gap_ms;      /* the second keyframe is at least this much stream time
                                     after the first; default 800 */

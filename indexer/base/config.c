@@ -54,6 +54,8 @@ void config_default(struct config *c)
     c->deep_frozen_gap_ms = 800;
     c->deep_max_pixels = 7680 * 4320;
     picq_limits_default(&c->quality);
+    /* Neither line of deep looks may starve the other (engine/deep_lines.h). */
+    c->deep_diagnosis_share = 50;
     /* Cameras send a sender report every few seconds; a clock drifts by
      * seconds a day at most, so a daily look suffices. */
     c->clock_interval_ms = 86400000;
@@ -178,6 +180,7 @@ static const struct key {
     DUR("deep", "timeout", deep_timeout_ms, 500, 120000),
     DUR("deep", "frozen_gap", deep_frozen_gap_ms, 0, 10000),
     CNT("deep", "max_pixels", deep_max_pixels, 320 * 240, 16384 * 16384),
+    CNT("deep", "diagnosis_share", deep_diagnosis_share, 1, 99),
     DUR("quality", "clock_interval", clock_interval_ms, 0, 30u * 86400000u),
     DUR("quality", "clock_wait", clock_wait_ms, 1000, 60000),
     DUR("quality", "clock_tolerance", clock_tolerance_ms, 100, 86400000),

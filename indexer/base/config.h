@@ -84,6 +84,7 @@ struct config {
     uint32_t deep_max_pixels;    /* larger pictures are not decoded */
     /* [quality]: the picture diagnosis' limits */
     struct picq_limits quality;
+    uint32_t deep_diagnosis_share; /* % of the workers diagnoses keep while liveness looks wait */
     /* [quality]: the clock look */
     uint32_t clock_interval_ms;  /* between two clock looks at a camera, 0 = none */
     uint32_t clock_wait_ms;      /* for the camera's first RTCP sender report */

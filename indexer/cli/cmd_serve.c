@@ -115,7 +115,7 @@ static void on_status_log(uv_timer_t *t)
     monitor_get_stats(sv->mon, &st);
     double secs = sv->cfg.status_log_ms / 1000.0;
     char cams[16], on[16], off[16], deg[16], maint[16], rate[32], lag[16], commit[32];
-    char commit_p99[32], batch[16], deep[32], diag[32], late[16];
+    char commit_p99[32], batch[16], deep[32], diag[32], late[16], waiting[16];
     snprintf(cams, sizeof(cams), "%u", st.cameras);
     snprintf(on, sizeof(on), "%u", st.count[STORE_ONLINE]);
     snprintf(off, sizeof(off), "%u", st.count[STORE_OFFLINE]);
@@ -132,12 +132,14 @@ static void on_status_log(uv_timer_t *t)
     snprintf(deep, sizeof(deep), "%.1f", (st.deep_probes - sv->last.deep_probes) / secs);
     snprintf(diag, sizeof(diag), "%.1f", (st.diagnoses - sv->last.diagnoses) / secs);
     snprintf(late, sizeof(late), "%u", monitor_diagnoses_overdue(sv->mon));
+    snprintf(waiting, sizeof(waiting), "%u", st.diagnoses_waiting);
     char gap[24];
     snprintf(gap, sizeof(gap), "%llu", (unsigned long long)monitor_start_gap_take(sv->mon));
     log_kv(LEVEL_INFO, "status", "cameras", cams, "online", on, "offline", off, "degraded", deg,
            "maintenance", maint, "probes_per_s", rate, "lag_p99_ms", lag, "commit_ms", commit,
            "commit_p99_ms", commit_p99, "commit_batch", batch, "deep_per_s", deep,
-           "diagnoses_per_s", diag, "diagnoses_late", late, "start_gap_max_ms", gap, NULL);
+           "diagnoses_per_s", diag, "diagnoses_late", late, "diagnoses_waiting", waiting,
+           "start_gap_max_ms", gap, NULL);
     sv->last = st;
 }
 

@@ -14,6 +14,7 @@
 #include "deep_pool.h"
 #include "osd_read.h"
 #include "engine/clock_check.h"
+#include "engine/deep_lines.h"
 #include "engine/deep_verdict.h"
 #include "engine/diagnosis.h"
 #include "engine/osd_look.h"
@@ -69,6 +70,7 @@ struct job {
     bool skipped_options;     /* tier 1 started at DESCRIBE (skip_options) */
     bool clock_look;          /* tier 1 plays on for the camera's sender report */
     struct osd_look *osd;     /* deep: the OSD is read on the worker too */
+    int8_t line;              /* deep: the line it was taken from, -1 none (on demand) */
 };
 
 struct monitor {
@@ -82,13 +84,11 @@ struct monitor {
     struct resolver *resolver;
     struct writer *writer;
     struct deep_pool *deep;
-    uint32_t deep_cap; /* deep jobs in flight at most: workers plus a short queue */
-    /* Tier-2-only cameras that were due while every deep slot was taken, in
-     * the order they fell due: the next deep job to end starts the first.
-     * A ring of camera indexes, room for the whole fleet (each camera is in
-     * it at most once: it is in neither the heap nor flight meanwhile). */
-    uint32_t *deep_wait;
-    size_t dw_head, dw_len, dw_cap;
+    uint32_t deep_cap; /* deep jobs in flight at most: one per worker */
+    /* Cameras waiting for a deep worker: tier-2-only cameras due for their
+     * liveness (off the heap meanwhile) and RTSP cameras due for their
+     * picture diagnosis; deep_lines_take shares the workers between them. */
+    struct deep_lines lines;
     struct deep_opts deep_opts;
     struct deep_opts deep_opts_quick; /* liveness of tier-2-only cameras */
     struct deep_opts deep_opts_thumb; /* a full look with a thumbnail, on demand */
@@ -274,7 +274,12 @@ int monitor_new(uv_loop_t *loop, const struct monitor_opts *o, struct monitor **
     if (!rc)
         rc = writer_new(loop, o->store, on_event, on_commit, m, &m->writer);
     if (!rc && m->cfg.deep_workers) {
-        m->deep_cap = m->cfg.deep_workers * 2;
+        /* No queue in the pool: a look waits in its line, where the pick
+         * decides, not behind a worker's whole look in the pool's queue.
+         * A sweep has one line only, and a short queue in the pool keeps
+         * its workers busy while the loop is taken up by tier 1. */
+        m->deep_cap = m->o.sweep ? m->cfg.deep_workers * 2 : m->cfg.deep_workers;
+        deep_lines_set_share(&m->lines, m->cfg.deep_diagnosis_share);
         int drc = deep_pool_new(loop, m->cfg.deep_workers, m->deep_cap, &m->deep);
         if (drc) {
             /* Tier 1 alone still tells online from offline. */
@@ -300,11 +305,10 @@ int monitor_new(uv_loop_t *loop, const struct monitor_opts *o, struct monitor **
          * picture already decoded. Liveness looks decode nothing more. */
         m->deep_opts.thumbnail = true;
         m->deep_opts_quick.no_decode = true;
-        /* And they hold a worker for less: 200 ms of stream for
-         * find_stream_info and 200 ms for the window (not 500 and 400),
+        /* And they hold a worker for less: no find_stream_info (no_decode
+         * leaves it out, deep_probe.h) and a 200 ms window (not 400),
          * enough to see media flow and a keyframe; an HTTP-FLV or RTMP
-         * stream comes in real time, so these are wall time too. */
-        m->deep_opts_quick.analyzeduration_ms = 200;
+         * stream comes in real time, so the window is wall time too. */
         m->deep_opts_quick.measure_ms = 200;
         m->deep_opts_thumb = m->deep_opts;
     }
@@ -378,6 +382,8 @@ static void job_unlink(struct monitor *m, struct job *j)
     if (j->deep) {
         assert(m->st.deep_in_flight > 0);
         m->st.deep_in_flight--;
+        if (j->line >= 0)
+            deep_lines_done(&m->lines, (enum deep_line)j->line);
     } else {
         assert(m->st.in_flight > 0);
         m->st.in_flight--;
@@ -478,26 +484,35 @@ static void schedule_next(struct monitor *m, struct cam *c, const struct health_
     }
 }
 
-/* Tier 2 for an RTSP camera after its handshake: when it just came up, when
- * what the handshake saw changed, and every deep interval. These looks at
- * the picture take at most all workers but one: HLS, HTTP-FLV and RTMP
- * cameras need tier 2 for their liveness at every interval, and behind a
- * queue of ~1 s quality looks they fell seconds behind their schedule (lag
- * p99 in the 30 s bucket when 41,000 RTSP cameras came up at once). A look
- * skipped here comes at the camera's next deep interval. */
-static bool want_deep(const struct monitor *m, const struct cam *c, const struct health_step *step,
-                      const struct probe_result *r, bool new_size)
+/* A picture diagnosis for an RTSP camera after its handshake: when it
+ * just came up, when what the handshake saw changed, and once per
+ * [quality] interval. It waits in the diagnosis line for a worker; the
+ * handshakes go on meanwhile (liveness never waits for a diagnosis). */
+static bool want_diagnosis(const struct monitor *m, const struct cam *c,
+                           const struct health_step *step, const struct probe_result *r,
+                           bool new_size)
 {
-    uint32_t looks_max = m->cfg.deep_workers > 1 ? m->cfg.deep_workers - 1 : 1;
     if (!m->deep || m->o.sweep || c->deep_in_flight || r->state == PROBE_OFFLINE ||
-        c->mem.state == STORE_MAINTENANCE || m->st.deep_in_flight >= looks_max)
+        c->mem.state == STORE_MAINTENANCE)
         return false;
     bool came_up = step->changed && c->mem.state != STORE_OFFLINE;
     bool periodic = m->cfg.deep_interval_ms && c->deep_due <= (int64_t)uv_now(m->loop);
     return came_up || new_size || periodic;
 }
 
-static void start_deep(struct monitor *m, struct cam *c, struct host_slot *slot);
+/* Puts the camera in the diagnosis line (where it is counted late once it
+ * waits past a liveness interval: monitor_diagnoses_overdue). A look for
+ * a reason other than the interval makes the camera due now, so that a
+ * look on demand meanwhile, which sets its next due time, takes its place. */
+static void queue_diagnosis(struct monitor *m, struct cam *c)
+{
+    int64_t now = (int64_t)uv_now(m->loop);
+    if (c->deep_due > now)
+        c->deep_due = now;
+    int rc = deep_lines_push(&m->lines, DEEP_LINE_DIAGNOSIS, (uint32_t)(c - m->fleet.cams));
+    assert(rc == 0 || rc == -EEXIST);
+    (void)rc;
+}
 
 static struct cam *job_camera(struct monitor *m, struct job *j)
 {
@@ -661,11 +676,8 @@ static void apply_result(struct monitor *m, struct job *j, const struct rtsp_con
     schedule_after(m, c, &step);
     if (j->od)
         ondemand_applied(j->od, c, &step);
-    if (want_deep(m, c, &step, r, new_size)) {
-        struct host_slot *slot = host_slot(m, c->host);
-        if (slot)
-            start_deep(m, c, slot);
-    }
+    if (want_diagnosis(m, c, &step, r, new_size))
+        queue_diagnosis(m, c);
 }
 
 /* HLS, HTTP-FLV, RTMP and RTSPS cameras have only tier 2, run at every
@@ -900,7 +912,7 @@ static void job_done(struct monitor *m, struct job *j)
      * just queued is due before it, a camera waits for a deep slot, or a
      * probe on demand waits (for this camera, or for the slot just freed). */
     if (!uv_is_active((uv_handle_t *)&m->tick) || heap_top_due(&m->fleet) < m->tick_due ||
-        m->dw_len || m->od_waiting)
+        (deep_lines_waiting(&m->lines) && m->st.deep_in_flight < m->deep_cap) || m->od_waiting)
         pump(m);
     maybe_finish_sweep(m);
 }
@@ -1078,8 +1090,9 @@ static void note_start_gap(struct monitor *m)
     m->last_start_ms = now;
 }
 
+/* `line`: the deep line the camera was taken from, -1 for none. */
 static void start_job(struct monitor *m, struct cam *c, struct host_slot *slot, bool deep,
-                      struct monitor_probe *od)
+                      struct monitor_probe *od, int line)
 {
     struct job *j = calloc(1, sizeof(*j));
     if (j && deep && !(j->deep = calloc(1, sizeof(*j->deep)))) {
@@ -1087,6 +1100,8 @@ static void start_job(struct monitor *m, struct cam *c, struct host_slot *slot, 
         j = NULL;
     }
     if (!j) {
+        if (line >= 0)
+            deep_lines_done(&m->lines, (enum deep_line)line);
         if (od)
             ondemand_finish(od, -ENOMEM);
         else if (!c->queued)
@@ -1095,6 +1110,7 @@ static void start_job(struct monitor *m, struct cam *c, struct host_slot *slot, 
     }
     j->od = od;
     note_start_gap(m);
+    j->line = (int8_t)(deep ? line : -1);
     if (deep)
         j->deep->data = j;
     j->m = m;
@@ -1122,10 +1138,6 @@ static void start_job(struct monitor *m, struct cam *c, struct host_slot *slot, 
         fail_job(j, PROBE_R_DNS_FAILED, "host name cannot be resolved");
 }
 
-static void start_deep(struct monitor *m, struct cam *c, struct host_slot *slot)
-{
-    start_job(m, c, slot, true, NULL);
-}
 
 /* On-demand probes go first: they jump the schedule, but wait for a probe
  * of their own camera still running (one probe per camera at a time) and
@@ -1154,7 +1166,7 @@ static void start_ondemand(struct monitor *m)
         *pp = p->next_;
         p->next_ = NULL;
         p->waited_ms = (uint32_t)(uv_now(m->loop) - p->queued_at_);
-        start_job(m, c, slot, deep, p);
+        start_job(m, c, slot, deep, p, -1);
         /* Starting may end jobs at once (a failed lookup) and change the
          * list's neighbours: walk again from the start. */
         pp = &m->od_waiting;
@@ -1201,37 +1213,51 @@ void monitor_probe_cancel_all(struct monitor *m)
     }
 }
 
-/* Sizes the deep waiting ring for a fleet of `count` and empties it (after
- * a reload its indexes would name other cameras; queue_fleet puts every
- * camera not in flight back on the heap). On failure nothing changes. */
-static int deep_wait_reset(struct monitor *m, size_t count)
+/* Is a camera taken from the diagnosis line still to be looked at now?
+ * What happened while it waited may have made the look moot: it went
+ * offline or into maintenance, a look on demand diagnosed it, a reload
+ * made it another kind, or its handshake runs (which puts it back in line
+ * when it ends, if the look is still due). */
+static bool diagnosis_still_due(const struct monitor *m, const struct cam *c, int64_t now)
 {
-    if (m->dw_cap < count + 1 || !m->deep_wait) {
-        uint32_t *w = realloc(m->deep_wait, (count + 1) * sizeof(*w));
-        if (!w)
-            return -ENOMEM;
-        m->deep_wait = w;
-        m->dw_cap = count + 1;
-    }
-    m->dw_head = m->dw_len = 0;
-    return 0;
+    return c->kind == CAM_RTSP && !c->in_flight && !c->deep_in_flight && c->deep_due <= now &&
+           (c->mem.state == STORE_ONLINE || c->mem.state == STORE_DEGRADED);
 }
 
-/* Starts the cameras waiting for a deep slot, first come first served. */
-static void start_waiting_deep(struct monitor *m, int64_t now)
+/* Gives free deep workers to the cameras waiting in the lines, the line
+ * for each worker chosen by deep_lines_take. A camera whose host is at
+ * its cap is put back: a tier-2-only camera on the heap 20 ms later (its
+ * lag grows), a diagnosis at the end of its line once this round of picks
+ * is over (until then the pick goes on with the others). */
+static void start_from_lines(struct monitor *m, int64_t now)
 {
-    while (m->dw_len && m->st.deep_in_flight < m->deep_cap && !m->stopping) {
-        struct cam *c = &m->fleet.cams[m->deep_wait[m->dw_head]];
-        m->dw_head = (m->dw_head + 1) % m->dw_cap;
-        m->dw_len--;
-        struct host_slot *slot = host_slot(m, c->host);
-        if (!slot || slot->in_flight >= m->cfg.max_per_host) {
-            schedule(m, c, now + 20);
+    uint32_t blocked[64], i;
+    size_t nblocked = 0;
+    int line;
+    while (m->st.deep_in_flight < m->deep_cap && !m->stopping &&
+           nblocked < sizeof(blocked) / sizeof(*blocked) &&
+           (line = deep_lines_take(&m->lines, &i)) >= 0) {
+        struct cam *c = &m->fleet.cams[i];
+        bool diagnosis = line == DEEP_LINE_DIAGNOSIS;
+        if (diagnosis && !diagnosis_still_due(m, c, now)) {
+            deep_lines_done(&m->lines, DEEP_LINE_DIAGNOSIS);
             continue;
         }
-        record_lag(m, now - c->due);
-        start_deep(m, c, slot);
+        struct host_slot *slot = host_slot(m, c->host);
+        if (!slot || slot->in_flight >= m->cfg.max_per_host) {
+            deep_lines_done(&m->lines, (enum deep_line)line);
+            if (diagnosis)
+                blocked[nblocked++] = i;
+            else
+                schedule(m, c, now + 20);
+            continue;
+        }
+        if (!diagnosis)
+            record_lag(m, now - c->due);
+        start_job(m, c, slot, true, NULL, line);
     }
+    for (size_t k = 0; k < nblocked; k++)
+        deep_lines_push(&m->lines, DEEP_LINE_DIAGNOSIS, blocked[k]);
 }
 
 /* Probes due within this many milliseconds start together. The tick then
@@ -1260,7 +1286,6 @@ static void pump(struct monitor *m)
         m->pump_again = false;
         start_ondemand(m);
         int64_t now = (int64_t)uv_now(m->loop);
-        start_waiting_deep(m, now);
         while (m->fleet.heap_n && m->st.in_flight < m->st.max_in_flight &&
                heap_top_due(&m->fleet) <= now + PUMP_WINDOW_MS && !m->stopping) {
             uint32_t i = heap_pop(&m->fleet);
@@ -1279,11 +1304,14 @@ static void pump(struct monitor *m)
                 schedule(m, c, now + 1000);
                 continue;
             }
-            if (deep && (m->dw_len || m->st.deep_in_flight >= m->deep_cap)) {
-                /* The deep workers are busy: wait in line; the next deep
-                 * job to end starts it (looking again every 50 ms capped a
-                 * sweep at deep_cap cameras per 50 ms). */
-                m->deep_wait[(m->dw_head + m->dw_len++) % m->dw_cap] = i;
+            if (deep) {
+                /* In line for a worker, started below or by the next deep
+                 * job to end (looking again every 50 ms capped a sweep at
+                 * deep_cap cameras per 50 ms). Off the heap meanwhile, so
+                 * in the line once. */
+                int rc = deep_lines_push(&m->lines, DEEP_LINE_LIVENESS, i);
+                assert(rc == 0);
+                (void)rc;
                 continue;
             }
             struct host_slot *slot = host_slot(m, c->host);
@@ -1293,8 +1321,9 @@ static void pump(struct monitor *m)
                 continue;
             }
             record_lag(m, now - c->due);
-            start_job(m, c, slot, deep, NULL);
+            start_job(m, c, slot, false, NULL, -1);
         }
+        start_from_lines(m, now);
     } while (m->pump_again && !m->stopping);
     m->pumping = false;
     if (m->stopping)
@@ -1408,7 +1437,7 @@ int monitor_start(struct monitor *m)
     if (m->cfg.remember_auth && (rc = fleet_load_auth_hints(&m->fleet, m->o.store)))
         log_kv(LEVEL_WARN, "authentication memos not loaded", "error", store_strerror(rc), NULL);
     m->fleet_gen++;
-    rc = deep_wait_reset(m, m->fleet.count);
+    rc = deep_lines_reset(&m->lines, m->fleet.count);
     if (rc)
         return rc;
     queue_fleet(m, NULL, NULL);
@@ -1465,7 +1494,11 @@ static void reload_work(uv_work_t *w)
 static int reload_apply(struct monitor *m, struct reload *r)
 {
     uint64_t t0 = uv_hrtime(), c0 = thread_cpu_ns();
-    int rc = deep_wait_reset(m, r->next.count);
+    /* Indexes waiting in the lines name cameras of the old fleet:
+     * queue_fleet puts every camera not in flight back on the heap, and
+     * RTSP cameras due for a diagnosis join the line at their next
+     * handshake. */
+    int rc = deep_lines_reset(&m->lines, r->next.count);
     if (rc)
         return rc;
     /* Jobs find cameras by id; the old strings must outlive them, so the
@@ -1617,7 +1650,7 @@ void monitor_free(struct monitor **mp)
     tcp_io_close(m->io, NULL, NULL);
     m->io = NULL;
     free(m->hosts);
-    free(m->deep_wait);
+    deep_lines_free(&m->lines);
     free(m);
     *mp = NULL;
 }
@@ -1625,8 +1658,9 @@ void monitor_free(struct monitor **mp)
 void monitor_get_stats(const struct monitor *m, struct monitor_stats *st)
 {
     *st = m->st;
-    st->queued = (uint32_t)(m->fleet.heap_n + m->dw_len);
-    st->deep_waiting = (uint32_t)m->dw_len;
+    st->queued = (uint32_t)(m->fleet.heap_n + m->lines.len[DEEP_LINE_LIVENESS]);
+    st->deep_waiting = (uint32_t)m->lines.len[DEEP_LINE_LIVENESS];
+    st->diagnoses_waiting = (uint32_t)m->lines.len[DEEP_LINE_DIAGNOSIS];
 }
 
 uint64_t monitor_start_gap_take(struct monitor *m)

@@ -32,6 +32,7 @@ struct monitor_hist {
 struct monitor_stats {
     uint32_t cameras, queued, in_flight, max_in_flight, deep_in_flight;
     uint32_t deep_waiting; /* tier-2-only cameras due, waiting for a deep worker */
+    uint32_t diagnoses_waiting; /* RTSP cameras due for a diagnosis, waiting for a worker */
     uint64_t deep_probes;
     uint64_t diagnoses; /* full deep looks ended: the picture diagnosed, or the try failed */
     uint32_t count[STORE_STATE_COUNT]; /* cameras per state, as the engine sees them */

@@ -362,6 +362,9 @@ static void monitor_metrics(const struct monitor_stats *st, double age, struct m
     head(o, "camdex_deep_probes_waiting", "gauge",
          "HLS, HTTP-FLV, RTMP and RTSPS cameras due and waiting for a deep worker.");
     put(o, "camdex_deep_probes_waiting %u\n", st->deep_waiting);
+    head(o, "camdex_diagnoses_waiting", "gauge",
+         "RTSP cameras due for a picture diagnosis and waiting for a deep worker.");
+    put(o, "camdex_diagnoses_waiting %u\n", st->diagnoses_waiting);
     head(o, "camdex_deep_probes_total", "counter", "Deep (libav) probes finished.");
     put(o, "camdex_deep_probes_total %llu\n", (unsigned long long)st->deep_probes);
     head(o, "camdex_transitions_total", "counter", "Health state changes.");

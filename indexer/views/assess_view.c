@@ -25,8 +25,8 @@ struct walk {
     json_t *units, *cameras;
 };
 
-/* The clock look of one camera: the OSD time where one was read (a wrong
- * one is kept as an osd_time_wrong finding), else the RTCP sender reports. */
+/* The clock look of one camera: the OSD time where its last OSD look read
+ * and judged one, else the RTCP sender reports. */
 struct clock_verdict {
     const char *source; /* "osd", "rtcp", "unknown" */
     bool checked, ok;
@@ -111,25 +111,18 @@ bool assess_gbid_ok(const char *camera_id, const char *unit_id)
            (!u.grassroots || c.grassroots == u.grassroots);
 }
 
-static bool has_finding(const struct store_diagnosis *d, const char *reason)
-{
-    for (uint8_t i = 0; i < d->n; i++)
-        if (strcmp(d->f[i].reason, reason) == 0)
-            return true;
-    return false;
-}
-
-static struct clock_verdict clock_of(struct walk *w, const char *id,
-                                     const struct store_diagnosis *diag)
+static struct clock_verdict clock_of(struct walk *w, const char *id, const struct store_osd *osd)
 {
     struct clock_verdict v = {.source = "unknown", .offset_s = NAN};
     struct store_clock c;
     bool rtcp = store_clock_get(w->r, id, &c) == 0 && c.measured;
     if (rtcp)
         v.offset_s = (double)c.offset_ms / 1000.0;
-    if (diag && has_finding(diag, "osd_time_wrong")) {
+    if (osd && osd->time_check != STORE_OSD_UNKNOWN) {
         v.source = "osd";
         v.checked = true;
+        v.ok = osd->time_check == STORE_OSD_RIGHT;
+        v.offset_s = (double)osd->offset_s;
     } else if (rtcp) {
         int64_t off = c.offset_ms < 0 ? -c.offset_ms : c.offset_ms;
         v.source = "rtcp";
@@ -198,15 +191,19 @@ static int camera_cb(const struct store_camera *cam, const struct store_health *
     struct walk *w = ctx;
     struct store_diagnosis diag;
     bool has_diag = store_diagnosis_get(w->r, cam->id, &diag) == 0;
-    struct clock_verdict cv = clock_of(w, cam->id, has_diag ? &diag : NULL);
-    /* OSD names are stored only when wrong (an osd_label_wrong finding):
-     * a camera whose name was read right is not known as checked yet. */
-    bool label_wrong = has_diag && has_finding(&diag, "osd_label_wrong");
+    /* The last OSD look judged the time and the name each right, wrong or
+     * unknown (not read): unknown is not checked, never wrong. */
+    struct store_osd osd;
+    bool has_osd = store_osd_get(w->r, cam->id, &osd) == 0;
+    struct clock_verdict cv = clock_of(w, cam->id, has_osd ? &osd : NULL);
+    uint8_t label = has_osd ? osd.label_check : STORE_OSD_UNKNOWN;
+    bool label_wrong = label == STORE_OSD_WRONG;
     bool gbid_ok = assess_gbid_ok(cam->id, w->u->id);
     w->unit.cameras++;
     w->unit.clock_checked += cv.checked;
     w->unit.clock_ok += cv.checked && cv.ok;
-    w->unit.label_checked += label_wrong;
+    w->unit.label_checked += label != STORE_OSD_UNKNOWN;
+    w->unit.label_ok += label == STORE_OSD_RIGHT;
     w->unit.gbid_ok += gbid_ok;
     if (!w->p->cameras)
         return 0;

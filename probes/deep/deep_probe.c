@@ -1127,6 +1127,7 @@ struct run {
     struct second_key key2;
     /* Found on the way. */
     bool from_sdp; /* RTSP without find_stream_info: the SDP names the streams */
+    bool flow_only; /* a liveness look of a stream made from packets: no find_stream_info */
     bool assemble; /* pictures are put together from NAL units (acc) */
     int vi;        /* the video stream */
     AVStream *vs;
@@ -1428,7 +1429,7 @@ static bool pick_video(struct run *r)
         out->fps_milli_container = rational_milli(vs->r_frame_rate);
     if (r->from_sdp && v->width == 0)
         video_from_sps(par->extradata, par->extradata ? (size_t)par->extradata_size : 0, out);
-    if (!r->from_sdp && (v->width == 0 || v->height == 0)) {
+    if (!r->from_sdp && !r->flow_only && (v->width == 0 || v->height == 0)) {
         probe_result_set(&out->base, PROBE_OFFLINE, PROBE_R_NO_MEDIA,
                          "video stream (%s) without a picture size: no video data in %u ms",
                          avcodec_get_name(par->codec_id), out->phase_ms[DEEP_PH_INFO]);
@@ -1455,7 +1456,18 @@ static enum deep_phase step_info(struct run *r)
      * FLV, HLS and RTMP make their streams from the packets: they keep it. */
     r->from_sdp =
         (r->pu->scheme == PROBE_URL_RTSP || r->pu->scheme == PROBE_URL_RTSPS) && !r->o.stream_info;
-    if (!r->from_sdp) {
+    /* A liveness look (no_decode) asks only whether video flows, and
+     * find_stream_info would decode pictures (H.264: until it has guessed
+     * the decoder's delay) for a size and pixel format it does not need:
+     * most of such a look's CPU. FLV and RTMP make their streams from the
+     * packets, so the video stream is then the first one a video packet
+     * comes on (read_window). */
+    r->flow_only = r->o.no_decode && !r->from_sdp;
+    if (r->flow_only && av_find_best_stream(r->fc, AVMEDIA_TYPE_VIDEO, -1, -1, NULL, 0) < 0) {
+        r->vi = -1;
+        return DEEP_PH_MEASURE;
+    }
+    if (!r->from_sdp && !r->flow_only) {
         int rc = find_stream_info(r->fc, r->o.max_pixels);
         phase_end(r);
         if (rc < 0) {
@@ -1505,6 +1517,14 @@ static void measure_picture(struct run *r, const AVPacket *vp, bool counting)
     }
 }
 
+/* Does the packet belong to a video stream (one the demuxer may have made
+ * for it just now)? */
+static bool video_packet(const AVFormatContext *fc, const AVPacket *p)
+{
+    return p->stream_index >= 0 && (unsigned)p->stream_index < fc->nb_streams &&
+           fc->streams[p->stream_index]->codecpar->codec_type == AVMEDIA_TYPE_VIDEO;
+}
+
 /* Read packets until the window is measured and the keyframes are in (or
  * the deadline); the error that ended the reading, 0 if none counts.
  *
@@ -1520,7 +1540,7 @@ static void measure_picture(struct run *r, const AVPacket *vp, bool counting)
 static int read_window(struct run *r)
 {
     struct dp_clock *clk = &r->clk;
-    AVRational tb = r->vs->time_base;
+    AVRational tb = r->vs ? r->vs->time_base : (AVRational){1, 1000};
     int64_t span_goal = (int64_t)r->o.measure_ms * 1000, window_end = 0;
     int read_err = 0;
     bool wdone = false;
@@ -1534,6 +1554,14 @@ static int read_window(struct run *r)
             break;
         }
         AVPacket *vp = NULL;
+        if (r->vi < 0 && video_packet(r->fc, r->pkt)) {
+            if (!pick_video(r)) {
+                av_packet_unref(r->pkt);
+                read_err = AVERROR_STREAM_NOT_FOUND;
+                break;
+            }
+            tb = r->vs->time_base;
+        }
         if (r->pkt->stream_index == r->vi)
             vp = !r->assemble ? r->pkt : acc_feed(&r->acc, r->pkt, r->pic) ? r->pic : NULL;
         if (vp) {
@@ -1664,9 +1692,14 @@ static enum deep_phase step_decode(struct run *r)
             return RUN_DONE;
         }
     }
-    probe_result_set(&out->base, PROBE_ONLINE, PROBE_R_NONE, "%s %ux%u %.2f fps %u kbit/s",
-                     avcodec_get_name(par->codec_id), v->width, v->height, v->fps_milli / 1000.0,
-                     v->bitrate / 1000);
+    if (!v->width) /* a liveness look at a stream whose size only a decoder would tell */
+        probe_result_set(&out->base, PROBE_ONLINE, PROBE_R_NONE, "%s %.2f fps %u kbit/s",
+                         avcodec_get_name(par->codec_id), v->fps_milli / 1000.0,
+                         v->bitrate / 1000);
+    else
+        probe_result_set(&out->base, PROBE_ONLINE, PROBE_R_NONE, "%s %ux%u %.2f fps %u kbit/s",
+                         avcodec_get_name(par->codec_id), v->width, v->height,
+                         v->fps_milli / 1000.0, v->bitrate / 1000);
     return RUN_DONE;
 }
 

@@ -37,7 +37,10 @@ while read -r proto clip size url; do
         flags=(-n "$n" --no-ffprobe)
         if [ "$mode" = live ]; then
             [ "$proto" = rtsp ] && { row+=" | | "; continue; }
-            flags+=(--no-decode)
+            # As the service makes them (monitor.c, deep_opts_quick): a
+            # 200 ms window; the analysis time only matters to a module
+            # that still runs find_stream_info for them.
+            flags+=(--no-decode --measure-ms 200 --analyze-ms 200)
         fi
         out=$(CAMDEX_DEEP_MODULE="${DEEP_MODULE:-$build/camdex-deep.so}" "$build/tests/bench/bench_deep" \
             "${flags[@]}" "$url" 2>/dev/null) || out=""

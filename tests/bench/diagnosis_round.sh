@@ -69,10 +69,12 @@ grep 'msg=status' "$work/serve.log" | tail -n +$((from + 1)) | awk -v need="$(aw
     function f(k,   m) { return match($0, k "=[0-9.]+") ? substr($0, RSTART + length(k) + 1, RLENGTH - length(k) - 1) : "" }
     { n++; d += f("diagnoses_per_s"); l = f("lag_p99_ms"); if (l + 0 > lag) lag = l + 0
       lags = lags " " l; diag = diag " " f("diagnoses_per_s"); late = late " " f("diagnoses_late")
+      waiting = waiting " " f("diagnoses_waiting")
       deep += f("deep_per_s"); pr += f("probes_per_s") }
     END { if (!n) { print "diagnosis_round: no status lines in the window"; exit }
           printf "diagnosis_round: diagnoses %.2f/s (needed %s/s), all deep looks %.1f/s, probes %.0f/s\n", d / n, need, deep / n, pr / n
-          printf "diagnosis_round: per minute: diagnoses/s%s; late%s; lag p99 ms%s (worst %s)\n", diag, late, lags, lag }'
+          printf "diagnosis_round: %.0f diagnoses in the %d status minutes of the window\n", d * 60, n
+          printf "diagnosis_round: per minute: diagnoses/s%s; late%s; waiting%s; lag p99 ms%s (worst %s)\n", diag, late, waiting, lags, lag }'
 
 "${camdex[@]}" list --format json >"$work/verdicts.json"
 # Against camfarm's faults. Part of the fleet had its diagnosis in the

@@ -4,15 +4,18 @@
  *
  *   unit A 32010000002165000001 (the city 320100)
  *     a1 32010200001325000001  online 2 h, low_fps 1 h, blurred 1 h;
- *                              clock +2 s (RTCP, tolerance 10 s); diagnosis: blurred
+ *                              clock +2 s (RTCP, tolerance 10 s); diagnosis: blurred;
+ *                              OSD: time +3 s right, name right (the clock is the OSD's)
  *     a2 32010200001325000002  online 2 h, offline 2 h; clock +30 s: skewed
- *     a3 1234                  online 4 h; not a GB/T 28181 id; clock unknown
+ *     a3 1234                  online 4 h; not a GB/T 28181 id; clock unknown;
+ *                              OSD: nothing read (unknown, not checked)
  *   unit B 32011800562165000002 (district 320118, industry 56)
- *     b1 32011800561325000003  online 4 h; diagnosis: osd_label_wrong
+ *     b1 32011800561325000003  online 4 h; diagnosis: osd_label_wrong;
+ *                              OSD: time not read, name wrong
  *
- * Expected: A online 10/12, intact 9/12, clock 1/2, label -, gbid 2/3;
+ * Expected: A online 10/12, intact 9/12, clock 1/2, label 1/1, gbid 2/3;
  * B online 1, intact 1, clock -, label 0/1, gbid 1/1; fleet online 14/16,
- * intact 13/16, clock 1/2, label 0/1, gbid 3/4. Failed: a1 blurred; a2
+ * intact 13/16, clock 1/2, label 1/2, gbid 3/4. Failed: a1 blurred; a2
  * offline, clock_skew; a3 gbid_invalid; b1 osd_label_wrong. */
 #ifndef CAMDEX_TEST_ASSESS_SEED_H
 #define CAMDEX_TEST_ASSESS_SEED_H
@@ -110,6 +113,22 @@ static int32_t assess_seed(const char *dir)
         .time_ms = t, .judged = true, .n = 1, .f = {{"osd_label_wrong", 0.2f, 0.6f}}};
     cr_assert_eq(store_batch_diagnosis_put(b, cams[0].id, &blurred), 0);
     cr_assert_eq(store_batch_diagnosis_put(b, cams[3].id, &label), 0);
+    struct store_osd read_right = {.checked_at = t,
+                                   .time_check = STORE_OSD_RIGHT,
+                                   .label_check = STORE_OSD_RIGHT,
+                                   .offset_s = 3,
+                                   .similarity = 0.9f,
+                                   .tolerance_s = 10,
+                                   .time_read = "",
+                                   .text = "北门"};
+    struct store_osd unread = {.checked_at = t, .time_read = "", .text = ""};
+    struct store_osd name_wrong = unread;
+    name_wrong.label_check = STORE_OSD_WRONG;
+    name_wrong.similarity = 0.2f;
+    name_wrong.text = "南门";
+    cr_assert_eq(store_batch_osd_put(b, cams[0].id, &read_right), 0);
+    cr_assert_eq(store_batch_osd_put(b, cams[2].id, &unread), 0);
+    cr_assert_eq(store_batch_osd_put(b, cams[3].id, &name_wrong), 0);
     seed_commit(s, b);
     store_batch_free(&b);
     store_close(&s);

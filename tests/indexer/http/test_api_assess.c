@@ -73,7 +73,7 @@ Test(api_assess, csv_has_the_units_and_all)
     cr_expect(strncmp(header(&r, "content-type"), "text/csv", 8) == 0);
     cr_expect(strstr(r.body, "unit,name,cameras,online_rate,intact_rate,") == r.body, "%s", r.body);
     cr_expect(
-        strstr(r.body, "\r\n" SEED_UNIT_A ",市公安局,3,0.833333,0.75,2,1,0.5,0,0,,2,0.666667\r\n"),
+        strstr(r.body, "\r\n" SEED_UNIT_A ",市公安局,3,0.833333,0.75,2,1,0.5,1,1,1,2,0.666667\r\n"),
         "%s", r.body);
     cr_expect(strstr(r.body, "\r\nALL,,4,0.875,0.8125,"), "%s", r.body);
     resp_free(&r);

@@ -140,7 +140,8 @@ Test(metrics, assessment_rates_per_unit)
 Test(metrics, lag_histogram_is_cumulative)
 {
     struct monitor_stats st = {
-        .probes = 10, .probes_failed = 3, .lag_count = 6, .lag_sum_ms = 1500, .deep_waiting = 7};
+        .probes = 10, .probes_failed = 3, .lag_count = 6, .lag_sum_ms = 1500, .deep_waiting = 7,
+        .diagnoses_waiting = 11};
     st.lag_bucket[0] = 2;
     st.lag_bucket[1] = 1;
     st.lag_bucket[MONITOR_LAG_BUCKETS] = 3; /* beyond the last bound */
@@ -157,6 +158,7 @@ Test(metrics, lag_histogram_is_cumulative)
     cr_assert_not_null(strstr(m, "camdex_probes_total{result=\"ok\"} 7\n"));
     cr_assert_not_null(strstr(m, "camdex_probes_total{result=\"failed\"} 3\n"));
     cr_assert_not_null(strstr(m, "camdex_deep_probes_waiting 7\n"), "%s", m);
+    cr_assert_not_null(strstr(m, "camdex_diagnoses_waiting 11\n"), "%s", m);
     free(m);
 }
 

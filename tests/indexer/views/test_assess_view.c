@@ -64,8 +64,11 @@ Test(assess_view, rates_are_exact_and_units_come_worst_first)
     cr_expect_eq(num(ua, "clock_checked"), 2);
     cr_expect_eq(num(ua, "clock_ok"), 1);
     cr_expect_float_eq(num(ua, "clock_rate"), 0.5, 1e-9);
-    cr_expect_eq(num(ua, "label_checked"), 0);
-    cr_expect(json_is_null(json_object_get(ua, "label_rate")));
+    /* Label and OSD clock from the OSD table: a1's name and time were
+     * read right, a3's OSD could not be read (not checked). */
+    cr_expect_eq(num(ua, "label_checked"), 1);
+    cr_expect_eq(num(ua, "label_ok"), 1);
+    cr_expect_float_eq(num(ua, "label_rate"), 1, 1e-9);
     cr_expect_float_eq(num(ua, "gbid_rate"), 2.0 / 3, 1e-9);
 
     cr_assert_str_eq(json_string_value(json_object_get(ub, "unit")), SEED_UNIT_B);
@@ -82,13 +85,13 @@ Test(assess_view, rates_are_exact_and_units_come_worst_first)
     cr_expect_float_eq(num(t, "online_rate"), 14.0 / 16, 1e-9);
     cr_expect_float_eq(num(t, "intact_rate"), 13.0 / 16, 1e-9);
     cr_expect_float_eq(num(t, "clock_rate"), 0.5, 1e-9);
-    cr_expect_float_eq(num(t, "label_rate"), 0, 1e-9);
+    cr_expect_float_eq(num(t, "label_rate"), 0.5, 1e-9);
     cr_expect_float_eq(num(t, "gbid_rate"), 0.75, 1e-9);
 
     static const struct {
         const char *id, *failed, *source;
     } want[] = {
-        {"32010200001325000001", "blurred", "rtcp"},
+        {"32010200001325000001", "blurred", "osd"},
         {"32010200001325000002", "offline,clock_skew", "rtcp"},
         {"1234", "gbid_invalid", "unknown"},
         {"32011800561325000003", "osd_label_wrong", "unknown"},
@@ -112,7 +115,7 @@ Test(assess_view, rates_are_exact_and_units_come_worst_first)
             a1 = json_array_get(cams, j);
     cr_expect_float_eq(num(a1, "intact_rate"), 0.75, 1e-9);
     cr_expect_float_eq(num(a1, "online_rate"), 1, 1e-9);
-    cr_expect_float_eq(num(a1, "clock_offset_s"), 2, 1e-9);
+    cr_expect_float_eq(num(a1, "clock_offset_s"), 3, 1e-9, "the OSD's offset, not RTCP's");
     json_decref(a);
 }
 
@@ -143,4 +146,43 @@ Test(assess_view, gbid_conformance_and_months)
     cr_expect_eq(to - from, 30);
     cr_expect_eq(assess_month("2026-13", &from, &to), -EINVAL);
     cr_expect_eq(assess_month("2026-1", &from, &to), -EINVAL);
+}
+
+/* An OSD time read wrong: the camera's clock verdict is the OSD's (wrong,
+ * whatever RTCP says) and it fails with osd_time_wrong. */
+Test(assess_view, an_osd_time_read_wrong_fails_the_clock)
+{
+    int32_t day = assess_seed(tmp);
+    struct store_options o;
+    store_options_default(&o);
+    o.no_sync = true;
+    struct store *s;
+    cr_assert_eq(store_open(tmp, &o, &s), 0);
+    struct store_batch *b;
+    cr_assert_eq(store_batch_new(&b), 0);
+    struct store_osd late = {.checked_at = testutil_now_ms(),
+                             .time_check = STORE_OSD_WRONG,
+                             .offset_s = -120,
+                             .tolerance_s = 10,
+                             .time_read = "2026-12-07 13:20:45",
+                             .text = ""};
+    cr_assert_eq(store_batch_osd_put(b, "1234", &late), 0);
+    cr_assert_eq(store_batch_commit(s, b, NULL, NULL, NULL), 0);
+    store_batch_free(&b);
+    store_close(&s);
+
+    json_t *a = build(SEED_UNIT_A, day, true);
+    json_t *ua = json_array_get(json_object_get(a, "units"), 0);
+    cr_expect_eq(num(ua, "clock_checked"), 3);
+    cr_expect_eq(num(ua, "clock_ok"), 1);
+    cr_expect_eq(num(ua, "label_checked"), 1, "a time read says nothing of the name");
+    json_t *cams = json_object_get(a, "cameras"), *c = NULL;
+    for (size_t j = 0; j < json_array_size(cams); j++)
+        if (!strcmp(json_string_value(json_object_get(json_array_get(cams, j), "camera")), "1234"))
+            c = json_array_get(cams, j);
+    cr_assert_not_null(c);
+    cr_expect_str_eq(json_string_value(json_object_get(c, "failed")), "osd_time_wrong,gbid_invalid");
+    cr_expect_str_eq(json_string_value(json_object_get(c, "clock_source")), "osd");
+    cr_expect_float_eq(num(c, "clock_offset_s"), -120, 1e-9);
+    json_decref(a);
 }

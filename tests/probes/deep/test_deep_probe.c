@@ -1365,6 +1365,12 @@ static void http_init(void)
     char *fl[] = {"ffmpeg", "-nostdin", "-v", "error", "-y", "-i", mp4,
                   "-c",     "copy",     "-f", "flv",   flv,  NULL};
     cr_assert_eq(run_quiet(fl), 0, "ffmpeg could not make the FLV file");
+    /* Sound and no pictures: a camera with its video channel off. */
+    char afl[4200];
+    snprintf(afl, sizeof(afl), "%s/audio.flv", http_dir);
+    char *au[] = {"ffmpeg", "-nostdin", "-v",  "error", "-y",  "-f",  "lavfi", "-i",
+                  "sine=frequency=440:duration=2", "-c:a", "aac", "-f", "flv", afl, NULL};
+    cr_assert_eq(run_quiet(au), 0, "ffmpeg could not make the audio-only FLV file");
     /* The same pictures with 28 of them left out after the first 8, their
      * timestamps kept: the stream jumps 1.16 s, as a server's does when it
      * drops what a slow reader left behind. */
@@ -1487,6 +1493,53 @@ Test(deep_http, the_keyframe_and_the_three_pictures_after_it_are_handed_back)
     free_result(&r);
 }
 
+/* A tier-2-only camera's liveness look (no_decode) asks only whether video
+ * flows: no find_stream_info (which decodes pictures), nothing decoded,
+ * and still the frame rate of the window. */
+static struct deep_result *liveness_look(const char *url)
+{
+    struct deep_opts o;
+    deep_opts_default(&o);
+    o.deadline_ms = 5000;
+    o.no_decode = true;
+    o.measure_ms = 200;
+    struct deep_result *r = new_result();
+    cr_assert_eq(deep_probe_run(url, NULL, &o, NULL, r), 0);
+    return r;
+}
+
+Test(deep_http, liveness_looks_at_hls_and_http_flv_decode_nothing)
+{
+    static const char *const names[] = {"live.flv", "live.m3u8"};
+    for (size_t i = 0; i < 2; i++) {
+        char url[128];
+        snprintf(url, sizeof(url), "http://127.0.0.1:%d/%s", http_port, names[i]);
+        struct deep_result *r = liveness_look(url);
+        cr_assert_eq(r->base.state, PROBE_ONLINE, "%s: %s: %s", names[i],
+                     probe_reason_name(r->base.reason), r->base.detail);
+        cr_expect_eq(r->base.video.codec, PROBE_CODEC_H264, "%s", names[i]);
+        cr_expect_gt(r->keyframes, 0, "%s", names[i]);
+        cr_expect(r->base.video.fps_milli >= 22500 && r->base.video.fps_milli <= 27500,
+                  "%s: measured %u mfps", names[i], r->base.video.fps_milli);
+        /* find_stream_info did not run: its phase never ended. */
+        cr_expect_eq(r->phase_cpu_us[DEEP_PH_INFO], 0, "%s", names[i]);
+        cr_expect_eq(r->phase_cpu_us[DEEP_PH_DECODE], 0, "%s", names[i]);
+        cr_expect_eq(r->luma.width, 0, "%s", names[i]);
+        cr_expect_null(r->jpeg, "%s", names[i]);
+        free_result(&r);
+    }
+}
+
+Test(deep_http, liveness_look_at_a_stream_without_video_is_no_media)
+{
+    char url[128];
+    snprintf(url, sizeof(url), "http://127.0.0.1:%d/audio.flv", http_port);
+    struct deep_result *r = liveness_look(url);
+    cr_expect_eq(r->base.state, PROBE_OFFLINE, "%s", r->base.detail);
+    expect_reason(r, PROBE_R_NO_MEDIA);
+    free_result(&r);
+}
+
 Test(deep_http, mp4_over_http_is_refused_by_the_format_whitelist)
 {
     struct deep_result *r = http_probe("clip.mp4");
@@ -1556,6 +1609,17 @@ Test(deep_rtmp, rtmp_stream_is_online_without_a_timeout_option)
     cr_expect_str_eq(r->format, "flv");
     cr_expect_str_eq(r->unused_opts, "", "%s", r->unused_opts);
     cr_expect_eq(r->base.video.width, 320);
+    free_result(&r);
+    stop_child(pid);
+    /* The liveness look, from a new one-client server. */
+    pid = spawn(srv, NULL);
+    wait_listening(port, 10000);
+    r = liveness_look(url);
+    cr_expect_eq(r->base.state, PROBE_ONLINE, "%s: %s", probe_reason_name(r->base.reason),
+                 r->base.detail);
+    cr_expect_gt(r->video_frames, 1);
+    cr_expect_eq(r->phase_cpu_us[DEEP_PH_INFO], 0, "no find_stream_info");
+    cr_expect_eq(r->luma.width, 0);
     free_result(&r);
     stop_child(pid);
     testutil_rmdir(dir);
