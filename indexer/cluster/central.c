@@ -1,6 +1,7 @@
 /* The central: one thread per zone reading its stream through a durable
  * pull consumer into the central index (see cluster.h), and watching the
- * zone's heartbeat. */
+ * zone's heartbeat. A reader thread per zone fetches and decodes ahead
+ * (central_pipe.h). */
 #include <errno.h>
 #include <inttypes.h>
 #include <pthread.h>
@@ -12,11 +13,11 @@
 #include "base/log.h"
 #include "cluster/central_apply.h"
 #include "cluster/central_resume.h"
+#include "cluster/central_pipe.h"
 #include "cluster/cluster.h"
 #include "cluster/nats_link.h"
 #include "cluster/prober_send.h"
 
-#define CENTRAL_FETCH     256  /* messages per fetch */
 #define CENTRAL_FETCH_MS  250  /* how long a fetch waits: the stale check's period too */
 #define CENTRAL_RETRY_MS  1000 /* a zone whose stream does not exist yet */
 #define CENTRAL_DURABLE   "camdex-central"
@@ -27,6 +28,16 @@ struct zone {
     pthread_t thread;
     bool started;
     natsSubscription *sub;
+    /* A fetch's commit failed: the consumer has delivered (and its reader
+     * fetched) past the index, and acknowledging anything later would
+     * acknowledge what was lost (AckAll). It is made again from the
+     * index's position. */
+    bool rewind;
+    /* The last fetch left messages in the stream: heartbeats applied are
+     * old news, so no stale verdict until the central has caught up. */
+    bool behind;
+    /* Fetches and decodes ahead of the zone's thread. */
+    struct central_pipe *pipe;
     struct zone_state st;   /* zone thread only */
     int64_t watch_from;     /* no stale verdict before this (the central's start) */
     struct zone_counts cnt; /* under c->lock when read */
@@ -72,12 +83,13 @@ static int subscribe(struct zone *z)
     so.Stream = stream;
     so.Config.AckPolicy = js_AckAll;
     so.Config.DeliverPolicy = js_DeliverAll;
-    so.Config.MaxAckPending = 4 * CENTRAL_FETCH;
+    so.Config.MaxAckPending = CENTRAL_PIPE_ACK_PENDING;
     bool rewound;
-    int rc =
-        central_resume_prepare(z->c->js, stream, CENTRAL_DURABLE, z->st.last_seq, &so, &rewound);
+    int rc = central_resume_prepare(z->c->js, stream, CENTRAL_DURABLE, z->st.last_seq, z->rewind,
+                                    &so, &rewound);
     if (rc)
         return rc;
+    z->rewind = false;
     if (rewound)
         log_kv(LEVEL_WARN, "cluster: the index is behind the zone's consumer: reading the zone's "
                "stream again from the index's position", "zone", z->st.zone, NULL);
@@ -96,6 +108,8 @@ static void check_stale(struct zone *z, struct zone_counts *cnt)
         z->watch_from = now;
         return;
     }
+    if (z->behind)
+        return;
     int64_t heard =
         z->st.last_heartbeat_ms > z->watch_from ? z->st.last_heartbeat_ms : z->watch_from;
     bool silent = now - heard > (int64_t)z->c->stale_after_ms;
@@ -123,22 +137,14 @@ static void check_stale(struct zone *z, struct zone_counts *cnt)
         z->c->on_commit(z->c->data);
 }
 
-static void handle(struct zone *z, natsMsg *msg, struct central_batch *cb)
+static void handle(struct zone *z, struct central_fetch *f, int i, struct central_batch *cb)
 {
     struct zone_counts *cnt = cb->cnt;
-    jsMsgMetaData *md = NULL;
-    uint64_t seq = 0;
-    if (natsMsg_GetMetaData(&md, msg) == NATS_OK) {
-        seq = md->Sequence.Stream;
-        jsMsgMetaData_Destroy(md);
-    }
-    struct wire_msg m;
-    char err[256];
-    int rc =
-        wire_decode(natsMsg_GetData(msg), (size_t)natsMsg_GetDataLength(msg), &m, err, sizeof(err));
+    uint64_t seq = f->seq[i];
+    char *err = f->err[i];
+    int rc = f->rc[i];
     if (!rc) {
-        rc = central_batch_add(cb, &m, seq, cluster_now_ms(), err, sizeof(err));
-        wire_msg_free(&m);
+        rc = central_batch_add(cb, &f->msg[i], seq, cluster_now_ms(), err, sizeof(f->err[i]));
     } else {
         cnt->messages++;
         cnt->refused++;
@@ -149,6 +155,17 @@ static void handle(struct zone *z, natsMsg *msg, struct central_batch *cb)
         log_kv(LEVEL_WARN, "cluster: message refused, the stream goes on", "zone", z->st.zone,
                "seq", s, "error", err[0] ? err : store_strerror(rc), NULL);
     }
+}
+
+/* Nothing of the fetch is in the index: the reader's fetches ahead are
+ * dropped unacknowledged and the consumer is made again from the index's
+ * position, so the messages come again in order. */
+static void lost_commit(struct zone *z)
+{
+    central_pipe_stop(&z->pipe);
+    natsSubscription_Destroy(z->sub);
+    z->sub = NULL;
+    z->rewind = true;
 }
 
 static void *zone_main(void *arg)
@@ -168,12 +185,17 @@ static void *zone_main(void *arg)
             nanosleep(&ts, NULL);
             continue;
         }
-        natsMsgList list = {0};
-        jsErrCode je = 0;
-        natsStatus s = natsSubscription_Fetch(&list, z->sub, CENTRAL_FETCH, CENTRAL_FETCH_MS, &je);
+        if (!z->pipe && central_pipe_start(z->sub, CENTRAL_FETCH_MS, &z->pipe)) {
+            log_kv(LEVEL_ERROR, "cluster: zone not read: cannot start its reader", "zone",
+                   z->st.zone, NULL);
+            break;
+        }
+        /* The reader fetched and decoded this while the last one was applied. */
+        struct central_fetch *f = NULL;
+        central_pipe_take(z->pipe, CENTRAL_FETCH_MS, &f);
         uint64_t before = cnt.events_stored;
-        for (int i = 0; s == NATS_OK && i < list.Count; i++)
-            handle(z, list.Msgs[i], &cb);
+        for (int i = 0; f && i < f->n; i++)
+            handle(z, f, i, &cb);
         /* One commit for the fetch; acknowledging the last message
          * acknowledges them all (AckAll). Not committed: not acknowledged,
          * JetStream delivers them again. */
@@ -181,15 +203,19 @@ static void *zone_main(void *arg)
         if (rc)
             log_kv(LEVEL_ERROR, "cluster: zone's messages not committed; they come again", "zone",
                    z->st.zone, "error", store_strerror(rc), NULL);
-        else if (s == NATS_OK && list.Count)
-            natsMsg_Ack(list.Msgs[list.Count - 1], NULL);
-        natsMsgList_Destroy(&list);
+        else if (f)
+            natsMsg_Ack(f->list.Msgs[f->n - 1], NULL);
+        z->behind = !rc && f && f->pending > 0;
+        central_pipe_release(&f);
+        if (rc)
+            lost_commit(z);
         if (cnt.events_stored != before && z->c->on_commit)
             z->c->on_commit(z->c->data);
         check_stale(z, &cnt);
         cb.pending = z->st; /* the stale watch commits the zone's state itself */
         publish_counts(z, &cnt);
     }
+    central_pipe_stop(&z->pipe);
     central_batch_free(&cb);
     return NULL;
 }

@@ -9,14 +9,14 @@
 #include "cluster/nats_link.h"
 
 int central_resume_prepare(jsCtx *js, const char *stream, const char *durable, uint64_t last_seq,
-                           jsSubOptions *so, bool *rewound)
+                           bool force, jsSubOptions *so, bool *rewound)
 {
     *rewound = false;
     jsConsumerInfo *ci = NULL;
     jsErrCode je = 0;
     natsStatus s = js_GetConsumerInfo(&ci, js, stream, durable, NULL, &je);
     bool exists = s == NATS_OK;
-    bool ahead = exists && ci->AckFloor.Stream > last_seq;
+    bool ahead = exists && (force || ci->AckFloor.Stream > last_seq);
     jsConsumerInfo_Destroy(ci);
     if (s != NATS_OK && s != NATS_NOT_FOUND)
         return nats_link_err(s) ? nats_link_err(s) : -EIO;

@@ -8,10 +8,11 @@
 #include <stdint.h>
 
 /* Before subscribing with `so`: a consumer whose acknowledged position is
- * past `last_seq` (the last stream sequence the index applied; 0 = none)
- * is deleted (*rewound), and a consumer to be created starts right after
- * last_seq. 0, or a negative errno (NATS did not answer: try again). */
+ * past `last_seq` (the last stream sequence the index applied; 0 = none),
+ * or any consumer when `force`, is deleted (*rewound), and a consumer to be
+ * created starts right after last_seq. 0, or a negative errno (NATS did not
+ * answer: try again). */
 int central_resume_prepare(jsCtx *js, const char *stream, const char *durable, uint64_t last_seq,
-                           jsSubOptions *so, bool *rewound);
+                           bool force, jsSubOptions *so, bool *rewound);
 
 #endif

@@ -22,7 +22,7 @@ const char *wire_kind_name(enum wire_kind k)
 struct dec {
     char *err;
     size_t errlen;
-    const char *item; /* "items[3]" or "" for the message itself */
+    long item; /* the record's index in "items", or -1 for the message itself */
 };
 
 static int refuse(struct dec *d, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
@@ -33,7 +33,12 @@ static int refuse(struct dec *d, const char *fmt, ...)
     va_start(ap, fmt);
     vsnprintf(what, sizeof(what), fmt, ap);
     va_end(ap);
-    snprintf(d->err, d->errlen, "%s%s%s", d->item, *d->item ? ": " : "", what);
+    /* The record's place is put in words here, on refusal only: formatting
+     * it for every record showed in the central's profile. */
+    if (d->item >= 0)
+        snprintf(d->err, d->errlen, "items[%ld]: %s", d->item, what);
+    else
+        snprintf(d->err, d->errlen, "%s", what);
     return -EBADMSG;
 }
 
@@ -389,11 +394,9 @@ static int dec_items(struct dec *d, json_t *items, struct wire_msg *m)
     m->health = m->kind == WIRE_HEALTH ? arr : NULL;
     m->cam = m->kind == WIRE_CAMERAS ? arr : NULL;
     m->pic = m->kind == WIRE_PICTURE ? arr : NULL;
-    char where[32];
-    d->item = where;
     for (size_t i = 0; i < n; i++) {
         json_t *o = json_array_get(items, i);
-        snprintf(where, sizeof(where), "items[%zu]", i);
+        d->item = (long)i;
         if (!json_is_object(o))
             return refuse(d, "not an object");
         int rc = m->kind == WIRE_EVENTS    ? dec_event(d, o, &m->ev[i])
@@ -406,7 +409,7 @@ static int dec_items(struct dec *d, json_t *items, struct wire_msg *m)
         if (m->kind == WIRE_EVENTS && i && m->ev[i].key <= m->ev[i - 1].key)
             return refuse(d, "event key going backwards");
     }
-    d->item = "";
+    d->item = -1;
     m->n = n;
     return 0;
 }
@@ -470,7 +473,7 @@ static int dec_message(struct dec *d, json_t *root, struct wire_msg *m)
 int wire_decode(const void *buf, size_t len, struct wire_msg *out, char *err, size_t errlen)
 {
     char dummy[8];
-    struct dec d = {.err = err ? err : dummy, .errlen = err ? errlen : sizeof(dummy), .item = ""};
+    struct dec d = {.err = err ? err : dummy, .errlen = err ? errlen : sizeof(dummy), .item = -1};
     memset(out, 0, sizeof(*out));
     d.err[0] = 0;
     if (len > WIRE_MSG_MAX)

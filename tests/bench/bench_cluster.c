@@ -294,7 +294,8 @@ int main(int argc, char **argv)
     static const struct option opts[] = {
         {"nats", required_argument, NULL, 'n'},       {"cameras", required_argument, NULL, 'c'},
         {"snapshots", required_argument, NULL, 'm'},  {"seconds", required_argument, NULL, 's'},
-        {"event-rate", required_argument, NULL, 'r'}, {0}};
+        {"event-rate", required_argument, NULL, 'r'}, {"snapshot-ms", required_argument, NULL, 'p'},
+        {0}};
     int o;
     while ((o = getopt_long(argc, argv, "", opts, NULL)) != -1) {
         switch (o) {
@@ -313,13 +314,16 @@ int main(int argc, char **argv)
         case 'r':
             event_rate = atoi(optarg);
             break;
+        case 'p':
+            snapshot_ms = atoi(optarg);
+            break;
         default:
             fprintf(stderr, "usage: bench_cluster --nats URL [--cameras N] [--snapshots M] "
                             "[--seconds S] [--event-rate R] [--snapshot-ms MS]\n");
             return 2;
         }
     }
-    if (cameras < 1 || snapshots < 1 || seconds < 1 || event_rate < 1)
+    if (cameras < 1 || snapshots < 1 || seconds < 1 || event_rate < 1 || snapshot_ms < 100)
         return 2;
     snprintf(dir, sizeof(dir), "%s/bench-cluster-XXXXXX",
              getenv("TMPDIR") ? getenv("TMPDIR") : "/tmp");
