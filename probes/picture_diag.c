@@ -91,9 +91,16 @@ static void measure_motion(const struct picq_input *in, struct picq_measures *m)
     }
     /* Any two pictures the same: an encoder that codes its one picture
      * afresh now and then makes consecutive ones differ by its rounding,
-     * but its keyframes of that picture are alike. */
-    m->frozen_diff = in->ncrop >= 2 ? 255 : m->frozen_diff_small;
-    for (int i = 0; i < in->ncrop; i++)
+     * but its keyframes of that picture are alike. The crops are the
+     * picture's centre: when that is flat (a board over the lens there,
+     * the rest of the view live), the encoder sends it unchanged and the
+     * crops tell nothing; the whole pictures then judge. */
+    struct picm_sharp centre = {0};
+    bool crops_tell = in->ncrop >= 2 &&
+                      picm_sharpness(plane(in->crop[0], in->crop_w, in->crop_h), &centre) == 0 &&
+                      centre.grad_mean >= 1;
+    m->frozen_diff = crops_tell ? 255 : m->frozen_diff_small;
+    for (int i = 0; crops_tell && i < in->ncrop; i++)
         for (int j = i + 1; j < in->ncrop; j++) {
             double d;
             if (picm_mad(plane(in->crop[i], in->crop_w, in->crop_h),
