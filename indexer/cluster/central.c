@@ -34,7 +34,7 @@ struct zone {
      * index's position. */
     bool rewind;
     /* The last fetch left messages in the stream: heartbeats applied are
-     * old news, so no stale verdict until the central has caught up. */
+     * old news, so no stale verdict (coming back is) until caught up. */
     bool behind;
     /* Fetches and decodes ahead of the zone's thread. */
     struct central_pipe *pipe;
@@ -108,12 +108,12 @@ static void check_stale(struct zone *z, struct zone_counts *cnt)
         z->watch_from = now;
         return;
     }
-    if (z->behind)
-        return;
     int64_t heard =
         z->st.last_heartbeat_ms > z->watch_from ? z->st.last_heartbeat_ms : z->watch_from;
     bool silent = now - heard > (int64_t)z->c->stale_after_ms;
-    if (silent == z->st.stale)
+    /* Behind the zone, the heartbeats applied are old news: they may bring
+     * a zone back, never call it stale. */
+    if (silent == z->st.stale || (silent && z->behind))
         return;
     int rc = central_set_stale(z->c->store, &z->st, silent, now, cnt);
     if (rc) {
