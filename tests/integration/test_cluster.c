@@ -18,7 +18,7 @@
 #include "runcmd.h"
 #include "testutil.h"
 
-#define CAMERAS 40
+#define CAMERAS    40
 #define RW_PROBER  "rw-prober-6c1a"
 #define RW_CENTRAL "rw-central-09d3"
 
@@ -204,6 +204,22 @@ static char *union_of_zones(void)
     return out;
 }
 
+/* The first line where the zones and the central differ, for messages. */
+static char first_difference[256];
+
+static void note_difference(const char *zones, const char *central)
+{
+    size_t i = 0, line = 0;
+    while (zones[i] && zones[i] == central[i]) {
+        if (zones[i] == '\n')
+            line = i + 1;
+        i++;
+    }
+    snprintf(first_difference, sizeof(first_difference), "zones \"%.*s\", central \"%.*s\"",
+             (int)strcspn(zones + line, "\n"), zones + line, (int)strcspn(central + line, "\n"),
+             central + line);
+}
+
 static bool central_equals_zones(int ms)
 {
     uint64_t deadline = procs_now_ms() + (uint64_t)ms;
@@ -211,6 +227,8 @@ static bool central_equals_zones(int ms)
     while (!same && procs_now_ms() < deadline) {
         char *u = union_of_zones(), *c = listing(db[2]);
         same = *u && strcmp(u, c) == 0;
+        if (!same)
+            note_difference(u, c);
         free(u);
         free(c);
     }
@@ -237,7 +255,8 @@ Test(cluster, the_central_adds_up_the_zones_and_a_silent_zone_goes_stale)
         start_prober(z);
     }
     start_central();
-    cr_assert(central_equals_zones(60000), "the central's list is not the zones' union");
+    cr_assert(central_equals_zones(60000), "the central's list is not the zones' union: %s",
+              first_difference);
     /* Zone is a filter and a column at the central. */
     char *zl[] = {CAMDEX_BIN, "--db", db[2], "list", "--zone", "b", "--format", "json", NULL};
     struct run lr = runv(zl);
@@ -265,7 +284,8 @@ Test(cluster, the_central_adds_up_the_zones_and_a_silent_zone_goes_stale)
     snprintf(cam, sizeof(cam), "camera=%s", id);
     cr_assert(proc_wait_line(&serve[1], 15000, "state change", cam, "to=offline", NULL), "%s",
               serve[1].last);
-    cr_assert(central_equals_zones(30000), "the kill did not reach the central");
+    cr_assert(central_equals_zones(30000), "the kill did not reach the central: %s",
+              first_difference);
 
     /* Zone a's prober dies: its cameras are unknown / prober_lost, not
      * offline, within stale_after (2 s) + 30 s; zone b's stay as they are. */
@@ -294,7 +314,8 @@ Test(cluster, the_central_adds_up_the_zones_and_a_silent_zone_goes_stale)
 
     /* Back: the real state again. */
     start_prober(0);
-    cr_assert(central_equals_zones(60000), "zone a did not come back at the central");
+    cr_assert(central_equals_zones(60000), "zone a did not come back at the central: %s",
+              first_difference);
     cr_expect_eq(central_count("unknown", "prober_lost"), 0);
     cr_expect_eq(proc_stop(&serve[2], SIGTERM, 15000), 0, "the central did not stop cleanly");
     cr_expect_eq(proc_stop(&serve[0], SIGTERM, 15000), 0, "the prober did not stop cleanly");
@@ -334,7 +355,8 @@ Test(cluster, operations_at_the_central_are_done_by_the_cameras_zone)
         start_prober(z);
     }
     start_central();
-    cr_assert(central_equals_zones(60000), "the central's list is not the zones' union");
+    cr_assert(central_equals_zones(60000), "the central's list is not the zones' union: %s",
+              first_difference);
     char a_id[64], b_id[64], path[200];
     farm_rtsp_camera(db[0], 0, a_id, sizeof(a_id));
     farm_rtsp_camera(db[1], 0, b_id, sizeof(b_id));

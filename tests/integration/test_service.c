@@ -643,7 +643,7 @@ Test(service, closed_log_pipe_does_not_stop_the_service)
                     "200ms", "--fail-threshold", "1", "--connect-timeout", "500ms",
                     "--reply-timeout", "500ms", "--set", "http.listen=127.0.0.1:0",
                     "--set", "writer.commit_interval=50ms", "--log-level", "debug", NULL};
-    proc_start(&serve, 2, argv);
+    proc_start_pipe(&serve, 2, argv);
     int port = serve_http_port(&serve);
     close(serve.out_fd);
     serve.out_fd = -1;

@@ -34,7 +34,11 @@ static int options(int n, int fd, int deadline_ms)
 {
     char u[256];
     fc_url(&farm, n, u, sizeof(u));
-    cr_assert_eq(fc_request(fd, "OPTIONS", u, 1, NULL, NULL, NULL, NULL), 0);
+    int rc = fc_request(fd, "OPTIONS", u, 1, NULL, NULL, NULL, NULL);
+    if (rc)
+        /* A camera that resets at once may do so before the request is
+         * written: then the write is what finds the reset. */
+        return rc == -EPIPE ? -ECONNRESET : rc;
     return fc_read_reply(fd, &rep, deadline_ms);
 }
 
@@ -256,10 +260,12 @@ Test(faults, redirect_loop_points_at_itself)
 Test(faults, flap_alternates_between_up_and_refused)
 {
     int up = 0, down = 0;
-    uint64_t deadline = fc_now_ms() + 4000;
+    /* Bounded by the suite's timeout, not by a guess at the speed: the
+     * loop ends as soon as both halves of the period were seen. */
+    uint64_t deadline = fc_now_ms() + 20000;
     while ((!up || !down) && fc_now_ms() < deadline) {
         int fd = fc_connect(fc_ip(23), farm.rtsp_port, 1000);
-        int rc = fd < 0 ? fd : options(23, fd, 1000);
+        int rc = fd < 0 ? fd : options(23, fd, 3000);
         if (rc == 0 && rep.status == 200)
             up++;
         else if (rc == -ECONNRESET)
