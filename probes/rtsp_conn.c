@@ -95,13 +95,14 @@ struct rtsp_conn {
     size_t out_len;
 
     enum rc_state state;
-    uint64_t state_since; /* uv_hrtime() when the current phase began */
-    uint64_t deadline;    /* loop time (ms) the current state ends at, 0 for none */
-    uint64_t timer_due;   /* loop time the timer is armed for, if active */
+    uint64_t state_since;    /* uv_hrtime() when the current phase began */
+    uint64_t deadline;       /* loop time (ms) the current state ends at, 0 for none */
+    uint64_t timer_due;      /* loop time the timer is armed for, if active */
     uint64_t total_deadline; /* loop time the whole probe ends at, 0 for none */
     bool total_bites;        /* the current deadline is the total's, not the phase's */
-    uint64_t play_sent;   /* uv_hrtime() of the PLAY request, 0 before */
-    bool verdict;         /* result decided; later errors do not change it */
+    enum rc_state late_turn; /* the state given one more loop turn at its deadline */
+    uint64_t play_sent;      /* uv_hrtime() of the PLAY request, 0 before */
+    bool verdict;            /* result decided; later errors do not change it */
     bool connected;
     bool answered; /* the last request sent has had its reply */
 
@@ -223,6 +224,7 @@ static void rc_set_state(struct rtsp_conn *c, enum rc_state to)
         rc_log(c, "%s again (authenticated retry)", state_names[to]);
     }
     c->state = to;
+    c->late_turn = RC_INIT; /* each phase (a retry too) may get its late turn */
     uint32_t ms = state_deadline(c, to);
     if (!ms) {
         c->deadline = 0;
@@ -396,6 +398,37 @@ static const char *method_of(enum rc_state s)
     }
 }
 
+/* libuv runs a turn's timers before it polls the sockets. A loop that ran
+ * late (a busy machine, a turn full of work) meets a deadline whose answer
+ * came in time and waits, unread, in the socket: calling that camera
+ * silent would be the monitor's fault, not the camera's. When the socket
+ * the state waits on has news, the phase gets one more turn, whose poll
+ * reads it first; once per state, so a camera trickling bytes still meets
+ * its deadline, one millisecond later. */
+static bool socket_news_in_time(struct rtsp_conn *c)
+{
+    unsigned want;
+    switch (c->state) {
+    case RC_CONNECTING:
+        want = TCP_IO_OUT | TCP_IO_ERR;
+        break;
+    case RC_OPTIONS:
+    case RC_DESCRIBE:
+    case RC_SETUP:
+    case RC_PLAY:
+    case RC_WAIT_RTP:
+    case RC_WAIT_KEYFRAME:
+        want = TCP_IO_IN | TCP_IO_ERR;
+        break;
+    default:
+        return false;
+    }
+    if (!c->sock || c->late_turn == c->state || !(tcp_sock_pending(c->sock) & want))
+        return false;
+    c->late_turn = c->state;
+    return true;
+}
+
 static void on_timer(uv_timer_t *t)
 {
     struct rtsp_conn *c = t->data;
@@ -404,6 +437,11 @@ static void on_timer(uv_timer_t *t)
         /* Armed for an earlier state's deadline: wait for the current one. */
         c->timer_due = c->deadline;
         uv_timer_start(&c->timer, on_timer, c->deadline - now, 0);
+        return;
+    }
+    if (socket_news_in_time(c)) {
+        c->timer_due = now + 1;
+        uv_timer_start(&c->timer, on_timer, 1, 0);
         return;
     }
     /* Which deadline ended the phase: its own, or the whole probe's. */

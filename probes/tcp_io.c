@@ -3,6 +3,7 @@
 
 #include <assert.h>
 #include <errno.h>
+#include <poll.h>
 #include <netinet/in.h>
 #include <netinet/tcp.h>
 #include <stdbool.h>
@@ -273,8 +274,8 @@ int tcp_sock_connect(struct tcp_io *io, const struct sockaddr *addr, tcp_sock_cb
     if (!io || !addr || !cb || !out || io->epfd < 0 ||
         (addr->sa_family != AF_INET && addr->sa_family != AF_INET6))
         return -EINVAL;
-    socklen_t len = addr->sa_family == AF_INET ? sizeof(struct sockaddr_in)
-                                               : sizeof(struct sockaddr_in6);
+    socklen_t len =
+        addr->sa_family == AF_INET ? sizeof(struct sockaddr_in) : sizeof(struct sockaddr_in6);
     int err = 0;
     struct tcp_sock *s = sock_get(io, addr->sa_family, &err);
     if (!s)
@@ -305,6 +306,16 @@ int tcp_sock_error(struct tcp_sock *s)
     if (getsockopt(s->fd, SOL_SOCKET, SO_ERROR, &err, &len) != 0)
         return -errno;
     return -err;
+}
+
+unsigned tcp_sock_pending(struct tcp_sock *s)
+{
+    ASSERT_OWNED(s);
+    struct pollfd p = {.fd = s->fd, .events = POLLIN | POLLOUT};
+    if (poll(&p, 1, 0) != 1)
+        return 0;
+    return (p.revents & POLLIN ? TCP_IO_IN : 0) | (p.revents & POLLOUT ? TCP_IO_OUT : 0) |
+           (p.revents & (POLLERR | POLLHUP) ? TCP_IO_ERR : 0);
 }
 
 ssize_t tcp_sock_write(struct tcp_sock *s, const void *buf, size_t len)

@@ -72,6 +72,10 @@ int tcp_sock_connect(struct tcp_io *io, const struct sockaddr *addr, tcp_sock_cb
 /* The socket's pending error (SO_ERROR, which it clears) as a negative
  * errno, or 0. */
 int tcp_sock_error(struct tcp_sock *s);
+/* What the socket holds right now (TCP_IO_* bits, from poll(2) with no
+ * wait): for a caller whose deadline came before the loop read the
+ * socket's events. */
+unsigned tcp_sock_pending(struct tcp_sock *s);
 /* Bytes sent, or a negative errno (-EAGAIN: not connected yet, or no room;
  * wait for TCP_IO_OUT). Never raises SIGPIPE. */
 ssize_t tcp_sock_write(struct tcp_sock *s, const void *buf, size_t len);

@@ -11,6 +11,7 @@
 #include <string.h>
 #include <sys/socket.h>
 #include <sys/wait.h>
+#include <time.h>
 #include <unistd.h>
 #include <uv.h>
 
@@ -741,6 +742,95 @@ Test(rtsp_conn_deadline, full_backlog_times_out_the_connect)
     cr_expect_lt(run.elapsed_ms, 2000);
     for (int i = 0; i < 4; i++)
         close(fillers[i]);
+    close(lfd);
+}
+
+/* A loopback listener that is never accepted from: the kernel completes
+ * the handshake on its own, so a connect to it succeeds at once. */
+static int unaccepted_listener(int *port)
+{
+    int lfd = socket(AF_INET, SOCK_STREAM, 0);
+    struct sockaddr_in sa = {.sin_family = AF_INET, .sin_addr.s_addr = htonl(INADDR_LOOPBACK)};
+    cr_assert_eq(bind(lfd, (struct sockaddr *)&sa, sizeof(sa)), 0);
+    cr_assert_eq(listen(lfd, 16), 0);
+    socklen_t sl = sizeof(sa);
+    getsockname(lfd, (struct sockaddr *)&sa, &sl);
+    *port = ntohs(sa.sin_port);
+    return lfd;
+}
+
+/* The loop thread held up past a deadline, as on a busy machine: the
+ * stall is the point of the test, not a wait for something. */
+static void stall_ms(long ms)
+{
+    struct timespec ts = {ms / 1000, (ms % 1000) * 1000000L};
+    while (nanosleep(&ts, &ts) && errno == EINTR)
+        ;
+}
+
+Test(rtsp_conn_deadline, a_late_loop_does_not_call_a_connect_that_succeeded_a_timeout)
+{
+    int port, lfd = unaccepted_listener(&port);
+    char url[64];
+    snprintf(url, sizeof(url), "rtsp://127.0.0.1:%d/", port);
+    uv_loop_t loop;
+    uv_loop_init(&loop);
+    struct run run;
+    memset(&run, 0, sizeof(run));
+    struct rtsp_conn_opts o = {.depth = RTSP_DEPTH_OPTIONS, .connect_ms = 100, .reply_ms = 300};
+    start_probe(&loop, &run, port, url, &o);
+    /* The connect is done in the kernel; the loop comes to it only after
+     * the connect's deadline. */
+    stall_ms(300);
+    uv_run(&loop, UV_RUN_DEFAULT);
+    cr_assert(run.done);
+    cr_expect_eq(run.r.reason, PROBE_R_RTSP_TIMEOUT, "%s: %s", probe_reason_name(run.r.reason),
+                 run.r.detail);
+    cr_expect(strstr(run.r.detail, "OPTIONS"), "%s", run.r.detail);
+    cr_assert_eq(uv_loop_close(&loop), 0);
+    close(lfd);
+}
+
+Test(rtsp_conn_deadline, a_late_loop_still_reads_a_reply_that_came_in_time)
+{
+    int port, lfd = unaccepted_listener(&port);
+    char url[64];
+    snprintf(url, sizeof(url), "rtsp://127.0.0.1:%d/", port);
+    uv_loop_t loop;
+    uv_loop_init(&loop);
+    struct run run;
+    memset(&run, 0, sizeof(run));
+    struct rtsp_conn_opts o = {.depth = RTSP_DEPTH_OPTIONS, .connect_ms = 5000, .reply_ms = 100};
+    start_probe(&loop, &run, port, url, &o);
+    int cfd = accept(lfd, NULL, NULL);
+    cr_assert_geq(cfd, 0);
+    /* Turns until the OPTIONS request is out, then the answer, then the
+     * loop held up past the reply's deadline. */
+    char req[4096];
+    size_t got = 0;
+    while (!memmem(req, got, "\r\n\r\n", 4) && got < sizeof(req)) {
+        uv_run(&loop, UV_RUN_NOWAIT);
+        struct pollfd p = {.fd = cfd, .events = POLLIN};
+        if (poll(&p, 1, 10) == 1) {
+            ssize_t n = read(cfd, req + got, sizeof(req) - got);
+            cr_assert_gt(n, 0, "the probe closed before its request");
+            got += (size_t)n;
+        }
+        cr_assert(!run.done, "%s", run.r.detail);
+    }
+    const char *cs = memmem(req, got, "CSeq:", 5);
+    cr_assert_not_null(cs);
+    char ok[128];
+    int n = snprintf(ok, sizeof(ok), "RTSP/1.0 200 OK\r\nCSeq: %d\r\nPublic: OPTIONS\r\n\r\n",
+                     atoi(cs + 5));
+    cr_assert_eq(write(cfd, ok, (size_t)n), (ssize_t)n);
+    stall_ms(300);
+    uv_run(&loop, UV_RUN_DEFAULT);
+    cr_assert(run.done);
+    cr_expect_eq(run.r.state, PROBE_ONLINE, "%s: %s", probe_reason_name(run.r.reason),
+                 run.r.detail);
+    cr_assert_eq(uv_loop_close(&loop), 0);
+    close(cfd);
     close(lfd);
 }
 
