@@ -28,8 +28,9 @@ static void probe_usage(FILE *f)
     fprintf(f, "usage: camdex probe URL [--depth options|describe|play|deep] [--timeout T]\n"
                "                        [--total-timeout T] [--format text|json]\n"
                "                        [--thumbnail FILE] [--dns-server ADDR[:PORT],...]\n"
-               "                        [--clock[=WAIT]]\n"
-               "       camdex probe --osd ID|URL [--timeout T] [--format text|json]\n\n"
+               "                        [--clock[=WAIT]] [--config FILE]\n"
+               "       camdex probe --osd ID|URL [--timeout T] [--format text|json]\n"
+               "                        [--config FILE]\n\n"
                "Probes one stream and prints its state, the reason when it is not online,\n"
                "the RTSP status, the time of every phase and what the stream carries.\n"
                "Depths options, describe (default) and play are the RTSP handshake;\n"
@@ -50,6 +51,8 @@ static void probe_usage(FILE *f)
                "and name burned into the picture and judges them against this machine's\n"
                "clock and, given a camera ID instead of a URL, the camera's name in the\n"
                "index (its URL is taken from there); nothing is stored.\n"
+               "--config FILE judges the picture and the clock with its [quality] limits,\n"
+               "as the service started with that file does (default: the built-in ones).\n"
                "The URL is shown with its credentials redacted.\n"
                "Exit: 0 online, 3 degraded, 4 offline, 1 failure, 2 usage error.\n");
 }
@@ -84,6 +87,27 @@ static void fail(struct probe_run *p, enum probe_reason why, const char *detail)
     p->done = true;
 }
 
+/* The limits a verdict is judged with: [quality] of --config, so that a
+ * camera probed by hand is judged as the service judges it. */
+static struct config limits;
+
+static int load_limits(const char *path)
+{
+    config_default(&limits);
+    if (!path)
+        return CLI_OK;
+    static struct config_errors errs;
+    memset(&errs, 0, sizeof(errs));
+    if (config_load(path, &limits, &errs)) {
+        for (size_t e = 0; e < errs.count && e < CONFIG_ERRORS_KEPT; e++)
+            fprintf(stderr, "%s\n", errs.msg[e]);
+        cli_error("probe: %s: %zu problem%s in the configuration; nothing was probed", path,
+                  errs.count, errs.count == 1 ? "" : "s");
+        return CLI_FAIL;
+    }
+    return CLI_OK;
+}
+
 static uint64_t dns_start;
 static bool deep_mode;
 static uint32_t deep_timeout;
@@ -113,7 +137,7 @@ static void run_deep(struct probe_run *p, const struct sockaddr_storage *sa)
         fail(p, PROBE_R_INTERNAL_ERROR, strerror(-rc));
         return;
     }
-    struct deep_verdict_expect none = {0};
+    struct deep_verdict_expect none = {.quality = &limits.quality};
     deep_verdict_judge(&deep_res, &none, &p->result, NULL);
     if (p->dns_us)
         p->result.phase_us[PROBE_PH_DNS] = (uint32_t)p->dns_us;
@@ -170,8 +194,7 @@ static void print_clock_text(const struct probe_run *p)
 {
     if (!p->opts.clock_ms)
         return;
-    struct config def;
-    config_default(&def);
+    const struct config def = limits;
     if (p->clock_rc == 0)
         printf("%-9s %+.3f s, %s (the camera's clock minus this machine's; rtcp, %u samples; "
                "tolerance %.3g s)\n",
@@ -198,10 +221,8 @@ static void add_clock_json(json_t *o, const struct probe_run *p)
                         json_string(p->clock_rc == 0         ? "measured"
                                     : p->clock_rc == -ENOENT ? "no_sender_report"
                                                              : "not_online"));
-    struct config def;
-    config_default(&def);
     enum clock_verdict v =
-        clock_judge(p->clock_rc == 0, p->clock_us / 1000, def.clock_tolerance_ms);
+        clock_judge(p->clock_rc == 0, p->clock_us / 1000, limits.clock_tolerance_ms);
     json_object_set_new(k, "verdict", json_string(clock_verdict_name(v)));
     json_object_set_new(o, "clock", k);
 }
@@ -382,7 +403,7 @@ static int osd_begin(struct cli *cli, char *arg, char *url, size_t n)
     struct tm tm;
     localtime_r(&now, &tm);
     look.tz_offset_s = (int32_t)tm.tm_gmtoff;
-    look.tolerance_s = 10; /* [quality] clock_tolerance's default */
+    look.tolerance_s = (int32_t)(limits.clock_tolerance_ms / 1000);
     look.rc = -ENODATA;
     if (strstr(arg, "://"))
         return CLI_OK;
@@ -416,6 +437,7 @@ int cmd_probe(struct cli *cli, int argc, char **argv)
         {"dns-server", required_argument, NULL, 's'},
         {"clock", optional_argument, NULL, 'k'},
         {"osd", no_argument, NULL, 'o'},
+        {"config", required_argument, NULL, 'c'},
         {"help", no_argument, NULL, 'h'},
         {0},
     };
@@ -428,7 +450,7 @@ int cmd_probe(struct cli *cli, int argc, char **argv)
     osd_look = NULL;
     int rc;
     bool osd = false;
-    const char *dns_servers = NULL;
+    const char *dns_servers = NULL, *config_path = NULL;
     int c;
     while ((c = getopt_long(argc, argv, "h", opts, NULL)) != -1) {
         switch (c) {
@@ -491,6 +513,9 @@ int cmd_probe(struct cli *cli, int argc, char **argv)
         case 'o':
             osd = deep = true; /* the OSD is read off a decoded picture */
             break;
+        case 'c':
+            config_path = optarg;
+            break;
         case 'h':
             probe_usage(stdout);
             return CLI_OK;
@@ -503,6 +528,8 @@ int cmd_probe(struct cli *cli, int argc, char **argv)
         cli_error("probe: give exactly one stream URL (see `camdex probe --help`)");
         return CLI_USAGE;
     }
+    if ((rc = load_limits(config_path)) != CLI_OK)
+        return rc;
     static char by_id[PROBE_URL_MAX + 64];
     by_id[0] = 0;
     if (osd && (rc = osd_begin(cli, argv[optind], by_id, sizeof(by_id))) != CLI_OK)

@@ -223,6 +223,51 @@ static long file_size(const char *path)
 /* --thumbnail writes what the camera shows as a JPEG that ffprobe reads at
  * 320x180 (the 1280x720 clip scaled down); a camera with no picture leaves
  * no file. */
+/* `camdex probe --config` judges with the file's [quality] limits, as the
+ * service started with it does: a sharpness limit no picture reaches makes
+ * the same healthy camera blurred. A broken file probes nothing. */
+Test(faults, probe_judges_with_the_quality_limits_of_its_config, .init = setup, .fini = teardown,
+     .timeout = 120)
+{
+    char url[2048], ini[4300], bad[4300];
+    rtsp_url(0, url, sizeof(url));
+    snprintf(ini, sizeof(ini), "%s/strict.ini", tmp);
+    snprintf(bad, sizeof(bad), "%s/bad.ini", tmp);
+    FILE *f = fopen(ini, "w");
+    cr_assert_not_null(f);
+    fputs("[quality]\nblur_sharpness = 1000\n", f);
+    fclose(f);
+    f = fopen(bad, "w");
+    cr_assert_not_null(f);
+    fputs("[quality]\nblur_sharpness = sharp\n", f);
+    fclose(f);
+
+    char *plain[] = {CAMDEX_BIN, "probe", url, "--depth", "deep", "--timeout", "20s",
+                     "--format", "json", NULL};
+    struct run r = runv(plain);
+    cr_assert_eq(r.rc, 0, "exit %d: %s %s", r.rc, r.out, r.err);
+    run_free(&r);
+
+    char *strict[] = {CAMDEX_BIN, "probe", url, "--depth", "deep", "--timeout", "20s",
+                      "--format", "json", "--config", ini, NULL};
+    r = runv(strict);
+    cr_assert_eq(r.rc, 3, "exit %d: %s %s", r.rc, r.out, r.err);
+    json_t *o = json_loads(r.out, 0, NULL);
+    cr_assert_not_null(o, "%s", r.out);
+    cr_expect_str_eq(json_string_value(json_object_get(o, "reason")), "blurred", "%s", r.out);
+    cr_expect(strstr(r.out, "limit 1000"), "the detail gives the limit: %s", r.out);
+    json_decref(o);
+    run_free(&r);
+
+    char *broken[] = {CAMDEX_BIN, "probe", url, "--config", bad, NULL};
+    r = runv(broken);
+    cr_expect_eq(r.rc, 1, "exit %d: %s %s", r.rc, r.out, r.err);
+    cr_expect(strstr(r.err, "bad.ini") && strstr(r.err, "nothing was probed"), "%s", r.err);
+    cr_expect(strstr(r.err, "blur_sharpness"), "the error names the key: %s", r.err);
+    cr_expect_eq(r.out[0], 0, "%s", r.out);
+    run_free(&r);
+}
+
 Test(faults, thumbnail_is_written_when_there_is_a_picture, .init = setup, .fini = teardown,
      .timeout = 60)
 {
