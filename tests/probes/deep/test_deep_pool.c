@@ -4,6 +4,7 @@
  * sockets (refused ports, a listener that never answers). */
 #include <arpa/inet.h>
 #include <criterion/criterion.h>
+#include <dirent.h>
 #include <errno.h>
 #include <libavutil/log.h>
 #include <netinet/in.h>
@@ -12,6 +13,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/resource.h>
 #include <sys/socket.h>
 #include <time.h>
 #include <unistd.h>
@@ -181,6 +183,63 @@ Test(deep_pool, results_come_back_on_the_loop_thread_once_each)
     cr_expect_null(fx.pool);
     uv_run(&fx.loop, UV_RUN_DEFAULT);
     free(j);
+}
+
+/* The nice value of each thread named `name`, into nices[]; returns how
+ * many there are. */
+static int thread_nices(const char *name, int *nices, int cap)
+{
+    char path[320], comm[64], stat[1024];
+    int n = 0;
+    DIR *d = opendir("/proc/self/task");
+    cr_assert_not_null(d);
+    struct dirent *e;
+    while ((e = readdir(d)) && n < cap) {
+        if (e->d_name[0] == '.')
+            continue;
+        snprintf(path, sizeof(path), "/proc/self/task/%s/comm", e->d_name);
+        FILE *f = fopen(path, "r");
+        if (!f || !fgets(comm, sizeof(comm), f) || strncmp(comm, name, strlen(name)) != 0) {
+            if (f)
+                fclose(f);
+            continue;
+        }
+        fclose(f);
+        snprintf(path, sizeof(path), "/proc/self/task/%s/stat", e->d_name);
+        f = fopen(path, "r");
+        cr_assert_not_null(f);
+        cr_assert_not_null(fgets(stat, sizeof(stat), f));
+        fclose(f);
+        /* After "(comm)": state, then fields 4..19; nice is field 19. */
+        const char *t = strrchr(stat, ')');
+        cr_assert_not_null(t);
+        int field = 2;
+        for (t++; *t && field < 19; t++)
+            if (*t == ' ')
+                field++;
+        nices[n++] = atoi(t);
+    }
+    closedir(d);
+    return n;
+}
+
+Test(deep_pool, workers_run_nicer_than_the_loop)
+{
+    errno = 0;
+    int base = getpriority(PRIO_PROCESS, 0);
+    cr_assert(!(base == -1 && errno));
+    if (base > 19 - 10)
+        cr_skip_test("the test runs at nice %d: a worker cannot be 10 nicer than that", base);
+    cr_assert_eq(deep_pool_new(&fx.loop, 2, 4, &fx.pool), 0);
+    /* A worker takes its nice value before its name: both named, both set. */
+    int nices[8], n = 0;
+    int64_t end = mono_ms() + 30000;
+    while ((n = thread_nices("camdex-deep", nices, 8)) < 2 && mono_ms() < end)
+        poll(NULL, 0, 10);
+    cr_assert_eq(n, 2, "%d workers named", n);
+    for (int i = 0; i < n; i++)
+        cr_expect_eq(nices[i], base + 10, "worker %d at nice %d, the loop at %d", i, nices[i], base);
+    cr_expect_eq(getpriority(PRIO_PROCESS, 0), base, "the loop thread kept its own");
 }
 
 Test(deep_pool, a_numeric_host_goes_with_the_request)
