@@ -12,6 +12,7 @@
 #include "base/config.h"
 #include "engine/monitor.h"
 #include "http/http_server.h"
+#include "http/req_wait.h"
 #include "store.h"
 #include "views/messages.h"
 
@@ -133,8 +134,7 @@ void api_body_stats_get(struct api_body_stats *out);
 struct api_work {
     uv_work_t work;
     /* HTTP thread only */
-    h2o_req_t *req;        /* NULL once the client is gone */
-    struct api_work **ref; /* the request pool's pointer back to this */
+    struct req_wait park; /* the request, until its client goes */
     struct api_env *env;
     enum msg_lang lang;
     bool lang_asked;
