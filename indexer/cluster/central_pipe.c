@@ -7,6 +7,7 @@
 #include <time.h>
 
 #include "cluster/central_pipe.h"
+#include "cluster/mono_wait.h"
 
 #define PIPE_ERROR_BACKOFF_MS 250 /* a fetch that failed at once is not retried in a spin */
 
@@ -19,14 +20,6 @@ struct central_pipe {
     bool stop;
     struct central_fetch *ready; /* decoded, not taken yet */
 };
-
-static void deadline_in(struct timespec *ts, int ms)
-{
-    clock_gettime(CLOCK_MONOTONIC, ts);
-    ts->tv_nsec += (long)(ms % 1000) * 1000000L;
-    ts->tv_sec += ms / 1000 + ts->tv_nsec / 1000000000L;
-    ts->tv_nsec %= 1000000000L;
-}
 
 void central_pipe_release(struct central_fetch **fp)
 {
@@ -157,7 +150,7 @@ static void *reader_main(void *arg)
             pthread_cond_broadcast(&p->cond);
         } else if (failed && !p->stop) {
             struct timespec until;
-            deadline_in(&until, PIPE_ERROR_BACKOFF_MS);
+            mono_deadline(&until, PIPE_ERROR_BACKOFF_MS);
             pthread_cond_timedwait(&p->cond, &p->lock, &until);
         }
     }
@@ -174,11 +167,7 @@ int central_pipe_start(natsSubscription *sub, int wait_ms, struct central_pipe *
     p->sub = sub;
     p->wait_ms = wait_ms;
     pthread_mutex_init(&p->lock, NULL);
-    pthread_condattr_t ca;
-    pthread_condattr_init(&ca);
-    pthread_condattr_setclock(&ca, CLOCK_MONOTONIC);
-    pthread_cond_init(&p->cond, &ca);
-    pthread_condattr_destroy(&ca);
+    mono_cond_init(&p->cond);
     int rc = pthread_create(&p->thread, NULL, reader_main, p);
     if (rc) {
         pthread_cond_destroy(&p->cond);
@@ -193,7 +182,7 @@ int central_pipe_start(natsSubscription *sub, int wait_ms, struct central_pipe *
 int central_pipe_take(struct central_pipe *p, int wait_ms, struct central_fetch **out)
 {
     struct timespec until;
-    deadline_in(&until, wait_ms);
+    mono_deadline(&until, wait_ms);
     pthread_mutex_lock(&p->lock);
     while (!p->ready && !p->stop)
         if (pthread_cond_timedwait(&p->cond, &p->lock, &until) == ETIMEDOUT)

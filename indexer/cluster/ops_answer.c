@@ -11,6 +11,7 @@
 #include <string.h>
 
 #include "base/log.h"
+#include "cluster/job_queue.h"
 #include "cluster/nats_link.h"
 #include "cluster/ops.h"
 #include "cluster/ops_wire.h"
@@ -23,7 +24,7 @@
 #define ANSWER_HTTP_TIMEOUT_MS 180000
 
 struct job {
-    struct job *next;
+    struct job_link link; /* first */
     natsMsg *msg;
 };
 
@@ -36,11 +37,7 @@ struct cluster_ops_answer {
     char auth[300];    /* "Authorization: Bearer ...", "" = none */
     pthread_t threads[ANSWER_THREADS];
     size_t nthreads;
-    pthread_mutex_t lock;
-    pthread_cond_t cond;
-    struct job *head, **tail; /* under lock */
-    size_t queued;
-    bool stop;
+    struct job_queue jobs;
     uint64_t answered, refused;
 };
 
@@ -183,31 +180,32 @@ static void answer(struct cluster_ops_answer *a, CURL *curl, natsMsg *m)
     free(b.p);
 }
 
+/* An operation queued and not begun when the answerer stops: the central
+ * hears nothing and says the prober did not answer. */
+static void drop(struct job *j)
+{
+    natsMsg_Destroy(j->msg);
+    free(j);
+}
+
 static void *answer_main(void *arg)
 {
     struct cluster_ops_answer *a = arg;
     CURL *curl = curl_easy_init();
-    pthread_mutex_lock(&a->lock);
-    for (;;) {
-        while (!a->head && !a->stop)
-            pthread_cond_wait(&a->cond, &a->lock);
-        struct job *j = a->head;
-        if (!j || a->stop)
-            break;
-        a->head = j->next;
-        if (!a->head)
-            a->tail = &a->head;
-        a->queued--;
-        pthread_mutex_unlock(&a->lock);
+    bool stop;
+    for (struct job_link *l; (l = job_queue_pop(&a->jobs, &stop));) {
+        struct job *j = (struct job *)l;
+        if (stop) {
+            drop(j);
+            continue;
+        }
         if (curl)
             answer(a, curl, j->msg);
         else
             send_error(a, j->msg, 500, "internal", "out of memory");
         natsMsg_Destroy(j->msg);
         free(j);
-        pthread_mutex_lock(&a->lock);
     }
-    pthread_mutex_unlock(&a->lock);
     curl_easy_cleanup(curl);
     return NULL;
 }
@@ -219,16 +217,11 @@ static void on_op(natsConnection *nc, natsSubscription *sub, natsMsg *msg, void 
     (void)sub;
     struct cluster_ops_answer *a = closure;
     struct job *j = calloc(1, sizeof(*j));
-    pthread_mutex_lock(&a->lock);
-    bool full = !j || a->stop || a->queued >= ANSWER_QUEUE;
-    if (!full) {
+    bool full = !j;
+    if (j) {
         j->msg = msg;
-        *a->tail = j;
-        a->tail = &j->next;
-        a->queued++;
-        pthread_cond_signal(&a->cond);
+        full = job_queue_push(&a->jobs, &j->link) != 0; /* full or stopping */
     }
-    pthread_mutex_unlock(&a->lock);
     if (full) {
         free(j);
         __atomic_add_fetch(&a->refused, 1, __ATOMIC_RELAXED);
@@ -261,14 +254,12 @@ int cluster_ops_answer_start(const struct config *cfg, const char *http_address,
     struct cluster_ops_answer *a = calloc(1, sizeof(*a));
     if (!a)
         return -ENOMEM;
-    a->tail = &a->head;
+    job_queue_init(&a->jobs, ANSWER_QUEUE);
     curl_global_init(CURL_GLOBAL_DEFAULT); /* counted; thread-safe in libcurl >= 7.84 */
     snprintf(a->zone, sizeof(a->zone), "%s", cfg->cluster_zone);
     base_url(a->base_url, sizeof(a->base_url), http_address);
     if (cfg->token_rw[0])
         snprintf(a->auth, sizeof(a->auth), "Authorization: Bearer %s", cfg->token_rw);
-    pthread_mutex_init(&a->lock, NULL);
-    pthread_cond_init(&a->cond, NULL);
     char name[64], subject[80];
     snprintf(name, sizeof(name), "camdex-prober-%s-ops", cfg->cluster_zone);
     int rc = nats_link_open(cfg, name, &a->nc, &a->js, err, errlen);
@@ -312,22 +303,14 @@ void cluster_ops_answer_stop(struct cluster_ops_answer **ap)
         natsSubscription_Unsubscribe(a->sub);
         natsSubscription_Destroy(a->sub);
     }
-    pthread_mutex_lock(&a->lock);
-    a->stop = true;
-    pthread_cond_broadcast(&a->cond);
-    pthread_mutex_unlock(&a->lock);
+    job_queue_stop(&a->jobs);
     for (size_t i = 0; i < a->nthreads; i++)
         pthread_join(a->threads[i], NULL);
-    /* Operations queued and not begun: the central hears nothing and says
-     * the prober did not answer. */
-    for (struct job *j = a->head, *n; j; j = n) {
-        n = j->next;
-        natsMsg_Destroy(j->msg);
-        free(j);
-    }
+    bool stop;
+    for (struct job_link *l; (l = job_queue_pop(&a->jobs, &stop));)
+        drop((struct job *)l); /* none, unless no worker ever ran */
     nats_link_close(&a->nc, &a->js);
-    pthread_cond_destroy(&a->cond);
-    pthread_mutex_destroy(&a->lock);
+    job_queue_destroy(&a->jobs);
     free(a);
     curl_global_cleanup();
     *ap = NULL;

@@ -8,6 +8,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "cluster/job_queue.h"
 #include "cluster/nats_link.h"
 #include "cluster/ops.h"
 #include "cluster/ops_wire.h"
@@ -16,7 +17,7 @@
 #define ROUTE_QUEUE   64 /* and queued behind them; more get -EBUSY */
 
 struct job {
-    struct job *next;
+    struct job_link link; /* first */
     struct cluster_op op; /* its strings point into text[] */
     cluster_op_done_fn done;
     void *data;
@@ -28,11 +29,7 @@ struct cluster_router {
     jsCtx *js;
     pthread_t threads[ROUTE_THREADS];
     size_t nthreads;
-    pthread_mutex_t lock;
-    pthread_cond_t cond;
-    struct job *head, **tail; /* under lock */
-    size_t queued;
-    bool stop;
+    struct job_queue jobs;
 };
 
 static int reply_from(natsMsg *m, struct cluster_op_reply *out)
@@ -120,29 +117,17 @@ int cluster_router_wait_connected(struct cluster_router *r, uint32_t ms)
 static void *route_main(void *arg)
 {
     struct cluster_router *r = arg;
-    pthread_mutex_lock(&r->lock);
-    for (;;) {
-        while (!r->head && !r->stop)
-            pthread_cond_wait(&r->cond, &r->lock);
-        struct job *j = r->head;
-        if (!j)
-            break; /* stopping, nothing left */
-        r->head = j->next;
-        if (!r->head)
-            r->tail = &r->head;
-        r->queued--;
-        bool stop = r->stop;
-        pthread_mutex_unlock(&r->lock);
+    bool stop;
+    for (struct job_link *l; (l = job_queue_pop(&r->jobs, &stop));) {
+        struct job *j = (struct job *)l;
         struct cluster_op_reply rep = {.rc = -ECANCELED};
         if (!stop)
             cluster_router_call(r, &j->op, &rep);
         j->done(j->data, &rep);
         free(rep.body);
         free(j);
-        pthread_mutex_lock(&r->lock);
     }
-    pthread_mutex_unlock(&r->lock);
-    return NULL;
+    return NULL; /* stopping, nothing left */
 }
 
 int cluster_router_start(const struct config *cfg, struct cluster_router **out, char *err,
@@ -152,9 +137,7 @@ int cluster_router_start(const struct config *cfg, struct cluster_router **out, 
     struct cluster_router *r = calloc(1, sizeof(*r));
     if (!r)
         return -ENOMEM;
-    r->tail = &r->head;
-    pthread_mutex_init(&r->lock, NULL);
-    pthread_cond_init(&r->cond, NULL);
+    job_queue_init(&r->jobs, ROUTE_QUEUE);
     int rc = nats_link_open(cfg, "camdex-central-ops", &r->nc, &r->js, err, errlen);
     for (size_t i = 0; !rc && i < ROUTE_THREADS; i++) {
         if ((rc = -pthread_create(&r->threads[i], NULL, route_main, r)))
@@ -210,15 +193,7 @@ int cluster_router_send(struct cluster_router *r, const struct cluster_op *op,
         return -ENOMEM;
     j->done = done;
     j->data = data;
-    pthread_mutex_lock(&r->lock);
-    int rc = r->stop ? -ECANCELED : r->queued >= ROUTE_QUEUE ? -EBUSY : 0;
-    if (!rc) {
-        *r->tail = j;
-        r->tail = &j->next;
-        r->queued++;
-        pthread_cond_signal(&r->cond);
-    }
-    pthread_mutex_unlock(&r->lock);
+    int rc = job_queue_push(&r->jobs, &j->link);
     if (rc)
         free(j);
     return rc;
@@ -229,10 +204,7 @@ void cluster_router_stop(struct cluster_router **rp)
     struct cluster_router *r = *rp;
     if (!r)
         return;
-    pthread_mutex_lock(&r->lock);
-    r->stop = true;
-    pthread_cond_broadcast(&r->cond);
-    pthread_mutex_unlock(&r->lock);
+    job_queue_stop(&r->jobs);
     /* Closing wakes every request waiting for a reply (NATS_CONNECTION_CLOSED);
      * the threads then answer what is queued with -ECANCELED. */
     if (r->nc)
@@ -240,8 +212,7 @@ void cluster_router_stop(struct cluster_router **rp)
     for (size_t i = 0; i < r->nthreads; i++)
         pthread_join(r->threads[i], NULL);
     nats_link_close(&r->nc, &r->js);
-    pthread_cond_destroy(&r->cond);
-    pthread_mutex_destroy(&r->lock);
+    job_queue_destroy(&r->jobs);
     free(r);
     *rp = NULL;
 }

@@ -10,6 +10,7 @@
 
 #include "base/log.h"
 #include "cluster/cluster.h"
+#include "cluster/mono_wait.h"
 #include "cluster/nats_link.h"
 #include "cluster/prober_send.h"
 #include "inventory/import.h"
@@ -149,10 +150,7 @@ static void *prober_main(void *arg)
         if (p->wake || p->stop)
             continue;
         struct timespec until;
-        clock_gettime(CLOCK_MONOTONIC, &until);
-        until.tv_nsec += PROBER_POLL_MS * 1000000L;
-        until.tv_sec += until.tv_nsec / 1000000000L;
-        until.tv_nsec %= 1000000000L;
+        mono_deadline(&until, PROBER_POLL_MS);
         pthread_cond_timedwait(&p->cond, &p->lock, &until);
     }
     pthread_mutex_unlock(&p->lock);
@@ -192,11 +190,7 @@ int cluster_prober_start(const struct config *cfg, struct store *store, struct c
     snprintf(subj, sizeof(subj), "camdex.%s.ctl.snapshot", cfg->cluster_zone);
     natsConnection_Subscribe(&p->ctl_sub, p->ps.nc, subj, on_ctl, p);
     pthread_mutex_init(&p->lock, NULL);
-    pthread_condattr_t ca;
-    pthread_condattr_init(&ca);
-    pthread_condattr_setclock(&ca, CLOCK_MONOTONIC);
-    pthread_cond_init(&p->cond, &ca);
-    pthread_condattr_destroy(&ca);
+    mono_cond_init(&p->cond);
     if ((rc = pthread_create(&p->thread, NULL, prober_main, p))) {
         natsSubscription_Destroy(p->ctl_sub);
         nats_link_close(&p->ps.nc, &p->ps.js);

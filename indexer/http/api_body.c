@@ -5,6 +5,7 @@
  * in the request's pool: when the request ends, finished or cut by a
  * client that went away, the pool's disposal frees everything. */
 #include <errno.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -73,6 +74,25 @@ int api_body_put(struct api_body *b, const char *p, size_t n)
 int api_body_puts(struct api_body *b, const char *s)
 {
     return api_body_put(b, s, strlen(s));
+}
+
+int api_body_list_end(struct api_body *b, size_t count, const char *next_cursor)
+{
+    char tail[96];
+    snprintf(tail, sizeof(tail), "],\"count\":%zu,\"next_cursor\":", count);
+    int rc = api_body_puts(b, tail);
+    if (!rc && next_cursor) {
+        rc = api_body_put(b, "\"", 1);
+        if (!rc)
+            rc = api_body_puts(b, next_cursor);
+        if (!rc)
+            rc = api_body_put(b, "\"", 1);
+    } else if (!rc) {
+        rc = api_body_puts(b, "null");
+    }
+    if (!rc)
+        rc = api_body_puts(b, "}\n");
+    return rc ? rc : 1;
 }
 
 bool api_body_full(const struct api_body *b)

@@ -143,21 +143,7 @@ static int finish(struct cam_body *c)
                                   0, NULL, next, strlen(next));
         return 1;
     }
-    char tail[96];
-    snprintf(tail, sizeof(tail), "],\"count\":%zu,\"next_cursor\":", c->n);
-    int rc = api_body_puts(c->b, tail);
-    if (!rc && next) {
-        rc = api_body_put(c->b, "\"", 1);
-        if (!rc)
-            rc = api_body_puts(c->b, next);
-        if (!rc)
-            rc = api_body_put(c->b, "\"", 1);
-    } else if (!rc) {
-        rc = api_body_puts(c->b, "null");
-    }
-    if (!rc)
-        rc = api_body_puts(c->b, "}\n");
-    return rc ? rc : 1;
+    return api_body_list_end(c->b, c->n, next);
 }
 
 static int fill(struct api_body *b, void *ctx)

@@ -57,23 +57,15 @@ static int event_cb(const struct store_event *ev, void *ctx)
 
 static int finish(struct ev_body *e)
 {
-    char tail[96];
-    snprintf(tail, sizeof(tail), "],\"count\":%zu,\"next_cursor\":", e->n);
-    int rc = api_body_puts(e->b, tail);
-    if (!rc && e->more) {
+    const char *next = NULL;
+    if (e->more) {
         unsigned char k[8];
         for (int i = 0; i < 8; i++)
             k[i] = (unsigned char)(e->after >> (56 - 8 * i));
         struct api_req a = {.req = e->req};
-        char q[24];
-        snprintf(q, sizeof(q), "\"%s\"", api_cursor_encode(&a, k, 8));
-        rc = api_body_puts(e->b, q);
-    } else if (!rc) {
-        rc = api_body_puts(e->b, "null");
+        next = api_cursor_encode(&a, k, 8);
     }
-    if (!rc)
-        rc = api_body_puts(e->b, "}\n");
-    return rc ? rc : 1;
+    return api_body_list_end(e->b, e->n, next);
 }
 
 static int fill(struct api_body *b, void *ctx)

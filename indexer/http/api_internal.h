@@ -12,6 +12,7 @@
 #include "base/config.h"
 #include "engine/monitor.h"
 #include "http/http_server.h"
+#include "http/req_wait.h"
 #include "store.h"
 #include "views/messages.h"
 
@@ -114,6 +115,9 @@ int api_body_start(struct api_req *a, struct api_body *b, const char *content_ty
                    const char *what);
 int api_body_put(struct api_body *b, const char *p, size_t n);
 int api_body_puts(struct api_body *b, const char *s);
+/* Closes a list page opened as {"NAME":[ with its count and next cursor:
+ * ],"count":N,"next_cursor":"..."|null}. 1 (the last piece) or an error. */
+int api_body_list_end(struct api_body *b, size_t count, const char *next_cursor);
 bool api_body_full(const struct api_body *b);
 /* For /metrics and tests: bodies open now, started and cut short by the
  * client since start, pieces made and the largest piece. */
@@ -133,8 +137,7 @@ void api_body_stats_get(struct api_body_stats *out);
 struct api_work {
     uv_work_t work;
     /* HTTP thread only */
-    h2o_req_t *req;        /* NULL once the client is gone */
-    struct api_work **ref; /* the request pool's pointer back to this */
+    struct req_wait park; /* the request, until its client goes */
     struct api_env *env;
     enum msg_lang lang;
     bool lang_asked;

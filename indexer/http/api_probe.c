@@ -3,14 +3,17 @@
  * to the loop thread that owns the monitor and its result comes back, each
  * way through a mutex-protected queue and a uv_async_t; the h2o request
  * waits meanwhile, and may go away (client gone) before the answer comes. */
+#include <assert.h>
 #include <errno.h>
 #include <libavutil/base64.h>
 #include <limits.h>
+#include <stdatomic.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "http/api_internal.h"
+#include "http/req_wait.h"
 #include "url.h"
 #include "views/picture_view.h"
 #include "views/probe_json.h"
@@ -26,11 +29,9 @@
 struct probe_wait {
     struct monitor_probe mp; /* first: the monitor's done() gets &mp */
     struct probe_bridge *b;
-    struct probe_wait *qnext; /* in to_main or to_http, under the lock */
+    struct req_hop hop; /* in to_main or to_http */
     /* HTTP thread only */
-    h2o_req_t *req;          /* NULL once answered or the client is gone */
-    struct probe_wait **ref; /* the request pool's pointer back to this */
-    struct probe_wait *prev, *next;
+    struct req_wait park;
     uint64_t deadline; /* HTTP loop time */
     uint32_t deadline_ms;
     enum msg_lang lang;           /* of the answer's texts */
@@ -43,48 +44,27 @@ struct probe_bridge {
     uv_timer_t sweep;      /* on the HTTP loop: deadlines */
     struct monitor *mon;   /* loop thread only */
     struct api_env *env;
-    pthread_mutex_t lock;
-    struct probe_wait *to_main, *to_http; /* LIFO stacks, reversed on take */
-    bool main_closed;                     /* under lock: no more requests */
-    int handles_open;                     /* under lock: the last close frees */
+    struct req_queue to_main; /* closed: no more requests */
+    struct req_queue to_http;
+    atomic_int handles_open; /* the last close frees */
     /* HTTP thread only */
-    struct probe_wait *all; /* every entry not freed yet */
-    size_t nall;
+    struct req_waits waits; /* every entry not freed yet */
     bool http_closed;
 };
 
 /* ---- queues ---- */
 
-static struct probe_wait *reverse(struct probe_wait *w)
+static struct probe_wait *wait_of(struct req_hop *h)
 {
-    struct probe_wait *out = NULL;
-    while (w) {
-        struct probe_wait *n = w->qnext;
-        w->qnext = out;
-        out = w;
-        w = n;
-    }
-    return out;
-}
-
-static struct probe_wait *take(struct probe_bridge *b, struct probe_wait **q)
-{
-    pthread_mutex_lock(&b->lock);
-    struct probe_wait *w = *q;
-    *q = NULL;
-    pthread_mutex_unlock(&b->lock);
-    return reverse(w);
+    return h ? REQ_WAIT_OUTER(h, struct probe_wait, hop) : NULL;
 }
 
 /* Loop thread: hands a finished (or refused) probe back to the HTTP loop. */
 static void to_http(struct probe_wait *w)
 {
-    struct probe_bridge *b = w->b;
-    pthread_mutex_lock(&b->lock);
-    w->qnext = b->to_http;
-    b->to_http = w;
-    pthread_mutex_unlock(&b->lock);
-    uv_async_send(&b->http_async);
+    int rc = req_queue_push(&w->b->to_http, &w->hop);
+    assert(rc == 0); /* only to_main is ever closed */
+    (void)rc;
 }
 
 static void on_probe_done(struct monitor_probe *mp)
@@ -96,8 +76,8 @@ static void on_probe_done(struct monitor_probe *mp)
 static void on_main_async(uv_async_t *h)
 {
     struct probe_bridge *b = h->data;
-    for (struct probe_wait *w = take(b, &b->to_main), *n; w; w = n) {
-        n = w->qnext;
+    for (struct probe_wait *w = wait_of(req_queue_take(&b->to_main)), *n; w; w = n) {
+        n = wait_of(w->hop.next);
         int rc = b->mon ? monitor_probe_now(b->mon, &w->mp) : -ECANCELED;
         if (rc) {
             w->mp.status = rc;
@@ -110,40 +90,14 @@ static void on_main_async(uv_async_t *h)
 
 static void forget(struct probe_bridge *b, struct probe_wait *w)
 {
-    if (w->ref)
-        *w->ref = NULL;
-    if (w->prev)
-        w->prev->next = w->next;
-    else
-        b->all = w->next;
-    if (w->next)
-        w->next->prev = w->prev;
-    b->nall--;
+    req_waits_remove(&b->waits, &w->park);
     free(w->mp.jpeg);
     free(w);
 }
 
-/* The request pool is going (answered, or the client went away): the entry
- * must not touch the request any more. */
-static void on_req_gone(void *p)
+static struct probe_wait *parked(struct req_wait *e)
 {
-    struct probe_wait *w = *(struct probe_wait **)p;
-    if (w) {
-        w->req = NULL;
-        w->ref = NULL;
-    }
-}
-
-/* Takes the request from the entry, so nothing answers it twice and the
- * pool's dispose no longer points here. NULL when there is none. */
-static h2o_req_t *claim(struct probe_wait *w)
-{
-    h2o_req_t *req = w->req;
-    if (w->ref)
-        *w->ref = NULL;
-    w->ref = NULL;
-    w->req = NULL;
-    return req;
+    return REQ_WAIT_OUTER(e, struct probe_wait, park);
 }
 
 static const char *health_reason(const struct health_mem *m)
@@ -203,7 +157,7 @@ static json_t *result_json(struct probe_bridge *b, const struct probe_wait *w)
 
 static void answer(struct probe_bridge *b, struct probe_wait *w)
 {
-    h2o_req_t *req = claim(w);
+    h2o_req_t *req = req_wait_claim(&w->park);
     if (!req)
         return;
     struct api_req a = {.req = req, .env = b->env};
@@ -244,12 +198,12 @@ static void answer(struct probe_bridge *b, struct probe_wait *w)
 static void on_http_async(uv_async_t *h)
 {
     struct probe_bridge *b = h->data;
-    for (struct probe_wait *w = take(b, &b->to_http), *n; w; w = n) {
-        n = w->qnext;
+    for (struct probe_wait *w = wait_of(req_queue_take(&b->to_http)), *n; w; w = n) {
+        n = wait_of(w->hop.next);
         answer(b, w);
         forget(b, w);
     }
-    if (!b->all)
+    if (!b->waits.all)
         uv_timer_stop(&b->sweep);
 }
 
@@ -260,10 +214,11 @@ static void on_sweep(uv_timer_t *t)
 {
     struct probe_bridge *b = t->data;
     uint64_t now = uv_now(t->loop);
-    for (struct probe_wait *w = b->all; w; w = w->next) {
-        if (!w->req || now < w->deadline)
+    for (struct req_wait *e = b->waits.all; e; e = e->next) {
+        struct probe_wait *w = parked(e);
+        if (!e->req || now < w->deadline)
             continue;
-        h2o_req_t *req = claim(w);
+        h2o_req_t *req = req_wait_claim(e);
         struct api_req a = {.req = req, .env = b->env};
         api_json_pool_enter(&req->pool);
         api_error(&a, 504, "timeout",
@@ -334,7 +289,7 @@ int api_camera_probe(struct api_req *a)
     struct probe_bridge *b = a->env->probes;
     if (!b || b->http_closed)
         return api_error(a, 503, "unavailable", "probes on demand need the running service");
-    if (b->nall >= API_PROBES_PENDING_MAX) {
+    if (b->waits.n >= API_PROBES_PENDING_MAX) {
         h2o_add_header(&a->req->pool, &a->req->res.headers, H2O_TOKEN_RETRY_AFTER, NULL,
                        H2O_STRLIT("1"));
         return api_error(a, 429, "too_many_probes",
@@ -371,28 +326,12 @@ int api_camera_probe(struct api_req *a)
                          : deadline_ms(a->env->cfg, depth == MONITOR_DEPTH_DEEP) +
                                (want_osd ? OSD_READ_MS : 0);
     w->deadline = uv_now(b->sweep.loop) + w->deadline_ms;
-    w->req = a->req;
-    w->ref = h2o_mem_alloc_shared(&a->req->pool, sizeof(*w->ref), on_req_gone);
-    *w->ref = w;
-    w->next = b->all;
-    if (b->all)
-        b->all->prev = w;
-    b->all = w;
-    b->nall++;
-    pthread_mutex_lock(&b->lock);
-    bool closed = b->main_closed;
-    if (!closed) {
-        w->qnext = b->to_main;
-        b->to_main = w;
-    }
-    pthread_mutex_unlock(&b->lock);
-    if (closed) {
-        claim(w);
+    req_waits_park(&b->waits, &w->park, a->req);
+    if (req_queue_push(&b->to_main, &w->hop)) {
         forget(b, w);
         return api_error(a, 503, "stopping",
                          "the service is stopping; probe again when it is back");
     }
-    uv_async_send(&b->main_async);
     if (!uv_is_active((uv_handle_t *)&b->sweep))
         uv_timer_start(&b->sweep, on_sweep, PROBE_SWEEP_MS, PROBE_SWEEP_MS);
     return 0; /* answered when the result comes back */
@@ -403,11 +342,9 @@ int api_camera_probe(struct api_req *a)
 static void on_closed(uv_handle_t *h)
 {
     struct probe_bridge *b = h->data;
-    pthread_mutex_lock(&b->lock);
-    bool last = --b->handles_open == 0;
-    pthread_mutex_unlock(&b->lock);
-    if (last) {
-        pthread_mutex_destroy(&b->lock);
+    if (atomic_fetch_sub(&b->handles_open, 1) == 1) {
+        req_queue_destroy(&b->to_main);
+        req_queue_destroy(&b->to_http);
         free(b);
     }
 }
@@ -420,17 +357,17 @@ int probe_bridge_new(uv_loop_t *main_loop, uv_loop_t *http_loop, struct monitor 
         return -ENOMEM;
     b->mon = mon;
     b->env = env;
-    pthread_mutex_init(&b->lock, NULL);
     int rc = uv_async_init(main_loop, &b->main_async, on_main_async);
     if (rc) {
-        pthread_mutex_destroy(&b->lock);
         free(b);
         return rc;
     }
     uv_async_init(http_loop, &b->http_async, on_http_async);
     uv_timer_init(http_loop, &b->sweep);
     b->main_async.data = b->http_async.data = b->sweep.data = b;
-    b->handles_open = 3;
+    req_queue_init(&b->to_main, &b->main_async);
+    req_queue_init(&b->to_http, &b->http_async);
+    atomic_init(&b->handles_open, 3);
     *out = b;
     return 0;
 }
@@ -439,16 +376,14 @@ void probe_bridge_stop_main(struct probe_bridge *b)
 {
     if (!b)
         return;
-    pthread_mutex_lock(&b->lock);
-    b->main_closed = true;
-    pthread_mutex_unlock(&b->lock);
+    struct req_hop *unseen = req_queue_close(&b->to_main);
     /* Everything the monitor holds, and what it has not seen yet, goes
      * back to the HTTP thread now, cancelled. */
     if (b->mon)
         monitor_probe_cancel_all(b->mon);
     b->mon = NULL;
-    for (struct probe_wait *w = take(b, &b->to_main), *n; w; w = n) {
-        n = w->qnext;
+    for (struct probe_wait *w = wait_of(unseen), *n; w; w = n) {
+        n = wait_of(w->hop.next);
         w->mp.status = -ECANCELED;
         to_http(w);
     }
@@ -464,10 +399,11 @@ void probe_bridge_stop_http(struct probe_bridge *b)
     on_http_async(&b->http_async);
     /* Only entries whose loop-thread half never ran could be left (a
      * failed start): answer and free them too. */
-    while (b->all) {
-        b->all->mp.status = -ECANCELED;
-        answer(b, b->all);
-        forget(b, b->all);
+    while (b->waits.all) {
+        struct probe_wait *w = parked(b->waits.all);
+        w->mp.status = -ECANCELED;
+        answer(b, w);
+        forget(b, w);
     }
     uv_close((uv_handle_t *)&b->http_async, on_closed);
     uv_close((uv_handle_t *)&b->sweep, on_closed);

@@ -11,6 +11,7 @@
 #include <string.h>
 
 #include "http/api_internal.h"
+#include "http/req_wait.h"
 
 #define ROUTE_WAIT_MS       15000  /* maintenance, references, thumbnails */
 #define ROUTE_PROBE_WAIT_MS 120000 /* a probe on demand, when [http] probe_wait is not set */
@@ -18,10 +19,8 @@
 
 /* One operation sent to a prober, HTTP thread only. */
 struct route_wait {
+    struct req_wait park;
     uint64_t token;
-    h2o_req_t *req;          /* NULL once answered or the client is gone */
-    struct route_wait **ref; /* the request pool's pointer back to this */
-    struct route_wait *prev, *next;
     uint32_t timeout_ms;
     char zone[STORE_ZONE_MAX + 1];
     char id[STORE_ID_MAX + 1];
@@ -29,7 +28,7 @@ struct route_wait {
 
 /* An answer, from the router's thread to the HTTP thread. */
 struct route_answer {
-    struct route_answer *next;
+    struct req_hop hop;
     uint64_t token;
     int rc, status;
     char ctype[96];
@@ -40,36 +39,16 @@ struct route_answer {
 struct route_bridge {
     uv_async_t async; /* on the HTTP loop */
     struct api_env *env;
-    pthread_mutex_t lock;
-    struct route_answer *answers; /* under lock, LIFO */
-    bool closed;                  /* under lock: answers are dropped */
+    struct req_queue answers; /* closed: answers are dropped */
     /* HTTP thread only */
-    struct route_wait *all;
-    size_t nall;
+    struct req_waits waits;
     uint64_t next_token;
 };
 
 static void forget(struct route_bridge *b, struct route_wait *w)
 {
-    if (w->ref)
-        *w->ref = NULL;
-    if (w->prev)
-        w->prev->next = w->next;
-    else
-        b->all = w->next;
-    if (w->next)
-        w->next->prev = w->prev;
-    b->nall--;
+    req_waits_remove(&b->waits, &w->park);
     free(w);
-}
-
-static void on_req_gone(void *p)
-{
-    struct route_wait *w = *(struct route_wait **)p;
-    if (w) {
-        w->req = NULL;
-        w->ref = NULL;
-    }
 }
 
 /* What a person sees when the zone gave no answer: which zone, and what to do. */
@@ -121,13 +100,9 @@ static void answer_failure(struct api_req *a, const struct route_wait *w, int rc
 
 static void answer(struct route_bridge *b, struct route_wait *w, const struct route_answer *an)
 {
-    h2o_req_t *req = w->req;
+    h2o_req_t *req = req_wait_claim(&w->park);
     if (!req)
         return;
-    if (w->ref)
-        *w->ref = NULL;
-    w->ref = NULL;
-    w->req = NULL;
     struct api_req a = {.req = req, .env = b->env};
     api_json_pool_enter(&req->pool);
     if (an->rc == 0) {
@@ -143,14 +118,11 @@ static void answer(struct route_bridge *b, struct route_wait *w, const struct ro
 static void on_async(uv_async_t *h)
 {
     struct route_bridge *b = h->data;
-    pthread_mutex_lock(&b->lock);
-    struct route_answer *list = b->answers;
-    b->answers = NULL;
-    pthread_mutex_unlock(&b->lock);
-    while (list) {
-        struct route_answer *an = list;
-        list = an->next;
-        for (struct route_wait *w = b->all; w; w = w->next) {
+    for (struct req_hop *hop = req_queue_take(&b->answers), *n; hop; hop = n) {
+        n = hop->next;
+        struct route_answer *an = REQ_WAIT_OUTER(hop, struct route_answer, hop);
+        for (struct req_wait *e = b->waits.all; e; e = e->next) {
+            struct route_wait *w = REQ_WAIT_OUTER(e, struct route_wait, park);
             if (w->token == an->token) {
                 answer(b, w, an);
                 forget(b, w);
@@ -176,17 +148,8 @@ void route_bridge_answer(struct route_bridge *b, uint64_t token, int rc, int sta
     if (len)
         memcpy(an->body, body, len);
     an->len = len;
-    pthread_mutex_lock(&b->lock);
-    bool closed = b->closed;
-    if (!closed) {
-        an->next = b->answers;
-        b->answers = an;
-    }
-    pthread_mutex_unlock(&b->lock);
-    if (closed)
-        free(an);
-    else
-        uv_async_send(&b->async);
+    if (req_queue_push(&b->answers, &an->hop))
+        free(an); /* the bridge is stopping */
 }
 
 static uint32_t wait_ms(const struct config *cfg, const char *action)
@@ -266,14 +229,7 @@ int api_route(struct api_req *a)
         .body_len = req->entity.base ? req->entity.len : 0,
         .timeout_ms = w->timeout_ms,
     };
-    w->req = req;
-    w->ref = h2o_mem_alloc_shared(&req->pool, sizeof(*w->ref), on_req_gone);
-    *w->ref = w;
-    w->next = b->all;
-    if (b->all)
-        b->all->prev = w;
-    b->all = w;
-    b->nall++;
+    req_waits_park(&b->waits, &w->park, req);
     rc = fn(ctx, &op);
     if (rc) {
         /* Not sent: answered now, nothing comes back. */
@@ -290,16 +246,24 @@ int route_bridge_new(uv_loop_t *http_loop, struct api_env *env, struct route_bri
     if (!b)
         return -ENOMEM;
     b->env = env;
-    pthread_mutex_init(&b->lock, NULL);
     int rc = uv_async_init(http_loop, &b->async, on_async);
     if (rc) {
-        pthread_mutex_destroy(&b->lock);
         free(b);
         return rc;
     }
     b->async.data = b;
+    req_queue_init(&b->answers, &b->async);
     *out = b;
     return 0;
+}
+
+/* Answers that came too late for their requests. */
+static void free_answers(struct req_hop *h)
+{
+    for (struct req_hop *n; h; h = n) {
+        n = h->next;
+        free(REQ_WAIT_OUTER(h, struct route_answer, hop));
+    }
 }
 
 void route_bridge_stop(struct route_bridge *b)
@@ -307,13 +271,12 @@ void route_bridge_stop(struct route_bridge *b)
     if (!b || uv_is_closing((uv_handle_t *)&b->async))
         return;
     on_async(&b->async); /* answers that came already */
-    pthread_mutex_lock(&b->lock);
-    b->closed = true;
-    pthread_mutex_unlock(&b->lock);
+    free_answers(req_queue_close(&b->answers));
     struct route_answer stopping = {.rc = -ECANCELED};
-    while (b->all) {
-        answer(b, b->all, &stopping);
-        forget(b, b->all);
+    while (b->waits.all) {
+        struct route_wait *w = REQ_WAIT_OUTER(b->waits.all, struct route_wait, park);
+        answer(b, w, &stopping);
+        forget(b, w);
     }
     uv_close((uv_handle_t *)&b->async, NULL);
 }
@@ -323,13 +286,8 @@ void route_bridge_free(struct route_bridge **bp)
     struct route_bridge *b = *bp;
     if (!b)
         return;
-    pthread_mutex_lock(&b->lock);
-    for (struct route_answer *an = b->answers, *n; an; an = n) {
-        n = an->next;
-        free(an);
-    }
-    pthread_mutex_unlock(&b->lock);
-    pthread_mutex_destroy(&b->lock);
+    free_answers(req_queue_close(&b->answers));
+    req_queue_destroy(&b->answers);
     free(b);
     *bp = NULL;
 }

@@ -1,19 +1,9 @@
 /* A request's work on libuv's worker pool (imports, assessments,
  * workbooks: seconds the HTTP loop must not spend while other clients
  * wait), tied to a request the client may abandon meanwhile: h2o frees a
- * gone request's pool, so the job is linked to it through a shared object
- * whose dispose callback unhooks the job, and the answer is sent only when
- * the request is still there. */
+ * gone request's pool, so the job is hooked to it (req_wait.h) and the
+ * answer is sent only when the request is still there. */
 #include "http/api_internal.h"
-
-static void on_req_gone(void *p)
-{
-    struct api_work *w = *(struct api_work **)p;
-    if (w) {
-        w->req = NULL;
-        w->ref = NULL;
-    }
-}
 
 static void run_work(uv_work_t *uw)
 {
@@ -24,9 +14,7 @@ static void run_work(uv_work_t *uw)
 static void work_done(uv_work_t *uw, int status)
 {
     struct api_work *w = (struct api_work *)uw;
-    h2o_req_t *req = w->req;
-    if (w->ref)
-        *w->ref = NULL;
+    h2o_req_t *req = req_wait_claim(&w->park);
     if (!req) {
         w->done(w, NULL, status);
         return;
@@ -45,14 +33,9 @@ int api_work_queue(struct api_req *a, struct api_work *w, void (*run)(struct api
     w->env = a->env;
     w->lang = a->lang;
     w->lang_asked = a->lang_asked;
-    w->req = a->req;
-    w->ref = h2o_mem_alloc_shared(&a->req->pool, sizeof(*w->ref), on_req_gone);
-    *w->ref = w;
+    req_wait_hook(&w->park, a->req);
     int rc = uv_queue_work(a->env->loop, &w->work, run_work, work_done);
-    if (rc) {
-        *w->ref = NULL;
-        w->ref = NULL;
-        w->req = NULL;
-    }
+    if (rc)
+        req_wait_claim(&w->park);
     return rc;
 }

@@ -22,6 +22,7 @@ import time
 import urllib.request
 
 from bench_serve import build, stop
+from procstat import thread_cpu_s
 
 
 def free_port():
@@ -40,19 +41,6 @@ def probes_total(port):
     text = get(port, "/metrics")
     return sum(float(m.group(1)) for m in
                re.finditer(r'^camdex_probes_total\{[^}]*\} (\S+)$', text, re.M))
-
-
-def thread_cpu(pid, name):
-    """CPU seconds of the process's thread called `name`."""
-    ticks = os.sysconf("SC_CLK_TCK")
-    for tid in os.listdir(f"/proc/{pid}/task"):
-        with open(f"/proc/{pid}/task/{tid}/comm") as f:
-            if f.read().strip() != name:
-                continue
-        with open(f"/proc/{pid}/task/{tid}/stat") as f:
-            fields = f.read().rsplit(")", 1)[1].split()
-        return (int(fields[11]) + int(fields[12])) / ticks
-    return float("nan")
 
 
 def probe_rate(port, seconds):
@@ -130,11 +118,11 @@ def main():
         wrk = subprocess.Popen(["wrk", "-t1", f"-c{a.connections}", f"-d{a.window}s",
                                 "--latency", "-s", script, f"http://127.0.0.1:{port}"],
                                stdout=subprocess.PIPE, text=True)
-        http0 = thread_cpu(serve.pid, "camdex-http")
+        http0 = thread_cpu_s(serve.pid, "camdex-http")
         time.sleep(1)  # wrk's connections are up
         loaded = probe_rate(port, a.window - 2)
         out = wrk.communicate()[0]
-        http_cpu = thread_cpu(serve.pid, "camdex-http") - http0
+        http_cpu = thread_cpu_s(serve.pid, "camdex-http") - http0
         rps = float(re.search(r"Requests/sec:\s+([\d.]+)", out).group(1))
         pcts = dict(re.findall(r"^\s+(50|75|90|99)%\s+(\S+)$", out, re.M))
         non2xx = re.search(r"non2xx (\d+)", out)

@@ -20,15 +20,9 @@ import sys
 import tempfile
 import time
 
+from procstat import memory_kib
+
 TOKEN = "bench-ro-token"
-
-
-def rss_kib(pid):
-    with open(f"/proc/{pid}/status") as f:
-        for line in f:
-            if line.startswith("VmRSS:"):
-                return int(line.split()[1])
-    return -1
 
 
 def hostile_socket(port):
@@ -65,7 +59,7 @@ def pct(xs, p):
 
 def report(name, lat, pid):
     print(f"{name}: {len(lat)} requests, p50 {pct(lat, 50):.2f} ms, p99 {pct(lat, 99):.2f} ms, "
-          f"max {lat[-1]:.2f} ms; camdex RSS {rss_kib(pid) / 1024:.1f} MiB", flush=True)
+          f"max {lat[-1]:.2f} ms; camdex RSS {memory_kib(pid).get('VmRSS', -1) / 1024:.1f} MiB", flush=True)
 
 
 def main():

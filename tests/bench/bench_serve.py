@@ -28,6 +28,8 @@ import sys
 import tempfile
 import time
 
+from procstat import cpu_s, load, memory_kib
+
 
 def control(port, cmd):
     with socket.create_connection(("127.0.0.1", port), timeout=5) as s:
@@ -39,19 +41,6 @@ def control(port, cmd):
                 break
             data += chunk
     return data.decode().strip()
-
-
-def proc_cpu_rss(pid):
-    with open(f"/proc/{pid}/stat") as f:
-        fields = f.read().rsplit(")", 1)[1].split()
-    ticks = os.sysconf("SC_CLK_TCK")
-    cpu = (int(fields[11]) + int(fields[12])) / ticks
-    rss = {}
-    with open(f"/proc/{pid}/status") as f:
-        for line in f:
-            if line.startswith(("VmRSS:", "RssAnon:", "RssFile:")):
-                rss[line.split(":")[0]] = int(line.split()[1]) * 1024
-    return cpu, rss
 
 
 def build(b):
@@ -142,8 +131,8 @@ def main():
             perf = subprocess.Popen(["perf", "record", "-g", "-o", a.perf, "-p",
                                      str(serve.pid)], stdout=subprocess.DEVNULL,
                                     stderr=subprocess.DEVNULL)
-        load0 = open("/proc/loadavg").read().split()[:3]
-        cpu0, _ = proc_cpu_rss(serve.pid)
+        load0 = load()
+        cpu0 = cpu_s(serve.pid)
         t0 = time.time()
         rss_max = {"VmRSS": 0, "RssAnon": 0, "RssFile": 0}
         kill_at = sorted(random.uniform(0, a.measure - a.interval * 2.5)
@@ -156,15 +145,15 @@ def main():
                 control(ctl, f"kill {victims[i]}")
                 killed[victims[i]] = time.time()
                 i += 1
-            _, rss = proc_cpu_rss(serve.pid)
+            rss = memory_kib(serve.pid)
             for k in rss_max:
-                rss_max[k] = max(rss_max[k], rss.get(k, 0))
+                rss_max[k] = max(rss_max[k], rss.get(k, 0) * 1024)
             time.sleep(0.05)
-        cpu1, _ = proc_cpu_rss(serve.pid)
+        cpu1 = cpu_s(serve.pid)
         wall = time.time() - t0
         if a.smaps:
             shutil.copyfile(f"/proc/{serve.pid}/smaps", a.smaps)
-        load1 = open("/proc/loadavg").read().split()[:3]
+        load1 = load()
         if perf:
             perf.send_signal(signal.SIGINT)
             perf.wait(timeout=60)

@@ -32,6 +32,8 @@ import sys
 import tempfile
 import time
 
+from procstat import cpu_s, load
+
 STATUS_S = 10  # the status line's period: probes are counted from it
 
 
@@ -41,16 +43,6 @@ def free_port():
     port = s.getsockname()[1]
     s.close()
     return port
-
-
-def cpu_s(pid):
-    with open(f"/proc/{pid}/stat") as f:
-        fields = f.read().rsplit(")", 1)[1].split()
-    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
-
-
-def load():
-    return " ".join(open("/proc/loadavg").read().split()[:3])
 
 
 def stop(*procs):
@@ -108,7 +100,7 @@ def one_run(a, camdex, work, template, mode, n, nats_url):
         m, off = wait_line(log_path, status, os.path.getsize(log_path), deadline)
         if not m:
             sys.exit(f"no status line from camdex serve ({mode})")
-        load0, cpu0, t0 = load(), cpu_s(serve.pid), time.time()
+        load0, cpu0, t0 = " ".join(load()), cpu_s(serve.pid), time.time()
         probes = 0.0
         while time.time() - t0 < a.measure - STATUS_S / 2:
             m, off = wait_line(log_path, status, off, deadline)
@@ -126,7 +118,7 @@ def one_run(a, camdex, work, template, mode, n, nats_url):
                 published = " (publishing paused during the run: see the log)"
         return {"mode": mode, "cpu": cpu1 - cpu0, "wall": t1 - t0, "probes": probes,
                 "us": (cpu1 - cpu0) * 1e6 / probes if probes else float("nan"),
-                "load": f"{load0} -> {load()}", "note": published}
+                "load": f"{load0} -> {' '.join(load())}", "note": published}
     finally:
         stop(serve)
         shutil.rmtree(db, ignore_errors=True)

@@ -7,24 +7,12 @@ which the kernel can drop at will. getrusage's maxrss adds the two.
 usage: peakmem.py [--label TEXT] -- COMMAND [ARGS...]
 prints: LABEL wall_s=.. cpu_s=.. anon_peak_mib=.. file_peak_mib=.. rss_peak_mib=.. rc=..
 """
-import os
 import resource
 import subprocess
 import sys
 import time
 
-
-def status(pid):
-    vals = {}
-    try:
-        with open(f"/proc/{pid}/status") as f:
-            for line in f:
-                k, _, v = line.partition(":")
-                if k in ("RssAnon", "RssFile", "RssShmem", "VmRSS"):
-                    vals[k] = int(v.split()[0])
-    except (FileNotFoundError, ProcessLookupError):
-        pass
-    return vals
+from procstat import memory_kib
 
 
 def main():
@@ -42,7 +30,7 @@ def main():
     # 10 ms samples: an import's peaks last seconds; a peak shorter than a
     # sample is missed, which the rss_peak from getrusage shows.
     while p.poll() is None:
-        for k, v in status(p.pid).items():
+        for k, v in memory_kib(p.pid).items():
             if k in peak and v > peak[k]:
                 peak[k] = v
         time.sleep(0.01)

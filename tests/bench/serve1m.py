@@ -11,6 +11,7 @@ stop.
 usage: serve1m.py CAMDEX DB   (the index made by `camdex generate --cameras
 999999 > f.csv; camdex --db DB import f.csv`)"""
 import os, re, signal, subprocess, sys, time
+from procstat import cpu_s, memory_kib
 camdex, db = sys.argv[1], sys.argv[2]
 t0 = time.monotonic()
 p = subprocess.Popen([camdex, "--db", db, "serve", "--interval", "60s", "--status-log", "10s",
@@ -19,15 +20,9 @@ p = subprocess.Popen([camdex, "--db", db, "serve", "--interval", "60s", "--statu
 serving = None
 lines = []
 def cpu():
-    f = open(f"/proc/{p.pid}/stat").read().rsplit(")", 1)[1].split()
-    return (int(f[11]) + int(f[12])) / os.sysconf("SC_CLK_TCK")
+    return cpu_s(p.pid)
 def status():
-    d = {}
-    for l in open(f"/proc/{p.pid}/status"):
-        k, _, v = l.partition(":")
-        if k in ("RssAnon", "RssFile", "VmRSS"):
-            d[k] = int(v.split()[0])
-    return d
+    return memory_kib(p.pid)
 while True:
     l = p.stderr.readline()
     if not l:

@@ -18,17 +18,6 @@ static char db[4200], fleet[4200], half[4200];
 static int rtsp_port, control_port;
 static struct proc farm;
 
-static struct run camdex(const char **args)
-{
-    char *argv[48] = {CAMDEX_BIN, "--db", db};
-    int n = 3;
-    for (int i = 0; args[i] && n < 47; i++)
-        argv[n++] = (char *)args[i];
-    argv[n] = NULL;
-    return runv(argv);
-}
-#define CAMDEX(...) camdex((const char *[]){__VA_ARGS__, NULL})
-
 static void write_text(const char *path, const char *text)
 {
     FILE *f = fopen(path, "w");

@@ -283,17 +283,6 @@ static uint64_t rx_wait_acked(const char *camera, const char *to, uint64_t after
 
 /* ---- the service ---- */
 
-static struct run camdex(const char **args)
-{
-    char *argv[48] = {CAMDEX_BIN, "--db", db};
-    int n = 3;
-    for (int i = 0; args[i] && n < 47; i++)
-        argv[n++] = (char *)args[i];
-    argv[n] = NULL;
-    return runv(argv);
-}
-#define CAMDEX(...) camdex((const char *[]){__VA_ARGS__, NULL})
-
 static void setup(void)
 {
     tmp = testutil_mkdtemp();

@@ -33,32 +33,36 @@ static inline void runcmd_append(char **buf, size_t *len, const char *src, size_
     (*buf)[*len] = 0;
 }
 
-/* argv ends with NULL. */
-static inline struct run runv(char *const argv[])
+/* argv ends with NULL; the child's standard output is captured, or goes
+ * to `out` when that is not -1 (a terminal, say; r.out stays empty). */
+static inline struct run runv_out(char *const argv[], int out)
 {
-    int po[2], pe[2];
-    cr_assert_eq(pipe(po), 0);
+    int po[2] = {-1, -1}, pe[2];
+    if (out < 0)
+        cr_assert_eq(pipe(po), 0);
     cr_assert_eq(pipe(pe), 0);
     pid_t pid = fork();
     cr_assert_geq(pid, 0);
     if (pid == 0) {
-        dup2(po[1], 1);
+        dup2(out < 0 ? po[1] : out, 1);
         dup2(pe[1], 2);
-        close(po[0]);
+        if (out < 0)
+            close(po[0]);
         close(pe[0]);
         int null = open("/dev/null", O_RDONLY);
         dup2(null, 0);
         execv(argv[0], argv);
         _exit(127);
     }
-    close(po[1]);
+    if (out < 0)
+        close(po[1]);
     close(pe[1]);
     struct run r = {0};
     size_t olen = 0, elen = 0;
     runcmd_append(&r.out, &olen, "", 0);
     runcmd_append(&r.err, &elen, "", 0);
     struct pollfd fds[2] = {{po[0], POLLIN, 0}, {pe[0], POLLIN, 0}};
-    int open_fds = 2;
+    int open_fds = out < 0 ? 2 : 1;
     while (open_fds > 0) {
         /* A command may be silent until it ends (a sweep of 25,000 cameras
          * prints only its summary), and a loaded machine stretches that: the
@@ -87,6 +91,12 @@ static inline struct run runv(char *const argv[])
     return r;
 }
 
+/* argv ends with NULL. */
+static inline struct run runv(char *const argv[])
+{
+    return runv_out(argv, -1);
+}
+
 /* Runs argv, which must exit 0 (the test fails with its stderr otherwise). */
 static inline void run_ok(char *const argv[])
 {
@@ -107,5 +117,23 @@ static inline void run_to_file(char *const argv[], const char *path)
     fclose(f);
     run_free(&r);
 }
+
+#ifdef CAMDEX_BIN
+/* The program as a person runs it on one index: CAMDEX_BIN --db DB ARGS
+ * (`args` ends with NULL). */
+static inline struct run run_camdex(const char *db, const char *const args[])
+{
+    char *argv[48] = {CAMDEX_BIN, "--db", (char *)db};
+    int n = 3;
+    for (int i = 0; args[i] && n < 47; i++)
+        argv[n++] = (char *)args[i];
+    argv[n] = NULL;
+    return runv(argv);
+}
+
+/* CAMDEX("list", "--state", "offline"): run_camdex on the test's index,
+ * the `db` in scope. */
+#define CAMDEX(...) run_camdex(db, (const char *const[]){__VA_ARGS__, NULL})
+#endif
 
 #endif

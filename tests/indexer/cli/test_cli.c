@@ -27,17 +27,6 @@ static void teardown(void)
 TestSuite(cli, .init = setup, .fini = teardown, .timeout = 120);
 
 /* camdex --db <db> args... */
-#define CAMDEX(...) camdex((const char *[]){__VA_ARGS__, NULL})
-static struct run camdex(const char **args)
-{
-    char *argv[32] = {CAMDEX_BIN, "--db", db};
-    int n = 3;
-    for (int i = 0; args[i] && n < 31; i++)
-        argv[n++] = (char *)args[i];
-    argv[n] = NULL;
-    return runv(argv);
-}
-
 static const char *write_file(const char *name, const char *text)
 {
     static char path[4300];

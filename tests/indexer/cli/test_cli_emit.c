@@ -39,17 +39,6 @@ static void teardown(void)
 
 TestSuite(cli_emit, .init = setup, .fini = teardown, .timeout = 120);
 
-#define CAMDEX(...) camdex((const char *[]){__VA_ARGS__, NULL})
-static struct run camdex(const char **args)
-{
-    char *argv[32] = {CAMDEX_BIN, "--db", db};
-    int n = 3;
-    for (int i = 0; args[i] && n < 31; i++)
-        argv[n++] = (char *)args[i];
-    argv[n] = NULL;
-    return runv(argv);
-}
-
 static void assert_tmpdir_empty(void)
 {
     DIR *d = opendir(tmpdir);
@@ -81,7 +70,7 @@ static void fleet(int cameras, bool sweep)
 
 static json_t *json_of(const char **args)
 {
-    struct run r = camdex(args);
+    struct run r = run_camdex(db, args);
     cr_assert_eq(r.rc, 0, "%s", r.err);
     json_t *rows = json_loads(r.out, 0, NULL);
     cr_assert(json_is_array(rows), "%s", r.out);
@@ -216,33 +205,19 @@ Test(cli_emit, no_workbook_on_a_terminal)
     cr_assert_geq(master, 0);
     cr_assert_eq(grantpt(master), 0);
     cr_assert_eq(unlockpt(master), 0);
-    int pe[2];
-    cr_assert_eq(pipe(pe), 0);
-    pid_t pid = fork();
-    if (pid == 0) {
-        int slave = open(ptsname(master), O_RDWR | O_NOCTTY);
-        dup2(slave, 1);
-        dup2(pe[1], 2);
-        execl(CAMDEX_BIN, CAMDEX_BIN, "--db", db, "units", "--format", "xlsx", (char *)NULL);
-        _exit(127);
-    }
-    close(pe[1]);
-    char err[4096] = "";
-    size_t n = 0;
-    ssize_t k;
-    while (n < sizeof(err) - 1 && (k = read(pe[0], err + n, sizeof(err) - 1 - n)) > 0)
-        n += (size_t)k;
-    err[n] = 0;
-    int status;
-    waitpid(pid, &status, 0);
-    cr_assert(WIFEXITED(status) && WEXITSTATUS(status) == 2, "exit %d: %s", status, err);
-    cr_assert(strstr(err, "-o FILE") && strstr(err, "redirect"), "%s", err);
+    int slave = open(ptsname(master), O_RDWR | O_NOCTTY);
+    cr_assert_geq(slave, 0);
+    char *argv[] = {CAMDEX_BIN, "--db", db, "units", "--format", "xlsx", NULL};
+    struct run r = runv_out(argv, slave);
+    close(slave);
+    cr_assert_eq(r.rc, 2, "exit %d: %s", r.rc, r.err);
+    cr_assert(strstr(r.err, "-o FILE") && strstr(r.err, "redirect"), "%s", r.err);
+    run_free(&r);
     /* Nothing reached the terminal. */
     fcntl(master, F_SETFL, O_NONBLOCK);
     char out[256];
     cr_assert_leq(read(master, out, sizeof(out)), 0, "bytes reached the terminal");
     close(master);
-    close(pe[0]);
     assert_tmpdir_empty();
 }
 

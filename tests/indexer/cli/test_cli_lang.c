@@ -31,17 +31,6 @@ static void teardown(void)
 
 TestSuite(cli_lang, .init = setup, .fini = teardown, .timeout = 120);
 
-#define CAMDEX(...) camdex((const char *[]){__VA_ARGS__, NULL})
-static struct run camdex(const char **args)
-{
-    char *argv[32] = {CAMDEX_BIN, "--db", db};
-    int n = 3;
-    for (int i = 0; args[i] && n < 31; i++)
-        argv[n++] = (char *)args[i];
-    argv[n] = NULL;
-    return runv(argv);
-}
-
 #define HEADER "id,name,unit_id,unit_name,url,lat,lon,address,tags,resolution,fps\r\n"
 static const char *three_cameras =
     HEADER "32010200001320000001,北门入口,32010000002160000001,市公安局,"

@@ -24,17 +24,6 @@ static void teardown(void)
 
 TestSuite(cli_service, .init = setup, .fini = teardown, .timeout = 120);
 
-#define CAMDEX(...) camdex((const char *[]){__VA_ARGS__, NULL})
-static struct run camdex(const char **args)
-{
-    char *argv[32] = {CAMDEX_BIN, "--db", db};
-    int n = 3;
-    for (int i = 0; args[i] && n < 31; i++)
-        argv[n++] = (char *)args[i];
-    argv[n] = NULL;
-    return runv(argv);
-}
-
 /* Three generated cameras at 127.1.x.y, where nothing listens: a sweep
  * gives each a state change, whose time `history` prints. */
 Test(cli_service, a_sweep_keeps_the_day_zone_in_the_index_for_every_later_command)

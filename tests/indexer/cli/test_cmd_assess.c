@@ -30,17 +30,6 @@ static void teardown(void)
 
 TestSuite(cmd_assess, .init = setup, .fini = teardown, .timeout = 120);
 
-#define CAMDEX(...) camdex((const char *[]){__VA_ARGS__, NULL})
-static struct run camdex(const char **args)
-{
-    char *argv[32] = {CAMDEX_BIN, "--db", db};
-    int n = 3;
-    for (int i = 0; args[i] && n < 31; i++)
-        argv[n++] = (char *)args[i];
-    argv[n] = NULL;
-    return runv(argv);
-}
-
 Test(cmd_assess, json_has_the_exact_rates)
 {
     struct run r =
@@ -82,13 +71,12 @@ Test(cmd_assess, workbook_has_two_sheets_with_chinese_headings)
 {
     char path[4300];
     snprintf(path, sizeof(path), "%s/考核.xlsx", tmp);
-    char *argv[] = {CAMDEX_BIN, "--db", db,         "report", "assessment", "--from", day_s,
-                    "--to",     day_s,  "--format", "xlsx",   "-o",         path,     NULL};
     /* No language in the environment: the default's. */
     unsetenv("LC_ALL");
     unsetenv("LC_MESSAGES");
     unsetenv("LANG");
-    struct run r = runv(argv);
+    struct run r = CAMDEX("report", "assessment", "--from", day_s, "--to", day_s, "--format",
+                          "xlsx", "-o", path);
     cr_assert_eq(r.rc, 0, "%s", r.err);
     run_free(&r);
     json_t *book = xlsx_read(path);

@@ -12,6 +12,8 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include "procs.h"
+
 /* The command line as /proc shows it to everybody, NULs as spaces. */
 static size_t read_cmdline(pid_t pid, char *buf, size_t cap)
 {
@@ -42,25 +44,18 @@ Test(cmd_probe, credentials_leave_the_command_line_while_probing)
     char url[128];
     snprintf(url, sizeof(url), "rtsp://admin:S3cret-pw@127.0.0.1:%d/live?channel=1&pw=T0ken",
              ntohs(sa.sin_port));
-    pid_t pid = fork();
-    cr_assert_geq(pid, 0);
-    if (pid == 0) {
-        int null = open("/dev/null", O_RDWR);
-        dup2(null, 1);
-        dup2(null, 2);
-        execl(CAMDEX_BIN, CAMDEX_BIN, "probe", url, "--timeout", "10s", (char *)NULL);
-        _exit(127);
-    }
+    char *argv[] = {CAMDEX_BIN, "probe", url, "--timeout", "10s", NULL};
+    struct proc probe;
+    proc_start(&probe, 2, argv);
     struct pollfd p = {.fd = lfd, .events = POLLIN};
     int ready = poll(&p, 1, 20000);
     char cmd[4096] = "";
     if (ready == 1) {
         int c = accept(lfd, NULL, NULL);
-        read_cmdline(pid, cmd, sizeof(cmd));
+        read_cmdline(probe.pid, cmd, sizeof(cmd));
         close(c);
     }
-    kill(pid, SIGKILL);
-    waitpid(pid, NULL, 0);
+    proc_stop(&probe, SIGKILL, 10000);
     close(lfd);
     cr_assert_eq(ready, 1, "camdex probe never connected");
     cr_expect(strstr(cmd, "probe rtsp://"), "%s", cmd);

@@ -25,17 +25,6 @@ static void teardown(void)
 
 TestSuite(cmd_reference, .init = setup, .fini = teardown, .timeout = 120);
 
-#define CAMDEX(...) camdex((const char *[]){__VA_ARGS__, NULL})
-static struct run camdex(const char **args)
-{
-    char *argv[32] = {CAMDEX_BIN, "--db", db};
-    int n = 3;
-    for (int i = 0; args[i] && n < 31; i++)
-        argv[n++] = (char *)args[i];
-    argv[n] = NULL;
-    return runv(argv);
-}
-
 #define CAM1 "32010200001320000001"
 #define CAM2 "32010200001320000002"
 

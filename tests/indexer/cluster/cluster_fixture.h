@@ -5,6 +5,7 @@
 #define CAMDEX_CLUSTER_FIXTURE_H
 
 #include <criterion/criterion.h>
+#include <signal.h>
 #include <stdio.h>
 #include <string.h>
 
@@ -42,10 +43,29 @@ static inline void natsd_init(struct natsd *n, const char *scratch)
     natsd_start(n);
 }
 
-static inline struct store *fixture_store(const char *scratch, const char *name)
+/* A suite's scratch directory and nats-server, a fresh pair per test:
+ * TestSuite(NAME, .init = fixture_nats_up, .fini = fixture_nats_down).
+ * A suite without a server uses `scratch` alone. */
+static char *scratch __attribute__((unused));
+static struct natsd nd __attribute__((unused));
+
+static inline void fixture_nats_up(void)
+{
+    scratch = testutil_mkdtemp();
+    natsd_init(&nd, scratch);
+}
+
+static inline void fixture_nats_down(void)
+{
+    proc_stop(&nd.p, SIGTERM, 10000);
+    testutil_rmdir(scratch);
+    scratch = NULL;
+}
+
+static inline struct store *fixture_store(const char *root, const char *name)
 {
     char dir[4200];
-    snprintf(dir, sizeof(dir), "%s/%s", scratch, name);
+    snprintf(dir, sizeof(dir), "%s/%s", root, name);
     cr_assert_eq(mkdir(dir, 0700), 0);
     struct store_options o;
     store_options_default(&o);
@@ -65,6 +85,14 @@ static inline void fixture_config(struct config *c, const struct natsd *n, const
         snprintf(c->cluster_zone, sizeof(c->cluster_zone), "%s", zone);
     c->cluster_heartbeat_ms = 200;
     c->cluster_stale_after_ms = 60000;
+}
+
+/* A central's configuration, watching the comma-separated `zones`. */
+static inline void fixture_central_config(struct config *c, const struct natsd *n,
+                                          const char *zones)
+{
+    fixture_config(c, n, NULL);
+    snprintf(c->cluster_zones, sizeof(c->cluster_zones), "%s", zones);
 }
 
 /* Cameras ZONE-0 .. ZONE-(n-1) in units of the zone, with credentials in
@@ -122,6 +150,16 @@ static inline void camera_events(struct store *s, const char *id, struct ev_text
     cr_assert_eq(store_read_begin(s, &r), 0);
     cr_assert_eq(store_events_scan(r, id, NULL, 0, INT64_MAX, ev_text_cb, t), 0);
     store_read_end(&r);
+}
+
+static inline bool has_camera(struct store *s, const char *id)
+{
+    struct store_read *r;
+    struct store_camera c;
+    cr_assert_eq(store_read_begin(s, &r), 0);
+    bool there = store_camera_get(r, id, &c) == 0;
+    store_read_end(&r);
+    return there;
 }
 
 static inline int camera_state(struct store *s, const char *id, char *reason, size_t len)

@@ -11,22 +11,7 @@
 
 #include "cluster_fixture.h"
 
-static char *scratch;
-static struct natsd nd;
-
-static void setup(void)
-{
-    scratch = testutil_mkdtemp();
-    natsd_init(&nd, scratch);
-}
-
-static void teardown(void)
-{
-    proc_stop(&nd.p, SIGTERM, 5000);
-    testutil_rmdir(scratch);
-}
-
-TestSuite(central, .init = setup, .fini = teardown, .timeout = 150);
+TestSuite(central, .init = fixture_nats_up, .fini = fixture_nats_down, .timeout = 150);
 
 /* Every camera of the zone shows at the central what it shows at its
  * prober, with the same transitions. */
@@ -82,8 +67,7 @@ Test(central, two_zones_add_up_at_the_central)
     struct config ca, cb, cc;
     fixture_config(&ca, &nd, "a");
     fixture_config(&cb, &nd, "b");
-    fixture_config(&cc, &nd, NULL);
-    snprintf(cc.cluster_zones, sizeof(cc.cluster_zones), "a,b");
+    fixture_central_config(&cc, &nd, "a,b");
     struct cluster_prober *pa, *pb;
     struct cluster_central *c;
     char err[256];
@@ -139,8 +123,7 @@ Test(central, a_silent_zone_goes_stale_and_comes_back)
         fixture_state(za, "a", i, STORE_ONLINE, "");
     struct config ca, cc;
     fixture_config(&ca, &nd, "a");
-    fixture_config(&cc, &nd, NULL);
-    snprintf(cc.cluster_zones, sizeof(cc.cluster_zones), "a");
+    fixture_central_config(&cc, &nd, "a");
     cc.cluster_stale_after_ms = 1500;
     struct cluster_prober *pa;
     struct cluster_central *c;
@@ -198,8 +181,7 @@ Test(central, nats_down_loses_nothing_and_keeps_the_order)
         fixture_state(za, "a", i, STORE_ONLINE, "");
     struct config ca, cc;
     fixture_config(&ca, &nd, "a");
-    fixture_config(&cc, &nd, NULL);
-    snprintf(cc.cluster_zones, sizeof(cc.cluster_zones), "a");
+    fixture_central_config(&cc, &nd, "a");
     struct cluster_prober *pa;
     struct cluster_central *c;
     char err[256];
@@ -249,8 +231,7 @@ Test(central, a_camera_claimed_by_two_zones_keeps_its_first)
     struct config ca, cb, cc;
     fixture_config(&ca, &nd, "a");
     fixture_config(&cb, &nd, "b");
-    fixture_config(&cc, &nd, NULL);
-    snprintf(cc.cluster_zones, sizeof(cc.cluster_zones), "a,b");
+    fixture_central_config(&cc, &nd, "a,b");
     struct cluster_prober *pa, *pb;
     struct cluster_central *c;
     char err[256];
@@ -291,8 +272,7 @@ Test(central, a_bad_message_is_refused_and_the_stream_goes_on)
     fixture_state(za, "a", 0, STORE_ONLINE, "");
     struct config ca, cc;
     fixture_config(&ca, &nd, "a");
-    fixture_config(&cc, &nd, NULL);
-    snprintf(cc.cluster_zones, sizeof(cc.cluster_zones), "a");
+    fixture_central_config(&cc, &nd, "a");
     struct cluster_prober *pa;
     struct cluster_central *c;
     char err[256];

@@ -12,15 +12,12 @@
 #include "cluster/nats_link.h"
 #include "cluster_fixture.h"
 
-static char *scratch;
-static struct natsd nd;
 static natsConnection *nc;
 static jsCtx *js;
 
 static void setup(void)
 {
-    scratch = testutil_mkdtemp();
-    natsd_init(&nd, scratch);
+    fixture_nats_up();
     struct config c;
     fixture_config(&c, &nd, "p");
     char err[256];
@@ -31,8 +28,7 @@ static void setup(void)
 static void teardown(void)
 {
     nats_link_close(&nc, &js);
-    proc_stop(&nd.p, SIGTERM, 5000);
-    testutil_rmdir(scratch);
+    fixture_nats_down();
 }
 
 TestSuite(central_pipe, .init = setup, .fini = teardown, .timeout = 120);

@@ -10,32 +10,7 @@
 #include "cluster_fixture.h"
 #include "inventory/import.h"
 
-static char *scratch;
-static struct natsd nd;
-
-static void setup(void)
-{
-    scratch = testutil_mkdtemp();
-    natsd_init(&nd, scratch);
-}
-
-static void teardown(void)
-{
-    proc_stop(&nd.p, SIGTERM, 5000);
-    testutil_rmdir(scratch);
-}
-
-TestSuite(central_rebuild, .init = setup, .fini = teardown, .timeout = 150);
-
-static bool has_camera(struct store *s, const char *id)
-{
-    struct store_read *r;
-    struct store_camera c;
-    cr_assert_eq(store_read_begin(s, &r), 0);
-    bool there = store_camera_get(r, id, &c) == 0;
-    store_read_end(&r);
-    return there;
-}
+TestSuite(central_rebuild, .init = fixture_nats_up, .fini = fixture_nats_down, .timeout = 150);
 
 /* What a person reads of an index about a zone's cameras: existence,
  * state and reason, transitions; and each unit's counts. */
@@ -115,8 +90,7 @@ Test(central_rebuild, a_removed_camera_leaves_and_a_deleted_index_comes_back_the
     struct config ca, cb, cc;
     fixture_config(&ca, &nd, "a");
     fixture_config(&cb, &nd, "b");
-    fixture_config(&cc, &nd, NULL);
-    snprintf(cc.cluster_zones, sizeof(cc.cluster_zones), "a,b");
+    fixture_central_config(&cc, &nd, "a,b");
     struct cluster_prober *pa, *pb;
     struct cluster_central *c;
     char err[256];
@@ -192,8 +166,7 @@ Test(central_rebuild, picture_clock_and_osd_looks_reach_the_central_as_the_zone_
     store_batch_free(&b);
     struct config ca, cc;
     fixture_config(&ca, &nd, "a");
-    fixture_config(&cc, &nd, NULL);
-    snprintf(cc.cluster_zones, sizeof(cc.cluster_zones), "a");
+    fixture_central_config(&cc, &nd, "a");
     struct cluster_prober *pa;
     struct cluster_central *cen;
     char err[256];

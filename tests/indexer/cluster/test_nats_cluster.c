@@ -17,7 +17,6 @@
 #define NODES 3
 #define CAMS  20
 
-static char *scratch;
 static struct proc node[NODES];
 static int client_port[NODES], route_port[NODES];
 static char urls[256];

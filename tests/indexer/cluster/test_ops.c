@@ -111,22 +111,7 @@ static void fake_stop(struct fake_api *f)
 
 /* ---- the test's world ---- */
 
-static char *scratch;
-static struct natsd natsd;
-
-static void setup(void)
-{
-    scratch = testutil_mkdtemp();
-    natsd_init(&natsd, scratch);
-}
-
-static void teardown(void)
-{
-    proc_stop(&natsd.p, SIGTERM, 10000);
-    testutil_rmdir(scratch);
-}
-
-TestSuite(cluster_ops, .init = setup, .fini = teardown, .timeout = 120);
+TestSuite(cluster_ops, .init = fixture_nats_up, .fini = fixture_nats_down, .timeout = 120);
 
 static struct cluster_ops_answer *answerer(const char *zone, const char *address,
                                            const struct natsd *n)
@@ -172,8 +157,8 @@ Test(cluster_ops, an_operation_reaches_the_zones_api_and_its_answer_comes_back_a
     fake_start(&f, jpeg_reply, sizeof(jpeg_reply) - 1);
     char address[64];
     snprintf(address, sizeof(address), "127.0.0.1:%d", f.port);
-    struct cluster_ops_answer *a = answerer("a", address, &natsd);
-    struct cluster_router *r = router(&natsd);
+    struct cluster_ops_answer *a = answerer("a", address, &nd);
+    struct cluster_router *r = router(&nd);
     static const char body[] = "{\"on\":true,\"note\":\"lens\"}";
     struct cluster_op op = {.zone = "a",
                             .method = "PUT",
@@ -232,8 +217,8 @@ Test(cluster_ops, an_operation_reaches_the_zones_api_and_its_answer_comes_back_a
 
 Test(cluster_ops, a_prober_without_an_api_says_so_naming_its_zone)
 {
-    struct cluster_ops_answer *a = answerer("east", "", &natsd);
-    struct cluster_router *r = router(&natsd);
+    struct cluster_ops_answer *a = answerer("east", "", &nd);
+    struct cluster_router *r = router(&nd);
     struct cluster_op op = {.zone = "east",
                             .method = "POST",
                             .target = "/api/v1/cameras/e-1/probe",
@@ -273,8 +258,8 @@ Test(cluster_ops, a_prober_that_does_not_answer_times_out_and_stopping_ends_ever
     f.silent = true;
     char address[64];
     snprintf(address, sizeof(address), "127.0.0.1:%d", f.port);
-    struct cluster_ops_answer *a = answerer("a", address, &natsd);
-    struct cluster_router *r = router(&natsd);
+    struct cluster_ops_answer *a = answerer("a", address, &nd);
+    struct cluster_router *r = router(&nd);
     struct cluster_op op = {
         .zone = "a", .method = "GET", .target = "/api/v1/cameras/a-1/thumbnail", .timeout_ms = 300};
     struct cluster_op_reply rep;
