@@ -1431,7 +1431,7 @@ static void queue_fleet(struct monitor *m, struct fleet *old, const uint32_t *ol
              * adding their length at the end of the pass. */
             c->due = now - (c->mem.state == STORE_OFFLINE || c->slow_last ? 1 : 0);
         } else {
-            c->due = now + fleet_offset(c->id, m->cfg.interval_ms);
+            c->due = now + fleet_spread(i, m->fleet.count, m->cfg.interval_ms);
         }
         count_state(m, c->mem.state, +1);
         if (was) {
