@@ -113,5 +113,8 @@ int fleet_save_auth_hints(const struct fleet *f, struct store_batch *b);
 
 /* Stable spread of start offsets across the interval, from the id. */
 uint32_t fleet_offset(const char *id, uint32_t interval_ms);
+/* The start offset of the camera at `index` of `count` (the fleet is in the
+ * index's key order) within the interval: evenly spread, in key order. */
+uint32_t fleet_spread(size_t index, size_t count, uint32_t interval_ms);
 
 #endif

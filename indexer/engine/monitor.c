@@ -17,6 +17,7 @@
 #include "engine/deep_lines.h"
 #include "engine/deep_verdict.h"
 #include "engine/diagnosis.h"
+#include "engine/due_count.h"
 #include "engine/osd_look.h"
 #include "engine/first_pass.h"
 #include "engine/fleet.h"
@@ -109,6 +110,11 @@ struct monitor {
     struct first_pass first;          /* a fresh index's first look at each camera */
     struct reload *reloading;         /* a reload whose index read is under way */
     uint64_t last_start_ms;           /* loop time of the last probe start */
+    /* The cameras up, by the time their picture diagnosis is due, for the
+     * status line's diagnoses running late (kept as states and due times
+     * change: walking a million cameras a status line had cost more than
+     * the line). Only with deep looks on a [quality] interval. */
+    struct due_count late;
 };
 
 static const enum rtsp_depth rtsp_depths[] = {RTSP_DEPTH_OPTIONS, RTSP_DEPTH_DESCRIBE,
@@ -312,7 +318,14 @@ int monitor_new(uv_loop_t *loop, const struct monitor_opts *o, struct monitor **
         m->deep_opts_quick.measure_ms = 200;
         m->deep_opts_thumb = m->deep_opts;
     }
+    /* Due times run from an interval ago (the late ones) to a [quality]
+     * interval ahead, in slots of a second. */
+    if (!rc && m->deep && m->cfg.deep_interval_ms)
+        rc = due_count_init(&m->late,
+                            (int64_t)m->cfg.interval_ms + m->cfg.deep_interval_ms + 1000, 1000,
+                            (int64_t)uv_now(loop) - m->cfg.interval_ms);
     if (rc) {
+        deep_pool_close(&m->deep);
         resolver_free(&m->resolver);
         if (m->writer)
             writer_close(&m->writer);
@@ -367,6 +380,26 @@ static void record_lag(struct monitor *m, int64_t lag)
         m->st.lag_max_ms = (uint64_t)lag;
 }
 
+/* Whether the camera counts among diagnoses that may run late: it is up. */
+static bool late_may(uint8_t state)
+{
+    return state == STORE_ONLINE || state == STORE_DEGRADED;
+}
+
+/* Keeps m->late as a camera's state or diagnosis due time changes: told
+ * whether it was counted and at what due time, counts it as it is now. */
+static void late_move(struct monitor *m, struct cam *c, bool was_counted, int64_t was_due)
+{
+    if (!m->late.slot)
+        return;
+    if (was_counted)
+        due_count_remove(&m->late, was_due);
+    if (late_may(c->mem.state)) {
+        due_count_advance(&m->late, (int64_t)uv_now(m->loop) - m->cfg.interval_ms);
+        c->deep_due = due_count_add(&m->late, c->deep_due);
+    }
+}
+
 /* ---- results ---- */
 
 static void job_unlink(struct monitor *m, struct job *j)
@@ -415,6 +448,7 @@ static struct health_step record_as(struct monitor *m, struct cam *c,
     if (step.changed) {
         count_state(m, before, -1);
         count_state(m, c->mem.state, +1);
+        late_move(m, c, late_may(before), c->deep_due);
     }
     if (r->video.width) {
         c->seen_w = r->video.width;
@@ -507,8 +541,11 @@ static bool want_diagnosis(const struct monitor *m, const struct cam *c,
 static void queue_diagnosis(struct monitor *m, struct cam *c)
 {
     int64_t now = (int64_t)uv_now(m->loop);
-    if (c->deep_due > now)
+    if (c->deep_due > now) {
+        int64_t was = c->deep_due;
         c->deep_due = now;
+        late_move(m, c, late_may(c->mem.state), was);
+    }
     int rc = deep_lines_push(&m->lines, DEEP_LINE_DIAGNOSIS, (uint32_t)(c - m->fleet.cams));
     assert(rc == 0 || rc == -EEXIST);
     (void)rc;
@@ -842,7 +879,9 @@ static void apply_deep(struct monitor *m, struct job *j, int status)
         step = record_as(m, c, &r, true, false);
     }
     if (j->full_look) {
+        int64_t was = c->deep_due;
         c->deep_due = t + m->cfg.deep_interval_ms;
+        late_move(m, c, late_may(c->mem.state), was);
         m->st.diagnoses++;
     }
     if (j->od) {
@@ -1357,6 +1396,8 @@ static void queue_fleet(struct monitor *m, struct fleet *old, const uint32_t *ol
     int64_t now = (int64_t)uv_now(m->loop);
     memset(m->st.count, 0, sizeof(m->st.count));
     m->st.skipped = 0;
+    if (m->late.slot)
+        due_count_reset(&m->late, now - m->cfg.interval_ms);
     for (size_t i = 0; i < m->fleet.count; i++) {
         struct cam *c = &m->fleet.cams[i];
         struct cam *was = old && old_of[i] ? &old->cams[old_of[i] - 1] : NULL;
@@ -1390,7 +1431,7 @@ static void queue_fleet(struct monitor *m, struct fleet *old, const uint32_t *ol
              * adding their length at the end of the pass. */
             c->due = now - (c->mem.state == STORE_OFFLINE || c->slow_last ? 1 : 0);
         } else {
-            c->due = now + fleet_offset(c->id, m->cfg.interval_ms);
+            c->due = now + fleet_spread(i, m->fleet.count, m->cfg.interval_ms);
         }
         count_state(m, c->mem.state, +1);
         if (was) {
@@ -1406,6 +1447,7 @@ static void queue_fleet(struct monitor *m, struct fleet *old, const uint32_t *ol
             /* OSD looks over their day, at the first full deep look due. */
             c->osd_due = now + fleet_offset(c->id, m->cfg.osd_interval_ms);
         }
+        late_move(m, c, false, 0);
         if (c->kind == CAM_INVALID || (c->kind == CAM_DEEP && !m->deep)) {
             m->st.skipped++; /* nothing can probe it */
             continue;
@@ -1651,6 +1693,7 @@ void monitor_free(struct monitor **mp)
     m->io = NULL;
     free(m->hosts);
     deep_lines_free(&m->lines);
+    due_count_free(&m->late);
     free(m);
     *mp = NULL;
 }
@@ -1670,16 +1713,10 @@ uint64_t monitor_start_gap_take(struct monitor *m)
     return gap;
 }
 
-uint32_t monitor_diagnoses_overdue(const struct monitor *m)
+uint32_t monitor_diagnoses_overdue(struct monitor *m)
 {
-    if (!m->deep || !m->cfg.deep_interval_ms)
+    if (!m->late.slot)
         return 0;
     int64_t late = (int64_t)uv_now(m->loop) - m->cfg.interval_ms;
-    uint32_t n = 0;
-    for (size_t i = 0; i < m->fleet.count; i++) {
-        const struct cam *c = &m->fleet.cams[i];
-        n += (c->mem.state == STORE_ONLINE || c->mem.state == STORE_DEGRADED) &&
-             c->deep_due < late;
-    }
-    return n;
+    return due_count_before(&m->late, late);
 }

@@ -147,8 +147,9 @@ void monitor_get_stats(const struct monitor *m, struct monitor_stats *st);
 /* Cameras up (online or degraded) whose picture diagnosis is late: due more
  * than one liveness interval ago, so at least one handshake went by without
  * a worker for the look. Whether the deep workers keep up with [quality]
- * interval. A scan of the fleet: loop thread only. */
-uint32_t monitor_diagnoses_overdue(const struct monitor *m);
+ * interval. Counted as states and due times change, to the second (a
+ * camera late by less is not counted yet): loop thread only. */
+uint32_t monitor_diagnoses_overdue(struct monitor *m);
 /* The longest time between two probe starts since the last call (ms), and
  * starts counting anew: what a status line shows as `start_gap_max_ms`. */
 uint64_t monitor_start_gap_take(struct monitor *m);

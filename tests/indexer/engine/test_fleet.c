@@ -354,3 +354,25 @@ Test(fleet_memo, only_memos_that_changed_since_the_index_was_read_are_saved)
     store_close(&s);
     testutil_rmdir(dir);
 }
+
+/* Start offsets follow the key order (neighbours in the index are probed
+ * one after the other, so a commit's updates share pages), spread evenly
+ * over the whole interval. */
+Test(fleet, spread_is_in_key_order_and_even)
+{
+    const uint32_t interval = 60000;
+    const size_t n = 1000000;
+    uint32_t prev = 0;
+    for (size_t i = 0; i < n; i++) {
+        uint32_t off = fleet_spread(i, n, interval);
+        cr_assert_lt(off, interval, "camera %zu", i);
+        cr_assert_geq(off, prev, "camera %zu before its predecessor", i);
+        prev = off;
+    }
+    cr_expect_eq(fleet_spread(0, n, interval), 0);
+    cr_expect_eq(fleet_spread(n / 2, n, interval), interval / 2);
+    cr_expect_geq(fleet_spread(n - 1, n, interval), interval - 1);
+    /* A fleet smaller than the interval's milliseconds spreads as well. */
+    cr_expect_eq(fleet_spread(3, 4, interval), 45000);
+    cr_expect_eq(fleet_spread(0, 0, interval), 0);
+}
