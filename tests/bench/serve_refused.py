@@ -14,23 +14,9 @@ usage: serve_refused.py DB INTERVAL_S MEASURE_S PAIRS CAMDEX [CAMDEX...]
    camdex --db DB import f.csv`)"""
 import os, re, signal, statistics, subprocess, sys, tempfile, time
 
+from procstat import cpu_s, load, thread_cpu_s
+
 STATUS_S = 10
-
-
-def cpu_of(path):
-    f = open(path).read().rsplit(")", 1)[1].split()
-    return (int(f[11]) + int(f[12])) / os.sysconf("SC_CLK_TCK")
-
-
-def writer_cpu(pid):
-    for tid in os.listdir(f"/proc/{pid}/task"):
-        if open(f"/proc/{pid}/task/{tid}/comm").read().strip() == "camdex-writer":
-            return cpu_of(f"/proc/{pid}/task/{tid}/stat")
-    return 0.0
-
-
-def load():
-    return " ".join(open("/proc/loadavg").read().split()[:3])
 
 
 def one(camdex, db, interval, measure):
@@ -60,12 +46,12 @@ def one(camdex, db, interval, measure):
         t_first = time.time()
         while time.time() - t_first < interval:
             next_status(time.time() + 600)
-        l0, c0, w0 = load(), cpu_of(f"/proc/{p.pid}/stat"), writer_cpu(p.pid)
+        l0, c0, w0 = load(), cpu_s(p.pid), thread_cpu_s(p.pid, "camdex-writer")
         probes, t0, last = 0.0, time.time(), ""
         while time.time() - t0 < measure - STATUS_S / 2:
             last = next_status(time.time() + 4 * STATUS_S)
             probes += float(rx.search(last).group(1)) * STATUS_S
-        c1, w1 = cpu_of(f"/proc/{p.pid}/stat"), writer_cpu(p.pid)
+        c1, w1 = cpu_s(p.pid), thread_cpu_s(p.pid, "camdex-writer")
     finally:
         p.send_signal(signal.SIGTERM)
         p.wait(timeout=120)

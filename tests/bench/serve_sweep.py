@@ -37,18 +37,10 @@ import sys
 import tempfile
 import time
 
+from procstat import cpu_s, load
+
 STATUS_S = 10  # the status line's period: probes are counted from it
 SET = ["--set", "deep.workers=0", "--set", "http.listen="]
-
-
-def cpu_s(pid):
-    with open(f"/proc/{pid}/stat") as f:
-        fields = f.read().rsplit(")", 1)[1].split()
-    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
-
-
-def load():
-    return " ".join(open("/proc/loadavg").read().split()[:3])
 
 
 def stop(*procs):
