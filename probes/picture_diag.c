@@ -73,6 +73,11 @@ static int measure_still(const struct picq_input *in, const struct picq_limits *
     return 0;
 }
 
+/* A stripe's peak stands this many times above its spectral neighbourhood:
+ * at 4 a scene's own rows (their harmonics in the neighbourhood) hid bars
+ * near their period; whether every strip carries it is asked after. */
+#define STRIPE_PROMINENCE 2
+
 /* Stripes in every picture, the strongest: rolling bars meet the scene's
  * own rows at another phase in each, and where they cancel in one they
  * add up in another. The planes show bars, the crops lines too fine for
@@ -82,9 +87,11 @@ static void measure_stripes(const struct picq_input *in, struct picq_measures *m
     m->stripes = 0;
     for (int i = 0; i < in->npics; i++) {
         double a;
-        if (picm_stripes(plane(in->luma[i], in->w, in->h), 2, &a) == 0 && a > m->stripes)
+        if (picm_stripes(plane(in->luma[i], in->w, in->h), STRIPE_PROMINENCE, &a) == 0 &&
+            a > m->stripes)
             m->stripes = a;
-        if (i < in->ncrop && picm_stripes(plane(in->crop[i], in->crop_w, in->crop_h), 2, &a) == 0 &&
+        if (i < in->ncrop &&
+            picm_stripes(plane(in->crop[i], in->crop_w, in->crop_h), STRIPE_PROMINENCE, &a) == 0 &&
             a > m->stripes)
             m->stripes = a;
     }
