@@ -35,6 +35,8 @@ packages=(
   # the labelled picture set (tests/probes/picture_set/): real photographs
   # (python3-skimage's data) and filters
   python3-scipy python3-pil
+  # ...and more photographs for its tuning half (a frame of its cockatoo video)
+  python3-imageio
   # the package test (tests/deploy/): dpkg-shlibdeps for the dependencies,
   # systemd-analyze verify on the installed unit
   dpkg-dev systemd

@@ -18,9 +18,10 @@ void picq_limits_default(struct picq_limits *l)
         .occluded_flat = 45,
         .occluded_flat_var = 1.5f,
         .frozen_diff = 0.05f,
-        .blur_sharpness = 80,
-        .stripe_amplitude = 8,
+        .blur_sharpness = 60,
+        .stripe_amplitude = 3,
         .noise_sigma = 6,
+        .cast_white = 40,
         .cast_tint = 10,
         .cast_highlight = 20,
         .shake_jump = 1.25f,
@@ -63,17 +64,37 @@ static int measure_still(const struct picq_input *in, const struct picq_limits *
         m->cast_k = 10 * c.k;
         m->tint = c.tint;
         m->highlight = c.highlight;
+        m->white = c.white;
+        m->opposite = c.opposite;
         m->cast_d = c.d;
     }
-    double a = 0, b = 0;
-    if (picm_stripes(y, 4, &a) < 0)
-        a = 0;
     m->has_crop =
         in->ncrop > 0 && picm_noise(plane(in->crop[0], in->crop_w, in->crop_h), &m->noise) == 0;
-    if (m->has_crop && picm_stripes(plane(in->crop[0], in->crop_w, in->crop_h), 4, &b) < 0)
-        b = 0;
-    m->stripes = a > b ? a : b;
     return 0;
+}
+
+/* A stripe's peak stands this many times above its spectral neighbourhood:
+ * at 4 a scene's own rows (their harmonics in the neighbourhood) hid bars
+ * near their period; whether every strip carries it is asked after. */
+#define STRIPE_PROMINENCE 2
+
+/* Stripes in every picture, the strongest: rolling bars meet the scene's
+ * own rows at another phase in each, and where they cancel in one they
+ * add up in another. The planes show bars, the crops lines too fine for
+ * the box filter. */
+static void measure_stripes(const struct picq_input *in, struct picq_measures *m)
+{
+    m->stripes = 0;
+    for (int i = 0; i < in->npics; i++) {
+        double a;
+        if (picm_stripes(plane(in->luma[i], in->w, in->h), STRIPE_PROMINENCE, &a) == 0 &&
+            a > m->stripes)
+            m->stripes = a;
+        if (i < in->ncrop &&
+            picm_stripes(plane(in->crop[i], in->crop_w, in->crop_h), STRIPE_PROMINENCE, &a) == 0 &&
+            a > m->stripes)
+            m->stripes = a;
+    }
 }
 
 /* Frozen: the smallest difference between two of the pictures, at the
@@ -134,6 +155,7 @@ int picq_measure(const struct picq_input *in, const struct picq_limits *l,
     int rc = measure_still(in, l, out);
     if (rc < 0)
         return rc;
+    measure_stripes(in, out);
     measure_motion(in, out);
     return 0;
 }
@@ -143,6 +165,19 @@ static void add(struct probe_findings *out, enum probe_reason why, double value,
     if (out->n < PROBE_FINDINGS_MAX)
         out->f[out->n++] = (struct probe_finding){
             .reason = (uint8_t)why, .value = (float)value, .limit = (float)limit};
+}
+
+/* A colour cast: the brightest parts' channels apart (a white balance gone
+ * wrong scales one channel everywhere), with colour to show for it in the
+ * grey parts or the highlights (a dim picture's ratios are its noise's).
+ * Not when the grey parts and the highlights lean opposite ways: that is
+ * two lights (a blue night sky, orange lamps), where one cast moves all
+ * alike; a cast far past the limit is one whatever the scene's colours. */
+static bool is_cast(const struct picq_measures *m, const struct picq_limits *l)
+{
+    bool coloured = m->tint >= l->cast_tint || m->highlight >= l->cast_highlight;
+    bool two_lights = m->tint >= l->cast_tint && m->opposite && m->white < l->cast_white + 5;
+    return m->white >= l->cast_white && coloured && !two_lights;
 }
 
 void picq_judge(const struct picq_measures *m, const struct picq_limits *l,
@@ -185,8 +220,8 @@ void picq_judge(const struct picq_measures *m, const struct picq_limits *l,
         add(out, PROBE_R_BLURRED, m->sharpness, l->blur_sharpness);
     if (m->has_crop && m->noise >= l->noise_sigma)
         add(out, PROBE_R_NOISY, m->noise, l->noise_sigma);
-    if (m->has_color && m->tint >= l->cast_tint && m->highlight >= l->cast_highlight)
-        add(out, PROBE_R_COLOR_CAST, m->tint, l->cast_tint);
+    if (m->has_color && is_cast(m, l))
+        add(out, PROBE_R_COLOR_CAST, m->white, l->cast_white);
     if (m->has_motion && textured && m->jump_pct >= l->shake_jump)
         add(out, PROBE_R_SHAKING, m->jump_pct, l->shake_jump);
 }
@@ -221,8 +256,9 @@ int picq_describe(const struct probe_finding *f, char *buf, size_t cap)
     case PROBE_R_NOISY:
         return snprintf(buf, cap, "noise of %.1f levels (limit %.1f)", v, lim);
     case PROBE_R_COLOR_CAST:
-        return snprintf(buf, cap, "even the greyest parts tinted, chroma %.0f (limit %.0f)", v,
-                        lim);
+        return snprintf(
+            buf, cap,
+            "the brightest parts' colours %.0f %% apart, the scene tinted (limit %.0f %%)", v, lim);
     case PROBE_R_SHAKING:
         return snprintf(buf, cap, "the picture jumps %.1f %% of its width (limit %.1f %%)", v, lim);
     default:

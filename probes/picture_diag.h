@@ -25,8 +25,9 @@ struct picq_limits {
     float stripe_amplitude;   /* levels */
     float blur_sharpness;     /* sharpness at most (x100) */
     float noise_sigma;        /* levels */
-    float cast_tint;          /* CIELAB chroma of the greyest fifth of the picture */
-    float cast_highlight;     /* ...and of the mean colour of its highlights */
+    float cast_white;         /* %: the brightest parts' channels apart (white patch) */
+    float cast_tint;          /* CIELAB chroma of the greyest fifth of the picture... */
+    float cast_highlight;     /* ...or of the mean colour of its highlights */
     float shake_jump;         /* % of the picture's width between consecutive pictures */
 };
 
@@ -40,7 +41,8 @@ struct picq_measures {
     double flat_pct, still_pct;
     int busy_centre, busy_edge;
     bool has_color;
-    double chroma, cast_k, cast_d, tint, highlight;
+    double chroma, cast_k, cast_d, tint, highlight, white;
+    bool opposite; /* the greyest fifth's hue and the highlights' face apart */
     double sharpness, grad_mean;
     bool has_crop;
     double noise, stripes;

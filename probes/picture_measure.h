@@ -43,8 +43,10 @@ struct picm_blocks {
 int picm_blocks(struct picm_plane l, bool full_range, double flat_var, struct picm_blocks *out);
 
 /* Sharpness independent of brightness and contrast: the mean absolute
- * Laplacian over the mean absolute gradient. A step edge blurred over s
- * samples scores about 1/s; darkening a scene scales both alike. */
+ * Laplacian over the mean absolute gradient, on the strongest twentieth of
+ * the gradients (the edges; a smooth sky's are its noise). A step edge
+ * blurred over s samples scores about 1/s; darkening a scene scales both
+ * alike. */
 struct picm_sharp {
     double ratio;     /* the sharpness */
     double grad_mean; /* levels per sample: below ~1 there is nothing to judge */
@@ -60,6 +62,8 @@ struct picm_color {
     double chroma;
     double tint;      /* chroma of the greyest fifth of the lit samples */
     double highlight; /* chroma of the mean colour of the brightest twentieth */
+    bool opposite;    /* the greyest fifth's hue and the highlights' face apart */
+    double white;     /* %: the brightest parts' channels apart (white patch) */
 };
 int picm_color(struct picm_plane l, struct picm_plane cb, struct picm_plane cr, bool full_range,
                struct picm_color *out);
@@ -70,14 +74,15 @@ int picm_color(struct picm_plane l, struct picm_plane cb, struct picm_plane cr, 
  * raises all). */
 int picm_noise(struct picm_plane crop, double *sigma);
 
-/* Stripes: the amplitude in levels of the strongest periodic component
- * down the picture (a peak standing out of its spectral neighbourhood by
- * `prominence` times; 0 when there is none), in the profiles of the lower
- * and the upper quartile of each row's two-column strips, the smaller of
- * the two. Rolling bars and interference lines are added to every column
- * and move both quartiles; a scene's rows of things (coins, lamps, windows)
- * leave the columns between them at the ground's level, which holds one
- * quartile still. */
+/* Stripes: the amplitude in levels of a periodic brightness down the
+ * picture that every two-column strip carries (at a peak of the mean row
+ * profile's spectrum standing out of its neighbourhood by `prominence`
+ * times; 0 when there is none): each strip's component at that frequency
+ * projected on one phase, the tenth from the bottom, at the phase where
+ * that is largest. Rolling bars
+ * and interference lines are added to every column alike; a scene's rows
+ * of things (coins, lamps, windows) leave the strips between them
+ * without, and a texture's rows differ in phase from strip to strip. */
 int picm_stripes(struct picm_plane l, double prominence, double *amplitude);
 
 /* Mean absolute difference of two planes of the same size. */

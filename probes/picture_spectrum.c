@@ -23,8 +23,9 @@ static double lab_f(double t)
     return t > 216.0 / 24389 ? cbrt(t) : (24389.0 / 27 * t + 16) / 116;
 }
 
-/* BT.601 Y'CbCr to CIELAB a* and b* (D65). */
-static void ycc_lab(double y, double cb, double cr, bool full, double *a, double *b)
+/* BT.601 Y'CbCr to CIELAB a* and b* (D65); `rgb` (may be NULL) gets the
+ * gamma-coded R'G'B' (0..1, clamped). */
+static void ycc_lab(double y, double cb, double cr, bool full, double *a, double *b, double *rgb)
 {
     if (full) {
         y /= 255;
@@ -35,9 +36,13 @@ static void ycc_lab(double y, double cb, double cr, bool full, double *a, double
         cb = (cb - 128) / 224;
         cr = (cr - 128) / 224;
     }
-    double r = srgb_linear(y + 1.402 * cr);
-    double g = srgb_linear(y - 0.344136 * cb - 0.714136 * cr);
-    double bl = srgb_linear(y + 1.772 * cb);
+    double rg = y + 1.402 * cr, gg = y - 0.344136 * cb - 0.714136 * cr, bg = y + 1.772 * cb;
+    if (rgb) {
+        rgb[0] = rg < 0 ? 0 : rg > 1 ? 1 : rg;
+        rgb[1] = gg < 0 ? 0 : gg > 1 ? 1 : gg;
+        rgb[2] = bg < 0 ? 0 : bg > 1 ? 1 : bg;
+    }
+    double r = srgb_linear(rg), g = srgb_linear(gg), bl = srgb_linear(bg);
     double fx = lab_f((0.4124 * r + 0.3576 * g + 0.1805 * bl) / 0.95047);
     double fy = lab_f(0.2126 * r + 0.7152 * g + 0.0722 * bl);
     double fz = lab_f((0.0193 * r + 0.1192 * g + 0.9505 * bl) / 1.08883);
@@ -71,6 +76,27 @@ static int highlight_level(const uint32_t yhist[256], int white)
     return v;
 }
 
+/* How far the brightest parts' channels differ (white patch): each
+ * channel's 98th percentile over the lit samples not blown out, the
+ * largest over the smallest, less one, in %. A failed white balance scales
+ * one channel against the others everywhere, the white and the grey parts
+ * too; a scene's own colours leave its brightest things near white. */
+static double white_patch(const uint32_t h[3][256])
+{
+    double top[3];
+    for (int ch = 0; ch < 3; ch++) {
+        uint32_t n = 0, seen = 0;
+        for (int v = 0; v < 256; v++)
+            n += h[ch][v];
+        int v = 255;
+        while (v > 0 && (uint64_t)(seen + h[ch][v]) * 50 <= n)
+            seen += h[ch][v--];
+        top[ch] = v;
+    }
+    double hi = fmax(top[0], fmax(top[1], top[2])), lo = fmin(top[0], fmin(top[1], top[2]));
+    return hi > 0 ? 100 * (hi / (lo > 8 ? lo : 8) - 1) : 0;
+}
+
 int picm_color(struct picm_plane l, struct picm_plane cb, struct picm_plane cr, bool full_range,
                struct picm_color *out)
 {
@@ -80,17 +106,19 @@ int picm_color(struct picm_plane l, struct picm_plane cb, struct picm_plane cr, 
     int kx = l.w / cb.w, ky = l.h / cb.h;
     double sa = 0, sb = 0, saa = 0, sbb = 0, sc = 0;
     /* Chroma of the lit samples, in whole CIELAB units, for the tint. */
-    uint32_t hist[TINT_BINS] = {0}, lit = 0, yhist[256] = {0};
+    uint32_t hist[TINT_BINS] = {0}, lit = 0, yhist[256] = {0}, rgbhist[3][256] = {{0}};
     int dark = full_range ? 20 : 36, white = full_range ? 255 : 235;
     for (int j = 0; j < cb.h; j++) {
         for (int i = 0; i < cb.w; i++) {
-            double a, b, y = luma_under(l, i, j, kx, ky);
-            ycc_lab(y, row_at(cb, j)[i], row_at(cr, j)[i], full_range, &a, &b);
+            double a, b, rgb[3], y = luma_under(l, i, j, kx, ky);
+            ycc_lab(y, row_at(cb, j)[i], row_at(cr, j)[i], full_range, &a, &b, rgb);
             double c = sqrt(a * a + b * b);
             if (y > dark) {
                 hist[c < TINT_BINS - 1 ? (int)c : TINT_BINS - 1]++;
                 yhist[(int)y]++;
                 lit++;
+                for (int ch = 0; ch < 3 && y < white - 4; ch++)
+                    rgbhist[ch][(int)(rgb[ch] * 255 + 0.5)]++;
             }
             sa += a;
             sb += b;
@@ -119,21 +147,29 @@ int picm_color(struct picm_plane l, struct picm_plane cb, struct picm_plane cr, 
     }
     /* The highlights' colour: a scene of one colour (an orange-lit room, a
      * tabby cat) keeps its brightest parts near white, a white balance gone
-     * wrong tints them too. */
+     * wrong tints them too; and the greyest fifth's. */
     int from = highlight_level(yhist, white);
-    double ha = 0, hb = 0;
+    double ha = 0, hb = 0, ga = 0, gb = 0;
     uint32_t hn = 0;
     for (int j = 0; j < cb.h && lit; j++)
         for (int i = 0; i < cb.w; i++) {
             double a, b, y = luma_under(l, i, j, kx, ky);
-            if (y < from || y >= white - 4 || y <= dark)
+            if (y >= white - 4 || y <= dark)
                 continue;
-            ycc_lab(y, row_at(cb, j)[i], row_at(cr, j)[i], full_range, &a, &b);
+            ycc_lab(y, row_at(cb, j)[i], row_at(cr, j)[i], full_range, &a, &b, NULL);
+            if (sqrt(a * a + b * b) < out->tint + 1) {
+                ga += a;
+                gb += b;
+            }
+            if (y < from)
+                continue;
             ha += a;
             hb += b;
             hn++;
         }
     out->highlight = hn ? sqrt(ha * ha + hb * hb) / hn : 0;
+    out->opposite = ha * ga + hb * gb < 0;
+    out->white = white_patch(rgbhist);
     return 0;
 }
 
@@ -209,59 +245,74 @@ static double detrend(double *w, int n)
     return wsum;
 }
 
-/* The profiles of the lower and the upper quartile, row by row, of the
- * narrow strips' row means (ns of them in `nw`, n rows each) into lo and
- * hi, detrended and Hann-windowed; `tmp` has room for ns. Returns the
- * window's sum. Bars and interference lines are added to every
- * column alike and move both; a scene's rows of bright things on a darker
- * ground (coins, lamps) leave the lower quartile in the gaps between them,
- * rows of dark things (windows in a wall) the upper. */
-static double quartile_profiles(const double *nw, int ns, int n, double *lo, double *hi,
-                                double *tmp)
+/* cos and sin of 2 pi j / n, j = 0 .. n - 1: every frequency's twiddles
+ * are among them ((k * y) mod n), so no sample needs a call of its own. */
+struct twiddles {
+    double c[PROFILE_MAX], s[PROFILE_MAX];
+};
+
+static void twiddles_init(struct twiddles *t, int n)
 {
-    for (int y = 0; y < n; y++) {
-        for (int s = 0; s < ns; s++)
-            tmp[s] = nw[(size_t)s * n + y];
-        qsort(tmp, (size_t)ns, sizeof(tmp[0]), cmp_double);
-        lo[y] = tmp[ns / 4];
-        hi[y] = tmp[ns - 1 - ns / 4];
+    for (int j = 0; j < n; j++) {
+        t->c[j] = cos(2 * M_PI * j / n);
+        t->s[j] = sin(2 * M_PI * j / n);
     }
-    detrend(lo, n);
-    return detrend(hi, n);
 }
 
-/* The magnitude of frequency k in profile p of n rows. */
-static double bin_magnitude(const double *p, int n, int k)
+/* Frequency k of profile p of n rows: its cosine and sine parts. */
+static void bin_at(const struct twiddles *t, const double *p, int n, int k, double *re, double *im)
 {
     double r = 0, i = 0;
-    for (int y = 0; y < n; y++) {
-        r += p[y] * cos(2 * M_PI * k * y / n);
-        i -= p[y] * sin(2 * M_PI * k * y / n);
+    for (int y = 0, j = 0; y < n; y++, j = (j + k) % n) {
+        r += p[y] * t->c[j];
+        i -= p[y] * t->s[j];
     }
-    return sqrt(r * r + i * i);
+    *re = r;
+    *im = i;
 }
 
-/* The strongest peak of `mag` (1 .. half) standing `prominence` times above
- * the median of its neighbourhood (k - 5 .. k + 5 without k - 1 .. k + 1,
- * where a peak's own window spreads); periods from a third of the profile
- * down to 2 samples. */
-static double strongest_peak(const double *mag, int half, double prominence)
+/* Directions tried for the phase that every strip shares. */
+#define PHASES 32
+
+/* A periodic brightness down the picture at frequency k that every strip
+ * carries: the strips' coefficients (cosine and sine parts in `re`, `im`,
+ * ns of them) projected on a phase, the tenth from the bottom of those, in
+ * levels (a negative one counts 0), at the phase where that is largest.
+ * Bars and interference lines are added to every column at one phase, so
+ * even the strips with the least of them have them, whatever the scene
+ * adds in some (rows of coins at the bars' own period shift those strips'
+ * phase, not the others'); a scene's rows of things leave the strips
+ * between them without, and a texture's rows differ in phase from strip to
+ * strip, which no one phase holds. */
+static double coherent_amplitude(const double *re, const double *im, int ns, double wsum,
+                                 double *tmp)
 {
     double best = 0;
-    for (int k = 3; k <= half; k++) {
-        double nb[8];
-        int m = 0;
-        for (int j = k - 5; j <= k + 5; j++)
-            if (j >= 1 && j <= half && abs(j - k) >= 2 && m < 8)
-                nb[m++] = mag[j];
-        if (m < 3)
-            continue;
-        qsort(nb, (size_t)m, sizeof(nb[0]), cmp_double);
-        if (mag[k] >= prominence * nb[m / 2] && mag[k] >= mag[k - 1] &&
-            (k == half || mag[k] >= mag[k + 1]) && mag[k] > best)
-            best = mag[k];
+    for (int p = 0; p < PHASES; p++) {
+        double c = cos(2 * M_PI * p / PHASES), s = sin(2 * M_PI * p / PHASES);
+        for (int i = 0; i < ns; i++)
+            tmp[i] = re[i] * c + im[i] * s;
+        qsort(tmp, (size_t)ns, sizeof(tmp[0]), cmp_double);
+        best = tmp[ns / 10] > best ? tmp[ns / 10] : best;
     }
-    return best;
+    return 2 * best / wsum;
+}
+
+/* Whether frequency k of `mag` (1 .. half) is a peak standing `prominence`
+ * times above the median of its neighbourhood (k - 5 .. k + 5 without
+ * k - 1 .. k + 1, where a peak's own window spreads). */
+static bool is_peak(const double *mag, int half, int k, double prominence)
+{
+    double nb[8];
+    int m = 0;
+    for (int j = k - 5; j <= k + 5; j++)
+        if (j >= 1 && j <= half && abs(j - k) >= 2 && m < 8)
+            nb[m++] = mag[j];
+    if (m < 3)
+        return false;
+    qsort(nb, (size_t)m, sizeof(nb[0]), cmp_double);
+    return mag[k] >= prominence * nb[m / 2] && mag[k] >= mag[k - 1] &&
+           (k == half || mag[k] >= mag[k + 1]);
 }
 
 int picm_stripes(struct picm_plane l, double prominence, double *amplitude)
@@ -270,19 +321,46 @@ int picm_stripes(struct picm_plane l, double prominence, double *amplitude)
         l.h > PROFILE_MAX || l.stride < l.w)
         return -EINVAL;
     int n = l.h, half = n / 2, ns = l.w / NARROW_W;
-    double *nw = malloc(sizeof(double) * ((size_t)ns * n + 2 * (size_t)n + (size_t)ns));
+    /* The strips' profiles, their mean, and room for one frequency's
+     * coefficients of every strip. */
+    double *nw = malloc(sizeof(double) * ((size_t)ns * n + (size_t)n + 3 * (size_t)ns));
     if (!nw)
         return -ENOMEM;
-    for (int s = 0; s < ns; s++)
-        row_means(l, s * NARROW_W, (s + 1) * NARROW_W, nw + (size_t)s * n);
-    double *lo = nw + (size_t)ns * n, *hi = lo + n, mag[PROFILE_MAX / 2 + 1];
-    double wsum = quartile_profiles(nw, ns, n, lo, hi, hi + n);
-    /* A stripe moves both quartiles: the spectrum is the smaller of theirs. */
-    for (int k = 1; k <= half; k++) {
-        double a = bin_magnitude(lo, n, k), b = bin_magnitude(hi, n, k);
-        mag[k] = a < b ? a : b;
+    double *mean = nw + (size_t)ns * n, *re = mean + n, *im = re + ns, *tmp = im + ns;
+    double wsum = 0, mag[PROFILE_MAX / 2 + 1];
+    for (int y = 0; y < n; y++)
+        mean[y] = 0;
+    for (int s = 0; s < ns; s++) {
+        double *w = nw + (size_t)s * n;
+        row_means(l, s * NARROW_W, (s + 1) * NARROW_W, w);
+        wsum = detrend(w, n);
+        for (int y = 0; y < n; y++)
+            mean[y] += w[y] / ns;
     }
-    *amplitude = 2 * strongest_peak(mag, half, prominence) / wsum;
+    /* The peaks of the mean profile's spectrum are the candidates; each is
+     * then asked whether every strip carries it. */
+    struct twiddles *t = malloc(sizeof(*t));
+    if (!t) {
+        free(nw);
+        return -ENOMEM;
+    }
+    twiddles_init(t, n);
+    for (int k = 1; k <= half; k++) {
+        double r, i;
+        bin_at(t, mean, n, k, &r, &i);
+        mag[k] = sqrt(r * r + i * i);
+    }
+    double best = 0;
+    for (int k = 3; k <= half; k++) {
+        if (!is_peak(mag, half, k, prominence))
+            continue;
+        for (int s = 0; s < ns; s++)
+            bin_at(t, nw + (size_t)s * n, n, k, &re[s], &im[s]);
+        double a = coherent_amplitude(re, im, ns, wsum, tmp);
+        best = a > best ? a : best;
+    }
+    free(t);
+    *amplitude = best;
     free(nw);
     return 0;
 }

@@ -228,6 +228,7 @@ static const struct key {
     REAL("blur_sharpness", blur_sharpness, 1000),
     REAL("stripe_amplitude", stripe_amplitude, 255),
     REAL("noise_sigma", noise_sigma, 255),
+    REAL("color_cast_white", cast_white, 1000),
     REAL("color_cast_tint", cast_tint, 200),
     REAL("color_cast_highlight", cast_highlight, 200),
     REAL("shake_jump", shake_jump, 100),

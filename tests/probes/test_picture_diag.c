@@ -23,6 +23,7 @@ static struct picq_measures healthy(void)
                                   .chroma = 20,
                                   .tint = 3,
                                   .highlight = 2,
+                                  .white = 12,
                                   .sharpness = 120,
                                   .grad_mean = 20,
                                   .has_crop = true,
@@ -152,18 +153,47 @@ Test(picture_diag, blown_out_or_washed_out_is_too_bright)
     cr_expect_eq(f.n, 0);
 }
 
-Test(picture_diag, a_cast_tints_the_grey_parts_and_the_highlights)
+Test(picture_diag, a_cast_parts_the_brightest_colours_and_shows_in_grey_or_highlights)
 {
     struct picq_measures m = healthy();
     struct probe_findings f;
     m.tint = 37; /* an orange-lit room, its highlights white */
     picq_judge(&m, &l, &f);
     cr_expect_eq(f.n, 0);
-    m.highlight = 30;
+    m.white = 60; /* ...and its brightest parts orange too: a cast */
     picq_judge(&m, &l, &f);
     cr_assert_eq(f.n, 1);
     cr_expect_eq(f.f[0].reason, PROBE_R_COLOR_CAST);
-    cr_expect_float_eq(f.f[0].value, 37, 1e-6);
+    cr_expect_float_eq(f.f[0].value, 60, 1e-6);
+    cr_expect_float_eq(f.f[0].limit, l.cast_white, 1e-6);
+    m.tint = 3; /* the grey parts grey, the highlights tinted */
+    m.highlight = l.cast_highlight + 5;
+    picq_judge(&m, &l, &f);
+    cr_expect_eq(f.n, 1);
+    m.highlight = 2; /* channels apart with no colour to show: a dim picture's noise */
+    picq_judge(&m, &l, &f);
+    cr_expect_eq(f.n, 0);
+}
+
+Test(picture_diag, two_lights_leaning_opposite_ways_are_no_cast_unless_far_past_the_limit)
+{
+    struct picq_measures m = healthy();
+    struct probe_findings f;
+    /* A blue night sky (the grey parts bluish) and orange lamps (the
+     * highlights). */
+    m.tint = l.cast_tint + 2;
+    m.highlight = l.cast_highlight + 6;
+    m.opposite = true;
+    m.white = l.cast_white + 3;
+    picq_judge(&m, &l, &f);
+    cr_expect_eq(f.n, 0);
+    m.opposite = false; /* the same leaning one way: a cast */
+    picq_judge(&m, &l, &f);
+    cr_expect_eq(f.n, 1);
+    m.opposite = true;
+    m.white = l.cast_white + 10;
+    picq_judge(&m, &l, &f);
+    cr_expect_eq(f.n, 1);
 }
 
 Test(picture_diag, the_detail_says_the_value_and_the_limit)

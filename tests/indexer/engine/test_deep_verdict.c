@@ -156,13 +156,12 @@ Test(deep_verdict, the_configured_limits_are_the_ones_used)
 Test(deep_verdict, every_fault_is_listed_and_the_detail_names_the_others)
 {
     run_of(4, 0);
-    /* Grey with a green tint everywhere, highlights too: frozen and a
-     * colour cast. (A strong blue tint would not do: the blue channel clips
-     * in the highlights, which then read near white.) */
+    /* Grey with a green tint everywhere, highlights too (their green
+     * channel about half again their red): frozen and a colour cast. */
     r.chroma.width = DEEP_CHROMA_MAX_W;
     r.chroma.height = DEEP_CHROMA_MAX_H;
     memset(r.chroma.cb, 128, sizeof(r.chroma.cb));
-    memset(r.chroma.cr, 100, sizeof(r.chroma.cr));
+    memset(r.chroma.cr, 90, sizeof(r.chroma.cr));
     struct probe_findings f;
     struct probe_result out;
     deep_verdict_judge(&r, &none, &out, &f);

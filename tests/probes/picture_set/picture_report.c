@@ -6,8 +6,12 @@
  * too), the table and the CPU a probe and a judgement took; exits 1 when a
  * kind of --require (a comma-separated list; all kinds by default) is below
  * --target percent right, or is a healthy kind with any finding.
+ * --save DIR keeps each clip's decoded pictures (DIR/CLIP.pic) and --from
+ * DIR judges those again without probing: limits and measures can be
+ * tried on a set in seconds.
  *
- * usage: picture_report BASE_URL LABELS [--target PCT] [--require K,K] [--measures] */
+ * usage: picture_report BASE_URL LABELS [--target PCT] [--require K,K] [--measures]
+ *                       [--save DIR | --from DIR] */
 #include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -85,26 +89,64 @@ static void print_measures(const struct deep_result *r)
     if (picq_measure(&in, &l, &m) < 0)
         return;
     printf("    n=%d dark=%.1f clip=%.1f floor=%.1f flat=%.1f still=%.1f busy=%d/%d chroma=%.1f "
-           "cast=%.1f tint=%.1f hl=%.1f sharp=%.1f grad=%.2f noise=%.2f stripes=%.2f frozen=%.2f/%.2f "
+           "cast=%.1f tint=%.1f hl=%.1f white=%.1f opp=%d sharp=%.1f grad=%.2f noise=%.2f "
+           "stripes=%.2f frozen=%.2f/%.2f "
            "jump=%.2f\n",
-           r->npics, m.dark_pct, m.clip_pct, m.floor_pct, m.flat_pct, m.still_pct, m.busy_centre, m.busy_edge,
-           m.chroma, m.cast_k, m.tint, m.highlight, m.sharpness, m.grad_mean, m.noise, m.stripes, m.frozen_diff,
-           m.frozen_diff_small, m.jump_pct);
+           r->npics, m.dark_pct, m.clip_pct, m.floor_pct, m.flat_pct, m.still_pct, m.busy_centre,
+           m.busy_edge, m.chroma, m.cast_k, m.tint, m.highlight, m.white, m.opposite, m.sharpness,
+           m.grad_mean, m.noise, m.stripes, m.frozen_diff, m.frozen_diff_small, m.jump_pct);
 }
 
-static int judge_clip(const char *base, const char *file, const char *kind, bool measures,
-                      struct deep_result *r)
+static const char *save_dir, *from_dir;
+
+/* A clip's result as the probe left it, pointers dropped (the pictures the
+ * diagnosis reads are inside the struct). */
+static int keep_result(const char *file, struct deep_result *r, bool load)
 {
+    char path[1024];
+    snprintf(path, sizeof(path), "%s/%s.pic", load ? from_dir : save_dir, file);
+    FILE *fp = fopen(path, load ? "rb" : "wb");
+    if (!fp) {
+        perror(path);
+        return -1;
+    }
+    struct deep_result copy = *r;
+    copy.jpeg = copy.full = NULL;
+    size_t n = load ? fread(r, sizeof(*r), 1, fp) : fwrite(&copy, sizeof(copy), 1, fp);
+    if (load) {
+        r->jpeg = r->full = NULL;
+        r->jpeg_len = 0;
+    }
+    if (fclose(fp) != 0 || n != 1) {
+        fprintf(stderr, "%s: not a whole result\n", path);
+        return -1;
+    }
+    return 0;
+}
+
+/* The clip's pictures: probed over HTTP, or read back with --from. */
+static int get_result(const char *base, const char *file, struct deep_result *r)
+{
+    deep_result_init(r);
+    if (from_dir)
+        return keep_result(file, r, true);
     char url[512];
     snprintf(url, sizeof(url), "%s/%s", base, file);
     struct deep_opts o;
     deep_opts_default(&o);
     o.deadline_ms = 10000;
-    deep_result_init(r);
     if (deep_probe_run(url, NULL, &o, NULL, r) != 0) {
         fprintf(stderr, "%s: the deep probe refused it\n", url);
         return -1;
     }
+    return save_dir ? keep_result(file, r, false) : 0;
+}
+
+static int judge_clip(const char *base, const char *file, const char *kind, bool measures,
+                      struct deep_result *r)
+{
+    if (get_result(base, file, r) < 0)
+        return -1;
     struct deep_verdict_expect e = {0};
     struct probe_result out;
     struct probe_findings f;
@@ -139,7 +181,8 @@ static int judge_clip(const char *base, const char *file, const char *kind, bool
 int main(int argc, char **argv)
 {
     if (argc < 3) {
-        fprintf(stderr, "usage: picture_report BASE_URL LABELS [--target PCT] [--measures]\n");
+        fprintf(stderr, "usage: picture_report BASE_URL LABELS [--target PCT] [--require K,K] "
+                        "[--measures] [--save DIR | --from DIR]\n");
         return 2;
     }
     double target = 0;
@@ -152,6 +195,10 @@ int main(int argc, char **argv)
             require = argv[++i];
         else if (!strcmp(argv[i], "--measures"))
             measures = true;
+        else if (!strcmp(argv[i], "--save") && i + 1 < argc)
+            save_dir = argv[++i];
+        else if (!strcmp(argv[i], "--from") && i + 1 < argc)
+            from_dir = argv[++i];
     }
     FILE *lab = fopen(argv[2], "r");
     if (!lab) {
