@@ -48,12 +48,16 @@ static int parse_time(const char *s, size_t len, struct xlsx_date *d)
     d->sec = sec;
     size_t i = 8;
     if (s[i] == '.') {
-        double scale = 0.1;
+        /* Nanoseconds at most, cut, not rounded: summed as a double, a
+         * long run of nines after 59 came to 60.0, a second that does not
+         * exist. */
+        long nanos = 0, unit = 100000000;
         size_t start = ++i;
-        for (; i < len && s[i] >= '0' && s[i] <= '9'; i++, scale /= 10)
-            d->sec += (s[i] - '0') * scale;
+        for (; i < len && s[i] >= '0' && s[i] <= '9'; i++, unit /= 10)
+            nanos += (s[i] - '0') * unit;
         if (i == start)
             return -EINVAL;
+        d->sec += (double)nanos / 1e9;
     }
     d->has_time = true;
     return zone_ok(s + i, len - i) ? 0 : -EINVAL;

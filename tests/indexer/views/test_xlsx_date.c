@@ -64,3 +64,16 @@ Test(xlsx_date, anything_else_is_refused)
         cr_assert_eq(parse(bad[i], &d), -EINVAL, "accepted \"%s\"", bad[i]);
     cr_assert_eq(xlsx_date_parse("2026-11-27", 9, &d), -EINVAL, "reads past len");
 }
+
+/* Found by fuzz_xlsx_date: a run of nines after 59 summed to 60.0. The
+ * fraction is cut at nanoseconds, never rounded into a second that does
+ * not exist. */
+Test(xlsx_date, a_fraction_of_nines_stays_inside_its_second)
+{
+    struct xlsx_date d;
+    cr_assert_eq(parse("2024-02-29 23:59:59.9999999999999999Z", &d), 0);
+    cr_expect_lt(d.sec, 60.0, "%.17g", d.sec);
+    cr_expect_geq(d.sec, 59.999999999, "%.17g", d.sec);
+    cr_assert_eq(parse("2026-11-27T16:16:08.25Z", &d), 0);
+    cr_expect_float_eq(d.sec, 8.25, 1e-9);
+}
