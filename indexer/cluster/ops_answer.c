@@ -165,8 +165,10 @@ static void answer(struct cluster_ops_answer *a, CURL *curl, natsMsg *m)
     curl_easy_getinfo(curl, CURLINFO_RESPONSE_CODE, &status);
     curl_easy_getinfo(curl, CURLINFO_CONTENT_TYPE, &ctype);
     if (cc == CURLE_OK && status >= 100 && status <= 599) {
-        send_reply(a, m, (int)status, ctype, b.p ? b.p : "", b.len);
+        /* Counted before the reply leaves, as the refusals are: whoever
+         * has the answer finds it counted. */
         __atomic_add_fetch(&a->answered, 1, __ATOMIC_RELAXED);
+        send_reply(a, m, (int)status, ctype, b.p ? b.p : "", b.len);
     } else {
         __atomic_add_fetch(&a->refused, 1, __ATOMIC_RELAXED);
         char msg[300];
