@@ -24,7 +24,6 @@ import argparse
 import os
 import re
 import shutil
-import signal
 import socket
 import statistics
 import subprocess
@@ -32,6 +31,7 @@ import sys
 import tempfile
 import time
 
+from children import stop, wait_line
 from procstat import cpu_s, load
 
 STATUS_S = 10  # the status line's period: probes are counted from it
@@ -43,37 +43,6 @@ def free_port():
     port = s.getsockname()[1]
     s.close()
     return port
-
-
-def stop(*procs):
-    for p in procs:
-        if p and p.poll() is None:
-            p.send_signal(signal.SIGTERM)
-            try:
-                p.wait(timeout=30)
-            except subprocess.TimeoutExpired:
-                p.kill()
-                p.wait()
-
-
-def wait_line(path, pattern, after, deadline):
-    """The first line matching pattern past byte `after`: (its match, the
-    offset past it), polling the log until the deadline (None then)."""
-    rx = re.compile(pattern)
-    while time.time() < deadline:
-        with open(path) as f:
-            f.seek(after)
-            text = f.read()
-        pos = 0
-        for line in text.splitlines(keepends=True):
-            if not line.endswith("\n"):
-                break
-            pos += len(line)
-            m = rx.search(line)
-            if m:
-                return m, after + pos
-        time.sleep(0.05)
-    return None, after
 
 
 def one_run(a, camdex, work, template, mode, n, nats_url):
@@ -120,7 +89,7 @@ def one_run(a, camdex, work, template, mode, n, nats_url):
                 "us": (cpu1 - cpu0) * 1e6 / probes if probes else float("nan"),
                 "load": f"{load0} -> {' '.join(load())}", "note": published}
     finally:
-        stop(serve)
+        stop(serve, timeout=30)
         shutil.rmtree(db, ignore_errors=True)
 
 
@@ -192,7 +161,7 @@ def main():
               f"({a.cameras} cameras, interval {a.interval} s, snapshot_interval "
               f"{a.snapshot_interval})")
     finally:
-        stop(farm, nats)
+        stop(farm, nats, timeout=30)
         shutil.rmtree(work, ignore_errors=True)
 
 

@@ -28,7 +28,6 @@ Usage: tests/bench/serve_sweep.py [--cameras 43000] [--interval 20]
 """
 import argparse
 import os
-import re
 import shutil
 import signal
 import statistics
@@ -37,41 +36,11 @@ import sys
 import tempfile
 import time
 
+from children import stop, wait_line
 from procstat import cpu_s, load
 
 STATUS_S = 10  # the status line's period: probes are counted from it
 SET = ["--set", "deep.workers=0", "--set", "http.listen="]
-
-
-def stop(*procs):
-    for p in procs:
-        if p and p.poll() is None:
-            p.send_signal(signal.SIGTERM)
-            try:
-                p.wait(timeout=60)
-            except subprocess.TimeoutExpired:
-                p.kill()
-                p.wait()
-
-
-def wait_line(path, pattern, after, deadline):
-    """The first line matching pattern past byte `after`: (its match, the
-    offset past it), reading the log until the deadline (None then)."""
-    rx = re.compile(pattern)
-    while time.time() < deadline:
-        with open(path) as f:
-            f.seek(after)
-            text = f.read()
-        pos = 0
-        for line in text.splitlines(keepends=True):
-            if not line.endswith("\n"):
-                break
-            pos += len(line)
-            m = rx.search(line)
-            if m:
-                return m, after + pos
-        time.sleep(0.1)
-    return None, after
 
 
 def run_sweep(camdex, db, probes):
