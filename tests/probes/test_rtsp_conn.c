@@ -768,17 +768,26 @@ static void stall_ms(long ms)
         ;
 }
 
-Test(rtsp_conn_deadline, a_late_loop_does_not_call_a_connect_that_succeeded_a_timeout)
+/* A probe started on `loop` (initialised here) towards a listener that is
+ * never accepted from; returns the listener. */
+static int probe_unaccepted(uv_loop_t *loop, struct run *run, struct rtsp_conn_opts o)
 {
     int port, lfd = unaccepted_listener(&port);
     char url[64];
     snprintf(url, sizeof(url), "rtsp://127.0.0.1:%d/", port);
+    uv_loop_init(loop);
+    memset(run, 0, sizeof(*run));
+    start_probe(loop, run, port, url, &o);
+    return lfd;
+}
+
+Test(rtsp_conn_deadline, a_late_loop_does_not_call_a_connect_that_succeeded_a_timeout)
+{
     uv_loop_t loop;
-    uv_loop_init(&loop);
     struct run run;
-    memset(&run, 0, sizeof(run));
-    struct rtsp_conn_opts o = {.depth = RTSP_DEPTH_OPTIONS, .connect_ms = 100, .reply_ms = 300};
-    start_probe(&loop, &run, port, url, &o);
+    int lfd = probe_unaccepted(
+        &loop, &run,
+        (struct rtsp_conn_opts){.depth = RTSP_DEPTH_OPTIONS, .connect_ms = 100, .reply_ms = 300});
     /* The connect is done in the kernel; the loop comes to it only after
      * the connect's deadline. */
     stall_ms(300);
@@ -793,15 +802,11 @@ Test(rtsp_conn_deadline, a_late_loop_does_not_call_a_connect_that_succeeded_a_ti
 
 Test(rtsp_conn_deadline, a_late_loop_still_reads_a_reply_that_came_in_time)
 {
-    int port, lfd = unaccepted_listener(&port);
-    char url[64];
-    snprintf(url, sizeof(url), "rtsp://127.0.0.1:%d/", port);
     uv_loop_t loop;
-    uv_loop_init(&loop);
     struct run run;
-    memset(&run, 0, sizeof(run));
-    struct rtsp_conn_opts o = {.depth = RTSP_DEPTH_OPTIONS, .connect_ms = 5000, .reply_ms = 100};
-    start_probe(&loop, &run, port, url, &o);
+    int lfd = probe_unaccepted(
+        &loop, &run,
+        (struct rtsp_conn_opts){.depth = RTSP_DEPTH_OPTIONS, .connect_ms = 5000, .reply_ms = 100});
     int cfd = accept(lfd, NULL, NULL);
     cr_assert_geq(cfd, 0);
     /* Turns until the OPTIONS request is out, then the answer, then the
