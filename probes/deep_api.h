@@ -12,9 +12,10 @@
 #include "deep_pool.h"
 #include "deep_probe.h"
 
-#define DEEP_API_VERSION 5 /* 2: deep_result.luma2, deep_opts.no_second; 3: refuse_basic;
+#define DEEP_API_VERSION 6 /* 2: deep_result.luma2, deep_opts.no_second; 3: refuse_basic;
                               4: deep_result.jpeg_w, jpeg_h, full; deep_opts.full_luma;
-                              deep_request.after; 5: chroma, npics, next, crop */
+                              deep_request.after; 5: chroma, npics, next, crop;
+                              6: pic_bytes */
 
 struct deep_api {
     int version; /* DEEP_API_VERSION */

@@ -143,6 +143,9 @@ struct deep_result {
     uint8_t npics;
     struct deep_luma next[DEEP_PICS_MAX - 1];
     struct deep_crop crop[DEEP_PICS_MAX];
+    /* Each picture's coded size in bytes (0: not known): an encoder that
+     * sends next to nothing for a picture repeats the one before. */
+    uint32_t pic_bytes[DEEP_PICS_MAX];
     /* Of a later keyframe (second_gap_ms on): a frozen camera streams the
      * same picture. width 0 when none came in time or it did not decode. */
     struct deep_luma luma2;

@@ -97,38 +97,70 @@ static void measure_stripes(const struct picq_input *in, struct picq_measures *m
     }
 }
 
+/* Whether picture i was coded as next to nothing: a repeat of i - 1. */
+static bool is_repeat(const struct picq_input *in, int i)
+{
+    uint32_t first = in->coded_bytes[0], b = in->coded_bytes[i];
+    return i > 0 && first && b && (uint64_t)b * 100 < (uint64_t)first * PICQ_REPEAT_PCT;
+}
+
+/* Whether picture j is picture i carried over by repeats alone. */
+static bool only_repeats(const struct picq_input *in, int i, int j)
+{
+    for (int k = i + 1; k <= j; k++)
+        if (!is_repeat(in, k))
+            return false;
+    return true;
+}
+
 /* Frozen: the smallest difference between two of the pictures, at the
- * coded resolution where a live sensor's noise shows. Shaking: the spread
- * of the moves between consecutive pictures (a pan moves them all alike). */
+ * coded resolution where a live sensor's noise shows. An encoder fed one
+ * picture over and over (a hung capture) refines it a little or codes it
+ * anew as a keyframe, and otherwise repeats it. One that codes two of the
+ * pictures after the first afresh, and differently by a live sensor's
+ * noise (PICQ_LIVE_DIFF), keeps finding something new: a repeat among
+ * them is its rate control running short (a still, busy scene at a low
+ * bit rate), and pictures that only a repeat separates are not compared. frozen_diff_small is the
+ * largest difference between consecutive pictures (a drawn screen stays
+ * under a level). Shaking: the spread of the moves between consecutive
+ * pictures (a pan moves them all alike). */
 static void measure_motion(const struct picq_input *in, struct picq_measures *m)
 {
     m->frozen_diff = m->frozen_diff_small = 0;
+    m->repeats = 0;
     for (int i = 1; i < in->npics; i++) {
         double d;
+        if (is_repeat(in, i))
+            m->repeats++;
         if (picm_mad(plane(in->luma[i - 1], in->w, in->h), plane(in->luma[i], in->w, in->h), &d) ==
                 0 &&
             d > m->frozen_diff_small)
             m->frozen_diff_small = d;
     }
+    bool skip_repeats = m->repeats >= 1 && in->npics - 1 - m->repeats >= 2;
     /* Any two pictures the same: an encoder that codes its one picture
      * afresh now and then makes consecutive ones differ by its rounding,
-     * but its keyframes of that picture are alike. The crops are the
-     * picture's centre: when that is flat (a board over the lens there,
-     * the rest of the view live), the encoder sends it unchanged and the
-     * crops tell nothing; the whole pictures then judge. */
+     * but repeats it in between. The crops are the picture's centre: when
+     * that is flat (a board over the lens there, the rest of the view
+     * live), the encoder sends it unchanged and the crops tell nothing;
+     * the whole pictures then judge. */
     struct picm_sharp centre = {0};
     bool crops_tell = in->ncrop >= 2 &&
                       picm_sharpness(plane(in->crop[0], in->crop_w, in->crop_h), &centre) == 0 &&
                       centre.grad_mean >= 1;
-    m->frozen_diff = crops_tell ? 255 : m->frozen_diff_small;
+    double all = crops_tell ? 255 : m->frozen_diff_small;
+    m->coded_diff = all;
     for (int i = 0; crops_tell && i < in->ncrop; i++)
         for (int j = i + 1; j < in->ncrop; j++) {
             double d;
             if (picm_mad(plane(in->crop[i], in->crop_w, in->crop_h),
-                         plane(in->crop[j], in->crop_w, in->crop_h), &d) == 0 &&
-                d < m->frozen_diff)
-                m->frozen_diff = d;
+                         plane(in->crop[j], in->crop_w, in->crop_h), &d) != 0)
+                continue;
+            all = d < all ? d : all;
+            if (!only_repeats(in, i, j) && d < m->coded_diff)
+                m->coded_diff = d;
         }
+    m->frozen_diff = skip_repeats && m->coded_diff >= PICQ_LIVE_DIFF ? m->coded_diff : all;
     m->has_pair = in->npics >= 2;
     m->has_motion = in->npics >= 3;
     int dx[PICQ_PICS_MAX], dy[PICQ_PICS_MAX], n = 0, spread = 0;

@@ -49,6 +49,8 @@ struct picq_measures {
     bool has_pair;   /* two pictures or more: frozen */
     bool has_motion; /* three pictures or more: shaking */
     double frozen_diff, frozen_diff_small, jump_pct;
+    int repeats;       /* pictures coded as repeats of the one before */
+    double coded_diff; /* the same over the pairs not only a repeat apart */
 };
 
 /* The pictures: `luma` and `next` box-filtered planes of the same size;
@@ -63,7 +65,18 @@ struct picq_input {
     int cw, ch;
     const uint8_t *crop[PICQ_PICS_MAX];
     int ncrop, crop_w, crop_h;
+    /* Each picture's coded size (0: not known). A picture coded in under
+     * PICQ_REPEAT_PCT % of the first's bytes repeats the one before it:
+     * the encoder sent next to nothing (its rate control starved, or
+     * nothing changed). */
+    uint32_t coded_bytes[PICQ_PICS_MAX];
 };
+#define PICQ_REPEAT_PCT 1
+/* Levels at least between coded pictures of a live sensor, in the crops:
+ * a hung capture's refinements differ by 0.24 at most, a live still
+ * scene's coded pictures by 1.09 at least (the labelled set's tuning
+ * half, probes/README.md). */
+#define PICQ_LIVE_DIFF 0.5
 
 int picq_measure(const struct picq_input *in, const struct picq_limits *l,
                  struct picq_measures *out);

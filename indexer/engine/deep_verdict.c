@@ -6,16 +6,17 @@
 #include "picture_diag.h"
 #include "picture_measure.h"
 
-/* The pictures a deep result holds, as the diagnosis takes them. */
-static void picture_input(const struct deep_result *r, struct picq_input *in)
+void deep_verdict_input(const struct deep_result *r, struct picq_input *in)
 {
     *in = (struct picq_input){
         .w = r->luma.width, .h = r->luma.height, .full_range = r->luma.full_range};
+    in->coded_bytes[0] = r->pic_bytes[0];
     in->luma[in->npics++] = r->luma.data;
     for (int i = 1; i < r->npics && i < PICQ_PICS_MAX; i++) {
         const struct deep_luma *n = &r->next[i - 1];
         if (n->width != r->luma.width || n->height != r->luma.height)
             break;
+        in->coded_bytes[in->npics] = r->pic_bytes[i];
         in->luma[in->npics++] = n->data;
     }
     if (r->chroma.width && r->chroma.height) {
@@ -64,7 +65,7 @@ void deep_verdict_judge(const struct deep_result *r, const struct deep_verdict_e
     const struct picq_limits *l = e->quality ? e->quality : &defaults;
     struct picq_input in;
     struct picq_measures m;
-    picture_input(r, &in);
+    deep_verdict_input(r, &in);
     if (in.w >= PICM_MIN && in.h >= PICM_MIN && picq_measure(&in, l, &m) == 0) {
         picq_judge(&m, l, f);
         if (f->n) {

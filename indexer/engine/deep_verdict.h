@@ -17,6 +17,10 @@ struct deep_verdict_expect {
     const struct picq_limits *quality; /* [quality]; NULL = the defaults */
 };
 
+/* The pictures a deep result holds, as the diagnosis takes them (pointers
+ * into `r`). */
+void deep_verdict_input(const struct deep_result *r, struct picq_input *in);
+
 /* Fills `out` from the deep result, turning an online verdict into
  * degraded with the first problem found; `findings` (may be NULL) gets
  * every picture fault found, most severe first. */

@@ -834,6 +834,8 @@ static int take_frame(struct decode_to *to, const AVFrame *f)
     } else {
         return 0;
     }
+    if (m && f->pkt_size > 0)
+        m->pic_bytes[to->n] = (uint32_t)f->pkt_size;
     to->n++;
     if (m)
         m->npics = (uint8_t)to->n;

@@ -213,3 +213,105 @@ Test(picture_diag, measure_refuses_an_empty_run)
     struct picq_measures m;
     cr_expect_eq(picq_measure(&in, &l, &m), -EINVAL);
 }
+
+/* Four pictures of a busy scene with a live sensor's noise (each its own),
+ * the last a copy of the third: what an encoder that sent next to nothing
+ * for the last one decodes. */
+#define MOTION_W 64
+static uint8_t motion_pics[4][MOTION_W * MOTION_W];
+
+static void live_pictures_last_repeated(struct picq_input *in, const uint32_t bytes[4])
+{
+    uint32_t seed = 12345;
+    for (int p = 0; p < 3; p++)
+        for (int i = 0; i < MOTION_W * MOTION_W; i++) {
+            seed = seed * 1103515245u + 12345u;
+            int scene = (i % MOTION_W) * 3 + (i / MOTION_W) * 2 % 97; /* edges */
+            motion_pics[p][i] = (uint8_t)(40 + scene % 120 + (int)(seed >> 29)); /* noise 0-7 */
+        }
+    memcpy(motion_pics[3], motion_pics[2], sizeof(motion_pics[3]));
+    *in = (struct picq_input){.npics = 4, .w = MOTION_W, .h = MOTION_W, .ncrop = 4,
+                              .crop_w = MOTION_W, .crop_h = MOTION_W};
+    for (int p = 0; p < 4; p++) {
+        in->luma[p] = in->crop[p] = motion_pics[p];
+        in->coded_bytes[p] = bytes[p];
+    }
+}
+
+static bool has_finding(const struct probe_findings *f, enum probe_reason r)
+{
+    for (int i = 0; i < f->n; i++)
+        if (f->f[i].reason == r)
+            return true;
+    return false;
+}
+
+Test(picture_diag, a_repeat_between_live_coded_pictures_is_not_frozen)
+{
+    /* A still, busy scene at a low bit rate: the rate control sent 196
+     * bytes for the last picture, the others carried the sensor's noise. */
+    struct picq_input in;
+    live_pictures_last_repeated(&in, (const uint32_t[4]){51116, 7310, 6967, 196});
+    struct picq_measures m;
+    struct probe_findings f;
+    cr_assert_eq(picq_measure(&in, &l, &m), 0);
+    picq_judge(&m, &l, &f);
+    cr_expect_eq(m.repeats, 1);
+    cr_expect_gt(m.frozen_diff, l.frozen_diff, "the coded pictures differ: %.2f", m.frozen_diff);
+    cr_expect_not(has_finding(&f, PROBE_R_FROZEN), "called frozen at %.2f", m.frozen_diff);
+}
+
+Test(picture_diag, a_repeat_after_one_refinement_is_a_hung_capture)
+{
+    /* The same pictures with the last coded in full, of unknown size, or
+     * after one refinement and repeats (a hung capture's encoder refines
+     * its one picture once, then has nothing new): frozen. */
+    const uint32_t sizes[][4] = {{51116, 7310, 6967, 6800}, {0, 0, 0, 0}, {85688, 17132, 41, 20}};
+    for (size_t s = 0; s < sizeof(sizes) / sizeof(sizes[0]); s++) {
+        struct picq_input in;
+        live_pictures_last_repeated(&in, sizes[s]);
+        struct picq_measures m;
+        struct probe_findings f;
+        cr_assert_eq(picq_measure(&in, &l, &m), 0);
+        picq_judge(&m, &l, &f);
+        cr_expect(has_finding(&f, PROBE_R_FROZEN), "sizes %zu: not frozen at %.2f", s,
+                  m.frozen_diff);
+    }
+}
+
+Test(picture_diag, pictures_that_are_all_repeats_are_compared)
+{
+    /* Nothing coded after the first: nothing shows the sensor alive. */
+    struct picq_input in;
+    live_pictures_last_repeated(&in, (const uint32_t[4]){44652, 11, 11, 10});
+    memcpy(motion_pics[1], motion_pics[0], sizeof(motion_pics[0]));
+    memcpy(motion_pics[2], motion_pics[0], sizeof(motion_pics[0]));
+    memcpy(motion_pics[3], motion_pics[0], sizeof(motion_pics[0]));
+    struct picq_measures m;
+    struct probe_findings f;
+    cr_assert_eq(picq_measure(&in, &l, &m), 0);
+    picq_judge(&m, &l, &f);
+    cr_expect_eq(m.repeats, 3);
+    cr_expect(has_finding(&f, PROBE_R_FROZEN), "not frozen at %.2f", m.frozen_diff);
+}
+
+Test(picture_diag, small_refinements_then_a_repeat_are_a_hung_capture)
+{
+    /* Two pictures coded afresh that differ by a few samples (an encoder
+     * refining its one picture), then a repeat: frozen. */
+    struct picq_input in;
+    live_pictures_last_repeated(&in, (const uint32_t[4]){86242, 9126, 12131, 138});
+    for (int p = 1; p < 4; p++)
+        memcpy(motion_pics[p], motion_pics[0], sizeof(motion_pics[0]));
+    for (int i = 0; i < 40; i++) {
+        motion_pics[1][i * 97] ^= 1;
+        motion_pics[2][i * 89] ^= 1;
+    }
+    memcpy(motion_pics[3], motion_pics[2], sizeof(motion_pics[3]));
+    struct picq_measures m;
+    struct probe_findings f;
+    cr_assert_eq(picq_measure(&in, &l, &m), 0);
+    picq_judge(&m, &l, &f);
+    cr_expect_lt(m.coded_diff, PICQ_LIVE_DIFF, "refinements differ by %.2f", m.coded_diff);
+    cr_expect(has_finding(&f, PROBE_R_FROZEN), "not frozen at %.2f", m.frozen_diff);
+}

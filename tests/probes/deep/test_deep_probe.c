@@ -1479,7 +1479,10 @@ Test(deep_http, the_keyframe_and_the_three_pictures_after_it_are_handed_back)
     for (int i = 0; i < DEEP_PICS_MAX; i++) {
         cr_expect_eq(r->crop[i].width, DEEP_CROP_W);
         cr_expect_eq(r->crop[i].height, DEEP_CROP_H);
+        cr_expect_gt(r->pic_bytes[i], 0, "picture %d's coded size unknown", i);
     }
+    /* The keyframe carries the whole picture, the others what changed. */
+    cr_expect_gt(r->pic_bytes[0], r->pic_bytes[1]);
     /* 640x360 4:2:0: chroma 320x180, box-filtered by 4. */
     cr_expect_eq(r->chroma.width, 80);
     cr_expect_eq(r->chroma.height, 45);

@@ -72,29 +72,19 @@ static void print_measures(const struct deep_result *r)
 {
     struct picq_limits l;
     picq_limits_default(&l);
-    struct picq_input in = {
-        .w = r->luma.width, .h = r->luma.height, .full_range = r->luma.full_range, .npics = 1};
-    in.luma[0] = r->luma.data;
-    for (int i = 1; i < r->npics; i++)
-        in.luma[in.npics++] = r->next[i - 1].data;
-    in.cb = r->chroma.cb;
-    in.cr = r->chroma.cr;
-    in.cw = r->chroma.width;
-    in.ch = r->chroma.height;
-    in.crop_w = r->crop[0].width;
-    in.crop_h = r->crop[0].height;
-    for (int i = 0; i < r->npics; i++)
-        in.crop[in.ncrop++] = r->crop[i].data;
+    struct picq_input in;
+    deep_verdict_input(r, &in);
     struct picq_measures m;
     if (picq_measure(&in, &l, &m) < 0)
         return;
     printf("    n=%d dark=%.1f clip=%.1f floor=%.1f flat=%.1f still=%.1f busy=%d/%d chroma=%.1f "
            "cast=%.1f tint=%.1f hl=%.1f white=%.1f opp=%d sharp=%.1f grad=%.2f noise=%.2f "
-           "stripes=%.2f frozen=%.2f/%.2f "
+           "stripes=%.2f frozen=%.2f/%.2f repeats=%d coded=%.2f "
            "jump=%.2f\n",
            r->npics, m.dark_pct, m.clip_pct, m.floor_pct, m.flat_pct, m.still_pct, m.busy_centre,
            m.busy_edge, m.chroma, m.cast_k, m.tint, m.highlight, m.white, m.opposite, m.sharpness,
-           m.grad_mean, m.noise, m.stripes, m.frozen_diff, m.frozen_diff_small, m.jump_pct);
+           m.grad_mean, m.noise, m.stripes, m.frozen_diff, m.frozen_diff_small, m.repeats, m.coded_diff,
+           m.jump_pct);
 }
 
 static const char *save_dir, *from_dir;
