@@ -10,7 +10,7 @@
 void picq_limits_default(struct picq_limits *l)
 {
     *l = (struct picq_limits){
-        .signal_lost_still = 60,
+        .signal_lost_still = 75,
         .signal_lost_chroma = 40,
         .black_dark = 95,
         .too_bright_clip = 20,

@@ -68,6 +68,32 @@ static void block_stats(struct picm_plane l, int bx, int by, double *mean, doubl
     *var = sq / n - *mean * *mean;
 }
 
+/* Whether a block is drawn flat along one direction: every column (or
+ * every row) of it one level within PICM_STILL_VAR, as where a drawn
+ * screen's bars or sections meet (colour bars' edges, their lower rows),
+ * while a filmed edge carries the sensor's noise along it too. */
+static bool drawn_one_way(struct picm_plane l, int bx, int by)
+{
+    uint32_t col_sum[PICM_BLOCK] = {0}, col_sq[PICM_BLOCK] = {0};
+    uint32_t row_sum[PICM_BLOCK] = {0}, row_sq[PICM_BLOCK] = {0};
+    for (int y = 0; y < PICM_BLOCK; y++) {
+        const uint8_t *row = row_at(l, by + y) + bx;
+        for (int x = 0; x < PICM_BLOCK; x++) {
+            uint32_t v = row[x];
+            col_sum[x] += v;
+            col_sq[x] += v * v;
+            row_sum[y] += v;
+            row_sq[y] += v * v;
+        }
+    }
+    double cols = 0, rows = 0, n = PICM_BLOCK;
+    for (int i = 0; i < PICM_BLOCK; i++) {
+        cols += col_sq[i] / n - (col_sum[i] / n) * (col_sum[i] / n);
+        rows += row_sq[i] / n - (row_sum[i] / n) * (row_sum[i] / n);
+    }
+    return cols / n <= PICM_STILL_VAR || rows / n <= PICM_STILL_VAR;
+}
+
 int picm_blocks(struct picm_plane l, bool full_range, double flat_var, struct picm_blocks *out)
 {
     if (!plane_ok(l, PICM_BLOCK) || !out)
@@ -86,7 +112,7 @@ int picm_blocks(struct picm_plane l, bool full_range, double flat_var, struct pi
              * day is lit, one at night is black. */
             if (var <= flat_var && mean < white - 8 && mean > black + PICM_FLAT_DARK)
                 flat_at[(int)mean]++;
-            if (var <= 0.25) {
+            if (var <= PICM_STILL_VAR || drawn_one_way(l, i * PICM_BLOCK, j * PICM_BLOCK)) {
                 still++;
                 continue;
             }

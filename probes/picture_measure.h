@@ -25,18 +25,22 @@ struct picm_levels {
 int picm_levels(struct picm_plane l, bool full_range, struct picm_levels *out);
 
 /* 8x8 blocks of the (box-filtered) luma. A test screen is drawn, not
- * filmed: its blocks are flat to the last level ("still"), while a board in
- * front of the lens still carries sensor noise and shading ("flat"). */
+ * filmed: its blocks are flat to the last level ("still"), or where its
+ * bars meet flat along the edge, while a board in front of the lens still
+ * carries sensor noise and shading ("flat"). */
 /* Planes smaller than this each way are not measured. */
 #define PICM_MIN   16
 #define PICM_BLOCK 8
 /* Flat blocks at most this far above black count as dark, not covered. */
 #define PICM_FLAT_DARK 32
+/* The variance of a still block (or of each column or row of one drawn
+ * flat along an edge) at most: rounding, not a sensor's noise. */
+#define PICM_STILL_VAR 0.25
 struct picm_blocks {
     int n;             /* blocks looked at */
     double flat_frac;  /* variance <= flat_var, neither blown out nor dark, and
                           of one shade (means within 16 levels) */
-    double still_frac; /* variance <= 0.25 */
+    double still_frac; /* variance <= PICM_STILL_VAR, or drawn flat along an edge */
     int busy_centre;   /* blocks that are not still, in the middle half each way */
     int busy_edge;     /* ...and elsewhere (an OSD clock, a camera name) */
 };

@@ -10,12 +10,14 @@ channel to time how long each takes to be reported offline.
 
 Usage: tests/bench/bench_serve.py [--cameras 43000] [--interval 10]
        [--measure 60] [--kills 40] [--build build/bench] [--perf FILE] [--smaps FILE]
+       [--warmup SECONDS] [--queries N]
 
 camfarm listens on free ports, so several runs can share a machine.
 --perf records a profile of camdex over the measuring window
 (`perf record -g`; read it with `perf report -i FILE --no-children`).
 """
 import argparse
+import csv
 import json
 import os
 import random
@@ -62,6 +64,40 @@ def stop(*procs):
                 p.kill()
 
 
+def run_queries(camdex, db, fleet, runs):
+    """The operators' queries while serve probes: `units` and `list --state
+    offline --unit U` for the unit of median size and for the largest, RUNS
+    times each; the median wall time and CPU (of the child) of each."""
+    sizes = {}
+    with open(fleet, newline="") as f:
+        for r in csv.DictReader(f):
+            sizes[r["unit_id"]] = sizes.get(r["unit_id"], 0) + 1
+    order = sorted(sizes, key=sizes.get)
+    median_unit, largest = order[len(order) // 2], order[-1]
+    out = []
+    for label, args in (("units", ["units"]),
+                        (f"list --state offline --unit (median, {sizes[median_unit]} cameras)",
+                         ["list", "--state", "offline", "--unit", median_unit]),
+                        (f"list --state offline --unit (largest, {sizes[largest]} cameras)",
+                         ["list", "--state", "offline", "--unit", largest])):
+        walls, cpus, rows = [], [], 0
+        for _ in range(runs):
+            r0 = os.times()
+            t = time.monotonic()
+            done = subprocess.run([camdex, "--db", db] + args, capture_output=True, text=True)
+            walls.append((time.monotonic() - t) * 1000)
+            r1 = os.times()
+            cpus.append((r1.children_user + r1.children_system - r0.children_user
+                         - r0.children_system) * 1000)
+            rows = max(0, len(done.stdout.splitlines()) - 1)
+        walls.sort()
+        cpus.sort()
+        out.append(f"query {label}: median {walls[len(walls) // 2]:.1f} ms "
+                   f"(range {walls[0]:.1f}-{walls[-1]:.1f}), CPU {cpus[len(cpus) // 2]:.0f} ms, "
+                   f"~{rows} lines")
+    return out
+
+
 def main():
     ap = argparse.ArgumentParser()
     ap.add_argument("--cameras", type=int, default=43000)
@@ -74,6 +110,10 @@ def main():
     ap.add_argument("--smaps", default="",
                     help="copy camdex's /proc/PID/smaps at the end of the window into FILE")
     ap.add_argument("--no-build", action="store_true", help="use the build as it is")
+    ap.add_argument("--queries", type=int, default=0,
+                    help="after the window, time the operators' queries N times each")
+    ap.add_argument("--warmup", type=int, default=0,
+                    help="seconds of serve before measuring (default: an interval + 2)")
     a = ap.parse_args()
 
     root = os.path.dirname(os.path.abspath(__file__)) + "/../.."
@@ -106,10 +146,10 @@ def main():
         db = f"{work}/index"
         subprocess.run([camdex, "--db", db, "import", fleet], check=True,
                        stdout=subprocess.DEVNULL)
-        # Healthy RTSP cameras to kill: mode ok in camfarm's view.
-        rows = json.loads(subprocess.run([camdex, "--db", db, "list", "--format", "json"],
-                                         check=True, capture_output=True, text=True).stdout)
-        rtsp = [r["id"] for r in rows if r["url"].startswith("rtsp://")]
+        # Healthy RTSP cameras to kill: mode ok in camfarm's view. Read from
+        # the fleet file as it streams by (a million rows fit no document).
+        with open(fleet, newline="") as f:
+            rtsp = [r["id"] for r in csv.DictReader(f) if r["url"].startswith("rtsp://")]
         random.seed(7)
         candidates = random.sample(rtsp, min(len(rtsp), a.kills * 4))
         victims = []
@@ -124,7 +164,9 @@ def main():
         cmd = [camdex, "--db", db, "serve", "--interval", f"{a.interval}s", "--status-log",
                f"{a.interval}s", "--log-level", "info"] + a.extra.split()
         serve = subprocess.Popen(cmd, stderr=log, stdout=subprocess.DEVNULL)
-        time.sleep(a.interval + 2)  # one full interval: every camera probed once
+        # One full interval: every camera probed once (and, on a large
+        # index, the start-up before it: --warmup).
+        time.sleep(a.warmup if a.warmup else a.interval + 2)
 
         perf = None
         if a.perf:
@@ -151,6 +193,7 @@ def main():
             time.sleep(0.05)
         cpu1 = cpu_s(serve.pid)
         wall = time.time() - t0
+        queries = run_queries(camdex, db, fleet, a.queries) if a.queries else []
         if a.smaps:
             shutil.copyfile(f"/proc/{serve.pid}/smaps", a.smaps)
         load1 = load()
@@ -173,6 +216,8 @@ def main():
         rates = [float(re.search(r"probes_per_s=(\d+)", l).group(1)) for l in status[1:]]
         lags = [int(re.search(r"lag_p99_ms=(\d+)", l).group(1)) for l in status[1:]]
         commits = [float(re.search(r"commit_ms=([\d.]+)", l).group(1)) for l in status[1:]]
+        commit_p99 = [re.search(r"commit_p99_ms=(\S+)", l) for l in status[1:]]
+        batches = [re.search(r"commit_batch=(\d+)", l) for l in status[1:]]
         detect.sort()
 
         def pct(v, p):
@@ -189,10 +234,14 @@ def main():
         print(f"probe rate per status line: {rates}")
         print(f"schedule lag p99 per status line (bucket bound, ms): {lags}")
         print(f"commit time at status lines (ms): {commits}")
+        print(f"commit p99 per status line (ms): {[m.group(1) for m in commit_p99 if m]}")
+        print(f"commit batch (health updates) at status lines: {[int(m.group(1)) for m in batches if m]}")
         print(f"killed {len(victims)} cameras, detected {len(detect)}: "
               f"p50 {pct(detect, 50):.1f} s, p99 {pct(detect, 99):.1f} s, "
               f"max {max(detect) if detect else float('nan'):.1f} s; "
               f"undetected in the window: {len(killed)}")
+        for q in queries:
+            print(q)
     finally:
         stop(serve, farm)
         shutil.rmtree(work, ignore_errors=True)

@@ -5,8 +5,8 @@
 #   Usage: tests/bench/growth.sh [BUILD_DIR] [SIZE...]
 #   GROWTH_SERVE_S=60        seconds of `camdex serve` measured (0: no serve rows)
 #   GROWTH_SWEEP_MAX=N       sweep only fleets up to N cameras (default: all camfarm serves)
-#   GROWTH_SERVE_MAX=65536   serve only fleets up to this: bench_serve.py lists the
-#                            fleet as one JSON document to pick cameras to kill
+#   GROWTH_SERVE_MAX=N       serve only fleets up to N cameras (default: all);
+#                            serve probes each camera every n/16,700 s (10 s at least)
 # Sweeps and serve need camfarm to answer every camera: the script starts
 # camfarm with the largest fleet and probes its last camera; sizes past
 # what camfarm serves (65,536 addresses before it learnt more) get "n/a".
@@ -19,7 +19,7 @@ shift $(($# > 0 ? 1 : 0))
 sizes=("$@")
 [ ${#sizes[@]} -gt 0 ] || sizes=(43000 200000 999999)
 serve_s=${GROWTH_SERVE_S:-60}
-serve_max=${GROWTH_SERVE_MAX:-65536}
+serve_max=${GROWTH_SERVE_MAX:-999999999}
 py=/usr/bin/python3
 
 cmake -S . -B "$build" -DCMAKE_BUILD_TYPE=Release >/dev/null
@@ -104,7 +104,10 @@ for n in "${sizes[@]}"; do
         exec 3<&-
         rm -f "$work/ready"
         if [ "$serve_s" -gt 0 ] && [ "$n" -le "$serve_max" ]; then
+            # 16,700 probes a second at most, as a million cameras every 60 s.
+            interval=$((n <= 167000 ? 10 : (n + 16699) / 16700))
             tests/bench/bench_serve.py --no-build --build "$build" --cameras "$n" --measure "$serve_s" \
+                --interval "$interval" --warmup $((interval + 2 + n / 100000)) \
                 --kills 4 >"$work/serve$n.out" 2>&1 || true
             fig[serve,$n]="$(sed -n 's/^camdex CPU: \(.*\) of one core/\1/p' "$work/serve$n.out"), $(sed -n 's/^probe rate per status line: //p' "$work/serve$n.out" | cut -c1-40)/s"
             fig[serve_mem,$n]="$(sed -n 's/^camdex RSS max: //p' "$work/serve$n.out" | cut -c1-60)"

@@ -57,22 +57,26 @@ clip() {
 # live NAME CODEC WIDTH HEIGHT FPS PHOTO [FILTERS]: a live camera over a
 # real photograph (Debian's python3-skimage data), so that camdex's picture
 # measures meet edges, texture and colour as a street camera sees them: the
-# view sways slowly in a circle (wind, a PTZ holding its preset; one turn a
-# clip, so the loop joins up) and the sensor adds noise to every picture.
+# view sways in a small circle (wind, a PTZ holding its preset; whole turns
+# a clip, so the loop joins up) and the sensor adds noise to every picture.
 # The view moves at least 2 pixels a picture: at this bit rate the encoder
 # smooths a sensor's noise away, and a view that stood still for a picture
 # would send two identical pictures, which is what a frozen encoder sends.
 # At 5 fps it sways less, so that its moves stay alike (not shaking). FILTERS
 # (after the view, before the noise) make a fault; without photographs the
-# clip is a test pattern.
+# clip is a test pattern. At 25 fps the circle takes a second, so every
+# keyframe (one a second) shows the same view: a look starts at a keyframe,
+# and a fixed camera's looks see one scene (its reference picture's),
+# wherever in the loop a live stream (HLS) finds it; at 5 fps a clip has one
+# keyframe, and a turn a clip keeps the moves alike.
 live() {
     local name=$1 codec=$2 w=$3 h=$4 fps=$5 photo=$6 extra=${7:-} file=$1.${2/hevc/h265}
-    local sway=$((fps < 25 ? w / 128 : w > 640 ? w / 40 : 16)) graph
+    local sway=$((fps < 25 ? w / 128 : w > 640 ? w / 40 : 16)) turn=$((fps < 25 ? secs : 1)) graph
     extra=${extra:+$extra,}
     if $have_photos; then
         graph="scale=$((w + 4 * sway)):$((h + 4 * sway)):force_original_aspect_ratio=increase"
         graph+=",crop=$((w + 4 * sway)):$((h + 4 * sway))"
-        graph+=",crop=$w:$h:x='$((2 * sway))+$sway*sin(2*PI*t/$secs)':y='$((2 * sway))+$sway*cos(2*PI*t/$secs)'"
+        graph+=",crop=$w:$h:x='$((2 * sway))+$sway*sin(2*PI*t/$turn)':y='$((2 * sway))+$sway*cos(2*PI*t/$turn)'"
         graph+=",${extra}noise=alls=6:allf=t"
         encode "$name" "$codec" "$fps" "$file" -- -loop 1 -framerate "$fps" -i "$photos/$photo" -vf "$graph"
     else

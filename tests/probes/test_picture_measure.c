@@ -98,6 +98,39 @@ Test(picture_measure, a_board_over_half_the_picture_is_one_flat_shade)
     cr_expect_lt(bl.still_frac, 0.6, "a filmed board is not drawn: %.2f", bl.still_frac);
 }
 
+/* SMPTE-like colour bars at the box-filtered size: seven bars whose edges
+ * fall inside blocks (each edge one column of the two bars' mean, as a box
+ * filter leaves it), a strip of other bars and a bottom row of sections. */
+static void colour_bars(uint8_t (*p)[W], int sensor)
+{
+    static const int top[7] = {180, 162, 131, 112, 84, 65, 35};
+    static const int strip[7] = {35, 16, 84, 16, 131, 16, 180};
+    static const int bottom[4] = {16, 235, 60, 16};
+    for (int y = 0; y < H; y++)
+        for (int x = 0; x < W; x++) {
+            int v;
+            if (y < 68) {
+                const int *bars = y < 60 ? top : strip;
+                int i = x * 7 / W, edge = (i + 1) * W / 7 - 1;
+                v = x == edge && i < 6 ? (bars[i] + bars[i + 1]) / 2 : bars[i];
+            } else {
+                v = bottom[x * 4 / W];
+            }
+            p[y][x] = clamp(v + noise(sensor));
+        }
+}
+
+Test(picture_measure, colour_bars_are_drawn_where_their_bars_meet_too)
+{
+    struct picm_blocks bl;
+    colour_bars(a, 0);
+    cr_assert_eq(picm_blocks(plane(a), false, 1.5, &bl), 0);
+    cr_expect_geq(bl.still_frac, 0.9, "drawn bars: %.2f still", bl.still_frac);
+    colour_bars(a, 2); /* the same filmed: a sensor's noise along every edge */
+    cr_assert_eq(picm_blocks(plane(a), false, 1.5, &bl), 0);
+    cr_expect_lt(bl.still_frac, 0.1, "filmed bars: %.2f still", bl.still_frac);
+}
+
 Test(picture_measure, a_smooth_gradient_is_not_one_shade)
 {
     struct picm_blocks bl;
