@@ -76,11 +76,10 @@ VERDICTS = {
     "clock_skew": (["online"], ["online"]),
     "no_sr": (["online"], ["online"]),
     # Picture faults on photographs (640x360 whatever the row says): a deep
-    # look finds the fault, which comes before the size. SMPTE bars with
-    # their lower rows are only 56 % drawn flat (signal_lost from 60 %):
-    # frozen.
+    # look finds the fault, which comes before the size. SMPTE bars are an
+    # encoder's test screen too.
     "signal_lost": (["online"], ["degraded/signal_lost"]),
-    "bars": (["online"], ["degraded/*"]),
+    "bars": (["online"], ["degraded/signal_lost"]),
     "too_bright": (["online"], ["degraded/too_bright"]),
     "occluded": (["online"], ["degraded/occluded"]),
     "color_cast": (["online"], ["degraded/color_cast"]),

@@ -126,11 +126,17 @@ Test(picture_faults, each_fault_clip_gets_a_judged_diagnosis)
     static const char *const modes[] = {"signal_lost", "bars",    "too_bright", "occluded",
                                         "color_cast",  "stripes", "shaking",    "black",
                                         "blurred",     "noisy"};
+    /* What each clip is found as (colour bars are an encoder's test
+     * screen, as its blue one is). */
+    static const char *const found_as[] = {"signal_lost", "signal_lost", "too_bright", "occluded",
+                                           "color_cast",  "stripes",     "shaking",    "black",
+                                           "blurred",     "noisy"};
     for (size_t i = 0; i < sizeof(modes) / sizeof(modes[0]); i++) {
         char id[64], reason[64];
         farm_rtsp_camera(db, (int)i, id, sizeof(id));
         control(id, modes[i]);
         deep_look(id, NULL, reason, sizeof(reason));
+        cr_expect_str_eq(reason, found_as[i], "%s (%s) found as %s", id, modes[i], reason);
         json_t *o = show(id);
         json_t *d = json_object_get(o, "diagnosis");
         cr_assert(json_is_object(d), "%s (%s): no diagnosis kept", id, modes[i]);
