@@ -120,10 +120,10 @@ static bool only_repeats(const struct picq_input *in, int i, int j)
  * pictures after the first afresh, and differently by a live sensor's
  * noise (PICQ_LIVE_DIFF), keeps finding something new: a repeat among
  * them is its rate control running short (a still, busy scene at a low
- * bit rate), and pictures that only a repeat separates are not compared. frozen_diff_small is the
- * largest difference between consecutive pictures (a drawn screen stays
- * under a level). Shaking: the spread of the moves between consecutive
- * pictures (a pan moves them all alike). */
+ * bit rate), and pictures that only a repeat separates are not compared.
+ * frozen_diff_small is the largest difference between consecutive
+ * pictures (a drawn screen stays under a level). Shaking: the spread of
+ * the moves between consecutive pictures (a pan moves them all alike). */
 static void measure_motion(const struct picq_input *in, struct picq_measures *m)
 {
     m->frozen_diff = m->frozen_diff_small = 0;

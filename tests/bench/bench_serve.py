@@ -64,14 +64,11 @@ def stop(*procs):
                 p.kill()
 
 
-def run_queries(camdex, db, fleet, runs):
+def run_queries(camdex, db, sizes, runs):
     """The operators' queries while serve probes: `units` and `list --state
-    offline --unit U` for the unit of median size and for the largest, RUNS
-    times each; the median wall time and CPU (of the child) of each."""
-    sizes = {}
-    with open(fleet, newline="") as f:
-        for r in csv.DictReader(f):
-            sizes[r["unit_id"]] = sizes.get(r["unit_id"], 0) + 1
+    offline --unit U` for the unit of median size and for the largest (sizes:
+    cameras per unit id), RUNS times each; the median wall time and CPU (of
+    the child) of each."""
     order = sorted(sizes, key=sizes.get)
     median_unit, largest = order[len(order) // 2], order[-1]
     out = []
@@ -146,10 +143,15 @@ def main():
         db = f"{work}/index"
         subprocess.run([camdex, "--db", db, "import", fleet], check=True,
                        stdout=subprocess.DEVNULL)
-        # Healthy RTSP cameras to kill: mode ok in camfarm's view. Read from
-        # the fleet file as it streams by (a million rows fit no document).
+        # Healthy RTSP cameras to kill: mode ok in camfarm's view; and the
+        # units' sizes for the queries. Read from the fleet file as it
+        # streams by (a million rows fit no document).
+        rtsp, unit_sizes = [], {}
         with open(fleet, newline="") as f:
-            rtsp = [r["id"] for r in csv.DictReader(f) if r["url"].startswith("rtsp://")]
+            for r in csv.DictReader(f):
+                if r["url"].startswith("rtsp://"):
+                    rtsp.append(r["id"])
+                unit_sizes[r["unit_id"]] = unit_sizes.get(r["unit_id"], 0) + 1
         random.seed(7)
         candidates = random.sample(rtsp, min(len(rtsp), a.kills * 4))
         victims = []
@@ -193,7 +195,7 @@ def main():
             time.sleep(0.05)
         cpu1 = cpu_s(serve.pid)
         wall = time.time() - t0
-        queries = run_queries(camdex, db, fleet, a.queries) if a.queries else []
+        queries = run_queries(camdex, db, unit_sizes, a.queries) if a.queries else []
         if a.smaps:
             shutil.copyfile(f"/proc/{serve.pid}/smaps", a.smaps)
         load1 = load()

@@ -238,6 +238,14 @@ static void live_pictures_last_repeated(struct picq_input *in, const uint32_t by
     }
 }
 
+/* The pictures' measures and what they are judged to show. */
+static void measure_and_judge(const struct picq_input *in, struct picq_measures *m,
+                              struct probe_findings *f)
+{
+    cr_assert_eq(picq_measure(in, &l, m), 0);
+    picq_judge(m, &l, f);
+}
+
 static bool has_finding(const struct probe_findings *f, enum probe_reason r)
 {
     for (int i = 0; i < f->n; i++)
@@ -254,8 +262,7 @@ Test(picture_diag, a_repeat_between_live_coded_pictures_is_not_frozen)
     live_pictures_last_repeated(&in, (const uint32_t[4]){51116, 7310, 6967, 196});
     struct picq_measures m;
     struct probe_findings f;
-    cr_assert_eq(picq_measure(&in, &l, &m), 0);
-    picq_judge(&m, &l, &f);
+    measure_and_judge(&in, &m, &f);
     cr_expect_eq(m.repeats, 1);
     cr_expect_gt(m.frozen_diff, l.frozen_diff, "the coded pictures differ: %.2f", m.frozen_diff);
     cr_expect_not(has_finding(&f, PROBE_R_FROZEN), "called frozen at %.2f", m.frozen_diff);
@@ -272,8 +279,7 @@ Test(picture_diag, a_repeat_after_one_refinement_is_a_hung_capture)
         live_pictures_last_repeated(&in, sizes[s]);
         struct picq_measures m;
         struct probe_findings f;
-        cr_assert_eq(picq_measure(&in, &l, &m), 0);
-        picq_judge(&m, &l, &f);
+        measure_and_judge(&in, &m, &f);
         cr_expect(has_finding(&f, PROBE_R_FROZEN), "sizes %zu: not frozen at %.2f", s,
                   m.frozen_diff);
     }
@@ -284,13 +290,11 @@ Test(picture_diag, pictures_that_are_all_repeats_are_compared)
     /* Nothing coded after the first: nothing shows the sensor alive. */
     struct picq_input in;
     live_pictures_last_repeated(&in, (const uint32_t[4]){44652, 11, 11, 10});
-    memcpy(motion_pics[1], motion_pics[0], sizeof(motion_pics[0]));
-    memcpy(motion_pics[2], motion_pics[0], sizeof(motion_pics[0]));
-    memcpy(motion_pics[3], motion_pics[0], sizeof(motion_pics[0]));
+    for (int p = 1; p < 4; p++)
+        memcpy(motion_pics[p], motion_pics[0], sizeof(motion_pics[0]));
     struct picq_measures m;
     struct probe_findings f;
-    cr_assert_eq(picq_measure(&in, &l, &m), 0);
-    picq_judge(&m, &l, &f);
+    measure_and_judge(&in, &m, &f);
     cr_expect_eq(m.repeats, 3);
     cr_expect(has_finding(&f, PROBE_R_FROZEN), "not frozen at %.2f", m.frozen_diff);
 }
@@ -310,8 +314,7 @@ Test(picture_diag, small_refinements_then_a_repeat_are_a_hung_capture)
     memcpy(motion_pics[3], motion_pics[2], sizeof(motion_pics[3]));
     struct picq_measures m;
     struct probe_findings f;
-    cr_assert_eq(picq_measure(&in, &l, &m), 0);
-    picq_judge(&m, &l, &f);
+    measure_and_judge(&in, &m, &f);
     cr_expect_lt(m.coded_diff, PICQ_LIVE_DIFF, "refinements differ by %.2f", m.coded_diff);
     cr_expect(has_finding(&f, PROBE_R_FROZEN), "not frozen at %.2f", m.frozen_diff);
 }
